@@ -1,0 +1,312 @@
+import type { PermissionOption, PlanEntry, StopReason, ToolKind } from "./acp-types.js";
+import { delay, writeNumberedChunks } from "./pacing.js";
+import type { PromptAnalysis } from "./prompt-text.js";
+import { isRecord, messageChunkLineTemplate, type JsonRpcPeer } from "./protocol.js";
+import { contextWindowFor, MODE_CONFIG_ID, pricePerTokenFor } from "./session-config.js";
+import type { SessionState } from "./sessions.js";
+
+/** Everything a behaviour needs for one prompt turn. */
+export interface Turn {
+  peer: JsonRpcPeer;
+  session: SessionState;
+  analysis: PromptAnalysis;
+  signal: AbortSignal;
+}
+
+type Behaviour = (turn: Turn, args: string[]) => Promise<StopReason>;
+
+/** Delay between echoed words: long enough that a browser visibly streams. */
+const ECHO_PIECE_DELAY_MS = 20;
+/** Long prompts are echoed in at most this many pieces so a turn stays short. */
+const MAX_ECHO_PIECES = 100;
+export const MAX_STREAM_CHUNKS = 1_000_000;
+const DEFAULT_STREAM_RATE = 2000;
+const MAX_SLEEP_MS = 3_600_000;
+
+export const PERMISSION_OPTIONS: readonly PermissionOption[] = [
+  { optionId: "allow-once", name: "Allow once", kind: "allow_once" },
+  { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
+  { optionId: "reject-once", name: "Reject", kind: "reject_once" },
+];
+
+const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; name: string }> = [
+  { name: "stream", usage: "/stream N [RATE]", summary: "N numbered chunks paced at RATE per second (default 2000)", run: stream },
+  { name: "burst", usage: "/burst N", summary: "N numbered chunks as fast as possible", run: burst },
+  { name: "tool", usage: "/tool", summary: "a plan and an edit tool call that asks for permission", run: tool },
+  { name: "sleep", usage: "/sleep MS", summary: "wait MS milliseconds (cancellable)", run: sleep },
+  { name: "markdown", usage: "/markdown", summary: "headings, a table, code, a link and raw HTML", run: markdown },
+  { name: "recall", usage: "/recall", summary: "quote the first prompt of this session", run: recall },
+  { name: "help", usage: "/help", summary: "list the commands", run: help },
+];
+
+/** Pick and run the behaviour for a prompt: its /command, or the plain-text echo. */
+export async function runTurn(turn: Turn): Promise<StopReason> {
+  const command = turn.analysis.command;
+  if (command === null) {
+    return echo(turn);
+  }
+  const known = COMMANDS.find((candidate) => candidate.name === command.name);
+  if (!known) {
+    say(turn, `Unknown command /${command.name}.\n\n${commandList()}`);
+    return "end_turn";
+  }
+  return known.run(turn, command.args);
+}
+
+function say(turn: Turn, text: string): void {
+  turn.peer.sessionUpdate(turn.session.id, {
+    sessionUpdate: "agent_message_chunk",
+    content: { type: "text", text },
+  });
+}
+
+function commandList(): string {
+  const lines = COMMANDS.map((command) => `- \`${command.usage}\`: ${command.summary}`);
+  return `Available commands:\n${lines.join("\n")}\n- any other text: echoed back word by word`;
+}
+
+async function help(turn: Turn): Promise<StopReason> {
+  say(turn, commandList());
+  return "end_turn";
+}
+
+/** Plain text: one thought, the text echoed word by word, then a usage update. */
+async function echo(turn: Turn): Promise<StopReason> {
+  const { session, analysis, signal } = turn;
+  const text = analysis.text;
+  if (text.length === 0) {
+    say(turn, "I received an empty prompt. Send some text, or /help for commands.");
+    return "end_turn";
+  }
+  const pieces = splitIntoPieces(text, MAX_ECHO_PIECES);
+  const { config } = session;
+  turn.peer.sessionUpdate(session.id, {
+    sessionUpdate: "agent_thought_chunk",
+    content: {
+      type: "text",
+      text: `Thinking (${config.thought_level}) in ${config[MODE_CONFIG_ID]} mode with ${config.model}: I will echo ${pieces.length} piece(s) back.`,
+    },
+  });
+  for (const [index, piece] of pieces.entries()) {
+    if (signal.aborted) {
+      return "cancelled";
+    }
+    if (index > 0) {
+      await delay(ECHO_PIECE_DELAY_MS, signal);
+      if (signal.aborted) {
+        return "cancelled";
+      }
+    }
+    say(turn, piece);
+  }
+
+  // Deterministic pretend accounting: one token per word in, one per word out.
+  const words = text.split(/\s+/).filter((word) => word.length > 0).length;
+  session.tokensUsed += words * 2;
+  const model = config.model ?? "demo-small";
+  turn.peer.sessionUpdate(session.id, {
+    sessionUpdate: "usage_update",
+    used: session.tokensUsed,
+    size: contextWindowFor(model),
+    cost: { amount: Number((session.tokensUsed * pricePerTokenFor(model)).toFixed(6)), currency: "USD" },
+  });
+  return "end_turn";
+}
+
+/** Word-sized pieces (each keeps its trailing whitespace) whose concatenation is exactly `text`. */
+function splitIntoPieces(text: string, maxPieces: number): string[] {
+  const words = text.match(/\s*\S+\s*/g) ?? [text];
+  if (words.length <= maxPieces) {
+    return words;
+  }
+  const perPiece = Math.ceil(words.length / maxPieces);
+  const pieces: string[] = [];
+  for (let index = 0; index < words.length; index += perPiece) {
+    pieces.push(words.slice(index, index + perPiece).join(""));
+  }
+  return pieces;
+}
+
+function parseCount(raw: string | undefined): number | null {
+  if (raw === undefined || !/^\d+$/.test(raw)) {
+    return null;
+  }
+  return Number(raw);
+}
+
+async function stream(turn: Turn, args: string[]): Promise<StopReason> {
+  const count = parseCount(args[0]);
+  const rate = args[1] === undefined ? DEFAULT_STREAM_RATE : Number(args[1]);
+  if (count === null || !Number.isFinite(rate) || rate <= 0) {
+    say(turn, "Usage: /stream N [RATE] (N whole number, RATE chunks per second > 0, default 2000)");
+    return "end_turn";
+  }
+  if (count > MAX_STREAM_CHUNKS) {
+    say(turn, `Refusing to stream ${count} chunks: the maximum is ${MAX_STREAM_CHUNKS.toLocaleString("en-US")}.`);
+    return "end_turn";
+  }
+  return numberedChunks(turn, count, rate);
+}
+
+async function burst(turn: Turn, args: string[]): Promise<StopReason> {
+  const count = parseCount(args[0]);
+  if (count === null) {
+    say(turn, "Usage: /burst N (N whole number)");
+    return "end_turn";
+  }
+  if (count > MAX_STREAM_CHUNKS) {
+    say(turn, `Refusing to burst ${count} chunks: the maximum is ${MAX_STREAM_CHUNKS.toLocaleString("en-US")}.`);
+    return "end_turn";
+  }
+  return numberedChunks(turn, count, undefined);
+}
+
+async function numberedChunks(turn: Turn, count: number, rate: number | undefined): Promise<StopReason> {
+  await writeNumberedChunks({
+    output: turn.peer.output,
+    template: messageChunkLineTemplate(turn.session.id),
+    count,
+    ...(rate === undefined ? {} : { ratePerSecond: rate }),
+    signal: turn.signal,
+  });
+  return turn.signal.aborted ? "cancelled" : "end_turn";
+}
+
+async function sleep(turn: Turn, args: string[]): Promise<StopReason> {
+  const ms = parseCount(args[0]);
+  if (ms === null || ms > MAX_SLEEP_MS) {
+    say(turn, `Usage: /sleep MS (whole milliseconds, at most ${MAX_SLEEP_MS})`);
+    return "end_turn";
+  }
+  await delay(ms, turn.signal);
+  return turn.signal.aborted ? "cancelled" : "end_turn";
+}
+
+const MARKDOWN_CHUNKS: readonly string[] = [
+  "# Markdown sampler\n\nSome **bold**, some _italic_ and a [link to the ACP docs](https://agentclientprotocol.com).\n\n",
+  "## A table\n\n| Command | What it does |\n| --- | --- |\n| `/stream N` | numbered chunks, paced |\n| `/tool` | asks for permission |\n\n",
+  "## Some code\n\n```ts\nexport function greet(name: string): string {\n  return `Hello, ${name}!`;\n}\n```\n\n",
+  "## Raw HTML\n\nThis must render as text, never run: <img src=x onerror=alert(1)>\n",
+];
+
+async function markdown(turn: Turn): Promise<StopReason> {
+  for (const [index, chunk] of MARKDOWN_CHUNKS.entries()) {
+    if (index > 0) {
+      await delay(ECHO_PIECE_DELAY_MS, turn.signal);
+    }
+    if (turn.signal.aborted) {
+      return "cancelled";
+    }
+    say(turn, chunk);
+  }
+  return "end_turn";
+}
+
+async function recall(turn: Turn): Promise<StopReason> {
+  // Replayed history in this very prompt wins: it is the client telling us
+  // about a conversation this process never saw.
+  const first = turn.analysis.history ? turn.analysis.history.firstUserPrompt : turn.session.firstPrompt;
+  say(turn, first ? `First prompt: ${first}` : "I don't know the first prompt of this session.");
+  return "end_turn";
+}
+
+type PermissionDecision = "allowed" | "rejected" | "cancelled";
+
+/** Plan, an edit tool call, a permission round-trip, then the tool's result. */
+async function tool(turn: Turn): Promise<StopReason> {
+  const { peer, session } = turn;
+  const kind: ToolKind = "edit";
+  const toolCallId = `demo-tool-${++session.toolCallCount}`;
+  const title = "Edit demo.txt";
+  const rawInput = { path: "demo.txt", content: "Hello from the demo agent\n" };
+
+  const plan = (editStatus: PlanEntry["status"], summaryStatus: PlanEntry["status"]): void => {
+    peer.sessionUpdate(session.id, {
+      sessionUpdate: "plan",
+      entries: [
+        { content: "Decide what to change", priority: "high", status: "completed" },
+        { content: "Edit demo.txt", priority: "medium", status: editStatus },
+        { content: "Summarise the result", priority: "low", status: summaryStatus },
+      ],
+    });
+  };
+
+  plan("in_progress", "pending");
+  peer.sessionUpdate(session.id, { sessionUpdate: "tool_call", toolCallId, title, kind, status: "pending", rawInput });
+
+  const decision: PermissionDecision = session.alwaysAllowedKinds.has(kind)
+    ? "allowed"
+    : await askPermission(turn, { toolCallId, title, kind, status: "pending", rawInput });
+
+  if (decision === "allowed") {
+    const bytesWritten = Buffer.byteLength(rawInput.content);
+    peer.sessionUpdate(session.id, {
+      sessionUpdate: "tool_call_update",
+      toolCallId,
+      status: "completed",
+      content: [{ type: "content", content: { type: "text", text: `Wrote ${bytesWritten} bytes to demo.txt (simulated).` } }],
+      rawOutput: { bytesWritten },
+    });
+    plan("completed", "completed");
+    say(turn, "Done: demo.txt was updated (simulated, nothing touched the disk).");
+    return "end_turn";
+  }
+
+  const reason = decision === "rejected" ? "Permission was rejected" : "Permission request was cancelled";
+  peer.sessionUpdate(session.id, {
+    sessionUpdate: "tool_call_update",
+    toolCallId,
+    status: "failed",
+    content: [{ type: "content", content: { type: "text", text: `${reason}; demo.txt was not changed.` } }],
+  });
+  if (turn.signal.aborted) {
+    return "cancelled";
+  }
+  say(turn, `${reason}, so I left demo.txt alone.`);
+  return "end_turn";
+}
+
+interface PermissionToolCall {
+  toolCallId: string;
+  title: string;
+  kind: ToolKind;
+  status: "pending";
+  rawInput: unknown;
+}
+
+async function askPermission(turn: Turn, toolCall: PermissionToolCall): Promise<PermissionDecision> {
+  const { peer, session, signal } = turn;
+  if (signal.aborted) {
+    return "cancelled";
+  }
+  const { id, response } = peer.request("session/request_permission", {
+    sessionId: session.id,
+    toolCall,
+    options: PERMISSION_OPTIONS,
+  });
+
+  // session/cancel must not wait for the client to answer the dialog.
+  let onAbort = (): void => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  const reply = await Promise.race([response, aborted]);
+  signal.removeEventListener("abort", onAbort);
+  if (reply === "aborted") {
+    peer.abandon(id);
+    return "cancelled";
+  }
+  if (!("result" in reply) || !isRecord(reply.result) || !isRecord(reply.result.outcome)) {
+    return "cancelled";
+  }
+  const outcome = reply.result.outcome;
+  if (outcome.outcome !== "selected") {
+    return "cancelled";
+  }
+  const chosen = PERMISSION_OPTIONS.find((option) => option.optionId === outcome.optionId);
+  if (chosen?.kind === "allow_always") {
+    session.alwaysAllowedKinds.add(toolCall.kind);
+  }
+  return chosen?.kind === "allow_once" || chosen?.kind === "allow_always" ? "allowed" : "rejected";
+}

@@ -1,0 +1,3 @@
+import { z } from "zod";
+
+export const permissionReplyBody = z.object({ reply: z.enum(["once", "always", "reject"]) });

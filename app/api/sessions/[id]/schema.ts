@@ -1,0 +1,13 @@
+import { z } from "zod";
+
+const setting = z.string().trim().min(1, "must not be empty").max(200);
+
+export const patchSessionBody = z
+  .object({
+    title: z.string().trim().min(1, "must not be empty").max(200).optional(),
+    model: setting.optional(),
+    mode: setting.optional(),
+    thoughtLevel: setting.optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, "send at least one of title, model, mode, thoughtLevel");

@@ -1,0 +1,15 @@
+import { withRoute } from "@/lib/api/with-route";
+import { createSession } from "@/lib/sessions/lifecycle";
+import { listSessions } from "@/lib/sessions/list";
+import { sessionJson } from "@/lib/sessions/serialize";
+import { createSessionBody, listSessionsQuery } from "./schema";
+
+export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query }) => {
+  const page = await listSessions({ userId: user.id, ...query });
+  return { items: page.items.map((session) => sessionJson(session)), nextCursor: page.nextCursor };
+});
+
+export const POST = withRoute({ body: createSessionBody }, async ({ user, body }) => {
+  const session = await createSession({ userId: user.id, input: body });
+  return Response.json(sessionJson(session, [], { detail: true }), { status: 201 });
+});

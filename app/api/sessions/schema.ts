@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+const setting = z.string().trim().min(1).max(200);
+
+export const createSessionBody = z.object({
+  teamId: z.string().min(1, "is required"),
+  agent: z.string().trim().min(1, "is required").max(100),
+  title: z.string().trim().max(200).optional(),
+  cwd: z.string().trim().min(1).max(4096).optional(),
+  model: setting.optional(),
+  mode: setting.optional(),
+  thoughtLevel: setting.optional(),
+});
+
+export const listSessionsQuery = z.object({
+  teamId: z.string().min(1).optional(),
+  status: z.enum(["idle", "running", "restorable", "offline", "destroyed"]).optional(),
+  agent: z.string().min(1).max(100).optional(),
+  createdBy: z.string().min(1).optional(),
+  q: z.string().max(500).optional(),
+  cursor: z.string().max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});

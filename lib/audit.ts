@@ -1,0 +1,42 @@
+import "server-only";
+import type { Prisma } from "@/generated/prisma/client";
+
+// One audit entry per change, written with the transaction client of the change it records.
+
+export type AuditAction =
+  | "auth.sign_in"
+  | "auth.sign_in_failed"
+  | "token.create"
+  | "token.revoke"
+  | "member.add"
+  | "member.update"
+  | "member.remove"
+  | "session.create"
+  | "session.prompt"
+  | "session.cancel"
+  | "session.config"
+  | "session.destroy"
+  | "session.restore"
+  | "permission.reply";
+
+export interface AuditInput {
+  teamId: string | null;
+  actorId: string | null;
+  action: AuditAction;
+  targetType: string;
+  targetId?: string | null;
+  detail?: Prisma.InputJsonValue;
+}
+
+export async function recordAudit(tx: Prisma.TransactionClient, entry: AuditInput) {
+  await tx.auditEntry.create({
+    data: {
+      teamId: entry.teamId,
+      actorId: entry.actorId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId ?? null,
+      detail: entry.detail,
+    },
+  });
+}

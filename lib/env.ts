@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+// Every environment variable of the portal, parsed once. Pure parsing lives in parseEnv so it can be
+// unit-tested; `env()` caches the result for the process.
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\/.+/.test(value), "must be a postgres:// or postgresql:// URL");
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, "must be an http:// or https:// URL");
+
+const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+const envSchema = z
+  .object({
+    PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
+    DATABASE_URL: z.preprocess(emptyToUndefined, postgresUrl.optional()),
+    PORTAL_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
+    SANDBOX_AGENT_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+    SANDBOX_AGENT_TOKEN: optionalString,
+    NEXTAUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    NEXTAUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+    PORTAL_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),
+    PORTAL_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
+  })
+  .superRefine((value, ctx) => {
+    if (Boolean(value.PORTAL_ADMIN_EMAIL) !== Boolean(value.PORTAL_ADMIN_PASSWORD)) {
+      const missing = value.PORTAL_ADMIN_EMAIL ? "PORTAL_ADMIN_PASSWORD" : "PORTAL_ADMIN_EMAIL";
+      ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other PORTAL_ADMIN_* variable" });
+    }
+  });
+
+export type PortalEnv = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+/** Parses the given variables; throws an EnvError whose message is one line naming the variable. */
+export function parseEnv(raw: Record<string, string | undefined>): PortalEnv {
+  const result = envSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = String(issue?.path[0] ?? "environment");
+  throw new EnvError(`Invalid environment variable ${name}: ${issue?.message ?? "invalid value"}`);
+}
+
+const cache = globalThis as unknown as { portalEnv?: PortalEnv };
+
+export function env(): PortalEnv {
+  cache.portalEnv ??= parseEnv(process.env);
+  return cache.portalEnv;
+}

@@ -1,0 +1,47 @@
+// One error type for everything a caller can be told; lib/api/with-route.ts turns it into
+// application/problem+json. Anything else is an unexpected failure and becomes a bare 500.
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly errors?: FieldError[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(status: number, detail: string, options: { errors?: FieldError[]; retryAfterSeconds?: number } = {}) {
+    super(detail);
+    this.status = status;
+    this.title = TITLES[status] ?? "Error";
+    this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) => new ApiError(400, detail, { errors });
+export const unauthorized = (detail = "Sign in or send a valid bearer token.") => new ApiError(401, detail);
+export const forbidden = (detail = "Your role in this team does not allow this.") => new ApiError(403, detail);
+export const notFound = (what = "Resource") => new ApiError(404, `${what} not found.`);
+export const conflict = (detail: string) => new ApiError(409, detail);
+export const unprocessable = (detail: string, errors?: FieldError[]) => new ApiError(422, detail, { errors });
+export const runtimeUnavailable = (detail = "The agent runtime is unreachable; try again shortly.") =>
+  new ApiError(503, detail, { retryAfterSeconds: 2 });

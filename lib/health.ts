@@ -1,0 +1,17 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import { maybeRuntimeManager } from "@/lib/runtime/manager";
+
+// What /api/health and the UI's banner say about the database and the runtime.
+
+export async function healthReport() {
+  let database: "ok" | "down" = "ok";
+  try {
+    await db().$queryRawUnsafe("SELECT 1");
+  } catch {
+    database = "down";
+  }
+  const runtimeStatus = maybeRuntimeManager()?.info().status ?? "starting";
+  const runtime = runtimeStatus === "ok" ? "ok" : runtimeStatus === "down" ? "down" : "starting";
+  return { status: database === "ok" && runtime === "ok" ? "ok" : "degraded", db: database, runtime } as const;
+}

@@ -1,0 +1,347 @@
+import "server-only";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
+import { runtimeUnavailable } from "@/lib/errors";
+import { findFreePort, isProcessAlive, stopLeftoverProcess } from "@/lib/process-utils";
+import { installDemoAgent } from "@/lib/runtime/demo-agent";
+import { createObservedFetch, type AcpStreamObserver } from "@/lib/runtime/observed-fetch";
+
+// One runtime manager per process: it owns the sandbox-agent runtime (a child process, or an external
+// URL), watches its health, restarts it with backoff, and hands out the SDK instance of the current
+// runtime generation. When a generation is lost, listeners are told so sessions become restorable.
+
+export type RuntimeStatus = "starting" | "ok" | "down";
+
+export interface RuntimeInfo {
+  mode: "embedded" | "external";
+  url: string;
+  status: RuntimeStatus;
+  pid?: number;
+  startedAt: string | null;
+  restarts: number;
+}
+
+export interface RuntimeConfig {
+  dataDir: string;
+  externalUrl?: string;
+  externalToken?: string;
+  persist: SessionPersistDriver;
+  streamObserver?: AcpStreamObserver;
+}
+
+interface Generation {
+  id: number;
+  sdk: SandboxAgent;
+  fetch: ReturnType<typeof createObservedFetch>;
+}
+
+type Listener = (generation: number) => void;
+
+const HEALTH_INTERVAL_MS = 1_000;
+const MAX_BACKOFF_MS = 10_000;
+// Long agent turns must not be cut off by the runtime's default 120 s ACP request timeout.
+const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
+// Variables the agents inside the runtime must never see.
+const PORTAL_SECRETS = ["NEXTAUTH_SECRET", "DATABASE_URL", "PORTAL_ADMIN_PASSWORD", "SANDBOX_AGENT_TOKEN"];
+
+export class RuntimeManager {
+  private status: RuntimeStatus = "starting";
+  private child: ChildProcess | null = null;
+  private url = "";
+  private token = "";
+  private startedAt: Date | null = null;
+  private restarts = 0;
+  private generation: Generation | null = null;
+  private generationCounter = 0;
+  private backoffMs = 250;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private readyWaiters = new Set<() => void>();
+  private lostListeners = new Set<Listener>();
+  private readyListeners = new Set<Listener>();
+
+  constructor(private readonly config: RuntimeConfig) {}
+
+  get mode(): "embedded" | "external" {
+    return this.config.externalUrl ? "external" : "embedded";
+  }
+
+  info(): RuntimeInfo {
+    return {
+      mode: this.mode,
+      url: this.url,
+      status: this.status,
+      ...(this.child?.pid && this.mode === "embedded" ? { pid: this.child.pid } : {}),
+      startedAt: this.startedAt?.toISOString() ?? null,
+      restarts: this.restarts,
+    };
+  }
+
+  currentGeneration(): number | null {
+    return this.status === "ok" ? (this.generation?.id ?? null) : null;
+  }
+
+  onLost(listener: Listener) {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
+  onReady(listener: Listener) {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  async start() {
+    if (this.mode === "external") {
+      this.url = this.config.externalUrl!.replace(/\/$/, "");
+      this.token = this.config.externalToken ?? "";
+      await this.checkHealth();
+    } else {
+      await this.spawnEmbedded();
+    }
+    this.healthTimer = setInterval(() => void this.checkHealth(), HEALTH_INTERVAL_MS);
+    this.healthTimer.unref();
+  }
+
+  /** The SDK of the live runtime; waits briefly while it (re)starts, then answers 503. */
+  async sdk(waitMs = 5_000): Promise<{ sdk: SandboxAgent; generation: number; fetch: Generation["fetch"] }> {
+    if (this.status !== "ok" || !this.generation) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.readyWaiters.add(done);
+      });
+    }
+    if (this.status !== "ok" || !this.generation) throw runtimeUnavailable();
+    return { sdk: this.generation.sdk, generation: this.generation.id, fetch: this.generation.fetch };
+  }
+
+  /** Posts one JSON-RPC message to an ACP server of the runtime (used for `session/cancel`). */
+  async postAcp(serverId: string, message: unknown) {
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/v1/acp/${encodeURIComponent(serverId)}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(message),
+        signal: AbortSignal.timeout(5_000),
+      });
+    } catch {
+      throw runtimeUnavailable();
+    }
+    await response.text().catch(() => "");
+    if (!response.ok) throw runtimeUnavailable(`The agent runtime did not accept the request (HTTP ${response.status}).`);
+  }
+
+  /** Messages recovered from the runtime's replay buffer and lost for good, this generation. */
+  streamStats() {
+    return this.generation?.fetch.stats() ?? { recovered: 0, lost: 0 };
+  }
+
+  /** Simulates losing the runtime (tests, admin): kills the embedded child like a crash would. */
+  killEmbedded() {
+    this.child?.kill("SIGKILL");
+  }
+
+  /** Synchronous so it can run from process.on('exit'): the runtime child must not be orphaned. */
+  stopSync() {
+    this.stopping = true;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.child?.pid && isProcessAlive(this.child.pid)) this.child.kill("SIGTERM");
+    this.child = null;
+  }
+
+  async stop() {
+    const generation = this.generation;
+    this.generation = null;
+    await generation?.sdk.dispose().catch(() => undefined);
+    this.stopSync();
+  }
+
+  private pidFile() {
+    return path.join(this.config.dataDir, "runtime.pid");
+  }
+
+  private async spawnEmbedded() {
+    const runtimeHome = path.join(this.config.dataDir, "runtime");
+    mkdirSync(runtimeHome, { recursive: true });
+    installDemoAgent(runtimeHome);
+    await stopLeftoverProcess(readPid(this.pidFile()), "sandbox-agent");
+
+    const port = await findFreePort();
+    this.token = randomBytes(24).toString("base64url");
+    this.url = `http://127.0.0.1:${port}`;
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: runtimeHome, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
+    for (const name of PORTAL_SECRETS) delete childEnv[name];
+    const child = spawn(
+      runtimeBinary(),
+      ["server", "--token", this.token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)],
+      { env: childEnv, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    this.child = child;
+    let stderrTail = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
+    });
+    child.on("error", (error) => console.error(`[runtime] could not start the runtime binary: ${error.message}`));
+    child.on("exit", (code, signal) => {
+      if (this.child !== child) return;
+      this.child = null;
+      rmSync(this.pidFile(), { force: true });
+      if (this.stopping) return;
+      // The runtime prints nothing and exits 1 when its port is taken; say what we know.
+      const detail = stderrTail.trim().split("\n").slice(-1)[0] ?? "";
+      console.error(`[runtime] embedded runtime exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ""}; restarting`);
+      this.markLost();
+      this.scheduleRestart();
+    });
+    if (child.pid) writeFileSync(this.pidFile(), String(child.pid));
+
+    for (let waited = 0; waited < 15_000; waited += 50) {
+      if (this.child !== child) return;
+      if (await this.probe()) {
+        this.markReady();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.error("[runtime] the embedded runtime did not become healthy within 15 s");
+    child.kill("SIGKILL");
+  }
+
+  private scheduleRestart() {
+    if (this.stopping || this.restartTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.restarts += 1;
+      this.spawnEmbedded().catch((error) => {
+        console.error(`[runtime] restart failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.scheduleRestart();
+      });
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private async probe(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.url}/v1/health`, {
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        signal: AbortSignal.timeout(2_000),
+      });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async checkHealth() {
+    if (this.stopping) return;
+    const healthy = await this.probe();
+    if (healthy && this.status !== "ok") {
+      if (this.mode === "external" && this.generation && !(await this.externalStillHoldsSessions())) this.markLost();
+      this.markReady();
+    } else if (!healthy && this.status === "ok") {
+      if (this.mode === "embedded") this.child?.kill("SIGKILL");
+      else this.markDown();
+    }
+  }
+
+  /** An external runtime that restarted has forgotten the ACP servers our SDK opened. */
+  private async externalStillHoldsSessions(): Promise<boolean> {
+    const known = this.generation?.fetch.serverIds() ?? [];
+    if (known.length === 0) return true;
+    try {
+      const response = await fetch(`${this.url}/v1/acp`, {
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        signal: AbortSignal.timeout(2_000),
+      });
+      const body = (await response.json()) as { servers?: Array<{ serverId?: string; id?: string }> };
+      const live = new Set((body.servers ?? []).map((server) => server.serverId ?? server.id));
+      return known.every((id) => live.has(id));
+    } catch {
+      return false;
+    }
+  }
+
+  private markReady() {
+    if (!this.generation) {
+      this.generationCounter += 1;
+      const observedFetch = createObservedFetch(this.config.streamObserver);
+      const sdk = new SandboxAgent({
+        baseUrl: this.url,
+        token: this.token || undefined,
+        persist: this.config.persist,
+        fetch: observedFetch.fetch,
+      });
+      this.generation = { id: this.generationCounter, sdk, fetch: observedFetch };
+    }
+    this.status = "ok";
+    this.startedAt = new Date();
+    this.backoffMs = 250;
+    for (const waiter of this.readyWaiters) waiter();
+    this.readyWaiters.clear();
+    for (const listener of this.readyListeners) safely(() => listener(this.generation!.id));
+  }
+
+  private markDown() {
+    this.status = "down";
+  }
+
+  private markLost() {
+    const lost = this.generation;
+    this.status = this.mode === "embedded" ? "starting" : "down";
+    this.generation = null;
+    // The old SDK's calls now fail; dispose it so nothing keeps reconnecting to a dead runtime.
+    void lost?.sdk.dispose().catch(() => undefined);
+    if (lost) for (const listener of this.lostListeners) safely(() => listener(lost.id));
+  }
+}
+
+function safely(fn: () => void) {
+  try {
+    fn();
+  } catch (error) {
+    console.error("[runtime] listener failed", error);
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function runtimeBinary(): string {
+  const platform = `${process.platform}-${process.arch}`;
+  return path.join(process.cwd(), "node_modules", "@sandbox-agent", `cli-${platform}`, "bin", "sandbox-agent");
+}
+
+const globalRuntime = globalThis as unknown as { portalRuntime?: RuntimeManager };
+
+export function setRuntimeManager(manager: RuntimeManager) {
+  globalRuntime.portalRuntime = manager;
+}
+
+export function runtimeManager(): RuntimeManager {
+  if (!globalRuntime.portalRuntime) throw runtimeUnavailable("The agent runtime has not started yet.");
+  return globalRuntime.portalRuntime;
+}
+
+export function maybeRuntimeManager(): RuntimeManager | undefined {
+  return globalRuntime.portalRuntime;
+}

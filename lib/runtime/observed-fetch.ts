@@ -1,0 +1,215 @@
+import "server-only";
+
+// The seam between the SDK and the runtime's ACP event stream. SDK 0.4.2 hides the SSE `id:`
+// sequence, but reads `GET /v1/acp/{serverId}` through the `fetch` we give it. The runtime drops
+// messages silently when its 512-message channel per reader overflows (a gap in the ids), and keeps
+// the last 1,024 in a replay buffer answered on `Last-Event-ID`. So we wrap that one response:
+//  - drain the runtime's body eagerly, so our reader never falls behind;
+//  - on a gap, hold later frames, open a second reader with `Last-Event-ID` to replay the missing
+//    ids, splice them in order, and report what could not be recovered;
+//  - hand the SDK a gap-free, duplicate-free stream.
+// Chosen over patching the SDK: it uses a documented option (`fetch`) and sees the raw ids.
+
+export interface GapReport {
+  serverId: string;
+  missing: number;
+  /** The frame that revealed the gap; its JSON-RPC message names the session it belongs to. */
+  nextMessage: unknown;
+}
+
+export interface AcpStreamObserver {
+  onGap?(report: GapReport): void;
+  onRecovered?(serverId: string, count: number): void;
+}
+
+interface Frame {
+  id: number | null;
+  raw: string;
+  data: string;
+}
+
+const RECOVERY_TIMEOUT_MS = 3_000;
+const ACP_PATH = /\/v1\/acp\/([^/?]+)/;
+
+export function createObservedFetch(observer: AcpStreamObserver = {}) {
+  const servers = new Map<string, { agent: string | null; lastId: number | null }>();
+  const stats = { recovered: 0, lost: 0 };
+
+  const observedFetch: typeof fetch = async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const match = ACP_PATH.exec(url);
+    const response = await fetch(input, init);
+    if (!match?.[1]) return response;
+    const serverId = decodeURIComponent(match[1]);
+    const state = servers.get(serverId) ?? { agent: new URL(url).searchParams.get("agent"), lastId: null };
+    servers.set(serverId, state);
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
+    if (!isStream || !response.body) return response;
+    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(url, init, afterId), {
+      onRecovered: (count) => {
+        stats.recovered += count;
+        observer.onRecovered?.(serverId, count);
+      },
+      onGap: (missing, nextMessage) => {
+        stats.lost += missing;
+        observer.onGap?.({ serverId, missing, nextMessage });
+      },
+    });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+
+  return {
+    fetch: observedFetch,
+    serverIds: () => [...servers.keys()],
+    serverIdForAgent: (agent: string) => [...servers].find(([, state]) => state.agent === agent)?.[0] ?? null,
+    stats: () => ({ ...stats }),
+  };
+}
+
+async function replayAfter(url: string, init: RequestInit | undefined, afterId: number): Promise<ReadableStream<Uint8Array> | null> {
+  const headers = new Headers(init?.headers);
+  headers.set("Last-Event-ID", String(afterId));
+  headers.set("Accept", "text/event-stream");
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), RECOVERY_TIMEOUT_MS).unref();
+  try {
+    const response = await fetch(url, { method: "GET", headers, signal: controller.signal });
+    return response.ok && response.body ? response.body : null;
+  } catch {
+    return null;
+  }
+}
+
+function gapFreeStream(
+  source: ReadableStream<Uint8Array>,
+  state: { lastId: number | null },
+  openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
+  report: { onRecovered(count: number): void; onGap(missing: number, nextMessage: unknown): void },
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const reader = source.getReader();
+  let held: Frame[] = [];
+  let recovering = false;
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const forward = (frame: Frame) => {
+        if (frame.id !== null) {
+          if (state.lastId !== null && frame.id <= state.lastId) return; // already delivered
+          state.lastId = frame.id;
+        }
+        controller.enqueue(encoder.encode(`${frame.raw}\n\n`));
+      };
+
+      const recover = async (gapAfter: number, firstHeld: Frame) => {
+        recovering = true;
+        const wanted = firstHeld.id! - gapAfter - 1;
+        const replayed = await readReplay(openReplay, gapAfter, firstHeld.id!);
+        for (const frame of replayed) forward(frame);
+        if (replayed.length > 0) report.onRecovered(replayed.length);
+        const missing = wanted - replayed.length;
+        if (missing > 0) report.onGap(missing, parseJson(firstHeld.data));
+        const queue = held;
+        held = [];
+        recovering = false;
+        for (const frame of queue) accept(frame);
+      };
+
+      const accept = (frame: Frame) => {
+        if (recovering) {
+          held.push(frame);
+          return;
+        }
+        const last = state.lastId;
+        if (frame.id !== null && last !== null && frame.id > last + 1) {
+          held.push(frame);
+          void recover(last, frame);
+          return;
+        }
+        forward(frame);
+      };
+
+      void (async () => {
+        const parse = frameParser();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            for (const frame of parse(value)) accept(frame);
+          }
+          while (recovering) await new Promise((resolve) => setTimeout(resolve, 10));
+          controller.close();
+        } catch (error) {
+          controller.error(error);
+        }
+      })();
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/** Reads frames with ids in (afterId, beforeId) from a Last-Event-ID replay. */
+async function readReplay(
+  openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
+  afterId: number,
+  beforeId: number,
+): Promise<Frame[]> {
+  const stream = await openReplay(afterId);
+  if (!stream) return [];
+  const reader = stream.getReader();
+  const parse = frameParser();
+  const frames: Frame[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const frame of parse(value)) {
+        if (frame.id === null) continue;
+        if (frame.id >= beforeId) return frames;
+        if (frame.id > afterId) frames.push(frame);
+      }
+    }
+  } catch {
+    // Timed out or dropped: keep what was replayed.
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return frames;
+}
+
+export function frameParser() {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  return (chunk: Uint8Array): Frame[] => {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n/g, "\n");
+    const frames: Frame[] = [];
+    let separator = buffer.indexOf("\n\n");
+    while (separator !== -1) {
+      const raw = buffer.slice(0, separator);
+      buffer = buffer.slice(separator + 2);
+      separator = buffer.indexOf("\n\n");
+      if (!raw.trim()) continue;
+      let id: number | null = null;
+      const data: string[] = [];
+      for (const line of raw.split("\n")) {
+        if (line.startsWith("id:")) {
+          const parsed = Number(line.slice(3).trim());
+          id = Number.isFinite(parsed) ? parsed : null;
+        } else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+      }
+      frames.push({ id, raw, data: data.join("\n") });
+    }
+    return frames;
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,103 @@
+import "server-only";
+import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "sandbox-agent";
+import { db } from "@/lib/db/client";
+import { classifyRuntimeMessage } from "@/lib/events/classify";
+import { listEventsAfter } from "@/lib/events/queries";
+import { eventWriter } from "@/lib/events/writer";
+
+// The SDK's persistence seam, backed by PostgreSQL. The SDK awaits insertEvent (and a getSession)
+// for every event before the next one, so both answer from memory: events go to the write-behind
+// queue (lib/events/writer.ts), records are cached. The SDK's own eventIndex is not used: the
+// writer assigns the dense index in the same transaction as the insert, which stays correct across
+// SDK instances, portal processes and portal events.
+
+export class PrismaPersistDriver implements SessionPersistDriver {
+  private records = new Map<string, SessionRecord>();
+  private lastEventAt = new Map<string, number>();
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const cached = this.records.get(id);
+    if (cached) return cached;
+    const row = await db().session.findUnique({ where: { id }, select: { runtimeRecord: true } });
+    const record = (row?.runtimeRecord ?? undefined) as SessionRecord | undefined;
+    if (record) this.records.set(id, record);
+    return record;
+  }
+
+  async listSessions(request: ListPageRequest = {}): Promise<ListPage<SessionRecord>> {
+    const limit = Math.min(request.limit ?? 100, 500);
+    const rows = await db().session.findMany({
+      where: { runtimeRecord: { not: undefined }, ...(request.cursor ? { id: { gt: request.cursor } } : {}) },
+      orderBy: { id: "asc" },
+      take: limit,
+      select: { id: true, runtimeRecord: true },
+    });
+    const items = rows.map((row) => row.runtimeRecord as unknown as SessionRecord).filter(Boolean);
+    return { items, nextCursor: rows.length === limit ? rows.at(-1)?.id : undefined };
+  }
+
+  async updateSession(record: SessionRecord): Promise<void> {
+    this.records.set(record.id, record);
+    await db().session.updateMany({
+      where: { id: record.id },
+      data: { runtimeRecord: JSON.parse(JSON.stringify(record)), runtimeSessionId: record.agentSessionId },
+    });
+  }
+
+  async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
+    const limit = Math.min(request.limit ?? 100, 1_000);
+    const after = request.cursor ? Number(request.cursor) : 0;
+    const events = await listEventsAfter({ sessionId: request.sessionId, after, limit });
+    return {
+      items: events.map((event) => ({
+        id: `${request.sessionId}:${event.index}`,
+        eventIndex: event.index,
+        sessionId: request.sessionId,
+        createdAt: Date.parse(event.createdAt),
+        connectionId: "",
+        sender: event.sender === "client" ? "client" : "agent",
+        payload: event.payload as SessionEvent["payload"],
+      })),
+      nextCursor: events.length === limit ? String(events.at(-1)!.index) : undefined,
+    };
+  }
+
+  async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
+    this.lastEventAt.set(sessionId, Date.now());
+    eventWriter().enqueue({
+      sessionId,
+      sender: event.sender,
+      payload: event.payload,
+      createdAt: new Date(event.createdAt),
+      ...classifyRuntimeMessage(event.sender, event.payload),
+    });
+  }
+
+  /** The portal session a runtime (agent) session id belongs to, from the records in memory. */
+  sessionIdForAgentSession(agentSessionId: string): string | null {
+    for (const record of this.records.values()) if (record.agentSessionId === agentSessionId) return record.id;
+    return null;
+  }
+
+  forget(sessionId: string) {
+    this.records.delete(sessionId);
+  }
+
+  /** Waits until the runtime has been quiet for this session (a turn's last updates can trail its response). */
+  async settled(sessionId: string, quietMs = 40, maxMs = 1_000) {
+    const started = Date.now();
+    while (Date.now() - started < maxMs) {
+      const last = this.lastEventAt.get(sessionId) ?? 0;
+      const quietFor = Date.now() - last;
+      if (quietFor >= quietMs) return;
+      await new Promise((resolve) => setTimeout(resolve, quietMs - quietFor));
+    }
+  }
+}
+
+const globalDriver = globalThis as unknown as { portalPersistDriver?: PrismaPersistDriver };
+
+export function persistDriver(): PrismaPersistDriver {
+  globalDriver.portalPersistDriver ??= new PrismaPersistDriver();
+  return globalDriver.portalPersistDriver;
+}

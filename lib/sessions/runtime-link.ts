@@ -1,0 +1,179 @@
+import "server-only";
+import type { SandboxAgent, Session as SdkSession, SessionPermissionRequest } from "sandbox-agent";
+import { UnsupportedSessionValueError } from "sandbox-agent";
+import type { Session } from "@/generated/prisma/client";
+import { db } from "@/lib/db/client";
+import { ApiError, unprocessable } from "@/lib/errors";
+import { effectsFromConfigOptions } from "@/lib/events/classify";
+import { runtimeAgentId } from "@/lib/runtime/agents";
+import { runtimeManager } from "@/lib/runtime/manager";
+import { persistDriver } from "@/lib/runtime/persist-driver";
+import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
+import { buildSeed } from "@/lib/sessions/seed";
+
+// Which portal sessions live on which runtime generation, and what happens when one is lost:
+// running turns end as interrupted, pending permissions expire, sessions become restorable. A
+// restorable session gets a new runtime session with the same agent and settings, seeded with the
+// conversation so far (lib/sessions/seed.ts), before its next prompt.
+
+interface LinkState {
+  attached: Map<string, number>;
+  runningTurns: Map<string, string>;
+  seeds: Map<string, string>;
+}
+
+const globalLinks = globalThis as unknown as { portalSessionLinks?: LinkState };
+export const links: LinkState = (globalLinks.portalSessionLinks ??= { attached: new Map(), runningTurns: new Map(), seeds: new Map() });
+
+export interface RuntimeSettings {
+  cwd?: string | null;
+  model?: string | null;
+  mode?: string | null;
+  thoughtLevel?: string | null;
+}
+
+/** Creates the runtime session for a portal session on the live runtime. */
+export async function createOnRuntime(session: Pick<Session, "id" | "agent">, settings: RuntimeSettings, options: { strict: boolean }) {
+  const { sdk, generation } = await runtimeManager().sdk();
+  skipSdkIndexScan(sdk, session.id);
+  let handle: SdkSession;
+  try {
+    handle = await sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd: settings.cwd ?? undefined });
+  } catch (error) {
+    throw runtimeError(error);
+  }
+  attach(sdk, session.id, generation);
+  for (const [apply, value] of [
+    [(v: string) => sdk.setSessionMode(session.id, v), settings.mode],
+    [(v: string) => sdk.setSessionModel(session.id, v), settings.model],
+    [(v: string) => sdk.setSessionThoughtLevel(session.id, v), settings.thoughtLevel],
+  ] as const) {
+    if (!value) continue;
+    try {
+      handle = (await apply(value)).session;
+    } catch (error) {
+      if (options.strict) throw runtimeError(error);
+    }
+  }
+  const record = handle.toRecord();
+  return { configOptions: record.configOptions ?? [], modes: record.modes ?? null };
+}
+
+function attach(sdk: SandboxAgent, sessionId: string, generation: number) {
+  links.attached.set(sessionId, generation);
+  sdk.onPermissionRequest(sessionId, (request) => void storePermissionRequest(sessionId, request));
+}
+
+export function isAttached(sessionId: string) {
+  const generation = runtimeManager().currentGeneration();
+  return generation !== null && links.attached.get(sessionId) === generation;
+}
+
+/** The SDK for a session that must already live on the runtime (settings, cancel, permissions). */
+export async function attachedSdk(sessionId: string) {
+  const { sdk, generation } = await runtimeManager().sdk();
+  if (links.attached.get(sessionId) !== generation) return null;
+  return sdk;
+}
+
+/** Restores a session that lost its runtime session; a no-op when it is attached. */
+export async function restoreSession(session: Session, actorId: string | null): Promise<boolean> {
+  if (isAttached(session.id)) return false;
+  const fromIndex = session.eventCount;
+  const created = await createOnRuntime(session, session, { strict: false });
+  const seed = await buildSeed(session.id);
+  if (seed) links.seeds.set(session.id, seed);
+  await db().auditEntry.create({
+    data: { teamId: session.teamId, actorId, action: "session.restore", targetType: "session", targetId: session.id, detail: { fromIndex } },
+  });
+  recordPortalEvent(
+    session.id,
+    { type: "restored", fromIndex },
+    { status: "idle", currentTurnId: null, modes: created.modes, ...effectsFromConfigOptions(created.configOptions) },
+  );
+  await db().session.update({ where: { id: session.id }, data: { status: "idle", currentTurnId: null } });
+  return true;
+}
+
+/** Called by the runtime manager when a runtime generation is gone. */
+export async function onRuntimeLost(generation: number) {
+  const lost = [...links.attached].filter(([, gen]) => gen === generation).map(([id]) => id);
+  for (const sessionId of lost) {
+    links.attached.delete(sessionId);
+    links.seeds.delete(sessionId);
+    persistDriver().forget(sessionId);
+    const turnId = links.runningTurns.get(sessionId);
+    links.runningTurns.delete(sessionId);
+    await expirePermissions(sessionId);
+    if (turnId) {
+      recordPortalEvent(
+        sessionId,
+        { type: "turn_ended", turnId, stopReason: "interrupted" },
+        { lastStopReason: "interrupted", currentTurnId: null },
+      );
+    }
+    recordStatus(sessionId, "restorable", { currentTurnId: null });
+  }
+  if (lost.length > 0) {
+    await db().session.updateMany({ where: { id: { in: lost }, status: { not: "destroyed" } }, data: { status: "restorable", currentTurnId: null } });
+  }
+}
+
+/** On boot nothing is attached: every live-looking session from before is restorable. */
+export async function markOrphanedSessionsRestorable() {
+  const orphaned = await db().session.findMany({ where: { status: { in: ["idle", "running", "offline"] } }, select: { id: true, currentTurnId: true } });
+  for (const session of orphaned) {
+    await expirePermissions(session.id);
+    if (session.currentTurnId) {
+      recordPortalEvent(session.id, { type: "turn_ended", turnId: session.currentTurnId, stopReason: "interrupted" }, { lastStopReason: "interrupted" });
+    }
+    recordStatus(session.id, "restorable", { currentTurnId: null });
+  }
+  await db().session.updateMany({ where: { id: { in: orphaned.map((s) => s.id) } }, data: { status: "restorable", currentTurnId: null } });
+  return orphaned.length;
+}
+
+async function expirePermissions(sessionId: string) {
+  const pending = await db().permission.findMany({ where: { sessionId, status: "pending" }, select: { id: true } });
+  if (pending.length === 0) return;
+  await db().permission.updateMany({ where: { id: { in: pending.map((p) => p.id) }, status: "pending" }, data: { status: "expired", resolvedAt: new Date() } });
+  for (const { id } of pending) recordPortalEvent(sessionId, { type: "permission_resolved", permissionId: id, reply: "expired", by: null });
+}
+
+async function storePermissionRequest(sessionId: string, request: SessionPermissionRequest) {
+  const toolCall = {
+    title: request.toolCall.title ?? "Tool call",
+    kind: request.toolCall.kind ?? "other",
+    ...(request.toolCall.rawInput !== undefined ? { rawInput: request.toolCall.rawInput } : {}),
+  };
+  const options = request.options.map((option) => ({ optionId: option.optionId, name: option.name, kind: option.kind }));
+  await db().permission.create({
+    data: { id: request.id, sessionId, turnId: links.runningTurns.get(sessionId) ?? null, toolCall, options, createdAt: new Date(request.createdAt) },
+  });
+  recordPortalEvent(sessionId, { type: "permission_requested", permissionId: request.id, toolCall, options });
+}
+
+// SDK 0.4.2 numbers events itself and, on the first event of a session in a new SDK instance, pages
+// through the whole stored history to find the last number. The portal does not use that number
+// (the writer assigns the index), so the scan would only make restores cost O(history). Start the
+// SDK's counter instead; without the private map this falls back to the SDK's scan.
+function skipSdkIndexScan(sdk: SandboxAgent, sessionId: string) {
+  const counters = (sdk as unknown as { nextSessionEventIndexBySession?: unknown }).nextSessionEventIndexBySession;
+  if (counters instanceof Map && !counters.has(sessionId)) counters.set(sessionId, 1);
+}
+
+/** Maps SDK errors to what the caller can act on. */
+export function runtimeError(error: unknown): Error {
+  if (error instanceof ApiError) return error;
+  if (error instanceof UnsupportedSessionValueError) {
+    const { category, allowedValues } = error;
+    return unprocessable(`This agent does not offer that ${category.replace("_", " ")}. Allowed: ${allowedValues.join(", ")}.`, [
+      { path: category === "thought_level" ? "thoughtLevel" : category, message: `must be one of: ${allowedValues.join(", ")}` },
+    ]);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (/fetch failed|ECONNREFUSED|socket|network|aborted/i.test(message)) {
+    return new ApiError(503, "The agent runtime is unreachable; try again shortly.", { retryAfterSeconds: 2 });
+  }
+  return new ApiError(502, `The agent runtime refused the request: ${message.slice(0, 300)}`);
+}

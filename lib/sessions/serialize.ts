@@ -1,0 +1,34 @@
+import "server-only";
+import type { Permission, Session } from "@/generated/prisma/client";
+
+// Session and permission JSON exactly as the contract shows them.
+
+export function permissionJson(permission: Pick<Permission, "id" | "createdAt" | "toolCall" | "options">) {
+  return {
+    id: permission.id,
+    createdAt: permission.createdAt.toISOString(),
+    toolCall: permission.toolCall,
+    options: permission.options,
+  };
+}
+
+export function sessionJson(session: Session, pendingPermissions: Permission[] = [], options: { detail?: boolean } = {}) {
+  return {
+    id: session.id,
+    teamId: session.teamId,
+    title: session.title,
+    agent: session.agent,
+    status: session.status,
+    createdBy: session.createdById,
+    createdAt: session.createdAt.toISOString(),
+    updatedAt: session.updatedAt.toISOString(),
+    model: session.model,
+    mode: session.mode,
+    thoughtLevel: session.thoughtLevel,
+    lastStopReason: session.lastStopReason,
+    eventCount: session.eventCount,
+    usage: session.usage ?? null,
+    pendingPermissions: pendingPermissions.map(permissionJson),
+    ...(options.detail ? { modes: session.modes ?? null, configOptions: session.configOptions ?? [] } : {}),
+  };
+}

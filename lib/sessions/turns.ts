@@ -1,0 +1,99 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { Session } from "@/generated/prisma/client";
+import { recordAudit } from "@/lib/audit";
+import { db } from "@/lib/db/client";
+import { conflict } from "@/lib/errors";
+import { SEED_META_KEY } from "@/lib/events/classify";
+import { runtimeManager } from "@/lib/runtime/manager";
+import { persistDriver } from "@/lib/runtime/persist-driver";
+import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
+import { attachedSdk, links, restoreSession } from "@/lib/sessions/runtime-link";
+
+// A turn: the prompt is accepted (202) once the session is marked running; the runtime call goes on
+// in the background and its end is recorded as a `turn_ended` event that returns the session to idle.
+
+export type ContentBlock = { type: "text"; text: string } | { type: "resource_link"; uri: string; name: string; mimeType?: string };
+
+export function assertWritable(session: Session) {
+  if (session.status === "destroyed") throw conflict("The session is destroyed; its history is read-only.");
+}
+
+export async function promptSession({ session, userId, content }: { session: Session; userId: string; content: ContentBlock[] }) {
+  assertWritable(session);
+  if (session.status === "running") throw conflict("A turn is already running in this session; wait for it or cancel it.");
+  if (session.status === "restorable" || session.status === "offline") await restoreSession(session, userId);
+  else if (!(await attachedSdk(session.id))) await restoreSession(session, userId);
+
+  const turnId = randomUUID();
+  const claimed = await db().$transaction(async (tx) => {
+    const { count } = await tx.session.updateMany({
+      where: { id: session.id, status: "idle" },
+      data: { status: "running", currentTurnId: turnId, updatedAt: new Date() },
+    });
+    if (count === 0) return false;
+    await recordAudit(tx, { teamId: session.teamId, actorId: userId, action: "session.prompt", targetType: "session", targetId: session.id, detail: { turnId } });
+    return true;
+  });
+  if (!claimed) throw conflict("The session is not ready for a prompt (a turn is running or it was destroyed).");
+  links.runningTurns.set(session.id, turnId);
+  recordStatus(session.id, "running", { currentTurnId: turnId });
+  void runTurn(session.id, turnId, content);
+  return { turnId };
+}
+
+async function runTurn(sessionId: string, turnId: string, content: ContentBlock[]) {
+  let stopReason = "error";
+  try {
+    const sdk = await attachedSdk(sessionId);
+    if (!sdk) throw new Error("the session is not attached to the runtime");
+    const seed = links.seeds.get(sessionId);
+    links.seeds.delete(sessionId);
+    const prompt = seed ? [{ type: "text", text: seed, _meta: { [SEED_META_KEY]: true } }, ...content] : content;
+    const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
+    const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
+    stopReason = typeof reason === "string" ? reason : "end_turn";
+  } catch (error) {
+    if (links.runningTurns.get(sessionId) !== turnId) return; // already ended (runtime lost, destroyed)
+    console.error(`[turns] turn ${turnId} of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await endTurn(sessionId, turnId, stopReason);
+}
+
+async function endTurn(sessionId: string, turnId: string, stopReason: string) {
+  // The runtime can answer the prompt before the turn's last updates arrive; let them land first.
+  await persistDriver().settled(sessionId);
+  if (links.runningTurns.get(sessionId) !== turnId) return;
+  links.runningTurns.delete(sessionId);
+  await db().permission.updateMany({ where: { sessionId, turnId, status: "pending" }, data: { status: "cancelled", resolvedAt: new Date() } });
+  recordPortalEvent(sessionId, { type: "turn_ended", turnId, stopReason }, { status: "idle", lastStopReason: stopReason, currentTurnId: null });
+}
+
+/**
+ * Cancels the running turn. SDK 0.4.2 refuses a manual `session/cancel` ("use destroySession"), so
+ * the portal posts the ACP `session/cancel` notification itself to the runtime's ACP endpoint of the
+ * connection the SDK opened (the server id seen by the observed fetch), exactly as the SDK's own
+ * destroySession does internally, without destroying the session. The agent then answers the prompt
+ * with stop reason `cancelled`, which ends the turn as usual.
+ */
+export async function cancelTurn({ session, userId }: { session: Session; userId: string }) {
+  assertWritable(session);
+  if (session.status !== "running" || !links.runningTurns.has(session.id)) throw conflict("No turn is running in this session.");
+  const sdk = await attachedSdk(session.id);
+  const { fetch: observed } = await runtimeManager().sdk();
+  const record = await persistDriver().getSession(session.id);
+  const serverId = record ? observed.serverIdForAgent(record.agent) : null;
+  if (!sdk || !record || !serverId) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
+
+  // Pending permissions of this turn are answered as cancelled, as ACP asks of a client that cancels.
+  const pending = await db().permission.findMany({ where: { sessionId: session.id, status: "pending" }, select: { id: true } });
+  for (const { id } of pending) {
+    await sdk.rawRespondPermission(id, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
+    const { count } = await db().permission.updateMany({ where: { id, status: "pending" }, data: { status: "cancelled", resolvedBy: userId, resolvedAt: new Date() } });
+    if (count > 0) recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
+  }
+  await runtimeManager().postAcp(serverId, { jsonrpc: "2.0", method: "session/cancel", params: { sessionId: record.agentSessionId } });
+  await db().auditEntry.create({
+    data: { teamId: session.teamId, actorId: userId, action: "session.cancel", targetType: "session", targetId: session.id, detail: { turnId: session.currentTurnId } },
+  });
+}

@@ -1,0 +1,33 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { recordAudit } from "@/lib/audit";
+import { hashToken } from "@/lib/auth/current-user";
+import { db } from "@/lib/db/client";
+import { notFound } from "@/lib/errors";
+
+// Personal tokens for scripts: shown once at creation, stored as a sha256 hash, revoked by deleting.
+
+async function auditInTeams(userId: string, action: "token.create" | "token.revoke", targetId: string) {
+  const memberships = await db().membership.findMany({ where: { userId }, select: { teamId: true } });
+  await db().$transaction(async (tx) => {
+    for (const { teamId } of memberships) await recordAudit(tx, { teamId, actorId: userId, action, targetType: "token", targetId });
+  });
+}
+
+export async function createToken({ userId, name }: { userId: string; name: string }) {
+  const token = `ap_${randomBytes(24).toString("base64url")}`;
+  const row = await db().apiToken.create({ data: { userId, name, tokenHash: hashToken(token) } });
+  await auditInTeams(userId, "token.create", row.id);
+  return { id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString() };
+}
+
+export async function listTokens({ userId }: { userId: string }) {
+  const rows = await db().apiToken.findMany({ where: { userId }, orderBy: { createdAt: "desc" } });
+  return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString(), lastUsedAt: row.lastUsedAt?.toISOString() ?? null }));
+}
+
+export async function revokeToken({ userId, tokenId }: { userId: string; tokenId: string }) {
+  const { count } = await db().apiToken.deleteMany({ where: { id: tokenId, userId } });
+  if (count === 0) throw notFound("Token");
+  await auditInTeams(userId, "token.revoke", tokenId);
+}

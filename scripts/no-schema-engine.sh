@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "schema engine is not used offline" >&2
+exit 1
