@@ -29,7 +29,7 @@ export async function runMigrations(connectionString: string, migrationsDir = pa
       `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const checksums = new Map(done.rows.map((row) => [row.migration_name, row.checksum]));
-    const names = readdirSync(migrationsDir, { withFileTypes: true })
+    const names = readdirSync(/*turbopackIgnore: true*/ migrationsDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name)
       .sort();

@@ -1,0 +1,24 @@
+"use client";
+
+// The browser's one way to call the portal's API: JSON in, problem+json errors turned into a sentence.
+
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: string };
+
+export async function apiFetch<T>(url: string, options: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: options.method ?? "GET",
+      headers: options.body === undefined ? {} : { "content-type": "application/json" },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    return { ok: false, status: 0, error: "The portal is unreachable. Check your connection." };
+  }
+  if (response.status === 204) return { ok: true, data: undefined as T };
+  const body = await response.json().catch(() => null);
+  if (response.ok) return { ok: true, data: body as T };
+  const problem = body as { detail?: string; errors?: Array<{ path: string; message: string }> } | null;
+  const fields = problem?.errors?.map((error) => `${error.path} ${error.message}`).join("; ");
+  return { ok: false, status: response.status, error: [problem?.detail ?? `Request failed (${response.status}).`, fields].filter(Boolean).join(" ") };
+}

@@ -1,0 +1,47 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+
+export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    const result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
+    setPending(false);
+    if (!result || result.error) {
+      setError("Wrong email or password.");
+      return;
+    }
+    router.replace(callbackUrl);
+    router.refresh();
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="stack" data-testid="login-form">
+      <label className="field">
+        <span>Email</span>
+        <input name="email" type="email" autoComplete="username" required autoFocus data-testid="login-email" />
+      </label>
+      <label className="field">
+        <span>Password</span>
+        <input name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
+      </label>
+      {error && (
+        <p className="form-error" role="alert" data-testid="login-error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button primary" disabled={pending} data-testid="login-submit">
+        {pending ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}
