@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+// Real parts for integration tests: a uniquely named database on the machine's PostgreSQL
+// (127.0.0.1:5432, trust auth), and the real portal (`next start`, which starts the real runtime
+// binary with the demo agent). Nothing is mocked.
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const ADMIN = { email: "admin@example.test", password: "correct-horse-battery" };
+const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export async function createTestDatabase() {
+  const name = `portal_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: SERVER_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface Portal {
+  baseUrl: string;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export async function startPortal(options: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> } = {}): Promise<Portal> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "portal-test-"));
+  let output = "";
+  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NEXT_MANUAL_SIG_HANDLE: "1",
+      PORT: String(port),
+      PORTAL_DATA_DIR: dataDir,
+      PORTAL_ADMIN_EMAIL: ADMIN.email,
+      PORTAL_ADMIN_PASSWORD: ADMIN.password,
+      NEXTAUTH_URL: `http://localhost:${port}`,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const baseUrl = `http://localhost:${port}`;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`portal exited early:\n${output}`);
+    try {
+      const response = await fetch(`${baseUrl}/api/health`);
+      const body = (await response.json()) as { status: string };
+      if (body.status === "ok") break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`portal did not become healthy:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    baseUrl,
+    dataDir,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Signs in like a browser (csrf + credentials callback) and returns the cookie header. */
+export async function signIn(baseUrl: string, email = ADMIN.email, password = ADMIN.password): Promise<string> {
+  const csrfResponse = await fetch(`${baseUrl}/api/auth/csrf`);
+  const cookies = csrfResponse.headers.getSetCookie().map((cookie) => cookie.split(";")[0]);
+  const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
+  const response = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies.join("; ") },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+    redirect: "manual",
+  });
+  const all = [...cookies, ...response.headers.getSetCookie().map((cookie) => cookie.split(";")[0])];
+  const session = all.find((cookie) => cookie?.startsWith("next-auth.session-token="));
+  if (!session) throw new Error(`sign-in failed (${response.status})`);
+  return all.join("; ");
+}
+
+export interface Api {
+  baseUrl: string;
+  token: string;
+  request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  get(url: string): Promise<any>;
+  post(url: string, body?: unknown): Promise<any>;
+}
+
+/** An API client with a personal token, created through the contract like a script would. */
+export async function apiFor(baseUrl: string, email = ADMIN.email, password = ADMIN.password): Promise<Api> {
+  const cookie = await signIn(baseUrl, email, password);
+  const created = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "tests" }) });
+  const { token } = (await created.json()) as { token: string };
+  const api: Api = {
+    baseUrl,
+    token,
+    async request(method, url, body, headers = {}) {
+      const response = await fetch(`${baseUrl}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async get(url) {
+      const result = await api.request("GET", url);
+      if (result.status >= 400) throw new Error(`GET ${url} → ${result.status} ${JSON.stringify(result.body)}`);
+      return result.body;
+    },
+    async post(url, body) {
+      const result = await api.request("POST", url, body ?? {});
+      if (result.status >= 400) throw new Error(`POST ${url} → ${result.status} ${JSON.stringify(result.body)}`);
+      return result.body;
+    },
+  };
+  return api;
+}
+
+export async function defaultTeamId(api: Api): Promise<string> {
+  const me = await api.get("/api/me");
+  return me.teams[0].id;
+}
+
+/** Polls until the predicate holds, or fails with the last value seen. */
+export async function waitFor<T>(read: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  for (;;) {
+    last = await read();
+    if (predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(last).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Reads every stored event of a session through the contract (keyset pages). */
+export async function allEvents(api: Api, sessionId: string) {
+  const events: Array<{ index: number; sender: string; createdAt: string; payload: any }> = [];
+  let after = 0;
+  for (;;) {
+    const page = await api.get(`/api/sessions/${sessionId}/events?after=${after}&limit=500`);
+    events.push(...page.items);
+    if (!page.nextCursor) return events;
+    after = Number(page.nextCursor);
+  }
+}
+
+/** Waits for the turn to end and the session to be idle again. */
+export async function waitForIdle(api: Api, sessionId: string, timeoutMs = 60_000) {
+  return waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", timeoutMs, 100);
+}
