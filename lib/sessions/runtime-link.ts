@@ -1,9 +1,9 @@
 import "server-only";
 import type { SandboxAgent, Session as SdkSession, SessionPermissionRequest } from "sandbox-agent";
-import { UnsupportedSessionValueError } from "sandbox-agent";
+import type { UnsupportedSessionValueError } from "sandbox-agent";
 import type { Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { ApiError, unprocessable } from "@/lib/errors";
+import { ApiError, isApiError, unprocessable } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
 import { runtimeAgentId } from "@/lib/runtime/agents";
 import { runtimeManager } from "@/lib/runtime/manager";
@@ -164,9 +164,10 @@ function skipSdkIndexScan(sdk: SandboxAgent, sessionId: string) {
 
 /** Maps SDK errors to what the caller can act on. */
 export function runtimeError(error: unknown): Error {
-  if (error instanceof ApiError) return error;
-  if (error instanceof UnsupportedSessionValueError) {
-    const { category, allowedValues } = error;
+  if (isApiError(error)) return error;
+  // By name: the SDK instance (and its error classes) may come from another bundle than this module.
+  if (error instanceof Error && error.name === "UnsupportedSessionValueError") {
+    const { category, allowedValues } = error as UnsupportedSessionValueError;
     return unprocessable(`This agent does not offer that ${category.replace("_", " ")}. Allowed: ${allowedValues.join(", ")}.`, [
       { path: category === "thought_level" ? "thoughtLevel" : category, message: `must be one of: ${allowedValues.join(", ")}` },
     ]);

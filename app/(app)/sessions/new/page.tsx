@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { NewSessionForm } from "@/components/new-session-form";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { ApiError } from "@/lib/errors";
+import { isApiError } from "@/lib/errors";
 import { listAgents, type AgentSummary } from "@/lib/sessions/agents";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
 
@@ -16,7 +16,7 @@ export default async function NewSessionPage() {
   try {
     agents = await listAgents();
   } catch (error) {
-    runtimeError = error instanceof ApiError ? error.message : "The agent runtime is unreachable.";
+    runtimeError = isApiError(error) ? error.message : "The agent runtime is unreachable.";
   }
   return (
     <div className="page narrow">
