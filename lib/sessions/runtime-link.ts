@@ -119,6 +119,23 @@ export async function onRuntimeLost(generation: number) {
   }
 }
 
+/** An external runtime stopped answering: its sessions are offline until it is back or lost. */
+export async function onRuntimeDown(generation: number) {
+  const affected = [...links.attached].filter(([, gen]) => gen === generation).map(([id]) => id);
+  for (const sessionId of affected) recordStatus(sessionId, "offline");
+  if (affected.length > 0) await db().session.updateMany({ where: { id: { in: affected }, status: { in: ["idle", "running"] } }, data: { status: "offline" } });
+}
+
+/** The runtime answers again with the same sessions: they pick up where they were. */
+export async function onRuntimeBack(generation: number) {
+  const affected = [...links.attached].filter(([, gen]) => gen === generation).map(([id]) => id);
+  for (const sessionId of affected) {
+    const status = links.runningTurns.has(sessionId) ? "running" : "idle";
+    recordStatus(sessionId, status);
+    await db().session.updateMany({ where: { id: sessionId, status: "offline" }, data: { status } });
+  }
+}
+
 /** On boot nothing is attached: every live-looking session from before is restorable. */
 export async function markOrphanedSessionsRestorable() {
   const orphaned = await db().session.findMany({ where: { status: { in: ["idle", "running", "offline"] } }, select: { id: true, currentTurnId: true } });

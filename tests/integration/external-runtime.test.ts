@@ -73,6 +73,7 @@ describe("external runtime", () => {
     const down = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "down", 15_000);
     expect(down.status).toBe(200);
     expect(down.body).toEqual({ status: "degraded", db: "ok", runtime: "down" });
+    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("offline");
     const refused = await api.request("POST", `/api/sessions/${session.id}/prompt`, { text: "while it is down" });
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBeTruthy();
