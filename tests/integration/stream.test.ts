@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import http from "node:http";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
@@ -308,14 +309,17 @@ describe("GET /api/sessions/:id/stream", () => {
     await api.post(`/api/sessions/${session}/prompt`, { text: "a short history to replay" });
     const count = await settled(api, session);
     const pid = portal.process.pid!;
-    const cycle = async () => {
-      const controller = new AbortController();
-      const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream?after=${count - 2}`, { headers: { authorization: `Bearer ${api.token}` }, signal: controller.signal });
-      const reader = response.body!.getReader();
-      await reader.read();
-      controller.abort();
-      await reader.closed.catch(() => undefined);
-    };
+    // node:http with its own connection, destroyed after the first bytes: a tab being closed.
+    const cycle = () =>
+      new Promise<void>((resolve, reject) => {
+        const request = http.get(`${portal.baseUrl}/api/sessions/${session}/stream?after=${count - 2}`, { headers: { authorization: `Bearer ${api.token}` }, agent: false }, (response) => {
+          response.once("data", () => {
+            request.destroy();
+            resolve();
+          });
+        });
+        request.on("error", (error) => (request.destroyed ? resolve() : reject(error)));
+      });
     for (let i = 0; i < 10; i += 1) await cycle();
     await new Promise((resolve) => setTimeout(resolve, 500));
     const before = openFdCount(pid);
