@@ -20,10 +20,18 @@ export default async function NewSessionPage() {
   }
   return (
     <div className="page narrow">
-      <h1>New session</h1>
-      {runtimeError && <div className="banner warning">{runtimeError}</div>}
+      <div className="page-header">
+        <div>
+          <h1>New session</h1>
+          <p className="muted page-subtitle">Pick an agent. The session runs in its own sandbox and your team can watch it live.</p>
+        </div>
+      </div>
+      {runtimeError && <div className="banner inline warning">{runtimeError}</div>}
       {teams.length === 0 ? (
-        <p className="muted">You need the member role in a team to start sessions.</p>
+        <div className="empty">
+          <p className="empty-title">You cannot start sessions yet</p>
+          <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
+        </div>
       ) : (
         <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} />
       )}
