@@ -6,11 +6,11 @@ export const createSessionBody = z.object({
   teamId: z.string().min(1, "is required"),
   agent: z.string().trim().min(1, "is required").max(100),
   title: z.string().trim().max(200).optional(),
-  cwd: z.string().trim().min(1).max(4096).optional(),
+  cwd: z.string().trim().max(4096).refine((value) => value.startsWith("/"), "must be an absolute path in the sandbox").optional(),
   model: setting.optional(),
   mode: setting.optional(),
   thoughtLevel: setting.optional(),
-});
+}).strict();
 
 export const listSessionsQuery = z.object({
   teamId: z.string().min(1).optional(),
