@@ -7,8 +7,9 @@ import { recordPortalEvent } from "@/lib/sessions/portal-events";
 import { attachedSdk } from "@/lib/sessions/runtime-link";
 import { assertWritable } from "@/lib/sessions/turns";
 
-// Answering an agent's permission request. The database claim (pending → resolved) decides who
-// answers first; a second answer is a 409. A request the runtime no longer holds has expired.
+// Answering an agent's permission request. The reply picks the option of kind allow_once /
+// allow_always / reject_once. The database claim (pending → resolved) decides who answers first; a
+// second answer is a 409. A request the runtime no longer holds has expired.
 
 export type PermissionReply = "once" | "always" | "reject";
 
@@ -21,8 +22,12 @@ export async function replyToPermission({ session, userId, permissionId, reply }
   if (permission.status !== "pending") throw conflict(`This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`);
 
   const kind = REPLY_KIND[reply];
-  const offered = (permission.options as Array<{ kind?: string }>).map((option) => option.kind);
-  if (!offered.includes(kind)) throw unprocessable(`The agent did not offer "${reply}" here.`, [{ path: "reply", message: `offered: ${offered.join(", ")}` }]);
+  const options = permission.options as Array<{ optionId?: string; kind?: string }>;
+  const chosen = options.find((option) => option.kind === kind && typeof option.optionId === "string");
+  if (!chosen) {
+    const offered = Object.entries(REPLY_KIND).filter(([, k]) => options.some((option) => option.kind === k)).map(([r]) => r);
+    throw unprocessable(`The agent did not offer "${reply}" here (no option of kind ${kind}).`, [{ path: "reply", message: `must be one of: ${offered.join(", ")}` }]);
+  }
 
   const claimed = await db().$transaction(async (tx) => {
     const { count } = await tx.permission.updateMany({
@@ -38,7 +43,8 @@ export async function replyToPermission({ session, userId, permissionId, reply }
   const sdk = await attachedSdk(session.id).catch(() => null);
   try {
     if (!sdk) throw new Error("runtime session gone");
-    await sdk.respondPermission(permissionId, reply);
+    // The option of exactly the kind asked for (the SDK's own mapping would fall back to another kind).
+    await sdk.rawRespondPermission(permissionId, { outcome: { outcome: "selected", optionId: chosen.optionId! } });
   } catch {
     await db().permission.update({ where: { id: permissionId }, data: { status: "expired", reply: null } });
     recordPortalEvent(session.id, { type: "permission_resolved", permissionId, reply: "expired", by: null });
