@@ -22,7 +22,7 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
     const createdAt = new Date(typeof at === "string" ? at : Number.NaN);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== "string") throw new Error("bad cursor");
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== "string" || id.includes("\u0000")) throw new Error("bad cursor");
     return { createdAt, id };
   } catch {
     throw unprocessable("The cursor is not valid; use nextCursor from the previous page.", [{ path: "cursor", message: "is not a cursor this list gave out" }]);

@@ -4,6 +4,7 @@ import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
 import { conflict, notFound, unprocessable } from "@/lib/errors";
 import { recordPortalEvent } from "@/lib/sessions/portal-events";
+import { isStorable } from "@/lib/sessions/stored-text";
 import { attachedSdk } from "@/lib/sessions/runtime-link";
 import { assertWritable } from "@/lib/sessions/turns";
 
@@ -17,7 +18,7 @@ const REPLY_KIND: Record<PermissionReply, string> = { once: "allow_once", always
 
 export async function replyToPermission({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
   assertWritable(session);
-  const permission = await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } });
+  const permission = isStorable(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
   if (!permission) throw notFound("Permission request");
   if (permission.status !== "pending") throw conflict(`This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`);
 

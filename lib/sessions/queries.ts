@@ -2,11 +2,13 @@ import "server-only";
 import type { Role } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { forbidden, notFound } from "@/lib/errors";
+import { isStorable } from "@/lib/sessions/stored-text";
 import { roleAtLeast } from "@/lib/teams/access";
 
 // Sessions are scoped by team membership: another team's session is simply not found.
 
 export async function getSessionForUser({ sessionId, userId }: { sessionId: string; userId: string }) {
+  if (!isStorable(sessionId)) return null;
   const session = await db().session.findUnique({ where: { id: sessionId } });
   if (!session) return null;
   const membership = await db().membership.findUnique({ where: { teamId_userId: { teamId: session.teamId, userId } }, select: { role: true } });
