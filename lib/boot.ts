@@ -12,6 +12,7 @@ import { eventWriter } from "@/lib/events/writer";
 import { RuntimeManager, setRuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attributeGap } from "@/lib/sessions/gaps";
+import { pauseRunningTurns } from "@/lib/sessions/turns";
 import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntimeLost } from "@/lib/sessions/runtime-link";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
@@ -63,6 +64,8 @@ async function start() {
   const admin = await bootstrapAdmin();
   await liveHub().start(databaseUrl());
   const restorable = await markOrphanedSessionsRestorable();
+
+  eventWriter().onPressure = () => void pauseRunningTurns();
 
   const runtime = new RuntimeManager({
     dataDir,

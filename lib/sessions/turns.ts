@@ -19,8 +19,10 @@ export type ContentBlock =
   | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
 
 // Cancels asked for before the turn's prompt reached the runtime (the agent would ignore them).
-const globalCancels = globalThis as unknown as { portalCancelledTurns?: Set<string> };
+const globalCancels = globalThis as unknown as { portalCancelledTurns?: Set<string>; portalPausedTurns?: Set<string> };
 const cancelledTurns = (globalCancels.portalCancelledTurns ??= new Set());
+// Turns cancelled because the event queue passed its budget (see pauseRunningTurns).
+const pausedTurns = (globalCancels.portalPausedTurns ??= new Set());
 // A cancel can overtake the prompt on its way through the runtime; it is repeated while the turn runs.
 const CANCEL_RETRY_MS = [300, 1_000, 3_000, 10_000];
 
@@ -78,6 +80,7 @@ async function endTurn(sessionId: string, turnId: string, stopReason: string) {
   // The runtime can answer the prompt before the turn's last updates arrive; let them land first.
   await persistDriver().settled(sessionId);
   cancelledTurns.delete(turnId);
+  if (pausedTurns.delete(turnId)) stopReason = "paused";
   if (links.runningTurns.get(sessionId) !== turnId) return;
   links.runningTurns.delete(sessionId);
   // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
@@ -100,13 +103,9 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
   assertWritable(session);
   const turnId = links.runningTurns.get(session.id);
   if (session.status !== "running" || !turnId) throw conflict("No turn is running in this session.");
-  const sdk = await attachedSdk(session.id);
-  const { fetch: observed } = await runtimeManager().sdk();
-  const record = await persistDriver().getSession(session.id);
-  // The observed fetch learns a server's agent from the first answered request, which can be the
-  // SSE GET (no ?agent=); the SDK names its servers `sdk-<agent>-<id>`, so fall back to that.
-  const serverId = record ? (observed.serverIdForAgent(record.agent) ?? observed.serverIds().find((id) => id.startsWith(`sdk-${record.agent}-`)) ?? null) : null;
-  if (!sdk || !record || !serverId) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
+  const target = await cancelTarget(session.id);
+  if (!target) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
+  const { sdk, serverId, notification } = target;
   cancelledTurns.add(turnId);
 
   // The turn's pending permissions are resolved as cancelled: claimed here first, so the answer is
@@ -120,7 +119,6 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
     claimed.push(id);
     recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
   }
-  const notification = { jsonrpc: "2.0", method: "session/cancel", params: { sessionId: record.agentSessionId } };
   await runtimeManager().postAcp(serverId, notification);
   for (const id of claimed) await sdk.rawRespondPermission(id, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
   for (const delay of CANCEL_RETRY_MS) {
@@ -132,6 +130,30 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
   await db().auditEntry.create({
     data: { teamId: session.teamId, actorId: userId, action: "session.cancel", targetType: "session", targetId: session.id, detail: { turnId } },
   });
+}
+
+/** Where a session's `session/cancel` goes: the ACP server the SDK opened for its agent. */
+async function cancelTarget(sessionId: string) {
+  const sdk = await attachedSdk(sessionId);
+  const { fetch: observed } = await runtimeManager().sdk();
+  const record = await persistDriver().getSession(sessionId);
+  // The observed fetch learns a server's agent from the first answered request, which can be the
+  // SSE GET (no ?agent=); the SDK names its servers `sdk-<agent>-<id>`, so fall back to that.
+  const serverId = record ? (observed.serverIdForAgent(record.agent) ?? observed.serverIds().find((id) => id.startsWith(`sdk-${record.agent}-`)) ?? null) : null;
+  if (!sdk || !record || !serverId) return null;
+  return { sdk, serverId, notification: { jsonrpc: "2.0", method: "session/cancel", params: { sessionId: record.agentSessionId } } };
+}
+
+/**
+ * The database has been away so long that the event queue passed its budget: cancel the running
+ * turns so it stops growing. They end with stop reason `paused` once their events are stored.
+ */
+export async function pauseRunningTurns() {
+  for (const [sessionId, turnId] of links.runningTurns) {
+    pausedTurns.add(turnId);
+    const target = await cancelTarget(sessionId).catch(() => null);
+    if (target) await runtimeManager().postAcp(target.serverId, target.notification).catch(() => undefined);
+  }
 }
 
 /** A resource_link must name a file that exists in the sandbox (checked through the runtime). */

@@ -187,3 +187,40 @@ describe("portal restart", () => {
     }
   });
 });
+
+describe("database away for long", () => {
+  it("pauses the running turn past the event queue budget, then stores everything it held", async () => {
+    const own = await createTestDatabase();
+    const small = await startPortal({ databaseUrl: own.url, env: { PORTAL_EVENT_QUEUE_BUDGET: "3000" } });
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const smallApi = await apiFor(small.baseUrl);
+      const team = await defaultTeamId(smallApi);
+      const { body: session } = await smallApi.request("POST", "/api/sessions", { teamId: team, agent: "demo" });
+      await smallApi.post(`/api/sessions/${session.id}/prompt`, { text: "/stream 60000 4000" });
+      await waitFor(() => smallApi.get(`/api/sessions/${session.id}`), (s) => s.eventCount > 500, 30_000, 50);
+      // Take the database away from the portal for a few seconds: no new connections, old ones cut.
+      await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [own.name]);
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`);
+
+      const ended = await waitForIdle(smallApi, session.id, 120_000);
+      expect(ended.lastStopReason).toBe("paused");
+      const events = await allEvents(smallApi, session.id);
+      expectDense(events);
+      const numbers = sequenceNumbers(events);
+      expect(numbers.length).toBeGreaterThan(3000);
+      expect(numbers.length).toBeLessThan(60_000);
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+      expect(events.at(-1)?.payload).toMatchObject({ type: "turn_ended", stopReason: "paused" });
+    } finally {
+      await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await admin.end();
+      await small.stop();
+      removeDir(small.dataDir);
+      await own.drop();
+    }
+  });
+});
