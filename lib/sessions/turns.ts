@@ -18,10 +18,8 @@ export type ContentBlock =
   | { type: "text"; text: string }
   | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
 
-// Cancels asked for before the turn's prompt reached the runtime (the agent would ignore them).
-const globalCancels = globalThis as unknown as { portalCancelledTurns?: Set<string> };
-const cancelledTurns = (globalCancels.portalCancelledTurns ??= new Set());
-// A cancel can overtake the prompt on its way through the runtime; it is repeated while the turn runs.
+// A cancel can overtake its turn's prompt on the way to the agent (which then ignores it); it is
+// repeated while that turn runs. The prompt itself is always sent, so the history keeps it.
 const CANCEL_RETRY_MS = [300, 1_000, 3_000, 10_000];
 
 export function assertWritable(session: Session) {
@@ -60,13 +58,9 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
     const seed = links.seeds.get(sessionId);
     links.seeds.delete(sessionId);
     const prompt = seed ? [{ type: "text", text: seed, _meta: { [SEED_META_KEY]: true } }, ...content] : content;
-    if (cancelledTurns.has(turnId)) {
-      stopReason = "cancelled";
-    } else {
-      const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
-      const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
-      stopReason = typeof reason === "string" ? reason : "end_turn";
-    }
+    const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
+    const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
+    stopReason = typeof reason === "string" ? reason : "end_turn";
   } catch (error) {
     if (links.runningTurns.get(sessionId) !== turnId) return; // already ended (runtime lost, destroyed)
     console.error(`[turns] turn ${turnId} of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -77,7 +71,6 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
 async function endTurn(sessionId: string, turnId: string, stopReason: string) {
   // The runtime can answer the prompt before the turn's last updates arrive; let them land first.
   await persistDriver().settled(sessionId);
-  cancelledTurns.delete(turnId);
   if (links.runningTurns.get(sessionId) !== turnId) return;
   links.runningTurns.delete(sessionId);
   // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
@@ -107,7 +100,6 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
   // SSE GET (no ?agent=); the SDK names its servers `sdk-<agent>-<id>`, so fall back to that.
   const serverId = record ? (observed.serverIdForAgent(record.agent) ?? observed.serverIds().find((id) => id.startsWith(`sdk-${record.agent}-`)) ?? null) : null;
   if (!sdk || !record || !serverId) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
-  cancelledTurns.add(turnId);
 
   // The turn's pending permissions are resolved as cancelled: claimed here first, so the answer is
   // recorded as this user's; answered to the agent only after the cancel (as ACP asks of a client that
