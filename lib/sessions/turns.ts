@@ -18,12 +18,11 @@ export type ContentBlock =
   | { type: "text"; text: string }
   | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
 
-// Cancels asked for before the turn's prompt reached the runtime (the agent would ignore them).
-const globalCancels = globalThis as unknown as { portalCancelledTurns?: Set<string>; portalPausedTurns?: Set<string> };
-const cancelledTurns = (globalCancels.portalCancelledTurns ??= new Set());
 // Turns cancelled because the event queue passed its budget (see pauseRunningTurns).
-const pausedTurns = (globalCancels.portalPausedTurns ??= new Set());
-// A cancel can overtake the prompt on its way through the runtime; it is repeated while the turn runs.
+const globalPauses = globalThis as unknown as { portalPausedTurns?: Set<string> };
+const pausedTurns = (globalPauses.portalPausedTurns ??= new Set());
+// A cancel can overtake its turn's prompt on the way to the agent (which then ignores it); it is
+// repeated while that turn runs. The prompt itself is always sent, so the history keeps it.
 const CANCEL_RETRY_MS = [300, 1_000, 3_000, 10_000];
 
 export function assertWritable(session: Session) {
@@ -62,13 +61,9 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
     const seed = links.seeds.get(sessionId);
     links.seeds.delete(sessionId);
     const prompt = seed ? [{ type: "text", text: seed, _meta: { [SEED_META_KEY]: true } }, ...content] : content;
-    if (cancelledTurns.has(turnId)) {
-      stopReason = "cancelled";
-    } else {
-      const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
-      const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
-      stopReason = typeof reason === "string" ? reason : "end_turn";
-    }
+    const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
+    const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
+    stopReason = typeof reason === "string" ? reason : "end_turn";
   } catch (error) {
     if (links.runningTurns.get(sessionId) !== turnId) return; // already ended (runtime lost, destroyed)
     console.error(`[turns] turn ${turnId} of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -79,7 +74,6 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
 async function endTurn(sessionId: string, turnId: string, stopReason: string) {
   // The runtime can answer the prompt before the turn's last updates arrive; let them land first.
   await persistDriver().settled(sessionId);
-  cancelledTurns.delete(turnId);
   if (pausedTurns.delete(turnId)) stopReason = "paused";
   if (links.runningTurns.get(sessionId) !== turnId) return;
   links.runningTurns.delete(sessionId);
@@ -106,7 +100,6 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
   const target = await cancelTarget(session.id);
   if (!target) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
   const { sdk, serverId, notification } = target;
-  cancelledTurns.add(turnId);
 
   // The turn's pending permissions are resolved as cancelled: claimed here first, so the answer is
   // recorded as this user's; answered to the agent only after the cancel (as ACP asks of a client that

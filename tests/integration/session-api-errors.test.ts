@@ -216,6 +216,24 @@ describe("roles and state", () => {
     await waitForIdle(owner, busy.id);
   });
 
+  it("personal tokens: shown once, listed without secrets, revoked at once; another user's token is a 404", async () => {
+    const created = await member.request("POST", "/api/tokens", { name: "script" });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), name: "script", token: expect.stringMatching(/^ap_/), createdAt: expect.any(String) });
+    const script = tokenClient(portal.baseUrl, created.body.token);
+    expect((await script.get("/api/me")).user.id).toBe(member.userId);
+    const listed = await member.get("/api/tokens");
+    expect(listed.items.find((token: any) => token.id === created.body.id)).toEqual({ id: created.body.id, name: "script", createdAt: created.body.createdAt, lastUsedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(created.body.token);
+    expectProblem(await outsider.request("DELETE", `/api/tokens/${created.body.id}`), 404);
+    expect((await member.request("DELETE", `/api/tokens/${created.body.id}`)).status).toBe(204);
+    expectProblem(await script.request("GET", "/api/me"), 401);
+    expectProblem(await member.request("DELETE", `/api/tokens/${created.body.id}`), 404);
+    expectProblem(await member.request("POST", "/api/tokens", { name: "" }), 422);
+    expectProblem(await member.request("POST", "/api/tokens", "{"), 400);
+    expectProblem(await member.request("POST", "/api/tokens", "name=x", { "content-type": "application/x-www-form-urlencoded" }), 415);
+  });
+
   it("never leaks internals in a problem", async () => {
     const responses = [
       await owner.request("POST", "/api/sessions", '{"teamId":'),

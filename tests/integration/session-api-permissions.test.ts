@@ -231,7 +231,8 @@ describe("a pending request when things go away", () => {
     const runtime = await api.get("/api/admin/runtime");
     process.kill(runtime.pid, "SIGKILL");
 
-    const lost = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable");
+    // The status flips first; the events that explain it (turn ended as interrupted) follow.
+    const lost = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable" && s.lastStopReason !== null);
     expect(lost).toMatchObject({ pendingPermissions: [], lastStopReason: "interrupted" });
     expect((await api.get(`/api/sessions/${session.id}/permissions`)).items).toEqual([]);
     const events = await allEvents(api, session.id);

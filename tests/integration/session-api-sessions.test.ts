@@ -44,14 +44,14 @@ describe("destroy", () => {
 
     const after = await api.get(`/api/sessions/${session.id}`);
     expect(after).toMatchObject({ status: "destroyed", pendingPermissions: [], lastStopReason: "cancelled" });
-    const events = await allEvents(api, session.id);
+    // The SDK mirrors its own session/cancel (sent by destroySession) a moment after it returns.
+    const events = await waitForEvent(api, session.id, (event) => event.sender === "client" && event.payload?.method === "session/cancel");
     expect(events.slice(0, before.length)).toEqual(before);
     expect(portalEvents(events, "permission_resolved")).toEqual([
       { type: "permission_resolved", permissionId: pending.id, reply: "cancelled", by: expect.any(String) },
     ]);
     expect(portalEvents(events, "status").at(-1)).toEqual({ type: "status", status: "destroyed" });
-    // The SDK's destroySession cancels the agent's work and marks its record destroyed.
-    expect(events.some((event) => event.sender === "client" && event.payload?.method === "session/cancel")).toBe(true);
+    // The SDK's destroySession cancelled the agent's work (above) and marked its record destroyed.
     const [row] = await sql<{ destroyed: boolean; destroyed_at: Date | null }>(
       db.url,
       "SELECT (runtime_record->>'destroyedAt') IS NOT NULL AS destroyed, destroyed_at FROM sessions WHERE id = $1",
