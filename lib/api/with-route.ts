@@ -99,13 +99,31 @@ async function readJson(request: Request): Promise<unknown> {
   if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ApiError(415, "Send the body as application/json.");
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw new ApiError(413, "The body is over the 1 MiB limit.");
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, "The body is over the 1 MiB limit.");
+  const text = await readLimited(request);
   try {
     return JSON.parse(text);
   } catch {
     throw badRequest("The body is not valid JSON.");
   }
+}
+
+/** Reads the body but stops at the limit, so a chunked upload cannot make us buffer it whole. */
+async function readLimited(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new ApiError(413, "The body is over the 1 MiB limit.");
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function parseWith<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {

@@ -22,6 +22,10 @@ export async function userFromBearer(authorization: string | null): Promise<Curr
   if (!match?.[1]) return null;
   const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) }, include: { user: true } });
   if (!token) return null;
+  // Remember when a token was last used, at most once a minute per token.
+  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
+    void db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+  }
   return { id: token.user.id, email: token.user.email, name: token.user.name, via: "token" };
 }
 

@@ -112,10 +112,8 @@ export async function onRuntimeLost(generation: number) {
         { lastStopReason: "interrupted", currentTurnId: null },
       );
     }
+    // The status changes with its events, in one transaction (no `restorable` without its turn end).
     recordStatus(sessionId, "restorable", { currentTurnId: null });
-  }
-  if (lost.length > 0) {
-    await db().session.updateMany({ where: { id: { in: lost }, status: { not: "destroyed" } }, data: { status: "restorable", currentTurnId: null } });
   }
 }
 
