@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { apiFetch } from "@/components/api-client";
 import { Composer } from "@/components/session/composer";
@@ -88,6 +89,9 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
       <section className="session-main">
         <header className="session-header">
           <div className="session-heading">
+            <Link href="/sessions" className="crumb">
+              ← Sessions
+            </Link>
             <h1 data-testid="session-title-heading">{session.title}</h1>
             <p className="muted small">
               {agentName} · {Math.max(session.eventCount, stream.lastIndex).toLocaleString("en")} events

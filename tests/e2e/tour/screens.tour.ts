@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { NewSessionPage } from "../pages/new-session-page";
-import { SessionPage } from "../pages/session-page";
 
 // Not a test: a walk through the UI that saves screenshots for people to look at.
 // Run with SCREENS_DIR=/some/dir node_modules/.bin/playwright test --project screens
@@ -33,10 +32,11 @@ test("tour", async ({ page, browser }) => {
 
   await session.prompt("Please summarise what changed in the billing module since last week and list the risky parts.");
   await session.waitForTurnEnd(1);
-  await session.prompt("/stream 4000 800");
-  await page.waitForTimeout(1500);
+  await session.prompt("/stream 2500 150");
+  await expect(session.lastAgentMessage()).toContainText(" 600 ", { timeout: 30_000 });
+  await expect(session.status()).toHaveAttribute("data-status", "running");
   await page.screenshot({ path: shot("05-session-streaming") });
-  await session.waitForTurnEnd(2);
+  await expect(session.turnEnds()).toHaveCount(2, { timeout: 60_000 });
   await page.screenshot({ path: shot("06-session-streamed") });
 
   await session.prompt("/tool");
@@ -58,6 +58,4 @@ test("tour", async ({ page, browser }) => {
 
   await page.goto("/sessions");
   await page.screenshot({ path: shot("11-sessions") });
-  const sessionView = new SessionPage(page);
-  void sessionView;
 });
