@@ -3,7 +3,7 @@
 import { memo, useMemo } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
-import { splitMarkdownBlocks } from "@/components/session/markdown-blocks";
+import { plainPieces, splitMarkdownBlocks } from "@/components/session/markdown-blocks";
 
 // Agent messages as Markdown, safely: raw HTML stays text (react-markdown turns it into text nodes
 // unless rehype-raw is added, which it must never be), unsafe URLs are dropped by the default
@@ -36,24 +36,6 @@ const components: Components = {
 
 const gfm = [remarkGfm];
 const none: typeof gfm = [];
-
-/** Long plain text is cut (at whitespace) into pieces laid out on their own, so appending to it
- * re-lays out the last piece only. Cuts depend only on the text before them: they never move. */
-const PLAIN_PIECE = 16 * 1024;
-
-export function plainPieces(text: string): string[] {
-  const pieces: string[] = [];
-  let start = 0;
-  while (text.length - start > PLAIN_PIECE) {
-    const space = text.slice(start + PLAIN_PIECE).search(/\s/);
-    if (space < 0) break;
-    const end = start + PLAIN_PIECE + space + 1;
-    pieces.push(text.slice(start, end));
-    start = end;
-  }
-  pieces.push(text.slice(start));
-  return pieces;
-}
 
 const PlainPiece = memo(function PlainPiece({ text }: { text: string }) {
   return <span className="md-plain-piece">{text}</span>;

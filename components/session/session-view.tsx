@@ -7,6 +7,7 @@ import { Composer } from "@/components/session/composer";
 import { SessionControls, type SessionDetail } from "@/components/session/session-controls";
 import { Transcript, type PermissionReply } from "@/components/session/transcript";
 import { useSessionStream, type ConnectionState } from "@/components/session/use-session-stream";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
@@ -94,7 +95,13 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
             </Link>
             <h1 data-testid="session-title-heading">{session.title}</h1>
             <p className="muted small">
-              {agentName} · {Math.max(session.eventCount, stream.lastIndex).toLocaleString("en")} events
+              {agentName}
+              {session.createdAt && (
+                <>
+                  {" · started "}
+                  <RelativeTime iso={session.createdAt} />
+                </>
+              )}
             </p>
           </div>
           <div className="session-header-right">

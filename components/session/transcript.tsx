@@ -2,6 +2,7 @@
 
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { Markdown } from "@/components/session/markdown";
+import { turnEndLabel } from "@/components/session/stop-reason";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 
 export type PermissionReply = "once" | "always" | "reject";
@@ -9,15 +10,6 @@ type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>
 
 const REPLY_FOR_KIND: Record<string, PermissionReply> = { allow_once: "once", allow_always: "always", reject_once: "reject" };
 
-const STOP_LABEL: Record<string, string> = {
-  end_turn: "Turn complete",
-  cancelled: "Stopped",
-  interrupted: "Interrupted: the runtime went away",
-  max_tokens: "Stopped at the token limit",
-  max_turn_requests: "Stopped at the request limit",
-  refusal: "The agent refused",
-  error: "The turn failed",
-};
 
 const sentenceCase = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -65,6 +57,7 @@ export const Transcript = memo(function Transcript({ items, loading, running, op
       if (stick.current) el.scrollTop = el.scrollHeight;
     });
     observer.observe(content);
+    observer.observe(el);
     return () => observer.disconnect();
   }, []);
 
@@ -209,7 +202,7 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
     case "turn_end":
       return (
         <div className={`turn-end turn-end-${item.stopReason}`} data-testid="turn-end" data-stop-reason={item.stopReason}>
-          <span>{STOP_LABEL[item.stopReason] ?? `Turn ended: ${item.stopReason.replaceAll("_", " ")}`}</span>
+          <span>{turnEndLabel(item.stopReason)}</span>
         </div>
       );
     case "notice":

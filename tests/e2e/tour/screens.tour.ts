@@ -50,12 +50,18 @@ test("tour", async ({ page, browser }) => {
   await session.waitForTurnEnd(4);
   await page.screenshot({ path: shot("09-markdown") });
 
+  await page.context().setOffline(true);
+  await expect(session.connection()).toHaveAttribute("data-state", "offline");
+  await page.screenshot({ path: shot("10-offline") });
+  await page.context().setOffline(false);
+  await session.waitUntilLive();
+
   // A restorable session: the runtime dies under it.
   const runtime = await (await page.request.get("/api/admin/runtime")).json();
   process.kill(runtime.pid, "SIGKILL");
   await expect(session.status()).toHaveAttribute("data-status", "restorable", { timeout: 30_000 });
-  await page.screenshot({ path: shot("10-restorable") });
+  await page.screenshot({ path: shot("11-restorable") });
 
   await page.goto("/sessions");
-  await page.screenshot({ path: shot("11-sessions") });
+  await page.screenshot({ path: shot("12-sessions") });
 });
