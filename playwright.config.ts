@@ -36,7 +36,8 @@ export default defineConfig({
   ],
   webServer: {
     command: "node --import tsx tests/e2e/support/portal-server.ts",
-    url: `${baseURL}/api/health`,
+    // portal-server.ts says so once /api/health reports the runtime up as well.
+    wait: { stdout: /\[e2e\] portal ready/ },
     timeout: 300_000,
     reuseExistingServer: false,
     gracefulShutdown: { signal: "SIGINT", timeout: 20_000 },

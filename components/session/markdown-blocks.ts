@@ -32,3 +32,24 @@ export function splitMarkdownBlocks(source: string): string[] {
   if (current.length > 0) blocks.push(current.join("\n"));
   return blocks;
 }
+
+/** Plain text is cut into pieces of about this size, each laid out on its own. */
+export const PLAIN_PIECE = 16 * 1024;
+
+/**
+ * Cuts long plain text (at whitespace) into pieces, so appending to it re-lays out the last piece
+ * only. A cut depends only on the text before it, so cuts never move as the text grows.
+ */
+export function plainPieces(text: string, size = PLAIN_PIECE): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (text.length - start > size) {
+    const space = text.slice(start + size).search(/\s/);
+    if (space < 0) break;
+    const end = start + size + space + 1;
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  pieces.push(text.slice(start));
+  return pieces;
+}

@@ -1,6 +1,7 @@
 "use client";
 
 import { memo, useEffect, useState } from "react";
+import { stopReasonShort } from "@/components/session/stop-reason";
 
 export interface ConfigOption {
   id: string;
@@ -65,7 +66,7 @@ export const SessionControls = memo(function SessionControls({ session, status, 
           <dt>Events</dt>
           <dd className="num">{eventCount.toLocaleString("en")}</dd>
           <dt>Last turn</dt>
-          <dd data-testid="last-stop-reason">{session.lastStopReason?.replaceAll("_", " ") ?? "—"}</dd>
+          <dd data-testid="last-stop-reason">{session.lastStopReason ? stopReasonShort(session.lastStopReason) : "—"}</dd>
           {usage?.cost && (
             <>
               <dt>Cost</dt>

@@ -1,11 +1,13 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { apiFetch } from "@/components/api-client";
 import { Composer } from "@/components/session/composer";
 import { SessionControls, type SessionDetail } from "@/components/session/session-controls";
 import { Transcript, type PermissionReply } from "@/components/session/transcript";
 import { useSessionStream, type ConnectionState } from "@/components/session/use-session-stream";
+import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
@@ -88,9 +90,18 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
       <section className="session-main">
         <header className="session-header">
           <div className="session-heading">
+            <Link href="/sessions" className="crumb">
+              ← Sessions
+            </Link>
             <h1 data-testid="session-title-heading">{session.title}</h1>
             <p className="muted small">
-              {agentName} · {Math.max(session.eventCount, stream.lastIndex).toLocaleString("en")} events
+              {agentName}
+              {session.createdAt && (
+                <>
+                  {" · started "}
+                  <RelativeTime iso={session.createdAt} />
+                </>
+              )}
             </p>
           </div>
           <div className="session-header-right">

@@ -2,6 +2,7 @@
 
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { Markdown } from "@/components/session/markdown";
+import { turnEndLabel } from "@/components/session/stop-reason";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 
 export type PermissionReply = "once" | "always" | "reject";
@@ -9,15 +10,8 @@ type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>
 
 const REPLY_FOR_KIND: Record<string, PermissionReply> = { allow_once: "once", allow_always: "always", reject_once: "reject" };
 
-const STOP_LABEL: Record<string, string> = {
-  end_turn: "Turn complete",
-  cancelled: "Stopped",
-  interrupted: "Interrupted: the runtime went away",
-  max_tokens: "Stopped at the token limit",
-  max_turn_requests: "Stopped at the request limit",
-  refusal: "The agent refused",
-  error: "The turn failed",
-};
+
+const sentenceCase = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export interface TranscriptProps {
   items: TranscriptItem[];
@@ -34,6 +28,7 @@ export interface TranscriptProps {
 // streamed chunk re-renders one row, never the whole transcript.
 export const Transcript = memo(function Transcript({ items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, empty }: TranscriptProps) {
   const container = useRef<HTMLDivElement>(null);
+  const rows = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [behind, setBehind] = useState(false);
 
@@ -53,6 +48,19 @@ export const Transcript = memo(function Transcript({ items, loading, running, op
     }
   }, [items]);
 
+  // Rows can grow after they were added (off-screen rows are laid out late): stay at the end.
+  useEffect(() => {
+    const el = container.current;
+    const content = rows.current;
+    if (!el || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(content);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   useEffect(() => {
     if (!loading) scrollToEnd();
   }, [loading, scrollToEnd]);
@@ -66,9 +74,7 @@ export const Transcript = memo(function Transcript({ items, loading, running, op
       <div
         className="transcript"
         ref={container}
-        data-testid="transcript"
-        aria-live="polite"
-        aria-busy={running}
+        data-testid="transcript-scroll"
         onScroll={(event) => {
           const el = event.currentTarget;
           const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
@@ -76,25 +82,27 @@ export const Transcript = memo(function Transcript({ items, loading, running, op
           if (atEnd) setBehind(false);
         }}
       >
-        {loading && (
-          <div className="transcript-placeholder" data-testid="transcript-loading">
-            <span className="spinner" aria-hidden /> Loading history…
-          </div>
-        )}
-        {!loading && items.length === 0 && <div className="transcript-placeholder">{empty}</div>}
-        {items.map((item) => (
-          <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} agentName={agentName} canAnswer={canAnswer} onAnswer={onAnswer} />
-        ))}
-        {waiting && (
-          <div className="working" data-testid="agent-working">
-            <span className="typing" aria-hidden>
-              <i />
-              <i />
-              <i />
-            </span>
-            {agentName} is working…
-          </div>
-        )}
+        <div className="transcript-rows" ref={rows} data-testid="transcript" aria-live="polite" aria-busy={running}>
+          {loading && (
+            <div className="transcript-placeholder" data-testid="transcript-loading">
+              <span className="spinner" aria-hidden /> Loading history…
+            </div>
+          )}
+          {!loading && items.length === 0 && <div className="transcript-placeholder">{empty}</div>}
+          {items.map((item) => (
+            <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} agentName={agentName} canAnswer={canAnswer} onAnswer={onAnswer} />
+          ))}
+          {waiting && (
+            <div className="working" data-testid="agent-working">
+              <span className="typing" aria-hidden>
+                <i />
+                <i />
+                <i />
+              </span>
+              {agentName} is working…
+            </div>
+          )}
+        </div>
       </div>
       {behind && (
         <button type="button" className="jump-latest" onClick={scrollToEnd} data-testid="jump-latest">
@@ -159,7 +167,7 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
             <span className="kind-chip">{item.toolKind}</span>
             <strong className="card-title">{item.title}</strong>
             <span className={`pill pill-${item.status}`} data-testid="tool-status">
-              {item.status.replace("_", " ")}
+              {sentenceCase(item.status.replaceAll("_", " "))}
             </span>
           </div>
           {item.output && <pre className="tool-output">{item.output}</pre>}
@@ -194,7 +202,7 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
     case "turn_end":
       return (
         <div className={`turn-end turn-end-${item.stopReason}`} data-testid="turn-end" data-stop-reason={item.stopReason}>
-          <span>{STOP_LABEL[item.stopReason] ?? `Turn ended: ${item.stopReason.replaceAll("_", " ")}`}</span>
+          <span>{turnEndLabel(item.stopReason)}</span>
         </div>
       );
     case "notice":

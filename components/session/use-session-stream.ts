@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { applyEvents, emptyTranscript, type StreamEvent, type TranscriptState } from "@/components/session/transcript-model";
 
 // The session view's one live connection: EventSource with automatic resume (the browser sends
-// Last-Event-ID), events merged into the transcript once per animation frame, and a visible state.
+// Last-Event-ID), events merged into the transcript in batches on animation frames, and a visible state.
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -18,6 +18,9 @@ export interface TranscriptSnapshot {
 }
 
 const RETRY_MS = 2_000;
+/** At most ~20 transcript renders a second: streamed text still reads as live, and a fast agent
+ * cannot keep the page busy re-laying out a long message 60 times a second. */
+const MIN_FLUSH_GAP_MS = 50;
 
 export function useSessionStream(sessionId: string, onPortalEvent?: (type: string) => void) {
   const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({ items: [], lastIndex: 0, status: null, usage: null, openMessageKey: null });
@@ -29,12 +32,28 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
     const state = emptyTranscript();
     let queue: StreamEvent[] = [];
     let frame: number | null = null;
+    let wait: ReturnType<typeof setTimeout> | null = null;
+    let lastFlush = 0;
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let stopped = false;
 
+    const schedule = () => {
+      if (frame !== null || wait !== null) return;
+      const delay = lastFlush + MIN_FLUSH_GAP_MS - performance.now();
+      if (delay <= 0) {
+        frame = requestAnimationFrame(flush);
+        return;
+      }
+      wait = setTimeout(() => {
+        wait = null;
+        frame = requestAnimationFrame(flush);
+      }, delay);
+    };
+
     const flush = () => {
       frame = null;
+      lastFlush = performance.now();
       const events = queue;
       queue = [];
       applyEvents(state, events);
@@ -61,7 +80,7 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
       current.addEventListener("open", () => setConnection("live"));
       current.addEventListener("event", (message) => {
         queue.push(JSON.parse((message as MessageEvent<string>).data) as StreamEvent);
-        frame ??= requestAnimationFrame(flush);
+        schedule();
       });
       current.addEventListener("error", () => {
         if (source !== current) return;
@@ -92,6 +111,7 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
       stopped = true;
       close();
       if (frame !== null) cancelAnimationFrame(frame);
+      if (wait !== null) clearTimeout(wait);
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
     };

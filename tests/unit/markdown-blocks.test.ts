@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitMarkdownBlocks } from "@/components/session/markdown-blocks";
+import { plainPieces, splitMarkdownBlocks } from "@/components/session/markdown-blocks";
 
 describe("splitMarkdownBlocks", () => {
   it("splits at blank lines", () => {
@@ -27,5 +27,29 @@ describe("splitMarkdownBlocks", () => {
   it("returns nothing for empty text", () => {
     expect(splitMarkdownBlocks("")).toEqual([]);
     expect(splitMarkdownBlocks("\n\n")).toEqual([]);
+  });
+});
+
+describe("plainPieces", () => {
+  it("cuts at whitespace after each size and gives the text back whole", () => {
+    const text = Array.from({ length: 400 }, (_, i) => i + 1).join(" ");
+    const pieces = plainPieces(text, 100);
+    expect(pieces.join("")).toBe(text);
+    expect(pieces.length).toBeGreaterThan(10);
+    for (const piece of pieces.slice(0, -1)) {
+      expect(piece.length).toBeGreaterThan(100);
+      expect(piece.endsWith(" ")).toBe(true);
+    }
+  });
+
+  it("keeps earlier cuts as the text grows, and leaves short or unbroken text alone", () => {
+    const text = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ");
+    const full = plainPieces(text, 64);
+    for (let end = 100; end < text.length; end += 37) {
+      const partial = plainPieces(text.slice(0, end), 64);
+      expect(partial.slice(0, -1)).toEqual(full.slice(0, partial.length - 1));
+    }
+    expect(plainPieces("short", 64)).toEqual(["short"]);
+    expect(plainPieces("x".repeat(200), 64)).toEqual(["x".repeat(200)]);
   });
 });

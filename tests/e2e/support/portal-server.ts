@@ -38,7 +38,25 @@ const portal = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", 
   },
 });
 
-const code = await new Promise<number>((resolve) => portal.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+const exited = new Promise<number>((resolve) => portal.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+
+// Ready means the runtime is up too (/api/health answers 200 while it is still starting).
+void (async () => {
+  while (portal.exitCode === null) {
+    try {
+      const health = (await (await fetch(`http://localhost:${port}/api/health`)).json()) as { status?: string };
+      if (health.status === "ok") {
+        console.log("[e2e] portal ready");
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+})();
+
+const code = await exited;
 try {
   await database.drop();
 } catch (error) {

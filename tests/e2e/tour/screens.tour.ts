@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { NewSessionPage } from "../pages/new-session-page";
-import { SessionPage } from "../pages/session-page";
 
 // Not a test: a walk through the UI that saves screenshots for people to look at.
 // Run with SCREENS_DIR=/some/dir node_modules/.bin/playwright test --project screens
@@ -33,10 +32,11 @@ test("tour", async ({ page, browser }) => {
 
   await session.prompt("Please summarise what changed in the billing module since last week and list the risky parts.");
   await session.waitForTurnEnd(1);
-  await session.prompt("/stream 4000 800");
-  await page.waitForTimeout(1500);
+  await session.prompt("/stream 2500 150");
+  await expect(session.lastAgentMessage()).toContainText(" 600 ", { timeout: 30_000 });
+  await expect(session.status()).toHaveAttribute("data-status", "running");
   await page.screenshot({ path: shot("05-session-streaming") });
-  await session.waitForTurnEnd(2);
+  await expect(session.turnEnds()).toHaveCount(2, { timeout: 60_000 });
   await page.screenshot({ path: shot("06-session-streamed") });
 
   await session.prompt("/tool");
@@ -50,14 +50,18 @@ test("tour", async ({ page, browser }) => {
   await session.waitForTurnEnd(4);
   await page.screenshot({ path: shot("09-markdown") });
 
+  await page.context().setOffline(true);
+  await expect(session.connection()).toHaveAttribute("data-state", "offline");
+  await page.screenshot({ path: shot("10-offline") });
+  await page.context().setOffline(false);
+  await session.waitUntilLive();
+
   // A restorable session: the runtime dies under it.
   const runtime = await (await page.request.get("/api/admin/runtime")).json();
   process.kill(runtime.pid, "SIGKILL");
   await expect(session.status()).toHaveAttribute("data-status", "restorable", { timeout: 30_000 });
-  await page.screenshot({ path: shot("10-restorable") });
+  await page.screenshot({ path: shot("11-restorable") });
 
   await page.goto("/sessions");
-  await page.screenshot({ path: shot("11-sessions") });
-  const sessionView = new SessionPage(page);
-  void sessionView;
+  await page.screenshot({ path: shot("12-sessions") });
 });
