@@ -120,6 +120,7 @@ describe("events are never lost", () => {
   it("survives its database connections being cut while /stream 20000 runs", async () => {
     const sessionId = await newSession();
     const admin = new pg.Client({ connectionString: database.url });
+    admin.on("error", () => undefined);
     await admin.connect();
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 20000 4000" });
     for (let cut = 0; cut < 4; cut += 1) {
@@ -193,6 +194,7 @@ describe("database away for long", () => {
     const own = await createTestDatabase();
     const small = await startPortal({ databaseUrl: own.url, env: { PORTAL_EVENT_QUEUE_BUDGET: "3000" } });
     const admin = new pg.Client({ connectionString: database.url });
+    admin.on("error", () => undefined);
     await admin.connect();
     try {
       const smallApi = await apiFor(small.baseUrl);
@@ -206,7 +208,9 @@ describe("database away for long", () => {
       await new Promise((resolve) => setTimeout(resolve, 4_000));
       await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`);
 
-      const ended = await waitForIdle(smallApi, session.id, 120_000);
+      const ended = await waitForIdle(smallApi, session.id, 200_000).catch((error) => {
+        throw new Error(`${error.message}\nportal output:\n${small.output().slice(-3000)}`);
+      });
       expect(ended.lastStopReason).toBe("paused");
       const events = await allEvents(smallApi, session.id);
       expectDense(events);
@@ -222,5 +226,5 @@ describe("database away for long", () => {
       removeDir(small.dataDir);
       await own.drop();
     }
-  });
+  }, 300_000);
 });
