@@ -13,7 +13,8 @@
 // there is the reference point for every measurement ("the demo agent wrote chunk i").
 //
 // Latency: the portal's session streams `/stream N RATE` to K EventSource viewers (the `eventsource`
-// package, in separate processes so parsing for 100 viewers does not stall the reference reader);
+// package, in 1–2 processes of their own); the reference readers (and a LISTEN connection that sees
+// each commit) run in another small process, so no client's parsing delays them;
 // at the same time a standalone SDK client (SandboxAgent.connect) in this process runs the same command
 // on its own session of the same runtime — the baseline is that chunk's arrival at the SDK's onEvent.
 // Both are measured from the reference reader on their own ACP stream, on one clock
@@ -86,17 +87,18 @@ interface ViewerReport {
   /** Event index of chunk i (from the first viewer). */
   chunkIndexes: number[];
   /** Per viewer: events received, whether indexes were consecutive, first/last arrival (ns). */
-  events: Array<{ count: number; inOrder: boolean; first: number; last: number; lastIndex: number; opens: number }>;
+  events: Array<{ count: number; inOrder: boolean; first: number; last: number; lastIndex: number; opens: number; chunks: number; chunkFirst: number; chunkLast: number; gaps: number }>;
 }
 
 async function viewerProcess() {
   let chunkIndexes: number[] = [];
-  let viewers: Array<{ source: EventSource; arrivals: number[]; count: number; inOrder: boolean; first: number; last: number; lastIndex: number; opens: number; chunks: number }> = [];
+  type Viewer = ViewerReport["events"][number] & { source: EventSource; arrivals: number[] };
+  let viewers: Viewer[] = [];
   process.on("message", async (message: ToViewers) => {
     if (message.type === "open") {
       let opened = 0;
       for (let i = 0; i < message.count; i += 1) {
-        const viewer = { source: null as unknown as EventSource, arrivals: [] as number[], count: 0, inOrder: true, first: 0, last: 0, lastIndex: message.after ?? 0, opens: 0, chunks: 0 };
+        const viewer: Viewer = { source: null as unknown as EventSource, arrivals: [], count: 0, inOrder: true, first: 0, last: 0, lastIndex: message.after ?? 0, opens: 0, chunks: 0, chunkFirst: 0, chunkLast: 0, gaps: 0 };
         const url = `${message.baseUrl}/api/sessions/${message.sessionId}/stream${message.after !== undefined ? `?after=${message.after}` : ""}`;
         viewer.source = new EventSource(url, {
           fetch: (input, init) => httpFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${message.token}` } }),
@@ -108,7 +110,8 @@ async function viewerProcess() {
         });
         viewer.source.addEventListener("event", (event) => {
           const at = now();
-          const data = JSON.parse(event.data) as { index: number; payload: { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } } };
+          const data = JSON.parse(event.data) as { index: number; payload: { type?: string; params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } } };
+          if (data.payload?.type === "gap") viewer.gaps += 1;
           if (data.index !== viewer.lastIndex + 1) viewer.inOrder = false;
           viewer.lastIndex = data.index;
           if (viewer.count === 0) viewer.first = at;
@@ -120,6 +123,8 @@ async function viewerProcess() {
             const seq = Number(match[1]);
             if (!viewer.arrivals[seq - 1]) viewer.arrivals[seq - 1] = at;
             chunkIndexes[seq - 1] = data.index;
+            if (viewer.chunks === 0) viewer.chunkFirst = at;
+            viewer.chunkLast = at;
             viewer.chunks += 1;
           }
         });
@@ -132,7 +137,7 @@ async function viewerProcess() {
       const report: ViewerReport = {
         chunkArrivals: viewers.map((viewer) => Array.from({ length: message.chunks ?? 0 }, (_, i) => viewer.arrivals[i] ?? 0)),
         chunkIndexes: Array.from({ length: message.chunks ?? 0 }, (_, i) => chunkIndexes[i] ?? 0),
-        events: viewers.map(({ count, inOrder, first, last, lastIndex, opens }) => ({ count, inOrder, first, last, lastIndex, opens })),
+        events: viewers.map(({ source: _source, arrivals: _arrivals, ...counts }) => counts),
       };
       process.send!({ type: "report", report });
     } else if (message.type === "close") {
@@ -326,6 +331,84 @@ class CommitListener {
   }
 }
 
+/** The reference readers live in a small process of their own so a busy bench process cannot delay them. */
+async function referenceProcess() {
+  const readers = new Map<string, ReferenceReader>();
+  let commits: CommitListener | null = null;
+  process.on("message", async (message: { type: string; key: string; runtime?: { url: string; token: string }; serverId?: string; databaseUrl?: string; sessionId?: string }) => {
+    if (message.type === "listen") {
+      commits = await CommitListener.open(message.databaseUrl!);
+      process.send!({ type: "listening" });
+    } else if (message.type === "watch") {
+      commits!.watch(message.sessionId!);
+      process.send!({ type: "watching" });
+    } else if (message.type === "commits") {
+      process.send!({ type: "commits", arrivals: [...commits!.arrivals] });
+    } else if (message.type === "open") {
+      readers.set(message.key, await ReferenceReader.open(message.runtime!, message.serverId!));
+      process.send!({ type: `opened:${message.key}` });
+    } else if (message.type === "reset") {
+      readers.get(message.key)!.reset();
+      process.send!({ type: `reset:${message.key}` });
+    } else if (message.type === "snapshot") {
+      process.send!({ type: `snapshot:${message.key}`, arrivals: [...readers.get(message.key)!.arrivals] });
+    }
+  });
+  process.send!({ type: "ready" });
+}
+
+class RemoteReference {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly key: string,
+  ) {}
+
+  static async open(child: ChildProcess, key: string, runtime: { url: string; token: string }, serverId: string) {
+    const opened = nextMessage(child, `opened:${key}`);
+    child.send({ type: "open", key, runtime, serverId });
+    await opened;
+    return new RemoteReference(child, key);
+  }
+
+  async reset() {
+    const done = nextMessage(this.child, `reset:${this.key}`);
+    this.child.send({ type: "reset", key: this.key });
+    await done;
+  }
+
+  /** When each numbered chunk came out of the runtime since the last reset (ns). */
+  async arrivals(): Promise<Map<number, number>> {
+    const answer = nextMessage<{ arrivals: Array<[number, number]> }>(this.child, `snapshot:${this.key}`);
+    this.child.send({ type: "snapshot", key: this.key });
+    return new Map((await answer).arrivals);
+  }
+}
+
+/** The commit listener in the reference process. */
+class RemoteCommits {
+  constructor(private readonly child: ChildProcess) {}
+
+  static async open(child: ChildProcess, databaseUrl: string) {
+    const listening = nextMessage(child, "listening");
+    child.send({ type: "listen", databaseUrl });
+    await listening;
+    return new RemoteCommits(child);
+  }
+
+  async watch(sessionId: string) {
+    const watching = nextMessage(this.child, "watching");
+    this.child.send({ type: "watch", sessionId });
+    await watching;
+  }
+
+  /** When each event index of the watched session was committed (ns). */
+  async arrivals(): Promise<Map<number, number>> {
+    const answer = nextMessage<{ arrivals: Array<[number, number]> }>(this.child, "commits");
+    this.child.send({ type: "commits" });
+    return new Map((await answer).arrivals);
+  }
+}
+
 async function acpServers(runtime: { url: string; token: string }): Promise<string[]> {
   const response = await fetch(`${runtime.url}/v1/acp`, { headers: { authorization: `Bearer ${runtime.token}` } });
   const body = (await response.json()) as { servers: Array<{ serverId: string }> };
@@ -337,11 +420,11 @@ interface Bench {
   portal: Portal;
   api: Api;
   teamId: string;
-  portalReference: ReferenceReader;
+  portalReference: RemoteReference;
   sdk: SandboxAgent;
-  sdkReference: ReferenceReader;
+  sdkReference: RemoteReference;
   sdkSession: Awaited<ReturnType<SandboxAgent["createSession"]>>;
-  commits: CommitListener;
+  commits: RemoteCommits;
   viewers: ViewerGroup;
   probePort: number;
   stop(): Promise<void>;
@@ -369,15 +452,17 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
   await api.post("/api/sessions", { teamId, agent: "demo", title: "warm-up" });
   const portalServers = await acpServers(runtime);
   if (portalServers.length !== 1) throw new Error(`expected the portal's one ACP server, found ${portalServers.join(", ")}`);
-  const portalReference = await ReferenceReader.open(runtime, portalServers[0]!);
+  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  await nextMessage(referenceChild, "ready");
+  const portalReference = await RemoteReference.open(referenceChild, "portal", runtime, portalServers[0]!);
 
   const sdk = await SandboxAgent.connect({ baseUrl: runtime.url, token: runtime.token });
   const sdkSession = await sdk.createSession({ agent: "mock" });
   const sdkServer = (await acpServers(runtime)).find((id) => !portalServers.includes(id));
   if (!sdkServer) throw new Error("the SDK's ACP server did not appear");
-  const sdkReference = await ReferenceReader.open(runtime, sdkServer);
+  const sdkReference = await RemoteReference.open(referenceChild, "sdk", runtime, sdkServer);
   const viewers = await ViewerGroup.start(viewerProcesses);
-  const commits = await CommitListener.open(database.url);
+  const commits = await RemoteCommits.open(referenceChild, database.url);
   return {
     runtime,
     portal,
@@ -392,9 +477,7 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
     probePort,
     async stop() {
       viewers.stop();
-      await commits.close();
-      portalReference.close();
-      sdkReference.close();
+      referenceChild.kill();
       await sdk.dispose().catch(() => undefined);
       await portal.stop();
       rmSync(portal.dataDir, { recursive: true, force: true });
@@ -494,18 +577,21 @@ async function latencyBench(bench: Bench, options: { viewers: number[]; chunks: 
     const sessionId = await newPortalSession(bench, `latency ${count}`);
     await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count });
     await sleep(500);
-    bench.portalReference.reset();
-    bench.sdkReference.reset();
-    bench.commits.watch(sessionId);
+    await bench.portalReference.reset();
+    await bench.sdkReference.reset();
+    await bench.commits.watch(sessionId);
     const baseline = baselineStream(bench, options.chunks, options.rate);
     await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream ${options.chunks} ${options.rate}` });
     const report = await bench.viewers.collect({ chunks: options.chunks, timeoutMs: 60_000 + (options.chunks / options.rate) * 1000 });
     const sdkArrivals = await baseline;
     await bench.viewers.close();
 
-    const portal = report.chunkArrivals.map((arrivals) => latencies(arrivals, bench.portalReference.arrivals));
+    const portalReference = await bench.portalReference.arrivals();
+    const sdkReference = await bench.sdkReference.arrivals();
+    const commits = await bench.commits.arrivals();
+    const portal = report.chunkArrivals.map((arrivals) => latencies(arrivals, portalReference));
     const portalValues = portal.flatMap((result) => result.values).sort((a, b) => a - b);
-    const sdk = latencies(sdkArrivals, bench.sdkReference.arrivals);
+    const sdk = latencies(sdkArrivals, sdkReference);
     const sdkValues = sdk.values.sort((a, b) => a - b);
     const missing = portal.reduce((sum, result) => sum + result.missing, 0) + sdk.missing;
     const [p50, p99, s50, s99] = [percentile(portalValues, 50), percentile(portalValues, 99), percentile(sdkValues, 50), percentile(sdkValues, 99)];
@@ -515,8 +601,8 @@ async function latencyBench(bench: Bench, options: { viewers: number[]; chunks: 
     const toCommit: number[] = [];
     const fromCommit: number[] = [];
     report.chunkIndexes.forEach((index, i) => {
-      const committed = bench.commits.arrivals.get(index);
-      const fromRuntime = bench.portalReference.arrivals.get(i + 1);
+      const committed = commits.get(index);
+      const fromRuntime = portalReference.get(i + 1);
       if (committed === undefined || fromRuntime === undefined) return;
       toCommit.push((committed - fromRuntime) / 1e6);
       for (const arrivals of report.chunkArrivals) if (arrivals[i]) fromCommit.push((arrivals[i]! - committed) / 1e6);
@@ -537,56 +623,56 @@ async function throughputBench(bench: Bench, options: { chunks: number; rate: nu
   const sessionId = await newPortalSession(bench, "throughput");
   await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count: options.viewers });
   await sleep(500);
-  bench.portalReference.reset();
-  bench.sdkReference.reset();
+  await bench.portalReference.reset();
+  await bench.sdkReference.reset();
   const baseline = baselineStream(bench, options.chunks, options.rate);
   await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream ${options.chunks} ${options.rate}` });
   const timeoutMs = 120_000 + (options.chunks / options.rate) * 1000;
   await waitFor(() => bench.api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", timeoutMs, 200);
+  // The turn's last chunks can follow its end; wait until the count holds still (at most 15 s).
   let total = -1;
-  for (;;) {
+  for (const settleUntil = Date.now() + 15_000; Date.now() < settleUntil; ) {
     const count = (await bench.api.get(`/api/sessions/${sessionId}`)).eventCount as number;
     if (count === total) break;
     total = count;
-    await sleep(500);
+    await sleep(1_000);
   }
   const report = await bench.viewers.collect({ events: total, timeoutMs: 60_000 });
   const sdkArrivals = await baseline;
   await bench.viewers.close();
 
-  const reference = [...bench.portalReference.arrivals.values()];
-  const runtimeSeconds = (Math.max(...reference) - Math.min(...reference)) / 1e9;
-  const sdkTimes = sdkArrivals.filter(Boolean);
-  const sdkSeconds = (Math.max(...sdkTimes) - Math.min(...sdkTimes)) / 1e9;
-  const rows = [["receiver", "events", "seconds", "events/s", "in order, complete", "last chunk behind runtime"]];
+  const reference = [...(await bench.portalReference.arrivals()).values()];
   const lastFromRuntime = Math.max(...reference);
-  rows.push(["runtime (reference reader)", String(reference.length), runtimeSeconds.toFixed(2), (reference.length / runtimeSeconds).toFixed(0), "-", "-"]);
-  rows.push(["SDK onEvent (baseline)", String(sdkTimes.length), sdkSeconds.toFixed(2), (sdkTimes.length / sdkSeconds).toFixed(0), sdkTimes.length === options.chunks ? "yes" : "NO", "-"]);
+  const rate = (count: number, first: number, last: number) => (count / ((last - first) / 1e9)).toFixed(0);
+  const sdkTimes = sdkArrivals.filter(Boolean);
+  const rows = [["receiver", "chunks", "chunks/s", "events", "in order, once, 1 connection", "gap events", "last chunk behind runtime"]];
+  rows.push(["runtime (reference reader)", String(reference.length), rate(reference.length, Math.min(...reference), lastFromRuntime), "-", "-", "-", "-"]);
+  rows.push(["SDK onEvent (baseline)", String(sdkTimes.length), rate(sdkTimes.length, Math.min(...sdkTimes), Math.max(...sdkTimes)), "-", "-", "-", "-"]);
   let delivered = 0;
   let firstAll = Number.POSITIVE_INFINITY;
   let lastAll = 0;
   report.events.forEach((viewer, i) => {
-    const seconds = (viewer.last - viewer.first) / 1e9;
-    delivered += viewer.count;
-    firstAll = Math.min(firstAll, viewer.first);
-    lastAll = Math.max(lastAll, viewer.last);
-    const complete = viewer.inOrder && viewer.count === total && viewer.lastIndex === total && viewer.opens === 1;
-    rows.push([`viewer ${i + 1}`, String(viewer.count), seconds.toFixed(2), (viewer.count / seconds).toFixed(0), complete ? "yes" : `NO (${viewer.opens} opens)`, ms((viewer.last - lastFromRuntime) / 1e6)]);
+    delivered += viewer.chunks;
+    firstAll = Math.min(firstAll, viewer.chunkFirst);
+    lastAll = Math.max(lastAll, viewer.chunkLast);
+    const ok = viewer.inOrder && viewer.count === viewer.lastIndex && viewer.lastIndex >= total && viewer.opens === 1;
+    rows.push([`viewer ${i + 1}`, String(viewer.chunks), rate(viewer.chunks, viewer.chunkFirst, viewer.chunkLast), String(viewer.count), ok ? "yes" : `NO (${viewer.opens} opens)`, String(viewer.gaps), ms((viewer.chunkLast - lastFromRuntime) / 1e6)]);
   });
-  rows.push([`all ${options.viewers} viewers`, String(delivered), ((lastAll - firstAll) / 1e9).toFixed(2), (delivered / ((lastAll - firstAll) / 1e9)).toFixed(0), "-", "-"]);
+  rows.push([`all ${options.viewers} viewers`, String(delivered), rate(delivered, firstAll, lastAll), "-", "-", "-", "-"]);
   table(rows);
-  console.log(`  (the session holds ${total} events: the chunks plus the prompt, status and turn events)`);
+  console.log(`  (${options.chunks} chunks written by the agent; the portal session held ${total} events when counted. Chunks the runtime`);
+  console.log("   dropped before any reader saw them are missing for every receiver; the portal records them as `gap` events)");
 
-  // The same history replayed from the database to 10 viewers joining at once (after=0).
+  // The same history replayed from the database to viewers joining at once (after=0).
   const replayStart = now();
   await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count: options.viewers, after: 0 });
   const replay = await bench.viewers.collect({ events: total, timeoutMs: 300_000 });
   await bench.viewers.close();
   const replayEnd = Math.max(...replay.events.map((viewer) => viewer.last));
-  const replayed = replay.events.reduce((sum, viewer) => sum + viewer.count, 0);
-  const replayComplete = replay.events.every((viewer) => viewer.inOrder && viewer.count === total);
+  const replayed = replay.events.reduce((sum, viewer) => sum + Math.min(viewer.count, total), 0);
+  const replayComplete = replay.events.every((viewer) => viewer.inOrder && viewer.count >= total);
   console.log(
-    `  backlog replay: ${options.viewers} viewers joining with after=0 got ${replayed} events in ${((replayEnd - replayStart) / 1e9).toFixed(2)} s = ${(replayed / ((replayEnd - replayStart) / 1e9)).toFixed(0)} events/s in all (${replayComplete ? "each complete and in order" : "INCOMPLETE"})`,
+    `  backlog replay: ${options.viewers} viewers joining with after=0 got ${replayed} stored events in ${((replayEnd - replayStart) / 1e9).toFixed(2)} s = ${(replayed / ((replayEnd - replayStart) / 1e9)).toFixed(0)} events/s in all (${replayComplete ? "each complete and in order" : "INCOMPLETE"})`,
   );
 }
 
@@ -681,6 +767,7 @@ async function main() {
 }
 
 if (process.argv.includes("--viewer-process")) await viewerProcess();
+else if (process.argv.includes("--reference-process")) await referenceProcess();
 else {
   await main();
   process.exit(0);

@@ -83,7 +83,9 @@ function range(from: number, to: number) {
 
 /** Waits until the turn is over and no more events trickle in (the last chunks may follow the stop reason). */
 async function settled(api: Api, sessionId: string) {
-  await waitForIdle(api, sessionId);
+  await waitForIdle(api, sessionId, 120_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- portal output (tail) ---\n${[portal, other].map((instance) => instance?.output().slice(-2_000) ?? "").join("\n")}`);
+  });
   let count = -1;
   for (;;) {
     const session = await api.get(`/api/sessions/${sessionId}`);
@@ -125,6 +127,7 @@ function openFdCount(pid: number) {
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let portal: Portal;
+let other: Portal | undefined;
 let api: Api;
 let teamId: string;
 let pingSession: string;
@@ -257,8 +260,9 @@ describe("GET /api/sessions/:id/stream", () => {
     const brisk = openViewer(portal.baseUrl, api.token, session);
     await waitFor(async () => stalled.opens + brisk.opens, (opens) => opens === 2);
 
-    // About 6 MB of events: well over the viewer's 1 MiB bound plus what the sockets hold.
-    await api.post(`/api/sessions/${session}/prompt`, { text: "/stream 20000 5000" });
+    // About 7 MB of events (at a pace the runtime carries): well over the viewer's 1 MiB bound plus
+    // the few MB the sockets hold.
+    await api.post(`/api/sessions/${session}/prompt`, { text: "/stream 24000 2400" });
     const total = await settled(api, session);
     await brisk.waitForIndex(total);
     expect(stalled.events.length).toBe(0);
@@ -338,12 +342,11 @@ describe("GET /api/sessions/:id/stream", () => {
 });
 
 describe("two portal instances sharing one database", () => {
-  let other: Portal;
   let otherApi: Api;
 
   beforeAll(async () => {
     other = await startPortal({ databaseUrl: db.url });
-    otherApi = await apiFor(other.baseUrl);
+    otherApi = await apiFor(other!.baseUrl);
   });
 
   afterAll(async () => {
@@ -379,10 +382,10 @@ describe("two portal instances sharing one database", () => {
     const password = "remote-watcher-password";
     const added = await api.request("POST", `/api/teams/${teamId}/members`, { email, role: "viewer", password });
     expect(added.status).toBe(201);
-    const watcher = await apiFor(other.baseUrl, email, password);
+    const watcher = await apiFor(other!.baseUrl, email, password);
     const session = await newSession(api, teamId, "remote membership");
     const controller = new AbortController();
-    const response = await fetch(`${other.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${watcher.token}` }, signal: controller.signal });
+    const response = await fetch(`${other!.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${watcher.token}` }, signal: controller.signal });
     expect(response.status).toBe(200);
     const streamed = readRaw(response, 30_000);
     const startedAt = Date.now();
