@@ -14,19 +14,22 @@ import { disconnectDb } from "@/lib/db/client";
 import { classifyRuntimeMessage } from "@/lib/events/classify";
 import { EventWriter } from "@/lib/events/writer";
 import { createBaselineTables, PerEventPostgresDriver } from "./support/baseline-drivers";
+import { cpuMeter, databaseBackends, processTree } from "./support/cpu";
 import { onCleanup, runBench } from "./support/cleanup";
 import { createBenchDatabase, createSessionRows } from "./support/database";
 import { startBenchPortal } from "./support/portal";
 import { fmtInt, fmtMs, fmtRatio, median, note, printTable, sleep } from "./support/report";
 import { spawnRuntime } from "./support/runtime";
 
-const DIRECT_EVENTS = 100_000;
+// BENCH_QUICK=1: smaller runs to check the bench itself works (figures not comparable).
+const QUICK = process.env.BENCH_QUICK === "1";
+const DIRECT_EVENTS = QUICK ? 20_000 : 100_000;
 const DIRECT_RUNS = 3;
-const BASELINE_DIRECT_EVENTS = 10_000;
-const STREAM_CHUNKS = 100_000;
+const BASELINE_DIRECT_EVENTS = QUICK ? 2_000 : 10_000;
+const STREAM_CHUNKS = QUICK ? 20_000 : 100_000;
 const PORTAL_RATES = [5_000, 10_000, 20_000, 40_000, 80_000];
 // The per-event baseline manages ~1-2k events/s; 100,000 chunks would take minutes per step.
-const BASELINE_STREAM_CHUNKS = 10_000;
+const BASELINE_STREAM_CHUNKS = QUICK ? 2_000 : 10_000;
 const BASELINE_RATES = [1_000, 2_000, 4_000, 8_000];
 const BASELINE_FALLBACK_RATES = [500, 250];
 // "Lag appears": the last chunk is committed more than this after the agent's schedule wrote it.
@@ -63,6 +66,11 @@ interface StepResult {
   runtimeLost?: boolean;
   /** Portal only: chunks of the turn stored after its `turn_ended` event. */
   afterTurnEnded?: number;
+  /** CPU ms per 1,000 stored chunks: the app side (portal or SDK client, runtime, agent) and PostgreSQL. */
+  appCpuPerK: number;
+  dbCpuPerK: number;
+  /** Portal only: slowest GET /api/health answer during the turn (event-loop saturation shows here). */
+  slowestHealthMs?: number;
 }
 
 const clean = (step: StepResult) => !step.runtimeLost && step.lost === 0 && step.lagMs <= LAG_LIMIT_MS;
@@ -79,8 +87,11 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
   const writer = new EventWriter();
   let sequence = 0;
   // One run = one turn: the user's prompt, then DIRECT_EVENTS agent chunks (one merged agent message).
+  const dbCpu = cpuMeter(() => databaseBackends(database.name));
   const feedTurn = async (sessionId: string, classify: boolean, events = DIRECT_EVENTS) => {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    dbCpu.start();
     const prompt = { jsonrpc: "2.0", id: sequence, method: "session/prompt", params: { sessionId: agentSessionId, prompt: [{ type: "text", text: "/stream" }] } };
     writer.enqueue({ sessionId, sender: "client", payload: prompt, createdAt: new Date(), ...(classify ? classifyRuntimeMessage("client", prompt) : {}) });
     for (let i = 1; i < events; i += 1) {
@@ -91,8 +102,12 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
       if (i % 500 === 499) await nextMacrotask();
     }
     await writer.flushed();
+    const cpu = process.cpuUsage(cpuBefore);
+    const perK = events / 1000;
+    cpuPerK.set(sessionId, [...(cpuPerK.get(sessionId) ?? []), { app: (cpu.user + cpu.system) / 1000 / perK, db: dbCpu.stop() / perK }]);
     return events / ((performance.now() - started) / 1000);
   };
+  const cpuPerK = new Map<string, Array<{ app: number; db: number }>>();
   await feedTurn(warmUpSession, true, 20_000); // warm-up (JIT, connection pool), not counted
   const writerRates: number[] = [];
   for (let run = 0; run < DIRECT_RUNS; run += 1) writerRates.push(await feedTurn(writerSession, true));
@@ -117,6 +132,8 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
   try {
     for (let run = -1; run < DIRECT_RUNS; run += 1) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      dbCpu.start();
       const count = run < 0 ? 1_000 : BASELINE_DIRECT_EVENTS;
       for (let i = 0; i < count; i += 1) {
         index += 1;
@@ -127,7 +144,11 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
           JSON.stringify(chunkPayload(agentSessionId, `${index} `)),
         ]);
       }
-      if (run >= 0) baselineRates.push(BASELINE_DIRECT_EVENTS / ((performance.now() - started) / 1000)); // run -1 warms up
+      const cpu = process.cpuUsage(cpuBefore);
+      const db = dbCpu.stop();
+      if (run < 0) continue; // warm-up
+      baselineRates.push(BASELINE_DIRECT_EVENTS / ((performance.now() - started) / 1000));
+      cpuPerK.set(baselineSession, [...(cpuPerK.get(baselineSession) ?? []), { app: (cpu.user + cpu.system) / 1000 / (count / 1000), db: db / (count / 1000) }]);
     }
   } finally {
     client.release();
@@ -138,12 +159,20 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
 
   const writerMedian = median(writerRates);
   const baselineMedian = median(baselineRates);
-  printTable("A. Driver fed directly: agent_message_chunk events for one session row, committed", ["path", "events per run", "runs (events/s)", "median events/s"], [
-    ["portal EventWriter (batched unnest)", fmtInt(DIRECT_EVENTS), writerRates.map(fmtInt).join(" / "), fmtInt(writerMedian)],
-    ["baseline: one INSERT per round trip", fmtInt(BASELINE_DIRECT_EVENTS), baselineRates.map(fmtInt).join(" / "), fmtInt(baselineMedian)],
-    ["ratio", "", "", fmtRatio(writerMedian / baselineMedian)],
-    ["diagnostic: EventWriter without message merge", fmtInt(DIRECT_EVENTS), noMergeRates.map(fmtInt).join(" / "), fmtInt(median(noMergeRates))],
-  ]);
+  const cpuCells = (sessionId: string) => {
+    const runs = cpuPerK.get(sessionId) ?? [];
+    return [fmtInt(median(runs.map((run) => run.app))), fmtInt(median(runs.map((run) => run.db)))];
+  };
+  printTable(
+    "A. Driver fed directly: agent_message_chunk events for one session row, committed",
+    ["path", "events per run", "runs (events/s)", "median events/s", "CPU ms/1k: writer process", "PostgreSQL"],
+    [
+      ["portal EventWriter (batched unnest)", fmtInt(DIRECT_EVENTS), writerRates.map(fmtInt).join(" / "), fmtInt(writerMedian), ...cpuCells(writerSession)],
+      ["baseline: one INSERT per round trip", fmtInt(BASELINE_DIRECT_EVENTS), baselineRates.map(fmtInt).join(" / "), fmtInt(baselineMedian), ...cpuCells(baselineSession)],
+      ["ratio", "", "", fmtRatio(writerMedian / baselineMedian), "", ""],
+      ["diagnostic: EventWriter without message merge", fmtInt(DIRECT_EVENTS), noMergeRates.map(fmtInt).join(" / "), fmtInt(median(noMergeRates)), ...cpuCells(noMergeSession)],
+    ],
+  );
   note(`Target: at least 25,000 events/s fed directly → ${writerMedian >= 25_000 ? "met" : "NOT met"} (${fmtInt(writerMedian)}).`);
   note("Each run is one turn: a prompt, then agent_message_chunk events merged into one agent message for search. The writer's figure");
   note("includes the session row update, that merged-message upsert and the NOTIFY of each batch; the diagnostic row leaves the merge out.");
@@ -178,16 +207,47 @@ function pollSession(pool: pg.Pool, sessionId: string) {
   };
 }
 
+/** Times GET /api/health every 250 ms: a saturated portal event loop answers it late. */
+function healthSampler(baseUrl: string) {
+  let slowest = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const started = Date.now();
+      await fetch(`${baseUrl}/api/health`).then((response) => response.text()).catch(() => undefined);
+      slowest = Math.max(slowest, Date.now() - started);
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return slowest;
+    },
+  };
+}
+
 async function portalStep(
-  pool: pg.Pool,
-  api: Awaited<ReturnType<typeof startBenchPortal>>["api"],
+  database: Awaited<ReturnType<typeof createBenchDatabase>>,
+  portal: Awaited<ReturnType<typeof startBenchPortal>>,
   sessionId: string,
   rate: number,
 ): Promise<StepResult> {
+  const { pool } = database;
+  const { api } = portal;
+  const appCpu = cpuMeter(() => processTree(portal.portal.process.pid!));
+  const dbCpu = cpuMeter(() => databaseBackends(database.name));
   const { rows: before } = await pool.query<{ event_count: number }>(`SELECT event_count FROM sessions WHERE id = $1`, [sessionId]);
   const from = before[0]!.event_count;
   const poller = pollSession(pool, sessionId);
+  const health = healthSampler(api.baseUrl);
+  appCpu.start();
+  dbCpu.start();
   let runtimeLost = false;
+  let slowestHealthMs = 0;
+  let appCpuMs = 0;
+  let dbCpuMs = 0;
   try {
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream ${STREAM_CHUNKS} ${rate}` });
     const deadline = Date.now() + 180_000;
@@ -205,7 +265,10 @@ async function portalStep(
       await sleep(50);
     }
   } finally {
+    appCpuMs = appCpu.stop();
+    dbCpuMs = dbCpu.stop();
     await poller.stop();
+    slowestHealthMs = await health.stop();
   }
 
   const { rows } = await pool.query<{ index: number; created_at: Date; payload: unknown }>(
@@ -250,11 +313,19 @@ async function portalStep(
     receiveLagMs: Math.max(0, last.at - scheduledLast),
     runtimeLost,
     afterTurnEnded,
+    appCpuPerK: appCpuMs / (seen.size / 1000),
+    dbCpuPerK: dbCpuMs / (seen.size / 1000),
+    slowestHealthMs,
   };
 }
 
-async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, rate: number): Promise<StepResult> {
+async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, database: Awaited<ReturnType<typeof createBenchDatabase>>, rate: number): Promise<StepResult> {
   const session = await sdk.createSession({ agent: "mock" });
+  // The SDK client runs in this process; the runtime and its agent are our children.
+  const appCpu = cpuMeter(() => processTree(process.pid));
+  const dbCpu = cpuMeter(() => databaseBackends(database.name));
+  appCpu.start();
+  dbCpu.start();
   const committed = new Map<number, { createdAt: number; committedAt: number }>();
   let lastCommitSeen = Date.now();
   driver.onCommitted = (event: SessionEvent, committedAt: number) => {
@@ -267,6 +338,8 @@ async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, r
   // The prompt can answer before the SDK has persisted the turn's updates: wait until it is quiet.
   while (committed.size < BASELINE_STREAM_CHUNKS && Date.now() - lastCommitSeen < 2_000) await sleep(50);
   driver.onCommitted = null;
+  const appCpuMs = appCpu.stop();
+  const dbCpuMs = dbCpu.stop();
   await sdk.destroySession(session.id).catch(() => undefined);
 
   if (committed.size === 0) throw new Error(`the baseline stored no chunk at ${rate}/s`);
@@ -286,6 +359,8 @@ async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, r
     spanMs,
     committedPerSecond: committed.size / (spanMs / 1000),
     lagMs: Math.max(0, lastCommit - scheduledLast),
+    appCpuPerK: appCpuMs / (committed.size / 1000),
+    dbCpuPerK: dbCpuMs / (committed.size / 1000),
   };
 }
 
@@ -295,16 +370,18 @@ function stepRows(steps: StepResult[], withReceive: boolean) {
     `${fmtInt(step.stored)} / ${fmtInt(step.chunks)}`,
     fmtInt(step.lost),
     fmtInt(step.gapEvents),
-    fmtMs(step.spanMs),
     fmtInt(step.committedPerSecond),
     withReceive ? fmtMs(step.receiveLagMs ?? Number.NaN) : "n/a",
     fmtMs(step.lagMs),
     withReceive ? fmtInt(step.afterTurnEnded ?? 0) : "n/a",
+    fmtInt(step.appCpuPerK),
+    fmtInt(step.dbCpuPerK),
+    withReceive ? fmtMs(step.slowestHealthMs ?? Number.NaN) : "n/a",
     clean(step) ? "clean" : step.runtimeLost ? "RUNTIME LOST" : step.lost > 0 ? "LOSS" : "LAG",
   ]);
 }
 
-const STEP_HEADER = ["RATE", "chunks stored", "lost", "gap events", "first→last commit", "committed/s", "receive lag", "commit lag", "after turn_ended", "verdict"];
+const STEP_HEADER = ["RATE", "chunks stored", "lost", "gaps", "committed/s", "receive lag", "commit lag", "after turn_ended", "CPU ms/1k: app", "PostgreSQL", "slowest health", "verdict"];
 
 runBench("ingest", async () => {
   console.log("Ingest: events/s committed to PostgreSQL (issue 4)");
@@ -312,20 +389,23 @@ runBench("ingest", async () => {
   const direct = await directFeed(database);
 
   console.log("\nB. End to end through the real runtime (this takes a few minutes)…");
-  const { api, teamId, portal } = await startBenchPortal(database.url);
+  const portal = await startBenchPortal(database.url);
+  const { api, teamId } = portal;
   const { body: created } = await api.request("POST", "/api/sessions", { teamId, agent: "demo" });
   const sessionId = created.id as string;
   const portalSteps: StepResult[] = [];
   for (const rate of PORTAL_RATES) {
-    const step = await portalStep(database.pool, api, sessionId, rate);
+    const step = await portalStep(database, portal, sessionId, rate);
     portalSteps.push(step);
     console.log(`  portal /stream ${fmtInt(STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
     if (step.runtimeLost) {
-      const lines = portal.output().split("\n").filter((line) => /\[(runtime|events|turns|portal)\]/.test(line));
+      const lines = portal.portal.output().split("\n").filter((line) => /\[(runtime|events|turns|portal)\]/.test(line));
       console.log(`  the runtime was lost during this turn; portal log:\n    ${lines.slice(-10).join("\n    ")}`);
     }
     if (!clean(step)) break;
   }
+  // The baseline gets the machine without the portal.
+  await portal.portal.stop();
 
   await createBaselineTables(database.pool);
   const baselinePool = new pg.Pool({ connectionString: database.url, max: 4 });
@@ -336,14 +416,14 @@ runBench("ingest", async () => {
   onCleanup(() => sdk.dispose().catch(() => undefined));
   const baselineSteps: StepResult[] = [];
   for (const rate of BASELINE_RATES) {
-    const step = await baselineStep(sdk, driver, rate);
+    const step = await baselineStep(sdk, driver, database, rate);
     baselineSteps.push(step);
     console.log(`  baseline /stream ${fmtInt(BASELINE_STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
     if (!clean(step)) break;
   }
   if (!baselineSteps.some(clean)) {
     for (const rate of BASELINE_FALLBACK_RATES) {
-      const step = await baselineStep(sdk, driver, rate);
+      const step = await baselineStep(sdk, driver, database, rate);
       baselineSteps.unshift(step);
       if (clean(step)) break;
     }
@@ -358,6 +438,9 @@ runBench("ingest", async () => {
   note(`lost = chunks missing from the stored sequence 1..N (gap events count what the runtime dropped); commit lag = last chunk committed − when the`);
   note(`agent's schedule wrote it (first chunk + (N−1)/RATE); receive lag = when the portal received it − that time; after turn_ended = chunks`);
   note(`stored after the turn's turn_ended event. Counted once the session is idle and nothing was committed for ${fmtInt(QUIET_MS)} ms. Clean = no loss and commit lag ≤ ${fmtInt(LAG_LIMIT_MS)} ms.`);
+  note("CPU ms/1k = CPU time per 1,000 stored chunks: app = the portal process (or this process with the SDK client) + runtime + agent;");
+  note("PostgreSQL = the backends serving this database (WAL writer and checkpointer not counted). slowest health = slowest GET /api/health");
+  note("during the turn (the portal's runtime manager kills the runtime when its own 2 s health probe times out).");
 
   const bestClean = (steps: StepResult[]) => Math.max(0, ...steps.filter(clean).map((step) => step.rate));
   const peak = (steps: StepResult[]) => Math.max(0, ...steps.map((step) => step.committedPerSecond));
