@@ -14,10 +14,16 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(null);
-    const result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
+    let result: Awaited<ReturnType<typeof signIn>>;
+    try {
+      result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
+    } catch {
+      result = undefined;
+    }
     setPending(false);
     if (!result || result.error) {
-      setError("Wrong email or password.");
+      // Which part was wrong is never said; anything but a refusal is the portal's fault, not theirs.
+      setError(!result || (result.status !== 401 && result.error !== "CredentialsSignin") ? "Sign-in is not possible right now. Try again in a moment." : "Wrong email or password.");
       return;
     }
     router.replace(callbackUrl);
@@ -35,7 +41,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         <input name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
       </label>
       {error && (
-        <p className="form-error" role="alert" data-testid="login-error">
+        <p className="form-error" role="alert" aria-live="assertive" data-testid="login-error">
           {error}
         </p>
       )}

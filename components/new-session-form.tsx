@@ -7,7 +7,9 @@ import { apiFetch } from "@/components/api-client";
 
 export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; name: string }>; agents: AgentSummary[] }) {
   const router = useRouter();
-  const [agent, setAgent] = useState(agents.find((a) => !a.missing)?.id ?? "demo");
+  // Agents that can start here come first; the others stay visible so people know they exist.
+  const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
+  const [agent, setAgent] = useState(ordered.find((a) => !a.missing)?.id ?? "demo");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -18,7 +20,7 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
     setError(null);
     const result = await apiFetch<{ id: string }>("/api/sessions", {
       method: "POST",
-      body: { teamId: form.get("teamId"), agent, title: String(form.get("title") ?? "") || undefined },
+      body: { teamId: form.get("teamId"), agent, title: String(form.get("title") ?? "").trim() || undefined },
     });
     if (!result.ok) {
       setPending(false);
@@ -32,18 +34,31 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
     <form onSubmit={onSubmit} className="stack card" data-testid="new-session-form">
       <fieldset className="agent-grid">
         <legend>Agent</legend>
-        {agents.map((option) => (
-          <label key={option.id} className={`agent-option ${agent === option.id ? "selected" : ""} ${option.missing ? "unavailable" : ""}`}>
-            <input type="radio" name="agent" value={option.id} checked={agent === option.id} onChange={() => setAgent(option.id)} data-testid={`agent-${option.id}`} />
-            <strong>{option.name}</strong>
-            <span className="muted small">{option.offline ? "Offline, no API key needed" : option.missing ? "Not available here" : "Ready"}</span>
+        {ordered.map((option) => (
+          <label
+            key={option.id}
+            className={`agent-option${agent === option.id ? " selected" : ""}${option.missing ? " unavailable" : ""}`}
+            title={option.missing}
+          >
+            <input
+              type="radio"
+              name="agent"
+              value={option.id}
+              checked={agent === option.id}
+              disabled={Boolean(option.missing)}
+              onChange={() => setAgent(option.id)}
+              data-testid={`agent-${option.id}`}
+            />
+            <span className="agent-name">{option.name}</span>
+            <span className="agent-note">{option.missing ? "Not set up on this portal" : option.offline ? "Runs offline · no API key" : "Ready"}</span>
           </label>
         ))}
       </fieldset>
+      {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
       {teams.length > 1 ? (
         <label className="field">
           <span>Team</span>
-          <select name="teamId" defaultValue={teams[0]?.id}>
+          <select name="teamId" defaultValue={teams[0]?.id} data-testid="session-team">
             {teams.map((team) => (
               <option key={team.id} value={team.id}>
                 {team.name}
@@ -55,17 +70,21 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
         <input type="hidden" name="teamId" value={teams[0]?.id} />
       )}
       <label className="field">
-        <span>Title (optional)</span>
-        <input name="title" maxLength={200} placeholder="What is this session about?" data-testid="session-title" />
+        <span>
+          Title <span className="muted">(optional)</span>
+        </span>
+        <input name="title" maxLength={200} placeholder="e.g. Fix the flaky checkout test" data-testid="session-title" />
       </label>
       {error && (
-        <p className="form-error" role="alert">
+        <p className="form-error" role="alert" data-testid="new-session-error">
           {error}
         </p>
       )}
-      <button type="submit" className="button primary" disabled={pending} data-testid="create-session">
-        {pending ? "Starting…" : "Start session"}
-      </button>
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={pending || agents.length === 0} data-testid="create-session">
+          {pending ? "Starting…" : "Start session"}
+        </button>
+      </div>
     </form>
   );
 }

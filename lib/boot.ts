@@ -12,7 +12,7 @@ import { eventWriter } from "@/lib/events/writer";
 import { RuntimeManager, setRuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attributeGap } from "@/lib/sessions/gaps";
-import { markOrphanedSessionsRestorable, onRuntimeLost } from "@/lib/sessions/runtime-link";
+import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntimeLost } from "@/lib/sessions/runtime-link";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
 // database (embedded unless DATABASE_URL), migrations, the admin account, the runtime (embedded
@@ -73,6 +73,8 @@ async function start() {
   });
   setRuntimeManager(runtime);
   runtime.onLost((generation) => void onRuntimeLost(generation));
+  runtime.onDown((generation) => void onRuntimeDown(generation));
+  runtime.onReady((generation) => void onRuntimeBack(generation));
   process.on("exit", () => runtime.stopSync());
   await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
 

@@ -39,6 +39,8 @@ const envSchema = z
     NEXTAUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     PORTAL_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),
     PORTAL_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
+    // Events held in memory while the database is away before running turns are paused.
+    PORTAL_EVENT_QUEUE_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).default(500_000)),
   })
   .superRefine((value, ctx) => {
     if (Boolean(value.PORTAL_ADMIN_EMAIL) !== Boolean(value.PORTAL_ADMIN_PASSWORD)) {

@@ -22,7 +22,16 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+// Route handlers and the instrumentation hook are bundled separately, so one error can come from
+// another copy of this module: recognise it by a brand, not by instanceof.
+const BRAND = Symbol.for("agent-portal.api-error");
+
+export function isApiError(error: unknown): error is ApiError {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
 export class ApiError extends Error {
+  readonly [BRAND] = true;
   readonly status: number;
   readonly title: string;
   readonly errors?: FieldError[];

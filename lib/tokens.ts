@@ -27,6 +27,7 @@ export async function listTokens({ userId }: { userId: string }) {
 }
 
 export async function revokeToken({ userId, tokenId }: { userId: string; tokenId: string }) {
+  if (tokenId.includes("\u0000")) throw notFound("Token");
   const { count } = await db().apiToken.deleteMany({ where: { id: tokenId, userId } });
   if (count === 0) throw notFound("Token");
   await auditInTeams(userId, "token.revoke", tokenId);

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { NavLink } from "@/components/nav-link";
 import { RuntimeBanner } from "@/components/runtime-banner";
 import { SignOutButton } from "@/components/sign-out-button";
 import { getCurrentUser } from "@/lib/auth/current-user";
@@ -9,20 +10,27 @@ export const dynamic = "force-dynamic";
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
+  const initial = (user.name || user.email).slice(0, 1).toUpperCase();
   return (
     <div className="app">
       <header className="topbar">
         <Link href="/sessions" className="brand">
-          <span className="brand-mark">◆</span> Agent Portal
+          <span className="brand-mark" aria-hidden>
+            ◆
+          </span>
+          Agent Portal
         </Link>
         <nav className="topnav">
-          <Link href="/sessions">Sessions</Link>
-          <Link href="/sessions/new" className="button primary small" data-testid="new-session-link">
-            New session
-          </Link>
+          <NavLink href="/sessions">Sessions</NavLink>
         </nav>
+        <Link href="/sessions/new" className="button primary small" data-testid="new-session-link">
+          <span aria-hidden>+</span> New session
+        </Link>
         <div className="topbar-user">
-          <span className="muted" data-testid="current-user">
+          <span className="user-avatar" aria-hidden>
+            {initial}
+          </span>
+          <span className="user-email" data-testid="current-user">
             {user.email}
           </span>
           <SignOutButton />

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { memo, useEffect, useState } from "react";
 
 export interface ConfigOption {
   id: string;
@@ -9,6 +9,8 @@ export interface ConfigOption {
   currentValue?: string;
   options?: Array<{ value: string; name: string }>;
 }
+
+export type Usage = { used: number | null; size: number | null; cost: { amount: number; currency: string } | null } | null;
 
 export interface SessionDetail {
   id: string;
@@ -20,97 +22,132 @@ export interface SessionDetail {
   thoughtLevel: string | null;
   lastStopReason: string | null;
   eventCount: number;
-  usage: { used: number | null; size: number | null; cost: { amount: number; currency: string } | null } | null;
+  createdAt?: string;
+  usage: Usage;
   modes: { currentModeId?: string; availableModes?: Array<{ id: string; name: string }> } | null;
   configOptions: ConfigOption[];
 }
 
 type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
 
-// The side panel: mode, model, thought level and any other config option the agent offers; resume
-// and destroy. Every change goes through the API and comes back on the stream.
-export function SessionControls({ session, canWrite, act }: { session: SessionDetail; canWrite: boolean; act: Act }) {
+interface SessionControlsProps {
+  session: SessionDetail;
+  /** The live status (the stream is fresher than `session`). */
+  status: string;
+  usage: Usage;
+  eventCount: number;
+  agentName: string;
+  canWrite: boolean;
+  act: Act;
+}
+
+// The side panel: what the session is, then mode, model, thought level and any other config option
+// the agent offers, then resume and destroy. Every change goes through the API and comes back on the
+// stream; a select shows the chosen value while its request is in flight.
+export const SessionControls = memo(function SessionControls({ session, status, usage, eventCount, agentName, canWrite, act }: SessionControlsProps) {
   const [confirming, setConfirming] = useState(false);
-  const disabled = !canWrite || session.status === "destroyed";
+  const disabled = !canWrite || status === "destroyed";
   const base = `/api/sessions/${session.id}`;
   const modes = session.modes?.availableModes ?? [];
   const byCategory = (category: string) => session.configOptions.find((option) => option.category === category);
   const modelOption = byCategory("model");
   const thoughtOption = byCategory("thought_level");
   const others = session.configOptions.filter((option) => !["mode", "model", "thought_level"].includes(option.category ?? ""));
+  const contextShare = usage?.used != null && usage.size ? Math.min(1, usage.used / usage.size) : null;
 
   return (
     <aside className="session-side" data-testid="session-controls">
-      <h2>Settings</h2>
-      {modes.length > 0 && (
-        <label className="field">
-          <span>Mode</span>
-          <select value={session.mode ?? session.modes?.currentModeId ?? ""} disabled={disabled} onChange={(e) => void act(base, "PATCH", { mode: e.target.value })} data-testid="select-mode">
-            {modes.map((mode) => (
-              <option key={mode.id} value={mode.id}>
-                {mode.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {modelOption && (
-        <label className="field">
-          <span>Model</span>
-          <select value={session.model ?? modelOption.currentValue ?? ""} disabled={disabled} onChange={(e) => void act(base, "PATCH", { model: e.target.value })} data-testid="select-model">
-            {modelOption.options?.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {thoughtOption && (
-        <label className="field">
-          <span>Thought level</span>
-          <select
-            value={session.thoughtLevel ?? thoughtOption.currentValue ?? ""}
+      <section className="side-section">
+        <h2>Details</h2>
+        <dl className="facts">
+          <dt>Agent</dt>
+          <dd>{agentName}</dd>
+          <dt>Events</dt>
+          <dd className="num">{eventCount.toLocaleString("en")}</dd>
+          <dt>Last turn</dt>
+          <dd data-testid="last-stop-reason">{session.lastStopReason?.replaceAll("_", " ") ?? "—"}</dd>
+          {usage?.cost && (
+            <>
+              <dt>Cost</dt>
+              <dd className="num">
+                {usage.cost.currency} {usage.cost.amount.toFixed(4)}
+              </dd>
+            </>
+          )}
+        </dl>
+        {contextShare !== null && (
+          <div className="meter" title={`${usage?.used?.toLocaleString("en")} of ${usage?.size?.toLocaleString("en")} tokens`}>
+            <div className="meter-label">
+              <span>Context</span>
+              <span className="num">{Math.round(contextShare * 100)}%</span>
+            </div>
+            <div className="meter-track">
+              <div className="meter-fill" style={{ width: `${Math.max(2, contextShare * 100)}%` }} />
+            </div>
+          </div>
+        )}
+      </section>
+
+      <section className="side-section">
+        <h2>Settings</h2>
+        {modes.length > 0 && (
+          <SettingSelect
+            label="Mode"
+            value={session.mode ?? session.modes?.currentModeId ?? ""}
+            options={modes.map((mode) => ({ value: mode.id, name: mode.name }))}
             disabled={disabled}
-            onChange={(e) => void act(base, "PATCH", { thoughtLevel: e.target.value })}
-            data-testid="select-thought-level"
-          >
-            {thoughtOption.options?.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {others.map((option) => (
-        <label key={option.id} className="field">
-          <span>{option.name}</span>
-          <select value={option.currentValue ?? ""} disabled={disabled} onChange={(e) => void act(`${base}/config/${option.id}`, "PUT", { value: e.target.value })} data-testid={`select-config-${option.id}`}>
-            {option.options?.map((entry) => (
-              <option key={entry.value} value={entry.value}>
-                {entry.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      ))}
-      <dl className="facts">
-        <dt>Last stop</dt>
-        <dd>{session.lastStopReason?.replace("_", " ") ?? "—"}</dd>
-      </dl>
-      {canWrite && session.status === "restorable" && (
+            onChange={(value) => act(base, "PATCH", { mode: value })}
+            testId="select-mode"
+          />
+        )}
+        {modelOption && (
+          <SettingSelect
+            label="Model"
+            value={session.model ?? modelOption.currentValue ?? ""}
+            options={modelOption.options ?? []}
+            disabled={disabled}
+            onChange={(value) => act(base, "PATCH", { model: value })}
+            testId="select-model"
+          />
+        )}
+        {thoughtOption && (
+          <SettingSelect
+            label="Thought level"
+            value={session.thoughtLevel ?? thoughtOption.currentValue ?? ""}
+            options={thoughtOption.options ?? []}
+            disabled={disabled}
+            onChange={(value) => act(base, "PATCH", { thoughtLevel: value })}
+            testId="select-thought-level"
+          />
+        )}
+        {others.map((option) => (
+          <SettingSelect
+            key={option.id}
+            label={option.name}
+            value={option.currentValue ?? ""}
+            options={option.options ?? []}
+            disabled={disabled}
+            onChange={(value) => act(`${base}/config/${option.id}`, "PUT", { value })}
+            testId={`select-config-${option.id}`}
+          />
+        ))}
+        {modes.length === 0 && !modelOption && !thoughtOption && others.length === 0 && <p className="muted small">This agent offers no settings.</p>}
+      </section>
+
+      {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">
-          Resume now
+          Restore now
         </button>
       )}
-      {canWrite && session.status !== "destroyed" && (
+      {canWrite && status !== "destroyed" && (
         <div className="danger-zone">
           {confirming ? (
-            <div className="stack">
-              <p className="small">Destroy this session on the runtime? Its history stays readable.</p>
+            <div className="confirm" role="alertdialog" aria-label="Destroy this session?">
+              <p className="small">
+                <strong>Destroy this session?</strong> The agent stops and the session is closed on the runtime. Its history stays readable.
+              </p>
               <div className="row">
-                <button type="button" className="button ghost small" onClick={() => setConfirming(false)}>
+                <button type="button" className="button ghost small" onClick={() => setConfirming(false)} data-testid="cancel-destroy">
                   Keep it
                 </button>
                 <button
@@ -134,5 +171,33 @@ export function SessionControls({ session, canWrite, act }: { session: SessionDe
         </div>
       )}
     </aside>
+  );
+});
+
+function SettingSelect({ label, value, options, disabled, onChange, testId }: { label: string; value: string; options: Array<{ value: string; name: string }>; disabled: boolean; onChange: (value: string) => Promise<boolean>; testId: string }) {
+  const [pending, setPending] = useState<string | null>(null);
+  // Keep showing the chosen value until the session reports it (or the change failed).
+  useEffect(() => {
+    if (pending !== null && value === pending) setPending(null);
+  }, [value, pending]);
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select
+        value={pending ?? value}
+        disabled={disabled}
+        onChange={async (event) => {
+          setPending(event.target.value);
+          if (!(await onChange(event.target.value))) setPending(null);
+        }}
+        data-testid={testId}
+      >
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

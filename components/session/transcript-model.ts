@@ -141,11 +141,13 @@ function applyPortalEvent(state: TranscriptState, payload: Json, key: string) {
     case "status":
       state.status = text(payload.status);
       if (payload.status === "destroyed") push(state, { kind: "notice", key, tone: "warning", text: "Session destroyed. The history stays readable." });
-      if (payload.status === "restorable") push(state, { kind: "notice", key, tone: "warning", text: "The runtime lost this session. Your next prompt restores it with its history." });
+      if (payload.status === "restorable") push(state, { kind: "notice", key, tone: "warning", text: "The runtime lost this session; it can be restored with its history." });
       return;
     case "turn_ended":
       state.openMessage = null;
       state.openThought = null;
+      // The turn's end commits status idle with it; no separate status event follows.
+      if (state.status === "running") state.status = "idle";
       push(state, { kind: "turn_end", key, stopReason: text(payload.stopReason) });
       return;
     case "permission_requested": {

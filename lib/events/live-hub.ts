@@ -1,18 +1,28 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import type { Prisma } from "@/generated/prisma/client";
+import { db } from "@/lib/db/client";
 import { listEventsAfter } from "@/lib/events/queries";
 import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
 
 // Live fan-out. Every batch the writer commits is NOTIFYed with the session and index range; one
 // LISTEN connection per portal process reads the rows once per session and hands them to that
 // process's viewers. Events written by this process are handed over directly after commit (no
-// round trip); notifications from this process are skipped.
+// round trip); notifications from this process are skipped. Membership changes are NOTIFYed on a
+// second channel so every process closes the streams of a removed member.
+
+export const MEMBERSHIP_CHANNEL = "portal_membership";
 
 export interface LiveSubscriber {
+  /** Whose stream this is, so a membership change can close it. */
+  userId: string;
+  teamId: string;
   onEvents(events: StoredEvent[]): void;
   /** Notifications may have been missed (LISTEN connection lost): re-read from the database. */
   onResync(): void;
+  /** The user is no longer a member of the session's team. */
+  onRevoked(): void;
 }
 
 interface Notice {
@@ -21,27 +31,43 @@ interface Notice {
   t: number;
 }
 
+const RECONNECT_DELAY_MS = 250;
+const RECONNECT_RETRY_MS = 1_000;
+
+/** Called inside the transaction that changes a membership: delivered to every process on commit. */
+export async function notifyMembershipChanged(tx: Prisma.TransactionClient, { teamId, userId }: { teamId: string; userId: string }) {
+  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, MEMBERSHIP_CHANNEL, JSON.stringify({ t: teamId, u: userId }));
+}
+
+export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
+  const membership = await db().membership.findUnique({ where: { teamId_userId: { teamId, userId } }, select: { role: true } });
+  return membership !== null;
+}
+
+const memberKey = (teamId: string, userId: string) => `${teamId}\u0000${userId}`;
+
 export class LiveHub {
   readonly instanceId = randomUUID();
-  private subscribers = new Map<string, Set<LiveSubscriber>>();
+  private bySession = new Map<string, Set<LiveSubscriber>>();
+  private byMember = new Map<string, Set<LiveSubscriber>>();
   private client: pg.Client | null = null;
   private url: string | null = null;
   private stopped = false;
   private reading = new Map<string, Promise<void>>();
 
   subscribe(sessionId: string, subscriber: LiveSubscriber): () => void {
-    const set = this.subscribers.get(sessionId) ?? new Set();
-    set.add(subscriber);
-    this.subscribers.set(sessionId, set);
+    addTo(this.bySession, sessionId, subscriber);
+    const key = memberKey(subscriber.teamId, subscriber.userId);
+    addTo(this.byMember, key, subscriber);
     return () => {
-      set.delete(subscriber);
-      if (set.size === 0) this.subscribers.delete(sessionId);
+      removeFrom(this.bySession, sessionId, subscriber);
+      removeFrom(this.byMember, key, subscriber);
     };
   }
 
   subscriberCount() {
     let count = 0;
-    for (const set of this.subscribers.values()) count += set.size;
+    for (const set of this.bySession.values()) count += set.size;
     return count;
   }
 
@@ -62,48 +88,53 @@ export class LiveHub {
 
   private async connect() {
     if (this.stopped || !this.url) return;
-    const client = new pg.Client({ connectionString: this.url });
-    client.on("notification", (message) => this.onNotification(message.payload));
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    client.on("notification", (message) => {
+      if (message.channel === MEMBERSHIP_CHANNEL) void this.onMembershipNotification(message.payload);
+      else this.onEventsNotification(message.payload);
+    });
     client.on("error", () => undefined);
     client.on("end", () => {
       if (this.client !== client || this.stopped) return;
       this.client = null;
-      setTimeout(() => void this.reconnect(), 250).unref();
+      setTimeout(() => void this.reconnect(), RECONNECT_DELAY_MS).unref();
     });
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    await client.query(`LISTEN ${MEMBERSHIP_CHANNEL}`);
     this.client = client;
   }
 
   private async reconnect() {
     try {
       await this.connect();
-      for (const set of this.subscribers.values()) for (const subscriber of set) subscriber.onResync();
     } catch {
-      setTimeout(() => void this.reconnect(), 1_000).unref();
+      setTimeout(() => void this.reconnect(), RECONNECT_RETRY_MS).unref();
+      return;
+    }
+    // Whatever was NOTIFYed while the connection was down is lost: viewers re-read, access is rechecked.
+    for (const set of this.bySession.values()) for (const subscriber of set) subscriber.onResync();
+    for (const key of [...this.byMember.keys()]) {
+      const [teamId, userId] = key.split("\u0000") as [string, string];
+      void this.recheckMember(teamId, userId);
     }
   }
 
-  private onNotification(payload: string | undefined) {
-    if (!payload) return;
-    let parsed: { i: string; n: Notice[] };
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (parsed.i === this.instanceId) return;
+  private onEventsNotification(payload: string | undefined) {
+    const parsed = parseJson<{ i: string; n: Notice[] }>(payload);
+    if (!parsed || parsed.i === this.instanceId || !Array.isArray(parsed.n)) return;
     for (const notice of parsed.n) {
-      if (!this.subscribers.has(notice.s)) continue;
+      if (!this.bySession.has(notice.s)) continue;
       // Read per session in notification order so viewers get events in index order.
       const previous = this.reading.get(notice.s) ?? Promise.resolve();
       const next = previous
         .then(async () => {
+          if (!this.bySession.has(notice.s)) return;
           const events = await listEventsAfter({ sessionId: notice.s, after: notice.f - 1, limit: notice.t - notice.f + 1 });
           this.dispatch(notice.s, events);
         })
         .catch(() => {
-          for (const subscriber of this.subscribers.get(notice.s) ?? []) subscriber.onResync();
+          for (const subscriber of this.bySession.get(notice.s) ?? []) subscriber.onResync();
         });
       this.reading.set(notice.s, next);
       void next.finally(() => {
@@ -112,10 +143,52 @@ export class LiveHub {
     }
   }
 
+  private async onMembershipNotification(payload: string | undefined) {
+    const parsed = parseJson<{ t: string; u: string }>(payload);
+    if (!parsed || typeof parsed.t !== "string" || typeof parsed.u !== "string") return;
+    await this.recheckMember(parsed.t, parsed.u);
+  }
+
+  /** Closes the member's streams in the team when the membership is gone (role changes keep access). */
+  private async recheckMember(teamId: string, userId: string) {
+    const key = memberKey(teamId, userId);
+    if (!this.byMember.has(key)) return;
+    let member: boolean;
+    try {
+      member = await isTeamMember({ teamId, userId });
+    } catch {
+      member = false; // cannot confirm access: close, the client reconnects and is checked afresh
+    }
+    if (member) return;
+    for (const subscriber of [...(this.byMember.get(key) ?? [])]) subscriber.onRevoked();
+  }
+
   private dispatch(sessionId: string, events: StoredEvent[]) {
-    const set = this.subscribers.get(sessionId);
+    const set = this.bySession.get(sessionId);
     if (!set || events.length === 0) return;
     for (const subscriber of [...set]) subscriber.onEvents(events);
+  }
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
+  const set = map.get(key) ?? new Set<V>();
+  set.add(value);
+  map.set(key, set);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function parseJson<T>(payload: string | undefined): T | null {
+  if (!payload) return null;
+  try {
+    return JSON.parse(payload) as T;
+  } catch {
+    return null;
   }
 }
 

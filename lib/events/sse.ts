@@ -1,118 +1,212 @@
 import "server-only";
-import { liveHub } from "@/lib/events/live-hub";
+import { isTeamMember, liveHub } from "@/lib/events/live-hub";
 import { listEventsAfter } from "@/lib/events/queries";
 import type { StoredEvent } from "@/lib/events/types";
 
 // One viewer's event stream: subscribe to live events first, then send the stored backlog after the
-// resume point, then the live events, dropping anything at or below what was already sent — so the
-// seam between backlog and live has no gap and no duplicate. A viewer that does not keep up is
-// disconnected once its buffer is full; its EventSource resumes from the database by Last-Event-ID.
+// resume point, then the live events, sending only the index right after the last one sent — so the
+// seam between backlog and live has no gap and no duplicate. The backlog is read at the viewer's
+// pace; live events are pushed, and a viewer that lets too much pile up is cut off (its EventSource
+// resumes from the database by Last-Event-ID), so it never holds up the writer or other viewers.
 
-const PAGE = 500;
+const BACKLOG_PAGE = 500;
 const PING_MS = 15_000;
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const MAX_PENDING_LIVE = 20_000;
+// Tells EventSource to come back quickly after the server ends a stream (slow viewer, restart).
+const RETRY_MS = 1_000;
+// Backlog pages are read only while less than this is waiting for the viewer.
+const BACKLOG_HIGH_WATER_BYTES = 256 * 1024;
+// A viewer with more than this waiting is disconnected (about 3,500 streamed chunks).
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+// Live events held while the backlog is being read; past this they are dropped and re-read.
+const MAX_PENDING_LIVE = 10_000;
+
+const encoder = new TextEncoder();
+const PRELUDE = encoder.encode(`retry: ${RETRY_MS}\n\n`);
+const PING = encoder.encode(": ping\n\n");
+
+// Every viewer of a session gets the same event objects from the hub: encode each once.
+const encodedEvents = new WeakMap<StoredEvent, string>();
+const encodedBatches = new WeakMap<StoredEvent[], Uint8Array>();
 
 export function encodeEvent(event: StoredEvent) {
-  return `id: ${event.index}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`;
+  let text = encodedEvents.get(event);
+  if (text === undefined) {
+    text = `id: ${event.index}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`;
+    encodedEvents.set(event, text);
+  }
+  return text;
 }
 
-export function eventStream({ sessionId, after, signal }: { sessionId: string; after: number; signal: AbortSignal }): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
+function encodeBatch(events: StoredEvent[]) {
+  let bytes = encodedBatches.get(events);
+  if (!bytes) {
+    bytes = encoder.encode(events.map(encodeEvent).join(""));
+    encodedBatches.set(events, bytes);
+  }
+  return bytes;
+}
+
+export interface EventStreamInput {
+  sessionId: string;
+  /** The viewer and the session's team: the stream closes when the membership goes. */
+  userId: string;
+  teamId: string;
+  /** Index of the last event the viewer has; the stream starts at the next one. */
+  after: number;
+  signal: AbortSignal;
+}
+
+export function eventStream({ sessionId, userId, teamId, after, signal }: EventStreamInput): ReadableStream<Uint8Array> {
+  let controller: ReadableStreamDefaultController<Uint8Array>;
   let lastSent = after;
-  let pendingLive: StoredEvent[] = [];
-  let catchingUp = true;
-  let resyncWanted = false;
   let closed = false;
+  let catchingUp = false;
+  let accessConfirmed = false;
+  let pendingLive: StoredEvent[] = [];
+  let pendingOverflowed = false;
+  let roomWaiter: (() => void) | null = null;
   let unsubscribe = () => {};
   let ping: NodeJS.Timeout | null = null;
 
+  const release = () => {
+    closed = true;
+    unsubscribe();
+    if (ping) clearInterval(ping);
+    ping = null;
+    pendingLive = [];
+    signal.removeEventListener("abort", onAbort);
+    roomWaiter?.();
+    roomWaiter = null;
+  };
+
+  /** Ends the stream; `error` drops what is queued and resets the connection at once. */
+  const close = (how: "end" | "error" = "end") => {
+    if (closed) return;
+    release();
+    try {
+      // Named AbortError so Next resets the connection without logging a failed pipe.
+      if (how === "error") controller.error(new DOMException("The viewer fell too far behind", "AbortError"));
+      else controller.close();
+    } catch {
+      // the viewer already went away
+    }
+  };
+  const onAbort = () => close();
+
+  const queuedBytes = () => BACKLOG_HIGH_WATER_BYTES - (controller.desiredSize ?? 0);
+
+  /**
+   * Sends the events that follow `lastSent`, in order. Returns false at a gap (an index missing in
+   * front of the next one): the caller re-reads from the database, which has every announced event.
+   */
+  const send = (events: StoredEvent[], { acceptGap = false } = {}): boolean => {
+    if (closed || events.length === 0) return true;
+    let chunk: Uint8Array | null = null;
+    if (events[0]!.index === lastSent + 1 && events.at(-1)!.index === lastSent + events.length) {
+      chunk = encodeBatch(events);
+      lastSent = events.at(-1)!.index;
+    } else {
+      let text = "";
+      for (const event of events) {
+        if (event.index <= lastSent) continue;
+        if (event.index !== lastSent + 1 && !acceptGap) {
+          if (text) controller.enqueue(encoder.encode(text));
+          return false;
+        }
+        text += encodeEvent(event);
+        lastSent = event.index;
+      }
+      if (text) chunk = encoder.encode(text);
+    }
+    if (chunk) controller.enqueue(chunk);
+    return true;
+  };
+
+  const waitForRoom = () =>
+    (controller.desiredSize ?? 0) > 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (roomWaiter = resolve));
+
+  const catchUp = async () => {
+    catchingUp = true;
+    if (!accessConfirmed) {
+      // The membership may have gone between the route's check and the subscription.
+      if (!(await isTeamMember({ teamId, userId }))) return close();
+      accessConfirmed = true;
+    }
+    for (;;) {
+      for (;;) {
+        await waitForRoom();
+        if (closed) return;
+        const page = await listEventsAfter({ sessionId, after: lastSent, limit: BACKLOG_PAGE });
+        if (closed) return;
+        // Stored indexes are dense; a hole in the history is shown as it is rather than retried forever.
+        send(page, { acceptGap: true });
+        if (page.length < BACKLOG_PAGE) break;
+      }
+      // From here to the end of the settlement nothing else runs, so no live event slips between.
+      const live = pendingLive;
+      const overflowed = pendingOverflowed;
+      pendingLive = [];
+      pendingOverflowed = false;
+      if (!overflowed && send(live)) {
+        catchingUp = false;
+        return;
+      }
+    }
+  };
+  const startCatchUp = () => {
+    if (catchingUp || closed) return;
+    catchUp().catch(() => close());
+  };
+
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        const close = () => {
-          if (closed) return;
-          closed = true;
-          unsubscribe();
-          if (ping) clearInterval(ping);
-          try {
-            controller.close();
-          } catch {
-            // already closed by the client
-          }
-        };
-        signal.addEventListener("abort", close, { once: true });
-
-        const send = (events: StoredEvent[]) => {
-          if (closed) return;
-          let chunk = "";
-          for (const event of events) {
-            if (event.index <= lastSent) continue;
-            chunk += encodeEvent(event);
-            lastSent = event.index;
-          }
-          if (!chunk) return;
-          controller.enqueue(encoder.encode(chunk));
-          // desiredSize goes negative by what the viewer has not read yet.
-          if ((controller.desiredSize ?? 0) < -MAX_BUFFERED_BYTES) close();
-        };
-
-        const catchUp = async () => {
-          catchingUp = true;
-          do {
-            resyncWanted = false;
-            for (;;) {
-              const page = await listEventsAfter({ sessionId, after: lastSent, limit: PAGE });
-              if (closed) return;
-              send(page);
-              if (page.length < PAGE) break;
-            }
-          } while (resyncWanted && !closed);
-          catchingUp = false;
-          const live = pendingLive;
-          pendingLive = [];
-          if (live.length > 0 && live[0]!.index > lastSent + 1) {
-            // Live events that start past what the database gave us: read the seam again.
-            pendingLive = live;
-            void catchUpSafely();
-            return;
-          }
-          send(live);
-        };
-        const catchUpSafely = () => catchUp().catch(() => close());
-
+      start(streamController) {
+        controller = streamController;
+        if (signal.aborted) return close();
+        signal.addEventListener("abort", onAbort, { once: true });
         unsubscribe = liveHub().subscribe(sessionId, {
+          userId,
+          teamId,
           onEvents(events) {
             if (closed) return;
             if (catchingUp) {
+              if (pendingOverflowed) return;
               pendingLive.push(...events);
-              if (pendingLive.length > MAX_PENDING_LIVE) close();
+              if (pendingLive.length > MAX_PENDING_LIVE) {
+                pendingLive = [];
+                pendingOverflowed = true;
+              }
               return;
             }
-            if (events[0] && events[0].index > lastSent + 1) {
-              pendingLive.push(...events);
-              void catchUpSafely();
-              return;
+            if (!send(events)) return startCatchUp();
+            if (queuedBytes() > MAX_QUEUED_BYTES) {
+              console.warn(`[events] a viewer of session ${sessionId} fell ${queuedBytes()} bytes behind: disconnected, it resumes from the database`);
+              close("error");
             }
-            send(events);
           },
           onResync() {
-            if (catchingUp) resyncWanted = true;
-            else void catchUpSafely();
+            if (catchingUp) pendingOverflowed = true;
+            else startCatchUp();
+          },
+          onRevoked() {
+            close();
           },
         });
         ping = setInterval(() => {
-          if (!closed) controller.enqueue(encoder.encode(": ping\n\n"));
+          if (!closed) controller.enqueue(PING);
         }, PING_MS);
-        controller.enqueue(encoder.encode(": connected\n\n"));
-        void catchUpSafely();
+        controller.enqueue(PRELUDE);
+        startCatchUp();
+      },
+      pull() {
+        const waiter = roomWaiter;
+        roomWaiter = null;
+        waiter?.();
       },
       cancel() {
-        closed = true;
-        unsubscribe();
-        if (ping) clearInterval(ping);
+        release();
       },
     },
-    { highWaterMark: MAX_BUFFERED_BYTES, size: (chunk) => chunk.byteLength },
+    { highWaterMark: BACKLOG_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
   );
 }

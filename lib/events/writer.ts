@@ -1,5 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { liveHub } from "@/lib/events/live-hub";
 import { NOTIFY_CHANNEL, type EventSender, type StoredEvent } from "@/lib/events/types";
 
@@ -40,8 +41,6 @@ const BATCH_SIZE = 2_000;
 const FLUSH_DELAY_MS = 2;
 const MAX_RETRY_DELAY_MS = 2_000;
 const SEARCH_TEXT_CAP = 200_000;
-// Past this many queued events (database down for long), new events are refused and sessions paused.
-export const QUEUE_BUDGET = 500_000;
 
 const EFFECT_COLUMNS: Record<keyof SessionEffects, { column: string; cast: string }> = {
   status: { column: "status", cast: '::"SessionStatus"' },
@@ -67,10 +66,22 @@ export class EventWriter {
   /** Index of the merged message each session is appending to. */
   private openMessage = new Map<string, number>();
   private lastCommitError: string | null = null;
+  private pressured = false;
+  // Past this many queued events (database away for long), running turns are paused: the agent is
+  // cancelled so the queue stops growing; nothing already accepted is dropped.
+  constructor(private readonly budget: number) {}
+
+  /** Called once when the queue passes its memory budget (the database has been away too long). */
+  onPressure: (() => void) | null = null;
 
   enqueue(event: QueuedEvent): number {
     this.queue.push(event);
     this.enqueuedSeq += 1;
+    if (!this.pressured && this.queue.length >= this.budget) {
+      this.pressured = true;
+      console.error(`[events] ${this.queue.length} events wait for the database; pausing running turns`);
+      this.onPressure?.();
+    }
     if (this.queue.length >= BATCH_SIZE) this.kick(0);
     else this.kick(FLUSH_DELAY_MS);
     return this.enqueuedSeq;
@@ -78,10 +89,6 @@ export class EventWriter {
 
   get backlog() {
     return this.queue.length;
-  }
-
-  get overBudget() {
-    return this.queue.length >= QUEUE_BUDGET;
   }
 
   get healthy() {
@@ -121,6 +128,7 @@ export class EventWriter {
           this.committedSeq += batch.length;
           this.retryDelayMs = 50;
           this.lastCommitError = null;
+          if (this.pressured && this.queue.length < this.budget / 2) this.pressured = false;
           for (const [sessionId, events] of published) liveHub().publishLocal(sessionId, events);
           this.releaseWaiters();
         } catch (error) {
@@ -264,6 +272,6 @@ function toJsonb(payload: unknown): string {
 const globalWriter = globalThis as unknown as { portalEventWriter?: EventWriter };
 
 export function eventWriter(): EventWriter {
-  globalWriter.portalEventWriter ??= new EventWriter();
+  globalWriter.portalEventWriter ??= new EventWriter(env().PORTAL_EVENT_QUEUE_BUDGET);
   return globalWriter.portalEventWriter;
 }

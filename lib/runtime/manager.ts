@@ -62,6 +62,7 @@ export class RuntimeManager {
   private stopping = false;
   private readyWaiters = new Set<() => void>();
   private lostListeners = new Set<Listener>();
+  private downListeners = new Set<Listener>();
   private readyListeners = new Set<Listener>();
 
   constructor(private readonly config: RuntimeConfig) {}
@@ -88,6 +89,12 @@ export class RuntimeManager {
   onLost(listener: Listener) {
     this.lostListeners.add(listener);
     return () => this.lostListeners.delete(listener);
+  }
+
+  /** The runtime stopped answering but may come back holding its sessions (external runtimes). */
+  onDown(listener: Listener) {
+    this.downListeners.add(listener);
+    return () => this.downListeners.delete(listener);
   }
 
   onReady(listener: Listener) {
@@ -297,6 +304,8 @@ export class RuntimeManager {
 
   private markDown() {
     this.status = "down";
+    const generation = this.generation;
+    if (generation) for (const listener of this.downListeners) safely(() => listener(generation.id));
   }
 
   private markLost() {

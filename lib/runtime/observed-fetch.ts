@@ -41,7 +41,9 @@ export function createObservedFetch(observer: AcpStreamObserver = {}) {
     const response = await fetch(input, init);
     if (!match?.[1]) return response;
     const serverId = decodeURIComponent(match[1]);
-    const state = servers.get(serverId) ?? { agent: new URL(url).searchParams.get("agent"), lastId: null };
+    const state = servers.get(serverId) ?? { agent: null, lastId: null };
+    // Only the SDK's bootstrap request names the agent, and it need not be the first one seen.
+    state.agent ??= new URL(url).searchParams.get("agent");
     servers.set(serverId, state);
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");

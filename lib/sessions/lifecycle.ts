@@ -2,14 +2,15 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
-import { forbidden, unprocessable } from "@/lib/errors";
+import { conflict, forbidden } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
-import { eventWriter } from "@/lib/events/writer";
+import { eventWriter, type SessionEffects } from "@/lib/events/writer";
 import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
 import { attachedSdk, createOnRuntime, links } from "@/lib/sessions/runtime-link";
-import { listAgents } from "@/lib/sessions/agents";
+import { requireStartableAgent } from "@/lib/sessions/agents";
+import { applySetting, rejectedSettings } from "@/lib/sessions/settings";
 import { assertWritable } from "@/lib/sessions/turns";
 import type { Role, Session } from "@/generated/prisma/client";
 import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
@@ -28,16 +29,7 @@ export interface CreateSessionInput {
 
 export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }) {
   await requireTeamRole({ userId, teamId: input.teamId, role: "member" });
-  const agents = await listAgents();
-  const agent = agents.find((candidate) => candidate.id === input.agent);
-  if (!agent) {
-    throw unprocessable(`Unknown agent "${input.agent}".`, [{ path: "agent", message: `must be one of: ${agents.map((a) => a.id).join(", ")}` }]);
-  }
-  if (!agent.installed || agent.missing) {
-    throw unprocessable(`The agent "${agent.id}" cannot start here: ${agent.missing ?? "it is not installed in the runtime"}.`, [
-      { path: "agent", message: agent.missing ?? "not installed" },
-    ]);
-  }
+  await requireStartableAgent(input.agent);
 
   // The row exists first: the runtime's first events (session/new) are mirrored against it.
   const session = await db().session.create({
@@ -50,21 +42,66 @@ export async function createSession({ userId, input }: { userId: string; input: 
       cwd: input.cwd ?? null,
     },
   });
-  let created;
+  let effects: SessionEffects;
   try {
-    created = await createOnRuntime(session, input, { strict: true });
+    effects = await startOnRuntime(session, input);
   } catch (error) {
-    await eventWriter().flushed();
-    await db().session.delete({ where: { id: session.id } }).catch(() => undefined);
-    links.attached.delete(session.id);
+    await discardSession(session.id);
     throw error;
   }
-  recordStatus(session.id, "idle", { modes: created.modes, ...effectsFromConfigOptions(created.configOptions) });
+  // The agent's answers to the settings trail their responses; let them land before the status.
+  await persistDriver().settled(session.id);
+  recordStatus(session.id, "idle", effects);
   await db().$transaction(async (tx) => {
-    await recordAudit(tx, { teamId: input.teamId, actorId: userId, action: "session.create", targetType: "session", targetId: session.id, detail: { agent: input.agent } });
+    await recordAudit(tx, {
+      teamId: input.teamId,
+      actorId: userId,
+      action: "session.create",
+      targetType: "session",
+      targetId: session.id,
+      detail: { agent: input.agent, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) },
+    });
   });
   await eventWriter().flushed();
   return db().session.findUniqueOrThrow({ where: { id: session.id } });
+}
+
+/**
+ * Creates the runtime session, checks the requested settings against what the agent reported at
+ * session/new (a 422 naming what it offers), then applies them. Returns the resulting session state.
+ */
+async function startOnRuntime(session: Session, input: CreateSessionInput): Promise<SessionEffects> {
+  const created = await createOnRuntime(session, { cwd: input.cwd }, { strict: true });
+  let known: { configOptions: unknown; modes: unknown } = created;
+  const rejected = rejectedSettings(input, known);
+  if (rejected) throw rejected;
+  let effects: SessionEffects = { modes: created.modes, ...effectsFromConfigOptions(created.configOptions) };
+  const sdk = await attachedSdk(session.id);
+  for (const field of ["mode", "model", "thoughtLevel"] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (!sdk) throw conflict("The runtime went away while the session was being created; try again.");
+    const applied = await applySetting(sdk, session.id, field, value, known);
+    known = applied;
+    effects = { ...effects, ...applied.effects, modes: applied.modes };
+  }
+  return effects;
+}
+
+/** A session whose creation failed leaves nothing behind: not on the runtime, not in the list. */
+async function discardSession(sessionId: string) {
+  const sdk = await attachedSdk(sessionId).catch(() => null);
+  if (sdk) await sdk.destroySession(sessionId).catch(() => undefined);
+  await eventWriter().flushed();
+  await db().session.delete({ where: { id: sessionId } }).catch(() => undefined);
+  links.attached.delete(sessionId);
+  persistDriver().forget(sessionId);
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
 }
 
 function defaultTitle(agent: string) {

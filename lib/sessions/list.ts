@@ -1,10 +1,11 @@
 import "server-only";
-import type { Prisma, SessionStatus } from "@/generated/prisma/client";
+import type { Session, SessionStatus } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { badRequest } from "@/lib/errors";
+import { notFound, unprocessable } from "@/lib/errors";
+import { sessionListSql } from "@/lib/sessions/search-sql";
 
-// The session list: newest first, keyset-paged on (created_at, id), scoped to the caller's teams.
-// `q` matches titles (ILIKE) and conversation text through the GIN full-text index on messages.
+// The session list: newest first, keyset-paged on (created_at, id), scoped to the caller's teams,
+// filtered by status, agent and creator; `q` matches titles and conversation text (search-sql.ts).
 
 export interface ListSessionsInput {
   userId: string;
@@ -17,50 +18,45 @@ export interface ListSessionsInput {
   limit: number;
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== "string") throw new Error("bad cursor");
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
+    const createdAt = new Date(typeof at === "string" ? at : Number.NaN);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== "string" || id.includes("\u0000")) throw new Error("bad cursor");
     return { createdAt, id };
   } catch {
-    throw badRequest("The cursor is not valid; use nextCursor from the previous page.");
+    throw unprocessable("The cursor is not valid; use nextCursor from the previous page.", [{ path: "cursor", message: "is not a cursor this list gave out" }]);
   }
 }
 
-const encodeCursor = (createdAt: Date, id: string) => Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString("base64url");
+export const encodeCursor = (createdAt: Date, id: string) => Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString("base64url");
 
-export async function listSessions(input: ListSessionsInput) {
+export async function listSessions(input: ListSessionsInput): Promise<{ items: Session[]; nextCursor: string | null }> {
   const memberships = await db().membership.findMany({ where: { userId: input.userId }, select: { teamId: true } });
-  const teamIds = memberships.map((membership) => membership.teamId).filter((id) => !input.teamId || id === input.teamId);
+  let teamIds = memberships.map((membership) => membership.teamId);
+  if (input.teamId) {
+    if (!teamIds.includes(input.teamId)) throw notFound("Team");
+    teamIds = [input.teamId];
+  }
   if (teamIds.length === 0) return { items: [], nextCursor: null };
 
-  const where: Prisma.SessionWhereInput = { teamId: { in: teamIds } };
-  if (input.status) where.status = input.status;
-  if (input.agent) where.agent = input.agent;
-  if (input.createdBy) where.createdById = input.createdBy;
-  if (input.cursor) {
-    const { createdAt, id } = decodeCursor(input.cursor);
-    where.OR = [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }];
-  }
-  if (input.q?.trim()) {
-    const q = input.q.trim();
-    const matching = await db().$queryRawUnsafe<Array<{ session_id: string }>>(
-      `SELECT DISTINCT m.session_id FROM messages m JOIN sessions s ON s.id = m.session_id
-       WHERE s.team_id = ANY($1::text[]) AND m.search @@ plainto_tsquery('simple', $2) LIMIT 5000`,
-      teamIds,
-      q,
-    );
-    const textMatch = { id: { in: matching.map((row) => row.session_id) } };
-    where.AND = [{ OR: [{ title: { contains: q, mode: "insensitive" } }, textMatch] }];
-  }
-  const rows = await db().session.findMany({
-    where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  const sql = sessionListSql({
+    teamIds,
+    status: input.status,
+    agent: input.agent,
+    createdBy: input.createdBy,
+    q: input.q,
+    after: input.cursor ? decodeCursor(input.cursor) : undefined,
     take: input.limit + 1,
   });
+  const rows = await db().$queryRawUnsafe<Array<{ id: string }>>(sql.text, ...sql.values);
   const hasMore = rows.length > input.limit;
-  const items = hasMore ? rows.slice(0, input.limit) : rows;
+  const ids = (hasMore ? rows.slice(0, input.limit) : rows).map((row) => row.id);
+  if (ids.length === 0) return { items: [], nextCursor: null };
+
+  const sessions = await db().session.findMany({ where: { id: { in: ids } } });
+  const byId = new Map(sessions.map((session) => [session.id, session]));
+  const items = ids.map((id) => byId.get(id)).filter((session): session is Session => session !== undefined);
   const last = items.at(-1);
   return { items, nextCursor: hasMore && last ? encodeCursor(last.createdAt, last.id) : null };
 }

@@ -1,9 +1,9 @@
 import "server-only";
 import type { SandboxAgent, Session as SdkSession, SessionPermissionRequest } from "sandbox-agent";
-import { UnsupportedSessionValueError } from "sandbox-agent";
+import type { UnsupportedSessionValueError } from "sandbox-agent";
 import type { Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { ApiError, unprocessable } from "@/lib/errors";
+import { ApiError, isApiError, unprocessable } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
 import { runtimeAgentId } from "@/lib/runtime/agents";
 import { runtimeManager } from "@/lib/runtime/manager";
@@ -119,6 +119,23 @@ export async function onRuntimeLost(generation: number) {
   }
 }
 
+/** An external runtime stopped answering: its sessions are offline until it is back or lost. */
+export async function onRuntimeDown(generation: number) {
+  const affected = [...links.attached].filter(([, gen]) => gen === generation).map(([id]) => id);
+  for (const sessionId of affected) recordStatus(sessionId, "offline");
+  if (affected.length > 0) await db().session.updateMany({ where: { id: { in: affected }, status: { in: ["idle", "running"] } }, data: { status: "offline" } });
+}
+
+/** The runtime answers again with the same sessions: they pick up where they were. */
+export async function onRuntimeBack(generation: number) {
+  const affected = [...links.attached].filter(([, gen]) => gen === generation).map(([id]) => id);
+  for (const sessionId of affected) {
+    const status = links.runningTurns.has(sessionId) ? "running" : "idle";
+    recordStatus(sessionId, status);
+    await db().session.updateMany({ where: { id: sessionId, status: "offline" }, data: { status } });
+  }
+}
+
 /** On boot nothing is attached: every live-looking session from before is restorable. */
 export async function markOrphanedSessionsRestorable() {
   const orphaned = await db().session.findMany({ where: { status: { in: ["idle", "running", "offline"] } }, select: { id: true, currentTurnId: true } });
@@ -164,9 +181,10 @@ function skipSdkIndexScan(sdk: SandboxAgent, sessionId: string) {
 
 /** Maps SDK errors to what the caller can act on. */
 export function runtimeError(error: unknown): Error {
-  if (error instanceof ApiError) return error;
-  if (error instanceof UnsupportedSessionValueError) {
-    const { category, allowedValues } = error;
+  if (isApiError(error)) return error;
+  // By name: the SDK instance (and its error classes) may come from another bundle than this module.
+  if (error instanceof Error && error.name === "UnsupportedSessionValueError") {
+    const { category, allowedValues } = error as UnsupportedSessionValueError;
     return unprocessable(`This agent does not offer that ${category.replace("_", " ")}. Allowed: ${allowedValues.join(", ")}.`, [
       { path: category === "thought_level" ? "thoughtLevel" : category, message: `must be one of: ${allowedValues.join(", ")}` },
     ]);

@@ -1,7 +1,9 @@
 import "server-only";
 import type { Permission, Session } from "@/generated/prisma/client";
+import { currentSettingsView } from "@/lib/sessions/config-values";
 
-// Session and permission JSON exactly as the contract shows them.
+// Session and permission JSON exactly as the contract shows them. A single session (not list items)
+// also carries the modes and config options the agent last reported.
 
 export function permissionJson(permission: Pick<Permission, "id" | "createdAt" | "toolCall" | "options">) {
   return {
@@ -29,6 +31,6 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     eventCount: session.eventCount,
     usage: session.usage ?? null,
     pendingPermissions: pendingPermissions.map(permissionJson),
-    ...(options.detail ? { modes: session.modes ?? null, configOptions: session.configOptions ?? [] } : {}),
+    ...(options.detail ? currentSettingsView(session, session.configOptions, session.modes) : {}),
   };
 }

@@ -3,17 +3,26 @@ import { randomUUID } from "node:crypto";
 import type { Session } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
-import { conflict } from "@/lib/errors";
+import { conflict, unprocessable } from "@/lib/errors";
 import { SEED_META_KEY } from "@/lib/events/classify";
 import { runtimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
-import { attachedSdk, links, restoreSession } from "@/lib/sessions/runtime-link";
+import { fileUriPath } from "@/lib/sessions/prompt-content";
+import { attachedSdk, links, restoreSession, runtimeError } from "@/lib/sessions/runtime-link";
 
 // A turn: the prompt is accepted (202) once the session is marked running; the runtime call goes on
 // in the background and its end is recorded as a `turn_ended` event that returns the session to idle.
 
-export type ContentBlock = { type: "text"; text: string } | { type: "resource_link"; uri: string; name: string; mimeType?: string };
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
+
+// Cancels asked for before the turn's prompt reached the runtime (the agent would ignore them).
+const globalCancels = globalThis as unknown as { portalCancelledTurns?: Set<string> };
+const cancelledTurns = (globalCancels.portalCancelledTurns ??= new Set());
+// A cancel can overtake the prompt on its way through the runtime; it is repeated while the turn runs.
+const CANCEL_RETRY_MS = [300, 1_000, 3_000, 10_000];
 
 export function assertWritable(session: Session) {
   if (session.status === "destroyed") throw conflict("The session is destroyed; its history is read-only.");
@@ -24,6 +33,7 @@ export async function promptSession({ session, userId, content }: { session: Ses
   if (session.status === "running") throw conflict("A turn is already running in this session; wait for it or cancel it.");
   if (session.status === "restorable" || session.status === "offline") await restoreSession(session, userId);
   else if (!(await attachedSdk(session.id))) await restoreSession(session, userId);
+  await checkResourceLinks(content);
 
   const turnId = randomUUID();
   const claimed = await db().$transaction(async (tx) => {
@@ -50,9 +60,13 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
     const seed = links.seeds.get(sessionId);
     links.seeds.delete(sessionId);
     const prompt = seed ? [{ type: "text", text: seed, _meta: { [SEED_META_KEY]: true } }, ...content] : content;
-    const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
-    const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
-    stopReason = typeof reason === "string" ? reason : "end_turn";
+    if (cancelledTurns.has(turnId)) {
+      stopReason = "cancelled";
+    } else {
+      const { response } = await sdk.rawSendSessionMethod(sessionId, "session/prompt", { prompt });
+      const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
+      stopReason = typeof reason === "string" ? reason : "end_turn";
+    }
   } catch (error) {
     if (links.runningTurns.get(sessionId) !== turnId) return; // already ended (runtime lost, destroyed)
     console.error(`[turns] turn ${turnId} of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -63,9 +77,15 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
 async function endTurn(sessionId: string, turnId: string, stopReason: string) {
   // The runtime can answer the prompt before the turn's last updates arrive; let them land first.
   await persistDriver().settled(sessionId);
+  cancelledTurns.delete(turnId);
   if (links.runningTurns.get(sessionId) !== turnId) return;
   links.runningTurns.delete(sessionId);
-  await db().permission.updateMany({ where: { sessionId, turnId, status: "pending" }, data: { status: "cancelled", resolvedAt: new Date() } });
+  // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
+  const pending = await db().permission.findMany({ where: { sessionId, turnId, status: "pending" }, select: { id: true } });
+  for (const { id } of pending) {
+    const { count } = await db().permission.updateMany({ where: { id, status: "pending" }, data: { status: "cancelled", resolvedAt: new Date() } });
+    if (count > 0) recordPortalEvent(sessionId, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: null });
+  }
   recordPortalEvent(sessionId, { type: "turn_ended", turnId, stopReason }, { status: "idle", lastStopReason: stopReason, currentTurnId: null });
 }
 
@@ -78,22 +98,60 @@ async function endTurn(sessionId: string, turnId: string, stopReason: string) {
  */
 export async function cancelTurn({ session, userId }: { session: Session; userId: string }) {
   assertWritable(session);
-  if (session.status !== "running" || !links.runningTurns.has(session.id)) throw conflict("No turn is running in this session.");
+  const turnId = links.runningTurns.get(session.id);
+  if (session.status !== "running" || !turnId) throw conflict("No turn is running in this session.");
   const sdk = await attachedSdk(session.id);
   const { fetch: observed } = await runtimeManager().sdk();
   const record = await persistDriver().getSession(session.id);
-  const serverId = record ? observed.serverIdForAgent(record.agent) : null;
+  // The observed fetch learns a server's agent from the first answered request, which can be the
+  // SSE GET (no ?agent=); the SDK names its servers `sdk-<agent>-<id>`, so fall back to that.
+  const serverId = record ? (observed.serverIdForAgent(record.agent) ?? observed.serverIds().find((id) => id.startsWith(`sdk-${record.agent}-`)) ?? null) : null;
   if (!sdk || !record || !serverId) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
+  cancelledTurns.add(turnId);
 
-  // Pending permissions of this turn are answered as cancelled, as ACP asks of a client that cancels.
+  // The turn's pending permissions are resolved as cancelled: claimed here first, so the answer is
+  // recorded as this user's; answered to the agent only after the cancel (as ACP asks of a client that
+  // cancels; answered first, the agent would carry on and end the turn normally).
   const pending = await db().permission.findMany({ where: { sessionId: session.id, status: "pending" }, select: { id: true } });
+  const claimed: string[] = [];
   for (const { id } of pending) {
-    await sdk.rawRespondPermission(id, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
     const { count } = await db().permission.updateMany({ where: { id, status: "pending" }, data: { status: "cancelled", resolvedBy: userId, resolvedAt: new Date() } });
-    if (count > 0) recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
+    if (count === 0) continue;
+    claimed.push(id);
+    recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
   }
-  await runtimeManager().postAcp(serverId, { jsonrpc: "2.0", method: "session/cancel", params: { sessionId: record.agentSessionId } });
+  const notification = { jsonrpc: "2.0", method: "session/cancel", params: { sessionId: record.agentSessionId } };
+  await runtimeManager().postAcp(serverId, notification);
+  for (const id of claimed) await sdk.rawRespondPermission(id, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
+  for (const delay of CANCEL_RETRY_MS) {
+    setTimeout(() => {
+      if (links.runningTurns.get(session.id) !== turnId) return;
+      void runtimeManager().postAcp(serverId, notification).catch(() => undefined);
+    }, delay).unref();
+  }
   await db().auditEntry.create({
-    data: { teamId: session.teamId, actorId: userId, action: "session.cancel", targetType: "session", targetId: session.id, detail: { turnId: session.currentTurnId } },
+    data: { teamId: session.teamId, actorId: userId, action: "session.cancel", targetType: "session", targetId: session.id, detail: { turnId } },
   });
+}
+
+/** A resource_link must name a file that exists in the sandbox (checked through the runtime). */
+async function checkResourceLinks(content: ContentBlock[]) {
+  if (!content.some((block) => block.type === "resource_link")) return;
+  const { sdk } = await runtimeManager().sdk();
+  for (const [index, link] of content.entries()) {
+    if (link.type !== "resource_link") continue;
+    const filePath = fileUriPath(link.uri) ?? link.uri; // promptContent accepted only file:// URIs
+    let entryType: string | undefined;
+    try {
+      entryType = (await sdk.statFs({ path: filePath })).entryType;
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      if (typeof status !== "number" || status >= 500) throw runtimeError(error);
+    }
+    if (entryType !== "file") {
+      throw unprocessable(`${filePath} is ${entryType ? `a ${entryType}, not a file` : "not a file"} in the sandbox.`, [
+        { path: `content.${index}.uri`, message: "must name a file that exists in the sandbox" },
+      ]);
+    }
+  }
 }

@@ -1,73 +1,124 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { StatusBadge } from "@/components/ui/status-badge";
+import { agentDisplayName } from "@/components/ui/agent-name";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { StatusBadge } from "@/components/ui/status-badge";
+import type { SessionStatus } from "@/generated/prisma/client";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { listSessions } from "@/lib/sessions/list";
 
 export const dynamic = "force-dynamic";
 
-export default async function SessionsPage({ searchParams }: { searchParams: Promise<{ q?: string; cursor?: string }> }) {
+const FILTERS: Array<{ status: SessionStatus | null; label: string }> = [
+  { status: null, label: "All" },
+  { status: "running", label: "Running" },
+  { status: "idle", label: "Idle" },
+  { status: "restorable", label: "Restorable" },
+  { status: "destroyed", label: "Destroyed" },
+];
+
+function hrefFor(params: { q?: string; status?: string | null; cursor?: string }) {
+  const search = new URLSearchParams();
+  if (params.q) search.set("q", params.q);
+  if (params.status) search.set("status", params.status);
+  if (params.cursor) search.set("cursor", params.cursor);
+  const query = search.toString();
+  return query ? `/sessions?${query}` : "/sessions";
+}
+
+export default async function SessionsPage({ searchParams }: { searchParams: Promise<{ q?: string; cursor?: string; status?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const { q, cursor } = await searchParams;
-  const page = await listSessions({ userId: user.id, q, cursor, limit: 50 });
+  const { q: rawQuery, cursor, status: rawStatus } = await searchParams;
+  const q = rawQuery?.trim() || undefined;
+  // An unknown status in the address shows everything rather than an error page.
+  const status = FILTERS.find((filter) => filter.status === rawStatus)?.status ?? undefined;
+  const page = await listSessions({ userId: user.id, q, status, cursor, limit: 50 });
   const creators = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((s) => s.createdById))] } }, select: { id: true, email: true, name: true } });
-  const creatorName = new Map(creators.map((creator) => [creator.id, creator.email]));
+  const creatorName = new Map(creators.map((creator) => [creator.id, creator.id === user.id ? "You" : creator.name || creator.email]));
+  const filtered = Boolean(q || status);
 
   return (
     <div className="page">
       <div className="page-header">
-        <h1>Sessions</h1>
-        <form className="search" action="/sessions">
-          <input name="q" defaultValue={q ?? ""} placeholder="Search titles and messages" data-testid="session-search" />
+        <div>
+          <h1>Sessions</h1>
+          <p className="muted page-subtitle">Every agent session of your teams, newest first.</p>
+        </div>
+        <form className="search" action="/sessions" role="search">
+          {status && <input type="hidden" name="status" value={status} />}
+          <input type="search" name="q" defaultValue={q ?? ""} placeholder="Search titles and messages" aria-label="Search sessions" data-testid="session-search" />
         </form>
       </div>
-      {page.items.length === 0 ? (
-        <div className="empty">
-          <p>{q ? `No session matches “${q}”.` : "No sessions yet."}</p>
-          <Link href="/sessions/new" className="button primary">
-            Start a session
+      <nav className="filters" aria-label="Filter by status">
+        {FILTERS.map((filter) => (
+          <Link key={filter.label} href={hrefFor({ q, status: filter.status })} className={`filter${(status ?? null) === filter.status ? " active" : ""}`} data-testid={`filter-${filter.status ?? "all"}`}>
+            {filter.label}
           </Link>
+        ))}
+      </nav>
+      {page.items.length === 0 ? (
+        <div className="empty" data-testid="sessions-empty">
+          {filtered ? (
+            <>
+              <p className="empty-title">No sessions match</p>
+              <p className="muted">{q ? `Nothing found for “${q}”${status ? ` among ${status} sessions` : ""}.` : `There are no ${status} sessions.`}</p>
+              <Link href="/sessions" className="button">
+                Clear filters
+              </Link>
+            </>
+          ) : (
+            <>
+              <div className="empty-mark" aria-hidden>
+                ◆
+              </div>
+              <p className="empty-title">No sessions yet</p>
+              <p className="muted">Start a session to put a coding agent to work. Everyone in your team can watch it live and pick up where it left off.</p>
+              <Link href="/sessions/new" className="button primary">
+                Start your first session
+              </Link>
+            </>
+          )}
         </div>
       ) : (
-        <table className="table" data-testid="session-list">
-          <thead>
-            <tr>
-              <th>Title</th>
-              <th>Agent</th>
-              <th>Status</th>
-              <th>Started by</th>
-              <th className="num">Events</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((session) => (
-              <tr key={session.id}>
-                <td>
-                  <Link href={`/sessions/${session.id}`} className="row-link" data-testid="session-link">
-                    {session.title}
-                  </Link>
-                </td>
-                <td>{session.agent}</td>
-                <td>
-                  <StatusBadge status={session.status} />
-                </td>
-                <td className="muted">{creatorName.get(session.createdById) ?? "—"}</td>
-                <td className="num">{session.eventCount.toLocaleString("en")}</td>
-                <td className="muted">
-                  <RelativeTime iso={session.updatedAt.toISOString()} />
-                </td>
+        <div className="table-wrap">
+          <table className="table" data-testid="session-list">
+            <thead>
+              <tr>
+                <th>Session</th>
+                <th>Status</th>
+                <th>Started by</th>
+                <th className="num">Events</th>
+                <th className="num">Updated</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {page.items.map((session) => (
+                <tr key={session.id} data-testid="session-row" data-status={session.status}>
+                  <td>
+                    <Link href={`/sessions/${session.id}`} className="row-link" data-testid="session-link">
+                      {session.title}
+                    </Link>
+                    <div className="muted small">{agentDisplayName(session.agent)}</div>
+                  </td>
+                  <td>
+                    <StatusBadge status={session.status} />
+                  </td>
+                  <td className="muted">{creatorName.get(session.createdById) ?? "—"}</td>
+                  <td className="num muted">{session.eventCount.toLocaleString("en")}</td>
+                  <td className="num muted">
+                    <RelativeTime iso={session.updatedAt.toISOString()} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {page.nextCursor && (
         <div className="pager">
-          <Link className="button ghost" href={`/sessions?${new URLSearchParams({ ...(q ? { q } : {}), cursor: page.nextCursor })}`}>
+          <Link className="button ghost" href={hrefFor({ q, status, cursor: page.nextCursor })}>
             Older sessions →
           </Link>
         </div>

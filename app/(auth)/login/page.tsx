@@ -12,10 +12,15 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <main className="auth-page">
       <div className="auth-card">
         <div className="brand brand-large">
-          <span className="brand-mark">◆</span> Agent Portal
+          <span className="brand-mark" aria-hidden>
+            ◆
+          </span>
+          Agent Portal
         </div>
-        <p className="muted">Sign in to run and watch your team&apos;s coding agents.</p>
+        <h1 className="auth-title">Sign in</h1>
+        <p className="muted auth-lead">Run and watch your team&apos;s coding agents.</p>
         <LoginForm callbackUrl={target} />
+        <p className="muted small auth-foot">No account? Ask an admin of your team to add you.</p>
       </div>
     </main>
   );

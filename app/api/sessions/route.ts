@@ -1,12 +1,14 @@
 import { withRoute } from "@/lib/api/with-route";
 import { createSession } from "@/lib/sessions/lifecycle";
 import { listSessions } from "@/lib/sessions/list";
+import { pendingPermissionsBySession } from "@/lib/sessions/queries";
 import { sessionJson } from "@/lib/sessions/serialize";
 import { createSessionBody, listSessionsQuery } from "./schema";
 
 export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query }) => {
   const page = await listSessions({ userId: user.id, ...query });
-  return { items: page.items.map((session) => sessionJson(session)), nextCursor: page.nextCursor };
+  const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
+  return { items: page.items.map((session) => sessionJson(session, pending.get(session.id))), nextCursor: page.nextCursor };
 });
 
 export const POST = withRoute({ body: createSessionBody }, async ({ user, body }) => {

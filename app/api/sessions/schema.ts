@@ -1,23 +1,26 @@
 import { z } from "zod";
+import { storedText } from "@/lib/sessions/stored-text";
 
-const setting = z.string().trim().min(1).max(200);
+const setting = storedText().pipe(z.string().min(1).max(200));
 
-export const createSessionBody = z.object({
-  teamId: z.string().min(1, "is required"),
-  agent: z.string().trim().min(1, "is required").max(100),
-  title: z.string().trim().max(200).optional(),
-  cwd: z.string().trim().min(1).max(4096).optional(),
-  model: setting.optional(),
-  mode: setting.optional(),
-  thoughtLevel: setting.optional(),
-});
+export const createSessionBody = z
+  .object({
+    teamId: storedText().pipe(z.string().min(1, "is required")),
+    agent: storedText().pipe(z.string().min(1, "is required").max(100)),
+    title: storedText().pipe(z.string().max(200)).optional(),
+    cwd: storedText().pipe(z.string().max(4096).refine((value) => value.startsWith("/"), "must be an absolute path in the sandbox")).optional(),
+    model: setting.optional(),
+    mode: setting.optional(),
+    thoughtLevel: setting.optional(),
+  })
+  .strict();
 
 export const listSessionsQuery = z.object({
-  teamId: z.string().min(1).optional(),
+  teamId: storedText().pipe(z.string().min(1)).optional(),
   status: z.enum(["idle", "running", "restorable", "offline", "destroyed"]).optional(),
-  agent: z.string().min(1).max(100).optional(),
-  createdBy: z.string().min(1).optional(),
-  q: z.string().max(500).optional(),
+  agent: storedText().pipe(z.string().min(1).max(100)).optional(),
+  createdBy: storedText().pipe(z.string().min(1)).optional(),
+  q: storedText().pipe(z.string().max(500)).optional(),
   cursor: z.string().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

@@ -1,14 +1,13 @@
 import { notFound, redirect } from "next/navigation";
 import { SessionView } from "@/components/session/session-view";
 import type { SessionDetail } from "@/components/session/session-controls";
+import { agentDisplayName } from "@/components/ui/agent-name";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { getSessionForUser, pendingPermissions } from "@/lib/sessions/queries";
 import { sessionJson } from "@/lib/sessions/serialize";
 import { roleAtLeast } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
-
-const AGENT_NAMES: Record<string, string> = { demo: "Demo agent", claude: "Claude Code", codex: "Codex", opencode: "OpenCode", amp: "Amp" };
 
 export default async function SessionPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await getCurrentUser();
@@ -17,5 +16,5 @@ export default async function SessionPage({ params }: { params: Promise<{ id: st
   const found = await getSessionForUser({ sessionId: id, userId: user.id });
   if (!found) notFound();
   const initial = sessionJson(found.session, await pendingPermissions(id), { detail: true }) as unknown as SessionDetail;
-  return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={AGENT_NAMES[found.session.agent] ?? found.session.agent} />;
+  return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={agentDisplayName(found.session.agent)} />;
 }

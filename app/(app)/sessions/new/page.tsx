@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { NewSessionForm } from "@/components/new-session-form";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { ApiError } from "@/lib/errors";
+import { isApiError } from "@/lib/errors";
 import { listAgents, type AgentSummary } from "@/lib/sessions/agents";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
 
@@ -16,14 +16,22 @@ export default async function NewSessionPage() {
   try {
     agents = await listAgents();
   } catch (error) {
-    runtimeError = error instanceof ApiError ? error.message : "The agent runtime is unreachable.";
+    runtimeError = isApiError(error) ? error.message : "The agent runtime is unreachable.";
   }
   return (
     <div className="page narrow">
-      <h1>New session</h1>
-      {runtimeError && <div className="banner warning">{runtimeError}</div>}
+      <div className="page-header">
+        <div>
+          <h1>New session</h1>
+          <p className="muted page-subtitle">Pick an agent. The session runs in its own sandbox and your team can watch it live.</p>
+        </div>
+      </div>
+      {runtimeError && <div className="banner inline warning">{runtimeError}</div>}
       {teams.length === 0 ? (
-        <p className="muted">You need the member role in a team to start sessions.</p>
+        <div className="empty">
+          <p className="empty-title">You cannot start sessions yet</p>
+          <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
+        </div>
       ) : (
         <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} />
       )}

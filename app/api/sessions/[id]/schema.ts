@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { storedText } from "@/lib/sessions/stored-text";
 
-const setting = z.string().trim().min(1, "must not be empty").max(200);
+const setting = storedText().pipe(z.string().min(1, "must not be empty").max(200));
 
 export const patchSessionBody = z
   .object({
-    title: z.string().trim().min(1, "must not be empty").max(200).optional(),
+    title: storedText().pipe(z.string().min(1, "must not be empty").max(200)).optional(),
     model: setting.optional(),
     mode: setting.optional(),
     thoughtLevel: setting.optional(),

@@ -1,16 +1,24 @@
 import { withRoute } from "@/lib/api/with-route";
+import { zodFieldErrors } from "@/lib/api/problem";
 import { unprocessable } from "@/lib/errors";
 import { eventStream } from "@/lib/events/sse";
 import { requireSession } from "@/lib/sessions/queries";
+import { lastEventIdHeader, streamQuery } from "./schema";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withRoute<{ id: string }>({}, async ({ request, user, params }) => {
+export const GET = withRoute<{ id: string }, undefined, typeof streamQuery>({ query: streamQuery }, async ({ request, user, params, query }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id });
-  const raw = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after") ?? "0";
-  const after = Number(raw);
-  if (!Number.isInteger(after) || after < 0) throw unprocessable("Last-Event-ID / after must be a non-negative integer.", [{ path: "after", message: "must be a non-negative integer" }]);
-  const body = eventStream({ sessionId: session.id, after, signal: request.signal });
+  const header = request.headers.get("last-event-id");
+  let lastEventId = 0;
+  if (header !== null && header.trim() !== "") {
+    const parsed = lastEventIdHeader.safeParse(header.trim());
+    if (!parsed.success) throw unprocessable("Last-Event-ID must be an event index.", zodFieldErrors(parsed.error).map((error) => ({ ...error, path: "Last-Event-ID" })));
+    lastEventId = parsed.data;
+  }
+  // An automatic reconnect keeps the page's `after` in the URL and adds the newer Last-Event-ID.
+  const after = Math.max(lastEventId, query.after ?? 0);
+  const body = eventStream({ sessionId: session.id, userId: user.id, teamId: session.teamId, after, signal: request.signal });
   return new Response(body, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" },
   });

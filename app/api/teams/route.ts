@@ -1,0 +1,7 @@
+import { withRoute } from "@/lib/api/with-route";
+import { createTeam } from "@/lib/teams/teams";
+import { createTeamBody } from "./schema";
+
+export const POST = withRoute({ body: createTeamBody }, async ({ user, body }) =>
+  Response.json(await createTeam({ userId: user.id, name: body.name }), { status: 201 }),
+);

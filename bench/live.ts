@@ -1,0 +1,687 @@
+// Live streaming through the portal: added latency runtime → EventSource for 1, 10 and 100 viewers,
+// throughput to 10 viewers during `/stream 100000`, and memory/handles per viewer connection.
+//
+//   node_modules/.bin/tsx bench/live.ts [latency] [throughput] [memory]     (all three by default)
+//     --viewers 1,10,100  --chunks 1000 --rate 200          latency rounds
+//     --throughput-chunks 100000 --throughput-rate 2000 --throughput-viewers 10
+//     --idle-viewers 500 --cycles 1000                       memory
+//
+// Real parts only: the bench starts the sandbox-agent runtime binary with the demo agent itself and a
+// real portal (`next start`, tests/integration/harness.ts) using it as its external runtime, on a
+// throwaway database of the machine's PostgreSQL. Because the bench holds the runtime's token it can
+// open its own reader on the runtime's ACP stream: the moment a numbered chunk comes out of the runtime
+// there is the reference point for every measurement ("the demo agent wrote chunk i").
+//
+// Latency: the portal's session streams `/stream N RATE` to K EventSource viewers (the `eventsource`
+// package, in separate processes so parsing for 100 viewers does not stall the reference reader);
+// at the same time a standalone SDK client (SandboxAgent.connect) in this process runs the same command
+// on its own session of the same runtime — the baseline is that chunk's arrival at the SDK's onEvent.
+// Both are measured from the reference reader on their own ACP stream, on one clock
+// (process.hrtime, CLOCK_MONOTONIC, shared by all processes). Added latency = portal − baseline.
+// Results are printed, not asserted; this 2-core machine also runs the portal, PostgreSQL, the
+// runtime and the agents, so every figure includes that contention.
+
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { EventSource } from "eventsource";
+import pg from "pg";
+import { SandboxAgent } from "sandbox-agent";
+import { apiFor, createTestDatabase, defaultTeamId, freePort, startPortal, waitFor, type Api, type Portal } from "../tests/integration/harness";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const CHUNK_TEXT = /^(\d+) $/;
+const now = () => Number(process.hrtime.bigint()); // ns, CLOCK_MONOTONIC: comparable across processes
+
+/**
+ * fetch over node:http with one connection per request that is closed the moment the request is
+ * aborted, as a browser closes an EventSource's connection. (Node's built-in fetch keeps an aborted
+ * streaming response's socket open for seconds, which would blur what the portal releases.)
+ */
+function httpFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: init?.method ?? "GET", headers: Object.fromEntries(new Headers(init?.headers).entries()), agent: false }, (response) => {
+      let ended = false;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          response.on("data", (chunk: Buffer) => {
+            controller.enqueue(new Uint8Array(chunk));
+            if ((controller.desiredSize ?? 1) <= 0) response.pause();
+          });
+          response.on("end", () => {
+            ended = true;
+            controller.close();
+          });
+          response.on("close", () => {
+            if (!ended) controller.error(new TypeError("terminated"));
+          });
+        },
+        pull: () => void response.resume(),
+        cancel: () => void request.destroy(),
+      });
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
+      resolve(new Response(body, { status: response.statusCode ?? 0, headers }));
+    });
+    request.on("error", reject);
+    init?.signal?.addEventListener("abort", () => request.destroy(Object.assign(new Error("aborted"), { name: "AbortError" })), { once: true });
+    request.end();
+  });
+}
+
+// ───────────────────────────── viewer processes ─────────────────────────────
+
+type ToViewers =
+  | { type: "open"; baseUrl: string; token: string; sessionId: string; count: number; after?: number }
+  | { type: "collect"; chunks?: number; events?: number; timeoutMs: number }
+  | { type: "close" };
+
+interface ViewerReport {
+  /** Per viewer: arrival time (ns) of chunk i at index i-1 (0 when missing). */
+  chunkArrivals: number[][];
+  /** Event index of chunk i (from the first viewer). */
+  chunkIndexes: number[];
+  /** Per viewer: events received, whether indexes were consecutive, first/last arrival (ns). */
+  events: Array<{ count: number; inOrder: boolean; first: number; last: number; lastIndex: number; opens: number }>;
+}
+
+async function viewerProcess() {
+  let chunkIndexes: number[] = [];
+  let viewers: Array<{ source: EventSource; arrivals: number[]; count: number; inOrder: boolean; first: number; last: number; lastIndex: number; opens: number; chunks: number }> = [];
+  process.on("message", async (message: ToViewers) => {
+    if (message.type === "open") {
+      let opened = 0;
+      for (let i = 0; i < message.count; i += 1) {
+        const viewer = { source: null as unknown as EventSource, arrivals: [] as number[], count: 0, inOrder: true, first: 0, last: 0, lastIndex: message.after ?? 0, opens: 0, chunks: 0 };
+        const url = `${message.baseUrl}/api/sessions/${message.sessionId}/stream${message.after !== undefined ? `?after=${message.after}` : ""}`;
+        viewer.source = new EventSource(url, {
+          fetch: (input, init) => httpFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${message.token}` } }),
+        });
+        viewer.source.addEventListener("open", () => {
+          viewer.opens += 1;
+          if (viewer.opens === 1) opened += 1;
+          if (opened === message.count && viewer.opens === 1) process.send!({ type: "opened" });
+        });
+        viewer.source.addEventListener("event", (event) => {
+          const at = now();
+          const data = JSON.parse(event.data) as { index: number; payload: { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } } };
+          if (data.index !== viewer.lastIndex + 1) viewer.inOrder = false;
+          viewer.lastIndex = data.index;
+          if (viewer.count === 0) viewer.first = at;
+          viewer.last = at;
+          viewer.count += 1;
+          const update = data.payload?.params?.update;
+          const match = update?.sessionUpdate === "agent_message_chunk" ? CHUNK_TEXT.exec(update.content?.text ?? "") : null;
+          if (match) {
+            const seq = Number(match[1]);
+            if (!viewer.arrivals[seq - 1]) viewer.arrivals[seq - 1] = at;
+            chunkIndexes[seq - 1] = data.index;
+            viewer.chunks += 1;
+          }
+        });
+        viewers.push(viewer);
+      }
+    } else if (message.type === "collect") {
+      const deadline = Date.now() + message.timeoutMs;
+      const done = () => viewers.every((viewer) => (message.chunks === undefined || viewer.chunks >= message.chunks) && (message.events === undefined || viewer.count >= message.events));
+      while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const report: ViewerReport = {
+        chunkArrivals: viewers.map((viewer) => Array.from({ length: message.chunks ?? 0 }, (_, i) => viewer.arrivals[i] ?? 0)),
+        chunkIndexes: Array.from({ length: message.chunks ?? 0 }, (_, i) => chunkIndexes[i] ?? 0),
+        events: viewers.map(({ count, inOrder, first, last, lastIndex, opens }) => ({ count, inOrder, first, last, lastIndex, opens })),
+      };
+      process.send!({ type: "report", report });
+    } else if (message.type === "close") {
+      for (const viewer of viewers) viewer.source.close();
+      viewers = [];
+      chunkIndexes = [];
+      process.send!({ type: "closed" });
+    }
+  });
+  process.send!({ type: "ready" });
+}
+
+class ViewerGroup {
+  private constructor(private readonly children: ChildProcess[]) {}
+
+  static async start(processes: number) {
+    const children = await Promise.all(
+      Array.from({ length: processes }, async () => {
+        const child = fork(fileURLToPath(import.meta.url), ["--viewer-process"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+        await nextMessage(child, "ready");
+        return child;
+      }),
+    );
+    return new ViewerGroup(children);
+  }
+
+  async open(input: { baseUrl: string; token: string; sessionId: string; count: number; after?: number }) {
+    const shares = split(input.count, this.children.length);
+    await Promise.all(
+      this.children.map(async (child, i) => {
+        if (shares[i] === 0) return;
+        const opened = nextMessage(child, "opened");
+        child.send({ type: "open", ...input, count: shares[i]! } satisfies ToViewers);
+        await opened;
+      }),
+    );
+  }
+
+  async collect(input: { chunks?: number; events?: number; timeoutMs: number }): Promise<ViewerReport> {
+    const reports = await Promise.all(
+      this.children.map(async (child) => {
+        const report = nextMessage<{ report: ViewerReport }>(child, "report");
+        child.send({ type: "collect", ...input } satisfies ToViewers);
+        return (await report).report;
+      }),
+    );
+    const chunkIndexes = reports.find((report) => report.chunkIndexes.some(Boolean))?.chunkIndexes ?? [];
+    return { chunkArrivals: reports.flatMap((report) => report.chunkArrivals), chunkIndexes, events: reports.flatMap((report) => report.events) };
+  }
+
+  async close() {
+    await Promise.all(
+      this.children.map(async (child) => {
+        const closed = nextMessage(child, "closed");
+        child.send({ type: "close" } satisfies ToViewers);
+        await closed;
+      }),
+    );
+  }
+
+  stop() {
+    for (const child of this.children) child.kill();
+  }
+}
+
+function nextMessage<T = unknown>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string }) => {
+      if (message.type !== type) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`viewer process exited (${code}) while waiting for ${type}`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+function split(total: number, parts: number) {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+// ───────────────────────────── runtime, portal, reference reader ─────────────────────────────
+
+async function startRuntime() {
+  const home = mkdtempSync(path.join(os.tmpdir(), "bench-runtime-"));
+  const agents = path.join(home, "sandbox-agent", "bin", "agent_processes");
+  mkdirSync(agents, { recursive: true });
+  // The same wrapper the portal installs for its embedded runtime (lib/runtime/demo-agent.ts).
+  writeFileSync(path.join(agents, "mock-acp"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "agents/demo/dist/demo-agent.mjs")}" "$@"\n`);
+  chmodSync(path.join(agents, "mock-acp"), 0o755);
+  const port = await freePort();
+  const token = `bench-${Math.random().toString(36).slice(2)}${Date.now()}`;
+  const binary = path.join(ROOT, "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
+  const child = spawn(binary, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
+    env: { ...process.env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: String(24 * 3600 * 1000) },
+    stdio: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.ok).catch(() => false),
+    (ok) => ok,
+    15_000,
+    50,
+  );
+  return {
+    url,
+    token,
+    stop() {
+      child.kill("SIGTERM");
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A reader of one ACP server's SSE stream on the runtime: when each numbered chunk came out. */
+class ReferenceReader {
+  arrivals = new Map<number, number>();
+  private controller = new AbortController();
+
+  static async open(runtime: { url: string; token: string }, serverId: string) {
+    const reader = new ReferenceReader();
+    const response = await fetch(`${runtime.url}/v1/acp/${encodeURIComponent(serverId)}`, {
+      headers: { authorization: `Bearer ${runtime.token}`, accept: "text/event-stream" },
+      signal: reader.controller.signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`ACP stream of ${serverId}: HTTP ${response.status}`);
+    void reader.read(response.body).catch(() => undefined);
+    return reader;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>) {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value: chunk } = await reader.read();
+      if (done) return;
+      const at = now();
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const match = /"text":"(\d+) ","type":"text"\},"sessionUpdate":"agent_message_chunk"/.exec(frame);
+        if (match && !this.arrivals.has(Number(match[1]))) this.arrivals.set(Number(match[1]), at);
+      }
+    }
+  }
+
+  reset() {
+    this.arrivals = new Map();
+  }
+
+  close() {
+    this.controller.abort();
+  }
+}
+
+/** LISTENs like a portal process does: when each event index of a session was committed (NOTIFY is sent at commit). */
+class CommitListener {
+  arrivals = new Map<number, number>();
+  private sessionId = "";
+
+  private constructor(private readonly client: pg.Client) {}
+
+  static async open(databaseUrl: string) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const listener = new CommitListener(client);
+    client.on("notification", (message) => {
+      const at = now();
+      const payload = JSON.parse(message.payload ?? "{}") as { n?: Array<{ s: string; f: number; t: number }> };
+      for (const notice of payload.n ?? []) {
+        if (notice.s !== listener.sessionId) continue;
+        for (let index = notice.f; index <= notice.t; index += 1) listener.arrivals.set(index, at);
+      }
+    });
+    await client.query("LISTEN portal_events");
+    return listener;
+  }
+
+  watch(sessionId: string) {
+    this.sessionId = sessionId;
+    this.arrivals = new Map();
+  }
+
+  async close() {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+async function acpServers(runtime: { url: string; token: string }): Promise<string[]> {
+  const response = await fetch(`${runtime.url}/v1/acp`, { headers: { authorization: `Bearer ${runtime.token}` } });
+  const body = (await response.json()) as { servers: Array<{ serverId: string }> };
+  return body.servers.map((server) => server.serverId);
+}
+
+interface Bench {
+  runtime: Awaited<ReturnType<typeof startRuntime>>;
+  portal: Portal;
+  api: Api;
+  teamId: string;
+  portalReference: ReferenceReader;
+  sdk: SandboxAgent;
+  sdkReference: ReferenceReader;
+  sdkSession: Awaited<ReturnType<SandboxAgent["createSession"]>>;
+  commits: CommitListener;
+  viewers: ViewerGroup;
+  probePort: number;
+  stop(): Promise<void>;
+}
+
+async function setUp(viewerProcesses: number): Promise<Bench> {
+  // @ts-expect-error plain ESM build script without types
+  const { ensureBuilt } = await import("../scripts/build.mjs");
+  await ensureBuilt();
+  const runtime = await startRuntime();
+  const database = await createTestDatabase();
+  const probePort = await freePort();
+  const portal = await startPortal({
+    databaseUrl: database.url,
+    env: {
+      SANDBOX_AGENT_URL: runtime.url,
+      SANDBOX_AGENT_TOKEN: runtime.token,
+      NODE_OPTIONS: `--require ${path.join(ROOT, "bench", "portal-probe.cjs")} --expose-gc`,
+      BENCH_PROBE_PORT: String(probePort),
+    },
+  });
+  const api = await apiFor(portal.baseUrl);
+  const teamId = await defaultTeamId(api);
+  // The portal's ACP server on the runtime appears with its first session.
+  await api.post("/api/sessions", { teamId, agent: "demo", title: "warm-up" });
+  const portalServers = await acpServers(runtime);
+  if (portalServers.length !== 1) throw new Error(`expected the portal's one ACP server, found ${portalServers.join(", ")}`);
+  const portalReference = await ReferenceReader.open(runtime, portalServers[0]!);
+
+  const sdk = await SandboxAgent.connect({ baseUrl: runtime.url, token: runtime.token });
+  const sdkSession = await sdk.createSession({ agent: "mock" });
+  const sdkServer = (await acpServers(runtime)).find((id) => !portalServers.includes(id));
+  if (!sdkServer) throw new Error("the SDK's ACP server did not appear");
+  const sdkReference = await ReferenceReader.open(runtime, sdkServer);
+  const viewers = await ViewerGroup.start(viewerProcesses);
+  const commits = await CommitListener.open(database.url);
+  return {
+    runtime,
+    portal,
+    api,
+    teamId,
+    portalReference,
+    sdk,
+    sdkReference,
+    sdkSession,
+    commits,
+    viewers,
+    probePort,
+    async stop() {
+      viewers.stop();
+      await commits.close();
+      portalReference.close();
+      sdkReference.close();
+      await sdk.dispose().catch(() => undefined);
+      await portal.stop();
+      rmSync(portal.dataDir, { recursive: true, force: true });
+      runtime.stop();
+      await database.drop();
+    },
+  };
+}
+
+async function newPortalSession(bench: Bench, title: string) {
+  return (await bench.api.post("/api/sessions", { teamId: bench.teamId, agent: "demo", title })).id as string;
+}
+
+/** Runs `/stream N RATE` on the SDK's own session; resolves with chunk arrival times at onEvent. */
+function baselineStream(bench: Bench, chunks: number, rate: number) {
+  const arrivals: number[] = new Array(chunks).fill(0);
+  const off = bench.sdkSession.onEvent((event) => {
+    const at = now();
+    const update = (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } })?.params?.update;
+    if (update?.sessionUpdate !== "agent_message_chunk") return;
+    const match = CHUNK_TEXT.exec(update.content?.text ?? "");
+    if (match && !arrivals[Number(match[1]) - 1]) arrivals[Number(match[1]) - 1] = at;
+  });
+  const done = bench.sdkSession.prompt([{ type: "text", text: `/stream ${chunks} ${rate}` }]).then(async () => {
+    await waitFor(async () => arrivals.every(Boolean), (all) => all, 30_000, 20).catch(() => undefined);
+    off();
+    return arrivals;
+  });
+  return done;
+}
+
+// ───────────────────────────── statistics and printing ─────────────────────────────
+
+function percentile(sorted: number[], p: number) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Latencies in ms of `arrivals` (ns, by chunk) measured from the reference reader; missing samples are counted. */
+function latencies(arrivals: number[], reference: Map<number, number>) {
+  const values: number[] = [];
+  let missing = 0;
+  arrivals.forEach((at, i) => {
+    const from = reference.get(i + 1);
+    if (!at || from === undefined) missing += 1;
+    else values.push((at - from) / 1e6);
+  });
+  return { values, missing };
+}
+
+const ms = (value: number) => `${value >= 0 ? " " : ""}${value.toFixed(2)} ms`;
+
+function table(rows: string[][]) {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) console.log(`  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("   ")}`);
+}
+
+interface PortalState {
+  rssMb: number;
+  fds: number;
+  heapMb: number;
+  sockets: number;
+  timers: number;
+  viewers: number | null;
+}
+
+/** The portal process from outside (/proc) and from the preloaded probe (heap after GC, handles, hub subscribers). */
+async function portalState(bench: Bench): Promise<PortalState> {
+  const pid = bench.portal.process.pid!;
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  const fds = readdirSync(`/proc/${pid}/fd`).length;
+  const probe = (await (await fetch(`http://127.0.0.1:${bench.probePort}/`)).json()) as { heapUsed: number; handles: Record<string, number>; viewers: number | null };
+  return { rssMb: rssKb / 1024, fds, heapMb: probe.heapUsed / 1024 / 1024, sockets: probe.handles.TCPSocketWrap ?? 0, timers: probe.handles.Timeout ?? 0, viewers: probe.viewers };
+}
+
+const STATE_HEADER = ["", "RSS", "heap after GC", "open fds", "TCP sockets", "timers", "hub subscribers"];
+const stateRow = (label: string, state: PortalState) => [
+  label,
+  `${state.rssMb.toFixed(1)} MB`,
+  `${state.heapMb.toFixed(1)} MB`,
+  String(state.fds),
+  String(state.sockets),
+  String(state.timers),
+  String(state.viewers ?? "?"),
+];
+
+const sleep = (msDelay: number) => new Promise((resolve) => setTimeout(resolve, msDelay));
+
+// ───────────────────────────── the three benchmarks ─────────────────────────────
+
+async function latencyBench(bench: Bench, options: { viewers: number[]; chunks: number; rate: number }) {
+  console.log(`\nLatency runtime → receiver, /stream ${options.chunks} ${options.rate} (portal session and SDK baseline session streaming at the same time)`);
+  const rows = [["viewers", "samples", "portal p50", "portal p99", "SDK p50", "SDK p99", "added p50", "added p99", "missing"]];
+  const parts = [["viewers", "runtime→commit p50", "p99", "commit→viewer p50", "p99"]];
+  for (const count of options.viewers) {
+    const sessionId = await newPortalSession(bench, `latency ${count}`);
+    await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count });
+    await sleep(500);
+    bench.portalReference.reset();
+    bench.sdkReference.reset();
+    bench.commits.watch(sessionId);
+    const baseline = baselineStream(bench, options.chunks, options.rate);
+    await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream ${options.chunks} ${options.rate}` });
+    const report = await bench.viewers.collect({ chunks: options.chunks, timeoutMs: 60_000 + (options.chunks / options.rate) * 1000 });
+    const sdkArrivals = await baseline;
+    await bench.viewers.close();
+
+    const portal = report.chunkArrivals.map((arrivals) => latencies(arrivals, bench.portalReference.arrivals));
+    const portalValues = portal.flatMap((result) => result.values).sort((a, b) => a - b);
+    const sdk = latencies(sdkArrivals, bench.sdkReference.arrivals);
+    const sdkValues = sdk.values.sort((a, b) => a - b);
+    const missing = portal.reduce((sum, result) => sum + result.missing, 0) + sdk.missing;
+    const [p50, p99, s50, s99] = [percentile(portalValues, 50), percentile(portalValues, 99), percentile(sdkValues, 50), percentile(sdkValues, 99)];
+    rows.push([String(count), String(portalValues.length), ms(p50), ms(p99), ms(s50), ms(s99), ms(p50 - s50), ms(p99 - s99), String(missing)]);
+
+    // Where the portal's time goes: until the writer's transaction commits, and from there to the viewer.
+    const toCommit: number[] = [];
+    const fromCommit: number[] = [];
+    report.chunkIndexes.forEach((index, i) => {
+      const committed = bench.commits.arrivals.get(index);
+      const fromRuntime = bench.portalReference.arrivals.get(i + 1);
+      if (committed === undefined || fromRuntime === undefined) return;
+      toCommit.push((committed - fromRuntime) / 1e6);
+      for (const arrivals of report.chunkArrivals) if (arrivals[i]) fromCommit.push((arrivals[i]! - committed) / 1e6);
+    });
+    toCommit.sort((a, b) => a - b);
+    fromCommit.sort((a, b) => a - b);
+    parts.push([String(count), ms(percentile(toCommit, 50)), ms(percentile(toCommit, 99)), ms(percentile(fromCommit, 50)), ms(percentile(fromCommit, 99))]);
+  }
+  table(rows);
+  console.log("  of which (commit = when a LISTEN connection of this bench got the writer's NOTIFY for the chunk's index):");
+  table(parts);
+  console.log("  (portal = chunk out of the runtime → EventSource viewer; SDK = chunk out of the runtime → onEvent of a standalone SDK client;");
+  console.log("   added = portal − SDK at the same percentile; target: added < 5 ms p50 and < 25 ms p99 at 100 viewers)");
+}
+
+async function throughputBench(bench: Bench, options: { chunks: number; rate: number; viewers: number }) {
+  console.log(`\nThroughput to ${options.viewers} viewers during /stream ${options.chunks} ${options.rate} (SDK baseline streaming the same at the same time)`);
+  const sessionId = await newPortalSession(bench, "throughput");
+  await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count: options.viewers });
+  await sleep(500);
+  bench.portalReference.reset();
+  bench.sdkReference.reset();
+  const baseline = baselineStream(bench, options.chunks, options.rate);
+  await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream ${options.chunks} ${options.rate}` });
+  const timeoutMs = 120_000 + (options.chunks / options.rate) * 1000;
+  await waitFor(() => bench.api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", timeoutMs, 200);
+  let total = -1;
+  for (;;) {
+    const count = (await bench.api.get(`/api/sessions/${sessionId}`)).eventCount as number;
+    if (count === total) break;
+    total = count;
+    await sleep(500);
+  }
+  const report = await bench.viewers.collect({ events: total, timeoutMs: 60_000 });
+  const sdkArrivals = await baseline;
+  await bench.viewers.close();
+
+  const reference = [...bench.portalReference.arrivals.values()];
+  const runtimeSeconds = (Math.max(...reference) - Math.min(...reference)) / 1e9;
+  const sdkTimes = sdkArrivals.filter(Boolean);
+  const sdkSeconds = (Math.max(...sdkTimes) - Math.min(...sdkTimes)) / 1e9;
+  const rows = [["receiver", "events", "seconds", "events/s", "in order, complete", "last chunk behind runtime"]];
+  const lastFromRuntime = Math.max(...reference);
+  rows.push(["runtime (reference reader)", String(reference.length), runtimeSeconds.toFixed(2), (reference.length / runtimeSeconds).toFixed(0), "-", "-"]);
+  rows.push(["SDK onEvent (baseline)", String(sdkTimes.length), sdkSeconds.toFixed(2), (sdkTimes.length / sdkSeconds).toFixed(0), sdkTimes.length === options.chunks ? "yes" : "NO", "-"]);
+  let delivered = 0;
+  let firstAll = Number.POSITIVE_INFINITY;
+  let lastAll = 0;
+  report.events.forEach((viewer, i) => {
+    const seconds = (viewer.last - viewer.first) / 1e9;
+    delivered += viewer.count;
+    firstAll = Math.min(firstAll, viewer.first);
+    lastAll = Math.max(lastAll, viewer.last);
+    const complete = viewer.inOrder && viewer.count === total && viewer.lastIndex === total && viewer.opens === 1;
+    rows.push([`viewer ${i + 1}`, String(viewer.count), seconds.toFixed(2), (viewer.count / seconds).toFixed(0), complete ? "yes" : `NO (${viewer.opens} opens)`, ms((viewer.last - lastFromRuntime) / 1e6)]);
+  });
+  rows.push([`all ${options.viewers} viewers`, String(delivered), ((lastAll - firstAll) / 1e9).toFixed(2), (delivered / ((lastAll - firstAll) / 1e9)).toFixed(0), "-", "-"]);
+  table(rows);
+  console.log(`  (the session holds ${total} events: the chunks plus the prompt, status and turn events)`);
+
+  // The same history replayed from the database to 10 viewers joining at once (after=0).
+  const replayStart = now();
+  await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count: options.viewers, after: 0 });
+  const replay = await bench.viewers.collect({ events: total, timeoutMs: 300_000 });
+  await bench.viewers.close();
+  const replayEnd = Math.max(...replay.events.map((viewer) => viewer.last));
+  const replayed = replay.events.reduce((sum, viewer) => sum + viewer.count, 0);
+  const replayComplete = replay.events.every((viewer) => viewer.inOrder && viewer.count === total);
+  console.log(
+    `  backlog replay: ${options.viewers} viewers joining with after=0 got ${replayed} events in ${((replayEnd - replayStart) / 1e9).toFixed(2)} s = ${(replayed / ((replayEnd - replayStart) / 1e9)).toFixed(0)} events/s in all (${replayComplete ? "each complete and in order" : "INCOMPLETE"})`,
+  );
+}
+
+async function memoryBench(bench: Bench, options: { idleViewers: number; cycles: number }) {
+  console.log(`\nMemory and handles of the portal process (pid ${bench.portal.process.pid}: VmRSS and fds from /proc; heap after GC, handles and hub subscribers from bench/portal-probe.cjs)`);
+  const sessionId = await newPortalSession(bench, "memory");
+  await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: "a short history for the viewers to replay" });
+  await waitFor(() => bench.api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", 30_000, 100);
+  const eventCount = (await bench.api.get(`/api/sessions/${sessionId}`)).eventCount as number;
+
+  // Idle viewers: connected to an idle session, its short history received, nothing flowing.
+  await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count: 50 });
+  await bench.viewers.close();
+  await sleep(2_000);
+  const before = await portalState(bench);
+  await bench.viewers.open({ baseUrl: bench.portal.baseUrl, token: bench.api.token, sessionId, count: options.idleViewers });
+  await bench.viewers.collect({ events: eventCount, timeoutMs: 60_000 });
+  await sleep(2_000);
+  const open = await portalState(bench);
+  await bench.viewers.close();
+  await sleep(1_000);
+  const closed = await portalState(bench);
+  table([STATE_HEADER, stateRow("before", before), stateRow(`${options.idleViewers} idle viewers open`, open), stateRow("all closed again (1 s later)", closed)]);
+  const per = (delta: number) => (delta * 1024) / options.idleViewers;
+  console.log(
+    `  per idle viewer: ${per(open.heapMb - before.heapMb).toFixed(1)} KB heap, ${per(open.rssMb - before.rssMb).toFixed(1)} KB RSS, ${((open.fds - before.fds) / options.idleViewers).toFixed(2)} fds, ${((open.timers - before.timers) / options.idleViewers).toFixed(2)} timers`,
+  );
+
+  // Connect, read the first bytes, disconnect — 10 at a time, like tabs being opened and closed.
+  const cycle = async () => {
+    const controller = new AbortController();
+    const response = await httpFetch(`${bench.portal.baseUrl}/api/sessions/${sessionId}/stream?after=${eventCount - 3}`, {
+      headers: { authorization: `Bearer ${bench.api.token}` },
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let received = "";
+    while (!received.includes(`id: ${eventCount}\n`)) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+  };
+  const cycles = async (count: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (next < count) {
+          next += 1;
+          await cycle();
+        }
+      }),
+    );
+  };
+  await cycles(200);
+  await sleep(1_000);
+  const rows = [STATE_HEADER, stateRow("after 200 warm-up cycles", await portalState(bench))];
+  for (let round = 1; round <= 2; round += 1) {
+    const started = Date.now();
+    await cycles(options.cycles);
+    const seconds = (Date.now() - started) / 1000;
+    await sleep(1_000);
+    rows.push(stateRow(`after ${options.cycles} more cycles (${seconds.toFixed(1)} s)`, await portalState(bench)));
+  }
+  table(rows);
+}
+
+// ───────────────────────────── main ─────────────────────────────
+
+function option(name: string, fallback: string) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
+}
+
+async function main() {
+  const modes = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith("--") && !all[i - 1]?.startsWith("--"));
+  const run = (mode: string) => modes.length === 0 || modes.includes(mode);
+  const viewerCounts = option("viewers", "1,10,100").split(",").map(Number);
+  const bench = await setUp(Math.max(...viewerCounts, 10) > 10 ? 2 : 1);
+  console.log(`bench/live.ts — ${os.cpus().length} CPUs, Node ${process.version}, portal ${bench.portal.baseUrl}, runtime ${bench.runtime.url}`);
+  try {
+    if (run("latency")) await latencyBench(bench, { viewers: viewerCounts, chunks: Number(option("chunks", "1000")), rate: Number(option("rate", "200")) });
+    if (run("throughput")) {
+      await throughputBench(bench, { chunks: Number(option("throughput-chunks", "100000")), rate: Number(option("throughput-rate", "2000")), viewers: Number(option("throughput-viewers", "10")) });
+    }
+    if (run("memory")) await memoryBench(bench, { idleViewers: Number(option("idle-viewers", "500")), cycles: Number(option("cycles", "1000")) });
+  } finally {
+    await bench.stop();
+  }
+}
+
+if (process.argv.includes("--viewer-process")) await viewerProcess();
+else {
+  await main();
+  process.exit(0);
+}

@@ -1,0 +1,37 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import { requireTeamRole } from "@/lib/teams/access";
+import { decodeCursor, encodeCursor, invalidCursor } from "@/lib/teams/keyset";
+
+// The team's audit log for admins: newest first, keyset-paged on (at, id).
+
+export async function listAuditEntries({ teamId, userId, cursor, limit }: { teamId: string; userId: string; cursor?: string; limit: number }) {
+  await requireTeamRole({ userId, teamId, role: "admin", what: "Team" });
+  let before: { at: Date; id: string } | null = null;
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor, 2) as [string, string];
+    const date = new Date(at);
+    if (Number.isNaN(date.getTime())) throw invalidCursor();
+    before = { at: date, id };
+  }
+  const rows = await db().auditEntry.findMany({
+    where: { teamId, ...(before ? { OR: [{ at: { lt: before.at } }, { at: before.at, id: { lt: before.id } }] } : {}) },
+    orderBy: [{ at: "desc" }, { id: "desc" }],
+    take: limit + 1,
+  });
+  const hasMore = rows.length > limit;
+  const page = hasMore ? rows.slice(0, limit) : rows;
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      at: row.at.toISOString(),
+      actorId: row.actorId,
+      action: row.action,
+      targetType: row.targetType,
+      targetId: row.targetId,
+      detail: row.detail ?? null,
+    })),
+    nextCursor: hasMore && last ? encodeCursor([last.at.toISOString(), last.id]) : null,
+  };
+}

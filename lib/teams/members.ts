@@ -1,0 +1,158 @@
+import "server-only";
+import { Prisma, type Role } from "@/generated/prisma/client";
+import { recordAudit } from "@/lib/audit";
+import { hashPassword } from "@/lib/auth/password";
+import { db } from "@/lib/db/client";
+import { conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
+import { notifyMembershipChanged } from "@/lib/events/live-hub";
+import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
+import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+
+// Team membership. Admins manage viewers and members and may grant up to their own role; only an
+// owner changes or removes an admin or an owner; a team always keeps one owner; anyone may leave.
+// Each change takes the team row lock (so the last-owner rule holds under concurrency), writes its
+// audit entry and NOTIFYs every portal process (a removed member's open streams close), all in one
+// transaction.
+
+type Tx = Prisma.TransactionClient;
+
+export interface MemberJson {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+type MembershipWithUser = { userId: string; role: Role; createdAt: Date; user: { email: string; name: string } };
+
+function memberJson(row: MembershipWithUser): MemberJson {
+  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString() };
+}
+
+const withUser = { user: { select: { email: true, name: true } } } as const;
+
+export async function listMembers({ teamId, userId, cursor, limit }: { teamId: string; userId: string; cursor?: string; limit: number }) {
+  await requireTeamRole({ userId, teamId, role: "viewer" });
+  const after = cursor ? decodeCursor(cursor, 1)[0] : undefined;
+  const rows = await db().membership.findMany({
+    where: { teamId, ...(after !== undefined ? { user: { email: { gt: after } } } : {}) },
+    include: withUser,
+    orderBy: { user: { email: "asc" } },
+    take: limit + 1,
+  });
+  const hasMore = rows.length > limit;
+  const items = (hasMore ? rows.slice(0, limit) : rows).map(memberJson);
+  return { items, nextCursor: hasMore ? encodeCursor([items.at(-1)!.email]) : null };
+}
+
+export interface AddMemberInput {
+  teamId: string;
+  actorId: string;
+  email: string;
+  role: Role;
+  name?: string;
+  password?: string;
+}
+
+export async function addMember(input: AddMemberInput): Promise<MemberJson> {
+  const email = input.email.trim().toLowerCase();
+  const actorRole = await requireTeamRole({ userId: input.actorId, teamId: input.teamId, role: "admin" });
+  assertMayGrant(actorRole, input.role);
+  const existing = await db().user.findUnique({ where: { email }, select: { id: true } });
+  if (!existing && !input.password) {
+    throw unprocessable("The email is new: give a password (at least 12 characters) to create the account.", [
+      { path: "password", message: "is required to create a new user" },
+    ]);
+  }
+  // Hashing is slow on purpose; do it before taking the team lock. An existing account's password is never changed here.
+  const passwordHash = existing ? null : await hashPassword(input.password!);
+
+  try {
+    return await db().$transaction(async (tx) => {
+      const actor = await lockTeamAndReadActor(tx, input.teamId, input.actorId);
+      if (!roleAtLeast(actor, "admin")) throw forbidden(`Managing members needs the admin role; you are ${actor}.`);
+      assertMayGrant(actor, input.role);
+      let user = await tx.user.findUnique({ where: { email }, select: { id: true } });
+      const createdUser = !user;
+      if (!user) {
+        if (!passwordHash) throw conflict("The account changed while it was being added; try again.");
+        user = await tx.user.create({ data: { email, name: input.name?.trim() || email.split("@")[0]!, passwordHash }, select: { id: true } });
+      }
+      const already = await tx.membership.findUnique({ where: { teamId_userId: { teamId: input.teamId, userId: user.id } } });
+      if (already) throw conflict(`${email} is already a member of this team (${already.role}).`);
+      const row = await tx.membership.create({ data: { teamId: input.teamId, userId: user.id, role: input.role }, include: withUser });
+      await recordAudit(tx, {
+        teamId: input.teamId,
+        actorId: input.actorId,
+        action: "member.add",
+        targetType: "user",
+        targetId: user.id,
+        detail: { email, role: input.role, createdUser },
+      });
+      return memberJson(row);
+    });
+  } catch (error) {
+    // Two admins adding the same new email at once: one wins, the other is told.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw conflict(`${email} was just added by someone else; try again.`);
+    throw error;
+  }
+}
+
+export async function updateMemberRole({ teamId, actorId, userId, role }: { teamId: string; actorId: string; userId: string; role: Role }): Promise<MemberJson> {
+  return db().$transaction(async (tx) => {
+    const actor = await lockTeamAndReadActor(tx, teamId, actorId);
+    if (!roleAtLeast(actor, "admin")) throw forbidden(`Changing roles needs the admin role; you are ${actor}.`);
+    const target = await readTarget(tx, teamId, userId);
+    assertMayManage(actor, target.role);
+    assertMayGrant(actor, role);
+    if (target.role === role) return memberJson(target);
+    if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
+    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role }, include: withUser });
+    await recordAudit(tx, { teamId, actorId, action: "member.update", targetType: "user", targetId: userId, detail: { email: target.user.email, from: target.role, to: role } });
+    await notifyMembershipChanged(tx, { teamId, userId });
+    return memberJson(row);
+  });
+}
+
+export async function removeMember({ teamId, actorId, userId }: { teamId: string; actorId: string; userId: string }) {
+  await db().$transaction(async (tx) => {
+    const actor = await lockTeamAndReadActor(tx, teamId, actorId);
+    const leaving = userId === actorId;
+    if (!leaving && !roleAtLeast(actor, "admin")) throw forbidden(`Removing members needs the admin role; you are ${actor}.`);
+    const target = await readTarget(tx, teamId, userId);
+    if (!leaving) assertMayManage(actor, target.role);
+    if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
+    await tx.membership.delete({ where: { teamId_userId: { teamId, userId } } });
+    await recordAudit(tx, { teamId, actorId, action: "member.remove", targetType: "user", targetId: userId, detail: { email: target.user.email, role: target.role } });
+    await notifyMembershipChanged(tx, { teamId, userId });
+  });
+}
+
+/** Serialises member changes per team and returns the actor's role as of now (404 for non-members). */
+async function lockTeamAndReadActor(tx: Tx, teamId: string, actorId: string): Promise<Role> {
+  const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM teams WHERE id = ${teamId} FOR UPDATE`;
+  if (locked.length === 0) throw notFound("Team");
+  const actor = await tx.membership.findUnique({ where: { teamId_userId: { teamId, userId: actorId } }, select: { role: true } });
+  if (!actor) throw notFound("Team");
+  return actor.role;
+}
+
+async function readTarget(tx: Tx, teamId: string, userId: string) {
+  const target = await tx.membership.findUnique({ where: { teamId_userId: { teamId, userId } }, include: withUser });
+  if (!target) throw notFound("Member");
+  return target;
+}
+
+function assertMayGrant(actor: Role, role: Role) {
+  if (!roleAtLeast(actor, role)) throw forbidden(`You can grant at most your own role (${actor}).`);
+}
+
+function assertMayManage(actor: Role, targetRole: Role) {
+  if (roleAtLeast(targetRole, "admin") && actor !== "owner") throw forbidden(`Only an owner can change or remove an ${targetRole}.`);
+}
+
+async function assertAnotherOwner(tx: Tx, teamId: string, userId: string) {
+  const others = await tx.membership.count({ where: { teamId, role: "owner", userId: { not: userId } } });
+  if (others === 0) throw conflict("A team needs at least one owner: make someone else owner first.");
+}

@@ -1,0 +1,49 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ADMIN, createTestDatabase, removeDir, ROOT } from "../../integration/harness";
+
+// Playwright's webServer command. Playwright starts the webServer before globalSetup and stops it
+// after globalTeardown, so the database and the build must be owned here: build when stale, create a
+// unique database, run the real `next start`, and on SIGINT let the portal stop, then drop it all.
+
+const port = process.env.E2E_PORT;
+if (!port) throw new Error("E2E_PORT is not set (playwright.config.ts sets it)");
+
+// Playwright signals the whole process group; the portal handles SIGINT itself, this process waits.
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
+
+// @ts-expect-error plain ESM build script without types
+const { ensureBuilt } = (await import("../../../scripts/build.mjs")) as { ensureBuilt: () => Promise<void> };
+await ensureBuilt();
+const database = await createTestDatabase();
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
+console.error(`[e2e] database ${database.name}, data dir ${dataDir}, port ${port}`);
+
+const portal = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", port], {
+  cwd: ROOT,
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    NEXT_MANUAL_SIG_HANDLE: "1",
+    PORT: port,
+    NEXTAUTH_URL: `http://localhost:${port}`,
+    PORTAL_DATA_DIR: dataDir,
+    PORTAL_ADMIN_EMAIL: ADMIN.email,
+    PORTAL_ADMIN_PASSWORD: ADMIN.password,
+    DATABASE_URL: database.url,
+  },
+});
+
+const code = await new Promise<number>((resolve) => portal.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+try {
+  await database.drop();
+} catch (error) {
+  console.error(`[e2e] could not drop ${database.name}:`, error);
+}
+removeDir(dataDir);
+console.error(`[e2e] portal exited (${code}); database ${database.name} dropped`);
+process.exit(code);

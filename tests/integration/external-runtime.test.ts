@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installDemoAgent } from "@/lib/runtime/demo-agent";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, freePort, removeDir, ROOT, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+
+// SANDBOX_AGENT_URL/TOKEN: the portal uses a runtime it does not own. When that runtime restarts
+// with an empty state, its sessions become restorable and come back with their history.
+
+const BINARY = path.join(ROOT, "node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent");
+const home = mkdtempSync(path.join(os.tmpdir(), "external-runtime-"));
+const token = randomBytes(16).toString("hex");
+let port: number;
+let runtime: ChildProcess | null = null;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let portal: Portal;
+let api: Api;
+
+async function startRuntime() {
+  runtime = spawn(BINARY, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
+    env: { ...process.env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
+    stdio: "ignore",
+  });
+  await waitFor(
+    () => fetch(`http://127.0.0.1:${port}/v1/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok).catch(() => false),
+    (ok) => ok,
+    15_000,
+  );
+}
+
+async function stopRuntime() {
+  const child = runtime;
+  runtime = null;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+beforeAll(async () => {
+  installDemoAgent(home, ROOT);
+  port = await freePort();
+  await startRuntime();
+  database = await createTestDatabase();
+  portal = await startPortal({ databaseUrl: database.url, env: { SANDBOX_AGENT_URL: `http://127.0.0.1:${port}`, SANDBOX_AGENT_TOKEN: token } });
+  api = await apiFor(portal.baseUrl);
+});
+
+afterAll(async () => {
+  await portal?.stop();
+  await stopRuntime();
+  removeDir(portal?.dataDir ?? "");
+  removeDir(home);
+  await database?.drop();
+});
+
+describe("external runtime", () => {
+  it("reports itself without its token, and restores sessions after the runtime restarts empty", async () => {
+    const info = await api.get("/api/admin/runtime");
+    expect(info).toMatchObject({ mode: "external", url: `http://127.0.0.1:${port}`, status: "ok" });
+    expect(JSON.stringify(info)).not.toContain(token);
+    expect(info).not.toHaveProperty("pid");
+
+    const teamId = await defaultTeamId(api);
+    const { body: session } = await api.request("POST", "/api/sessions", { teamId, agent: "demo" });
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "the external one: coral fox" });
+    await waitForIdle(api, session.id);
+
+    await stopRuntime();
+    const down = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "down", 15_000);
+    expect(down.status).toBe(200);
+    expect(down.body).toEqual({ status: "degraded", db: "ok", runtime: "down" });
+    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("offline");
+    const refused = await api.request("POST", `/api/sessions/${session.id}/prompt`, { text: "while it is down" });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+
+    await startRuntime();
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "/recall" });
+    await waitForIdle(api, session.id);
+    const events = await allEvents(api, session.id);
+    expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i + 1));
+    const reply = events
+      .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
+      .map((e) => e.payload.params.update.content.text)
+      .join("");
+    expect(reply).toContain("coral fox");
+  });
+});

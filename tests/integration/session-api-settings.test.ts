@@ -1,0 +1,256 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { agentUpdates, createDemoSession, expectProblem, portalEvents, waitForEvent } from "./session-api-helpers";
+
+// Agents, create options, the session JSON, and model/mode/thought level/config changes, against the
+// real runtime and the demo agent (modes ask/code, model demo-small/demo-large, thought low/medium/high).
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let portal: Portal;
+let api: Api;
+let teamId: string;
+let userId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  portal = await startPortal({ databaseUrl: db.url });
+  api = await apiFor(portal.baseUrl);
+  teamId = await defaultTeamId(api);
+  userId = (await api.get("/api/me")).user.id;
+});
+
+afterAll(async () => {
+  await portal?.stop();
+  removeDir(portal?.dataDir ?? "");
+  await db?.drop();
+});
+
+const optionValue = (session: any, id: string) => session.configOptions.find((option: any) => option.id === id)?.currentValue;
+const thoughts = (events: Array<{ payload: any }>) => agentUpdates(events, "agent_thought_chunk").map((update) => update.content.text as string);
+
+describe("agents", () => {
+  it("lists what the runtime reports, with the offline demo agent first and offering its real options", async () => {
+    const { items } = await api.get("/api/agents");
+    expect(items[0]).toMatchObject({
+      id: "demo",
+      installed: true,
+      offline: true,
+      models: ["demo-small", "demo-large"],
+      modes: ["ask", "code"],
+      thoughtLevels: ["low", "medium", "high"],
+    });
+    expect(items[0].missing).toBeUndefined();
+    // The runtime's compiled agent list, none installed on this offline machine.
+    const others = items.slice(1);
+    expect(others.map((agent: any) => agent.id).sort()).toEqual(["amp", "claude", "codex", "cursor", "opencode", "pi"]);
+    for (const agent of others) {
+      expect(agent).toMatchObject({ installed: false, offline: false, credentialsAvailable: expect.any(Boolean), missing: expect.stringContaining("not installed") });
+    }
+    expect(items.find((agent: any) => agent.id === "claude").missing).toContain("ANTHROPIC_API_KEY");
+    expect(items.find((agent: any) => agent.id === "mock")).toBeUndefined();
+  });
+
+  it("offers exactly what a demo session reports at session/new", async () => {
+    const { items } = await api.get("/api/agents");
+    const session = await createDemoSession(api, teamId);
+    const values = (category: string) =>
+      session.configOptions.find((option: any) => option.category === category).options.map((option: any) => option.value);
+    expect(items[0].models).toEqual(values("model"));
+    expect(items[0].thoughtLevels).toEqual(values("thought_level"));
+    expect(items[0].modes).toEqual(session.modes.availableModes.map((mode: any) => mode.id));
+  });
+
+  it("refuses an agent that is not installed or lacks credentials with a 422 naming what is missing", async () => {
+    const claude = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "claude" }), 422);
+    expect(claude.detail).toContain("not installed");
+    expect(claude.detail).toContain("ANTHROPIC_API_KEY");
+    expect(claude.errors?.[0]?.path).toBe("agent");
+    const codex = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "codex" }), 422);
+    expect(codex.detail).toContain("OPENAI_API_KEY");
+    const unknown = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "gpt-tty" }), 422);
+    expect(unknown.errors?.[0]).toMatchObject({ path: "agent", message: expect.stringContaining("demo") });
+  });
+});
+
+describe("create", () => {
+  it("passes cwd, mode, model and thought level to the runtime", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "portal-cwd-"));
+    try {
+      const session = await createDemoSession(api, teamId, { cwd, mode: "code", model: "demo-large", thoughtLevel: "high", title: "Configured" });
+      expect(session).toMatchObject({ title: "Configured", status: "idle", mode: "code", model: "demo-large", thoughtLevel: "high", pendingPermissions: [] });
+      expect(session.modes.currentModeId).toBe("code");
+      expect(optionValue(session, "model")).toBe("demo-large");
+      expect(optionValue(session, "thought_level")).toBe("high");
+      expect(optionValue(session, "mode")).toBe("code");
+
+      const events = await allEvents(api, session.id);
+      const sessionNew = events.find((event) => event.sender === "client" && event.payload?.method === "session/new");
+      expect(sessionNew?.payload.params.cwd).toBe(cwd);
+      const requests = events.filter((event) => event.sender === "client").map((event) => [event.payload.method, event.payload.params?.modeId ?? event.payload.params?.value]);
+      expect(requests).toEqual(expect.arrayContaining([["session/set_mode", "code"], ["session/set_config_option", "demo-large"], ["session/set_config_option", "high"]]));
+
+      // The agent really runs with them: its thought names them.
+      await api.post(`/api/sessions/${session.id}/prompt`, { text: "which settings" });
+      await waitForIdle(api, session.id);
+      expect(thoughts(await allEvents(api, session.id)).join("\n")).toContain("Thinking (high) in code mode with demo-large");
+    } finally {
+      removeDir(cwd);
+    }
+  });
+
+  it("answers 422 listing what the agent offers for a value it does not offer, and leaves no session behind", async () => {
+    const before = (await api.get(`/api/sessions?teamId=${teamId}&limit=500`)).items.length;
+    const mode = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "demo", mode: "yolo" }), 422);
+    expect(mode.errors).toEqual([{ path: "mode", message: "must be one of: ask, code" }]);
+    expect(mode.detail).toContain("ask, code");
+    const model = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "demo", model: "gpt-9" }), 422);
+    expect(model.errors).toEqual([{ path: "model", message: "must be one of: demo-small, demo-large" }]);
+    const both = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "demo", mode: "code", thoughtLevel: "extreme", model: "x" }), 422);
+    expect(both.errors?.map((error) => error.path).sort()).toEqual(["model", "thoughtLevel"]);
+    expect(both.errors?.find((error) => error.path === "thoughtLevel")?.message).toBe("must be one of: low, medium, high");
+    expect((await api.get(`/api/sessions?teamId=${teamId}&limit=500`)).items.length).toBe(before);
+  });
+
+  it("refuses a cwd that is not an absolute path", async () => {
+    const problem = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "demo", cwd: "relative/dir" }), 422);
+    expect(problem.errors?.[0]?.path).toBe("cwd");
+  });
+});
+
+describe("session JSON", () => {
+  it("carries lastStopReason, eventCount, usage from usage_update and pending permissions", async () => {
+    const session = await createDemoSession(api, teamId);
+    expect(session).toMatchObject({ lastStopReason: null, usage: null, pendingPermissions: [], eventCount: expect.any(Number) });
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "count my usage please" });
+    const done = await waitForIdle(api, session.id);
+    const events = await allEvents(api, session.id);
+    const usage = agentUpdates(events, "usage_update").at(-1);
+    expect(done.lastStopReason).toBe("end_turn");
+    expect(done.eventCount).toBe(events.length);
+    expect(done.usage).toEqual({ used: usage.used, size: usage.size, cost: usage.cost });
+    expect(done.usage.size).toBe(8192); // demo-small's window
+    expect(Object.keys(done).sort()).toEqual(
+      [
+        "id", "teamId", "title", "agent", "status", "createdBy", "createdAt", "updatedAt", "model", "mode", "thoughtLevel",
+        "lastStopReason", "eventCount", "usage", "pendingPermissions", "modes", "configOptions",
+      ].sort(),
+    );
+    expect(done.createdBy).toBe(userId);
+  });
+});
+
+describe("settings", () => {
+  it("PATCH mode, model and thought level apply through the runtime and are recorded as events", async () => {
+    const session = await createDemoSession(api, teamId);
+    const patched = await api.request("PATCH", `/api/sessions/${session.id}`, { mode: "code" });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ mode: "code", model: "demo-small", thoughtLevel: "medium" });
+    expect(patched.body.modes.currentModeId).toBe("code");
+    expect(optionValue(patched.body, "mode")).toBe("code");
+
+    const model = await api.request("PATCH", `/api/sessions/${session.id}`, { model: "demo-large", thoughtLevel: "low" });
+    expect(model.status).toBe(200);
+    expect(model.body).toMatchObject({ mode: "code", model: "demo-large", thoughtLevel: "low" });
+    expect(optionValue(model.body, "model")).toBe("demo-large");
+    expect(optionValue(model.body, "thought_level")).toBe("low");
+
+    const events = await allEvents(api, session.id);
+    expect(portalEvents(events, "config_changed")).toEqual([
+      { type: "config_changed", field: "mode", value: "code", by: userId },
+      { type: "config_changed", field: "model", value: "demo-large", by: userId },
+      { type: "config_changed", field: "thoughtLevel", value: "low", by: userId },
+    ]);
+    expect(agentUpdates(events, "current_mode_update").at(-1)).toMatchObject({ currentModeId: "code" });
+
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "what now" });
+    const done = await waitForIdle(api, session.id);
+    const after = await allEvents(api, session.id);
+    expect(thoughts(after).at(-1)).toContain("Thinking (low) in code mode with demo-large");
+    expect(done.usage.size).toBe(200_000); // demo-large's window: the agent decided what the model means
+  });
+
+  it("keeps modes and configOptions current from the agent's own updates", async () => {
+    const session = await createDemoSession(api, teamId, { mode: "code" });
+    await api.request("PATCH", `/api/sessions/${session.id}`, { mode: "ask" });
+    await api.request("PUT", `/api/sessions/${session.id}/config/model`, { value: "demo-large" });
+    // The agent's own report of the last change trails the response.
+    const events = await waitForEvent(api, session.id, (event) =>
+      event.payload?.params?.update?.configOptions?.some((option: any) => option.id === "model" && option.currentValue === "demo-large"),
+    );
+    const lastReported = agentUpdates(events, "config_option_update").at(-1).configOptions;
+    const current = await api.get(`/api/sessions/${session.id}`);
+    expect(current.configOptions).toEqual(lastReported);
+    expect(current.modes.currentModeId).toBe(agentUpdates(events, "current_mode_update").at(-1).currentModeId);
+    expect(current.mode).toBe("ask");
+    expect(current.model).toBe("demo-large");
+  });
+
+  it("refuses values the agent does not offer with 422 and the allowed values, changing nothing", async () => {
+    const session = await createDemoSession(api, teamId, { title: "Unchanged" });
+    const mode = expectProblem(await api.request("PATCH", `/api/sessions/${session.id}`, { mode: "architect" }), 422);
+    expect(mode.errors).toEqual([{ path: "mode", message: "must be one of: ask, code" }]);
+    const mixed = expectProblem(await api.request("PATCH", `/api/sessions/${session.id}`, { title: "Changed", mode: "code", thoughtLevel: "max" }), 422);
+    expect(mixed.errors).toEqual([{ path: "thoughtLevel", message: "must be one of: low, medium, high" }]);
+    const current = await api.get(`/api/sessions/${session.id}`);
+    expect(current).toMatchObject({ title: "Unchanged", mode: "ask", thoughtLevel: "medium" });
+    expect(portalEvents(await allEvents(api, session.id), "config_changed")).toEqual([]);
+  });
+
+  it("PUT config applies a config option through the runtime and answers the new option list", async () => {
+    const session = await createDemoSession(api, teamId);
+    const put = await api.request("PUT", `/api/sessions/${session.id}/config/thought_level`, { value: "high" });
+    expect(put.status).toBe(200);
+    expect(Object.keys(put.body)).toEqual(["configOptions"]);
+    expect(put.body.configOptions.find((option: any) => option.id === "thought_level").currentValue).toBe("high");
+    const current = await api.get(`/api/sessions/${session.id}`);
+    expect(current.thoughtLevel).toBe("high");
+    expect(portalEvents(await allEvents(api, session.id), "config_changed")).toEqual([{ type: "config_changed", field: "thought_level", value: "high", by: userId }]);
+
+    const modeOption = await api.request("PUT", `/api/sessions/${session.id}/config/mode`, { value: "code" });
+    expect(modeOption.status).toBe(200);
+    expect((await api.get(`/api/sessions/${session.id}`)).modes.currentModeId).toBe("code");
+
+    const bad = expectProblem(await api.request("PUT", `/api/sessions/${session.id}/config/model`, { value: "demo-huge" }), 422);
+    expect(bad.errors).toEqual([{ path: "value", message: "must be one of: demo-small, demo-large" }]);
+    const wrongType = expectProblem(await api.request("PUT", `/api/sessions/${session.id}/config/model`, { value: true }), 422);
+    expect(wrongType.errors?.[0]?.path).toBe("value");
+    const unknown = expectProblem(await api.request("PUT", `/api/sessions/${session.id}/config/temperature`, { value: "1" }), 404);
+    expect(unknown.detail).toContain("mode, model, thought_level");
+  });
+
+  it("applies changes during a running turn (the agent decides what they mean)", async () => {
+    const session = await createDemoSession(api, teamId);
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 2500" });
+    await waitForEvent(api, session.id, (event) => event.payload?.method === "session/prompt");
+    const patched = await api.request("PATCH", `/api/sessions/${session.id}`, { mode: "code", model: "demo-large" });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ status: "running", mode: "code", model: "demo-large" });
+    const put = await api.request("PUT", `/api/sessions/${session.id}/config/thought_level`, { value: "low" });
+    expect(put.status).toBe(200);
+
+    const done = await waitForIdle(api, session.id);
+    expect(done).toMatchObject({ lastStopReason: "end_turn", mode: "code", model: "demo-large", thoughtLevel: "low" });
+    const events = await allEvents(api, session.id);
+    const turnEnd = events.findIndex((event) => event.payload?.type === "turn_ended");
+    const changes = events.filter((event) => event.payload?.type === "config_changed");
+    expect(changes).toHaveLength(3);
+    for (const change of changes) expect(change.index).toBeLessThan(events[turnEnd]!.index);
+
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "and now" });
+    await waitForIdle(api, session.id);
+    expect(thoughts(await allEvents(api, session.id)).at(-1)).toContain("Thinking (low) in code mode with demo-large");
+  });
+
+  it("PATCH title alone needs no runtime call and is kept", async () => {
+    const session = await createDemoSession(api, teamId);
+    const patched = await api.request("PATCH", `/api/sessions/${session.id}`, { title: "  Renamed  " });
+    expect(patched.status).toBe(200);
+    expect(patched.body.title).toBe("Renamed");
+    const empty = expectProblem(await api.request("PATCH", `/api/sessions/${session.id}`, {}), 422);
+    expect(empty.detail).toBeTruthy();
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.title === "Renamed");
+  });
+});

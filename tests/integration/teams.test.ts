@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, type Api, type Portal } from "./harness";
+
+// Teams, members and the audit log through the contract, against the real portal and PostgreSQL:
+// who may do what, the one-owner rule, and one audit entry per change (none for refused ones).
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let portal: Portal;
+let owner: Api;
+let teamId: string;
+const PASSWORD = "a-long-enough-password";
+
+const uniqueEmail = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.test`;
+
+async function addMember(api: Api, team: string, role: string, name = role) {
+  const email = uniqueEmail(name);
+  const added = await api.request("POST", `/api/teams/${team}/members`, { email, role, password: PASSWORD, name });
+  expect(added.status).toBe(201);
+  return { userId: added.body.userId as string, email, api: () => apiFor(portal.baseUrl, email, PASSWORD) };
+}
+
+async function memberAudit(api: Api, team: string) {
+  const page = await api.get(`/api/teams/${team}/audit?limit=500`);
+  return (page.items as Array<{ action: string; targetId: string; actorId: string; detail: any }>).filter((entry) => entry.action.startsWith("member."));
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  portal = await startPortal({ databaseUrl: db.url });
+  owner = await apiFor(portal.baseUrl);
+  teamId = await defaultTeamId(owner);
+});
+
+afterAll(async () => {
+  await portal?.stop();
+  removeDir(portal?.dataDir ?? "");
+  await db?.drop();
+});
+
+describe("POST /api/teams", () => {
+  it("creates a team owned by the caller", async () => {
+    const created = await owner.request("POST", "/api/teams", { name: "  Reviewers  " });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), name: "Reviewers", role: "owner" });
+    const me = await owner.get("/api/me");
+    expect(me.teams).toContainEqual({ id: created.body.id, name: "Reviewers", role: "owner" });
+    const members = await owner.get(`/api/teams/${created.body.id}/members`);
+    expect(members.items).toEqual([expect.objectContaining({ userId: me.user.id, role: "owner" })]);
+  });
+
+  it("refuses bad input and anonymous callers", async () => {
+    const empty = await owner.request("POST", "/api/teams", { name: "   " });
+    expect(empty.status).toBe(422);
+    expect(empty.headers.get("content-type")).toBe("application/problem+json");
+    expect(empty.body.errors).toEqual([expect.objectContaining({ path: "name" })]);
+    expect((await owner.request("POST", "/api/teams", "{not json")).status).toBe(400);
+    expect((await owner.request("POST", "/api/teams", "name=x", { "content-type": "text/plain" })).status).toBe(415);
+    expect((await fetch(`${portal.baseUrl}/api/teams`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
+  });
+});
+
+describe("team members", () => {
+  it("adds a new user with a password, who can then sign in; an existing user keeps their password", async () => {
+    const email = uniqueEmail("Newcomer").toUpperCase();
+    const added = await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "member", name: "New Comer", password: PASSWORD });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({ userId: expect.any(String), email: email.toLowerCase(), name: "New Comer", role: "member", createdAt: expect.any(String) });
+    const newcomer = await apiFor(portal.baseUrl, email.toLowerCase(), PASSWORD);
+    expect((await newcomer.get("/api/me")).teams).toContainEqual({ id: teamId, name: "Default", role: "member" });
+
+    // The same person joins a second team: no password needed, and one given is not applied.
+    const other = await owner.post("/api/teams", { name: "Second" });
+    const again = await owner.request("POST", `/api/teams/${other.id}/members`, { email, role: "viewer", password: "attacker-chosen-password" });
+    expect(again.status).toBe(201);
+    expect(again.body.userId).toBe(added.body.userId);
+    await apiFor(portal.baseUrl, email.toLowerCase(), PASSWORD);
+    await expect(apiFor(portal.baseUrl, email.toLowerCase(), "attacker-chosen-password")).rejects.toThrow(/sign-in failed/);
+
+    expect((await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "viewer" })).status).toBe(409);
+  });
+
+  it("validates the body: a new email needs a password of 12+ characters, roles and emails must be valid", async () => {
+    const noPassword = await owner.request("POST", `/api/teams/${teamId}/members`, { email: uniqueEmail("nopass"), role: "viewer" });
+    expect(noPassword.status).toBe(422);
+    expect(noPassword.body.errors).toEqual([expect.objectContaining({ path: "password" })]);
+    const short = await owner.request("POST", `/api/teams/${teamId}/members`, { email: uniqueEmail("short"), role: "viewer", password: "too-short" });
+    expect(short.status).toBe(422);
+    expect(short.body.errors).toEqual([expect.objectContaining({ path: "password" })]);
+    const badRole = await owner.request("POST", `/api/teams/${teamId}/members`, { email: uniqueEmail("role"), role: "superuser", password: PASSWORD });
+    expect(badRole.status).toBe(422);
+    expect(badRole.body.errors).toEqual([expect.objectContaining({ path: "role" })]);
+    const badEmail = await owner.request("POST", `/api/teams/${teamId}/members`, { email: "not-an-email", role: "viewer", password: PASSWORD });
+    expect(badEmail.status).toBe(422);
+    expect(badEmail.body.errors).toEqual([expect.objectContaining({ path: "email" })]);
+  });
+
+  it("lists members to every member, by email, in keyset pages", async () => {
+    const team = (await owner.post("/api/teams", { name: "Paged" })).id as string;
+    const added = [];
+    for (const name of ["ann", "bob", "cid"]) added.push(await addMember(owner, team, "viewer", name));
+    const viewer = await added[0]!.api();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { items: Array<{ email: string }>; nextCursor: string | null } = await viewer.get(`/api/teams/${team}/members?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.items.map((item) => item.email));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(2);
+    expect(seen).toHaveLength(4);
+    expect(seen).toEqual([...seen].sort());
+    expect((await viewer.request("GET", `/api/teams/${team}/members?cursor=garbage`)).status).toBe(400);
+    expect((await viewer.request("GET", `/api/teams/${team}/members?limit=501`)).status).toBe(422);
+  });
+
+  it("enforces roles: 404 outside the team, 403 below admin, admins manage only viewers and members", async () => {
+    const team = (await owner.post("/api/teams", { name: "Roles" })).id as string;
+    const admin = await addMember(owner, team, "admin");
+    const member = await addMember(owner, team, "member");
+    const viewer = await addMember(owner, team, "viewer");
+    const otherAdmin = await addMember(owner, team, "admin", "admin2");
+    const outsider = await addMember(owner, teamId, "member", "outsider");
+    const adminApi = await admin.api();
+    const memberApi = await member.api();
+    const outsiderApi = await outsider.api();
+    const ownerId = (await owner.get("/api/me")).user.id as string;
+
+    // Not in the team: the team does not exist for them.
+    expect((await outsiderApi.request("GET", `/api/teams/${team}/members`)).status).toBe(404);
+    expect((await outsiderApi.request("POST", `/api/teams/${team}/members`, { email: uniqueEmail("x"), role: "viewer", password: PASSWORD })).status).toBe(404);
+    expect((await outsiderApi.request("DELETE", `/api/teams/${team}/members/${viewer.userId}`)).status).toBe(404);
+    expect((await outsiderApi.request("GET", `/api/teams/${team}/audit`)).status).toBe(404);
+
+    // A member reads but does not manage.
+    expect((await memberApi.request("GET", `/api/teams/${team}/members`)).status).toBe(200);
+    expect((await memberApi.request("POST", `/api/teams/${team}/members`, { email: uniqueEmail("y"), role: "viewer", password: PASSWORD })).status).toBe(403);
+    expect((await memberApi.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "member" })).status).toBe(403);
+    expect((await memberApi.request("DELETE", `/api/teams/${team}/members/${viewer.userId}`)).status).toBe(403);
+    expect((await memberApi.request("GET", `/api/teams/${team}/audit`)).status).toBe(403);
+
+    // An admin manages viewers and members, up to admin; admins and owners are the owner's to change.
+    expect((await adminApi.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "member" })).body.role).toBe("member");
+    expect((await adminApi.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "owner" })).status).toBe(403);
+    expect((await adminApi.request("PATCH", `/api/teams/${team}/members/${otherAdmin.userId}`, { role: "member" })).status).toBe(403);
+    expect((await adminApi.request("DELETE", `/api/teams/${team}/members/${otherAdmin.userId}`)).status).toBe(403);
+    expect((await adminApi.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "viewer" })).status).toBe(403);
+    expect((await adminApi.request("POST", `/api/teams/${team}/members`, { email: uniqueEmail("z"), role: "owner", password: PASSWORD })).status).toBe(403);
+    expect((await adminApi.request("PATCH", `/api/teams/${team}/members/00000000-0000-0000-0000-000000000000`, { role: "viewer" })).status).toBe(404);
+    expect((await adminApi.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "boss" })).status).toBe(422);
+    expect((await adminApi.request("DELETE", `/api/teams/${team}/members/${member.userId}`)).status).toBe(204);
+
+    // The owner changes admins; anyone may leave.
+    expect((await owner.request("PATCH", `/api/teams/${team}/members/${otherAdmin.userId}`, { role: "viewer" })).body.role).toBe("viewer");
+    const leaving = await otherAdmin.api();
+    expect((await leaving.request("DELETE", `/api/teams/${team}/members/${otherAdmin.userId}`)).status).toBe(204);
+    expect((await leaving.request("GET", `/api/teams/${team}/members`)).status).toBe(404);
+    expect((await memberApi.request("GET", `/api/teams/${team}/members`)).status).toBe(404);
+  });
+
+  it("keeps at least one owner", async () => {
+    const team = (await owner.post("/api/teams", { name: "Owners" })).id as string;
+    const ownerId = (await owner.get("/api/me")).user.id as string;
+    expect((await owner.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "admin" })).status).toBe(409);
+    expect((await owner.request("DELETE", `/api/teams/${team}/members/${ownerId}`)).status).toBe(409);
+    const second = await addMember(owner, team, "owner", "second-owner");
+    expect((await owner.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "admin" })).body.role).toBe("admin");
+    const secondApi = await second.api();
+    expect((await secondApi.request("DELETE", `/api/teams/${team}/members/${second.userId}`)).status).toBe(409);
+    expect((await secondApi.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "owner" })).body.role).toBe("owner");
+  });
+});
+
+describe("GET /api/teams/:teamId/audit", () => {
+  it("records each member change once, newest first, and nothing for refused changes", async () => {
+    const team = (await owner.post("/api/teams", { name: "Audited" })).id as string;
+    const ownerId = (await owner.get("/api/me")).user.id as string;
+    const viewer = await addMember(owner, team, "viewer", "audited");
+    expect((await owner.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "member" })).status).toBe(200);
+    expect((await owner.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "member" })).status).toBe(200); // no change
+    expect((await owner.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "viewer" })).status).toBe(409); // refused
+    expect((await owner.request("POST", `/api/teams/${team}/members`, { email: viewer.email, role: "viewer" })).status).toBe(409); // refused
+    expect((await owner.request("DELETE", `/api/teams/${team}/members/${viewer.userId}`)).status).toBe(204);
+
+    const entries = await memberAudit(owner, team);
+    expect(entries.map((entry) => entry.action)).toEqual(["member.remove", "member.update", "member.add"]);
+    for (const entry of entries) expect(entry).toMatchObject({ actorId: ownerId, targetId: viewer.userId });
+    expect(entries[1]!.detail).toMatchObject({ from: "viewer", to: "member" });
+    expect(entries[2]!.detail).toMatchObject({ role: "viewer", createdUser: true });
+
+    const full = await owner.get(`/api/teams/${team}/audit?limit=1`);
+    expect(full.items[0]).toEqual({ id: expect.any(String), at: expect.any(String), actorId: ownerId, action: "member.remove", targetType: "user", targetId: viewer.userId, detail: expect.any(Object) });
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ id: string; at: string }>; nextCursor: string | null } = await owner.get(`/api/teams/${team}/audit?limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      all.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const everything = await owner.get(`/api/teams/${team}/audit?limit=500`);
+    expect(all).toEqual(everything.items.map((item: { id: string }) => item.id));
+    const times = everything.items.map((item: { at: string }) => item.at);
+    expect(times).toEqual([...times].sort().reverse());
+    expect((await owner.request("GET", `/api/teams/${team}/audit?cursor=bad`)).status).toBe(400);
+  });
+});

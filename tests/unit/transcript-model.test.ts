@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { applyEvents, emptyTranscript, type StreamEvent } from "@/components/session/transcript-model";
+
+// The reducer that turns mirrored events into transcript rows, fed with the shapes the portal stores.
+
+let index = 0;
+const at = "2026-11-24T10:00:00.000Z";
+const agent = (update: Record<string, unknown>): StreamEvent => ({ index: ++index, sender: "agent", createdAt: at, payload: { jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update } } });
+const chunk = (text: string) => agent({ sessionUpdate: "agent_message_chunk", content: { type: "text", text } });
+const thought = (text: string) => agent({ sessionUpdate: "agent_thought_chunk", content: { type: "text", text } });
+const prompt = (prompt: unknown[]): StreamEvent => ({ index: ++index, sender: "client", createdAt: at, payload: { jsonrpc: "2.0", id: index, method: "session/prompt", params: { sessionId: "s", prompt } } });
+const portal = (payload: Record<string, unknown>): StreamEvent => ({ index: ++index, sender: "portal", createdAt: at, payload });
+
+function fresh() {
+  index = 0;
+  return emptyTranscript();
+}
+
+describe("transcript model", () => {
+  it("merges chunks into one message and one thought, and a turn end closes them", () => {
+    const state = fresh();
+    applyEvents(state, [
+      portal({ type: "status", status: "running" }),
+      prompt([{ type: "text", text: "hello there" }]),
+      thought("Thinking "),
+      thought("hard"),
+      chunk("hello "),
+      chunk("there"),
+      portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }),
+      prompt([{ type: "text", text: "again" }]),
+      chunk("again"),
+    ]);
+    expect(state.items.map((item) => item.kind)).toEqual(["user", "thought", "agent", "turn_end", "user", "agent"]);
+    expect(state.items[1]).toMatchObject({ kind: "thought", text: "Thinking hard" });
+    expect(state.items[2]).toMatchObject({ kind: "agent", text: "hello there" });
+    expect(state.items[5]).toMatchObject({ kind: "agent", text: "again" });
+    expect(state.lastIndex).toBe(9);
+  });
+
+  it("ignores events it already has, so a resumed stream adds no duplicate", () => {
+    const state = fresh();
+    const events = [prompt([{ type: "text", text: "count" }]), chunk("1 "), chunk("2 "), chunk("3 ")];
+    applyEvents(state, events.slice(0, 3));
+    // The resumed stream starts again before what the view had.
+    applyEvents(state, events.slice(1));
+    applyEvents(state, events);
+    expect(state.items).toHaveLength(2);
+    expect(state.items[1]).toMatchObject({ kind: "agent", text: "1 2 3 " });
+    expect(state.lastIndex).toBe(4);
+  });
+
+  it("replaces only the item an event changes, so memoised rows stay put", () => {
+    const state = fresh();
+    applyEvents(state, [prompt([{ type: "text", text: "hi" }]), chunk("a")]);
+    const [user, message] = state.items;
+    applyEvents(state, [chunk("b")]);
+    expect(state.items[0]).toBe(user);
+    expect(state.items[1]).not.toBe(message);
+    expect(state.items[1]).toMatchObject({ text: "ab" });
+  });
+
+  it("updates a tool call in place and records the permission and its answer", () => {
+    const state = fresh();
+    applyEvents(state, [
+      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress", priority: "high" }] }),
+      agent({ sessionUpdate: "tool_call", toolCallId: "tc1", title: "Edit demo.txt", kind: "edit", status: "pending" }),
+      portal({ type: "permission_requested", permissionId: "p1", toolCall: { title: "Edit demo.txt", kind: "edit", rawInput: { path: "demo.txt" } }, options: [{ optionId: "allow-once", name: "Allow once", kind: "allow_once" }] }),
+    ]);
+    expect(state.items[2]).toMatchObject({ kind: "permission", permissionId: "p1", state: "pending", toolKind: "edit", rawInput: { path: "demo.txt" } });
+    applyEvents(state, [
+      portal({ type: "permission_resolved", permissionId: "p1", reply: "once", by: "u1" }),
+      agent({ sessionUpdate: "tool_call_update", toolCallId: "tc1", status: "completed", content: [{ type: "content", content: { type: "text", text: "Wrote 26 bytes" } }] }),
+      agent({ sessionUpdate: "tool_call_update", toolCallId: "unknown", status: "failed" }),
+    ]);
+    expect(state.items).toHaveLength(3);
+    expect(state.items[0]).toMatchObject({ kind: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress" }] });
+    expect(state.items[1]).toMatchObject({ kind: "tool", status: "completed", output: "Wrote 26 bytes", title: "Edit demo.txt" });
+    expect(state.items[2]).toMatchObject({ kind: "permission", state: "Allowed once", by: "u1" });
+  });
+
+  it("follows the session status: running, idle after the turn, destroyed", () => {
+    const state = fresh();
+    applyEvents(state, [portal({ type: "status", status: "idle" }), portal({ type: "status", status: "running" })]);
+    expect(state.status).toBe("running");
+    applyEvents(state, [portal({ type: "turn_ended", turnId: "t", stopReason: "cancelled" })]);
+    expect(state.status).toBe("idle");
+    expect(state.items.at(-1)).toMatchObject({ kind: "turn_end", stopReason: "cancelled" });
+    applyEvents(state, [portal({ type: "status", status: "destroyed" })]);
+    expect(state.status).toBe("destroyed");
+    expect(state.items.at(-1)).toMatchObject({ kind: "notice", tone: "warning" });
+  });
+
+  it("keeps restorable after a turn the runtime interrupted", () => {
+    const state = fresh();
+    applyEvents(state, [portal({ type: "status", status: "running" }), portal({ type: "turn_ended", turnId: "t", stopReason: "interrupted" }), portal({ type: "status", status: "restorable" })]);
+    expect(state.status).toBe("restorable");
+  });
+
+  it("shows what people typed, not the replayed history a restore puts in front", () => {
+    const state = fresh();
+    applyEvents(state, [
+      prompt([
+        { type: "text", text: "earlier conversation…", _meta: { portalSeed: true } },
+        { type: "text", text: "/recall" },
+        { type: "resource_link", uri: "file:///repo/README.md", name: "README.md" },
+      ]),
+    ]);
+    expect(state.items).toEqual([{ kind: "user", key: "e1", text: "/recall", links: ["file:///repo/README.md"] }]);
+  });
+
+  it("says when history has a gap, a restore or a setting change, and keeps usage", () => {
+    const state = fresh();
+    applyEvents(state, [
+      portal({ type: "gap", missing: 12 }),
+      portal({ type: "restored", fromIndex: 4 }),
+      portal({ type: "config_changed", field: "mode", value: "code", by: "u1" }),
+      agent({ sessionUpdate: "usage_update", used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } }),
+      { index: ++index, sender: "agent", createdAt: at, payload: "not an object" },
+      agent({ sessionUpdate: "something_new" }),
+    ]);
+    expect(state.items.map((item) => (item.kind === "notice" ? item.text : item.kind))).toEqual([
+      "The runtime dropped 12 message(s) that could not be recovered.",
+      "Session restored on a new runtime session, with the conversation so far.",
+      "mode set to code",
+    ]);
+    expect(state.usage).toEqual({ used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } });
+    expect(state.lastIndex).toBe(6);
+  });
+});
