@@ -84,7 +84,7 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
   await createSessionRows(database.pool, sessionIds);
   const agentSessionId = randomUUID();
 
-  const writer = new EventWriter();
+  const writer = new EventWriter(10_000_000); // memory budget far above what this bench queues
   let sequence = 0;
   // One run = one turn: the user's prompt, then DIRECT_EVENTS agent chunks (one merged agent message).
   const dbCpu = cpuMeter(() => databaseBackends(database.name));
