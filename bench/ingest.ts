@@ -29,8 +29,8 @@ const BASELINE_DIRECT_EVENTS = QUICK ? 2_000 : 10_000;
 const STREAM_CHUNKS = QUICK ? 20_000 : 100_000;
 const PORTAL_RATES = [5_000, 10_000, 20_000, 40_000, 80_000];
 // The per-event baseline manages ~1-2k events/s; 100,000 chunks would take minutes per step.
-const BASELINE_STREAM_CHUNKS = QUICK ? 2_000 : 10_000;
-const BASELINE_RATES = [1_000, 2_000, 4_000, 8_000];
+const BASELINE_STREAM_CHUNKS = QUICK ? 2_000 : 5_000;
+const BASELINE_RATES = [1_000, 2_000, 4_000];
 const BASELINE_FALLBACK_RATES = [500, 250];
 // "Lag appears": the last chunk is committed more than this after the agent's schedule wrote it.
 const LAG_LIMIT_MS = 1_000;
@@ -55,6 +55,8 @@ interface StepResult {
   stored: number;
   lost: number;
   gapEvents: number;
+  /** Messages the gap events say the runtime dropped. */
+  gapMissing: number;
   /** First chunk received/created → last chunk committed. */
   spanMs: number;
   committedPerSecond: number;
@@ -305,8 +307,9 @@ async function portalStep(
     rate,
     chunks: STREAM_CHUNKS,
     stored: seen.size,
-    lost: Math.max(STREAM_CHUNKS - seen.size, gapMissing),
+    lost: STREAM_CHUNKS - seen.size,
     gapEvents,
+    gapMissing,
     spanMs,
     committedPerSecond: seen.size / (spanMs / 1000),
     lagMs: Math.max(0, lastCommit - scheduledLast),
@@ -338,8 +341,10 @@ async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, d
   // The prompt can answer before the SDK has persisted the turn's updates: wait until it is quiet.
   while (committed.size < BASELINE_STREAM_CHUNKS && Date.now() - lastCommitSeen < 2_000) await sleep(50);
   driver.onCommitted = null;
-  const appCpuMs = appCpu.stop();
+  // This process is measured too: leave out what the meters themselves cost it.
+  const appTotalMs = appCpu.stop();
   const dbCpuMs = dbCpu.stop();
+  const appCpuMs = appTotalMs - appCpu.ownMs - dbCpu.ownMs;
   await sdk.destroySession(session.id).catch(() => undefined);
 
   if (committed.size === 0) throw new Error(`the baseline stored no chunk at ${rate}/s`);
@@ -356,6 +361,7 @@ async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, d
     stored: committed.size,
     lost: BASELINE_STREAM_CHUNKS - committed.size,
     gapEvents: 0,
+    gapMissing: 0,
     spanMs,
     committedPerSecond: committed.size / (spanMs / 1000),
     lagMs: Math.max(0, lastCommit - scheduledLast),
@@ -369,7 +375,7 @@ function stepRows(steps: StepResult[], withReceive: boolean) {
     `${fmtInt(step.rate)}/s`,
     `${fmtInt(step.stored)} / ${fmtInt(step.chunks)}`,
     fmtInt(step.lost),
-    fmtInt(step.gapEvents),
+    withReceive ? `${fmtInt(step.gapEvents)} (${fmtInt(step.gapMissing)})` : "n/a",
     fmtInt(step.committedPerSecond),
     withReceive ? fmtMs(step.receiveLagMs ?? Number.NaN) : "n/a",
     fmtMs(step.lagMs),
@@ -381,7 +387,7 @@ function stepRows(steps: StepResult[], withReceive: boolean) {
   ]);
 }
 
-const STEP_HEADER = ["RATE", "chunks stored", "lost", "gaps", "committed/s", "receive lag", "commit lag", "after turn_ended", "CPU ms/1k: app", "PostgreSQL", "slowest health", "verdict"];
+const STEP_HEADER = ["RATE", "chunks stored", "lost", "gaps (missing)", "committed/s", "receive lag", "commit lag", "after turn_ended", "CPU ms/1k: app", "PostgreSQL", "slowest health", "verdict"];
 
 runBench("ingest", async () => {
   console.log("Ingest: events/s committed to PostgreSQL (issue 4)");
@@ -435,7 +441,8 @@ runBench("ingest", async () => {
     STEP_HEADER,
     stepRows(baselineSteps, false),
   );
-  note(`lost = chunks missing from the stored sequence 1..N (gap events count what the runtime dropped); commit lag = last chunk committed − when the`);
+  note(`lost = chunks missing from the stored sequence 1..N; gaps (missing) = gap events and the messages they say the runtime dropped (the SDK`);
+  note(`cannot see drops, so the baseline has no such record); commit lag = last chunk committed − when the`);
   note(`agent's schedule wrote it (first chunk + (N−1)/RATE); receive lag = when the portal received it − that time; after turn_ended = chunks`);
   note(`stored after the turn's turn_ended event. Counted once the session is idle and nothing was committed for ${fmtInt(QUIET_MS)} ms. Clean = no loss and commit lag ≤ ${fmtInt(LAG_LIMIT_MS)} ms.`);
   note("CPU ms/1k = CPU time per 1,000 stored chunks: app = the portal process (or this process with the SDK client) + runtime + agent;");
@@ -451,6 +458,7 @@ runBench("ingest", async () => {
     ["end to end: highest clean RATE, events/s", fmtInt(portalClean), fmtInt(baselineClean), fmtRatio(portalClean / baselineClean)],
     ["end to end: peak committed events/s", fmtInt(peak(portalSteps)), fmtInt(peak(baselineSteps)), fmtRatio(peak(portalSteps) / peak(baselineSteps))],
   ]);
-  note(`Targets: ≥ 25,000 events/s fed directly (${direct.writerMedian >= 25_000 ? "met" : "NOT met"}); end to end ≥ 10× the baseline (${portalClean >= 10 * baselineClean ? "met" : "NOT met"}).`);
+  const endToEnd = portalClean === 0 ? "NOT met: no clean portal step" : baselineClean === 0 ? "undetermined: no clean baseline step" : portalClean >= 10 * baselineClean ? "met" : "NOT met";
+  note(`Targets: ≥ 25,000 events/s fed directly (${direct.writerMedian >= 25_000 ? "met" : "NOT met"}); end to end ≥ 10× the baseline's highest clean RATE (${endToEnd}).`);
   note("2-core machine shared with other work: figures vary between runs; the portal, runtime, agent, PostgreSQL and this bench share the cores.");
 });

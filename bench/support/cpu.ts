@@ -58,26 +58,31 @@ export function databaseBackends(database: string): number[] {
 }
 
 /**
- * CPU ms used between start() and stop() by a changing set of processes (re-listed on each sample,
- * so processes that start later are counted; one that exits between samples loses its last slice).
+ * CPU ms used between start() and stop() by a changing set of processes (re-listed each second, so
+ * processes that start later are counted; one that exits between samples loses its last slice).
+ * `ownMs` is what the sampling itself cost this process, to subtract when this process is measured.
  */
 export function cpuMeter(list: () => number[]) {
   const baseline = new Map<number, number>();
   const latest = new Map<number, number>();
+  let started = false;
+  let timer: NodeJS.Timeout | null = null;
+  let ownMs = 0;
   const sample = () => {
+    const before = process.cpuUsage();
     for (const pid of list()) {
       const ms = cpuMsOf(pid);
       if (!baseline.has(pid)) baseline.set(pid, started ? 0 : ms);
       latest.set(pid, ms);
     }
+    const used = process.cpuUsage(before);
+    ownMs += (used.user + used.system) / 1000;
   };
-  let started = false;
-  let timer: NodeJS.Timeout | null = null;
   return {
     start() {
       sample();
       started = true;
-      timer = setInterval(sample, 250);
+      timer = setInterval(sample, 1_000);
     },
     stop(): number {
       if (timer) clearInterval(timer);
@@ -85,6 +90,9 @@ export function cpuMeter(list: () => number[]) {
       let total = 0;
       for (const [pid, ms] of latest) total += ms - (baseline.get(pid) ?? 0);
       return total;
+    },
+    get ownMs() {
+      return ownMs;
     },
   };
 }
