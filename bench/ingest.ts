@@ -27,11 +27,12 @@ const DIRECT_EVENTS = QUICK ? 20_000 : 100_000;
 const DIRECT_RUNS = 3;
 const BASELINE_DIRECT_EVENTS = QUICK ? 2_000 : 10_000;
 const STREAM_CHUNKS = QUICK ? 20_000 : 100_000;
-const PORTAL_RATES = [5_000, 10_000, 20_000, 40_000, 80_000];
+const PORTAL_RATES = [5_000, 7_500, 10_000, 15_000, 20_000, 40_000, 80_000];
+const PORTAL_FALLBACK_RATES = [2_000, 1_000];
 // The per-event baseline manages ~1-2k events/s; 100,000 chunks would take minutes per step.
 const BASELINE_STREAM_CHUNKS = QUICK ? 2_000 : 5_000;
-const BASELINE_RATES = [1_000, 2_000, 4_000];
-const BASELINE_FALLBACK_RATES = [500, 250];
+const BASELINE_RATES = [1_000, 1_500, 2_000, 4_000];
+const BASELINE_FALLBACK_RATES = [750, 500, 250];
 // "Lag appears": the last chunk is committed more than this after the agent's schedule wrote it.
 const LAG_LIMIT_MS = 1_000;
 const POLL_MS = 10;
@@ -230,14 +231,11 @@ function healthSampler(baseUrl: string) {
   };
 }
 
-async function portalStep(
-  database: Awaited<ReturnType<typeof createBenchDatabase>>,
-  portal: Awaited<ReturnType<typeof startBenchPortal>>,
-  sessionId: string,
-  rate: number,
-): Promise<StepResult> {
+async function portalStep(database: Awaited<ReturnType<typeof createBenchDatabase>>, portal: Awaited<ReturnType<typeof startBenchPortal>>, rate: number): Promise<StepResult> {
   const { pool } = database;
-  const { api } = portal;
+  const { api, teamId } = portal;
+  // A session per step, so a step that went wrong (runtime lost, late commits) cannot blur the next.
+  const { id: sessionId } = await api.post("/api/sessions", { teamId, agent: "demo" });
   const appCpu = cpuMeter(() => processTree(portal.portal.process.pid!));
   const dbCpu = cpuMeter(() => databaseBackends(database.name));
   const { rows: before } = await pool.query<{ event_count: number }>(`SELECT event_count FROM sessions WHERE id = $1`, [sessionId]);
@@ -258,10 +256,11 @@ async function portalStep(
       // Idle, and nothing committed for a while: updates of the turn can trail its end.
       const quietSince = poller.samples.findLast((sample) => sample.count !== last?.count)?.at ?? 0;
       if (last && last.count > from && last.status === "idle" && Date.now() - quietSince > QUIET_MS) break;
-      // The runtime was lost mid-turn (the session becomes restorable): that step failed.
+      // The runtime was lost mid-turn (the session becomes restorable): that step failed; let what was
+      // received finish committing before counting.
       if (last && (last.status === "restorable" || last.status === "offline")) {
         runtimeLost = true;
-        break;
+        if (Date.now() - quietSince > QUIET_MS) break;
       }
       if (Date.now() > deadline) throw new Error(`the /stream turn at ${rate}/s did not end within 120 s`);
       await sleep(50);
@@ -396,12 +395,9 @@ runBench("ingest", async () => {
 
   console.log("\nB. End to end through the real runtime (this takes a few minutes)…");
   const portal = await startBenchPortal(database.url);
-  const { api, teamId } = portal;
-  const { body: created } = await api.request("POST", "/api/sessions", { teamId, agent: "demo" });
-  const sessionId = created.id as string;
   const portalSteps: StepResult[] = [];
   for (const rate of PORTAL_RATES) {
-    const step = await portalStep(database, portal, sessionId, rate);
+    const step = await portalStep(database, portal, rate);
     portalSteps.push(step);
     console.log(`  portal /stream ${fmtInt(STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
     if (step.runtimeLost) {
@@ -409,6 +405,14 @@ runBench("ingest", async () => {
       console.log(`  the runtime was lost during this turn; portal log:\n    ${lines.slice(-10).join("\n    ")}`);
     }
     if (!clean(step)) break;
+  }
+  if (!portalSteps.some(clean)) {
+    for (const rate of PORTAL_FALLBACK_RATES) {
+      const step = await portalStep(database, portal, rate);
+      portalSteps.unshift(step);
+      console.log(`  portal /stream ${fmtInt(STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
+      if (clean(step) || step.runtimeLost) break;
+    }
   }
   // The baseline gets the machine without the portal.
   await portal.portal.stop();
