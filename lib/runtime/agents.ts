@@ -11,3 +11,18 @@ export function runtimeAgentId(portalAgent: string): string {
 export function portalAgentId(runtimeAgent: string): string {
   return runtimeAgent === RUNTIME_DEMO_AGENT ? DEMO_AGENT : runtimeAgent;
 }
+
+// How people see the agents; unknown ids are shown as they are.
+const AGENT_NAMES: Record<string, string> = {
+  demo: "Demo agent",
+  claude: "Claude Code",
+  codex: "Codex",
+  opencode: "OpenCode",
+  amp: "Amp",
+  pi: "Pi",
+  cursor: "Cursor",
+};
+
+export function agentDisplayName(id: string) {
+  return AGENT_NAMES[id] ?? id;
+}

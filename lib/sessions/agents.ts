@@ -1,6 +1,6 @@
 import "server-only";
 import { unprocessable } from "@/lib/errors";
-import { DEMO_AGENT, portalAgentId } from "@/lib/runtime/agents";
+import { agentDisplayName, DEMO_AGENT, portalAgentId } from "@/lib/runtime/agents";
 import { runtimeManager } from "@/lib/runtime/manager";
 import { findByCategory, optionValues } from "@/lib/sessions/config-values";
 import { runtimeError } from "@/lib/sessions/runtime-link";
@@ -19,16 +19,6 @@ export interface AgentSummary {
   /** Why the agent cannot start here, when it cannot. */
   missing?: string;
 }
-
-const NAMES: Record<string, string> = {
-  demo: "Demo (offline)",
-  claude: "Claude Code",
-  codex: "Codex",
-  opencode: "OpenCode",
-  amp: "Amp",
-  pi: "Pi",
-  cursor: "Cursor",
-};
 
 // What the runtime looks for when it reports credentials (read from the runtime binary, 0.4.2).
 const CREDENTIALS: Record<string, string> = {
@@ -55,7 +45,7 @@ export const DEMO_OFFER = {
 function demoAgent(): AgentSummary {
   return {
     id: DEMO_AGENT,
-    name: NAMES.demo!,
+    name: agentDisplayName(DEMO_AGENT),
     installed: true,
     offline: true,
     credentialsAvailable: true,
@@ -97,7 +87,7 @@ export async function listAgents(): Promise<AgentSummary[]> {
       const missing = missingFor(id, info.installed, info.credentialsAvailable);
       return {
         id,
-        name: NAMES[id] ?? id,
+        name: agentDisplayName(id),
         installed: info.installed,
         offline: false,
         credentialsAvailable: info.credentialsAvailable,

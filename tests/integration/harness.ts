@@ -141,6 +141,11 @@ export async function apiFor(baseUrl: string, email = ADMIN.email, password = AD
   const cookie = await signIn(baseUrl, email, password);
   const created = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "tests" }) });
   const { token } = (await created.json()) as { token: string };
+  return tokenClient(baseUrl, token);
+}
+
+/** An API client for a bearer token. */
+export function tokenClient(baseUrl: string, token: string): Api {
   const api: Api = {
     baseUrl,
     token,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitForIdle, type Api, type Portal } from "./harness";
-import { createDemoSession, createMember, createTeam, expectProblem, tokenClient, waitForPermission } from "./session-api-helpers";
+import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitForIdle, type Api, type Portal } from "./harness";
+import { createDemoSession, createMember, createTeam, expectProblem, waitForPermission } from "./session-api-helpers";
 
 // Bad input for every session endpoint gets the contract's status as problem+json: unknown ids,
 // wrong types, values not offered, malformed JSON (400), wrong content type (415), bodies over

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
-import { allEvents, waitFor, type Api } from "./harness";
+import { allEvents, tokenClient, waitFor, type Api } from "./harness";
 
 // Shared by the session-api tests: extra users, teams and roles written straight into the test
 // database (the teams/members API is not part of this work), each with a personal token stored the
@@ -47,40 +47,6 @@ export function createMember(baseUrl: string, databaseUrl: string, options: { te
     ]);
     return { ...tokenClient(baseUrl, token), userId };
   });
-}
-
-/** An API client for a bearer token (the same shape as the harness's apiFor). */
-export function tokenClient(baseUrl: string, token: string): Api {
-  const api: Api = {
-    baseUrl,
-    token,
-    async request(method, url, body, headers = {}) {
-      const response = await fetch(`${baseUrl}${url}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
-        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON
-      }
-      return { status: response.status, body: parsed, headers: response.headers };
-    },
-    async get(url) {
-      const result = await api.request("GET", url);
-      if (result.status >= 400) throw new Error(`GET ${url} → ${result.status} ${JSON.stringify(result.body)}`);
-      return result.body;
-    },
-    async post(url, body) {
-      const result = await api.request("POST", url, body ?? {});
-      if (result.status >= 400) throw new Error(`POST ${url} → ${result.status} ${JSON.stringify(result.body)}`);
-      return result.body;
-    },
-  };
-  return api;
 }
 
 /** Runs SQL against the test database (to look at rows the contract does not show). */

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { agentDisplayName } from "@/components/ui/agent-name";
+import { agentDisplayName } from "@/lib/runtime/agents";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import type { SessionStatus } from "@/generated/prisma/client";

@@ -1,7 +1,7 @@
 import { notFound, redirect } from "next/navigation";
 import { SessionView } from "@/components/session/session-view";
 import type { SessionDetail } from "@/components/session/session-controls";
-import { agentDisplayName } from "@/components/ui/agent-name";
+import { agentDisplayName } from "@/lib/runtime/agents";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { getSessionForUser, pendingPermissions } from "@/lib/sessions/queries";
 import { sessionJson } from "@/lib/sessions/serialize";
