@@ -41,6 +41,7 @@ interface Generation {
 type Listener = (generation: number) => void;
 
 const HEALTH_INTERVAL_MS = 1_000;
+const FAILED_PROBES_BEFORE_DOWN = 3;
 const MAX_BACKOFF_MS = 10_000;
 // Long agent turns must not be cut off by the runtime's default 120 s ACP request timeout.
 const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
@@ -57,6 +58,7 @@ export class RuntimeManager {
   private generation: Generation | null = null;
   private generationCounter = 0;
   private backoffMs = 250;
+  private failedProbes = 0;
   private healthTimer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -256,10 +258,12 @@ export class RuntimeManager {
   private async checkHealth() {
     if (this.stopping) return;
     const healthy = await this.probe();
+    this.failedProbes = healthy ? 0 : this.failedProbes + 1;
     if (healthy && this.status !== "ok") {
       if (this.mode === "external" && this.generation && !(await this.externalStillHoldsSessions())) this.markLost();
       this.markReady();
-    } else if (!healthy && this.status === "ok") {
+    } else if (!healthy && this.status === "ok" && this.failedProbes >= FAILED_PROBES_BEFORE_DOWN) {
+      // Several misses in a row: one slow answer while our own event loop is saturated is not death.
       if (this.mode === "embedded") this.child?.kill("SIGKILL");
       else this.markDown();
     }

@@ -93,10 +93,12 @@ function gapFreeStream(
   const reader = source.getReader();
   let held: Frame[] = [];
   let recovering = false;
+  let cancelled = false;
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const forward = (frame: Frame) => {
+        if (cancelled) return;
         if (frame.id !== null) {
           if (state.lastId !== null && frame.id <= state.lastId) return; // already delivered
           state.lastId = frame.id;
@@ -143,13 +145,15 @@ function gapFreeStream(
             for (const frame of parse(value)) accept(frame);
           }
           while (recovering) await new Promise((resolve) => setTimeout(resolve, 10));
-          controller.close();
+          if (!cancelled) controller.close();
         } catch (error) {
-          controller.error(error);
+          // The SDK cancelled its read (disposed after a runtime loss): nothing left to tell it.
+          if (!cancelled) controller.error(error);
         }
       })();
     },
     cancel(reason) {
+      cancelled = true;
       return reader.cancel(reason);
     },
   });

@@ -84,7 +84,7 @@ export class PrismaPersistDriver implements SessionPersistDriver {
   }
 
   /** Waits until the runtime has been quiet for this session (a turn's last updates can trail its response). */
-  async settled(sessionId: string, quietMs = 40, maxMs = 1_000) {
+  async settled(sessionId: string, quietMs = 150, maxMs = 10_000) {
     const started = Date.now();
     while (Date.now() - started < maxMs) {
       const last = this.lastEventAt.get(sessionId) ?? 0;

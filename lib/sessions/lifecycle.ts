@@ -50,7 +50,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
     throw error;
   }
   // The agent's answers to the settings trail their responses; let them land before the status.
-  await persistDriver().settled(session.id);
+  await persistDriver().settled(session.id, 40, 1_000);
   recordStatus(session.id, "idle", effects);
   await db().$transaction(async (tx) => {
     await recordAudit(tx, {
