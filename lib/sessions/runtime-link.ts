@@ -5,6 +5,7 @@ import type { Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { ApiError, isApiError, unprocessable } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
+import { eventWriter } from "@/lib/events/writer";
 import { runtimeAgentId } from "@/lib/runtime/agents";
 import { runtimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -91,7 +92,9 @@ export async function restoreSession(session: Session, actorId: string | null): 
     { type: "restored", fromIndex },
     { status: "idle", currentTurnId: null, modes: created.modes, ...effectsFromConfigOptions(created.configOptions) },
   );
-  await db().session.update({ where: { id: session.id }, data: { status: "idle", currentTurnId: null } });
+  // Committed before returning: a prompt that follows marks the session running, and this `idle`
+  // must not land after it.
+  await eventWriter().flushed();
   return true;
 }
 
