@@ -1,6 +1,6 @@
 import "server-only";
+import { db } from "@/lib/db/client";
 import { isTeamMember, liveHub } from "@/lib/events/live-hub";
-import { listEventsAfter } from "@/lib/events/queries";
 import type { StoredEvent } from "@/lib/events/types";
 
 // One viewer's event stream: subscribe to live events first, then send the stored backlog after the
@@ -44,6 +44,23 @@ function encodeBatch(events: StoredEvent[]) {
     encodedBatches.set(events, bytes);
   }
   return bytes;
+}
+
+/**
+ * One page of stored events after `after`, already as SSE frames. PostgreSQL renders the event JSON
+ * (the same fields and values as the events API) so a replay neither parses nor re-serialises payloads.
+ */
+async function readBacklogFrames({ sessionId, after, limit }: { sessionId: string; after: number; limit: number }) {
+  const [page] = await db().$queryRaw<Array<{ count: number; last: number | null; frames: string | null }>>`
+    SELECT count(*)::int AS count, max(index) AS last,
+           string_agg('id: ' || index || E'\nevent: event\ndata: ' || json_build_object(
+             'index', index,
+             'sender', sender,
+             'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'payload', payload)::text || E'\n\n', '' ORDER BY index) AS frames
+    FROM (SELECT index, sender, created_at, payload FROM events
+          WHERE session_id = ${sessionId} AND index > ${after} ORDER BY index LIMIT ${limit}) AS page`;
+  return { count: page?.count ?? 0, last: page?.last ?? after, frames: page?.frames ?? "" };
 }
 
 export interface EventStreamInput {
@@ -99,7 +116,7 @@ export function eventStream({ sessionId, userId, teamId, after, signal }: EventS
    * Sends the events that follow `lastSent`, in order. Returns false at a gap (an index missing in
    * front of the next one): the caller re-reads from the database, which has every announced event.
    */
-  const send = (events: StoredEvent[], { acceptGap = false } = {}): boolean => {
+  const send = (events: StoredEvent[]): boolean => {
     if (closed || events.length === 0) return true;
     let chunk: Uint8Array | null = null;
     if (events[0]!.index === lastSent + 1 && events.at(-1)!.index === lastSent + events.length) {
@@ -109,7 +126,7 @@ export function eventStream({ sessionId, userId, teamId, after, signal }: EventS
       let text = "";
       for (const event of events) {
         if (event.index <= lastSent) continue;
-        if (event.index !== lastSent + 1 && !acceptGap) {
+        if (event.index !== lastSent + 1) {
           if (text) controller.enqueue(encoder.encode(text));
           return false;
         }
@@ -136,11 +153,14 @@ export function eventStream({ sessionId, userId, teamId, after, signal }: EventS
       for (;;) {
         await waitForRoom();
         if (closed) return;
-        const page = await listEventsAfter({ sessionId, after: lastSent, limit: BACKLOG_PAGE });
+        const page = await readBacklogFrames({ sessionId, after: lastSent, limit: BACKLOG_PAGE });
         if (closed) return;
-        // Stored indexes are dense; a hole in the history is shown as it is rather than retried forever.
-        send(page, { acceptGap: true });
-        if (page.length < BACKLOG_PAGE) break;
+        // Stored indexes are dense; were there a hole, it is shown as it is rather than retried forever.
+        if (page.count > 0) {
+          controller.enqueue(encoder.encode(page.frames));
+          lastSent = page.last;
+        }
+        if (page.count < BACKLOG_PAGE) break;
       }
       // From here to the end of the settlement nothing else runs, so no live event slips between.
       const live = pendingLive;
