@@ -54,3 +54,14 @@ export const conflict = (detail: string) => new ApiError(409, detail);
 export const unprocessable = (detail: string, errors?: FieldError[]) => new ApiError(422, detail, { errors });
 export const runtimeUnavailable = (detail = "The agent runtime is unreachable; try again shortly.") =>
   new ApiError(503, detail, { retryAfterSeconds: 2 });
+
+export const databaseUnavailable = () =>
+  new ApiError(503, "The database is unreachable; what was accepted is kept and saved when it is back.", { retryAfterSeconds: 2 });
+
+/** Prisma's errors when it cannot reach PostgreSQL (connection refused, cut, or pool timeout). */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error) || !error.name.startsWith("PrismaClient")) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && ["P1001", "P1002", "P1008", "P1017", "P2024"].includes(code)) return true;
+  return /can't reach database|connection (refused|terminated|closed|error)|not queryable|not currently accepting connections|ECONNREFUSED|57P0[123]|shutting down/i.test(error.message);
+}

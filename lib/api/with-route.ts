@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { ZodError, type z } from "zod";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
-import { ApiError, badRequest, forbidden, isApiError, unauthorized, unprocessable } from "@/lib/errors";
+import { ApiError, badRequest, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, unauthorized, unprocessable } from "@/lib/errors";
 import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
@@ -65,6 +65,7 @@ export function withPublicRoute(handler: (context: { request: Request; requestId
 
 export function errorResponse(error: unknown, requestId: string, request?: Request): Response {
   if (isApiError(error)) return problemResponse(error, requestId);
+  if (isDatabaseUnreachable(error)) return problemResponse(databaseUnavailable(), requestId);
   if (error instanceof ZodError) return problemResponse(unprocessable("The request is not valid.", zodFieldErrors(error)), requestId);
   console.error(`[api] ${request?.method ?? ""} ${request ? new URL(request.url).pathname : ""} failed (request ${requestId}):`, error);
   return internalErrorResponse(requestId);

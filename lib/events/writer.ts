@@ -1,6 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { databaseUnavailable } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
 import { NOTIFY_CHANNEL, type EventSender, type StoredEvent } from "@/lib/events/types";
 
@@ -95,11 +96,26 @@ export class EventWriter {
     return this.lastCommitError === null;
   }
 
-  /** Resolves once everything enqueued so far (or up to `seq`) is committed. */
-  flushed(seq = this.enqueuedSeq): Promise<void> {
+  /** Resolves once everything enqueued so far is committed. */
+  flushed(timeoutMs = 15_000): Promise<void> {
+    const seq = this.enqueuedSeq;
     if (this.committedSeq >= seq) return Promise.resolve();
     this.kick(0);
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+    // A request must not wait forever for a database that is away; the events stay queued.
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((other) => other !== waiter);
+        reject(databaseUnavailable());
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   private kick(delayMs: number) {

@@ -220,6 +220,9 @@ describe("database away for long", () => {
       // Take the database away from the portal for a few seconds: no new connections, old ones cut.
       await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS false`);
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [own.name]);
+      // While it is away, requests get a clear 503, not a 500.
+      const refused = await smallApi.request("GET", `/api/sessions/${session.id}`);
+      expect({ status: refused.status, type: refused.headers.get("content-type") }).toEqual({ status: 503, type: "application/problem+json" });
       await new Promise((resolve) => setTimeout(resolve, 4_000));
       await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS true`);
 

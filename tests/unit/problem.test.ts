@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { problemResponse, zodFieldErrors } from "@/lib/api/problem";
-import { ApiError, runtimeUnavailable, unprocessable } from "@/lib/errors";
+import { ApiError, isDatabaseUnreachable, runtimeUnavailable, unprocessable } from "@/lib/errors";
 
 describe("problem+json mapping", () => {
   it("renders an ApiError with the contract's fields and headers", async () => {
@@ -36,5 +36,20 @@ describe("problem+json mapping", () => {
     expect(result.success).toBe(false);
     const errors = zodFieldErrors(result.error!);
     expect(errors.map((error) => error.path).sort()).toEqual(["a.b", "c"]);
+  });
+});
+
+describe("isDatabaseUnreachable", () => {
+  const prismaError = (message: string, code?: string) => Object.assign(new Error(message), { name: "PrismaClientKnownRequestError", code });
+
+  it("recognises Prisma's connection failures", () => {
+    expect(isDatabaseUnreachable(prismaError("Can't reach database server at 127.0.0.1:5432", "P1001"))).toBe(true);
+    expect(isDatabaseUnreachable(prismaError('database "x" is not currently accepting connections'))).toBe(true);
+  });
+
+  it("leaves every other error alone", () => {
+    expect(isDatabaseUnreachable(prismaError("Unique constraint failed", "P2002"))).toBe(false);
+    expect(isDatabaseUnreachable(new Error("connection refused"))).toBe(false);
+    expect(isDatabaseUnreachable("down")).toBe(false);
   });
 });
