@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Session } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
-import { conflict, unprocessable } from "@/lib/errors";
+import { conflict, isDatabaseUnreachable, unprocessable } from "@/lib/errors";
 import { SEED_META_KEY } from "@/lib/events/classify";
 import { runtimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -78,12 +78,26 @@ async function endTurn(sessionId: string, turnId: string, stopReason: string) {
   if (links.runningTurns.get(sessionId) !== turnId) return;
   links.runningTurns.delete(sessionId);
   // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
-  const pending = await db().permission.findMany({ where: { sessionId, turnId, status: "pending" }, select: { id: true } });
-  for (const { id } of pending) {
-    const { count } = await db().permission.updateMany({ where: { id, status: "pending" }, data: { status: "cancelled", resolvedAt: new Date() } });
-    if (count > 0) recordPortalEvent(sessionId, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: null });
-  }
+  // The turn must end even if the database is away right now: wait for it rather than give up.
+  await untilDatabaseAnswers(async () => {
+    const pending = await db().permission.findMany({ where: { sessionId, turnId, status: "pending" }, select: { id: true } });
+    for (const { id } of pending) {
+      const { count } = await db().permission.updateMany({ where: { id, status: "pending" }, data: { status: "cancelled", resolvedAt: new Date() } });
+      if (count > 0) recordPortalEvent(sessionId, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: null });
+    }
+  });
   recordPortalEvent(sessionId, { type: "turn_ended", turnId, stopReason }, { status: "idle", lastStopReason: stopReason, currentTurnId: null });
+}
+
+async function untilDatabaseAnswers(work: () => Promise<void>) {
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnreachable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 /**
