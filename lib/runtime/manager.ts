@@ -156,11 +156,6 @@ export class RuntimeManager {
     return this.generation?.fetch.stats() ?? { recovered: 0, lost: 0 };
   }
 
-  /** Simulates losing the runtime (tests, admin): kills the embedded child like a crash would. */
-  killEmbedded() {
-    this.child?.kill("SIGKILL");
-  }
-
   /** Synchronous so it can run from process.on('exit'): the runtime child must not be orphaned. */
   stopSync() {
     this.stopping = true;
