@@ -3,13 +3,16 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { databaseUnavailable } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
+import { MergedMessages, type MessageEvent } from "@/lib/events/merged-messages";
 import { NOTIFY_CHANNEL, type EventSender, type StoredEvent } from "@/lib/events/types";
 
 // Write-behind mirroring. Nothing upstream (the SDK, the runtime stream reader, a route) waits on a
-// database round trip per event: events are queued in memory and committed in batches. Each batch is
-// one transaction that assigns the dense per-session index (by bumping sessions.event_count under the
-// row lock, which also serialises writers in other portal processes), inserts the rows with unnest,
-// applies the session changes the events imply, merges message text for search, and NOTIFYs viewers.
+// database round trip per event: events are queued in memory and committed in batches (group commit:
+// an idle writer commits at once; whatever arrives during a commit goes into the next batch). Each
+// batch is ONE statement, so one round trip, and atomic: it assigns the dense per-session index by
+// bumping sessions.event_count under the row lock (which also serialises writers in other portal
+// processes), applies the session changes the events imply, inserts the rows, writes the merged
+// message text that is due (lib/events/merged-messages.ts) and NOTIFYs viewers on commit.
 // Viewers only ever see committed events.
 
 export type SessionStatusValue = "idle" | "running" | "restorable" | "offline" | "destroyed";
@@ -39,22 +42,59 @@ export interface QueuedEvent {
 }
 
 const BATCH_SIZE = 2_000;
-const FLUSH_DELAY_MS = 2;
 const MAX_RETRY_DELAY_MS = 2_000;
-const SEARCH_TEXT_CAP = 200_000;
 
-const EFFECT_COLUMNS: Record<keyof SessionEffects, { column: string; cast: string }> = {
+// How each session change is applied from the batch's per-session `fx` object: a key that is present
+// sets the column (JSON null → SQL NULL), a key that is absent leaves it as it is.
+const EFFECT_COLUMNS: Record<keyof SessionEffects, { column: string; json?: true; cast?: string }> = {
   status: { column: "status", cast: '::"SessionStatus"' },
-  lastStopReason: { column: "last_stop_reason", cast: "::text" },
-  usage: { column: "usage", cast: "::jsonb" },
-  mode: { column: "mode", cast: "::text" },
-  model: { column: "model", cast: "::text" },
-  thoughtLevel: { column: "thought_level", cast: "::text" },
-  modes: { column: "modes", cast: "::jsonb" },
-  configOptions: { column: "config_options", cast: "::jsonb" },
-  currentTurnId: { column: "current_turn_id", cast: "::text" },
+  lastStopReason: { column: "last_stop_reason" },
+  usage: { column: "usage", json: true },
+  mode: { column: "mode" },
+  model: { column: "model" },
+  thoughtLevel: { column: "thought_level" },
+  modes: { column: "modes", json: true },
+  configOptions: { column: "config_options", json: true },
+  currentTurnId: { column: "current_turn_id" },
 };
-const JSON_EFFECTS = new Set<keyof SessionEffects>(["usage", "modes", "configOptions"]);
+
+const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
+  .map(([key, { column, json, cast = "" }]) => {
+    const value = json ? `NULLIF(b.fx -> '${key}', 'null'::jsonb)` : `(b.fx ->> '${key}')${cast}`;
+    return `${column} = CASE WHEN b.fx ? '${key}' THEN ${value} ELSE s.${column} END`;
+  })
+  .join(",\n      ");
+
+// $1–$3 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this process.
+const COMMIT_SQL = `
+  WITH bumped AS (
+    UPDATE sessions s SET
+      event_count = s.event_count + b.n,
+      updated_at = now(),
+      ${EFFECT_SETS}
+    FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS b(id, n, fx)
+    WHERE s.id = b.id
+    RETURNING s.id, s.event_count - b.n AS before, b.n
+  ), inserted AS (
+    INSERT INTO events (session_id, index, sender, created_at, payload)
+    SELECT e.session_id, u.before + e.offset_in_batch, e.sender, e.created_at, e.payload
+    FROM unnest($4::text[], $5::int[], $6::"EventSender"[], $7::timestamptz[], $8::jsonb[])
+      AS e(session_id, offset_in_batch, sender, created_at, payload)
+    JOIN bumped u ON u.id = e.session_id
+  ), merged AS (
+    INSERT INTO messages (session_id, index, role, text)
+    SELECT m.session_id, COALESCE(m.index, u.before + m.offset_in_batch), m.role, m.text
+    FROM unnest($9::text[], $10::int[], $11::int[], $12::text[], $13::text[])
+      AS m(session_id, index, offset_in_batch, role, text)
+    JOIN sessions s ON s.id = m.session_id
+    LEFT JOIN bumped u ON u.id = m.session_id
+    WHERE m.index IS NOT NULL OR u.id IS NOT NULL
+    ON CONFLICT (session_id, index) DO UPDATE SET text = EXCLUDED.text
+  )
+  SELECT u.id, u.before,
+         pg_notify($14, json_build_object('i', $15::text, 'n', json_build_array(json_build_object(
+           's', u.id, 'f', u.before + 1, 't', u.before + u.n)))::text) IS NULL AS notified
+  FROM bumped u`;
 
 export class EventWriter {
   private queue: QueuedEvent[] = [];
@@ -62,10 +102,12 @@ export class EventWriter {
   private committedSeq = 0;
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
   private running = false;
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
+  private textTimer: NodeJS.Timeout | null = null;
+  /** Set by flushed(): the next commit writes every merged message text not yet written. */
+  private flushAllText = false;
   private retryDelayMs = 50;
-  /** Index of the merged message each session is appending to. */
-  private openMessage = new Map<string, number>();
+  private readonly messages = new MergedMessages();
   private lastCommitError: string | null = null;
   private pressured = false;
   // Past this many queued events (database away for long), running turns are paused: the agent is
@@ -83,8 +125,7 @@ export class EventWriter {
       console.error(`[events] ${this.queue.length} events wait for the database; pausing running turns`);
       this.onPressure?.();
     }
-    if (this.queue.length >= BATCH_SIZE) this.kick(0);
-    else this.kick(FLUSH_DELAY_MS);
+    this.kick();
     return this.enqueuedSeq;
   }
 
@@ -96,11 +137,12 @@ export class EventWriter {
     return this.lastCommitError === null;
   }
 
-  /** Resolves once everything enqueued so far is committed. */
+  /** Resolves once everything enqueued so far is committed, merged message text included. */
   flushed(timeoutMs = 15_000): Promise<void> {
     const seq = this.enqueuedSeq;
-    if (this.committedSeq >= seq) return Promise.resolve();
-    this.kick(0);
+    if (this.messages.nextDueAt() !== null) this.flushAllText = true;
+    if (this.committedSeq >= seq && !this.flushAllText) return Promise.resolve();
+    this.kick();
     // A request must not wait forever for a database that is away; the events stay queued.
     return new Promise((resolve, reject) => {
       const waiter = {
@@ -118,30 +160,34 @@ export class EventWriter {
     });
   }
 
-  private kick(delayMs: number) {
-    if (this.running) return;
-    if (delayMs === 0) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
+  /** Commits soon: events enqueued in the same tick (one read from the runtime) share a batch. */
+  private kick() {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       void this.drain();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.drain();
-      }, delayMs);
-    }
+    });
+  }
+
+  private hasWork() {
+    if (this.queue.length > 0 || this.flushAllText) return true;
+    const due = this.messages.nextDueAt();
+    return due !== null && due <= Date.now();
   }
 
   private async drain() {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.hasWork()) {
         const batch = this.queue.slice(0, BATCH_SIZE);
+        const all = this.flushAllText && batch.length === this.queue.length;
         try {
-          const published = await this.commit(batch);
+          const published = await this.commit(batch, all);
           this.queue.splice(0, batch.length);
           this.committedSeq += batch.length;
+          if (all) this.flushAllText = false;
           this.retryDelayMs = 50;
           this.lastCommitError = null;
           if (this.pressured && this.queue.length < this.budget / 2) this.pressured = false;
@@ -159,125 +205,80 @@ export class EventWriter {
     } finally {
       this.running = false;
     }
+    this.scheduleText();
+  }
+
+  /** An open message whose text waits (the agent went quiet mid-message) is written when due. */
+  private scheduleText() {
+    const due = this.messages.nextDueAt();
+    if (due === null || this.textTimer) return;
+    this.textTimer = setTimeout(() => {
+      this.textTimer = null;
+      this.kick();
+    }, Math.max(0, due - Date.now()));
+    this.textTimer.unref();
   }
 
   private releaseWaiters() {
+    if (this.flushAllText) return;
     const ready = this.waiters.filter((waiter) => waiter.seq <= this.committedSeq);
     this.waiters = this.waiters.filter((waiter) => waiter.seq > this.committedSeq);
     for (const waiter of ready) waiter.resolve();
   }
 
-  private async commit(batch: QueuedEvent[]): Promise<Map<string, StoredEvent[]>> {
-    const bySession = new Map<string, QueuedEvent[]>();
+  private async commit(batch: QueuedEvent[], allText: boolean): Promise<Map<string, StoredEvent[]>> {
+    const sessions = new Map<string, { events: QueuedEvent[]; effects: Record<string, unknown> }>();
+    const rows = { sessionIds: [] as string[], offsets: [] as number[], senders: [] as string[], createdAts: [] as string[], payloads: [] as string[] };
+    const messageEvents: MessageEvent[] = [];
     for (const event of batch) {
-      const list = bySession.get(event.sessionId) ?? [];
-      list.push(event);
-      bySession.set(event.sessionId, list);
+      let session = sessions.get(event.sessionId);
+      if (!session) sessions.set(event.sessionId, (session = { events: [], effects: {} }));
+      session.events.push(event);
+      for (const [key, value] of Object.entries(event.effects ?? {})) session.effects[key] = value ?? null;
+      rows.sessionIds.push(event.sessionId);
+      rows.offsets.push(session.events.length);
+      rows.senders.push(event.sender);
+      rows.createdAts.push(event.createdAt.toISOString());
+      rows.payloads.push(toJsonb(event.payload));
+      if (event.message || event.endsMessage) {
+        messageEvents.push({ sessionId: event.sessionId, offset: session.events.length, message: event.message, endsMessage: event.endsMessage });
+      }
     }
-    const openMessage = new Map(this.openMessage);
+    const plan = this.messages.plan(messageEvents, Date.now(), allText);
+    const messages = plan.rows;
 
-    const published = await db().$transaction(
-      async (tx) => {
-        const rows = { sessionIds: [] as string[], indexes: [] as number[], senders: [] as string[], createdAts: [] as string[], payloads: [] as string[] };
-        const messages = new Map<string, { sessionId: string; index: number; role: string; text: string }>();
-        const notices: Array<{ s: string; f: number; t: number }> = [];
-        const out = new Map<string, StoredEvent[]>();
-
-        for (const [sessionId, events] of bySession) {
-          const effects = mergeEffects(events);
-          const params: unknown[] = [sessionId, events.length];
-          const sets = ['event_count = event_count + $2', "updated_at = now()"];
-          for (const [key, value] of Object.entries(effects) as Array<[keyof SessionEffects, unknown]>) {
-            const { column, cast } = EFFECT_COLUMNS[key];
-            params.push(value === null || value === undefined ? null : JSON_EFFECTS.has(key) ? JSON.stringify(value) : value);
-            sets.push(`${column} = $${params.length}${cast}`);
-          }
-          const updated = await tx.$queryRawUnsafe<Array<{ event_count: number }>>(
-            `UPDATE sessions SET ${sets.join(", ")} WHERE id = $1 RETURNING event_count`,
-            ...params,
-          );
-          const total = updated[0]?.event_count;
-          if (total === undefined) continue; // the session was deleted (failed create); its events go with it
-          let index = total - events.length;
-          const stored: StoredEvent[] = [];
-          for (const event of events) {
-            index += 1;
-            const payloadJson = toJsonb(event.payload);
-            rows.sessionIds.push(sessionId);
-            rows.indexes.push(index);
-            rows.senders.push(event.sender);
-            rows.createdAts.push(event.createdAt.toISOString());
-            rows.payloads.push(payloadJson);
-            stored.push({ index, sender: event.sender, createdAt: event.createdAt.toISOString(), payload: event.payload });
-            if (event.message && event.message.text) {
-              let start = openMessage.get(sessionId);
-              if (start === undefined || event.message.startsNew) {
-                start = index;
-                openMessage.set(sessionId, start);
-              }
-              const key = `${sessionId}:${start}`;
-              const merged = messages.get(key) ?? { sessionId, index: start, role: event.message.role, text: "" };
-              if (merged.text.length < SEARCH_TEXT_CAP) merged.text += event.message.text;
-              messages.set(key, merged);
-              if (event.message.role === "user") openMessage.delete(sessionId);
-            }
-            if (event.endsMessage) openMessage.delete(sessionId);
-          }
-          notices.push({ s: sessionId, f: total - events.length + 1, t: total });
-          out.set(sessionId, stored);
-        }
-
-        if (rows.indexes.length > 0) {
-          await tx.$executeRawUnsafe(
-            `INSERT INTO events (session_id, index, sender, created_at, payload)
-             SELECT * FROM unnest($1::text[], $2::int[], $3::"EventSender"[], $4::timestamptz[], $5::jsonb[])`,
-            rows.sessionIds,
-            rows.indexes,
-            rows.senders,
-            rows.createdAts,
-            rows.payloads,
-          );
-        }
-        if (messages.size > 0) {
-          const list = [...messages.values()];
-          await tx.$executeRawUnsafe(
-            `INSERT INTO messages (session_id, index, role, text)
-             SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
-             ON CONFLICT (session_id, index) DO UPDATE SET text = left(messages.text || EXCLUDED.text, ${SEARCH_TEXT_CAP})
-             WHERE length(messages.text) < ${SEARCH_TEXT_CAP}`,
-            list.map((message) => message.sessionId),
-            list.map((message) => message.index),
-            list.map((message) => message.role),
-            list.map((message) => stripNul(message.text)),
-          );
-        }
-        for (const chunk of chunked(notices, 60)) {
-          await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, NOTIFY_CHANNEL, JSON.stringify({ i: liveHub().instanceId, n: chunk }));
-        }
-        return out;
-      },
-      { timeout: 60_000, maxWait: 30_000 },
+    const committed = await db().$queryRawUnsafe<Array<{ id: string; before: number }>>(
+      COMMIT_SQL,
+      [...sessions.keys()],
+      [...sessions.values()].map((session) => session.events.length),
+      [...sessions.values()].map((session) => JSON.stringify(session.effects)),
+      rows.sessionIds,
+      rows.offsets,
+      rows.senders,
+      rows.createdAts,
+      rows.payloads,
+      messages.map((message) => message.sessionId),
+      messages.map((message) => message.index),
+      messages.map((message) => message.offset),
+      messages.map((message) => message.role),
+      messages.map((message) => message.text),
+      NOTIFY_CHANNEL,
+      liveHub().instanceId,
     );
-    this.openMessage = openMessage;
+
+    // Sessions that are gone (a failed create) have no row here: their events go with them.
+    const firstIndex = new Map<string, number>();
+    const published = new Map<string, StoredEvent[]>();
+    for (const { id, before } of committed) {
+      firstIndex.set(id, before + 1);
+      published.set(
+        id,
+        sessions.get(id)!.events.map((event, i) => ({ index: before + 1 + i, sender: event.sender, createdAt: event.createdAt.toISOString(), payload: event.payload })),
+      );
+    }
+    plan.apply(firstIndex);
     return published;
   }
-}
-
-function mergeEffects(events: QueuedEvent[]): SessionEffects {
-  const merged: SessionEffects = {};
-  for (const event of events) if (event.effects) Object.assign(merged, event.effects);
-  return merged;
-}
-
-function chunked<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-// PostgreSQL text and jsonb cannot hold NUL; an agent that prints one must not stall the queue.
-function stripNul(text: string) {
-  return text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
 }
 
 function toJsonb(payload: unknown): string {
