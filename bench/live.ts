@@ -442,7 +442,7 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
     env: {
       SANDBOX_AGENT_URL: runtime.url,
       SANDBOX_AGENT_TOKEN: runtime.token,
-      NODE_OPTIONS: `--require ${path.join(ROOT, "bench", "portal-probe.cjs")} --expose-gc`,
+      NODE_OPTIONS: `--require ${path.join(ROOT, "bench", "portal-probe.cjs")} --expose-gc ${process.env.BENCH_PORTAL_NODE_OPTIONS ?? ""}`,
       BENCH_PROBE_PORT: String(probePort),
     },
   });

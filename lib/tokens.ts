@@ -4,6 +4,7 @@ import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { hashToken } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
+import { notifyTokenRevoked } from "@/lib/events/live-hub";
 import { notFound } from "@/lib/errors";
 
 // Personal tokens for scripts: shown once at creation, stored as a sha256 hash, revoked by deleting.
@@ -36,5 +37,6 @@ export async function revokeToken({ userId, tokenId }: { userId: string; tokenId
     const { count } = await tx.apiToken.deleteMany({ where: { id: tokenId, userId } });
     if (count === 0) throw notFound("Token");
     await auditInTeams(tx, userId, "token.revoke", tokenId);
+    await notifyTokenRevoked(tx, tokenId);
   });
 }

@@ -11,6 +11,8 @@ export interface CurrentUser {
   email: string;
   name: string;
   via: "cookie" | "token";
+  /** The personal token of the request, when it came with one: revoking it closes its open streams. */
+  tokenId?: string;
 }
 
 export function hashToken(token: string) {
@@ -26,7 +28,7 @@ export async function userFromBearer(authorization: string | null): Promise<Curr
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
     void db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
   }
-  return { id: token.user.id, email: token.user.email, name: token.user.name, via: "token" };
+  return { id: token.user.id, email: token.user.email, name: token.user.name, via: "token", tokenId: token.id };
 }
 
 /** The signed-in user of a page or route (cookie), or null. */

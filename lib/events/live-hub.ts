@@ -9,19 +9,20 @@ import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
 // Live fan-out. Every batch the writer commits is NOTIFYed with the session and index range; one
 // LISTEN connection per portal process reads the rows once per session and hands them to that
 // process's viewers. Events written by this process are handed over directly after commit (no
-// round trip); notifications from this process are skipped. Membership changes are NOTIFYed on a
-// second channel so every process closes the streams of a removed member.
+// round trip); notifications from this process are skipped. Access changes (a membership gone, a
+// personal token revoked) are NOTIFYed on a second channel so every process closes the streams.
 
-export const MEMBERSHIP_CHANNEL = "portal_membership";
+export const ACCESS_CHANNEL = "portal_access";
 
 export interface LiveSubscriber {
   /** Whose stream this is, so a membership change can close it. */
   userId: string;
   teamId: string;
+  tokenId?: string;
   onEvents(events: StoredEvent[]): void;
   /** Notifications may have been missed (LISTEN connection lost): re-read from the database. */
   onResync(): void;
-  /** The user is no longer a member of the session's team. */
+  /** The user is no longer a member of the session's team, or the stream's token was revoked. */
   onRevoked(): void;
 }
 
@@ -36,7 +37,12 @@ const RECONNECT_RETRY_MS = 1_000;
 
 /** Called inside the transaction that changes a membership: delivered to every process on commit. */
 export async function notifyMembershipChanged(tx: Prisma.TransactionClient, { teamId, userId }: { teamId: string; userId: string }) {
-  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, MEMBERSHIP_CHANNEL, JSON.stringify({ t: teamId, u: userId }));
+  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, ACCESS_CHANNEL, JSON.stringify({ t: teamId, u: userId }));
+}
+
+/** Called inside the transaction that deletes a personal token: its streams close on every process. */
+export async function notifyTokenRevoked(tx: Prisma.TransactionClient, tokenId: string) {
+  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, ACCESS_CHANNEL, JSON.stringify({ k: tokenId }));
 }
 
 export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
@@ -50,6 +56,7 @@ export class LiveHub {
   readonly instanceId = randomUUID();
   private bySession = new Map<string, Set<LiveSubscriber>>();
   private byMember = new Map<string, Set<LiveSubscriber>>();
+  private byToken = new Map<string, Set<LiveSubscriber>>();
   private client: pg.Client | null = null;
   private url: string | null = null;
   private stopped = false;
@@ -59,9 +66,11 @@ export class LiveHub {
     addTo(this.bySession, sessionId, subscriber);
     const key = memberKey(subscriber.teamId, subscriber.userId);
     addTo(this.byMember, key, subscriber);
+    if (subscriber.tokenId) addTo(this.byToken, subscriber.tokenId, subscriber);
     return () => {
       removeFrom(this.bySession, sessionId, subscriber);
       removeFrom(this.byMember, key, subscriber);
+      if (subscriber.tokenId) removeFrom(this.byToken, subscriber.tokenId, subscriber);
     };
   }
 
@@ -90,7 +99,7 @@ export class LiveHub {
     if (this.stopped || !this.url) return;
     const client = new pg.Client({ connectionString: this.url, keepAlive: true });
     client.on("notification", (message) => {
-      if (message.channel === MEMBERSHIP_CHANNEL) void this.onMembershipNotification(message.payload);
+      if (message.channel === ACCESS_CHANNEL) void this.onAccessNotification(message.payload);
       else this.onEventsNotification(message.payload);
     });
     client.on("error", () => undefined);
@@ -101,7 +110,7 @@ export class LiveHub {
     });
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-    await client.query(`LISTEN ${MEMBERSHIP_CHANNEL}`);
+    await client.query(`LISTEN ${ACCESS_CHANNEL}`);
     this.client = client;
   }
 
@@ -118,6 +127,15 @@ export class LiveHub {
       const [teamId, userId] = key.split("\u0000") as [string, string];
       void this.recheckMember(teamId, userId);
     }
+    for (const tokenId of [...this.byToken.keys()]) void this.recheckToken(tokenId);
+  }
+
+  private async recheckToken(tokenId: string) {
+    const token = await db()
+      .apiToken.findUnique({ where: { id: tokenId }, select: { id: true } })
+      .catch(() => null); // cannot confirm access: close, the client reconnects and is checked afresh
+    if (token) return;
+    for (const subscriber of [...(this.byToken.get(tokenId) ?? [])]) subscriber.onRevoked();
   }
 
   private onEventsNotification(payload: string | undefined) {
@@ -143,10 +161,13 @@ export class LiveHub {
     }
   }
 
-  private async onMembershipNotification(payload: string | undefined) {
-    const parsed = parseJson<{ t: string; u: string }>(payload);
-    if (!parsed || typeof parsed.t !== "string" || typeof parsed.u !== "string") return;
-    await this.recheckMember(parsed.t, parsed.u);
+  private async onAccessNotification(payload: string | undefined) {
+    const parsed = parseJson<{ t?: unknown; u?: unknown; k?: unknown }>(payload);
+    if (typeof parsed?.k === "string") {
+      for (const subscriber of [...(this.byToken.get(parsed.k) ?? [])]) subscriber.onRevoked();
+    } else if (typeof parsed?.t === "string" && typeof parsed.u === "string") {
+      await this.recheckMember(parsed.t, parsed.u);
+    }
   }
 
   /** Closes the member's streams in the team when the membership is gone (role changes keep access). */

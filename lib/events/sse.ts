@@ -68,12 +68,14 @@ export interface EventStreamInput {
   /** The viewer and the session's team: the stream closes when the membership goes. */
   userId: string;
   teamId: string;
+  /** The personal token the stream was opened with: the stream closes when it is revoked. */
+  tokenId?: string;
   /** Index of the last event the viewer has; the stream starts at the next one. */
   after: number;
   signal: AbortSignal;
 }
 
-export function eventStream({ sessionId, userId, teamId, after, signal }: EventStreamInput): ReadableStream<Uint8Array> {
+export function eventStream({ sessionId, userId, tokenId, teamId, after, signal }: EventStreamInput): ReadableStream<Uint8Array> {
   let controller: ReadableStreamDefaultController<Uint8Array>;
   let lastSent = after;
   let closed = false;
@@ -187,6 +189,7 @@ export function eventStream({ sessionId, userId, teamId, after, signal }: EventS
         unsubscribe = liveHub().subscribe(sessionId, {
           userId,
           teamId,
+          tokenId,
           onEvents(events) {
             if (closed) return;
             if (catchingUp) {

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import http from "node:http";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, type Portal } from "./harness";
 
 // GET /api/sessions/:id/stream against the real portal, runtime and PostgreSQL: every seam between
 // stored and live events, two portal processes sharing one database, a stalled viewer, membership
@@ -306,6 +306,32 @@ describe("GET /api/sessions/:id/stream", () => {
     controller.abort();
     expect(text).toContain('"still watching"');
     expect((await watcher.request("GET", `/api/sessions/${session}/stream`)).status).toBe(404);
+  });
+
+  it("closes the streams opened with a personal token when it is revoked, and only those", async () => {
+    const session = await newSession(api, teamId, "token revoked");
+    const created = await api.request("POST", "/api/tokens", { name: "dashboard" });
+    expect(created.status).toBe(201);
+    const open = async (token: string) => {
+      const controller = new AbortController();
+      const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      expect(response.status).toBe(200);
+      const state = { ended: false, controller };
+      void readRaw(response, 30_000).then(() => (state.ended = true));
+      return state;
+    };
+    const revoked = await open(created.body.token);
+    const kept = await open(api.token);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(revoked.ended).toBe(false);
+
+    const startedAt = Date.now();
+    expect((await api.request("DELETE", `/api/tokens/${created.body.id}`)).status).toBe(204);
+    await waitFor(async () => revoked.ended, (ended) => ended, 20_000, 50);
+    expect(Date.now() - startedAt).toBeLessThan(20_000);
+    expect(kept.ended).toBe(false);
+    kept.controller.abort();
+    expect((await tokenClient(portal.baseUrl, created.body.token).request("GET", `/api/sessions/${session}/stream`)).status).toBe(401);
   });
 
   it("releases closed connections: open file descriptors stay flat over connect/disconnect cycles", async () => {

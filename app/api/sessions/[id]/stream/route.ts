@@ -18,7 +18,7 @@ export const GET = withRoute<{ id: string }, undefined, typeof streamQuery>({ qu
   }
   // An automatic reconnect keeps the page's `after` in the URL and adds the newer Last-Event-ID.
   const after = Math.max(lastEventId, query.after ?? 0);
-  const body = eventStream({ sessionId: session.id, userId: user.id, teamId: session.teamId, after, signal: request.signal });
+  const body = eventStream({ sessionId: session.id, userId: user.id, tokenId: user.tokenId, teamId: session.teamId, after, signal: request.signal });
   return new Response(body, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" },
   });
