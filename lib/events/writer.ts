@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/lib/db/client";
+import { db, preparedStatement } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { databaseUnavailable } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
@@ -66,7 +66,9 @@ const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
   .join(",\n      ");
 
 // $1–$3 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this process.
-const COMMIT_SQL = `
+const COMMIT_SQL = preparedStatement(
+  "portal_commit_batch",
+  `
   WITH bumped AS (
     UPDATE sessions s SET
       event_count = s.event_count + b.n,
@@ -94,7 +96,8 @@ const COMMIT_SQL = `
   SELECT u.id, u.before,
          pg_notify($14, json_build_object('i', $15::text, 'n', json_build_array(json_build_object(
            's', u.id, 'f', u.before + 1, 't', u.before + u.n)))::text) IS NULL AS notified
-  FROM bumped u`;
+  FROM bumped u`,
+);
 
 export class EventWriter {
   private queue: QueuedEvent[] = [];
