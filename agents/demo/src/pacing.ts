@@ -77,7 +77,9 @@ export async function writeNumberedChunks(options: NumberedChunksOptions): Promi
     }
     const nextDueAt = start + (written * 1000) / ratePerSecond;
     const wait = nextDueAt - performance.now();
-    if (wait >= 1) {
+    // Sleep even when the next chunk is under 1 ms away (a timer rounds up to 1 ms): spinning on
+    // setImmediate would burn a core at high rates, and the schedule catches up in the next batch.
+    if (wait > 0) {
       await delay(wait, signal);
     } else {
       await nextTick();
