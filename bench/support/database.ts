@@ -2,12 +2,11 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { disconnectDb, setDatabaseUrl } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
+import { createTestDatabase } from "../../tests/integration/harness";
 import { onCleanup } from "./cleanup";
 
 // A uniquely named database on the machine's PostgreSQL per bench run, migrated with the portal's
 // own runner, dropped at the end (even on failure).
-
-const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export interface BenchDatabase {
   name: string;
@@ -17,25 +16,16 @@ export interface BenchDatabase {
 }
 
 export async function createBenchDatabase(label: string): Promise<BenchDatabase> {
-  const name = `portal_bench_${label}_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  const database = await createTestDatabase(`portal_bench_${label}`);
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   onCleanup(async () => {
     await disconnectDb().catch(() => undefined);
     await pool.end().catch(() => undefined);
-    const client = new pg.Client({ connectionString: SERVER_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
+    await database.drop();
   });
-  await runMigrations(url.toString());
-  setDatabaseUrl(url.toString());
-  return { name, url: url.toString(), pool };
+  await runMigrations(database.url);
+  setDatabaseUrl(database.url);
+  return { name: database.name, url: database.url, pool };
 }
 
 /** A user, a team and sessions owned by them, written directly (no portal needed). */

@@ -1,27 +1,21 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // Events are never lost: the runtime killed mid-turn, bursts the runtime drops, database connections
 // cut while a turn streams, and many restores in a row. Real PostgreSQL, real runtime, demo agent.
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let database: TestDatabase;
 let portal: Portal;
 let api: Api;
 let teamId: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: database.url });
-  api = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(api);
+  fixture = await openPortal();
+  ({ db: database, portal, api, teamId } = fixture);
 });
-
-afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await database?.drop();
-});
+afterAll(() => fixture?.close());
 
 type Event = Awaited<ReturnType<typeof allEvents>>[number];
 
@@ -83,6 +77,19 @@ describe("events are never lost", () => {
 
     expect(await recall(sessionId)).toContain("the first prompt is about kiwis");
     expectDense(await allEvents(api, sessionId));
+  });
+
+  it("stores a prompt carrying NUL and half an emoji (which jsonb refuses) without holding up any session", async () => {
+    const sessionId = await newSession();
+    const bystander = await newSession();
+    const text = `broken ${"\ud83d"} emoji and a \u0000 NUL`;
+    expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text })).status).toBe(202);
+    await waitForIdle(api, sessionId);
+    await api.post(`/api/sessions/${bystander}/prompt`, { text: "still flowing" });
+    await waitForIdle(api, bystander);
+    const prompts = (await allEvents(api, sessionId)).filter((event) => event.payload?.method === "session/prompt");
+    expect(prompts.map((event) => event.payload.params.prompt.at(-1).text)).toEqual(["broken \ufffd emoji and a \ufffd NUL"]);
+    expect((await allEvents(api, bystander)).some((event) => event.payload?.params?.prompt?.at(-1)?.text === "still flowing")).toBe(true);
   });
 
   it("stores every chunk of /stream 100000 at the default pace exactly once", async () => {

@@ -1,25 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // The walking skeleton end to end: real PostgreSQL, real `next start`, real runtime, demo agent.
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let api: Api;
 let teamId: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  api = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(api);
+  fixture = await openPortal();
+  ({ db, portal, api, teamId } = fixture);
 });
-
-afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await db?.drop();
-});
+afterAll(() => fixture?.close());
 
 function updatesOf(events: Array<{ payload: any }>) {
   return events.map((event) => event.payload?.params?.update?.sessionUpdate).filter(Boolean);

@@ -14,8 +14,10 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const ADMIN = { email: "admin@example.test", password: "correct-horse-battery" };
 const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-export async function createTestDatabase() {
-  const name = `portal_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
+export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+export async function createTestDatabase(prefix = "portal_test") {
+  const name = `${prefix}_${Date.now()}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -109,6 +111,34 @@ export async function startPortal(options: { databaseUrl?: string; dataDir?: str
 
 export function removeDir(dir: string) {
   rmSync(dir, { recursive: true, force: true });
+}
+
+export interface PortalFixture {
+  db: TestDatabase;
+  portal: Portal;
+  /** The bootstrap admin (owner of the default team), through a personal token. */
+  api: Api;
+  teamId: string;
+  close(): Promise<void>;
+}
+
+/** What most test files share: a database of their own, a portal on it, and the admin's client. */
+export async function openPortal(): Promise<PortalFixture> {
+  const db = await createTestDatabase();
+  let portal: Portal | undefined;
+  const close = async () => {
+    await portal?.stop();
+    removeDir(portal?.dataDir ?? "");
+    await db.drop();
+  };
+  try {
+    portal = await startPortal({ databaseUrl: db.url });
+    const api = await apiFor(portal.baseUrl);
+    return { db, portal, api, teamId: await defaultTeamId(api), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** Signs in like a browser (csrf + credentials callback) and returns the cookie header. */

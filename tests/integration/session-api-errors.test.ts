@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitForIdle, type Api, type Portal } from "./harness";
+import { tokenClient, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, waitForPermission } from "./session-api-helpers";
 
 // Bad input for every session endpoint gets the contract's status as problem+json: unknown ids,
 // wrong types, values not offered, malformed JSON (400), wrong content type (415), bodies over
 // 1 MiB (413), another team's session (404), the viewer role on writes (403), no token (401).
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let owner: Api;
 let teamId: string;
@@ -18,10 +19,8 @@ let foreign: { id: string };
 let permissionId: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  owner = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(owner);
+  fixture = await openPortal();
+  ({ db, portal, api: owner, teamId } = fixture);
   viewer = await createMember(portal.baseUrl, db.url, { teamId, role: "viewer" });
   member = await createMember(portal.baseUrl, db.url, { teamId, role: "member" });
   const otherTeam = await createTeam(db.url, "Other team");
@@ -37,11 +36,7 @@ beforeAll(async () => {
 
 let permissionSession: string;
 
-afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await db?.drop();
-});
+afterAll(() => fixture?.close());
 
 interface Endpoint {
   name: string;

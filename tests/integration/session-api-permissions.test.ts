@@ -1,30 +1,24 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, apiFor, startPortal, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Permissions (the demo's /tool asks with allow_once / allow_always / reject_once) and cancel
 // (/sleep), against the real runtime; the runtime and the portal going away with a request pending.
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let api: Api;
 let teamId: string;
 let userId: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  api = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(api);
+  fixture = await openPortal();
+  ({ db, portal, api, teamId } = fixture);
   userId = (await api.get("/api/me")).user.id;
 });
-
-afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await db?.drop();
-});
+afterAll(() => fixture?.close());
 
 /** The tool call's outcome as the agent reports it (the SDK does not mirror its own answer to the request). */
 function toolOutcome(events: Array<{ payload: any }>) {

@@ -2,31 +2,27 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, removeDir, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Destroy, the session list (filters, keyset pages, search) and prompt content, against the real
 // runtime and the demo agent.
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let api: Api;
 let teamId: string;
 let scratch: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  api = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(api);
+  fixture = await openPortal();
+  ({ db, portal, api, teamId } = fixture);
   scratch = mkdtempSync(path.join(os.tmpdir(), "portal-sandbox-"));
 });
-
 afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
   removeDir(scratch ?? "");
-  await db?.drop();
+  await fixture?.close();
 });
 
 describe("destroy", () => {

@@ -2,31 +2,25 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, removeDir, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, waitForEvent } from "./session-api-helpers";
 
 // Agents, create options, the session JSON, and model/mode/thought level/config changes, against the
 // real runtime and the demo agent (modes ask/code, model demo-small/demo-large, thought low/medium/high).
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let api: Api;
 let teamId: string;
 let userId: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  api = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(api);
+  fixture = await openPortal();
+  ({ db, portal, api, teamId } = fixture);
   userId = (await api.get("/api/me")).user.id;
 });
-
-afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await db?.drop();
-});
+afterAll(() => fixture?.close());
 
 const optionValue = (session: any, id: string) => session.configOptions.find((option: any) => option.id === id)?.currentValue;
 const thoughts = (events: Array<{ payload: any }>) => agentUpdates(events, "agent_thought_chunk").map((update) => update.content.text as string);

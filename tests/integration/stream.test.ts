@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import http from "node:http";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, apiFor, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // GET /api/sessions/:id/stream against the real portal, runtime and PostgreSQL: every seam between
 // stored and live events, two portal processes sharing one database, a stalled viewer, membership
@@ -125,7 +125,8 @@ function openFdCount(pid: number) {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let other: Portal | undefined;
 let api: Api;
@@ -136,10 +137,8 @@ let pingSeenAfterMs: number | null = null;
 let pingAbort: AbortController;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  api = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(api);
+  fixture = await openPortal();
+  ({ db, portal, api, teamId } = fixture);
   // An idle stream left open for the whole file: it must see a `: ping` within 15 s.
   pingSession = await newSession(api, teamId, "ping");
   pingAbort = new AbortController();
@@ -161,9 +160,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   pingAbort?.abort();
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await db?.drop();
+  await fixture?.close();
 });
 
 describe("GET /api/sessions/:id/stream", () => {

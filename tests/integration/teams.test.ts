@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, type Api, type Portal } from "./harness";
+import { apiFor, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // Teams, members and the audit log through the contract, against the real portal and PostgreSQL:
 // who may do what, the one-owner rule, and one audit entry per change (none for refused ones).
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let fixture: PortalFixture;
+let db: TestDatabase;
 let portal: Portal;
 let owner: Api;
 let teamId: string;
@@ -25,17 +26,10 @@ async function memberAudit(api: Api, team: string) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: db.url });
-  owner = await apiFor(portal.baseUrl);
-  teamId = await defaultTeamId(owner);
+  fixture = await openPortal();
+  ({ db, portal, api: owner, teamId } = fixture);
 });
-
-afterAll(async () => {
-  await portal?.stop();
-  removeDir(portal?.dataDir ?? "");
-  await db?.drop();
-});
+afterAll(() => fixture?.close());
 
 describe("POST /api/teams", () => {
   it("creates a team owned by the caller", async () => {
