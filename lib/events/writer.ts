@@ -2,6 +2,7 @@ import "server-only";
 import { db, preparedStatement } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { databaseUnavailable } from "@/lib/errors";
+import { toJsonb } from "@/lib/events/jsonb";
 import { liveHub } from "@/lib/events/live-hub";
 import { MergedMessages, type MessageEvent } from "@/lib/events/merged-messages";
 import { NOTIFY_CHANNEL, type EventSender, type StoredEvent } from "@/lib/events/types";
@@ -254,7 +255,7 @@ export class EventWriter {
       COMMIT_SQL,
       [...sessions.keys()],
       [...sessions.values()].map((session) => session.events.length),
-      [...sessions.values()].map((session) => JSON.stringify(session.effects)),
+      [...sessions.values()].map((session) => toJsonb(session.effects)),
       rows.sessionIds,
       rows.offsets,
       rows.senders,
@@ -282,11 +283,6 @@ export class EventWriter {
     plan.apply(firstIndex);
     return published;
   }
-}
-
-function toJsonb(payload: unknown): string {
-  const json = JSON.stringify(payload ?? null);
-  return json.includes("\\u0000") ? json.replaceAll("\\u0000", "\\uFFFD") : json;
 }
 
 const globalWriter = globalThis as unknown as { portalEventWriter?: EventWriter };

@@ -24,8 +24,16 @@ export function fileUriPath(uri: string): string | null {
   }
 }
 
+// Half of a surrogate pair (an emoji cut in two by a client) makes the runtime refuse the whole
+// request, and the agent would never see the turn: it becomes U+FFFD, as in any UTF-8 text.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function wellFormed<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_key, item: unknown) => (typeof item === "string" ? item.replace(LONE_SURROGATE, "\uFFFD") : item)) as T;
+}
+
 export function promptContent(body: { text?: string; content?: ContentBlock[] }): ContentBlock[] {
-  const content: ContentBlock[] = body.content ?? [{ type: "text", text: body.text ?? "" }];
+  const content: ContentBlock[] = wellFormed(body.content ?? [{ type: "text", text: body.text ?? "" }]);
   const text = content.filter((block) => block.type === "text").map((block) => (block as { text: string }).text);
   if (Buffer.byteLength(text.join("")) > MAX_PROMPT_TEXT_BYTES) throw new ApiError(413, "The prompt text is over the 256 KiB limit.");
   for (const [index, block] of content.entries()) {

@@ -24,6 +24,9 @@ const pausedTurns = (globalPauses.portalPausedTurns ??= new Set());
 // A cancel can overtake its turn's prompt on the way to the agent (which then ignores it); it is
 // repeated while that turn runs. The prompt itself is always sent, so the history keeps it.
 const CANCEL_RETRY_MS = [300, 1_000, 3_000, 10_000];
+// An agent that has not answered a cancel by then is not going to (it never got the prompt, or it
+// hangs): the portal ends the turn itself so the session can be used again.
+const CANCEL_GIVE_UP_MS = 15_000;
 
 export function assertWritable(session: Session) {
   if (session.status === "destroyed") throw conflict("The session is destroyed; its history is read-only.");
@@ -134,6 +137,9 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
       void runtimeManager().postAcp(serverId, notification).catch(() => undefined);
     }, delay).unref();
   }
+  setTimeout(() => {
+    if (links.runningTurns.get(session.id) === turnId) void endTurn(session.id, turnId, "cancelled");
+  }, CANCEL_GIVE_UP_MS).unref();
   await db().auditEntry.create({
     data: { teamId: session.teamId, actorId: userId, action: "session.cancel", targetType: "session", targetId: session.id, detail: { turnId } },
   });

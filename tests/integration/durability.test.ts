@@ -79,12 +79,12 @@ describe("events are never lost", () => {
     expectDense(await allEvents(api, sessionId));
   });
 
-  it("stores a prompt carrying NUL and half an emoji (which jsonb refuses) without holding up any session", async () => {
+  it("runs and stores a prompt carrying NUL and half an emoji (which the runtime and jsonb refuse)", async () => {
     const sessionId = await newSession();
     const bystander = await newSession();
     const text = `broken ${"\ud83d"} emoji and a \u0000 NUL`;
     expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text })).status).toBe(202);
-    await waitForIdle(api, sessionId);
+    expect((await waitForIdle(api, sessionId)).lastStopReason).toBe("end_turn");
     await api.post(`/api/sessions/${bystander}/prompt`, { text: "still flowing" });
     await waitForIdle(api, bystander);
     const prompts = (await allEvents(api, sessionId)).filter((event) => event.payload?.method === "session/prompt");

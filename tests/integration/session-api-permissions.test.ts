@@ -192,6 +192,16 @@ describe("cancel", () => {
     expect((await waitForIdle(api, session.id)).lastStopReason).toBe("end_turn");
   });
 
+  it("ends the turn itself when a stuck agent does not answer the cancel", async () => {
+    const session = await createDemoSession(api, teamId);
+    const { turnId } = await api.post(`/api/sessions/${session.id}/prompt`, { text: "/hang 120000" });
+    await waitForEvent(api, session.id, (event) => event.payload?.method === "session/prompt");
+    expect((await api.request("POST", `/api/sessions/${session.id}/cancel`)).status).toBe(202);
+    const done = await waitForIdle(api, session.id, 40_000);
+    expect(done.lastStopReason).toBe("cancelled");
+    expect(portalEvents(await allEvents(api, session.id), "turn_ended")).toEqual([{ type: "turn_ended", turnId, stopReason: "cancelled" }]);
+  }, 60_000);
+
   it("cancels a turn whose prompt was sent a moment ago", async () => {
     const session = await createDemoSession(api, teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 60000" });

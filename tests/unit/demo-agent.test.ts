@@ -288,7 +288,7 @@ describe("demo agent: behaviours", () => {
     expect(stopReason).toBe("end_turn");
     const text = messageText(updates);
     expect(text).toContain("Unknown command /frobnicate");
-    for (const command of ["/stream", "/burst", "/tool", "/sleep", "/markdown", "/recall"]) {
+    for (const command of ["/stream", "/burst", "/tool", "/sleep", "/hang", "/markdown", "/recall"]) {
       expect(text).toContain(command);
     }
   });

@@ -68,8 +68,12 @@ describe("prompt content", () => {
       { type: "text" as const, text: "see" },
       { type: "resource_link" as const, uri: "file:///work/a%20b.txt", name: "a b.txt" },
     ];
-    expect(promptContent({ content })).toBe(content);
+    expect(promptContent({ content })).toEqual(content);
     expect(promptContent({ content: [content[1]!] })).toEqual([content[1]]);
+  });
+
+  it("replaces half of a surrogate pair, which the runtime refuses, and keeps whole emoji", () => {
+    expect(promptContent({ text: `cut ${"\ud83d"} and ${"\ude00"} whole 😀` })).toEqual([{ type: "text", text: "cut \ufffd and \ufffd whole 😀" }]);
   });
 
   it("refuses empty prompts (422), text over 256 KiB (413) and links that are not sandbox files (422)", () => {

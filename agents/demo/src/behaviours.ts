@@ -34,6 +34,7 @@ const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; 
   { name: "burst", usage: "/burst N", summary: "N numbered chunks as fast as possible", run: burst },
   { name: "tool", usage: "/tool", summary: "a plan and an edit tool call that asks for permission", run: tool },
   { name: "sleep", usage: "/sleep MS", summary: "wait MS milliseconds (cancellable)", run: sleep },
+  { name: "hang", usage: "/hang MS", summary: "wait MS milliseconds ignoring cancel, like a stuck agent", run: hang },
   { name: "markdown", usage: "/markdown", summary: "headings, a table, code, a link and raw HTML", run: markdown },
   { name: "recall", usage: "/recall", summary: "quote the first prompt of this session", run: recall },
   { name: "help", usage: "/help", summary: "list the commands", run: help },
@@ -179,6 +180,17 @@ async function sleep(turn: Turn, args: string[]): Promise<StopReason> {
     return "end_turn";
   }
   await delay(ms, turn.signal);
+  return turn.signal.aborted ? "cancelled" : "end_turn";
+}
+
+/** A stuck agent: answers a cancel only when the wait is over (the portal must not wait for it). */
+async function hang(turn: Turn, args: string[]): Promise<StopReason> {
+  const ms = parseCount(args[0]);
+  if (ms === null || ms > MAX_SLEEP_MS) {
+    say(turn, `Usage: /hang MS (whole milliseconds, at most ${MAX_SLEEP_MS})`);
+    return "end_turn";
+  }
+  await delay(ms, new AbortController().signal);
   return turn.signal.aborted ? "cancelled" : "end_turn";
 }
 
