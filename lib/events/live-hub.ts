@@ -187,7 +187,11 @@ export class LiveHub {
   private dispatch(sessionId: string, events: StoredEvent[]) {
     const set = this.bySession.get(sessionId);
     if (!set || events.length === 0) return;
-    for (const subscriber of [...set]) subscriber.onEvents(events);
+    // One macrotask per viewer: its write (a chain of stream promises, then the socket write) finishes
+    // before the next viewer's starts, so viewers receive one after another. Handed over in one loop,
+    // every viewer's promise chain would interleave and all sockets be written only at its very end.
+    // Immediates run in order, so each viewer still gets the batches in commit order.
+    for (const subscriber of set) setImmediate(() => subscriber.onEvents(events));
   }
 }
 
