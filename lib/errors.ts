@@ -65,3 +65,12 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   if (typeof code === "string" && ["P1001", "P1002", "P1008", "P1017", "P2024"].includes(code)) return true;
   return /can't reach database|connection (refused|terminated|closed|error)|not queryable|not currently accepting connections|ECONNREFUSED|57P0[123]|shutting down/i.test(error.message);
 }
+
+/**
+ * PostgreSQL refused the data itself (SQLSTATE class 22: a value it cannot take). Unlike a lost
+ * connection or a deadlock, trying the same statement again fails the same way.
+ */
+export function isDataRejected(error: unknown): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta?.driverAdapterError?.cause;
+  return typeof cause?.originalCode === "string" && cause.originalCode.startsWith("22");
+}

@@ -1,11 +1,11 @@
 import "server-only";
 import { db, preparedStatement } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { databaseUnavailable } from "@/lib/errors";
+import { databaseUnavailable, isDataRejected } from "@/lib/errors";
 import { toJsonb } from "@/lib/events/jsonb";
 import { liveHub } from "@/lib/events/live-hub";
 import { MergedMessages, type MessageEvent } from "@/lib/events/merged-messages";
-import { NOTIFY_CHANNEL, type EventSender, type StoredEvent } from "@/lib/events/types";
+import { NOTIFY_CHANNEL, type EventSender, type PortalEventPayload, type StoredEvent } from "@/lib/events/types";
 
 // Write-behind mirroring. Nothing upstream (the SDK, the runtime stream reader, a route) waits on a
 // database round trip per event: events are queued in memory and committed in batches (group commit:
@@ -113,6 +113,8 @@ export class EventWriter {
   private retryDelayMs = 50;
   private readonly messages = new MergedMessages();
   private lastCommitError: string | null = null;
+  /** After a batch PostgreSQL refused, its events go one per batch until this committed count. */
+  private isolateUntilSeq = 0;
   private pressured = false;
   // Past this many queued events (database away for long), running turns are paused: the agent is
   // cancelled so the queue stops growing; nothing already accepted is dropped.
@@ -185,7 +187,7 @@ export class EventWriter {
     this.running = true;
     try {
       while (this.hasWork()) {
-        const batch = this.queue.slice(0, BATCH_SIZE);
+        const batch = this.queue.slice(0, this.committedSeq < this.isolateUntilSeq ? 1 : BATCH_SIZE);
         const all = this.flushAllText && batch.length === this.queue.length;
         try {
           const published = await this.commit(batch, all);
@@ -198,8 +200,15 @@ export class EventWriter {
           for (const [sessionId, events] of published) liveHub().publishLocal(sessionId, events);
           this.releaseWaiters();
         } catch (error) {
-          // The batch stays queued; nothing is dropped. Back off and try again (database restarting).
           const message = error instanceof Error ? error.message : String(error);
+          // Refused data fails again on every retry and would hold up every session's events behind
+          // it: find the event one by one, and record that one as lost (a gap) so the rest is stored.
+          if (isDataRejected(error)) {
+            if (batch.length > 1) this.isolateUntilSeq = this.committedSeq + batch.length;
+            else this.queue[0] = unstorable(batch[0]!, message);
+            continue;
+          }
+          // The batch stays queued; nothing is dropped. Back off and try again (database restarting).
           if (this.lastCommitError !== message) console.error(`[events] commit failed, retrying: ${message}`);
           this.lastCommitError = message;
           await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
@@ -283,6 +292,12 @@ export class EventWriter {
     plan.apply(firstIndex);
     return published;
   }
+}
+
+function unstorable(event: QueuedEvent, reason: string): QueuedEvent {
+  console.error(`[events] PostgreSQL refused an event of session ${event.sessionId} (${reason}); it is recorded as a gap`);
+  const payload: PortalEventPayload = { type: "gap", missing: 1 };
+  return { sessionId: event.sessionId, sender: "portal", payload, createdAt: event.createdAt };
 }
 
 const globalWriter = globalThis as unknown as { portalEventWriter?: EventWriter };

@@ -68,7 +68,7 @@ export class PrismaPersistDriver implements SessionPersistDriver {
       sessionId,
       sender: event.sender,
       payload: event.payload,
-      createdAt: new Date(event.createdAt),
+      createdAt: validDate(event.createdAt),
       ...classifyRuntimeMessage(event.sender, event.payload),
     });
   }
@@ -93,6 +93,12 @@ export class PrismaPersistDriver implements SessionPersistDriver {
       await new Promise((resolve) => setTimeout(resolve, quietMs - quietFor));
     }
   }
+}
+
+/** The SDK's timestamp, or now when it is missing or not a time (an invalid Date cannot be stored). */
+function validDate(value: unknown): Date {
+  const date = new Date(typeof value === "number" || typeof value === "string" ? value : Number.NaN);
+  return Number.isNaN(date.getTime()) ? new Date() : date;
 }
 
 const globalDriver = globalThis as unknown as { portalPersistDriver?: PrismaPersistDriver };
