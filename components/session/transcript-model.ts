@@ -169,7 +169,15 @@ function applyPortalEvent(state: TranscriptState, payload: Json, key: string) {
       push(state, { kind: "notice", key, tone: "info", text: "Session restored on a new runtime session, with the conversation so far." });
       return;
     case "gap":
-      push(state, { kind: "notice", key, tone: "warning", text: `The runtime dropped ${Number(payload.missing)} message(s) that could not be recovered.` });
+      push(state, {
+        kind: "notice",
+        key,
+        tone: "warning",
+        text:
+          payload.cause === "database"
+            ? `The database refused ${Number(payload.missing)} message(s); they could not be stored.`
+            : `The runtime dropped ${Number(payload.missing)} message(s) that could not be recovered.`,
+      });
       return;
     case "config_changed":
       push(state, { kind: "notice", key, tone: "info", text: `${text(payload.field)} set to ${text(payload.value)}` });

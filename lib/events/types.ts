@@ -15,7 +15,8 @@ export type PortalEventPayload =
   | { type: "permission_requested"; permissionId: string; toolCall: unknown; options: unknown }
   | { type: "permission_resolved"; permissionId: string; reply: string; by: string | null }
   | { type: "restored"; fromIndex: number }
-  | { type: "gap"; missing: number }
+  /** Messages that were lost: dropped by the runtime before the portal read them, or refused by the database. */
+  | { type: "gap"; missing: number; cause?: "database" }
   | { type: "config_changed"; field: string; value: string; by: string | null };
 
 export const NOTIFY_CHANNEL = "portal_events";

@@ -296,7 +296,7 @@ export class EventWriter {
 
 function unstorable(event: QueuedEvent, reason: string): QueuedEvent {
   console.error(`[events] PostgreSQL refused an event of session ${event.sessionId} (${reason}); it is recorded as a gap`);
-  const payload: PortalEventPayload = { type: "gap", missing: 1 };
+  const payload: PortalEventPayload = { type: "gap", missing: 1, cause: "database" };
   return { sessionId: event.sessionId, sender: "portal", payload, createdAt: event.createdAt };
 }
 

@@ -85,7 +85,7 @@ describe("EventWriter", () => {
     const events = (await stored("b")).slice(before);
     expect(events.map((event) => event.index)).toEqual([before + 1, before + 2, before + 3]);
     expect(events.map((event) => event.payload?.type ?? event.payload.params.update.content.text)).toEqual(["before ", "gap", "after"]);
-    expect(events[1]).toMatchObject({ sender: "portal", payload: { type: "gap", missing: 1 } });
+    expect(events[1]).toMatchObject({ sender: "portal", payload: { type: "gap", missing: 1, cause: "database" } });
     expect((await stored("a")).at(-1)?.payload.params.update.content.text).toBe("elsewhere");
     expect(writer.healthy).toBe(true);
   });

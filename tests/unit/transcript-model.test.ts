@@ -112,6 +112,7 @@ describe("transcript model", () => {
     const state = fresh();
     applyEvents(state, [
       portal({ type: "gap", missing: 12 }),
+      portal({ type: "gap", missing: 1, cause: "database" }),
       portal({ type: "restored", fromIndex: 4 }),
       portal({ type: "config_changed", field: "mode", value: "code", by: "u1" }),
       agent({ sessionUpdate: "usage_update", used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } }),
@@ -120,10 +121,11 @@ describe("transcript model", () => {
     ]);
     expect(state.items.map((item) => (item.kind === "notice" ? item.text : item.kind))).toEqual([
       "The runtime dropped 12 message(s) that could not be recovered.",
+      "The database refused 1 message(s); they could not be stored.",
       "Session restored on a new runtime session, with the conversation so far.",
       "mode set to code",
     ]);
     expect(state.usage).toEqual({ used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } });
-    expect(state.lastIndex).toBe(6);
+    expect(state.lastIndex).toBe(7);
   });
 });
