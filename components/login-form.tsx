@@ -2,33 +2,25 @@
 
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useFormSubmit } from "@/components/use-form-submit";
 
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
+  const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     let result: Awaited<ReturnType<typeof signIn>>;
     try {
       result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
     } catch {
       result = undefined;
     }
-    setPending(false);
     if (!result || result.error) {
       // Which part was wrong is never said; anything but a refusal is the portal's fault, not theirs.
-      setError(!result || (result.status !== 401 && result.error !== "CredentialsSignin") ? "Sign-in is not possible right now. Try again in a moment." : "Wrong email or password.");
-      return;
+      return !result || (result.status !== 401 && result.error !== "CredentialsSignin") ? "Sign-in is not possible right now. Try again in a moment." : "Wrong email or password.";
     }
     router.replace(callbackUrl);
     router.refresh();
-  }
+    return null;
+  });
 
   return (
     <form onSubmit={onSubmit} className="stack" data-testid="login-form">

@@ -4,31 +4,22 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { AgentSummary } from "@/lib/sessions/agents";
 import { apiFetch } from "@/components/api-client";
+import { useFormSubmit } from "@/components/use-form-submit";
 
 export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; name: string }>; agents: AgentSummary[] }) {
   const router = useRouter();
   // Agents that can start here come first; the others stay visible so people know they exist.
   const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
   const [agent, setAgent] = useState(ordered.find((a) => !a.missing)?.id ?? "demo");
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
+  const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     const result = await apiFetch<{ id: string }>("/api/sessions", {
       method: "POST",
       body: { teamId: form.get("teamId"), agent, title: String(form.get("title") ?? "").trim() || undefined },
     });
-    if (!result.ok) {
-      setPending(false);
-      setError(result.error);
-      return;
-    }
+    if (!result.ok) return result.error;
     router.push(`/sessions/${result.data.id}`);
-  }
+    return null;
+  });
 
   return (
     <form onSubmit={onSubmit} className="stack card" data-testid="new-session-form">
