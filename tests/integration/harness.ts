@@ -56,6 +56,13 @@ export interface Portal {
   kill(): Promise<void>;
 }
 
+// Portals a test file forgot to stop would outlive it (and slow every later test): when the test
+// process ends, whatever is still running is killed.
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export async function startPortal(options: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> } = {}): Promise<Portal> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "portal-test-"));
@@ -79,7 +86,9 @@ export async function startPortal(options: { databaseUrl?: string; dataDir?: str
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const baseUrl = `http://localhost:${port}`;
+  running.add(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exited.then(() => running.delete(child));
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`portal exited early:\n${output}`);
@@ -115,6 +124,7 @@ export function removeDir(dir: string) {
 
 export interface PortalFixture {
   db: TestDatabase;
+  /** A test that restarts the portal puts the new one here, so `close` stops that one. */
   portal: Portal;
   /** The bootstrap admin (owner of the default team), through a personal token. */
   api: Api;
@@ -126,17 +136,25 @@ export interface PortalFixture {
 export async function openPortal(): Promise<PortalFixture> {
   const db = await createTestDatabase();
   let portal: Portal | undefined;
-  const close = async () => {
-    await portal?.stop();
-    removeDir(portal?.dataDir ?? "");
-    await db.drop();
-  };
   try {
     portal = await startPortal({ databaseUrl: db.url });
     const api = await apiFor(portal.baseUrl);
-    return { db, portal, api, teamId: await defaultTeamId(api), close };
+    const fixture: PortalFixture = {
+      db,
+      portal,
+      api,
+      teamId: await defaultTeamId(api),
+      close: async () => {
+        await fixture.portal.stop();
+        removeDir(fixture.portal.dataDir);
+        await db.drop();
+      },
+    };
+    return fixture;
   } catch (error) {
-    await close();
+    await portal?.stop();
+    removeDir(portal?.dataDir ?? "");
+    await db.drop();
     throw error;
   }
 }

@@ -252,7 +252,7 @@ describe("a pending request when things go away", () => {
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
     const pending = await waitForPermission(api, session.id);
     await portal.kill();
-    portal = await startPortal({ databaseUrl: db.url, dataDir: portal.dataDir });
+    portal = fixture.portal = await startPortal({ databaseUrl: db.url, dataDir: portal.dataDir });
     api = await apiFor(portal.baseUrl);
 
     const after = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable");
