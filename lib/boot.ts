@@ -12,7 +12,7 @@ import { eventWriter } from "@/lib/events/writer";
 import { RuntimeManager, setRuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attributeGap } from "@/lib/sessions/gaps";
-import { pauseRunningTurns } from "@/lib/sessions/turns";
+import { endRefusedPrompt, pauseRunningTurns } from "@/lib/sessions/turns";
 import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntimeLost } from "@/lib/sessions/runtime-link";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
@@ -72,7 +72,7 @@ async function start() {
     externalUrl: config.SANDBOX_AGENT_URL,
     externalToken: config.SANDBOX_AGENT_TOKEN,
     persist: persistDriver(),
-    streamObserver: { onGap: attributeGap },
+    streamObserver: { onGap: attributeGap, onRefused: endRefusedPrompt },
   });
   setRuntimeManager(runtime);
   runtime.onLost((generation) => void onRuntimeLost(generation));

@@ -20,6 +20,11 @@ export interface GapReport {
 export interface AcpStreamObserver {
   onGap?(report: GapReport): void;
   onRecovered?(serverId: string, count: number): void;
+  /**
+   * The runtime refused a message the SDK posted (HTTP 4xx/5xx). SDK 0.4.2 only logs that and never
+   * settles the request's promise, so a refused `session/prompt` would leave its turn running forever.
+   */
+  onRefused?(message: unknown, status: number): void;
 }
 
 interface Frame {
@@ -46,6 +51,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}) {
     state.agent ??= new URL(url).searchParams.get("agent");
     servers.set(serverId, state);
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    if (method === "POST" && !response.ok && typeof init?.body === "string") observer.onRefused?.(parseJson(init.body), response.status);
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!isStream || !response.body) return response;
     const body = gapFreeStream(response.body, state, (afterId) => replayAfter(url, init, afterId), {

@@ -74,6 +74,17 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
   await endTurn(sessionId, turnId, stopReason);
 }
 
+/** The runtime refused a prompt the SDK posted: that turn will never be answered, so it ends as failed. */
+export function endRefusedPrompt(message: unknown, status: number) {
+  const prompt = message as { method?: unknown; params?: { sessionId?: unknown } } | null;
+  if (prompt?.method !== "session/prompt" || typeof prompt.params?.sessionId !== "string") return;
+  const sessionId = persistDriver().sessionIdForAgentSession(prompt.params.sessionId);
+  const turnId = sessionId ? links.runningTurns.get(sessionId) : undefined;
+  if (!sessionId || !turnId) return;
+  console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
+  void endTurn(sessionId, turnId, "error");
+}
+
 async function endTurn(sessionId: string, turnId: string, stopReason: string) {
   // The runtime can answer the prompt before the turn's last updates arrive; let them land first.
   await persistDriver().settled(sessionId);

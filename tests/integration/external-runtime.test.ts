@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installDemoAgent } from "@/lib/runtime/demo-agent";
+import { createObservedFetch } from "@/lib/runtime/observed-fetch";
 import { allEvents, apiFor, createTestDatabase, defaultTeamId, freePort, removeDir, ROOT, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
 
 // SANDBOX_AGENT_URL/TOKEN: the portal uses a runtime it does not own. When that runtime restarts
@@ -90,5 +91,20 @@ describe("external runtime", () => {
       .map((e) => e.payload.params.update.content.text)
       .join("");
     expect(reply).toContain("coral fox");
+  });
+
+  it("tells the portal when the runtime refuses a message the SDK posts (the SDK would wait forever)", async () => {
+    const refusals: Array<{ message: any; status: number }> = [];
+    const observed = createObservedFetch({ onRefused: (message, status) => refusals.push({ message, status }) });
+    // Half an emoji as a raw JSON escape: the runtime refuses the whole request.
+    const body = `{"jsonrpc":"2.0","id":7,"method":"session/prompt","params":{"sessionId":"s-1","prompt":[{"type":"text","text":"\\ud83d"}]}}`;
+    const response = await observed.fetch(`http://127.0.0.1:${port}/v1/acp/refusal-probe?agent=mock`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.ok).toBe(false);
+    expect(refusals).toEqual([{ message: JSON.parse(body), status: response.status }]);
+    expect(refusals[0]!.message.method).toBe("session/prompt");
   });
 });
