@@ -62,3 +62,15 @@ export function effectsFromConfigOptions(configOptions: unknown[]): SessionEffec
   }
   return effects;
 }
+
+/** Portal events after which the agent's next text starts a new merged message. */
+export function portalEventEndsMessage(payload: unknown): boolean {
+  return isObject(payload) && (payload.type === "turn_ended" || payload.type === "restored");
+}
+
+/** What a stored event adds to the merged messages, whoever sent it. */
+export function messagePartOf(sender: "client" | "agent" | "portal", payload: unknown): Pick<QueuedEvent, "message" | "endsMessage"> {
+  if (sender === "portal") return portalEventEndsMessage(payload) ? { endsMessage: true } : {};
+  const { message } = classifyRuntimeMessage(sender, payload);
+  return message ? { message } : {};
+}

@@ -1,4 +1,5 @@
 import "server-only";
+import { portalEventEndsMessage } from "@/lib/events/classify";
 import type { PortalEventPayload } from "@/lib/events/types";
 import { eventWriter, type SessionEffects } from "@/lib/events/writer";
 
@@ -12,7 +13,7 @@ export function recordPortalEvent(sessionId: string, payload: PortalEventPayload
     payload,
     createdAt: new Date(),
     effects,
-    endsMessage: payload.type === "turn_ended" || payload.type === "restored",
+    endsMessage: portalEventEndsMessage(payload),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { ApiError, isApiError, unprocessable } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
+import { rebuildLastMessage } from "@/lib/events/repair-messages";
 import { eventWriter } from "@/lib/events/writer";
 import { runtimeAgentId } from "@/lib/runtime/agents";
 import { runtimeManager } from "@/lib/runtime/manager";
@@ -143,6 +144,7 @@ export async function markOrphanedSessionsRestorable() {
   for (const session of orphaned) {
     await expirePermissions(session.id);
     if (session.currentTurnId) {
+      await rebuildLastMessage(session.id);
       recordPortalEvent(session.id, { type: "turn_ended", turnId: session.currentTurnId, stopReason: "interrupted" }, { lastStopReason: "interrupted" });
     }
     recordStatus(session.id, "restorable", { currentTurnId: null });

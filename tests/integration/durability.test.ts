@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // Events are never lost: the runtime killed mid-turn, bursts the runtime drops, database connections
 // cut while a turn streams, and many restores in a row. Real PostgreSQL, real runtime, demo agent.
@@ -207,6 +207,34 @@ describe("portal restart", () => {
     } finally {
       await embedded.stop();
       removeDir(dataDir);
+    }
+  });
+});
+
+describe("portal killed mid-message", () => {
+  it("rebuilds the search text of the message that was still growing from its events at the next start", async () => {
+    const sessionId = await newSession();
+    await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 3000 300" });
+    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.eventCount > 900, 30_000, 20);
+    await portal.kill();
+    portal = fixture.portal = await startPortal({ databaseUrl: database.url, dataDir: portal.dataDir });
+    api = tokenClient(portal.baseUrl, api.token);
+    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "restorable");
+
+    const events = await allEvents(api, sessionId);
+    const streamed = events.map(chunkText).filter((text): text is string => text !== null).join("");
+    expect(streamed.length).toBeGreaterThan(0);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT role, text FROM messages WHERE session_id = $1 ORDER BY index`, [sessionId]);
+      // The merged text holds every stored chunk, including the last second's that was not written yet.
+      expect(rows).toEqual([
+        { role: "user", text: "/stream 3000 300" },
+        { role: "agent", text: streamed },
+      ]);
+    } finally {
+      await client.end();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyRuntimeMessage, effectsFromConfigOptions, promptText } from "@/lib/events/classify";
+import { classifyRuntimeMessage, effectsFromConfigOptions, messagePartOf, promptText } from "@/lib/events/classify";
 import { formatSeed, SEED_FOOTER, SEED_HEADER } from "@/lib/sessions/seed";
 
 const update = (sessionUpdate: string, fields: object) => ({ jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update: { sessionUpdate, ...fields } } });
@@ -30,6 +30,14 @@ describe("classifyRuntimeMessage", () => {
       model: "demo-large",
       thoughtLevel: "high",
     });
+  });
+
+  it("says what a stored event adds to the merged messages, portal events included", () => {
+    expect(messagePartOf("agent", update("agent_message_chunk", { content: { type: "text", text: "hi" } }))).toEqual({ message: { role: "agent", text: "hi", startsNew: false } });
+    expect(messagePartOf("portal", { type: "turn_ended", turnId: "t", stopReason: "end_turn" })).toEqual({ endsMessage: true });
+    expect(messagePartOf("portal", { type: "restored", fromIndex: 3 })).toEqual({ endsMessage: true });
+    expect(messagePartOf("portal", { type: "status", status: "idle" })).toEqual({});
+    expect(messagePartOf("agent", update("usage_update", { used: 1 }))).toEqual({});
   });
 
   it("ignores what carries no meaning for the session", () => {
