@@ -6,8 +6,10 @@
 
 const ESCAPE = /\\(\\|u0000|ud[89a-f][0-9a-f]{2})/gi;
 
-export function toJsonb(payload: unknown): string {
+/** The JSON text to store, and the value as stored (the payload itself unless something was replaced). */
+export function toJsonb(payload: unknown): { json: string; value: unknown } {
   const json = JSON.stringify(payload ?? null);
-  if (!json.includes("\\u")) return json;
-  return json.replace(ESCAPE, (match, escaped: string) => (escaped === "\\" ? match : "\\ufffd"));
+  if (!json.includes("\\u")) return { json, value: payload ?? null };
+  const stored = json.replace(ESCAPE, (match, escaped: string) => (escaped === "\\" ? match : "\\ufffd"));
+  return stored === json ? { json, value: payload ?? null } : { json: stored, value: JSON.parse(stored) };
 }

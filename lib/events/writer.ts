@@ -243,7 +243,10 @@ export class EventWriter {
     const sessions = new Map<string, { events: QueuedEvent[]; effects: Record<string, unknown> }>();
     const rows = { sessionIds: [] as string[], offsets: [] as number[], senders: [] as string[], createdAts: [] as string[], payloads: [] as string[] };
     const messageEvents: MessageEvent[] = [];
-    for (const event of batch) {
+    for (const queued of batch) {
+      // Viewers get the payload as stored, so live and replayed events are the same.
+      const payload = toJsonb(queued.payload);
+      const event = payload.value === queued.payload ? queued : { ...queued, payload: payload.value };
       let session = sessions.get(event.sessionId);
       if (!session) sessions.set(event.sessionId, (session = { events: [], effects: {} }));
       session.events.push(event);
@@ -252,7 +255,7 @@ export class EventWriter {
       rows.offsets.push(session.events.length);
       rows.senders.push(event.sender);
       rows.createdAts.push(event.createdAt.toISOString());
-      rows.payloads.push(toJsonb(event.payload));
+      rows.payloads.push(payload.json);
       if (event.message || event.endsMessage) {
         messageEvents.push({ sessionId: event.sessionId, offset: session.events.length, message: event.message, endsMessage: event.endsMessage });
       }
@@ -264,7 +267,7 @@ export class EventWriter {
       COMMIT_SQL,
       [...sessions.keys()],
       [...sessions.values()].map((session) => session.events.length),
-      [...sessions.values()].map((session) => toJsonb(session.effects)),
+      [...sessions.values()].map((session) => toJsonb(session.effects).json),
       rows.sessionIds,
       rows.offsets,
       rows.senders,

@@ -3,8 +3,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disconnectDb, setDatabaseUrl } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
+import { liveHub } from "@/lib/events/live-hub";
+import type { StoredEvent } from "@/lib/events/types";
 import { EventWriter, type QueuedEvent } from "@/lib/events/writer";
-import { createTestDatabase, ROOT, type TestDatabase } from "./harness";
+import { createTestDatabase, ROOT, waitFor, type TestDatabase } from "./harness";
 
 // The write-behind writer on its own, against a real PostgreSQL: what one batch statement stores,
 // and that data PostgreSQL refuses costs one event (recorded as a gap), never the queue behind it.
@@ -88,5 +90,21 @@ describe("EventWriter", () => {
     expect(events[1]).toMatchObject({ sender: "portal", payload: { type: "gap", missing: 1, cause: "database" } });
     expect((await stored("a")).at(-1)?.payload.params.update.content.text).toBe("elsewhere");
     expect(writer.healthy).toBe(true);
+  });
+
+  it("hands live viewers the payload as stored, NUL and half an emoji replaced", async () => {
+    const writer = new EventWriter(10_000);
+    const live: StoredEvent[] = [];
+    const unsubscribe = liveHub().subscribe("a", { userId: "u", teamId: "t", onEvents: (events) => live.push(...events), onResync() {}, onRevoked() {} });
+    try {
+      writer.enqueue(chunk("a", `nul \u0000 and half ${"\ud83d"}`));
+      await writer.flushed();
+      await waitFor(async () => live.length, (count) => count === 1, 5_000, 10);
+    } finally {
+      unsubscribe();
+    }
+    const [row] = (await stored("a")).slice(-1);
+    expect(row!.payload.params.update.content.text).toBe("nul \ufffd and half \ufffd");
+    expect(live[0]).toMatchObject({ index: row!.index, payload: row!.payload });
   });
 });
