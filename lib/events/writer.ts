@@ -67,6 +67,8 @@ const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
   .join(",\n      ");
 
 // $1–$3 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this process.
+// pg_notify sits in the final select list so it runs once per stored session; PostgreSQL delivers
+// the notifications when the statement commits, never for a batch that failed.
 const COMMIT_SQL = preparedStatement(
   "portal_commit_batch",
   `
