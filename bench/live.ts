@@ -32,6 +32,7 @@ import { EventSource } from "eventsource";
 import pg from "pg";
 import { SandboxAgent } from "sandbox-agent";
 import { apiFor, createTestDatabase, defaultTeamId, freePort, startPortal, waitFor, type Api, type Portal } from "../tests/integration/harness";
+import { onCleanup, runBench } from "./support/cleanup";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CHUNK_TEXT = /^(\d+) $/;
@@ -244,14 +245,12 @@ async function startRuntime() {
     15_000,
     50,
   );
-  return {
-    url,
-    token,
-    stop() {
-      child.kill("SIGTERM");
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
+  // Stopped by the bench's cleanups, also when the bench fails.
+  onCleanup(() => {
+    child.kill("SIGTERM");
+    rmSync(home, { recursive: true, force: true });
+  });
+  return { url, token };
 }
 
 /** A reader of one ACP server's SSE stream on the runtime: when each numbered chunk came out. */
@@ -436,6 +435,7 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
   await ensureBuilt();
   const runtime = await startRuntime();
   const database = await createTestDatabase();
+  onCleanup(() => database.drop());
   const probePort = await freePort();
   const portal = await startPortal({
     databaseUrl: database.url,
@@ -481,8 +481,6 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
       await sdk.dispose().catch(() => undefined);
       await portal.stop();
       rmSync(portal.dataDir, { recursive: true, force: true });
-      runtime.stop();
-      await database.drop();
     },
   };
 }
@@ -768,7 +766,4 @@ async function main() {
 
 if (process.argv.includes("--viewer-process")) await viewerProcess();
 else if (process.argv.includes("--reference-process")) await referenceProcess();
-else {
-  await main();
-  process.exit(0);
-}
+else runBench("live", main);

@@ -45,16 +45,15 @@ function fail(name: string, error: unknown) {
   });
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    console.error(`[bench] ${signal}: cleaning up`);
-    void runCleanups().finally(() => process.exit(130));
-  });
-}
-
-/** Runs a bench's main function, then the cleanups; exits non-zero when it failed. */
+/** Runs a bench's main function, then the cleanups (also on Ctrl-C); exits non-zero when it failed. */
 export function runBench(name: string, main: () => Promise<void>) {
   const started = Date.now();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`[bench] ${signal}: cleaning up`);
+      void runCleanups().finally(() => process.exit(130));
+    });
+  }
   process.on("unhandledRejection", (error) => void fail(name, error));
   main().then(
     () =>
