@@ -73,8 +73,10 @@ export class PrismaPersistDriver implements SessionPersistDriver {
     });
   }
 
-  /** The portal session a runtime (agent) session id belongs to, from the records in memory. */
-  sessionIdForAgentSession(agentSessionId: string): string | null {
+  /** The portal session an ACP message (its `params.sessionId`, the agent's session id) belongs to, from the records in memory. */
+  sessionIdForMessage(message: unknown): string | null {
+    const agentSessionId = (message as { params?: { sessionId?: unknown } } | null)?.params?.sessionId;
+    if (typeof agentSessionId !== "string") return null;
     for (const record of this.records.values()) if (record.agentSessionId === agentSessionId) return record.id;
     return null;
   }

@@ -10,9 +10,7 @@ import { links } from "@/lib/sessions/runtime-link";
 // the gap are handed on, so the gap event sits where the loss happened. History never hides a loss.
 
 export function attributeGap(report: GapReport) {
-  const message = report.nextMessage as { params?: { sessionId?: unknown } } | null;
-  const agentSessionId = typeof message?.params?.sessionId === "string" ? message.params.sessionId : null;
-  const sessionId = (agentSessionId && persistDriver().sessionIdForAgentSession(agentSessionId)) ?? [...links.runningTurns.keys()][0] ?? null;
+  const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? [...links.runningTurns.keys()][0] ?? null;
   if (!sessionId) {
     console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} could not be attributed to a session`);
     return;

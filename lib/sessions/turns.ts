@@ -76,9 +76,8 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
 
 /** The runtime refused a prompt the SDK posted: that turn will never be answered, so it ends as failed. */
 export function endRefusedPrompt(message: unknown, status: number) {
-  const prompt = message as { method?: unknown; params?: { sessionId?: unknown } } | null;
-  if (prompt?.method !== "session/prompt" || typeof prompt.params?.sessionId !== "string") return;
-  const sessionId = persistDriver().sessionIdForAgentSession(prompt.params.sessionId);
+  if ((message as { method?: unknown } | null)?.method !== "session/prompt") return;
+  const sessionId = persistDriver().sessionIdForMessage(message);
   const turnId = sessionId ? links.runningTurns.get(sessionId) : undefined;
   if (!sessionId || !turnId) return;
   console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
