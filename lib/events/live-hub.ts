@@ -35,15 +35,17 @@ interface Notice {
 const RECONNECT_DELAY_MS = 250;
 const RECONNECT_RETRY_MS = 1_000;
 
-/** Called inside the transaction that changes a membership: delivered to every process on commit. */
-export async function notifyMembershipChanged(tx: Prisma.TransactionClient, { teamId, userId }: { teamId: string; userId: string }) {
-  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, ACCESS_CHANNEL, JSON.stringify({ t: teamId, u: userId }));
+/** Delivered to every process when the transaction that changed access commits. */
+async function notifyAccess(tx: Prisma.TransactionClient, change: { t: string; u: string } | { k: string }) {
+  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, ACCESS_CHANNEL, JSON.stringify(change));
 }
 
+/** Called inside the transaction that changes a membership. */
+export const notifyMembershipChanged = (tx: Prisma.TransactionClient, { teamId, userId }: { teamId: string; userId: string }) =>
+  notifyAccess(tx, { t: teamId, u: userId });
+
 /** Called inside the transaction that deletes a personal token: its streams close on every process. */
-export async function notifyTokenRevoked(tx: Prisma.TransactionClient, tokenId: string) {
-  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, ACCESS_CHANNEL, JSON.stringify({ k: tokenId }));
-}
+export const notifyTokenRevoked = (tx: Prisma.TransactionClient, tokenId: string) => notifyAccess(tx, { k: tokenId });
 
 export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
   const membership = await db().membership.findUnique({ where: { teamId_userId: { teamId, userId } }, select: { role: true } });
@@ -134,8 +136,7 @@ export class LiveHub {
     const token = await db()
       .apiToken.findUnique({ where: { id: tokenId }, select: { id: true } })
       .catch(() => null); // cannot confirm access: close, the client reconnects and is checked afresh
-    if (token) return;
-    for (const subscriber of [...(this.byToken.get(tokenId) ?? [])]) subscriber.onRevoked();
+    if (!token) revokeAll(this.byToken.get(tokenId));
   }
 
   private onEventsNotification(payload: string | undefined) {
@@ -164,7 +165,7 @@ export class LiveHub {
   private async onAccessNotification(payload: string | undefined) {
     const parsed = parseJson<{ t?: unknown; u?: unknown; k?: unknown }>(payload);
     if (typeof parsed?.k === "string") {
-      for (const subscriber of [...(this.byToken.get(parsed.k) ?? [])]) subscriber.onRevoked();
+      revokeAll(this.byToken.get(parsed.k));
     } else if (typeof parsed?.t === "string" && typeof parsed.u === "string") {
       await this.recheckMember(parsed.t, parsed.u);
     }
@@ -180,8 +181,7 @@ export class LiveHub {
     } catch {
       member = false; // cannot confirm access: close, the client reconnects and is checked afresh
     }
-    if (member) return;
-    for (const subscriber of [...(this.byMember.get(key) ?? [])]) subscriber.onRevoked();
+    if (!member) revokeAll(this.byMember.get(key));
   }
 
   private dispatch(sessionId: string, events: StoredEvent[]) {
@@ -193,6 +193,11 @@ export class LiveHub {
     // Immediates run in order, so each viewer still gets the batches in commit order.
     for (const subscriber of set) setImmediate(() => subscriber.onEvents(events));
   }
+}
+
+/** Closes the streams (a copy: each one unsubscribes itself while this runs). */
+function revokeAll(subscribers: Set<LiveSubscriber> | undefined) {
+  for (const subscriber of [...(subscribers ?? [])]) subscriber.onRevoked();
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
