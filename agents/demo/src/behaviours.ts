@@ -173,24 +173,22 @@ async function numberedChunks(turn: Turn, count: number, rate: number | undefine
   return turn.signal.aborted ? "cancelled" : "end_turn";
 }
 
-async function sleep(turn: Turn, args: string[]): Promise<StopReason> {
-  const ms = parseCount(args[0]);
-  if (ms === null || ms > MAX_SLEEP_MS) {
-    say(turn, `Usage: /sleep MS (whole milliseconds, at most ${MAX_SLEEP_MS})`);
-    return "end_turn";
-  }
-  await delay(ms, turn.signal);
-  return turn.signal.aborted ? "cancelled" : "end_turn";
+function sleep(turn: Turn, args: string[]): Promise<StopReason> {
+  return wait(turn, args, "sleep", turn.signal);
 }
 
 /** A stuck agent: answers a cancel only when the wait is over (the portal must not wait for it). */
-async function hang(turn: Turn, args: string[]): Promise<StopReason> {
+function hang(turn: Turn, args: string[]): Promise<StopReason> {
+  return wait(turn, args, "hang", new AbortController().signal);
+}
+
+async function wait(turn: Turn, args: string[], command: string, until: AbortSignal): Promise<StopReason> {
   const ms = parseCount(args[0]);
   if (ms === null || ms > MAX_SLEEP_MS) {
-    say(turn, `Usage: /hang MS (whole milliseconds, at most ${MAX_SLEEP_MS})`);
+    say(turn, `Usage: /${command} MS (whole milliseconds, at most ${MAX_SLEEP_MS})`);
     return "end_turn";
   }
-  await delay(ms, new AbortController().signal);
+  await delay(ms, until);
   return turn.signal.aborted ? "cancelled" : "end_turn";
 }
 
