@@ -242,21 +242,22 @@ export class EventWriter {
   }
 
   private async commit(batch: QueuedEvent[], allText: boolean): Promise<Map<string, StoredEvent[]>> {
-    const sessions = new Map<string, { events: QueuedEvent[]; effects: Record<string, unknown> }>();
+    // Per session: its events as viewers will get them (without the index the statement assigns).
+    const sessions = new Map<string, { events: Array<Omit<StoredEvent, "index">>; effects: Record<string, unknown> }>();
     const rows = { sessionIds: [] as string[], offsets: [] as number[], senders: [] as string[], createdAts: [] as string[], payloads: [] as string[] };
     const messageEvents: MessageEvent[] = [];
-    for (const queued of batch) {
+    for (const event of batch) {
       // Viewers get the payload as stored, so live and replayed events are the same.
-      const payload = toJsonb(queued.payload);
-      const event = payload.value === queued.payload ? queued : { ...queued, payload: payload.value };
+      const payload = toJsonb(event.payload);
+      const createdAt = event.createdAt.toISOString();
       let session = sessions.get(event.sessionId);
       if (!session) sessions.set(event.sessionId, (session = { events: [], effects: {} }));
-      session.events.push(event);
+      session.events.push({ sender: event.sender, createdAt, payload: payload.value });
       for (const [key, value] of Object.entries(event.effects ?? {})) session.effects[key] = value ?? null;
       rows.sessionIds.push(event.sessionId);
       rows.offsets.push(session.events.length);
       rows.senders.push(event.sender);
-      rows.createdAts.push(event.createdAt.toISOString());
+      rows.createdAts.push(createdAt);
       rows.payloads.push(payload.json);
       if (event.message || event.endsMessage) {
         messageEvents.push({ sessionId: event.sessionId, offset: session.events.length, message: event.message, endsMessage: event.endsMessage });
@@ -289,10 +290,7 @@ export class EventWriter {
     const published = new Map<string, StoredEvent[]>();
     for (const { id, before } of committed) {
       firstIndex.set(id, before + 1);
-      published.set(
-        id,
-        sessions.get(id)!.events.map((event, i) => ({ index: before + 1 + i, sender: event.sender, createdAt: event.createdAt.toISOString(), payload: event.payload })),
-      );
+      published.set(id, sessions.get(id)!.events.map((event, i) => ({ index: before + 1 + i, ...event })));
     }
     plan.apply(firstIndex);
     return published;
