@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { sql } from "./session-api-helpers";
 
 // Events are never lost: the runtime killed mid-turn, bursts the runtime drops, database connections
 // cut while a turn streams, and many restores in a row. Real PostgreSQL, real runtime, demo agent.
@@ -224,18 +225,11 @@ describe("portal killed mid-message", () => {
     const events = await allEvents(api, sessionId);
     const streamed = events.map(chunkText).filter((text): text is string => text !== null).join("");
     expect(streamed.length).toBeGreaterThan(0);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(`SELECT role, text FROM messages WHERE session_id = $1 ORDER BY index`, [sessionId]);
-      // The merged text holds every stored chunk, including the last second's that was not written yet.
-      expect(rows).toEqual([
-        { role: "user", text: "/stream 3000 300" },
-        { role: "agent", text: streamed },
-      ]);
-    } finally {
-      await client.end();
-    }
+    // The merged text holds every stored chunk, including the last second's that was not written yet.
+    expect(await sql(database.url, `SELECT role, text FROM messages WHERE session_id = $1 ORDER BY index`, [sessionId])).toEqual([
+      { role: "user", text: "/stream 3000 300" },
+      { role: "agent", text: streamed },
+    ]);
   });
 });
 

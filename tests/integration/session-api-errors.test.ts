@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tokenClient, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { tokenClient, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, waitForPermission } from "./session-api-helpers";
 
 // Bad input for every session endpoint gets the contract's status as problem+json: unknown ids,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, startPortal, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Permissions (the demo's /tool asks with allow_once / allow_always / reject_once) and cancel

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, removeDir, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, removeDir, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Destroy, the session list (filters, keyset pages, search) and prompt content, against the real

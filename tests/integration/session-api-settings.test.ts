@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, removeDir, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, removeDir, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, waitForEvent } from "./session-api-helpers";
 
 // Agents, create options, the session JSON, and model/mode/thought level/config changes, against the

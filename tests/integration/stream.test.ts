@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import http from "node:http";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, apiFor, removeDir, startPortal, tokenClient, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // GET /api/sessions/:id/stream against the real portal, runtime and PostgreSQL: every seam between
 // stored and live events, two portal processes sharing one database, a stalled viewer, membership

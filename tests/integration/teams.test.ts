@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, type Api, openPortal, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { apiFor, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // Teams, members and the audit log through the contract, against the real portal and PostgreSQL:
 // who may do what, the one-owner rule, and one audit entry per change (none for refused ones).
