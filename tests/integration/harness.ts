@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -66,6 +66,8 @@ process.once("exit", () => {
 export async function startPortal(options: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> } = {}): Promise<Portal> {
   const port = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "portal-test-"));
+  // mkdtemp makes it 0700: sandboxes under it must be reachable by their own uids.
+  chmodSync(dataDir, 0o711);
   let output = "";
   const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port)], {
     cwd: ROOT,
