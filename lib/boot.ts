@@ -22,7 +22,11 @@ import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntime
 const booted = globalThis as unknown as { portalBoot?: Promise<void> };
 
 export function boot() {
-  booted.portalBoot ??= start();
+  // A failure anywhere in start-up is one line and an exit, never a portal that hangs half-started.
+  booted.portalBoot ??= start().catch((error) => {
+    console.error(`[portal] could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   return booted.portalBoot;
 }
 
@@ -96,7 +100,7 @@ async function start() {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
-  console.log(`[portal] database: ${config.DATABASE_URL ? "external" : `embedded PostgreSQL in ${path.join(dataDir, "postgres")}`}`);
+  console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
   console.log(`[portal] runtime: ${runtime.mode} (${runtime.info().status})`);
   if (restorable > 0) console.log(`[portal] ${restorable} session(s) from the last run are restorable`);
   if (admin?.generatedPassword) {
