@@ -26,7 +26,11 @@ import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntime
 const booted = globalThis as unknown as { portalBoot?: Promise<void> };
 
 export function boot() {
-  booted.portalBoot ??= start();
+  // A failure anywhere in start-up is one line and an exit, never a portal that hangs half-started.
+  booted.portalBoot ??= start().catch((error) => {
+    console.error(`[portal] could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   return booted.portalBoot;
 }
 
@@ -111,7 +115,7 @@ async function start() {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
-  console.log(`[portal] database: ${config.DATABASE_URL ? "external" : `embedded PostgreSQL in ${path.join(dataDir, "postgres")}`}`);
+  console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
   console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own)" : " (as this user, in a user namespace)"}` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (restorable > 0) console.log(`[portal] ${restorable} session(s) from the last run are restorable`);
