@@ -12,7 +12,7 @@ import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
 import { sandboxesRoot } from "@/lib/sandboxes/layout";
-import { sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
+import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { attributeGap } from "@/lib/sessions/gaps";
 import { endRefusedPrompt, pauseRunningTurns } from "@/lib/sessions/turns";
@@ -99,6 +99,10 @@ async function start() {
   setSandboxRuntimes(runtime);
   process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
+  // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.
+  const sweep = () => void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) => console.error(`[sandbox] removing expired workspaces failed: ${String(error)}`));
+  sweep();
+  setInterval(sweep, 3_600_000).unref();
 
   const stop = async (signal: string) => {
     console.log(`[portal] ${signal}: flushing events and stopping`);

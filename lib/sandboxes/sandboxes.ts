@@ -1,13 +1,15 @@
 import "server-only";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Sandbox } from "@/generated/prisma/client";
+import type { Role, Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { notFound, unprocessable } from "@/lib/errors";
+import { ApiError, conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
 import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { roleAtLeast } from "@/lib/teams/access";
+import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
@@ -111,4 +113,123 @@ export function sandboxOfSessionCached(sessionId: string): SandboxRow | undefine
 
 export function forgetSessionSandbox(sessionId: string) {
   sessionSandboxes.delete(sessionId);
+}
+
+// ---- Reading and managing a team's sandboxes (the /api/sandboxes routes) ----
+
+export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }> }) {
+  return {
+    id: sandbox.id,
+    teamId: sandbox.teamId,
+    provider: sandbox.provider,
+    status: sandbox.status,
+    workspace: sandbox.workspace.startsWith(WORKSPACE) ? sandbox.workspace : WORKSPACE,
+    createdAt: sandbox.createdAt.toISOString(),
+    lastActiveAt: sandbox.lastActiveAt.toISOString(),
+    sessionIds: sandbox.sessions.map((session) => session.id),
+  };
+}
+
+/** A sandbox of one of the caller's teams with the caller's role there; other teams' are a 404. */
+export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { sandboxId: string; userId: string; role?: Role }) {
+  const sandbox = await db().sandbox.findFirst({
+    where: { id: sandboxId, team: { memberships: { some: { userId } } } },
+    include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } }, team: { select: { memberships: { where: { userId }, select: { role: true } } } } },
+  });
+  const callerRole = sandbox?.team.memberships[0]?.role;
+  if (!sandbox || !callerRole) throw notFound("Sandbox");
+  if (!roleAtLeast(callerRole, role)) throw forbidden(`This needs the ${role} role in the sandbox's team.`);
+  return sandbox;
+}
+
+export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
+  const after = cursor ? decodeCursor(cursor, 2) : null;
+  const rows = await db().sandbox.findMany({
+    where: {
+      team: { memberships: { some: { userId } } },
+      ...(teamId ? { teamId } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]!) } }, { createdAt: new Date(after[0]!), id: { lt: after[1]! } }] } : {}),
+    },
+    include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(sandboxJson), nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+}
+
+/** Stops a running sandbox: its sessions become restorable and come back with their files. */
+export async function stopSandbox(sandbox: SandboxRow) {
+  if (sandbox.status === "destroyed") throw conflict("The sandbox is destroyed.");
+  await sandboxRuntimes().stopSandbox(sandbox.id);
+}
+
+/**
+ * Destroys a sandbox: its sessions are destroyed (history kept), its runtime stops, and its files
+ * are kept for PORTAL_SANDBOX_RETAIN_DAYS before removeExpiredWorkspaces deletes them.
+ */
+export async function markSandboxDestroyed(sandboxId: string) {
+  await sandboxRuntimes().stopSandbox(sandboxId);
+  await db().sandbox.update({ where: { id: sandboxId }, data: { status: "destroyed", destroyedAt: new Date() } });
+}
+
+/** Destroying the last live session of a sandbox destroys the sandbox. */
+export async function destroySandboxIfUnused(sandboxId: string | null) {
+  if (!sandboxId) return;
+  const live = await db().session.count({ where: { sandboxId, status: { not: "destroyed" } } });
+  if (live === 0) await markSandboxDestroyed(sandboxId);
+}
+
+export async function removeExpiredWorkspaces(retainDays: number) {
+  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true } });
+  for (const { id } of expired) sandboxRuntimes().removeFiles(id);
+  return expired.length;
+}
+
+// ---- Files of a workspace, read through the sandbox's own runtime (its view, not the host's) ----
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined) {
+  const dir = workspaceFileOrNotFound(sandbox, requested);
+  const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
+  let entries;
+  try {
+    entries = await sdk.listFsEntries({ path: dir });
+  } catch {
+    throw notFound("Path");
+  }
+  const root = sandbox.workspace;
+  return {
+    items: entries
+      .map((entry) => ({
+        name: entry.name,
+        path: path.posix.relative(root, entry.path) || ".",
+        type: entry.entryType === "directory" ? ("dir" as const) : ("file" as const),
+        size: entry.size ?? 0,
+        modifiedAt: entry.modified ? new Date(entry.modified).toISOString() : null,
+      }))
+      .sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === "dir" ? -1 : 1)),
+  };
+}
+
+export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) {
+  const file = workspaceFileOrNotFound(sandbox, requested);
+  const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
+  let stat;
+  try {
+    stat = await sdk.statFs({ path: file });
+  } catch {
+    throw notFound("File");
+  }
+  if (stat.entryType !== "file") throw notFound("File");
+  if ((stat.size ?? 0) > MAX_FILE_BYTES) throw new ApiError(413, `The file is over the ${MAX_FILE_BYTES / 1024} KiB shown here.`);
+  return sdk.readFsFile({ path: file });
+}
+
+function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefined) {
+  const resolved = insideWorkspace(sandbox.workspace, requested ?? ".");
+  if (!resolved) throw notFound("Path");
+  return resolved;
 }

@@ -10,7 +10,7 @@ import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
 import { attachedSdk, createOnRuntime, links } from "@/lib/sessions/runtime-link";
 import { requireStartableAgent } from "@/lib/sessions/agents";
-import { resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
+import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { applySetting, rejectedSettings } from "@/lib/sessions/settings";
 import { assertWritable } from "@/lib/sessions/turns";
 import type { Role, Session } from "@/generated/prisma/client";
@@ -133,4 +133,5 @@ export async function destroySession({ session, userId, role }: { session: Sessi
   for (const { id } of pending) recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
   if (turnId) recordPortalEvent(session.id, { type: "turn_ended", turnId, stopReason: "cancelled" }, { lastStopReason: "cancelled" });
   recordStatus(session.id, "destroyed", { currentTurnId: null });
+  await destroySandboxIfUnused(session.sandboxId);
 }
