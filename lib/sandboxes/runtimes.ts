@@ -94,10 +94,16 @@ export class SandboxRuntimes {
 
   /** Stops a sandbox's runtime; its sessions become restorable and come back on their next prompt. */
   async stopSandbox(sandboxId: string) {
+    if (this.shared) throw new ApiError(409, "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
     const running = this.running.get(sandboxId);
     this.running.delete(sandboxId);
     if (running) await running.manager.stop({ sessionsLost: true });
     if (sandboxId !== CATALOG) await setStatus(sandboxId, "stopped");
+  }
+
+  /** Stops a sandbox's runtime when it has one of its own (destroying a sandbox). */
+  async releaseSandbox(sandboxId: string) {
+    if (!this.shared) await this.stopSandbox(sandboxId);
   }
 
   /** Removes a destroyed sandbox's files (after the retention period). */

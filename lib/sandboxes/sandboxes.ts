@@ -31,7 +31,9 @@ export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: stri
 
 async function createSandbox(teamId: string): Promise<SandboxRow> {
   const runtimes = sandboxRuntimes();
-  const created = await db().sandbox.create({ data: { teamId, provider: runtimes.provider, workspace: "" } });
+  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use.
+  const status = runtimes.provider === "bwrap" ? "starting" : "running";
+  const created = await db().sandbox.create({ data: { teamId, provider: runtimes.provider, status, workspace: "" } });
   // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
   const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, created.id).workspace;
   if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
@@ -170,7 +172,7 @@ export async function stopSandbox(sandbox: SandboxRow) {
  * are kept for PORTAL_SANDBOX_RETAIN_DAYS before removeExpiredWorkspaces deletes them.
  */
 export async function markSandboxDestroyed(sandboxId: string) {
-  await sandboxRuntimes().stopSandbox(sandboxId);
+  await sandboxRuntimes().releaseSandbox(sandboxId);
   await db().sandbox.update({ where: { id: sandboxId }, data: { status: "destroyed", destroyedAt: new Date() } });
 }
 

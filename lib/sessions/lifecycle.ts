@@ -52,6 +52,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
     effects = await startOnRuntime(session, input);
   } catch (error) {
     await discardSession(session.id);
+    await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
     throw error;
   }
   // The agent's answers to the settings trail their responses; let them land before the status.

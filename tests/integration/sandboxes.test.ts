@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
@@ -9,17 +8,31 @@ import { createDemoSession, createMember, createTeam, expectProblem, portalEvent
 // bubblewrap jails: isolation, shared and separate workspaces, a killed or stopped sandbox that
 // comes back with its files and its conversation, the files API and its team scoping.
 
+// The provider contract runs the same suite against every provider that can run here (bwrap, local);
+// the cloud providers of the SDK would run it too, given their credentials.
+const PROVIDERS = ["bwrap", "local"] as const;
+
 let fixture: PortalFixture;
 let api: Api;
 let teamId: string;
 
-beforeAll(async () => {
-  fixture = await openPortal();
-  ({ api, teamId } = fixture);
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+function useProvider(provider: (typeof PROVIDERS)[number]) {
+  beforeAll(async () => {
+    fixture = await openPortal({ env: { PORTAL_SANDBOX: provider } });
+    ({ api, teamId } = fixture);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+}
+
+/** Kills the runtime process a sandbox's agent runs on, as a crash would. */
+async function killRuntimeOf(sandboxId: string) {
+  const overview = await api.get("/api/admin/runtime");
+  const pid = overview.sandboxes.find((s: { sandboxId: string }) => s.sandboxId === sandboxId)?.pid ?? overview.pid;
+  expect(pid).toBeGreaterThan(0);
+  process.kill(pid, "SIGKILL");
+}
 
 async function say(sessionId: string, text: string): Promise<string> {
   const before = (await allEvents(api, sessionId)).length;
@@ -36,20 +49,9 @@ function workspaceOnHost(sandboxId: string) {
   return path.join(fixture.portal.dataDir, "sandboxes", sandboxId, "workspace");
 }
 
-function jailPids(): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] === "bwrap" && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(fixture.portal.dataDir);
-      } catch {
-        return false;
-      }
-    });
-}
+describe("a bwrap sandbox", () => {
+  useProvider("bwrap");
 
-describe("a sandbox", () => {
   it("runs its agent as an unprivileged uid of its own that sees its workspace and nothing of the portal", async () => {
     const a = await createDemoSession(api, teamId);
     const b = await createDemoSession(api, teamId);
@@ -75,23 +77,38 @@ describe("a sandbox", () => {
     expect(await say(b.id, "/cat notes.txt")).toContain("no such file");
 
     // No process of the portal's tree carries a token on its command line.
-    const tree = execFileSync("ps", ["-o", "args=", "--ppid", String(fixture.portal.process.pid), "-p", String(fixture.portal.process.pid)], { encoding: "utf8" });
-    expect(tree).not.toMatch(/--token/);
-    for (const pid of jailPids()) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).not.toContain("--token");
+    const processes = execFileSync("ps", ["-e", "-o", "pid=,ppid=,args="], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((match) => match !== null)
+      .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args! }));
+    const tree = new Set([fixture.portal.process.pid!]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of processes) if (tree.has(p.ppid) && !tree.has(p.pid)) grew = tree.add(p.pid).size > 0;
+    }
+    const inTree = processes.filter((p) => tree.has(p.pid));
+    expect(inTree.filter((p) => p.args.includes("sandbox-agent server")).length).toBeGreaterThanOrEqual(2);
+    for (const p of inTree) expect(p.args).not.toMatch(/--token/);
   });
+
+});
+
+describe.each(PROVIDERS)("the %s provider", (provider) => {
+  useProvider(provider);
 
   it("comes back with its files and its conversation after its process is killed, and after a stop", async () => {
     const session = await createDemoSession(api, teamId);
     await say(session.id, "the first words: violet harbour");
     await say(session.id, "/write kept.txt still here");
-    const pids = jailPids();
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(session.sandboxId)) process.kill(pid, "SIGKILL");
-    }
+    await killRuntimeOf(session.sandboxId);
     await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+    await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok", 30_000);
     expect(await say(session.id, "/cat kept.txt")).toContain("still here");
     expect(await say(session.id, "/recall")).toContain("violet harbour");
+    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);
+    if (provider === "local") return; // one shared runtime: there is no sandbox of its own to stop
 
     const stopped = await api.request("POST", `/api/sandboxes/${session.sandboxId}/stop`);
     expect(stopped.status).toBe(202);
@@ -107,7 +124,7 @@ describe("a sandbox", () => {
     const session = await createDemoSession(api, teamId);
     await say(session.id, "/write docs/readme.md # hello from the sandbox");
     const sandbox = await api.get(`/api/sandboxes/${session.sandboxId}`);
-    expect(sandbox).toMatchObject({ id: session.sandboxId, teamId, provider: "bwrap", status: "running", sessionIds: [session.id] });
+    expect(sandbox).toMatchObject({ id: session.sandboxId, teamId, provider, status: "running", sessionIds: [session.id] });
     expect((await api.get(`/api/sandboxes?teamId=${teamId}`)).items.map((s: { id: string }) => s.id)).toContain(session.sandboxId);
 
     const root = await api.get(`/api/sandboxes/${session.sandboxId}/files`);
@@ -130,6 +147,7 @@ describe("a sandbox", () => {
     expectProblem(await stranger.request("POST", "/api/sessions", { teamId: otherTeam, agent: "demo", sandboxId: session.sandboxId }), 422);
     const viewer = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId, role: "viewer" });
     expectProblem(await viewer.request("POST", `/api/sandboxes/${session.sandboxId}/stop`), 403);
+    expect((await viewer.get(`/api/sandboxes/${session.sandboxId}/files?path=docs`)).items).toHaveLength(1);
 
     // Destroying its last session destroys the sandbox.
     expect((await api.request("DELETE", `/api/sessions/${session.id}`)).status).toBe(204);
