@@ -53,12 +53,17 @@ export function withRoute<P extends Record<string, string> = Record<string, stri
   };
 }
 
-/** For routes without a signed-in user (health). */
-export function withPublicRoute(handler: (context: { request: Request; requestId: string }) => Promise<Response | object>) {
-  return async (request: Request): Promise<Response> => {
+/** For routes without a signed-in user (health, accepting an invitation link). */
+export function withPublicRoute<P extends Record<string, string> = Record<string, string>, B extends z.ZodType | undefined = undefined>(
+  options: { body?: B },
+  handler: (context: { request: Request; requestId: string; params: P; body: Infer<B> }) => Promise<Response | object>,
+) {
+  return async (request: Request, context?: { params: Promise<P> }): Promise<Response> => {
     const requestId = requestIdOf(request);
     try {
-      const result = await handler({ request, requestId });
+      const params = ((await context?.params) ?? {}) as P;
+      const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
+      const result = await handler({ request, requestId, params, body: body as Infer<B> });
       const response = result instanceof Response ? result : Response.json(result);
       response.headers.set("x-request-id", requestId);
       return response;

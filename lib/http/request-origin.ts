@@ -17,3 +17,8 @@ export function isHttps(headers: HeaderSource): boolean {
 export function requestHost(headers: HeaderSource): string | null {
   return headers.get("x-forwarded-host")?.split(",")[0]?.trim() || headers.get("host");
 }
+
+/** The origin the request was made to (scheme and host as this server or a trusted proxy saw them). */
+export function requestOrigin(headers: HeaderSource): string {
+  return `${isHttps(headers) ? "https" : "http"}://${requestHost(headers) ?? "localhost"}`;
+}
