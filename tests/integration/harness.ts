@@ -133,11 +133,11 @@ export interface PortalFixture {
 }
 
 /** What most test files share: a database of their own, a portal on it, and the admin's client. */
-export async function openPortal(): Promise<PortalFixture> {
+export async function openPortal(options: { env?: Record<string, string> } = {}): Promise<PortalFixture> {
   const db = await createTestDatabase();
   let portal: Portal | undefined;
   try {
-    portal = await startPortal({ databaseUrl: db.url });
+    portal = await startPortal({ databaseUrl: db.url, env: options.env });
     const api = await apiFor(portal.baseUrl);
     const fixture: PortalFixture = {
       db,
