@@ -6,7 +6,7 @@ import { useFormSubmit } from "@/components/use-form-submit";
 // Signs in through next-auth's credentials endpoint directly (not next-auth/react's signIn), so a
 // throttled attempt's 429 and Retry-After reach the page and it can say when to try again.
 
-async function postCredentials(email: string, password: string): Promise<{ status: number; retryAfter: number | null }> {
+export async function postCredentials(email: string, password: string): Promise<{ status: number; retryAfter: number | null }> {
   const { csrfToken } = (await (await fetch("/api/auth/csrf")).json()) as { csrfToken: string };
   const response = await fetch("/api/auth/callback/credentials", {
     method: "POST",

@@ -4,6 +4,7 @@ import { NavLink } from "@/components/nav-link";
 import { RuntimeBanner } from "@/components/runtime-banner";
 import { SignOutButton } from "@/components/sign-out-button";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { listMyInvitations } from "@/lib/teams/invitations";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +12,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const initial = (user.name || user.email).slice(0, 1).toUpperCase();
+  const invitations = (await listMyInvitations({ email: user.email })).items.length;
   return (
     <div className="app">
       <header className="topbar">
@@ -22,6 +24,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </Link>
         <nav className="topnav">
           <NavLink href="/sessions">Sessions</NavLink>
+          <NavLink href="/teams">Teams</NavLink>
+          <NavLink href="/settings/tokens">Tokens</NavLink>
+          <NavLink href="/account">Account</NavLink>
+          {user.isInstanceAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>
         <Link href="/sessions/new" className="button primary small" data-testid="new-session-link">
           <span aria-hidden>+</span> New session
@@ -37,6 +43,11 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </div>
       </header>
       <RuntimeBanner />
+      {invitations > 0 && (
+        <div className="banner inline" data-testid="invitations-banner">
+          You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team. <Link href="/teams">Open Teams to accept or decline</Link>
+        </div>
+      )}
       <main className="content">{children}</main>
     </div>
   );
