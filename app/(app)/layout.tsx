@@ -5,6 +5,7 @@ import { RuntimeBanner } from "@/components/runtime-banner";
 import { SignOutButton } from "@/components/sign-out-button";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listMyInvitations } from "@/lib/teams/invitations";
+import "./manage.css";
 
 export const dynamic = "force-dynamic";
 
@@ -43,12 +44,15 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </div>
       </header>
       <RuntimeBanner />
-      {invitations > 0 && (
-        <div className="banner inline" data-testid="invitations-banner">
-          You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team. <Link href="/teams">Open Teams to accept or decline</Link>
-        </div>
-      )}
-      <main className="content">{children}</main>
+      <main className="content">
+        {invitations > 0 && (
+          <div className="banner inline info invitations-banner" data-testid="invitations-banner">
+            <span>You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team.</span>
+            <Link href="/teams">Accept or decline</Link>
+          </div>
+        )}
+        {children}
+      </main>
     </div>
   );
 }

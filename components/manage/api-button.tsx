@@ -16,6 +16,7 @@ export function ApiButton({
   disabledReason,
   testId,
   after,
+  reasonShown = true,
 }: {
   method: string;
   url: string;
@@ -29,6 +30,8 @@ export function ApiButton({
   testId?: string;
   /** Where to go afterwards instead of refreshing (e.g. the sign-in page). */
   after?: string;
+  /** False when a neighbouring control already says the same reason (the tooltip keeps it). */
+  reasonShown?: boolean;
 }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
@@ -48,7 +51,7 @@ export function ApiButton({
       <button type="button" className={className} onClick={run} disabled={pending || Boolean(disabledReason)} title={disabledReason} data-testid={testId}>
         {pending ? (pendingLabel ?? "Working…") : label}
       </button>
-      {disabledReason && <span className="muted small manage-why">{disabledReason}</span>}
+      {disabledReason && reasonShown && <span className="muted small manage-why">{disabledReason}</span>}
       {error && (
         <span className="form-error manage-inline-error" role="alert">
           {error}

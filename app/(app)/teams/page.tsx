@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
-import { ApiForm } from "@/components/manage/api-form";
+import { CreateTeamForm } from "@/components/manage/team-forms";
 import { teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
@@ -106,12 +106,7 @@ export default async function TeamsPage() {
         <section className="card manage-section">
           <h2>Create a team</h2>
           {mayCreate ? (
-            <ApiForm method="POST" url="/api/teams" toBody={(form) => ({ name: form.get("name") })} submitLabel="Create team" testId="create-team">
-              <label className="field">
-                <span>Name</span>
-                <input name="name" required maxLength={100} data-testid="create-team-name" />
-              </label>
-            </ApiForm>
+            <CreateTeamForm />
           ) : (
             <p className="muted small">On this portal only instance admins create teams.</p>
           )}

@@ -104,6 +104,7 @@ export default async function MembersPage({ params }: Props) {
                                 disabledReason={isLastOwner ? LAST_OWNER : self ? undefined : reason}
                                 testId="member-remove"
                                 after={self ? "/teams" : undefined}
+                                reasonShown={!isLastOwner}
                               />
                             )}
                           </div>
