@@ -10,7 +10,8 @@ import { staticSecurityHeaders } from "@/lib/http/security-headers";
 // - Next keeps any X-Forwarded-* a client sends (it only fills in missing ones), and next-auth, the
 //   Origin check and the sign-in throttle read them: unless PORTAL_TRUST_PROXY=1 says a proxy in
 //   front sets them, they are replaced by what this server itself saw.
-// - Methods Next cannot route (TRACE, CONNECT, made-up ones) make it answer a bare 500: 405 here.
+// - Methods Next cannot route (TRACE, PROPFIND, …) make it answer a bare 500: 405 here. And a
+//   route file that lacks a method gets Next's 405 with an empty body: under /api/ it becomes problem+json.
 
 const FORWARDED = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port"];
 export const ROUTABLE_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -30,6 +31,7 @@ export function installServerPolicy({ trustProxy }: { trustProxy: boolean }) {
         return true;
       }
       if (!trustProxy) useOwnView(request);
+      if (request.url?.startsWith("/api/")) explainBare405(args[1] as http.ServerResponse);
     }
     return emit.call(this, event, ...args);
   } as typeof http.Server.prototype.emit;
@@ -43,10 +45,43 @@ function useOwnView(request: http.IncomingMessage) {
   request.headers["x-forwarded-proto"] = socket.encrypted ? "https" : "http";
 }
 
+function explainBare405(response: http.ServerResponse) {
+  const writeHead = response.writeHead as (this: http.ServerResponse, ...args: unknown[]) => http.ServerResponse;
+  const write = response.write as (this: http.ServerResponse, ...args: unknown[]) => boolean;
+  const end = response.end as (this: http.ServerResponse, ...args: unknown[]) => http.ServerResponse;
+  let body: string | null = null;
+  response.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
+    const status = typeof args[0] === "number" ? args[0] : this.statusCode;
+    if (status === 405 && !this.getHeader("content-type")) {
+      const requestId = String(this.getHeader("x-request-id") ?? randomUUID());
+      body = problemBody(405, "Method Not Allowed", "This endpoint does not take that method.", requestId);
+      this.setHeader("content-type", "application/problem+json");
+      this.setHeader("x-request-id", requestId);
+    }
+    return writeHead.apply(this, args);
+  } as typeof response.writeHead;
+  response.write = function (this: http.ServerResponse, ...args: unknown[]) {
+    // Next's 405 has an empty body; the problem text replaces it.
+    if (body !== null) return true;
+    return write.apply(this, args);
+  } as typeof response.write;
+  response.end = function (this: http.ServerResponse, ...args: unknown[]) {
+    if (!this.headersSent && this.statusCode === 405 && !this.getHeader("content-type")) this.writeHead(405);
+    if (body === null) return end.apply(this, args);
+    const text = body;
+    body = null;
+    return end.call(this, text);
+  } as typeof response.end;
+}
+
+function problemBody(status: number, title: string, detail: string, requestId: string) {
+  return JSON.stringify({ type: `https://agent-portal.dev/problems/${status}`, title, status, code: "method_not_allowed", detail, requestId });
+}
+
 function refuseMethod(request: http.IncomingMessage, response: http.ServerResponse) {
   const requestId = randomUUID();
   const method = String(request.method).slice(0, 20);
-  const body = JSON.stringify({ type: "https://agent-portal.dev/problems/405", title: "Method Not Allowed", status: 405, code: "method_not_allowed", detail: `The method ${method} is not allowed.`, requestId });
+  const body = problemBody(405, "Method Not Allowed", `The method ${method} is not allowed.`, requestId);
   response.writeHead(405, { ...staticSecurityHeaders({ https: false }), "content-type": "application/problem+json", "x-request-id": requestId, allow: ROUTABLE_METHODS.join(", "), "content-length": Buffer.byteLength(body) });
   response.end(body);
   request.resume();

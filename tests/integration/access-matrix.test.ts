@@ -53,13 +53,13 @@ interface Row {
 const unique = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.test`;
 
 const ROWS: Record<string, Row | { exempt: string }> = {
-  "GET /api/[...path]": { path: () => "/api/no/such/route", cells: open(404) },
-  "HEAD /api/[...path]": { path: () => "/api/no/such/route", cells: open(404) },
-  "POST /api/[...path]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
-  "PUT /api/[...path]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
-  "PATCH /api/[...path]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
-  "DELETE /api/[...path]": { path: () => "/api/no/such/route", cells: open(404) },
-  "OPTIONS /api/[...path]": { path: () => "/api/no/such/route", cells: open(404) },
+  "GET /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "HEAD /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "POST /api/[[...path]]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
+  "PUT /api/[[...path]]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
+  "PATCH /api/[[...path]]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
+  "DELETE /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "OPTIONS /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
   "GET /api/auth/[...nextauth]": { exempt: "next-auth's own endpoints (csrf, session, sign-in, sign-out): covered by door.test.ts" },
   "POST /api/auth/[...nextauth]": { exempt: "next-auth's own endpoints (csrf, session, sign-in, sign-out): covered by door.test.ts" },
   "GET /api/health": { path: () => "/api/health", cells: open(200) },

@@ -241,7 +241,10 @@ describe("one input rule", () => {
     await expectProblem(await admin.request("GET", "/api/sessions/%E0%A4%A"), 400);
     await expectProblem(await admin.request("GET", "/api/teams/%ZZ/members"), 400);
     for (const method of ["TRACE", "PROPFIND", "PURGE"]) await expectProblem(await rawRequest(method, "/api/me"), 405);
+    await expectProblem(await admin.request("PUT", "/api/health"), 405);
+    await expectProblem(await admin.request("DELETE", "/api/tokens"), 405);
     await expectProblem(await admin.request("GET", "/api/no-such-thing"), 404);
+    await expectProblem(await admin.request("GET", "/api"), 404);
     await expectProblem(await admin.request("DELETE", "/api/no/such/thing"), 404);
   });
 });
