@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, openPortal, ROOT, tokenClient, type Api, type PortalFixture } from "./harness";
+import { apiFor, openPortal, ROOT, tokenClient, waitForIdle, type Api, type PortalFixture } from "./harness";
 
 // Who may call what: every route file under app/api, every method it exports, as ten callers,
 // against the contract's status for each cell. The routes are read from the files, so a route (or
@@ -30,9 +30,11 @@ function team(min: "viewer" | "member" | "admin" | "owner", ok: number): Cells {
 interface World {
   teamId: string;
   sessionId: string;
+  sandboxId: string;
   owner: Api;
   fresh: {
     session(): Promise<string>;
+    sandbox(): Promise<string>;
     invitation(): Promise<string>;
     viewerId(): Promise<string>;
   };
@@ -98,6 +100,13 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "GET /api/admin/settings": { path: () => "/api/admin/settings", cells: instance(200) },
   "PUT /api/admin/settings": { path: () => "/api/admin/settings", body: () => ({ teamCreation: "everyone" }), cells: instance(200) },
 
+  "GET /api/sandboxes": { path: (w) => `/api/sandboxes?teamId=${w.teamId}`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]": { path: (w) => `/api/sandboxes/${w.sandboxId}`, cells: team("viewer", 200) },
+  "POST /api/sandboxes/[id]/stop": { path: async (w) => `/api/sandboxes/${await w.fresh.sandbox()}/stop`, cells: team("admin", 202) },
+  "DELETE /api/sandboxes/[id]": { path: async (w) => `/api/sandboxes/${await w.fresh.sandbox()}`, cells: team("admin", 204) },
+  "GET /api/sandboxes/[id]/files": { path: (w) => `/api/sandboxes/${w.sandboxId}/files`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]/files/content": { path: (w) => `/api/sandboxes/${w.sandboxId}/files/content?path=matrix.txt`, cells: team("viewer", 200) },
+
   "GET /api/sessions": { path: (w) => `/api/sessions?teamId=${w.teamId}`, cells: team("viewer", 200) },
   "POST /api/sessions": { path: () => "/api/sessions", body: (w) => ({ teamId: w.teamId, agent: "demo", title: "matrix" }), cells: team("member", 201) },
   "GET /api/sessions/[id]": { path: (w) => `/api/sessions/${w.sessionId}`, cells: team("viewer", 200) },
@@ -162,18 +171,23 @@ beforeAll(async () => {
     const disabledToken = tokenClient(base, disabled.api.token);
 
     const session = await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "matrix" });
+    // A file in the session's sandbox, for the file routes.
+    await ownerUser.api.post(`/api/sessions/${session.id}/prompt`, { text: "/write matrix.txt hello" });
+    await waitForIdle(ownerUser.api, session.id);
     const stranger = await member(fixture.teamId, "member", "stranger");
     const strangerInvitation = await instanceAdmin.post(`/api/teams/${fixture.teamId}/invitations`, { email: unique("someone-else"), role: "viewer" });
     const strangerToken = (await stranger.api.get("/api/tokens")).items[0].id as string;
     world = {
       teamId,
       sessionId: session.id,
+      sandboxId: session.sandboxId,
       owner: ownerUser.api,
       strangerInvitationId: strangerInvitation.id,
       strangerTokenId: strangerToken,
       plainUserId: stranger.userId,
       fresh: {
         session: async () => (await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "doomed" })).id,
+        sandbox: async () => (await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "doomed sandbox" })).sandboxId,
         invitation: async () => (await ownerUser.api.post(`/api/teams/${teamId}/invitations`, { email: unique("doomed"), role: "viewer" })).id,
         viewerId: async () => {
           const email = unique("target");

@@ -2,7 +2,7 @@ import { notFound, redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { runtimeManager } from "@/lib/runtime/manager";
+import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import "../manage.css";
 
 export const dynamic = "force-dynamic";
@@ -13,13 +13,13 @@ export default async function AdminPage() {
   if (!user) redirect("/login");
   if (!user.isInstanceAdmin) notFound();
   const [users, creation] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting()]);
-  const runtime = runtimeManager().info();
+  const runtime = sandboxRuntimes().overview();
   return (
     <div className="page">
       <div className="page-header">
         <div>
           <h1>Instance admin</h1>
-          <p className="muted page-subtitle">The runtime, every account on this portal, and who may create teams.</p>
+          <p className="muted page-subtitle">The runtime and sandboxes, every account on this portal, and who may create teams.</p>
         </div>
       </div>
       <div className="manage-grid">
@@ -72,14 +72,18 @@ export default async function AdminPage() {
         </section>
         <div className="stack">
           <section className="card manage-section" data-testid="admin-runtime">
-            <h2>Runtime</h2>
+            <h2>Runtime and sandboxes</h2>
             <dl className="facts">
+              <dt>Sandbox provider</dt>
+              <dd>{runtime.provider}</dd>
               <dt>Mode</dt>
               <dd>{runtime.mode}</dd>
               <dt>Status</dt>
               <dd data-testid="admin-runtime-status">{runtime.status}</dd>
               <dt>Restarts</dt>
               <dd>{runtime.restarts}</dd>
+              <dt>Sandbox runtimes</dt>
+              <dd data-testid="admin-sandbox-count">{runtime.sandboxes.length}</dd>
               {runtime.startedAt && (
                 <>
                   <dt>Started</dt>

@@ -1,8 +1,8 @@
 import { withRoute } from "@/lib/api/with-route";
 import { requireInstanceAdmin } from "@/lib/accounts/instance";
-import { runtimeManager } from "@/lib/runtime/manager";
+import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 
 export const GET = withRoute({}, async ({ user }) => {
   requireInstanceAdmin(user);
-  return { ...runtimeManager().info(), stream: runtimeManager().streamStats() };
+  return sandboxRuntimes().overview();
 });
