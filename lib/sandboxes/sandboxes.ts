@@ -8,7 +8,7 @@ import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
-import { roleAtLeast } from "@/lib/teams/access";
+import { roleAtLeast, teamRole } from "@/lib/teams/access";
 import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
@@ -147,6 +147,8 @@ export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { s
 }
 
 export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
+  // Another team's id is a team that does not exist for the caller, as for the session list.
+  if (teamId && !(await teamRole({ userId, teamId }))) throw notFound("Team");
   const after = cursor ? decodeCursor(cursor, 2) : null;
   const rows = await db().sandbox.findMany({
     where: {

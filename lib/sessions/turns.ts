@@ -9,6 +9,7 @@ import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
 import { attachedSdk, links, restoreSession, runtimeError } from "@/lib/sessions/runtime-link";
 import { outsideWorkspaceMessage, runtimeForSession, sandboxOfSession, workspacePathOfUri } from "@/lib/sandboxes/sandboxes";
+import { assertTurnCapacity } from "@/lib/sessions/turn-cap";
 
 // A turn: the prompt is accepted (202) once the session is marked running; the runtime call goes on
 // in the background and its end is recorded as a `turn_ended` event that returns the session to idle.
@@ -40,6 +41,7 @@ export async function promptSession({ session, userId, content }: { session: Ses
 
   const turnId = randomUUID();
   const claimed = await db().$transaction(async (tx) => {
+    await assertTurnCapacity(tx, session.teamId);
     const { count } = await tx.session.updateMany({
       where: { id: session.id, status: "idle" },
       data: { status: "running", currentTurnId: turnId, updatedAt: new Date() },
