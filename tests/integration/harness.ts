@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -73,6 +73,8 @@ export async function startPortal(
   const port = await freePort();
   const root = options.root ?? ROOT;
   const dataDir = options.dataDir === null ? path.join(root, ".data") : (options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "portal-test-")));
+  // mkdtemp makes it 0700: sandboxes under it must be reachable by their own uids.
+  if (options.dataDir === undefined) chmodSync(dataDir, 0o711);
   let output = "";
   const { PORTAL_DATA_DIR: _inherited, ...inheritedEnv } = process.env;
   const child = spawn(path.join(root, "node_modules/.bin/next"), ["start", "-p", String(port)], {
