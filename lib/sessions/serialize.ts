@@ -14,13 +14,18 @@ export function permissionJson(permission: Pick<Permission, "id" | "createdAt" |
   };
 }
 
+/** The status people see: a running turn that waits on a permission answer is `awaiting_input`. */
+export function publicStatus(status: Session["status"], pendingCount: number) {
+  return status === "running" && pendingCount > 0 ? "awaiting_input" : status;
+}
+
 export function sessionJson(session: Session, pendingPermissions: Permission[] = [], options: { detail?: boolean } = {}) {
   return {
     id: session.id,
     teamId: session.teamId,
     title: session.title,
     agent: session.agent,
-    status: session.status,
+    status: publicStatus(session.status, pendingPermissions.length),
     createdBy: session.createdById,
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
@@ -31,6 +36,7 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     eventCount: session.eventCount,
     usage: session.usage ?? null,
     pendingPermissions: pendingPermissions.map(permissionJson),
+    archivedAt: session.archivedAt?.toISOString() ?? null,
     ...(options.detail ? currentSettingsView(session, session.configOptions, session.modes) : {}),
   };
 }
