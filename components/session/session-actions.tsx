@@ -87,6 +87,9 @@ export function SessionActions({ session, canWrite, act, onRenamed, onRawStream 
           >
             {copied ? "Link copied" : "Copy link"}
           </button>
+          <a role="menuitem" href={`/sessions/${session.id}?view=all`} className="menu-link">
+            Whole history on one page
+          </a>
           <button type="button" role="menuitem" onClick={() => (setOpen(false), onRawStream())} data-testid="open-raw-stream">
             Raw event stream
           </button>

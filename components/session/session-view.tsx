@@ -30,7 +30,7 @@ const DEMO_SUGGESTIONS = [
   { prompt: "/stream 500 250", label: "/stream 500 — a long answer" },
 ];
 
-export function SessionView({ initial, canWrite, agentName, people }: { initial: SessionDetail; canWrite: boolean; agentName: string; people: Record<string, string> }) {
+export function SessionView({ initial, canWrite, agentName, people, wholeHistory = false }: { initial: SessionDetail; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
   const [session, setSession] = useState(initial);
   const [error, setError] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
@@ -44,6 +44,11 @@ export function SessionView({ initial, canWrite, agentName, people }: { initial:
     return () => watchSession(null);
   }, [sessionId, watchSession]);
 
+  // A rename changes the tab's title at once (the server's <title> names the session as it was).
+  useEffect(() => {
+    document.title = `${session.title} · Agent Portal`;
+  }, [session.title]);
+
   const refresh = useCallback(() => {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
     refreshTimer.current = setTimeout(async () => {
@@ -52,7 +57,7 @@ export function SessionView({ initial, canWrite, agentName, people }: { initial:
     }, 100);
   }, [sessionId]);
 
-  const stream = useSessionStream(sessionId, { eventCount: initial.eventCount, onPortalEvent: refresh });
+  const stream = useSessionStream(sessionId, { eventCount: initial.eventCount, onPortalEvent: refresh, loadAll: wholeHistory });
   useEffect(
     () => () => {
       if (refreshTimer.current) clearTimeout(refreshTimer.current);
@@ -178,6 +183,7 @@ export function SessionView({ initial, canWrite, agentName, people }: { initial:
           hasOlder={stream.firstIndex > 1}
           loadingOlder={stream.loadingOlder}
           onLoadOlder={loadOlder}
+          virtual={!wholeHistory}
           empty={empty}
         />
         {writable && <Composer running={running && !loading} restorable={status === "restorable"} offline={stream.connection === "offline"} onSend={send} onStop={stop} />}

@@ -1,6 +1,6 @@
 "use client";
 
-import { createContext, forwardRef, memo, useContext, useRef, useState } from "react";
+import { createContext, forwardRef, memo, useContext, useEffect, useRef, useState } from "react";
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 import { Markdown } from "@/components/session/markdown";
 import { turnEndLabel } from "@/components/session/stop-reason";
@@ -26,6 +26,8 @@ export interface TranscriptProps {
   hasOlder: boolean;
   loadingOlder: boolean;
   onLoadOlder: () => void;
+  /** False: every row in the page (whole-history view, and the benchmark's baseline). */
+  virtual?: boolean;
   empty?: React.ReactNode;
 }
 
@@ -51,7 +53,7 @@ interface ListContext {
 // history when scrolled to the top. Rows are memoised on their item object (the model replaces only
 // the item an event changed), so a streamed chunk re-renders one row.
 export const Transcript = memo(function Transcript(props: TranscriptProps) {
-  const { items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, empty } = props;
+  const { items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, virtual = true, empty } = props;
   const list = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   const last = items.at(-1);
@@ -79,6 +81,26 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
     );
   }
 
+  if (!virtual) {
+    return (
+      <div className="transcript-frame">
+        <Context.Provider value={rowContext.current}>
+          <div className="transcript" data-testid="transcript-scroll" tabIndex={0} aria-label="Transcript" ref={(element) => {
+              if (element) element.scrollTop = element.scrollHeight;
+            }}>
+            <div className="transcript-rows" data-testid="transcript">
+              <div className="transcript-start" />
+              {items.map((item) => (
+                <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} />
+              ))}
+              <Footer context={{ waiting, agentName, hasOlder: false, loadingOlder: false, onLoadOlder }} />
+            </div>
+          </div>
+        </Context.Provider>
+      </div>
+    );
+  }
+
   return (
     <div className="transcript-frame">
       <Context.Provider value={rowContext.current}>
@@ -92,7 +114,6 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
           followOutput={(bottom) => (bottom ? "auto" : false)}
           atBottomStateChange={setAtBottom}
           atBottomThreshold={80}
-          startReached={() => hasOlder && !loadingOlder && onLoadOlder()}
           increaseViewportBy={{ top: 600, bottom: 400 }}
           context={{ waiting, agentName, hasOlder, loadingOlder, onLoadOlder }}
           components={{ Scroller, List, Header, Footer }}
@@ -117,11 +138,25 @@ const List = forwardRef<HTMLDivElement, React.HTMLAttributes<HTMLDivElement>>(fu
 });
 
 function Header({ context }: { context?: ListContext }) {
-  if (!context?.hasOlder) return <div className="transcript-start" />;
+  const button = useRef<HTMLButtonElement>(null);
+  const hasOlder = context?.hasOlder ?? false;
+  const loadingOlder = context?.loadingOlder ?? false;
+  const onLoadOlder = context?.onLoadOlder;
+  // While the top of the transcript is in view, older history keeps coming (each load re-checks:
+  // an observer reports its target's state on observe). Not Virtuoso's startReached: older events
+  // often only lengthen the first item, which leaves the item count, and so that signal, unchanged.
+  useEffect(() => {
+    const target = button.current;
+    if (!target || !hasOlder || loadingOlder || !onLoadOlder) return;
+    const observer = new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && onLoadOlder());
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [hasOlder, loadingOlder, onLoadOlder]);
+  if (!hasOlder) return <div className="transcript-start" />;
   return (
     <div className="transcript-older">
-      <button type="button" className="button ghost small" disabled={context.loadingOlder} onClick={context.onLoadOlder} data-testid="load-older">
-        {context.loadingOlder ? "Loading earlier history…" : "Load earlier history"}
+      <button type="button" ref={button} className="button ghost small" disabled={loadingOlder} onClick={onLoadOlder} data-testid="load-older">
+        {loadingOlder ? "Loading earlier history…" : "Load earlier history"}
       </button>
     </div>
   );

@@ -24,8 +24,10 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
   return { title: found?.session.title ?? "Session not found" };
 }
 
-export default async function SessionPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function SessionPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ view?: string }> }) {
   const { id } = await params;
+  // ?view=all: the whole history in the page at once (for the browser's find and print).
+  const wholeHistory = (await searchParams).view === "all";
   const { user, found } = await loadSession(id);
   if (!user) redirect("/login");
   if (!found) notFound();
@@ -36,5 +38,5 @@ export default async function SessionPage({ params }: { params: Promise<{ id: st
   const initial = sessionJson(found.session, pending, { detail: true }) as unknown as SessionDetail;
   // Names for "by whom" in the transcript (answers, setting changes); the viewer is "you".
   const people = Object.fromEntries(members.map(({ user: member }) => [member.id, member.id === user.id ? "you" : member.name || member.email]));
-  return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={agentDisplayName(found.session.agent)} people={people} />;
+  return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={agentDisplayName(found.session.agent)} people={people} wholeHistory={wholeHistory} />;
 }
