@@ -55,6 +55,8 @@ export const TOOL_TURN_EVENTS = 50;
 
 export async function fillToolHistory(pool: pg.Pool, sessionId: string, turns: number) {
   const total = turns * TOOL_TURN_EVENTS;
+  // The session was created through the API: its own first events make way for the synthetic ones.
+  await pool.query(`DELETE FROM events WHERE session_id = $1`, [sessionId]);
   const update = (body: string) => `jsonb_build_object('jsonrpc', '2.0', 'method', 'session/update', 'params', jsonb_build_object('sessionId', 'bench', 'update', ${body}))`;
   const plan = (first: string, second: string) =>
     update(`jsonb_build_object('sessionUpdate', 'plan', 'entries', jsonb_build_array(jsonb_build_object('content', 'Edit file-' || t || '.ts', 'status', '${first}', 'priority', 'high'), jsonb_build_object('content', 'Summarise', 'status', '${second}', 'priority', 'medium')))`);

@@ -82,7 +82,7 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
                 {" · "}
                 {item.teamName} · waiting since <RelativeTime iso={item.createdAt} />
               </p>
-              {item.toolCall.rawInput !== undefined && <pre className="tool-output">{JSON.stringify(item.toolCall.rawInput, null, 2)}</pre>}
+              {item.toolCall.rawInput !== undefined && <pre className="tool-output" tabIndex={0}>{JSON.stringify(item.toolCall.rawInput, null, 2)}</pre>}
               {canAnswer ? (
                 <div className="row">
                   {item.options.map((option) => {

@@ -32,10 +32,14 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
       {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && (
         <details className="tool-input">
           <summary className="small muted">Input</summary>
-          <pre className="tool-output">{JSON.stringify(item.rawInput, null, 2)}</pre>
+          <pre className="tool-output" tabIndex={0}>{JSON.stringify(item.rawInput, null, 2)}</pre>
         </details>
       )}
-      {item.output && <pre className={`tool-output${item.terminal ? " terminal" : ""}`}>{item.output}</pre>}
+      {item.output && (
+        <pre className={`tool-output${item.terminal ? " terminal" : ""}`} tabIndex={0}>
+          {item.output}
+        </pre>
+      )}
       {item.permission && <PermissionBlock permission={item.permission} canAnswer={canAnswer} onAnswer={onAnswer} people={people} />}
     </div>
   );
@@ -102,7 +106,7 @@ function DiffView({ diff }: { diff: ToolDiff }) {
           <span className="diff-added">+{added}</span> <span className="diff-removed">−{removed}</span>
         </span>
       </figcaption>
-      <pre className="diff-body">
+      <pre className="diff-body" tabIndex={0}>
         {parts.map((part, i) =>
           part.value
             .replace(/\n$/, "")
