@@ -41,7 +41,7 @@ test("a permission waiting in another session shows in the sidebar, the badge, t
   const session = new SessionPage(page);
   await session.goto(viewing);
   await expect(session.sidebarEntry(other)).toHaveAttribute("data-status", "idle");
-  await expect(page).toHaveTitle(/^Watching this one · Agent Portal$/);
+  await expect(page).toHaveTitle(/Watching this one · Agent Portal$/);
 
   // Other tests may have left permissions waiting: the count goes up by one.
   const before = ((await (await page.request.get("/api/permissions?limit=500")).json()).items as unknown[]).length;
