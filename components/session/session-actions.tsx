@@ -57,7 +57,7 @@ export function SessionActions({ session, canWrite, act, onRenamed, onRawStream 
       </button>
       {open && (
         <div className="menu-panel" role="menu">
-          {canWrite && (
+          {canWrite && session.status !== "destroyed" && (
             <button type="button" role="menuitem" onClick={() => (setOpen(false), setRenaming(true))} data-testid="rename-session">
               Rename
             </button>

@@ -101,6 +101,8 @@ export async function applySetting(sdk: SandboxAgent, sessionId: string, field: 
 }
 
 export async function patchSession({ session, userId, patch }: { session: Session; userId: string; patch: SessionPatch }) {
+  // Archiving is the team's bookkeeping and works on a destroyed session too; every other change needs a live one.
+  if (patch.title !== undefined || patch.mode !== undefined || patch.model !== undefined || patch.thoughtLevel !== undefined) assertWritable(session);
   const changes = (["mode", "model", "thoughtLevel"] as const)
     .filter((field) => patch[field] !== undefined)
     .map((field) => [field, patch[field]!] as const);
@@ -109,8 +111,6 @@ export async function patchSession({ session, userId, patch }: { session: Sessio
   let sdk: SandboxAgent | null = null;
   let known: { configOptions: unknown; modes: unknown } = { configOptions: [], modes: null };
   if (changes.length > 0) {
-    // Title and archive are the team's bookkeeping: a destroyed session can still be renamed or archived.
-    assertWritable(session);
     sdk = await liveSdk(session, userId);
     known = await sessionOffer(sdk, session.id);
     const rejected = rejectedSettings(patch, known);

@@ -112,6 +112,7 @@ describe("archive and rename", () => {
 
     // A destroyed session can still be archived and unarchived (bookkeeping, not a turn).
     expect((await api.request("DELETE", `/api/sessions/${session.id}`)).status).toBe(204);
+    expectProblem(await api.request("PATCH", `/api/sessions/${session.id}`, { title: "Renamed after the end" }), 409);
     const restored = await api.request("PATCH", `/api/sessions/${session.id}`, { archived: false });
     expect(restored.status).toBe(200);
     expect(restored.body.archivedAt).toBeNull();
