@@ -56,6 +56,15 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
   const { items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, virtual = true, empty } = props;
   const list = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
+  // Stay at the end until the person scrolls away: rows measured taller than estimated (Markdown,
+  // tool output) grow the list after it opened at the end, which must not leave it mid-way.
+  const stick = useRef(true);
+  const lastInput = useRef(0);
+  const onBottomChange = (bottom: boolean) => {
+    setAtBottom(bottom);
+    if (bottom) stick.current = true;
+    else if (performance.now() - lastInput.current < 1_000) stick.current = false;
+  };
   const last = items.at(-1);
   // Something is happening that shows nothing yet (a sleep, a tool, the first token): say so.
   const waiting = running && !loading && !(last?.kind === "agent" && last.key === openMessageKey) && !(last?.kind === "tool" && last.permission?.reply === "pending");
@@ -102,7 +111,13 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
   }
 
   return (
-    <div className="transcript-frame">
+    <div
+      className="transcript-frame"
+      onWheel={() => (lastInput.current = performance.now())}
+      onTouchMove={() => (lastInput.current = performance.now())}
+      onKeyDown={() => (lastInput.current = performance.now())}
+      onPointerDown={() => (lastInput.current = performance.now())}
+    >
       <Context.Provider value={rowContext.current}>
         <Virtuoso<TranscriptItem, ListContext>
           ref={list}
@@ -112,16 +127,37 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
           initialTopMostItemIndex={{ index: "LAST", align: "end" }}
           computeItemKey={(_, item) => item.key}
           followOutput={(bottom) => (bottom ? "auto" : false)}
-          atBottomStateChange={setAtBottom}
+          atBottomStateChange={onBottomChange}
+          totalListHeightChanged={() => {
+            if (stick.current) list.current?.scrollToIndex({ index: "LAST", align: "end" });
+          }}
           atBottomThreshold={80}
           increaseViewportBy={{ top: 600, bottom: 400 }}
-          context={{ waiting, agentName, hasOlder, loadingOlder, onLoadOlder }}
+          context={{
+            waiting,
+            agentName,
+            hasOlder,
+            loadingOlder,
+            // Reading older history means the reader is at the top: stop holding the end.
+            onLoadOlder: () => {
+              stick.current = false;
+              onLoadOlder();
+            },
+          }}
           components={{ Scroller, List, Header, Footer }}
           itemContent={(_, item) => <Row item={item} streaming={item.key === openMessageKey && running} />}
         />
       </Context.Provider>
       {!atBottom && (
-        <button type="button" className="jump-latest" onClick={() => list.current?.scrollToIndex({ index: "LAST", align: "end" })} data-testid="jump-latest">
+        <button
+          type="button"
+          className="jump-latest"
+          onClick={() => {
+            stick.current = true;
+            list.current?.scrollToIndex({ index: "LAST", align: "end" });
+          }}
+          data-testid="jump-latest"
+        >
           ↓ Jump to latest
         </button>
       )}

@@ -69,6 +69,7 @@ export function useSessionStream(sessionId: string, { eventCount, onPortalEvent,
     liveStatus: null,
   });
   const initialCount = useRef(eventCount);
+  const readingOlder = useRef(false);
 
   useEffect(() => {
     const store = loaded.current;
@@ -188,7 +189,8 @@ export function useSessionStream(sessionId: string, { eventCount, onPortalEvent,
   /** Reads the events before the oldest loaded and rebuilds the transcript; returns the items added. */
   const loadOlder = useCallback(async () => {
     const store = loaded.current;
-    if (store.firstIndex <= 1 || loadingOlder) return 0;
+    if (store.firstIndex <= 1 || readingOlder.current) return 0;
+    readingOlder.current = true;
     setLoadingOlder(true);
     try {
       const after = Math.max(0, store.firstIndex - 1 - TAIL_EVENTS);
@@ -202,9 +204,10 @@ export function useSessionStream(sessionId: string, { eventCount, onPortalEvent,
       setSnapshot(snapshotOf(rebuilt, store.firstIndex, store.liveStatus, store.firstItemIndex));
       return rebuilt.items.length - before;
     } finally {
+      readingOlder.current = false;
       setLoadingOlder(false);
     }
-  }, [sessionId, loadingOlder]);
+  }, [sessionId]);
 
   return { ...snapshot, connection, loadOlder, loadingOlder };
 }
