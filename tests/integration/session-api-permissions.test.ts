@@ -77,7 +77,7 @@ describe("permissions", () => {
     expect(pending).toEqual({
       id: expect.any(String),
       createdAt: expect.stringMatching(/Z$/),
-      toolCall: { title: "Edit demo.txt", kind: "edit", rawInput: { path: "demo.txt", content: "Hello from the demo agent\n" } },
+      toolCall: { title: "Edit demo.txt", kind: "edit", toolCallId: expect.any(String), rawInput: { path: "demo.txt", content: "Hello from the demo agent\n" } },
       options: [
         { optionId: "allow-once", name: "Allow once", kind: "allow_once" },
         { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
@@ -90,7 +90,7 @@ describe("permissions", () => {
     expect(streamed).toMatchObject({ sender: "portal", payload: { permissionId: pending.id, toolCall: pending.toolCall, options: pending.options } });
     const inList = (await api.get(`/api/sessions?teamId=${teamId}`)).items.find((item: any) => item.id === session.id);
     expect(inList.pendingPermissions).toEqual([pending]);
-    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("running");
+    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("awaiting_input");
 
     const answered = await api.request("POST", `/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "once" });
     expect(answered.status).toBe(200);
@@ -164,7 +164,8 @@ describe("permissions", () => {
     const pending = await waitForPermission(api, session.id);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const still = await api.get(`/api/sessions/${session.id}`);
-    expect(still).toMatchObject({ status: "running", pendingPermissions: [pending] });
+    // A running turn that waits on an answer is shown as awaiting_input.
+    expect(still).toMatchObject({ status: "awaiting_input", pendingPermissions: [pending] });
     expect((await api.request("POST", `/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "once" })).status).toBe(200);
     expect((await waitForIdle(api, session.id)).lastStopReason).toBe("end_turn");
   });
