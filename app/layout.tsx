@@ -5,6 +5,9 @@ import { cookies } from "next/headers";
 import { parseTheme, THEME_COOKIE } from "@/lib/theme";
 import "./globals.css";
 
+// Every page renders per request, so each gets the CSP nonce proxy.ts made for it.
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: { template: "%s · Agent Portal", default: "Agent Portal" },
   description: "Run coding agents together",

@@ -7,12 +7,17 @@ import { databaseUrl, disconnectDb, setDatabaseUrl } from "@/lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded-postgres";
 import { runMigrations } from "@/lib/db/migrate";
 import { env, EnvError } from "@/lib/env";
+import { installServerPolicy } from "@/lib/http/server-policy";
 import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
-import { RuntimeManager, setRuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
+import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
+import { sandboxesRoot } from "@/lib/sandboxes/layout";
+import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
+import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { attributeGap } from "@/lib/sessions/gaps";
 import { endRefusedPrompt, pauseRunningTurns } from "@/lib/sessions/turns";
+import { links } from "@/lib/sessions/runtime-link";
 import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntimeLost } from "@/lib/sessions/runtime-link";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
@@ -22,7 +27,11 @@ import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntime
 const booted = globalThis as unknown as { portalBoot?: Promise<void> };
 
 export function boot() {
-  booted.portalBoot ??= start();
+  // A failure anywhere in start-up is one line and an exit, never a portal that hangs half-started.
+  booted.portalBoot ??= start().catch((error) => {
+    console.error(`[portal] could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   return booted.portalBoot;
 }
 
@@ -42,8 +51,18 @@ async function start() {
     console.error(`[portal] unhandled rejection (ignored): ${reason instanceof Error ? reason.message : String(reason)}`);
   });
 
+  installServerPolicy({ trustProxy: config.PORTAL_TRUST_PROXY });
+  // Without NEXTAUTH_URL, next-auth builds its URLs from X-Forwarded-Host/-Proto, which the policy
+  // above has made this server's own (or a trusted proxy's): sign-out then lands on the right port.
+  if (!config.NEXTAUTH_URL) process.env.AUTH_TRUST_HOST = "1";
+
   const dataDir = path.resolve(config.PORTAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  const provider = config.SANDBOX_AGENT_URL ? "external" : config.PORTAL_SANDBOX;
+  if (provider === "bwrap" && !bwrapAvailable()) {
+    console.error("[portal] sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");
+    process.exit(1);
+  }
   authSecret();
 
   let embedded: EmbeddedDatabase | null = null;
@@ -67,25 +86,35 @@ async function start() {
 
   eventWriter().onPressure = () => void pauseRunningTurns();
 
-  const runtime = new RuntimeManager({
+  const runtime = new SandboxRuntimes({
+    provider,
     dataDir,
-    externalUrl: config.SANDBOX_AGENT_URL,
-    externalToken: config.SANDBOX_AGENT_TOKEN,
+    sandboxesRoot: sandboxesRoot(dataDir),
+    external: config.SANDBOX_AGENT_URL ? { url: config.SANDBOX_AGENT_URL, token: config.SANDBOX_AGENT_TOKEN } : undefined,
     persist: persistDriver(),
     streamObserver: { onGap: attributeGap, onRefused: endRefusedPrompt },
+    listeners: {
+      lost: (generation) => void onRuntimeLost(generation),
+      down: (generation) => void onRuntimeDown(generation),
+      ready: (generation) => void onRuntimeBack(generation),
+    },
+    idleMs: config.PORTAL_SANDBOX_IDLE_MINUTES * 60_000,
+    maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
+    busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
   });
-  setRuntimeManager(runtime);
-  runtime.onLost((generation) => void onRuntimeLost(generation));
-  runtime.onDown((generation) => void onRuntimeDown(generation));
-  runtime.onReady((generation) => void onRuntimeBack(generation));
-  process.on("exit", () => runtime.stopSync());
+  setSandboxRuntimes(runtime);
+  process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
+  // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.
+  const sweep = () => void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) => console.error(`[sandbox] removing expired workspaces failed: ${String(error)}`));
+  sweep();
+  setInterval(sweep, 3_600_000).unref();
 
   const stop = async (signal: string) => {
     console.log(`[portal] ${signal}: flushing events and stopping`);
     const timeout = setTimeout(() => process.exit(1), 10_000);
     await eventWriter().flushed().catch(() => undefined);
-    await runtime.stop().catch(() => undefined);
+    await runtime.stopAll().catch(() => undefined);
     await liveHub().stop();
     await disconnectDb().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -96,12 +125,18 @@ async function start() {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
-  console.log(`[portal] database: ${config.DATABASE_URL ? "external" : `embedded PostgreSQL in ${path.join(dataDir, "postgres")}`}`);
-  console.log(`[portal] runtime: ${runtime.mode} (${runtime.info().status})`);
+  console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
+  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own)" : " (as this user, in a user namespace)"}` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
+  console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (restorable > 0) console.log(`[portal] ${restorable} session(s) from the last run are restorable`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);
     console.log("[portal] (shown once; set PORTAL_ADMIN_EMAIL and PORTAL_ADMIN_PASSWORD to choose your own)");
   }
   console.log(`[portal] ready: open ${url}`);
+}
+
+function sandboxHasRunningTurn(sandboxId: string): boolean {
+  for (const sessionId of links.runningTurns.keys()) if (sandboxOfSessionCached(sessionId)?.id === sandboxId) return true;
+  return false;
 }

@@ -7,6 +7,8 @@ import { AttentionProvider, InboxLink } from "@/components/shell/attention";
 import { UserMenu } from "@/components/shell/user-menu";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { parseTheme, THEME_COOKIE } from "@/lib/theme";
+import { listMyInvitations } from "@/lib/teams/invitations";
+import "./manage.css";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +17,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   if (!user) redirect("/login");
   const initial = (user.name || user.email).slice(0, 1).toUpperCase();
   const theme = parseTheme((await cookies()).get(THEME_COOKIE)?.value);
+  const invitations = (await listMyInvitations({ email: user.email })).items.length;
   return (
     <AttentionProvider>
       <div className="app">
@@ -30,6 +33,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             <NavLink href="/inbox">
               <InboxLink />
             </NavLink>
+            <NavLink href="/teams">Teams</NavLink>
+            <NavLink href="/settings/tokens">Tokens</NavLink>
+            <NavLink href="/account">Account</NavLink>
+            {user.isInstanceAdmin && <NavLink href="/admin">Admin</NavLink>}
           </nav>
           <Link href="/sessions/new" className="button primary small new-session-link" data-testid="new-session-link" aria-label="New session">
             <span aria-hidden>+</span>
@@ -38,7 +45,15 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <UserMenu email={user.email} initial={initial} theme={theme} />
         </header>
         <RuntimeBanner />
-        <main className="content">{children}</main>
+        <main className="content">
+          {invitations > 0 && (
+            <div className="banner inline info invitations-banner" data-testid="invitations-banner">
+              <span>You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team.</span>
+              <Link href="/teams">Accept or decline</Link>
+            </div>
+          )}
+          {children}
+        </main>
       </div>
     </AttentionProvider>
   );

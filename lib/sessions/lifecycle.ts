@@ -10,6 +10,7 @@ import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
 import { attachedSdk, createOnRuntime, links } from "@/lib/sessions/runtime-link";
 import { requireStartableAgent } from "@/lib/sessions/agents";
+import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { applySetting, rejectedSettings } from "@/lib/sessions/settings";
 import { assertWritable } from "@/lib/sessions/turns";
 import type { Role, Session } from "@/generated/prisma/client";
@@ -25,11 +26,14 @@ export interface CreateSessionInput {
   model?: string;
   mode?: string;
   thoughtLevel?: string;
+  sandboxId?: string;
 }
 
 export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }) {
   await requireTeamRole({ userId, teamId: input.teamId, role: "member" });
   await requireStartableAgent(input.agent);
+  const sandbox = await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
+  const cwd = resolveCwd(sandbox.workspace, input.cwd);
 
   // The row exists first: the runtime's first events (session/new) are mirrored against it.
   const session = await db().session.create({
@@ -39,7 +43,8 @@ export async function createSession({ userId, input }: { userId: string; input: 
       createdById: userId,
       title: input.title?.trim() || defaultTitle(input.agent),
       agent: input.agent,
-      cwd: input.cwd ?? null,
+      cwd,
+      sandboxId: sandbox.id,
     },
   });
   let effects: SessionEffects;
@@ -47,6 +52,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
     effects = await startOnRuntime(session, input);
   } catch (error) {
     await discardSession(session.id);
+    await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
     throw error;
   }
   // The agent's answers to the settings trail their responses; let them land before the status.
@@ -59,7 +65,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
       action: "session.create",
       targetType: "session",
       targetId: session.id,
-      detail: { agent: input.agent, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) },
+      detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) },
     });
   });
   await eventWriter().flushed();
@@ -71,7 +77,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
  * session/new (a 422 naming what it offers), then applies them. Returns the resulting session state.
  */
 async function startOnRuntime(session: Session, input: CreateSessionInput): Promise<SessionEffects> {
-  const created = await createOnRuntime(session, { cwd: input.cwd }, { strict: true });
+  const created = await createOnRuntime(session, { cwd: session.cwd }, { strict: true });
   let known: { configOptions: unknown; modes: unknown } = created;
   const rejected = rejectedSettings(input, known);
   if (rejected) throw rejected;
@@ -128,4 +134,5 @@ export async function destroySession({ session, userId, role }: { session: Sessi
   for (const { id } of pending) recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
   if (turnId) recordPortalEvent(session.id, { type: "turn_ended", turnId, stopReason: "cancelled" }, { lastStopReason: "cancelled" });
   recordStatus(session.id, "destroyed", { currentTurnId: null });
+  await destroySandboxIfUnused(session.sandboxId);
 }

@@ -8,10 +8,10 @@ import { effectsFromConfigOptions } from "@/lib/events/classify";
 import { rebuildLastMessage } from "@/lib/events/repair-messages";
 import { eventWriter } from "@/lib/events/writer";
 import { runtimeAgentId } from "@/lib/runtime/agents";
-import { runtimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
 import { buildSeed } from "@/lib/sessions/seed";
+import { insideWorkspace, runtimeForSession, sandboxOfSession } from "@/lib/sandboxes/sandboxes";
 
 // Which portal sessions live on which runtime generation, and what happens when one is lost:
 // running turns end as interrupted, pending permissions expire, sessions become restorable. A
@@ -36,11 +36,14 @@ export interface RuntimeSettings {
 
 /** Creates the runtime session for a portal session on the live runtime. */
 export async function createOnRuntime(session: Pick<Session, "id" | "agent">, settings: RuntimeSettings, options: { strict: boolean }) {
-  const { sdk, generation } = await runtimeManager().sdk();
+  const sandbox = await sandboxOfSession(session.id);
+  const { sdk, generation } = await (await runtimeForSession(session.id)).sdk();
   skipSdkIndexScan(sdk, session.id);
+  // Sessions from before sandboxes may name a host directory: they continue in the workspace.
+  const cwd = (settings.cwd ? insideWorkspace(sandbox.workspace, settings.cwd) : null) ?? sandbox.workspace;
   let handle: SdkSession;
   try {
-    handle = await sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd: settings.cwd ?? undefined });
+    handle = await sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd });
   } catch (error) {
     throw runtimeError(error);
   }
@@ -66,21 +69,18 @@ function attach(sdk: SandboxAgent, sessionId: string, generation: number) {
   sdk.onPermissionRequest(sessionId, (request) => void storePermissionRequest(sessionId, request));
 }
 
-export function isAttached(sessionId: string) {
-  const generation = runtimeManager().currentGeneration();
-  return generation !== null && links.attached.get(sessionId) === generation;
-}
-
 /** The SDK for a session that must already live on the runtime (settings, cancel, permissions). */
 export async function attachedSdk(sessionId: string) {
-  const { sdk, generation } = await runtimeManager().sdk();
+  // Not attached: nothing to ask its sandbox, which need not be started for that.
+  if (!links.attached.has(sessionId)) return null;
+  const { sdk, generation } = await (await runtimeForSession(sessionId)).sdk();
   if (links.attached.get(sessionId) !== generation) return null;
   return sdk;
 }
 
 /** Restores a session that lost its runtime session; a no-op when it is attached. */
 export async function restoreSession(session: Session, actorId: string | null): Promise<boolean> {
-  if (isAttached(session.id)) return false;
+  if (await attachedSdk(session.id).catch(() => null)) return false;
   const fromIndex = session.eventCount;
   const created = await createOnRuntime(session, session, { strict: false });
   const seed = await buildSeed(session.id);

@@ -38,6 +38,8 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     usage: session.usage ?? null,
     pendingPermissions: pendingPermissions.map(permissionJson),
     archivedAt: session.archivedAt?.toISOString() ?? null,
+    sandboxId: session.sandboxId,
+    cwd: session.cwd,
     ...(options.detail ? currentSettingsView(session, session.configOptions, session.modes) : {}),
   };
 }

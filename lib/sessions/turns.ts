@@ -5,11 +5,11 @@ import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
 import { conflict, isDatabaseUnreachable, unprocessable } from "@/lib/errors";
 import { SEED_META_KEY } from "@/lib/events/classify";
-import { runtimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
-import { fileUriPath } from "@/lib/sessions/prompt-content";
 import { attachedSdk, links, restoreSession, runtimeError } from "@/lib/sessions/runtime-link";
+import { outsideWorkspaceMessage, runtimeForSession, sandboxOfSession, workspacePathOfUri } from "@/lib/sandboxes/sandboxes";
+import { assertTurnCapacity } from "@/lib/sessions/turn-cap";
 
 // A turn: the prompt is accepted (202) once the session is marked running; the runtime call goes on
 // in the background and its end is recorded as a `turn_ended` event that returns the session to idle.
@@ -37,10 +37,11 @@ export async function promptSession({ session, userId, content }: { session: Ses
   if (session.status === "running") throw conflict("A turn is already running in this session; wait for it or cancel it.");
   if (session.status === "restorable" || session.status === "offline") await restoreSession(session, userId);
   else if (!(await attachedSdk(session.id))) await restoreSession(session, userId);
-  await checkResourceLinks(content);
+  await checkResourceLinks(session.id, content);
 
   const turnId = randomUUID();
   const claimed = await db().$transaction(async (tx) => {
+    await assertTurnCapacity(tx, session.teamId);
     const { count } = await tx.session.updateMany({
       where: { id: session.id, status: "idle" },
       data: { status: "running", currentTurnId: turnId, updatedAt: new Date() },
@@ -139,12 +140,13 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
     claimed.push(id);
     recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
   }
-  await runtimeManager().postAcp(serverId, notification);
+  const runtime = await runtimeForSession(session.id);
+  await runtime.postAcp(serverId, notification);
   for (const id of claimed) await sdk.rawRespondPermission(id, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
   for (const delay of CANCEL_RETRY_MS) {
     setTimeout(() => {
       if (links.runningTurns.get(session.id) !== turnId) return;
-      void runtimeManager().postAcp(serverId, notification).catch(() => undefined);
+      void runtime.postAcp(serverId, notification).catch(() => undefined);
     }, delay).unref();
   }
   setTimeout(() => {
@@ -158,7 +160,7 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
 /** Where a session's `session/cancel` goes: the ACP server the SDK opened for its agent. */
 async function cancelTarget(sessionId: string) {
   const sdk = await attachedSdk(sessionId);
-  const { fetch: observed } = await runtimeManager().sdk();
+  const { fetch: observed } = await (await runtimeForSession(sessionId)).sdk();
   const record = await persistDriver().getSession(sessionId);
   // The observed fetch learns a server's agent from the first answered request, which can be the
   // SSE GET (no ?agent=); the SDK names its servers `sdk-<agent>-<id>`, so fall back to that.
@@ -175,27 +177,34 @@ export async function pauseRunningTurns() {
   for (const [sessionId, turnId] of links.runningTurns) {
     pausedTurns.add(turnId);
     const target = await cancelTarget(sessionId).catch(() => null);
-    if (target) await runtimeManager().postAcp(target.serverId, target.notification).catch(() => undefined);
+    if (target) await (await runtimeForSession(sessionId)).postAcp(target.serverId, target.notification).catch(() => undefined);
   }
 }
 
-/** A resource_link must name a file that exists in the sandbox (checked through the runtime). */
-async function checkResourceLinks(content: ContentBlock[]) {
+/**
+ * A resource_link must name a file inside the session's workspace, as the sandbox sees it (checked
+ * through the sandbox's runtime). Outside the workspace, missing or not a file: one answer, so a
+ * refusal tells nothing about the host.
+ */
+async function checkResourceLinks(sessionId: string, content: ContentBlock[]) {
   if (!content.some((block) => block.type === "resource_link")) return;
-  const { sdk } = await runtimeManager().sdk();
+  const { workspace } = await sandboxOfSession(sessionId);
+  const { sdk } = await (await runtimeForSession(sessionId)).sdk();
   for (const [index, link] of content.entries()) {
     if (link.type !== "resource_link") continue;
-    const filePath = fileUriPath(link.uri) ?? link.uri; // promptContent accepted only file:// URIs
+    const filePath = workspacePathOfUri(workspace, link.uri);
     let entryType: string | undefined;
-    try {
-      entryType = (await sdk.statFs({ path: filePath })).entryType;
-    } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      if (typeof status !== "number" || status >= 500) throw runtimeError(error);
+    if (filePath) {
+      try {
+        entryType = (await sdk.statFs({ path: filePath })).entryType;
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        if (typeof status !== "number" || status >= 500) throw runtimeError(error);
+      }
     }
     if (entryType !== "file") {
-      throw unprocessable(`${filePath} is ${entryType ? `a ${entryType}, not a file` : "not a file"} in the sandbox.`, [
-        { path: `content.${index}.uri`, message: "must name a file that exists in the sandbox" },
+      throw unprocessable("A resource_link must name a file in the sandbox's workspace.", [
+        { path: `content.${index}.uri`, message: `${outsideWorkspaceMessage}, naming a file` },
       ]);
     }
   }

@@ -10,6 +10,7 @@ import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
 import { publicStatus } from "@/lib/sessions/serialize";
 import type { SessionListStatus } from "@/lib/sessions/status";
+import { chosenTeamOf } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sessions" };
@@ -41,7 +42,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const q = rawQuery?.trim() || undefined;
   // An unknown status in the address shows everything rather than an error page.
   const status = FILTERS.find((filter) => filter.status === rawStatus)?.status ?? undefined;
-  const page = await listSessions({ userId: user.id, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
+  // The list follows the team chosen on the Teams page (all teams until one is chosen).
+  const teamId = (await chosenTeamOf(user.id)) ?? undefined;
+  const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
   const creators = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((s) => s.createdById))] } }, select: { id: true, email: true, name: true } });
   const creatorName = new Map(creators.map((creator) => [creator.id, creator.id === user.id ? "You" : creator.name || creator.email]));
