@@ -43,7 +43,7 @@ for (const viewport of VIEWPORTS) {
 
       test("list, new session and inbox fit the window and pass axe", async ({ page }) => {
         const shell = new Shell(page);
-        for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only"]) {
+        for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only", "/teams", "/account", "/settings/tokens", "/admin"]) {
           await page.goto(path);
           await expect(page.locator("h1").first()).toBeVisible();
           await shell.expectNoHorizontalOverflow();
