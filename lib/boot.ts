@@ -11,9 +11,7 @@ import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
 import { RuntimeManager, setRuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
-import { attributeGap } from "@/lib/sessions/gaps";
-import { endRefusedPrompt, pauseRunningTurns } from "@/lib/sessions/turns";
-import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntimeLost } from "@/lib/sessions/runtime-link";
+import { markOrphanedSessionsRestorable, streamReactions, wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
 // database (embedded unless DATABASE_URL), migrations, the admin account, the runtime (embedded
@@ -65,19 +63,15 @@ async function start() {
   await liveHub().start(databaseUrl());
   const restorable = await markOrphanedSessionsRestorable();
 
-  eventWriter().onPressure = () => void pauseRunningTurns();
-
   const runtime = new RuntimeManager({
     dataDir,
     externalUrl: config.SANDBOX_AGENT_URL,
     externalToken: config.SANDBOX_AGENT_TOKEN,
     persist: persistDriver(),
-    streamObserver: { onGap: attributeGap, onRefused: endRefusedPrompt },
+    streamObserver: streamReactions,
   });
   setRuntimeManager(runtime);
-  runtime.onLost((generation) => void onRuntimeLost(generation));
-  runtime.onDown((generation) => void onRuntimeDown(generation));
-  runtime.onReady((generation) => void onRuntimeBack(generation));
+  wireRuntimeReactions(runtime);
   process.on("exit", () => runtime.stopSync());
   await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
 
