@@ -23,6 +23,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      // Minutes of waiting and little work: scripts/test.mjs runs it beside the other suites.
+      {
+        resolve: { alias },
+        test: {
+          name: "long",
+          include: ["tests/long/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/integration/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -1,7 +1,8 @@
 // `npm test`: every suite — unit and integration (vitest; integration runs the real portal, runtime
-// and PostgreSQL), then end to end in Chromium (Playwright) — and one closing line with the totals.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+// and PostgreSQL), then end to end in Chromium (Playwright), with the long-turn suite beside them —
+// and one closing line with the totals.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,16 +16,34 @@ await ensureBuilt();
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
+const vitestBin = path.join(root, "node_modules/.bin/vitest");
+
+function countVitest(status, report) {
+  if (status !== 0) exitCode = 1;
+  if (!existsSync(report)) {
+    exitCode = 1;
+    return;
+  }
+  const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = JSON.parse(readFileSync(report, "utf8"));
+  totals.passed += numPassedTests;
+  totals.failed += numFailedTests;
+  totals.skipped += numPendingTests + numTodoTests;
+}
+
+// The "long" project is minutes of waiting (a turn longer than Node's 300 s fetch timeout) and
+// little work: it runs beside the other suites, and its output is printed when it is done.
+const longReport = path.join(reports, "vitest-long.json");
+const longLog = path.join(reports, "vitest-long.log");
+const long = spawn(vitestBin, ["run", "--project", "long", "--reporter=default", "--reporter=json", `--outputFile.json=${longReport}`], {
+  cwd: root,
+  stdio: ["ignore", openSync(longLog, "w"), openSync(longLog, "a")],
+  env,
+});
+const longDone = new Promise((resolve) => long.once("exit", (code) => resolve(code ?? 1)));
 
 const vitestReport = path.join(reports, "vitest.json");
-const vitest = spawnSync(path.join(root, "node_modules/.bin/vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`], { cwd: root, stdio: "inherit", env });
-if (vitest.status !== 0) exitCode = 1;
-if (existsSync(vitestReport)) {
-  const report = JSON.parse(readFileSync(vitestReport, "utf8"));
-  totals.passed += report.numPassedTests;
-  totals.failed += report.numFailedTests;
-  totals.skipped += report.numPendingTests + report.numTodoTests;
-} else exitCode = 1;
+const vitest = spawnSync(vitestBin, ["run", "--project", "unit", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`], { cwd: root, stdio: "inherit", env });
+countVitest(vitest.status, vitestReport);
 
 if (existsSync(path.join(root, "playwright.config.ts"))) {
   const playwrightReport = path.join(reports, "playwright.json");
@@ -41,6 +60,10 @@ if (existsSync(path.join(root, "playwright.config.ts"))) {
     totals.skipped += stats.skipped;
   } else exitCode = 1;
 }
+
+const longStatus = await longDone;
+process.stdout.write(`\n${readFileSync(longLog, "utf8")}`);
+countVitest(longStatus, longReport);
 
 if (totals.passed === 0) exitCode = 1;
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -22,6 +22,9 @@ export interface RuntimeInfo {
   pid?: number;
   startedAt: string | null;
   restarts: number;
+  /** ACP connections found dead while the runtime itself answered; each one replaced the SDK. */
+  connectionLosses: number;
+  lastConnectionLoss: { at: string; reason: string } | null;
 }
 
 export interface RuntimeConfig {
@@ -55,6 +58,8 @@ export class RuntimeManager {
   private token = "";
   private startedAt: Date | null = null;
   private restarts = 0;
+  private connectionLosses = 0;
+  private lastConnectionLoss: RuntimeInfo["lastConnectionLoss"] = null;
   private generation: Generation | null = null;
   private generationCounter = 0;
   private backoffMs = 250;
@@ -81,6 +86,8 @@ export class RuntimeManager {
       ...(this.child?.pid && this.mode === "embedded" ? { pid: this.child.pid } : {}),
       startedAt: this.startedAt?.toISOString() ?? null,
       restarts: this.restarts,
+      connectionLosses: this.connectionLosses,
+      lastConnectionLoss: this.lastConnectionLoss,
     };
   }
 
@@ -300,7 +307,11 @@ export class RuntimeManager {
   private markReady() {
     if (!this.generation) {
       this.generationCounter += 1;
-      const observedFetch = createObservedFetch(this.config.streamObserver);
+      const generationId = this.generationCounter;
+      const observedFetch = createObservedFetch({
+        ...this.config.streamObserver,
+        onConnectionLost: (serverId, reason) => void this.connectionLost(generationId, serverId, reason),
+      });
       const sdk = new SandboxAgent({
         baseUrl: this.url,
         token: this.token || undefined,
@@ -315,6 +326,22 @@ export class RuntimeManager {
     for (const waiter of this.readyWaiters) waiter();
     this.readyWaiters.clear();
     for (const listener of this.readyListeners) safely(() => listener(this.generation!.id));
+  }
+
+  /**
+   * The SDK keeps a dead ACP connection for good (every later prompt on it would hang), so a dead
+   * connection ends its generation: its sessions become restorable, and the next health probe that
+   * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
+   */
+  private async connectionLost(generationId: number, serverId: string, reason: string) {
+    if (this.stopping || this.generation?.id !== generationId) return;
+    // A runtime that does not answer at all is the health check's case: an external one may come back
+    // holding its sessions (offline, not lost), an embedded one is restarted.
+    if (!(await this.probe()) || this.generation?.id !== generationId) return;
+    this.connectionLosses += 1;
+    this.lastConnectionLoss = { at: new Date().toISOString(), reason };
+    console.error(`[runtime] the ACP connection ${serverId} is dead (${reason}); its sessions become restorable`);
+    this.markLost();
   }
 
   private markDown() {

@@ -1,4 +1,5 @@
 import "server-only";
+import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
 // The seam between the SDK and the runtime's ACP event stream. SDK 0.4.2 hides the SSE `id:`
 // sequence, but reads `GET /v1/acp/{serverId}` through the `fetch` we give it. The runtime drops
@@ -25,6 +26,12 @@ export interface AcpStreamObserver {
    * settles the request's promise, so a refused `session/prompt` would leave its turn running forever.
    */
   onRefused?(message: unknown, status: number): void;
+  /**
+   * The SDK's ACP connection to this server is dead: a post failed or was refused (the SDK then closes
+   * the transport), or its event stream broke or was refused (the SDK then stops reading without a
+   * word). Every session on that connection would otherwise hang forever.
+   */
+  onConnectionLost?(serverId: string, reason: string): void;
 }
 
 interface Frame {
@@ -35,25 +42,40 @@ interface Frame {
 
 const RECOVERY_TIMEOUT_MS = 3_000;
 const ACP_PATH = /\/v1\/acp\/([^/?]+)/;
+const AGENT_EXITED = '"_adapter/agent_exited"';
 
 export function createObservedFetch(observer: AcpStreamObserver = {}) {
-  const servers = new Map<string, { agent: string | null; lastId: number | null }>();
+  const servers = new Map<string, { agent: string | null; lastId: number | null; streamed: boolean }>();
   const stats = { recovered: 0, lost: 0 };
 
   const observedFetch: typeof fetch = async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const match = ACP_PATH.exec(url);
-    const response = await fetch(input, init);
-    if (!match?.[1]) return response;
-    const serverId = decodeURIComponent(match[1]);
-    const state = servers.get(serverId) ?? { agent: null, lastId: null };
+    const serverId = match?.[1] ? decodeURIComponent(match[1]) : null;
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    let response: Response;
+    try {
+      response = await runtimeFetch(input, init);
+    } catch (error) {
+      // An abort is the SDK's own doing (dispose, close); anything else leaves the connection dead.
+      if (serverId && method !== "DELETE" && !init?.signal?.aborted) observer.onConnectionLost?.(serverId, `${method} failed: ${errorText(error)}`);
+      throw error;
+    }
+    if (!serverId) return response;
+    const state = servers.get(serverId) ?? { agent: null, lastId: null, streamed: false };
     // Only the SDK's bootstrap request names the agent, and it need not be the first one seen.
     state.agent ??= new URL(url).searchParams.get("agent");
     servers.set(serverId, state);
-    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-    if (method === "POST" && !response.ok && typeof init?.body === "string") observer.onRefused?.(parseJson(init.body), response.status);
+    if (method === "POST" && !response.ok) {
+      if (typeof init?.body === "string") observer.onRefused?.(parseJson(init.body), response.status);
+      observer.onConnectionLost?.(serverId, `the runtime refused a message (HTTP ${response.status})`);
+    }
+    // The SDK's first read can reach the runtime before the post that creates the server (404), and
+    // the SDK reads again after its next post; once the server has streamed, a refusal means it is gone.
+    if (method === "GET" && !response.ok && state.streamed) observer.onConnectionLost?.(serverId, `the runtime refused the event stream (HTTP ${response.status})`);
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!isStream || !response.body) return response;
+    state.streamed = true;
     const body = gapFreeStream(response.body, state, (afterId) => replayAfter(url, init, afterId), {
       onRecovered: (count) => {
         stats.recovered += count;
@@ -62,6 +84,13 @@ export function createObservedFetch(observer: AcpStreamObserver = {}) {
       onGap: (missing, nextMessage) => {
         stats.lost += missing;
         observer.onGap?.({ serverId, missing, nextMessage });
+      },
+      onAgentExited: (message) => {
+        const params = (message as { params?: { code?: unknown } } | null)?.params;
+        observer.onConnectionLost?.(serverId, `the agent process exited${typeof params?.code === "number" ? ` with code ${params.code}` : ""}`);
+      },
+      onBroken: (error) => {
+        if (!init?.signal?.aborted) observer.onConnectionLost?.(serverId, `the event stream broke: ${errorText(error)}`);
       },
     });
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
@@ -82,7 +111,7 @@ async function replayAfter(url: string, init: RequestInit | undefined, afterId: 
   const controller = new AbortController();
   setTimeout(() => controller.abort(), RECOVERY_TIMEOUT_MS).unref();
   try {
-    const response = await fetch(url, { method: "GET", headers, signal: controller.signal });
+    const response = await runtimeFetch(url, { method: "GET", headers, signal: controller.signal });
     return response.ok && response.body ? response.body : null;
   } catch {
     return null;
@@ -93,7 +122,12 @@ function gapFreeStream(
   source: ReadableStream<Uint8Array>,
   state: { lastId: number | null },
   openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
-  report: { onRecovered(count: number): void; onGap(missing: number, nextMessage: unknown): void },
+  report: {
+    onRecovered(count: number): void;
+    onGap(missing: number, nextMessage: unknown): void;
+    onAgentExited(message: unknown): void;
+    onBroken(error: unknown): void;
+  },
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const reader = source.getReader();
@@ -110,6 +144,8 @@ function gapFreeStream(
           state.lastId = frame.id;
         }
         controller.enqueue(encoder.encode(`${frame.raw}\n\n`));
+        // The runtime says so when the agent process dies, and then never answers its pending requests.
+        if (frame.data.includes(AGENT_EXITED)) report.onAgentExited(parseJson(frame.data));
       };
 
       const recover = async (gapAfter: number, firstHeld: Frame) => {
@@ -154,7 +190,10 @@ function gapFreeStream(
           if (!cancelled) controller.close();
         } catch (error) {
           // The SDK cancelled its read (disposed after a runtime loss): nothing left to tell it.
-          if (!cancelled) controller.error(error);
+          if (!cancelled) {
+            report.onBroken(error);
+            controller.error(error);
+          }
         }
       })();
     },
@@ -218,6 +257,11 @@ export function frameParser() {
     }
     return frames;
   };
+}
+
+function errorText(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  return `${error instanceof Error ? error.message : String(error)}${cause}`;
 }
 
 function parseJson(text: string): unknown {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -106,5 +106,39 @@ describe("external runtime", () => {
     expect(response.ok).toBe(false);
     expect(refusals).toEqual([{ message: JSON.parse(body), status: response.status }]);
     expect(refusals[0]!.message.method).toBe("session/prompt");
+  });
+});
+
+describe("a dead ACP connection", () => {
+  it("ends the turns on it as interrupted within seconds, says so, and the sessions come back", async () => {
+    const teamId = await defaultTeamId(api);
+    const { body: session } = await api.request("POST", "/api/sessions", { teamId, agent: "demo" });
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "remember the amber kite" });
+    await waitForIdle(api, session.id);
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 120000" });
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "running", 15_000);
+
+    // Kill the agent process under the running turn: the runtime itself stays healthy, so only the
+    // dead connection can tell the portal (the SDK would wait for the prompt forever).
+    const agents = execFileSync("pgrep", ["-P", String(runtime!.pid)], { encoding: "utf8" }).trim().split("\n").map(Number);
+    for (const pid of agents) process.kill(pid, "SIGKILL");
+    const started = Date.now();
+    const ended = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(ended.lastStopReason).toBe("interrupted");
+    const info = await api.get("/api/admin/runtime");
+    expect(info.connectionLosses).toBeGreaterThanOrEqual(1);
+    expect(info.lastConnectionLoss.reason).toMatch(/agent process exited/);
+    await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok", 15_000);
+
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "/recall" });
+    await waitForIdle(api, session.id);
+    const events = await allEvents(api, session.id);
+    expect(events.some((e) => e.sender === "portal" && e.payload.type === "turn_ended" && e.payload.stopReason === "interrupted")).toBe(true);
+    const reply = events
+      .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
+      .map((e) => e.payload.params.update.content.text)
+      .join("");
+    expect(reply).toContain("amber kite");
   });
 });
