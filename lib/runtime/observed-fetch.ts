@@ -44,7 +44,7 @@ const RECOVERY_TIMEOUT_MS = 3_000;
 const ACP_PATH = /\/v1\/acp\/([^/?]+)/;
 const AGENT_EXITED = '"_adapter/agent_exited"';
 
-export function createObservedFetch(observer: AcpStreamObserver = {}) {
+export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch: typeof fetch = runtimeFetch) {
   const servers = new Map<string, { agent: string | null; lastId: number | null; streamed: boolean }>();
   const stats = { recovered: 0, lost: 0 };
 
@@ -55,7 +55,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}) {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     let response: Response;
     try {
-      response = await runtimeFetch(input, init);
+      response = await baseFetch(input, init);
     } catch (error) {
       // An abort is the SDK's own doing (dispose, close); anything else leaves the connection dead.
       if (serverId && method !== "DELETE" && !init?.signal?.aborted) observer.onConnectionLost?.(serverId, `${method} failed: ${errorText(error)}`);
@@ -76,7 +76,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}) {
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!isStream || !response.body) return response;
     state.streamed = true;
-    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(url, init, afterId), {
+    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(baseFetch, url, init, afterId), {
       onRecovered: (count) => {
         stats.recovered += count;
         observer.onRecovered?.(serverId, count);
@@ -104,14 +104,14 @@ export function createObservedFetch(observer: AcpStreamObserver = {}) {
   };
 }
 
-async function replayAfter(url: string, init: RequestInit | undefined, afterId: number): Promise<ReadableStream<Uint8Array> | null> {
+async function replayAfter(baseFetch: typeof fetch, url: string, init: RequestInit | undefined, afterId: number): Promise<ReadableStream<Uint8Array> | null> {
   const headers = new Headers(init?.headers);
   headers.set("Last-Event-ID", String(afterId));
   headers.set("Accept", "text/event-stream");
   const controller = new AbortController();
   setTimeout(() => controller.abort(), RECOVERY_TIMEOUT_MS).unref();
   try {
-    const response = await runtimeFetch(url, { method: "GET", headers, signal: controller.signal });
+    const response = await baseFetch(url, { method: "GET", headers, signal: controller.signal });
     return response.ok && response.body ? response.body : null;
   } catch {
     return null;

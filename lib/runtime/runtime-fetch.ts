@@ -7,8 +7,15 @@ import { Agent, fetch as undiciFetch } from "undici";
 // connection that every session of that agent shares. Turns may run for hours and a permission may
 // wait a day: on the runtime path only the runtime's own ACP timeout applies. Health probes and other
 // short calls pass their own AbortSignal.
-const runtimeDispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
-/** fetch for every request to a sandbox-agent runtime: no client-side response timeout. */
-export const runtimeFetch: typeof fetch = (input, init) =>
-  undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: runtimeDispatcher }) as unknown as Promise<Response>;
+type UndiciInput = Parameters<typeof undiciFetch>[0];
+type UndiciInit = NonNullable<Parameters<typeof undiciFetch>[1]>;
+
+/** fetch for every request to a sandbox-agent runtime, over TCP or a sandbox's Unix socket. */
+export function createRuntimeFetch(options: { socketPath?: string } = {}): typeof fetch {
+  const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, ...(options.socketPath ? { connect: { socketPath: options.socketPath } } : {}) });
+  // undici's own Request/Response types are the same classes Node's fetch uses, typed apart.
+  return (input, init) => undiciFetch(input as UndiciInput, { ...(init as UndiciInit), dispatcher }) as unknown as Promise<Response>;
+}
+
+export const runtimeFetch = createRuntimeFetch();

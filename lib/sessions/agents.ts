@@ -1,7 +1,7 @@
 import "server-only";
 import { unprocessable } from "@/lib/errors";
 import { agentDisplayName, DEMO_AGENT, portalAgentId } from "@/lib/runtime/agents";
-import { runtimeManager } from "@/lib/runtime/manager";
+import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { findByCategory, optionValues } from "@/lib/sessions/config-values";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
 
@@ -65,10 +65,11 @@ export function missingFor(id: string, installed: boolean, credentialsAvailable:
 }
 
 export async function listAgents(): Promise<AgentSummary[]> {
-  const generation = runtimeManager().currentGeneration();
+  const catalog = await sandboxRuntimes().catalog();
+  const generation = catalog.currentGeneration();
   const cached = cache.portalAgents;
   if (cached && cached.generation === generation && Date.now() - cached.at < CACHE_MS) return cached.agents;
-  const { sdk } = await runtimeManager().sdk();
+  const { sdk } = await catalog.sdk();
   let reported;
   try {
     reported = await sdk.listAgents({ config: true });

@@ -1,7 +1,8 @@
 import "server-only";
 import type { SandboxAgent } from "sandbox-agent";
-import { runtimeManager } from "@/lib/runtime/manager";
+import type { RuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
+import { runtimeForSession as sandboxRuntimeOf } from "@/lib/sandboxes/sandboxes";
 
 // What this portal process holds of each session on the runtime: the runtime generation its runtime
 // session lives on, the turn it is running, and the seed its next prompt carries after a restore.
@@ -32,8 +33,13 @@ export class Attachments {
     return { turnId: attachment?.turnId ?? null };
   }
 
-  isAttached(sessionId: string, generation = runtimeManager().currentGeneration()) {
-    return generation !== null && this.sessions.get(sessionId)?.generation === generation;
+  /** Attached to some runtime generation (which may since be gone: sdkForSession checks that). */
+  has(sessionId: string) {
+    return this.sessions.has(sessionId);
+  }
+
+  isAttached(sessionId: string, generation: number) {
+    return this.sessions.get(sessionId)?.generation === generation;
   }
 
   /** The sessions attached to one runtime generation. */
@@ -89,13 +95,15 @@ export function attachments(): Attachments {
   return globalAttachments.portalAttachments;
 }
 
-/** The runtime a session runs on (today the one runtime of this process; per sandbox later). */
-export function runtimeForSession(_sessionId: string) {
-  return runtimeManager().sdk();
+/** The runtime a session's agent runs on: its sandbox's (started when it is not running). */
+export function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
+  return sandboxRuntimeOf(sessionId);
 }
 
 /** The SDK for a session that must already live on its runtime (settings, cancel, permissions); null when it does not. */
 export async function sdkForSession(sessionId: string): Promise<SandboxAgent | null> {
-  const { sdk, generation } = await runtimeForSession(sessionId);
+  // Not attached: nothing to ask its sandbox, which need not be started for that.
+  if (!attachments().has(sessionId)) return null;
+  const { sdk, generation } = await (await runtimeForSession(sessionId)).sdk();
   return attachments().isAttached(sessionId, generation) ? sdk : null;
 }

@@ -1,9 +1,8 @@
 import "server-only";
 import type { Session } from "@/generated/prisma/client";
 import { conflict } from "@/lib/errors";
-import { runtimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
-import { attachments, sdkForSession } from "@/lib/sessions/attachments";
+import { attachments, runtimeForSession, sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
@@ -26,7 +25,8 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
   const sdk = await sdkForSession(session.id);
   const record = await persistDriver().getSession(session.id);
   if (!sdk || !record) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
-  const cancel = () => runtimeManager().cancelPrompt({ agent: record.agent, agentSessionId: record.agentSessionId });
+  const runtime = await runtimeForSession(session.id);
+  const cancel = () => runtime.cancelPrompt({ agent: record.agent, agentSessionId: record.agentSessionId });
 
   // The turn's pending permissions are resolved as cancelled: claimed here first, so the answer is
   // recorded as this user's; answered to the agent only after the cancel (as ACP asks of a client that
@@ -57,6 +57,6 @@ export async function pauseRunningTurns() {
   for (const { sessionId } of attachments().runningTurns()) {
     attachments().pauseTurn(sessionId);
     const record = await persistDriver().getSession(sessionId).catch(() => undefined);
-    if (record) await runtimeManager().cancelPrompt({ agent: record.agent, agentSessionId: record.agentSessionId }).catch(() => undefined);
+    if (record) await (await runtimeForSession(sessionId)).cancelPrompt({ agent: record.agent, agentSessionId: record.agentSessionId }).catch(() => undefined);
   }
 }

@@ -7,6 +7,7 @@ import type { SessionEffects } from "@/lib/events/types";
 import { eventWriter } from "@/lib/events/writer";
 import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
+import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { requireStartableAgent } from "@/lib/sessions/agents";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
@@ -25,11 +26,14 @@ export interface CreateSessionInput {
   model?: string;
   mode?: string;
   thoughtLevel?: string;
+  sandboxId?: string;
 }
 
 export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
   await requireTeamRole({ userId, teamId: input.teamId, role: "member" });
   await requireStartableAgent(input.agent);
+  const sandbox = await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
+  const cwd = resolveCwd(sandbox.workspace, input.cwd);
 
   // The row exists first: the runtime's first events (session/new) are mirrored against it.
   const session = await db().session.create({
@@ -39,7 +43,8 @@ export async function createSession({ userId, input }: { userId: string; input: 
       createdById: userId,
       title: input.title?.trim() || defaultTitle(input.agent),
       agent: input.agent,
-      cwd: input.cwd ?? null,
+      cwd,
+      sandboxId: sandbox.id,
     },
   });
   let effects: SessionEffects;
@@ -47,6 +52,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
     effects = await startOnRuntime(session, input);
   } catch (error) {
     await discardSession(session.id);
+    await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
     throw error;
   }
   // The agent's own reports of the settings (mode/config updates) trail its answers, on the SSE
@@ -57,7 +63,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
     sessionId: session.id,
     event: { type: "status", status: "idle" },
     effects: { ...effects, status: "idle" },
-    audit: { actorId: userId, action: "session.create", detail: { agent: input.agent, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) } },
+    audit: { actorId: userId, action: "session.create", detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) } },
   });
   return created ?? session;
 }
@@ -67,7 +73,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
  * session/new (a 422 naming what it offers), then applies them. Returns the resulting session state.
  */
 async function startOnRuntime(session: Session, input: CreateSessionInput): Promise<SessionEffects> {
-  const { sdk, offer } = await createOnRuntime(session, input.cwd);
+  const { sdk, offer } = await createOnRuntime(session, session.cwd);
   const rejected = rejectedSettings(input, offer);
   if (rejected) throw rejected;
   return applySettings(sdk, session.id, input, offer, { strict: true });
@@ -106,5 +112,6 @@ export async function destroySession({ session, userId, role }: { session: Sessi
     effects: { status: "destroyed", destroyedAt: new Date().toISOString(), currentTurnId: null, ...(turnId ? { lastStopReason: "cancelled" } : {}) },
     audit: { actorId: userId, action: "session.destroy" },
   });
+  await destroySandboxIfUnused(session.sandboxId);
   return destroyed ?? session;
 }

@@ -14,7 +14,7 @@ import { buildSeed } from "@/lib/sessions/seed";
 
 /** Restores the session unless it is attached; returns the committed session either way. */
 export async function restoreSession(session: Session, actorId: string | null): Promise<Session> {
-  if (attachments().isAttached(session.id)) return session;
+  if (await sdkForSession(session.id).catch(() => null)) return session;
   const fromIndex = session.eventCount;
   const { sdk, offer } = await createOnRuntime(session, session.cwd);
   const effects = await applySettings(sdk, session.id, session, offer, { strict: false });

@@ -3,7 +3,6 @@ import { db } from "@/lib/db/client";
 import { rebuildLastMessage } from "@/lib/events/repair-messages";
 import type { PortalEventPayload } from "@/lib/events/types";
 import { eventWriter } from "@/lib/events/writer";
-import type { RuntimeManager } from "@/lib/runtime/manager";
 import type { AcpStreamObserver, GapReport } from "@/lib/runtime/observed-fetch";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attachments } from "@/lib/sessions/attachments";
@@ -19,13 +18,16 @@ import { endTurn } from "@/lib/sessions/turns";
 // ends as failed), the portal's own restart (every live-looking session is restorable) and the event
 // queue over its budget (running turns are paused).
 
-export const streamReactions: AcpStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt };
-
-export function wireRuntimeReactions(runtime: RuntimeManager) {
-  runtime.onLost((generation) => void onRuntimeLost(generation));
-  runtime.onDown((generation) => void onRuntimeDown(generation));
-  runtime.onReady((generation) => void onRuntimeBack(generation));
+/** Called once at boot: the runtimes' stream observer and listeners, and the event queue's pressure. */
+export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
+  const streamObserver: AcpStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt };
+  const listeners = {
+    lost: (generation: number) => void onRuntimeLost(generation),
+    down: (generation: number) => void onRuntimeDown(generation),
+    ready: (generation: number) => void onRuntimeBack(generation),
+  };
+  return { streamObserver, listeners };
 }
 
 /** A runtime generation is gone, with every runtime session on it. */

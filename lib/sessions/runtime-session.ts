@@ -5,6 +5,7 @@ import { unprocessable, type ApiError, type FieldError } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
 import type { SessionEffects } from "@/lib/events/types";
 import { runtimeAgentId } from "@/lib/runtime/agents";
+import { insideWorkspace, sandboxOfSession } from "@/lib/sandboxes/sandboxes";
 import { attachments, runtimeForSession } from "@/lib/sessions/attachments";
 import {
   asConfigOptions,
@@ -36,11 +37,14 @@ const SETTING_FIELDS = ["mode", "model", "thoughtLevel"] as const;
 
 /** Creates and attaches the runtime session of a portal session; returns what the agent offers it. */
 export async function createOnRuntime(session: Pick<Session, "id" | "agent">, cwd: string | null | undefined) {
-  const { sdk, generation } = await runtimeForSession(session.id);
+  const sandbox = await sandboxOfSession(session.id);
+  const { sdk, generation } = await (await runtimeForSession(session.id)).sdk();
   skipSdkIndexScan(sdk, session.id);
+  // Sessions from before sandboxes may name a host directory: they continue in the workspace.
+  const inWorkspace = (cwd ? insideWorkspace(sandbox.workspace, cwd) : null) ?? sandbox.workspace;
   let handle: SdkSession;
   try {
-    handle = await sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd: cwd ?? undefined });
+    handle = await sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd: inWorkspace });
   } catch (error) {
     throw runtimeError(error);
   }

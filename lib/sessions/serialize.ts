@@ -31,6 +31,8 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     eventCount: session.eventCount,
     usage: session.usage ?? null,
     pendingPermissions: pendingPermissions.map(permissionJson),
+    sandboxId: session.sandboxId,
+    cwd: session.cwd,
     ...(options.detail ? currentSettingsView(session, session.configOptions, session.modes) : {}),
   };
 }

@@ -8,9 +8,10 @@ import { attachments, runtimeForSession, sdkForSession } from "@/lib/sessions/at
 import { assertNoTurnRunning, assertWritable } from "@/lib/sessions/guards";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
-import { fileUriPath, type ContentBlock } from "@/lib/sessions/prompt-content";
+import type { ContentBlock } from "@/lib/sessions/prompt-content";
 import { restoreSession } from "@/lib/sessions/restore";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
+import { outsideWorkspaceMessage, sandboxOfSession, workspacePathOfUri } from "@/lib/sandboxes/sandboxes";
 
 // A turn: the prompt is accepted (202) once the change that marks the session running commits (a
 // claim: only an idle session with no turn starts one); the runtime call goes on in the background
@@ -72,23 +73,30 @@ export async function endTurn(sessionId: string, turnId: string, stopReason: str
   });
 }
 
-/** A resource_link must name a file that exists in the sandbox (checked through the runtime). */
+/**
+ * A resource_link must name a file inside the session's workspace, as the sandbox sees it (checked
+ * through the sandbox's runtime). Outside the workspace, missing or not a file: one answer, so a
+ * refusal tells nothing about the host.
+ */
 async function checkResourceLinks(sessionId: string, content: ContentBlock[]) {
   if (!content.some((block) => block.type === "resource_link")) return;
-  const { sdk } = await runtimeForSession(sessionId);
+  const { workspace } = await sandboxOfSession(sessionId);
+  const { sdk } = await (await runtimeForSession(sessionId)).sdk();
   for (const [index, link] of content.entries()) {
     if (link.type !== "resource_link") continue;
-    const filePath = fileUriPath(link.uri) ?? link.uri; // promptContent accepted only file:// URIs
+    const filePath = workspacePathOfUri(workspace, link.uri);
     let entryType: string | undefined;
-    try {
-      entryType = (await sdk.statFs({ path: filePath })).entryType;
-    } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      if (typeof status !== "number" || status >= 500) throw runtimeError(error);
+    if (filePath) {
+      try {
+        entryType = (await sdk.statFs({ path: filePath })).entryType;
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        if (typeof status !== "number" || status >= 500) throw runtimeError(error);
+      }
     }
     if (entryType !== "file") {
-      throw unprocessable(`${filePath} is ${entryType ? `a ${entryType}, not a file` : "not a file"} in the sandbox.`, [
-        { path: `content.${index}.uri`, message: "must name a file that exists in the sandbox" },
+      throw unprocessable("A resource_link must name a file in the sandbox's workspace.", [
+        { path: `content.${index}.uri`, message: `${outsideWorkspaceMessage}, naming a file` },
       ]);
     }
   }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -63,18 +63,28 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-export async function startPortal(options: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> } = {}): Promise<Portal> {
+/**
+ * `root` is the checkout to start from (default this one); `dataDir: null` leaves PORTAL_DATA_DIR
+ * unset, so the portal uses its default `.data/` inside `root`.
+ */
+export async function startPortal(
+  options: { databaseUrl?: string; dataDir?: string | null; root?: string; env?: Record<string, string> } = {},
+): Promise<Portal> {
   const port = await freePort();
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "portal-test-"));
+  const root = options.root ?? ROOT;
+  const dataDir = options.dataDir === null ? path.join(root, ".data") : (options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "portal-test-")));
+  // mkdtemp makes it 0700: sandboxes under it must be reachable by their own uids.
+  if (options.dataDir === undefined) chmodSync(dataDir, 0o711);
   let output = "";
-  const child = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", String(port)], {
-    cwd: ROOT,
+  const { PORTAL_DATA_DIR: _inherited, ...inheritedEnv } = process.env;
+  const child = spawn(path.join(root, "node_modules/.bin/next"), ["start", "-p", String(port)], {
+    cwd: root,
     env: {
-      ...process.env,
+      ...inheritedEnv,
       NEXT_TELEMETRY_DISABLED: "1",
       NEXT_MANUAL_SIG_HANDLE: "1",
       PORT: String(port),
-      PORTAL_DATA_DIR: dataDir,
+      ...(options.dataDir === null ? {} : { PORTAL_DATA_DIR: dataDir }),
       PORTAL_ADMIN_EMAIL: ADMIN.email,
       PORTAL_ADMIN_PASSWORD: ADMIN.password,
       NEXTAUTH_URL: `http://localhost:${port}`,
@@ -133,11 +143,11 @@ export interface PortalFixture {
 }
 
 /** What most test files share: a database of their own, a portal on it, and the admin's client. */
-export async function openPortal(): Promise<PortalFixture> {
+export async function openPortal(options: { env?: Record<string, string> } = {}): Promise<PortalFixture> {
   const db = await createTestDatabase();
   let portal: Portal | undefined;
   try {
-    portal = await startPortal({ databaseUrl: db.url });
+    portal = await startPortal({ databaseUrl: db.url, env: options.env });
     const api = await apiFor(portal.baseUrl);
     const fixture: PortalFixture = {
       db,

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,13 @@ afterAll(async () => {
   removeDir(scratch ?? "");
   await fixture?.close();
 });
+
+/** A sandbox's workspace on the host (the harness keeps sandboxes inside the portal's data dir). */
+function workspaceOnHost(sandboxId: string) {
+  const root = path.join(portal.dataDir, "sandboxes");
+  expect(readdirSync(root)).toContain(sandboxId);
+  return path.join(root, sandboxId, "workspace");
+}
 
 describe("destroy", () => {
   it("destroys on the runtime, keeps the history readable, and refuses every write afterwards with 409", async () => {
@@ -179,13 +186,13 @@ describe("list", () => {
 });
 
 describe("prompt content", () => {
-  it("takes ACP content blocks: text and a resource_link to a file in the sandbox", async () => {
-    const file = path.join(scratch, "notes.txt");
-    writeFileSync(file, "notes for the agent\n");
+  it("takes ACP content blocks: text and a resource_link to a file in the sandbox's workspace", async () => {
     const session = await createDemoSession(api, teamId);
+    // The workspace on the host: the sandbox sees it as /workspace.
+    writeFileSync(path.join(workspaceOnHost(session.sandboxId), "notes.txt"), "notes for the agent\n");
     const content = [
       { type: "text", text: "read my notes" },
-      { type: "resource_link", uri: `file://${file}`, name: "notes.txt", mimeType: "text/plain" },
+      { type: "resource_link", uri: "file:///workspace/notes.txt", name: "notes.txt", mimeType: "text/plain" },
     ];
     const accepted = await api.request("POST", `/api/sessions/${session.id}/prompt`, { content });
     expect(accepted.status).toBe(202);
@@ -203,10 +210,30 @@ describe("prompt content", () => {
     expect(resource.errors?.[0]?.path).toBe("content.0.type");
     const web = expectProblem(await api.request("POST", url, { content: [{ type: "resource_link", uri: "https://example.com/a.txt", name: "a" }] }), 422);
     expect(web.errors?.[0]?.path).toBe("content.0.uri");
-    const missing = expectProblem(await api.request("POST", url, { content: [{ type: "resource_link", uri: `file://${scratch}/nope.txt`, name: "nope" }] }), 422);
-    expect(missing.errors?.[0]?.path).toBe("content.0.uri");
-    const directory = expectProblem(await api.request("POST", url, { content: [{ type: "text", text: "x" }, { type: "resource_link", uri: `file://${scratch}`, name: "dir" }] }), 422);
+    const directory = expectProblem(await api.request("POST", url, { content: [{ type: "text", text: "x" }, { type: "resource_link", uri: "file:///workspace", name: "dir" }] }), 422);
     expect(directory.errors?.[0]?.path).toBe("content.1.uri");
+    // Hostile links, existing on the host or not, all get one answer that says nothing about the host.
+    writeFileSync(path.join(scratch, "real.txt"), "on the host");
+    symlinkSync("/etc/hostname", path.join(workspaceOnHost(session.sandboxId), "escape"));
+    const hostile = [
+      `file://${portal.dataDir}/nextauth-secret`,
+      "file:///etc/shadow",
+      "file:///etc/hostname",
+      `file:///proc/${portal.process.pid}/environ`,
+      `file://${scratch}/real.txt`,
+      `file://${scratch}/nope.txt`,
+      "file:///workspace/../etc/passwd",
+      "file:///workspace/%2e%2e/etc/passwd",
+      "file:///workspace/escape",
+      "file:///workspace/nope.txt",
+      "file:///root",
+    ];
+    const answers = new Set<string>();
+    for (const uri of hostile) {
+      const problem = expectProblem(await api.request("POST", url, { content: [{ type: "resource_link", uri, name: "x" }] }), 422);
+      answers.add(JSON.stringify({ detail: problem.detail, errors: problem.errors }));
+    }
+    expect([...answers]).toHaveLength(1);
     expectProblem(await api.request("POST", url, { content: [] }), 422);
     expectProblem(await api.request("POST", url, { text: "   " }), 422);
     expectProblem(await api.request("POST", url, { text: "a", content: [{ type: "text", text: "b" }] }), 422);

@@ -71,9 +71,11 @@ describe("agents", () => {
 
 describe("create", () => {
   it("passes cwd, mode, model and thought level to the runtime", async () => {
-    const cwd = mkdtempSync(path.join(os.tmpdir(), "portal-cwd-"));
-    try {
-      const session = await createDemoSession(api, teamId, { cwd, mode: "code", model: "demo-large", thoughtLevel: "high", title: "Configured" });
+    // Relative to the sandbox's workspace, which the agent sees as /workspace.
+    const cwd = "/workspace";
+    {
+      const session = await createDemoSession(api, teamId, { cwd: ".", mode: "code", model: "demo-large", thoughtLevel: "high", title: "Configured" });
+      expect(session.cwd).toBe(cwd);
       expect(session).toMatchObject({ title: "Configured", status: "idle", mode: "code", model: "demo-large", thoughtLevel: "high", pendingPermissions: [] });
       expect(session.modes.currentModeId).toBe("code");
       expect(optionValue(session, "model")).toBe("demo-large");
@@ -90,8 +92,6 @@ describe("create", () => {
       await api.post(`/api/sessions/${session.id}/prompt`, { text: "which settings" });
       await waitForIdle(api, session.id);
       expect(thoughts(await allEvents(api, session.id)).join("\n")).toContain("Thinking (high) in code mode with demo-large");
-    } finally {
-      removeDir(cwd);
     }
   });
 
@@ -108,9 +108,15 @@ describe("create", () => {
     expect((await api.get(`/api/sessions?teamId=${teamId}&limit=500`)).items.length).toBe(before);
   });
 
-  it("refuses a cwd that is not an absolute path", async () => {
-    const problem = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "demo", cwd: "relative/dir" }), 422);
-    expect(problem.errors?.[0]?.path).toBe("cwd");
+  it("takes a cwd inside the workspace, relative or absolute, and refuses anything else with one answer", async () => {
+    expect((await createDemoSession(api, teamId, { cwd: "/workspace/./" })).cwd).toBe("/workspace");
+    const answers = new Set<string>();
+    for (const cwd of ["/", "/etc", "/root", "/tmp", "..", "../etc", "/workspace/../etc", "/workspace-other", "/definitely/not/here", "/proc/1"]) {
+      const problem = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "demo", cwd }), 422);
+      expect(problem.errors?.[0]?.path).toBe("cwd");
+      answers.add(JSON.stringify({ detail: problem.detail, errors: problem.errors }));
+    }
+    expect([...answers]).toHaveLength(1);
   });
 });
 
@@ -129,7 +135,7 @@ describe("session JSON", () => {
     expect(Object.keys(done).sort()).toEqual(
       [
         "id", "teamId", "title", "agent", "status", "createdBy", "createdAt", "updatedAt", "model", "mode", "thoughtLevel",
-        "lastStopReason", "eventCount", "usage", "pendingPermissions", "modes", "configOptions",
+        "lastStopReason", "eventCount", "usage", "pendingPermissions", "sandboxId", "cwd", "modes", "configOptions",
       ].sort(),
     );
     expect(done.createdBy).toBe(userId);

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -39,8 +41,9 @@ class AgentProcess {
   private nextId = 1;
   private waiters: Array<() => void> = [];
 
-  constructor() {
-    this.child = spawn(process.execPath, [agentPath], { stdio: "pipe" });
+  constructor(options: { uid?: number; gid?: number; agentFile?: string } = {}) {
+    const { agentFile = agentPath, ...ids } = options;
+    this.child = spawn(process.execPath, [agentFile], { stdio: "pipe", ...ids });
     this.child.stderr.setEncoding("utf8").on("data", (text: string) => {
       this.stderr += text;
     });
@@ -91,9 +94,9 @@ class AgentProcess {
     return response.result;
   }
 
-  async newSession(): Promise<string> {
+  async newSession(cwd = "/tmp"): Promise<string> {
     await this.call("initialize", { protocolVersion: 1, clientCapabilities: {} });
-    const result = await this.call("session/new", { cwd: "/tmp", mcpServers: [] });
+    const result = await this.call("session/new", { cwd, mcpServers: [] });
     return result.sessionId as string;
   }
 
@@ -134,8 +137,8 @@ function kinds(updates: Update[]): string[] {
 }
 
 let agents: AgentProcess[] = [];
-function startAgent(): AgentProcess {
-  const agent = new AgentProcess();
+function startAgent(options?: ConstructorParameters<typeof AgentProcess>[0]): AgentProcess {
+  const agent = new AgentProcess(options);
   agents.push(agent);
   return agent;
 }
@@ -596,5 +599,117 @@ describe("demo agent: /recall", () => {
       { type: "text", text: "/recall" },
     ]);
     expect(messageText(updates)).toBe("I don't know the first prompt of this session.");
+  });
+});
+
+describe("demo agent: the sandbox from its side", () => {
+  let root = "";
+  afterEach(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+    root = "";
+  });
+
+  /** A world-traversable scratch directory, so an agent running as another uid can use it too. */
+  async function scratch(): Promise<string> {
+    root = await mkdtemp(path.join(os.tmpdir(), "demo-agent-view-"));
+    await chmod(root, 0o755);
+    return root;
+  }
+
+  it("/write writes the rest of the line to a file in the session's cwd, and /cat reads it back", async () => {
+    const dir = await scratch();
+    const first = path.join(dir, "one");
+    const second = path.join(dir, "two");
+    await Promise.all([mkdir(first), mkdir(second)]);
+    const agent = startAgent();
+    const a = await agent.newSession(first);
+    const b = await agent.newSession(second);
+
+    // One space separates NAME from TEXT; the rest of the line is TEXT exactly (29 bytes in UTF-8).
+    const wrote = await agent.prompt(a, "/write notes/plan.txt  two  spaces, kept: ünïcode");
+    expect(wrote.stopReason).toBe("end_turn");
+    expect(messageText(wrote.updates)).toBe("wrote 29 bytes to notes/plan.txt");
+    expect(await readFile(path.join(first, "notes/plan.txt"), "utf8")).toBe(" two  spaces, kept: ünïcode");
+
+    const read = await agent.prompt(a, "/cat notes/plan.txt");
+    expect(kinds(read.updates)).toEqual(["agent_message_chunk"]);
+    expect(messageText(read.updates)).toBe(" two  spaces, kept: ünïcode");
+    expect(read.stopReason).toBe("end_turn");
+    // Names resolve against each session's own cwd.
+    expect(messageText((await agent.prompt(b, "/cat notes/plan.txt")).updates)).toBe("cat notes/plan.txt: no such file");
+
+    await agent.prompt(b, "/write empty.txt");
+    expect(await readFile(path.join(second, "empty.txt"), "utf8")).toBe("");
+    expect(messageText((await agent.prompt(b, "/cat empty.txt")).updates)).toBe("cat empty.txt: empty file");
+  });
+
+  it("/write and /cat explain bad arguments and failures in one message", async () => {
+    const dir = await scratch();
+    await writeFile(path.join(dir, "file"), "x");
+    const agent = startAgent();
+    const session = await agent.newSession(dir);
+    const answers: string[] = [];
+    for (const prompt of ["/write", "/cat", "/cat a b", "/cat .", "/write file/inside text"]) {
+      const { stopReason, updates } = await agent.prompt(session, prompt);
+      expect(stopReason).toBe("end_turn");
+      answers.push(messageText(updates));
+    }
+    expect(answers).toEqual([
+      "Usage: /write NAME TEXT (NAME relative to the session's cwd; TEXT is the rest of the line)",
+      "Usage: /cat NAME (NAME relative to the session's cwd)",
+      "Usage: /cat NAME (NAME relative to the session's cwd)",
+      "cat .: cannot read (EISDIR)",
+      "write file/inside: failed (EEXIST)",
+    ]);
+  });
+
+  it("/cat cuts a large file at 256 KiB", async () => {
+    const dir = await scratch();
+    await writeFile(path.join(dir, "big"), "a".repeat(300 * 1024));
+    const agent = startAgent();
+    const session = await agent.newSession(dir);
+    const text = messageText((await agent.prompt(session, "/cat big")).updates);
+    expect(text).toBe(`${"a".repeat(256 * 1024)}\n[cut at 262144 bytes]`);
+  });
+
+  it("/probe and /whoami report what the agent's own uid can see", async () => {
+    const dir = await scratch();
+    // As root, run the agent as nobody: root reads everything, so "not readable" needs another uid.
+    const asRoot = process.getuid?.() === 0;
+    const ids = asRoot ? { uid: 65534, gid: 65534 } : {};
+    const agentFile = path.join(dir, "demo-agent.mjs");
+    await copyFile(agentPath, agentFile);
+    await chmod(agentFile, 0o755);
+    await writeFile(path.join(dir, "open"), "yes");
+    await chmod(path.join(dir, "open"), 0o644);
+    await writeFile(path.join(dir, "closed"), "no");
+    await chmod(path.join(dir, "closed"), 0o000);
+    await mkdir(path.join(dir, "locked"));
+    await writeFile(path.join(dir, "locked", "inside"), "hidden");
+    await chmod(path.join(dir, "locked"), 0o000);
+
+    const agent = startAgent({ ...ids, agentFile });
+    const session = await agent.newSession(dir);
+    const answer = async (prompt: string) => {
+      const { stopReason, updates } = await agent.prompt(session, prompt);
+      expect(stopReason).toBe("end_turn");
+      expect(kinds(updates)).toEqual(["agent_message_chunk"]);
+      return messageText(updates);
+    };
+    expect(await answer("/probe open")).toBe("probe open: exists, readable");
+    expect(await answer(`/probe ${dir}`)).toBe(`probe ${dir}: exists, readable`);
+    expect(await answer("/probe closed")).toBe("probe closed: exists, not readable");
+    expect(await answer("/probe locked")).toBe("probe locked: exists, not readable");
+    expect(await answer("/probe locked/inside")).toBe("probe locked/inside: not reachable (EACCES)");
+    expect(await answer("/probe missing")).toBe("probe missing: absent");
+    expect(await answer("/probe open/below")).toBe("probe open/below: absent");
+    // access(2) would say readable; reading is refused for another uid's process environment.
+    if (asRoot) expect(await answer(`/probe /proc/${process.pid}/environ`)).toBe(`probe /proc/${process.pid}/environ: exists, not readable`);
+    expect(await answer("/probe")).toBe("Usage: /probe PATH (absolute, or relative to the session's cwd)");
+
+    const expectedUid = asRoot ? 65534 : process.getuid?.();
+    const expectedGid = asRoot ? 65534 : process.getgid?.();
+    expect(await answer("/whoami")).toBe(`uid=${expectedUid} gid=${expectedGid} cwd=${dir}`);
+    await chmod(path.join(dir, "locked"), 0o755);
   });
 });

@@ -4,6 +4,7 @@ import type { PromptAnalysis } from "./prompt-text.js";
 import { isRecord, messageChunkLineTemplate, type JsonRpcPeer } from "./protocol.js";
 import { contextWindowFor, MODE_CONFIG_ID, pricePerTokenFor } from "./session-config.js";
 import type { SessionState } from "./sessions.js";
+import { catInCwd, probePath, whoami, writeInCwd } from "./sandbox-view.js";
 
 /** Everything a behaviour needs for one prompt turn. */
 export interface Turn {
@@ -13,7 +14,8 @@ export interface Turn {
   signal: AbortSignal;
 }
 
-type Behaviour = (turn: Turn, args: string[]) => Promise<StopReason>;
+/** `argText` is everything after the command name, for commands that take free text. */
+type Behaviour = (turn: Turn, args: string[], argText: string) => Promise<StopReason>;
 
 /** Delay between echoed words: long enough that a browser visibly streams. */
 const ECHO_PIECE_DELAY_MS = 20;
@@ -37,6 +39,10 @@ const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; 
   { name: "hang", usage: "/hang MS", summary: "wait MS milliseconds ignoring cancel, like a stuck agent", run: hang },
   { name: "markdown", usage: "/markdown", summary: "headings, a table, code, a link and raw HTML", run: markdown },
   { name: "recall", usage: "/recall", summary: "quote the first prompt of this session", run: recall },
+  { name: "write", usage: "/write NAME TEXT", summary: "write TEXT to the file NAME in the session's cwd", run: write },
+  { name: "cat", usage: "/cat NAME", summary: "show the file NAME in the session's cwd", run: cat },
+  { name: "probe", usage: "/probe PATH", summary: "say whether PATH exists and is readable from here", run: probe },
+  { name: "whoami", usage: "/whoami", summary: "my uid, gid and cwd", run: who },
   { name: "help", usage: "/help", summary: "list the commands", run: help },
 ];
 
@@ -51,7 +57,7 @@ export async function runTurn(turn: Turn): Promise<StopReason> {
     say(turn, `Unknown command /${command.name}.\n\n${commandList()}`);
     return "end_turn";
   }
-  return known.run(turn, command.args);
+  return known.run(turn, command.args, command.argText);
 }
 
 function say(turn: Turn, text: string): void {
@@ -217,6 +223,42 @@ async function recall(turn: Turn): Promise<StopReason> {
   // about a conversation this process never saw.
   const first = turn.analysis.history ? turn.analysis.history.firstUserPrompt : turn.session.firstPrompt;
   say(turn, first ? `First prompt: ${first}` : "I don't know the first prompt of this session.");
+  return "end_turn";
+}
+
+async function write(turn: Turn, args: string[], argText: string): Promise<StopReason> {
+  const name = args[0];
+  if (name === undefined) {
+    say(turn, "Usage: /write NAME TEXT (NAME relative to the session's cwd; TEXT is the rest of the line)");
+    return "end_turn";
+  }
+  const text = argText.slice(name.length).replace(/^\s/, "");
+  say(turn, await writeInCwd(turn.session.cwd, name, text));
+  return "end_turn";
+}
+
+async function cat(turn: Turn, args: string[]): Promise<StopReason> {
+  const name = args[0];
+  if (name === undefined || args.length > 1) {
+    say(turn, "Usage: /cat NAME (NAME relative to the session's cwd)");
+    return "end_turn";
+  }
+  say(turn, await catInCwd(turn.session.cwd, name));
+  return "end_turn";
+}
+
+async function probe(turn: Turn, args: string[]): Promise<StopReason> {
+  const target = args[0];
+  if (target === undefined || args.length > 1) {
+    say(turn, "Usage: /probe PATH (absolute, or relative to the session's cwd)");
+    return "end_turn";
+  }
+  say(turn, await probePath(turn.session.cwd, target));
+  return "end_turn";
+}
+
+async function who(turn: Turn): Promise<StopReason> {
+  say(turn, whoami(turn.session.cwd));
   return "end_turn";
 }
 

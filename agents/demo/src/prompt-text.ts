@@ -8,6 +8,8 @@ export interface Command {
   /** Lower-cased name without the slash, e.g. "stream". */
   name: string;
   args: string[];
+  /** Everything after the name as written (trimmed), for commands whose last argument is free text. */
+  argText: string;
 }
 
 export interface PromptAnalysis {
@@ -63,8 +65,9 @@ export function findCommand(text: string): Command | null {
   for (let index = lines.length - 1; index >= 0; index -= 1) {
     const match = COMMAND_LINE.exec((lines[index] ?? "").trim());
     if (match) {
-      const args = (match[2] ?? "").split(/\s+/).filter((arg) => arg.length > 0);
-      return { name: (match[1] ?? "").toLowerCase(), args };
+      const argText = match[2] ?? "";
+      const args = argText.split(/\s+/).filter((arg) => arg.length > 0);
+      return { name: (match[1] ?? "").toLowerCase(), args, argText };
     }
   }
   return null;

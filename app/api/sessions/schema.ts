@@ -8,7 +8,9 @@ export const createSessionBody = z
     teamId: storedText().pipe(z.string().min(1, "is required")),
     agent: storedText().pipe(z.string().min(1, "is required").max(100)),
     title: storedText().pipe(z.string().max(200)).optional(),
-    cwd: storedText().pipe(z.string().max(4096).refine((value) => value.startsWith("/"), "must be an absolute path in the sandbox")).optional(),
+    // Relative to the workspace, or absolute inside it: checked against the sandbox (lib/sandboxes).
+    cwd: storedText().pipe(z.string().min(1).max(4096)).optional(),
+    sandboxId: storedText().pipe(z.string().min(1).max(100)).optional(),
     model: setting.optional(),
     mode: setting.optional(),
     thoughtLevel: setting.optional(),

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ADMIN, createTestDatabase, removeDir, ROOT } from "../../integration/harness";
@@ -20,6 +20,8 @@ const { ensureBuilt } = (await import("../../../scripts/build.mjs")) as { ensure
 await ensureBuilt();
 const database = await createTestDatabase();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
+// mkdtemp makes it 0700: sandboxes under it must be reachable by their own uids.
+chmodSync(dataDir, 0o711);
 console.error(`[e2e] database ${database.name}, data dir ${dataDir}, port ${port}`);
 
 const portal = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", port], {

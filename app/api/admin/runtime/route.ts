@@ -1,10 +1,10 @@
 import { withRoute } from "@/lib/api/with-route";
 import { forbidden } from "@/lib/errors";
-import { runtimeManager } from "@/lib/runtime/manager";
+import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
 
 export const GET = withRoute({}, async ({ user }) => {
   const teams = await listTeamsOf(user.id);
   if (!teams.some((team) => roleAtLeast(team.role, "admin"))) throw forbidden("Only team admins can see the runtime.");
-  return { ...runtimeManager().info(), stream: runtimeManager().streamStats() };
+  return sandboxRuntimes().overview();
 });

@@ -1,0 +1,98 @@
+import "server-only";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stopLeftoverProcess } from "@/lib/process-utils";
+import { readPid, runtimeBinary } from "@/lib/runtime/host-launcher";
+import type { RuntimeLauncher } from "@/lib/runtime/manager";
+import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
+import { runtimeEnvironment } from "@/lib/sandboxes/environment";
+import type { SandboxDirs } from "@/lib/sandboxes/layout";
+
+// PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
+// there is the sandbox's workspace (read-write, /workspace), its home, read-only /usr and the agent
+// binaries (/opt/portal) — and nothing else: no PORTAL_DATA_DIR, no host /proc, no other
+// workspace, no home directories. As root the jail runs as the sandbox's own uid (not root, not the
+// portal's); otherwise as the portal's uid inside a user namespace. Its network namespace is its own,
+// so the runtime's port is unreachable from the host; the portal talks to it through a Unix socket in
+// a directory only that uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
+
+export const WORKSPACE = "/workspace";
+const HOME = "/home/sandbox";
+const OPT = "/opt/portal";
+const RUN = "/run/portal";
+const PORT_INSIDE = "2468";
+
+export function bwrapAvailable(): boolean {
+  return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+export function bwrapLauncher(dirs: SandboxDirs, uid: number | null): RuntimeLauncher {
+  return {
+    async launch() {
+      const pidFile = path.join(dirs.root, "runtime.pid");
+      await stopLeftoverProcess(readPid(pidFile), "bwrap");
+      installAgentBinaries(dirs.opt);
+      prepareSandboxDirs(dirs, uid);
+      const args = jailArguments(dirs);
+      const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...args];
+      const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"] });
+      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }), pidFile };
+    },
+  };
+}
+
+function jailArguments(dirs: SandboxDirs): string[] {
+  const node = process.execPath;
+  const args = [
+    "--unshare-all",
+    "--die-with-parent",
+    "--new-session",
+    "--ro-bind", "/usr", "/usr",
+    "--symlink", "usr/bin", "/bin",
+    "--symlink", "usr/lib", "/lib",
+    "--symlink", "usr/lib64", "/lib64",
+    "--ro-bind", dirs.opt, OPT,
+    "--bind", dirs.workspace, WORKSPACE,
+    "--bind", dirs.home, HOME,
+    "--bind", dirs.run, RUN,
+    "--proc", "/proc",
+    "--dev", "/dev",
+    "--tmpfs", "/tmp",
+    "--chdir", WORKSPACE,
+  ];
+  if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
+  return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
+}
+
+/** The runtime binary, the demo agent and the jail's init, where every sandbox's uid can read them. */
+function installAgentBinaries(opt: string) {
+  mkdirSync(opt, { recursive: true, mode: 0o755 });
+  chmodSync(opt, 0o755);
+  const sources: Array<[string, string, number]> = [
+    [runtimeBinary(), "sandbox-agent", 0o755],
+    [path.join(process.cwd(), "agents", "demo", "dist", "demo-agent.mjs"), "demo-agent.mjs", 0o644],
+    [path.join(process.cwd(), "lib", "sandboxes", "jail-init.mjs"), "jail-init.mjs", 0o644],
+  ];
+  for (const [source, name, mode] of sources) {
+    const target = path.join(opt, name);
+    if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs && statSync(target).size === statSync(source).size) continue;
+    copyFileSync(source, `${target}.new`);
+    chmodSync(`${target}.new`, mode);
+    spawnSync("mv", ["-f", `${target}.new`, target]);
+  }
+}
+
+function prepareSandboxDirs(dirs: SandboxDirs, uid: number | null) {
+  mkdirSync(dirs.root, { recursive: true, mode: 0o711 });
+  for (const dir of [dirs.workspace, dirs.home, dirs.run]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (uid !== null) chownSync(dir, uid, uid);
+    chmodSync(dir, 0o700);
+  }
+  // The runtime runs `$XDG_DATA_HOME/sandbox-agent/bin/agent_processes/mock-acp`: the demo agent.
+  const agents = path.join(dirs.home, "sandbox-agent", "bin", "agent_processes");
+  mkdirSync(agents, { recursive: true });
+  writeFileSync(path.join(agents, "mock-acp"), `#!/bin/sh\nexec ${process.execPath} ${OPT}/demo-agent.mjs "$@"\n`, { mode: 0o755 });
+  if (uid !== null) for (const dir of [path.join(dirs.home, "sandbox-agent"), path.join(dirs.home, "sandbox-agent", "bin"), agents]) chownSync(dir, uid, uid);
+}

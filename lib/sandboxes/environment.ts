@@ -1,0 +1,30 @@
+import "server-only";
+
+// What a runtime and its agents may see of the portal's environment: an allowlist, never "the
+// portal's environment minus the secrets we thought of". Agent credentials pass so real agents work.
+
+const PASSED = ["LANG", "LC_ALL", "TZ"];
+export const AGENT_CREDENTIALS = [
+  "ANTHROPIC_API_KEY",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "OPENAI_API_KEY",
+  "CODEX_API_KEY",
+  "OPENCODE_API_KEY",
+  "AMP_API_KEY",
+  "CURSOR_API_KEY",
+  "GEMINI_API_KEY",
+  "OPENROUTER_API_KEY",
+];
+
+// Long agent turns must not be cut off by the runtime's default 120 s ACP request timeout.
+const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
+
+export function runtimeEnvironment(home: string, path = "/usr/local/bin:/usr/bin:/bin"): NodeJS.ProcessEnv {
+  const env: Record<string, string> = { PATH: path, HOME: home, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
+  for (const name of [...PASSED, ...AGENT_CREDENTIALS]) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  // Next's types make NODE_ENV a required key of ProcessEnv; a runtime's environment has none.
+  return env as NodeJS.ProcessEnv;
+}

@@ -1,0 +1,229 @@
+import "server-only";
+import { rmSync } from "node:fs";
+import type { SessionPersistDriver } from "sandbox-agent";
+import { db } from "@/lib/db/client";
+import { ApiError } from "@/lib/errors";
+import type { AcpStreamObserver } from "@/lib/runtime/observed-fetch";
+import { hostLauncher } from "@/lib/runtime/host-launcher";
+import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
+import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
+import { sandboxDirs } from "@/lib/sandboxes/layout";
+
+// The runtimes of the sandboxes this portal instance runs: with bwrap one per sandbox, started on
+// its first use and stopped when idle; with `local` or an external runtime (SANDBOX_AGENT_URL) one
+// runtime serves every sandbox. Every manager reports to the same session listeners; the
+// generation ids they hand out are unique, so a lost generation names exactly its sessions.
+
+export type SandboxProviderName = "bwrap" | "local" | "external";
+
+export interface SandboxRuntimesConfig {
+  provider: SandboxProviderName;
+  dataDir: string;
+  sandboxesRoot: string;
+  external?: { url: string; token?: string };
+  persist: SessionPersistDriver;
+  streamObserver: AcpStreamObserver;
+  listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
+  idleMs: number;
+  maxRunning: number;
+  /** Whether a sandbox has a turn running (an idle stop must not cut one off). */
+  busy(sandboxId: string): boolean;
+}
+
+interface Running {
+  manager: RuntimeManager;
+  lastActive: number;
+}
+
+const CATALOG = "catalog";
+// As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
+const SANDBOX_UID_BASE = 200_000;
+
+export class SandboxRuntimes {
+  private shared: RuntimeManager | null = null;
+  private running = new Map<string, Running>();
+  private starting = new Map<string, Promise<RuntimeManager>>();
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(readonly config: SandboxRuntimesConfig) {}
+
+  get provider() {
+    return this.config.provider;
+  }
+
+  async start() {
+    if (this.config.provider !== "bwrap") {
+      this.shared = this.wire(
+        new RuntimeManager({
+          launcher: this.config.provider === "local" ? hostLauncher(this.config.dataDir) : undefined,
+          externalUrl: this.config.external?.url,
+          externalToken: this.config.external?.token,
+          persist: this.config.persist,
+          streamObserver: this.config.streamObserver,
+        }),
+        null,
+      );
+      await this.shared.start();
+      return;
+    }
+    this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1_000, this.config.idleMs / 4)));
+    this.idleTimer.unref();
+    // The agent list comes from a runtime with no workspace and no sessions, jailed like the others.
+    await this.forSandbox({ id: CATALOG, seq: 0 }).catch((error) => console.error(`[sandbox] the agent catalog runtime did not start: ${String(error)}`));
+  }
+
+  /** The runtime of a sandbox, started (after stopping the least recently active idle one when full). */
+  async forSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+    if (this.shared) return this.shared;
+    const running = this.running.get(sandbox.id);
+    if (running && !running.manager.stopped) {
+      running.lastActive = Date.now();
+      return running.manager;
+    }
+    const pending = this.starting.get(sandbox.id);
+    if (pending) return pending;
+    const starting = this.startSandbox(sandbox).finally(() => this.starting.delete(sandbox.id));
+    this.starting.set(sandbox.id, starting);
+    return starting;
+  }
+
+  /** The runtime that answers for the agent list. */
+  catalog(): Promise<RuntimeManager> {
+    return this.forSandbox({ id: CATALOG, seq: 0 });
+  }
+
+  /** Stops a sandbox's runtime; its sessions become restorable and come back on their next prompt. */
+  async stopSandbox(sandboxId: string) {
+    if (this.shared) throw new ApiError(409, "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
+    const running = this.running.get(sandboxId);
+    this.running.delete(sandboxId);
+    if (running) await running.manager.stop({ sessionsLost: true });
+    if (sandboxId !== CATALOG) await setStatus(sandboxId, "stopped");
+  }
+
+  /** Stops a sandbox's runtime when it has one of its own (destroying a sandbox). */
+  async releaseSandbox(sandboxId: string) {
+    if (!this.shared) await this.stopSandbox(sandboxId);
+  }
+
+  /** Removes a destroyed sandbox's files (after the retention period). */
+  removeFiles(sandboxId: string) {
+    rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId).root, { recursive: true, force: true });
+  }
+
+  isRunning(sandboxId: string) {
+    if (this.shared) return this.shared.info().status === "ok";
+    const running = this.running.get(sandboxId);
+    return !!running && !running.manager.stopped;
+  }
+
+  /** Health: the shared runtime, or the catalog runtime that every new sandbox is launched like. */
+  primaryInfo(): RuntimeInfo | null {
+    return (this.shared ?? this.running.get(CATALOG)?.manager)?.info() ?? null;
+  }
+
+  infos(): Array<{ sandboxId: string | null; info: RuntimeInfo }> {
+    if (this.shared) return [{ sandboxId: null, info: this.shared.info() }];
+    return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: manager.info() }));
+  }
+
+  /** For instance admins: the primary runtime, with every sandbox runtime's figures beside it. */
+  overview() {
+    const runtimes = this.infos();
+    const losses = runtimes.map(({ info }) => info.lastConnectionLoss).filter((loss) => loss !== null);
+    return {
+      provider: this.provider,
+      ...(this.primaryInfo() ?? { mode: "embedded", url: "", status: "starting", startedAt: null, restarts: 0 }),
+      connectionLosses: runtimes.reduce((sum, { info }) => sum + info.connectionLosses, 0),
+      lastConnectionLoss: losses.sort((a, b) => b.at.localeCompare(a.at))[0] ?? null,
+      stream: (this.shared ?? this.running.get(CATALOG)?.manager)?.streamStats() ?? { recovered: 0, lost: 0 },
+      sandboxes: runtimes.filter(({ sandboxId }) => sandboxId !== CATALOG).map(({ sandboxId, info }) => ({ sandboxId, ...info })),
+    };
+  }
+
+  stopAllSync() {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.shared?.stopSync();
+    for (const { manager } of this.running.values()) manager.stopSync();
+  }
+
+  async stopAll() {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    await this.shared?.stop();
+    await Promise.all([...this.running.values()].map(({ manager }) => manager.stop()));
+    this.running.clear();
+  }
+
+  private async startSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+    await this.makeRoom(sandbox.id);
+    const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id);
+    const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
+    const manager = this.wire(
+      new RuntimeManager({
+        launcher: bwrapLauncher(dirs, uid),
+        label: sandbox.id === CATALOG ? "agent catalog sandbox" : `sandbox ${sandbox.id.slice(0, 8)}`,
+        persist: this.config.persist,
+        streamObserver: this.config.streamObserver,
+      }),
+      sandbox.id === CATALOG ? null : sandbox.id,
+    );
+    this.running.set(sandbox.id, { manager, lastActive: Date.now() });
+    if (sandbox.id !== CATALOG) await setStatus(sandbox.id, "starting");
+    await manager.start();
+    return manager;
+  }
+
+  /** PORTAL_SANDBOX_MAX_RUNNING: the least recently active idle sandbox makes room, or a 503. */
+  private async makeRoom(sandboxId: string) {
+    const sandboxes = [...this.running].filter(([id]) => id !== CATALOG && id !== sandboxId);
+    if (sandboxes.length < this.config.maxRunning) return;
+    const idle = sandboxes.filter(([id]) => !this.config.busy(id)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
+    const oldest = idle[0];
+    if (!oldest) throw new ApiError(503, "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
+    await this.stopSandbox(oldest[0]);
+  }
+
+  private async stopIdle() {
+    const cutoff = Date.now() - this.config.idleMs;
+    for (const [sandboxId, running] of [...this.running]) {
+      if (sandboxId === CATALOG || running.lastActive > cutoff || this.config.busy(sandboxId)) continue;
+      console.log(`[sandbox] ${sandboxId.slice(0, 8)} idle for ${Math.round(this.config.idleMs / 60_000)} min: stopping`);
+      await this.stopSandbox(sandboxId).catch((error) => console.error(`[sandbox] stopping ${sandboxId} failed: ${String(error)}`));
+    }
+  }
+
+  private wire(manager: RuntimeManager, sandboxId: string | null) {
+    const { listeners } = this.config;
+    manager.onLost((generation) => {
+      listeners.lost(generation);
+      if (sandboxId && !manager.stopped) void setStatus(sandboxId, "lost");
+    });
+    manager.onDown(listeners.down);
+    manager.onReady((generation) => {
+      listeners.ready(generation);
+      if (sandboxId) void setStatus(sandboxId, "running");
+    });
+    return manager;
+  }
+}
+
+async function setStatus(sandboxId: string, status: "starting" | "running" | "stopped" | "lost") {
+  await db()
+    .sandbox.updateMany({ where: { id: sandboxId, status: { not: "destroyed" } }, data: { status, ...(status === "running" ? { lastActiveAt: new Date() } : {}) } })
+    .catch((error: unknown) => console.error(`[sandbox] could not record ${sandboxId} as ${status}: ${String(error)}`));
+}
+
+const globalRuntimes = globalThis as unknown as { portalSandboxRuntimes?: SandboxRuntimes };
+
+export function setSandboxRuntimes(runtimes: SandboxRuntimes) {
+  globalRuntimes.portalSandboxRuntimes = runtimes;
+}
+
+export function sandboxRuntimes(): SandboxRuntimes {
+  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError(503, "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
+  return globalRuntimes.portalSandboxRuntimes;
+}
+
+export function maybeSandboxRuntimes(): SandboxRuntimes | undefined {
+  return globalRuntimes.portalSandboxRuntimes;
+}

@@ -1,0 +1,237 @@
+import "server-only";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Role, Sandbox } from "@/generated/prisma/client";
+import { db } from "@/lib/db/client";
+import { ApiError, conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
+import type { RuntimeManager } from "@/lib/runtime/manager";
+import { WORKSPACE } from "@/lib/sandboxes/bwrap";
+import { sandboxDirs } from "@/lib/sandboxes/layout";
+import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { roleAtLeast } from "@/lib/teams/access";
+import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+
+// Sandboxes of a team: each new session gets a new one, or continues in one of its team's
+// (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
+// paths inside it, and anything else is refused with one answer that says nothing about the host.
+
+export type SandboxRow = Pick<Sandbox, "id" | "teamId" | "seq" | "workspace" | "status" | "provider">;
+
+const OUTSIDE_WORKSPACE = "must be a path inside the sandbox's workspace";
+
+/** The sandbox a new session runs in: a new one of its team, or the team's sandbox it names. */
+export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: string; sandboxId?: string }): Promise<SandboxRow> {
+  if (sandboxId) {
+    const sandbox = await db().sandbox.findFirst({ where: { id: sandboxId, teamId, status: { not: "destroyed" } } });
+    if (!sandbox) throw unprocessable("That sandbox does not exist in this team (or it was destroyed).", [{ path: "sandboxId", message: "must be a sandbox of the team" }]);
+    return sandbox;
+  }
+  return createSandbox(teamId);
+}
+
+async function createSandbox(teamId: string): Promise<SandboxRow> {
+  const runtimes = sandboxRuntimes();
+  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use.
+  const status = runtimes.provider === "bwrap" ? "starting" : "running";
+  const created = await db().sandbox.create({ data: { teamId, provider: runtimes.provider, status, workspace: "" } });
+  // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
+  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, created.id).workspace;
+  if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
+  return db().sandbox.update({ where: { id: created.id }, data: { workspace } });
+}
+
+/** The absolute path inside the workspace that a requested cwd names, or a 422. */
+export function resolveCwd(workspace: string, cwd: string | undefined | null): string {
+  if (!cwd) return workspace;
+  const resolved = insideWorkspace(workspace, cwd);
+  if (!resolved) throw unprocessable("The working directory must be inside the sandbox's workspace.", [{ path: "cwd", message: OUTSIDE_WORKSPACE }]);
+  return resolved;
+}
+
+/** The workspace path a file:// URI names, or null: `..`, other roots and odd URIs are all outside. */
+export function workspacePathOfUri(workspace: string, uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "file:" || (url.host !== "" && url.host !== "localhost")) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  // URL parsing already folds `..` segments; decoded `%2e%2e` ones are folded by insideWorkspace.
+  return insideWorkspace(workspace, decoded);
+}
+
+export function insideWorkspace(workspace: string, requested: string): string | null {
+  if (requested.includes("\0")) return null;
+  const resolved = path.posix.resolve(workspace, requested);
+  return resolved === workspace || resolved.startsWith(`${workspace}/`) ? resolved : null;
+}
+
+export const outsideWorkspaceMessage = OUTSIDE_WORKSPACE;
+
+// A session's sandbox does not change; remembered so each runtime call costs no query.
+const globalSessions = globalThis as unknown as { portalSessionSandboxes?: Map<string, SandboxRow> };
+const sessionSandboxes = (globalSessions.portalSessionSandboxes ??= new Map());
+const TOUCH_EVERY_MS = 10_000;
+const touched = new Map<string, number>();
+
+/** The session's sandbox (made for sessions from before sandboxes existed). */
+export async function sandboxOfSession(sessionId: string): Promise<SandboxRow> {
+  const cached = sessionSandboxes.get(sessionId);
+  if (cached) return cached;
+  const session = await db().session.findUnique({ where: { id: sessionId }, select: { teamId: true, sandbox: true } });
+  if (!session) throw notFound("Session");
+  let sandbox: SandboxRow | null = session.sandbox;
+  if (!sandbox) {
+    sandbox = await createSandbox(session.teamId);
+    await db().session.update({ where: { id: sessionId }, data: { sandboxId: sandbox.id } });
+  }
+  sessionSandboxes.set(sessionId, sandbox);
+  return sandbox;
+}
+
+/** The runtime a session's agent runs on: its sandbox's, started when it is not running. */
+export async function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
+  const sandbox = await sandboxOfSession(sessionId);
+  const manager = await sandboxRuntimes().forSandbox(sandbox);
+  const last = touched.get(sandbox.id) ?? 0;
+  if (Date.now() - last > TOUCH_EVERY_MS) {
+    touched.set(sandbox.id, Date.now());
+    void db().sandbox.update({ where: { id: sandbox.id }, data: { lastActiveAt: new Date() } }).catch(() => undefined);
+  }
+  return manager;
+}
+
+/** Without a query: sessions with a running turn have used their sandbox already. */
+export function sandboxOfSessionCached(sessionId: string): SandboxRow | undefined {
+  return sessionSandboxes.get(sessionId);
+}
+
+export function forgetSessionSandbox(sessionId: string) {
+  sessionSandboxes.delete(sessionId);
+}
+
+// ---- Reading and managing a team's sandboxes (the /api/sandboxes routes) ----
+
+export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }> }) {
+  return {
+    id: sandbox.id,
+    teamId: sandbox.teamId,
+    provider: sandbox.provider,
+    status: sandbox.status,
+    workspace: sandbox.workspace.startsWith(WORKSPACE) ? sandbox.workspace : WORKSPACE,
+    createdAt: sandbox.createdAt.toISOString(),
+    lastActiveAt: sandbox.lastActiveAt.toISOString(),
+    sessionIds: sandbox.sessions.map((session) => session.id),
+  };
+}
+
+/** A sandbox of one of the caller's teams with the caller's role there; other teams' are a 404. */
+export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { sandboxId: string; userId: string; role?: Role }) {
+  const sandbox = await db().sandbox.findFirst({
+    where: { id: sandboxId, team: { memberships: { some: { userId } } } },
+    include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } }, team: { select: { memberships: { where: { userId }, select: { role: true } } } } },
+  });
+  const callerRole = sandbox?.team.memberships[0]?.role;
+  if (!sandbox || !callerRole) throw notFound("Sandbox");
+  if (!roleAtLeast(callerRole, role)) throw forbidden(`This needs the ${role} role in the sandbox's team.`);
+  return sandbox;
+}
+
+export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
+  const after = cursor ? decodeCursor(cursor, 2) : null;
+  const rows = await db().sandbox.findMany({
+    where: {
+      team: { memberships: { some: { userId } } },
+      ...(teamId ? { teamId } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]!) } }, { createdAt: new Date(after[0]!), id: { lt: after[1]! } }] } : {}),
+    },
+    include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(sandboxJson), nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+}
+
+/** Stops a running sandbox: its sessions become restorable and come back with their files. */
+export async function stopSandbox(sandbox: SandboxRow) {
+  if (sandbox.status === "destroyed") throw conflict("The sandbox is destroyed.");
+  await sandboxRuntimes().stopSandbox(sandbox.id);
+}
+
+/**
+ * Destroys a sandbox: its sessions are destroyed (history kept), its runtime stops, and its files
+ * are kept for PORTAL_SANDBOX_RETAIN_DAYS before removeExpiredWorkspaces deletes them.
+ */
+export async function markSandboxDestroyed(sandboxId: string) {
+  await sandboxRuntimes().releaseSandbox(sandboxId);
+  await db().sandbox.update({ where: { id: sandboxId }, data: { status: "destroyed", destroyedAt: new Date() } });
+}
+
+/** Destroying the last live session of a sandbox destroys the sandbox. */
+export async function destroySandboxIfUnused(sandboxId: string | null) {
+  if (!sandboxId) return;
+  const live = await db().session.count({ where: { sandboxId, status: { not: "destroyed" } } });
+  if (live === 0) await markSandboxDestroyed(sandboxId);
+}
+
+export async function removeExpiredWorkspaces(retainDays: number) {
+  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true } });
+  for (const { id } of expired) sandboxRuntimes().removeFiles(id);
+  return expired.length;
+}
+
+// ---- Files of a workspace, read through the sandbox's own runtime (its view, not the host's) ----
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined) {
+  const dir = workspaceFileOrNotFound(sandbox, requested);
+  const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
+  let entries;
+  try {
+    entries = await sdk.listFsEntries({ path: dir });
+  } catch {
+    throw notFound("Path");
+  }
+  const root = sandbox.workspace;
+  return {
+    items: entries
+      .map((entry) => ({
+        name: entry.name,
+        path: path.posix.relative(root, entry.path) || ".",
+        type: entry.entryType === "directory" ? ("dir" as const) : ("file" as const),
+        size: entry.size ?? 0,
+        modifiedAt: entry.modified ? new Date(entry.modified).toISOString() : null,
+      }))
+      .sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type === "dir" ? -1 : 1)),
+  };
+}
+
+export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) {
+  const file = workspaceFileOrNotFound(sandbox, requested);
+  const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
+  let stat;
+  try {
+    stat = await sdk.statFs({ path: file });
+  } catch {
+    throw notFound("File");
+  }
+  if (stat.entryType !== "file") throw notFound("File");
+  if ((stat.size ?? 0) > MAX_FILE_BYTES) throw new ApiError(413, `The file is over the ${MAX_FILE_BYTES / 1024} KiB shown here.`);
+  return sdk.readFsFile({ path: file });
+}
+
+function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefined) {
+  const resolved = insideWorkspace(sandbox.workspace, requested ?? ".");
+  if (!resolved) throw notFound("Path");
+  return resolved;
+}

@@ -1,0 +1,156 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allEvents, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { createDemoSession, createMember, createTeam, expectProblem, portalEvents } from "./session-api-helpers";
+
+// Sandboxes seen from the agent's side (the demo agent's /whoami, /probe, /write, /cat), in real
+// bubblewrap jails: isolation, shared and separate workspaces, a killed or stopped sandbox that
+// comes back with its files and its conversation, the files API and its team scoping.
+
+// The provider contract runs the same suite against every provider that can run here (bwrap, local);
+// the cloud providers of the SDK would run it too, given their credentials.
+const PROVIDERS = ["bwrap", "local"] as const;
+
+let fixture: PortalFixture;
+let api: Api;
+let teamId: string;
+
+function useProvider(provider: (typeof PROVIDERS)[number]) {
+  beforeAll(async () => {
+    fixture = await openPortal({ env: { PORTAL_SANDBOX: provider } });
+    ({ api, teamId } = fixture);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+}
+
+/** Kills the runtime process a sandbox's agent runs on, as a crash would. */
+async function killRuntimeOf(sandboxId: string) {
+  const overview = await api.get("/api/admin/runtime");
+  const pid = overview.sandboxes.find((s: { sandboxId: string }) => s.sandboxId === sandboxId)?.pid ?? overview.pid;
+  expect(pid).toBeGreaterThan(0);
+  process.kill(pid, "SIGKILL");
+}
+
+async function say(sessionId: string, text: string): Promise<string> {
+  const before = (await allEvents(api, sessionId)).length;
+  await api.post(`/api/sessions/${sessionId}/prompt`, { text });
+  await waitForIdle(api, sessionId, 30_000);
+  return (await allEvents(api, sessionId))
+    .slice(before)
+    .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
+    .map((e) => e.payload.params.update.content.text)
+    .join("");
+}
+
+function workspaceOnHost(sandboxId: string) {
+  return path.join(fixture.portal.dataDir, "sandboxes", sandboxId, "workspace");
+}
+
+describe("a bwrap sandbox", () => {
+  useProvider("bwrap");
+
+  it("runs its agent as an unprivileged uid of its own that sees its workspace and nothing of the portal", async () => {
+    const a = await createDemoSession(api, teamId);
+    const b = await createDemoSession(api, teamId);
+    expect(a.sandboxId).not.toBe(b.sandboxId);
+    const whoami = await say(a.id, "/whoami");
+    const uid = Number(/uid=(\d+)/.exec(whoami)?.[1]);
+    expect(uid).toBeGreaterThan(0);
+    expect(uid).not.toBe(process.getuid?.());
+    expect(whoami).toContain("cwd=/workspace");
+    expect(await say(b.id, "/whoami")).not.toContain(`uid=${uid} `);
+
+    for (const hidden of [fixture.portal.dataDir, path.join(fixture.portal.dataDir, "nextauth-secret"), `/proc/${fixture.portal.process.pid}/environ`, workspaceOnHost(b.sandboxId), "/root", "/etc/shadow"]) {
+      expect(await say(a.id, `/probe ${hidden}`)).toMatch(/absent/);
+    }
+    expect(await say(a.id, "/probe /workspace")).toContain("exists, readable");
+    expect(await say(a.id, "/write notes.txt written in a")).toContain("wrote");
+    expect(await say(a.id, "/cat notes.txt")).toContain("written in a");
+
+    // Another session in the same sandbox sees the file; a session of another sandbox does not.
+    const sibling = await createDemoSession(api, teamId, { sandboxId: a.sandboxId });
+    expect(sibling.sandboxId).toBe(a.sandboxId);
+    expect(await say(sibling.id, "/cat notes.txt")).toContain("written in a");
+    expect(await say(b.id, "/cat notes.txt")).toContain("no such file");
+
+    // No process of the portal's tree carries a token on its command line.
+    const processes = execFileSync("ps", ["-e", "-o", "pid=,ppid=,args="], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+      .filter((match) => match !== null)
+      .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args! }));
+    const tree = new Set([fixture.portal.process.pid!]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of processes) if (tree.has(p.ppid) && !tree.has(p.pid)) grew = tree.add(p.pid).size > 0;
+    }
+    const inTree = processes.filter((p) => tree.has(p.pid));
+    expect(inTree.filter((p) => p.args.includes("sandbox-agent server")).length).toBeGreaterThanOrEqual(2);
+    for (const p of inTree) expect(p.args).not.toMatch(/--token/);
+  });
+
+});
+
+describe.each(PROVIDERS)("the %s provider", (provider) => {
+  useProvider(provider);
+
+  it("comes back with its files and its conversation after its process is killed, and after a stop", async () => {
+    const session = await createDemoSession(api, teamId);
+    await say(session.id, "the first words: violet harbour");
+    await say(session.id, "/write kept.txt still here");
+    await killRuntimeOf(session.sandboxId);
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+    await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok", 30_000);
+    expect(await say(session.id, "/cat kept.txt")).toContain("still here");
+    expect(await say(session.id, "/recall")).toContain("violet harbour");
+    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);
+    if (provider === "local") return; // one shared runtime: there is no sandbox of its own to stop
+
+    const stopped = await api.request("POST", `/api/sandboxes/${session.sandboxId}/stop`);
+    expect(stopped.status).toBe(202);
+    await waitFor(() => api.get(`/api/sandboxes/${session.sandboxId}`), (s) => s.status === "stopped", 15_000);
+    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("restorable");
+    expect(await say(session.id, "/cat kept.txt")).toContain("still here");
+    expect(await say(session.id, "/recall")).toContain("violet harbour");
+    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(2);
+    expect((await api.get(`/api/sandboxes/${session.sandboxId}`)).status).toBe("running");
+  });
+
+  it("shows its files to its team through the files API and to nobody else", async () => {
+    const session = await createDemoSession(api, teamId);
+    await say(session.id, "/write docs/readme.md # hello from the sandbox");
+    const sandbox = await api.get(`/api/sandboxes/${session.sandboxId}`);
+    expect(sandbox).toMatchObject({ id: session.sandboxId, teamId, provider, status: "running", sessionIds: [session.id] });
+    expect((await api.get(`/api/sandboxes?teamId=${teamId}`)).items.map((s: { id: string }) => s.id)).toContain(session.sandboxId);
+
+    const root = await api.get(`/api/sandboxes/${session.sandboxId}/files`);
+    expect(root.items).toEqual([expect.objectContaining({ name: "docs", path: "docs", type: "dir" })]);
+    const docs = await api.get(`/api/sandboxes/${session.sandboxId}/files?path=docs`);
+    expect(docs.items).toEqual([expect.objectContaining({ name: "readme.md", path: "docs/readme.md", type: "file", size: "# hello from the sandbox".length })]);
+    const content = await api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=docs/readme.md`);
+    expect(content.status).toBe(200);
+    expect(content.body).toBe("# hello from the sandbox");
+    for (const outside of ["..", "../..", "/etc", "/etc/passwd", "docs/../../x"]) {
+      expectProblem(await api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=${encodeURIComponent(outside)}`), 404);
+    }
+
+    const otherTeam = await createTeam(fixture.db.url, "Elsewhere");
+    const stranger = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: otherTeam, role: "admin" });
+    for (const url of [`/api/sandboxes/${session.sandboxId}`, `/api/sandboxes/${session.sandboxId}/files`, `/api/sandboxes/${session.sandboxId}/files/content?path=docs/readme.md`]) {
+      expectProblem(await stranger.request("GET", url), 404);
+    }
+    expectProblem(await stranger.request("POST", `/api/sandboxes/${session.sandboxId}/stop`), 404);
+    expectProblem(await stranger.request("POST", "/api/sessions", { teamId: otherTeam, agent: "demo", sandboxId: session.sandboxId }), 422);
+    const viewer = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId, role: "viewer" });
+    expectProblem(await viewer.request("POST", `/api/sandboxes/${session.sandboxId}/stop`), 403);
+    expect((await viewer.get(`/api/sandboxes/${session.sandboxId}/files?path=docs`)).items).toHaveLength(1);
+
+    // Destroying its last session destroys the sandbox.
+    expect((await api.request("DELETE", `/api/sessions/${session.id}`)).status).toBe(204);
+    expect((await api.get(`/api/sandboxes/${session.sandboxId}`)).status).toBe("destroyed");
+  });
+});
