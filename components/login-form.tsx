@@ -1,22 +1,40 @@
 "use client";
 
-import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useFormSubmit } from "@/components/use-form-submit";
+
+// Signs in through next-auth's credentials endpoint directly (not next-auth/react's signIn), so a
+// throttled attempt's 429 and Retry-After reach the page and it can say when to try again.
+
+export async function postCredentials(email: string, password: string): Promise<{ status: number; retryAfter: number | null }> {
+  const { csrfToken } = (await (await fetch("/api/auth/csrf")).json()) as { csrfToken: string };
+  const response = await fetch("/api/auth/callback/credentials", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+  });
+  const retryAfter = Number(response.headers.get("retry-after"));
+  return { status: response.status, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null };
+}
+
+export function waitText(seconds: number): string {
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+}
 
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   const router = useRouter();
   const { error, pending, onSubmit } = useFormSubmit(async (form) => {
-    let result: Awaited<ReturnType<typeof signIn>>;
+    let result: Awaited<ReturnType<typeof postCredentials>> | null;
     try {
-      result = await signIn("credentials", { email: form.get("email"), password: form.get("password"), redirect: false });
+      result = await postCredentials(String(form.get("email") ?? ""), String(form.get("password") ?? ""));
     } catch {
-      result = undefined;
+      result = null;
     }
-    if (!result || result.error) {
-      // Which part was wrong is never said; anything but a refusal is the portal's fault, not theirs.
-      return !result || (result.status !== 401 && result.error !== "CredentialsSignin") ? "Sign-in is not possible right now. Try again in a moment." : "Wrong email or password.";
-    }
+    // Which part was wrong is never said; anything but a refusal is the portal's fault, not theirs.
+    if (!result) return "Sign-in is not possible right now. Try again in a moment.";
+    if (result.status === 429) return `Too many sign-in attempts. Try again in ${waitText(result.retryAfter ?? 60)}.`;
+    if (result.status === 401 || result.status === 422) return "Wrong email or password.";
+    if (result.status !== 200) return "Sign-in is not possible right now. Try again in a moment.";
     router.replace(callbackUrl);
     router.refresh();
     return null;

@@ -9,6 +9,8 @@ export type AuditAction =
   | "token.create"
   | "token.revoke"
   | "member.add"
+  | "member.invite"
+  | "member.invite_revoke"
   | "member.update"
   | "member.remove"
   | "session.create"

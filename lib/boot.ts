@@ -7,6 +7,7 @@ import { databaseUrl, disconnectDb, setDatabaseUrl } from "@/lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded-postgres";
 import { runMigrations } from "@/lib/db/migrate";
 import { env, EnvError } from "@/lib/env";
+import { installServerPolicy } from "@/lib/http/server-policy";
 import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -47,6 +48,11 @@ async function start() {
   process.on("unhandledRejection", (reason) => {
     console.error(`[portal] unhandled rejection (ignored): ${reason instanceof Error ? reason.message : String(reason)}`);
   });
+
+  installServerPolicy({ trustProxy: config.PORTAL_TRUST_PROXY });
+  // Without NEXTAUTH_URL, next-auth builds its URLs from X-Forwarded-Host/-Proto, which the policy
+  // above has made this server's own (or a trusted proxy's): sign-out then lands on the right port.
+  if (!config.NEXTAUTH_URL) process.env.AUTH_TRUST_HOST = "1";
 
   const dataDir = path.resolve(config.PORTAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });

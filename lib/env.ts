@@ -46,6 +46,18 @@ const envSchema = z
     PORTAL_SANDBOX_IDLE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(30)),
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
     PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),
+    // Honour X-Forwarded-For/-Proto/-Host only behind a proxy that sets them.
+    PORTAL_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(["0", "1"]).default("0")).transform((value) => value === "1"),
+    PORTAL_TEAM_CREATION: z.preprocess(emptyToUndefined, z.enum(["everyone", "admins"]).default("everyone")),
+    PORTAL_SESSION_IDLE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(365).default(7)),
+    PORTAL_SESSION_MAX_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(365).default(30)),
+    // Sign-in attempts per 15 minutes, per account and per client address.
+    PORTAL_SIGN_IN_LIMIT_ACCOUNT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(10)),
+    PORTAL_SIGN_IN_LIMIT_IP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),
+    // API requests per minute per user (or per token).
+    PORTAL_API_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1200)),
+    PORTAL_MAX_STREAMS_PER_USER: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
+    PORTAL_MAX_RUNNING_TURNS_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
   })
   .superRefine((value, ctx) => {
     if (Boolean(value.PORTAL_ADMIN_EMAIL) !== Boolean(value.PORTAL_ADMIN_PASSWORD)) {

@@ -2,10 +2,10 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
-import { hashToken } from "@/lib/auth/current-user";
+import { hashToken, type CurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { notifyTokenRevoked } from "@/lib/events/live-hub";
-import { notFound } from "@/lib/errors";
+import { forbidden, notFound } from "@/lib/errors";
 
 // Personal tokens for scripts: shown once at creation, stored as a sha256 hash, revoked by deleting.
 
@@ -16,23 +16,33 @@ async function auditInTeams(tx: Prisma.TransactionClient, userId: string, action
   for (const { teamId } of memberships) await recordAudit(tx, { teamId, actorId: userId, action, targetType: "token", targetId });
 }
 
-export async function createToken({ userId, name }: { userId: string; name: string }) {
+export async function createToken({ user, name, expiresInDays }: { user: CurrentUser; name: string; expiresInDays?: number }) {
+  // A token cannot mint tokens that would outlive it: only a signed-in browser can.
+  if (user.via === "token") throw forbidden("A personal token cannot create tokens; sign in to create one.");
+  const userId = user.id;
   const token = `ap_${randomBytes(24).toString("base64url")}`;
+  const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 24 * 3600 * 1000) : null;
   const row = await db().$transaction(async (tx) => {
-    const created = await tx.apiToken.create({ data: { userId, name, tokenHash: hashToken(token) } });
+    const created = await tx.apiToken.create({ data: { userId, name, tokenHash: hashToken(token), expiresAt } });
     await auditInTeams(tx, userId, "token.create", created.id);
     return created;
   });
-  return { id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString() };
+  return { id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt?.toISOString() ?? null };
 }
 
 export async function listTokens({ userId }: { userId: string }) {
   const rows = await db().apiToken.findMany({ where: { userId }, orderBy: { createdAt: "desc" } });
-  return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString(), lastUsedAt: row.lastUsedAt?.toISOString() ?? null }));
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    expired: row.expiresAt !== null && row.expiresAt.getTime() <= Date.now(),
+  }));
 }
 
 export async function revokeToken({ userId, tokenId }: { userId: string; tokenId: string }) {
-  if (tokenId.includes("\u0000")) throw notFound("Token");
   await db().$transaction(async (tx) => {
     const { count } = await tx.apiToken.deleteMany({ where: { id: tokenId, userId } });
     if (count === 0) throw notFound("Token");

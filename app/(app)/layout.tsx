@@ -4,6 +4,8 @@ import { NavLink } from "@/components/nav-link";
 import { RuntimeBanner } from "@/components/runtime-banner";
 import { SignOutButton } from "@/components/sign-out-button";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { listMyInvitations } from "@/lib/teams/invitations";
+import "./manage.css";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +13,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const initial = (user.name || user.email).slice(0, 1).toUpperCase();
+  const invitations = (await listMyInvitations({ email: user.email })).items.length;
   return (
     <div className="app">
       <header className="topbar">
@@ -22,6 +25,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </Link>
         <nav className="topnav">
           <NavLink href="/sessions">Sessions</NavLink>
+          <NavLink href="/teams">Teams</NavLink>
+          <NavLink href="/settings/tokens">Tokens</NavLink>
+          <NavLink href="/account">Account</NavLink>
+          {user.isInstanceAdmin && <NavLink href="/admin">Admin</NavLink>}
         </nav>
         <Link href="/sessions/new" className="button primary small" data-testid="new-session-link">
           <span aria-hidden>+</span> New session
@@ -37,7 +44,15 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </div>
       </header>
       <RuntimeBanner />
-      <main className="content">{children}</main>
+      <main className="content">
+        {invitations > 0 && (
+          <div className="banner inline info invitations-banner" data-testid="invitations-banner">
+            <span>You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team.</span>
+            <Link href="/teams">Accept or decline</Link>
+          </div>
+        )}
+        {children}
+      </main>
     </div>
   );
 }

@@ -1,9 +1,11 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import { ZodError, type z } from "zod";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
 import { ApiError, badRequest, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, unauthorized, unprocessable } from "@/lib/errors";
 import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
+import { unstorableStrings } from "@/lib/api/input-rule";
+import { enforceApiRateLimit } from "@/lib/api/rate-limit";
+import { requestIdOf } from "@/lib/api/request-id";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, body and query validation with zod, errors as problem+json, and X-Request-Id everywhere.
@@ -23,6 +25,8 @@ interface RouteContext<B, Q, P> {
 interface RouteOptions<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   body?: B;
   query?: Q;
+  /** The body's strings may hold NUL or lone surrogates because the handler makes them well-formed (prompts). */
+  bodyTextAsIs?: boolean;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -32,12 +36,13 @@ export function withRoute<P extends Record<string, string> = Record<string, stri
   handler: (context: RouteContext<Infer<B>, Infer<Q>, P>) => Promise<Response | object>,
 ) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
-    const requestId = randomUUID();
+    const requestId = requestIdOf(request);
     try {
       const user = await authenticate(request);
+      await enforceApiRateLimit(user);
       const params = await context.params;
       const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
-      const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
+      const body = options.body ? parseWith(options.body, await readJson(request, options.bodyTextAsIs)) : undefined;
       const result = await handler({ request, requestId, user, body: body as Infer<B>, query: query as Infer<Q>, params });
       const response = result instanceof Response ? result : Response.json(result);
       response.headers.set("x-request-id", requestId);
@@ -48,12 +53,17 @@ export function withRoute<P extends Record<string, string> = Record<string, stri
   };
 }
 
-/** For routes without a signed-in user (health). */
-export function withPublicRoute(handler: (context: { request: Request; requestId: string }) => Promise<Response | object>) {
-  return async (request: Request): Promise<Response> => {
-    const requestId = randomUUID();
+/** For routes without a signed-in user (health, accepting an invitation link). */
+export function withPublicRoute<P extends Record<string, string> = Record<string, string>, B extends z.ZodType | undefined = undefined>(
+  options: { body?: B },
+  handler: (context: { request: Request; requestId: string; params: P; body: Infer<B> }) => Promise<Response | object>,
+) {
+  return async (request: Request, context?: { params: Promise<P> }): Promise<Response> => {
+    const requestId = requestIdOf(request);
     try {
-      const result = await handler({ request, requestId });
+      const params = ((await context?.params) ?? {}) as P;
+      const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
+      const result = await handler({ request, requestId, params, body: body as Infer<B> });
       const response = result instanceof Response ? result : Response.json(result);
       response.headers.set("x-request-id", requestId);
       return response;
@@ -95,17 +105,21 @@ function sameOrigin(request: Request): boolean {
   }
 }
 
-async function readJson(request: Request): Promise<unknown> {
+async function readJson(request: Request, textAsIs = false): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ApiError(415, "Send the body as application/json.");
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw new ApiError(413, "The body is over the 1 MiB limit.");
   const text = await readLimited(request);
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw badRequest("The body is not valid JSON.");
   }
+  const unstorable = textAsIs ? [] : unstorableStrings(parsed);
+  if (unstorable.length > 0) throw unprocessable("The request is not valid.", unstorable);
+  return parsed;
 }
 
 /** Reads the body but stops at the limit, so a chunked upload cannot make us buffer it whole. */

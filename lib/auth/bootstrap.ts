@@ -27,8 +27,9 @@ async function ensureOwner(email: string, password: string, resetPassword: boole
   await db().$transaction(async (tx) => {
     const user = await tx.user.upsert({
       where: { email },
-      create: { email, name: "Admin", passwordHash },
-      update: resetPassword ? { passwordHash } : {},
+      create: { email, name: "Admin", passwordHash, isInstanceAdmin: true },
+      // The bootstrap admin is always an instance admin and never stays disabled.
+      update: { isInstanceAdmin: true, disabledAt: null, ...(resetPassword ? { passwordHash } : {}) },
     });
     const team = (await tx.team.findFirst({ where: { name: DEFAULT_TEAM }, orderBy: { createdAt: "asc" } })) ?? (await tx.team.create({ data: { name: DEFAULT_TEAM } }));
     await tx.membership.upsert({

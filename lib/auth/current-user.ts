@@ -1,19 +1,29 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getServerSession } from "next-auth";
+import { headers } from "next/headers";
+import { cache } from "react";
 import { db } from "@/lib/db/client";
 import { authOptions } from "@/lib/auth/options";
+import { isSignInSessionLive } from "@/lib/auth/sign-in-sessions";
+import { isHttps } from "@/lib/http/request-origin";
 
-// Who is calling: a personal token (`Authorization: Bearer …`, stored hashed) or the next-auth cookie.
+// Who is calling: a personal token (`Authorization: Bearer …`, stored hashed, maybe expiring) or the
+// next-auth cookie, whose sign-in session must still be live. A disabled account is nobody.
 
 export interface CurrentUser {
   id: string;
   email: string;
   name: string;
+  isInstanceAdmin: boolean;
   via: "cookie" | "token";
   /** The personal token of the request, when it came with one: revoking it closes its open streams. */
   tokenId?: string;
+  /** The sign-in session of a cookie request (sign-out ends it; password change keeps only it). */
+  signInSessionId?: string;
 }
+
+const userFields = { id: true, email: true, name: true, isInstanceAdmin: true, disabledAt: true } as const;
 
 export function hashToken(token: string) {
   return createHash("sha256").update(token).digest("hex");
@@ -21,21 +31,31 @@ export function hashToken(token: string) {
 
 export async function userFromBearer(authorization: string | null): Promise<CurrentUser | null> {
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-  if (!match?.[1]) return null;
-  const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) }, include: { user: true } });
-  if (!token) return null;
+  if (!match?.[1] || match[1].length > 200) return null;
+  const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) }, include: { user: { select: userFields } } });
+  if (!token || token.user.disabledAt || (token.expiresAt && token.expiresAt.getTime() <= Date.now())) return null;
   // Remember when a token was last used, at most once a minute per token.
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
     void db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
   }
-  return { id: token.user.id, email: token.user.email, name: token.user.name, via: "token", tokenId: token.id };
+  const { disabledAt: _disabled, ...user } = token.user;
+  return { ...user, via: "token", tokenId: token.id };
 }
 
-/** The signed-in user of a page or route (cookie), or null. */
-export async function getCurrentUser(): Promise<CurrentUser | null> {
-  const session = await getServerSession(authOptions());
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  if (!id) return null;
-  const user = await db().user.findUnique({ where: { id }, select: { id: true, email: true, name: true } });
-  return user ? { ...user, via: "cookie" } : null;
+/** next-auth's options for this request: Secure cookies when it came over https. */
+export async function requestAuthOptions() {
+  return authOptions({ secure: isHttps(await headers()) });
 }
+
+/** The signed-in user of a page or route (cookie), or null. Once per request. */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const session = await getServerSession(await requestAuthOptions());
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  const sid = (session as { sid?: unknown } | null)?.sid;
+  if (!id || typeof sid !== "string") return null;
+  if (!(await isSignInSessionLive({ sid, userId: id }))) return null;
+  const user = await db().user.findUnique({ where: { id }, select: userFields });
+  if (!user || user.disabledAt) return null;
+  const { disabledAt: _disabled, ...rest } = user;
+  return { ...rest, via: "cookie", signInSessionId: sid };
+});

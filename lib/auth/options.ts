@@ -1,52 +1,82 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { recordAudit } from "@/lib/audit";
-import { db } from "@/lib/db/client";
+import { isStorableText } from "@/lib/api/input-rule";
+import { sameOriginRedirect } from "@/lib/auth/callback-url";
 import { authSecret } from "@/lib/auth/secret";
 import { UNUSABLE_HASH, verifyPassword } from "@/lib/auth/password";
+import { passwordFitsRule } from "@/lib/auth/password-rule";
+import { clearAccountAttempts, normaliseEmail } from "@/lib/auth/sign-in-throttle";
+import { endSignInSession, startSignInSession } from "@/lib/auth/sign-in-sessions";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { clientIp } from "@/lib/http/request-origin";
 
-// next-auth: credentials provider, JWT sessions. Every attempt is audited in the user's teams.
+// next-auth: credentials provider, JWT sessions whose `sid` names a revocable row in
+// sign_in_sessions. Every attempt is recorded for the account (never copied into team audits), and
+// a wrong password, an unknown email or a disabled account cost the same work.
 
-async function auditSignIn(userId: string, ok: boolean) {
-  const memberships = await db().membership.findMany({ where: { userId }, select: { teamId: true } });
-  await db().$transaction(async (tx) => {
-    for (const { teamId } of memberships) {
-      await recordAudit(tx, { teamId, actorId: userId, action: ok ? "auth.sign_in" : "auth.sign_in_failed", targetType: "user", targetId: userId });
-    }
-  });
+type HeaderRecord = Record<string, string | string[] | undefined>;
+
+const headerGetter = (headers: HeaderRecord | undefined) => ({
+  get: (name: string) => {
+    const value = headers?.[name];
+    return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+  },
+});
+
+async function recordAttempt({ userId, ok, reason, ip, userAgent }: { userId: string | null; ok: boolean; reason?: string; ip: string | null; userAgent: string | null }) {
+  await db().signInAttempt.create({ data: { userId, ok, reason: reason ?? null, ip, userAgent: userAgent?.slice(0, 500) ?? null } });
 }
 
-export function authOptions(): NextAuthOptions {
+export async function verifyCredentials({ email, password, headers }: { email: string; password: string; headers?: HeaderRecord }) {
+  const get = headerGetter(headers);
+  const ip = clientIp(get);
+  const userAgent = get.get("user-agent");
+  const wellFormed = email.length > 0 && email.length <= 320 && isStorableText(email) && isStorableText(password) && passwordFitsRule(password);
+  const user = wellFormed ? await db().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, passwordHash: true, disabledAt: true } }) : null;
+  // Verify even when there is nothing to match, so timing does not reveal which accounts exist.
+  const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
+  const ok = !!user && matches && !user.disabledAt;
+  await recordAttempt({ userId: user?.id ?? null, ok, reason: ok ? undefined : user?.disabledAt && matches ? "disabled" : "wrong_password", ip, userAgent });
+  if (!ok || !user) return null;
+  await clearAccountAttempts(email);
+  const sid = await startSignInSession({ userId: user.id, ip, userAgent });
+  return { id: user.id, email: user.email, name: user.name, sid };
+}
+
+export function authOptions({ secure = false }: { secure?: boolean } = {}): NextAuthOptions {
   return {
     secret: authSecret(),
-    session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
+    session: { strategy: "jwt", maxAge: Math.round(env().PORTAL_SESSION_MAX_DAYS * 24 * 3600) },
+    useSecureCookies: secure,
     pages: { signIn: "/login" },
     providers: [
       CredentialsProvider({
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials) {
-          const email = String(credentials?.email ?? "").trim().toLowerCase();
-          const password = String(credentials?.password ?? "");
-          if (!email || !password || email.length > 320 || password.length > 1_000) return null;
-          const user = await db().user.findUnique({ where: { email } });
-          // Verify even for unknown emails so timing does not reveal which accounts exist.
-          const ok = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
-          if (user) await auditSignIn(user.id, ok);
-          if (!user || !ok) return null;
-          return { id: user.id, email: user.email, name: user.name };
-        },
+        authorize: (credentials, request) =>
+          verifyCredentials({ email: normaliseEmail(credentials?.email), password: String(credentials?.password ?? ""), headers: request?.headers as HeaderRecord | undefined }),
       }),
     ],
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.sub = user.id;
+        if (user) {
+          token.sub = user.id;
+          token.sid = (user as { sid?: string }).sid;
+        }
         return token;
       },
       session({ session, token }) {
         if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+        (session as { sid?: unknown }).sid = token.sid;
         return session;
+      },
+      redirect: ({ url, baseUrl }) => sameOriginRedirect(url, baseUrl),
+    },
+    events: {
+      async signOut({ token }) {
+        if (typeof token?.sid === "string") await endSignInSession(token.sid);
       },
     },
   };

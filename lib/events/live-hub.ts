@@ -48,7 +48,8 @@ export const notifyMembershipChanged = (tx: Prisma.TransactionClient, { teamId, 
 export const notifyTokenRevoked = (tx: Prisma.TransactionClient, tokenId: string) => notifyAccess(tx, { k: tokenId });
 
 export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
-  const membership = await db().membership.findUnique({ where: { teamId_userId: { teamId, userId } }, select: { role: true } });
+  // A disabled account keeps its memberships but may watch nothing.
+  const membership = await db().membership.findFirst({ where: { teamId, userId, user: { disabledAt: null } }, select: { role: true } });
   return membership !== null;
 }
 

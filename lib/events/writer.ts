@@ -33,7 +33,9 @@ export interface QueuedEvent {
 /**
  * What a session change writes besides its first event, all in the same statement. A claimed change
  * commits only where its condition holds when the statement runs (nothing of it otherwise):
- * `idle` — the session is idle with no turn; `permission` — its permission resolution found the row
+ * `idle` — the session is idle with no turn and its team runs fewer turns than its cap (claims are
+ * committed one at a time per process, so two prompts of one portal cannot both take the last
+ * one); `permission` — its permission resolution found the row
  * in the status it expects. A claimed change is committed in a batch of its own.
  */
 export interface ChangeRows {
@@ -101,7 +103,7 @@ const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
 
 // $1–$3 and $16 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this
 // process; the journal's rows: $17–$21 permission requests, $22–$26 permission resolutions,
-// $27–$32 audit entries. A claimed session (its $16 set) is bumped only where the claim holds, and
+// $27–$32 audit entries; $33 the running turns a team may have (the `idle` claim starts a turn). A claimed session (its $16 set) is bumped only where the claim holds, and
 // every other row joins `bumped`, so a change whose claim fails leaves nothing. The resolutions run
 // first (they are the `permission` claim) and only ever move a row out of the status they expect.
 // pg_notify sits in the final select list so it runs once per stored session; PostgreSQL delivers
@@ -123,7 +125,8 @@ const COMMIT_SQL = preparedStatement(
     FROM unnest($1::text[], $2::int[], $3::jsonb[], $16::text[]) AS b(id, n, fx, claim)
     WHERE s.id = b.id AND (
       b.claim IS NULL
-      OR (b.claim = 'idle' AND s.status = 'idle' AND s.current_turn_id IS NULL)
+      OR (b.claim = 'idle' AND s.status = 'idle' AND s.current_turn_id IS NULL
+          AND (SELECT count(*) FROM sessions r WHERE r.team_id = s.team_id AND r.status = 'running') < $33)
       OR (b.claim = 'permission' AND b.id IN (SELECT session_id FROM resolved)))
     RETURNING s.id, s.event_count - b.n AS before, b.n, s.team_id, s.current_turn_id
   ), inserted AS (
@@ -179,7 +182,10 @@ export class EventWriter {
   private pressured = false;
   // Past this many queued events (database away for long), running turns are paused: the agent is
   // cancelled so the queue stops growing; nothing already accepted is dropped.
-  constructor(private readonly budget: number) {}
+  constructor(
+    private readonly budget: number,
+    private readonly maxRunningTurnsPerTeam = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   /** Called once when the queue passes its memory budget (the database has been away too long). */
   onPressure: (() => void) | null = null;
@@ -387,6 +393,7 @@ export class EventWriter {
       journal.audit.map((entry) => entry.targetType),
       journal.audit.map((entry) => entry.targetId),
       journal.audit.map((entry) => (entry.detail === undefined ? null : toJsonb(entry.detail).json)),
+      this.maxRunningTurnsPerTeam,
     );
 
     // Sessions that are gone (a failed create) or whose claim did not hold have no row here: their events go with them.
@@ -411,6 +418,6 @@ function unstorable(event: QueuedEvent, reason: string): QueuedEvent {
 const globalWriter = globalThis as unknown as { portalEventWriter?: EventWriter };
 
 export function eventWriter(): EventWriter {
-  globalWriter.portalEventWriter ??= new EventWriter(env().PORTAL_EVENT_QUEUE_BUDGET);
+  globalWriter.portalEventWriter ??= new EventWriter(env().PORTAL_EVENT_QUEUE_BUDGET, env().PORTAL_MAX_RUNNING_TURNS_PER_TEAM);
   return globalWriter.portalEventWriter;
 }

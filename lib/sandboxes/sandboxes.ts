@@ -8,7 +8,7 @@ import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
-import { roleAtLeast } from "@/lib/teams/access";
+import { roleAtLeast, teamRole } from "@/lib/teams/access";
 import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
@@ -31,9 +31,11 @@ export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: stri
 
 async function createSandbox(teamId: string): Promise<SandboxRow> {
   const runtimes = sandboxRuntimes();
-  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use.
-  const status = runtimes.provider === "bwrap" ? "starting" : "running";
-  const created = await db().sandbox.create({ data: { teamId, provider: runtimes.provider, status, workspace: "" } });
+  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
+  // unless a spare one is ready.
+  const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
+  const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
+  const created = await db().sandbox.create({ data: { ...(spare ?? {}), teamId, provider: runtimes.provider, status, workspace: "" } });
   // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
   const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, created.id).workspace;
   if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
@@ -145,6 +147,8 @@ export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { s
 }
 
 export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
+  // Another team's id is a team that does not exist for the caller, as for the session list.
+  if (teamId && !(await teamRole({ userId, teamId }))) throw notFound("Team");
   const after = cursor ? decodeCursor(cursor, 2) : null;
   const rows = await db().sandbox.findMany({
     where: {

@@ -1,7 +1,9 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { Session } from "@/generated/prisma/client";
-import { conflict, unprocessable } from "@/lib/errors";
+import { db } from "@/lib/db/client";
+import { ApiError, conflict, unprocessable } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { SEED_META_KEY } from "@/lib/events/classify";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attachments, runtimeForSession, sdkForSession } from "@/lib/sessions/attachments";
@@ -31,7 +33,15 @@ export async function promptSession({ session, userId, content }: { session: Ses
     effects: { status: "running", currentTurnId: turnId },
     audit: { actorId: userId, action: "session.prompt", detail: { turnId } },
   });
-  if (!started) throw conflict("The session is not ready for a prompt (a turn is running or it was destroyed).");
+  if (!started) {
+    // Not started: either the session is no longer idle, or its team already runs its cap of turns.
+    const now = await db().session.findUnique({ where: { id: session.id }, select: { status: true, currentTurnId: true } });
+    if (now?.status === "idle" && !now.currentTurnId) {
+      const cap = env().PORTAL_MAX_RUNNING_TURNS_PER_TEAM;
+      throw new ApiError(429, `The team already runs ${cap} turns at once; wait for one to end.`, { retryAfterSeconds: 5 });
+    }
+    throw conflict("The session is not ready for a prompt (a turn is running or it was destroyed).");
+  }
   attachments().startTurn(session.id, turnId);
   void runTurn(session.id, turnId, content);
   return { turnId, session: started };

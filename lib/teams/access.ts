@@ -23,7 +23,21 @@ export async function requireTeamRole({ userId, teamId, role, what = "Team" }: {
   return actual;
 }
 
+/** The user's teams, the one they chose (Teams → Switch) first, then in the order they joined. */
 export async function listTeamsOf(userId: string) {
-  const memberships = await db().membership.findMany({ where: { userId }, include: { team: true }, orderBy: { createdAt: "asc" } });
-  return memberships.map((membership) => ({ id: membership.team.id, name: membership.team.name, role: membership.role }));
+  const [memberships, user] = await Promise.all([
+    db().membership.findMany({ where: { userId }, include: { team: true }, orderBy: { createdAt: "asc" } }),
+    db().user.findUnique({ where: { id: userId }, select: { activeTeamId: true } }),
+  ]);
+  const teams = memberships.map((membership) => ({ id: membership.team.id, name: membership.team.name, role: membership.role }));
+  const chosen = teams.findIndex((team) => team.id === user?.activeTeamId);
+  if (chosen > 0) teams.unshift(...teams.splice(chosen, 1));
+  return teams;
+}
+
+/** The team the user switched to, while they are still in it; null when they never chose one. */
+export async function chosenTeamOf(userId: string): Promise<string | null> {
+  const user = await db().user.findUnique({ where: { id: userId }, select: { activeTeamId: true } });
+  if (!user?.activeTeamId) return null;
+  return (await teamRole({ userId, teamId: user.activeTeamId })) ? user.activeTeamId : null;
 }

@@ -3,9 +3,17 @@ import { db } from "@/lib/db/client";
 import { requireTeamRole } from "@/lib/teams/access";
 import { decodeCursor, encodeCursor, invalidCursor } from "@/lib/teams/keyset";
 
-// The team's audit log for admins: newest first, keyset-paged on (at, id).
+// The team's audit log for admins: newest first, keyset-paged on (at, id), filtered by actor,
+// action and a time range.
 
-export async function listAuditEntries({ teamId, userId, cursor, limit }: { teamId: string; userId: string; cursor?: string; limit: number }) {
+export interface AuditFilters {
+  actorId?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export async function listAuditEntries({ teamId, userId, cursor, limit, actorId, action, from, to }: { teamId: string; userId: string; cursor?: string; limit: number } & AuditFilters) {
   await requireTeamRole({ userId, teamId, role: "admin", what: "Team" });
   let before: { at: Date; id: string } | null = null;
   if (cursor) {
@@ -15,7 +23,13 @@ export async function listAuditEntries({ teamId, userId, cursor, limit }: { team
     before = { at: date, id };
   }
   const rows = await db().auditEntry.findMany({
-    where: { teamId, ...(before ? { OR: [{ at: { lt: before.at } }, { at: before.at, id: { lt: before.id } }] } : {}) },
+    where: {
+      teamId,
+      ...(actorId ? { actorId } : {}),
+      ...(action ? { action } : {}),
+      ...(from || to ? { at: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } } : {}),
+      ...(before ? { OR: [{ at: { lt: before.at } }, { at: before.at, id: { lt: before.id } }] } : {}),
+    },
     orderBy: [{ at: "desc" }, { id: "desc" }],
     take: limit + 1,
   });

@@ -3,12 +3,13 @@ import { Prisma, type Role } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
-import { conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
+import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
 import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
 import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
 
-// Team membership. Admins manage viewers and members and may grant up to their own role; only an
+// Team membership. People join by invitation (lib/teams/invitations.ts) or are provisioned by an
+// instance admin. Admins manage viewers and members and may grant up to their own role; only an
 // owner changes or removes an admin or an owner; a team always keeps one owner; anyone may leave.
 // Each change takes the team row lock (so the last-owner rule holds under concurrency), writes its
 // audit entry and NOTIFYs every portal process (a removed member's open streams close), all in one
@@ -46,41 +47,29 @@ export async function listMembers({ teamId, userId, cursor, limit }: { teamId: s
   return { items, nextCursor: hasMore ? encodeCursor([items.at(-1)!.email]) : null };
 }
 
-export interface AddMemberInput {
+export interface ProvisionMemberInput {
   teamId: string;
   actorId: string;
   email: string;
   role: Role;
   name?: string;
-  password?: string;
+  password: string;
 }
 
-export async function addMember(input: AddMemberInput): Promise<MemberJson> {
+/**
+ * Instance admins provision a new account straight into a team (the caller checks the flag). An
+ * email that already has an account is refused: it joins only by accepting an invitation.
+ */
+export async function provisionMember(input: ProvisionMemberInput): Promise<MemberJson> {
   const email = input.email.trim().toLowerCase();
-  const actorRole = await requireTeamRole({ userId: input.actorId, teamId: input.teamId, role: "admin" });
-  assertMayGrant(actorRole, input.role);
-  const existing = await db().user.findUnique({ where: { email }, select: { id: true } });
-  if (!existing && !input.password) {
-    throw unprocessable("The email is new: give a password (at least 12 characters) to create the account.", [
-      { path: "password", message: "is required to create a new user" },
-    ]);
-  }
-  // Hashing is slow on purpose; do it before taking the team lock. An existing account's password is never changed here.
-  const passwordHash = existing ? null : await hashPassword(input.password!);
-
+  // Hashing is slow on purpose; do it before taking the team lock.
+  const passwordHash = await hashPassword(input.password);
   try {
     return await db().$transaction(async (tx) => {
-      const actor = await lockTeamAndReadActor(tx, input.teamId, input.actorId);
-      if (!roleAtLeast(actor, "admin")) throw forbidden(`Managing members needs the admin role; you are ${actor}.`);
-      assertMayGrant(actor, input.role);
-      let user = await tx.user.findUnique({ where: { email }, select: { id: true } });
-      const createdUser = !user;
-      if (!user) {
-        if (!passwordHash) throw conflict("The account changed while it was being added; try again.");
-        user = await tx.user.create({ data: { email, name: input.name?.trim() || email.split("@")[0]!, passwordHash }, select: { id: true } });
-      }
-      const already = await tx.membership.findUnique({ where: { teamId_userId: { teamId: input.teamId, userId: user.id } } });
-      if (already) throw conflict(`${email} is already a member of this team (${already.role}).`);
+      const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM teams WHERE id = ${input.teamId} FOR UPDATE`;
+      if (locked.length === 0) throw notFound("Team");
+      if (await tx.user.findUnique({ where: { email }, select: { id: true } })) throw emailTaken(email);
+      const user = await tx.user.create({ data: { email, name: input.name?.trim() || email.split("@")[0]!, passwordHash }, select: { id: true } });
       const row = await tx.membership.create({ data: { teamId: input.teamId, userId: user.id, role: input.role }, include: withUser });
       await recordAudit(tx, {
         teamId: input.teamId,
@@ -88,16 +77,18 @@ export async function addMember(input: AddMemberInput): Promise<MemberJson> {
         action: "member.add",
         targetType: "user",
         targetId: user.id,
-        detail: { email, role: input.role, createdUser },
+        detail: { email, role: input.role, createdUser: true },
       });
       return memberJson(row);
     });
   } catch (error) {
-    // Two admins adding the same new email at once: one wins, the other is told.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw conflict(`${email} was just added by someone else; try again.`);
+    // Two admins provisioning the same new email at once: one wins, the other is told.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw emailTaken(email);
     throw error;
   }
 }
+
+const emailTaken = (email: string) => conflict(`${email} already has an account: invite it to the team instead.`);
 
 export async function updateMemberRole({ teamId, actorId, userId, role }: { teamId: string; actorId: string; userId: string; role: Role }): Promise<MemberJson> {
   return db().$transaction(async (tx) => {

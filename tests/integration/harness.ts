@@ -192,6 +192,8 @@ export interface Api {
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   get(url: string): Promise<any>;
   post(url: string, body?: unknown): Promise<any>;
+  /** POST /api/tokens with the browser sign-in this client came from (a token cannot mint tokens). */
+  createToken(body: unknown): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 /** An API client with a personal token, created through the contract like a script would. */
@@ -199,11 +201,11 @@ export async function apiFor(baseUrl: string, email = ADMIN.email, password = AD
   const cookie = await signIn(baseUrl, email, password);
   const created = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "tests" }) });
   const { token } = (await created.json()) as { token: string };
-  return tokenClient(baseUrl, token);
+  return tokenClient(baseUrl, token, cookie);
 }
 
 /** An API client for a bearer token. */
-export function tokenClient(baseUrl: string, token: string): Api {
+export function tokenClient(baseUrl: string, token: string, cookie?: string): Api {
   const api: Api = {
     baseUrl,
     token,
@@ -231,6 +233,11 @@ export function tokenClient(baseUrl: string, token: string): Api {
       const result = await api.request("POST", url, body ?? {});
       if (result.status >= 400) throw new Error(`POST ${url} → ${result.status} ${JSON.stringify(result.body)}`);
       return result.body;
+    },
+    async createToken(body) {
+      if (!cookie) throw new Error("this client has no browser sign-in to create tokens with");
+      const response = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: response.status, body: await response.json(), headers: response.headers };
     },
   };
   return api;

@@ -13,6 +13,9 @@ import { createTestDatabase, ROOT, waitFor, type TestDatabase } from "./harness"
 // waits on it), that statement's connection is killed, and while the writer's retry waits in turn
 // nothing of the change is visible; once the row is let go, all of it is.
 
+// Read once, when the journal's writer is made (at the first change): a small cap to reach in a test.
+process.env.PORTAL_MAX_RUNNING_TURNS_PER_TEAM = "2";
+
 let database: TestDatabase;
 let client: pg.Client;
 let holder: pg.Client;
@@ -25,7 +28,7 @@ beforeAll(async () => {
   holder = new pg.Client({ connectionString: database.url });
   await Promise.all([client.connect(), holder.connect()]);
   await client.query(`INSERT INTO users (id, email, name, password_hash) VALUES ('u', 'u@example.test', 'U', 'x')`);
-  await client.query(`INSERT INTO teams (id, name) VALUES ('t', 'T')`);
+  await client.query(`INSERT INTO teams (id, name) VALUES ('t', 'T'), ('capped', 'Capped')`);
 });
 
 afterAll(async () => {
@@ -36,10 +39,10 @@ afterAll(async () => {
 });
 
 let sessionCounter = 0;
-async function newSession(columns: Record<string, unknown> = {}) {
+async function newSession(columns: Record<string, unknown> = {}, teamId = "t") {
   const id = `s${(sessionCounter += 1)}`;
   const names = ["id", "team_id", "created_by", "title", "agent", ...Object.keys(columns)];
-  const values = [id, "t", "u", "journal", "demo", ...Object.values(columns)];
+  const values = [id, teamId, "u", "journal", "demo", ...Object.values(columns)];
   await client.query(`INSERT INTO sessions (${names.join(", ")}) VALUES (${names.map((_, i) => `$${i + 1}`).join(", ")})`, values);
   return id;
 }
@@ -125,6 +128,18 @@ describe("session journal: all of a change or none of it, through a killed conne
     });
     expect(resolved).toBeNull();
     expect(await stateOf(client, sessionId)).toEqual(before);
+  });
+
+  it("turn start in a team that runs its cap of turns: nothing at all", async () => {
+    for (const turn of ["c1", "c2"]) await newSession({ status: "running", current_turn_id: turn }, "capped");
+    const sessionId = await newSession({}, "capped");
+    const before = await stateOf(client, sessionId);
+    const start = () =>
+      recordChange({ sessionId, claim: "idle", event: { type: "status", status: "running" }, effects: { status: "running", currentTurnId: "c3" }, audit: { actorId: "u", action: "session.prompt" } });
+    expect(await start()).toBeNull();
+    expect(await stateOf(client, sessionId)).toEqual(before);
+    await client.query(`UPDATE sessions SET status = 'idle', current_turn_id = NULL WHERE team_id = 'capped' AND current_turn_id = 'c1'`);
+    expect(await start()).toMatchObject({ status: "running", currentTurnId: "c3" });
   });
 
   it("turn end: turn_ended, idle, the stop reason and the turn cleared", async () => {

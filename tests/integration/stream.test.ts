@@ -307,7 +307,7 @@ describe("GET /api/sessions/:id/stream", () => {
 
   it("closes the streams opened with a personal token when it is revoked, and only those", async () => {
     const session = await newSession(api, teamId, "token revoked");
-    const created = await api.request("POST", "/api/tokens", { name: "dashboard" });
+    const created = await api.createToken({ name: "dashboard" });
     expect(created.status).toBe(201);
     const open = async (token: string) => {
       const controller = new AbortController();

@@ -54,7 +54,7 @@ describe("POST /api/teams", () => {
 });
 
 describe("team members", () => {
-  it("adds a new user with a password, who can then sign in; an existing user keeps their password", async () => {
+  it("an instance admin provisions a new user with a password, who can then sign in; an existing email is 409", async () => {
     const email = uniqueEmail("Newcomer").toUpperCase();
     const added = await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "member", name: "New Comer", password: PASSWORD });
     expect(added.status).toBe(201);
@@ -62,15 +62,14 @@ describe("team members", () => {
     const newcomer = await apiFor(portal.baseUrl, email.toLowerCase(), PASSWORD);
     expect((await newcomer.get("/api/me")).teams).toContainEqual({ id: teamId, name: "Default", role: "member" });
 
-    // The same person joins a second team: no password needed, and one given is not applied.
+    // An existing account is never provisioned again (it joins other teams by accepting an
+    // invitation), and a password sent along is not applied.
     const other = await owner.post("/api/teams", { name: "Second" });
     const again = await owner.request("POST", `/api/teams/${other.id}/members`, { email, role: "viewer", password: "attacker-chosen-password" });
-    expect(again.status).toBe(201);
-    expect(again.body.userId).toBe(added.body.userId);
+    expect(again.status).toBe(409);
+    expect((await owner.get(`/api/teams/${other.id}/members`)).items).toHaveLength(1);
     await apiFor(portal.baseUrl, email.toLowerCase(), PASSWORD);
     await expect(apiFor(portal.baseUrl, email.toLowerCase(), "attacker-chosen-password")).rejects.toThrow(/sign-in failed/);
-
-    expect((await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "viewer" })).status).toBe(409);
   });
 
   it("validates the body: a new email needs a password of 12+ characters, roles and emails must be valid", async () => {
@@ -123,7 +122,8 @@ describe("team members", () => {
 
     // Not in the team: the team does not exist for them.
     expect((await outsiderApi.request("GET", `/api/teams/${team}/members`)).status).toBe(404);
-    expect((await outsiderApi.request("POST", `/api/teams/${team}/members`, { email: uniqueEmail("x"), role: "viewer", password: PASSWORD })).status).toBe(404);
+    // Provisioning is the instance admin's, whatever the team.
+    expect((await outsiderApi.request("POST", `/api/teams/${team}/members`, { email: uniqueEmail("x"), role: "viewer", password: PASSWORD })).status).toBe(403);
     expect((await outsiderApi.request("DELETE", `/api/teams/${team}/members/${viewer.userId}`)).status).toBe(404);
     expect((await outsiderApi.request("GET", `/api/teams/${team}/audit`)).status).toBe(404);
 
@@ -174,7 +174,7 @@ describe("GET /api/teams/:teamId/audit", () => {
     expect((await owner.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "member" })).status).toBe(200);
     expect((await owner.request("PATCH", `/api/teams/${team}/members/${viewer.userId}`, { role: "member" })).status).toBe(200); // no change
     expect((await owner.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "viewer" })).status).toBe(409); // refused
-    expect((await owner.request("POST", `/api/teams/${team}/members`, { email: viewer.email, role: "viewer" })).status).toBe(409); // refused
+    expect((await owner.request("POST", `/api/teams/${team}/members`, { email: viewer.email, role: "viewer", password: PASSWORD })).status).toBe(409); // refused
     expect((await owner.request("DELETE", `/api/teams/${team}/members/${viewer.userId}`)).status).toBe(204);
 
     const entries = await memberAudit(owner, team);

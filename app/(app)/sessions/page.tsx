@@ -7,6 +7,7 @@ import type { SessionStatus } from "@/generated/prisma/client";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { listSessions } from "@/lib/sessions/list";
+import { chosenTeamOf } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
 
@@ -34,7 +35,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const q = rawQuery?.trim() || undefined;
   // An unknown status in the address shows everything rather than an error page.
   const status = FILTERS.find((filter) => filter.status === rawStatus)?.status ?? undefined;
-  const page = await listSessions({ userId: user.id, q, status, cursor, limit: 50 });
+  // The list follows the team chosen on the Teams page (all teams until one is chosen).
+  const teamId = (await chosenTeamOf(user.id)) ?? undefined;
+  const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50 });
   const creators = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((s) => s.createdById))] } }, select: { id: true, email: true, name: true } });
   const creatorName = new Map(creators.map((creator) => [creator.id, creator.id === user.id ? "You" : creator.name || creator.email]));
   const filtered = Boolean(q || status);

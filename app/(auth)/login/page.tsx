@@ -1,12 +1,15 @@
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { getCurrentUser } from "@/lib/auth/current-user";
 
 export const dynamic = "force-dynamic";
 
+export const metadata = { title: "Sign in · Agent Portal" };
+
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   const { callbackUrl } = await searchParams;
-  const target = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/sessions";
+  const target = safeCallbackPath(callbackUrl);
   if (await getCurrentUser()) redirect(target);
   return (
     <main className="auth-page">
@@ -20,7 +23,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         <h1 className="auth-title">Sign in</h1>
         <p className="muted auth-lead">Run and watch your team&apos;s coding agents.</p>
         <LoginForm callbackUrl={target} />
-        <p className="muted small auth-foot">No account? Ask an admin of your team to add you.</p>
+        <p className="muted small auth-foot">No account? Ask an admin of your team for an invitation link.</p>
       </div>
     </main>
   );

@@ -4,6 +4,7 @@ import { createTokenBody } from "./schema";
 
 export const GET = withRoute({}, async ({ user }) => ({ items: await listTokens({ userId: user.id }) }));
 
+// The secret is in this answer only: no cache may keep it.
 export const POST = withRoute({ body: createTokenBody }, async ({ user, body }) =>
-  Response.json(await createToken({ userId: user.id, name: body.name }), { status: 201 }),
+  Response.json(await createToken({ user, name: body.name, expiresInDays: body.expiresInDays ?? undefined }), { status: 201, headers: { "cache-control": "no-store" } }),
 );

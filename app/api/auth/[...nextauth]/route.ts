@@ -1,6 +1,4 @@
-import NextAuth from "next-auth";
-import { authOptions } from "@/lib/auth/options";
+import { authRouteHandler } from "@/lib/auth/route-handler";
 
-const handler = (request: Request, context: { params: Promise<{ nextauth: string[] }> }) => NextAuth(authOptions())(request, context);
-
-export { handler as GET, handler as POST };
+export const GET = authRouteHandler;
+export const POST = authRouteHandler;

@@ -1,6 +1,7 @@
 import { withRoute } from "@/lib/api/with-route";
-import { addMember, listMembers } from "@/lib/teams/members";
-import { addMemberBody, listMembersQuery } from "./schema";
+import { requireInstanceAdmin } from "@/lib/accounts/instance";
+import { listMembers, provisionMember } from "@/lib/teams/members";
+import { listMembersQuery, provisionMemberBody } from "./schema";
 
 type Params = { teamId: string };
 
@@ -8,6 +9,7 @@ export const GET = withRoute<Params, undefined, typeof listMembersQuery>({ query
   listMembers({ teamId: params.teamId, userId: user.id, ...query }),
 );
 
-export const POST = withRoute<Params, typeof addMemberBody>({ body: addMemberBody }, async ({ user, params, body }) =>
-  Response.json(await addMember({ teamId: params.teamId, actorId: user.id, ...body }), { status: 201 }),
-);
+export const POST = withRoute<Params, typeof provisionMemberBody>({ body: provisionMemberBody }, async ({ user, params, body }) => {
+  requireInstanceAdmin(user);
+  return Response.json(await provisionMember({ teamId: params.teamId, actorId: user.id, ...body }), { status: 201 });
+});

@@ -1,0 +1,158 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { getCurrentUser } from "@/lib/auth/current-user";
+import { db } from "@/lib/db/client";
+import { roleAtLeast } from "@/lib/teams/access";
+import { listAuditEntries } from "@/lib/teams/audit-log";
+import { teamForPage } from "@/lib/teams/page-access";
+import "../../../manage.css";
+
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<Record<string, string | undefined>> };
+
+const ACTIONS = ["member.add", "member.invite", "member.invite_revoke", "member.update", "member.remove", "token.create", "token.revoke", "session.create", "session.prompt", "session.cancel", "session.config", "session.destroy", "session.restore", "permission.reply"];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export async function generateMetadata({ params }: Props) {
+  const user = await getCurrentUser();
+  if (!user) return { title: "Audit · Agent Portal" };
+  const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
+  return { title: `Audit · ${team.name} · Agent Portal` };
+}
+
+export default async function AuditPage({ params, searchParams }: Props) {
+  const user = await getCurrentUser();
+  if (!user) redirect("/login");
+  const { teamId } = await params;
+  const { team, role } = await teamForPage({ teamId, userId: user.id });
+  const search = await searchParams;
+  if (!roleAtLeast(role, "admin")) {
+    return (
+      <div className="page">
+        <h1>Audit log of {team.name}</h1>
+        <p className="muted">Only admins and owners of the team read its audit log; you are {role}.</p>
+      </div>
+    );
+  }
+  // Unknown filter values show everything rather than an error page.
+  const action = ACTIONS.includes(search.action ?? "") ? search.action : undefined;
+  const from = search.from && DATE.test(search.from) ? search.from : undefined;
+  const to = search.to && DATE.test(search.to) ? search.to : undefined;
+  const members = await db().membership.findMany({ where: { teamId }, select: { userId: true, user: { select: { name: true, email: true } } } });
+  const actorId = members.some((member) => member.userId === search.actor) ? search.actor : undefined;
+  let page: Awaited<ReturnType<typeof listAuditEntries>>;
+  try {
+    page = await listAuditEntries({
+      teamId,
+      userId: user.id,
+      limit: 50,
+      cursor: search.cursor,
+      actorId,
+      action,
+      from: from ? new Date(`${from}T00:00:00Z`) : undefined,
+      // The "to" day is included.
+      to: to ? new Date(new Date(`${to}T00:00:00Z`).getTime() + 24 * 3600 * 1000) : undefined,
+    });
+  } catch {
+    page = await listAuditEntries({ teamId, userId: user.id, limit: 50, actorId, action });
+  }
+  const people = new Map(members.map((member) => [member.userId, member.user.name || member.user.email]));
+  const actors = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((entry) => entry.actorId).filter((id): id is string => Boolean(id)))] } }, select: { id: true, name: true, email: true } });
+  for (const actor of actors) if (!people.has(actor.id)) people.set(actor.id, actor.name || actor.email);
+  const next = new URLSearchParams({ ...(actorId ? { actor: actorId } : {}), ...(action ? { action } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <div className="crumb">
+            <Link href="/teams">Teams</Link> / <Link href={`/teams/${team.id}/members`}>{team.name}</Link>
+          </div>
+          <h1>Audit log of {team.name}</h1>
+          <p className="muted page-subtitle">Every change in the team, newest first. Read-only.</p>
+        </div>
+      </div>
+      <form className="manage-filters" action={`/teams/${team.id}/audit`} data-testid="audit-filters">
+        <label className="field">
+          <span>Actor</span>
+          <select name="actor" defaultValue={actorId ?? ""} data-testid="audit-actor">
+            <option value="">Anyone</option>
+            {members.map((member) => (
+              <option key={member.userId} value={member.userId}>
+                {member.user.name || member.user.email}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Action</span>
+          <select name="action" defaultValue={action ?? ""} data-testid="audit-action">
+            <option value="">Any</option>
+            {ACTIONS.map((option) => (
+              <option key={option} value={option}>
+                {option}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>From</span>
+          <input type="date" name="from" defaultValue={from ?? ""} data-testid="audit-from" />
+        </label>
+        <label className="field">
+          <span>To</span>
+          <input type="date" name="to" defaultValue={to ?? ""} data-testid="audit-to" />
+        </label>
+        <button type="submit" className="button small" data-testid="audit-apply">
+          Apply
+        </button>
+        <Link href={`/teams/${team.id}/audit`} className="button ghost small">
+          Clear
+        </Link>
+      </form>
+      {page.items.length === 0 ? (
+        <div className="empty" data-testid="audit-empty">
+          <p className="empty-title">No entries</p>
+          <p className="muted">Nothing matches these filters.</p>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="table manage-table" data-testid="audit-list">
+            <thead>
+              <tr>
+                <th>Time (UTC)</th>
+                <th>Actor</th>
+                <th>Action</th>
+                <th>Target</th>
+                <th>Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((entry) => (
+                <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
+                  <td className="muted small">{entry.at.replace("T", " ").slice(0, 19)}</td>
+                  <td>{entry.actorId ? (people.get(entry.actorId) ?? entry.actorId) : "—"}</td>
+                  <td>
+                    <code>{entry.action}</code>
+                  </td>
+                  <td className="muted small">
+                    {entry.targetType} {entry.targetId ? (people.get(entry.targetId) ?? entry.targetId.slice(0, 8)) : ""}
+                  </td>
+                  <td className="muted small">{entry.detail ? JSON.stringify(entry.detail).slice(0, 200) : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {page.nextCursor && (
+        <div className="pager">
+          <Link className="button ghost" href={`/teams/${team.id}/audit?${next}`} data-testid="audit-older">
+            Older entries →
+          </Link>
+        </div>
+      )}
+    </div>
+  );
+}

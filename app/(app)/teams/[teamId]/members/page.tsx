@@ -1,0 +1,165 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { Role } from "@/generated/prisma/client";
+import { ApiButton } from "@/components/manage/api-button";
+import { RoleSelect } from "@/components/manage/role-select";
+import { InviteForm } from "@/components/manage/secret-forms";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { getCurrentUser } from "@/lib/auth/current-user";
+import { db } from "@/lib/db/client";
+import { roleAtLeast } from "@/lib/teams/access";
+import { listTeamInvitations } from "@/lib/teams/invitations";
+import { listMembers } from "@/lib/teams/members";
+import { teamForPage } from "@/lib/teams/page-access";
+import "../../../manage.css";
+
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ teamId: string }> };
+
+const ROLES: Role[] = ["viewer", "member", "admin", "owner"];
+const LAST_OWNER = "The last owner cannot be removed or demoted: make someone else owner first.";
+
+export async function generateMetadata({ params }: Props) {
+  const user = await getCurrentUser();
+  if (!user) return { title: "Members · Agent Portal" };
+  const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
+  return { title: `Members · ${team.name} · Agent Portal` };
+}
+
+/** Why the caller may not change this member, or undefined when they may. */
+function lockedReason(actor: Role, target: Role, isLastOwner: boolean): string | undefined {
+  if (!roleAtLeast(actor, "admin")) return "Only admins and owners manage members.";
+  if (isLastOwner) return LAST_OWNER;
+  if (roleAtLeast(target, "admin") && actor !== "owner") return `Only an owner can change an ${target}.`;
+  return undefined;
+}
+
+export default async function MembersPage({ params }: Props) {
+  const user = await getCurrentUser();
+  if (!user) redirect("/login");
+  const { teamId } = await params;
+  const { team, role } = await teamForPage({ teamId, userId: user.id });
+  const [members, invitations] = await Promise.all([listMembers({ teamId, userId: user.id, limit: 500 }), listTeamInvitations({ teamId, userId: user.id })]);
+  const lastSeen = await db().signInSession.groupBy({ by: ["userId"], where: { userId: { in: members.items.map((member) => member.userId) } }, _max: { lastSeenAt: true } });
+  const lastActive = new Map(lastSeen.map((row) => [row.userId, row._max.lastSeenAt?.toISOString() ?? null]));
+  const owners = members.items.filter((member) => member.role === "owner").length;
+  const isAdmin = roleAtLeast(role, "admin");
+  const grantable = ROLES.filter((option) => roleAtLeast(role, option));
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <div className="crumb">
+            <Link href="/teams">Teams</Link> / {team.name}
+          </div>
+          <h1 data-testid="members-title">Members of {team.name}</h1>
+          <p className="muted page-subtitle">You are {role} in this team.{isAdmin ? " Invite people, change roles, remove members." : ""}</p>
+        </div>
+        {isAdmin && (
+          <Link className="button" href={`/teams/${team.id}/audit`}>
+            Audit log
+          </Link>
+        )}
+      </div>
+      <div className="manage-grid">
+        <div>
+          <section className="manage-section">
+            <h2>Members</h2>
+            <div className="table-wrap">
+              <table className="table manage-table" data-testid="member-list">
+                <thead>
+                  <tr>
+                    <th>Person</th>
+                    <th>Role</th>
+                    <th>Last active</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {members.items.map((member) => {
+                    const isLastOwner = member.role === "owner" && owners === 1;
+                    const reason = lockedReason(role, member.role, isLastOwner);
+                    const self = member.userId === user.id;
+                    const seen = lastActive.get(member.userId);
+                    return (
+                      <tr key={member.userId} data-testid="member-row" data-email={member.email}>
+                        <td>
+                          <strong data-testid="member-name">{member.name}</strong>
+                          {self && <span className="manage-tag manage-tag-current"> you</span>}
+                          <div className="muted small">{member.email}</div>
+                        </td>
+                        <td>{isAdmin ? <RoleSelect teamId={team.id} userId={member.userId} role={member.role} options={reason ? [member.role] : grantable.includes(member.role) ? grantable : [member.role, ...grantable]} disabledReason={reason} /> : <span className="muted">{member.role}</span>}</td>
+                        <td className="muted small">{seen ? <RelativeTime iso={seen} /> : "—"}</td>
+                        <td>
+                          <div className="manage-actions-cell">
+                            {(isAdmin || self) && (
+                              <ApiButton
+                                method="DELETE"
+                                url={`/api/teams/${team.id}/members/${member.userId}`}
+                                label={self ? "Leave" : "Remove"}
+                                confirm={self ? `Leave ${team.name}?` : `Remove ${member.email} from ${team.name}?`}
+                                className="button ghost small"
+                                disabledReason={isLastOwner ? LAST_OWNER : self ? undefined : reason}
+                                testId="member-remove"
+                                after={self ? "/teams" : undefined}
+                                reasonShown={!isLastOwner}
+                              />
+                            )}
+                          </div>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </section>
+          <section className="manage-section">
+            <h2>Pending invitations</h2>
+            {invitations.items.length === 0 ? (
+              <p className="muted small" data-testid="no-invitations">
+                No pending invitations.
+              </p>
+            ) : (
+              <div className="table-wrap">
+                <table className="table manage-table" data-testid="invitation-list">
+                  <thead>
+                    <tr>
+                      <th>Email</th>
+                      <th>Role</th>
+                      <th>Expires</th>
+                      <th />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {invitations.items.map((invitation) => (
+                      <tr key={invitation.id} data-testid="invitation-row">
+                        <td data-testid="invitation-email">{invitation.email}</td>
+                        <td className="muted">{invitation.role}</td>
+                        <td className="muted small">{invitation.expiresAt.slice(0, 10)}</td>
+                        <td>
+                          <div className="manage-actions-cell">
+                            {isAdmin && <ApiButton method="DELETE" url={`/api/teams/${team.id}/invitations/${invitation.id}`} label="Revoke" className="button ghost small" testId="invitation-revoke" />}
+                          </div>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        </div>
+        {isAdmin && (
+          <section className="card manage-section">
+            <h2>Invite someone</h2>
+            <p className="muted small">Nobody joins without accepting. You get a one-time link to send them; no email is sent.</p>
+            <InviteForm teamId={team.id} grantable={grantable} />
+          </section>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+import { z } from "zod";
+
+export const updateSettingsBody = z.object({ teamCreation: z.enum(["everyone", "admins"]) }).strict();

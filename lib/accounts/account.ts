@@ -1,0 +1,40 @@
+import "server-only";
+import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
+import { db } from "@/lib/db/client";
+import { notFound, unprocessable } from "@/lib/errors";
+
+// The signed-in person's own account: name, remembered team, password, sign-ins.
+
+export async function updateAccount({ userId, name, activeTeamId }: { userId: string; name?: string; activeTeamId?: string | null }) {
+  if (activeTeamId) {
+    const member = await db().membership.findUnique({ where: { teamId_userId: { teamId: activeTeamId, userId } }, select: { role: true } });
+    if (!member) throw notFound("Team");
+  }
+  const user = await db().user.update({
+    where: { id: userId },
+    data: { ...(name !== undefined ? { name } : {}), ...(activeTeamId !== undefined ? { activeTeamId } : {}) },
+    select: { id: true, email: true, name: true, activeTeamId: true },
+  });
+  return user;
+}
+
+/** Changes the password (the current one must match) and ends every other sign-in of the account. */
+export async function changePassword({ userId, currentPassword, newPassword, keepSignInSessionId }: { userId: string; currentPassword: string; newPassword: string; keepSignInSessionId?: string }) {
+  const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
+  if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+    throw unprocessable("The current password is not right.", [{ path: "currentPassword", message: "does not match" }]);
+  }
+  const passwordHash = await hashPassword(newPassword);
+  await db().user.update({ where: { id: userId }, data: { passwordHash } });
+  await endSignInSessionsOf({ userId, keep: keepSignInSessionId });
+}
+
+export async function signOutEverywhere({ userId, keepSignInSessionId }: { userId: string; keepSignInSessionId?: string }) {
+  await endSignInSessionsOf({ userId, keep: keepSignInSessionId });
+}
+
+export async function listSignIns({ userId, limit = 50 }: { userId: string; limit?: number }) {
+  const rows = await db().signInAttempt.findMany({ where: { userId }, orderBy: { at: "desc" }, take: limit });
+  return { items: rows.map((row) => ({ id: row.id, at: row.at.toISOString(), ok: row.ok, reason: row.reason, ip: row.ip, userAgent: row.userAgent })) };
+}

@@ -1,0 +1,35 @@
+import "server-only";
+import NextAuth from "next-auth";
+import { isStorableText } from "@/lib/api/input-rule";
+import { errorResponse } from "@/lib/api/with-route";
+import { authOptions } from "@/lib/auth/options";
+import { countSignInAttempt, normaliseEmail } from "@/lib/auth/sign-in-throttle";
+import { ApiError, unprocessable } from "@/lib/errors";
+import { clientIp, isHttps } from "@/lib/http/request-origin";
+import { requestIdOf } from "@/lib/api/request-id";
+
+// next-auth's endpoints behind the door: a credentials sign-in is counted against the account and
+// the address first (429 + Retry-After past the limit, before any password is checked), its fields
+// follow the one string rule, and failures come back as problem+json with the request id.
+
+type Context = { params: Promise<{ nextauth: string[] }> };
+
+export async function authRouteHandler(request: Request, context: Context): Promise<Response> {
+  const requestId = requestIdOf(request);
+  try {
+    const { nextauth } = await context.params;
+    if (request.method === "POST" && nextauth[0] === "callback" && nextauth[1] === "credentials") {
+      const form = await request.clone().formData().catch(() => null);
+      const email = normaliseEmail(form?.get("email"));
+      const password = form?.get("password");
+      if (!isStorableText(email) || (typeof password === "string" && !isStorableText(password))) {
+        throw unprocessable("The request is not valid.", [{ path: !isStorableText(email) ? "email" : "password", message: "must not contain NUL characters or unpaired surrogates" }]);
+      }
+      const wait = await countSignInAttempt({ email, ip: clientIp(request.headers) });
+      if (wait !== null) throw new ApiError(429, `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, { retryAfterSeconds: wait });
+    }
+    return await NextAuth(authOptions({ secure: isHttps(request.headers) }))(request, context);
+  } catch (error) {
+    return errorResponse(error, requestId, request);
+  }
+}

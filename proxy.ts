@@ -1,0 +1,42 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { pathProblem, queryProblems } from "@/lib/api/input-rule";
+import { isHttps } from "@/lib/http/request-origin";
+import { contentSecurityPolicy, staticSecurityHeaders } from "@/lib/http/security-headers";
+
+// Runs before every request: a request id (answered in X-Request-Id, also by /api/auth/* and
+// unknown paths), the one input rule for paths and queries (bad %-encoding 400, NUL 422), and the
+// security headers with a per-request CSP nonce that Next puts on its scripts.
+// (Unroutable methods never get here: lib/http/server-policy.ts answers them 405.)
+
+function problem(status: number, title: string, detail: string, requestId: string, extra: { code: string; errors?: unknown }) {
+  const body = { type: `https://agent-portal.dev/problems/${status}`, title, status, code: extra.code, detail, requestId, ...(extra.errors ? { errors: extra.errors } : {}) };
+  return new NextResponse(JSON.stringify(body), { status, headers: { "content-type": "application/problem+json", "x-request-id": requestId } });
+}
+
+export function proxy(request: NextRequest) {
+  const requestId = crypto.randomUUID();
+  const https = isHttps(request.headers);
+  const security = staticSecurityHeaders({ https });
+  const refuse = (response: NextResponse) => {
+    for (const [name, value] of Object.entries(security)) response.headers.set(name, value);
+    return response;
+  };
+
+  const path = pathProblem(request.nextUrl.pathname);
+  if (path) {
+    return refuse(problem(path.status, path.status === 400 ? "Bad Request" : "Unprocessable Content", path.detail, requestId, { code: path.status === 400 ? "malformed_path" : "invalid_text" }));
+  }
+  const query = queryProblems(request.nextUrl.searchParams);
+  if (query.length > 0) return refuse(problem(422, "Unprocessable Content", "The request is not valid.", requestId, { code: "invalid_text", errors: query }));
+
+  const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
+  const csp = contentSecurityPolicy({ nonce, https, dev: process.env.NODE_ENV === "development" });
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("x-request-id", requestId);
+  requestHeaders.set("x-nonce", nonce);
+  requestHeaders.set("content-security-policy", csp);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("x-request-id", requestId);
+  response.headers.set("content-security-policy", csp);
+  return refuse(response);
+}

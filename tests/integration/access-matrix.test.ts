@@ -1,0 +1,245 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiFor, openPortal, ROOT, tokenClient, waitForIdle, type Api, type PortalFixture } from "./harness";
+
+// Who may call what: every route file under app/api, every method it exports, as ten callers,
+// against the contract's status for each cell. The routes are read from the files, so a route (or
+// a method) without a row here fails the first test.
+
+const CALLERS = ["anonymous", "revokedToken", "expiredToken", "disabledUser", "outsider", "viewer", "member", "admin", "owner", "instanceAdmin"] as const;
+type Caller = (typeof CALLERS)[number];
+type Cells = Record<Caller, number>;
+
+const PASSWORD = "a-long-enough-password";
+const SIGNED_OUT = { anonymous: 401, revokedToken: 401, expiredToken: 401, disabledUser: 401 } as const;
+/** Any signed-in caller gets `ok`. */
+const self = (ok: number): Cells => ({ ...SIGNED_OUT, outsider: ok, viewer: ok, member: ok, admin: ok, owner: ok, instanceAdmin: ok });
+/** Everyone, signed in or not (`withPublicRoute`). */
+const open = (ok: number): Cells => ({ anonymous: ok, revokedToken: ok, expiredToken: ok, disabledUser: ok, outsider: ok, viewer: ok, member: ok, admin: ok, owner: ok, instanceAdmin: ok });
+/** The instance admin flag, whatever the team. */
+const instance = (ok: number): Cells => ({ ...self(403), instanceAdmin: ok });
+/** A role in the team T: below it 403; outside the team 404 (the instance admin is not in T). */
+function team(min: "viewer" | "member" | "admin" | "owner", ok: number): Cells {
+  const rank = ["viewer", "member", "admin", "owner"];
+  const at = (role: string) => (rank.indexOf(role) >= rank.indexOf(min) ? ok : 403);
+  return { ...SIGNED_OUT, outsider: 404, instanceAdmin: 404, viewer: at("viewer"), member: at("member"), admin: at("admin"), owner: at("owner") };
+}
+
+interface World {
+  teamId: string;
+  sessionId: string;
+  sandboxId: string;
+  owner: Api;
+  fresh: {
+    session(): Promise<string>;
+    sandbox(): Promise<string>;
+    invitation(): Promise<string>;
+    viewerId(): Promise<string>;
+  };
+  strangerInvitationId: string;
+  strangerTokenId: string;
+  plainUserId: string;
+}
+
+interface Row {
+  /** Path with real ids put in; built per cell so destructive rows get a resource of their own. */
+  path(world: World): Promise<string> | string;
+  body?: (world: World) => unknown;
+  cells: Cells;
+  /** For streams: only the status is read, then the request is aborted. */
+  stream?: boolean;
+}
+
+const unique = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.test`;
+
+const ROWS: Record<string, Row | { exempt: string }> = {
+  "GET /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "HEAD /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "POST /api/[[...path]]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
+  "PUT /api/[[...path]]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
+  "PATCH /api/[[...path]]": { path: () => "/api/no/such/route", body: () => ({}), cells: open(404) },
+  "DELETE /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "OPTIONS /api/[[...path]]": { path: () => "/api/no/such/route", cells: open(404) },
+  "GET /api/auth/[...nextauth]": { exempt: "next-auth's own endpoints (csrf, session, sign-in, sign-out): covered by door.test.ts" },
+  "POST /api/auth/[...nextauth]": { exempt: "next-auth's own endpoints (csrf, session, sign-in, sign-out): covered by door.test.ts" },
+  "GET /api/health": { path: () => "/api/health", cells: open(200) },
+  "GET /api/agents": { path: () => "/api/agents", cells: self(200) },
+
+  "GET /api/me": { path: () => "/api/me", cells: self(200) },
+  "PATCH /api/me": { path: () => "/api/me", body: () => ({ name: "Matrix" }), cells: self(200) },
+  "GET /api/me/invitations": { path: () => "/api/me/invitations", cells: self(200) },
+  // Someone else's invitation: nobody but its addressee can see or answer it.
+  "POST /api/me/invitations/[invitationId]/accept": { path: (w) => `/api/me/invitations/${w.strangerInvitationId}/accept`, cells: self(404) },
+  "POST /api/me/invitations/[invitationId]/decline": { path: (w) => `/api/me/invitations/${w.strangerInvitationId}/decline`, cells: self(404) },
+  "POST /api/invitations/[token]/accept": { path: () => "/api/invitations/inv_not-a-real-link/accept", body: () => ({ name: "X", password: PASSWORD }), cells: open(404) },
+  // A wrong current password: the access check passes, the change does not happen.
+  "PUT /api/me/password": { path: () => "/api/me/password", body: () => ({ currentPassword: "not-the-password", newPassword: "another-long-password" }), cells: self(422) },
+  "POST /api/me/sign-out-everywhere": { path: () => "/api/me/sign-out-everywhere", cells: self(204) },
+  "GET /api/me/sign-ins": { path: () => "/api/me/sign-ins", cells: self(200) },
+
+  "GET /api/tokens": { path: () => "/api/tokens", cells: self(200) },
+  // Every caller here holds a token, and a token cannot mint tokens.
+  "POST /api/tokens": { path: () => "/api/tokens", body: () => ({ name: "child" }), cells: self(403) },
+  "DELETE /api/tokens/[tokenId]": { path: (w) => `/api/tokens/${w.strangerTokenId}`, cells: self(404) },
+
+  "POST /api/teams": { path: () => "/api/teams", body: () => ({ name: "Matrix team" }), cells: self(201) },
+  "GET /api/teams/[teamId]/members": { path: (w) => `/api/teams/${w.teamId}/members`, cells: team("viewer", 200) },
+  "POST /api/teams/[teamId]/members": { path: (w) => `/api/teams/${w.teamId}/members`, body: () => ({ email: unique("provisioned"), role: "viewer", password: PASSWORD }), cells: instance(201) },
+  "PATCH /api/teams/[teamId]/members/[userId]": { path: async (w) => `/api/teams/${w.teamId}/members/${await w.fresh.viewerId()}`, body: () => ({ role: "member" }), cells: team("admin", 200) },
+  "DELETE /api/teams/[teamId]/members/[userId]": { path: async (w) => `/api/teams/${w.teamId}/members/${await w.fresh.viewerId()}`, cells: team("admin", 204) },
+  "GET /api/teams/[teamId]/audit": { path: (w) => `/api/teams/${w.teamId}/audit`, cells: team("admin", 200) },
+  "GET /api/teams/[teamId]/invitations": { path: (w) => `/api/teams/${w.teamId}/invitations`, cells: team("viewer", 200) },
+  "POST /api/teams/[teamId]/invitations": { path: (w) => `/api/teams/${w.teamId}/invitations`, body: () => ({ email: unique("invited"), role: "viewer" }), cells: team("admin", 201) },
+  "DELETE /api/teams/[teamId]/invitations/[invitationId]": { path: async (w) => `/api/teams/${w.teamId}/invitations/${await w.fresh.invitation()}`, cells: team("admin", 204) },
+
+  "GET /api/admin/runtime": { path: () => "/api/admin/runtime", cells: instance(200) },
+  "GET /api/admin/users": { path: () => "/api/admin/users", cells: instance(200) },
+  "PATCH /api/admin/users/[userId]": { path: (w) => `/api/admin/users/${w.plainUserId}`, body: () => ({ isInstanceAdmin: false }), cells: instance(200) },
+  "GET /api/admin/settings": { path: () => "/api/admin/settings", cells: instance(200) },
+  "PUT /api/admin/settings": { path: () => "/api/admin/settings", body: () => ({ teamCreation: "everyone" }), cells: instance(200) },
+
+  "GET /api/sandboxes": { path: (w) => `/api/sandboxes?teamId=${w.teamId}`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]": { path: (w) => `/api/sandboxes/${w.sandboxId}`, cells: team("viewer", 200) },
+  "POST /api/sandboxes/[id]/stop": { path: async (w) => `/api/sandboxes/${await w.fresh.sandbox()}/stop`, cells: team("admin", 202) },
+  "DELETE /api/sandboxes/[id]": { path: async (w) => `/api/sandboxes/${await w.fresh.sandbox()}`, cells: team("admin", 204) },
+  "GET /api/sandboxes/[id]/files": { path: (w) => `/api/sandboxes/${w.sandboxId}/files`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]/files/content": { path: (w) => `/api/sandboxes/${w.sandboxId}/files/content?path=matrix.txt`, cells: team("viewer", 200) },
+
+  "GET /api/sessions": { path: (w) => `/api/sessions?teamId=${w.teamId}`, cells: team("viewer", 200) },
+  "POST /api/sessions": { path: () => "/api/sessions", body: (w) => ({ teamId: w.teamId, agent: "demo", title: "matrix" }), cells: team("member", 201) },
+  "GET /api/sessions/[id]": { path: (w) => `/api/sessions/${w.sessionId}`, cells: team("viewer", 200) },
+  "PATCH /api/sessions/[id]": { path: (w) => `/api/sessions/${w.sessionId}`, body: () => ({ title: "renamed" }), cells: team("member", 200) },
+  // The owner started it: a member may destroy only their own.
+  "DELETE /api/sessions/[id]": { path: async (w) => `/api/sessions/${await w.fresh.session()}`, cells: team("admin", 204) },
+  "POST /api/sessions/[id]/prompt": { path: async (w) => `/api/sessions/${await w.fresh.session()}/prompt`, body: () => ({ text: "hello" }), cells: team("member", 202) },
+  // Nothing runs: allowed callers learn that (409), the others never get that far.
+  "POST /api/sessions/[id]/cancel": { path: (w) => `/api/sessions/${w.sessionId}/cancel`, cells: team("member", 409) },
+  "POST /api/sessions/[id]/resume": { path: (w) => `/api/sessions/${w.sessionId}/resume`, cells: team("member", 200) },
+  "PUT /api/sessions/[id]/config/[optionId]": { path: (w) => `/api/sessions/${w.sessionId}/config/model`, body: () => ({ value: "demo-small" }), cells: team("member", 200) },
+  "GET /api/sessions/[id]/events": { path: (w) => `/api/sessions/${w.sessionId}/events`, cells: team("viewer", 200) },
+  "GET /api/sessions/[id]/stream": { path: (w) => `/api/sessions/${w.sessionId}/stream`, cells: team("viewer", 200), stream: true },
+  "GET /api/sessions/[id]/permissions": { path: (w) => `/api/sessions/${w.sessionId}/permissions`, cells: team("viewer", 200) },
+  "POST /api/sessions/[id]/permissions/[permissionId]": { path: (w) => `/api/sessions/${w.sessionId}/permissions/no-such-permission`, body: () => ({ reply: "once" }), cells: team("member", 404) },
+};
+
+/** Every "METHOD /api/…" the route files export. */
+function routesInFiles(): string[] {
+  const apiDir = path.join(ROOT, "app/api");
+  const found: string[] = [];
+  for (const file of readdirSync(apiDir, { recursive: true, encoding: "utf8" })) {
+    if (path.basename(file) !== "route.ts") continue;
+    const source = readFileSync(path.join(apiDir, file), "utf8");
+    const route = `/api/${path.dirname(file).split(path.sep).join("/")}`.replace(/\/\.$/, "");
+    const methods = new Set<string>();
+    for (const match of source.matchAll(/export const (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g)) methods.add(match[1]!);
+    for (const match of source.matchAll(/export \{([^}]*)\}/g)) for (const alias of match[1]!.matchAll(/as (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g)) methods.add(alias[1]!);
+    for (const method of methods) found.push(`${method} ${route}`);
+  }
+  return found.sort();
+}
+
+let fixture: PortalFixture;
+let world: World;
+const clients = new Map<Caller, Api | null>();
+
+async function member(teamId: string, role: string, name: string) {
+  const email = unique(name);
+  const created = await fixture.api.request("POST", `/api/teams/${teamId}/members`, { email, role, name, password: PASSWORD });
+  expect(created.status).toBe(201);
+  return { email, userId: created.body.userId as string, api: await apiFor(fixture.portal.baseUrl, email, PASSWORD) };
+}
+
+beforeAll(async () => {
+  fixture = await openPortal();
+  const instanceAdmin = fixture.api;
+  const base = fixture.portal.baseUrl;
+  const sql = new pg.Client({ connectionString: fixture.db.url });
+  await sql.connect();
+  try {
+    // Team T, owned by someone who is not an instance admin.
+    const ownerUser = await member(fixture.teamId, "member", "owner");
+    const teamId = (await ownerUser.api.post("/api/teams", { name: "T" })).id as string;
+    const inT = (role: string, name: string) => member(teamId, role, name);
+    const [viewer, memberUser, admin, disabled, revoked, expired] = await Promise.all([inT("viewer", "viewer"), inT("member", "member"), inT("admin", "admin"), inT("member", "disabled"), inT("member", "revoked"), inT("member", "expired")]);
+    const outsider = await member(fixture.teamId, "owner", "outsider");
+    expect((await instanceAdmin.request("PATCH", `/api/admin/users/${disabled.userId}`, { disabled: true })).status).toBe(200);
+    const revokedToken = (await revoked.api.get("/api/tokens")).items[0].id as string;
+    expect((await revoked.api.request("DELETE", `/api/tokens/${revokedToken}`)).status).toBe(204);
+    await sql.query("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = $1", [expired.userId]);
+    const disabledToken = tokenClient(base, disabled.api.token);
+
+    const session = await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "matrix" });
+    // A file in the session's sandbox, for the file routes.
+    await ownerUser.api.post(`/api/sessions/${session.id}/prompt`, { text: "/write matrix.txt hello" });
+    await waitForIdle(ownerUser.api, session.id);
+    const stranger = await member(fixture.teamId, "member", "stranger");
+    const strangerInvitation = await instanceAdmin.post(`/api/teams/${fixture.teamId}/invitations`, { email: unique("someone-else"), role: "viewer" });
+    const strangerToken = (await stranger.api.get("/api/tokens")).items[0].id as string;
+    world = {
+      teamId,
+      sessionId: session.id,
+      sandboxId: session.sandboxId,
+      owner: ownerUser.api,
+      strangerInvitationId: strangerInvitation.id,
+      strangerTokenId: strangerToken,
+      plainUserId: stranger.userId,
+      fresh: {
+        session: async () => (await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "doomed" })).id,
+        sandbox: async () => (await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "doomed sandbox" })).sandboxId,
+        invitation: async () => (await ownerUser.api.post(`/api/teams/${teamId}/invitations`, { email: unique("doomed"), role: "viewer" })).id,
+        viewerId: async () => {
+          const email = unique("target");
+          const created = await instanceAdmin.request("POST", `/api/teams/${teamId}/members`, { email, role: "viewer", password: PASSWORD });
+          return created.body.userId as string;
+        },
+      },
+    };
+    clients.set("anonymous", null);
+    clients.set("revokedToken", revoked.api);
+    clients.set("expiredToken", expired.api);
+    clients.set("disabledUser", disabledToken);
+    clients.set("outsider", outsider.api);
+    clients.set("viewer", viewer.api);
+    clients.set("member", memberUser.api);
+    clients.set("admin", admin.api);
+    clients.set("owner", ownerUser.api);
+    clients.set("instanceAdmin", instanceAdmin);
+  } finally {
+    await sql.end();
+  }
+});
+afterAll(() => fixture?.close());
+
+async function call(caller: Caller, method: string, url: string, body: unknown, stream: boolean): Promise<number> {
+  const api = clients.get(caller);
+  const headers: Record<string, string> = api ? { authorization: `Bearer ${api.token}` } : {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const abort = new AbortController();
+  const response = await fetch(`${fixture.portal.baseUrl}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: abort.signal });
+  if (stream) abort.abort();
+  else await response.arrayBuffer();
+  return response.status;
+}
+
+describe("the access matrix", () => {
+  it("has a row for every method of every route file, and no row for a route that is gone", () => {
+    const inFiles = routesInFiles();
+    expect(inFiles.length).toBeGreaterThan(30);
+    expect(Object.keys(ROWS).sort()).toEqual(inFiles);
+  });
+
+  for (const [route, row] of Object.entries(ROWS)) {
+    if ("exempt" in row) continue;
+    const [method] = route.split(" ") as [string];
+    it(`${route}`, async () => {
+      const seen: Partial<Cells> = {};
+      for (const caller of CALLERS) {
+        const url = await row.path(world);
+        seen[caller] = await call(caller, method, url, row.body?.(world), row.stream ?? false);
+      }
+      expect(seen).toEqual(row.cells);
+    });
+  }
+});
