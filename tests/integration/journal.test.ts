@@ -53,12 +53,10 @@ async function newPermission(sessionId: string, id: string, status = "pending") 
 
 /** Everything of a session the journal writes, read through one connection. */
 async function stateOf(reader: pg.Client, sessionId: string) {
-  const [events, session, permissions, audit] = await Promise.all([
-    reader.query(`SELECT index, sender, payload FROM events WHERE session_id = $1 ORDER BY index`, [sessionId]),
-    reader.query(`SELECT status, current_turn_id, last_stop_reason, event_count, title, mode, destroyed_at FROM sessions WHERE id = $1`, [sessionId]),
-    reader.query(`SELECT id, status, reply, resolved_by, turn_id FROM permissions WHERE session_id = $1 ORDER BY id`, [sessionId]),
-    reader.query(`SELECT action, actor_id, target_type, target_id, detail, team_id FROM audit_entries WHERE target_id = $1 OR detail->>'sessionId' = $1 ORDER BY at, action`, [sessionId]),
-  ]);
+  const events = await reader.query(`SELECT index, sender, payload FROM events WHERE session_id = $1 ORDER BY index`, [sessionId]);
+  const session = await reader.query(`SELECT status, current_turn_id, last_stop_reason, event_count, title, mode, destroyed_at FROM sessions WHERE id = $1`, [sessionId]);
+  const permissions = await reader.query(`SELECT id, status, reply, resolved_by, turn_id FROM permissions WHERE session_id = $1 ORDER BY id`, [sessionId]);
+  const audit = await reader.query(`SELECT action, actor_id, target_type, target_id, detail, team_id FROM audit_entries WHERE target_id = $1 OR detail->>'sessionId' = $1 ORDER BY at, action`, [sessionId]);
   return { events: events.rows, session: session.rows[0], permissions: permissions.rows, audit: audit.rows };
 }
 
