@@ -155,9 +155,9 @@ export class SandboxRuntimes {
     return (this.shared ?? this.running.get(CATALOG)?.manager)?.info() ?? null;
   }
 
-  infos(): Array<{ sandboxId: string | null; info: RuntimeInfo }> {
-    if (this.shared) return [{ sandboxId: null, info: this.shared.info() }];
-    return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: manager.info() }));
+  infos(): Array<{ sandboxId: string | null; info: RuntimeInfo & { stream: { recovered: number; lost: number } } }> {
+    if (this.shared) return [{ sandboxId: null, info: { ...this.shared.info(), stream: this.shared.streamStats() } }];
+    return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: { ...manager.info(), stream: manager.streamStats() } }));
   }
 
   /** For instance admins: the primary runtime, with every sandbox runtime's figures beside it. */

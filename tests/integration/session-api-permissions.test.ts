@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, killSessionRuntime, sessionRuntime, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Permissions (the demo's /tool asks with allow_once / allow_always / reject_once) and cancel
@@ -154,12 +154,12 @@ describe("permissions", () => {
   });
 
   it("keeps an unanswered request pending while the turn lives (the runtime's ACP timeout is raised)", async () => {
-    const runtime = await api.get("/api/admin/runtime");
+    const session = await createDemoSession(api, teamId);
+    const runtime = await sessionRuntime(api, session.id);
     const environ = readFileSync(`/proc/${runtime.pid}/environ`, "utf8").split("\0");
     const timeout = environ.find((entry) => entry.startsWith("SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS="));
     expect(Number(timeout?.split("=")[1])).toBeGreaterThanOrEqual(24 * 3600 * 1000);
 
-    const session = await createDemoSession(api, teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
     const pending = await waitForPermission(api, session.id);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -232,8 +232,7 @@ describe("a pending request when things go away", () => {
     const session = await createDemoSession(api, teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
     const pending = await waitForPermission(api, session.id);
-    const runtime = await api.get("/api/admin/runtime");
-    process.kill(runtime.pid, "SIGKILL");
+    const killing = killSessionRuntime(api, session.id);
 
     // The status flips first; the events that explain it (turn ended as interrupted) follow.
     const lost = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable" && s.lastStopReason !== null);
@@ -244,7 +243,7 @@ describe("a pending request when things go away", () => {
     const [row] = await sql(db.url, "SELECT status FROM permissions WHERE id = $1", [pending.id]);
     expect(row).toEqual({ status: "expired" });
     expectProblem(await api.request("POST", `/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "once" }), 409);
-    await waitFor(() => api.get("/api/admin/runtime"), (r) => r.status === "ok" && r.pid !== runtime.pid);
+    await killing;
   });
 
   it("expires when the portal dies, once a portal starts again", async () => {
