@@ -33,9 +33,9 @@ export interface QueuedEvent {
 /**
  * What a session change writes besides its first event, all in the same statement. A claimed change
  * commits only where its condition holds when the statement runs (nothing of it otherwise):
- * `idle` — the session is idle with no turn and its team runs fewer turns than its cap (claims are
- * committed one at a time per process, so two prompts of one portal cannot both take the last
- * one); `permission` — its permission resolution found the row
+ * `idle` — the session is idle with no turn and its team runs fewer turns than its cap (counted
+ * under the team's advisory lock, so two prompts cannot both take the last one, in any process);
+ * `permission` — its permission resolution found the row
  * in the status it expects. A claimed change is committed in a batch of its own.
  */
 export interface ChangeRows {
@@ -163,6 +163,8 @@ const COMMIT_SQL = preparedStatement(
            's', u.id, 'f', u.before + 1, 't', u.before + u.n)))::text) IS NULL END AS notified
   FROM bumped u`,
 );
+
+const TURN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('turns:' || team_id)) IS NULL AS locked FROM sessions WHERE id = $1`;
 
 export class EventWriter {
   private queue: QueuedEvent[] = [];
@@ -359,7 +361,7 @@ export class EventWriter {
     const plan = this.messages.plan(messageEvents, Date.now(), allText);
     const messages = plan.rows;
 
-    const committed = await db().$queryRawUnsafe<Array<{ id: string; before: number }>>(
+    const params = [
       COMMIT_SQL,
       [...sessions.keys()],
       [...sessions.values()].map((session) => session.events.length),
@@ -394,7 +396,17 @@ export class EventWriter {
       journal.audit.map((entry) => entry.targetId),
       journal.audit.map((entry) => (entry.detail === undefined ? null : toJsonb(entry.detail).json)),
       this.maxRunningTurnsPerTeam,
-    );
+    ] as const;
+    type Committed = Array<{ id: string; before: number }>;
+    // A turn's claim counts the team's running turns: under the team's lock, taken before the
+    // statement so its snapshot sees every turn another portal process started (prompts only).
+    const startsTurn = batch.length === 1 && batch[0]!.change?.claim === "idle";
+    const committed = startsTurn
+      ? await db().$transaction(async (tx) => {
+          await tx.$queryRawUnsafe(TURN_LOCK_SQL, batch[0]!.sessionId);
+          return tx.$queryRawUnsafe<Committed>(...params);
+        })
+      : await db().$queryRawUnsafe<Committed>(...params);
 
     // Sessions that are gone (a failed create) or whose claim did not hold have no row here: their events go with them.
     const firstIndex = new Map<string, number>();
