@@ -15,10 +15,8 @@ import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
 import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
-import { attributeGap } from "@/lib/sessions/gaps";
-import { endRefusedPrompt, pauseRunningTurns } from "@/lib/sessions/turns";
-import { links } from "@/lib/sessions/runtime-link";
-import { markOrphanedSessionsRestorable, onRuntimeBack, onRuntimeDown, onRuntimeLost } from "@/lib/sessions/runtime-link";
+import { attachments } from "@/lib/sessions/attachments";
+import { markOrphanedSessionsRestorable, wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
 // database (embedded unless DATABASE_URL), migrations, the admin account, the runtime (embedded
@@ -84,20 +82,15 @@ async function start() {
   await liveHub().start(databaseUrl());
   const restorable = await markOrphanedSessionsRestorable();
 
-  eventWriter().onPressure = () => void pauseRunningTurns();
-
+  const reactions = wireRuntimeReactions();
   const runtime = new SandboxRuntimes({
     provider,
     dataDir,
     sandboxesRoot: sandboxesRoot(dataDir),
     external: config.SANDBOX_AGENT_URL ? { url: config.SANDBOX_AGENT_URL, token: config.SANDBOX_AGENT_TOKEN } : undefined,
     persist: persistDriver(),
-    streamObserver: { onGap: attributeGap, onRefused: endRefusedPrompt },
-    listeners: {
-      lost: (generation) => void onRuntimeLost(generation),
-      down: (generation) => void onRuntimeDown(generation),
-      ready: (generation) => void onRuntimeBack(generation),
-    },
+    streamObserver: reactions.streamObserver,
+    listeners: reactions.listeners,
     idleMs: config.PORTAL_SANDBOX_IDLE_MINUTES * 60_000,
     maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
     busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
@@ -137,6 +130,7 @@ async function start() {
 }
 
 function sandboxHasRunningTurn(sandboxId: string): boolean {
-  for (const sessionId of links.runningTurns.keys()) if (sandboxOfSessionCached(sessionId)?.id === sandboxId) return true;
-  return false;
+  return attachments()
+    .runningTurns()
+    .some(({ sessionId }) => sandboxOfSessionCached(sessionId)?.id === sandboxId);
 }

@@ -1,4 +1,5 @@
-import type { QueuedEvent, SessionEffects } from "@/lib/events/writer";
+import type { SessionEffects } from "@/lib/events/types";
+import type { QueuedEvent } from "@/lib/events/writer";
 
 // What a raw ACP message means for the session row and for search: pure, so it is unit-tested.
 

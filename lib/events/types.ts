@@ -19,4 +19,22 @@ export type PortalEventPayload =
   | { type: "gap"; missing: number; cause?: "database" }
   | { type: "config_changed"; field: string; value: string; by: string | null };
 
+/** What a session is doing; the row's `status` column. */
+export type SessionStatusValue = "idle" | "running" | "restorable" | "offline" | "destroyed";
+
+/** The session columns an event implies, applied by the statement that stores it (absent keys stay as they are). */
+export interface SessionEffects {
+  status?: SessionStatusValue;
+  lastStopReason?: string | null;
+  usage?: unknown;
+  title?: string;
+  mode?: string | null;
+  model?: string | null;
+  thoughtLevel?: string | null;
+  modes?: unknown;
+  configOptions?: unknown;
+  currentTurnId?: string | null;
+  destroyedAt?: string;
+}
+
 export const NOTIFY_CHANNEL = "portal_events";

@@ -5,7 +5,7 @@ import { databaseUnavailable, isDataRejected } from "@/lib/errors";
 import { toJsonb } from "@/lib/events/jsonb";
 import { liveHub } from "@/lib/events/live-hub";
 import { MergedMessages, type MessageEvent } from "@/lib/events/merged-messages";
-import { NOTIFY_CHANNEL, type EventSender, type PortalEventPayload, type StoredEvent } from "@/lib/events/types";
+import { NOTIFY_CHANNEL, type EventSender, type PortalEventPayload, type SessionEffects, type StoredEvent } from "@/lib/events/types";
 
 // Write-behind mirroring. Nothing upstream (the SDK, the runtime stream reader, a route) waits on a
 // database round trip per event: events are queued in memory and committed in batches (group commit:
@@ -15,20 +15,6 @@ import { NOTIFY_CHANNEL, type EventSender, type PortalEventPayload, type StoredE
 // processes), applies the session changes the events imply, inserts the rows, writes the merged
 // message text that is due (lib/events/merged-messages.ts) and NOTIFYs viewers on commit.
 // Viewers only ever see committed events.
-
-export type SessionStatusValue = "idle" | "running" | "restorable" | "offline" | "destroyed";
-
-export interface SessionEffects {
-  status?: SessionStatusValue;
-  lastStopReason?: string | null;
-  usage?: unknown;
-  mode?: string | null;
-  model?: string | null;
-  thoughtLevel?: string | null;
-  modes?: unknown;
-  configOptions?: unknown;
-  currentTurnId?: string | null;
-}
 
 export interface QueuedEvent {
   sessionId: string;
@@ -40,6 +26,53 @@ export interface QueuedEvent {
   message?: { role: "user" | "agent"; text: string; startsNew: boolean };
   /** Closes the open merged message of the session (end of turn). */
   endsMessage?: boolean;
+  /** A session change of the journal (lib/sessions/journal.ts): rows that commit with this event. */
+  change?: ChangeRows;
+}
+
+/**
+ * What a session change writes besides its first event, all in the same statement. A claimed change
+ * commits only where its condition holds when the statement runs (nothing of it otherwise):
+ * `idle` — the session is idle with no turn and its team runs fewer turns than its cap (counted
+ * under the team's advisory lock, so two prompts cannot both take the last one, in any process);
+ * `permission` — its permission resolution found the row
+ * in the status it expects. A claimed change is committed in a batch of its own.
+ */
+export interface ChangeRows {
+  claim?: "idle" | "permission";
+  /** The change has no event (an audit entry alone): the queued event only carries it. */
+  silent?: boolean;
+  /** Further events of the same change, in order after the first. */
+  more?: Array<Pick<QueuedEvent, "payload" | "effects" | "endsMessage">>;
+  requests?: PermissionRequestRow[];
+  resolutions?: PermissionResolutionRow[];
+  audit?: SessionAuditRow[];
+  /** Told once the change is settled: stored, skipped (claim did not hold, session gone) or refused by PostgreSQL. */
+  settle?: (outcome: "stored" | "skipped" | "refused") => void;
+}
+
+export interface PermissionRequestRow {
+  id: string;
+  toolCall: unknown;
+  options: unknown;
+  createdAt: Date;
+}
+
+export interface PermissionResolutionRow {
+  id: string;
+  /** The status the row must still have; the resolution does nothing otherwise. */
+  from: "pending" | "resolved";
+  status: "resolved" | "cancelled" | "expired";
+  reply: string | null;
+  by: string | null;
+}
+
+export interface SessionAuditRow {
+  actorId: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  detail?: unknown;
 }
 
 const BATCH_SIZE = 2_000;
@@ -57,6 +90,8 @@ const EFFECT_COLUMNS: Record<keyof SessionEffects, { column: string; json?: true
   modes: { column: "modes", json: true },
   configOptions: { column: "config_options", json: true },
   currentTurnId: { column: "current_turn_id" },
+  title: { column: "title" },
+  destroyedAt: { column: "destroyed_at", cast: "::timestamptz" },
 };
 
 const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
@@ -66,21 +101,35 @@ const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
   })
   .join(",\n      ");
 
-// $1–$3 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this process.
+// $1–$3 and $16 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this
+// process; the journal's rows: $17–$21 permission requests, $22–$26 permission resolutions,
+// $27–$32 audit entries; $33 the running turns a team may have (the `idle` claim starts a turn). A claimed session (its $16 set) is bumped only where the claim holds, and
+// every other row joins `bumped`, so a change whose claim fails leaves nothing. The resolutions run
+// first (they are the `permission` claim) and only ever move a row out of the status they expect.
 // pg_notify sits in the final select list so it runs once per stored session; PostgreSQL delivers
 // the notifications when the statement commits, never for a batch that failed.
 const COMMIT_SQL = preparedStatement(
   "portal_commit_batch",
   `
-  WITH bumped AS (
+  WITH resolved AS (
+    UPDATE permissions p SET
+      status = r.status::"PermissionStatus", reply = r.reply, resolved_by = r.by, resolved_at = now()
+    FROM unnest($22::text[], $23::text[], $24::text[], $25::text[], $26::text[]) AS r(id, from_status, status, reply, by)
+    WHERE p.id = r.id AND p.status = r.from_status::"PermissionStatus"
+    RETURNING p.session_id
+  ), bumped AS (
     UPDATE sessions s SET
       event_count = s.event_count + b.n,
       -- "Updated" means the last activity: the runtime going away (restorable, offline) is not one.
       updated_at = CASE WHEN b.fx ->> 'status' IN ('restorable', 'offline') THEN s.updated_at ELSE now() END,
       ${EFFECT_SETS}
-    FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS b(id, n, fx)
-    WHERE s.id = b.id
-    RETURNING s.id, s.event_count - b.n AS before, b.n
+    FROM unnest($1::text[], $2::int[], $3::jsonb[], $16::text[]) AS b(id, n, fx, claim)
+    WHERE s.id = b.id AND (
+      b.claim IS NULL
+      OR (b.claim = 'idle' AND s.status = 'idle' AND s.current_turn_id IS NULL
+          AND (SELECT count(*) FROM sessions r WHERE r.team_id = s.team_id AND r.status = 'running') < $33)
+      OR (b.claim = 'permission' AND b.id IN (SELECT session_id FROM resolved)))
+    RETURNING s.id, s.event_count - b.n AS before, b.n, s.team_id, s.current_turn_id
   ), inserted AS (
     INSERT INTO events (session_id, index, sender, created_at, payload)
     SELECT e.session_id, u.before + e.offset_in_batch, e.sender, e.created_at, e.payload
@@ -96,12 +145,27 @@ const COMMIT_SQL = preparedStatement(
     LEFT JOIN bumped u ON u.id = m.session_id
     WHERE m.index IS NOT NULL OR u.id IS NOT NULL
     ON CONFLICT (session_id, index) DO UPDATE SET text = EXCLUDED.text
+  ), requested AS (
+    INSERT INTO permissions (id, session_id, turn_id, tool_call, options, created_at)
+    SELECT q.id, q.session_id, u.current_turn_id, q.tool_call, q.options, q.created_at
+    FROM unnest($17::text[], $18::text[], $19::jsonb[], $20::jsonb[], $21::timestamptz[])
+      AS q(id, session_id, tool_call, options, created_at)
+    JOIN bumped u ON u.id = q.session_id
+    ON CONFLICT (id) DO NOTHING
+  ), audited AS (
+    INSERT INTO audit_entries (id, team_id, actor_id, action, target_type, target_id, detail)
+    SELECT gen_random_uuid()::text, u.team_id, a.actor_id, a.action, a.target_type, a.target_id, a.detail
+    FROM unnest($27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::jsonb[])
+      AS a(session_id, actor_id, action, target_type, target_id, detail)
+    JOIN bumped u ON u.id = a.session_id
   )
   SELECT u.id, u.before,
-         pg_notify($14, json_build_object('i', $15::text, 'n', json_build_array(json_build_object(
-           's', u.id, 'f', u.before + 1, 't', u.before + u.n)))::text) IS NULL AS notified
+         CASE WHEN u.n > 0 THEN pg_notify($14, json_build_object('i', $15::text, 'n', json_build_array(json_build_object(
+           's', u.id, 'f', u.before + 1, 't', u.before + u.n)))::text) IS NULL END AS notified
   FROM bumped u`,
 );
+
+const TURN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('turns:' || team_id)) IS NULL AS locked FROM sessions WHERE id = $1`;
 
 export class EventWriter {
   private queue: QueuedEvent[] = [];
@@ -121,7 +185,10 @@ export class EventWriter {
   private pressured = false;
   // Past this many queued events (database away for long), running turns are paused: the agent is
   // cancelled so the queue stops growing; nothing already accepted is dropped.
-  constructor(private readonly budget: number) {}
+  constructor(
+    private readonly budget: number,
+    private readonly maxRunningTurnsPerTeam = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   /** Called once when the queue passes its memory budget (the database has been away too long). */
   onPressure: (() => void) | null = null;
@@ -190,10 +257,10 @@ export class EventWriter {
     this.running = true;
     try {
       while (this.hasWork()) {
-        const batch = this.queue.slice(0, this.committedSeq < this.isolateUntilSeq ? 1 : BATCH_SIZE);
+        const batch = this.nextBatch();
         const all = this.flushAllText && batch.length === this.queue.length;
         try {
-          const published = await this.commit(batch, all);
+          const { published, stored } = await this.commit(batch, all);
           this.queue.splice(0, batch.length);
           this.committedSeq += batch.length;
           if (all) this.flushAllText = false;
@@ -201,6 +268,7 @@ export class EventWriter {
           this.lastCommitError = null;
           if (this.pressured && this.queue.length < this.budget / 2) this.pressured = false;
           for (const [sessionId, events] of published) liveHub().publishLocal(sessionId, events);
+          for (const event of batch) event.change?.settle?.(stored.has(event.sessionId) ? "stored" : "skipped");
           this.releaseWaiters();
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
@@ -208,7 +276,10 @@ export class EventWriter {
           // it: find the event one by one, and record that one as lost (a gap) so the rest is stored.
           if (isDataRejected(error)) {
             if (batch.length > 1) this.isolateUntilSeq = this.committedSeq + batch.length;
-            else this.queue[0] = unstorable(batch[0]!, message);
+            else {
+              batch[0]!.change?.settle?.("refused");
+              this.queue[0] = unstorable(batch[0]!, message);
+            }
             continue;
           }
           // The batch stays queued; nothing is dropped. Back off and try again (database restarting).
@@ -222,6 +293,15 @@ export class EventWriter {
       this.running = false;
     }
     this.scheduleText();
+  }
+
+  /** The events to commit next: up to BATCH_SIZE, one while isolating a refused event, and a claimed change alone. */
+  private nextBatch(): QueuedEvent[] {
+    const limit = Math.min(this.committedSeq < this.isolateUntilSeq ? 1 : BATCH_SIZE, this.queue.length);
+    if (this.queue[0]?.change?.claim) return this.queue.slice(0, 1);
+    let end = 0;
+    while (end < limit && !this.queue[end]!.change?.claim) end += 1;
+    return this.queue.slice(0, end);
   }
 
   /** An open message whose text waits (the agent went quiet mid-message) is written when due. */
@@ -242,32 +322,47 @@ export class EventWriter {
     for (const waiter of ready) waiter.resolve();
   }
 
-  private async commit(batch: QueuedEvent[], allText: boolean): Promise<Map<string, StoredEvent[]>> {
+  private async commit(batch: QueuedEvent[], allText: boolean): Promise<{ published: Map<string, StoredEvent[]>; stored: Set<string> }> {
     // Per session: its events as viewers will get them (without the index the statement assigns).
-    const sessions = new Map<string, { events: Array<Omit<StoredEvent, "index">>; effects: Record<string, unknown> }>();
+    const sessions = new Map<string, { events: Array<Omit<StoredEvent, "index">>; effects: Record<string, unknown>; claim: string | null }>();
     const rows = { sessionIds: [] as string[], offsets: [] as number[], senders: [] as string[], createdAts: [] as string[], payloads: [] as string[] };
+    const journal = {
+      requests: [] as Array<PermissionRequestRow & { sessionId: string }>,
+      resolutions: [] as PermissionResolutionRow[],
+      audit: [] as Array<SessionAuditRow & { sessionId: string }>,
+    };
     const messageEvents: MessageEvent[] = [];
-    for (const event of batch) {
-      // Viewers get the payload as stored, so live and replayed events are the same.
-      const payload = toJsonb(event.payload);
-      const createdAt = event.createdAt.toISOString();
-      let session = sessions.get(event.sessionId);
-      if (!session) sessions.set(event.sessionId, (session = { events: [], effects: {} }));
-      session.events.push({ sender: event.sender, createdAt, payload: payload.value });
-      for (const [key, value] of Object.entries(event.effects ?? {})) session.effects[key] = value ?? null;
-      rows.sessionIds.push(event.sessionId);
-      rows.offsets.push(session.events.length);
-      rows.senders.push(event.sender);
-      rows.createdAts.push(createdAt);
-      rows.payloads.push(payload.json);
-      if (event.message || event.endsMessage) {
-        messageEvents.push({ sessionId: event.sessionId, offset: session.events.length, message: event.message, endsMessage: event.endsMessage });
+    for (const queued of batch) {
+      let session = sessions.get(queued.sessionId);
+      if (!session) sessions.set(queued.sessionId, (session = { events: [], effects: {}, claim: null }));
+      const change = queued.change;
+      if (change) {
+        session.claim = change.claim ?? session.claim;
+        for (const request of change.requests ?? []) journal.requests.push({ ...request, sessionId: queued.sessionId });
+        journal.resolutions.push(...(change.resolutions ?? []));
+        for (const entry of change.audit ?? []) journal.audit.push({ ...entry, sessionId: queued.sessionId });
+      }
+      for (const event of change?.silent ? [] : change?.more ? [queued, ...change.more] : [queued]) {
+        // Viewers get the payload as stored, so live and replayed events are the same.
+        const payload = toJsonb(event.payload);
+        const createdAt = queued.createdAt.toISOString();
+        session.events.push({ sender: queued.sender, createdAt, payload: payload.value });
+        for (const [key, value] of Object.entries(event.effects ?? {})) session.effects[key] = value ?? null;
+        rows.sessionIds.push(queued.sessionId);
+        rows.offsets.push(session.events.length);
+        rows.senders.push(queued.sender);
+        rows.createdAts.push(createdAt);
+        rows.payloads.push(payload.json);
+        const message = event === queued ? queued.message : undefined;
+        if (message || event.endsMessage) {
+          messageEvents.push({ sessionId: queued.sessionId, offset: session.events.length, message, endsMessage: event.endsMessage });
+        }
       }
     }
     const plan = this.messages.plan(messageEvents, Date.now(), allText);
     const messages = plan.rows;
 
-    const committed = await db().$queryRawUnsafe<Array<{ id: string; before: number }>>(
+    const params = [
       COMMIT_SQL,
       [...sessions.keys()],
       [...sessions.values()].map((session) => session.events.length),
@@ -284,17 +379,46 @@ export class EventWriter {
       messages.map((message) => message.text),
       NOTIFY_CHANNEL,
       liveHub().instanceId,
-    );
+      [...sessions.values()].map((session) => session.claim),
+      journal.requests.map((request) => request.id),
+      journal.requests.map((request) => request.sessionId),
+      journal.requests.map((request) => toJsonb(request.toolCall).json),
+      journal.requests.map((request) => toJsonb(request.options).json),
+      journal.requests.map((request) => request.createdAt.toISOString()),
+      journal.resolutions.map((resolution) => resolution.id),
+      journal.resolutions.map((resolution) => resolution.from),
+      journal.resolutions.map((resolution) => resolution.status),
+      journal.resolutions.map((resolution) => resolution.reply),
+      journal.resolutions.map((resolution) => resolution.by),
+      journal.audit.map((entry) => entry.sessionId),
+      journal.audit.map((entry) => entry.actorId),
+      journal.audit.map((entry) => entry.action),
+      journal.audit.map((entry) => entry.targetType),
+      journal.audit.map((entry) => entry.targetId),
+      journal.audit.map((entry) => (entry.detail === undefined ? null : toJsonb(entry.detail).json)),
+      this.maxRunningTurnsPerTeam,
+    ] as const;
+    type Committed = Array<{ id: string; before: number }>;
+    // A turn's claim counts the team's running turns: under the team's lock, taken before the
+    // statement so its snapshot sees every turn another portal process started (prompts only).
+    const startsTurn = batch.length === 1 && batch[0]!.change?.claim === "idle";
+    const committed = startsTurn
+      ? await db().$transaction(async (tx) => {
+          await tx.$queryRawUnsafe(TURN_LOCK_SQL, batch[0]!.sessionId);
+          return tx.$queryRawUnsafe<Committed>(...params);
+        })
+      : await db().$queryRawUnsafe<Committed>(...params);
 
-    // Sessions that are gone (a failed create) have no row here: their events go with them.
+    // Sessions that are gone (a failed create) or whose claim did not hold have no row here: their events go with them.
     const firstIndex = new Map<string, number>();
     const published = new Map<string, StoredEvent[]>();
     for (const { id, before } of committed) {
       firstIndex.set(id, before + 1);
-      published.set(id, sessions.get(id)!.events.map((event, i) => ({ index: before + 1 + i, ...event })));
+      const events = sessions.get(id)!.events;
+      if (events.length > 0) published.set(id, events.map((event, i) => ({ index: before + 1 + i, ...event })));
     }
     plan.apply(firstIndex);
-    return published;
+    return { published, stored: new Set(firstIndex.keys()) };
   }
 }
 
@@ -307,6 +431,6 @@ function unstorable(event: QueuedEvent, reason: string): QueuedEvent {
 const globalWriter = globalThis as unknown as { portalEventWriter?: EventWriter };
 
 export function eventWriter(): EventWriter {
-  globalWriter.portalEventWriter ??= new EventWriter(env().PORTAL_EVENT_QUEUE_BUDGET);
+  globalWriter.portalEventWriter ??= new EventWriter(env().PORTAL_EVENT_QUEUE_BUDGET, env().PORTAL_MAX_RUNNING_TURNS_PER_TEAM);
   return globalWriter.portalEventWriter;
 }

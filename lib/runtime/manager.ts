@@ -156,8 +156,24 @@ export class RuntimeManager {
     return { sdk: this.generation.sdk, generation: this.generation.id, fetch: this.generation.fetch };
   }
 
-  /** Posts one JSON-RPC message to an ACP server of the runtime (used for `session/cancel`). */
-  async postAcp(serverId: string, message: unknown) {
+  /**
+   * Cancels an agent session's running prompt. SDK 0.4.2 refuses a manual `session/cancel` ("use
+   * destroySession"), so the ACP `session/cancel` notification is posted to the ACP server the SDK
+   * opened for the agent (the server id seen by the observed fetch), exactly as the SDK's own
+   * destroySession does internally, without destroying the session. False when no such server is known.
+   */
+  async cancelPrompt({ agent, agentSessionId }: { agent: string; agentSessionId: string }): Promise<boolean> {
+    const observed = this.generation?.fetch;
+    // The observed fetch learns a server's agent from the first answered request, which can be the
+    // SSE GET (no ?agent=); the SDK names its servers `sdk-<agent>-<id>`, so fall back to that.
+    const serverId = observed ? (observed.serverIdForAgent(agent) ?? observed.serverIds().find((id) => id.startsWith(`sdk-${agent}-`)) ?? null) : null;
+    if (!serverId) return false;
+    await this.postAcp(serverId, { jsonrpc: "2.0", method: "session/cancel", params: { sessionId: agentSessionId } });
+    return true;
+  }
+
+  /** Posts one JSON-RPC message to an ACP server of the runtime. */
+  private async postAcp(serverId: string, message: unknown) {
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;

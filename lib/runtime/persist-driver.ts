@@ -85,7 +85,12 @@ export class PrismaPersistDriver implements SessionPersistDriver {
     this.records.delete(sessionId);
   }
 
-  /** Waits until the runtime has been quiet for this session (a turn's last updates can trail its response). */
+  /**
+   * Waits until the runtime has been quiet for this session. A heuristic because no signal exists in
+   * runtime 0.4.2: it answers requests (session/prompt, set_mode, …) in the POST's body, while the
+   * updates the agent wrote before answering go out on the SSE stream, another connection; the
+   * answer names no stream position (SSE id), so nothing says when the last of them has arrived.
+   */
   async settled(sessionId: string, quietMs = 150, maxMs = 10_000) {
     const started = Date.now();
     while (Date.now() - started < maxMs) {

@@ -3,7 +3,7 @@ import { unprocessable } from "@/lib/errors";
 import { agentDisplayName, DEMO_AGENT, portalAgentId } from "@/lib/runtime/agents";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { findByCategory, optionValues } from "@/lib/sessions/config-values";
-import { runtimeError } from "@/lib/sessions/runtime-link";
+import { runtimeError } from "@/lib/sessions/runtime-errors";
 
 // The agents the runtime reports, in the portal's terms. The offline demo agent is always there.
 

@@ -1,19 +1,19 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { recordAudit } from "@/lib/audit";
+import type { Role, Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { conflict, forbidden } from "@/lib/errors";
-import { effectsFromConfigOptions } from "@/lib/events/classify";
-import { eventWriter, type SessionEffects } from "@/lib/events/writer";
+import { forbidden } from "@/lib/errors";
+import type { SessionEffects } from "@/lib/events/types";
+import { eventWriter } from "@/lib/events/writer";
 import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
-import { recordPortalEvent, recordStatus } from "@/lib/sessions/portal-events";
-import { attachedSdk, createOnRuntime, links } from "@/lib/sessions/runtime-link";
-import { requireStartableAgent } from "@/lib/sessions/agents";
 import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
-import { applySetting, rejectedSettings } from "@/lib/sessions/settings";
-import { assertWritable } from "@/lib/sessions/turns";
-import type { Role, Session } from "@/generated/prisma/client";
+import { requireStartableAgent } from "@/lib/sessions/agents";
+import { attachments, sdkForSession } from "@/lib/sessions/attachments";
+import { assertWritable } from "@/lib/sessions/guards";
+import { recordChange } from "@/lib/sessions/journal";
+import { cancelPending } from "@/lib/sessions/permissions";
+import { applySettings, createOnRuntime, rejectedSettings } from "@/lib/sessions/runtime-session";
 import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
 
 // Creating and destroying sessions.
@@ -29,7 +29,7 @@ export interface CreateSessionInput {
   sandboxId?: string;
 }
 
-export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }) {
+export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
   await requireTeamRole({ userId, teamId: input.teamId, role: "member" });
   await requireStartableAgent(input.agent);
   const sandbox = await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
@@ -55,21 +55,17 @@ export async function createSession({ userId, input }: { userId: string; input: 
     await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
     throw error;
   }
-  // The agent's answers to the settings trail their responses; let them land before the status.
+  // The agent's own reports of the settings (mode/config updates) trail its answers, on the SSE
+  // stream of another connection, with no position the answers refer to (see endTurn in turns.ts):
+  // let them land before the status.
   await persistDriver().settled(session.id, 40, 1_000);
-  recordStatus(session.id, "idle", effects);
-  await db().$transaction(async (tx) => {
-    await recordAudit(tx, {
-      teamId: input.teamId,
-      actorId: userId,
-      action: "session.create",
-      targetType: "session",
-      targetId: session.id,
-      detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) },
-    });
+  const created = await recordChange({
+    sessionId: session.id,
+    event: { type: "status", status: "idle" },
+    effects: { ...effects, status: "idle" },
+    audit: { actorId: userId, action: "session.create", detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) } },
   });
-  await eventWriter().flushed();
-  return db().session.findUniqueOrThrow({ where: { id: session.id } });
+  return created ?? session;
 }
 
 /**
@@ -77,31 +73,19 @@ export async function createSession({ userId, input }: { userId: string; input: 
  * session/new (a 422 naming what it offers), then applies them. Returns the resulting session state.
  */
 async function startOnRuntime(session: Session, input: CreateSessionInput): Promise<SessionEffects> {
-  const created = await createOnRuntime(session, { cwd: session.cwd }, { strict: true });
-  let known: { configOptions: unknown; modes: unknown } = created;
-  const rejected = rejectedSettings(input, known);
+  const { sdk, offer } = await createOnRuntime(session, session.cwd);
+  const rejected = rejectedSettings(input, offer);
   if (rejected) throw rejected;
-  let effects: SessionEffects = { modes: created.modes, ...effectsFromConfigOptions(created.configOptions) };
-  const sdk = await attachedSdk(session.id);
-  for (const field of ["mode", "model", "thoughtLevel"] as const) {
-    const value = input[field];
-    if (value === undefined) continue;
-    if (!sdk) throw conflict("The runtime went away while the session was being created; try again.");
-    const applied = await applySetting(sdk, session.id, field, value, known);
-    known = applied;
-    effects = { ...effects, ...applied.effects, modes: applied.modes };
-  }
-  return effects;
+  return applySettings(sdk, session.id, input, offer, { strict: true });
 }
 
 /** A session whose creation failed leaves nothing behind: not on the runtime, not in the list. */
 async function discardSession(sessionId: string) {
-  const sdk = await attachedSdk(sessionId).catch(() => null);
+  const sdk = await sdkForSession(sessionId).catch(() => null);
   if (sdk) await sdk.destroySession(sessionId).catch(() => undefined);
-  await eventWriter().flushed();
+  await eventWriter().flushed().catch(() => undefined);
   await db().session.delete({ where: { id: sessionId } }).catch(() => undefined);
-  links.attached.delete(sessionId);
-  persistDriver().forget(sessionId);
+  attachments().detach(sessionId);
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {
@@ -115,24 +99,19 @@ function defaultTitle(agent: string) {
   return `${agent === DEMO_AGENT ? "Demo" : agent} session ${when} UTC`;
 }
 
-export async function destroySession({ session, userId, role }: { session: Session; userId: string; role: Role }) {
+export async function destroySession({ session, userId, role }: { session: Session; userId: string; role: Role }): Promise<Session> {
   if (!roleAtLeast(role, "admin") && session.createdById !== userId) throw forbidden("Members can destroy their own sessions; admins can destroy any.");
   assertWritable(session);
-  const sdk = await attachedSdk(session.id).catch(() => null);
+  const sdk = await sdkForSession(session.id).catch(() => null);
   if (sdk) await sdk.destroySession(session.id).catch(() => undefined);
-  const turnId = links.runningTurns.get(session.id);
-  links.runningTurns.delete(session.id);
-  links.attached.delete(session.id);
-  links.seeds.delete(session.id);
-  persistDriver().forget(session.id);
-  const pending = await db().permission.findMany({ where: { sessionId: session.id, status: "pending" }, select: { id: true } });
-  await db().$transaction(async (tx) => {
-    await tx.permission.updateMany({ where: { sessionId: session.id, status: "pending" }, data: { status: "cancelled", resolvedAt: new Date(), resolvedBy: userId } });
-    await tx.session.update({ where: { id: session.id }, data: { status: "destroyed", destroyedAt: new Date(), currentTurnId: null } });
-    await recordAudit(tx, { teamId: session.teamId, actorId: userId, action: "session.destroy", targetType: "session", targetId: session.id });
+  const { turnId } = attachments().detach(session.id);
+  await cancelPending({ sessionId: session.id, by: userId });
+  const destroyed = await recordChange({
+    sessionId: session.id,
+    event: [...(turnId ? [{ type: "turn_ended" as const, turnId, stopReason: "cancelled" }] : []), { type: "status", status: "destroyed" }],
+    effects: { status: "destroyed", destroyedAt: new Date().toISOString(), currentTurnId: null, ...(turnId ? { lastStopReason: "cancelled" } : {}) },
+    audit: { actorId: userId, action: "session.destroy" },
   });
-  for (const { id } of pending) recordPortalEvent(session.id, { type: "permission_resolved", permissionId: id, reply: "cancelled", by: userId });
-  if (turnId) recordPortalEvent(session.id, { type: "turn_ended", turnId, stopReason: "cancelled" }, { lastStopReason: "cancelled" });
-  recordStatus(session.id, "destroyed", { currentTurnId: null });
   await destroySandboxIfUnused(session.sandboxId);
+  return destroyed ?? session;
 }

@@ -1,9 +1,12 @@
 import { ApiError, unprocessable } from "@/lib/errors";
-import type { ContentBlock } from "@/lib/sessions/turns";
 
 // A prompt is plain text or ACP content blocks: `text`, and `resource_link` for a file in the
 // sandbox (a file:// URI of an absolute path). Text over 256 KiB is a 413, an empty prompt a 422.
 // Pure, so it is unit-tested; that the linked file exists is checked against the runtime (turns.ts).
+
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
 
 export const MAX_PROMPT_TEXT_BYTES = 256 * 1024;
 

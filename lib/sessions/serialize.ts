@@ -9,7 +9,7 @@ export function permissionJson(permission: Pick<Permission, "id" | "createdAt" |
   return {
     id: permission.id,
     createdAt: permission.createdAt.toISOString(),
-    // Written by the portal from the agent's request (runtime-link.ts), in these shapes.
+    // Written by the portal from the agent's request (lib/sessions/permissions.ts), in these shapes.
     toolCall: permission.toolCall as { title?: string; kind?: string; rawInput?: unknown },
     options: permission.options as Array<{ optionId: string; name: string; kind: string }>,
   };

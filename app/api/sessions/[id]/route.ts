@@ -1,5 +1,4 @@
 import { withRoute } from "@/lib/api/with-route";
-import { eventWriter } from "@/lib/events/writer";
 import { destroySession } from "@/lib/sessions/lifecycle";
 import { pendingPermissions, requireSession } from "@/lib/sessions/queries";
 import { sessionJson } from "@/lib/sessions/serialize";
@@ -15,15 +14,12 @@ export const GET = withRoute<Params>({}, async ({ user, params }) => {
 
 export const PATCH = withRoute<Params, typeof patchSessionBody>({ body: patchSessionBody }, async ({ user, params, body }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });
-  await patchSession({ session, userId: user.id, patch: body });
-  await eventWriter().flushed();
-  const { session: updated } = await requireSession({ sessionId: params.id, userId: user.id });
+  const updated = await patchSession({ session, userId: user.id, patch: body });
   return sessionJson(updated, await pendingPermissions(session.id), { detail: true });
 });
 
 export const DELETE = withRoute<Params>({}, async ({ user, params }) => {
   const { session, role } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });
   await destroySession({ session, userId: user.id, role });
-  await eventWriter().flushed();
   return new Response(null, { status: 204 });
 });

@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { requireSession } from "@/lib/sessions/queries";
-import { cancelTurn } from "@/lib/sessions/turns";
+import { cancelTurn } from "@/lib/sessions/cancel";
 
 export const POST = withRoute<{ id: string }>({}, async ({ user, params }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });

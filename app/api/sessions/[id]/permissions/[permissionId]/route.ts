@@ -1,12 +1,9 @@
 import { withRoute } from "@/lib/api/with-route";
-import { eventWriter } from "@/lib/events/writer";
 import { replyToPermission } from "@/lib/sessions/permissions";
 import { requireSession } from "@/lib/sessions/queries";
 import { permissionReplyBody } from "./schema";
 
 export const POST = withRoute<{ id: string; permissionId: string }, typeof permissionReplyBody>({ body: permissionReplyBody }, async ({ user, params, body }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });
-  await replyToPermission({ session, userId: user.id, permissionId: params.permissionId, reply: body.reply });
-  await eventWriter().flushed();
-  return { id: params.permissionId, status: "resolved", reply: body.reply };
+  return replyToPermission({ session, userId: user.id, permissionId: params.permissionId, reply: body.reply });
 });

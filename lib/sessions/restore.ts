@@ -1,0 +1,45 @@
+import "server-only";
+import type { SandboxAgent } from "sandbox-agent";
+import type { Session } from "@/generated/prisma/client";
+import { conflict } from "@/lib/errors";
+import { attachments, sdkForSession } from "@/lib/sessions/attachments";
+import { assertWritable } from "@/lib/sessions/guards";
+import { recordChange } from "@/lib/sessions/journal";
+import { applySettings, createOnRuntime } from "@/lib/sessions/runtime-session";
+import { buildSeed } from "@/lib/sessions/seed";
+
+// A session that lost its runtime session (runtime restarted, portal restarted) gets a new one with
+// the same agent and settings, seeded with the conversation so far (lib/sessions/seed.ts) on its
+// next prompt. Its `restored` event, `idle` status and audit entry are one change.
+
+/** Restores the session unless it is attached; returns the committed session either way. */
+export async function restoreSession(session: Session, actorId: string | null): Promise<Session> {
+  if (await sdkForSession(session.id).catch(() => null)) return session;
+  const fromIndex = session.eventCount;
+  const { sdk, offer } = await createOnRuntime(session, session.cwd);
+  const effects = await applySettings(sdk, session.id, session, offer, { strict: false });
+  const seed = await buildSeed(session.id);
+  if (seed) attachments().setSeed(session.id, seed);
+  // Waited for: a prompt that follows marks the session running, and this `idle` must not land after it.
+  const restored = await recordChange({
+    sessionId: session.id,
+    event: { type: "restored", fromIndex },
+    effects: { ...effects, status: "idle", currentTurnId: null },
+    audit: { actorId, action: "session.restore", detail: { fromIndex } },
+  });
+  return restored ?? session;
+}
+
+/** The SDK of a session that must be live for a command, restoring it first when it is not. */
+export async function liveSdk(session: Session, actorId: string): Promise<SandboxAgent> {
+  const sdk = (await sdkForSession(session.id)) ?? (await restoreSession(session, actorId), await sdkForSession(session.id));
+  if (!sdk) throw conflict("The session could not be attached to the runtime.");
+  return sdk;
+}
+
+/** POST /resume: brings a session back onto the runtime now rather than at its next prompt. */
+export async function resumeSession({ session, userId }: { session: Session; userId: string }): Promise<Session> {
+  assertWritable(session);
+  if (session.status === "running") return session;
+  return restoreSession(session, userId);
+}

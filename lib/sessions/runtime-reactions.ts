@@ -1,0 +1,100 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import { rebuildLastMessage } from "@/lib/events/repair-messages";
+import type { PortalEventPayload } from "@/lib/events/types";
+import { eventWriter } from "@/lib/events/writer";
+import type { AcpStreamObserver, GapReport } from "@/lib/runtime/observed-fetch";
+import { persistDriver } from "@/lib/runtime/persist-driver";
+import { attachments } from "@/lib/sessions/attachments";
+import { pauseRunningTurns } from "@/lib/sessions/cancel";
+import { recordChange } from "@/lib/sessions/journal";
+import { cancelPending } from "@/lib/sessions/permissions";
+import { endTurn } from "@/lib/sessions/turns";
+
+// How sessions react to what happens to the runtime and its stream, all in one place and wired once
+// (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
+// expire, sessions become restorable), an external runtime down and back (offline, then as they
+// were), messages the runtime dropped (a gap in the history), a prompt the runtime refused (its turn
+// ends as failed), the portal's own restart (every live-looking session is restorable) and the event
+// queue over its budget (running turns are paused).
+
+/** Called once at boot: the runtimes' stream observer and listeners, and the event queue's pressure. */
+export function wireRuntimeReactions() {
+  eventWriter().onPressure = () => void pauseRunningTurns();
+  const streamObserver: AcpStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt };
+  const listeners = {
+    lost: (generation: number) => void onRuntimeLost(generation),
+    down: (generation: number) => void onRuntimeDown(generation),
+    ready: (generation: number) => void onRuntimeBack(generation),
+  };
+  return { streamObserver, listeners };
+}
+
+/** A runtime generation is gone, with every runtime session on it. */
+export async function onRuntimeLost(generation: number) {
+  for (const sessionId of attachments().sessionsOn(generation)) {
+    const { turnId } = attachments().detach(sessionId);
+    await becomeRestorable(sessionId, turnId);
+  }
+}
+
+/** An external runtime stopped answering: its sessions are offline until it is back or lost. */
+export function onRuntimeDown(generation: number) {
+  for (const sessionId of attachments().sessionsOn(generation)) {
+    void recordChange({ sessionId, event: { type: "status", status: "offline" }, effects: { status: "offline" } });
+  }
+}
+
+/** The runtime answers again with the same sessions: they pick up where they were. */
+export function onRuntimeBack(generation: number) {
+  for (const sessionId of attachments().sessionsOn(generation)) {
+    const status = attachments().runningTurn(sessionId) ? "running" : "idle";
+    void recordChange({ sessionId, event: { type: "status", status }, effects: { status } });
+  }
+}
+
+/** On boot nothing is attached: every live-looking session from before is restorable. */
+export async function markOrphanedSessionsRestorable() {
+  const orphaned = await db().session.findMany({ where: { status: { in: ["idle", "running", "offline"] } }, select: { id: true, currentTurnId: true } });
+  for (const session of orphaned) {
+    if (session.currentTurnId) await rebuildLastMessage(session.id);
+    await becomeRestorable(session.id, session.currentTurnId);
+  }
+  return orphaned.length;
+}
+
+/** Pending permissions expire and a running turn ends interrupted, then the status, in one change. */
+async function becomeRestorable(sessionId: string, turnId: string | null) {
+  await cancelPending({ sessionId, as: "expired" });
+  const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason: "interrupted" }] : [];
+  void recordChange({
+    sessionId,
+    event: [...turnEnded, { type: "status", status: "restorable" }],
+    effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
+  });
+}
+
+/**
+ * The runtime dropped messages that its replay buffer no longer held. They belong to the session of
+ * the message that revealed the gap (the runtime's stream is per agent connection; with one turn
+ * streaming, that is the session that lost them). Recorded synchronously, before the frames after
+ * the gap are handed on, so the gap event sits where the loss happened. History never hides a loss.
+ */
+function attributeGap(report: GapReport) {
+  const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? attachments().runningTurns()[0]?.sessionId ?? null;
+  if (!sessionId) {
+    console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} could not be attributed to a session`);
+    return;
+  }
+  void recordChange({ sessionId, event: { type: "gap", missing: report.missing } });
+}
+
+/** The runtime refused a prompt the SDK posted: that turn will never be answered, so it ends as failed. */
+function endRefusedPrompt(message: unknown, status: number) {
+  if ((message as { method?: unknown } | null)?.method !== "session/prompt") return;
+  const sessionId = persistDriver().sessionIdForMessage(message);
+  const turnId = sessionId ? attachments().runningTurn(sessionId) : null;
+  if (!sessionId || !turnId) return;
+  console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
+  void endTurn(sessionId, turnId, "error");
+}
