@@ -11,10 +11,19 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
   // Agents that can start here come first; the others stay visible so people know they exist.
   const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
   const [agent, setAgent] = useState(ordered.find((a) => !a.missing)?.id ?? "demo");
+  const chosen = agents.find((option) => option.id === agent);
   const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     const result = await apiFetch<{ id: string }>("/api/sessions", {
       method: "POST",
-      body: { teamId: form.get("teamId"), agent, title: String(form.get("title") ?? "").trim() || undefined },
+      body: {
+        teamId: form.get("teamId"),
+        agent,
+        title: String(form.get("title") ?? "").trim() || undefined,
+        // Only what the person picked: the agent's own default otherwise.
+        model: String(form.get("model") ?? "") || undefined,
+        mode: String(form.get("mode") ?? "") || undefined,
+        thoughtLevel: String(form.get("thoughtLevel") ?? "") || undefined,
+      },
     });
     if (!result.ok) return result.error;
     router.push(`/sessions/${result.data.id}`);
@@ -41,7 +50,9 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
               data-testid={`agent-${option.id}`}
             />
             <span className="agent-name">{option.name}</span>
-            <span className="agent-note">{option.missing ? "Not set up on this portal" : option.offline ? "Runs offline · no API key" : "Ready"}</span>
+            <span className={`agent-note${option.missing ? " how-to" : ""}`} data-testid={`agent-note-${option.id}`}>
+              {option.missing ? `Not set up: ${option.missing}` : option.offline ? "Runs offline · no API key" : "Ready"}
+            </span>
           </label>
         ))}
       </fieldset>
@@ -60,6 +71,13 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
       ) : (
         <input type="hidden" name="teamId" value={teams[0]?.id} />
       )}
+      {chosen && (chosen.models?.length || chosen.modes?.length || chosen.thoughtLevels?.length) ? (
+        <div className="settings-grid" key={chosen.id}>
+          <SettingChoice name="model" label="Model" values={chosen.models} />
+          <SettingChoice name="mode" label="Mode" values={chosen.modes} />
+          <SettingChoice name="thoughtLevel" label="Thought level" values={chosen.thoughtLevels} />
+        </div>
+      ) : null}
       <label className="field">
         <span>
           Title <span className="muted">(optional)</span>
@@ -77,5 +95,22 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
         </button>
       </div>
     </form>
+  );
+}
+
+function SettingChoice({ name, label, values }: { name: string; label: string; values?: string[] }) {
+  if (!values?.length) return null;
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select name={name} defaultValue="" data-testid={`new-session-${name}`}>
+        <option value="">Agent default</option>
+        {values.map((value) => (
+          <option key={value} value={value}>
+            {value}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -27,11 +27,13 @@ const components: Components = {
       [image{alt ? `: ${alt}` : ""}]
     </a>
   ),
+  // Scrollable sideways, so reachable by keyboard too.
   table: ({ children }) => (
-    <div className="md-table">
+    <div className="md-table" tabIndex={0}>
       <table>{children}</table>
     </div>
   ),
+  pre: ({ children }) => <pre tabIndex={0}>{children}</pre>,
 };
 
 const gfm = [remarkGfm];

@@ -1,6 +1,6 @@
 "use client";
 
-import { memo, useEffect, useState } from "react";
+import { memo, useEffect, useRef, useState } from "react";
 import { stopReasonShort } from "@/components/session/stop-reason";
 
 export interface ConfigOption {
@@ -24,6 +24,7 @@ export interface SessionDetail {
   lastStopReason: string | null;
   eventCount: number;
   createdAt?: string;
+  archivedAt?: string | null;
   usage: Usage;
   modes: { currentModeId?: string; availableModes?: Array<{ id: string; name: string }> } | null;
   configOptions: ConfigOption[];
@@ -36,16 +37,18 @@ interface SessionControlsProps {
   /** The live status (the stream is fresher than `session`). */
   status: string;
   usage: Usage;
-  eventCount: number;
   agentName: string;
   canWrite: boolean;
   act: Act;
+  /** On a phone the panel is a sheet, open on request. */
+  open: boolean;
+  onClose: () => void;
 }
 
 // The side panel: what the session is, then mode, model, thought level and any other config option
 // the agent offers, then resume and destroy. Every change goes through the API and comes back on the
 // stream; a select shows the chosen value while its request is in flight.
-export const SessionControls = memo(function SessionControls({ session, status, usage, eventCount, agentName, canWrite, act }: SessionControlsProps) {
+export const SessionControls = memo(function SessionControls({ session, status, usage, agentName, canWrite, act, open, onClose }: SessionControlsProps) {
   const [confirming, setConfirming] = useState(false);
   const disabled = !canWrite || status === "destroyed";
   const base = `/api/sessions/${session.id}`;
@@ -54,24 +57,40 @@ export const SessionControls = memo(function SessionControls({ session, status, 
   const modelOption = byCategory("model");
   const thoughtOption = byCategory("thought_level");
   const others = session.configOptions.filter((option) => !["mode", "model", "thought_level"].includes(option.category ?? ""));
-  const contextShare = usage?.used != null && usage.size ? Math.min(1, usage.used / usage.size) : null;
+  // Shown only when the agent reports them: a meter at 0% and a cost of 0.0000 say nothing.
+  const contextShare = usage?.used && usage.size ? Math.min(1, usage.used / usage.size) : null;
+  const panel = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    panel.current?.focus();
+    const onKey = (event: KeyboardEvent) => event.key === "Escape" && onClose();
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [open, onClose]);
 
   return (
-    <aside className="session-side" data-testid="session-controls">
+    <>
+      {open && <div className="sheet-backdrop" onClick={onClose} aria-hidden />}
+    <aside className={`session-side${open ? " open" : ""}`} id="session-details" data-testid="session-controls" ref={panel} tabIndex={-1} aria-label="Session details and settings">
+      <div className="sheet-head">
+        <strong>Details</strong>
+        <button type="button" className="button small ghost" onClick={onClose} data-testid="close-details">
+          Close
+        </button>
+      </div>
       <section className="side-section">
         <h2>Details</h2>
         <dl className="facts">
           <dt>Agent</dt>
           <dd>{agentName}</dd>
-          <dt>Events</dt>
-          <dd className="num">{eventCount.toLocaleString("en")}</dd>
           <dt>Last turn</dt>
           <dd data-testid="last-stop-reason">{session.lastStopReason ? stopReasonShort(session.lastStopReason) : "—"}</dd>
-          {usage?.cost && (
+          {usage?.cost && usage.cost.amount > 0 && (
             <>
               <dt>Cost</dt>
               <dd className="num">
-                {usage.cost.currency} {usage.cost.amount.toFixed(4)}
+                {new Intl.NumberFormat("en", { style: "currency", currency: usage.cost.currency, maximumFractionDigits: 4 }).format(usage.cost.amount)}
               </dd>
             </>
           )}
@@ -135,6 +154,8 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         {modes.length === 0 && !modelOption && !thoughtOption && others.length === 0 && <p className="muted small">This agent offers no settings.</p>}
       </section>
 
+      {/* The sandbox's Files panel (issue 11) goes here. */}
+
       {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">
           Restore now
@@ -172,6 +193,7 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         </div>
       )}
     </aside>
+    </>
   );
 });
 

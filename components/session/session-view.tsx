@@ -3,14 +3,20 @@
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { apiFetch } from "@/components/api-client";
+import { useAttention } from "@/components/shell/attention";
 import { Composer } from "@/components/session/composer";
+import { RawEventsDrawer, type RawRequest } from "@/components/session/raw-events-drawer";
+import { SessionActions } from "@/components/session/session-actions";
 import { SessionControls, type SessionDetail } from "@/components/session/session-controls";
 import { Transcript, type PermissionReply } from "@/components/session/transcript";
+import type { TranscriptItem } from "@/components/session/transcript-model";
 import { useSessionStream, type ConnectionState } from "@/components/session/use-session-stream";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
+import { STATUS_LABEL, type SessionListStatus } from "@/lib/sessions/status";
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
+  loading: "Loading…",
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting…",
@@ -24,11 +30,24 @@ const DEMO_SUGGESTIONS = [
   { prompt: "/stream 500 250", label: "/stream 500 — a long answer" },
 ];
 
-export function SessionView({ initial, canWrite, agentName }: { initial: SessionDetail; canWrite: boolean; agentName: string }) {
+export function SessionView({ initial, canWrite, agentName, people, wholeHistory = false }: { initial: SessionDetail; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
   const [session, setSession] = useState(initial);
   const [error, setError] = useState<string | null>(null);
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const [raw, setRaw] = useState<RawRequest | null>(null);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const sessionId = initial.id;
+  const { watchSession } = useAttention();
+
+  useEffect(() => {
+    watchSession(sessionId);
+    return () => watchSession(null);
+  }, [sessionId, watchSession]);
+
+  // A rename changes the tab's title at once (the server's <title> names the session as it was).
+  useEffect(() => {
+    document.title = `${session.title} · Agent Portal`;
+  }, [session.title]);
 
   const refresh = useCallback(() => {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
@@ -38,7 +57,7 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
     }, 100);
   }, [sessionId]);
 
-  const stream = useSessionStream(sessionId, refresh);
+  const stream = useSessionStream(sessionId, { eventCount: initial.eventCount, onPortalEvent: refresh, loadAll: wholeHistory });
   useEffect(
     () => () => {
       if (refreshTimer.current) clearTimeout(refreshTimer.current);
@@ -46,8 +65,11 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
     [],
   );
 
-  // The stream is the freshest source; the fetched session covers the time before its first event.
-  const status = stream.status ?? session.status;
+  const loading = stream.connection === "loading";
+  // The server's status until live events say otherwise: stored history is never replayed as running.
+  const base = stream.liveStatus ?? session.status;
+  const status = base === "running" || base === "awaiting_input" ? (stream.pendingCount > 0 ? "awaiting_input" : stream.liveStatus ? "running" : base) : base;
+  const running = status === "running" || status === "awaiting_input";
   const usage = stream.usage ?? session.usage;
   const writable = canWrite && status !== "destroyed";
 
@@ -65,6 +87,8 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
   const answer = useCallback((permissionId: string, reply: PermissionReply) => act(`/api/sessions/${sessionId}/permissions/${permissionId}`, "POST", { reply }), [act, sessionId]);
   const send = useCallback((text: string) => act(`/api/sessions/${sessionId}/prompt`, "POST", { text }), [act, sessionId]);
   const stop = useCallback(() => act(`/api/sessions/${sessionId}/cancel`, "POST"), [act, sessionId]);
+  const showRaw = useCallback((item: TranscriptItem) => setRaw({ title: rawTitle(item), indexes: item.events }), []);
+  const loadOlder = useCallback(() => void stream.loadOlder(), [stream.loadOlder]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const empty = useMemo(
     () => (
@@ -85,16 +109,19 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
     [writable, session.agent, agentName, send],
   );
 
+  // The one live region: what the session is doing, in a sentence, never the transcript itself.
+  const announcement = loading ? "" : status === "awaiting_input" ? `${agentName} needs a permission answer.` : status === "running" ? `${agentName} is working.` : `Session ${STATUS_LABEL[status as SessionListStatus] ?? status}.`;
+
   return (
     <div className="session-layout">
-      <section className="session-main">
+      <section className="session-main" aria-label="Conversation">
         <header className="session-header">
           <div className="session-heading">
             <Link href="/sessions" className="crumb">
               ← Sessions
             </Link>
             <h1 data-testid="session-title-heading">{session.title}</h1>
-            <p className="muted small">
+            <p className="muted small session-sub">
               {agentName}
               {session.createdAt && (
                 <>
@@ -102,28 +129,36 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
                   <RelativeTime iso={session.createdAt} />
                 </>
               )}
+              {session.archivedAt && <span className="archived-tag"> · archived</span>}
             </p>
           </div>
           <div className="session-header-right">
             <span className={`connection connection-${stream.connection}`} data-testid="connection-state" data-state={stream.connection} title="Connection to the portal's live stream">
               <span className="dot" aria-hidden />
-              {CONNECTION_LABEL[stream.connection]}
+              <span className="connection-label">{CONNECTION_LABEL[stream.connection]}</span>
             </span>
             <span data-testid="session-status">
               <StatusBadge status={status} />
             </span>
+            <SessionActions session={session} canWrite={canWrite} act={act} onRenamed={(title) => setSession((current) => ({ ...current, title }))} onRawStream={() => setRaw({ title: "Raw event stream", indexes: null })} />
+            <button type="button" className="button small details-button" onClick={() => setDetailsOpen(true)} aria-expanded={detailsOpen} aria-controls="session-details" data-testid="open-details">
+              Details
+            </button>
           </div>
         </header>
+        <p className="sr-only" role="status" aria-live="polite" data-testid="status-announcer">
+          {announcement}
+        </p>
         {(stream.connection === "reconnecting" || stream.connection === "offline") && (
-          <div className="banner inline warning" role="status" data-testid="connection-banner">
+          <div className="banner inline warning" data-testid="connection-banner">
             {stream.connection === "offline"
               ? "You are offline. The transcript will catch up with everything you missed as soon as the connection is back."
               : "Connection lost. Reconnecting… nothing is lost, the transcript resumes where it stopped."}
           </div>
         )}
         {status === "restorable" && (
-          <div className="banner inline info" role="status" data-testid="restorable-banner">
-            The runtime lost this session. Its history is safe{writable ? "; your next prompt restores it with the conversation so far." : "."}
+          <div className="banner inline info" data-testid="restorable-banner">
+            This session is paused: the runtime stopped since it last ran. Its history is safe{writable ? "; your next prompt picks it up with the conversation so far." : "."}
           </div>
         )}
         {error && (
@@ -136,25 +171,53 @@ export function SessionView({ initial, canWrite, agentName }: { initial: Session
         )}
         <Transcript
           items={stream.items}
-          loading={stream.lastIndex === 0 && stream.connection !== "live" && session.eventCount > 0}
-          running={status === "running"}
+          loading={loading}
+          running={running && !loading}
           openMessageKey={stream.openMessageKey}
           agentName={agentName}
           canAnswer={writable}
           onAnswer={answer}
+          onRaw={showRaw}
+          people={people}
+          firstItemIndex={stream.firstItemIndex}
+          hasOlder={stream.firstIndex > 1}
+          loadingOlder={stream.loadingOlder}
+          onLoadOlder={loadOlder}
+          virtual={!wholeHistory}
           empty={empty}
         />
-        {writable && <Composer running={status === "running"} restorable={status === "restorable"} offline={stream.connection === "offline"} onSend={send} onStop={stop} />}
+        {writable && <Composer running={running && !loading} restorable={status === "restorable"} offline={stream.connection === "offline"} onSend={send} onStop={stop} />}
         {status === "destroyed" && (
           <p className="readonly-note" data-testid="destroyed-note">
             This session was destroyed. Its history stays readable here.
           </p>
         )}
-        {!canWrite && status !== "destroyed" && (
-          <p className="readonly-note">You can watch this session; your role in the team does not allow prompting.</p>
-        )}
+        {!canWrite && status !== "destroyed" && <p className="readonly-note">You can watch this session; your role in the team does not allow prompting.</p>}
       </section>
-      <SessionControls session={session} status={status} usage={usage} eventCount={Math.max(session.eventCount, stream.lastIndex)} agentName={agentName} canWrite={canWrite} act={act} />
+      <SessionControls
+        session={session}
+        status={status}
+        usage={usage}
+        agentName={agentName}
+        canWrite={canWrite}
+        act={act}
+        open={detailsOpen}
+        onClose={() => setDetailsOpen(false)}
+      />
+      {raw && <RawEventsDrawer sessionId={sessionId} request={raw} lastIndex={stream.lastIndex} onClose={() => setRaw(null)} />}
     </div>
   );
+}
+
+function rawTitle(item: TranscriptItem) {
+  switch (item.kind) {
+    case "tool":
+      return `Raw events: ${item.title}`;
+    case "user":
+      return "Raw events: prompt";
+    case "agent":
+      return "Raw events: agent message";
+    default:
+      return `Raw events: ${item.kind.replace("_", " ")}`;
+  }
 }

@@ -1,111 +1,163 @@
 "use client";
 
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { createContext, forwardRef, memo, useContext, useEffect, useRef, useState } from "react";
+import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 import { Markdown } from "@/components/session/markdown";
 import { turnEndLabel } from "@/components/session/stop-reason";
+import { ToolCard, type Answer } from "@/components/session/tool-card";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 
-export type PermissionReply = "once" | "always" | "reject";
-type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>;
-
-const REPLY_FOR_KIND: Record<string, PermissionReply> = { allow_once: "once", allow_always: "always", reject_once: "reject" };
-
-
-const sentenceCase = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+export type { PermissionReply } from "@/components/session/tool-card";
 
 export interface TranscriptProps {
   items: TranscriptItem[];
+  /** History is still being read: show that, never a running state. */
   loading: boolean;
   running: boolean;
   openMessageKey: string | null;
   agentName: string;
   canAnswer: boolean;
   onAnswer: Answer;
+  /** Opens the raw events of an item (or of the whole session, with no item). */
+  onRaw: (item: TranscriptItem) => void;
+  /** User ids → names, for "by whom". */
+  people: Record<string, string>;
+  firstItemIndex: number;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+  /** False: every row in the page (whole-history view, and the benchmark's baseline). */
+  virtual?: boolean;
   empty?: React.ReactNode;
 }
 
-// Rows are memoised on their item object: the reducer replaces only the item an event changed, so a
-// streamed chunk re-renders one row, never the whole transcript.
-export const Transcript = memo(function Transcript({ items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, empty }: TranscriptProps) {
-  const container = useRef<HTMLDivElement>(null);
-  const rows = useRef<HTMLDivElement>(null);
+interface RowContext {
+  agentName: string;
+  canAnswer: boolean;
+  onAnswer: Answer;
+  onRaw: (item: TranscriptItem) => void;
+  people: Record<string, string>;
+}
+const Context = createContext<RowContext | null>(null);
+
+interface ListContext {
+  waiting: boolean;
+  agentName: string;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+}
+
+// A virtual list: only the rows on screen are in the page, so a 100,000-event session costs what a
+// short one does. It opens at the newest end, follows new output while at the end, and reads older
+// history when scrolled to the top. Rows are memoised on their item object (the model replaces only
+// the item an event changed), so a streamed chunk re-renders one row.
+export const Transcript = memo(function Transcript(props: TranscriptProps) {
+  const { items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, virtual = true, empty } = props;
+  const list = useRef<VirtuosoHandle>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  // Stay at the end until the person scrolls away: rows measured taller than estimated (Markdown,
+  // tool output) grow the list after it opened at the end, which must not leave it mid-way.
   const stick = useRef(true);
-  const [behind, setBehind] = useState(false);
-
-  const scrollToEnd = useCallback(() => {
-    const el = container.current;
-    if (el) el.scrollTop = el.scrollHeight;
-    stick.current = true;
-    setBehind(false);
-  }, []);
-
-  useLayoutEffect(() => {
-    if (stick.current) {
-      const el = container.current;
-      if (el) el.scrollTop = el.scrollHeight;
-    } else {
-      setBehind(true);
-    }
-  }, [items]);
-
-  // Rows can grow after they were added (off-screen rows are laid out late): stay at the end.
-  useEffect(() => {
-    const el = container.current;
-    const content = rows.current;
-    if (!el || !content) return;
-    const observer = new ResizeObserver(() => {
-      if (stick.current) el.scrollTop = el.scrollHeight;
-    });
-    observer.observe(content);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-
-  useEffect(() => {
-    if (!loading) scrollToEnd();
-  }, [loading, scrollToEnd]);
-
+  const lastInput = useRef(0);
+  const onBottomChange = (bottom: boolean) => {
+    setAtBottom(bottom);
+    if (bottom) stick.current = true;
+    else if (performance.now() - lastInput.current < 1_000) stick.current = false;
+  };
   const last = items.at(-1);
   // Something is happening that shows nothing yet (a sleep, a tool, the first token): say so.
-  const waiting = running && !(last?.kind === "agent" && last.key === openMessageKey) && !(last?.kind === "permission" && last.state === "pending");
+  const waiting = running && !loading && !(last?.kind === "agent" && last.key === openMessageKey) && !(last?.kind === "tool" && last.permission?.reply === "pending");
+  const rowContext = useRef<RowContext>({ agentName, canAnswer, onAnswer, onRaw, people });
+  rowContext.current = { agentName, canAnswer, onAnswer, onRaw, people };
 
-  return (
-    <div className="transcript-frame">
-      <div
-        className="transcript"
-        ref={container}
-        data-testid="transcript-scroll"
-        onScroll={(event) => {
-          const el = event.currentTarget;
-          const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-          stick.current = atEnd;
-          if (atEnd) setBehind(false);
-        }}
-      >
-        <div className="transcript-rows" ref={rows} data-testid="transcript" aria-live="polite" aria-busy={running}>
-          {loading && (
-            <div className="transcript-placeholder" data-testid="transcript-loading">
-              <span className="spinner" aria-hidden /> Loading history…
-            </div>
-          )}
-          {!loading && items.length === 0 && <div className="transcript-placeholder">{empty}</div>}
-          {items.map((item) => (
-            <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} agentName={agentName} canAnswer={canAnswer} onAnswer={onAnswer} />
-          ))}
-          {waiting && (
-            <div className="working" data-testid="agent-working">
-              <span className="typing" aria-hidden>
-                <i />
-                <i />
-                <i />
-              </span>
-              {agentName} is working…
-            </div>
-          )}
+  if (loading || items.length === 0) {
+    return (
+      <div className="transcript-frame">
+        <div className="transcript transcript-static" data-testid="transcript-scroll">
+          <div className="transcript-rows" data-testid="transcript">
+            {loading ? (
+              <div className="transcript-placeholder" data-testid="transcript-loading">
+                <span className="spinner" aria-hidden /> Loading history…
+              </div>
+            ) : (
+              <div className="transcript-placeholder">{empty}</div>
+            )}
+            {waiting && <Working agentName={agentName} />}
+          </div>
         </div>
       </div>
-      {behind && (
-        <button type="button" className="jump-latest" onClick={scrollToEnd} data-testid="jump-latest">
+    );
+  }
+
+  if (!virtual) {
+    return (
+      <div className="transcript-frame">
+        <Context.Provider value={rowContext.current}>
+          <div className="transcript" data-testid="transcript-scroll" tabIndex={0} aria-label="Transcript" ref={(element) => {
+              if (element) element.scrollTop = element.scrollHeight;
+            }}>
+            <div className="transcript-rows" data-testid="transcript">
+              <div className="transcript-start" />
+              {items.map((item) => (
+                <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} />
+              ))}
+              <Footer context={{ waiting, agentName, hasOlder: false, loadingOlder: false, onLoadOlder }} />
+            </div>
+          </div>
+        </Context.Provider>
+      </div>
+    );
+  }
+
+  return (
+    <div
+      className="transcript-frame"
+      onWheel={() => (lastInput.current = performance.now())}
+      onTouchMove={() => (lastInput.current = performance.now())}
+      onKeyDown={() => (lastInput.current = performance.now())}
+      onPointerDown={() => (lastInput.current = performance.now())}
+    >
+      <Context.Provider value={rowContext.current}>
+        <Virtuoso<TranscriptItem, ListContext>
+          ref={list}
+          className="transcript"
+          data={items}
+          firstItemIndex={firstItemIndex}
+          initialTopMostItemIndex={{ index: "LAST", align: "end" }}
+          computeItemKey={(_, item) => item.key}
+          followOutput={(bottom) => (bottom ? "auto" : false)}
+          atBottomStateChange={onBottomChange}
+          totalListHeightChanged={() => {
+            if (stick.current) list.current?.scrollToIndex({ index: "LAST", align: "end" });
+          }}
+          atBottomThreshold={80}
+          increaseViewportBy={{ top: 600, bottom: 400 }}
+          context={{
+            waiting,
+            agentName,
+            hasOlder,
+            loadingOlder,
+            // Reading older history means the reader is at the top: stop holding the end.
+            onLoadOlder: () => {
+              stick.current = false;
+              onLoadOlder();
+            },
+          }}
+          components={{ Scroller, List, Header, Footer }}
+          itemContent={(_, item) => <Row item={item} streaming={item.key === openMessageKey && running} />}
+        />
+      </Context.Provider>
+      {!atBottom && (
+        <button
+          type="button"
+          className="jump-latest"
+          onClick={() => {
+            stick.current = true;
+            list.current?.scrollToIndex({ index: "LAST", align: "end" });
+          }}
+          data-testid="jump-latest"
+        >
           ↓ Jump to latest
         </button>
       )}
@@ -113,15 +165,71 @@ export const Transcript = memo(function Transcript({ items, loading, running, op
   );
 });
 
-interface RowProps {
-  item: TranscriptItem;
-  streaming: boolean;
-  agentName: string;
-  canAnswer: boolean;
-  onAnswer: Answer;
+const Scroller = forwardRef<HTMLDivElement, React.HTMLAttributes<HTMLDivElement>>(function Scroller(props, ref) {
+  return <div {...props} ref={ref} data-testid="transcript-scroll" tabIndex={0} aria-label="Transcript" />;
+});
+
+const List = forwardRef<HTMLDivElement, React.HTMLAttributes<HTMLDivElement>>(function List(props, ref) {
+  return <div {...props} ref={ref} className="transcript-rows" data-testid="transcript" />;
+});
+
+function Header({ context }: { context?: ListContext }) {
+  const button = useRef<HTMLButtonElement>(null);
+  const hasOlder = context?.hasOlder ?? false;
+  const loadingOlder = context?.loadingOlder ?? false;
+  const onLoadOlder = context?.onLoadOlder;
+  // While the top of the transcript is in view, older history keeps coming (each load re-checks:
+  // an observer reports its target's state on observe). Not Virtuoso's startReached: older events
+  // often only lengthen the first item, which leaves the item count, and so that signal, unchanged.
+  useEffect(() => {
+    const target = button.current;
+    if (!target || !hasOlder || loadingOlder || !onLoadOlder) return;
+    const observer = new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && onLoadOlder());
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [hasOlder, loadingOlder, onLoadOlder]);
+  if (!hasOlder) return <div className="transcript-start" />;
+  return (
+    <div className="transcript-older">
+      <button type="button" ref={button} className="button ghost small" disabled={loadingOlder} onClick={onLoadOlder} data-testid="load-older">
+        {loadingOlder ? "Loading earlier history…" : "Load earlier history"}
+      </button>
+    </div>
+  );
 }
 
-const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer }: RowProps) {
+function Footer({ context }: { context?: ListContext }) {
+  return <div className="transcript-end">{context?.waiting && <Working agentName={context.agentName} />}</div>;
+}
+
+function Working({ agentName }: { agentName: string }) {
+  return (
+    <div className="working" data-testid="agent-working">
+      <span className="typing" aria-hidden>
+        <i />
+        <i />
+        <i />
+      </span>
+      {agentName} is working…
+    </div>
+  );
+}
+
+const Row = memo(function Row({ item, streaming }: { item: TranscriptItem; streaming: boolean }) {
+  const context = useContext(Context)!;
+  return (
+    <div className={`transcript-item item-${item.kind}`} data-index-key={item.key}>
+      <RowBody item={item} streaming={streaming} context={context} />
+      {item.kind !== "turn_end" && (
+        <button type="button" className="raw-button" onClick={() => context.onRaw(item)} aria-label="Raw events of this item" data-testid="item-raw">
+          {"{ }"}
+        </button>
+      )}
+    </div>
+  );
+});
+
+function RowBody({ item, streaming, context }: { item: TranscriptItem; streaming: boolean; context: RowContext }) {
   switch (item.kind) {
     case "user":
       return (
@@ -143,7 +251,7 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
             <span className="avatar" aria-hidden>
               ◆
             </span>
-            {agentName}
+            {context.agentName}
           </div>
           <div className="msg-body" data-testid="message-body">
             <Markdown text={item.text} />
@@ -161,18 +269,7 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
         </details>
       );
     case "tool":
-      return (
-        <div className="card-row tool" data-testid="tool-call" data-status={item.status}>
-          <div className="card-head">
-            <span className="kind-chip">{item.toolKind}</span>
-            <strong className="card-title">{item.title}</strong>
-            <span className={`pill pill-${item.status}`} data-testid="tool-status">
-              {sentenceCase(item.status.replaceAll("_", " "))}
-            </span>
-          </div>
-          {item.output && <pre className="tool-output">{item.output}</pre>}
-        </div>
-      );
+      return <ToolCard item={item} canAnswer={context.canAnswer} onAnswer={context.onAnswer} people={context.people} />;
     case "plan": {
       const done = item.entries.filter((entry) => entry.status === "completed").length;
       return (
@@ -181,15 +278,16 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
             <span className="kind-chip">plan</span>
             <strong className="card-title">Plan</strong>
             <span className="muted small">
-              {done}/{item.entries.length} done
+              {done} of {item.entries.length} done
             </span>
           </div>
           <ul>
             {item.entries.map((entry, i) => (
-              <li key={i} className={`plan-entry plan-${entry.status}`}>
+              <li key={i} className={`plan-entry plan-${entry.status}`} data-status={entry.status}>
                 <span className="plan-mark" aria-hidden>
                   {entry.status === "completed" ? "✓" : entry.status === "in_progress" ? "◐" : "○"}
                 </span>
+                <span className="sr-only">{entry.status === "completed" ? "Done: " : entry.status === "in_progress" ? "In progress: " : "To do: "}</span>
                 {entry.content}
               </li>
             ))}
@@ -197,64 +295,32 @@ const Row = memo(function Row({ item, streaming, agentName, canAnswer, onAnswer 
         </div>
       );
     }
-    case "permission":
-      return <PermissionCard item={item} canAnswer={canAnswer} onAnswer={onAnswer} />;
-    case "turn_end":
+    case "setting":
       return (
+        <p className="setting-change" data-testid="setting-change">
+          {item.label}: <strong>{displayValue(item.value)}</strong>
+          {item.by && <span> · {context.people[item.by] ?? "a team member"}</span>}
+        </p>
+      );
+    case "turn_end":
+      // A completed turn needs no words; anything else says how it ended.
+      return item.stopReason === "end_turn" ? (
+        <div className="turn-end turn-end-quiet" data-testid="turn-end" data-stop-reason={item.stopReason}>
+          <span className="sr-only">{turnEndLabel(item.stopReason)}</span>
+        </div>
+      ) : (
         <div className={`turn-end turn-end-${item.stopReason}`} data-testid="turn-end" data-stop-reason={item.stopReason}>
           <span>{turnEndLabel(item.stopReason)}</span>
         </div>
       );
-    case "notice":
+    case "separator":
       return (
-        <div className={`notice notice-${item.tone}`} role="status" data-testid="notice">
-          {item.text}
+        <div className={`separator separator-${item.tone}`} data-testid="notice">
+          <span>{item.text}</span>
         </div>
       );
   }
-});
-
-function PermissionCard({ item, canAnswer, onAnswer }: { item: Extract<TranscriptItem, { kind: "permission" }>; canAnswer: boolean; onAnswer: Answer }) {
-  const [answering, setAnswering] = useState<PermissionReply | null>(null);
-  const pending = item.state === "pending";
-  return (
-    <div className={`card-row permission${pending ? " pending" : ""}`} data-testid="permission-card" data-state={item.state}>
-      <div className="card-head">
-        <span className="kind-chip">{item.toolKind || "permission"}</span>
-        <strong className="card-title">{pending ? `Permission needed: ${item.title || "tool call"}` : item.title || "Permission"}</strong>
-        {!pending && (
-          <span className="pill" data-testid="permission-answer">
-            {item.state}
-          </span>
-        )}
-      </div>
-      {item.rawInput !== undefined && <pre className="tool-output">{JSON.stringify(item.rawInput, null, 2)}</pre>}
-      {pending &&
-        (canAnswer ? (
-          <div className="row">
-            {item.options.map((option) => {
-              const reply = REPLY_FOR_KIND[option.kind];
-              if (!reply) return null;
-              return (
-                <button
-                  key={option.optionId}
-                  type="button"
-                  className={`button small ${reply === "reject" ? "ghost" : reply === "once" ? "primary" : ""}`}
-                  disabled={answering !== null}
-                  onClick={async () => {
-                    setAnswering(reply);
-                    if (!(await onAnswer(item.permissionId, reply))) setAnswering(null);
-                  }}
-                  data-testid={`permission-${reply}`}
-                >
-                  {answering === reply ? "Sending…" : option.name}
-                </button>
-              );
-            })}
-          </div>
-        ) : (
-          <p className="muted small">Waiting for a member of the team to answer.</p>
-        ))}
-    </div>
-  );
 }
+
+/** "low" → "Low"; values with digits or dashes ("demo-large") are ids and stay as they are. */
+const displayValue = (value: string) => (/^[a-z]+$/.test(value) ? value.charAt(0).toUpperCase() + value.slice(1) : value);

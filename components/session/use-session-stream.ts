@@ -1,35 +1,78 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
-import { applyEvents, emptyTranscript, type StreamEvent, type TranscriptState } from "@/components/session/transcript-model";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { applyEvents, transcriptOf, type StreamEvent, type TranscriptState } from "@/components/session/transcript-model";
 
-// The session view's one live connection: EventSource with automatic resume (the browser sends
-// Last-Event-ID), events merged into the transcript in batches on animation frames, and a visible state.
+// The session view's history and live connection. History opens at rest: the newest events are read
+// through the events API and shown as they are (no replay, no typing), older ones on request (scroll
+// up); only then does an EventSource resume after the last one, for new events. Live events are
+// merged in batches on animation frames; the connection has a visible state.
 
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+export type ConnectionState = "loading" | "connecting" | "live" | "reconnecting" | "offline";
 
 export interface TranscriptSnapshot {
   items: TranscriptState["items"];
   lastIndex: number;
-  status: string | null;
+  /** Index of the oldest event loaded; above 1, older history can be loaded. */
+  firstIndex: number;
+  /** The list position of the first item: lowered when older items are put in front (for the virtual list). */
+  firstItemIndex: number;
+  /** The status live events announced since the page opened (null: none yet, trust the server's). */
+  liveStatus: string | null;
   usage: TranscriptState["usage"];
+  pendingCount: number;
   /** Key of the agent message still receiving chunks, if any. */
   openMessageKey: string | null;
 }
 
+/** Events read when a session opens: the newest end, so a long history opens as fast as a short one. */
+export const TAIL_EVENTS = 2_000;
+const PAGE = 500;
 const RETRY_MS = 2_000;
 /** At most ~20 transcript renders a second: streamed text still reads as live, and a fast agent
  * cannot keep the page busy re-laying out a long message 60 times a second. */
 const MIN_FLUSH_GAP_MS = 50;
 
-export function useSessionStream(sessionId: string, onPortalEvent?: (type: string) => void) {
-  const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({ items: [], lastIndex: 0, status: null, usage: null, openMessageKey: null });
-  const [connection, setConnection] = useState<ConnectionState>("connecting");
+async function readRange(sessionId: string, after: number, count: number, signal?: AbortSignal): Promise<StreamEvent[]> {
+  const pages = Array.from({ length: Math.ceil(count / PAGE) }, (_, i) => after + i * PAGE);
+  const results = await Promise.all(
+    pages.map(async (from) => {
+      const limit = Math.min(PAGE, after + count - from);
+      const response = await fetch(`/api/sessions/${sessionId}/events?after=${from}&limit=${limit}`, { signal });
+      if (!response.ok) throw new Error(`events ${response.status}`);
+      return ((await response.json()) as { items: StreamEvent[] }).items;
+    }),
+  );
+  return results.flat();
+}
+
+/** Far from zero, so the list position can go down by every item older history adds. */
+const FIRST_ITEM_BASE = 100_000_000;
+
+function snapshotOf(state: TranscriptState, firstIndex: number, liveStatus: string | null, firstItemIndex: number): TranscriptSnapshot {
+  const open = state.openMessage === null ? null : (state.items[state.openMessage]?.key ?? null);
+  return { items: [...state.items], lastIndex: state.lastIndex, firstIndex, firstItemIndex, liveStatus, usage: state.usage, pendingCount: state.pending.size, openMessageKey: open };
+}
+
+export function useSessionStream(sessionId: string, { eventCount, onPortalEvent, loadAll = false }: { eventCount: number; onPortalEvent?: (type: string) => void; loadAll?: boolean }) {
+  const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({ items: [], lastIndex: 0, firstIndex: 1, firstItemIndex: FIRST_ITEM_BASE, liveStatus: null, usage: null, pendingCount: 0, openMessageKey: null });
+  const [connection, setConnection] = useState<ConnectionState>("loading");
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const onPortalEventRef = useRef(onPortalEvent);
   onPortalEventRef.current = onPortalEvent;
+  // Everything loaded, in index order: older history is merged in front and the transcript rebuilt.
+  const loaded = useRef<{ events: StreamEvent[]; state: TranscriptState; firstIndex: number; firstItemIndex: number; liveStatus: string | null }>({
+    events: [],
+    state: transcriptOf([]),
+    firstIndex: 1,
+    firstItemIndex: FIRST_ITEM_BASE,
+    liveStatus: null,
+  });
+  const initialCount = useRef(eventCount);
+  const readingOlder = useRef(false);
 
   useEffect(() => {
-    const state = emptyTranscript();
+    const store = loaded.current;
     let queue: StreamEvent[] = [];
     let frame: number | null = null;
     let wait: ReturnType<typeof setTimeout> | null = null;
@@ -37,6 +80,7 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let stopped = false;
+    const abort = new AbortController();
 
     const schedule = () => {
       if (frame !== null || wait !== null) return;
@@ -54,11 +98,18 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
     const flush = () => {
       frame = null;
       lastFlush = performance.now();
-      const events = queue;
+      const events = queue.filter((event) => event.index > store.state.lastIndex);
       queue = [];
-      applyEvents(state, events);
-      const open = state.openMessage === null ? null : (state.items[state.openMessage]?.key ?? null);
-      setSnapshot({ items: [...state.items], lastIndex: state.lastIndex, status: state.status, usage: state.usage, openMessageKey: open });
+      if (events.length === 0) return;
+      store.events.push(...events);
+      applyEvents(store.state, events);
+      for (const event of events) {
+        const payload = event.payload as { type?: string; status?: string };
+        if (event.sender !== "portal") continue;
+        if (payload.type === "status" && payload.status) store.liveStatus = payload.status;
+        if (payload.type === "turn_ended") store.liveStatus = "idle";
+      }
+      setSnapshot(snapshotOf(store.state, store.firstIndex, store.liveStatus, store.firstItemIndex));
       const portalTypes = new Set(events.filter((event) => event.sender === "portal").map((event) => (event.payload as { type?: string }).type ?? ""));
       for (const type of portalTypes) onPortalEventRef.current?.(type);
     };
@@ -74,7 +125,7 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
       if (stopped) return;
       close();
       // Resume after what this view already has (queued events included): no gap, no duplicate.
-      const after = Math.max(state.lastIndex, queue.at(-1)?.index ?? 0);
+      const after = Math.max(store.state.lastIndex, queue.at(-1)?.index ?? 0);
       const current = new EventSource(`/api/sessions/${sessionId}/stream?after=${after}`);
       source = current;
       current.addEventListener("open", () => setConnection("live"));
@@ -94,7 +145,6 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
       });
     };
 
-    // The browser knows before the socket does: drop the stream now and resume the moment it is back.
     const onOffline = () => {
       close();
       setConnection("offline");
@@ -103,19 +153,61 @@ export function useSessionStream(sessionId: string, onPortalEvent?: (type: strin
       setConnection("reconnecting");
       open();
     };
-    window.addEventListener("offline", onOffline);
-    window.addEventListener("online", onOnline);
-    if (navigator.onLine) open();
-    else setConnection("offline");
+
+    const start = async () => {
+      const count = initialCount.current;
+      const after = loadAll ? 0 : Math.max(0, count - TAIL_EVENTS);
+      try {
+        const events = count === 0 ? [] : await readRange(sessionId, after, count - after, abort.signal);
+        if (stopped) return;
+        store.events = events;
+        store.state = transcriptOf(events);
+        store.firstIndex = events[0]?.index ?? after + 1;
+        setSnapshot(snapshotOf(store.state, store.firstIndex, null, store.firstItemIndex));
+      } catch {
+        if (stopped) return;
+        // The history read failed: the stream replays it instead (slower, but nothing is missing).
+      }
+      setConnection("connecting");
+      window.addEventListener("offline", onOffline);
+      window.addEventListener("online", onOnline);
+      if (navigator.onLine) open();
+      else setConnection("offline");
+    };
+    void start();
     return () => {
       stopped = true;
+      abort.abort();
       close();
       if (frame !== null) cancelAnimationFrame(frame);
       if (wait !== null) clearTimeout(wait);
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
     };
+  }, [sessionId, loadAll]);
+
+  /** Reads the events before the oldest loaded and rebuilds the transcript; returns the items added. */
+  const loadOlder = useCallback(async () => {
+    const store = loaded.current;
+    if (store.firstIndex <= 1 || readingOlder.current) return 0;
+    readingOlder.current = true;
+    setLoadingOlder(true);
+    try {
+      const after = Math.max(0, store.firstIndex - 1 - TAIL_EVENTS);
+      const older = await readRange(sessionId, after, store.firstIndex - 1 - after);
+      const before = store.state.items.length;
+      store.events = [...older, ...store.events];
+      const rebuilt = transcriptOf(store.events);
+      store.state = rebuilt;
+      store.firstIndex = after + 1;
+      store.firstItemIndex -= rebuilt.items.length - before;
+      setSnapshot(snapshotOf(rebuilt, store.firstIndex, store.liveStatus, store.firstItemIndex));
+      return rebuilt.items.length - before;
+    } finally {
+      readingOlder.current = false;
+      setLoadingOlder(false);
+    }
   }, [sessionId]);
 
-  return { ...snapshot, connection };
+  return { ...snapshot, connection, loadOlder, loadingOlder };
 }

@@ -1,16 +1,11 @@
-const LABELS: Record<string, string> = {
-  idle: "Idle",
-  running: "Running",
-  restorable: "Restorable",
-  offline: "Offline",
-  destroyed: "Destroyed",
-};
+import { STATUS_LABEL, type SessionListStatus } from "@/lib/sessions/status";
 
 export function StatusBadge({ status }: { status: string }) {
   return (
     <span className={`badge badge-${status}`} data-testid="status-badge" data-status={status}>
       {status === "running" && <span className="pulse" aria-hidden />}
-      {LABELS[status] ?? status}
+      {status === "awaiting_input" && <span className="attention-dot" aria-hidden />}
+      {STATUS_LABEL[status as SessionListStatus] ?? status}
     </span>
   );
 }

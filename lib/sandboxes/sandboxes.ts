@@ -31,9 +31,11 @@ export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: stri
 
 async function createSandbox(teamId: string): Promise<SandboxRow> {
   const runtimes = sandboxRuntimes();
-  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use.
-  const status = runtimes.provider === "bwrap" ? "starting" : "running";
-  const created = await db().sandbox.create({ data: { teamId, provider: runtimes.provider, status, workspace: "" } });
+  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
+  // unless a spare one is ready.
+  const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
+  const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
+  const created = await db().sandbox.create({ data: { ...(spare ?? {}), teamId, provider: runtimes.provider, status, workspace: "" } });
   // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
   const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, created.id).workspace;
   if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });

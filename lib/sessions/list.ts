@@ -1,5 +1,6 @@
 import "server-only";
-import type { Session, SessionStatus } from "@/generated/prisma/client";
+import type { Session } from "@/generated/prisma/client";
+import type { SessionListStatus } from "@/lib/sessions/status";
 import { db } from "@/lib/db/client";
 import { notFound, unprocessable } from "@/lib/errors";
 import { sessionListSql } from "@/lib/sessions/search-sql";
@@ -10,7 +11,8 @@ import { sessionListSql } from "@/lib/sessions/search-sql";
 export interface ListSessionsInput {
   userId: string;
   teamId?: string;
-  status?: SessionStatus;
+  status?: SessionListStatus;
+  archived?: "exclude" | "include" | "only";
   agent?: string;
   createdBy?: string;
   q?: string;
@@ -43,6 +45,7 @@ export async function listSessions(input: ListSessionsInput): Promise<{ items: S
   const sql = sessionListSql({
     teamIds,
     status: input.status,
+    archived: input.archived,
     agent: input.agent,
     createdBy: input.createdBy,
     q: input.q,

@@ -164,6 +164,8 @@ async function storePermissionRequest(sessionId: string, request: SessionPermiss
   const toolCall = {
     title: request.toolCall.title ?? "Tool call",
     kind: request.toolCall.kind ?? "other",
+    // Lets the transcript put the request inside the card of the tool call it is about.
+    ...(request.toolCall.toolCallId ? { toolCallId: request.toolCall.toolCallId } : {}),
     ...(request.toolCall.rawInput !== undefined ? { rawInput: request.toolCall.rawInput } : {}),
   };
   const options = request.options.map((option) => ({ optionId: option.optionId, name: option.name, kind: option.kind }));

@@ -8,7 +8,10 @@
 
 export interface SessionListFilter {
   teamIds: string[];
+  /** A stored status, or `awaiting_input` (running with a pending permission). */
   status?: string;
+  /** Archived sessions are left out unless asked for; `only` lists nothing else. */
+  archived?: "exclude" | "include" | "only";
   agent?: string;
   createdBy?: string;
   q?: string;
@@ -31,7 +34,12 @@ export function sessionListSql(filter: SessionListFilter): { text: string; value
   // One team (the common case) as an equality, so the (team_id, created_at, id) index yields rows
   // already in page order and the scan stops at the page size instead of sorting every match.
   const where = [filter.teamIds.length === 1 ? `s.team_id = ${param(filter.teamIds[0])}` : `s.team_id = ANY(${param(filter.teamIds, "::text[]")})`];
-  if (filter.status) where.push(`s.status = ${param(filter.status, '::"SessionStatus"')}`);
+  const pending = `EXISTS (SELECT 1 FROM permissions p WHERE p.session_id = s.id AND p.status = 'pending')`;
+  if (filter.status === "awaiting_input") where.push(`s.status = 'running' AND ${pending}`);
+  else if (filter.status === "running") where.push(`s.status = 'running' AND NOT ${pending}`);
+  else if (filter.status) where.push(`s.status = ${param(filter.status, '::"SessionStatus"')}`);
+  if ((filter.archived ?? "exclude") === "exclude") where.push(`s.archived_at IS NULL`);
+  else if (filter.archived === "only") where.push(`s.archived_at IS NOT NULL`);
   if (filter.agent) where.push(`s.agent = ${param(filter.agent)}`);
   if (filter.createdBy) where.push(`s.created_by = ${param(filter.createdBy)}`);
   if (filter.after) {

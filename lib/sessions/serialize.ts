@@ -9,9 +9,15 @@ export function permissionJson(permission: Pick<Permission, "id" | "createdAt" |
   return {
     id: permission.id,
     createdAt: permission.createdAt.toISOString(),
-    toolCall: permission.toolCall,
-    options: permission.options,
+    // Written by the portal from the agent's request (runtime-link.ts), in these shapes.
+    toolCall: permission.toolCall as { title?: string; kind?: string; rawInput?: unknown },
+    options: permission.options as Array<{ optionId: string; name: string; kind: string }>,
   };
+}
+
+/** The status people see: a running turn that waits on a permission answer is `awaiting_input`. */
+export function publicStatus(status: Session["status"], pendingCount: number) {
+  return status === "running" && pendingCount > 0 ? "awaiting_input" : status;
 }
 
 export function sessionJson(session: Session, pendingPermissions: Permission[] = [], options: { detail?: boolean } = {}) {
@@ -20,7 +26,7 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     teamId: session.teamId,
     title: session.title,
     agent: session.agent,
-    status: session.status,
+    status: publicStatus(session.status, pendingPermissions.length),
     createdBy: session.createdById,
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
@@ -33,6 +39,7 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     pendingPermissions: pendingPermissions.map(permissionJson),
     sandboxId: session.sandboxId,
     cwd: session.cwd,
+    archivedAt: session.archivedAt?.toISOString() ?? null,
     ...(options.detail ? currentSettingsView(session, session.configOptions, session.modes) : {}),
   };
 }

@@ -30,6 +30,7 @@ export interface SessionPatch {
   model?: string;
   mode?: string;
   thoughtLevel?: string;
+  archived?: boolean;
 }
 
 const LABEL: Record<SettingField, string> = { mode: "mode", model: "model", thoughtLevel: "thought level" };
@@ -100,7 +101,8 @@ export async function applySetting(sdk: SandboxAgent, sessionId: string, field: 
 }
 
 export async function patchSession({ session, userId, patch }: { session: Session; userId: string; patch: SessionPatch }) {
-  assertWritable(session);
+  // Archiving is the team's bookkeeping and works on a destroyed session too; every other change needs a live one.
+  if (patch.title !== undefined || patch.mode !== undefined || patch.model !== undefined || patch.thoughtLevel !== undefined) assertWritable(session);
   const changes = (["mode", "model", "thoughtLevel"] as const)
     .filter((field) => patch[field] !== undefined)
     .map((field) => [field, patch[field]!] as const);
@@ -121,11 +123,21 @@ export async function patchSession({ session, userId, patch }: { session: Sessio
       await recordAudit(tx, { teamId: session.teamId, actorId: userId, action: "session.config", targetType: "session", targetId: session.id, detail: { title: patch.title! } });
     });
   }
+  if (patch.archived !== undefined) await setArchived({ session, userId, archived: patch.archived });
   for (const [field, value] of changes) {
     const applied = await applySetting(sdk!, session.id, field, value, known);
     known = applied;
     await recordConfigChange(session, userId, field, value, applied.effects);
   }
+}
+
+/** Archiving only hides a session from the default list; it stays readable and usable. */
+async function setArchived({ session, userId, archived }: { session: Session; userId: string; archived: boolean }) {
+  await db().$transaction(async (tx) => {
+    // An archived session keeps the moment it was first archived.
+    await tx.session.updateMany({ where: { id: session.id, archivedAt: archived ? null : { not: null } }, data: { archivedAt: archived ? new Date() : null } });
+    await recordAudit(tx, { teamId: session.teamId, actorId: userId, action: "session.config", targetType: "session", targetId: session.id, detail: { archived } });
+  });
 }
 
 export async function setConfigOption({ session, userId, optionId, value }: { session: Session; userId: string; optionId: string; value: string | boolean }) {

@@ -14,7 +14,7 @@ test("approving a permission lets the tool call complete", async ({ page }) => {
   await session.prompt("/tool");
   const card = session.permissionCards().last();
   await expect(card).toHaveAttribute("data-state", "pending");
-  await expect(card).toContainText("Edit demo.txt");
+  await expect(session.toolCalls().last()).toContainText("Edit demo.txt");
   await expect(session.toolCalls().last()).toHaveAttribute("data-status", "pending");
 
   await card.getByTestId("permission-once").click();
@@ -42,7 +42,7 @@ test("switching the mode persists across a reload", async ({ page }) => {
   const saved = page.waitForResponse((response) => response.url().endsWith(`/api/sessions/${session.id}`) && response.request().method() === "PATCH");
   await session.modeSelect().selectOption("code");
   expect((await saved).status()).toBe(200);
-  await expect(session.transcript().getByTestId("notice").last()).toHaveText("mode set to code");
+  await expect(session.transcript().getByTestId("setting-change").last()).toHaveText("Mode: Code · you");
 
   await page.reload();
   await session.waitUntilLive();

@@ -17,12 +17,12 @@ test("a new demo session streams its answer token by token and keeps it after a 
   await page.evaluate(() => {
     const seen: string[] = [];
     (window as unknown as { seenTexts: string[] }).seenTexts = seen;
-    const transcript = document.querySelector('[data-testid="transcript"]')!;
+    // The whole page: the transcript's list element is created with its first row (a virtual list).
     new MutationObserver(() => {
-      const body = transcript.querySelector('[data-testid="message-agent"] [data-testid="message-body"]');
+      const body = document.querySelector('[data-testid="transcript"] [data-testid="message-agent"] [data-testid="message-body"]');
       const text = body?.textContent ?? "";
       if (text && seen.at(-1) !== text) seen.push(text);
-    }).observe(transcript, { subtree: true, childList: true, characterData: true });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
 
   await session.prompt(PROMPT);

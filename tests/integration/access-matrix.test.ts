@@ -79,6 +79,10 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "POST /api/me/sign-out-everywhere": { path: () => "/api/me/sign-out-everywhere", cells: self(204) },
   "GET /api/me/sign-ins": { path: () => "/api/me/sign-ins", cells: self(200) },
 
+  // The inbox: every caller sees the pending permissions of their own teams only.
+  "GET /api/permissions": { path: () => "/api/permissions", cells: self(200) },
+  "GET /api/permissions/stream": { path: () => "/api/permissions/stream", cells: self(200), stream: true },
+
   "GET /api/tokens": { path: () => "/api/tokens", cells: self(200) },
   // Every caller here holds a token, and a token cannot mint tokens.
   "POST /api/tokens": { path: () => "/api/tokens", body: () => ({ name: "child" }), cells: self(403) },

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, killSessionRuntime, sessionRuntime, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { sql } from "./session-api-helpers";
 
 // Events are never lost: the runtime killed mid-turn, bursts the runtime drops, database connections
@@ -37,15 +37,6 @@ async function newSession() {
   return body.id as string;
 }
 
-async function runtimeInfo() {
-  return api.get("/api/admin/runtime");
-}
-
-async function killRuntime() {
-  const before = await runtimeInfo();
-  process.kill(before.pid, "SIGKILL");
-  await waitFor(runtimeInfo, (info) => info.status === "ok" && info.pid !== before.pid, 30_000);
-}
 
 async function recall(sessionId: string) {
   const before = (await allEvents(api, sessionId)).length;
@@ -62,7 +53,7 @@ describe("events are never lost", () => {
     await waitForIdle(api, sessionId);
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 5000" });
     await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.eventCount > 1500, 30_000, 50);
-    await killRuntime();
+    await killSessionRuntime(api, sessionId);
     const session = await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.status === "restorable");
     expect(session.lastStopReason).toBe("interrupted");
 
@@ -123,7 +114,7 @@ describe("events are never lost", () => {
   it("accounts for every chunk of ten /burst 5000 turns: stored or counted in a gap event", async () => {
     const sessionId = await newSession();
     const report: string[] = [];
-    const recoveredBefore = (await runtimeInfo()).stream.recovered;
+    const recoveredBefore = (await sessionRuntime(api, sessionId)).stream.recovered;
     for (let turn = 0; turn < 10; turn += 1) {
       const before = (await allEvents(api, sessionId)).length;
       await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/burst 5000" });
@@ -135,7 +126,7 @@ describe("events are never lost", () => {
       expect(stored.length + missing).toBe(5000);
       report.push(`${stored.length}+${missing}`);
     }
-    const recovered = (await runtimeInfo()).stream.recovered - recoveredBefore;
+    const recovered = (await sessionRuntime(api, sessionId)).stream.recovered - recoveredBefore;
     console.log(`[durability] /burst 5000 ×10 stored+gap: ${report.join(", ")}; recovered from the runtime's replay buffer: ${recovered}`);
     expectDense(await allEvents(api, sessionId));
   }, 300_000);
@@ -164,7 +155,7 @@ describe("events are never lost", () => {
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: "the first prompt names a teal giraffe" });
     await waitForIdle(api, sessionId);
     for (let round = 1; round <= 20; round += 1) {
-      await killRuntime();
+      await killSessionRuntime(api, sessionId);
       await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.status === "restorable");
       await api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream 50 5000` });
       const session = await waitForIdle(api, sessionId);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, killSessionRuntime, sessionRuntime, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 
 // The walking skeleton end to end: real PostgreSQL, real `next start`, real runtime, demo agent.
 
@@ -57,11 +57,10 @@ describe("foundation", () => {
     await waitForIdle(api, session.id);
     const before = await allEvents(api, session.id);
 
-    const runtime = await api.get("/api/admin/runtime");
-    expect(runtime).toMatchObject({ mode: "embedded", status: "ok", pid: expect.any(Number) });
-    process.kill(runtime.pid, "SIGKILL");
+    expect(await sessionRuntime(api, session.id)).toMatchObject({ mode: "embedded", status: "ok", pid: expect.any(Number) });
+    const runtime = await killSessionRuntime(api, session.id);
     await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable");
-    await waitFor(() => api.get("/api/admin/runtime"), (r) => r.status === "ok" && r.pid !== runtime.pid && r.restarts === runtime.restarts + 1);
+    expect((await sessionRuntime(api, session.id)).restarts).toBe(runtime.restarts + 1);
 
     const after = await allEvents(api, session.id);
     expect(after.slice(0, before.length)).toEqual(before);

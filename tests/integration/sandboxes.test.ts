@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { allEvents, killSessionRuntime, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents } from "./session-api-helpers";
 
 // Sandboxes seen from the agent's side (the demo agent's /whoami, /probe, /write, /cat), in real
@@ -24,14 +24,6 @@ function useProvider(provider: (typeof PROVIDERS)[number]) {
   afterAll(async () => {
     await fixture?.close();
   });
-}
-
-/** Kills the runtime process a sandbox's agent runs on, as a crash would. */
-async function killRuntimeOf(sandboxId: string) {
-  const overview = await api.get("/api/admin/runtime");
-  const pid = overview.sandboxes.find((s: { sandboxId: string }) => s.sandboxId === sandboxId)?.pid ?? overview.pid;
-  expect(pid).toBeGreaterThan(0);
-  process.kill(pid, "SIGKILL");
 }
 
 async function say(sessionId: string, text: string): Promise<string> {
@@ -102,9 +94,8 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     const session = await createDemoSession(api, teamId);
     await say(session.id, "the first words: violet harbour");
     await say(session.id, "/write kept.txt still here");
-    await killRuntimeOf(session.sandboxId);
+    await killSessionRuntime(api, session.id);
     await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
-    await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok", 30_000);
     expect(await say(session.id, "/cat kept.txt")).toContain("still here");
     expect(await say(session.id, "/recall")).toContain("violet harbour");
     expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, killSessionRuntime, sessionRuntime, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Permissions (the demo's /tool asks with allow_once / allow_always / reject_once) and cancel
@@ -77,7 +77,7 @@ describe("permissions", () => {
     expect(pending).toEqual({
       id: expect.any(String),
       createdAt: expect.stringMatching(/Z$/),
-      toolCall: { title: "Edit demo.txt", kind: "edit", rawInput: { path: "demo.txt", content: "Hello from the demo agent\n" } },
+      toolCall: { title: "Edit demo.txt", kind: "edit", toolCallId: expect.any(String), rawInput: { path: "demo.txt", content: "Hello from the demo agent\n" } },
       options: [
         { optionId: "allow-once", name: "Allow once", kind: "allow_once" },
         { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
@@ -90,7 +90,7 @@ describe("permissions", () => {
     expect(streamed).toMatchObject({ sender: "portal", payload: { permissionId: pending.id, toolCall: pending.toolCall, options: pending.options } });
     const inList = (await api.get(`/api/sessions?teamId=${teamId}`)).items.find((item: any) => item.id === session.id);
     expect(inList.pendingPermissions).toEqual([pending]);
-    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("running");
+    expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("awaiting_input");
 
     const answered = await api.request("POST", `/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "once" });
     expect(answered.status).toBe(200);
@@ -154,17 +154,18 @@ describe("permissions", () => {
   });
 
   it("keeps an unanswered request pending while the turn lives (the runtime's ACP timeout is raised)", async () => {
-    const runtime = await api.get("/api/admin/runtime");
+    const session = await createDemoSession(api, teamId);
+    const runtime = await sessionRuntime(api, session.id);
     const environ = readFileSync(`/proc/${runtime.pid}/environ`, "utf8").split("\0");
     const timeout = environ.find((entry) => entry.startsWith("SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS="));
     expect(Number(timeout?.split("=")[1])).toBeGreaterThanOrEqual(24 * 3600 * 1000);
 
-    const session = await createDemoSession(api, teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
     const pending = await waitForPermission(api, session.id);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const still = await api.get(`/api/sessions/${session.id}`);
-    expect(still).toMatchObject({ status: "running", pendingPermissions: [pending] });
+    // A running turn that waits on an answer is shown as awaiting_input.
+    expect(still).toMatchObject({ status: "awaiting_input", pendingPermissions: [pending] });
     expect((await api.request("POST", `/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "once" })).status).toBe(200);
     expect((await waitForIdle(api, session.id)).lastStopReason).toBe("end_turn");
   });
@@ -232,8 +233,7 @@ describe("a pending request when things go away", () => {
     const session = await createDemoSession(api, teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
     const pending = await waitForPermission(api, session.id);
-    const runtime = await api.get("/api/admin/runtime");
-    process.kill(runtime.pid, "SIGKILL");
+    const killing = killSessionRuntime(api, session.id);
 
     // The status flips first; the events that explain it (turn ended as interrupted) follow.
     const lost = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable" && s.lastStopReason !== null);
@@ -244,7 +244,7 @@ describe("a pending request when things go away", () => {
     const [row] = await sql(db.url, "SELECT status FROM permissions WHERE id = $1", [pending.id]);
     expect(row).toEqual({ status: "expired" });
     expectProblem(await api.request("POST", `/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "once" }), 409);
-    await waitFor(() => api.get("/api/admin/runtime"), (r) => r.status === "ok" && r.pid !== runtime.pid);
+    await killing;
   });
 
   it("expires when the portal dies, once a portal starts again", async () => {

@@ -135,7 +135,7 @@ describe("session JSON", () => {
     expect(Object.keys(done).sort()).toEqual(
       [
         "id", "teamId", "title", "agent", "status", "createdBy", "createdAt", "updatedAt", "model", "mode", "thoughtLevel",
-        "lastStopReason", "eventCount", "usage", "pendingPermissions", "sandboxId", "cwd", "modes", "configOptions",
+        "lastStopReason", "eventCount", "usage", "pendingPermissions", "sandboxId", "cwd", "archivedAt", "modes", "configOptions",
       ].sort(),
     );
     expect(done.createdBy).toBe(userId);

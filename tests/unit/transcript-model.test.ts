@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, emptyTranscript, type StreamEvent } from "@/components/session/transcript-model";
+import { applyEvents, emptyTranscript, settingLabel, transcriptOf, type StreamEvent } from "@/components/session/transcript-model";
 
 // The reducer that turns mirrored events into transcript rows, fed with the shapes the portal stores.
 
@@ -59,23 +59,69 @@ describe("transcript model", () => {
     expect(state.items[1]).toMatchObject({ text: "ab" });
   });
 
-  it("updates a tool call in place and records the permission and its answer", () => {
+  it("keeps one card per tool call, with its permission request and the answer inside", () => {
     const state = fresh();
     applyEvents(state, [
-      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress", priority: "high" }] }),
-      agent({ sessionUpdate: "tool_call", toolCallId: "tc1", title: "Edit demo.txt", kind: "edit", status: "pending" }),
-      portal({ type: "permission_requested", permissionId: "p1", toolCall: { title: "Edit demo.txt", kind: "edit", rawInput: { path: "demo.txt" } }, options: [{ optionId: "allow-once", name: "Allow once", kind: "allow_once" }] }),
+      prompt([{ type: "text", text: "/tool" }]),
+      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress", priority: "high" }, { content: "Summarise", status: "pending" }] }),
+      agent({ sessionUpdate: "tool_call", toolCallId: "tc1", title: "Edit demo.txt", kind: "edit", status: "pending", rawInput: { path: "demo.txt" } }),
+      portal({ type: "permission_requested", permissionId: "p1", toolCall: { toolCallId: "tc1", title: "Edit demo.txt", kind: "edit" }, options: [{ optionId: "allow-once", name: "Allow once", kind: "allow_once" }] }),
     ]);
-    expect(state.items[2]).toMatchObject({ kind: "permission", permissionId: "p1", state: "pending", toolKind: "edit", rawInput: { path: "demo.txt" } });
+    expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "tool"]);
+    expect(state.items[2]).toMatchObject({ kind: "tool", status: "pending", permission: { permissionId: "p1", reply: "pending", by: null } });
+    expect(state.pending.size).toBe(1);
+    const card = state.items[2];
     applyEvents(state, [
       portal({ type: "permission_resolved", permissionId: "p1", reply: "once", by: "u1" }),
+      agent({ sessionUpdate: "tool_call_update", toolCallId: "tc1", status: "in_progress" }),
       agent({ sessionUpdate: "tool_call_update", toolCallId: "tc1", status: "completed", content: [{ type: "content", content: { type: "text", text: "Wrote 26 bytes" } }] }),
+      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "completed" }, { content: "Summarise", status: "completed" }] }),
       agent({ sessionUpdate: "tool_call_update", toolCallId: "unknown", status: "failed" }),
     ]);
-    expect(state.items).toHaveLength(3);
-    expect(state.items[0]).toMatchObject({ kind: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress" }] });
-    expect(state.items[1]).toMatchObject({ kind: "tool", status: "completed", output: "Wrote 26 bytes", title: "Edit demo.txt" });
-    expect(state.items[2]).toMatchObject({ kind: "permission", state: "Allowed once", by: "u1" });
+    // Still one plan and one tool card, in the places they first appeared, changed in place.
+    expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "tool"]);
+    expect(state.items[2]).not.toBe(card);
+    expect(state.items[1]).toMatchObject({ kind: "plan", entries: [{ status: "completed" }, { status: "completed" }] });
+    expect(state.items[2]).toMatchObject({ kind: "tool", status: "completed", output: "Wrote 26 bytes", permission: { reply: "once", by: "u1", at }, rawInput: { path: "demo.txt" } });
+    expect(state.items[2]!.events).toEqual([3, 4, 5, 6, 7]);
+    expect(state.pending.size).toBe(0);
+  });
+
+  it("starts a new plan each turn and gives a request for an unannounced call its own card", () => {
+    const state = fresh();
+    applyEvents(state, [
+      prompt([{ type: "text", text: "one" }]),
+      agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "pending" }] }),
+      portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }),
+      prompt([{ type: "text", text: "two" }]),
+      agent({ sessionUpdate: "plan", entries: [{ content: "b", status: "pending" }] }),
+      portal({ type: "permission_requested", permissionId: "p2", toolCall: { title: "Run ls", kind: "execute" }, options: [] }),
+      portal({ type: "turn_ended", turnId: "t2", stopReason: "cancelled" }),
+    ]);
+    expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "turn_end", "user", "plan", "tool", "turn_end"]);
+    // The turn ended without an answer: the request is no longer waiting.
+    expect(state.items[5]).toMatchObject({ kind: "tool", title: "Run ls", permission: { reply: "cancelled" } });
+    expect(state.pending.size).toBe(0);
+  });
+
+  it("shows edits as diffs and keeps terminal output apart", () => {
+    const state = fresh();
+    applyEvents(state, [
+      agent({ sessionUpdate: "tool_call", toolCallId: "e", title: "Edit a.ts", kind: "edit", status: "in_progress", content: [{ type: "diff", path: "a.ts", oldText: "x\n", newText: "y\n" }] }),
+      agent({ sessionUpdate: "tool_call", toolCallId: "t", title: "npm test", kind: "execute", status: "in_progress", content: [{ type: "terminal", terminalId: "term1" }] }),
+    ]);
+    expect(state.items[0]).toMatchObject({ diffs: [{ path: "a.ts", oldText: "x\n", newText: "y\n" }], terminal: false });
+    expect(state.items[1]).toMatchObject({ terminal: true });
+  });
+
+  it("rebuilds the same transcript from any window that starts at a turn", () => {
+    const events = (() => {
+      fresh();
+      return [prompt([{ type: "text", text: "a" }]), chunk("x"), portal({ type: "turn_ended", turnId: "1", stopReason: "end_turn" }), prompt([{ type: "text", text: "b" }]), chunk("y")];
+    })();
+    const whole = transcriptOf(events);
+    const tail = transcriptOf(events.slice(3));
+    expect(whole.items.slice(3)).toEqual(tail.items);
   });
 
   it("follows the session status: running, idle after the turn, destroyed", () => {
@@ -87,7 +133,7 @@ describe("transcript model", () => {
     expect(state.items.at(-1)).toMatchObject({ kind: "turn_end", stopReason: "cancelled" });
     applyEvents(state, [portal({ type: "status", status: "destroyed" })]);
     expect(state.status).toBe("destroyed");
-    expect(state.items.at(-1)).toMatchObject({ kind: "notice", tone: "warning" });
+    expect(state.items.at(-1)).toMatchObject({ kind: "separator", tone: "warning" });
   });
 
   it("keeps restorable after a turn the runtime interrupted", () => {
@@ -105,7 +151,7 @@ describe("transcript model", () => {
         { type: "resource_link", uri: "file:///repo/README.md", name: "README.md" },
       ]),
     ]);
-    expect(state.items).toEqual([{ kind: "user", key: "e1", text: "/recall", links: ["file:///repo/README.md"] }]);
+    expect(state.items).toEqual([{ kind: "user", key: "e1", events: [1], text: "/recall", links: ["file:///repo/README.md"] }]);
   });
 
   it("says when history has a gap, a restore or a setting change, and keeps usage", () => {
@@ -119,13 +165,18 @@ describe("transcript model", () => {
       { index: ++index, sender: "agent", createdAt: at, payload: "not an object" },
       agent({ sessionUpdate: "something_new" }),
     ]);
-    expect(state.items.map((item) => (item.kind === "notice" ? item.text : item.kind))).toEqual([
-      "The runtime dropped 12 message(s) that could not be recovered.",
-      "The database refused 1 message(s); they could not be stored.",
-      "Session restored on a new runtime session, with the conversation so far.",
-      "mode set to code",
+    expect(state.items.map((item) => (item.kind === "separator" ? item.text : item.kind === "setting" ? `${item.label}: ${item.value} by ${item.by}` : item.kind))).toEqual([
+      "12 messages from the agent were lost in transit and could not be recovered.",
+      "1 message could not be stored here (the database refused them).",
+      "Restored after the runtime restarted: the agent was given the conversation so far.",
+      "Mode: code by u1",
     ]);
     expect(state.usage).toEqual({ used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } });
     expect(state.lastIndex).toBe(7);
+  });
+  it("names settings in words", () => {
+    expect(settingLabel("thoughtLevel")).toBe("Thought level");
+    expect(settingLabel("model")).toBe("Model");
+    expect(settingLabel("reasoning_effort")).toBe("Reasoning effort");
   });
 });

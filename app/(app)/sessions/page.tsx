@@ -1,46 +1,54 @@
+import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { agentDisplayName } from "@/lib/runtime/agents";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
-import type { SessionStatus } from "@/generated/prisma/client";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { listSessions } from "@/lib/sessions/list";
+import { pendingPermissionsBySession } from "@/lib/sessions/queries";
+import { publicStatus } from "@/lib/sessions/serialize";
+import type { SessionListStatus } from "@/lib/sessions/status";
 import { chosenTeamOf } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sessions" };
 
-const FILTERS: Array<{ status: SessionStatus | null; label: string }> = [
+const FILTERS: Array<{ status: SessionListStatus | null; label: string }> = [
   { status: null, label: "All" },
+  { status: "awaiting_input", label: "Needs you" },
   { status: "running", label: "Running" },
   { status: "idle", label: "Idle" },
   { status: "restorable", label: "Restorable" },
   { status: "destroyed", label: "Destroyed" },
 ];
 
-function hrefFor(params: { q?: string; status?: string | null; cursor?: string }) {
+function hrefFor(params: { q?: string; status?: string | null; cursor?: string; archived?: boolean }) {
   const search = new URLSearchParams();
   if (params.q) search.set("q", params.q);
   if (params.status) search.set("status", params.status);
+  if (params.archived) search.set("archived", "only");
   if (params.cursor) search.set("cursor", params.cursor);
   const query = search.toString();
   return query ? `/sessions?${query}` : "/sessions";
 }
 
-export default async function SessionsPage({ searchParams }: { searchParams: Promise<{ q?: string; cursor?: string; status?: string }> }) {
+export default async function SessionsPage({ searchParams }: { searchParams: Promise<{ q?: string; cursor?: string; status?: string; archived?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const { q: rawQuery, cursor, status: rawStatus } = await searchParams;
+  const { q: rawQuery, cursor, status: rawStatus, archived: rawArchived } = await searchParams;
+  const archived = rawArchived === "only";
   const q = rawQuery?.trim() || undefined;
   // An unknown status in the address shows everything rather than an error page.
   const status = FILTERS.find((filter) => filter.status === rawStatus)?.status ?? undefined;
   // The list follows the team chosen on the Teams page (all teams until one is chosen).
   const teamId = (await chosenTeamOf(user.id)) ?? undefined;
-  const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50 });
+  const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
+  const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
   const creators = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((s) => s.createdById))] } }, select: { id: true, email: true, name: true } });
   const creatorName = new Map(creators.map((creator) => [creator.id, creator.id === user.id ? "You" : creator.name || creator.email]));
-  const filtered = Boolean(q || status);
+  const filtered = Boolean(q || status || archived);
 
   return (
     <div className="page">
@@ -56,17 +64,20 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
       </div>
       <nav className="filters" aria-label="Filter by status">
         {FILTERS.map((filter) => (
-          <Link key={filter.label} href={hrefFor({ q, status: filter.status })} className={`filter${(status ?? null) === filter.status ? " active" : ""}`} data-testid={`filter-${filter.status ?? "all"}`}>
+          <Link key={filter.label} href={hrefFor({ q, status: filter.status, archived })} className={`filter${(status ?? null) === filter.status ? " active" : ""}`} aria-current={(status ?? null) === filter.status ? "page" : undefined} data-testid={`filter-${filter.status ?? "all"}`}>
             {filter.label}
           </Link>
         ))}
+        <Link href={hrefFor({ q, status, archived: !archived })} className={`filter${archived ? " active" : ""}`} aria-current={archived ? "page" : undefined} data-testid="filter-archived">
+          {archived ? "Archived ✓" : "Archived"}
+        </Link>
       </nav>
       {page.items.length === 0 ? (
         <div className="empty" data-testid="sessions-empty">
           {filtered ? (
             <>
               <p className="empty-title">No sessions match</p>
-              <p className="muted">{q ? `Nothing found for “${q}”${status ? ` among ${status} sessions` : ""}.` : `There are no ${status} sessions.`}</p>
+              <p className="muted">{q ? `Nothing found for “${q}”${status ? ` among ${status.replace("_", " ")} sessions` : ""}.` : archived ? "No archived sessions." : `There are no ${status?.replace("_", " ")} sessions.`}</p>
               <Link href="/sessions" className="button">
                 Clear filters
               </Link>
@@ -91,37 +102,39 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
               <tr>
                 <th>Session</th>
                 <th>Status</th>
-                <th>Started by</th>
-                <th className="num">Events</th>
-                <th className="num">Updated</th>
+                <th className="hide-narrow">Started by</th>
+                <th className="num hide-narrow">Updated</th>
               </tr>
             </thead>
             <tbody>
-              {page.items.map((session) => (
-                <tr key={session.id} data-testid="session-row" data-status={session.status}>
+              {page.items.map((session) => {
+                const shown = publicStatus(session.status, pending.get(session.id)?.length ?? 0);
+                return (
+                <tr key={session.id} data-testid="session-row" data-status={shown}>
                   <td>
-                    <Link href={`/sessions/${session.id}`} className="row-link" data-testid="session-link">
+                    {/* The link covers the whole row (CSS), so any part of it opens the session. */}
+                    <Link href={`/sessions/${session.id}`} className="row-link session-row-link" data-testid="session-link">
                       {session.title}
                     </Link>
                     <div className="muted small">{agentDisplayName(session.agent)}</div>
                   </td>
                   <td>
-                    <StatusBadge status={session.status} />
+                    <StatusBadge status={shown} />
                   </td>
-                  <td className="muted">{creatorName.get(session.createdById) ?? "—"}</td>
-                  <td className="num muted">{session.eventCount.toLocaleString("en")}</td>
-                  <td className="num muted">
+                  <td className="muted hide-narrow">{creatorName.get(session.createdById) ?? "—"}</td>
+                  <td className="num muted hide-narrow">
                     <RelativeTime iso={session.updatedAt.toISOString()} />
                   </td>
                 </tr>
-              ))}
+                );
+              })}
             </tbody>
           </table>
         </div>
       )}
       {page.nextCursor && (
         <div className="pager">
-          <Link className="button ghost" href={hrefFor({ q, status, cursor: page.nextCursor })}>
+          <Link className="button ghost" href={hrefFor({ q, status, archived, cursor: page.nextCursor })}>
             Older sessions →
           </Link>
         </div>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SESSION_STATUSES } from "@/lib/sessions/status";
 import { storedText } from "@/lib/sessions/stored-text";
 
 const setting = storedText().pipe(z.string().min(1).max(200));
@@ -19,7 +20,8 @@ export const createSessionBody = z
 
 export const listSessionsQuery = z.object({
   teamId: storedText().pipe(z.string().min(1)).optional(),
-  status: z.enum(["idle", "running", "restorable", "offline", "destroyed"]).optional(),
+  status: z.enum(SESSION_STATUSES).optional(),
+  archived: z.enum(["exclude", "include", "only"]).default("exclude"),
   agent: storedText().pipe(z.string().min(1).max(100)).optional(),
   createdBy: storedText().pipe(z.string().min(1)).optional(),
   q: storedText().pipe(z.string().max(500)).optional(),

@@ -18,6 +18,40 @@ export class SessionPage {
   readonly destroyButton = () => this.page.getByTestId("destroy-session");
   readonly confirmDestroy = () => this.page.getByTestId("confirm-destroy");
   readonly error = () => this.page.getByTestId("session-error");
+  readonly composer = () => this.page.getByTestId("composer");
+  readonly heading = () => this.page.getByTestId("session-title-heading");
+  readonly sidebar = () => this.page.getByTestId("session-sidebar");
+  readonly sidebarEntry = (sessionId: string) => this.page.locator(`[data-testid="sidebar-session"][data-session-id="${sessionId}"]`);
+  readonly controls = () => this.page.getByTestId("session-controls");
+  readonly detailsButton = () => this.page.getByTestId("open-details");
+  readonly actions = () => this.page.getByTestId("session-actions");
+  readonly rawDrawer = () => this.page.getByTestId("raw-events-drawer");
+  readonly loading = () => this.page.getByTestId("transcript-loading");
+
+  /** Settings and details: beside the transcript on a wide screen, in a sheet on a phone. */
+  async openDetails() {
+    if (!(await this.modeSelect().isVisible())) await this.detailsButton().click();
+    await expect(this.modeSelect()).toBeVisible();
+  }
+
+  async rename(title: string) {
+    await this.actions().click();
+    await this.page.getByTestId("rename-session").click();
+    await this.page.getByTestId("rename-input").fill(title);
+    await this.page.getByTestId("rename-save").click();
+    await expect(this.heading()).toHaveText(title);
+  }
+
+  async toggleArchive() {
+    await this.actions().click();
+    await this.page.getByTestId("archive-session").click();
+  }
+
+  async openRawStream() {
+    await this.actions().click();
+    await this.page.getByTestId("open-raw-stream").click();
+    await expect(this.rawDrawer()).toBeVisible();
+  }
 
   get id() {
     const match = /\/sessions\/([^/?#]+)/.exec(this.page.url());

@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { NewSessionForm } from "@/components/new-session-form";
 import { getCurrentUser } from "@/lib/auth/current-user";
@@ -6,6 +7,7 @@ import { listAgents, type AgentSummary } from "@/lib/sessions/agents";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "New session" };
 
 export default async function NewSessionPage() {
   const user = await getCurrentUser();

@@ -9,6 +9,7 @@ export const patchSessionBody = z
     model: setting.optional(),
     mode: setting.optional(),
     thoughtLevel: setting.optional(),
+    archived: z.boolean().optional(),
   })
   .strict()
-  .refine((body) => Object.keys(body).length > 0, "send at least one of title, model, mode, thoughtLevel");
+  .refine((body) => Object.keys(body).length > 0, "send at least one of title, model, mode, thoughtLevel, archived");

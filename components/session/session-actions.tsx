@@ -1,0 +1,100 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import type { SessionDetail } from "@/components/session/session-controls";
+
+type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
+
+/** Rename, archive, copy link and the raw event stream, behind one "More" menu. */
+export function SessionActions({ session, canWrite, act, onRenamed, onRawStream }: { session: SessionDetail; canWrite: boolean; act: Act; onRenamed: (title: string) => void; onRawStream: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const base = `/api/sessions/${session.id}`;
+
+  useEffect(() => {
+    if (!open) return;
+    const onPointer = (event: PointerEvent) => !root.current?.contains(event.target as Node) && setOpen(false);
+    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
+    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+
+  if (renaming) {
+    return (
+      <form
+        className="rename-form"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const title = String(new FormData(event.currentTarget).get("title") ?? "").trim();
+          if (!title) return;
+          if (await act(base, "PATCH", { title })) {
+            onRenamed(title);
+            setRenaming(false);
+          }
+        }}
+      >
+        <input name="title" defaultValue={session.title} maxLength={200} aria-label="Session title" autoFocus data-testid="rename-input" />
+        <button type="submit" className="button small primary" data-testid="rename-save">
+          Save
+        </button>
+        <button type="button" className="button small ghost" onClick={() => setRenaming(false)}>
+          Cancel
+        </button>
+      </form>
+    );
+  }
+
+  return (
+    <div className="menu" ref={root}>
+      <button type="button" className="button small ghost" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="session-actions">
+        More<span aria-hidden> ▾</span>
+      </button>
+      {open && (
+        <div className="menu-panel" role="menu">
+          {canWrite && session.status !== "destroyed" && (
+            <button type="button" role="menuitem" onClick={() => (setOpen(false), setRenaming(true))} data-testid="rename-session">
+              Rename
+            </button>
+          )}
+          {canWrite && (
+            <button
+              type="button"
+              role="menuitem"
+              onClick={async () => {
+                setOpen(false);
+                await act(base, "PATCH", { archived: !session.archivedAt });
+              }}
+              data-testid="archive-session"
+            >
+              {session.archivedAt ? "Unarchive" : "Archive"}
+            </button>
+          )}
+          <button
+            type="button"
+            role="menuitem"
+            onClick={async () => {
+              await navigator.clipboard?.writeText(`${window.location.origin}/sessions/${session.id}`).catch(() => undefined);
+              setCopied(true);
+              setTimeout(() => setCopied(false), 1_500);
+            }}
+            data-testid="copy-link"
+          >
+            {copied ? "Link copied" : "Copy link"}
+          </button>
+          <a role="menuitem" href={`/sessions/${session.id}?view=all`} className="menu-link">
+            Whole history on one page
+          </a>
+          <button type="button" role="menuitem" onClick={() => (setOpen(false), onRawStream())} data-testid="open-raw-stream">
+            Raw event stream
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import { useAttention } from "@/components/shell/attention";
+import { ThemeToggle } from "@/components/shell/theme-toggle";
+import { SignOutButton } from "@/components/sign-out-button";
+import type { Theme } from "@/lib/theme";
+
+/** Who is signed in, the theme, notifications and sign out: inline on wide screens, a menu on a phone. */
+export function UserMenu({ email, initial, theme }: { email: string; initial: string; theme: Theme }) {
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const { notifications, notifyEnabled, setNotifyEnabled } = useAttention();
+
+  useEffect(() => {
+    if (!open) return;
+    const onPointer = (event: PointerEvent) => {
+      if (!root.current?.contains(event.target as Node)) setOpen(false);
+    };
+    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
+    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+
+  return (
+    <div className={`topbar-user${open ? " open" : ""}`} ref={root}>
+      <button type="button" className="user-avatar" aria-expanded={open} aria-controls="user-menu-panel" aria-label={`Account menu for ${email}`} onClick={() => setOpen(!open)} data-testid="user-menu">
+        {initial}
+      </button>
+      <div className="user-menu-panel" id="user-menu-panel">
+        <span className="user-email" data-testid="current-user">
+          {email}
+        </span>
+        <Link href="/account" className="small" onClick={() => setOpen(false)}>
+          Account
+        </Link>
+        <Link href="/settings/tokens" className="small" onClick={() => setOpen(false)}>
+          API tokens
+        </Link>
+        <ThemeToggle initial={theme} />
+        {notifications !== "unsupported" && (
+          <label className="notify-toggle small" title="A browser notification when a permission waits or a turn ends while this tab is hidden">
+            <input type="checkbox" checked={notifyEnabled && notifications !== "denied"} disabled={notifications === "denied"} onChange={(event) => setNotifyEnabled(event.target.checked)} data-testid="notify-toggle" />
+            {notifications === "denied" ? "Notifications blocked" : "Notify me"}
+          </label>
+        )}
+        <SignOutButton />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+import "server-only";
+import { db } from "@/lib/db/client";
+import { liveHub } from "@/lib/events/live-hub";
+import { countPendingPermissions, listPendingPermissions } from "@/lib/sessions/inbox";
+import { publicStatus } from "@/lib/sessions/serialize";
+
+// One signed-in person's "needs you" feed: whenever a session of their teams gets events (on any
+// instance, through the hub's NOTIFY fan-out), the pending permissions are re-read and sent as a
+// snapshot, with the new status of each session that changed. Every read is scoped by membership,
+// so a person who leaves a team stops seeing it at the next snapshot.
+
+const THROTTLE_MS = 400;
+const PING_MS = 15_000;
+// The stream ends after this long and EventSource reconnects, so auth is checked afresh.
+const MAX_LIFETIME_MS = 10 * 60_000;
+const SNAPSHOT_ITEMS = 20;
+
+export interface AttentionSnapshot {
+  count: number;
+  items: Awaited<ReturnType<typeof listPendingPermissions>>["items"];
+  /** Sessions that changed since the last snapshot, with their status as people see it. */
+  sessions: Array<{ id: string; status: string; title: string; updatedAt: string }>;
+}
+
+export async function attentionSnapshot({ userId, changed }: { userId: string; changed: string[] }): Promise<AttentionSnapshot> {
+  const [count, page, sessions] = await Promise.all([
+    countPendingPermissions({ userId }),
+    listPendingPermissions({ userId, limit: SNAPSHOT_ITEMS }),
+    changed.length === 0
+      ? []
+      : db().session.findMany({
+          where: { id: { in: changed }, team: { memberships: { some: { userId } } } },
+          select: { id: true, status: true, title: true, updatedAt: true, _count: { select: { permissions: { where: { status: "pending" } } } } },
+        }),
+  ]);
+  return {
+    count,
+    items: page.items,
+    sessions: sessions.map((session) => ({ id: session.id, status: publicStatus(session.status, session._count.permissions), title: session.title, updatedAt: session.updatedAt.toISOString() })),
+  };
+}
+
+const encoder = new TextEncoder();
+
+export function attentionStream({ userId, tokenId, signal }: { userId: string; tokenId?: string; signal: AbortSignal }): ReadableStream<Uint8Array> {
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let last = "";
+  const changed = new Set<string>();
+  const cleanups: Array<() => void> = [];
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        for (const cleanup of cleanups) cleanup();
+        try {
+          controller.close();
+        } catch {
+          // the viewer already went away
+        }
+      };
+      const flush = async () => {
+        timer = null;
+        if (closed || running) return;
+        running = true;
+        const ids = [...changed];
+        changed.clear();
+        try {
+          if (tokenId && !(await db().apiToken.findUnique({ where: { id: tokenId }, select: { id: true } }))) return close();
+          const snapshot = await attentionSnapshot({ userId, changed: ids });
+          const text = JSON.stringify(snapshot);
+          // Nothing new for this person (another team's session, or a chunk that changed no status).
+          if (text !== last || snapshot.sessions.length > 0) {
+            last = JSON.stringify({ ...snapshot, sessions: [] });
+            if (!closed) controller.enqueue(encoder.encode(`event: attention\ndata: ${text}\n\n`));
+          }
+        } catch {
+          close(); // the client reconnects and gets a fresh snapshot
+        } finally {
+          running = false;
+          if (changed.size > 0 && !closed) schedule();
+        }
+      };
+      const schedule = () => {
+        if (!timer && !closed) timer = setTimeout(() => void flush(), THROTTLE_MS);
+      };
+      signal.addEventListener("abort", close, { once: true });
+      cleanups.push(() => signal.removeEventListener("abort", close));
+      cleanups.push(
+        liveHub().watchAll((sessionId) => {
+          changed.add(sessionId);
+          schedule();
+        }),
+      );
+      const ping = setInterval(() => !closed && controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
+      const lifetime = setTimeout(close, MAX_LIFETIME_MS);
+      cleanups.push(() => clearInterval(ping), () => clearTimeout(lifetime), () => timer && clearTimeout(timer));
+      controller.enqueue(encoder.encode("retry: 2000\n\n"));
+      void flush();
+    },
+    cancel() {
+      closed = true;
+      for (const cleanup of cleanups) cleanup();
+    },
+  });
+}

@@ -1,0 +1,115 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { InboxPage } from "./pages/inbox-page";
+import { SessionPage } from "./pages/session-page";
+import { Shell } from "./pages/shell";
+import { createSession, prompt, waitForStatus } from "./support/api";
+
+// Every page at a phone's and a desktop's size, light and dark: nothing wider than the window, the
+// composer and Send/Stop in view, settings reachable, and axe finds nothing serious or critical.
+
+const VIEWPORTS = [
+  { name: "phone", width: 390, height: 844 },
+  { name: "desktop", width: 1440, height: 900 },
+] as const;
+const SCHEMES = ["light", "dark"] as const;
+
+let sessionId: string;
+let waitingId: string;
+
+test.beforeAll(async ({ browser }) => {
+  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL });
+  const request = context.request;
+  sessionId = await createSession(request, "Fix the login bug in the billing page with a rather long title");
+  await prompt(request, sessionId, "/markdown");
+  await waitForStatus(request, sessionId, "idle");
+  await prompt(request, sessionId, "/tool");
+  await waitForStatus(request, sessionId, "awaiting_input");
+  // A second session left waiting: the inbox and badges have something to show.
+  waitingId = sessionId;
+  await context.close();
+});
+
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+}
+
+for (const viewport of VIEWPORTS) {
+  for (const scheme of SCHEMES) {
+    test.describe(`${viewport.name} ${scheme}`, () => {
+      test.use({ viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
+
+      test("list, new session and inbox fit the window and pass axe", async ({ page }) => {
+        const shell = new Shell(page);
+        for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only"]) {
+          await page.goto(path);
+          await expect(page.locator("h1").first()).toBeVisible();
+          await shell.expectNoHorizontalOverflow();
+          await expectAccessible(page);
+          await page.screenshot({ path: test.info().outputPath(`${path.replace(/\W+/g, "-")}.png`), fullPage: true });
+        }
+        await shell.openAccount();
+        await expect(page.getByTestId("sign-out")).toBeVisible();
+        await shell.expectNoHorizontalOverflow();
+      });
+
+      test("a session page keeps the composer and the permission in view and its settings reachable", async ({ page }) => {
+        const shell = new Shell(page);
+        const session = new SessionPage(page);
+        await session.goto(waitingId);
+        await expect(session.status()).toHaveAttribute("data-status", "awaiting_input");
+        await expect(session.permissionCards().last().getByTestId("permission-once")).toBeInViewport();
+        await expect(session.input()).toBeInViewport();
+        // The turn waits on the permission, so Stop stands where Send will be.
+        await expect(session.stop()).toBeInViewport();
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
+        await page.screenshot({ path: test.info().outputPath("session.png") });
+        if (viewport.name === "desktop") await expect(session.sidebar()).toBeVisible();
+        else await expect(session.sidebar()).toBeHidden();
+
+        await session.openDetails();
+        await expect(session.modeSelect()).toBeInViewport();
+        await expect(session.destroyButton()).toBeVisible();
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
+        await page.screenshot({ path: test.info().outputPath("session-details.png") });
+      });
+    });
+  }
+}
+
+test.describe("theme", () => {
+  test.use({ colorScheme: "dark" });
+
+  test("follows the system and remembers a choice across pages", async ({ page }) => {
+    const shell = new Shell(page);
+    await page.goto("/sessions");
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const dark = await background();
+    await shell.openAccount();
+    await shell.themeToggle().click(); // system → light
+    await expect(shell.themeToggle()).toHaveAttribute("data-theme-choice", "light");
+    const light = await background();
+    expect(light).not.toBe(dark);
+    await page.goto("/inbox");
+    // Painted by the server from the cookie: light from the first frame, no script involved.
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
+    expect(await background()).toBe(light);
+    await shell.openAccount();
+    await shell.themeToggle().click(); // light → dark
+    await shell.themeToggle().click(); // dark → system
+    await expect(shell.themeToggle()).toHaveAttribute("data-theme-choice", "system");
+    expect(await background()).toBe(dark);
+  });
+});
+
+test("the inbox answers the waiting permission left by the layout checks", async ({ page }) => {
+  const inbox = new InboxPage(page);
+  await inbox.goto();
+  const item = inbox.itemFor(waitingId);
+  await item.getByTestId("inbox-reject").click();
+  await expect(item).toHaveCount(0);
+});

@@ -1,0 +1,151 @@
+import { expect, test } from "@playwright/test";
+import { InboxPage } from "./pages/inbox-page";
+import { NewSessionPage } from "./pages/new-session-page";
+import { SessionPage } from "./pages/session-page";
+import { SessionsPage } from "./pages/sessions-page";
+import { Shell } from "./pages/shell";
+import { createSession, prompt, waitForStatus } from "./support/api";
+
+// The transcript reads like the work, "needs you" reaches every corner, and history opens at rest.
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+test("/tool is one card whose status changes in place, with the permission and its answer inside", async ({ page }) => {
+  const session = await new NewSessionPage(page).start({ title: "One card per tool call" });
+  await session.prompt("/tool");
+  const card = session.toolCalls();
+  await expect(card).toHaveCount(1);
+  await expect(card).toHaveAttribute("data-status", "pending");
+  await expect(card.getByTestId("permission-card")).toHaveAttribute("data-state", "pending");
+  await expect(session.status()).toHaveAttribute("data-status", "awaiting_input");
+  const id = await card.getAttribute("data-tool-call-id");
+
+  await card.getByTestId("permission-once").click();
+  await expect(card).toHaveAttribute("data-status", "completed");
+  await session.waitForTurnEnd(1);
+  // The same card, still one, still one plan; the answer and who gave it are inside.
+  await expect(session.toolCalls()).toHaveCount(1);
+  await expect(session.toolCalls()).toHaveAttribute("data-tool-call-id", id!);
+  await expect(card.getByTestId("permission-answer")).toHaveText(/Allowed once by you/);
+  await expect(session.transcript().getByTestId("plan")).toHaveCount(1);
+  const plan = session.transcript().getByTestId("plan");
+  await expect(plan.locator("li").first()).toBeVisible();
+  await expect(plan.locator('li:not([data-status="completed"])')).toHaveCount(0);
+  await expect(session.permissionCards()).toHaveCount(1);
+});
+
+test("a permission waiting in another session shows in the sidebar, the badge, the tab title and the inbox", async ({ page }) => {
+  const shell = new Shell(page);
+  const viewing = await createSession(page.request, "Watching this one");
+  const other = await createSession(page.request, "Blocked elsewhere");
+  const session = new SessionPage(page);
+  await session.goto(viewing);
+  await expect(session.sidebarEntry(other)).toHaveAttribute("data-status", "idle");
+  await expect(page).toHaveTitle(/Watching this one · Agent Portal$/);
+
+  // Other tests may have left permissions waiting: the count goes up by one.
+  const before = ((await (await page.request.get("/api/permissions?limit=500")).json()).items as unknown[]).length;
+  await prompt(page.request, other, "/tool");
+  await expect(session.sidebarEntry(other)).toHaveAttribute("data-status", "awaiting_input");
+  // Needs you first: above the session being watched.
+  await expect(page.getByTestId("sidebar-session").first()).toHaveAttribute("data-session-id", other);
+  await expect(shell.needsYouCount()).toHaveText(String(before + 1));
+  await expect(page).toHaveTitle(`(${before + 1}) Watching this one · Agent Portal`);
+
+  await page.getByRole("link", { name: /Inbox/ }).click();
+  const inbox = new InboxPage(page);
+  await expect(inbox.itemFor(other)).toContainText("Blocked elsewhere");
+  await expect(page).toHaveTitle(`(${before + 1}) Inbox · Agent Portal`);
+  await inbox.itemFor(other).getByTestId("inbox-once").click();
+  await expect(inbox.itemFor(other)).toHaveCount(0);
+  if (before === 0) {
+    await expect(inbox.empty()).toBeVisible();
+    await expect(shell.needsYouCount()).toHaveCount(0);
+    await expect(page).toHaveTitle("Inbox · Agent Portal");
+  } else {
+    await expect(shell.needsYouCount()).toHaveText(String(before));
+  }
+  await waitForStatus(page.request, other, "idle");
+});
+
+test("a finished session opens as history: never Running, Stop or typing while it loads", async ({ page }) => {
+  const id = await createSession(page.request, "Finished long ago");
+  await prompt(page.request, id, "/stream 3000 3000");
+  await waitForStatus(page.request, id, "idle");
+  // Record every moment the page shows a running state, from its first frame.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { runningSeen: string[] }).runningSeen = seen;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="status-badge"][data-status="running"]')) seen.push("status");
+      if (document.querySelector('[data-testid="stop-turn"]')) seen.push("stop");
+      if (document.querySelector('[data-testid="agent-working"], [data-streaming="true"]')) seen.push("typing");
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  const session = new SessionPage(page);
+  await session.goto(id);
+  await expect(session.lastAgentMessage()).toContainText("2999");
+  await expect(session.lastAgentMessage()).toBeInViewport();
+  await expect(session.status()).toHaveAttribute("data-status", "idle");
+  expect(await page.evaluate(() => (window as unknown as { runningSeen: string[] }).runningSeen)).toEqual([]);
+});
+
+test("rename, archive and the raw event stream", async ({ page }) => {
+  const id = await createSession(page.request, "Before the rename");
+  await prompt(page.request, id, "hello raw");
+  await waitForStatus(page.request, id, "idle");
+  const session = new SessionPage(page);
+  await session.goto(id);
+  await session.rename("After the rename");
+  await expect(page).toHaveTitle(/After the rename/);
+
+  // The raw events of one item, then of the whole session.
+  await session.userMessages().last().hover();
+  await page.getByTestId("item-raw").first().click();
+  await expect(session.rawDrawer().getByTestId("raw-json")).toContainText('"method": "session/prompt"');
+  await page.getByTestId("close-raw").click();
+  await session.openRawStream();
+  const raw = JSON.parse((await session.rawDrawer().getByTestId("raw-json").textContent()) ?? "[]") as Array<{ index: number; payload: { type?: string } }>;
+  expect(raw.length).toBeGreaterThan(3);
+  expect(raw.some((event) => event.payload.type === "turn_ended")).toBe(true);
+  await page.keyboard.press("Escape");
+  await expect(session.rawDrawer()).toHaveCount(0);
+
+  await session.toggleArchive();
+  await expect(page.getByText("· archived")).toBeVisible();
+  const list = new SessionsPage(page);
+  await list.goto();
+  await expect(page.getByRole("link", { name: "After the rename" })).toHaveCount(0);
+  await page.getByTestId("filter-archived").click();
+  const row = page.getByTestId("session-row").filter({ hasText: "After the rename" });
+  await expect(row).toHaveCount(1);
+  // The whole row opens the session, not only its title.
+  const box = (await row.boundingBox())!;
+  await page.mouse.click(box.x + box.width - 40, box.y + box.height / 2); // the "Updated" cell, far from the title
+
+  await page.waitForURL(`**/sessions/${id}`);
+  await session.toggleArchive();
+  await expect(page.getByText("· archived")).toHaveCount(0);
+});
+
+test("a long session opens at its last message and scrolls back to its first turn", async ({ page }) => {
+  test.setTimeout(120_000);
+  const id = await createSession(page.request, "A long history");
+  await prompt(page.request, id, "the very first prompt");
+  await waitForStatus(page.request, id, "idle");
+  await prompt(page.request, id, "/stream 12000 6000");
+  await waitForStatus(page.request, id, "idle");
+  const session = new SessionPage(page);
+  await session.goto(id);
+  await expect(session.lastAgentMessage()).toContainText("11999");
+  await expect(session.lastAgentMessage()).toBeInViewport();
+  // Only the newest end was read; scrolling up reads the rest.
+  await expect(session.userMessages().filter({ hasText: "the very first prompt" })).toHaveCount(0);
+  // Held at the top, the transcript keeps reading older history until the first turn is there.
+  const scroller = page.getByTestId("transcript-scroll");
+  await expect(async () => {
+    await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
+    await expect(session.userMessages().filter({ hasText: "the very first prompt" })).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByTestId("load-older")).toHaveCount(0);
+});
