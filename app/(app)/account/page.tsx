@@ -7,7 +7,7 @@ import { getCurrentUser } from "@/lib/auth/current-user";
 import "../manage.css";
 
 export const dynamic = "force-dynamic";
-export const metadata = { title: "Account · Agent Portal" };
+export const metadata = { title: "Account" };
 
 export default async function AccountPage() {
   const user = await getCurrentUser();

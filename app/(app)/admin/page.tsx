@@ -6,7 +6,7 @@ import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import "../manage.css";
 
 export const dynamic = "force-dynamic";
-export const metadata = { title: "Admin · Agent Portal" };
+export const metadata = { title: "Admin" };
 
 export default async function AdminPage() {
   const user = await getCurrentUser();

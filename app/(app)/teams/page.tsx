@@ -10,7 +10,7 @@ import { listMyInvitations } from "@/lib/teams/invitations";
 import "../manage.css";
 
 export const dynamic = "force-dynamic";
-export const metadata = { title: "Teams · Agent Portal" };
+export const metadata = { title: "Teams" };
 
 export default async function TeamsPage() {
   const user = await getCurrentUser();

@@ -7,7 +7,7 @@ import { listTokens } from "@/lib/tokens";
 import "../../manage.css";
 
 export const dynamic = "force-dynamic";
-export const metadata = { title: "API tokens · Agent Portal" };
+export const metadata = { title: "API tokens" };
 
 export default async function TokensPage() {
   const user = await getCurrentUser();

@@ -12,7 +12,7 @@ const lookup = async (token: string) => (token.length <= 200 ? invitationByToken
 
 export async function generateMetadata({ params }: Props) {
   const invitation = await lookup((await params).token);
-  return { title: invitation ? `Invitation to ${invitation.teamName} · Agent Portal` : "Invitation · Agent Portal" };
+  return { title: invitation ? `Invitation to ${invitation.teamName}` : "Invitation" };
 }
 
 export default async function InvitePage({ params }: Props) {

@@ -16,9 +16,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
-  if (!user) return { title: "Audit · Agent Portal" };
+  if (!user) return { title: "Audit" };
   const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
-  return { title: `Audit · ${team.name} · Agent Portal` };
+  return { title: `Audit · ${team.name}` };
 }
 
 export default async function AuditPage({ params, searchParams }: Props) {

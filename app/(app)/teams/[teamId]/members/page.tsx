@@ -22,9 +22,9 @@ const LAST_OWNER = "The last owner cannot be removed or demoted: make someone el
 
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
-  if (!user) return { title: "Members · Agent Portal" };
+  if (!user) return { title: "Members" };
   const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
-  return { title: `Members · ${team.name} · Agent Portal` };
+  return { title: `Members · ${team.name}` };
 }
 
 /** Why the caller may not change this member, or undefined when they may. */
