@@ -8,6 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded-
 import { runMigrations } from "@/lib/db/migrate";
 import { env, EnvError } from "@/lib/env";
 import { installServerPolicy } from "@/lib/http/server-policy";
+import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -80,6 +81,8 @@ async function start() {
 
   const admin = await bootstrapAdmin();
   await liveHub().start(databaseUrl());
+  // Expired rate-limit windows are dropped now and then so the counters table stays small.
+  setInterval(() => void pruneLimits().catch(() => undefined), 10 * 60_000).unref();
   const restorable = await markOrphanedSessionsRestorable();
 
   const reactions = wireRuntimeReactions();

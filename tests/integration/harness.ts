@@ -88,6 +88,8 @@ export async function startPortal(
       PORTAL_ADMIN_EMAIL: ADMIN.email,
       PORTAL_ADMIN_PASSWORD: ADMIN.password,
       NEXTAUTH_URL: `http://localhost:${port}`,
+      // Tests poll hard (every 100 ms, several loops at once); the rate limit has tests of its own.
+      PORTAL_API_RATE_LIMIT: "1000000",
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     },
