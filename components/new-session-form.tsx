@@ -6,7 +6,16 @@ import type { AgentSummary } from "@/lib/sessions/agents";
 import { apiFetch } from "@/components/api-client";
 import { useFormSubmit } from "@/components/use-form-submit";
 
-export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; name: string }>; agents: AgentSummary[] }) {
+export function NewSessionForm({
+  teams,
+  agents,
+  sandbox,
+}: {
+  teams: Array<{ id: string; name: string }>;
+  agents: AgentSummary[];
+  /** Continue in this sandbox's workspace (its team is fixed). */
+  sandbox?: { id: string; teamId: string };
+}) {
   const router = useRouter();
   // Agents that can start here come first; the others stay visible so people know they exist.
   const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
@@ -17,6 +26,7 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
       method: "POST",
       body: {
         teamId: form.get("teamId"),
+        sandboxId: sandbox?.id,
         agent,
         title: String(form.get("title") ?? "").trim() || undefined,
         // Only what the person picked: the agent's own default otherwise.
@@ -57,7 +67,14 @@ export function NewSessionForm({ teams, agents }: { teams: Array<{ id: string; n
         ))}
       </fieldset>
       {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
-      {teams.length > 1 ? (
+      {sandbox ? (
+        <>
+          <input type="hidden" name="teamId" value={sandbox.teamId} />
+          <p className="muted small" data-testid="new-session-sandbox">
+            Runs in sandbox <code>{sandbox.id.slice(0, 8)}</code>, on the same files as the sessions already there.
+          </p>
+        </>
+      ) : teams.length > 1 ? (
         <label className="field">
           <span>Team</span>
           <select name="teamId" defaultValue={teams[0]?.id} data-testid="session-team">

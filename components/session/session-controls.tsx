@@ -1,6 +1,7 @@
 "use client";
 
 import { memo, useEffect, useRef, useState } from "react";
+import { FilesPanel } from "@/components/session/files-panel";
 import { stopReasonShort } from "@/components/session/stop-reason";
 
 export interface ConfigOption {
@@ -25,6 +26,7 @@ export interface SessionDetail {
   eventCount: number;
   createdAt?: string;
   archivedAt?: string | null;
+  sandboxId?: string | null;
   usage: Usage;
   modes: { currentModeId?: string; availableModes?: Array<{ id: string; name: string }> } | null;
   configOptions: ConfigOption[];
@@ -154,7 +156,7 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         {modes.length === 0 && !modelOption && !thoughtOption && others.length === 0 && <p className="muted small">This agent offers no settings.</p>}
       </section>
 
-      {/* The sandbox's Files panel (issue 11) goes here. */}
+      {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} canWrite={canWrite && status !== "destroyed"} />}
 
       {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">

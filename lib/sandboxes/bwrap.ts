@@ -36,7 +36,8 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null): RuntimeLau
       prepareSandboxDirs(dirs, uid);
       const args = jailArguments(dirs);
       const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...args];
-      const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"] });
+      // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
+      const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"], detached: true });
       return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }), pidFile };
     },
   };

@@ -1,5 +1,6 @@
 import "server-only";
-import { mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Role, Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
@@ -101,6 +102,8 @@ export async function sandboxOfSession(sessionId: string): Promise<SandboxRow> {
 /** The runtime a session's agent runs on: its sandbox's, started when it is not running. */
 export async function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
   const sandbox = await sandboxOfSession(sessionId);
+  // Its sessions keep their history; nothing runs in a destroyed sandbox again.
+  if (sandbox.status === "destroyed") throw conflict("This session's sandbox was destroyed; its history is read-only.");
   const manager = await sandboxRuntimes().forSandbox(sandbox);
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
@@ -178,6 +181,7 @@ export async function stopSandbox(sandbox: SandboxRow) {
 export async function markSandboxDestroyed(sandboxId: string) {
   await sandboxRuntimes().releaseSandbox(sandboxId);
   await db().sandbox.update({ where: { id: sandboxId }, data: { status: "destroyed", destroyedAt: new Date() } });
+  for (const [sessionId, sandbox] of sessionSandboxes) if (sandbox.id === sandboxId) sessionSandboxes.delete(sessionId);
 }
 
 /** Destroying the last live session of a sandbox destroys the sandbox. */
@@ -238,4 +242,33 @@ function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefi
   const resolved = insideWorkspace(sandbox.workspace, requested ?? ".");
   if (!resolved) throw notFound("Path");
   return resolved;
+}
+
+/** The team's sandboxes for its page, newest first, with their sessions and the workspace's disk use. */
+export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
+  const runtimes = sandboxRuntimes();
+  const sandboxes = await db().sandbox.findMany({
+    where: { teamId },
+    include: { sessions: { select: { id: true, title: true, status: true }, orderBy: { createdAt: "asc" } } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: 200,
+  });
+  return sandboxes.map((sandbox) => ({
+    ...sandbox,
+    stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),
+    diskBytes: sandbox.status === "destroyed" && !existsSync(sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id).workspace) ? null : diskUse(sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id).workspace),
+  }));
+}
+
+/** Bytes under a directory (`du`, bounded in time so a huge workspace cannot stall the page). */
+function diskUse(dir: string): number | null {
+  const result = spawnSync("du", ["-sb", dir], { encoding: "utf8", timeout: 2_000 });
+  const bytes = Number(result.stdout?.split("\t")[0]);
+  return result.status === 0 && Number.isFinite(bytes) ? bytes : null;
+}
+
+/** A sandbox that is not destroyed, of one of these teams, or null (an id from the address bar). */
+export async function liveSandboxOfTeams({ sandboxId, teamIds }: { sandboxId: string; teamIds: string[] }) {
+  if (sandboxId.length > 100 || sandboxId.includes("\0")) return null;
+  return db().sandbox.findFirst({ where: { id: sandboxId, teamId: { in: teamIds }, status: { not: "destroyed" } }, select: { id: true, teamId: true } });
 }

@@ -3,7 +3,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { InboxPage } from "./pages/inbox-page";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
-import { createSession, prompt, waitForStatus } from "./support/api";
+import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
 
 // Every page at a phone's and a desktop's size, light and dark: nothing wider than the window, the
 // composer and Send/Stop in view, settings reachable, and axe finds nothing serious or critical.
@@ -43,7 +43,9 @@ for (const viewport of VIEWPORTS) {
 
       test("list, new session and inbox fit the window and pass axe", async ({ page }) => {
         const shell = new Shell(page);
-        for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only", "/teams", "/account", "/settings/tokens", "/admin"]) {
+        const teamId = await defaultTeam(page.request);
+        const teamPages = [`/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`];
+        for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only", "/teams", ...teamPages, "/account", "/settings/tokens", "/admin"]) {
           await page.goto(path);
           await expect(page.locator("h1").first()).toBeVisible();
           await shell.expectNoHorizontalOverflow();

@@ -3,16 +3,20 @@ import { redirect } from "next/navigation";
 import { NewSessionForm } from "@/components/new-session-form";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { isApiError } from "@/lib/errors";
+import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
 import { listAgents, type AgentSummary } from "@/lib/sessions/agents";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "New session" };
 
-export default async function NewSessionPage() {
+export default async function NewSessionPage({ searchParams }: { searchParams: Promise<{ sandboxId?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const teams = (await listTeamsOf(user.id)).filter((team) => roleAtLeast(team.role, "member"));
+  // "New session in this sandbox": only a live sandbox of a team where the person may start sessions.
+  const { sandboxId } = await searchParams;
+  const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
   let agents: AgentSummary[] = [];
   let runtimeError: string | null = null;
   try {
@@ -35,7 +39,7 @@ export default async function NewSessionPage() {
           <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
         </div>
       ) : (
-        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} />
+        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} sandbox={sandbox ?? undefined} />
       )}
     </div>
   );

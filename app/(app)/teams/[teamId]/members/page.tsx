@@ -57,11 +57,16 @@ export default async function MembersPage({ params }: Props) {
           <h1 data-testid="members-title">Members of {team.name}</h1>
           <p className="muted page-subtitle">You are {role} in this team.{isAdmin ? " Invite people, change roles, remove members." : ""}</p>
         </div>
-        {isAdmin && (
-          <Link className="button" href={`/teams/${team.id}/audit`}>
-            Audit log
+        <div className="actions">
+          <Link className="button" href={`/teams/${team.id}/sandboxes`} data-testid="sandboxes-link">
+            Sandboxes
           </Link>
-        )}
+          {isAdmin && (
+            <Link className="button" href={`/teams/${team.id}/audit`}>
+              Audit log
+            </Link>
+          )}
+        </div>
       </div>
       <div className="manage-grid">
         <div>

@@ -1,0 +1,115 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { ApiButton } from "@/components/manage/api-button";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { getCurrentUser } from "@/lib/auth/current-user";
+import { teamSandboxesForPage } from "@/lib/sandboxes/sandboxes";
+import { roleAtLeast } from "@/lib/teams/access";
+import { teamForPage } from "@/lib/teams/page-access";
+import "../../../manage.css";
+
+export const dynamic = "force-dynamic";
+
+type Props = { params: Promise<{ teamId: string }> };
+
+export async function generateMetadata({ params }: Props) {
+  const user = await getCurrentUser();
+  if (!user) return { title: "Sandboxes" };
+  const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
+  return { title: `Sandboxes · ${team.name}` };
+}
+
+function size(bytes: number | null) {
+  if (bytes === null) return "—";
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export default async function SandboxesPage({ params }: Props) {
+  const user = await getCurrentUser();
+  if (!user) redirect("/login");
+  const { teamId } = await params;
+  const { team, role } = await teamForPage({ teamId, userId: user.id });
+  const isAdmin = roleAtLeast(role, "admin");
+  const sandboxes = await teamSandboxesForPage({ teamId });
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <div className="crumb">
+            <Link href="/teams">Teams</Link> / <Link href={`/teams/${team.id}/members`}>{team.name}</Link>
+          </div>
+          <h1>Sandboxes of {team.name}</h1>
+          <p className="muted page-subtitle">Where the team&apos;s agents run: each with its own workspace. A stopped sandbox starts again, with its files, on its next prompt.</p>
+        </div>
+      </div>
+      {sandboxes.length === 0 ? (
+        <div className="empty" data-testid="sandboxes-empty">
+          <p className="empty-title">No sandboxes yet</p>
+          <p className="muted">Every new session gets one.</p>
+        </div>
+      ) : (
+        <div className="table-wrap">
+          <table className="table manage-table" data-testid="sandbox-list">
+            <thead>
+              <tr>
+                <th>Sandbox</th>
+                <th>Status</th>
+                <th>Sessions</th>
+                <th>Last active</th>
+                <th>Disk</th>
+                {isAdmin && <th aria-label="Actions" />}
+              </tr>
+            </thead>
+            <tbody>
+              {sandboxes.map((sandbox) => (
+                <tr key={sandbox.id} data-testid="sandbox-row" data-status={sandbox.status}>
+                  <td>
+                    <code>{sandbox.id.slice(0, 8)}</code> <span className="muted small">{sandbox.provider}</span>
+                  </td>
+                  <td>
+                    <StatusBadge status={sandbox.status} />
+                  </td>
+                  <td>
+                    {sandbox.sessions.length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      sandbox.sessions.map((session) => (
+                        <div key={session.id}>
+                          <Link href={`/sessions/${session.id}`}>{session.title}</Link>
+                        </div>
+                      ))
+                    )}
+                  </td>
+                  <td className="muted small">
+                    <RelativeTime iso={sandbox.lastActiveAt.toISOString()} />
+                  </td>
+                  <td className="muted small">{size(sandbox.diskBytes)}</td>
+                  {isAdmin && (
+                    <td>
+                      {sandbox.status !== "destroyed" && (
+                        <div className="actions">
+                          {sandbox.stoppable && <ApiButton method="POST" url={`/api/sandboxes/${sandbox.id}/stop`} label="Stop" pendingLabel="Stopping…" testId="sandbox-stop" />}
+                          <ApiButton
+                            method="DELETE"
+                            url={`/api/sandboxes/${sandbox.id}`}
+                            label="Destroy"
+                            pendingLabel="Destroying…"
+                            className="button small danger"
+                            confirm="Destroy this sandbox? Its sessions keep their history; its files are removed after the retention period."
+                            testId="sandbox-destroy"
+                          />
+                        </div>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { expect, test } from "@playwright/test";
+import { SessionPage } from "./pages/session-page";
+import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+
+// A session's sandbox from the browser: its workspace in the Files panel, a follow-up session in the
+// same sandbox that sees the same files, and the team's Sandboxes page.
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+test("the Files panel shows what the agent wrote, and a new session in the same sandbox sees it", async ({ page }) => {
+  const first = await createSession(page.request, "Writes a file");
+  await prompt(page.request, first, "/write notes/plan.md ship the sandbox");
+  await waitForStatus(page.request, first, "idle");
+
+  const session = new SessionPage(page);
+  await session.goto(first);
+  await session.openDetails();
+  const files = page.getByTestId("files-panel");
+  await expect(files.getByTestId("file-entry")).toHaveText(["notes/"]);
+  await files.getByTestId("file-entry").click();
+  await files.getByTestId("file-entry").filter({ hasText: "plan.md" }).click();
+  await expect(files.getByTestId("file-content")).toHaveText("ship the sandbox");
+
+  await files.getByTestId("new-session-in-sandbox").click();
+  await expect(page.getByTestId("new-session-sandbox")).toBeVisible();
+  await page.getByTestId("create-session").click();
+  await expect(page).toHaveURL(/\/sessions\/(?!new)[^/]+$/);
+  const second = page.url().split("/").pop()!;
+  expect(second).not.toBe(first);
+  const [a, b] = await Promise.all([first, second].map(async (id) => (await (await page.request.get(`/api/sessions/${id}`)).json()).sandboxId));
+  expect(b).toBe(a);
+  await session.prompt("/cat notes/plan.md");
+  await session.waitForTurnEnd(1);
+  await expect(session.lastAgentMessage()).toContainText("ship the sandbox");
+
+  // The team's Sandboxes page lists it with both sessions.
+  const teamId = await defaultTeam(page.request);
+  await page.goto(`/teams/${teamId}/sandboxes`);
+  await expect(page).toHaveTitle(/^Sandboxes · /);
+  const row = page.getByTestId("sandbox-row").filter({ hasText: a.slice(0, 8) });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByRole("link")).toHaveCount(2);
+  await expect(row.getByRole("link").first()).toHaveText("Writes a file");
+  await expect(row.getByTestId("sandbox-stop")).toBeVisible();
+});
