@@ -145,3 +145,34 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     expect((await api.get(`/api/sandboxes/${session.sandboxId}`)).status).toBe("destroyed");
   });
 });
+
+describe("an idle bwrap sandbox", () => {
+  let idle: PortalFixture;
+  beforeAll(async () => {
+    // Three seconds of idleness stop a sandbox (PORTAL_SANDBOX_IDLE_MINUTES takes fractions).
+    idle = await openPortal({ env: { PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_IDLE_MINUTES: "0.05" } });
+  });
+  afterAll(async () => {
+    await idle?.close();
+  });
+
+  it("stops after the idle time and comes back, restored with its files, on the next prompt", async () => {
+    const client = idle.api;
+    const session = await createDemoSession(client, idle.teamId);
+    const before = (await allEvents(client, session.id)).length;
+    await client.post(`/api/sessions/${session.id}/prompt`, { text: "/write idle.txt kept while stopped" });
+    await waitForIdle(client, session.id);
+    expect((await allEvents(client, session.id)).length).toBeGreaterThan(before);
+    await waitFor(() => client.get(`/api/sandboxes/${session.sandboxId}`), (s) => s.status === "stopped", 30_000, 250);
+    expect((await client.get(`/api/sessions/${session.id}`)).status).toBe("restorable");
+    await client.post(`/api/sessions/${session.id}/prompt`, { text: "/cat idle.txt" });
+    await waitForIdle(client, session.id);
+    const events = await allEvents(client, session.id);
+    const reply = events
+      .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
+      .map((e) => e.payload.params.update.content.text)
+      .join("");
+    expect(reply).toContain("kept while stopped");
+    expect(portalEvents(events, "restored")).toHaveLength(1);
+  });
+});
