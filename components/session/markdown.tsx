@@ -3,6 +3,7 @@
 import { memo, useMemo } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { CodeBlock } from "@/components/session/code-block";
 import { plainPieces, splitMarkdownBlocks } from "@/components/session/markdown-blocks";
 
 // Agent messages as Markdown, safely: raw HTML stays text (react-markdown turns it into text nodes
@@ -34,6 +35,8 @@ const components: Components = {
     </div>
   ),
   pre: ({ children }) => <pre tabIndex={0}>{children}</pre>,
+  // Inline code has no language class and stays as it is; fenced blocks are highlighted lazily.
+  code: ({ className, children }) => (className?.startsWith("language-") ? <CodeBlock className={className}>{children}</CodeBlock> : <code>{children}</code>),
 };
 
 const gfm = [remarkGfm];

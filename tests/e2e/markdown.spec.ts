@@ -15,6 +15,10 @@ test("/markdown renders formatting, and raw HTML stays text", async ({ page }) =
   await expect(message.getByRole("heading", { name: "Markdown sampler" })).toBeVisible();
   await expect(message.getByRole("table")).toContainText("asks for permission");
   await expect(message.locator("pre code")).toContainText("export function greet");
+  // Highlighted once the highlighter has loaded: coloured tokens, still only text.
+  await expect(message.getByTestId("highlighted-code")).toContainText("export function greet");
+  expect(await message.getByTestId("highlighted-code").locator("span[style]").count()).toBeGreaterThan(3);
+  await page.screenshot({ path: test.info().outputPath("markdown.png") });
   await expect(message.getByRole("link", { name: "link to the ACP docs" })).toHaveAttribute("rel", /noopener/);
   await expect(message.locator("strong")).toHaveText("bold");
 
