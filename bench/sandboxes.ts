@@ -15,13 +15,16 @@ import { fmtMs, fmtRatio, note, percentile, printTable } from "./support/report"
 const SESSIONS = Number(process.env.BENCH_SANDBOX_SESSIONS ?? 50);
 const RESTORES = 10;
 
-async function firstAgentEventAfterPrompt(api: Api, sessionId: string): Promise<void> {
-  await waitFor(
-    () => allEvents(api, sessionId),
-    (events) => events.some((e, i) => e.sender === "agent" && e.payload?.method === "session/update" && events.slice(0, i).some((p) => p.payload?.method === "session/prompt")),
-    30_000,
-    5,
-  );
+type Events = Awaited<ReturnType<typeof allEvents>>;
+
+/** An agent update after a prompt, among the events after `from`. */
+function agentAnsweredPrompt(events: Events, from = 0): boolean {
+  const prompt = events.findIndex((e, i) => i >= from && e.payload?.method === "session/prompt");
+  return prompt !== -1 && events.some((e, i) => i > prompt && e.sender === "agent" && e.payload?.method === "session/update");
+}
+
+async function firstAgentEventAfterPrompt(api: Api, sessionId: string, from = 0): Promise<void> {
+  await waitFor(() => allEvents(api, sessionId), (events) => agentAnsweredPrompt(events, from), 30_000, 5);
 }
 
 /** Session create → its first prompt's first agent event, as a script would see it. */
@@ -98,7 +101,7 @@ runBench("sandboxes", async () => {
     const before = (await allEvents(bwrap.api, session.id)).length;
     const started = performance.now();
     await bwrap.api.post(`/api/sessions/${session.id}/prompt`, { text: "back again" });
-    await waitFor(() => allEvents(bwrap.api, session.id), (events) => events.slice(before).some((e) => e.sender === "agent" && e.payload?.method === "session/update" && events.slice(before).some((p) => p.payload?.method === "session/prompt")), 30_000, 5);
+    await firstAgentEventAfterPrompt(bwrap.api, session.id, before);
     restores.push(performance.now() - started);
     await waitForIdle(bwrap.api, session.id);
   }

@@ -209,12 +209,11 @@ export class RuntimeManager {
   async stop(options: { sessionsLost?: boolean } = {}) {
     const generation = this.generation;
     this.generation = null;
-    this.stopping = true;
     // A runtime of our own goes first: its ACP servers die with it, where the SDK's dispose would
-    // wait up to 2 s on each DELETE of a server with a turn in it. An external one is told politely.
-    if (this.mode === "embedded") this.stopSync();
-    await generation?.sdk.dispose().catch(() => undefined);
+    // wait up to 2 s on each DELETE of a server with a turn in it. An external one (no child) is
+    // still told by the dispose.
     this.stopSync();
+    await generation?.sdk.dispose().catch(() => undefined);
     if (options.sessionsLost && generation) for (const listener of this.lostListeners) safely(() => listener(generation.id));
   }
 

@@ -152,7 +152,11 @@ export class SandboxRuntimes {
 
   /** Health: the shared runtime, or the catalog runtime that every new sandbox is launched like. */
   primaryInfo(): RuntimeInfo | null {
-    return (this.shared ?? this.running.get(CATALOG)?.manager)?.info() ?? null;
+    return this.primary()?.info() ?? null;
+  }
+
+  private primary(): RuntimeManager | undefined {
+    return this.shared ?? this.running.get(CATALOG)?.manager;
   }
 
   infos(): Array<{ sandboxId: string | null; info: RuntimeInfo & { stream: { recovered: number; lost: number } } }> {
@@ -169,7 +173,7 @@ export class SandboxRuntimes {
       ...(this.primaryInfo() ?? { mode: "embedded", url: "", status: "starting", startedAt: null, restarts: 0 }),
       connectionLosses: runtimes.reduce((sum, { info }) => sum + info.connectionLosses, 0),
       lastConnectionLoss: losses.sort((a, b) => b.at.localeCompare(a.at))[0] ?? null,
-      stream: (this.shared ?? this.running.get(CATALOG)?.manager)?.streamStats() ?? { recovered: 0, lost: 0 },
+      stream: this.primary()?.streamStats() ?? { recovered: 0, lost: 0 },
       sandboxes: runtimes.filter(({ sandboxId }) => sandboxId !== CATALOG).map(({ sandboxId, info }) => ({ sandboxId, ...info })),
     };
   }

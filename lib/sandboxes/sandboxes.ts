@@ -1,5 +1,6 @@
 import "server-only";
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Role, Sandbox } from "@/generated/prisma/client";
@@ -9,6 +10,7 @@ import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { fileUriPath } from "@/lib/sessions/prompt-content";
 import { roleAtLeast, teamRole } from "@/lib/teams/access";
 import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
 
@@ -36,11 +38,11 @@ async function createSandbox(teamId: string): Promise<SandboxRow> {
   // unless a spare one is ready.
   const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
   const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
-  const created = await db().sandbox.create({ data: { ...(spare ?? {}), teamId, provider: runtimes.provider, status, workspace: "" } });
+  const id = spare?.id ?? randomUUID();
   // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
-  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, created.id).workspace;
+  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, id).workspace;
   if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
-  return db().sandbox.update({ where: { id: created.id }, data: { workspace } });
+  return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace } });
 }
 
 /** The absolute path inside the workspace that a requested cwd names, or a 422. */
@@ -53,21 +55,9 @@ export function resolveCwd(workspace: string, cwd: string | undefined | null): s
 
 /** The workspace path a file:// URI names, or null: `..`, other roots and odd URIs are all outside. */
 export function workspacePathOfUri(workspace: string, uri: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== "file:" || (url.host !== "" && url.host !== "localhost")) return null;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(url.pathname);
-  } catch {
-    return null;
-  }
   // URL parsing already folds `..` segments; decoded `%2e%2e` ones are folded by insideWorkspace.
-  return insideWorkspace(workspace, decoded);
+  const decoded = fileUriPath(uri);
+  return decoded === null ? null : insideWorkspace(workspace, decoded);
 }
 
 export function insideWorkspace(workspace: string, requested: string): string | null {
@@ -253,11 +243,14 @@ export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: 200,
   });
-  return sandboxes.map((sandbox) => ({
-    ...sandbox,
-    stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),
-    diskBytes: sandbox.status === "destroyed" && !existsSync(sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id).workspace) ? null : diskUse(sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id).workspace),
-  }));
+  return sandboxes.map((sandbox) => {
+    const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id);
+    return {
+      ...sandbox,
+      stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),
+      diskBytes: existsSync(workspace) ? diskUse(workspace) : null,
+    };
+  });
 }
 
 /** Bytes under a directory (`du`, bounded in time so a huge workspace cannot stall the page). */

@@ -26,11 +26,11 @@ function useProvider(provider: (typeof PROVIDERS)[number]) {
   });
 }
 
-async function say(sessionId: string, text: string): Promise<string> {
-  const before = (await allEvents(api, sessionId)).length;
-  await api.post(`/api/sessions/${sessionId}/prompt`, { text });
-  await waitForIdle(api, sessionId, 30_000);
-  return (await allEvents(api, sessionId))
+async function say(sessionId: string, text: string, client = api): Promise<string> {
+  const before = (await allEvents(client, sessionId)).length;
+  await client.post(`/api/sessions/${sessionId}/prompt`, { text });
+  await waitForIdle(client, sessionId, 30_000);
+  return (await allEvents(client, sessionId))
     .slice(before)
     .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
     .map((e) => e.payload.params.update.content.text)
@@ -159,20 +159,10 @@ describe("an idle bwrap sandbox", () => {
   it("stops after the idle time and comes back, restored with its files, on the next prompt", async () => {
     const client = idle.api;
     const session = await createDemoSession(client, idle.teamId);
-    const before = (await allEvents(client, session.id)).length;
-    await client.post(`/api/sessions/${session.id}/prompt`, { text: "/write idle.txt kept while stopped" });
-    await waitForIdle(client, session.id);
-    expect((await allEvents(client, session.id)).length).toBeGreaterThan(before);
+    expect(await say(session.id, "/write idle.txt kept while stopped", client)).toContain("wrote");
     await waitFor(() => client.get(`/api/sandboxes/${session.sandboxId}`), (s) => s.status === "stopped", 30_000, 250);
     expect((await client.get(`/api/sessions/${session.id}`)).status).toBe("restorable");
-    await client.post(`/api/sessions/${session.id}/prompt`, { text: "/cat idle.txt" });
-    await waitForIdle(client, session.id);
-    const events = await allEvents(client, session.id);
-    const reply = events
-      .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
-      .map((e) => e.payload.params.update.content.text)
-      .join("");
-    expect(reply).toContain("kept while stopped");
-    expect(portalEvents(events, "restored")).toHaveLength(1);
+    expect(await say(session.id, "/cat idle.txt", client)).toContain("kept while stopped");
+    expect(portalEvents(await allEvents(client, session.id), "restored")).toHaveLength(1);
   });
 });
