@@ -27,6 +27,7 @@ const ANSWERS_CHANNEL = "portal_command_answers";
 // Creating a session may start a sandbox first; nothing a caller waits for takes longer.
 const ANSWER_TIMEOUT_MS = 60_000;
 const POLL_MS = 1_000;
+const NOTIFY_ANSWER_MAX = 7_000;
 
 type Json = Prisma.InputJsonValue | null;
 type Answer = { ok: true; value: Json } | { ok: false; status: number; detail: string; errors?: FieldError[]; retryAfterSeconds?: number } | { moved: true };
@@ -163,18 +164,25 @@ function ownerGone() {
 
 // Callers waiting for an answer, by command id. On globalThis: the LISTEN connection's handlers were
 // registered from the boot bundle, the callers run in route bundles, each with its own module copy.
-const globalWaiting = globalThis as unknown as { portalCommandsWaiting?: Map<string, () => void> };
+const globalWaiting = globalThis as unknown as { portalCommandsWaiting?: Map<string, (answer: Answer | null) => void> };
 const waiting = (globalWaiting.portalCommandsWaiting ??= new Map());
 
 async function forward(ownerId: string, kind: KindName, input: Json): Promise<Answer> {
   const id = randomUUID();
-  const wake = new Promise<void>((resolve) => waiting.set(id, resolve));
+  let wake = new Promise<Answer | null>((resolve) => waiting.set(id, resolve));
   try {
-    await db().sessionCommand.create({ data: { id, ownerId, callerId: instanceId(), kind, input: input ?? {} } });
-    await db().$executeRaw`SELECT pg_notify(${COMMANDS_CHANNEL}, ${`${ownerId}:${id}`})`;
+    // The row and its announcement in one statement (a NOTIFY is delivered when its statement commits).
+    await db().$executeRaw`
+      WITH command AS (
+        INSERT INTO session_commands (id, owner_id, caller_id, kind, input) VALUES (${id}, ${ownerId}, ${instanceId()}, ${kind}, ${JSON.stringify(input ?? {})}::jsonb)
+        RETURNING id
+      )
+      SELECT pg_notify(${COMMANDS_CHANNEL}, ${`${ownerId}:`} || id) FROM command`;
     const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-    for (let next = wake; ; ) {
-      await Promise.race([next, new Promise((resolve) => setTimeout(resolve, POLL_MS).unref())]);
+    for (;;) {
+      const told = await Promise.race([wake, new Promise<null>((resolve) => setTimeout(() => resolve(null), POLL_MS).unref())]);
+      if (told) return told;
+      // No answer in the notification (missed, or too big for one): read it, and see that the owner lives.
       const row = await db().sessionCommand.findUnique({ where: { id }, select: { answer: true, claimedAt: true } });
       if (row?.answer) return row.answer as unknown as Answer;
       const alive = await db().portalInstance.count({ where: { id: ownerId } });
@@ -184,7 +192,7 @@ async function forward(ownerId: string, kind: KindName, input: Json): Promise<An
         if (!alive && !claimed) return { moved: true };
         throw new ApiError(503, claimed ? "The instance that runs this session did not answer in time; the command may still take effect." : ownerGone().message, { retryAfterSeconds: Math.ceil(leaseSeconds()) });
       }
-      next = new Promise<void>((resolve) => waiting.set(id, resolve));
+      wake = new Promise<Answer | null>((resolve) => waiting.set(id, resolve));
     }
   } finally {
     waiting.delete(id);
@@ -199,9 +207,12 @@ async function execute(id: string) {
     UPDATE session_commands SET claimed_at = now() WHERE id = ${id} AND owner_id = ${instanceId()} AND claimed_at IS NULL
     RETURNING kind, input, caller_id`;
   if (!row) return;
-  const answer = await answerOf(row.kind, row.input);
-  await db().sessionCommand.update({ where: { id }, data: { answer: answer as Prisma.InputJsonValue, doneAt: new Date() } });
-  await db().$executeRaw`SELECT pg_notify(${ANSWERS_CHANNEL}, ${`${row.caller_id}:${id}`})`;
+  const answer = JSON.stringify(await answerOf(row.kind, row.input));
+  // The answer rides in the notification when it fits (8,000 bytes at most); the row always has it.
+  const notice = `${row.caller_id}:${id}${Buffer.byteLength(answer) <= NOTIFY_ANSWER_MAX ? `:${answer}` : ""}`;
+  await db().$executeRaw`
+    WITH answered AS (UPDATE session_commands SET answer = ${answer}::jsonb, done_at = now() WHERE id = ${id} RETURNING id)
+    SELECT pg_notify(${ANSWERS_CHANNEL}, ${notice}) FROM answered`;
 }
 
 async function answerOf(name: string, wire: Json): Promise<Answer> {
@@ -218,6 +229,11 @@ async function answerOf(name: string, wire: Json): Promise<Answer> {
     console.error(`[commands] ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
     return { ok: false, status: 500, detail: "The command failed on the instance that runs this session." };
   }
+}
+
+function splitOnce(text: string, separator: string): [string, string | null] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, null] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 async function catchUp() {
@@ -238,12 +254,13 @@ export function listenForCommands() {
   });
   liveHub().listen(ANSWERS_CHANNEL, {
     onNotification: (payload) => {
-      const id = addressed(payload);
-      if (id) waiting.get(id)?.();
+      const rest = addressed(payload);
+      if (!rest) return;
+      const [id, answer] = splitOnce(rest, ":");
+      waiting.get(id)?.(answer ? (JSON.parse(answer) as Answer) : null);
     },
-    onResync: () => {
-      for (const wake of waiting.values()) wake();
-    },
+    // Polling reads whatever was missed; nothing to wake early.
+    onResync: () => undefined,
   });
   onHeartbeat(() => void catchUp().catch(() => undefined));
 }

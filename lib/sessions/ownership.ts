@@ -1,5 +1,5 @@
 import "server-only";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { db } from "@/lib/db/client";
@@ -37,22 +37,41 @@ function cluster(): Cluster {
 }
 
 /**
- * Registers this instance (boot), takes over what its previous run on this data dir and port left
- * behind at once rather than after a lease, and starts the heartbeat.
+ * Registers this instance (boot), takes over what its previous run on this data dir left behind at
+ * once rather than after a lease (when that process is gone), and starts the heartbeat.
  */
 export async function joinCluster({ dataDir, port }: { dataDir: string; port: number }) {
   const state = cluster();
   const me = instanceId();
-  const marker = path.join(dataDir, `instance-${port}`);
-  const previous = existsSync(marker) ? readFileSync(marker, "utf8").trim() : "";
-  if (previous && previous !== me) await db().portalInstance.deleteMany({ where: { id: previous } });
+  const marker = path.join(dataDir, "instance.json");
+  const previous = readMarker(marker);
+  if (previous && previous.id !== me && !processAlive(previous.pid)) await db().portalInstance.deleteMany({ where: { id: previous.id } });
   await db().portalInstance.create({ data: { id: me, label: `${os.hostname()}:${port} pid ${process.pid}` } });
-  writeFileSync(marker, me, { mode: 0o600 });
+  writeFileSync(marker, JSON.stringify({ id: me, pid: process.pid }), { mode: 0o600 });
   state.healthySince = Date.now();
   await takeOverOrphans();
   await sessionsLeftBehind({ unsandboxed: true });
   state.timer = setInterval(() => void tick(), Math.max(500, state.leaseMs / 3));
   state.timer.unref();
+}
+
+function readMarker(marker: string): { id: string; pid: number } | null {
+  try {
+    const parsed = JSON.parse(readFileSync(marker, "utf8")) as { id?: unknown; pid?: unknown };
+    return typeof parsed.id === "string" && typeof parsed.pid === "number" ? { id: parsed.id, pid: parsed.pid } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process of this host still runs (another instance may share the data dir). */
+function processAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Runs on every heartbeat (the command queue picks up what it may have missed). */
@@ -66,10 +85,7 @@ async function tick() {
   const me = instanceId();
   try {
     const renewed = await db().portalInstance.updateMany({ where: { id: me }, data: { heartbeatAt: new Date() } });
-    if (renewed.count === 0) {
-      console.error("[portal] another instance took this one for dead (its lease expired) and took its sessions over: exiting so they do not run twice");
-      process.exit(1);
-    }
+    if (renewed.count === 0) await leaseLapsed();
     state.healthySince ??= Date.now();
   } catch {
     state.healthySince = null; // the database is away; nobody is judged by this instance until it is back for a lease
@@ -79,6 +95,25 @@ async function tick() {
     await reapExpired().catch((error: unknown) => console.error(`[portal] taking over expired instances failed: ${String(error)}`));
   }
   for (const listener of state.onTick) listener();
+}
+
+/**
+ * Another instance took this one for dead (its heartbeat stalled past the lease, e.g. a blocked
+ * event loop) and deleted its row. Registered again at once, it carries on if none of its sandboxes
+ * was taken over meanwhile; one that was now runs elsewhere, and this instance exits rather than run
+ * its sessions a second time.
+ */
+async function leaseLapsed() {
+  const me = instanceId();
+  await db().portalInstance.create({ data: { id: me, label: `${os.hostname()}:${env().PORT} pid ${process.pid}` } });
+  const owned = [...ownedSandboxes()];
+  const taken = owned.length === 0 ? 0 : await db().sandbox.count({ where: { id: { in: owned }, NOT: { ownerId: me } } });
+  if (taken === 0) {
+    console.error("[portal] this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
+    return;
+  }
+  console.error(`[portal] this instance's lease lapsed and ${taken} of its sandboxes now run on another instance: exiting so their sessions do not run twice`);
+  process.exit(1);
 }
 
 async function reapExpired() {

@@ -7,7 +7,7 @@ import { allEvents, apiFor, createTestDatabase, defaultTeamId, externalRuntime, 
 // runtime. Any instance takes any request; a session's commands run on the instance that owns its
 // sandbox; when the owner dies another one takes its sessions over, and they come back once.
 
-const LEASE_SECONDS = 3;
+const LEASE_SECONDS = 5;
 let runtime: ExternalRuntime;
 let database: TestDatabase;
 const portals: Portal[] = [];
