@@ -152,7 +152,8 @@ describe("several portal instances on one database", () => {
     console.log(`[instances] kill -9 of the owner → restorable on a survivor in ${tookMs} ms (lease ${LEASE_SECONDS} s)`);
     expect(tookMs).toBeLessThan(LEASE_SECONDS * 1_000 + 10_000);
     expect(taken.lastStopReason).toBe("interrupted");
-    expect(await ownerPort(session.id)).toBe(portOf(portals[1]!));
+    // One of the two survivors took it, whichever reaped first.
+    expect([portOf(portals[1]!), portOf(portals[2]!)]).toContain(await ownerPort(session.id));
 
     // Two prompts at once, through the owner and through another instance.
     // Tokens live in the shared database: B's works on the new instance too.
