@@ -110,6 +110,11 @@ describe("several portal instances on one database", () => {
     expect(replyText(events)).toContain("teal heron");
     // Nothing was left waiting in the command queue.
     expect(await query("SELECT id FROM session_commands")).toEqual([]);
+    // Instance admins see every instance and what it owns, from any of them.
+    const { instances } = await b.get("/api/admin/runtime");
+    expect(instances).toHaveLength(3);
+    expect(instances.filter((instance: { self: boolean }) => instance.self)).toHaveLength(1);
+    expect(instances.find((instance: { label: string }) => instance.label.includes(`:${portOf(portals[0]!)} `)).sandboxes).toBeGreaterThanOrEqual(1);
   });
 
   it("gives back a stopped owner's sessions at once, restorable, to the next instance that is asked", async () => {
