@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged, notifyTokenRevoked } from "@/lib/events/live-hub";
-import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 
 // The instance admin's part: a user flag (the bootstrap admin has it), not a team role. Users can
 // be disabled (their sign-ins, tokens and open streams end at once) and team creation restricted.
@@ -14,7 +14,7 @@ export type TeamCreation = "everyone" | "admins";
 const TEAM_CREATION = "team_creation";
 
 export function requireInstanceAdmin(user: CurrentUser) {
-  if (!user.isInstanceAdmin) throw forbidden("This needs an instance admin.");
+  if (!user.isInstanceAdmin) throw forbidden("This needs an instance admin.", "instance_admin_only");
 }
 
 /** PORTAL_TEAM_CREATION, unless an instance admin chose otherwise in /admin. */
@@ -29,7 +29,7 @@ export async function setTeamCreation(value: TeamCreation) {
 }
 
 export async function assertMayCreateTeam(user: CurrentUser) {
-  if (!user.isInstanceAdmin && (await teamCreationSetting()) === "admins") throw forbidden("Only instance admins may create teams on this portal.");
+  if (!user.isInstanceAdmin && (await teamCreationSetting()) === "admins") throw forbidden("Only instance admins may create teams on this portal.", "instance_admin_only");
 }
 
 export async function listUsers({ cursor, limit }: { cursor?: string; limit: number }) {
@@ -55,7 +55,7 @@ export async function listUsers({ cursor, limit }: { cursor?: string; limit: num
 
 /** Disables or re-enables an account, or grants/removes the instance admin flag. */
 export async function updateUser({ actor, userId, disabled, isInstanceAdmin }: { actor: CurrentUser; userId: string; disabled?: boolean; isInstanceAdmin?: boolean }) {
-  if (userId === actor.id && (disabled === true || isInstanceAdmin === false)) throw conflict("You cannot disable yourself or drop your own instance admin flag.");
+  if (userId === actor.id && (disabled === true || isInstanceAdmin === false)) throw conflict("not_allowed_on_self", "You cannot disable yourself or drop your own instance admin flag.");
   const updated = await db().$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, disabledAt: true } });
     if (!user) throw notFound("User");

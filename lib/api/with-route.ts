@@ -1,7 +1,7 @@
 import "server-only";
 import { ZodError, type z } from "zod";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
-import { ApiError, badRequest, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, unauthorized, unprocessable } from "@/lib/errors";
+import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
 import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 import { unstorableStrings } from "@/lib/api/input-rule";
 import { enforceApiRateLimit } from "@/lib/api/rate-limit";
@@ -90,7 +90,7 @@ async function authenticate(request: Request): Promise<CurrentUser> {
   }
   const user = await getCurrentUser();
   if (!user) throw unauthorized();
-  if (MUTATING.has(request.method) && !sameOrigin(request)) throw forbidden("Cross-origin requests are not allowed.");
+  if (MUTATING.has(request.method) && !sameOrigin(request)) throw forbidden("Cross-origin requests are not allowed.", "cross_origin");
   return user;
 }
 
@@ -107,18 +107,18 @@ function sameOrigin(request: Request): boolean {
 
 async function readJson(request: Request, textAsIs = false): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ApiError(415, "Send the body as application/json.");
+  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ApiError("unsupported_media_type", "Send the body as application/json.");
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new ApiError(413, "The body is over the 1 MiB limit.");
+  if (declared > MAX_BODY_BYTES) throw tooLarge("The body is over the 1 MiB limit.");
   const text = await readLimited(request);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badRequest("The body is not valid JSON.");
+    throw malformedJson();
   }
   const unstorable = textAsIs ? [] : unstorableStrings(parsed);
-  if (unstorable.length > 0) throw unprocessable("The request is not valid.", unstorable);
+  if (unstorable.length > 0) throw unprocessable("The request is not valid.", unstorable, "invalid_text");
   return parsed;
 }
 
@@ -134,7 +134,7 @@ async function readLimited(request: Request): Promise<string> {
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
       await reader.cancel().catch(() => undefined);
-      throw new ApiError(413, "The body is over the 1 MiB limit.");
+      throw tooLarge("The body is over the 1 MiB limit.");
     }
     chunks.push(value);
   }

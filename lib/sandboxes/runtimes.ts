@@ -127,7 +127,7 @@ export class SandboxRuntimes {
 
   /** Stops a sandbox's runtime; its sessions become restorable and come back on their next prompt. */
   async stopSandbox(sandboxId: string) {
-    if (this.shared) throw new ApiError(409, "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
+    if (this.shared) throw new ApiError("sandbox_shared", "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
     const running = this.running.get(sandboxId);
     this.running.delete(sandboxId);
     if (running) await running.manager.stop({ sessionsLost: true });
@@ -229,7 +229,7 @@ export class SandboxRuntimes {
     if (sandboxes.length < this.config.maxRunning) return;
     const idle = sandboxes.filter(([id]) => !this.config.busy(id)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
     const oldest = idle[0];
-    if (!oldest) throw new ApiError(503, "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
+    if (!oldest) throw new ApiError("sandboxes_busy", "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
     await this.stopSandbox(oldest[0]);
   }
 
@@ -281,7 +281,7 @@ export function setSandboxRuntimes(runtimes: SandboxRuntimes) {
 }
 
 export function sandboxRuntimes(): SandboxRuntimes {
-  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError(503, "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
+  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError("runtime_unavailable", "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
   return globalRuntimes.portalSandboxRuntimes;
 }
 

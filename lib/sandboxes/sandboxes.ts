@@ -5,14 +5,14 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Role, Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { ApiError, conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
+import { conflict, forbidden, notFound, tooLarge, unprocessable } from "@/lib/errors";
 import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
 import { roleAtLeast, teamRole } from "@/lib/teams/access";
-import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
@@ -93,7 +93,7 @@ export async function sandboxOfSession(sessionId: string): Promise<SandboxRow> {
 export async function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
   const sandbox = await sandboxOfSession(sessionId);
   // Its sessions keep their history; nothing runs in a destroyed sandbox again.
-  if (sandbox.status === "destroyed") throw conflict("This session's sandbox was destroyed; its history is read-only.");
+  if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "This session's sandbox was destroyed; its history is read-only.");
   const manager = await sandboxRuntimes().forSandbox(sandbox);
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
@@ -142,12 +142,12 @@ export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { s
 export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
   // Another team's id is a team that does not exist for the caller, as for the session list.
   if (teamId && !(await teamRole({ userId, teamId }))) throw notFound("Team");
-  const after = cursor ? decodeCursor(cursor, 2) : null;
+  const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().sandbox.findMany({
     where: {
       team: { memberships: { some: { userId } } },
       ...(teamId ? { teamId } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]!) } }, { createdAt: new Date(after[0]!), id: { lt: after[1]! } }] } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
     },
     include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -155,12 +155,12 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
   });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page.map(sandboxJson), nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  return { items: page.map(sandboxJson), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
 }
 
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */
 export async function stopSandbox(sandbox: SandboxRow) {
-  if (sandbox.status === "destroyed") throw conflict("The sandbox is destroyed.");
+  if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "The sandbox is destroyed.");
   await sandboxRuntimes().stopSandbox(sandbox.id);
 }
 
@@ -224,7 +224,7 @@ export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) 
     throw notFound("File");
   }
   if (stat.entryType !== "file") throw notFound("File");
-  if ((stat.size ?? 0) > MAX_FILE_BYTES) throw new ApiError(413, `The file is over the ${MAX_FILE_BYTES / 1024} KiB shown here.`);
+  if ((stat.size ?? 0) > MAX_FILE_BYTES) throw tooLarge(`The file is over the ${MAX_FILE_BYTES / 1024} KiB shown here.`);
   return sdk.readFsFile({ path: file });
 }
 

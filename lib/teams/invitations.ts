@@ -45,7 +45,7 @@ export async function createInvitation({ teamId, actorId, email, role, origin }:
   const token = `inv_${randomBytes(24).toString("base64url")}`;
   const row = await db().$transaction(async (tx) => {
     const member = await tx.membership.findFirst({ where: { teamId, user: { email: address } }, select: { role: true } });
-    if (member) throw conflict(`${address} is already a member of this team.`);
+    if (member) throw conflict("already_exists", `${address} is already a member of this team.`);
     // A new invitation for the same email replaces the pending one.
     await tx.invitation.updateMany({ where: { teamId, email: address, ...pending() }, data: { revokedAt: new Date() } });
     const created = await tx.invitation.create({
@@ -107,14 +107,14 @@ export async function acceptInvitationAsNewUser({ token, name, password }: { tok
       const invitation = await tx.invitation.findFirst({ where: { tokenHash: hashToken(token), ...pending() } });
       if (!invitation) throw notFound("Invitation");
       if (await tx.user.findUnique({ where: { email: invitation.email }, select: { id: true } })) {
-        throw conflict("This email already has an account: sign in and accept the invitation from the Teams page.");
+        throw conflict("already_exists", "This email already has an account: sign in and accept the invitation from the Teams page.");
       }
       const user = await tx.user.create({ data: { email: invitation.email, name, passwordHash }, select: { id: true, email: true, name: true } });
       await joinTeam(tx, { invitation, userId: user.id });
       return { userId: user.id, email: user.email, name: user.name, teamId: invitation.teamId, role: invitation.role };
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw conflict("This invitation was just used.");
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw conflict("already_exists", "This invitation was just used.");
     throw error;
   }
 }
@@ -124,7 +124,7 @@ async function joinTeam(tx: Tx, { invitation, userId }: { invitation: { id: stri
   const { count } = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
   if (count === 0) throw notFound("Invitation");
   const existing = await tx.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId } } });
-  if (existing) throw conflict("You are already a member of this team.");
+  if (existing) throw conflict("already_exists", "You are already a member of this team.");
   await tx.membership.create({ data: { teamId: invitation.teamId, userId, role: invitation.role } });
   await recordAudit(tx, { teamId: invitation.teamId, actorId: userId, action: "member.add", targetType: "user", targetId: userId, detail: { email: invitation.email, role: invitation.role, invitationId: invitation.id } });
 }

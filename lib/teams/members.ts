@@ -6,7 +6,7 @@ import { db } from "@/lib/db/client";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
 import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
-import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 
 // Team membership. People join by invitation (lib/teams/invitations.ts) or are provisioned by an
 // instance admin. Admins manage viewers and members and may grant up to their own role; only an
@@ -88,7 +88,7 @@ export async function provisionMember(input: ProvisionMemberInput): Promise<Memb
   }
 }
 
-const emailTaken = (email: string) => conflict(`${email} already has an account: invite it to the team instead.`);
+const emailTaken = (email: string) => conflict("already_exists", `${email} already has an account: invite it to the team instead.`);
 
 export async function updateMemberRole({ teamId, actorId, userId, role }: { teamId: string; actorId: string; userId: string; role: Role }): Promise<MemberJson> {
   return db().$transaction(async (tx) => {
@@ -145,5 +145,5 @@ function assertMayManage(actor: Role, targetRole: Role) {
 
 async function assertAnotherOwner(tx: Tx, teamId: string, userId: string) {
   const others = await tx.membership.count({ where: { teamId, role: "owner", userId: { not: userId } } });
-  if (others === 0) throw conflict("A team needs at least one owner: make someone else owner first.");
+  if (others === 0) throw conflict("last_owner", "A team needs at least one owner: make someone else owner first.");
 }

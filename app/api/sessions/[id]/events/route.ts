@@ -5,5 +5,5 @@ import { eventsQuery } from "./schema";
 
 export const GET = withRoute<{ id: string }, undefined, typeof eventsQuery>({ query: eventsQuery }, async ({ user, params, query }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id });
-  return listEventsPage({ sessionId: session.id, after: query.cursor ?? query.after, limit: query.limit });
+  return listEventsPage({ sessionId: session.id, after: query.after, cursor: query.cursor, limit: query.limit });
 });
