@@ -2,7 +2,7 @@ import "server-only";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
 import { countPendingPermissions, listPendingPermissions } from "@/lib/sessions/inbox";
-import { publicStatus } from "@/lib/sessions/serialize";
+import { publicStatus } from "@/lib/contract/sessions";
 
 // One signed-in person's "needs you" feed: whenever a session of their teams gets events (on any
 // instance, through the hub's NOTIFY fan-out), the pending permissions are re-read and sent as a

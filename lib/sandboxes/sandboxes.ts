@@ -1,4 +1,5 @@
 import "server-only";
+import type { SandboxJson, WorkspaceEntryJson } from "@/lib/contract/sandboxes";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
@@ -114,7 +115,7 @@ export function forgetSessionSandbox(sessionId: string) {
 
 // ---- Reading and managing a team's sandboxes (the /api/sandboxes routes) ----
 
-export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }> }) {
+export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }> }): SandboxJson {
   return {
     id: sandbox.id,
     teamId: sandbox.teamId,
@@ -191,7 +192,7 @@ export async function removeExpiredWorkspaces(retainDays: number) {
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 
-export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined) {
+export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined): Promise<{ items: WorkspaceEntryJson[] }> {
   const dir = workspaceFileOrNotFound(sandbox, requested);
   const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
   let entries;

@@ -33,7 +33,6 @@ export async function listPendingPermissions({ userId, cursor, limit }: { userId
   };
 }
 
-export type InboxItem = Awaited<ReturnType<typeof listPendingPermissions>>["items"][number];
 
 /** How many permissions wait in the caller's teams (the top bar's badge). */
 export function countPendingPermissions({ userId }: { userId: string }) {

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Session } from "@/generated/prisma/client";
-import type { SessionListStatus } from "@/lib/sessions/status";
+import type { SessionStatus } from "@/lib/contract/sessions";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { notFound } from "@/lib/errors";
@@ -12,7 +12,7 @@ import { sessionListSql } from "@/lib/sessions/search-sql";
 export interface ListSessionsInput {
   userId: string;
   teamId?: string;
-  status?: SessionListStatus;
+  status?: SessionStatus;
   archived?: "exclude" | "include" | "only";
   agent?: string;
   createdBy?: string;

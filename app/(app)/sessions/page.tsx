@@ -8,14 +8,14 @@ import { getCurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
-import { publicStatus } from "@/lib/sessions/serialize";
-import type { SessionListStatus } from "@/lib/sessions/status";
+import { publicStatus } from "@/lib/contract/sessions";
+import type { SessionStatus } from "@/lib/contract/sessions";
 import { chosenTeamOf } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sessions" };
 
-const FILTERS: Array<{ status: SessionListStatus | null; label: string }> = [
+const FILTERS: Array<{ status: SessionStatus | null; label: string }> = [
   { status: null, label: "All" },
   { status: "awaiting_input", label: "Needs you" },
   { status: "running", label: "Running" },

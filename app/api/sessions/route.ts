@@ -2,7 +2,7 @@ import { withRoute } from "@/lib/api/with-route";
 import { createSession } from "@/lib/sessions/lifecycle";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
-import { sessionJson } from "@/lib/sessions/serialize";
+import { sessionDetailJson, sessionJson } from "@/lib/sessions/serialize";
 import { createSessionBody, listSessionsQuery } from "./schema";
 
 export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query }) => {
@@ -13,5 +13,5 @@ export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query 
 
 export const POST = withRoute({ body: createSessionBody }, async ({ user, body }) => {
   const session = await createSession({ userId: user.id, input: body });
-  return Response.json(sessionJson(session, [], { detail: true }), { status: 201 });
+  return Response.json(sessionDetailJson(session, []), { status: 201 });
 });

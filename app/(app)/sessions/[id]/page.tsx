@@ -2,12 +2,11 @@ import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { SessionView } from "@/components/session/session-view";
-import type { SessionDetail } from "@/components/session/session-controls";
 import { agentDisplayName } from "@/lib/runtime/agents";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { getSessionForUser, pendingPermissions } from "@/lib/sessions/queries";
-import { sessionJson } from "@/lib/sessions/serialize";
+import { sessionDetailJson } from "@/lib/sessions/serialize";
 import { roleAtLeast } from "@/lib/teams/access";
 
 export const dynamic = "force-dynamic";
@@ -35,7 +34,7 @@ export default async function SessionPage({ params, searchParams }: { params: Pr
     pendingPermissions(id),
     db().membership.findMany({ where: { teamId: found.session.teamId }, select: { user: { select: { id: true, name: true, email: true } } } }),
   ]);
-  const initial = sessionJson(found.session, pending, { detail: true }) as unknown as SessionDetail;
+  const initial = sessionDetailJson(found.session, pending);
   // Names for "by whom" in the transcript (answers, setting changes); the viewer is "you".
   const people = Object.fromEntries(members.map(({ user: member }) => [member.id, member.id === user.id ? "you" : member.name || member.email]));
   return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={agentDisplayName(found.session.agent)} people={people} wholeHistory={wholeHistory} />;

@@ -1,7 +1,7 @@
 import { withRoute } from "@/lib/api/with-route";
 import { destroySession } from "@/lib/sessions/lifecycle";
 import { pendingPermissions, requireSession } from "@/lib/sessions/queries";
-import { sessionJson } from "@/lib/sessions/serialize";
+import { sessionDetailJson } from "@/lib/sessions/serialize";
 import { patchSession } from "@/lib/sessions/settings";
 import { patchSessionBody } from "./schema";
 
@@ -9,13 +9,13 @@ type Params = { id: string };
 
 export const GET = withRoute<Params>({}, async ({ user, params }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id });
-  return sessionJson(session, await pendingPermissions(session.id), { detail: true });
+  return sessionDetailJson(session, await pendingPermissions(session.id));
 });
 
 export const PATCH = withRoute<Params, typeof patchSessionBody>({ body: patchSessionBody }, async ({ user, params, body }) => {
   const { session } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });
   const updated = await patchSession({ session, userId: user.id, patch: body });
-  return sessionJson(updated, await pendingPermissions(session.id), { detail: true });
+  return sessionDetailJson(updated, await pendingPermissions(session.id));
 });
 
 export const DELETE = withRoute<Params>({}, async ({ user, params }) => {
