@@ -1,4 +1,5 @@
 import "server-only";
+import { teamIdsOf } from "@/lib/teams/membership";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
 import { db } from "@/lib/db/client";
@@ -72,8 +73,7 @@ export async function updateUser({ actor, userId, disabled, isInstanceAdmin }: {
       const tokens = await tx.apiToken.findMany({ where: { userId }, select: { id: true } });
       await tx.apiToken.deleteMany({ where: { userId } });
       for (const token of tokens) await notifyTokenRevoked(tx, token.id);
-      const memberships = await tx.membership.findMany({ where: { userId }, select: { teamId: true } });
-      for (const { teamId } of memberships) await notifyMembershipChanged(tx, { teamId, userId });
+      for (const teamId of await teamIdsOf(userId, tx)) await notifyMembershipChanged(tx, { teamId, userId });
     }
     return row;
   });

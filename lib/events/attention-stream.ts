@@ -1,4 +1,5 @@
 import "server-only";
+import { inTeamsOf } from "@/lib/teams/membership";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
 import { countPendingPermissions, listPendingPermissions } from "@/lib/sessions/inbox";
@@ -29,7 +30,7 @@ export async function attentionSnapshot({ userId, changed }: { userId: string; c
     changed.length === 0
       ? []
       : db().session.findMany({
-          where: { id: { in: changed }, team: { memberships: { some: { userId } } } },
+          where: { id: { in: changed }, ...inTeamsOf(userId) },
           select: { id: true, status: true, title: true, updatedAt: true, _count: { select: { permissions: { where: { status: "pending" } } } } },
         }),
   ]);

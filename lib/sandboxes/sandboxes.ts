@@ -12,7 +12,7 @@ import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
-import { roleAtLeast, teamRole } from "@/lib/teams/access";
+import { inTeamsOf, teamRole } from "@/lib/teams/membership";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
@@ -115,7 +115,7 @@ export function forgetSessionSandbox(sessionId: string) {
 
 // ---- Reading and managing a team's sandboxes (the /api/sandboxes routes) ----
 
-export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }> }): SandboxJson {
+export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): SandboxJson {
   return {
     id: sandbox.id,
     teamId: sandbox.teamId,
@@ -124,20 +124,8 @@ export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }>
     workspace: sandbox.workspace.startsWith(WORKSPACE) ? sandbox.workspace : WORKSPACE,
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
-    sessionIds: sandbox.sessions.map((session) => session.id),
+    sessionIds: sandbox.sessionIds,
   };
-}
-
-/** A sandbox of one of the caller's teams with the caller's role there; other teams' are a 404. */
-export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { sandboxId: string; userId: string; role?: Role }) {
-  const sandbox = await db().sandbox.findFirst({
-    where: { id: sandboxId, team: { memberships: { some: { userId } } } },
-    include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } }, team: { select: { memberships: { where: { userId }, select: { role: true } } } } },
-  });
-  const callerRole = sandbox?.team.memberships[0]?.role;
-  if (!sandbox || !callerRole) throw notFound("Sandbox");
-  if (!roleAtLeast(callerRole, role)) throw forbidden(`This needs the ${role} role in the sandbox's team.`);
-  return sandbox;
 }
 
 export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
@@ -146,7 +134,7 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
   const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().sandbox.findMany({
     where: {
-      team: { memberships: { some: { userId } } },
+      ...inTeamsOf(userId),
       ...(teamId ? { teamId } : {}),
       ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
     },
@@ -156,7 +144,7 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
   });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page.map(sandboxJson), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
+  return { items: page.map((sandbox) => sandboxJson({ ...sandbox, sessionIds: sandbox.sessions.map((session) => session.id) })), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
 }
 
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */

@@ -1,4 +1,5 @@
 import "server-only";
+import { inTeamsOf } from "@/lib/teams/membership";
 import { db } from "@/lib/db/client";
 import { permissionJson } from "@/lib/sessions/serialize";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
@@ -11,7 +12,7 @@ export async function listPendingPermissions({ userId, cursor, limit }: { userId
   const rows = await db().permission.findMany({
     where: {
       status: "pending",
-      session: { team: { memberships: { some: { userId } } } },
+      session: inTeamsOf(userId),
       ...(after ? { OR: [{ createdAt: { gt: after.at } }, { createdAt: after.at, id: { gt: after.id } }] } : {}),
     },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -36,5 +37,5 @@ export async function listPendingPermissions({ userId, cursor, limit }: { userId
 
 /** How many permissions wait in the caller's teams (the top bar's badge). */
 export function countPendingPermissions({ userId }: { userId: string }) {
-  return db().permission.count({ where: { status: "pending", session: { team: { memberships: { some: { userId } } } } } });
+  return db().permission.count({ where: { status: "pending", session: inTeamsOf(userId) } });
 }

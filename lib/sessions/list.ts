@@ -1,4 +1,5 @@
 import "server-only";
+import { teamIdsOf } from "@/lib/teams/membership";
 import type { Session } from "@/generated/prisma/client";
 import type { SessionStatus } from "@/lib/contract/sessions";
 import { db } from "@/lib/db/client";
@@ -22,8 +23,7 @@ export interface ListSessionsInput {
 }
 
 export async function listSessions(input: ListSessionsInput): Promise<{ items: Session[]; nextCursor: string | null }> {
-  const memberships = await db().membership.findMany({ where: { userId: input.userId }, select: { teamId: true } });
-  let teamIds = memberships.map((membership) => membership.teamId);
+  let teamIds = await teamIdsOf(input.userId);
   if (input.teamId) {
     if (!teamIds.includes(input.teamId)) throw notFound("Team");
     teamIds = [input.teamId];

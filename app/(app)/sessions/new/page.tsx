@@ -6,7 +6,7 @@ import { isApiError } from "@/lib/errors";
 import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
 import type { AgentJson } from "@/lib/contract/agents";
 import { listAgents } from "@/lib/sessions/agents";
-import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
+import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "New session" };

@@ -1,8 +1,4 @@
 import { withRoute } from "@/lib/api/with-route";
-import { requireInstanceAdmin } from "@/lib/accounts/instance";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 
-export const GET = withRoute({}, async ({ user }) => {
-  requireInstanceAdmin(user);
-  return sandboxRuntimes().overview();
-});
+export const GET = withRoute({ instanceAdmin: true }, async () => sandboxRuntimes().overview());
