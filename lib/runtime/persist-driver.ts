@@ -14,6 +14,10 @@ import { eventWriter } from "@/lib/events/writer";
 export class PrismaPersistDriver implements SessionPersistDriver {
   private records = new Map<string, SessionRecord>();
   private lastEventAt = new Map<string, number>();
+  // Per session, the agent's requests stored so far that await the client's answer (by JSON-RPC id),
+  // and answers that came before their request was stored (the SDK stores on a promise chain).
+  private openRequests = new Map<string, Set<string>>();
+  private earlyAnswers = new Map<string, Map<string, unknown>>();
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
     const cached = this.records.get(id);
@@ -64,13 +68,43 @@ export class PrismaPersistDriver implements SessionPersistDriver {
 
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     this.lastEventAt.set(sessionId, Date.now());
-    eventWriter().enqueue({
-      sessionId,
-      sender: event.sender,
-      payload: event.payload,
-      createdAt: validDate(event.createdAt),
-      ...classifyRuntimeMessage(event.sender, event.payload),
-    });
+    this.store(sessionId, event.sender, event.payload, validDate(event.createdAt));
+    const requestId = event.sender === "agent" ? agentRequestId(event.payload) : null;
+    if (requestId === null) return;
+    const early = this.earlyAnswers.get(sessionId);
+    if (early?.has(requestId)) {
+      this.store(sessionId, "client", early.get(requestId), new Date());
+      early.delete(requestId);
+    } else {
+      let open = this.openRequests.get(sessionId);
+      if (!open) this.openRequests.set(sessionId, (open = new Set()));
+      open.add(requestId);
+    }
+  }
+
+  /**
+   * The client's JSON-RPC answer to one of the agent's requests in this session, stored as the `client`
+   * event the SDK itself does not write: right after its request, even when the answer came first.
+   */
+  insertClientAnswer(sessionId: string, message: unknown) {
+    const requestId = rpcIdKey((message as { id?: unknown } | null)?.id);
+    if (requestId === null) return;
+    if (this.openRequests.get(sessionId)?.delete(requestId)) {
+      this.store(sessionId, "client", message, new Date());
+      return;
+    }
+    let early = this.earlyAnswers.get(sessionId);
+    if (!early) this.earlyAnswers.set(sessionId, (early = new Map()));
+    early.set(requestId, message);
+  }
+
+  /** The portal session whose runtime session is this agent session, among these (one connection's). */
+  sessionIdForAgentSession(agentSessionId: string, among: string[]): string | null {
+    return among.find((sessionId) => this.records.get(sessionId)?.agentSessionId === agentSessionId) ?? null;
+  }
+
+  private store(sessionId: string, sender: "client" | "agent", payload: unknown, createdAt: Date) {
+    eventWriter().enqueue({ sessionId, sender, payload: payload as SessionEvent["payload"], createdAt, ...classifyRuntimeMessage(sender, payload) });
   }
 
   /** The portal session an ACP message (its `params.sessionId`, the agent's session id) belongs to, from the records in memory. */
@@ -83,6 +117,8 @@ export class PrismaPersistDriver implements SessionPersistDriver {
 
   forget(sessionId: string) {
     this.records.delete(sessionId);
+    this.openRequests.delete(sessionId);
+    this.earlyAnswers.delete(sessionId);
   }
 
   /**
@@ -100,6 +136,16 @@ export class PrismaPersistDriver implements SessionPersistDriver {
       await new Promise((resolve) => setTimeout(resolve, quietMs - quietFor));
     }
   }
+}
+
+/** The JSON-RPC id of a request the agent sent (a message with a method and an id), as a key. */
+function agentRequestId(payload: unknown): string | null {
+  const message = payload as { id?: unknown; method?: unknown } | null;
+  return typeof message?.method === "string" ? rpcIdKey(message.id) : null;
+}
+
+function rpcIdKey(id: unknown): string | null {
+  return typeof id === "number" || typeof id === "string" ? JSON.stringify(id) : null;
 }
 
 /** The SDK's timestamp, or now when it is missing or not a time (an invalid Date cannot be stored). */

@@ -4,10 +4,9 @@ import { rmSync } from "node:fs";
 import type { SessionPersistDriver } from "sandbox-agent";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/errors";
-import type { AcpStreamObserver } from "@/lib/runtime/observed-fetch";
 import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { hostLauncher } from "@/lib/runtime/host-launcher";
-import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
+import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
 import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 
@@ -24,7 +23,7 @@ export interface SandboxRuntimesConfig {
   sandboxesRoot: string;
   external?: { url: string; token?: string };
   persist: SessionPersistDriver;
-  streamObserver: AcpStreamObserver;
+  streamObserver: RuntimeStreamObserver;
   listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
   idleMs: number;
   maxRunning: number;
