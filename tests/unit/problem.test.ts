@@ -88,6 +88,12 @@ describe("problem codes", () => {
     }
   });
 
+  it("is documented in the README, code by code, with its status", () => {
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const documented = Object.fromEntries([...readme.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map((match) => [match[1]!, Number(match[2])]));
+    expect(documented).toEqual(PROBLEM_STATUS);
+  });
+
   it("is the only place a problem body is put together (no hand-built problem+json elsewhere)", () => {
     const files = ["lib", "app", "components"].flatMap(sourceFiles).concat("proxy.ts");
     const handBuilt = files.filter((file) => file !== path.join("lib", "contract", "problems.ts") && /agent-portal\.dev\/problems|new ApiError\(\d/.test(readFileSync(path.join(root, file), "utf8")));
