@@ -71,6 +71,13 @@ export async function teamRole({ userId, teamId }: { userId: string; teamId: str
   return membership?.role ?? null;
 }
 
+/** Whether an enabled account is in the team (live streams re-check it when memberships change). */
+export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
+  // A disabled account keeps its memberships but may watch nothing.
+  const membership = await db().membership.findFirst({ where: { teamId, userId, user: { disabledAt: null } }, select: { role: true } });
+  return membership !== null;
+}
+
 /** The ids of the user's teams (inside a transaction when given one). */
 export async function teamIdsOf(userId: string, client: Client = db()): Promise<string[]> {
   const rows = await client.membership.findMany({ where: { userId }, select: { teamId: true }, orderBy: { createdAt: "asc" } });
