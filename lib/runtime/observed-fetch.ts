@@ -1,4 +1,5 @@
 import "server-only";
+import { rpcIdKey } from "@/lib/runtime/answer-order";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
 // The seam between the SDK and the runtime's ACP event stream. SDK 0.4.2 hides the SSE `id:`
@@ -304,11 +305,6 @@ export function frameParser() {
     }
     return frames;
   };
-}
-
-/** A JSON-RPC id as a map key (ids are numbers or strings; 1 and "1" are different ids). */
-function rpcIdKey(id: unknown): string | null {
-  return typeof id === "number" || typeof id === "string" ? JSON.stringify(id) : null;
 }
 
 function errorText(error: unknown): string {

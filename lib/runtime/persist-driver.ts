@@ -3,6 +3,7 @@ import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, Sessio
 import { db } from "@/lib/db/client";
 import { classifyRuntimeMessage } from "@/lib/events/classify";
 import { listEventsAfter } from "@/lib/events/queries";
+import { AnswerOrder, rpcIdKey } from "@/lib/runtime/answer-order";
 import { eventWriter } from "@/lib/events/writer";
 
 // The SDK's persistence seam, backed by PostgreSQL. The SDK awaits insertEvent (and a getSession)
@@ -14,10 +15,7 @@ import { eventWriter } from "@/lib/events/writer";
 export class PrismaPersistDriver implements SessionPersistDriver {
   private records = new Map<string, SessionRecord>();
   private lastEventAt = new Map<string, number>();
-  // Per session, the agent's requests stored so far that await the client's answer (by JSON-RPC id),
-  // and answers that came before their request was stored (the SDK stores on a promise chain).
-  private openRequests = new Map<string, Set<string>>();
-  private earlyAnswers = new Map<string, Map<string, unknown>>();
+  private answers = new AnswerOrder<unknown>();
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
     const cached = this.records.get(id);
@@ -71,15 +69,8 @@ export class PrismaPersistDriver implements SessionPersistDriver {
     this.store(sessionId, event.sender, event.payload, validDate(event.createdAt));
     const requestId = event.sender === "agent" ? agentRequestId(event.payload) : null;
     if (requestId === null) return;
-    const early = this.earlyAnswers.get(sessionId);
-    if (early?.has(requestId)) {
-      this.store(sessionId, "client", early.get(requestId), new Date());
-      early.delete(requestId);
-    } else {
-      let open = this.openRequests.get(sessionId);
-      if (!open) this.openRequests.set(sessionId, (open = new Set()));
-      open.add(requestId);
-    }
+    const early = this.answers.requestStored(sessionId, requestId);
+    if (early !== undefined) this.store(sessionId, "client", early, new Date());
   }
 
   /**
@@ -88,14 +79,7 @@ export class PrismaPersistDriver implements SessionPersistDriver {
    */
   insertClientAnswer(sessionId: string, message: unknown) {
     const requestId = rpcIdKey((message as { id?: unknown } | null)?.id);
-    if (requestId === null) return;
-    if (this.openRequests.get(sessionId)?.delete(requestId)) {
-      this.store(sessionId, "client", message, new Date());
-      return;
-    }
-    let early = this.earlyAnswers.get(sessionId);
-    if (!early) this.earlyAnswers.set(sessionId, (early = new Map()));
-    early.set(requestId, message);
+    if (requestId !== null && this.answers.answerSent(sessionId, requestId, message)) this.store(sessionId, "client", message, new Date());
   }
 
   /** The portal session whose runtime session is this agent session, among these (one connection's). */
@@ -117,8 +101,7 @@ export class PrismaPersistDriver implements SessionPersistDriver {
 
   forget(sessionId: string) {
     this.records.delete(sessionId);
-    this.openRequests.delete(sessionId);
-    this.earlyAnswers.delete(sessionId);
+    this.answers.forget(sessionId);
   }
 
   /**
@@ -142,10 +125,6 @@ export class PrismaPersistDriver implements SessionPersistDriver {
 function agentRequestId(payload: unknown): string | null {
   const message = payload as { id?: unknown; method?: unknown } | null;
   return typeof message?.method === "string" ? rpcIdKey(message.id) : null;
-}
-
-function rpcIdKey(id: unknown): string | null {
-  return typeof id === "number" || typeof id === "string" ? JSON.stringify(id) : null;
 }
 
 /** The SDK's timestamp, or now when it is missing or not a time (an invalid Date cannot be stored). */
