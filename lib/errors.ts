@@ -1,5 +1,7 @@
 import { PROBLEM_STATUS, STATUS_TITLE, type FieldError, type ProblemCode } from "@/lib/contract/problems";
 
+export { isProblemCode } from "@/lib/contract/problems";
+
 // One error type for everything a caller can be told; lib/api/with-route.ts turns it into
 // application/problem+json. Its status follows from its code (lib/contract/problems.ts), so a code
 // has one status everywhere. Anything else is an unexpected failure and becomes a bare 500.

@@ -45,6 +45,7 @@ export const PROBLEM_STATUS = {
   runtime_unavailable: 503,
   database_unavailable: 503,
   sandboxes_busy: 503,
+  instance_unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ProblemCode = keyof typeof PROBLEM_STATUS;

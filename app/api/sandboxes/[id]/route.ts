@@ -1,9 +1,10 @@
 import { withRoute } from "@/lib/api/with-route";
-import { markSandboxDestroyed, sandboxJson } from "@/lib/sandboxes/sandboxes";
+import { sandboxJson } from "@/lib/sandboxes/sandboxes";
+import { destroySandbox } from "@/lib/sessions/commands";
 
 export const GET = withRoute({ sandbox: "viewer" }, async ({ sandbox }) => sandboxJson(sandbox));
 
 export const DELETE = withRoute({ sandbox: "admin" }, async ({ sandbox }) => {
-  if (sandbox.status !== "destroyed") await markSandboxDestroyed(sandbox.id);
+  if (sandbox.status !== "destroyed") await destroySandbox(sandbox);
   return new Response(null, { status: 204 });
 });

@@ -1,8 +1,7 @@
 import { withRoute } from "@/lib/api/with-route";
-import { destroySession } from "@/lib/sessions/lifecycle";
+import { destroySession, patchSession } from "@/lib/sessions/commands";
 import { pendingPermissions } from "@/lib/sessions/queries";
 import { sessionDetailJson } from "@/lib/sessions/serialize";
-import { patchSession } from "@/lib/sessions/settings";
 import { patchSessionBody } from "./schema";
 
 export const GET = withRoute({ session: "viewer" }, async ({ session }) => sessionDetailJson(session, await pendingPermissions(session.id)));

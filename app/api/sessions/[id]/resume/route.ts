@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
+import { resumeSession } from "@/lib/sessions/commands";
 import { pendingPermissions } from "@/lib/sessions/queries";
-import { resumeSession } from "@/lib/sessions/restore";
 import { sessionDetailJson } from "@/lib/sessions/serialize";
 
 export const POST = withRoute({ session: "member" }, async ({ user, session }) => {
