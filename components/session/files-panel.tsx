@@ -3,13 +3,9 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { apiFetch } from "@/components/api-client";
+import type { WorkspaceEntryJson } from "@/lib/contract/sandboxes";
 
-interface Entry {
-  name: string;
-  path: string;
-  type: "file" | "dir";
-  size: number;
-}
+type Entry = WorkspaceEntryJson;
 
 const PREVIEW_BYTES = 64 * 1024;
 

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
 import { isProcessAlive } from "@/lib/process-utils";
-import { createObservedFetch, type AcpStreamObserver } from "@/lib/runtime/observed-fetch";
+import { createObservedFetch, type AcpStreamObserver, type ClientAnswer } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
 // A runtime manager owns one sandbox-agent runtime (a child process started by a launcher — on this
@@ -48,8 +48,13 @@ export interface RuntimeConfig {
   externalUrl?: string;
   externalToken?: string;
   persist: SessionPersistDriver;
-  streamObserver?: AcpStreamObserver;
+  streamObserver?: RuntimeStreamObserver;
 }
+
+/** What the sessions hear of a runtime's ACP streams; a client answer also names the generation it came over. */
+export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost"> & {
+  onClientAnswer?(answer: ClientAnswer & { generation: number }): void;
+};
 
 interface Generation {
   id: number;
@@ -324,6 +329,8 @@ export class RuntimeManager {
       const generationId = generationCounter;
       const observedFetch = createObservedFetch({
         ...this.config.streamObserver,
+        // The answer names its connection: this generation's SDK, and the ACP server on it.
+        onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
         onConnectionLost: (serverId, reason) => {
           const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
           this.lossChecks.add(check);

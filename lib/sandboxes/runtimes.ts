@@ -4,10 +4,9 @@ import { rmSync } from "node:fs";
 import type { SessionPersistDriver } from "sandbox-agent";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/errors";
-import type { AcpStreamObserver } from "@/lib/runtime/observed-fetch";
 import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { hostLauncher } from "@/lib/runtime/host-launcher";
-import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
+import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
 import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 
@@ -24,7 +23,7 @@ export interface SandboxRuntimesConfig {
   sandboxesRoot: string;
   external?: { url: string; token?: string };
   persist: SessionPersistDriver;
-  streamObserver: AcpStreamObserver;
+  streamObserver: RuntimeStreamObserver;
   listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
   idleMs: number;
   maxRunning: number;
@@ -130,7 +129,7 @@ export class SandboxRuntimes {
 
   /** Stops a sandbox's runtime; its sessions become restorable and come back on their next prompt. */
   async stopSandbox(sandboxId: string) {
-    if (this.shared) throw new ApiError(409, "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
+    if (this.shared) throw new ApiError("sandbox_shared", "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
     const running = this.running.get(sandboxId);
     this.running.delete(sandboxId);
     if (running) await running.manager.stop({ sessionsLost: true });
@@ -232,7 +231,7 @@ export class SandboxRuntimes {
     if (sandboxes.length < this.config.maxRunning) return;
     const idle = sandboxes.filter(([id]) => !this.config.busy(id)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
     const oldest = idle[0];
-    if (!oldest) throw new ApiError(503, "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
+    if (!oldest) throw new ApiError("sandboxes_busy", "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
     await this.stopSandbox(oldest[0]);
   }
 
@@ -284,7 +283,7 @@ export function setSandboxRuntimes(runtimes: SandboxRuntimes) {
 }
 
 export function sandboxRuntimes(): SandboxRuntimes {
-  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError(503, "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
+  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError("runtime_unavailable", "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
   return globalRuntimes.portalSandboxRuntimes;
 }
 
