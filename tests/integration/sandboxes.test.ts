@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { allEvents, killSessionRuntime, openPortal, startPortal, tokenClient, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents } from "./session-api-helpers";
 
 // Sandboxes seen from the agent's side (the demo agent's /whoami, /probe, /write, /cat), in real
@@ -140,9 +140,34 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     expectProblem(await viewer.request("POST", `/api/sandboxes/${session.sandboxId}/stop`), 403);
     expect((await viewer.get(`/api/sandboxes/${session.sandboxId}/files?path=docs`)).items).toHaveLength(1);
 
+    // The files its tool calls changed, for the Files panel's marks: this session's, not its sibling's.
+    await say(session.id, "/write docs/readme.md # hello from the sandbox");
+    expect(await say(session.id, "/write docs/readme.md/inside nothing")).toContain("failed"); // a failed write changed nothing
+    expect((await api.get(`/api/sessions/${session.id}/changed-files`)).items).toEqual([{ path: "docs/readme.md" }]);
+    const sibling = await createDemoSession(api, teamId, { sandboxId: session.sandboxId });
+    expect((await api.get(`/api/sessions/${sibling.id}/changed-files`)).items).toEqual([]);
+    expectProblem(await stranger.request("GET", `/api/sessions/${session.id}/changed-files`), 404);
+    expect((await viewer.get(`/api/sessions/${session.id}/changed-files`)).items).toHaveLength(1);
+    expect((await api.request("DELETE", `/api/sessions/${sibling.id}`)).status).toBe(204);
+
     // Destroying its last session destroys the sandbox.
     expect((await api.request("DELETE", `/api/sessions/${session.id}`)).status).toBe(204);
     expect((await api.get(`/api/sandboxes/${session.sandboxId}`)).status).toBe("destroyed");
+  });
+
+  // Last of the suite: it leaves the fixture on the restarted portal.
+  it("comes back with its files and its conversation after the portal is killed and started again", async () => {
+    const session = await createDemoSession(api, teamId);
+    await say(session.id, "the first words: amber lighthouse");
+    expect(await say(session.id, "/write restart/kept.txt across a portal restart")).toContain("wrote");
+    await fixture.portal.kill();
+    fixture.portal = await startPortal({ databaseUrl: fixture.db.url, dataDir: fixture.portal.dataDir, env: { PORTAL_SANDBOX: provider } });
+    api = fixture.api = tokenClient(fixture.portal.baseUrl, api.token);
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    expect(await say(session.id, "/cat restart/kept.txt")).toBe("across a portal restart");
+    expect(await say(session.id, "/recall")).toContain("amber lighthouse");
+    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);
+    expect((await api.get(`/api/sessions/${session.id}/changed-files`)).items).toEqual([{ path: "restart/kept.txt" }]);
   });
 });
 

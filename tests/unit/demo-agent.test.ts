@@ -629,6 +629,10 @@ describe("demo agent: the sandbox from its side", () => {
     const wrote = await agent.prompt(a, "/write notes/plan.txt  two  spaces, kept: ünïcode");
     expect(wrote.stopReason).toBe("end_turn");
     expect(messageText(wrote.updates)).toBe("wrote 29 bytes to notes/plan.txt");
+    // Told as an edit tool call naming the file, as a real agent's write is.
+    expect(kinds(wrote.updates)).toEqual(["tool_call", "tool_call_update", "agent_message_chunk"]);
+    expect(wrote.updates[0]).toMatchObject({ kind: "edit", locations: [{ path: path.join(first, "notes/plan.txt") }] });
+    expect(wrote.updates[1]).toMatchObject({ status: "completed", content: [{ type: "diff", path: path.join(first, "notes/plan.txt"), oldText: null, newText: " two  spaces, kept: ünïcode" }] });
     expect(await readFile(path.join(first, "notes/plan.txt"), "utf8")).toBe(" two  spaces, kept: ünïcode");
 
     const read = await agent.prompt(a, "/cat notes/plan.txt");

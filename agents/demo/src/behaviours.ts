@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { PermissionOption, PlanEntry, StopReason, ToolKind } from "./acp-types.js";
 import { delay, writeNumberedChunks } from "./pacing.js";
 import type { PromptAnalysis } from "./prompt-text.js";
@@ -233,7 +234,19 @@ async function write(turn: Turn, args: string[], argText: string): Promise<StopR
     return "end_turn";
   }
   const text = argText.slice(name.length).replace(/^\s/, "");
-  say(turn, await writeInCwd(turn.session.cwd, name, text));
+  // Told as an edit tool call, as a real agent's file write is, so clients can see which file changed.
+  const { peer, session } = turn;
+  const toolCallId = `demo-tool-${++session.toolCallCount}`;
+  const target = path.resolve(session.cwd, name);
+  peer.sessionUpdate(session.id, { sessionUpdate: "tool_call", toolCallId, title: `Write ${name}`, kind: "edit", status: "in_progress", locations: [{ path: target }], rawInput: { path: name, content: text } });
+  const result = await writeInCwd(session.cwd, name, text);
+  peer.sessionUpdate(session.id, {
+    sessionUpdate: "tool_call_update",
+    toolCallId,
+    status: result.ok ? "completed" : "failed",
+    content: result.ok ? [{ type: "diff", path: target, oldText: result.oldText, newText: text }] : [{ type: "content", content: { type: "text", text: result.message } }],
+  });
+  say(turn, result.message);
   return "end_turn";
 }
 
