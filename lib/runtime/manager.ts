@@ -73,6 +73,7 @@ export class RuntimeManager {
   private restarts = 0;
   private connectionLosses = 0;
   private lastConnectionLoss: RuntimeInfo["lastConnectionLoss"] = null;
+  private lostAt: Date | null = null;
   private generation: Generation | null = null;
   private baseFetch: typeof fetch = runtimeFetch;
   private backoffMs = 250;
@@ -217,6 +218,11 @@ export class RuntimeManager {
     if (options.sessionsLost && generation) for (const listener of this.lostListeners) safely(() => listener(generation.id));
   }
 
+  /** Lost (process died, connection dead) and not answering again yet. */
+  get recovering() {
+    return this.lostAt !== null && !this.stopping;
+  }
+
   /** Whether the runtime was stopped for good (this manager will not start it again). */
   get stopped() {
     return this.stopping;
@@ -334,6 +340,7 @@ export class RuntimeManager {
       this.generation = { id: generationId, sdk, fetch: observedFetch };
     }
     this.status = "ok";
+    this.lostAt = null;
     this.startedAt = new Date();
     this.backoffMs = 250;
     for (const waiter of this.readyWaiters) waiter();
@@ -365,6 +372,7 @@ export class RuntimeManager {
 
   private markLost() {
     const lost = this.generation;
+    this.lostAt = new Date();
     this.status = this.mode === "embedded" ? "starting" : "down";
     this.generation = null;
     // The old SDK's calls now fail; dispose it so nothing keeps reconnecting to a dead runtime.

@@ -38,6 +38,8 @@ interface Running {
 }
 
 const CATALOG = "catalog";
+// Health counts the runtime losses of this long.
+export const LOSS_WINDOW_MS = 15 * 60_000;
 // As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
 const SANDBOX_UID_BASE = 200_000;
 
@@ -50,6 +52,8 @@ export class SandboxRuntimes {
   // and sequence number are reserved, and the sandbox row takes them when a team claims it.
   private spare: { id: string; seq: number; manager: RuntimeManager } | null = null;
   private stoppedAll = false;
+  private lossTimes: number[] = [];
+  private lastLossAt: Date | null = null;
 
   constructor(readonly config: SandboxRuntimesConfig) {}
 
@@ -164,6 +168,21 @@ export class SandboxRuntimes {
     return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: { ...manager.info(), stream: manager.streamStats() } }));
   }
 
+  /**
+   * For /api/health (cheap, nothing secret): runtimes recovering from a loss right now (a killed
+   * process, a dead ACP connection) and the losses of the last LOSS_WINDOW_MS.
+   */
+  losses() {
+    const cutoff = Date.now() - LOSS_WINDOW_MS;
+    while (this.lossTimes.length > 0 && this.lossTimes[0]! < cutoff) this.lossTimes.shift();
+    const managers = this.shared ? [this.shared] : [...this.running.values()].map(({ manager }) => manager);
+    return {
+      recovering: managers.filter((manager) => manager.recovering).length,
+      recent: this.lossTimes.length,
+      lastAt: this.lastLossAt?.toISOString() ?? null,
+    };
+  }
+
   /** For instance admins: the primary runtime, with every sandbox runtime's figures beside it. */
   overview() {
     const runtimes = this.infos();
@@ -242,10 +261,18 @@ export class SandboxRuntimes {
     }
   }
 
+  private recordLoss() {
+    this.lastLossAt = new Date();
+    this.lossTimes.push(this.lastLossAt.getTime());
+    if (this.lossTimes.length > 1_000) this.lossTimes.shift();
+  }
+
   private wire(manager: RuntimeManager, sandboxId: string | null) {
     const { listeners } = this.config;
     manager.onLost((generation) => {
       listeners.lost(generation);
+      // A stop (idle, admin, shutdown) ends sessions on purpose; anything else was a loss.
+      if (!manager.stopped) this.recordLoss();
       if (sandboxId && !manager.stopped) void setStatus(sandboxId, "lost");
     });
     manager.onDown(listeners.down);

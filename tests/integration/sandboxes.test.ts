@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, openPortal, startPortal, tokenClient, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { allEvents, killSessionRuntime, openPortal, sessionRuntime, startPortal, tokenClient, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents } from "./session-api-helpers";
 
 // Sandboxes seen from the agent's side (the demo agent's /whoami, /probe, /write, /cat), in real
@@ -85,6 +85,37 @@ describe("a bwrap sandbox", () => {
     for (const p of inTree) expect(p.args).not.toMatch(/--token/);
   });
 
+});
+
+describe("a bwrap sandbox whose runtime dies under a running turn", () => {
+  useProvider("bwrap");
+
+  it("ends the turn interrupted within seconds, health says so, and other sandboxes keep working", async () => {
+    const session = await createDemoSession(api, teamId);
+    const other = await createDemoSession(api, teamId);
+    await say(session.id, "the first words: copper meadow");
+    const before = (await api.request("GET", "/api/health")).body;
+    expect(before).toMatchObject({ status: "ok", runtimeLosses: { recovering: 0, recent: 0, lastAt: null } });
+
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 120000" });
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "running", 15_000);
+    const { pid } = await sessionRuntime(api, session.id);
+    const killedAt = Date.now();
+    process.kill(pid, "SIGKILL");
+    const ended = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000, 100);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(ended.lastStopReason).toBe("interrupted");
+    const after = (await api.request("GET", "/api/health")).body;
+    expect(after.runtimeLosses.recent).toBe(1);
+    expect(Date.parse(after.runtimeLosses.lastAt)).toBeGreaterThanOrEqual(killedAt - 1_000);
+    // Health says degraded only while the lost runtime has not come back; then ok, the loss still counted.
+    const recovered = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtimeLosses.recovering === 0, 15_000, 100);
+    expect(recovered.body).toMatchObject({ status: "ok", runtimeLosses: { recent: 1 } });
+    expect(JSON.stringify(recovered.body)).not.toMatch(new RegExp(`${session.sandboxId}|${pid}`));
+
+    expect(await say(other.id, "/whoami")).toContain("cwd=/workspace");
+    expect(await say(session.id, "/recall")).toContain("copper meadow");
+  });
 });
 
 describe.each(PROVIDERS)("the %s provider", (provider) => {
