@@ -13,6 +13,7 @@ import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
+import { chooseSandboxNetwork, type SandboxNetwork } from "@/lib/sandboxes/network";
 import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
@@ -62,6 +63,17 @@ async function start() {
     console.error("[portal] sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");
     process.exit(1);
   }
+  let network: SandboxNetwork = "none";
+  if (provider === "bwrap") {
+    try {
+      const chosen = chooseSandboxNetwork(config.PORTAL_SANDBOX_NETWORK);
+      network = chosen.network;
+      if (chosen.note) console.warn(`[portal] ${chosen.note}`);
+    } catch (error) {
+      console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  }
   authSecret();
 
   let embedded: EmbeddedDatabase | null = null;
@@ -96,6 +108,7 @@ async function start() {
     listeners: reactions.listeners,
     idleMs: config.PORTAL_SANDBOX_IDLE_MINUTES * 60_000,
     maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
+    network,
     busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
   });
   setSandboxRuntimes(runtime);
@@ -122,7 +135,7 @@ async function start() {
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
-  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own)" : " (as this user, in a user namespace)"}` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
+  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own" : " (as this user, in a user namespace"}, network ${network === "outbound" ? "outbound only, not the host's loopback" : "none"})` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (restorable > 0) console.log(`[portal] ${restorable} session(s) from the last run are restorable`);
   if (admin?.generatedPassword) {

@@ -43,6 +43,8 @@ const envSchema = z
     PORTAL_EVENT_QUEUE_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).default(500_000)),
     // Where agents run: `bwrap` (a bubblewrap jail per sandbox) or `local` (unisolated, on this host).
     PORTAL_SANDBOX: z.preprocess(emptyToUndefined, z.enum(["bwrap", "local"]).default("bwrap")),
+    // A bwrap sandbox's network; unset: outbound when an agent credential is set, none otherwise.
+    PORTAL_SANDBOX_NETWORK: z.preprocess(emptyToUndefined, z.enum(["none", "outbound"]).optional()),
     PORTAL_SANDBOX_IDLE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(30)),
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
     PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),

@@ -8,13 +8,15 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
+import { connectOutbound, HOLD_JAIL_ARGS, HOLD_JAIL_STDIO, OUTBOUND_ETC, stopPastaSync, type SandboxNetwork } from "@/lib/sandboxes/network";
 
 // PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
 // there is the sandbox's workspace (read-write, /workspace), its home, read-only /usr and the agent
 // binaries (/opt/portal) — and nothing else: no PORTAL_DATA_DIR, no host /proc, no other
 // workspace, no home directories. As root the jail runs as the sandbox's own uid (not root, not the
-// portal's); otherwise as the portal's uid inside a user namespace. Its network namespace is its own,
-// so the runtime's port is unreachable from the host; the portal talks to it through a Unix socket in
+// portal's); otherwise as the portal's uid inside a user namespace. Its network namespace is its own
+// (empty, or with internet egress through pasta: lib/sandboxes/network.ts), so the runtime's port is
+// unreachable from the host; the portal talks to it through a Unix socket in
 // a directory only that uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
 
 export const WORKSPACE = "/workspace";
@@ -27,23 +29,44 @@ export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-export function bwrapLauncher(dirs: SandboxDirs, uid: number | null): RuntimeLauncher {
+export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
+      const pastaPidFile = path.join(dirs.root, "pasta.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
       prepareSandboxDirs(dirs, uid);
-      const args = jailArguments(dirs);
+      const outbound = network === "outbound";
+      const args = jailArguments(dirs, outbound);
       const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...args];
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
-      const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"], detached: true });
-      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }), pidFile };
+      const child = spawn(command!, rest, {
+        env: runtimeEnvironment(HOME, "/usr/bin:/bin"),
+        stdio: ["ignore", "ignore", "pipe", ...(outbound ? HOLD_JAIL_STDIO : [])],
+        detached: true,
+      });
+      if (outbound) {
+        try {
+          await connectOutbound({ jail: child, uid, pidFile: pastaPidFile });
+        } catch (error) {
+          child.kill("SIGKILL");
+          throw error;
+        }
+      }
+      return {
+        child,
+        url: "http://sandbox",
+        token: "",
+        fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }),
+        pidFile,
+        stopCompanionsSync: outbound ? () => stopPastaSync(pastaPidFile) : undefined,
+      };
     },
   };
 }
 
-function jailArguments(dirs: SandboxDirs): string[] {
+function jailArguments(dirs: SandboxDirs, outbound: boolean): string[] {
   const node = process.execPath;
   const args = [
     "--unshare-all",
@@ -63,6 +86,9 @@ function jailArguments(dirs: SandboxDirs): string[] {
     "--chdir", WORKSPACE,
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
+  // `--unshare-all` gave the jail an empty network namespace; outbound, pasta fills it while bwrap waits.
+  if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);
+  if (outbound) args.push(...HOLD_JAIL_ARGS);
   return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
 }
 

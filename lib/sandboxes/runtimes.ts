@@ -10,6 +10,7 @@ import { hostLauncher } from "@/lib/runtime/host-launcher";
 import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
 import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
+import type { SandboxNetwork } from "@/lib/sandboxes/network";
 
 // The runtimes of the sandboxes this portal instance runs: with bwrap one per sandbox, started on
 // its first use and stopped when idle; with `local` or an external runtime (SANDBOX_AGENT_URL) one
@@ -28,6 +29,8 @@ export interface SandboxRuntimesConfig {
   listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
   idleMs: number;
   maxRunning: number;
+  /** What a bwrap sandbox's network reaches (none, or outbound without the host's loopback). */
+  network: SandboxNetwork;
   /** Whether a sandbox has a turn running (an idle stop must not cut one off). */
   busy(sandboxId: string): boolean;
 }
@@ -224,7 +227,7 @@ export class SandboxRuntimes {
     const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
     return this.wire(
       new RuntimeManager({
-        launcher: bwrapLauncher(dirs, uid),
+        launcher: bwrapLauncher(dirs, uid, this.config.network),
         label: sandbox.id === CATALOG ? "agent catalog sandbox" : `sandbox ${sandbox.id.slice(0, 8)}`,
         persist: this.config.persist,
         streamObserver: this.config.streamObserver,

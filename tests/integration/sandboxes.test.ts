@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, killSessionRuntime, openPortal, sessionRuntime, startPortal, tokenClient, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
@@ -16,9 +18,9 @@ let fixture: PortalFixture;
 let api: Api;
 let teamId: string;
 
-function useProvider(provider: (typeof PROVIDERS)[number]) {
+function useProvider(provider: (typeof PROVIDERS)[number], env: Record<string, string> = {}) {
   beforeAll(async () => {
-    fixture = await openPortal({ env: { PORTAL_SANDBOX: provider } });
+    fixture = await openPortal({ env: { PORTAL_SANDBOX: provider, ...env } });
     ({ api, teamId } = fixture);
   });
   afterAll(async () => {
@@ -59,6 +61,8 @@ describe("a bwrap sandbox", () => {
       expect(await say(a.id, `/probe ${hidden}`)).toMatch(/absent/);
     }
     expect(await say(a.id, "/probe /workspace")).toContain("exists, readable");
+    // No agent credential is configured here, so by default the jail has no network at all.
+    expect(await say(a.id, `/connect ${upstreamNameserver()} 53`)).toContain("unreachable (ENETUNREACH)");
     expect(await say(a.id, "/write notes.txt written in a")).toContain("wrote");
     expect(await say(a.id, "/cat notes.txt")).toContain("written in a");
 
@@ -201,6 +205,43 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     expect((await api.get(`/api/sessions/${session.id}/changed-files`)).items).toEqual([{ path: "restart/kept.txt" }]);
   });
 });
+
+describe("an outbound bwrap sandbox (PORTAL_SANDBOX_NETWORK=outbound)", () => {
+  useProvider("bwrap", { PORTAL_SANDBOX_NETWORK: "outbound" });
+
+  it("reaches beyond the host but none of the host's own services", async () => {
+    const session = await createDemoSession(api, teamId);
+    // What lies beyond the host: the DNS server it uses (a real agent resolves its API's name there).
+    expect(await say(session.id, `/connect ${upstreamNameserver()} 53`)).toContain(": open");
+    // The host's loopback (PostgreSQL, the portal) from the jail's loopback, through the gateway
+    // address (not mapped to the host) and through every address of the host (the jail's own there).
+    const gateway = gatewayOf(await say(session.id, "/cat /proc/net/route"));
+    const portalPort = new URL(fixture.portal.baseUrl).port;
+    for (const host of ["127.0.0.1", gateway, ...hostAddresses()]) {
+      for (const port of ["5432", portalPort]) expect(await say(session.id, `/connect ${host} ${port}`)).not.toContain(": open");
+    }
+    expect(await say(session.id, "/whoami")).toContain("cwd=/workspace");
+  });
+});
+
+/** The first nameserver of the host that is not on its loopback. */
+function upstreamNameserver(): string {
+  const servers = [...readFileSync("/etc/resolv.conf", "utf8").matchAll(/^nameserver\s+(\S+)/gm)].map((match) => match[1]!);
+  const upstream = servers.find((server) => !server.startsWith("127.") && server !== "::1" && !server.includes(":"));
+  if (!upstream) throw new Error(`no upstream IPv4 nameserver in /etc/resolv.conf: ${servers.join(", ")}`);
+  return upstream;
+}
+
+/** The default gateway in /proc/net/route (hex, little-endian) as a dotted address. */
+function gatewayOf(routes: string): string {
+  const hex = /^\S+\s+00000000\s+([0-9A-F]{8})/m.exec(routes)?.[1];
+  if (!hex) throw new Error(`the jail has no default route:\n${routes}`);
+  return [3, 2, 1, 0].map((byte) => parseInt(hex.slice(byte * 2, byte * 2 + 2), 16)).join(".");
+}
+
+function hostAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((addresses) => (addresses ?? []).filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address));
+}
 
 describe("an idle bwrap sandbox", () => {
   let idle: PortalFixture;

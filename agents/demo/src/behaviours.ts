@@ -5,7 +5,7 @@ import type { PromptAnalysis } from "./prompt-text.js";
 import { isRecord, messageChunkLineTemplate, type JsonRpcPeer } from "./protocol.js";
 import { contextWindowFor, MODE_CONFIG_ID, pricePerTokenFor } from "./session-config.js";
 import type { SessionState } from "./sessions.js";
-import { catInCwd, probePath, whoami, writeInCwd } from "./sandbox-view.js";
+import { catInCwd, connectFromHere, probePath, whoami, writeInCwd } from "./sandbox-view.js";
 
 /** Everything a behaviour needs for one prompt turn. */
 export interface Turn {
@@ -44,6 +44,7 @@ const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; 
   { name: "cat", usage: "/cat NAME", summary: "show the file NAME in the session's cwd", run: cat },
   { name: "probe", usage: "/probe PATH", summary: "say whether PATH exists and is readable from here", run: probe },
   { name: "whoami", usage: "/whoami", summary: "my uid, gid and cwd", run: who },
+  { name: "connect", usage: "/connect HOST PORT", summary: "say whether a TCP connection to HOST:PORT opens from here", run: connect },
   { name: "help", usage: "/help", summary: "list the commands", run: help },
 ];
 
@@ -267,6 +268,16 @@ async function probe(turn: Turn, args: string[]): Promise<StopReason> {
     return "end_turn";
   }
   say(turn, await probePath(turn.session.cwd, target));
+  return "end_turn";
+}
+
+async function connect(turn: Turn, args: string[]): Promise<StopReason> {
+  const [host, port] = args;
+  if (host === undefined || port === undefined || args.length > 2 || !/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    say(turn, "Usage: /connect HOST PORT (a TCP connection attempt from inside the agent)");
+    return "end_turn";
+  }
+  say(turn, await connectFromHere(host, Number(port)));
   return "end_turn";
 }
 

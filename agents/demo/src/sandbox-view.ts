@@ -1,4 +1,5 @@
 import { mkdir, open, opendir, readFile, stat, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 
 // What the agent sees of the machine it runs on: the answers of /write, /cat, /probe and
@@ -75,6 +76,22 @@ export async function probePath(cwd: string, target: string): Promise<string> {
     return `probe ${target}: exists, not readable`;
   }
   return `probe ${target}: exists, readable`;
+}
+
+const CONNECT_TIMEOUT_MS = 3_000;
+
+/** `connect HOST:PORT: open` | `refused` | `timed out` | `unreachable (CODE)`: what this process's network reaches. */
+export function connectFromHere(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (answer: string) => {
+      socket.destroy();
+      resolve(`connect ${host}:${port}: ${answer}`);
+    };
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => done("timed out"));
+    socket.once("connect", () => done("open"));
+    socket.once("error", (error) => done(errorCode(error) === "ECONNREFUSED" ? "refused" : `unreachable (${errorCode(error)})`));
+  });
 }
 
 /** `uid=U gid=G cwd=C`, C being the session's cwd (where /write and /cat resolve names). */
