@@ -39,7 +39,9 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: Sa
       prepareSandboxDirs(dirs, uid);
       const outbound = network === "outbound";
       const args = jailArguments(dirs, outbound);
-      const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...args];
+      // Dropping to the uid clears root's permitted and effective capabilities (its inheritable set is
+      // empty); setpriv's --inh-caps would also make the jail undumpable, which keeps pasta out of it.
+      const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", "bwrap", ...args];
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
       const child = spawn(command!, rest, {
         env: runtimeEnvironment(HOME, "/usr/bin:/bin"),

@@ -46,13 +46,17 @@ export const OUTBOUND_ETC = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.co
  */
 export async function connectOutbound({ jail, uid, pidFile }: { jail: ChildProcess; uid: number | null; pidFile: string }): Promise<void> {
   await stopPasta(pidFile);
-  const jailPid = await readJailPid(jail.stdio[3] as Readable);
+  const [info, hold] = [jail.stdio[3] as Readable, jail.stdio[4] as Writable];
+  // bwrap closes both when it exits; that is the runtime's exit to handle, not an error here.
+  info.on("error", () => undefined);
+  hold.on("error", () => undefined);
+  const jailPid = await readJailPid(info);
   const pasta = ["pasta", "--config-net", "--no-map-gw", "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--quiet", "--pid", pidFile, String(jailPid)];
   const [command, ...args] = uid === null ? pasta : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", ...pasta];
   // pasta forks into the background once the namespace is configured: its exit is the ready signal.
   const { code, stderr } = await run(command!, args, 10_000);
   if (code !== 0) throw new Error(`pasta could not connect the sandbox (${stderr.split("\n").filter((line) => line && !line.includes("syslog")).pop() ?? `exit ${code}`})`);
-  (jail.stdio[4] as Writable).end("go");
+  hold.end("go");
 }
 
 export async function stopPasta(pidFile: string) {

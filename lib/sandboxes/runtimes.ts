@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import type { SessionPersistDriver } from "sandbox-agent";
+import type { SandboxProvider, SessionPersistDriver } from "sandbox-agent";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/errors";
 import type { AcpStreamObserver } from "@/lib/runtime/observed-fetch";
@@ -9,6 +9,9 @@ import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { hostLauncher } from "@/lib/runtime/host-launcher";
 import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
 import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
+import { WORKSPACE } from "@/lib/sandboxes/bwrap";
+import { CloudSandbox, cloudWorkspace } from "@/lib/sandboxes/cloud";
+import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import type { SandboxNetwork } from "@/lib/sandboxes/network";
 
@@ -17,13 +20,15 @@ import type { SandboxNetwork } from "@/lib/sandboxes/network";
 // runtime serves every sandbox. Every manager reports to the same session listeners; the
 // generation ids they hand out are unique, so a lost generation names exactly its sessions.
 
-export type SandboxProviderName = "bwrap" | "local" | "external";
+export type SandboxProviderName = "bwrap" | "local" | "external" | CloudProviderName;
 
 export interface SandboxRuntimesConfig {
   provider: SandboxProviderName;
   dataDir: string;
   sandboxesRoot: string;
   external?: { url: string; token?: string };
+  /** PORTAL_SANDBOX=e2b, docker, ...: the SDK's provider, loaded at boot. */
+  cloud?: SandboxProvider;
   persist: SessionPersistDriver;
   streamObserver: AcpStreamObserver;
   listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
@@ -56,6 +61,7 @@ export class SandboxRuntimes {
   private spare: { id: string; seq: number; manager: RuntimeManager } | null = null;
   private stoppedAll = false;
   private lossTimes: number[] = [];
+  private catalogProviderId: string | null = null;
   private lastLossAt: Date | null = null;
 
   constructor(readonly config: SandboxRuntimesConfig) {}
@@ -64,8 +70,20 @@ export class SandboxRuntimes {
     return this.config.provider;
   }
 
+  /** Each sandbox has a runtime of its own (a jail, a provider's sandbox), rather than one shared runtime. */
+  get perSandbox() {
+    return this.config.provider === "bwrap" || this.config.cloud !== undefined;
+  }
+
+  /** The workspace path a new sandbox's agent sees. */
+  workspaceFor(sandboxId: string): string {
+    if (this.config.provider === "bwrap") return WORKSPACE;
+    if (this.config.cloud) return cloudWorkspace(this.config.cloud);
+    return sandboxDirs(this.config.sandboxesRoot, sandboxId).workspace;
+  }
+
   async start() {
-    if (this.config.provider !== "bwrap") {
+    if (!this.perSandbox) {
       this.shared = this.wire(
         new RuntimeManager({
           launcher: this.config.provider === "local" ? hostLauncher(this.config.dataDir) : undefined,
@@ -98,7 +116,8 @@ export class SandboxRuntimes {
   }
 
   private async prepareSpare() {
-    if (this.shared || this.spare || this.stoppedAll) return;
+    // A spare provider sandbox would be paid for while nobody uses it.
+    if (this.shared || this.spare || this.stoppedAll || this.config.cloud) return;
     try {
       const [reserved] = await db().$queryRaw<Array<{ seq: number }>>`SELECT nextval(pg_get_serial_sequence('sandboxes', 'seq'))::int AS seq`;
       if (!reserved) return;
@@ -146,8 +165,12 @@ export class SandboxRuntimes {
     if (!this.shared) await this.stopSandbox(sandboxId);
   }
 
-  /** Removes a destroyed sandbox's files (after the retention period). */
-  removeFiles(sandboxId: string) {
+  /** Removes a destroyed sandbox's files (after the retention period): its directory, or its provider's sandbox. */
+  async removeFiles(sandboxId: string) {
+    if (this.config.cloud) {
+      await this.cloudSandbox({ id: sandboxId }).destroy();
+      await db().sandbox.updateMany({ where: { id: sandboxId }, data: { providerSandboxId: null } });
+    }
     rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId).root, { recursive: true, force: true });
   }
 
@@ -220,6 +243,8 @@ export class SandboxRuntimes {
     await this.shared?.stop();
     await Promise.all([...this.running.values()].map(({ manager }) => manager.stop()));
     this.running.clear();
+    // The catalog's provider sandbox belongs to this run of the portal only.
+    if (this.config.cloud) await this.cloudSandbox({ id: CATALOG }).destroy().catch(() => undefined);
   }
 
   private createManager(sandbox: { id: string; seq: number }) {
@@ -227,7 +252,7 @@ export class SandboxRuntimes {
     const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
     return this.wire(
       new RuntimeManager({
-        launcher: bwrapLauncher(dirs, uid, this.config.network),
+        ...(this.config.cloud ? { remote: this.cloudSandbox(sandbox) } : { launcher: bwrapLauncher(dirs, uid, this.config.network) }),
         label: sandbox.id === CATALOG ? "agent catalog sandbox" : `sandbox ${sandbox.id.slice(0, 8)}`,
         persist: this.config.persist,
         streamObserver: this.config.streamObserver,
@@ -262,6 +287,20 @@ export class SandboxRuntimes {
       console.log(`[sandbox] ${sandboxId.slice(0, 8)} idle for ${Math.round(this.config.idleMs / 60_000)} min: stopping`);
       await this.stopSandbox(sandboxId).catch((error) => console.error(`[sandbox] stopping ${sandboxId} failed: ${String(error)}`));
     }
+  }
+
+  /** A portal sandbox's sandbox at the provider; its provider id lives on its row (the catalog's in memory). */
+  private cloudSandbox(sandbox: { id: string }): CloudSandbox {
+    if (sandbox.id === CATALOG) {
+      return new CloudSandbox(this.config.cloud!, {
+        load: async () => this.catalogProviderId,
+        save: async (providerId) => void (this.catalogProviderId = providerId),
+      });
+    }
+    return new CloudSandbox(this.config.cloud!, {
+      load: async () => (await db().sandbox.findUnique({ where: { id: sandbox.id }, select: { providerSandboxId: true } }))?.providerSandboxId ?? null,
+      save: async (providerId) => void (await db().sandbox.update({ where: { id: sandbox.id }, data: { providerSandboxId: providerId } })),
+    });
   }
 
   private recordLoss() {

@@ -37,11 +37,12 @@ async function createSandbox(teamId: string): Promise<SandboxRow> {
   // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
   // unless a spare one is ready.
   const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
-  const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
+  const status = runtimes.perSandbox && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
-  // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
-  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, id).workspace;
-  if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
+  // In a jail the workspace is /workspace, at a provider its sandbox's own directory; a runtime on
+  // this host sees the directory itself.
+  const workspace = runtimes.workspaceFor(id);
+  if (!runtimes.perSandbox) mkdirSync(workspace, { recursive: true });
   return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace } });
 }
 
@@ -120,7 +121,8 @@ export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }>
     teamId: sandbox.teamId,
     provider: sandbox.provider,
     status: sandbox.status,
-    workspace: sandbox.workspace.startsWith(WORKSPACE) ? sandbox.workspace : WORKSPACE,
+    // A workspace on this host (local, external) is shown as /workspace: its host path is the portal's business.
+    workspace: sandbox.provider === "local" || sandbox.provider === "external" ? WORKSPACE : sandbox.workspace,
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
     sessionIds: sandbox.sessions.map((session) => session.id),
@@ -183,7 +185,7 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 
 export async function removeExpiredWorkspaces(retainDays: number) {
   const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true } });
-  for (const { id } of expired) sandboxRuntimes().removeFiles(id);
+  for (const { id } of expired) await sandboxRuntimes().removeFiles(id).catch((error: unknown) => console.error(`[sandbox] removing ${id} failed: ${String(error)}`));
   return expired.length;
 }
 
@@ -247,7 +249,7 @@ export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
     const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id);
     return {
       ...sandbox,
-      stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),
+      stoppable: runtimes.perSandbox && runtimes.isRunning(sandbox.id),
       diskBytes: existsSync(workspace) ? diskUse(workspace) : null,
     };
   });
