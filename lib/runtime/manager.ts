@@ -142,7 +142,11 @@ export class RuntimeManager {
 
   async start() {
     if (this.config.remote) {
-      const remote = await this.config.remote.connect();
+      const remote = await this.config.remote.connect().catch((error: unknown) => {
+        // The provider's API refused or failed: a 503 to the prompt, the reason in the log only.
+        console.error(`[runtime] the provider could not start the ${this.label}: ${error instanceof Error ? error.message : String(error)}`);
+        throw runtimeUnavailable("The sandbox provider could not start this sandbox; try again shortly.");
+      });
       this.url = remote.url;
       this.token = remote.token;
       this.baseFetch = remote.fetch;

@@ -22,7 +22,7 @@ export function pastaAvailable(): boolean {
  * The network sandboxes get: as configured, or by default outbound when an agent credential is
  * set (a real agent has to reach its API) and none otherwise. Throws one line when it cannot be had.
  */
-export function chooseSandboxNetwork(configured: SandboxNetwork | undefined, environment: NodeJS.ProcessEnv = process.env): { network: SandboxNetwork; note?: string } {
+export function chooseSandboxNetwork(configured: SandboxNetwork | undefined, environment: Record<string, string | undefined> = process.env): { network: SandboxNetwork; note?: string } {
   const available = pastaAvailable();
   if (configured === "outbound" && !available) throw new Error("PORTAL_SANDBOX_NETWORK=outbound needs pasta: install it with `apt-get install passt`");
   if (configured) return { network: configured };
