@@ -34,8 +34,6 @@ export interface LaunchedRuntime {
   token: string;
   fetch: typeof fetch;
   pidFile: string;
-  /** Stops what the launch started beside the runtime (a sandbox's network helper) once it is gone. */
-  stopCompanionsSync?: () => void;
 }
 
 export interface RuntimeLauncher {
@@ -77,7 +75,6 @@ let generationCounter = 0;
 export class RuntimeManager {
   private status: RuntimeStatus = "starting";
   private child: ChildProcess | null = null;
-  private stopCompanionsSync: (() => void) | null = null;
   private url = "";
   private token = "";
   private startedAt: Date | null = null;
@@ -225,7 +222,6 @@ export class RuntimeManager {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.child?.pid && isProcessAlive(this.child.pid)) this.child.kill("SIGTERM");
     this.child = null;
-    this.stopCompanionsSync?.();
   }
 
   /** Stops the runtime; with `sessionsLost` its sessions are told (an idle sandbox that stops). */
@@ -258,7 +254,6 @@ export class RuntimeManager {
     this.token = launched.token;
     this.baseFetch = launched.fetch;
     this.child = child;
-    this.stopCompanionsSync = launched.stopCompanionsSync ?? null;
     let stderrTail = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
@@ -268,7 +263,6 @@ export class RuntimeManager {
       if (this.child !== child) return;
       this.child = null;
       rmSync(launched.pidFile, { force: true });
-      launched.stopCompanionsSync?.();
       if (this.stopping) return;
       // The runtime prints nothing and exits 1 when its port is taken; say what we know.
       const detail = stderrTail.trim().split("\n").slice(-1)[0] ?? "";

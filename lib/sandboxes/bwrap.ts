@@ -8,7 +8,7 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
-import { connectOutbound, HOLD_JAIL_ARGS, HOLD_JAIL_STDIO, OUTBOUND_ETC, stopPastaSync, type SandboxNetwork } from "@/lib/sandboxes/network";
+import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
 
 // PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
 // there is the sandbox's workspace (read-write, /workspace), its home, read-only /usr and the agent
@@ -33,45 +33,30 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: Sa
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
-      const pastaPidFile = path.join(dirs.root, "pasta.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
       prepareSandboxDirs(dirs, uid);
       const outbound = network === "outbound";
-      const args = jailArguments(dirs, outbound);
-      // Dropping to the uid clears root's permitted and effective capabilities (its inheritable set is
-      // empty); setpriv's --inh-caps would also make the jail undumpable, which keeps pasta out of it.
-      const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", "bwrap", ...args];
+      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null)];
+      const [command, ...rest] = outbound
+        ? outboundCommand(uid, bwrap)
+        : uid === null
+          ? bwrap
+          : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap];
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
-      const child = spawn(command!, rest, {
-        env: runtimeEnvironment(HOME, "/usr/bin:/bin"),
-        stdio: ["ignore", "ignore", "pipe", ...(outbound ? HOLD_JAIL_STDIO : [])],
-        detached: true,
-      });
-      if (outbound) {
-        try {
-          await connectOutbound({ jail: child, uid, pidFile: pastaPidFile });
-        } catch (error) {
-          child.kill("SIGKILL");
-          throw error;
-        }
-      }
-      return {
-        child,
-        url: "http://sandbox",
-        token: "",
-        fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }),
-        pidFile,
-        stopCompanionsSync: outbound ? () => stopPastaSync(pastaPidFile) : undefined,
-      };
+      const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"], detached: true });
+      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }), pidFile };
     },
   };
 }
 
-function jailArguments(dirs: SandboxDirs, outbound: boolean): string[] {
+/** `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside pasta's user namespace. */
+function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] {
   const node = process.execPath;
+  const outbound = outboundUid !== null;
   const args = [
     "--unshare-all",
+    ...(outbound ? ["--share-net", "--uid", String(outboundUid), "--gid", String(outboundUid)] : []),
     "--die-with-parent",
     "--new-session",
     "--ro-bind", "/usr", "/usr",
@@ -88,9 +73,7 @@ function jailArguments(dirs: SandboxDirs, outbound: boolean): string[] {
     "--chdir", WORKSPACE,
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
-  // `--unshare-all` gave the jail an empty network namespace; outbound, pasta fills it while bwrap waits.
   if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);
-  if (outbound) args.push(...HOLD_JAIL_ARGS);
   return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
 }
 

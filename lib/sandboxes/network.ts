@@ -1,8 +1,5 @@
 import "server-only";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
-import { commandLine, isProcessAlive, stopLeftoverProcess } from "@/lib/process-utils";
-import { readPid } from "@/lib/runtime/host-launcher";
+import { spawnSync } from "node:child_process";
 import { AGENT_CREDENTIALS } from "@/lib/sandboxes/environment";
 
 // A bwrap sandbox's network (PORTAL_SANDBOX_NETWORK). `none`: the jail's network namespace is
@@ -32,74 +29,18 @@ export function chooseSandboxNetwork(configured: SandboxNetwork | undefined, env
   return { network: "outbound" };
 }
 
-/** bwrap's options that hold the jail until its network is in place (fds 3 and 4 of its spawn). */
-export const HOLD_JAIL_ARGS = ["--info-fd", "3", "--block-fd", "4"];
-export const HOLD_JAIL_STDIO = ["pipe", "pipe"] as const;
-
 /** Files an agent with internet access needs to resolve names and check certificates. */
 export const OUTBOUND_ETC = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl/certs", "/etc/ca-certificates"];
 
 /**
- * Connects a held jail (spawned with HOLD_JAIL_ARGS) to the internet with pasta, run as the jail's
- * uid (pasta refuses to run as root, and that uid owns the jail's user namespace), then lets the
- * jail go on. pasta outlives its namespace, so its pid is kept to stop it with the runtime.
+ * The command that puts a jail (`bwrap …`, which must then `--share-net`) in an outbound network
+ * namespace: pasta creates the user and network namespaces, connects them, and runs bwrap inside as
+ * the namespace's root, while it forwards the jail's traffic through sockets of its own on the host.
+ * It runs as the sandbox's uid (pasta refuses root), and dies with the portal like bwrap would: the
+ * parent-death signal is set by a second setpriv, after the uid change that would clear it.
  */
-export async function connectOutbound({ jail, uid, pidFile }: { jail: ChildProcess; uid: number | null; pidFile: string }): Promise<void> {
-  await stopPasta(pidFile);
-  const [info, hold] = [jail.stdio[3] as Readable, jail.stdio[4] as Writable];
-  // bwrap closes both when it exits; that is the runtime's exit to handle, not an error here.
-  info.on("error", () => undefined);
-  hold.on("error", () => undefined);
-  const jailPid = await readJailPid(info);
-  const pasta = ["pasta", "--config-net", "--no-map-gw", "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--quiet", "--pid", pidFile, String(jailPid)];
-  const [command, ...args] = uid === null ? pasta : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", ...pasta];
-  // pasta forks into the background once the namespace is configured: its exit is the ready signal.
-  const { code, stderr } = await run(command!, args, 10_000);
-  if (code !== 0) throw new Error(`pasta could not connect the sandbox (${stderr.split("\n").filter((line) => line && !line.includes("syslog")).pop() ?? `exit ${code}`})`);
-  hold.end("go");
-}
-
-export async function stopPasta(pidFile: string) {
-  await stopLeftoverProcess(readPid(pidFile), "pasta");
-}
-
-/** Synchronous, for process.on('exit'). */
-export function stopPastaSync(pidFile: string) {
-  const pid = readPid(pidFile);
-  if (!pid) return;
-  if (!isProcessAlive(pid) || !commandLine(pid).startsWith("pasta")) return;
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    // gone meanwhile
-  }
-}
-
-function readJailPid(info: Readable): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error("bwrap did not report its sandbox's pid")), 10_000);
-    info.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      try {
-        const pid = (JSON.parse(text) as { "child-pid"?: number })["child-pid"];
-        if (!pid) return;
-        clearTimeout(timer);
-        resolve(pid);
-      } catch {
-        // not complete yet
-      }
-    });
-    info.once("end", () => reject(new Error("bwrap exited before starting its sandbox")));
-  });
-}
-
-function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"], timeout: timeoutMs });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
-    child.once("error", (error) => resolve({ code: -1, stderr: error.message }));
-    child.once("exit", (code) => resolve({ code, stderr }));
-  });
+export function outboundCommand(uid: number | null, bwrap: string[]): string[] {
+  const pasta = ["pasta", "--config-net", "--no-map-gw", "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--quiet", "--foreground", "--", ...bwrap];
+  const dieWithPortal = ["setpriv", "--pdeathsig=SIGKILL", "--", ...pasta];
+  return uid === null ? dieWithPortal : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...dieWithPortal];
 }
