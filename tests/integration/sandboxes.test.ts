@@ -228,7 +228,14 @@ describe("an outbound bwrap sandbox (PORTAL_SANDBOX_NETWORK=outbound)", () => {
     for (const host of ["127.0.0.1", gateway, ...hostAddresses()]) {
       for (const port of ["5432", portalPort]) expect(await say(session.id, `/connect ${host} ${port}`)).not.toContain(": open");
     }
-    expect(await say(session.id, "/whoami")).toContain("cwd=/workspace");
+    // The jail is the same jail otherwise: its own unprivileged uid, nothing of the portal.
+    const uid = Number(/uid=(\d+)/.exec(await say(session.id, "/whoami"))?.[1]);
+    expect(uid).toBeGreaterThan(0);
+    expect(uid).not.toBe(process.getuid?.());
+    for (const hidden of [fixture.portal.dataDir, `/proc/${fixture.portal.process.pid}/environ`, "/root", "/etc/shadow"]) {
+      expect(await say(session.id, `/probe ${hidden}`)).toMatch(/absent/);
+    }
+    expect(await say(session.id, "/write net.txt written")).toContain("wrote");
   });
 });
 
