@@ -30,8 +30,9 @@ export async function loadCloudProvider(name: CloudProviderName, options: Record
   try {
     module = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ providerModuleUrl(name))) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
+    // Only a missing client package is the user's to install; anything else is a real failure.
+    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && CLIENT_PACKAGES[name].some((pkg) => String((error as Error).message).includes(`'${pkg}'`));
+    if (!missing) throw error;
     const packages = CLIENT_PACKAGES[name].join(" ");
     throw new ProviderUnavailableError(`PORTAL_SANDBOX=${name} needs the npm package${CLIENT_PACKAGES[name].length > 1 ? "s" : ""} ${packages}: run \`npm install ${packages}\``);
   }
