@@ -40,6 +40,9 @@ export interface SandboxRuntimesConfig {
   busy(sandboxId: string): boolean;
 }
 
+/** What a jail is made from: the sandbox's uid number and, once it has one, its directory on the host. */
+type JailedSandbox = { id: string; seq: number; hostDir?: string | null };
+
 interface Running {
   manager: RuntimeManager;
   lastActive: number;
@@ -132,7 +135,7 @@ export class SandboxRuntimes {
   }
 
   /** The runtime of a sandbox, started (after stopping the least recently active idle one when full). */
-  async forSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+  async forSandbox(sandbox: JailedSandbox): Promise<RuntimeManager> {
     if (this.shared) return this.shared;
     const running = this.running.get(sandbox.id);
     if (running && !running.manager.stopped) {
@@ -166,12 +169,12 @@ export class SandboxRuntimes {
   }
 
   /** Removes a destroyed sandbox's files (after the retention period): its directory, or its provider's sandbox. */
-  async removeFiles(sandboxId: string) {
+  async removeFiles(sandboxId: string, hostDir?: string | null) {
     if (this.config.cloud) {
       await this.cloudSandbox({ id: sandboxId }).destroy();
       await db().sandbox.updateMany({ where: { id: sandboxId }, data: { providerSandboxId: null } });
     }
-    rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId).root, { recursive: true, force: true });
+    rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId, hostDir ?? undefined).root, { recursive: true, force: true });
   }
 
   isRunning(sandboxId: string) {
@@ -247,8 +250,8 @@ export class SandboxRuntimes {
     if (this.config.cloud) await this.cloudSandbox({ id: CATALOG }).destroy().catch(() => undefined);
   }
 
-  private createManager(sandbox: { id: string; seq: number }) {
-    const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id);
+  private createManager(sandbox: JailedSandbox) {
+    const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
     const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
     return this.wire(
       new RuntimeManager({
@@ -261,7 +264,7 @@ export class SandboxRuntimes {
     );
   }
 
-  private async startSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+  private async startSandbox(sandbox: JailedSandbox): Promise<RuntimeManager> {
     await this.makeRoom(sandbox.id);
     const manager = this.createManager(sandbox);
     this.running.set(sandbox.id, { manager, lastActive: Date.now() });
