@@ -16,8 +16,8 @@ import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandbo
 // workspace, no home directories. As root the jail runs as the sandbox's own uid (not root, not the
 // portal's); otherwise as the portal's uid inside a user namespace. Its network namespace is its own
 // (empty, or with internet egress through pasta: lib/sandboxes/network.ts), so the runtime's port is
-// unreachable from the host; the portal talks to it through a Unix socket in
-// a directory only that uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
+// unreachable from the host; the portal talks to it through a Unix socket in a directory only that
+// uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
 
 export const WORKSPACE = "/workspace";
 const HOME = "/home/sandbox";
