@@ -180,3 +180,37 @@ describe("several portal instances on one database", () => {
     expect(replyText(events.slice(before.length))).toContain("violet lynx");
   });
 });
+
+describe("two instances with bwrap sandboxes on one host", () => {
+  it("a killed owner's jail comes back on the instance that takes it over, with its files", async () => {
+    const bwrapDb = await createTestDatabase("portal_instances_bwrap");
+    const bwrapEnv = { NEXTAUTH_SECRET: randomBytes(32).toString("hex"), PORTAL_INSTANCE_LEASE_SECONDS: String(LEASE_SECONDS) };
+    const owner = await startPortal({ databaseUrl: bwrapDb.url, env: bwrapEnv });
+    const survivor = await startPortal({ databaseUrl: bwrapDb.url, env: bwrapEnv });
+    try {
+      const [a, b] = await Promise.all([apiFor(owner.baseUrl), apiFor(survivor.baseUrl)]);
+      const teamId = await defaultTeamId(a);
+      const { body: session } = await a.request("POST", "/api/sessions", { teamId, agent: "demo" });
+      const say = async (api: Api, text: string) => {
+        const { eventCount } = await api.get(`/api/sessions/${session.id}`);
+        expect((await api.request("POST", `/api/sessions/${session.id}/prompt`, { text })).status).toBe(202);
+        await waitForIdle(api, session.id);
+        return replyText((await allEvents(api, session.id)).filter((e) => e.index > eventCount));
+      };
+      // Written through the survivor, in the owner's jail.
+      expect(await say(b, "/write handover.txt kept across the takeover")).toContain("wrote");
+
+      await owner.kill();
+      await waitFor(() => b.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000, 200);
+      expect(await say(b, "/cat handover.txt")).toContain("kept across the takeover");
+      const { instances } = await b.get("/api/admin/runtime");
+      expect(instances).toEqual([expect.objectContaining({ self: true, sandboxes: 1 })]);
+    } finally {
+      await owner.kill();
+      await survivor.stop();
+      removeDir(owner.dataDir);
+      removeDir(survivor.dataDir);
+      await bwrapDb.drop();
+    }
+  });
+});
