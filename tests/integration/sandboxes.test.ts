@@ -76,18 +76,7 @@ describe("a bwrap sandbox", () => {
     expect(await say(b.id, "/cat notes.txt")).toContain("no such file");
 
     // No process of the portal's tree carries a token on its command line.
-    const processes = execFileSync("ps", ["-e", "-o", "pid=,ppid=,args="], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-      .filter((match) => match !== null)
-      .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args! }));
-    const tree = new Set([fixture.portal.process.pid!]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const p of processes) if (tree.has(p.ppid) && !tree.has(p.pid)) grew = tree.add(p.pid).size > 0;
-    }
-    const inTree = processes.filter((p) => tree.has(p.pid));
+    const inTree = processTree(fixture.portal.process.pid!);
     expect(inTree.filter((p) => p.args.includes("sandbox-agent server")).length).toBeGreaterThanOrEqual(2);
     for (const p of inTree) expect(p.args).not.toMatch(/--token/);
   });
@@ -237,7 +226,47 @@ describe("an outbound bwrap sandbox (PORTAL_SANDBOX_NETWORK=outbound)", () => {
     }
     expect(await say(session.id, "/write net.txt written")).toContain("wrote");
   });
+
+  // Last of the suite: it leaves the fixture on a restarted portal.
+  it("dies with a portal killed -9 (pasta and its jail), and comes back with its files", async () => {
+    const session = await createDemoSession(api, teamId);
+    expect(await say(session.id, "/write kept.txt outlives the portal, not its jail")).toContain("wrote");
+    const jailed = processTree(fixture.portal.process.pid!).filter((p) => /^(pasta|bwrap|\S*sandbox-agent) /.test(p.args));
+    expect(jailed.filter((p) => p.args.startsWith("pasta ")).length).toBeGreaterThanOrEqual(2); // the catalog's and this sandbox's
+    await fixture.portal.kill();
+    await waitFor(async () => jailed.filter((p) => processAlive(p.pid)), (alive) => alive.length === 0, 10_000, 100);
+
+    fixture.portal = await startPortal({ databaseUrl: fixture.db.url, dataDir: fixture.portal.dataDir, env: { PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_NETWORK: "outbound" } });
+    api = fixture.api = tokenClient(fixture.portal.baseUrl, api.token);
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    expect(await say(session.id, "/cat kept.txt")).toBe("outlives the portal, not its jail");
+    expect(await say(session.id, `/connect ${upstreamNameserver()} 53`)).toContain(": open");
+  });
 });
+
+/** The processes under pid (itself excluded), from ps. */
+function processTree(root: number) {
+  const processes = execFileSync("ps", ["-e", "-o", "pid=,ppid=,args="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args! }));
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of processes) if (tree.has(p.ppid) && !tree.has(p.pid)) grew = tree.add(p.pid).size > 0;
+  }
+  return processes.filter((p) => p.pid !== root && tree.has(p.pid));
+}
+
+function processAlive(pid: number) {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
 
 /** The first nameserver of the host that is not on its loopback. */
 function upstreamNameserver(): string {
