@@ -1,14 +1,14 @@
 import "server-only";
 import { ZodError, type z } from "zod";
-import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
 import type { Session } from "@/generated/prisma/client";
 import { requireInstanceAdmin } from "@/lib/accounts/instance";
-import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
-import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
-import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 import { unstorableStrings } from "@/lib/api/input-rule";
+import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 import { enforceApiRateLimit } from "@/lib/api/rate-limit";
 import { requestIdOf } from "@/lib/api/request-id";
+import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
+import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
+import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
