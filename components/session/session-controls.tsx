@@ -140,7 +140,7 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         {modes.length === 0 && !modelOption && !thoughtOption && others.length === 0 && <p className="muted small">This agent offers no settings.</p>}
       </section>
 
-      {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} canWrite={canWrite && status !== "destroyed"} />}
+      {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} sessionId={session.id} status={status} canWrite={canWrite && status !== "destroyed"} />}
 
       {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">

@@ -39,12 +39,13 @@ async function createSandbox(teamId: string): Promise<SandboxRow> {
   // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
   // unless a spare one is ready.
   const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
-  const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
+  const status = runtimes.perSandbox && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
-  // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
+  // In a jail the workspace is /workspace, at a provider its sandbox's own directory; a runtime on
+  // this host sees the directory itself.
   const dirs = sandboxDirs(runtimes.config.sandboxesRoot, id);
-  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : dirs.workspace;
-  if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
+  const workspace = runtimes.workspaceFor(id);
+  if (!runtimes.perSandbox) mkdirSync(workspace, { recursive: true });
   ownedSandboxes().add(id);
   return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace, ownerId: instanceId(), hostDir: runtimes.provider === "bwrap" ? dirs.root : null } });
 }
@@ -133,7 +134,8 @@ export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): Sandbo
     teamId: sandbox.teamId,
     provider: sandbox.provider,
     status: sandbox.status,
-    workspace: sandbox.workspace.startsWith(WORKSPACE) ? sandbox.workspace : WORKSPACE,
+    // A workspace on this host (local, external) is shown as /workspace: its host path is the portal's business.
+    workspace: sandbox.provider === "local" || sandbox.provider === "external" ? WORKSPACE : sandbox.workspace,
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
     sessionIds: sandbox.sessionIds,
@@ -184,7 +186,7 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 
 export async function removeExpiredWorkspaces(retainDays: number) {
   const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, hostDir: true } });
-  for (const { id, hostDir } of expired) sandboxRuntimes().removeFiles(id, hostDir);
+  for (const { id, hostDir } of expired) await sandboxRuntimes().removeFiles(id, hostDir).catch((error: unknown) => console.error(`[sandbox] removing ${id} failed: ${String(error)}`));
   return expired.length;
 }
 
@@ -248,7 +250,7 @@ export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
     const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
     return {
       ...sandbox,
-      stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),
+      stoppable: runtimes.perSandbox && runtimes.isRunning(sandbox.id),
       diskBytes: existsSync(workspace) ? diskUse(workspace) : null,
     };
   });
