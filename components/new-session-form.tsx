@@ -2,9 +2,9 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import type { AgentJson } from "@/lib/contract/agents";
 import { apiFetch } from "@/components/api-client";
 import { useFormSubmit } from "@/components/use-form-submit";
+import type { AgentJson } from "@/lib/contract/agents";
 
 export function NewSessionForm({
   teams,

@@ -5,8 +5,8 @@ import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { hashToken, type CurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
-import { notifyTokenRevoked } from "@/lib/events/live-hub";
 import { forbidden, notFound } from "@/lib/errors";
+import { notifyTokenRevoked } from "@/lib/events/live-hub";
 
 // Personal tokens for scripts: shown once at creation, stored as a sha256 hash, revoked by deleting.
 

@@ -3,7 +3,6 @@
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { apiFetch } from "@/components/api-client";
-import { useAttention } from "@/components/shell/attention";
 import { Composer } from "@/components/session/composer";
 import { RawEventsDrawer, type RawRequest } from "@/components/session/raw-events-drawer";
 import { SessionActions } from "@/components/session/session-actions";
@@ -11,6 +10,7 @@ import { SessionControls } from "@/components/session/session-controls";
 import { Transcript } from "@/components/session/transcript";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 import { useSessionStream, type ConnectionState } from "@/components/session/use-session-stream";
+import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import type { PermissionReply } from "@/lib/contract/permissions";

@@ -1,20 +1,13 @@
 "use client";
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
-import type { InboxItemJson } from "@/lib/contract/permissions";
-import type { SessionStatus } from "@/lib/contract/sessions";
+import type { AttentionSnapshotJson, InboxItemJson, SessionChangeJson } from "@/lib/contract/permissions";
 
 // The "needs you" state of the whole app, from one EventSource on /api/permissions/stream: the count
 // and oldest pending permissions of my teams, and the sessions whose status changed. It also keeps
 // the tab title's count and sends the opt-in browser notifications while the tab is hidden.
 
-/** A session whose status changed, as the attention stream sends it (lib/events/attention-stream.ts). */
-export interface SessionChange {
-  id: string;
-  status: SessionStatus;
-  title: string;
-  updatedAt: string;
-}
+export type SessionChange = SessionChangeJson;
 
 interface Attention {
   count: number;
@@ -63,7 +56,7 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
     source.addEventListener("open", () => setConnected(true));
     source.addEventListener("error", () => setConnected(false));
     source.addEventListener("attention", (message) => {
-      const snapshot = JSON.parse((message as MessageEvent<string>).data) as { count: number; items: InboxItemJson[]; sessions: SessionChange[] };
+      const snapshot = JSON.parse((message as MessageEvent<string>).data) as AttentionSnapshotJson;
       setCount(snapshot.count);
       setItems(snapshot.items);
       if (snapshot.sessions.length > 0) setChanges((previous) => [...previous.slice(-200), ...snapshot.sessions]);

@@ -1,9 +1,9 @@
 import "server-only";
-import { teamRole } from "@/lib/teams/membership";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
 import { db } from "@/lib/db/client";
 import { notFound, unprocessable } from "@/lib/errors";
+import { teamRole } from "@/lib/teams/membership";
 
 // The signed-in person's own account: name, remembered team, password, sign-ins.
 

@@ -1,12 +1,12 @@
 import "server-only";
-import { teamIdsOf } from "@/lib/teams/membership";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
 import { db } from "@/lib/db/client";
+import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 import { env } from "@/lib/env";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged, notifyTokenRevoked } from "@/lib/events/live-hub";
-import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
+import { teamIdsOf } from "@/lib/teams/membership";
 
 // The instance admin's part: a user flag (the bootstrap admin has it), not a team role. Users can
 // be disabled (their sign-ins, tokens and open streams end at once) and team creation restricted.

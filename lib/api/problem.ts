@@ -1,5 +1,5 @@
-import { ApiError } from "@/lib/errors";
 import { problemBody, type FieldError } from "@/lib/contract/problems";
+import { ApiError } from "@/lib/errors";
 import type { ZodError } from "zod";
 
 // ApiError and zod failures → application/problem+json. Pure, so it is unit-tested.

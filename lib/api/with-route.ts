@@ -1,14 +1,15 @@
 import "server-only";
 import { ZodError, type z } from "zod";
-import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
 import type { Session } from "@/generated/prisma/client";
 import { requireInstanceAdmin } from "@/lib/accounts/instance";
-import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
-import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
-import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 import { unstorableStrings } from "@/lib/api/input-rule";
+import { pathParams } from "@/lib/api/params";
+import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 import { enforceApiRateLimit } from "@/lib/api/rate-limit";
 import { requestIdOf } from "@/lib/api/request-id";
+import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
+import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
+import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
@@ -65,8 +66,10 @@ export function withRoute<const O extends RouteOptions>(options: O, handler: (co
       await enforceApiRateLimit(user);
       if (options.instanceAdmin) requireInstanceAdmin(user);
       const rawParams = (await context.params) ?? {};
-      // A path parameter that cannot name anything names nothing: 404, as for an unknown id.
-      const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
+      // A path parameter that cannot name anything names nothing: 404, as for an unknown id. The id of
+      // what the route acts on is checked even when the route declares no schema of its own.
+      const paramsSchema = options.params ?? (options.session || options.sandbox ? pathParams("id") : options.team && "teamId" in rawParams ? pathParams("teamId") : null);
+      const params = paramsSchema ? parseOr(paramsSchema, rawParams, () => notFound()) : rawParams;
       const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
       const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
       const body = options.body ? parseWith(options.body, await readJson(request, options.bodyTextAsIs)) : undefined;

@@ -1,3 +1,5 @@
+import type { SessionStatus } from "@/lib/contract/sessions";
+
 // Permission JSON and the reply vocabulary, shared by the routes and the components.
 
 /** What a person answers (POST /api/sessions/:id/permissions/:permissionId). */
@@ -36,4 +38,20 @@ export interface InboxItemJson extends PermissionJson {
   teamName: string;
   sessionTitle: string;
   agent: string;
+}
+
+/** A session whose status changed, as the "needs you" feed tells it. */
+export interface SessionChangeJson {
+  id: string;
+  status: SessionStatus;
+  title: string;
+  updatedAt: string;
+}
+
+/** One snapshot of the "needs you" feed (GET /api/permissions/stream): my teams' pending permissions. */
+export interface AttentionSnapshotJson {
+  count: number;
+  items: InboxItemJson[];
+  /** Sessions that changed since the last snapshot, with their status as people see it. */
+  sessions: SessionChangeJson[];
 }

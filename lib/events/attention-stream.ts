@@ -1,9 +1,10 @@
 import "server-only";
-import { inTeamsOf } from "@/lib/teams/membership";
+import type { AttentionSnapshotJson } from "@/lib/contract/permissions";
+import { publicStatus } from "@/lib/contract/sessions";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
 import { countPendingPermissions, listPendingPermissions } from "@/lib/sessions/inbox";
-import { publicStatus } from "@/lib/contract/sessions";
+import { inTeamsOf } from "@/lib/teams/membership";
 
 // One signed-in person's "needs you" feed: whenever a session of their teams gets events (on any
 // instance, through the hub's NOTIFY fan-out), the pending permissions are re-read and sent as a
@@ -16,14 +17,7 @@ const PING_MS = 15_000;
 const MAX_LIFETIME_MS = 10 * 60_000;
 const SNAPSHOT_ITEMS = 20;
 
-export interface AttentionSnapshot {
-  count: number;
-  items: Awaited<ReturnType<typeof listPendingPermissions>>["items"];
-  /** Sessions that changed since the last snapshot, with their status as people see it. */
-  sessions: Array<{ id: string; status: string; title: string; updatedAt: string }>;
-}
-
-export async function attentionSnapshot({ userId, changed }: { userId: string; changed: string[] }): Promise<AttentionSnapshot> {
+export async function attentionSnapshot({ userId, changed }: { userId: string; changed: string[] }): Promise<AttentionSnapshotJson> {
   const [count, page, sessions] = await Promise.all([
     countPendingPermissions({ userId }),
     listPendingPermissions({ userId, limit: SNAPSHOT_ITEMS }),

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
+import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
 import type { RuntimeManager } from "@/lib/runtime/manager";
@@ -14,7 +15,6 @@ import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
 import { inTeamsOf, teamRole } from "@/lib/teams/membership";
-import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are

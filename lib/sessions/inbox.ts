@@ -1,13 +1,14 @@
 import "server-only";
-import { inTeamsOf } from "@/lib/teams/membership";
+import type { InboxItemJson } from "@/lib/contract/permissions";
 import { db } from "@/lib/db/client";
-import { permissionJson } from "@/lib/sessions/serialize";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
+import { permissionJson } from "@/lib/sessions/serialize";
+import { inTeamsOf } from "@/lib/teams/membership";
 
 // The inbox: every pending permission in the caller's teams, oldest first (the one waiting longest
 // on top), keyset-paged on (created_at, id), each with the session it belongs to.
 
-export async function listPendingPermissions({ userId, cursor, limit }: { userId: string; cursor?: string; limit: number }) {
+export async function listPendingPermissions({ userId, cursor, limit }: { userId: string; cursor?: string; limit: number }): Promise<{ items: InboxItemJson[]; nextCursor: string | null }> {
   const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().permission.findMany({
     where: {

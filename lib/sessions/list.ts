@@ -1,11 +1,11 @@
 import "server-only";
-import { teamIdsOf } from "@/lib/teams/membership";
 import type { Session } from "@/generated/prisma/client";
 import type { SessionStatus } from "@/lib/contract/sessions";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { notFound } from "@/lib/errors";
 import { sessionListSql } from "@/lib/sessions/search-sql";
+import { teamIdsOf } from "@/lib/teams/membership";
 
 // The session list: newest first, keyset-paged on (created_at, id), scoped to the caller's teams,
 // filtered by status, agent and creator; `q` matches titles and conversation text (search-sql.ts).

@@ -3,10 +3,10 @@ import { Prisma, type Role } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
+import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
 import { assertRole, roleAtLeast } from "@/lib/teams/membership";
-import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 
 // Team membership. People join by invitation (lib/teams/invitations.ts) or are provisioned by an
 // instance admin. Admins manage viewers and members and may grant up to their own role; only an

@@ -1,12 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { agentDisplayName } from "@/lib/runtime/agents";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { getCurrentUser } from "@/lib/auth/current-user";
 import { displayNames } from "@/lib/accounts/account";
+import { getCurrentUser } from "@/lib/auth/current-user";
 import { publicStatus, type SessionStatus } from "@/lib/contract/sessions";
+import { agentDisplayName } from "@/lib/runtime/agents";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
 import { chosenTeamOf } from "@/lib/teams/membership";

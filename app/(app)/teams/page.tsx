@@ -4,8 +4,8 @@ import { ApiButton } from "@/components/manage/api-button";
 import { CreateTeamForm } from "@/components/manage/team-forms";
 import { teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 import { listMyInvitations } from "@/lib/teams/invitations";
+import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 import "../manage.css";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
-import { withRoute } from "@/lib/api/with-route";
 import { updateAccount } from "@/lib/accounts/account";
+import { withRoute } from "@/lib/api/with-route";
 import { listTeamsOf } from "@/lib/teams/membership";
 import { updateMeBody } from "./schema";
 

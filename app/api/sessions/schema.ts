@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { cursorParam } from "@/lib/db/keyset";
 import { SESSION_STATUSES } from "@/lib/contract/sessions";
+import { cursorParam } from "@/lib/db/keyset";
 import { storedText } from "@/lib/sessions/stored-text";
 
 const setting = storedText().pipe(z.string().min(1).max(200));

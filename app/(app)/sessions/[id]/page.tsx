@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { SessionView } from "@/components/session/session-view";
-import { agentDisplayName } from "@/lib/runtime/agents";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { agentDisplayName } from "@/lib/runtime/agents";
 import { pendingPermissions } from "@/lib/sessions/queries";
 import { sessionDetailJson } from "@/lib/sessions/serialize";
 import { roleAtLeast, sessionForPage, teamPeople } from "@/lib/teams/membership";

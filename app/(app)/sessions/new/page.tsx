@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { NewSessionForm } from "@/components/new-session-form";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import type { AgentJson } from "@/lib/contract/agents";
 import { isApiError } from "@/lib/errors";
 import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
-import type { AgentJson } from "@/lib/contract/agents";
 import { listAgents } from "@/lib/sessions/agents";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { getCurrentUser } from "@/lib/auth/current-user";
 import { displayNames } from "@/lib/accounts/account";
+import { getCurrentUser } from "@/lib/auth/current-user";
 import { listAuditEntries } from "@/lib/teams/audit-log";
 import { roleAtLeast, teamForPage, teamPeople } from "@/lib/teams/membership";
 import "../../../manage.css";

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
-import { StatusBadge } from "@/components/ui/status-badge";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { StatusBadge } from "@/components/ui/status-badge";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { teamSandboxesForPage } from "@/lib/sandboxes/sandboxes";
 import { roleAtLeast, teamForPage } from "@/lib/teams/membership";

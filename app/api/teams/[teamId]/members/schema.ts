@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { cursorParam } from "@/lib/db/keyset";
 import { passwordSchema } from "@/lib/auth/password-rule";
+import { cursorParam } from "@/lib/db/keyset";
 
 export const role = z.enum(["viewer", "member", "admin", "owner"]);
 
