@@ -10,6 +10,7 @@ import { env, EnvError } from "@/lib/env";
 import { installServerPolicy } from "@/lib/http/server-policy";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
+import { releaseAllStreamSlots } from "@/lib/events/stream-slots";
 import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
@@ -111,6 +112,7 @@ async function start() {
     const timeout = setTimeout(() => process.exit(1), 10_000);
     await eventWriter().flushed().catch(() => undefined);
     await runtime.stopAll().catch(() => undefined);
+    await releaseAllStreamSlots().catch(() => undefined);
     await liveHub().stop();
     await disconnectDb().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

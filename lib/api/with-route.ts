@@ -6,6 +6,7 @@ import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/ap
 import { unstorableStrings } from "@/lib/api/input-rule";
 import { enforceApiRateLimit } from "@/lib/api/rate-limit";
 import { requestIdOf } from "@/lib/api/request-id";
+import { runInRequestContext } from "@/lib/http/request-context";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, body and query validation with zod, errors as problem+json, and X-Request-Id everywhere.
@@ -35,7 +36,7 @@ export function withRoute<P extends Record<string, string> = Record<string, stri
   options: RouteOptions<B, Q>,
   handler: (context: RouteContext<Infer<B>, Infer<Q>, P>) => Promise<Response | object>,
 ) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+  return (request: Request, context: { params: Promise<P> }): Promise<Response> => runInRequestContext(request, async () => {
     const requestId = requestIdOf(request);
     try {
       const user = await authenticate(request);
@@ -50,7 +51,7 @@ export function withRoute<P extends Record<string, string> = Record<string, stri
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  };
+  });
 }
 
 /** For routes without a signed-in user (health, accepting an invitation link). */
@@ -58,7 +59,7 @@ export function withPublicRoute<P extends Record<string, string> = Record<string
   options: { body?: B },
   handler: (context: { request: Request; requestId: string; params: P; body: Infer<B> }) => Promise<Response | object>,
 ) {
-  return async (request: Request, context?: { params: Promise<P> }): Promise<Response> => {
+  return (request: Request, context?: { params: Promise<P> }): Promise<Response> => runInRequestContext(request, async () => {
     const requestId = requestIdOf(request);
     try {
       const params = ((await context?.params) ?? {}) as P;
@@ -70,7 +71,7 @@ export function withPublicRoute<P extends Record<string, string> = Record<string
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  };
+  });
 }
 
 export function errorResponse(error: unknown, requestId: string, request?: Request): Response {

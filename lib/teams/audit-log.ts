@@ -45,6 +45,7 @@ export async function listAuditEntries({ teamId, userId, cursor, limit, actorId,
       targetType: row.targetType,
       targetId: row.targetId,
       detail: row.detail ?? null,
+      ip: row.ip,
     })),
     nextCursor: hasMore && last ? encodeCursor([last.at.toISOString(), last.id]) : null,
   };

@@ -125,6 +125,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
                 <th>Actor</th>
                 <th>Action</th>
                 <th>Target</th>
+                <th>IP</th>
                 <th>Detail</th>
               </tr>
             </thead>
@@ -138,6 +139,9 @@ export default async function AuditPage({ params, searchParams }: Props) {
                   </td>
                   <td className="muted small">
                     {entry.targetType} {entry.targetId ? (people.get(entry.targetId) ?? entry.targetId.slice(0, 8)) : ""}
+                  </td>
+                  <td className="muted small" data-testid="audit-ip">
+                    {entry.ip ?? "—"}
                   </td>
                   <td className="muted small">{entry.detail ? JSON.stringify(entry.detail).slice(0, 200) : ""}</td>
                 </tr>

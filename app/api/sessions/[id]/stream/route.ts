@@ -20,7 +20,7 @@ export const GET = withRoute<{ id: string }, undefined, typeof streamQuery>({ qu
   // An automatic reconnect keeps the page's `after` in the URL and adds the newer Last-Event-ID.
   const after = Math.max(lastEventId, query.after ?? 0);
   const body = eventStream({ sessionId: session.id, userId: user.id, tokenId: user.tokenId, teamId: session.teamId, after, signal: request.signal });
-  return new Response(holdStreamSlot(user.id, body), {
+  return new Response(await holdStreamSlot(user.id, body), {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" },
   });
 });
