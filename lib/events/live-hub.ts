@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type { Prisma } from "@/generated/prisma/client";
+import type { Prisma, Role } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { listEventsAfter } from "@/lib/events/queries";
 import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
@@ -24,6 +24,8 @@ export interface LiveSubscriber {
   onResync(): void;
   /** The user is no longer a member of the session's team, or the stream's token was revoked. */
   onRevoked(): void;
+  /** The user's role in the team changed (the stream stays open; what they may do changed). */
+  onRoleChanged(role: Role): void;
 }
 
 interface Notice {
@@ -47,10 +49,11 @@ export const notifyMembershipChanged = (tx: Prisma.TransactionClient, { teamId, 
 /** Called inside the transaction that deletes a personal token: its streams close on every process. */
 export const notifyTokenRevoked = (tx: Prisma.TransactionClient, tokenId: string) => notifyAccess(tx, { k: tokenId });
 
-export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
+/** The user's role in the team, or null when they may watch nothing there. */
+export async function watchingRole({ teamId, userId }: { teamId: string; userId: string }): Promise<Role | null> {
   // A disabled account keeps its memberships but may watch nothing.
   const membership = await db().membership.findFirst({ where: { teamId, userId, user: { disabledAt: null } }, select: { role: true } });
-  return membership !== null;
+  return membership?.role ?? null;
 }
 
 const memberKey = (teamId: string, userId: string) => `${teamId}\u0000${userId}`;
@@ -185,17 +188,18 @@ export class LiveHub {
     }
   }
 
-  /** Closes the member's streams in the team when the membership is gone (role changes keep access). */
+  /** Closes the member's streams in the team when the membership is gone; a role change is told to them. */
   private async recheckMember(teamId: string, userId: string) {
     const key = memberKey(teamId, userId);
     if (!this.byMember.has(key)) return;
-    let member: boolean;
+    let role: Role | null;
     try {
-      member = await isTeamMember({ teamId, userId });
+      role = await watchingRole({ teamId, userId });
     } catch {
-      member = false; // cannot confirm access: close, the client reconnects and is checked afresh
+      role = null; // cannot confirm access: close, the client reconnects and is checked afresh
     }
-    if (!member) revokeAll(this.byMember.get(key));
+    if (!role) return revokeAll(this.byMember.get(key));
+    for (const subscriber of [...(this.byMember.get(key) ?? [])]) subscriber.onRoleChanged(role);
   }
 
   private dispatch(sessionId: string, events: StoredEvent[]) {
