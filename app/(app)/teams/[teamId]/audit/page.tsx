@@ -131,7 +131,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
             </thead>
             <tbody>
               {page.items.map((entry) => (
-                <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
+                <tr key={entry.id} data-testid="audit-row" data-entry-id={entry.id} data-action={entry.action} data-actor-id={entry.actorId ?? ""}>
                   <td className="muted small">{entry.at.replace("T", " ").slice(0, 19)}</td>
                   <td>{entry.actorId ? (people.get(entry.actorId) ?? entry.actorId) : "—"}</td>
                   <td>
