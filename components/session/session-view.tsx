@@ -164,7 +164,9 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
         )}
         {accessEnded && (
           <div className="banner inline warning" role="alert" data-testid="access-ended-banner">
-            You are no longer a member of this session&apos;s team, so it stopped updating here. <Link href="/sessions">Back to your sessions</Link>
+            <span>
+              You are no longer a member of this session&apos;s team, so it stopped updating here. <Link href="/sessions">Back to your sessions</Link>
+            </span>
           </div>
         )}
         {status === "restorable" && (
