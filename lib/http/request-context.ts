@@ -18,6 +18,11 @@ export function runInRequestContext<T>(request: Request, run: () => Promise<T>):
   return storage().run({ clientIp: clientIp(request.headers) }, run);
 }
 
+/** For work a request asked of another instance (lib/sessions/commands.ts): it carries the request's address. */
+export function runForClient<T>(clientIp: string | null, run: () => Promise<T>): Promise<T> {
+  return storage().run({ clientIp }, run);
+}
+
 /** The address of the client whose request is being handled (as lib/http/server-policy.ts let it through). */
 export function currentClientIp(): string | null {
   return storage().getStore()?.clientIp ?? null;

@@ -3,6 +3,7 @@ import { ApiButton } from "@/components/manage/api-button";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { listInstances } from "@/lib/sessions/ownership";
 import "../manage.css";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +13,7 @@ export default async function AdminPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   if (!user.isInstanceAdmin) notFound();
-  const [users, creation] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting()]);
+  const [users, creation, instances] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting(), listInstances()]);
   const runtime = sandboxRuntimes().overview();
   return (
     <div className="page">
@@ -91,6 +92,20 @@ export default async function AdminPage() {
                 </>
               )}
             </dl>
+          </section>
+          <section className="card manage-section" data-testid="admin-instances">
+            <h2>Portal instances</h2>
+            <p className="muted small">Each runs the sandboxes it owns; another takes them over when its lease lapses.</p>
+            <ul className="manage-list">
+              {instances.map((instance) => (
+                <li key={instance.label}>
+                  <strong>{instance.label}</strong> {instance.self && <span className="manage-tag manage-tag-current">this one</span>}
+                  <div className="muted small">
+                    {instance.sandboxes} sandbox{instance.sandboxes === 1 ? "" : "es"} · up since {instance.startedAt.replace("T", " ").slice(0, 19)}
+                  </div>
+                </li>
+              ))}
+            </ul>
           </section>
           <section className="card manage-section">
             <h2>Team creation</h2>
