@@ -1,8 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import type { Role } from "@/generated/prisma/client";
-import { liveHub, watchingRole } from "@/lib/events/live-hub";
-import { roleAtLeast } from "@/lib/teams/access";
+import { liveHub } from "@/lib/events/live-hub";
+import { roleAtLeast, watchingRole, type Role } from "@/lib/teams/membership";
 import type { StoredEvent } from "@/lib/events/types";
 
 // One viewer's event stream: subscribe to live events first, then send the stored backlog after the

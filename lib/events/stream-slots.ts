@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { ApiError } from "@/lib/errors";
+import { rateLimited } from "@/lib/errors";
 import { instanceId } from "@/lib/instance";
 
 // A cap on the event streams one user holds open (PORTAL_MAX_STREAMS_PER_USER), over every portal
@@ -71,7 +71,7 @@ async function takeSlot(userId: string): Promise<string> {
       WHERE (SELECT count(*) FROM live) < ${cap}::int`;
     return inserted === 1;
   });
-  if (!taken) throw new ApiError(429, `You have ${cap} event streams open; close one first.`, { retryAfterSeconds: 5 });
+  if (!taken) throw rateLimited(`You have ${cap} event streams open; close one first.`, 5, "too_many_streams");
   held().add(id);
   return id;
 }
