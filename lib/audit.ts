@@ -1,7 +1,9 @@
 import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
+import { currentClientIp } from "@/lib/http/request-context";
 
-// One audit entry per change, written with the transaction client of the change it records.
+// One audit entry per change, written with the transaction client of the change it records, with
+// the address of the client whose request made it.
 
 export type AuditAction =
   | "auth.sign_in"
@@ -39,6 +41,7 @@ export async function recordAudit(tx: Prisma.TransactionClient, entry: AuditInpu
       targetType: entry.targetType,
       targetId: entry.targetId ?? null,
       detail: entry.detail,
+      ip: currentClientIp(),
     },
   });
 }

@@ -10,6 +10,7 @@ import { env, EnvError } from "@/lib/env";
 import { installServerPolicy } from "@/lib/http/server-policy";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
+import { releaseAllStreamSlots } from "@/lib/events/stream-slots";
 import { eventWriter } from "@/lib/events/writer";
 import type { SandboxProvider } from "sandbox-agent";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -148,6 +149,7 @@ async function start() {
     await runtime.stopAll().catch(() => undefined);
     await leaveCluster().catch((error: unknown) => console.error(`[portal] releasing this instance's sandboxes failed: ${String(error)}`));
     await eventWriter().flushed().catch(() => undefined);
+    await releaseAllStreamSlots().catch(() => undefined);
     await liveHub().stop();
     await disconnectDb().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

@@ -9,7 +9,7 @@ import { SessionActions } from "@/components/session/session-actions";
 import { SessionControls } from "@/components/session/session-controls";
 import { Transcript } from "@/components/session/transcript";
 import type { TranscriptItem } from "@/components/session/transcript-model";
-import { useSessionStream, type ConnectionState } from "@/components/session/use-session-stream";
+import { useSessionStream, type ConnectionState, type StreamAccess } from "@/components/session/use-session-stream";
 import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -22,6 +22,7 @@ const CONNECTION_LABEL: Record<ConnectionState, string> = {
   live: "Live",
   reconnecting: "Reconnecting…",
   offline: "Offline",
+  ended: "No access",
 };
 
 const DEMO_SUGGESTIONS = [
@@ -31,8 +32,10 @@ const DEMO_SUGGESTIONS = [
   { prompt: "/stream 500 250", label: "/stream 500 — a long answer" },
 ];
 
-export function SessionView({ initial, canWrite, agentName, people, wholeHistory = false }: { initial: SessionDetailJson; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
+export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, people, wholeHistory = false }: { initial: SessionDetailJson; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
   const [session, setSession] = useState(initial);
+  // The stream tells a role change at once; nothing needs a reload to honour it.
+  const [canWriteNow, setCanWriteNow] = useState(canWriteAtLoad);
   const [error, setError] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
   const [raw, setRaw] = useState<RawRequest | null>(null);
@@ -58,7 +61,10 @@ export function SessionView({ initial, canWrite, agentName, people, wholeHistory
     }, 100);
   }, [sessionId]);
 
-  const stream = useSessionStream(sessionId, { eventCount: initial.eventCount, onPortalEvent: refresh, loadAll: wholeHistory });
+  const onAccess = useCallback((access: StreamAccess) => setCanWriteNow(access.canWrite), []);
+  const stream = useSessionStream(sessionId, { eventCount: initial.eventCount, onPortalEvent: refresh, onAccess, loadAll: wholeHistory });
+  const accessEnded = stream.connection === "ended";
+  const canWrite = canWriteNow && !accessEnded;
   useEffect(
     () => () => {
       if (refreshTimer.current) clearTimeout(refreshTimer.current);
@@ -157,6 +163,13 @@ export function SessionView({ initial, canWrite, agentName, people, wholeHistory
               : "Connection lost. Reconnecting… nothing is lost, the transcript resumes where it stopped."}
           </div>
         )}
+        {accessEnded && (
+          <div className="banner inline warning" role="alert" data-testid="access-ended-banner">
+            <span>
+              You are no longer a member of this session&apos;s team, so it stopped updating here. <Link href="/sessions">Back to your sessions</Link>
+            </span>
+          </div>
+        )}
         {status === "restorable" && (
           <div className="banner inline info" data-testid="restorable-banner">
             This session is paused: the runtime stopped since it last ran. Its history is safe{writable ? "; your next prompt picks it up with the conversation so far." : "."}
@@ -193,7 +206,7 @@ export function SessionView({ initial, canWrite, agentName, people, wholeHistory
             This session was destroyed. Its history stays readable here.
           </p>
         )}
-        {!canWrite && status !== "destroyed" && <p className="readonly-note">You can watch this session; your role in the team does not allow prompting.</p>}
+        {!canWrite && !accessEnded && status !== "destroyed" && <p className="readonly-note" data-testid="readonly-note">You can watch this session; your role in the team does not allow prompting.</p>}
       </section>
       <SessionControls
         session={session}

@@ -6,9 +6,16 @@ import { applyEvents, transcriptOf, type StreamEvent, type TranscriptState } fro
 // The session view's history and live connection. History opens at rest: the newest events are read
 // through the events API and shown as they are (no replay, no typing), older ones on request (scroll
 // up); only then does an EventSource resume after the last one, for new events. Live events are
-// merged in batches on animation frames; the connection has a visible state.
+// merged in batches on animation frames; the connection has a visible state. The stream also says
+// when the viewer's role changes (`access`) and when their access ended (`revoked`: no reconnect).
 
-export type ConnectionState = "loading" | "connecting" | "live" | "reconnecting" | "offline";
+export type ConnectionState = "loading" | "connecting" | "live" | "reconnecting" | "offline" | "ended";
+
+/** What the viewer may do now, as the stream tells it after a role change. */
+export interface StreamAccess {
+  role: string;
+  canWrite: boolean;
+}
 
 export interface TranscriptSnapshot {
   items: TranscriptState["items"];
@@ -54,12 +61,17 @@ function snapshotOf(state: TranscriptState, firstIndex: number, liveStatus: stri
   return { items: [...state.items], lastIndex: state.lastIndex, firstIndex, firstItemIndex, liveStatus, usage: state.usage, pendingCount: state.pending.size, openMessageKey: open };
 }
 
-export function useSessionStream(sessionId: string, { eventCount, onPortalEvent, loadAll = false }: { eventCount: number; onPortalEvent?: (type: string) => void; loadAll?: boolean }) {
+export function useSessionStream(
+  sessionId: string,
+  { eventCount, onPortalEvent, onAccess, loadAll = false }: { eventCount: number; onPortalEvent?: (type: string) => void; onAccess?: (access: StreamAccess) => void; loadAll?: boolean },
+) {
   const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({ items: [], lastIndex: 0, firstIndex: 1, firstItemIndex: FIRST_ITEM_BASE, liveStatus: null, usage: null, pendingCount: 0, openMessageKey: null });
   const [connection, setConnection] = useState<ConnectionState>("loading");
   const [loadingOlder, setLoadingOlder] = useState(false);
   const onPortalEventRef = useRef(onPortalEvent);
   onPortalEventRef.current = onPortalEvent;
+  const onAccessRef = useRef(onAccess);
+  onAccessRef.current = onAccess;
   // Everything loaded, in index order: older history is merged in front and the transcript rebuilt.
   const loaded = useRef<{ events: StreamEvent[]; state: TranscriptState; firstIndex: number; firstItemIndex: number; liveStatus: string | null }>({
     events: [],
@@ -132,6 +144,15 @@ export function useSessionStream(sessionId: string, { eventCount, onPortalEvent,
       current.addEventListener("event", (message) => {
         queue.push(JSON.parse((message as MessageEvent<string>).data) as StreamEvent);
         schedule();
+      });
+      current.addEventListener("access", (message) => {
+        onAccessRef.current?.(JSON.parse((message as MessageEvent<string>).data) as StreamAccess);
+      });
+      current.addEventListener("revoked", () => {
+        // Removed from the team (or the token revoked): reconnecting would only be refused.
+        stopped = true;
+        close();
+        setConnection("ended");
       });
       current.addEventListener("error", () => {
         if (source !== current) return;

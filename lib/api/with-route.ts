@@ -10,6 +10,7 @@ import { requestIdOf } from "@/lib/api/request-id";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
 import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
 import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
+import { runInRequestContext } from "@/lib/http/request-context";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
@@ -59,7 +60,7 @@ export type RouteContext<O> = {
 } & Scope<O>;
 
 export function withRoute<const O extends RouteOptions>(options: O, handler: (context: RouteContext<O>) => Promise<Response | object>) {
-  return async (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => {
+  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
     const requestId = requestIdOf(request);
     try {
       const user = await authenticate(request);
@@ -81,7 +82,7 @@ export function withRoute<const O extends RouteOptions>(options: O, handler: (co
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  };
+  });
 }
 
 /** What the route acts on, with the caller's role there; 404 when the caller is not in its team. */
@@ -119,7 +120,7 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
   options: O,
   handler: (context: { request: Request; requestId: string; params: Parsed<O, "params", Record<string, string>>; body: Parsed<O, "body"> }) => Promise<Response | object>,
 ) {
-  return async (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => {
+  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
     const requestId = requestIdOf(request);
     try {
       const rawParams = (await context?.params) ?? {};
@@ -132,7 +133,7 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  };
+  });
 }
 
 export function errorResponse(error: unknown, requestId: string, request?: Request): Response {

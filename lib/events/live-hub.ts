@@ -1,11 +1,11 @@
 import "server-only";
 import pg from "pg";
-import type { Prisma } from "@/generated/prisma/client";
+import type { Prisma, Role } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { listEventsAfter } from "@/lib/events/queries";
 import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
 import { instanceId } from "@/lib/instance";
-import { isTeamMember } from "@/lib/teams/membership";
+import { watchingRole } from "@/lib/teams/membership";
 
 // Live fan-out. Every batch the writer commits is NOTIFYed with the session and index range; one
 // LISTEN connection per portal process reads the rows once per session and hands them to that
@@ -25,6 +25,8 @@ export interface LiveSubscriber {
   onResync(): void;
   /** The user is no longer a member of the session's team, or the stream's token was revoked. */
   onRevoked(): void;
+  /** The user's role in the team changed (the stream stays open; what they may do changed). */
+  onRoleChanged(role: Role): void;
 }
 
 interface Notice {
@@ -193,17 +195,18 @@ export class LiveHub {
     }
   }
 
-  /** Closes the member's streams in the team when the membership is gone (role changes keep access). */
+  /** Closes the member's streams in the team when the membership is gone; a role change is told to them. */
   private async recheckMember(teamId: string, userId: string) {
     const key = memberKey(teamId, userId);
     if (!this.byMember.has(key)) return;
-    let member: boolean;
+    let role: Role | null;
     try {
-      member = await isTeamMember({ teamId, userId });
+      role = await watchingRole({ teamId, userId });
     } catch {
-      member = false; // cannot confirm access: close, the client reconnects and is checked afresh
+      role = null; // cannot confirm access: close, the client reconnects and is checked afresh
     }
-    if (!member) revokeAll(this.byMember.get(key));
+    if (!role) return revokeAll(this.byMember.get(key));
+    for (const subscriber of [...(this.byMember.get(key) ?? [])]) subscriber.onRoleChanged(role);
   }
 
   private dispatch(sessionId: string, events: StoredEvent[]) {

@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
-import { isTeamMember } from "@/lib/teams/membership";
+import { roleAtLeast, watchingRole, type Role } from "@/lib/teams/membership";
 import type { StoredEvent } from "@/lib/events/types";
 
 // One viewer's event stream: subscribe to live events first, then send the stored backlog after the
@@ -24,6 +24,13 @@ const MAX_PENDING_LIVE = 10_000;
 const encoder = new TextEncoder();
 const PRELUDE = encoder.encode(`retry: ${RETRY_MS}\n\n`);
 const PING = encoder.encode(": ping\n\n");
+// Told to the viewer before the stream closes for good (membership or token gone): do not reconnect.
+const REVOKED = encoder.encode("event: revoked\ndata: {}\n\n");
+
+/** The viewer's role changed: what the page may offer them (prompting needs member). */
+function accessFrame(role: Role) {
+  return encoder.encode(`event: access\ndata: ${JSON.stringify({ role, canWrite: roleAtLeast(role, "member") })}\n\n`);
+}
 
 // Every viewer of a session gets the same event objects from the hub: encode each once.
 const encodedEvents = new WeakMap<StoredEvent, string>();
@@ -112,6 +119,15 @@ export function eventStream({ sessionId, userId, tokenId, teamId, after, signal 
     }
   };
   const onAbort = () => close();
+  const revoke = () => {
+    if (closed) return;
+    try {
+      controller.enqueue(REVOKED);
+    } catch {
+      // the viewer already went away
+    }
+    close();
+  };
 
   const queuedBytes = () => BACKLOG_HIGH_WATER_BYTES - (controller.desiredSize ?? 0);
 
@@ -149,7 +165,7 @@ export function eventStream({ sessionId, userId, tokenId, teamId, after, signal 
     catchingUp = true;
     if (!accessConfirmed) {
       // The membership may have gone between the route's check and the subscription.
-      if (!(await isTeamMember({ teamId, userId }))) return close();
+      if (!(await watchingRole({ teamId, userId }))) return revoke();
       accessConfirmed = true;
     }
     for (;;) {
@@ -213,7 +229,10 @@ export function eventStream({ sessionId, userId, tokenId, teamId, after, signal 
             else startCatchUp();
           },
           onRevoked() {
-            close();
+            revoke();
+          },
+          onRoleChanged(role) {
+            if (!closed) controller.enqueue(accessFrame(role));
           },
         });
         ping = setInterval(() => {

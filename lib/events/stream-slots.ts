@@ -1,28 +1,34 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
+import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { rateLimited } from "@/lib/errors";
+import { instanceId } from "@/lib/instance";
 
-// A cap on the event streams one user holds open on this process (PORTAL_MAX_STREAMS_PER_USER):
-// a slot is taken when a stream opens and given back when it ends, however it ends.
+// A cap on the event streams one user holds open (PORTAL_MAX_STREAMS_PER_USER), over every portal
+// instance on the database: each open stream is a row of stream_slots, taken when it opens and
+// deleted when it ends, however it ends. A slot counts only while its instance holds its lease
+// (portal_instances, lib/sessions/ownership.ts): the slots of a killed instance stop counting once
+// its lease runs out, and are deleted the next time their user opens a stream.
 
-const state = globalThis as unknown as { portalStreamSlots?: Map<string, number> };
-const slots = () => (state.portalStreamSlots ??= new Map());
+const globalSlots = globalThis as unknown as { portalStreamSlots?: Set<string> };
+/** The slots this process holds, given back together on a clean stop. */
+const held = () => (globalSlots.portalStreamSlots ??= new Set());
 
 /** Wraps the body so the user's slot is held while it is open; 429 when the user has none left. */
-export function holdStreamSlot(userId: string, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const open = slots().get(userId) ?? 0;
-  if (open >= env().PORTAL_MAX_STREAMS_PER_USER) {
+export async function holdStreamSlot(userId: string, body: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+  let slotId: string;
+  try {
+    slotId = await takeSlot(userId);
+  } catch (error) {
     void body.cancel().catch(() => undefined);
-    throw rateLimited(`You have ${open} event streams open; close one first.`, 5, "too_many_streams");
+    throw error;
   }
-  slots().set(userId, open + 1);
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    const left = (slots().get(userId) ?? 1) - 1;
-    if (left <= 0) slots().delete(userId);
-    else slots().set(userId, left);
+    void releaseSlot(slotId);
   };
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
@@ -43,4 +49,43 @@ export function holdStreamSlot(userId: string, body: ReadableStream<Uint8Array>)
       await reader.cancel(reason).catch(() => undefined);
     },
   });
+}
+
+async function takeSlot(userId: string): Promise<string> {
+  const id = randomUUID();
+  const cap = env().PORTAL_MAX_STREAMS_PER_USER;
+  const lease = env().PORTAL_INSTANCE_LEASE_SECONDS;
+  const taken = await db().$transaction(async (tx) => {
+    // Per user, count and insert one at a time on every instance: two opens cannot both take the last slot.
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`streams:${userId}`})) IS NULL AS locked`;
+    // A new statement, so it sees every slot committed before the lock was granted.
+    const inserted = await tx.$executeRaw`
+      WITH live AS (
+        SELECT s.id FROM stream_slots s JOIN portal_instances i ON i.id = s.instance_id
+        WHERE s.user_id = ${userId} AND i.heartbeat_at > now() - make_interval(secs => ${lease}::float8)
+      ), stale AS (
+        DELETE FROM stream_slots WHERE user_id = ${userId} AND id NOT IN (SELECT id FROM live)
+      )
+      INSERT INTO stream_slots (id, user_id, instance_id)
+      SELECT ${id}, ${userId}, ${instanceId()}
+      WHERE (SELECT count(*) FROM live) < ${cap}::int`;
+    return inserted === 1;
+  });
+  if (!taken) throw rateLimited(`You have ${cap} event streams open; close one first.`, 5, "too_many_streams");
+  held().add(id);
+  return id;
+}
+
+async function releaseSlot(id: string) {
+  held().delete(id);
+  // Should the delete fail (database away), the slot counts until this instance stops.
+  await db()
+    .$executeRaw`DELETE FROM stream_slots WHERE id = ${id}`.catch(() => undefined);
+}
+
+/** On a clean stop: this process's streams end with it, so its slots go at once. */
+export async function releaseAllStreamSlots() {
+  const ids = [...held()];
+  held().clear();
+  if (ids.length > 0) await db().$executeRaw`DELETE FROM stream_slots WHERE id = ANY(${ids}::text[])`;
 }

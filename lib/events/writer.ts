@@ -73,6 +73,7 @@ export interface SessionAuditRow {
   targetType: string;
   targetId: string;
   detail?: unknown;
+  ip: string | null;
 }
 
 const BATCH_SIZE = 2_000;
@@ -103,7 +104,7 @@ const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
 
 // $1–$3 and $16 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this
 // process; the journal's rows: $17–$21 permission requests, $22–$26 permission resolutions,
-// $27–$32 audit entries; $33 the running turns a team may have (the `idle` claim starts a turn). A claimed session (its $16 set) is bumped only where the claim holds, and
+// $27–$32 and $34 audit entries; $33 the running turns a team may have (the `idle` claim starts a turn). A claimed session (its $16 set) is bumped only where the claim holds, and
 // every other row joins `bumped`, so a change whose claim fails leaves nothing. The resolutions run
 // first (they are the `permission` claim) and only ever move a row out of the status they expect.
 // pg_notify sits in the final select list so it runs once per stored session; PostgreSQL delivers
@@ -153,10 +154,10 @@ const COMMIT_SQL = preparedStatement(
     JOIN bumped u ON u.id = q.session_id
     ON CONFLICT (id) DO NOTHING
   ), audited AS (
-    INSERT INTO audit_entries (id, team_id, actor_id, action, target_type, target_id, detail)
-    SELECT gen_random_uuid()::text, u.team_id, a.actor_id, a.action, a.target_type, a.target_id, a.detail
-    FROM unnest($27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::jsonb[])
-      AS a(session_id, actor_id, action, target_type, target_id, detail)
+    INSERT INTO audit_entries (id, team_id, actor_id, action, target_type, target_id, detail, ip)
+    SELECT gen_random_uuid()::text, u.team_id, a.actor_id, a.action, a.target_type, a.target_id, a.detail, a.ip
+    FROM unnest($27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::jsonb[], $34::text[])
+      AS a(session_id, actor_id, action, target_type, target_id, detail, ip)
     JOIN bumped u ON u.id = a.session_id
   )
   SELECT u.id, u.before,
@@ -397,6 +398,7 @@ export class EventWriter {
       journal.audit.map((entry) => entry.targetId),
       journal.audit.map((entry) => (entry.detail === undefined ? null : toJsonb(entry.detail).json)),
       this.maxRunningTurnsPerTeam,
+      journal.audit.map((entry) => entry.ip),
     ] as const;
     type Committed = Array<{ id: string; before: number }>;
     // A turn's claim counts the team's running turns: under the team's lock, taken before the

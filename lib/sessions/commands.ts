@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import type { PermissionReply } from "@/lib/contract/permissions";
 import { ApiError, isApiError, isProblemCode, type FieldError, type ProblemCode } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
+import { currentClientIp, runForClient } from "@/lib/http/request-context";
 import { instanceId } from "@/lib/instance";
 import * as sandboxes from "@/lib/sandboxes/sandboxes";
 import { cancelTurn as cancelLocally } from "@/lib/sessions/cancel";
@@ -176,7 +177,8 @@ async function forward(ownerId: string, kind: KindName, input: Json): Promise<An
     // The row and its announcement in one statement (a NOTIFY is delivered when its statement commits).
     await db().$executeRaw`
       WITH command AS (
-        INSERT INTO session_commands (id, owner_id, caller_id, kind, input) VALUES (${id}, ${ownerId}, ${instanceId()}, ${kind}, ${JSON.stringify(input ?? {})}::jsonb)
+        INSERT INTO session_commands (id, owner_id, caller_id, kind, input, client_ip)
+        VALUES (${id}, ${ownerId}, ${instanceId()}, ${kind}, ${JSON.stringify(input ?? {})}::jsonb, ${currentClientIp()})
         RETURNING id
       )
       SELECT pg_notify(${COMMANDS_CHANNEL}, ${`${ownerId}:`} || id) FROM command`;
@@ -205,11 +207,12 @@ async function forward(ownerId: string, kind: KindName, input: Json): Promise<An
 // ---- The owner's side: claim the row once, run the command, store and announce the answer ----
 
 async function execute(id: string) {
-  const [row] = await db().$queryRaw<Array<{ kind: string; input: Json; caller_id: string }>>`
+  const [row] = await db().$queryRaw<Array<{ kind: string; input: Json; caller_id: string; client_ip: string | null }>>`
     UPDATE session_commands SET claimed_at = now() WHERE id = ${id} AND owner_id = ${instanceId()} AND claimed_at IS NULL
-    RETURNING kind, input, caller_id`;
+    RETURNING kind, input, caller_id, client_ip`;
   if (!row) return;
-  const answer = JSON.stringify(await answerOf(row.kind, row.input));
+  // Run as for the request that asked: its audit entry gets that client's address.
+  const answer = JSON.stringify(await runForClient(row.client_ip, () => answerOf(row.kind, row.input)));
   // The answer rides in the notification when it fits (8,000 bytes at most); the row always has it.
   const notice = `${row.caller_id}:${id}${Buffer.byteLength(answer) <= NOTIFY_ANSWER_MAX ? `:${answer}` : ""}`;
   await db().$executeRaw`

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { ApiError, databaseUnavailable } from "@/lib/errors";
 import { portalEventEndsMessage } from "@/lib/events/classify";
 import type { PortalEventPayload, SessionEffects } from "@/lib/events/types";
+import { currentClientIp } from "@/lib/http/request-context";
 import { eventWriter, type PermissionRequestRow, type PermissionResolutionRow } from "@/lib/events/writer";
 
 // The one way to change a session. A change is its portal event(s), the session columns they imply,
@@ -70,6 +71,8 @@ export function recordChange(change: SessionChange): Promise<Session | null> {
             targetType: change.audit.targetType ?? "session",
             targetId: change.audit.targetId ?? change.sessionId,
             detail: change.audit.detail,
+            // Read now, inside the request; the writer commits later, outside it.
+            ip: currentClientIp(),
           },
         ],
         settle: (outcome) => {

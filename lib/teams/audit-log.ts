@@ -37,6 +37,7 @@ export async function listAuditEntries({ teamId, cursor, limit, actorId, action,
       targetType: row.targetType,
       targetId: row.targetId,
       detail: row.detail ?? null,
+      ip: row.ip,
     })),
     nextCursor: hasMore && last ? encodeTimeCursor(last.at, last.id) : null,
   };

@@ -71,11 +71,11 @@ export async function teamRole({ userId, teamId }: { userId: string; teamId: str
   return membership?.role ?? null;
 }
 
-/** Whether an enabled account is in the team (live streams re-check it when memberships change). */
-export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
+/** The role of an enabled account in the team, or null (live streams re-check it when memberships change). */
+export async function watchingRole({ teamId, userId }: { teamId: string; userId: string }): Promise<Role | null> {
   // A disabled account keeps its memberships but may watch nothing.
   const membership = await db().membership.findFirst({ where: { teamId, userId, user: { disabledAt: null } }, select: { role: true } });
-  return membership !== null;
+  return membership?.role ?? null;
 }
 
 /** The ids of the user's teams (inside a transaction when given one). */

@@ -1,9 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { expectNoScriptRan, MembersPage, refuseAlerts, signedInContext, TokensPage, XSS } from "./pages/manage-pages";
+import { AuditPage, expectNoScriptRan, MembersPage, refuseAlerts, signedInContext, TokensPage, XSS } from "./pages/manage-pages";
+import { SessionPage } from "./pages/session-page";
 
 // A team runs itself from the portal, through the pages: invitations accepted in another browser,
-// tokens shown once and revoked, a password change that signs the other browser out, names that
-// are attacker-chosen text, and a sign-out that stays on this portal's own port.
+// role changes and removals that reach the member's open page at once, tokens shown once and
+// revoked, a password change that signs the other browser out, the audit log's filters and pages,
+// names that are attacker-chosen text, and a sign-out that stays on this portal's own port.
 
 const PASSWORD = "a-long-enough-password";
 const unique = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@example.test`;
@@ -116,4 +118,97 @@ test("the last owner cannot be demoted or removed, and the control says why", as
   await expect(row.getByTestId("member-role")).toBeDisabled();
   await expect(row.getByTestId("member-remove")).toBeDisabled();
   await expect(row).toContainText("The last owner cannot be removed or demoted");
+});
+
+test("a role change shows on the member's open session page at once; removing them ends its live stream", async ({ page, browser }) => {
+  refuseAlerts(page);
+  const team = await defaultTeam(page);
+  const email = unique("watcher");
+  expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Watcher", password: PASSWORD } })).status()).toBe(201);
+  const created = await page.request.post("/api/sessions", { data: { teamId: team.id, agent: "demo", title: `Watched ${Date.now()}` } });
+  expect(created.status()).toBe(201);
+  const sessionId = (await created.json()).id as string;
+
+  const watcher = await signedInContext(browser, email, PASSWORD);
+  const view = new SessionPage(watcher.page);
+  await view.goto(sessionId);
+  await expect(view.composer()).toBeVisible();
+  // Marks this document: a reload or a navigation would lose it.
+  await watcher.page.evaluate(() => ((window as unknown as { sameDocument?: boolean }).sameDocument = true));
+
+  const members = new MembersPage(page);
+  await members.goto(team.id);
+  await members.setRole(email, "viewer");
+  await expect(view.composer()).toHaveCount(0);
+  await expect(watcher.page.getByTestId("readonly-note")).toBeVisible();
+
+  await members.setRole(email, "member");
+  await expect(view.composer()).toBeVisible();
+  await expect(watcher.page.getByTestId("readonly-note")).toHaveCount(0);
+  // The next action honours the role given back.
+  await view.prompt("Hello again");
+  await view.waitForTurnEnd(1);
+
+  await members.remove(email);
+  await expect(view.connection()).toHaveAttribute("data-state", "ended");
+  await expect(watcher.page.getByTestId("access-ended-banner")).toBeVisible();
+  await expect(view.composer()).toHaveCount(0);
+  expect(await watcher.page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  await watcher.context.close();
+});
+
+test("the audit log filters by actor, action and date range, and pages by keyset keeping the filters", async ({ page, browser }) => {
+  refuseAlerts(page);
+  const team = await (await page.request.post("/api/teams", { data: { name: `Audited ${Date.now()}` } })).json();
+  const otherEmail = unique("co-admin");
+  const added = await page.request.post(`/api/teams/${team.id}/members`, { data: { email: otherEmail, role: "admin", name: "Co-admin", password: PASSWORD } });
+  expect(added.status()).toBe(201);
+  const otherId = (await added.json()).userId as string;
+  const other = await signedInContext(browser, otherEmail, PASSWORD);
+  for (let i = 0; i < 3; i += 1) expect((await other.page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: unique(`by-other-${i}`), role: "viewer" } })).status()).toBe(201);
+  await other.context.close();
+  // More than a page (50) of one action by one actor.
+  const MINE = 55;
+  for (let i = 0; i < MINE; i += 1) expect((await page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: unique(`mine-${i}`), role: "member" } })).status()).toBe(201);
+  const total = 1 + 3 + MINE;
+
+  const audit = new AuditPage(page);
+  await audit.goto(team.id);
+  await expect(page).toHaveTitle(`Audit · ${team.name} · Agent Portal`);
+  await expect(audit.rows()).toHaveCount(50);
+  await expect(audit.rows().first().getByTestId("audit-ip")).toHaveText(/^(127\.0\.0\.1|::1)$/);
+  const firstPage = await audit.entryIds();
+  await audit.older().click();
+  await expect(audit.rows()).toHaveCount(total - 50);
+  const secondPage = await audit.entryIds();
+  expect(new Set([...firstPage, ...secondPage]).size).toBe(total);
+  await expect(audit.older()).toHaveCount(0);
+
+  await audit.goto(team.id);
+  await audit.filter({ actor: otherId });
+  await expect(audit.rows()).toHaveCount(3);
+  for (const row of await audit.rows().all()) {
+    await expect(row).toHaveAttribute("data-actor-id", otherId);
+    await expect(row).toHaveAttribute("data-action", "member.invite");
+  }
+
+  await audit.filter({ actor: "", action: "member.add" });
+  await expect(audit.rows()).toHaveCount(1);
+  await expect(audit.rows().first()).toContainText("Co-admin");
+
+  await audit.filter({ action: "member.invite" });
+  await expect(audit.rows()).toHaveCount(50);
+  await audit.older().click();
+  await expect(page).toHaveURL(/action=member\.invite/);
+  await expect(audit.rows()).toHaveCount(3 + MINE - 50);
+  for (const action of await audit.rows().evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")))) expect(action).toBe("member.invite");
+
+  const day = (offset: number) => new Date(Date.now() + offset * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await audit.goto(team.id);
+  await audit.filter({ action: "member.add", from: day(0), to: day(0) });
+  await expect(audit.rows()).toHaveCount(1);
+  await audit.filter({ from: day(1), to: "" });
+  await expect(page.getByTestId("audit-empty")).toBeVisible();
+  await audit.filter({ from: "", to: day(-1) });
+  await expect(page.getByTestId("audit-empty")).toBeVisible();
 });

@@ -184,7 +184,7 @@ describe("GET /api/teams/:teamId/audit", () => {
     expect(entries[2]!.detail).toMatchObject({ role: "viewer", createdUser: true });
 
     const full = await owner.get(`/api/teams/${team}/audit?limit=1`);
-    expect(full.items[0]).toEqual({ id: expect.any(String), at: expect.any(String), actorId: ownerId, action: "member.remove", targetType: "user", targetId: viewer.userId, detail: expect.any(Object) });
+    expect(full.items[0]).toEqual({ id: expect.any(String), at: expect.any(String), actorId: ownerId, action: "member.remove", targetType: "user", targetId: viewer.userId, detail: expect.any(Object), ip: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) });
     const all: string[] = [];
     let cursor: string | null = null;
     do {

@@ -95,7 +95,7 @@ describe("EventWriter", () => {
   it("hands live viewers the payload as stored, NUL and half an emoji replaced", async () => {
     const writer = new EventWriter(10_000);
     const live: StoredEvent[] = [];
-    const unsubscribe = liveHub().subscribe("a", { userId: "u", teamId: "t", onEvents: (events) => live.push(...events), onResync() {}, onRevoked() {} });
+    const unsubscribe = liveHub().subscribe("a", { userId: "u", teamId: "t", onEvents: (events) => live.push(...events), onResync() {}, onRevoked() {}, onRoleChanged() {} });
     try {
       writer.enqueue(chunk("a", `nul \u0000 and half ${"\ud83d"}`));
       await writer.flushed();

@@ -46,6 +46,41 @@ export class MembersPage {
   row(email: string) {
     return this.page.locator(`[data-testid=member-row][data-email="${email}"]`);
   }
+  async setRole(email: string, role: string) {
+    await this.row(email).getByTestId("member-role").selectOption(role);
+    // The page refreshes from the server once the change is stored.
+    await expect(this.row(email).getByTestId("member-role")).toHaveValue(role);
+    await expect(this.row(email).getByTestId("member-role")).toBeEnabled();
+  }
+  /** Removes the member (the page's confirm is accepted by refuseAlerts). */
+  async remove(email: string) {
+    await this.row(email).getByTestId("member-remove").click();
+    await expect(this.row(email)).toHaveCount(0);
+  }
+}
+
+export class AuditPage {
+  constructor(private readonly page: Page) {}
+  async goto(teamId: string, filters: Record<string, string> = {}) {
+    await this.page.goto(`/teams/${teamId}/audit?${new URLSearchParams(filters)}`);
+  }
+  rows() {
+    return this.page.getByTestId("audit-row");
+  }
+  async entryIds() {
+    return this.rows().evaluateAll((rows) => rows.map((row) => row.getAttribute("data-entry-id")!));
+  }
+  async filter({ actor, action, from, to }: { actor?: string; action?: string; from?: string; to?: string }) {
+    if (actor !== undefined) await this.page.getByTestId("audit-actor").selectOption(actor);
+    if (action !== undefined) await this.page.getByTestId("audit-action").selectOption(action);
+    if (from !== undefined) await this.page.getByTestId("audit-from").fill(from);
+    if (to !== undefined) await this.page.getByTestId("audit-to").fill(to);
+    await this.page.getByTestId("audit-apply").click();
+    await this.page.waitForURL(/\/audit\?/);
+  }
+  older() {
+    return this.page.getByTestId("audit-older");
+  }
 }
 
 export class TokensPage {

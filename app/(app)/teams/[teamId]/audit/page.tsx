@@ -117,26 +117,32 @@ export default async function AuditPage({ params, searchParams }: Props) {
         </div>
       ) : (
         <div className="table-wrap">
-          <table className="table manage-table" data-testid="audit-list">
+          <table className="table manage-table audit-table" data-testid="audit-list">
             <thead>
               <tr>
                 <th>Time (UTC)</th>
                 <th>Actor</th>
                 <th>Action</th>
                 <th>Target</th>
+                <th>IP</th>
                 <th>Detail</th>
               </tr>
             </thead>
             <tbody>
               {page.items.map((entry) => (
-                <tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
-                  <td className="muted small">{entry.at.replace("T", " ").slice(0, 19)}</td>
-                  <td>{entry.actorId ? (people.get(entry.actorId) ?? entry.actorId) : "—"}</td>
-                  <td>
+                <tr key={entry.id} data-testid="audit-row" data-entry-id={entry.id} data-action={entry.action} data-actor-id={entry.actorId ?? ""}>
+                  <td className="muted small audit-short">{entry.at.replace("T", " ").slice(0, 19)}</td>
+                  <td className="audit-words" data-label="By">
+                    {entry.actorId ? (people.get(entry.actorId) ?? entry.actorId) : "—"}
+                  </td>
+                  <td className="audit-short">
                     <code>{entry.action}</code>
                   </td>
-                  <td className="muted small">
+                  <td className="muted small audit-words" data-label="Target">
                     {entry.targetType} {entry.targetId ? (people.get(entry.targetId) ?? entry.targetId.slice(0, 8)) : ""}
+                  </td>
+                  <td className="muted small audit-short" data-label="IP" data-testid="audit-ip">
+                    {entry.ip ?? "—"}
                   </td>
                   <td className="muted small">{entry.detail ? JSON.stringify(entry.detail).slice(0, 200) : ""}</td>
                 </tr>

@@ -9,7 +9,7 @@ export const GET = withRoute({ session: "viewer", query: streamQuery, headers: s
   // An automatic reconnect keeps the page's `after` in the URL and adds the newer Last-Event-ID.
   const after = Math.max(headers["last-event-id"] ?? 0, query.after ?? 0);
   const body = eventStream({ sessionId: session.id, userId: user.id, tokenId: user.tokenId, teamId: session.teamId, after, signal: request.signal });
-  return new Response(holdStreamSlot(user.id, body), {
+  return new Response(await holdStreamSlot(user.id, body), {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" },
   });
 });

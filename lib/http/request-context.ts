@@ -1,0 +1,29 @@
+import "server-only";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { clientIp } from "@/lib/http/request-origin";
+
+// What lib/ needs to know about the request it works for, without every domain call passing it
+// down: the client's address, recorded with each audit entry. The route wrappers (lib/api/with-route.ts)
+// run every handler inside it; work outside a request (boot, timers) has none.
+
+interface RequestContext {
+  clientIp: string | null;
+}
+
+// One store for every route bundle of the process.
+const holder = globalThis as unknown as { portalRequestContext?: AsyncLocalStorage<RequestContext> };
+const storage = () => (holder.portalRequestContext ??= new AsyncLocalStorage<RequestContext>());
+
+export function runInRequestContext<T>(request: Request, run: () => Promise<T>): Promise<T> {
+  return storage().run({ clientIp: clientIp(request.headers) }, run);
+}
+
+/** For work a request asked of another instance (lib/sessions/commands.ts): it carries the request's address. */
+export function runForClient<T>(clientIp: string | null, run: () => Promise<T>): Promise<T> {
+  return storage().run({ clientIp }, run);
+}
+
+/** The address of the client whose request is being handled (as lib/http/server-policy.ts let it through). */
+export function currentClientIp(): string | null {
+  return storage().getStore()?.clientIp ?? null;
+}
