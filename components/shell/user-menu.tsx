@@ -8,7 +8,7 @@ import { SignOutButton } from "@/components/sign-out-button";
 import type { Theme } from "@/lib/theme";
 
 /** Who is signed in, the theme, notifications and sign out: inline on wide screens, a menu on a phone. */
-export function UserMenu({ email, initial, theme }: { email: string; initial: string; theme: Theme }) {
+export function UserMenu({ email, initial, theme, isInstanceAdmin }: { email: string; initial: string; theme: Theme; isInstanceAdmin: boolean }) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const { notifications, notifyEnabled, setNotifyEnabled } = useAttention();
@@ -36,6 +36,15 @@ export function UserMenu({ email, initial, theme }: { email: string; initial: st
         <span className="user-email" data-testid="current-user">
           {email}
         </span>
+        {/* The top bar's Teams and Admin, shown here only where the bar is too narrow for them. */}
+        <Link href="/teams" className="small menu-narrow-only" onClick={() => setOpen(false)}>
+          Teams
+        </Link>
+        {isInstanceAdmin && (
+          <Link href="/admin" className="small menu-narrow-only" onClick={() => setOpen(false)}>
+            Admin
+          </Link>
+        )}
         <Link href="/account" className="small" onClick={() => setOpen(false)}>
           Account
         </Link>
