@@ -1,10 +1,11 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { useAttention } from "@/components/shell/attention";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { SignOutButton } from "@/components/sign-out-button";
+import { useDismiss } from "@/components/ui/use-dismiss";
 import type { Theme } from "@/lib/theme";
 
 /** Who is signed in, the theme, notifications and sign out: inline on wide screens, a menu on a phone. */
@@ -13,19 +14,7 @@ export function UserMenu({ email, initial, theme, isInstanceAdmin }: { email: st
   const root = useRef<HTMLDivElement>(null);
   const { notifications, notifyEnabled, setNotifyEnabled } = useAttention();
 
-  useEffect(() => {
-    if (!open) return;
-    const onPointer = (event: PointerEvent) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
-    document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, root, useCallback(() => setOpen(false), []));
 
   return (
     <div className={`topbar-user${open ? " open" : ""}`} ref={root}>

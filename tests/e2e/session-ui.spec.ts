@@ -99,7 +99,8 @@ test("a finished session opens as history: never Running, Stop or typing while i
   expect(await runningStatesSeen(page)).toEqual([]);
 });
 
-test("rename, archive and the raw event stream", async ({ page }) => {
+test("rename, copy link, archive and the raw event stream", async ({ page, baseURL }) => {
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
   const id = await createSession(page.request, "Before the rename");
   await prompt(page.request, id, "hello raw");
   await waitForStatus(page.request, id, "idle");
@@ -107,6 +108,12 @@ test("rename, archive and the raw event stream", async ({ page }) => {
   await session.goto(id);
   await session.rename("After the rename");
   await expect(page).toHaveTitle(/After the rename/);
+
+  await session.actions().click();
+  await page.getByTestId("copy-link").click();
+  await expect(page.getByTestId("copy-link")).toHaveText("Link copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}/sessions/${id}`);
+  await page.keyboard.press("Escape");
 
   // The raw events of one item, then of the whole session.
   await session.userMessages().last().hover();
