@@ -60,6 +60,7 @@ for (const viewport of VIEWPORTS) {
         }
         await shell.openAccount();
         await expect(page.getByTestId("sign-out")).toBeVisible();
+        await expectAccessible(page);
         // Every section stays one tap away: in the bar, or in the account menu where the bar is narrow.
         for (const name of ["Sessions", "Inbox", "Teams", "Admin"]) {
           await expect(page.getByRole("link", { name, exact: false }).filter({ visible: true }).first()).toBeInViewport();
@@ -94,6 +95,19 @@ for (const viewport of VIEWPORTS) {
         await page.screenshot({ path: test.info().outputPath("session.png") });
         if (viewport.name === "desktop") await expect(session.sidebar()).toBeVisible();
         else await expect(session.sidebar()).toBeHidden();
+
+        // The More menu and the raw event drawer, open.
+        await session.actions().click();
+        await expect(page.getByTestId("copy-link")).toBeInViewport();
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
+        await page.keyboard.press("Escape");
+        await session.openRawStream();
+        await expect(session.rawDrawer().getByTestId("raw-json")).toBeVisible();
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
+        await page.keyboard.press("Escape");
+        await expect(session.rawDrawer()).toHaveCount(0);
 
         await session.openDetails();
         await expect(session.modeSelect()).toBeInViewport();

@@ -29,7 +29,9 @@ export default async function AdminPage() {
                     <strong>{account.name}</strong> {account.isInstanceAdmin && <span className="manage-tag manage-tag-current">instance admin</span>}
                     <div className="muted small">{account.email}</div>
                   </td>
-                  <td className="muted">{account.teamCount}</td>
+                  <td className="muted">
+                    {account.teamCount} {account.teamCount === 1 ? "team" : "teams"}
+                  </td>
                   <td>{account.disabled ? <span className="manage-tag manage-tag-bad">disabled</span> : <span className="manage-tag">active</span>}</td>
                   <td>
                     <div className="manage-actions-cell">
