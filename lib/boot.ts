@@ -17,11 +17,14 @@ import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { attachments } from "@/lib/sessions/attachments";
-import { markOrphanedSessionsRestorable, wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
+import { listenForCommands } from "@/lib/sessions/commands";
+import { joinCluster, leaveCluster } from "@/lib/sessions/ownership";
+import { wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
 // database (embedded unless DATABASE_URL), migrations, the admin account, the runtime (embedded
-// unless SANDBOX_AGENT_URL), the LISTEN connection; and an orderly stop on SIGINT/SIGTERM.
+// unless SANDBOX_AGENT_URL), the LISTEN connection, this instance's lease among the instances on
+// the database; and an orderly stop on SIGINT/SIGTERM.
 
 const booted = globalThis as unknown as { portalBoot?: Promise<void> };
 
@@ -80,10 +83,12 @@ async function start() {
   }
 
   const admin = await bootstrapAdmin();
+  listenForCommands();
   await liveHub().start(databaseUrl());
   // Expired rate-limit windows are dropped now and then so the counters table stays small.
   setInterval(() => void pruneLimits().catch(() => undefined), 10 * 60_000).unref();
-  const restorable = await markOrphanedSessionsRestorable();
+  // This instance's lease; what its previous run (or a dead instance) left behind becomes restorable.
+  await joinCluster({ dataDir, port: config.PORT });
 
   const reactions = wireRuntimeReactions();
   const runtime = new SandboxRuntimes({
@@ -111,6 +116,8 @@ async function start() {
     const timeout = setTimeout(() => process.exit(1), 10_000);
     await eventWriter().flushed().catch(() => undefined);
     await runtime.stopAll().catch(() => undefined);
+    await leaveCluster().catch((error: unknown) => console.error(`[portal] releasing this instance's sandboxes failed: ${String(error)}`));
+    await eventWriter().flushed().catch(() => undefined);
     await liveHub().stop();
     await disconnectDb().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -124,7 +131,6 @@ async function start() {
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
   console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own)" : " (as this user, in a user namespace)"}` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
-  if (restorable > 0) console.log(`[portal] ${restorable} session(s) from the last run are restorable`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);
     console.log("[portal] (shown once; set PORTAL_ADMIN_EMAIL and PORTAL_ADMIN_PASSWORD to choose your own)");

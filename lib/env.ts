@@ -57,6 +57,9 @@ const envSchema = z
     // API requests per minute per user (or per token).
     PORTAL_API_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1200)),
     PORTAL_MAX_STREAMS_PER_USER: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),
+    // Several instances on one database: an instance that has not renewed its lease for this long is
+    // taken to be gone, and another one takes its sandboxes and sessions over.
+    PORTAL_INSTANCE_LEASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(2).max(600).default(15)),
     PORTAL_MAX_RUNNING_TURNS_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
   })
   .superRefine((value, ctx) => {

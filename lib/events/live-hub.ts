@@ -1,10 +1,10 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Prisma } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { listEventsAfter } from "@/lib/events/queries";
 import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
+import { instanceId } from "@/lib/instance";
 
 // Live fan-out. Every batch the writer commits is NOTIFYed with the session and index range; one
 // LISTEN connection per portal process reads the rows once per session and hands them to that
@@ -56,11 +56,12 @@ export async function isTeamMember({ teamId, userId }: { teamId: string; userId:
 const memberKey = (teamId: string, userId: string) => `${teamId}\u0000${userId}`;
 
 export class LiveHub {
-  readonly instanceId = randomUUID();
+  readonly instanceId = instanceId();
   private bySession = new Map<string, Set<LiveSubscriber>>();
   private byMember = new Map<string, Set<LiveSubscriber>>();
   private byToken = new Map<string, Set<LiveSubscriber>>();
   private client: pg.Client | null = null;
+  private readonly channels = new Map<string, { onNotification(payload: string | undefined): void; onResync(): void }>();
   private url: string | null = null;
   private stopped = false;
   private reading = new Map<string, Promise<void>>();
@@ -99,6 +100,15 @@ export class LiveHub {
     this.dispatch(sessionId, events);
   }
 
+  /**
+   * Another module's channel on the same LISTEN connection (session commands between instances).
+   * Register before start(); `onResync` runs when notifications may have been missed.
+   */
+  listen(channel: string, listener: { onNotification(payload: string | undefined): void; onResync(): void }) {
+    this.channels.set(channel, listener);
+    if (this.client) void this.client.query(`LISTEN ${channel}`).catch(() => undefined);
+  }
+
   async start(url: string) {
     this.url = url;
     await this.connect();
@@ -115,7 +125,8 @@ export class LiveHub {
     const client = new pg.Client({ connectionString: this.url, keepAlive: true });
     client.on("notification", (message) => {
       if (message.channel === ACCESS_CHANNEL) void this.onAccessNotification(message.payload);
-      else this.onEventsNotification(message.payload);
+      else if (message.channel === NOTIFY_CHANNEL) this.onEventsNotification(message.payload);
+      else this.channels.get(message.channel)?.onNotification(message.payload);
     });
     client.on("error", () => undefined);
     client.on("end", () => {
@@ -126,6 +137,7 @@ export class LiveHub {
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
     await client.query(`LISTEN ${ACCESS_CHANNEL}`);
+    for (const channel of this.channels.keys()) await client.query(`LISTEN ${channel}`);
     this.client = client;
   }
 
@@ -137,6 +149,7 @@ export class LiveHub {
       return;
     }
     // Whatever was NOTIFYed while the connection was down is lost: viewers re-read, access is rechecked.
+    for (const listener of this.channels.values()) listener.onResync();
     for (const set of this.bySession.values()) for (const subscriber of set) subscriber.onResync();
     for (const key of [...this.byMember.keys()]) {
       const [teamId, userId] = key.split("\u0000") as [string, string];

@@ -80,6 +80,7 @@ export class RuntimeManager {
   private healthTimer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private readonly lossChecks = new Set<Promise<void>>();
   private readyWaiters = new Set<() => void>();
   private lostListeners = new Set<Listener>();
   private downListeners = new Set<Listener>();
@@ -323,7 +324,10 @@ export class RuntimeManager {
       const generationId = generationCounter;
       const observedFetch = createObservedFetch({
         ...this.config.streamObserver,
-        onConnectionLost: (serverId, reason) => void this.connectionLost(generationId, serverId, reason),
+        onConnectionLost: (serverId, reason) => {
+          const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
+          this.lossChecks.add(check);
+        },
       }, this.baseFetch);
       const sdk = new SandboxAgent({
         baseUrl: this.url,
@@ -346,6 +350,15 @@ export class RuntimeManager {
    * connection ends its generation: its sessions become restorable, and the next health probe that
    * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
    */
+  /**
+   * Resolves once every dead connection reported so far has been judged. A prompt that failed
+   * because its connection died waits for this: its turn then ends interrupted, with the others of
+   * that connection, rather than as failed.
+   */
+  async lossesJudged() {
+    await Promise.all([...this.lossChecks]);
+  }
+
   private async connectionLost(generationId: number, serverId: string, reason: string) {
     if (this.stopping || this.generation?.id !== generationId) return;
     // A runtime that does not answer at all is the health check's case: an external one may come back

@@ -21,8 +21,8 @@ export function sandboxesRoot(dataDir: string): string {
   return path.join(hostStateDirFor(dataDir), "sandboxes");
 }
 
-export function sandboxDirs(root: string, sandboxId: string): SandboxDirs {
-  const dir = path.join(root, sandboxId);
+/** A sandbox's directories: its own under `dir` (where it was first made), the agent binaries under root. */
+export function sandboxDirs(root: string, sandboxId: string, dir = path.join(root, sandboxId)): SandboxDirs {
   return { root: dir, opt: path.join(root, "opt"), workspace: path.join(dir, "workspace"), home: path.join(dir, "home"), run: path.join(dir, "run") };
 }
 

@@ -32,6 +32,9 @@ export interface SandboxRuntimesConfig {
   busy(sandboxId: string): boolean;
 }
 
+/** What a jail is made from: the sandbox's uid number and, once it has one, its directory on the host. */
+type JailedSandbox = { id: string; seq: number; hostDir?: string | null };
+
 interface Running {
   manager: RuntimeManager;
   lastActive: number;
@@ -106,7 +109,7 @@ export class SandboxRuntimes {
   }
 
   /** The runtime of a sandbox, started (after stopping the least recently active idle one when full). */
-  async forSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+  async forSandbox(sandbox: JailedSandbox): Promise<RuntimeManager> {
     if (this.shared) return this.shared;
     const running = this.running.get(sandbox.id);
     if (running && !running.manager.stopped) {
@@ -140,8 +143,8 @@ export class SandboxRuntimes {
   }
 
   /** Removes a destroyed sandbox's files (after the retention period). */
-  removeFiles(sandboxId: string) {
-    rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId).root, { recursive: true, force: true });
+  removeFiles(sandboxId: string, hostDir?: string | null) {
+    rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId, hostDir ?? undefined).root, { recursive: true, force: true });
   }
 
   isRunning(sandboxId: string) {
@@ -200,8 +203,8 @@ export class SandboxRuntimes {
     this.running.clear();
   }
 
-  private createManager(sandbox: { id: string; seq: number }) {
-    const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id);
+  private createManager(sandbox: JailedSandbox) {
+    const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
     const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
     return this.wire(
       new RuntimeManager({
@@ -214,7 +217,7 @@ export class SandboxRuntimes {
     );
   }
 
-  private async startSandbox(sandbox: { id: string; seq: number }): Promise<RuntimeManager> {
+  private async startSandbox(sandbox: JailedSandbox): Promise<RuntimeManager> {
     await this.makeRoom(sandbox.id);
     const manager = this.createManager(sandbox);
     this.running.set(sandbox.id, { manager, lastActive: Date.now() });

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Role, Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
+import { instanceId, ownedSandboxes } from "@/lib/instance";
 import { ApiError, conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
 import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
@@ -18,7 +19,7 @@ import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
 // paths inside it, and anything else is refused with one answer that says nothing about the host.
 
-export type SandboxRow = Pick<Sandbox, "id" | "teamId" | "seq" | "workspace" | "status" | "provider">;
+export type SandboxRow = Pick<Sandbox, "id" | "teamId" | "seq" | "workspace" | "status" | "provider" | "hostDir">;
 
 const OUTSIDE_WORKSPACE = "must be a path inside the sandbox's workspace";
 
@@ -40,9 +41,11 @@ async function createSandbox(teamId: string): Promise<SandboxRow> {
   const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
   // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
-  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : sandboxDirs(runtimes.config.sandboxesRoot, id).workspace;
+  const dirs = sandboxDirs(runtimes.config.sandboxesRoot, id);
+  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : dirs.workspace;
   if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
-  return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace } });
+  ownedSandboxes().add(id);
+  return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace, ownerId: instanceId(), hostDir: runtimes.provider === "bwrap" ? dirs.root : null } });
 }
 
 /** The absolute path inside the workspace that a requested cwd names, or a 422. */
@@ -94,13 +97,22 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
   const sandbox = await sandboxOfSession(sessionId);
   // Its sessions keep their history; nothing runs in a destroyed sandbox again.
   if (sandbox.status === "destroyed") throw conflict("This session's sandbox was destroyed; its history is read-only.");
-  const manager = await sandboxRuntimes().forSandbox(sandbox);
+  const manager = await runtimeOfSandbox(sandbox);
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
     touched.set(sandbox.id, Date.now());
     void db().sandbox.update({ where: { id: sandbox.id }, data: { lastActiveAt: new Date() } }).catch(() => undefined);
   }
   return manager;
+}
+
+/**
+ * A sandbox's runtime, on the instance that owns it only: commands reach the owner first
+ * (lib/sessions/commands.ts), so this refusal means a code path that skipped them.
+ */
+function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
+  if (!ownedSandboxes().has(sandbox.id)) throw new ApiError(503, "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
+  return sandboxRuntimes().forSandbox(sandbox);
 }
 
 /** Without a query: sessions with a running turn have used their sandbox already. */
@@ -182,8 +194,8 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 }
 
 export async function removeExpiredWorkspaces(retainDays: number) {
-  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true } });
-  for (const { id } of expired) sandboxRuntimes().removeFiles(id);
+  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, hostDir: true } });
+  for (const { id, hostDir } of expired) sandboxRuntimes().removeFiles(id, hostDir);
   return expired.length;
 }
 
@@ -193,7 +205,7 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 
 export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined) {
   const dir = workspaceFileOrNotFound(sandbox, requested);
-  const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
+  const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let entries;
   try {
     entries = await sdk.listFsEntries({ path: dir });
@@ -216,7 +228,7 @@ export async function listWorkspace(sandbox: SandboxRow, requested: string | und
 
 export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) {
   const file = workspaceFileOrNotFound(sandbox, requested);
-  const { sdk } = await (await sandboxRuntimes().forSandbox(sandbox)).sdk();
+  const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let stat;
   try {
     stat = await sdk.statFs({ path: file });
@@ -244,7 +256,7 @@ export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
     take: 200,
   });
   return sandboxes.map((sandbox) => {
-    const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id);
+    const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
     return {
       ...sandbox,
       stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),

@@ -12,8 +12,22 @@ import { buildSeed } from "@/lib/sessions/seed";
 // the same agent and settings, seeded with the conversation so far (lib/sessions/seed.ts) on its
 // next prompt. Its `restored` event, `idle` status and audit entry are one change.
 
+// Two commands for one restorable session (two prompts, a prompt and a settings change) share one
+// restore: a second would make a second runtime session for the same portal session.
+// (On globalThis: route bundles and the boot bundle each have their own copy of this module.)
+const globalRestoring = globalThis as unknown as { portalRestoring?: Map<string, Promise<Session>> };
+const restoring = (globalRestoring.portalRestoring ??= new Map());
+
 /** Restores the session unless it is attached; returns the committed session either way. */
-export async function restoreSession(session: Session, actorId: string | null): Promise<Session> {
+export function restoreSession(session: Session, actorId: string | null): Promise<Session> {
+  const pending = restoring.get(session.id);
+  if (pending) return pending;
+  const restore = restoreOnce(session, actorId).finally(() => restoring.delete(session.id));
+  restoring.set(session.id, restore);
+  return restore;
+}
+
+async function restoreOnce(session: Session, actorId: string | null): Promise<Session> {
   if (await sdkForSession(session.id).catch(() => null)) return session;
   const fromIndex = session.eventCount;
   const { sdk, offer } = await createOnRuntime(session, session.cwd);

@@ -15,7 +15,7 @@ import { endTurn } from "@/lib/sessions/turns";
 // (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
 // expire, sessions become restorable), an external runtime down and back (offline, then as they
 // were), messages the runtime dropped (a gap in the history), a prompt the runtime refused (its turn
-// ends as failed), the portal's own restart (every live-looking session is restorable) and the event
+// ends as failed), sessions left behind by an instance that died or stopped (restorable) and the event
 // queue over its budget (running turns are paused).
 
 /** Called once at boot: the runtimes' stream observer and listeners, and the event queue's pressure. */
@@ -53,25 +53,33 @@ export function onRuntimeBack(generation: number) {
   }
 }
 
-/** On boot nothing is attached: every live-looking session from before is restorable. */
-export async function markOrphanedSessionsRestorable() {
-  const orphaned = await db().session.findMany({ where: { status: { in: ["idle", "running", "offline"] } }, select: { id: true, currentTurnId: true } });
-  for (const session of orphaned) {
+/**
+ * Sessions nobody holds any more: their sandbox's owner died or let go (lib/sessions/ownership.ts),
+ * or they are from before sandboxes. Each live-looking one becomes restorable, its cut-off turn
+ * ended interrupted, and its last message rebuilt from its events. Resolves once all is committed.
+ */
+export async function sessionsLeftBehind(where: { sandboxIds: string[] } | { unsandboxed: true }) {
+  if ("sandboxIds" in where && where.sandboxIds.length === 0) return 0;
+  const left = await db().session.findMany({
+    where: { status: { in: ["idle", "running", "offline"] }, ...("sandboxIds" in where ? { sandboxId: { in: where.sandboxIds } } : { sandboxId: null }) },
+    select: { id: true, currentTurnId: true },
+  });
+  for (const session of left) {
     if (session.currentTurnId) await rebuildLastMessage(session.id);
     await becomeRestorable(session.id, session.currentTurnId);
   }
-  return orphaned.length;
+  return left.length;
 }
 
 /** Pending permissions expire and a running turn ends interrupted, then the status, in one change. */
 async function becomeRestorable(sessionId: string, turnId: string | null) {
   await cancelPending({ sessionId, as: "expired" });
   const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason: "interrupted" }] : [];
-  void recordChange({
+  await recordChange({
     sessionId,
     event: [...turnEnded, { type: "status", status: "restorable" }],
     effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
-  });
+  }).catch((error: unknown) => console.error(`[sessions] could not mark ${sessionId} restorable: ${error instanceof Error ? error.message : String(error)}`));
 }
 
 /**

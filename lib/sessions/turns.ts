@@ -58,6 +58,11 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
     const reason = (response as { stopReason?: unknown } | undefined)?.stopReason;
     stopReason = typeof reason === "string" ? reason : "end_turn";
   } catch (error) {
+    // A prompt that failed because its connection died is that connection's loss, and the notice
+    // of it (a failed POST, or the runtime's agent_exited frame on the stream) may trail the failure:
+    // let the stream settle and the loss be judged first, so the turn ends interrupted, not failed.
+    await persistDriver().settled(sessionId);
+    await (await runtimeForSession(sessionId).catch(() => null))?.lossesJudged();
     if (attachments().runningTurn(sessionId) !== turnId) return; // already ended (runtime lost, destroyed)
     console.error(`[turns] turn ${turnId} of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}`);
   }

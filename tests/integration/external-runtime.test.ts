@@ -1,60 +1,33 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installDemoAgent } from "@/lib/runtime/demo-agent";
 import { createObservedFetch } from "@/lib/runtime/observed-fetch";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, freePort, removeDir, ROOT, startPortal, waitFor, waitForIdle, type Api, type Portal } from "./harness";
+import { allEvents, apiFor, createTestDatabase, defaultTeamId, externalRuntime, removeDir, startPortal, waitFor, waitForIdle, type Api, type ExternalRuntime, type Portal } from "./harness";
 
 // SANDBOX_AGENT_URL/TOKEN: the portal uses a runtime it does not own. When that runtime restarts
 // with an empty state, its sessions become restorable and come back with their history.
 
-const BINARY = path.join(ROOT, "node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent");
-const home = mkdtempSync(path.join(os.tmpdir(), "external-runtime-"));
-const token = randomBytes(16).toString("hex");
-let port: number;
-let runtime: ChildProcess | null = null;
+let runtime: ExternalRuntime;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let portal: Portal;
 let api: Api;
-
-async function startRuntime() {
-  runtime = spawn(BINARY, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
-    env: { ...process.env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
-    stdio: "ignore",
-  });
-  await waitFor(
-    () => fetch(`http://127.0.0.1:${port}/v1/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok).catch(() => false),
-    (ok) => ok,
-    15_000,
-  );
-}
-
-async function stopRuntime() {
-  const child = runtime;
-  runtime = null;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
+let port: number;
+let token: string;
+const stopRuntime = () => runtime.stop();
+const startRuntime = () => runtime.start();
 
 beforeAll(async () => {
-  installDemoAgent(home, ROOT);
-  port = await freePort();
-  await startRuntime();
+  runtime = await externalRuntime();
+  ({ token } = runtime);
+  port = Number(new URL(runtime.url).port);
   database = await createTestDatabase();
-  portal = await startPortal({ databaseUrl: database.url, env: { SANDBOX_AGENT_URL: `http://127.0.0.1:${port}`, SANDBOX_AGENT_TOKEN: token } });
+  portal = await startPortal({ databaseUrl: database.url, env: runtime.env });
   api = await apiFor(portal.baseUrl);
 });
 
 afterAll(async () => {
   await portal?.stop();
-  await stopRuntime();
+  await runtime?.remove();
   removeDir(portal?.dataDir ?? "");
-  removeDir(home);
   await database?.drop();
 });
 
@@ -120,7 +93,7 @@ describe("a dead ACP connection", () => {
 
     // Kill the agent process under the running turn: the runtime itself stays healthy, so only the
     // dead connection can tell the portal (the SDK would wait for the prompt forever).
-    const agents = execFileSync("pgrep", ["-P", String(runtime!.pid)], { encoding: "utf8" }).trim().split("\n").map(Number);
+    const agents = execFileSync("pgrep", ["-P", String(runtime.pid())], { encoding: "utf8" }).trim().split("\n").map(Number);
     for (const pid of agents) process.kill(pid, "SIGKILL");
     const started = Date.now();
     const ended = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);

@@ -5,6 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { installDemoAgent } from "@/lib/runtime/demo-agent";
 
 // Real parts for integration tests: a uniquely named database on the machine's PostgreSQL
 // (127.0.0.1:5432, trust auth), and the real portal (`next start`, which starts the real runtime
@@ -66,8 +67,21 @@ export interface Portal {
 // process ends, whatever is still running is killed.
 const running = new Set<ChildProcess>();
 process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
+  for (const child of running) killGroup(child, "SIGKILL");
 });
+
+/** `next start` runs the server in a child process of its own: signal the whole group. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+// What Next or the portal print when start-up failed for good: waiting longer cannot help.
+const START_FAILED = /\[portal\] could not start|Failed to start server|EADDRINUSE|Could not find a production build/;
 
 /**
  * `root` is the checkout to start from (default this one); `dataDir: null` leaves PORTAL_DATA_DIR
@@ -100,6 +114,7 @@ export async function startPortal(
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -108,8 +123,14 @@ export async function startPortal(
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   void exited.then(() => running.delete(child));
   const deadline = Date.now() + 60_000;
+  const failed = async (why: string) => {
+    killGroup(child, "SIGKILL");
+    await exited;
+    return new Error(`${why}:\n${output}`);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`portal exited early:\n${output}`);
+    if (child.exitCode !== null) throw await failed("portal exited early");
+    if (START_FAILED.test(output)) throw await failed("portal could not start");
     try {
       const response = await fetch(`${baseUrl}/api/health`);
       const body = (await response.json()) as { status: string };
@@ -117,7 +138,7 @@ export async function startPortal(
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`portal did not become healthy:\n${output}`);
+    if (Date.now() > deadline) throw await failed("portal did not become healthy");
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
@@ -126,11 +147,11 @@ export async function startPortal(
     process: child,
     output: () => output,
     async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
+      killGroup(child, "SIGTERM");
       await exited;
     },
     async kill() {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      killGroup(child, "SIGKILL");
       await exited;
     },
   };
@@ -304,4 +325,59 @@ export async function killSessionRuntime(api: Api, sessionId: string) {
   process.kill(before.pid, "SIGKILL");
   await waitFor(() => sessionRuntime(api, sessionId), (info) => info.status === "ok" && info.pid !== before.pid, 30_000);
   return before;
+}
+
+/** A sandbox-agent server the portal does not own (SANDBOX_AGENT_URL), with the demo agent installed. */
+export interface ExternalRuntime {
+  url: string;
+  token: string;
+  env: Record<string, string>;
+  pid(): number | undefined;
+  start(): Promise<void>;
+  /** kill -9, as a crash would. */
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function externalRuntime(): Promise<ExternalRuntime> {
+  const binary = path.join(ROOT, "node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent");
+  const home = mkdtempSync(path.join(os.tmpdir(), "external-runtime-"));
+  installDemoAgent(home, ROOT);
+  const token = randomBytes(16).toString("hex");
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | null = null;
+  const runtime: ExternalRuntime = {
+    url,
+    token,
+    env: { SANDBOX_AGENT_URL: url, SANDBOX_AGENT_TOKEN: token },
+    pid: () => child?.pid,
+    async start() {
+      child = spawn(binary, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
+        env: { ...process.env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
+        stdio: "ignore",
+      });
+      running.add(child);
+      await waitFor(
+        () => fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok).catch(() => false),
+        (ok) => ok,
+        15_000,
+      );
+    },
+    async stop() {
+      const stopping = child;
+      child = null;
+      if (!stopping || stopping.exitCode !== null) return;
+      const exited = new Promise((resolve) => stopping.once("exit", resolve));
+      stopping.kill("SIGKILL");
+      await exited;
+      running.delete(stopping);
+    },
+    async remove() {
+      await runtime.stop();
+      removeDir(home);
+    },
+  };
+  await runtime.start();
+  return runtime;
 }

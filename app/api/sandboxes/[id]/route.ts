@@ -1,5 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
-import { markSandboxDestroyed, requireSandbox, sandboxJson } from "@/lib/sandboxes/sandboxes";
+import { requireSandbox, sandboxJson } from "@/lib/sandboxes/sandboxes";
+import { destroySandbox } from "@/lib/sessions/commands";
 
 type Params = { id: string };
 
@@ -7,6 +8,6 @@ export const GET = withRoute<Params>({}, async ({ user, params }) => sandboxJson
 
 export const DELETE = withRoute<Params>({}, async ({ user, params }) => {
   const sandbox = await requireSandbox({ sandboxId: params.id, userId: user.id, role: "admin" });
-  if (sandbox.status !== "destroyed") await markSandboxDestroyed(sandbox.id);
+  if (sandbox.status !== "destroyed") await destroySandbox(sandbox);
   return new Response(null, { status: 204 });
 });

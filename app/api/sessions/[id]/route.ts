@@ -1,8 +1,7 @@
 import { withRoute } from "@/lib/api/with-route";
-import { destroySession } from "@/lib/sessions/lifecycle";
 import { pendingPermissions, requireSession } from "@/lib/sessions/queries";
 import { sessionJson } from "@/lib/sessions/serialize";
-import { patchSession } from "@/lib/sessions/settings";
+import { destroySession, patchSession } from "@/lib/sessions/commands";
 import { patchSessionBody } from "./schema";
 
 type Params = { id: string };

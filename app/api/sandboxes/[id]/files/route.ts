@@ -1,5 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
-import { listWorkspace, requireSandbox } from "@/lib/sandboxes/sandboxes";
+import { requireSandbox } from "@/lib/sandboxes/sandboxes";
+import { listWorkspace } from "@/lib/sessions/commands";
 import { filesQuery } from "../../schema";
 
 export const GET = withRoute<{ id: string }, undefined, typeof filesQuery>({ query: filesQuery }, async ({ user, params, query }) =>

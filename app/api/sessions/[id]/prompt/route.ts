@@ -1,7 +1,7 @@
 import { withRoute } from "@/lib/api/with-route";
 import { promptContent } from "@/lib/sessions/prompt-content";
 import { requireSession } from "@/lib/sessions/queries";
-import { promptSession } from "@/lib/sessions/turns";
+import { promptSession } from "@/lib/sessions/commands";
 import { promptBody } from "./schema";
 
 export const POST = withRoute<{ id: string }, typeof promptBody>({ body: promptBody, bodyTextAsIs: true }, async ({ user, params, body }) => {

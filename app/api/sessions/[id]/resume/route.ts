@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { pendingPermissions, requireSession } from "@/lib/sessions/queries";
-import { resumeSession } from "@/lib/sessions/restore";
+import { resumeSession } from "@/lib/sessions/commands";
 import { sessionJson } from "@/lib/sessions/serialize";
 
 export const POST = withRoute<{ id: string }>({}, async ({ user, params }) => {

@@ -1,5 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
-import { readWorkspaceFile, requireSandbox } from "@/lib/sandboxes/sandboxes";
+import { requireSandbox } from "@/lib/sandboxes/sandboxes";
+import { readWorkspaceFile } from "@/lib/sessions/commands";
 import { fileContentQuery } from "../../../schema";
 
 // The file as bytes; never rendered by the browser as a page of the portal's origin.

@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { requireSession } from "@/lib/sessions/queries";
-import { setConfigOption } from "@/lib/sessions/settings";
+import { setConfigOption } from "@/lib/sessions/commands";
 import { configValueBody } from "./schema";
 
 export const PUT = withRoute<{ id: string; optionId: string }, typeof configValueBody>({ body: configValueBody }, async ({ user, params, body }) => {

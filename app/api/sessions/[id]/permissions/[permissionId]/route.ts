@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { replyToPermission } from "@/lib/sessions/permissions";
+import { replyToPermission } from "@/lib/sessions/commands";
 import { requireSession } from "@/lib/sessions/queries";
 import { permissionReplyBody } from "./schema";
 

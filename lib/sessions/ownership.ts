@@ -1,0 +1,200 @@
+import "server-only";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { instanceId, ownedSandboxes } from "@/lib/instance";
+import { sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
+
+// Session ownership across portal instances on one database. A sandbox, and with it every session
+// in it, is owned by one instance at a time: the one that runs its runtime, holds its runtime
+// sessions, mirrors their events and executes their commands (lib/sessions/commands.ts). Any
+// instance serves reads and streams.
+//
+// An instance's lease is its row in portal_instances, renewed every heartbeat. A row not renewed for
+// PORTAL_INSTANCE_LEASE_SECONDS is deleted by any other instance; then one instance (a single UPDATE
+// decides) takes each sandbox of the gone owner over: its running turns end interrupted and its
+// sessions become restorable, and the next prompt restores them there, once. An instance that finds
+// its own row deleted was taken to be dead and its sessions taken over: it exits rather than run
+// them a second time. A sandbox nobody owns (released by a clean stop, or from before ownership) is
+// claimed by the first instance that needs it, which first treats its sessions as left behind.
+
+interface Cluster {
+  leaseMs: number;
+  timer: NodeJS.Timeout | null;
+  /** Since when heartbeats succeed without a break: only then may this instance judge others dead. */
+  healthySince: number | null;
+  leaving: boolean;
+  onTick: Array<() => void>;
+}
+
+const globalCluster = globalThis as unknown as { portalCluster?: Cluster };
+
+function cluster(): Cluster {
+  globalCluster.portalCluster ??= { leaseMs: env().PORTAL_INSTANCE_LEASE_SECONDS * 1_000, timer: null, healthySince: null, leaving: false, onTick: [] };
+  return globalCluster.portalCluster;
+}
+
+/**
+ * Registers this instance (boot), takes over what its previous run on this data dir left behind at
+ * once rather than after a lease (when that process is gone), and starts the heartbeat.
+ */
+export async function joinCluster({ dataDir, port }: { dataDir: string; port: number }) {
+  const state = cluster();
+  const me = instanceId();
+  const marker = path.join(dataDir, "instance.json");
+  const previous = readMarker(marker);
+  if (previous && previous.id !== me && !processAlive(previous.pid)) await db().portalInstance.deleteMany({ where: { id: previous.id } });
+  await db().portalInstance.create({ data: { id: me, label: `${os.hostname()}:${port} pid ${process.pid}` } });
+  writeFileSync(marker, JSON.stringify({ id: me, pid: process.pid }), { mode: 0o600 });
+  state.healthySince = Date.now();
+  await takeOverOrphans();
+  await sessionsLeftBehind({ unsandboxed: true });
+  state.timer = setInterval(() => void tick(), Math.max(500, state.leaseMs / 3));
+  state.timer.unref();
+}
+
+function readMarker(marker: string): { id: string; pid: number } | null {
+  try {
+    const parsed = JSON.parse(readFileSync(marker, "utf8")) as { id?: unknown; pid?: unknown };
+    return typeof parsed.id === "string" && typeof parsed.pid === "number" ? { id: parsed.id, pid: parsed.pid } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process of this host still runs (another instance may share the data dir). */
+function processAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Runs on every heartbeat (the command queue picks up what it may have missed). */
+export function onHeartbeat(listener: () => void) {
+  cluster().onTick.push(listener);
+}
+
+async function tick() {
+  const state = cluster();
+  if (state.leaving) return;
+  const me = instanceId();
+  try {
+    const renewed = await db().portalInstance.updateMany({ where: { id: me }, data: { heartbeatAt: new Date() } });
+    if (renewed.count === 0) await leaseLapsed();
+    state.healthySince ??= Date.now();
+  } catch {
+    state.healthySince = null; // the database is away; nobody is judged by this instance until it is back for a lease
+    return;
+  }
+  if (Date.now() - state.healthySince >= state.leaseMs) {
+    await reapExpired().catch((error: unknown) => console.error(`[portal] taking over expired instances failed: ${String(error)}`));
+  }
+  for (const listener of state.onTick) listener();
+}
+
+/**
+ * Another instance took this one for dead (its heartbeat stalled past the lease, e.g. a blocked
+ * event loop) and deleted its row. Registered again at once, it carries on if none of its sandboxes
+ * was taken over meanwhile; one that was now runs elsewhere, and this instance exits rather than run
+ * its sessions a second time.
+ */
+async function leaseLapsed() {
+  const me = instanceId();
+  await db().portalInstance.create({ data: { id: me, label: `${os.hostname()}:${env().PORT} pid ${process.pid}` } });
+  const owned = [...ownedSandboxes()];
+  const taken = owned.length === 0 ? 0 : await db().sandbox.count({ where: { id: { in: owned }, NOT: { ownerId: me } } });
+  if (taken === 0) {
+    console.error("[portal] this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
+    return;
+  }
+  console.error(`[portal] this instance's lease lapsed and ${taken} of its sandboxes now run on another instance: exiting so their sessions do not run twice`);
+  process.exit(1);
+}
+
+async function reapExpired() {
+  const { leaseMs } = cluster();
+  const gone = await db().$queryRaw<Array<{ id: string; label: string }>>`
+    DELETE FROM portal_instances
+    WHERE id <> ${instanceId()} AND heartbeat_at < now() - make_interval(secs => ${leaseMs / 1_000})
+    RETURNING id, label`;
+  for (const { label } of gone) console.log(`[portal] instance ${label} stopped renewing its lease: taking its sandboxes over`);
+  await takeOverOrphans();
+  // Commands nobody will answer any more (their caller gave up long ago).
+  await db().$executeRaw`DELETE FROM session_commands WHERE created_at < now() - interval '1 hour'`;
+}
+
+/**
+ * Sandboxes whose owner has no lease any more, and unowned ones that still have live-looking
+ * sessions (from before ownership): each becomes this instance's, one UPDATE deciding.
+ */
+async function takeOverOrphans() {
+  const taken = await db().$queryRaw<Array<{ id: string; provider: string }>>`
+    UPDATE sandboxes SET owner_id = ${instanceId()}
+    WHERE (owner_id IS NOT NULL AND owner_id <> ${instanceId()} AND NOT EXISTS (SELECT 1 FROM portal_instances i WHERE i.id = sandboxes.owner_id))
+       OR (owner_id IS NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.sandbox_id = sandboxes.id AND s.status IN ('idle', 'running', 'offline')))
+    RETURNING id, provider`;
+  if (taken.length === 0) return;
+  for (const { id } of taken) ownedSandboxes().add(id);
+  // A jail dies with the instance that ran it (--die-with-parent).
+  const jails = taken.filter((sandbox) => sandbox.provider === "bwrap").map((sandbox) => sandbox.id);
+  if (jails.length > 0) await db().sandbox.updateMany({ where: { id: { in: jails }, status: { in: ["starting", "running"] } }, data: { status: "lost" } });
+  const sessions = await sessionsLeftBehind({ sandboxIds: taken.map((sandbox) => sandbox.id) });
+  console.log(`[portal] took over ${taken.length} sandbox(es); ${sessions} session(s) are restorable`);
+}
+
+export type Owner = { mine: true } | { mine: false; ownerId: string; alive: boolean };
+
+/**
+ * Who runs a sandbox: this instance (claiming it when nobody does), or another one, alive or not.
+ * A sandbox this instance owns stays its own until it leaves (only it can let go), so that answer
+ * needs no query.
+ */
+export async function ownerOf(sandboxId: string): Promise<Owner> {
+  const state = cluster();
+  if (ownedSandboxes().has(sandboxId)) return { mine: true };
+  if (state.leaving) return { mine: false, ownerId: "", alive: false };
+  const me = instanceId();
+  // The outer SELECT sees the row as it was before the claim, hence the COALESCE.
+  const [row] = await db().$queryRaw<Array<{ owner: string | null; claimed: boolean; alive: boolean }>>`
+    WITH claimed AS (UPDATE sandboxes SET owner_id = ${me} WHERE id = ${sandboxId} AND owner_id IS NULL RETURNING owner_id)
+    SELECT COALESCE((SELECT owner_id FROM claimed), s.owner_id) AS owner,
+           EXISTS (SELECT 1 FROM claimed) AS claimed,
+           EXISTS (SELECT 1 FROM portal_instances i WHERE i.id = COALESCE((SELECT owner_id FROM claimed), s.owner_id)) AS alive
+    FROM sandboxes s WHERE s.id = ${sandboxId}`;
+  if (!row || row.owner === me) {
+    // No such sandbox: nothing to route; the command's own checks answer (404/422).
+    if (row) ownedSandboxes().add(sandboxId);
+    return { mine: true };
+  }
+  if (row.claimed) {
+    ownedSandboxes().add(sandboxId);
+    await sessionsLeftBehind({ sandboxIds: [sandboxId] });
+    return { mine: true };
+  }
+  return { mine: false, ownerId: row.owner!, alive: row.alive };
+}
+
+export function leaseSeconds() {
+  return cluster().leaseMs / 1_000;
+}
+
+/**
+ * A clean stop (after the runtimes stopped): this instance's sessions become restorable at once and
+ * its sandboxes are released, so another instance, or this one restarted, picks them up without
+ * waiting for the lease.
+ */
+export async function leaveCluster() {
+  const state = cluster();
+  state.leaving = true;
+  if (state.timer) clearInterval(state.timer);
+  const owned = [...ownedSandboxes()];
+  await sessionsLeftBehind({ sandboxIds: owned });
+  await db().sandbox.updateMany({ where: { ownerId: instanceId() }, data: { ownerId: null } });
+  await db().portalInstance.deleteMany({ where: { id: instanceId() } });
+  ownedSandboxes().clear();
+}
