@@ -5,7 +5,6 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { installDemoAgent } from "@/lib/runtime/demo-agent";
 
 // Real parts for integration tests: a uniquely named database on the machine's PostgreSQL
 // (127.0.0.1:5432, trust auth), and the real portal (`next start`, which starts the real runtime
@@ -342,6 +341,9 @@ export interface ExternalRuntime {
 export async function externalRuntime(): Promise<ExternalRuntime> {
   const binary = path.join(ROOT, "node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent");
   const home = mkdtempSync(path.join(os.tmpdir(), "external-runtime-"));
+  // Imported here, not at the top: the module is server-only, and the e2e runner (plain Node, no
+  // vitest alias) loads this file for its database and user helpers.
+  const { installDemoAgent } = await import("@/lib/runtime/demo-agent");
   installDemoAgent(home, ROOT);
   const token = randomBytes(16).toString("hex");
   const port = await freePort();
