@@ -61,6 +61,7 @@ for (const viewport of VIEWPORTS) {
         await shell.openAccount();
         await expect(page.getByTestId("sign-out")).toBeVisible();
         await expectAccessible(page);
+        await page.screenshot({ path: test.info().outputPath("account-menu.png") });
         // Every section stays one tap away: in the bar, or in the account menu where the bar is narrow.
         for (const name of ["Sessions", "Inbox", "Teams", "Admin"]) {
           await expect(page.getByRole("link", { name, exact: false }).filter({ visible: true }).first()).toBeInViewport();
