@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { pathProblem, queryProblems } from "@/lib/api/input-rule";
+import { problemBody, type FieldError, type ProblemCode } from "@/lib/contract/problems";
 import { isHttps } from "@/lib/http/request-origin";
 import { contentSecurityPolicy, staticSecurityHeaders } from "@/lib/http/security-headers";
 
@@ -8,9 +9,9 @@ import { contentSecurityPolicy, staticSecurityHeaders } from "@/lib/http/securit
 // security headers with a per-request CSP nonce that Next puts on its scripts.
 // (Unroutable methods never get here: lib/http/server-policy.ts answers them 405.)
 
-function problem(status: number, title: string, detail: string, requestId: string, extra: { code: string; errors?: unknown }) {
-  const body = { type: `https://agent-portal.dev/problems/${status}`, title, status, code: extra.code, detail, requestId, ...(extra.errors ? { errors: extra.errors } : {}) };
-  return new NextResponse(JSON.stringify(body), { status, headers: { "content-type": "application/problem+json", "x-request-id": requestId } });
+function problem(code: ProblemCode, detail: string, requestId: string, errors?: FieldError[]) {
+  const body = problemBody(code, detail, requestId, errors);
+  return new NextResponse(JSON.stringify(body), { status: body.status, headers: { "content-type": "application/problem+json", "x-request-id": requestId } });
 }
 
 export function proxy(request: NextRequest) {
@@ -24,10 +25,10 @@ export function proxy(request: NextRequest) {
 
   const path = pathProblem(request.nextUrl.pathname);
   if (path) {
-    return refuse(problem(path.status, path.status === 400 ? "Bad Request" : "Unprocessable Content", path.detail, requestId, { code: path.status === 400 ? "malformed_path" : "invalid_text" }));
+    return refuse(problem(path.status === 400 ? "malformed_path" : "invalid_text", path.detail, requestId));
   }
   const query = queryProblems(request.nextUrl.searchParams);
-  if (query.length > 0) return refuse(problem(422, "Unprocessable Content", "The request is not valid.", requestId, { code: "invalid_text", errors: query }));
+  if (query.length > 0) return refuse(problem("invalid_text", "The request is not valid.", requestId, query));
 
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const csp = contentSecurityPolicy({ nonce, https, dev: process.env.NODE_ENV === "development" });

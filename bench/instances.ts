@@ -49,5 +49,5 @@ runBench("instances", async () => {
     row("rename via owner (baseline)", through.owner.rename, through.owner.rename),
     row("rename via other instance", through.other.rename, through.owner.rename),
   ]);
-  note("A forwarded command adds one INSERT, two NOTIFYs, the owner's claim and answer UPDATEs and the caller's read of the answer.");
+  note("A forwarded command adds: the caller's INSERT + NOTIFY (one statement), the owner's claim UPDATE, its re-read of the session, its answer UPDATE + NOTIFY (one statement, the answer in the payload), and the caller's re-read of the session.");
 });

@@ -207,12 +207,12 @@ async function main() {
     const baselineAll: number[] = [];
     const rows: string[] = [];
     for (const query of QUERIES) {
-      let after: { createdAt: Date; id: string } | undefined;
+      let after: { at: Date; id: string } | undefined;
       if (query.secondPage) {
         const firstPage = sessionListSql({ teamIds, q: query.q, take: PAGE });
         const first = await client.query<{ id: string; created_at: Date }>(firstPage.text, firstPage.values);
         const last = first.rows.at(-1)!;
-        after = { createdAt: last.created_at, id: last.id };
+        after = { at: last.created_at, id: last.id };
       }
       const portal = sessionListSql({ teamIds, q: query.q, after, take: PAGE + 1 });
       const baseline = baselineSql(portal, query.q);

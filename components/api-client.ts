@@ -2,7 +2,10 @@
 
 // The browser's one way to call the portal's API: JSON in, problem+json errors turned into a sentence.
 
-export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: string };
+import { isProblemCode, type ProblemCode } from "@/lib/contract/problems";
+
+/** `code` is the problem's machine-readable code (lib/contract/problems.ts), null when the portal was not reached. */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; code: ProblemCode | null; error: string };
 
 export async function apiFetch<T>(url: string, options: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
   let response: Response;
@@ -13,12 +16,12 @@ export async function apiFetch<T>(url: string, options: { method?: string; body?
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
   } catch {
-    return { ok: false, status: 0, error: "The portal is unreachable. Check your connection." };
+    return { ok: false, status: 0, code: null, error: "The portal is unreachable. Check your connection." };
   }
   if (response.status === 204) return { ok: true, data: undefined as T };
   const body = await response.json().catch(() => null);
   if (response.ok) return { ok: true, data: body as T };
-  const problem = body as { detail?: string; errors?: Array<{ path: string; message: string }> } | null;
+  const problem = body as { code?: unknown; detail?: string; errors?: Array<{ path: string; message: string }> } | null;
   const fields = problem?.errors?.map((error) => `${error.path} ${error.message}`).join("; ");
-  return { ok: false, status: response.status, error: [problem?.detail ?? `Request failed (${response.status}).`, fields].filter(Boolean).join(" ") };
+  return { ok: false, status: response.status, code: isProblemCode(problem?.code) ? problem.code : null, error: [problem?.detail ?? `Request failed (${response.status}).`, fields].filter(Boolean).join(" ") };
 }

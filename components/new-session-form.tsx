@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import type { AgentSummary } from "@/lib/sessions/agents";
+import type { AgentJson } from "@/lib/contract/agents";
 import { apiFetch } from "@/components/api-client";
 import { useFormSubmit } from "@/components/use-form-submit";
 
@@ -12,7 +12,7 @@ export function NewSessionForm({
   sandbox,
 }: {
   teams: Array<{ id: string; name: string }>;
-  agents: AgentSummary[];
+  agents: AgentJson[];
   /** Continue in this sandbox's workspace (its team is fixed). */
   sandbox?: { id: string; teamId: string };
 }) {

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 
-type Health = { status: string; db: string; runtime: string };
+type Health = { status: string; db: string; runtime: string; runtimeLosses?: { recovering: number } };
 
 // A quiet banner while the database or the runtime is away; polls /api/health.
 export function RuntimeBanner() {
@@ -29,7 +29,9 @@ export function RuntimeBanner() {
   const message =
     health.db !== "ok"
       ? "The database is unreachable. New events are held and will be saved when it is back."
-      : health.runtime === "starting"
+      : health.runtime === "ok" && (health.runtimeLosses?.recovering ?? 0) > 0
+        ? "A sandbox's runtime stopped unexpectedly and is restarting. Its sessions will be restorable in a moment."
+        : health.runtime === "starting"
         ? "The agent runtime is restarting. Sessions will be restorable in a moment."
         : "The agent runtime is unreachable. History stays readable; prompts will work again when it is back.";
   return (

@@ -11,8 +11,12 @@ import { installServerPolicy } from "@/lib/http/server-policy";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
 import { eventWriter } from "@/lib/events/writer";
+import type { SandboxProvider } from "sandbox-agent";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
+import { loadCloudProvider } from "@/lib/sandboxes/cloud";
+import { CLOUD_PROVIDERS, type CloudProviderName } from "@/lib/sandboxes/cloud-providers";
+import { chooseSandboxNetwork, type SandboxNetwork } from "@/lib/sandboxes/network";
 import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
@@ -35,6 +39,10 @@ export function boot() {
     process.exit(1);
   });
   return booted.portalBoot;
+}
+
+function isCloudProvider(name: string): name is CloudProviderName {
+  return (CLOUD_PROVIDERS as readonly string[]).includes(name);
 }
 
 async function start() {
@@ -64,6 +72,26 @@ async function start() {
   if (provider === "bwrap" && !bwrapAvailable()) {
     console.error("[portal] sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");
     process.exit(1);
+  }
+  let network: SandboxNetwork = "none";
+  if (provider === "bwrap") {
+    try {
+      const chosen = chooseSandboxNetwork(config.PORTAL_SANDBOX_NETWORK);
+      network = chosen.network;
+      if (chosen.note) console.warn(`[portal] ${chosen.note}`);
+    } catch (error) {
+      console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  }
+  let cloud: SandboxProvider | undefined;
+  if (isCloudProvider(provider)) {
+    try {
+      cloud = await loadCloudProvider(provider, config.PORTAL_SANDBOX_OPTIONS);
+    } catch (error) {
+      console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
   }
   authSecret();
 
@@ -96,11 +124,13 @@ async function start() {
     dataDir,
     sandboxesRoot: sandboxesRoot(dataDir),
     external: config.SANDBOX_AGENT_URL ? { url: config.SANDBOX_AGENT_URL, token: config.SANDBOX_AGENT_TOKEN } : undefined,
+    cloud,
     persist: persistDriver(),
     streamObserver: reactions.streamObserver,
     listeners: reactions.listeners,
     idleMs: config.PORTAL_SANDBOX_IDLE_MINUTES * 60_000,
     maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
+    network,
     busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
   });
   setSandboxRuntimes(runtime);
@@ -129,7 +159,7 @@ async function start() {
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
-  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own)" : " (as this user, in a user namespace)"}` : provider === "local" ? " (agents run unisolated on this host)" : ` (${config.SANDBOX_AGENT_URL})`}`);
+  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own" : " (as this user, in a user namespace"}, network ${network === "outbound" ? "outbound only, not the host's loopback" : "none"})` : provider === "local" ? " (agents run unisolated on this host)" : cloud ? ` (a sandbox of the provider per sandbox of a team)` : ` (${config.SANDBOX_AGENT_URL})`}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CLOUD_PROVIDERS } from "@/lib/sandboxes/cloud-providers";
 
 // Every environment variable of the portal, parsed once. Pure parsing lives in parseEnv so it can be
 // unit-tested; `env()` caches the result for the process.
@@ -26,6 +27,17 @@ const httpUrl = z
     }
   }, "must be an http:// or https:// URL");
 
+const jsonObject = z.string().transform((value, ctx) => {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+  return z.NEVER;
+});
+
 const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
 const envSchema = z
@@ -41,8 +53,21 @@ const envSchema = z
     PORTAL_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
     // Events held in memory while the database is away before running turns are paused.
     PORTAL_EVENT_QUEUE_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).default(500_000)),
-    // Where agents run: `bwrap` (a bubblewrap jail per sandbox) or `local` (unisolated, on this host).
-    PORTAL_SANDBOX: z.preprocess(emptyToUndefined, z.enum(["bwrap", "local"]).default("bwrap")),
+    // Where agents run: `bwrap` (a bubblewrap jail per sandbox), `local` (unisolated, on this host),
+    // or a hosted provider of the SDK (lib/sandboxes/cloud.ts).
+    PORTAL_SANDBOX: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .refine((value) => value !== "cloudflare", "cloudflare sandboxes are driven from inside a Cloudflare Worker (its provider takes the Worker's Sandbox binding), not from a Node server; use e2b, daytona, modal, docker or vercel")
+        .pipe(z.enum(["bwrap", "local", ...CLOUD_PROVIDERS]))
+        .default("bwrap"),
+    ),
+    // The provider's options, as JSON (e.g. {"template":"my-template"} for e2b, {"image":"…"} for docker).
+    PORTAL_SANDBOX_OPTIONS: z.preprocess(emptyToUndefined, jsonObject.default({})),
+    // A bwrap sandbox's network; unset: outbound when an agent credential is set, none otherwise.
+    PORTAL_SANDBOX_NETWORK: z.preprocess(emptyToUndefined, z.enum(["none", "outbound"]).optional()),
     PORTAL_SANDBOX_IDLE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(30)),
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
     PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import { maybeSandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { LOSS_WINDOW_MS, maybeSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 
 // What /api/health and the UI's banner say about the database and the runtime.
 
@@ -11,7 +11,17 @@ export async function healthReport() {
   } catch {
     database = "down";
   }
-  const runtimeStatus = maybeSandboxRuntimes()?.primaryInfo()?.status ?? "starting";
+  const runtimes = maybeSandboxRuntimes();
+  const runtimeStatus = runtimes?.primaryInfo()?.status ?? "starting";
   const runtime = runtimeStatus === "ok" ? "ok" : runtimeStatus === "down" ? "down" : "starting";
-  return { status: database === "ok" && runtime === "ok" ? "ok" : "degraded", db: database, runtime } as const;
+  // A sandbox runtime that died or whose ACP connection closed under a turn: degraded until it
+  // answers again, and counted for LOSS_WINDOW_MS. Counts and a time only: nothing about whose.
+  const losses = runtimes?.losses() ?? { recovering: 0, recent: 0, lastAt: null };
+  const healthy = database === "ok" && runtime === "ok" && losses.recovering === 0;
+  return {
+    status: healthy ? "ok" : "degraded",
+    db: database,
+    runtime,
+    runtimeLosses: { recovering: losses.recovering, recent: losses.recent, windowMinutes: LOSS_WINDOW_MS / 60_000, lastAt: losses.lastAt },
+  } as const;
 }

@@ -26,7 +26,7 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-function commandLine(pid: number): string {
+export function commandLine(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
   } catch {

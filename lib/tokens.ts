@@ -1,4 +1,5 @@
 import "server-only";
+import { teamIdsOf } from "@/lib/teams/membership";
 import { randomBytes } from "node:crypto";
 import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
@@ -12,8 +13,7 @@ import { forbidden, notFound } from "@/lib/errors";
 // A token belongs to a user, not a team: its audit entry goes to each of the user's teams, in the
 // transaction of the change.
 async function auditInTeams(tx: Prisma.TransactionClient, userId: string, action: "token.create" | "token.revoke", targetId: string) {
-  const memberships = await tx.membership.findMany({ where: { userId }, select: { teamId: true } });
-  for (const { teamId } of memberships) await recordAudit(tx, { teamId, actorId: userId, action, targetType: "token", targetId });
+  for (const teamId of await teamIdsOf(userId, tx)) await recordAudit(tx, { teamId, actorId: userId, action, targetType: "token", targetId });
 }
 
 export async function createToken({ user, name, expiresInDays }: { user: CurrentUser; name: string; expiresInDays?: number }) {

@@ -3,14 +3,13 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { apiFetch } from "@/components/api-client";
-import { useAttention, type InboxItem } from "@/components/shell/attention";
+import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { replyForKind, type InboxItemJson, type PermissionReply } from "@/lib/contract/permissions";
 
-type Reply = "once" | "always" | "reject";
-const REPLY_FOR_KIND: Record<string, Reply> = { allow_once: "once", allow_always: "always", reject_once: "reject" };
 
 /** The inbox, answerable in place; it re-reads itself whenever the live count says something changed. */
-export function InboxList({ initial, initialCursor, answerableTeams, pageSize }: { initial: InboxItem[]; initialCursor: string | null; answerableTeams: string[]; pageSize: number }) {
+export function InboxList({ initial, initialCursor, answerableTeams, pageSize }: { initial: InboxItemJson[]; initialCursor: string | null; answerableTeams: string[]; pageSize: number }) {
   const [items, setItems] = useState(initial);
   const [cursor, setCursor] = useState(initialCursor);
   const [error, setError] = useState<string | null>(null);
@@ -23,14 +22,14 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
       first.current = false;
       return;
     }
-    void apiFetch<{ items: InboxItem[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}`).then((result) => {
+    void apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}`).then((result) => {
       if (!result.ok) return;
       setItems(result.data.items);
       setCursor(result.data.nextCursor);
     });
   }, [count, liveItems, pageSize]);
 
-  async function answer(item: InboxItem, reply: Reply) {
+  async function answer(item: InboxItemJson, reply: PermissionReply) {
     setAnswering(item.id);
     setError(null);
     const result = await apiFetch(`/api/sessions/${item.sessionId}/permissions/${item.id}`, { method: "POST", body: { reply } });
@@ -42,7 +41,7 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
 
   async function more() {
     if (!cursor) return;
-    const result = await apiFetch<{ items: InboxItem[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}&cursor=${encodeURIComponent(cursor)}`);
+    const result = await apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}&cursor=${encodeURIComponent(cursor)}`);
     if (!result.ok) return setError(result.error);
     setItems((current) => [...current, ...result.data.items.filter((item) => !current.some((known) => known.id === item.id))]);
     setCursor(result.data.nextCursor);
@@ -86,7 +85,7 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
               {canAnswer ? (
                 <div className="row">
                   {item.options.map((option) => {
-                    const reply = REPLY_FOR_KIND[option.kind];
+                    const reply = replyForKind(option.kind);
                     if (!reply) return null;
                     return (
                       <button key={option.optionId} type="button" className={`button small ${reply === "once" ? "primary" : reply === "reject" ? "ghost" : ""}`} disabled={answering === item.id} onClick={() => void answer(item, reply)} data-testid={`inbox-${reply}`}>

@@ -3,33 +3,41 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { apiFetch } from "@/components/api-client";
+import type { WorkspaceEntryJson } from "@/lib/contract/sandboxes";
 
-interface Entry {
-  name: string;
-  path: string;
-  type: "file" | "dir";
-  size: number;
-}
+type Entry = WorkspaceEntryJson;
 
 const PREVIEW_BYTES = 64 * 1024;
 
-/** The sandbox's workspace, as its own runtime sees it: browse folders, read a file. */
-export function FilesPanel({ sandboxId, canWrite }: { sandboxId: string; canWrite: boolean }) {
+/**
+ * The sandbox's workspace, as its own runtime sees it: browse folders, read a file. Files this
+ * session's tool calls changed (and the folders holding them) are marked; both the listing and the
+ * marks are read again whenever a turn ends (`status` leaves "running").
+ */
+export function FilesPanel({ sandboxId, sessionId, status, canWrite }: { sandboxId: string; sessionId: string; status: string; canWrite: boolean }) {
   const [dir, setDir] = useState(".");
   const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [changed, setChanged] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [file, setFile] = useState<{ path: string; text: string } | null>(null);
 
   const load = useCallback(async (path: string) => {
     setError(null);
-    const result = await apiFetch<{ items: Entry[] }>(`/api/sandboxes/${sandboxId}/files?path=${encodeURIComponent(path)}`);
+    const [result, marks] = await Promise.all([
+      apiFetch<{ items: Entry[] }>(`/api/sandboxes/${sandboxId}/files?path=${encodeURIComponent(path)}`),
+      apiFetch<{ items: Array<{ path: string }> }>(`/api/sessions/${sessionId}/changed-files`),
+    ]);
+    if (marks.ok) setChanged(new Set(marks.data.items.map((item) => item.path)));
     if (result.ok) setEntries(result.data.items);
     else setError(result.status === 503 ? "The sandbox is not running; its files show again once it starts." : result.error);
-  }, [sandboxId]);
+  }, [sandboxId, sessionId]);
 
+  const turnRunning = status === "running";
   useEffect(() => {
-    void load(dir);
-  }, [dir, load]);
+    if (!turnRunning) void load(dir);
+  }, [dir, load, turnRunning]);
+
+  const isChanged = (entry: Entry) => (entry.type === "file" ? changed.has(entry.path) : [...changed].some((path) => path.startsWith(`${entry.path}/`)));
 
   async function open(entry: Entry) {
     if (entry.type === "dir") {
@@ -58,6 +66,11 @@ export function FilesPanel({ sandboxId, canWrite }: { sandboxId: string; canWrit
       <p className="muted small">
         /workspace{dir === "." ? "" : `/${dir}`}
       </p>
+      {changed.size > 0 && (
+        <p className="small muted" data-testid="files-changed-count">
+          <span className="file-changed-mark" aria-hidden>●</span> {changed.size === 1 ? "1 file" : `${changed.size} files`} changed by this session
+        </p>
+      )}
       {error && <p className="small danger-text">{error}</p>}
       <ul className="files-list">
         {parent !== null && (
@@ -69,10 +82,15 @@ export function FilesPanel({ sandboxId, canWrite }: { sandboxId: string; canWrit
         )}
         {entries?.length === 0 && <li className="muted small">This folder is empty.</li>}
         {entries?.map((entry) => (
-          <li key={entry.path}>
+          <li key={entry.path} data-changed={isChanged(entry) || undefined}>
             <button type="button" className="link-button" onClick={() => void open(entry)} data-testid="file-entry">
               {entry.type === "dir" ? `${entry.name}/` : entry.name}
             </button>
+            {isChanged(entry) && (
+              <span className="file-changed-mark" data-testid="file-changed" title={entry.type === "dir" ? "Holds files this session changed" : "Changed by this session"}>
+                {" "}● <span className="sr-only">changed by this session</span>
+              </span>
+            )}
             {entry.type === "file" && <span className="muted small"> {entry.size} B</span>}
           </li>
         ))}

@@ -1,13 +1,13 @@
 "use client";
 
 import { useCallback, useRef, useState } from "react";
-import type { SessionDetail } from "@/components/session/session-controls";
 import { useDismiss } from "@/components/ui/use-dismiss";
+import type { SessionDetailJson } from "@/lib/contract/sessions";
 
 type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
 
 /** Rename, archive, copy link and the raw event stream, behind one "More" menu. */
-export function SessionActions({ session, canWrite, act, onRenamed, onRawStream }: { session: SessionDetail; canWrite: boolean; act: Act; onRenamed: (title: string) => void; onRawStream: () => void }) {
+export function SessionActions({ session, canWrite, act, onRenamed, onRawStream }: { session: SessionDetailJson; canWrite: boolean; act: Act; onRenamed: (title: string) => void; onRawStream: () => void }) {
   const [open, setOpen] = useState(false);
   const [renaming, setRenaming] = useState(false);
   // What the copy button says for a moment after a click: copied, or why not (no clipboard access).

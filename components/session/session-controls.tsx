@@ -3,42 +3,26 @@
 import { memo, useEffect, useRef, useState } from "react";
 import { FilesPanel } from "@/components/session/files-panel";
 import { stopReasonShort } from "@/components/session/stop-reason";
+import { configValues, type ConfigOptionJson, type SessionDetailJson, type UsageJson } from "@/lib/contract/sessions";
 
-export interface ConfigOption {
-  id: string;
-  name: string;
-  category?: string;
-  currentValue?: string;
-  options?: Array<{ value: string; name: string }>;
-}
 
-export type Usage = { used: number | null; size: number | null; cost: { amount: number; currency: string } | null } | null;
+const BOOLEAN_VALUES = [
+  { value: "true", name: "On" },
+  { value: "false", name: "Off" },
+];
 
-export interface SessionDetail {
-  id: string;
-  title: string;
-  agent: string;
-  status: string;
-  model: string | null;
-  mode: string | null;
-  thoughtLevel: string | null;
-  lastStopReason: string | null;
-  eventCount: number;
-  createdAt?: string;
-  archivedAt?: string | null;
-  sandboxId?: string | null;
-  usage: Usage;
-  modes: { currentModeId?: string; availableModes?: Array<{ id: string; name: string }> } | null;
-  configOptions: ConfigOption[];
+/** A config option's values for a select: its own (groups flattened), or on/off for a boolean option. */
+function selectValues(option: ConfigOptionJson) {
+  return option.type === "boolean" ? BOOLEAN_VALUES : configValues(option);
 }
 
 type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
 
 interface SessionControlsProps {
-  session: SessionDetail;
+  session: SessionDetailJson;
   /** The live status (the stream is fresher than `session`). */
   status: string;
-  usage: Usage;
+  usage: UsageJson | null;
   agentName: string;
   canWrite: boolean;
   act: Act;
@@ -125,8 +109,8 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         {modelOption && (
           <SettingSelect
             label="Model"
-            value={session.model ?? modelOption.currentValue ?? ""}
-            options={modelOption.options ?? []}
+            value={session.model ?? String(modelOption.currentValue ?? "")}
+            options={selectValues(modelOption)}
             disabled={disabled}
             onChange={(value) => act(base, "PATCH", { model: value })}
             testId="select-model"
@@ -135,8 +119,8 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         {thoughtOption && (
           <SettingSelect
             label="Thought level"
-            value={session.thoughtLevel ?? thoughtOption.currentValue ?? ""}
-            options={thoughtOption.options ?? []}
+            value={session.thoughtLevel ?? String(thoughtOption.currentValue ?? "")}
+            options={selectValues(thoughtOption)}
             disabled={disabled}
             onChange={(value) => act(base, "PATCH", { thoughtLevel: value })}
             testId="select-thought-level"
@@ -146,17 +130,17 @@ export const SessionControls = memo(function SessionControls({ session, status, 
           <SettingSelect
             key={option.id}
             label={option.name}
-            value={option.currentValue ?? ""}
-            options={option.options ?? []}
+            value={String(option.currentValue ?? "")}
+            options={selectValues(option)}
             disabled={disabled}
-            onChange={(value) => act(`${base}/config/${option.id}`, "PUT", { value })}
+            onChange={(value) => act(`${base}/config/${option.id}`, "PUT", { value: option.type === "boolean" ? value === "true" : value })}
             testId={`select-config-${option.id}`}
           />
         ))}
         {modes.length === 0 && !modelOption && !thoughtOption && others.length === 0 && <p className="muted small">This agent offers no settings.</p>}
       </section>
 
-      {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} canWrite={canWrite && status !== "destroyed"} />}
+      {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} sessionId={session.id} status={status} canWrite={canWrite && status !== "destroyed"} />}
 
       {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">

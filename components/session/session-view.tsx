@@ -7,13 +7,14 @@ import { useAttention } from "@/components/shell/attention";
 import { Composer } from "@/components/session/composer";
 import { RawEventsDrawer, type RawRequest } from "@/components/session/raw-events-drawer";
 import { SessionActions } from "@/components/session/session-actions";
-import { SessionControls, type SessionDetail } from "@/components/session/session-controls";
-import { Transcript, type PermissionReply } from "@/components/session/transcript";
+import { SessionControls } from "@/components/session/session-controls";
+import { Transcript } from "@/components/session/transcript";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 import { useSessionStream, type ConnectionState } from "@/components/session/use-session-stream";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { STATUS_LABEL, type SessionListStatus } from "@/lib/sessions/status";
+import type { PermissionReply } from "@/lib/contract/permissions";
+import { isSessionStatus, STATUS_LABEL, type SessionDetailJson } from "@/lib/contract/sessions";
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   loading: "Loading…",
@@ -30,7 +31,7 @@ const DEMO_SUGGESTIONS = [
   { prompt: "/stream 500 250", label: "/stream 500 — a long answer" },
 ];
 
-export function SessionView({ initial, canWrite, agentName, people, wholeHistory = false }: { initial: SessionDetail; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
+export function SessionView({ initial, canWrite, agentName, people, wholeHistory = false }: { initial: SessionDetailJson; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
   const [session, setSession] = useState(initial);
   const [error, setError] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
@@ -52,7 +53,7 @@ export function SessionView({ initial, canWrite, agentName, people, wholeHistory
   const refresh = useCallback(() => {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
     refreshTimer.current = setTimeout(async () => {
-      const result = await apiFetch<SessionDetail>(`/api/sessions/${sessionId}`);
+      const result = await apiFetch<SessionDetailJson>(`/api/sessions/${sessionId}`);
       if (result.ok) setSession(result.data);
     }, 100);
   }, [sessionId]);
@@ -110,7 +111,7 @@ export function SessionView({ initial, canWrite, agentName, people, wholeHistory
   );
 
   // The one live region: what the session is doing, in a sentence, never the transcript itself.
-  const announcement = loading ? "" : status === "awaiting_input" ? `${agentName} needs a permission answer.` : status === "running" ? `${agentName} is working.` : `Session ${STATUS_LABEL[status as SessionListStatus] ?? status}.`;
+  const announcement = loading ? "" : status === "awaiting_input" ? `${agentName} needs a permission answer.` : status === "running" ? `${agentName} is working.` : `Session ${isSessionStatus(status) ? STATUS_LABEL[status] : status}.`;
 
   return (
     <div className="session-layout">

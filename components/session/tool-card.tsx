@@ -3,12 +3,11 @@
 import { diffLines } from "diff";
 import { memo, useMemo, useState } from "react";
 import type { PermissionState, ToolDiff, TranscriptItem } from "@/components/session/transcript-model";
+import { replyForKind, type PermissionOutcome, type PermissionReply } from "@/lib/contract/permissions";
 
-export type PermissionReply = "once" | "always" | "reject";
 export type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>;
 
-const REPLY_FOR_KIND: Record<string, PermissionReply> = { allow_once: "once", allow_always: "always", reject_once: "reject" };
-const REPLY_LABEL: Record<string, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired" };
+const REPLY_LABEL: Record<PermissionOutcome, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired" };
 const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed" };
 
 const timeOf = (iso: string) => new Date(iso).toLocaleTimeString("en", { hour: "2-digit", minute: "2-digit" });
@@ -48,7 +47,7 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
 function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permission: PermissionState; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
   const [answering, setAnswering] = useState<PermissionReply | null>(null);
   const pending = permission.reply === "pending";
-  const label = REPLY_LABEL[permission.reply] ?? permission.reply;
+  const label = REPLY_LABEL[permission.reply as PermissionOutcome] ?? permission.reply;
   return (
     <div className="permission-block" data-testid="permission-card" data-state={pending ? "pending" : label} data-permission-id={permission.permissionId}>
       {pending ? (
@@ -57,7 +56,7 @@ function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permissi
             <p className="permission-ask">The agent asks for permission to run this.</p>
             <div className="row">
               {permission.options.map((option) => {
-                const reply = REPLY_FOR_KIND[option.kind];
+                const reply = replyForKind(option.kind);
                 if (!reply) return null;
                 return (
                   <button

@@ -4,16 +4,15 @@
 // Pure and incremental: applying one event touches only the item it changes (a new object for that
 // item, so memoised rows re-render alone). Every item lists the event indexes it was made from.
 
-export interface StreamEvent {
-  index: number;
-  sender: "client" | "agent" | "portal";
-  createdAt: string;
-  payload: unknown;
-}
+import type { EventJson } from "@/lib/contract/events";
+import type { PermissionOptionJson } from "@/lib/contract/permissions";
+import type { UsageJson } from "@/lib/contract/sessions";
+
+export type StreamEvent = EventJson;
 
 export interface PermissionState {
   permissionId: string;
-  options: Array<{ optionId: string; name: string; kind: string }>;
+  options: PermissionOptionJson[];
   /** pending, or the answer: once / always / reject / cancelled / expired. */
   reply: string;
   by: string | null;
@@ -49,7 +48,7 @@ export interface TranscriptState {
   lastIndex: number;
   /** The status the events say (the last status event, or idle after a turn end). */
   status: string | null;
-  usage: { used: number | null; size: number | null; cost: { amount: number; currency: string } | null } | null;
+  usage: UsageJson | null;
   /** Permissions still waiting for an answer. */
   pending: Set<string>;
   /** Item positions for in-place updates. */
@@ -224,7 +223,7 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       return;
     case "permission_requested": {
       const toolCall = isObject(payload.toolCall) ? payload.toolCall : {};
-      const options = Array.isArray(payload.options) ? (payload.options.filter(isObject) as PermissionState["options"]) : [];
+      const options = Array.isArray(payload.options) ? payload.options.filter(isObject).map((option) => ({ optionId: text(option.optionId), name: text(option.name), kind: text(option.kind) })) : [];
       const permissionId = text(payload.permissionId);
       const permission: PermissionState = { permissionId, options, reply: "pending", by: null, at: null };
       state.openMessage = null;

@@ -7,7 +7,6 @@ import { turnEndLabel } from "@/components/session/stop-reason";
 import { ToolCard, type Answer } from "@/components/session/tool-card";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 
-export type { PermissionReply } from "@/components/session/tool-card";
 
 export interface TranscriptProps {
   items: TranscriptItem[];

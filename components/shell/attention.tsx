@@ -1,33 +1,24 @@
 "use client";
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import type { InboxItemJson } from "@/lib/contract/permissions";
+import type { SessionStatus } from "@/lib/contract/sessions";
 
 // The "needs you" state of the whole app, from one EventSource on /api/permissions/stream: the count
 // and oldest pending permissions of my teams, and the sessions whose status changed. It also keeps
 // the tab title's count and sends the opt-in browser notifications while the tab is hidden.
 
-export interface InboxItem {
-  id: string;
-  createdAt: string;
-  toolCall: { title?: string; kind?: string; rawInput?: unknown };
-  options: Array<{ optionId: string; name: string; kind: string }>;
-  sessionId: string;
-  teamId: string;
-  teamName: string;
-  sessionTitle: string;
-  agent: string;
-}
-
+/** A session whose status changed, as the attention stream sends it (lib/events/attention-stream.ts). */
 export interface SessionChange {
   id: string;
-  status: string;
+  status: SessionStatus;
   title: string;
   updatedAt: string;
 }
 
 interface Attention {
   count: number;
-  items: InboxItem[];
+  items: InboxItemJson[];
   /** Every status change seen, newest last (consumers keep their own position). */
   changes: SessionChange[];
   connected: boolean;
@@ -50,7 +41,7 @@ export function useAttention() {
 
 export function AttentionProvider({ children }: { children: React.ReactNode }) {
   const [count, setCount] = useState(0);
-  const [items, setItems] = useState<InboxItem[]>([]);
+  const [items, setItems] = useState<InboxItemJson[]>([]);
   const [changes, setChanges] = useState<SessionChange[]>([]);
   const [connected, setConnected] = useState(false);
   const [notifications, setNotifications] = useState<NotificationPermission | "unsupported">("default");
@@ -72,7 +63,7 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
     source.addEventListener("open", () => setConnected(true));
     source.addEventListener("error", () => setConnected(false));
     source.addEventListener("attention", (message) => {
-      const snapshot = JSON.parse((message as MessageEvent<string>).data) as { count: number; items: InboxItem[]; sessions: SessionChange[] };
+      const snapshot = JSON.parse((message as MessageEvent<string>).data) as { count: number; items: InboxItemJson[]; sessions: SessionChange[] };
       setCount(snapshot.count);
       setItems(snapshot.items);
       if (snapshot.sessions.length > 0) setChanges((previous) => [...previous.slice(-200), ...snapshot.sessions]);

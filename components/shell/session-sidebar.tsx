@@ -7,13 +7,9 @@ import { apiFetch } from "@/components/api-client";
 import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
+import type { SessionJson } from "@/lib/contract/sessions";
 
-interface SidebarSession {
-  id: string;
-  title: string;
-  status: string;
-  updatedAt: string;
-}
+type SidebarSession = Pick<SessionJson, "id" | "title" | "status" | "updatedAt">;
 
 const SESSION_PAGE = /^\/sessions\/(?!new$)([^/]+)$/;
 const NEEDS_FIRST: Record<string, number> = { awaiting_input: 0, running: 1 };

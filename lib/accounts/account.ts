@@ -1,4 +1,5 @@
 import "server-only";
+import { teamRole } from "@/lib/teams/membership";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
 import { db } from "@/lib/db/client";
@@ -8,7 +9,7 @@ import { notFound, unprocessable } from "@/lib/errors";
 
 export async function updateAccount({ userId, name, activeTeamId }: { userId: string; name?: string; activeTeamId?: string | null }) {
   if (activeTeamId) {
-    const member = await db().membership.findUnique({ where: { teamId_userId: { teamId: activeTeamId, userId } }, select: { role: true } });
+    const member = await teamRole({ userId, teamId: activeTeamId });
     if (!member) throw notFound("Team");
   }
   const user = await db().user.update({
@@ -37,4 +38,11 @@ export async function signOutEverywhere({ userId, keepSignInSessionId }: { userI
 export async function listSignIns({ userId, limit = 50 }: { userId: string; limit?: number }) {
   const rows = await db().signInAttempt.findMany({ where: { userId }, orderBy: { at: "desc" }, take: limit });
   return { items: rows.map((row) => ({ id: row.id, at: row.at.toISOString(), ok: row.ok, reason: row.reason, ip: row.ip, userAgent: row.userAgent })) };
+}
+
+/** How people are named in lists ("by whom"): their name, or their email when they gave none. */
+export async function displayNames(userIds: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set(userIds)];
+  const users = ids.length === 0 ? [] : await db().user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } });
+  return new Map(users.map((user) => [user.id, user.name || user.email]));
 }

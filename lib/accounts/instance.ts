@@ -1,11 +1,12 @@
 import "server-only";
+import { teamIdsOf } from "@/lib/teams/membership";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged, notifyTokenRevoked } from "@/lib/events/live-hub";
-import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 
 // The instance admin's part: a user flag (the bootstrap admin has it), not a team role. Users can
 // be disabled (their sign-ins, tokens and open streams end at once) and team creation restricted.
@@ -14,7 +15,7 @@ export type TeamCreation = "everyone" | "admins";
 const TEAM_CREATION = "team_creation";
 
 export function requireInstanceAdmin(user: CurrentUser) {
-  if (!user.isInstanceAdmin) throw forbidden("This needs an instance admin.");
+  if (!user.isInstanceAdmin) throw forbidden("This needs an instance admin.", "instance_admin_only");
 }
 
 /** PORTAL_TEAM_CREATION, unless an instance admin chose otherwise in /admin. */
@@ -29,7 +30,7 @@ export async function setTeamCreation(value: TeamCreation) {
 }
 
 export async function assertMayCreateTeam(user: CurrentUser) {
-  if (!user.isInstanceAdmin && (await teamCreationSetting()) === "admins") throw forbidden("Only instance admins may create teams on this portal.");
+  if (!user.isInstanceAdmin && (await teamCreationSetting()) === "admins") throw forbidden("Only instance admins may create teams on this portal.", "instance_admin_only");
 }
 
 export async function listUsers({ cursor, limit }: { cursor?: string; limit: number }) {
@@ -55,7 +56,7 @@ export async function listUsers({ cursor, limit }: { cursor?: string; limit: num
 
 /** Disables or re-enables an account, or grants/removes the instance admin flag. */
 export async function updateUser({ actor, userId, disabled, isInstanceAdmin }: { actor: CurrentUser; userId: string; disabled?: boolean; isInstanceAdmin?: boolean }) {
-  if (userId === actor.id && (disabled === true || isInstanceAdmin === false)) throw conflict("You cannot disable yourself or drop your own instance admin flag.");
+  if (userId === actor.id && (disabled === true || isInstanceAdmin === false)) throw conflict("not_allowed_on_self", "You cannot disable yourself or drop your own instance admin flag.");
   const updated = await db().$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, disabledAt: true } });
     if (!user) throw notFound("User");
@@ -72,8 +73,7 @@ export async function updateUser({ actor, userId, disabled, isInstanceAdmin }: {
       const tokens = await tx.apiToken.findMany({ where: { userId }, select: { id: true } });
       await tx.apiToken.deleteMany({ where: { userId } });
       for (const token of tokens) await notifyTokenRevoked(tx, token.id);
-      const memberships = await tx.membership.findMany({ where: { userId }, select: { teamId: true } });
-      for (const { teamId } of memberships) await notifyMembershipChanged(tx, { teamId, userId });
+      for (const teamId of await teamIdsOf(userId, tx)) await notifyMembershipChanged(tx, { teamId, userId });
     }
     return row;
   });

@@ -1,4 +1,5 @@
-import { ApiError, type FieldError } from "@/lib/errors";
+import { ApiError } from "@/lib/errors";
+import { problemBody, type FieldError } from "@/lib/contract/problems";
 import type { ZodError } from "zod";
 
 // ApiError and zod failures → application/problem+json. Pure, so it is unit-tested.
@@ -8,19 +9,11 @@ export function zodFieldErrors(error: ZodError): FieldError[] {
 }
 
 export function problemResponse(error: ApiError, requestId: string): Response {
-  const body = {
-    type: `https://agent-portal.dev/problems/${error.status}`,
-    title: error.title,
-    status: error.status,
-    detail: error.message,
-    requestId,
-    ...(error.errors ? { errors: error.errors } : {}),
-  };
   const headers = new Headers({ "content-type": "application/problem+json", "x-request-id": requestId });
   if (error.retryAfterSeconds !== undefined) headers.set("retry-after", String(error.retryAfterSeconds));
-  return new Response(JSON.stringify(body), { status: error.status, headers });
+  return new Response(JSON.stringify(problemBody(error.code, error.message, requestId, error.errors)), { status: error.status, headers });
 }
 
 export function internalErrorResponse(requestId: string): Response {
-  return problemResponse(new ApiError(500, "Something went wrong on our side. Quote the request id if you report it."), requestId);
+  return problemResponse(new ApiError("internal", "Something went wrong on our side. Quote the request id if you report it."), requestId);
 }

@@ -1,49 +1,77 @@
 import "server-only";
 import { ZodError, type z } from "zod";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
-import { ApiError, badRequest, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, unauthorized, unprocessable } from "@/lib/errors";
+import type { Session } from "@/generated/prisma/client";
+import { requireInstanceAdmin } from "@/lib/accounts/instance";
+import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
+import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/api/problem";
 import { unstorableStrings } from "@/lib/api/input-rule";
 import { enforceApiRateLimit } from "@/lib/api/rate-limit";
 import { requestIdOf } from "@/lib/api/request-id";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
-// writes, body and query validation with zod, errors as problem+json, and X-Request-Id everywhere.
+// writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
+// there, resolved and authorised in one query), zod validation of path params, headers, query and
+// body, errors as problem+json, and X-Request-Id everywhere. Handlers check no roles themselves.
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-interface RouteContext<B, Q, P> {
-  request: Request;
-  requestId: string;
-  user: CurrentUser;
-  body: B;
-  query: Q;
-  params: P;
-}
+/**
+ * The role a route needs in the team of what it acts on. `creator-or-admin`: a member may act on
+ * what they created, an admin on anything of the team (destroying a session).
+ */
+export type Access = Role | "creator-or-admin";
 
-interface RouteOptions<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
-  body?: B;
-  query?: Q;
+interface RouteOptions {
+  /** The session `params.id`, which the caller must reach with this role. */
+  session?: Access;
+  /** The sandbox `params.id`. */
+  sandbox?: Role;
+  /** The team `params.teamId`, or the body's `teamId` when the path has none (creating a session). */
+  team?: Role;
+  /** Instance admins only (a user flag, not a team role). */
+  instanceAdmin?: true;
+  params?: z.ZodType;
+  headers?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
   /** The body's strings may hold NUL or lone surrogates because the handler makes them well-formed (prompts). */
   bodyTextAsIs?: boolean;
 }
 
-type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+type Parsed<O, K extends keyof RouteOptions, Otherwise = undefined> = O extends { [key in K]: infer S extends z.ZodType } ? z.infer<S> : Otherwise;
 
-export function withRoute<P extends Record<string, string> = Record<string, string>, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  options: RouteOptions<B, Q>,
-  handler: (context: RouteContext<Infer<B>, Infer<Q>, P>) => Promise<Response | object>,
-) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+type Scope<O> = (O extends { session: Access } ? { session: Session; role: Role } : unknown) &
+  (O extends { sandbox: Role } ? { sandbox: SandboxWithSessions; role: Role } : unknown) &
+  (O extends { team: Role } ? { team: TeamRef; role: Role } : unknown);
+
+export type RouteContext<O> = {
+  request: Request;
+  requestId: string;
+  user: CurrentUser;
+  params: Parsed<O, "params", Record<string, string>>;
+  headers: Parsed<O, "headers">;
+  query: Parsed<O, "query">;
+  body: Parsed<O, "body">;
+} & Scope<O>;
+
+export function withRoute<const O extends RouteOptions>(options: O, handler: (context: RouteContext<O>) => Promise<Response | object>) {
+  return async (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => {
     const requestId = requestIdOf(request);
     try {
       const user = await authenticate(request);
       await enforceApiRateLimit(user);
-      const params = await context.params;
+      if (options.instanceAdmin) requireInstanceAdmin(user);
+      const rawParams = (await context.params) ?? {};
+      // A path parameter that cannot name anything names nothing: 404, as for an unknown id.
+      const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
+      const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
       const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
       const body = options.body ? parseWith(options.body, await readJson(request, options.bodyTextAsIs)) : undefined;
-      const result = await handler({ request, requestId, user, body: body as Infer<B>, query: query as Infer<Q>, params });
+      const scope = await resolveScope(options, user, rawParams, body);
+      const result = await handler({ request, requestId, user, params, headers, query, body, ...scope } as RouteContext<O>);
       const response = result instanceof Response ? result : Response.json(result);
       response.headers.set("x-request-id", requestId);
       return response;
@@ -53,17 +81,48 @@ export function withRoute<P extends Record<string, string> = Record<string, stri
   };
 }
 
+/** What the route acts on, with the caller's role there; 404 when the caller is not in its team. */
+async function resolveScope(options: RouteOptions, user: CurrentUser, params: Record<string, string>, body: unknown) {
+  if (options.session) {
+    const found = await sessionAccess({ sessionId: params.id ?? "", userId: user.id });
+    if (!found) throw notFound("Session");
+    authorise(found.role, options.session, found.session.createdById === user.id, "the session's team");
+    return found;
+  }
+  if (options.sandbox) {
+    const found = await sandboxAccess({ sandboxId: params.id ?? "", userId: user.id });
+    if (!found) throw notFound("Sandbox");
+    assertRole(found.role, options.sandbox, "the sandbox's team");
+    return found;
+  }
+  if (options.team) {
+    const teamId = params.teamId ?? (body as { teamId?: unknown } | undefined)?.teamId;
+    const found = typeof teamId === "string" ? await teamAccess({ teamId, userId: user.id }) : null;
+    if (!found) throw notFound("Team");
+    assertRole(found.role, options.team);
+    return found;
+  }
+  return {};
+}
+
+function authorise(role: Role, access: Access, isCreator: boolean, where: string) {
+  if (access !== "creator-or-admin") return assertRole(role, access, where);
+  if (roleAtLeast(role, "admin") || (isCreator && roleAtLeast(role, "member"))) return;
+  throw forbidden(roleAtLeast(role, "member") ? "Members can do this to their own sessions; admins to any." : `This needs the member role in ${where}; you are ${role}.`, "role_too_low");
+}
+
 /** For routes without a signed-in user (health, accepting an invitation link). */
-export function withPublicRoute<P extends Record<string, string> = Record<string, string>, B extends z.ZodType | undefined = undefined>(
-  options: { body?: B },
-  handler: (context: { request: Request; requestId: string; params: P; body: Infer<B> }) => Promise<Response | object>,
+export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "body">>(
+  options: O,
+  handler: (context: { request: Request; requestId: string; params: Parsed<O, "params", Record<string, string>>; body: Parsed<O, "body"> }) => Promise<Response | object>,
 ) {
-  return async (request: Request, context?: { params: Promise<P> }): Promise<Response> => {
+  return async (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => {
     const requestId = requestIdOf(request);
     try {
-      const params = ((await context?.params) ?? {}) as P;
+      const rawParams = (await context?.params) ?? {};
+      const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
       const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
-      const result = await handler({ request, requestId, params, body: body as Infer<B> });
+      const result = await handler({ request, requestId, params, body } as Parameters<typeof handler>[0]);
       const response = result instanceof Response ? result : Response.json(result);
       response.headers.set("x-request-id", requestId);
       return response;
@@ -90,7 +149,7 @@ async function authenticate(request: Request): Promise<CurrentUser> {
   }
   const user = await getCurrentUser();
   if (!user) throw unauthorized();
-  if (MUTATING.has(request.method) && !sameOrigin(request)) throw forbidden("Cross-origin requests are not allowed.");
+  if (MUTATING.has(request.method) && !sameOrigin(request)) throw forbidden("Cross-origin requests are not allowed.", "cross_origin");
   return user;
 }
 
@@ -107,18 +166,18 @@ function sameOrigin(request: Request): boolean {
 
 async function readJson(request: Request, textAsIs = false): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ApiError(415, "Send the body as application/json.");
+  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new ApiError("unsupported_media_type", "Send the body as application/json.");
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new ApiError(413, "The body is over the 1 MiB limit.");
+  if (declared > MAX_BODY_BYTES) throw tooLarge("The body is over the 1 MiB limit.");
   const text = await readLimited(request);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badRequest("The body is not valid JSON.");
+    throw malformedJson();
   }
   const unstorable = textAsIs ? [] : unstorableStrings(parsed);
-  if (unstorable.length > 0) throw unprocessable("The request is not valid.", unstorable);
+  if (unstorable.length > 0) throw unprocessable("The request is not valid.", unstorable, "invalid_text");
   return parsed;
 }
 
@@ -134,15 +193,31 @@ async function readLimited(request: Request): Promise<string> {
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
       await reader.cancel().catch(() => undefined);
-      throw new ApiError(413, "The body is over the 1 MiB limit.");
+      throw tooLarge("The body is over the 1 MiB limit.");
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function parseWith<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+function parseWith<T extends z.ZodType>(schema: T, input: unknown, path: (field: string) => string = (field) => field): z.infer<T> {
   const result = schema.safeParse(input);
-  if (!result.success) throw unprocessable("The request is not valid.", zodFieldErrors(result.error));
+  if (!result.success) throw unprocessable("The request is not valid.", zodFieldErrors(result.error).map((error) => ({ ...error, path: path(error.path) })));
   return result.data;
 }
+
+function parseOr<T extends z.ZodType>(schema: T, input: unknown, otherwise: () => Error): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw otherwise();
+  return result.data;
+}
+
+/** Header names as schemas name them (lower case); an empty header counts as absent. */
+function headerObject(headers: Headers): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const [name, value] of headers) if (value.trim() !== "") entries[name] = value.trim();
+  return entries;
+}
+
+/** "last-event-id" → "Last-Event-ID" in field errors, as the client wrote it. */
+const headerPath = (name: string) => name.split("-").map((part) => (part === "id" ? "ID" : part.charAt(0).toUpperCase() + part.slice(1))).join("-");

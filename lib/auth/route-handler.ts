@@ -4,7 +4,7 @@ import { isStorableText } from "@/lib/api/input-rule";
 import { errorResponse } from "@/lib/api/with-route";
 import { authOptions } from "@/lib/auth/options";
 import { countSignInAttempt, normaliseEmail } from "@/lib/auth/sign-in-throttle";
-import { ApiError, unprocessable } from "@/lib/errors";
+import { rateLimited, unprocessable } from "@/lib/errors";
 import { clientIp, isHttps } from "@/lib/http/request-origin";
 import { requestIdOf } from "@/lib/api/request-id";
 
@@ -23,10 +23,10 @@ export async function authRouteHandler(request: Request, context: Context): Prom
       const email = normaliseEmail(form?.get("email"));
       const password = form?.get("password");
       if (!isStorableText(email) || (typeof password === "string" && !isStorableText(password))) {
-        throw unprocessable("The request is not valid.", [{ path: !isStorableText(email) ? "email" : "password", message: "must not contain NUL characters or unpaired surrogates" }]);
+        throw unprocessable("The request is not valid.", [{ path: !isStorableText(email) ? "email" : "password", message: "must not contain NUL characters or unpaired surrogates" }], "invalid_text");
       }
       const wait = await countSignInAttempt({ email, ip: clientIp(request.headers) });
-      if (wait !== null) throw new ApiError(429, `Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, { retryAfterSeconds: wait });
+      if (wait !== null) throw rateLimited(`Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
     }
     return await NextAuth(authOptions({ secure: isHttps(request.headers) }))(request, context);
   } catch (error) {

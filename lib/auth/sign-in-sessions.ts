@@ -63,3 +63,9 @@ export async function endSignInSessionsOf({ userId, keep }: { userId: string; ke
 function forget(match: (key: string) => boolean) {
   for (const key of cache().keys()) if (match(key)) cache().delete(key);
 }
+
+/** When each of these people was last seen signed in (the members page). */
+export async function lastSeenOf(userIds: string[]): Promise<Map<string, string | null>> {
+  const rows = userIds.length === 0 ? [] : await db().signInSession.groupBy({ by: ["userId"], where: { userId: { in: userIds } }, _max: { lastSeenAt: true } });
+  return new Map(rows.map((row) => [row.userId, row._max.lastSeenAt?.toISOString() ?? null]));
+}

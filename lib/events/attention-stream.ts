@@ -1,8 +1,9 @@
 import "server-only";
+import { inTeamsOf } from "@/lib/teams/membership";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
 import { countPendingPermissions, listPendingPermissions } from "@/lib/sessions/inbox";
-import { publicStatus } from "@/lib/sessions/serialize";
+import { publicStatus } from "@/lib/contract/sessions";
 
 // One signed-in person's "needs you" feed: whenever a session of their teams gets events (on any
 // instance, through the hub's NOTIFY fan-out), the pending permissions are re-read and sent as a
@@ -29,7 +30,7 @@ export async function attentionSnapshot({ userId, changed }: { userId: string; c
     changed.length === 0
       ? []
       : db().session.findMany({
-          where: { id: { in: changed }, team: { memberships: { some: { userId } } } },
+          where: { id: { in: changed }, ...inTeamsOf(userId) },
           select: { id: true, status: true, title: true, updatedAt: true, _count: { select: { permissions: { where: { status: "pending" } } } } },
         }),
   ]);

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { listEventsAfter } from "@/lib/events/queries";
 import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
 import { instanceId } from "@/lib/instance";
+import { isTeamMember } from "@/lib/teams/membership";
 
 // Live fan-out. Every batch the writer commits is NOTIFYed with the session and index range; one
 // LISTEN connection per portal process reads the rows once per session and hands them to that
@@ -46,12 +47,6 @@ export const notifyMembershipChanged = (tx: Prisma.TransactionClient, { teamId, 
 
 /** Called inside the transaction that deletes a personal token: its streams close on every process. */
 export const notifyTokenRevoked = (tx: Prisma.TransactionClient, tokenId: string) => notifyAccess(tx, { k: tokenId });
-
-export async function isTeamMember({ teamId, userId }: { teamId: string; userId: string }) {
-  // A disabled account keeps its memberships but may watch nothing.
-  const membership = await db().membership.findFirst({ where: { teamId, userId, user: { disabledAt: null } }, select: { role: true } });
-  return membership !== null;
-}
 
 const memberKey = (teamId: string, userId: string) => `${teamId}\u0000${userId}`;
 

@@ -1,5 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
+import { decodeIndexCursor } from "@/lib/db/keyset";
 import type { EventSender, StoredEvent } from "@/lib/events/types";
 
 // History reads page by keyset on (session_id, index): the last page of a long session costs what
@@ -15,7 +16,9 @@ export async function listEventsAfter({ sessionId, after, limit }: { sessionId: 
   return rows.map((row) => ({ index: row.index, sender: row.sender as EventSender, createdAt: row.createdAt.toISOString(), payload: row.payload }));
 }
 
-export async function listEventsPage({ sessionId, after, limit }: { sessionId: string; after: number; limit: number }) {
+/** A page of events after `after`, or after the page `cursor` ended (it wins: it came from nextCursor). */
+export async function listEventsPage({ sessionId, after, cursor, limit }: { sessionId: string; after: number; cursor?: string; limit: number }) {
+  if (cursor !== undefined) after = decodeIndexCursor(cursor);
   const items = await listEventsAfter({ sessionId, after, limit: limit + 1 });
   const hasMore = items.length > limit;
   const page = hasMore ? items.slice(0, limit) : items;

@@ -1,6 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import { isTeamMember, liveHub } from "@/lib/events/live-hub";
+import { liveHub } from "@/lib/events/live-hub";
+import { isTeamMember } from "@/lib/teams/membership";
 import type { StoredEvent } from "@/lib/events/types";
 
 // One viewer's event stream: subscribe to live events first, then send the stored backlog after the

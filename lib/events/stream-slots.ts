@@ -1,6 +1,6 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { ApiError } from "@/lib/errors";
+import { rateLimited } from "@/lib/errors";
 
 // A cap on the event streams one user holds open on this process (PORTAL_MAX_STREAMS_PER_USER):
 // a slot is taken when a stream opens and given back when it ends, however it ends.
@@ -13,7 +13,7 @@ export function holdStreamSlot(userId: string, body: ReadableStream<Uint8Array>)
   const open = slots().get(userId) ?? 0;
   if (open >= env().PORTAL_MAX_STREAMS_PER_USER) {
     void body.cancel().catch(() => undefined);
-    throw new ApiError(429, `You have ${open} event streams open; close one first.`, { retryAfterSeconds: 5 });
+    throw rateLimited(`You have ${open} event streams open; close one first.`, 5, "too_many_streams");
   }
   slots().set(userId, open + 1);
   let released = false;

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { problemBody } from "@/lib/contract/problems";
 import { staticSecurityHeaders } from "@/lib/http/security-headers";
 
 // What must happen to a request before Next.js sees it, so it is done where Node hands the request
@@ -54,7 +55,7 @@ function explainBare405(response: http.ServerResponse) {
     const status = typeof args[0] === "number" ? args[0] : this.statusCode;
     if (status === 405 && !this.getHeader("content-type")) {
       const requestId = String(this.getHeader("x-request-id") ?? randomUUID());
-      body = problemBody(405, "Method Not Allowed", "This endpoint does not take that method.", requestId);
+      body = methodNotAllowed("This endpoint does not take that method.", requestId);
       this.setHeader("content-type", "application/problem+json");
       this.setHeader("x-request-id", requestId);
     }
@@ -74,14 +75,14 @@ function explainBare405(response: http.ServerResponse) {
   } as typeof response.end;
 }
 
-function problemBody(status: number, title: string, detail: string, requestId: string) {
-  return JSON.stringify({ type: `https://agent-portal.dev/problems/${status}`, title, status, code: "method_not_allowed", detail, requestId });
+function methodNotAllowed(detail: string, requestId: string) {
+  return JSON.stringify(problemBody("method_not_allowed", detail, requestId));
 }
 
 function refuseMethod(request: http.IncomingMessage, response: http.ServerResponse) {
   const requestId = randomUUID();
   const method = String(request.method).slice(0, 20);
-  const body = problemBody(405, "Method Not Allowed", `The method ${method} is not allowed.`, requestId);
+  const body = methodNotAllowed(`The method ${method} is not allowed.`, requestId);
   response.writeHead(405, { ...staticSecurityHeaders({ https: false }), "content-type": "application/problem+json", "x-request-id": requestId, allow: ROUTABLE_METHODS.join(", "), "content-length": Buffer.byteLength(body) });
   response.end(body);
   request.resume();

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
 import { isProcessAlive } from "@/lib/process-utils";
-import { createObservedFetch, type AcpStreamObserver } from "@/lib/runtime/observed-fetch";
+import { createObservedFetch, type AcpStreamObserver, type ClientAnswer } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
 // A runtime manager owns one sandbox-agent runtime (a child process started by a launcher — on this
@@ -40,6 +40,12 @@ export interface RuntimeLauncher {
   launch(): Promise<LaunchedRuntime>;
 }
 
+export interface RemoteRuntime {
+  connect(): Promise<{ url: string; token: string; fetch: typeof fetch }>;
+  revive(): Promise<void>;
+  pause(): Promise<void>;
+}
+
 export interface RuntimeConfig {
   /** Starts the runtime process (embedded mode); unused with externalUrl. */
   launcher?: RuntimeLauncher;
@@ -47,9 +53,16 @@ export interface RuntimeConfig {
   label?: string;
   externalUrl?: string;
   externalToken?: string;
+  /** A runtime in a provider's sandbox (lib/sandboxes/cloud.ts): reached, revived and paused through it. */
+  remote?: RemoteRuntime;
   persist: SessionPersistDriver;
-  streamObserver?: AcpStreamObserver;
+  streamObserver?: RuntimeStreamObserver;
 }
+
+/** What the sessions hear of a runtime's ACP streams; a client answer also names the generation it came over. */
+export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost"> & {
+  onClientAnswer?(answer: ClientAnswer & { generation: number }): void;
+};
 
 interface Generation {
   id: number;
@@ -73,6 +86,7 @@ export class RuntimeManager {
   private restarts = 0;
   private connectionLosses = 0;
   private lastConnectionLoss: RuntimeInfo["lastConnectionLoss"] = null;
+  private lostAt: Date | null = null;
   private generation: Generation | null = null;
   private baseFetch: typeof fetch = runtimeFetch;
   private backoffMs = 250;
@@ -93,7 +107,7 @@ export class RuntimeManager {
   }
 
   get mode(): "embedded" | "external" {
-    return this.config.externalUrl ? "external" : "embedded";
+    return this.config.externalUrl || this.config.remote ? "external" : "embedded";
   }
 
   info(): RuntimeInfo {
@@ -130,7 +144,17 @@ export class RuntimeManager {
   }
 
   async start() {
-    if (this.mode === "external") {
+    if (this.config.remote) {
+      const remote = await this.config.remote.connect().catch((error: unknown) => {
+        // The provider's API refused or failed: a 503 to the prompt, the reason in the log only.
+        console.error(`[runtime] the provider could not start the ${this.label}: ${error instanceof Error ? error.message : String(error)}`);
+        throw runtimeUnavailable("The sandbox provider could not start this sandbox; try again shortly.");
+      });
+      this.url = remote.url;
+      this.token = remote.token;
+      this.baseFetch = remote.fetch;
+      await this.waitForRemote();
+    } else if (this.mode === "external") {
       this.url = this.config.externalUrl!.replace(/\/$/, "");
       this.token = this.config.externalToken ?? "";
       await this.checkHealth();
@@ -215,7 +239,13 @@ export class RuntimeManager {
     // still told by the dispose.
     this.stopSync();
     await generation?.sdk.dispose().catch(() => undefined);
+    await this.config.remote?.pause().catch((error) => console.error(`[runtime] pausing the ${this.label} failed: ${error instanceof Error ? error.message : String(error)}`));
     if (options.sessionsLost && generation) for (const listener of this.lostListeners) safely(() => listener(generation.id));
+  }
+
+  /** Lost (process died, connection dead) and not answering again yet. */
+  get recovering() {
+    return this.lostAt !== null && !this.stopping;
   }
 
   /** Whether the runtime was stopped for good (this manager will not start it again). */
@@ -260,6 +290,19 @@ export class RuntimeManager {
     child.kill("SIGKILL");
   }
 
+  /** A provider's sandbox just created or resumed: its server may take a while to answer. */
+  private async waitForRemote() {
+    for (let waited = 0; waited < 120_000 && !this.stopping; waited += 500) {
+      if (await this.probe()) {
+        this.markReady();
+        return;
+      }
+      if (waited > 0 && waited % 10_000 === 0) await this.config.remote!.revive().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    console.error(`[runtime] the ${this.label} did not answer within 120 s`);
+  }
+
   private scheduleRestart() {
     if (this.stopping || this.restartTimer) return;
     const delay = this.backoffMs;
@@ -298,6 +341,8 @@ export class RuntimeManager {
       // Several misses in a row: one slow answer while our own event loop is saturated is not death.
       if (this.mode === "embedded") this.child?.kill("SIGKILL");
       else this.markDown();
+      // A provider's sandbox whose server died is asked to start it again.
+      void this.config.remote?.revive().catch((error) => console.error(`[runtime] reviving the ${this.label} failed: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 
@@ -306,7 +351,7 @@ export class RuntimeManager {
     const known = this.generation?.fetch.serverIds() ?? [];
     if (known.length === 0) return true;
     try {
-      const response = await fetch(`${this.url}/v1/acp`, {
+      const response = await this.baseFetch(`${this.url}/v1/acp`, {
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
         signal: AbortSignal.timeout(2_000),
       });
@@ -324,6 +369,8 @@ export class RuntimeManager {
       const generationId = generationCounter;
       const observedFetch = createObservedFetch({
         ...this.config.streamObserver,
+        // The answer names its connection: this generation's SDK, and the ACP server on it.
+        onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
         onConnectionLost: (serverId, reason) => {
           const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
           this.lossChecks.add(check);
@@ -338,6 +385,7 @@ export class RuntimeManager {
       this.generation = { id: generationId, sdk, fetch: observedFetch };
     }
     this.status = "ok";
+    this.lostAt = null;
     this.startedAt = new Date();
     this.backoffMs = 250;
     for (const waiter of this.readyWaiters) waiter();
@@ -378,6 +426,7 @@ export class RuntimeManager {
 
   private markLost() {
     const lost = this.generation;
+    this.lostAt = new Date();
     this.status = this.mode === "embedded" ? "starting" : "down";
     this.generation = null;
     // The old SDK's calls now fail; dispose it so nothing keeps reconnecting to a dead runtime.

@@ -1,4 +1,5 @@
 import "server-only";
+import { rpcIdKey } from "@/lib/runtime/answer-order";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
 // The seam between the SDK and the runtime's ACP event stream. SDK 0.4.2 hides the SSE `id:`
@@ -18,7 +19,23 @@ export interface GapReport {
   nextMessage: unknown;
 }
 
+/**
+ * A JSON-RPC answer the client (the SDK, on the portal's behalf) posted to a request the agent made
+ * on this ACP server: a permission outcome, or an error for a method the client does not serve.
+ */
+export interface ClientAnswer {
+  serverId: string;
+  /** The agent's session id from the request frame: with the connection, it names one portal session. */
+  agentSessionId: string;
+  message: unknown;
+}
+
 export interface AcpStreamObserver {
+  /**
+   * The SDK does not persist the responses it sends, so the history would miss them. Told before the
+   * answer is posted, so it lands before anything the agent does because of it.
+   */
+  onClientAnswer?(answer: ClientAnswer): void;
   onGap?(report: GapReport): void;
   onRecovered?(serverId: string, count: number): void;
   /**
@@ -46,6 +63,9 @@ const AGENT_EXITED = '"_adapter/agent_exited"';
 
 export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch: typeof fetch = runtimeFetch) {
   const servers = new Map<string, { agent: string | null; lastId: number | null; streamed: boolean }>();
+  // The agent's requests still waiting for the client's answer, per ACP server of this connection: a
+  // JSON-RPC id is only unique on one server (every agent process counts from 0), so never beyond it.
+  const openRequests = new Map<string, Map<string, string>>();
   const stats = { recovered: 0, lost: 0 };
 
   const observedFetch: typeof fetch = async (input, init) => {
@@ -53,6 +73,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     const match = ACP_PATH.exec(url);
     const serverId = match?.[1] ? decodeURIComponent(match[1]) : null;
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    if (serverId && method === "POST" && typeof init?.body === "string") reportAnswer(serverId, init.body);
     let response: Response;
     try {
       response = await baseFetch(input, init);
@@ -77,6 +98,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     if (!isStream || !response.body) return response;
     state.streamed = true;
     const body = gapFreeStream(response.body, state, (afterId) => replayAfter(baseFetch, url, init, afterId), {
+      onFrame: (data) => noteRequest(serverId, data),
       onRecovered: (count) => {
         stats.recovered += count;
         observer.onRecovered?.(serverId, count);
@@ -95,6 +117,30 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     });
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
+
+  function noteRequest(serverId: string, data: string) {
+    // Cheap test first: notifications (the bulk of a stream) carry no top-level id.
+    if (!data.includes('"id"') || !data.includes('"method"')) return;
+    const message = parseJson(data) as { id?: unknown; method?: unknown; params?: { sessionId?: unknown } } | null;
+    const key = rpcIdKey(message?.id);
+    const agentSessionId = message?.params?.sessionId;
+    if (key === null || typeof message?.method !== "string" || typeof agentSessionId !== "string") return;
+    let open = openRequests.get(serverId);
+    if (!open) openRequests.set(serverId, (open = new Map()));
+    open.set(key, agentSessionId);
+  }
+
+  function reportAnswer(serverId: string, body: string) {
+    const open = openRequests.get(serverId);
+    if (!open || open.size === 0) return;
+    const message = parseJson(body) as { id?: unknown; method?: unknown; result?: unknown; error?: unknown } | null;
+    const key = rpcIdKey(message?.id);
+    if (!message || key === null || message.method !== undefined || (message.result === undefined && message.error === undefined)) return;
+    const agentSessionId = open.get(key);
+    if (agentSessionId === undefined) return;
+    open.delete(key);
+    observer.onClientAnswer?.({ serverId, agentSessionId, message });
+  }
 
   return {
     fetch: observedFetch,
@@ -123,6 +169,7 @@ function gapFreeStream(
   state: { lastId: number | null },
   openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
   report: {
+    onFrame(data: string): void;
     onRecovered(count: number): void;
     onGap(missing: number, nextMessage: unknown): void;
     onAgentExited(message: unknown): void;
@@ -143,6 +190,7 @@ function gapFreeStream(
           if (state.lastId !== null && frame.id <= state.lastId) return; // already delivered
           state.lastId = frame.id;
         }
+        report.onFrame(frame.data);
         controller.enqueue(encoder.encode(`${frame.raw}\n\n`));
         // The runtime says so when the agent process dies, and then never answers its pending requests.
         if (frame.data.includes(AGENT_EXITED)) report.onAgentExited(parseJson(frame.data));

@@ -3,6 +3,7 @@ import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, Sessio
 import { db } from "@/lib/db/client";
 import { classifyRuntimeMessage } from "@/lib/events/classify";
 import { listEventsAfter } from "@/lib/events/queries";
+import { AnswerOrder, rpcIdKey } from "@/lib/runtime/answer-order";
 import { eventWriter } from "@/lib/events/writer";
 
 // The SDK's persistence seam, backed by PostgreSQL. The SDK awaits insertEvent (and a getSession)
@@ -14,6 +15,7 @@ import { eventWriter } from "@/lib/events/writer";
 export class PrismaPersistDriver implements SessionPersistDriver {
   private records = new Map<string, SessionRecord>();
   private lastEventAt = new Map<string, number>();
+  private answers = new AnswerOrder<unknown>();
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
     const cached = this.records.get(id);
@@ -64,13 +66,29 @@ export class PrismaPersistDriver implements SessionPersistDriver {
 
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     this.lastEventAt.set(sessionId, Date.now());
-    eventWriter().enqueue({
-      sessionId,
-      sender: event.sender,
-      payload: event.payload,
-      createdAt: validDate(event.createdAt),
-      ...classifyRuntimeMessage(event.sender, event.payload),
-    });
+    this.store(sessionId, event.sender, event.payload, validDate(event.createdAt));
+    const requestId = event.sender === "agent" ? agentRequestId(event.payload) : null;
+    if (requestId === null) return;
+    const early = this.answers.requestStored(sessionId, requestId);
+    if (early !== undefined) this.store(sessionId, "client", early, new Date());
+  }
+
+  /**
+   * The client's JSON-RPC answer to one of the agent's requests in this session, stored as the `client`
+   * event the SDK itself does not write: right after its request, even when the answer came first.
+   */
+  insertClientAnswer(sessionId: string, message: unknown) {
+    const requestId = rpcIdKey((message as { id?: unknown } | null)?.id);
+    if (requestId !== null && this.answers.answerSent(sessionId, requestId, message)) this.store(sessionId, "client", message, new Date());
+  }
+
+  /** The portal session whose runtime session is this agent session, among these (one connection's). */
+  sessionIdForAgentSession(agentSessionId: string, among: string[]): string | null {
+    return among.find((sessionId) => this.records.get(sessionId)?.agentSessionId === agentSessionId) ?? null;
+  }
+
+  private store(sessionId: string, sender: "client" | "agent", payload: unknown, createdAt: Date) {
+    eventWriter().enqueue({ sessionId, sender, payload: payload as SessionEvent["payload"], createdAt, ...classifyRuntimeMessage(sender, payload) });
   }
 
   /** The portal session an ACP message (its `params.sessionId`, the agent's session id) belongs to, from the records in memory. */
@@ -83,6 +101,7 @@ export class PrismaPersistDriver implements SessionPersistDriver {
 
   forget(sessionId: string) {
     this.records.delete(sessionId);
+    this.answers.forget(sessionId);
   }
 
   /**
@@ -100,6 +119,12 @@ export class PrismaPersistDriver implements SessionPersistDriver {
       await new Promise((resolve) => setTimeout(resolve, quietMs - quietFor));
     }
   }
+}
+
+/** The JSON-RPC id of a request the agent sent (a message with a method and an id), as a key. */
+function agentRequestId(payload: unknown): string | null {
+  const message = payload as { id?: unknown; method?: unknown } | null;
+  return typeof message?.method === "string" ? rpcIdKey(message.id) : null;
 }
 
 /** The SDK's timestamp, or now when it is missing or not a time (an invalid Date cannot be stored). */

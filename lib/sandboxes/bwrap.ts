@@ -8,14 +8,16 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
+import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
 
 // PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
 // there is the sandbox's workspace (read-write, /workspace), its home, read-only /usr and the agent
 // binaries (/opt/portal) — and nothing else: no PORTAL_DATA_DIR, no host /proc, no other
 // workspace, no home directories. As root the jail runs as the sandbox's own uid (not root, not the
-// portal's); otherwise as the portal's uid inside a user namespace. Its network namespace is its own,
-// so the runtime's port is unreachable from the host; the portal talks to it through a Unix socket in
-// a directory only that uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
+// portal's); otherwise as the portal's uid inside a user namespace. Its network namespace is its own
+// (empty, or with internet egress through pasta: lib/sandboxes/network.ts), so the runtime's port is
+// unreachable from the host; the portal talks to it through a Unix socket in a directory only that
+// uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
 
 export const WORKSPACE = "/workspace";
 const HOME = "/home/sandbox";
@@ -27,15 +29,20 @@ export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-export function bwrapLauncher(dirs: SandboxDirs, uid: number | null): RuntimeLauncher {
+export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
       prepareSandboxDirs(dirs, uid);
-      const args = jailArguments(dirs);
-      const [command, ...rest] = uid === null ? ["bwrap", ...args] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...args];
+      const outbound = network === "outbound";
+      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null)];
+      const [command, ...rest] = outbound
+        ? outboundCommand(uid, bwrap)
+        : uid === null
+          ? bwrap
+          : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap];
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
       const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"], detached: true });
       return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }), pidFile };
@@ -43,10 +50,13 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null): RuntimeLau
   };
 }
 
-function jailArguments(dirs: SandboxDirs): string[] {
+/** `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside pasta's user namespace. */
+function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] {
   const node = process.execPath;
+  const outbound = outboundUid !== null;
   const args = [
     "--unshare-all",
+    ...(outbound ? ["--share-net", "--uid", String(outboundUid), "--gid", String(outboundUid)] : []),
     "--die-with-parent",
     "--new-session",
     "--ro-bind", "/usr", "/usr",
@@ -63,6 +73,7 @@ function jailArguments(dirs: SandboxDirs): string[] {
     "--chdir", WORKSPACE,
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
+  if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);
   return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
 }
 

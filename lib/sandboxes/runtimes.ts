@@ -1,33 +1,40 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import type { SessionPersistDriver } from "sandbox-agent";
+import type { SandboxProvider, SessionPersistDriver } from "sandbox-agent";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/errors";
-import type { AcpStreamObserver } from "@/lib/runtime/observed-fetch";
 import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { hostLauncher } from "@/lib/runtime/host-launcher";
-import { RuntimeManager, type RuntimeInfo } from "@/lib/runtime/manager";
+import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
 import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
+import { WORKSPACE } from "@/lib/sandboxes/bwrap";
+import { CloudSandbox, cloudWorkspace } from "@/lib/sandboxes/cloud";
+import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
+import type { SandboxNetwork } from "@/lib/sandboxes/network";
 
 // The runtimes of the sandboxes this portal instance runs: with bwrap one per sandbox, started on
 // its first use and stopped when idle; with `local` or an external runtime (SANDBOX_AGENT_URL) one
 // runtime serves every sandbox. Every manager reports to the same session listeners; the
 // generation ids they hand out are unique, so a lost generation names exactly its sessions.
 
-export type SandboxProviderName = "bwrap" | "local" | "external";
+export type SandboxProviderName = "bwrap" | "local" | "external" | CloudProviderName;
 
 export interface SandboxRuntimesConfig {
   provider: SandboxProviderName;
   dataDir: string;
   sandboxesRoot: string;
   external?: { url: string; token?: string };
+  /** PORTAL_SANDBOX=e2b, docker, ...: the SDK's provider, loaded at boot. */
+  cloud?: SandboxProvider;
   persist: SessionPersistDriver;
-  streamObserver: AcpStreamObserver;
+  streamObserver: RuntimeStreamObserver;
   listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
   idleMs: number;
   maxRunning: number;
+  /** What a bwrap sandbox's network reaches (none, or outbound without the host's loopback). */
+  network: SandboxNetwork;
   /** Whether a sandbox has a turn running (an idle stop must not cut one off). */
   busy(sandboxId: string): boolean;
 }
@@ -41,6 +48,8 @@ interface Running {
 }
 
 const CATALOG = "catalog";
+// Health counts the runtime losses of this long.
+export const LOSS_WINDOW_MS = 15 * 60_000;
 // As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
 const SANDBOX_UID_BASE = 200_000;
 
@@ -53,6 +62,9 @@ export class SandboxRuntimes {
   // and sequence number are reserved, and the sandbox row takes them when a team claims it.
   private spare: { id: string; seq: number; manager: RuntimeManager } | null = null;
   private stoppedAll = false;
+  private lossTimes: number[] = [];
+  private catalogProviderId: string | null = null;
+  private lastLossAt: Date | null = null;
 
   constructor(readonly config: SandboxRuntimesConfig) {}
 
@@ -60,8 +72,20 @@ export class SandboxRuntimes {
     return this.config.provider;
   }
 
+  /** Each sandbox has a runtime of its own (a jail, a provider's sandbox), rather than one shared runtime. */
+  get perSandbox() {
+    return this.config.provider === "bwrap" || this.config.cloud !== undefined;
+  }
+
+  /** The workspace path a new sandbox's agent sees. */
+  workspaceFor(sandboxId: string): string {
+    if (this.config.provider === "bwrap") return WORKSPACE;
+    if (this.config.cloud) return cloudWorkspace(this.config.cloud);
+    return sandboxDirs(this.config.sandboxesRoot, sandboxId).workspace;
+  }
+
   async start() {
-    if (this.config.provider !== "bwrap") {
+    if (!this.perSandbox) {
       this.shared = this.wire(
         new RuntimeManager({
           launcher: this.config.provider === "local" ? hostLauncher(this.config.dataDir) : undefined,
@@ -94,7 +118,8 @@ export class SandboxRuntimes {
   }
 
   private async prepareSpare() {
-    if (this.shared || this.spare || this.stoppedAll) return;
+    // A spare provider sandbox would be paid for while nobody uses it.
+    if (this.shared || this.spare || this.stoppedAll || this.config.cloud) return;
     try {
       const [reserved] = await db().$queryRaw<Array<{ seq: number }>>`SELECT nextval(pg_get_serial_sequence('sandboxes', 'seq'))::int AS seq`;
       if (!reserved) return;
@@ -130,7 +155,7 @@ export class SandboxRuntimes {
 
   /** Stops a sandbox's runtime; its sessions become restorable and come back on their next prompt. */
   async stopSandbox(sandboxId: string) {
-    if (this.shared) throw new ApiError(409, "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
+    if (this.shared) throw new ApiError("sandbox_shared", "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
     const running = this.running.get(sandboxId);
     this.running.delete(sandboxId);
     if (running) await running.manager.stop({ sessionsLost: true });
@@ -142,8 +167,12 @@ export class SandboxRuntimes {
     if (!this.shared) await this.stopSandbox(sandboxId);
   }
 
-  /** Removes a destroyed sandbox's files (after the retention period). */
-  removeFiles(sandboxId: string, hostDir?: string | null) {
+  /** Removes a destroyed sandbox's files (after the retention period): its directory, or its provider's sandbox. */
+  async removeFiles(sandboxId: string, hostDir?: string | null) {
+    if (this.config.cloud) {
+      await this.cloudSandbox({ id: sandboxId }).destroy();
+      await db().sandbox.updateMany({ where: { id: sandboxId }, data: { providerSandboxId: null } });
+    }
     rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId, hostDir ?? undefined).root, { recursive: true, force: true });
   }
 
@@ -165,6 +194,21 @@ export class SandboxRuntimes {
   infos(): Array<{ sandboxId: string | null; info: RuntimeInfo & { stream: { recovered: number; lost: number } } }> {
     if (this.shared) return [{ sandboxId: null, info: { ...this.shared.info(), stream: this.shared.streamStats() } }];
     return [...this.running].map(([sandboxId, { manager }]) => ({ sandboxId, info: { ...manager.info(), stream: manager.streamStats() } }));
+  }
+
+  /**
+   * For /api/health (cheap, nothing secret): runtimes recovering from a loss right now (a killed
+   * process, a dead ACP connection) and the losses of the last LOSS_WINDOW_MS.
+   */
+  losses() {
+    const cutoff = Date.now() - LOSS_WINDOW_MS;
+    while (this.lossTimes.length > 0 && this.lossTimes[0]! < cutoff) this.lossTimes.shift();
+    const managers = this.shared ? [this.shared] : [...this.running.values()].map(({ manager }) => manager);
+    return {
+      recovering: managers.filter((manager) => manager.recovering).length,
+      recent: this.lossTimes.length,
+      lastAt: this.lastLossAt?.toISOString() ?? null,
+    };
   }
 
   /** For instance admins: the primary runtime, with every sandbox runtime's figures beside it. */
@@ -201,6 +245,8 @@ export class SandboxRuntimes {
     await this.shared?.stop();
     await Promise.all([...this.running.values()].map(({ manager }) => manager.stop()));
     this.running.clear();
+    // The catalog's provider sandbox belongs to this run of the portal only.
+    if (this.config.cloud) await this.cloudSandbox({ id: CATALOG }).destroy().catch(() => undefined);
   }
 
   private createManager(sandbox: JailedSandbox) {
@@ -208,7 +254,7 @@ export class SandboxRuntimes {
     const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
     return this.wire(
       new RuntimeManager({
-        launcher: bwrapLauncher(dirs, uid),
+        ...(this.config.cloud ? { remote: this.cloudSandbox(sandbox) } : { launcher: bwrapLauncher(dirs, uid, this.config.network) }),
         label: sandbox.id === CATALOG ? "agent catalog sandbox" : `sandbox ${sandbox.id.slice(0, 8)}`,
         persist: this.config.persist,
         streamObserver: this.config.streamObserver,
@@ -232,7 +278,7 @@ export class SandboxRuntimes {
     if (sandboxes.length < this.config.maxRunning) return;
     const idle = sandboxes.filter(([id]) => !this.config.busy(id)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
     const oldest = idle[0];
-    if (!oldest) throw new ApiError(503, "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
+    if (!oldest) throw new ApiError("sandboxes_busy", "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
     await this.stopSandbox(oldest[0]);
   }
 
@@ -245,10 +291,32 @@ export class SandboxRuntimes {
     }
   }
 
+  /** A portal sandbox's sandbox at the provider; its provider id lives on its row (the catalog's in memory). */
+  private cloudSandbox(sandbox: { id: string }): CloudSandbox {
+    if (sandbox.id === CATALOG) {
+      return new CloudSandbox(this.config.cloud!, {
+        load: async () => this.catalogProviderId,
+        save: async (providerId) => void (this.catalogProviderId = providerId),
+      });
+    }
+    return new CloudSandbox(this.config.cloud!, {
+      load: async () => (await db().sandbox.findUnique({ where: { id: sandbox.id }, select: { providerSandboxId: true } }))?.providerSandboxId ?? null,
+      save: async (providerId) => void (await db().sandbox.update({ where: { id: sandbox.id }, data: { providerSandboxId: providerId } })),
+    });
+  }
+
+  private recordLoss() {
+    this.lastLossAt = new Date();
+    this.lossTimes.push(this.lastLossAt.getTime());
+    if (this.lossTimes.length > 1_000) this.lossTimes.shift();
+  }
+
   private wire(manager: RuntimeManager, sandboxId: string | null) {
     const { listeners } = this.config;
     manager.onLost((generation) => {
       listeners.lost(generation);
+      // A stop (idle, admin, shutdown) ends sessions on purpose; anything else was a loss.
+      if (!manager.stopped) this.recordLoss();
       if (sandboxId && !manager.stopped) void setStatus(sandboxId, "lost");
     });
     manager.onDown(listeners.down);
@@ -284,7 +352,7 @@ export function setSandboxRuntimes(runtimes: SandboxRuntimes) {
 }
 
 export function sandboxRuntimes(): SandboxRuntimes {
-  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError(503, "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
+  if (!globalRuntimes.portalSandboxRuntimes) throw new ApiError("runtime_unavailable", "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
   return globalRuntimes.portalSandboxRuntimes;
 }
 

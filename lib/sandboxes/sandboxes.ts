@@ -1,19 +1,20 @@
 import "server-only";
+import type { SandboxJson, WorkspaceEntryJson } from "@/lib/contract/sandboxes";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Role, Sandbox } from "@/generated/prisma/client";
+import type { Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
+import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
-import { ApiError, conflict, forbidden, notFound, unprocessable } from "@/lib/errors";
 import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
-import { roleAtLeast, teamRole } from "@/lib/teams/access";
-import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+import { inTeamsOf, teamRole } from "@/lib/teams/membership";
+import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
@@ -38,12 +39,13 @@ async function createSandbox(teamId: string): Promise<SandboxRow> {
   // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
   // unless a spare one is ready.
   const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
-  const status = runtimes.provider === "bwrap" && !spare ? "starting" : "running";
+  const status = runtimes.perSandbox && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
-  // In a jail the workspace is /workspace; a runtime on this host sees the directory itself.
+  // In a jail the workspace is /workspace, at a provider its sandbox's own directory; a runtime on
+  // this host sees the directory itself.
   const dirs = sandboxDirs(runtimes.config.sandboxesRoot, id);
-  const workspace = runtimes.provider === "bwrap" ? WORKSPACE : dirs.workspace;
-  if (runtimes.provider !== "bwrap") mkdirSync(workspace, { recursive: true });
+  const workspace = runtimes.workspaceFor(id);
+  if (!runtimes.perSandbox) mkdirSync(workspace, { recursive: true });
   ownedSandboxes().add(id);
   return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace, ownerId: instanceId(), hostDir: runtimes.provider === "bwrap" ? dirs.root : null } });
 }
@@ -96,7 +98,7 @@ export async function sandboxOfSession(sessionId: string): Promise<SandboxRow> {
 export async function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
   const sandbox = await sandboxOfSession(sessionId);
   // Its sessions keep their history; nothing runs in a destroyed sandbox again.
-  if (sandbox.status === "destroyed") throw conflict("This session's sandbox was destroyed; its history is read-only.");
+  if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "This session's sandbox was destroyed; its history is read-only.");
   const manager = await runtimeOfSandbox(sandbox);
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
@@ -111,7 +113,7 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
  * (lib/sessions/commands.ts), so this refusal means a code path that skipped them.
  */
 function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
-  if (!ownedSandboxes().has(sandbox.id)) throw new ApiError(503, "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
+  if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
   return sandboxRuntimes().forSandbox(sandbox);
 }
 
@@ -126,40 +128,29 @@ export function forgetSessionSandbox(sessionId: string) {
 
 // ---- Reading and managing a team's sandboxes (the /api/sandboxes routes) ----
 
-export function sandboxJson(sandbox: Sandbox & { sessions: Array<{ id: string }> }) {
+export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): SandboxJson {
   return {
     id: sandbox.id,
     teamId: sandbox.teamId,
     provider: sandbox.provider,
     status: sandbox.status,
-    workspace: sandbox.workspace.startsWith(WORKSPACE) ? sandbox.workspace : WORKSPACE,
+    // A workspace on this host (local, external) is shown as /workspace: its host path is the portal's business.
+    workspace: sandbox.provider === "local" || sandbox.provider === "external" ? WORKSPACE : sandbox.workspace,
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
-    sessionIds: sandbox.sessions.map((session) => session.id),
+    sessionIds: sandbox.sessionIds,
   };
-}
-
-/** A sandbox of one of the caller's teams with the caller's role there; other teams' are a 404. */
-export async function requireSandbox({ sandboxId, userId, role = "viewer" }: { sandboxId: string; userId: string; role?: Role }) {
-  const sandbox = await db().sandbox.findFirst({
-    where: { id: sandboxId, team: { memberships: { some: { userId } } } },
-    include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } }, team: { select: { memberships: { where: { userId }, select: { role: true } } } } },
-  });
-  const callerRole = sandbox?.team.memberships[0]?.role;
-  if (!sandbox || !callerRole) throw notFound("Sandbox");
-  if (!roleAtLeast(callerRole, role)) throw forbidden(`This needs the ${role} role in the sandbox's team.`);
-  return sandbox;
 }
 
 export async function listSandboxes({ userId, teamId, cursor, limit }: { userId: string; teamId?: string; cursor?: string; limit: number }) {
   // Another team's id is a team that does not exist for the caller, as for the session list.
   if (teamId && !(await teamRole({ userId, teamId }))) throw notFound("Team");
-  const after = cursor ? decodeCursor(cursor, 2) : null;
+  const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().sandbox.findMany({
     where: {
-      team: { memberships: { some: { userId } } },
+      ...inTeamsOf(userId),
       ...(teamId ? { teamId } : {}),
-      ...(after ? { OR: [{ createdAt: { lt: new Date(after[0]!) } }, { createdAt: new Date(after[0]!), id: { lt: after[1]! } }] } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
     },
     include: { sessions: { select: { id: true }, orderBy: { createdAt: "asc" } } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -167,12 +158,12 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
   });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page.map(sandboxJson), nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  return { items: page.map((sandbox) => sandboxJson({ ...sandbox, sessionIds: sandbox.sessions.map((session) => session.id) })), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
 }
 
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */
 export async function stopSandbox(sandbox: SandboxRow) {
-  if (sandbox.status === "destroyed") throw conflict("The sandbox is destroyed.");
+  if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "The sandbox is destroyed.");
   await sandboxRuntimes().stopSandbox(sandbox.id);
 }
 
@@ -195,7 +186,7 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 
 export async function removeExpiredWorkspaces(retainDays: number) {
   const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, hostDir: true } });
-  for (const { id, hostDir } of expired) sandboxRuntimes().removeFiles(id, hostDir);
+  for (const { id, hostDir } of expired) await sandboxRuntimes().removeFiles(id, hostDir).catch((error: unknown) => console.error(`[sandbox] removing ${id} failed: ${String(error)}`));
   return expired.length;
 }
 
@@ -203,7 +194,7 @@ export async function removeExpiredWorkspaces(retainDays: number) {
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 
-export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined) {
+export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined): Promise<{ items: WorkspaceEntryJson[] }> {
   const dir = workspaceFileOrNotFound(sandbox, requested);
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let entries;
@@ -236,7 +227,7 @@ export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) 
     throw notFound("File");
   }
   if (stat.entryType !== "file") throw notFound("File");
-  if ((stat.size ?? 0) > MAX_FILE_BYTES) throw new ApiError(413, `The file is over the ${MAX_FILE_BYTES / 1024} KiB shown here.`);
+  if ((stat.size ?? 0) > MAX_FILE_BYTES) throw tooLarge(`The file is over the ${MAX_FILE_BYTES / 1024} KiB shown here.`);
   return sdk.readFsFile({ path: file });
 }
 
@@ -259,7 +250,7 @@ export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
     const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
     return {
       ...sandbox,
-      stoppable: runtimes.provider === "bwrap" && runtimes.isRunning(sandbox.id),
+      stoppable: runtimes.perSandbox && runtimes.isRunning(sandbox.id),
       diskBytes: existsSync(workspace) ? diskUse(workspace) : null,
     };
   });

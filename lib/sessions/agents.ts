@@ -1,4 +1,5 @@
 import "server-only";
+import type { AgentJson } from "@/lib/contract/agents";
 import { unprocessable } from "@/lib/errors";
 import { agentDisplayName, DEMO_AGENT, portalAgentId } from "@/lib/runtime/agents";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
@@ -6,19 +7,6 @@ import { findByCategory, optionValues } from "@/lib/sessions/config-values";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
 
 // The agents the runtime reports, in the portal's terms. The offline demo agent is always there.
-
-export interface AgentSummary {
-  id: string;
-  name: string;
-  installed: boolean;
-  offline: boolean;
-  credentialsAvailable: boolean;
-  models?: string[];
-  modes?: string[];
-  thoughtLevels?: string[];
-  /** Why the agent cannot start here, when it cannot. */
-  missing?: string;
-}
 
 // What the runtime looks for when it reports credentials (read from the runtime binary, 0.4.2).
 const CREDENTIALS: Record<string, string> = {
@@ -29,7 +17,7 @@ const CREDENTIALS: Record<string, string> = {
 };
 
 const CACHE_MS = 10_000;
-const cache = globalThis as unknown as { portalAgents?: { at: number; generation: number | null; agents: AgentSummary[] } };
+const cache = globalThis as unknown as { portalAgents?: { at: number; generation: number | null; agents: AgentJson[] } };
 
 /**
  * The runtime's `mock` slot runs the portal's demo agent, so the runtime's report for it describes
@@ -42,7 +30,7 @@ export const DEMO_OFFER = {
   thoughtLevels: ["low", "medium", "high"],
 } as const;
 
-function demoAgent(): AgentSummary {
+function demoAgent(): AgentJson {
   return {
     id: DEMO_AGENT,
     name: agentDisplayName(DEMO_AGENT),
@@ -64,7 +52,7 @@ export function missingFor(id: string, installed: boolean, credentialsAvailable:
   return missing.length > 0 ? missing.join("; and ") : undefined;
 }
 
-export async function listAgents(): Promise<AgentSummary[]> {
+export async function listAgents(): Promise<AgentJson[]> {
   const catalog = await sandboxRuntimes().catalog();
   const generation = catalog.currentGeneration();
   const cached = cache.portalAgents;
@@ -78,7 +66,7 @@ export async function listAgents(): Promise<AgentSummary[]> {
   }
   const agents = reported.agents
     .filter((info) => portalAgentId(info.id) !== DEMO_AGENT)
-    .map((info): AgentSummary => {
+    .map((info): AgentJson => {
       const id = portalAgentId(info.id);
       const values = (category: string) => {
         const option = findByCategory(info.configOptions ?? [], category);
@@ -105,7 +93,7 @@ export async function listAgents(): Promise<AgentSummary[]> {
 }
 
 /** The agent a new session asks for, or a 422 that says what is missing. */
-export async function requireStartableAgent(agentId: string): Promise<AgentSummary> {
+export async function requireStartableAgent(agentId: string): Promise<AgentJson> {
   const agents = await listAgents();
   const agent = agents.find((candidate) => candidate.id === agentId);
   if (!agent) {

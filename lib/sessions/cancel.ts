@@ -21,10 +21,10 @@ const CANCEL_GIVE_UP_MS = 15_000;
 export async function cancelTurn({ session, userId }: { session: Session; userId: string }) {
   assertWritable(session);
   const turnId = attachments().runningTurn(session.id);
-  if (session.status !== "running" || !turnId) throw conflict("No turn is running in this session.");
+  if (session.status !== "running" || !turnId) throw conflict("no_turn_running", "No turn is running in this session.");
   const sdk = await sdkForSession(session.id);
   const record = await persistDriver().getSession(session.id);
-  if (!sdk || !record) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
+  if (!sdk || !record) throw conflict("runtime_session_gone", "The session's runtime connection is gone; it will come back as restorable.");
   const runtime = await runtimeForSession(session.id);
   const cancel = () => runtime.cancelPrompt({ agent: record.agent, agentSessionId: record.agentSessionId });
 
@@ -32,7 +32,7 @@ export async function cancelTurn({ session, userId }: { session: Session; userId
   // recorded as this user's; answered to the agent only after the cancel (as ACP asks of a client that
   // cancels; answered first, the agent would carry on and end the turn normally).
   const claimed = await cancelPending({ sessionId: session.id, by: userId });
-  if (!(await cancel())) throw conflict("The session's runtime connection is gone; it will come back as restorable.");
+  if (!(await cancel())) throw conflict("runtime_session_gone", "The session's runtime connection is gone; it will come back as restorable.");
   for (const id of claimed) await sdk.rawRespondPermission(id, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
   for (const delay of CANCEL_RETRY_MS) {
     setTimeout(() => {

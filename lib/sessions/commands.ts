@@ -1,15 +1,16 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { Prisma, Role, Session } from "@/generated/prisma/client";
+import type { Prisma, Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { ApiError, isApiError, type FieldError } from "@/lib/errors";
+import type { PermissionReply } from "@/lib/contract/permissions";
+import { ApiError, isApiError, isProblemCode, type FieldError, type ProblemCode } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
 import { instanceId } from "@/lib/instance";
 import * as sandboxes from "@/lib/sandboxes/sandboxes";
 import { cancelTurn as cancelLocally } from "@/lib/sessions/cancel";
 import * as lifecycle from "@/lib/sessions/lifecycle";
 import { leaseSeconds, onHeartbeat, ownerOf } from "@/lib/sessions/ownership";
-import { replyToPermission as replyLocally, type PermissionReply } from "@/lib/sessions/permissions";
+import { replyToPermission as replyLocally } from "@/lib/sessions/permissions";
 import type { ContentBlock } from "@/lib/sessions/prompt-content";
 import { resumeSession as resumeLocally } from "@/lib/sessions/restore";
 import * as settings from "@/lib/sessions/settings";
@@ -30,7 +31,7 @@ const POLL_MS = 1_000;
 const NOTIFY_ANSWER_MAX = 7_000;
 
 type Json = Prisma.InputJsonValue | null;
-type Answer = { ok: true; value: Json } | { ok: false; status: number; detail: string; errors?: FieldError[]; retryAfterSeconds?: number } | { moved: true };
+type Answer = { ok: true; value: Json } | { ok: false; code: ProblemCode; detail: string; errors?: FieldError[]; retryAfterSeconds?: number } | { moved: true };
 
 /** How one kind of command runs on the owner and what of its result travels back to the caller. */
 interface Kind<I, R> {
@@ -103,7 +104,7 @@ const KINDS = {
   ),
   patch: sessionKind<{ userId: string; patch: settings.SessionPatch }, Session>(settings.patchSession, nothing, reread),
   config: sessionKind<{ userId: string; optionId: string; value: string | boolean }, unknown>(settings.setConfigOption, (options) => options as Json, async (wire) => wire),
-  destroy: sessionKind<{ userId: string; role: Role }, Session>(lifecycle.destroySession, nothing, reread),
+  destroy: sessionKind<{ userId: string }, Session>(lifecycle.destroySession, nothing, reread),
   resume: sessionKind<{ userId: string }, Session>(resumeLocally, nothing, reread),
   stopSandbox: sandboxKind<object, void>(({ sandbox }) => sandboxes.stopSandbox(sandbox), nothing, () => undefined),
   destroySandbox: sandboxKind<object, void>(({ sandbox }) => sandboxes.markSandboxDestroyed(sandbox.id), nothing, () => undefined),
@@ -149,7 +150,8 @@ async function command<K extends KindName>(name: K, input: InputOf<K>): Promise<
     if (!owner.alive) throw ownerGone();
     const answer = await forward(owner.ownerId, name, kind.send(input));
     if ("moved" in answer) continue;
-    if (!answer.ok) throw new ApiError(answer.status, answer.detail, { errors: answer.errors, retryAfterSeconds: answer.retryAfterSeconds });
+    // The owner's problem as it raised it; an answer from an older instance may carry no code.
+    if (!answer.ok) throw new ApiError(isProblemCode(answer.code) ? answer.code : "internal", answer.detail, { errors: answer.errors, retryAfterSeconds: answer.retryAfterSeconds });
     return kind.back(answer.value, input);
   }
   throw ownerGone();
@@ -157,7 +159,7 @@ async function command<K extends KindName>(name: K, input: InputOf<K>): Promise<
 
 function ownerGone() {
   const seconds = Math.ceil(leaseSeconds());
-  return new ApiError(503, `The portal instance that runs this session stopped answering; another one takes it over within ${seconds} s. Try again then.`, { retryAfterSeconds: seconds });
+  return new ApiError("instance_unavailable", `The portal instance that runs this session stopped answering; another one takes it over within ${seconds} s. Try again then.`, { retryAfterSeconds: seconds });
 }
 
 // ---- The caller's side: a command row, a NOTIFY, and the answer ----
@@ -190,7 +192,7 @@ async function forward(ownerId: string, kind: KindName, input: Json): Promise<An
         // Unclaimed, it will never run; claimed, it may still have taken effect.
         const claimed = Boolean(row?.claimedAt);
         if (!alive && !claimed) return { moved: true };
-        throw new ApiError(503, claimed ? "The instance that runs this session did not answer in time; the command may still take effect." : ownerGone().message, { retryAfterSeconds: Math.ceil(leaseSeconds()) });
+        throw new ApiError("instance_unavailable", claimed ? "The instance that runs this session did not answer in time; the command may still take effect." : ownerGone().message, { retryAfterSeconds: Math.ceil(leaseSeconds()) });
       }
       wake = new Promise<Answer | null>((resolve) => waiting.set(id, resolve));
     }
@@ -217,7 +219,7 @@ async function execute(id: string) {
 
 async function answerOf(name: string, wire: Json): Promise<Answer> {
   const kind = (KINDS as Record<string, Kind<unknown, unknown>>)[name];
-  if (!kind) return { ok: false, status: 500, detail: "Unknown command." };
+  if (!kind) return { ok: false, code: "internal", detail: "Unknown command." };
   try {
     const input = await kind.receive(wire);
     const sandboxId = kind.sandboxOf(input);
@@ -225,9 +227,9 @@ async function answerOf(name: string, wire: Json): Promise<Answer> {
     if (sandboxId && !(await ownerOf(sandboxId)).mine) return { moved: true };
     return { ok: true, value: kind.answer(await kind.run(input)) };
   } catch (error) {
-    if (isApiError(error)) return { ok: false, status: error.status, detail: error.message, errors: error.errors, retryAfterSeconds: error.retryAfterSeconds };
+    if (isApiError(error)) return { ok: false, code: error.code, detail: error.message, errors: error.errors, retryAfterSeconds: error.retryAfterSeconds };
     console.error(`[commands] ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    return { ok: false, status: 500, detail: "The command failed on the instance that runs this session." };
+    return { ok: false, code: "internal", detail: "The command failed on the instance that runs this session." };
   }
 }
 

@@ -1,20 +1,19 @@
 import "server-only";
+import { inTeamsOf } from "@/lib/teams/membership";
 import { db } from "@/lib/db/client";
 import { permissionJson } from "@/lib/sessions/serialize";
-import { decodeCursor, encodeCursor, invalidCursor } from "@/lib/teams/keyset";
+import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 
 // The inbox: every pending permission in the caller's teams, oldest first (the one waiting longest
 // on top), keyset-paged on (created_at, id), each with the session it belongs to.
 
 export async function listPendingPermissions({ userId, cursor, limit }: { userId: string; cursor?: string; limit: number }) {
-  const after = cursor ? decodeCursor(cursor, 2) : null;
-  const afterAt = after ? new Date(after[0]!) : null;
-  if (afterAt && Number.isNaN(afterAt.getTime())) throw invalidCursor();
+  const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().permission.findMany({
     where: {
       status: "pending",
-      session: { team: { memberships: { some: { userId } } } },
-      ...(after && afterAt ? { OR: [{ createdAt: { gt: afterAt } }, { createdAt: afterAt, id: { gt: after[1]! } }] } : {}),
+      session: inTeamsOf(userId),
+      ...(after ? { OR: [{ createdAt: { gt: after.at } }, { createdAt: after.at, id: { gt: after.id } }] } : {}),
     },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     take: limit + 1,
@@ -31,13 +30,12 @@ export async function listPendingPermissions({ userId, cursor, limit }: { userId
       sessionTitle: row.session.title,
       agent: row.session.agent,
     })),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
   };
 }
 
-export type InboxItem = Awaited<ReturnType<typeof listPendingPermissions>>["items"][number];
 
 /** How many permissions wait in the caller's teams (the top bar's badge). */
 export function countPendingPermissions({ userId }: { userId: string }) {
-  return db().permission.count({ where: { status: "pending", session: { team: { memberships: { some: { userId } } } } } });
+  return db().permission.count({ where: { status: "pending", session: inTeamsOf(userId) } });
 }

@@ -80,7 +80,7 @@ export function recordChange(change: SessionChange): Promise<Session | null> {
     });
   });
   const committed = settled.then(async (outcome) => {
-    if (outcome === "refused") throw new ApiError(500, "The database refused this change.");
+    if (outcome === "refused") throw new ApiError("internal", "The database refused this change.");
     if (outcome === "skipped") return null;
     return db().session.findUnique({ where: { id: change.sessionId } });
   });

@@ -1,8 +1,10 @@
 import "server-only";
+import { teamIdsOf } from "@/lib/teams/membership";
 import type { Session } from "@/generated/prisma/client";
-import type { SessionListStatus } from "@/lib/sessions/status";
+import type { SessionStatus } from "@/lib/contract/sessions";
 import { db } from "@/lib/db/client";
-import { notFound, unprocessable } from "@/lib/errors";
+import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
+import { notFound } from "@/lib/errors";
 import { sessionListSql } from "@/lib/sessions/search-sql";
 
 // The session list: newest first, keyset-paged on (created_at, id), scoped to the caller's teams,
@@ -11,7 +13,7 @@ import { sessionListSql } from "@/lib/sessions/search-sql";
 export interface ListSessionsInput {
   userId: string;
   teamId?: string;
-  status?: SessionListStatus;
+  status?: SessionStatus;
   archived?: "exclude" | "include" | "only";
   agent?: string;
   createdBy?: string;
@@ -20,22 +22,8 @@ export interface ListSessionsInput {
   limit: number;
 }
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    const createdAt = new Date(typeof at === "string" ? at : Number.NaN);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== "string" || id.includes("\u0000")) throw new Error("bad cursor");
-    return { createdAt, id };
-  } catch {
-    throw unprocessable("The cursor is not valid; use nextCursor from the previous page.", [{ path: "cursor", message: "is not a cursor this list gave out" }]);
-  }
-}
-
-export const encodeCursor = (createdAt: Date, id: string) => Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString("base64url");
-
 export async function listSessions(input: ListSessionsInput): Promise<{ items: Session[]; nextCursor: string | null }> {
-  const memberships = await db().membership.findMany({ where: { userId: input.userId }, select: { teamId: true } });
-  let teamIds = memberships.map((membership) => membership.teamId);
+  let teamIds = await teamIdsOf(input.userId);
   if (input.teamId) {
     if (!teamIds.includes(input.teamId)) throw notFound("Team");
     teamIds = [input.teamId];
@@ -49,7 +37,7 @@ export async function listSessions(input: ListSessionsInput): Promise<{ items: S
     agent: input.agent,
     createdBy: input.createdBy,
     q: input.q,
-    after: input.cursor ? decodeCursor(input.cursor) : undefined,
+    after: input.cursor ? decodeTimeCursor(input.cursor) : undefined,
     take: input.limit + 1,
   });
   const rows = await db().$queryRawUnsafe<Array<{ id: string }>>(sql.text, ...sql.values);
@@ -61,5 +49,5 @@ export async function listSessions(input: ListSessionsInput): Promise<{ items: S
   const byId = new Map(sessions.map((session) => [session.id, session]));
   const items = ids.map((id) => byId.get(id)).filter((session): session is Session => session !== undefined);
   const last = items.at(-1);
-  return { items, nextCursor: hasMore && last ? encodeCursor(last.createdAt, last.id) : null };
+  return { items, nextCursor: hasMore && last ? encodeTimeCursor(last.createdAt, last.id) : null };
 }

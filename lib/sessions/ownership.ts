@@ -198,3 +198,18 @@ export async function leaveCluster() {
   await db().portalInstance.deleteMany({ where: { id: instanceId() } });
   ownedSandboxes().clear();
 }
+
+/** For instance admins: the instances on this database, their leases and how many sandboxes each owns. */
+export async function listInstances() {
+  const rows = await db().$queryRaw<Array<{ id: string; label: string; started_at: Date; heartbeat_at: Date; sandboxes: number }>>`
+    SELECT i.id, i.label, i.started_at, i.heartbeat_at,
+           (SELECT count(*)::int FROM sandboxes s WHERE s.owner_id = i.id AND s.status <> 'destroyed') AS sandboxes
+    FROM portal_instances i ORDER BY i.started_at`;
+  return rows.map((row) => ({
+    label: row.label,
+    self: row.id === instanceId(),
+    startedAt: row.started_at.toISOString(),
+    heartbeatAt: row.heartbeat_at.toISOString(),
+    sandboxes: row.sandboxes,
+  }));
+}

@@ -1,4 +1,5 @@
 import "server-only";
+import { REPLY_OPTION_KIND, type PermissionReply } from "@/lib/contract/permissions";
 import type { SessionPermissionRequest } from "sandbox-agent";
 import type { Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
@@ -12,9 +13,6 @@ import { isStorable } from "@/lib/sessions/stored-text";
 // (claimed in the database, so the first answer wins and a second is a 409), and the bulk
 // cancelPending for requests nobody will answer any more (turn over, cancel, destroy, runtime lost).
 
-export type PermissionReply = "once" | "always" | "reject";
-
-const REPLY_KIND: Record<PermissionReply, string> = { once: "allow_once", always: "allow_always", reject: "reject_once" };
 
 /** A request the agent sent through the runtime: stored as pending, on the session's running turn. */
 export function intakePermissionRequest(sessionId: string, request: SessionPermissionRequest) {
@@ -36,14 +34,14 @@ export async function replyToPermission({ session, userId, permissionId, reply }
   assertWritable(session);
   const permission = isStorable(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
   if (!permission) throw notFound("Permission request");
-  if (permission.status !== "pending") throw conflict(`This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`);
+  if (permission.status !== "pending") throw conflict("permission_answered", `This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`);
 
-  const kind = REPLY_KIND[reply];
+  const kind = REPLY_OPTION_KIND[reply];
   const options = permission.options as Array<{ optionId?: string; kind?: string }>;
   const chosen = options.find((option) => option.kind === kind && typeof option.optionId === "string");
   if (!chosen) {
-    const offered = Object.entries(REPLY_KIND).filter(([, k]) => options.some((option) => option.kind === k)).map(([r]) => r);
-    throw unprocessable(`The agent did not offer "${reply}" here (no option of kind ${kind}).`, [{ path: "reply", message: `must be one of: ${offered.join(", ")}` }]);
+    const offered = Object.entries(REPLY_OPTION_KIND).filter(([, k]) => options.some((option) => option.kind === k)).map(([r]) => r);
+    throw unprocessable(`The agent did not offer "${reply}" here (no option of kind ${kind}).`, [{ path: "reply", message: `must be one of: ${offered.join(", ")}` }], "not_offered");
   }
 
   const claimed = await recordChange({
@@ -53,7 +51,7 @@ export async function replyToPermission({ session, userId, permissionId, reply }
     permissions: { resolutions: [{ id: permissionId, from: "pending", status: "resolved", reply, by: userId }] },
     audit: { actorId: userId, action: "permission.reply", targetType: "permission", targetId: permissionId, detail: { sessionId: session.id, reply } },
   });
-  if (!claimed) throw conflict("This permission request was already answered.");
+  if (!claimed) throw conflict("permission_answered", "This permission request was already answered.");
 
   const sdk = await sdkForSession(session.id).catch(() => null);
   try {
@@ -66,7 +64,7 @@ export async function replyToPermission({ session, userId, permissionId, reply }
       event: { type: "permission_resolved", permissionId, reply: "expired", by: null },
       permissions: { resolutions: [{ id: permissionId, from: "resolved", status: "expired", reply: null, by: userId }] },
     });
-    throw conflict("This permission request expired: the agent is no longer waiting for it.");
+    throw conflict("permission_expired", "This permission request expired: the agent is no longer waiting for it.");
   }
   return { id: permissionId, status: "resolved" as const, reply };
 }

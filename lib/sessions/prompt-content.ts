@@ -1,4 +1,4 @@
-import { ApiError, unprocessable } from "@/lib/errors";
+import { tooLarge, unprocessable } from "@/lib/errors";
 
 // A prompt is plain text or ACP content blocks: `text`, and `resource_link` for a file in the
 // sandbox (a file:// URI of an absolute path). Text over 256 KiB is a 413, an empty prompt a 422.
@@ -38,7 +38,7 @@ function wellFormed<T>(value: T): T {
 export function promptContent(body: { text?: string; content?: ContentBlock[] }): ContentBlock[] {
   const content: ContentBlock[] = wellFormed(body.content ?? [{ type: "text", text: body.text ?? "" }]);
   const text = content.filter((block) => block.type === "text").map((block) => (block as { text: string }).text);
-  if (Buffer.byteLength(text.join("")) > MAX_PROMPT_TEXT_BYTES) throw new ApiError(413, "The prompt text is over the 256 KiB limit.");
+  if (Buffer.byteLength(text.join("")) > MAX_PROMPT_TEXT_BYTES) throw tooLarge("The prompt text is over the 256 KiB limit.");
   for (const [index, block] of content.entries()) {
     if (block.type === "resource_link" && !fileUriPath(block.uri)) {
       throw unprocessable("A resource_link must point at a file in the sandbox: a file:// URI of an absolute path.", [

@@ -47,7 +47,7 @@ async function restoreOnce(session: Session, actorId: string | null): Promise<Se
 /** The SDK of a session that must be live for a command, restoring it first when it is not. */
 export async function liveSdk(session: Session, actorId: string): Promise<SandboxAgent> {
   const sdk = (await sdkForSession(session.id)) ?? (await restoreSession(session, actorId), await sdkForSession(session.id));
-  if (!sdk) throw conflict("The session could not be attached to the runtime.");
+  if (!sdk) throw conflict("runtime_session_gone", "The session could not be attached to the runtime.");
   return sdk;
 }
 

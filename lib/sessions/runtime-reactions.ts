@@ -3,7 +3,8 @@ import { db } from "@/lib/db/client";
 import { rebuildLastMessage } from "@/lib/events/repair-messages";
 import type { PortalEventPayload } from "@/lib/events/types";
 import { eventWriter } from "@/lib/events/writer";
-import type { AcpStreamObserver, GapReport } from "@/lib/runtime/observed-fetch";
+import type { RuntimeStreamObserver } from "@/lib/runtime/manager";
+import type { ClientAnswer, GapReport } from "@/lib/runtime/observed-fetch";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attachments } from "@/lib/sessions/attachments";
 import { pauseRunningTurns } from "@/lib/sessions/cancel";
@@ -21,7 +22,7 @@ import { endTurn } from "@/lib/sessions/turns";
 /** Called once at boot: the runtimes' stream observer and listeners, and the event queue's pressure. */
 export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
-  const streamObserver: AcpStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt };
+  const streamObserver: RuntimeStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt, onClientAnswer: recordClientAnswer };
   const listeners = {
     lost: (generation: number) => void onRuntimeLost(generation),
     down: (generation: number) => void onRuntimeDown(generation),
@@ -105,4 +106,15 @@ function endRefusedPrompt(message: unknown, status: number) {
   if (!sessionId || !turnId) return;
   console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
   void endTurn(sessionId, turnId, "error");
+}
+
+/**
+ * The client's answer to an agent request (a permission outcome, …) goes into the history of the
+ * session it answers. JSON-RPC ids repeat across runtimes and ACP servers, so the session is found by
+ * the connection (the runtime generation the answer went over) and the agent's session id on the
+ * request, never by the id alone.
+ */
+function recordClientAnswer(answer: ClientAnswer & { generation: number }) {
+  const sessionId = persistDriver().sessionIdForAgentSession(answer.agentSessionId, attachments().sessionsOn(answer.generation));
+  if (sessionId) persistDriver().insertClientAnswer(sessionId, answer.message);
 }

@@ -142,7 +142,7 @@ export function rejectedSettings(settings: Partial<Record<SettingField, string>>
       sentences.push(`This agent offers no ${LABEL[field]} setting.`);
     }
   }
-  return errors.length > 0 ? unprocessable(sentences.join(" "), errors) : null;
+  return errors.length > 0 ? unprocessable(sentences.join(" "), errors, "not_offered") : null;
 }
 
 // SDK 0.4.2 numbers events itself and, on the first event of a session in a new SDK instance, pages

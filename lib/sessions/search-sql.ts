@@ -16,7 +16,7 @@ export interface SessionListFilter {
   createdBy?: string;
   q?: string;
   /** The last row of the previous page. */
-  after?: { createdAt: Date; id: string };
+  after?: { at: Date; id: string };
   /** Rows to read (the page size plus one, to know whether there is a next page). */
   take: number;
 }
@@ -43,7 +43,7 @@ export function sessionListSql(filter: SessionListFilter): { text: string; value
   if (filter.agent) where.push(`s.agent = ${param(filter.agent)}`);
   if (filter.createdBy) where.push(`s.created_by = ${param(filter.createdBy)}`);
   if (filter.after) {
-    where.push(`(s.created_at, s.id) < (${param(filter.after.createdAt.toISOString(), "::timestamptz")}, ${param(filter.after.id)})`);
+    where.push(`(s.created_at, s.id) < (${param(filter.after.at.toISOString(), "::timestamptz")}, ${param(filter.after.id)})`);
   }
   const q = filter.q?.trim();
   if (q) {

@@ -1,26 +1,23 @@
 import "server-only";
 import type { Permission, Session } from "@/generated/prisma/client";
+import type { PermissionJson } from "@/lib/contract/permissions";
+import { publicStatus, type ConfigOptionJson, type SessionDetailJson, type SessionJson, type SessionModesJson, type UsageJson } from "@/lib/contract/sessions";
 import { currentSettingsView } from "@/lib/sessions/config-values";
 
-// Session and permission JSON exactly as the contract shows them. A single session (not list items)
-// also carries the modes and config options the agent last reported.
+// Session and permission JSON exactly as the contract types say (lib/contract). A single session
+// (not list items) also carries the modes and config options the agent last reported.
 
-export function permissionJson(permission: Pick<Permission, "id" | "createdAt" | "toolCall" | "options">) {
+export function permissionJson(permission: Pick<Permission, "id" | "createdAt" | "toolCall" | "options">): PermissionJson {
   return {
     id: permission.id,
     createdAt: permission.createdAt.toISOString(),
     // Written by the portal from the agent's request (lib/sessions/permissions.ts), in these shapes.
-    toolCall: permission.toolCall as { title?: string; kind?: string; rawInput?: unknown },
-    options: permission.options as Array<{ optionId: string; name: string; kind: string }>,
+    toolCall: permission.toolCall as PermissionJson["toolCall"],
+    options: Array.isArray(permission.options) ? (permission.options as unknown[]).filter(isOption) : [],
   };
 }
 
-/** The status people see: a running turn that waits on a permission answer is `awaiting_input`. */
-export function publicStatus(status: Session["status"], pendingCount: number) {
-  return status === "running" && pendingCount > 0 ? "awaiting_input" : status;
-}
-
-export function sessionJson(session: Session, pendingPermissions: Permission[] = [], options: { detail?: boolean } = {}) {
+export function sessionJson(session: Session, pendingPermissions: Permission[] = []): SessionJson {
   return {
     id: session.id,
     teamId: session.teamId,
@@ -35,11 +32,22 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
     thoughtLevel: session.thoughtLevel,
     lastStopReason: session.lastStopReason,
     eventCount: session.eventCount,
-    usage: session.usage ?? null,
+    // Written from the agent's usage_update in this shape (lib/events/classify.ts).
+    usage: (session.usage ?? null) as UsageJson | null,
     pendingPermissions: pendingPermissions.map(permissionJson),
     sandboxId: session.sandboxId,
     cwd: session.cwd,
     archivedAt: session.archivedAt?.toISOString() ?? null,
-    ...(options.detail ? currentSettingsView(session, session.configOptions, session.modes) : {}),
   };
+}
+
+export function sessionDetailJson(session: Session, pendingPermissions: Permission[] = []): SessionDetailJson {
+  const { configOptions, modes } = currentSettingsView(session, session.configOptions, session.modes);
+  // Stored as the agent reported them (ACP SessionConfigOption / SessionModeState), checked by asConfigOptions.
+  return { ...sessionJson(session, pendingPermissions), configOptions: configOptions as ConfigOptionJson[], modes: (modes ?? null) as SessionModesJson | null };
+}
+
+function isOption(value: unknown): value is PermissionJson["options"][number] {
+  const option = value as Record<string, unknown> | null;
+  return typeof option === "object" && option !== null && typeof option.optionId === "string" && typeof option.name === "string" && typeof option.kind === "string";
 }

@@ -75,12 +75,12 @@ export async function setConfigOption({ session, userId, optionId, value }: { se
   const option = known.configOptions.find((candidate) => candidate.id === optionId);
   if (!option) {
     const offered = known.configOptions.map((candidate) => candidate.id).join(", ") || "none";
-    throw new ApiError(404, `This session has no config option "${optionId}". It offers: ${offered}.`);
+    throw new ApiError("not_found", `This session has no config option "${optionId}". It offers: ${offered}.`);
   }
   const allowed = optionValues(option);
   if (allowed === null ? typeof value !== "boolean" : typeof value !== "string" || (allowed.length > 0 && !allowed.includes(value))) {
     const expected = allowed === null ? "true or false" : allowed.join(", ");
-    throw unprocessable(`"${String(value)}" is not a value of the config option "${optionId}". Allowed: ${expected}.`, [{ path: "value", message: `must be one of: ${expected}` }]);
+    throw unprocessable(`"${String(value)}" is not a value of the config option "${optionId}". Allowed: ${expected}.`, [{ path: "value", message: `must be one of: ${expected}` }], "not_offered");
   }
   const applied = await applySetting(sdk, session.id, { optionId, category: option.category ?? null }, value, known);
   await recordConfigChange(session, userId, optionId, String(value), applied.effects);

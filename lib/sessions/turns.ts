@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import type { Session } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
-import { ApiError, conflict, unprocessable } from "@/lib/errors";
+import { conflict, rateLimited, unprocessable } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { SEED_META_KEY } from "@/lib/events/classify";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -38,9 +38,9 @@ export async function promptSession({ session, userId, content }: { session: Ses
     const now = await db().session.findUnique({ where: { id: session.id }, select: { status: true, currentTurnId: true } });
     if (now?.status === "idle" && !now.currentTurnId) {
       const cap = env().PORTAL_MAX_RUNNING_TURNS_PER_TEAM;
-      throw new ApiError(429, `The team already runs ${cap} turns at once; wait for one to end.`, { retryAfterSeconds: 5 });
+      throw rateLimited(`The team already runs ${cap} turns at once; wait for one to end.`, 5, "team_turn_limit");
     }
-    throw conflict("The session is not ready for a prompt (a turn is running or it was destroyed).");
+    throw conflict("turn_running", "The session is not ready for a prompt (a turn is running or it was destroyed).");
   }
   attachments().startTurn(session.id, turnId);
   void runTurn(session.id, turnId, content);

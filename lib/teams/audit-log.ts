@@ -1,7 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import { requireTeamRole } from "@/lib/teams/access";
-import { decodeCursor, encodeCursor, invalidCursor } from "@/lib/teams/keyset";
+import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 
 // The team's audit log for admins: newest first, keyset-paged on (at, id), filtered by actor,
 // action and a time range.
@@ -13,15 +12,8 @@ export interface AuditFilters {
   to?: Date;
 }
 
-export async function listAuditEntries({ teamId, userId, cursor, limit, actorId, action, from, to }: { teamId: string; userId: string; cursor?: string; limit: number } & AuditFilters) {
-  await requireTeamRole({ userId, teamId, role: "admin", what: "Team" });
-  let before: { at: Date; id: string } | null = null;
-  if (cursor) {
-    const [at, id] = decodeCursor(cursor, 2) as [string, string];
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime())) throw invalidCursor();
-    before = { at: date, id };
-  }
+export async function listAuditEntries({ teamId, cursor, limit, actorId, action, from, to }: { teamId: string; cursor?: string; limit: number } & AuditFilters) {
+  const before = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().auditEntry.findMany({
     where: {
       teamId,
@@ -46,6 +38,6 @@ export async function listAuditEntries({ teamId, userId, cursor, limit, actorId,
       targetId: row.targetId,
       detail: row.detail ?? null,
     })),
-    nextCursor: hasMore && last ? encodeCursor([last.at.toISOString(), last.id]) : null,
+    nextCursor: hasMore && last ? encodeTimeCursor(last.at, last.id) : null,
   };
 }

@@ -6,7 +6,7 @@ import { hashToken } from "@/lib/auth/current-user";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { conflict, forbidden, notFound } from "@/lib/errors";
-import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
+import { roleAtLeast } from "@/lib/teams/membership";
 
 // Nobody becomes a member without accepting. An admin invites an email with a role and gets a
 // one-time link (7 days, single use; no mail server is assumed) — the same answer whether or not the
@@ -38,14 +38,14 @@ const invitationJson = (row: InvitationRow): InvitationJson => ({
 
 const pending = () => ({ acceptedAt: null, declinedAt: null, revokedAt: null, expiresAt: { gt: new Date() } });
 
-export async function createInvitation({ teamId, actorId, email, role, origin }: { teamId: string; actorId: string; email: string; role: Role; origin: string }) {
+/** An admin invites (the route wrapper checked that), with at most their own role. */
+export async function createInvitation({ teamId, actorId, actorRole, email, role, origin }: { teamId: string; actorId: string; actorRole: Role; email: string; role: Role; origin: string }) {
   const address = email.trim().toLowerCase();
-  const actorRole = await requireTeamRole({ userId: actorId, teamId, role: "admin" });
-  if (!roleAtLeast(actorRole, role)) throw forbidden(`You can invite with at most your own role (${actorRole}).`);
+  if (!roleAtLeast(actorRole, role)) throw forbidden(`You can invite with at most your own role (${actorRole}).`, "role_too_low");
   const token = `inv_${randomBytes(24).toString("base64url")}`;
   const row = await db().$transaction(async (tx) => {
     const member = await tx.membership.findFirst({ where: { teamId, user: { email: address } }, select: { role: true } });
-    if (member) throw conflict(`${address} is already a member of this team.`);
+    if (member) throw conflict("already_exists", `${address} is already a member of this team.`);
     // A new invitation for the same email replaces the pending one.
     await tx.invitation.updateMany({ where: { teamId, email: address, ...pending() }, data: { revokedAt: new Date() } });
     const created = await tx.invitation.create({
@@ -57,14 +57,12 @@ export async function createInvitation({ teamId, actorId, email, role, origin }:
   return { ...invitationJson(row), url: `${origin}/invite/${token}` };
 }
 
-export async function listTeamInvitations({ teamId, userId }: { teamId: string; userId: string }) {
-  await requireTeamRole({ userId, teamId, role: "viewer" });
+export async function listTeamInvitations({ teamId }: { teamId: string }) {
   const rows = await db().invitation.findMany({ where: { teamId, ...pending() }, orderBy: { createdAt: "desc" } });
   return { items: rows.map(invitationJson) };
 }
 
 export async function revokeInvitation({ teamId, actorId, invitationId }: { teamId: string; actorId: string; invitationId: string }) {
-  await requireTeamRole({ userId: actorId, teamId, role: "admin" });
   await db().$transaction(async (tx) => {
     const { count } = await tx.invitation.updateMany({ where: { id: invitationId, teamId, ...pending() }, data: { revokedAt: new Date() } });
     if (count === 0) throw notFound("Invitation");
@@ -107,14 +105,14 @@ export async function acceptInvitationAsNewUser({ token, name, password }: { tok
       const invitation = await tx.invitation.findFirst({ where: { tokenHash: hashToken(token), ...pending() } });
       if (!invitation) throw notFound("Invitation");
       if (await tx.user.findUnique({ where: { email: invitation.email }, select: { id: true } })) {
-        throw conflict("This email already has an account: sign in and accept the invitation from the Teams page.");
+        throw conflict("already_exists", "This email already has an account: sign in and accept the invitation from the Teams page.");
       }
       const user = await tx.user.create({ data: { email: invitation.email, name, passwordHash }, select: { id: true, email: true, name: true } });
       await joinTeam(tx, { invitation, userId: user.id });
       return { userId: user.id, email: user.email, name: user.name, teamId: invitation.teamId, role: invitation.role };
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw conflict("This invitation was just used.");
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw conflict("already_exists", "This invitation was just used.");
     throw error;
   }
 }
@@ -124,7 +122,7 @@ async function joinTeam(tx: Tx, { invitation, userId }: { invitation: { id: stri
   const { count } = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
   if (count === 0) throw notFound("Invitation");
   const existing = await tx.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId } } });
-  if (existing) throw conflict("You are already a member of this team.");
+  if (existing) throw conflict("already_exists", "You are already a member of this team.");
   await tx.membership.create({ data: { teamId: invitation.teamId, userId, role: invitation.role } });
   await recordAudit(tx, { teamId: invitation.teamId, actorId: userId, action: "member.add", targetType: "user", targetId: userId, detail: { email: invitation.email, role: invitation.role, invitationId: invitation.id } });
 }

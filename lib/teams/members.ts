@@ -5,8 +5,8 @@ import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
-import { requireTeamRole, roleAtLeast } from "@/lib/teams/access";
-import { decodeCursor, encodeCursor } from "@/lib/teams/keyset";
+import { assertRole, roleAtLeast } from "@/lib/teams/membership";
+import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 
 // Team membership. People join by invitation (lib/teams/invitations.ts) or are provisioned by an
 // instance admin. Admins manage viewers and members and may grant up to their own role; only an
@@ -33,8 +33,7 @@ function memberJson(row: MembershipWithUser): MemberJson {
 
 const withUser = { user: { select: { email: true, name: true } } } as const;
 
-export async function listMembers({ teamId, userId, cursor, limit }: { teamId: string; userId: string; cursor?: string; limit: number }) {
-  await requireTeamRole({ userId, teamId, role: "viewer" });
+export async function listMembers({ teamId, cursor, limit }: { teamId: string; cursor?: string; limit: number }) {
   const after = cursor ? decodeCursor(cursor, 1)[0] : undefined;
   const rows = await db().membership.findMany({
     where: { teamId, ...(after !== undefined ? { user: { email: { gt: after } } } : {}) },
@@ -88,12 +87,12 @@ export async function provisionMember(input: ProvisionMemberInput): Promise<Memb
   }
 }
 
-const emailTaken = (email: string) => conflict(`${email} already has an account: invite it to the team instead.`);
+const emailTaken = (email: string) => conflict("already_exists", `${email} already has an account: invite it to the team instead.`);
 
 export async function updateMemberRole({ teamId, actorId, userId, role }: { teamId: string; actorId: string; userId: string; role: Role }): Promise<MemberJson> {
   return db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
-    if (!roleAtLeast(actor, "admin")) throw forbidden(`Changing roles needs the admin role; you are ${actor}.`);
+    assertRole(actor, "admin");
     const target = await readTarget(tx, teamId, userId);
     assertMayManage(actor, target.role);
     assertMayGrant(actor, role);
@@ -110,7 +109,7 @@ export async function removeMember({ teamId, actorId, userId }: { teamId: string
   await db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
     const leaving = userId === actorId;
-    if (!leaving && !roleAtLeast(actor, "admin")) throw forbidden(`Removing members needs the admin role; you are ${actor}.`);
+    if (!leaving) assertRole(actor, "admin");
     const target = await readTarget(tx, teamId, userId);
     if (!leaving) assertMayManage(actor, target.role);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
@@ -136,14 +135,14 @@ async function readTarget(tx: Tx, teamId: string, userId: string) {
 }
 
 function assertMayGrant(actor: Role, role: Role) {
-  if (!roleAtLeast(actor, role)) throw forbidden(`You can grant at most your own role (${actor}).`);
+  if (!roleAtLeast(actor, role)) throw forbidden(`You can grant at most your own role (${actor}).`, "role_too_low");
 }
 
 function assertMayManage(actor: Role, targetRole: Role) {
-  if (roleAtLeast(targetRole, "admin") && actor !== "owner") throw forbidden(`Only an owner can change or remove an ${targetRole}.`);
+  if (roleAtLeast(targetRole, "admin") && actor !== "owner") throw forbidden(`Only an owner can change or remove an ${targetRole}.`, "role_too_low");
 }
 
 async function assertAnotherOwner(tx: Tx, teamId: string, userId: string) {
   const others = await tx.membership.count({ where: { teamId, role: "owner", userId: { not: userId } } });
-  if (others === 0) throw conflict("A team needs at least one owner: make someone else owner first.");
+  if (others === 0) throw conflict("last_owner", "A team needs at least one owner: make someone else owner first.");
 }

@@ -17,7 +17,12 @@ test("the Files panel shows what the agent wrote, and a new session in the same 
   await session.openDetails();
   const files = page.getByTestId("files-panel");
   await expect(files.getByTestId("file-entry")).toHaveText(["notes/"]);
+  // The file this session's /write changed is marked, and so is the folder holding it.
+  await expect(files.getByTestId("files-changed-count")).toContainText("1 file changed by this session");
+  await expect(files.locator("li[data-changed]").getByTestId("file-entry")).toHaveText(["notes/"]);
   await files.getByTestId("file-entry").click();
+  await expect(files.locator("li[data-changed]").getByTestId("file-entry")).toHaveText(["plan.md"]);
+  await expect(files.locator("li[data-changed]").getByTestId("file-changed")).toHaveAttribute("title", "Changed by this session");
   await files.getByTestId("file-entry").filter({ hasText: "plan.md" }).click();
   await expect(files.getByTestId("file-content")).toHaveText("ship the sandbox");
 
@@ -32,6 +37,13 @@ test("the Files panel shows what the agent wrote, and a new session in the same 
   await session.prompt("/cat notes/plan.md");
   await session.waitForTurnEnd(1);
   await expect(session.lastAgentMessage()).toContainText("ship the sandbox");
+  // This session only read it: nothing is marked here; its own /write then is, once its turn ends.
+  await session.openDetails();
+  await expect(files.getByTestId("file-entry")).toHaveText(["notes/"]);
+  await expect(files.getByTestId("file-changed")).toHaveCount(0);
+  await session.prompt("/write todo.txt follow up");
+  await session.waitForTurnEnd(2);
+  await expect(files.locator("li[data-changed]").getByTestId("file-entry")).toHaveText(["todo.txt"]);
 
   // The team's Sandboxes page lists it with both sessions.
   const teamId = await defaultTeam(page.request);

@@ -123,6 +123,7 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "POST /api/sessions/[id]/resume": { path: (w) => `/api/sessions/${w.sessionId}/resume`, cells: team("member", 200) },
   "PUT /api/sessions/[id]/config/[optionId]": { path: (w) => `/api/sessions/${w.sessionId}/config/model`, body: () => ({ value: "demo-small" }), cells: team("member", 200) },
   "GET /api/sessions/[id]/events": { path: (w) => `/api/sessions/${w.sessionId}/events`, cells: team("viewer", 200) },
+  "GET /api/sessions/[id]/changed-files": { path: (w) => `/api/sessions/${w.sessionId}/changed-files`, cells: team("viewer", 200) },
   "GET /api/sessions/[id]/stream": { path: (w) => `/api/sessions/${w.sessionId}/stream`, cells: team("viewer", 200), stream: true },
   "GET /api/sessions/[id]/permissions": { path: (w) => `/api/sessions/${w.sessionId}/permissions`, cells: team("viewer", 200) },
   "POST /api/sessions/[id]/permissions/[permissionId]": { path: (w) => `/api/sessions/${w.sessionId}/permissions/no-such-permission`, body: () => ({ reply: "once" }), cells: team("member", 404) },

@@ -46,7 +46,8 @@ describe("external runtime", () => {
     await stopRuntime();
     const down = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "down", 15_000);
     expect(down.status).toBe(200);
-    expect(down.body).toEqual({ status: "degraded", db: "ok", runtime: "down" });
+    // Down, not lost: it may come back holding its sessions.
+    expect(down.body).toEqual({ status: "degraded", db: "ok", runtime: "down", runtimeLosses: { recovering: 0, recent: 0, windowMinutes: 15, lastAt: null } });
     expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("offline");
     const refused = await api.request("POST", `/api/sessions/${session.id}/prompt`, { text: "while it is down" });
     expect(refused.status).toBe(503);
@@ -93,6 +94,7 @@ describe("a dead ACP connection", () => {
 
     // Kill the agent process under the running turn: the runtime itself stays healthy, so only the
     // dead connection can tell the portal (the SDK would wait for the prompt forever).
+    const lossesBefore = (await api.request("GET", "/api/health")).body.runtimeLosses.recent;
     const agents = execFileSync("pgrep", ["-P", String(runtime.pid())], { encoding: "utf8" }).trim().split("\n").map(Number);
     for (const pid of agents) process.kill(pid, "SIGKILL");
     const started = Date.now();
@@ -102,7 +104,12 @@ describe("a dead ACP connection", () => {
     const info = await api.get("/api/admin/runtime");
     expect(info.connectionLosses).toBeGreaterThanOrEqual(1);
     expect(info.lastConnectionLoss.reason).toMatch(/agent process exited/);
-    await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok", 15_000);
+    // Health says so too (without the reason): the loss is counted, and it is ok again once recovered.
+    const health = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok" && r.body.runtimeLosses.recovering === 0, 15_000);
+    expect(health.body.status).toBe("ok");
+    expect(health.body.runtimeLosses.recent).toBe(lossesBefore + 1);
+    expect(Date.parse(health.body.runtimeLosses.lastAt)).toBeGreaterThanOrEqual(started - 1_000);
+    expect(JSON.stringify(health.body)).not.toMatch(/agent process|sdk-/);
 
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/recall" });
     await waitForIdle(api, session.id);

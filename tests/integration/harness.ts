@@ -69,7 +69,7 @@ process.once("exit", () => {
   for (const child of running) killGroup(child, "SIGKILL");
 });
 
-/** `next start` runs the server in a child process of its own: signal the whole group. */
+/** The portal with everything it started (its embedded PostgreSQL, `next start`'s own children). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
   try {
@@ -146,11 +146,12 @@ export async function startPortal(
     process: child,
     output: () => output,
     async stop() {
-      killGroup(child, "SIGTERM");
+      if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
     },
+    // kill -9 of the portal's process alone, as a crash does (its embedded PostgreSQL is left behind).
     async kill() {
-      killGroup(child, "SIGKILL");
+      if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
     },
   };

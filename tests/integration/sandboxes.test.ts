@@ -1,24 +1,29 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { allEvents, killSessionRuntime, openPortal, removeDir, sessionRuntime, startPortal, tokenClient, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents } from "./session-api-helpers";
 
 // Sandboxes seen from the agent's side (the demo agent's /whoami, /probe, /write, /cat), in real
 // bubblewrap jails: isolation, shared and separate workspaces, a killed or stopped sandbox that
 // comes back with its files and its conversation, the files API and its team scoping.
 
-// The provider contract runs the same suite against every provider that can run here (bwrap, local);
-// the cloud providers of the SDK would run it too, given their credentials.
-const PROVIDERS = ["bwrap", "local"] as const;
+// The provider contract: the same suite for every provider. Here it runs over bwrap and local; a
+// hosted provider of the SDK runs it with PORTAL_TEST_SANDBOX_PROVIDERS=e2b (or daytona, modal,
+// docker, vercel), its client package installed, and its PORTAL_SANDBOX_OPTIONS and credentials in
+// the environment, which the portals of these tests inherit.
+const PROVIDERS = (process.env.PORTAL_TEST_SANDBOX_PROVIDERS ?? "bwrap,local").split(",").map((name) => name.trim());
+const HOSTED = ["e2b", "daytona", "modal", "docker", "vercel"];
 
 let fixture: PortalFixture;
 let api: Api;
 let teamId: string;
 
-function useProvider(provider: (typeof PROVIDERS)[number]) {
+function useProvider(provider: string, env: Record<string, string> = {}) {
   beforeAll(async () => {
-    fixture = await openPortal({ env: { PORTAL_SANDBOX: provider } });
+    fixture = await openPortal({ env: { PORTAL_SANDBOX: provider, ...env } });
     ({ api, teamId } = fixture);
   });
   afterAll(async () => {
@@ -59,6 +64,8 @@ describe("a bwrap sandbox", () => {
       expect(await say(a.id, `/probe ${hidden}`)).toMatch(/absent/);
     }
     expect(await say(a.id, "/probe /workspace")).toContain("exists, readable");
+    // No agent credential is configured here, so by default the jail has no network at all.
+    expect(await say(a.id, `/connect ${upstreamNameserver()} 53`)).toContain("unreachable (ENETUNREACH)");
     expect(await say(a.id, "/write notes.txt written in a")).toContain("wrote");
     expect(await say(a.id, "/cat notes.txt")).toContain("written in a");
 
@@ -87,6 +94,37 @@ describe("a bwrap sandbox", () => {
 
 });
 
+describe("a bwrap sandbox whose runtime dies under a running turn", () => {
+  useProvider("bwrap");
+
+  it("ends the turn interrupted within seconds, health says so, and other sandboxes keep working", async () => {
+    const session = await createDemoSession(api, teamId);
+    const other = await createDemoSession(api, teamId);
+    await say(session.id, "the first words: copper meadow");
+    const before = (await api.request("GET", "/api/health")).body;
+    expect(before).toMatchObject({ status: "ok", runtimeLosses: { recovering: 0, recent: 0, lastAt: null } });
+
+    await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 120000" });
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "running", 15_000);
+    const { pid } = await sessionRuntime(api, session.id);
+    const killedAt = Date.now();
+    process.kill(pid, "SIGKILL");
+    const ended = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000, 100);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(ended.lastStopReason).toBe("interrupted");
+    const after = (await api.request("GET", "/api/health")).body;
+    expect(after.runtimeLosses.recent).toBe(1);
+    expect(Date.parse(after.runtimeLosses.lastAt)).toBeGreaterThanOrEqual(killedAt - 1_000);
+    // Health says degraded only while the lost runtime has not come back; then ok, the loss still counted.
+    const recovered = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtimeLosses.recovering === 0, 15_000, 100);
+    expect(recovered.body).toMatchObject({ status: "ok", runtimeLosses: { recent: 1 } });
+    expect(JSON.stringify(recovered.body)).not.toMatch(new RegExp(`${session.sandboxId}|${pid}`));
+
+    expect(await say(other.id, "/whoami")).toContain("cwd=/workspace");
+    expect(await say(session.id, "/recall")).toContain("copper meadow");
+  });
+});
+
 describe.each(PROVIDERS)("the %s provider", (provider) => {
   useProvider(provider);
 
@@ -94,11 +132,15 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     const session = await createDemoSession(api, teamId);
     await say(session.id, "the first words: violet harbour");
     await say(session.id, "/write kept.txt still here");
-    await killSessionRuntime(api, session.id);
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
-    expect(await say(session.id, "/cat kept.txt")).toContain("still here");
-    expect(await say(session.id, "/recall")).toContain("violet harbour");
-    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);
+    let restores = 0;
+    // A hosted provider's runtime is no process of ours to kill; its stop (below) and the portal restart stand for it.
+    if (!HOSTED.includes(provider)) {
+      await killSessionRuntime(api, session.id);
+      await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+      expect(await say(session.id, "/cat kept.txt")).toContain("still here");
+      expect(await say(session.id, "/recall")).toContain("violet harbour");
+      expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(++restores);
+    }
     if (provider === "local") return; // one shared runtime: there is no sandbox of its own to stop
 
     const stopped = await api.request("POST", `/api/sandboxes/${session.sandboxId}/stop`);
@@ -107,7 +149,7 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("restorable");
     expect(await say(session.id, "/cat kept.txt")).toContain("still here");
     expect(await say(session.id, "/recall")).toContain("violet harbour");
-    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(2);
+    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(++restores);
     expect((await api.get(`/api/sandboxes/${session.sandboxId}`)).status).toBe("running");
   });
 
@@ -119,7 +161,8 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     expect((await api.get(`/api/sandboxes?teamId=${teamId}`)).items.map((s: { id: string }) => s.id)).toContain(session.sandboxId);
 
     const root = await api.get(`/api/sandboxes/${session.sandboxId}/files`);
-    expect(root.items).toEqual([expect.objectContaining({ name: "docs", path: "docs", type: "dir" })]);
+    // A hosted sandbox's workspace is its home directory, which may hold files of its own.
+    expect(root.items).toContainEqual(expect.objectContaining({ name: "docs", path: "docs", type: "dir" }));
     const docs = await api.get(`/api/sandboxes/${session.sandboxId}/files?path=docs`);
     expect(docs.items).toEqual([expect.objectContaining({ name: "readme.md", path: "docs/readme.md", type: "file", size: "# hello from the sandbox".length })]);
     const content = await api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=docs/readme.md`);
@@ -140,9 +183,97 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     expectProblem(await viewer.request("POST", `/api/sandboxes/${session.sandboxId}/stop`), 403);
     expect((await viewer.get(`/api/sandboxes/${session.sandboxId}/files?path=docs`)).items).toHaveLength(1);
 
+    // The files its tool calls changed, for the Files panel's marks: this session's, not its sibling's.
+    await say(session.id, "/write docs/readme.md # hello from the sandbox");
+    expect(await say(session.id, "/write docs/readme.md/inside nothing")).toContain("failed"); // a failed write changed nothing
+    expect((await api.get(`/api/sessions/${session.id}/changed-files`)).items).toEqual([{ path: "docs/readme.md" }]);
+    const sibling = await createDemoSession(api, teamId, { sandboxId: session.sandboxId });
+    expect((await api.get(`/api/sessions/${sibling.id}/changed-files`)).items).toEqual([]);
+    expectProblem(await stranger.request("GET", `/api/sessions/${session.id}/changed-files`), 404);
+    expect((await viewer.get(`/api/sessions/${session.id}/changed-files`)).items).toHaveLength(1);
+    expect((await api.request("DELETE", `/api/sessions/${sibling.id}`)).status).toBe(204);
+
     // Destroying its last session destroys the sandbox.
     expect((await api.request("DELETE", `/api/sessions/${session.id}`)).status).toBe(204);
     expect((await api.get(`/api/sandboxes/${session.sandboxId}`)).status).toBe("destroyed");
+  });
+
+  // Last of the suite: it leaves the fixture on the restarted portal.
+  it("comes back with its files and its conversation after the portal is killed and started again", async () => {
+    const session = await createDemoSession(api, teamId);
+    await say(session.id, "the first words: amber lighthouse");
+    expect(await say(session.id, "/write restart/kept.txt across a portal restart")).toContain("wrote");
+    await fixture.portal.kill();
+    fixture.portal = await startPortal({ databaseUrl: fixture.db.url, dataDir: fixture.portal.dataDir, env: { PORTAL_SANDBOX: provider } });
+    api = fixture.api = tokenClient(fixture.portal.baseUrl, api.token);
+    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    expect(await say(session.id, "/cat restart/kept.txt")).toBe("across a portal restart");
+    expect(await say(session.id, "/recall")).toContain("amber lighthouse");
+    expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);
+    expect((await api.get(`/api/sessions/${session.id}/changed-files`)).items).toEqual([{ path: "restart/kept.txt" }]);
+  });
+});
+
+describe("an outbound bwrap sandbox (PORTAL_SANDBOX_NETWORK=outbound)", () => {
+  useProvider("bwrap", { PORTAL_SANDBOX_NETWORK: "outbound" });
+
+  it("reaches beyond the host but none of the host's own services", async () => {
+    const session = await createDemoSession(api, teamId);
+    // What lies beyond the host: the DNS server it uses (a real agent resolves its API's name there).
+    expect(await say(session.id, `/connect ${upstreamNameserver()} 53`)).toContain(": open");
+    // The host's loopback (PostgreSQL, the portal) from the jail's loopback, through the gateway
+    // address (not mapped to the host) and through every address of the host (the jail's own there).
+    const gateway = gatewayOf(await say(session.id, "/cat /proc/net/route"));
+    const portalPort = new URL(fixture.portal.baseUrl).port;
+    for (const host of ["127.0.0.1", gateway, ...hostAddresses()]) {
+      for (const port of ["5432", portalPort]) expect(await say(session.id, `/connect ${host} ${port}`)).not.toContain(": open");
+    }
+    // The jail is the same jail otherwise: its own unprivileged uid, nothing of the portal.
+    const uid = Number(/uid=(\d+)/.exec(await say(session.id, "/whoami"))?.[1]);
+    expect(uid).toBeGreaterThan(0);
+    expect(uid).not.toBe(process.getuid?.());
+    for (const hidden of [fixture.portal.dataDir, `/proc/${fixture.portal.process.pid}/environ`, "/root", "/etc/shadow"]) {
+      expect(await say(session.id, `/probe ${hidden}`)).toMatch(/absent/);
+    }
+    expect(await say(session.id, "/write net.txt written")).toContain("wrote");
+  });
+});
+
+/** The first nameserver of the host that is not on its loopback. */
+function upstreamNameserver(): string {
+  const servers = [...readFileSync("/etc/resolv.conf", "utf8").matchAll(/^nameserver\s+(\S+)/gm)].map((match) => match[1]!);
+  const upstream = servers.find((server) => !server.startsWith("127.") && server !== "::1" && !server.includes(":"));
+  if (!upstream) throw new Error(`no upstream IPv4 nameserver in /etc/resolv.conf: ${servers.join(", ")}`);
+  return upstream;
+}
+
+/** The default gateway in /proc/net/route (hex, little-endian) as a dotted address. */
+function gatewayOf(routes: string): string {
+  const hex = /^\S+\s+00000000\s+([0-9A-F]{8})/m.exec(routes)?.[1];
+  if (!hex) throw new Error(`the jail has no default route:\n${routes}`);
+  return [3, 2, 1, 0].map((byte) => parseInt(hex.slice(byte * 2, byte * 2 + 2), 16)).join(".");
+}
+
+function hostAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((addresses) => (addresses ?? []).filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address));
+}
+
+describe("a hosted provider whose client package is not installed", () => {
+  it.each(HOSTED.filter((provider) => !PROVIDERS.includes(provider)))("PORTAL_SANDBOX=%s stops the portal at start with one line naming the package", async (provider) => {
+    const started = Date.now();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-hosted-"));
+    const failure = await startPortal({ dataDir, env: { PORTAL_SANDBOX: provider } })
+      .then(
+        async (portal) => {
+          await portal.stop();
+          return "it started";
+        },
+        (error: Error) => error.message,
+      )
+      .finally(() => removeDir(dataDir));
+    const line = failure.split("\n").find((text) => text.includes(`PORTAL_SANDBOX=${provider} needs`));
+    expect(line).toMatch(/needs the npm packages? [@\w/. -]+: run `npm install [@\w/. -]+`$/);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tokenClient, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT, tokenClient, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, waitForPermission } from "./session-api-helpers";
 
 // Bad input for every session endpoint gets the contract's status as problem+json: unknown ids,
@@ -158,11 +160,45 @@ describe("query parameters", () => {
     ["/api/sessions?limit=501", "limit"],
     ["/api/sessions?limit=ten", "limit"],
     ["/api/sessions?status=sleeping", "status"],
-    ["/api/sessions?cursor=not-a-cursor", "cursor"],
-    ["/api/sessions?cursor=WyJub3QtYS1kYXRlIiwxXQ", "cursor"],
   ])("%s → 422 naming %s", async (url, path) => {
     const problem = expectProblem(await owner.request("GET", url), 422);
     expect(problem.errors?.map((error) => error.path)).toContain(path);
+  });
+
+  // Every list route takes `cursor` (its schema uses cursorParam); the routes are read from the
+  // schemas, so a new list without a row here fails.
+  const LIST_ROUTES: Record<string, () => string> = {
+    "app/api/sessions/schema.ts": () => "/api/sessions",
+    "app/api/sessions/[id]/events/schema.ts": () => `${sessionUrl()}/events`,
+    "app/api/permissions/schema.ts": () => "/api/permissions",
+    "app/api/sandboxes/schema.ts": () => "/api/sandboxes",
+    "app/api/teams/[teamId]/members/schema.ts": () => `/api/teams/${teamId}/members`,
+    "app/api/teams/[teamId]/audit/schema.ts": () => `/api/teams/${teamId}/audit`,
+    "app/api/admin/users/schema.ts": () => "/api/admin/users",
+  };
+  const BAD_CURSORS = [
+    "not-a-cursor",
+    "x".repeat(2_000),
+    Buffer.from(JSON.stringify(["not-a-date", "id"])).toString("base64url"),
+    Buffer.from(JSON.stringify([1, 2, 3])).toString("base64url"),
+    "-1",
+    "99999999999999",
+  ];
+
+  it("answers a cursor it did not give out with one status and code on every list: 400 invalid_cursor", async () => {
+    const schemas = readdirSync(path.join(ROOT, "app/api"), { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith("schema.ts") && readFileSync(path.join(ROOT, "app/api", file), "utf8").includes("cursor: cursorParam"))
+      .map((file) => path.join("app/api", file));
+    expect(schemas.sort()).toEqual(Object.keys(LIST_ROUTES).sort());
+    for (const [schema, url] of Object.entries(LIST_ROUTES)) {
+      // A good cursor first, so the route is known to page (and the bad ones below are the only difference).
+      const first = await owner.request("GET", `${url()}?limit=1`);
+      expect(first.status, schema).toBe(200);
+      for (const cursor of BAD_CURSORS) {
+        const problem = expectProblem(await owner.request("GET", `${url()}?cursor=${encodeURIComponent(cursor)}`), 400, "invalid_cursor");
+        expect(problem.errors?.map((error) => error.path), `${schema} ${cursor.slice(0, 20)}`).toEqual(["cursor"]);
+      }
+    }
   });
 
   it("refuses bad event paging with 422", async () => {

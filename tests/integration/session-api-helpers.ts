@@ -54,11 +54,13 @@ export function sql<T extends pg.QueryResultRow = Record<string, unknown>>(datab
   return withClient(databaseUrl, async (client) => (await client.query<T>(text, values)).rows);
 }
 
-/** Checks a response is a problem+json of the given status with the contract's fields. */
-export function expectProblem(response: { status: number; body: any; headers: Headers }, status: number) {
+/** Checks a response is a problem+json of the given status (and code, when given) with the contract's fields. */
+export function expectProblem(response: { status: number; body: any; headers: Headers }, status: number, code?: string) {
   const problem = response.body;
   const ok =
     response.status === status &&
+    typeof problem?.code === "string" &&
+    (code === undefined || problem.code === code) &&
     (response.headers.get("content-type") ?? "").startsWith("application/problem+json") &&
     problem?.status === status &&
     typeof problem?.title === "string" &&
@@ -66,8 +68,8 @@ export function expectProblem(response: { status: number; body: any; headers: He
     typeof problem?.type === "string" &&
     typeof problem?.requestId === "string" &&
     response.headers.get("x-request-id") === problem?.requestId;
-  if (!ok) throw new Error(`expected a ${status} problem+json, got ${response.status} ${response.headers.get("content-type")}: ${JSON.stringify(problem)}`);
-  return problem as { type: string; title: string; status: number; detail: string; requestId: string; errors?: Array<{ path: string; message: string }> };
+  if (!ok) throw new Error(`expected a ${status}${code ? ` ${code}` : ""} problem+json, got ${response.status} ${response.headers.get("content-type")}: ${JSON.stringify(problem)}`);
+  return problem as { type: string; title: string; status: number; code: string; detail: string; requestId: string; errors?: Array<{ path: string; message: string }> };
 }
 
 /** Creates a demo session through the contract. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, killSessionRuntime, sessionRuntime, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
-import { agentUpdates, createDemoSession, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
+import { agentUpdates, createDemoSession, createMember, createTeam, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
 
 // Permissions (the demo's /tool asks with allow_once / allow_always / reject_once) and cancel
 // (/sleep), against the real runtime; the runtime and the portal going away with a request pending.
@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-/** The tool call's outcome as the agent reports it (the SDK does not mirror its own answer to the request). */
+/** The tool call's outcome as the agent reports it. */
 function toolOutcome(events: Array<{ payload: any }>) {
   return agentUpdates(events, "tool_call_update").at(-1)?.status;
 }
@@ -121,6 +121,46 @@ describe("permissions", () => {
     expect(again.detail).toContain("already answered");
     // Neither once nor reject is remembered: the agent asks again (so it was not given allow_always).
     expect((await asksAgain(session.id)).asked).toBe(true);
+  });
+
+  it("stores the client's answer as a client event right after its request, in its own session only, when two sandboxes' requests share a JSON-RPC id", async () => {
+    // Two teams, each session in a sandbox of its own: two runtimes, two agent processes, each
+    // numbering its requests from the start, so both permission requests carry the same id.
+    const otherTeam = await createTeam(db.url, "Second team");
+    const other = await createMember(portal.baseUrl, db.url, { teamId: otherTeam, role: "member" });
+    const sessions = [
+      { client: api, session: await createDemoSession(api, teamId), reply: "once" as const, kind: "allow_once", outcome: "completed" },
+      { client: other as Api, session: await createDemoSession(other, otherTeam), reply: "reject" as const, kind: "reject_once", outcome: "failed" },
+    ];
+    expect(sessions[0]!.session.sandboxId).not.toBe(sessions[1]!.session.sandboxId);
+    for (const { client, session } of sessions) await client.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
+    const requestOf = (events: Array<{ index: number; sender: string; payload: any }>) => events.find((event) => event.sender === "agent" && event.payload?.method === "session/request_permission")!;
+    const pending = await Promise.all(sessions.map(({ client, session }) => waitForPermission(client, session.id)));
+    const requestIds = await Promise.all(sessions.map(async ({ client, session }) => requestOf(await allEvents(client, session.id)).payload.id));
+    expect(requestIds[0]).toBeDefined();
+    expect(requestIds[1]).toEqual(requestIds[0]);
+
+    // Answered one after the other, the second sandbox first, with different options.
+    for (const index of [1, 0]) {
+      const { client, session, reply } = sessions[index]!;
+      expect((await client.request("POST", `/api/sessions/${session.id}/permissions/${pending[index]!.id}`, { reply })).status).toBe(200);
+      await waitForIdle(client, session.id);
+    }
+    for (const [index, { client, session, kind, outcome }] of sessions.entries()) {
+      const events = await allEvents(client, session.id);
+      const request = requestOf(events);
+      const answers = events.filter((event) => event.sender === "client" && event.payload?.id !== undefined && event.payload?.method === undefined && event.payload?.id === request.payload.id);
+      expect(answers, `session ${index}`).toHaveLength(1);
+      const answer = answers[0]!;
+      const chosen = pending[index]!.options.find((option) => option.kind === kind)!;
+      expect(answer.payload).toEqual({ jsonrpc: "2.0", id: request.payload.id, result: { outcome: { outcome: "selected", optionId: chosen.optionId } } });
+      // Right after its request: only the portal's own bookkeeping between them, and before what the agent did with it.
+      const between = events.filter((event) => event.index > request.index && event.index < answer.index);
+      expect(between.every((event) => event.sender === "portal"), JSON.stringify(between)).toBe(true);
+      const update = events.find((event) => event.index > request.index && event.payload?.params?.update?.sessionUpdate === "tool_call_update");
+      expect(update!.index).toBeGreaterThan(answer.index);
+      expect(update!.payload.params.update.status).toBe(outcome);
+    }
   });
 
   it("maps always to allow_always, and the agent remembers it: the next /tool asks no more", async () => {

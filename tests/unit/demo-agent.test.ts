@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -629,6 +630,10 @@ describe("demo agent: the sandbox from its side", () => {
     const wrote = await agent.prompt(a, "/write notes/plan.txt  two  spaces, kept: ünïcode");
     expect(wrote.stopReason).toBe("end_turn");
     expect(messageText(wrote.updates)).toBe("wrote 29 bytes to notes/plan.txt");
+    // Told as an edit tool call naming the file, as a real agent's write is.
+    expect(kinds(wrote.updates)).toEqual(["tool_call", "tool_call_update", "agent_message_chunk"]);
+    expect(wrote.updates[0]).toMatchObject({ kind: "edit", locations: [{ path: path.join(first, "notes/plan.txt") }] });
+    expect(wrote.updates[1]).toMatchObject({ status: "completed", content: [{ type: "diff", path: path.join(first, "notes/plan.txt"), oldText: null, newText: " two  spaces, kept: ünïcode" }] });
     expect(await readFile(path.join(first, "notes/plan.txt"), "utf8")).toBe(" two  spaces, kept: ünïcode");
 
     const read = await agent.prompt(a, "/cat notes/plan.txt");
@@ -711,5 +716,26 @@ describe("demo agent: the sandbox from its side", () => {
     const expectedGid = asRoot ? 65534 : process.getgid?.();
     expect(await answer("/whoami")).toBe(`uid=${expectedUid} gid=${expectedGid} cwd=${dir}`);
     await chmod(path.join(dir, "locked"), 0o755);
+  });
+
+  it("/connect says whether a TCP connection opens from the agent", async () => {
+    const server = net.createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const open = (server.address() as net.AddressInfo).port;
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const refused = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    try {
+      const agent = startAgent();
+      const session = await agent.newSession(await scratch());
+      const answer = async (prompt: string) => messageText((await agent.prompt(session, prompt)).updates);
+      expect(await answer(`/connect 127.0.0.1 ${open}`)).toBe(`connect 127.0.0.1:${open}: open`);
+      expect(await answer(`/connect 127.0.0.1 ${refused}`)).toBe(`connect 127.0.0.1:${refused}: refused`);
+      expect(await answer("/connect 127.0.0.1")).toBe("Usage: /connect HOST PORT (a TCP connection attempt from inside the agent)");
+      expect(await answer("/connect 127.0.0.1 99999")).toMatch(/^Usage: /);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -23,6 +23,11 @@ describe("parseEnv", () => {
     [{ PORTAL_ADMIN_EMAIL: "nobody" , PORTAL_ADMIN_PASSWORD: "long-enough-password" }, "PORTAL_ADMIN_EMAIL"],
     [{ PORTAL_ADMIN_EMAIL: "a@b.test" }, "PORTAL_ADMIN_PASSWORD"],
     [{ PORTAL_ADMIN_EMAIL: "a@b.test", PORTAL_ADMIN_PASSWORD: "short" }, "PORTAL_ADMIN_PASSWORD"],
+    [{ PORTAL_SANDBOX: "kubernetes" }, "PORTAL_SANDBOX"],
+    [{ PORTAL_SANDBOX: "cloudflare" }, "PORTAL_SANDBOX"],
+    [{ PORTAL_SANDBOX: "e2b", PORTAL_SANDBOX_OPTIONS: "{template: x}" }, "PORTAL_SANDBOX_OPTIONS"],
+    [{ PORTAL_SANDBOX: "docker", PORTAL_SANDBOX_OPTIONS: "[1]" }, "PORTAL_SANDBOX_OPTIONS"],
+    [{ PORTAL_SANDBOX_NETWORK: "host" }, "PORTAL_SANDBOX_NETWORK"],
   ])("rejects %j with one line naming %s", (raw, name) => {
     let error: unknown;
     try {
@@ -47,5 +52,17 @@ describe("parseEnv", () => {
       PORTAL_ADMIN_PASSWORD: "a-long-password",
     });
     expect(env).toMatchObject({ PORT: 8080, SANDBOX_AGENT_URL: "http://runtime:2468", PORTAL_ADMIN_EMAIL: "lead@example.com" });
+  });
+
+  it("takes a hosted provider of the SDK with its options as JSON, and a sandbox network", () => {
+    expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_OPTIONS: {} });
+    expect(parseEnv({}).PORTAL_SANDBOX_NETWORK).toBeUndefined();
+    expect(parseEnv({ PORTAL_SANDBOX: "e2b", PORTAL_SANDBOX_OPTIONS: '{"template":"portal","timeoutMs":600000}' })).toMatchObject({
+      PORTAL_SANDBOX: "e2b",
+      PORTAL_SANDBOX_OPTIONS: { template: "portal", timeoutMs: 600000 },
+    });
+    for (const provider of ["daytona", "modal", "docker", "vercel", "local"]) expect(parseEnv({ PORTAL_SANDBOX: provider }).PORTAL_SANDBOX).toBe(provider);
+    expect(parseEnv({ PORTAL_SANDBOX_NETWORK: "outbound" }).PORTAL_SANDBOX_NETWORK).toBe("outbound");
+    expect(() => parseEnv({ PORTAL_SANDBOX: "cloudflare" })).toThrow(/Cloudflare Worker/);
   });
 });

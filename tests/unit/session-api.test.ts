@@ -115,7 +115,7 @@ describe("session list SQL", () => {
 
   it("binds every filter as a parameter, with the keyset after the previous page", () => {
     const at = new Date("2026-11-24T10:00:00.123Z");
-    const sql = sessionListSql({ teamIds: ["t"], status: "idle", agent: "demo", createdBy: "u", q: " 50% off_sale ", after: { createdAt: at, id: "s9" }, take: 3 });
+    const sql = sessionListSql({ teamIds: ["t"], status: "idle", agent: "demo", createdBy: "u", q: " 50% off_sale ", after: { at, id: "s9" }, take: 3 });
     expect(sql.text).toContain(`s.status = $2::"SessionStatus"`);
     expect(sql.text).toContain("(s.created_at, s.id) < ($5::timestamptz, $6)");
     expect(sql.text).toContain("s.title ILIKE $7 OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.search @@ plainto_tsquery('simple', $8))");

@@ -57,10 +57,7 @@ export type ToolKind =
 
 export type ToolCallStatus = "pending" | "in_progress" | "completed" | "failed";
 
-export interface ToolCallContent {
-  type: "content";
-  content: TextContent;
-}
+export type ToolCallContent = { type: "content"; content: TextContent } | { type: "diff"; path: string; oldText: string | null; newText: string };
 
 export interface PlanEntry {
   content: string;
@@ -86,6 +83,7 @@ export type SessionUpdate =
       title: string;
       kind: ToolKind;
       status: ToolCallStatus;
+      locations?: Array<{ path: string }>;
       rawInput?: unknown;
     }
   | {

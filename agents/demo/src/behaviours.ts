@@ -1,10 +1,11 @@
+import path from "node:path";
 import type { PermissionOption, PlanEntry, StopReason, ToolKind } from "./acp-types.js";
 import { delay, writeNumberedChunks } from "./pacing.js";
 import type { PromptAnalysis } from "./prompt-text.js";
 import { isRecord, messageChunkLineTemplate, type JsonRpcPeer } from "./protocol.js";
 import { contextWindowFor, MODE_CONFIG_ID, pricePerTokenFor } from "./session-config.js";
 import type { SessionState } from "./sessions.js";
-import { catInCwd, probePath, whoami, writeInCwd } from "./sandbox-view.js";
+import { catInCwd, connectFromHere, probePath, whoami, writeInCwd } from "./sandbox-view.js";
 
 /** Everything a behaviour needs for one prompt turn. */
 export interface Turn {
@@ -43,6 +44,7 @@ const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; 
   { name: "cat", usage: "/cat NAME", summary: "show the file NAME in the session's cwd", run: cat },
   { name: "probe", usage: "/probe PATH", summary: "say whether PATH exists and is readable from here", run: probe },
   { name: "whoami", usage: "/whoami", summary: "my uid, gid and cwd", run: who },
+  { name: "connect", usage: "/connect HOST PORT", summary: "say whether a TCP connection to HOST:PORT opens from here", run: connect },
   { name: "help", usage: "/help", summary: "list the commands", run: help },
 ];
 
@@ -233,7 +235,19 @@ async function write(turn: Turn, args: string[], argText: string): Promise<StopR
     return "end_turn";
   }
   const text = argText.slice(name.length).replace(/^\s/, "");
-  say(turn, await writeInCwd(turn.session.cwd, name, text));
+  // Told as an edit tool call, as a real agent's file write is, so clients can see which file changed.
+  const { peer, session } = turn;
+  const toolCallId = `demo-tool-${++session.toolCallCount}`;
+  const target = path.resolve(session.cwd, name);
+  peer.sessionUpdate(session.id, { sessionUpdate: "tool_call", toolCallId, title: `Write ${name}`, kind: "edit", status: "in_progress", locations: [{ path: target }], rawInput: { path: name, content: text } });
+  const result = await writeInCwd(session.cwd, name, text);
+  peer.sessionUpdate(session.id, {
+    sessionUpdate: "tool_call_update",
+    toolCallId,
+    status: result.ok ? "completed" : "failed",
+    content: result.ok ? [{ type: "diff", path: target, oldText: result.oldText, newText: text }] : [{ type: "content", content: { type: "text", text: result.message } }],
+  });
+  say(turn, result.message);
   return "end_turn";
 }
 
@@ -254,6 +268,16 @@ async function probe(turn: Turn, args: string[]): Promise<StopReason> {
     return "end_turn";
   }
   say(turn, await probePath(turn.session.cwd, target));
+  return "end_turn";
+}
+
+async function connect(turn: Turn, args: string[]): Promise<StopReason> {
+  const [host, port] = args;
+  if (host === undefined || port === undefined || args.length > 2 || !/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    say(turn, "Usage: /connect HOST PORT (a TCP connection attempt from inside the agent)");
+    return "end_turn";
+  }
+  say(turn, await connectFromHere(host, Number(port)));
   return "end_turn";
 }
 

@@ -1,4 +1,5 @@
-import { mkdir, open, opendir, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, opendir, readFile, stat, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 
 // What the agent sees of the machine it runs on: the answers of /write, /cat, /probe and
@@ -7,16 +8,18 @@ import path from "node:path";
 /** /cat answers with at most this much of a file, so one message stays a sane size. */
 export const MAX_CAT_BYTES = 256 * 1024;
 
-/** Writes `text` to `name` (relative to `cwd`, parent directories created) and says how much. */
-export async function writeInCwd(cwd: string, name: string, text: string): Promise<string> {
+/** Writes `text` to `name` (relative to `cwd`, parent directories created), with what it replaced. */
+export async function writeInCwd(cwd: string, name: string, text: string): Promise<{ ok: boolean; message: string; oldText: string | null }> {
   const target = path.resolve(cwd, name);
+  let oldText: string | null = null;
   try {
     await mkdir(path.dirname(target), { recursive: true });
+    oldText = await readFile(target, "utf8").catch(() => null);
     await writeFile(target, text);
   } catch (error) {
-    return `write ${name}: failed (${errorCode(error)})`;
+    return { ok: false, message: `write ${name}: failed (${errorCode(error)})`, oldText };
   }
-  return `wrote ${Buffer.byteLength(text)} bytes to ${name}`;
+  return { ok: true, message: `wrote ${Buffer.byteLength(text)} bytes to ${name}`, oldText };
 }
 
 /** The file's contents exactly, or one line saying why there are none. */
@@ -73,6 +76,22 @@ export async function probePath(cwd: string, target: string): Promise<string> {
     return `probe ${target}: exists, not readable`;
   }
   return `probe ${target}: exists, readable`;
+}
+
+const CONNECT_TIMEOUT_MS = 3_000;
+
+/** `connect HOST:PORT: open` | `refused` | `timed out` | `unreachable (CODE)`: what this process's network reaches. */
+export function connectFromHere(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (answer: string) => {
+      socket.destroy();
+      resolve(`connect ${host}:${port}: ${answer}`);
+    };
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => done("timed out"));
+    socket.once("connect", () => done("open"));
+    socket.once("error", (error) => done(errorCode(error) === "ECONNREFUSED" ? "refused" : `unreachable (${errorCode(error)})`));
+  });
 }
 
 /** `uid=U gid=G cwd=C`, C being the session's cwd (where /write and /cat resolve names). */

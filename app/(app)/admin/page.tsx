@@ -5,6 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { listInstances } from "@/lib/sessions/ownership";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admin" };
@@ -13,7 +14,7 @@ export default async function AdminPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   if (!user.isInstanceAdmin) notFound();
-  const [users, creation] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting()]);
+  const [users, creation, instances] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting(), listInstances()]);
   const runtime = sandboxRuntimes().overview();
   return (
     <div className="page">
@@ -75,6 +76,19 @@ export default async function AdminPage() {
                 </>
               )}
             </dl>
+          </ManageSection>
+          <ManageSection title="Portal instances" card testId="admin-instances">
+            <p className="muted small">Each runs the sandboxes it owns; another takes them over when its lease lapses.</p>
+            <ul className="manage-list">
+              {instances.map((instance) => (
+                <li key={instance.label}>
+                  <strong>{instance.label}</strong> {instance.self && <span className="manage-tag manage-tag-current">this one</span>}
+                  <div className="muted small">
+                    {instance.sandboxes} sandbox{instance.sandboxes === 1 ? "" : "es"} · up since {instance.startedAt.replace("T", " ").slice(0, 19)}
+                  </div>
+                </li>
+              ))}
+            </ul>
           </ManageSection>
           <ManageSection title="Team creation" card>
             <p className="muted small" data-testid="team-creation-setting">

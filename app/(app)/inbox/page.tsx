@@ -4,7 +4,7 @@ import { InboxList } from "@/components/inbox/inbox-list";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listPendingPermissions } from "@/lib/sessions/inbox";
-import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
+import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Inbox" };

@@ -6,17 +6,16 @@ import { agentDisplayName } from "@/lib/runtime/agents";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { db } from "@/lib/db/client";
+import { displayNames } from "@/lib/accounts/account";
+import { publicStatus, type SessionStatus } from "@/lib/contract/sessions";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
-import { publicStatus } from "@/lib/sessions/serialize";
-import type { SessionListStatus } from "@/lib/sessions/status";
-import { chosenTeamOf } from "@/lib/teams/access";
+import { chosenTeamOf } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sessions" };
 
-const FILTERS: Array<{ status: SessionListStatus | null; label: string }> = [
+const FILTERS: Array<{ status: SessionStatus | null; label: string }> = [
   { status: null, label: "All" },
   { status: "awaiting_input", label: "Needs you" },
   { status: "running", label: "Running" },
@@ -47,8 +46,8 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const teamId = (await chosenTeamOf(user.id)) ?? undefined;
   const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
-  const creators = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((s) => s.createdById))] } }, select: { id: true, email: true, name: true } });
-  const creatorName = new Map(creators.map((creator) => [creator.id, creator.id === user.id ? "You" : creator.name || creator.email]));
+  const creatorName = await displayNames(page.items.map((session) => session.createdById));
+  creatorName.set(user.id, "You");
   const filtered = Boolean(q || status || archived);
 
   return (

@@ -6,8 +6,7 @@ import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { db } from "@/lib/db/client";
-import { listTeamsOf } from "@/lib/teams/access";
+import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 import { listMyInvitations } from "@/lib/teams/invitations";
 
 export const dynamic = "force-dynamic";
@@ -16,13 +15,8 @@ export const metadata = { title: "Teams" };
 export default async function TeamsPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const [teams, invitations, account, creation] = await Promise.all([
-    listTeamsOf(user.id),
-    listMyInvitations({ email: user.email }),
-    db().user.findUnique({ where: { id: user.id }, select: { activeTeamId: true } }),
-    teamCreationSetting(),
-  ]);
-  const activeTeamId = teams.some((team) => team.id === account?.activeTeamId) ? account!.activeTeamId : (teams[0]?.id ?? null);
+  const [teams, invitations, chosen, creation] = await Promise.all([listTeamsOf(user.id), listMyInvitations({ email: user.email }), chosenTeamOf(user.id), teamCreationSetting()]);
+  const activeTeamId = chosen ?? teams[0]?.id ?? null;
   const mayCreate = user.isInstanceAdmin || creation === "everyone";
   return (
     <div className="page">

@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { updateAccount } from "@/lib/accounts/account";
-import { listTeamsOf } from "@/lib/teams/access";
+import { listTeamsOf } from "@/lib/teams/membership";
 import { updateMeBody } from "./schema";
 
 export const GET = withRoute({}, async ({ user }) => ({

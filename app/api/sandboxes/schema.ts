@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { cursorParam } from "@/lib/db/keyset";
 import { storedText } from "@/lib/sessions/stored-text";
 
 export const listSandboxesQuery = z.object({
   teamId: storedText().pipe(z.string().min(1)).optional(),
-  cursor: z.string().max(1000).optional(),
+  cursor: cursorParam,
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 

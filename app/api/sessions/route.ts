@@ -2,7 +2,7 @@ import { withRoute } from "@/lib/api/with-route";
 import { createSession } from "@/lib/sessions/commands";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
-import { sessionJson } from "@/lib/sessions/serialize";
+import { sessionDetailJson, sessionJson } from "@/lib/sessions/serialize";
 import { createSessionBody, listSessionsQuery } from "./schema";
 
 export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query }) => {
@@ -11,7 +11,8 @@ export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query 
   return { items: page.items.map((session) => sessionJson(session, pending.get(session.id))), nextCursor: page.nextCursor };
 });
 
-export const POST = withRoute({ body: createSessionBody }, async ({ user, body }) => {
+// A member of the body's team creates sessions in it.
+export const POST = withRoute({ team: "member", body: createSessionBody }, async ({ user, body }) => {
   const session = await createSession({ userId: user.id, input: body });
-  return Response.json(sessionJson(session, [], { detail: true }), { status: 201 });
+  return Response.json(sessionDetailJson(session), { status: 201 });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { SESSION_STATUSES } from "@/lib/sessions/status";
+import { cursorParam } from "@/lib/db/keyset";
+import { SESSION_STATUSES } from "@/lib/contract/sessions";
 import { storedText } from "@/lib/sessions/stored-text";
 
 const setting = storedText().pipe(z.string().min(1).max(200));
@@ -25,6 +26,6 @@ export const listSessionsQuery = z.object({
   agent: storedText().pipe(z.string().min(1).max(100)).optional(),
   createdBy: storedText().pipe(z.string().min(1)).optional(),
   q: storedText().pipe(z.string().max(500)).optional(),
-  cursor: z.string().max(1000).optional(),
+  cursor: cursorParam,
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

@@ -1,23 +1,19 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
-import { cache } from "react";
 import { SessionView } from "@/components/session/session-view";
-import type { SessionDetail } from "@/components/session/session-controls";
 import { agentDisplayName } from "@/lib/runtime/agents";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { db } from "@/lib/db/client";
-import { getSessionForUser, pendingPermissions } from "@/lib/sessions/queries";
-import { sessionJson } from "@/lib/sessions/serialize";
-import { roleAtLeast } from "@/lib/teams/access";
+import { pendingPermissions } from "@/lib/sessions/queries";
+import { sessionDetailJson } from "@/lib/sessions/serialize";
+import { roleAtLeast, sessionForPage, teamPeople } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
-// The page and its title read the session once per request.
-const loadSession = cache(async (id: string) => {
+// The page and its title read the user and the session once per request (both are React cache()d).
+async function loadSession(id: string) {
   const user = await getCurrentUser();
-  if (!user) return { user: null, found: null };
-  return { user, found: await getSessionForUser({ sessionId: id, userId: user.id }) };
-});
+  return { user, found: user ? await sessionForPage(id, user.id) : null };
+}
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
   const { found } = await loadSession((await params).id);
@@ -31,12 +27,9 @@ export default async function SessionPage({ params, searchParams }: { params: Pr
   const { user, found } = await loadSession(id);
   if (!user) redirect("/login");
   if (!found) notFound();
-  const [pending, members] = await Promise.all([
-    pendingPermissions(id),
-    db().membership.findMany({ where: { teamId: found.session.teamId }, select: { user: { select: { id: true, name: true, email: true } } } }),
-  ]);
-  const initial = sessionJson(found.session, pending, { detail: true }) as unknown as SessionDetail;
+  const [pending, members] = await Promise.all([pendingPermissions(id), teamPeople(found.session.teamId)]);
+  const initial = sessionDetailJson(found.session, pending);
   // Names for "by whom" in the transcript (answers, setting changes); the viewer is "you".
-  const people = Object.fromEntries(members.map(({ user: member }) => [member.id, member.id === user.id ? "you" : member.name || member.email]));
+  const people = Object.fromEntries(members.map((member) => [member.id, member.id === user.id ? "you" : member.name || member.email]));
   return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={agentDisplayName(found.session.agent)} people={people} wholeHistory={wholeHistory} />;
 }

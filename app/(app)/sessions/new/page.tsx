@@ -5,8 +5,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { isApiError } from "@/lib/errors";
 import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
-import { listAgents, type AgentSummary } from "@/lib/sessions/agents";
-import { listTeamsOf, roleAtLeast } from "@/lib/teams/access";
+import type { AgentJson } from "@/lib/contract/agents";
+import { listAgents } from "@/lib/sessions/agents";
+import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "New session" };
@@ -18,7 +19,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   // "New session in this sandbox": only a live sandbox of a team where the person may start sessions.
   const { sandboxId } = await searchParams;
   const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
-  let agents: AgentSummary[] = [];
+  let agents: AgentJson[] = [];
   let runtimeError: string | null = null;
   try {
     agents = await listAgents();

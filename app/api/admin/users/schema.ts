@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { cursorParam } from "@/lib/db/keyset";
 
 export const listUsersQuery = z.object({
-  cursor: z.string().max(1000).optional(),
+  cursor: cursorParam,
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

@@ -1,13 +1,10 @@
 import { withRoute } from "@/lib/api/with-route";
-import { requireSandbox, sandboxJson } from "@/lib/sandboxes/sandboxes";
+import { sandboxJson } from "@/lib/sandboxes/sandboxes";
 import { destroySandbox } from "@/lib/sessions/commands";
 
-type Params = { id: string };
+export const GET = withRoute({ sandbox: "viewer" }, async ({ sandbox }) => sandboxJson(sandbox));
 
-export const GET = withRoute<Params>({}, async ({ user, params }) => sandboxJson(await requireSandbox({ sandboxId: params.id, userId: user.id })));
-
-export const DELETE = withRoute<Params>({}, async ({ user, params }) => {
-  const sandbox = await requireSandbox({ sandboxId: params.id, userId: user.id, role: "admin" });
+export const DELETE = withRoute({ sandbox: "admin" }, async ({ sandbox }) => {
   if (sandbox.status !== "destroyed") await destroySandbox(sandbox);
   return new Response(null, { status: 204 });
 });

@@ -1,24 +1,18 @@
 import { withRoute } from "@/lib/api/with-route";
-import { pendingPermissions, requireSession } from "@/lib/sessions/queries";
-import { sessionJson } from "@/lib/sessions/serialize";
 import { destroySession, patchSession } from "@/lib/sessions/commands";
+import { pendingPermissions } from "@/lib/sessions/queries";
+import { sessionDetailJson } from "@/lib/sessions/serialize";
 import { patchSessionBody } from "./schema";
 
-type Params = { id: string };
+export const GET = withRoute({ session: "viewer" }, async ({ session }) => sessionDetailJson(session, await pendingPermissions(session.id)));
 
-export const GET = withRoute<Params>({}, async ({ user, params }) => {
-  const { session } = await requireSession({ sessionId: params.id, userId: user.id });
-  return sessionJson(session, await pendingPermissions(session.id), { detail: true });
-});
-
-export const PATCH = withRoute<Params, typeof patchSessionBody>({ body: patchSessionBody }, async ({ user, params, body }) => {
-  const { session } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });
+export const PATCH = withRoute({ session: "member", body: patchSessionBody }, async ({ user, session, body }) => {
   const updated = await patchSession({ session, userId: user.id, patch: body });
-  return sessionJson(updated, await pendingPermissions(session.id), { detail: true });
+  return sessionDetailJson(updated, await pendingPermissions(session.id));
 });
 
-export const DELETE = withRoute<Params>({}, async ({ user, params }) => {
-  const { session, role } = await requireSession({ sessionId: params.id, userId: user.id, role: "member" });
-  await destroySession({ session, userId: user.id, role });
+// A member destroys the sessions they created; an admin any session of the team.
+export const DELETE = withRoute({ session: "creator-or-admin" }, async ({ user, session }) => {
+  await destroySession({ session, userId: user.id });
   return new Response(null, { status: 204 });
 });

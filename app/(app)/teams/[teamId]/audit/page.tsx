@@ -4,10 +4,9 @@ import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { db } from "@/lib/db/client";
-import { roleAtLeast } from "@/lib/teams/access";
+import { displayNames } from "@/lib/accounts/account";
 import { listAuditEntries } from "@/lib/teams/audit-log";
-import { teamForPage } from "@/lib/teams/page-access";
+import { roleAtLeast, teamForPage, teamPeople } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
@@ -19,7 +18,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) return { title: "Audit" };
-  const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
+  const { team } = await teamForPage((await params).teamId, user.id);
   return { title: `Audit · ${team.name}` };
 }
 
@@ -27,7 +26,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
-  const { team, role } = await teamForPage({ teamId, userId: user.id });
+  const { team, role } = await teamForPage(teamId, user.id);
   const search = await searchParams;
   if (!roleAtLeast(role, "admin")) {
     return (
@@ -41,13 +40,12 @@ export default async function AuditPage({ params, searchParams }: Props) {
   const action = ACTIONS.includes(search.action ?? "") ? search.action : undefined;
   const from = search.from && DATE.test(search.from) ? search.from : undefined;
   const to = search.to && DATE.test(search.to) ? search.to : undefined;
-  const members = await db().membership.findMany({ where: { teamId }, select: { userId: true, user: { select: { name: true, email: true } } } });
-  const actorId = members.some((member) => member.userId === search.actor) ? search.actor : undefined;
+  const members = await teamPeople(teamId);
+  const actorId = members.some((member) => member.id === search.actor) ? search.actor : undefined;
   let page: Awaited<ReturnType<typeof listAuditEntries>>;
   try {
     page = await listAuditEntries({
       teamId,
-      userId: user.id,
       limit: 50,
       cursor: search.cursor,
       actorId,
@@ -57,11 +55,12 @@ export default async function AuditPage({ params, searchParams }: Props) {
       to: to ? new Date(new Date(`${to}T00:00:00Z`).getTime() + 24 * 3600 * 1000) : undefined,
     });
   } catch {
-    page = await listAuditEntries({ teamId, userId: user.id, limit: 50, actorId, action });
+    page = await listAuditEntries({ teamId, limit: 50, actorId, action });
   }
-  const people = new Map(members.map((member) => [member.userId, member.user.name || member.user.email]));
-  const actors = await db().user.findMany({ where: { id: { in: [...new Set(page.items.map((entry) => entry.actorId).filter((id): id is string => Boolean(id)))] } }, select: { id: true, name: true, email: true } });
-  for (const actor of actors) if (!people.has(actor.id)) people.set(actor.id, actor.name || actor.email);
+  // Former members who acted are named too.
+  const people = new Map(members.map((member) => [member.id, member.name || member.email]));
+  const formerActors = page.items.map((entry) => entry.actorId).filter((id): id is string => Boolean(id) && !people.has(id!));
+  for (const [id, name] of await displayNames(formerActors)) people.set(id, name);
   const next = new URLSearchParams({ ...(actorId ? { actor: actorId } : {}), ...(action ? { action } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
 
   return (
@@ -77,8 +76,8 @@ export default async function AuditPage({ params, searchParams }: Props) {
           <select name="actor" defaultValue={actorId ?? ""} data-testid="audit-actor">
             <option value="">Anyone</option>
             {members.map((member) => (
-              <option key={member.userId} value={member.userId}>
-                {member.user.name || member.user.email}
+              <option key={member.id} value={member.id}>
+                {member.name || member.email}
               </option>
             ))}
           </select>

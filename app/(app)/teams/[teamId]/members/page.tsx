@@ -1,31 +1,29 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { TeamCrumb } from "@/components/manage/team-crumb";
-import { ManageSection, ManageTable } from "@/components/ui/manage-table";
-import { PageHeader } from "@/components/ui/page-header";
-import type { Role } from "@/generated/prisma/client";
 import { ApiButton } from "@/components/manage/api-button";
 import { RoleSelect } from "@/components/manage/role-select";
 import { InviteForm } from "@/components/manage/secret-forms";
+import { TeamCrumb } from "@/components/manage/team-crumb";
+import { ManageSection, ManageTable } from "@/components/ui/manage-table";
+import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { db } from "@/lib/db/client";
-import { roleAtLeast } from "@/lib/teams/access";
+import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
+import { ROLES, type Role } from "@/lib/contract/teams";
 import { listTeamInvitations } from "@/lib/teams/invitations";
 import { listMembers } from "@/lib/teams/members";
-import { teamForPage } from "@/lib/teams/page-access";
+import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ teamId: string }> };
 
-const ROLES: Role[] = ["viewer", "member", "admin", "owner"];
 const LAST_OWNER = "The last owner cannot be removed or demoted: make someone else owner first.";
 
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) return { title: "Members" };
-  const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
+  const { team } = await teamForPage((await params).teamId, user.id);
   return { title: `Members · ${team.name}` };
 }
 
@@ -41,10 +39,9 @@ export default async function MembersPage({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
-  const { team, role } = await teamForPage({ teamId, userId: user.id });
-  const [members, invitations] = await Promise.all([listMembers({ teamId, userId: user.id, limit: 500 }), listTeamInvitations({ teamId, userId: user.id })]);
-  const lastSeen = await db().signInSession.groupBy({ by: ["userId"], where: { userId: { in: members.items.map((member) => member.userId) } }, _max: { lastSeenAt: true } });
-  const lastActive = new Map(lastSeen.map((row) => [row.userId, row._max.lastSeenAt?.toISOString() ?? null]));
+  const { team, role } = await teamForPage(teamId, user.id);
+  const [members, invitations] = await Promise.all([listMembers({ teamId, limit: 500 }), listTeamInvitations({ teamId })]);
+  const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
   const owners = members.items.filter((member) => member.role === "owner").length;
   const isAdmin = roleAtLeast(role, "admin");
   const grantable = ROLES.filter((option) => roleAtLeast(role, option));

@@ -8,8 +8,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { teamSandboxesForPage } from "@/lib/sandboxes/sandboxes";
-import { roleAtLeast } from "@/lib/teams/access";
-import { teamForPage } from "@/lib/teams/page-access";
+import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +17,7 @@ type Props = { params: Promise<{ teamId: string }> };
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) return { title: "Sandboxes" };
-  const { team } = await teamForPage({ teamId: (await params).teamId, userId: user.id });
+  const { team } = await teamForPage((await params).teamId, user.id);
   return { title: `Sandboxes · ${team.name}` };
 }
 
@@ -32,7 +31,7 @@ export default async function SandboxesPage({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
-  const { team, role } = await teamForPage({ teamId, userId: user.id });
+  const { team, role } = await teamForPage(teamId, user.id);
   const isAdmin = roleAtLeast(role, "admin");
   const sandboxes = await teamSandboxesForPage({ teamId });
   return (

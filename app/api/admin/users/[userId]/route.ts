@@ -1,8 +1,8 @@
+import { pathParams } from "@/lib/api/params";
 import { withRoute } from "@/lib/api/with-route";
-import { requireInstanceAdmin, updateUser } from "@/lib/accounts/instance";
+import { updateUser } from "@/lib/accounts/instance";
 import { updateUserBody } from "./schema";
 
-export const PATCH = withRoute<{ userId: string }, typeof updateUserBody>({ body: updateUserBody }, async ({ user, params, body }) => {
-  requireInstanceAdmin(user);
-  return updateUser({ actor: user, userId: params.userId, ...body });
-});
+export const PATCH = withRoute({ instanceAdmin: true, params: pathParams("userId"), body: updateUserBody }, async ({ user, params, body }) =>
+  updateUser({ actor: user, userId: params.userId, ...body }),
+);

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { cursorParam } from "@/lib/db/keyset";
 
 export const eventsQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
-  cursor: z.coerce.number().int().min(0).optional(),
+  cursor: cursorParam,
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

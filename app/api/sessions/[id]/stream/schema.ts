@@ -5,4 +5,4 @@ const index = z.coerce.number().int("must be an integer").min(0, "must not be ne
 export const streamQuery = z.object({ after: index.optional() });
 
 // EventSource sends the id of the last event it received when it reconnects.
-export const lastEventIdHeader = index;
+export const streamHeaders = z.object({ "last-event-id": index.optional() });

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { cursorParam } from "@/lib/db/keyset";
 
 export const auditQuery = z.object({
-  cursor: z.string().max(1000).optional(),
+  cursor: cursorParam,
   limit: z.coerce.number().int().min(1).max(500).default(50),
   actorId: z.string().max(100).optional(),
   action: z.string().max(100).optional(),

@@ -1,14 +1,17 @@
+import { pathParams } from "@/lib/api/params";
 import { withRoute } from "@/lib/api/with-route";
 import { removeMember, updateMemberRole } from "@/lib/teams/members";
 import { updateMemberBody } from "./schema";
 
-type Params = { teamId: string; userId: string };
+// Any member may reach these (anyone may leave); what each role may change is checked by
+// lib/teams/members.ts under the team's lock, against the role as of that moment.
+const params = pathParams("teamId", "userId");
 
-export const PATCH = withRoute<Params, typeof updateMemberBody>({ body: updateMemberBody }, async ({ user, params, body }) =>
-  updateMemberRole({ teamId: params.teamId, actorId: user.id, userId: params.userId, role: body.role }),
+export const PATCH = withRoute({ team: "viewer", params, body: updateMemberBody }, async ({ user, team, params, body }) =>
+  updateMemberRole({ teamId: team.id, actorId: user.id, userId: params.userId, role: body.role }),
 );
 
-export const DELETE = withRoute<Params>({}, async ({ user, params }) => {
-  await removeMember({ teamId: params.teamId, actorId: user.id, userId: params.userId });
+export const DELETE = withRoute({ team: "viewer", params }, async ({ user, team, params }) => {
+  await removeMember({ teamId: team.id, actorId: user.id, userId: params.userId });
   return new Response(null, { status: 204 });
 });

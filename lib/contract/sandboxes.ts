@@ -1,0 +1,23 @@
+// Sandbox JSON and the workspace's file entries.
+
+export const SANDBOX_STATUSES = ["starting", "running", "stopped", "lost", "destroyed"] as const;
+export type SandboxStatus = (typeof SANDBOX_STATUSES)[number];
+
+export interface SandboxJson {
+  id: string;
+  teamId: string;
+  provider: string;
+  status: SandboxStatus;
+  workspace: string;
+  createdAt: string;
+  lastActiveAt: string;
+  sessionIds: string[];
+}
+
+export interface WorkspaceEntryJson {
+  name: string;
+  path: string;
+  type: "file" | "dir";
+  size: number;
+  modifiedAt: string | null;
+}

@@ -1,0 +1,8 @@
+// Team roles, weakest first (/work/shared/api-contract.md "Teams and roles").
+
+export const ROLES = ["viewer", "member", "admin", "owner"] as const;
+export type Role = (typeof ROLES)[number];
+
+export function roleAtLeast(role: Role, needed: Role) {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
