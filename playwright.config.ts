@@ -5,6 +5,8 @@ import { STORAGE_STATE } from "./tests/e2e/support/paths";
 // in Debian's Chromium. The config is loaded again in every worker: the port is chosen once, in the
 // runner, and handed down through the environment.
 process.env.E2E_PORT ??= String(20_000 + Math.floor(Math.random() * 20_000));
+// The portal's database, named here so tests can write fixtures too big for the API straight into it.
+process.env.E2E_DATABASE ??= `portal_e2e_${Date.now()}_${Math.random().toString(16).slice(2, 8)}`;
 const baseURL = `http://localhost:${process.env.E2E_PORT}`;
 
 export default defineConfig({

@@ -8,7 +8,7 @@ import { listEventsPage } from "@/lib/events/queries";
 import { runBench } from "./support/cleanup";
 import { createBenchDatabase, createSessionRows } from "./support/database";
 import { fmtInt, fmtMs, fmtRatio, median, note, percentile, printTable } from "./support/report";
-import { fillSyntheticHistory } from "./support/synthetic-history";
+import { fillSyntheticHistory } from "../tests/fixtures/synthetic-history";
 
 const TOTAL = Number(process.env.BENCH_HISTORY_EVENTS ?? 1_000_000);
 const PAGE = 100;

@@ -16,7 +16,7 @@ import { createBenchDatabase, insertSessionRow } from "./support/database";
 import { startBenchPortal } from "./support/portal";
 import { fmtInt, fmtMs, fmtRatio, median, note, percentile, printTable } from "./support/report";
 import { spawnRuntime } from "./support/runtime";
-import { fillSyntheticHistory } from "./support/synthetic-history";
+import { fillSyntheticHistory } from "../tests/fixtures/synthetic-history";
 
 const ROUNDS = 20;
 const LONG_EVENTS = Number(process.env.BENCH_RESTORE_EVENTS ?? 1_000_000);

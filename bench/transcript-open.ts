@@ -11,7 +11,7 @@ import { runBench } from "./support/cleanup";
 import { createBenchDatabase } from "./support/database";
 import { startBenchPortal } from "./support/portal";
 import { fmtInt, fmtMs, fmtRatio, median, note, printTable } from "./support/report";
-import { fillToolHistory, TOOL_TURN_EVENTS } from "./support/synthetic-history";
+import { fillToolHistory, TOOL_TURN_EVENTS } from "../tests/fixtures/synthetic-history";
 
 const BIG_TURNS = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 2_000);
 const RUNS = Number(process.env.BENCH_TRANSCRIPT_RUNS ?? 3);

@@ -33,14 +33,21 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             <NavLink href="/inbox">
               <InboxLink />
             </NavLink>
-            <NavLink href="/teams">Teams</NavLink>
-            {user.isInstanceAdmin && <NavLink href="/admin">Admin</NavLink>}
+            {/* On a phone these two live in the account menu: the bar keeps what fits in 360 px. */}
+            <NavLink href="/teams" className="nav-secondary">
+              Teams
+            </NavLink>
+            {user.isInstanceAdmin && (
+              <NavLink href="/admin" className="nav-secondary">
+                Admin
+              </NavLink>
+            )}
           </nav>
           <Link href="/sessions/new" className="button primary small new-session-link" data-testid="new-session-link" aria-label="New session">
             <span aria-hidden>+</span>
             <span className="new-session-label">New session</span>
           </Link>
-          <UserMenu email={user.email} initial={initial} theme={theme} />
+          <UserMenu email={user.email} initial={initial} theme={theme} isInstanceAdmin={user.isInstanceAdmin} />
         </header>
         <RuntimeBanner />
         <main className="content">

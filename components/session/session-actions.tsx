@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
+import { useDismiss } from "@/components/ui/use-dismiss";
 import type { SessionDetailJson } from "@/lib/contract/sessions";
 
 type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
@@ -9,21 +10,12 @@ type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
 export function SessionActions({ session, canWrite, act, onRenamed, onRawStream }: { session: SessionDetailJson; canWrite: boolean; act: Act; onRenamed: (title: string) => void; onRawStream: () => void }) {
   const [open, setOpen] = useState(false);
   const [renaming, setRenaming] = useState(false);
-  const [copied, setCopied] = useState(false);
+  // What the copy button says for a moment after a click: copied, or why not (no clipboard access).
+  const [copyNote, setCopyNote] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const base = `/api/sessions/${session.id}`;
 
-  useEffect(() => {
-    if (!open) return;
-    const onPointer = (event: PointerEvent) => !root.current?.contains(event.target as Node) && setOpen(false);
-    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
-    document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, root, useCallback(() => setOpen(false), []));
 
   if (renaming) {
     return (
@@ -79,13 +71,13 @@ export function SessionActions({ session, canWrite, act, onRenamed, onRawStream 
             type="button"
             role="menuitem"
             onClick={async () => {
-              await navigator.clipboard?.writeText(`${window.location.origin}/sessions/${session.id}`).catch(() => undefined);
-              setCopied(true);
-              setTimeout(() => setCopied(false), 1_500);
+              const copied = await (navigator.clipboard?.writeText(`${window.location.origin}/sessions/${session.id}`).then(() => true, () => false) ?? false);
+              setCopyNote(copied ? "Link copied" : "Could not copy: the browser refused");
+              setTimeout(() => setCopyNote(null), 1_500);
             }}
             data-testid="copy-link"
           >
-            {copied ? "Link copied" : "Copy link"}
+            {copyNote ?? "Copy link"}
           </button>
           <a role="menuitem" href={`/sessions/${session.id}?view=all`} className="menu-link">
             Whole history on one page

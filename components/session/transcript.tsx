@@ -1,6 +1,6 @@
 "use client";
 
-import { createContext, forwardRef, memo, useContext, useEffect, useRef, useState } from "react";
+import { createContext, forwardRef, memo, useCallback, useContext, useEffect, useRef, useState } from "react";
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 import { Markdown } from "@/components/session/markdown";
 import { turnEndLabel } from "@/components/session/stop-reason";
@@ -45,6 +45,9 @@ interface ListContext {
   hasOlder: boolean;
   loadingOlder: boolean;
   onLoadOlder: () => void;
+  /** The person has moved away from the end themselves: only then does the top load older history
+   * by itself (while the list opens at the end, its top can flash into view for a frame). */
+  readingBack: () => boolean;
 }
 
 // A virtual list: only the rows on screen are in the page, so a 100,000-event session costs what a
@@ -58,7 +61,10 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
   // Stay at the end until the person scrolls away: rows measured taller than estimated (Markdown,
   // tool output) grow the list after it opened at the end, which must not leave it mid-way.
   const stick = useRef(true);
-  const lastInput = useRef(0);
+  // When the person last scrolled, typed or touched here; never, at first (performance.now() starts
+  // near 0 on a fresh page, so a 0 here would count as input during the page's first second).
+  const lastInput = useRef(Number.NEGATIVE_INFINITY);
+  const readingBack = useCallback(() => !stick.current || performance.now() - lastInput.current < 1_000, []);
   const onBottomChange = (bottom: boolean) => {
     setAtBottom(bottom);
     if (bottom) stick.current = true;
@@ -101,7 +107,7 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
               {items.map((item) => (
                 <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} />
               ))}
-              <Footer context={{ waiting, agentName, hasOlder: false, loadingOlder: false, onLoadOlder }} />
+              <Footer context={{ waiting, agentName, hasOlder: false, loadingOlder: false, onLoadOlder, readingBack }} />
             </div>
           </div>
         </Context.Provider>
@@ -142,6 +148,7 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
               stick.current = false;
               onLoadOlder();
             },
+            readingBack,
           }}
           components={{ Scroller, List, Header, Footer }}
           itemContent={(_, item) => <Row item={item} streaming={item.key === openMessageKey && running} />}
@@ -177,16 +184,17 @@ function Header({ context }: { context?: ListContext }) {
   const hasOlder = context?.hasOlder ?? false;
   const loadingOlder = context?.loadingOlder ?? false;
   const onLoadOlder = context?.onLoadOlder;
+  const readingBack = context?.readingBack;
   // While the top of the transcript is in view, older history keeps coming (each load re-checks:
   // an observer reports its target's state on observe). Not Virtuoso's startReached: older events
   // often only lengthen the first item, which leaves the item count, and so that signal, unchanged.
   useEffect(() => {
     const target = button.current;
-    if (!target || !hasOlder || loadingOlder || !onLoadOlder) return;
-    const observer = new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && onLoadOlder());
+    if (!target || !hasOlder || loadingOlder || !onLoadOlder || !readingBack) return;
+    const observer = new IntersectionObserver((entries) => entries.some((entry) => entry.isIntersecting) && readingBack() && onLoadOlder());
     observer.observe(target);
     return () => observer.disconnect();
-  }, [hasOlder, loadingOlder, onLoadOlder]);
+  }, [hasOlder, loadingOlder, onLoadOlder, readingBack]);
   if (!hasOlder) return <div className="transcript-start" />;
   return (
     <div className="transcript-older">

@@ -1,31 +1,20 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { useAttention } from "@/components/shell/attention";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
 import { SignOutButton } from "@/components/sign-out-button";
+import { useDismiss } from "@/components/ui/use-dismiss";
 import type { Theme } from "@/lib/theme";
 
 /** Who is signed in, the theme, notifications and sign out: inline on wide screens, a menu on a phone. */
-export function UserMenu({ email, initial, theme }: { email: string; initial: string; theme: Theme }) {
+export function UserMenu({ email, initial, theme, isInstanceAdmin }: { email: string; initial: string; theme: Theme; isInstanceAdmin: boolean }) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const { notifications, notifyEnabled, setNotifyEnabled } = useAttention();
 
-  useEffect(() => {
-    if (!open) return;
-    const onPointer = (event: PointerEvent) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    const onKey = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
-    document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(open, root, useCallback(() => setOpen(false), []));
 
   return (
     <div className={`topbar-user${open ? " open" : ""}`} ref={root}>
@@ -36,6 +25,15 @@ export function UserMenu({ email, initial, theme }: { email: string; initial: st
         <span className="user-email" data-testid="current-user">
           {email}
         </span>
+        {/* The top bar's Teams and Admin, shown here only where the bar is too narrow for them. */}
+        <Link href="/teams" className="small menu-narrow-only" onClick={() => setOpen(false)}>
+          Teams
+        </Link>
+        {isInstanceAdmin && (
+          <Link href="/admin" className="small menu-narrow-only" onClick={() => setOpen(false)}>
+            Admin
+          </Link>
+        )}
         <Link href="/account" className="small" onClick={() => setOpen(false)}>
           Account
         </Link>

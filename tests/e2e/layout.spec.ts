@@ -5,10 +5,12 @@ import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
 import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
 
-// Every page at a phone's and a desktop's size, light and dark: nothing wider than the window, the
-// composer and Send/Stop in view, settings reachable, and axe finds nothing serious or critical.
+// Every page at a small phone's, a phone's and a desktop's size, light and dark: nothing wider than
+// the window, the composer and Send/Stop in view, settings reachable, and axe finds nothing serious
+// or critical.
 
 const VIEWPORTS = [
+  { name: "small phone", width: 360, height: 740 },
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1440, height: 900 },
 ] as const;
@@ -16,6 +18,7 @@ const SCHEMES = ["light", "dark"] as const;
 
 let sessionId: string;
 let waitingId: string;
+let invitationUrl: string;
 
 test.beforeAll(async ({ browser }) => {
   const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL });
@@ -25,8 +28,11 @@ test.beforeAll(async ({ browser }) => {
   await waitForStatus(request, sessionId, "idle");
   await prompt(request, sessionId, "/tool");
   await waitForStatus(request, sessionId, "awaiting_input");
-  // A second session left waiting: the inbox and badges have something to show.
+  // Left waiting: the inbox and badges have something to show.
   waitingId = sessionId;
+  const invitation = await request.post(`/api/teams/${await defaultTeam(request)}/invitations`, { data: { email: `layout-${Date.now()}@example.test`, role: "member" } });
+  expect(invitation.status()).toBe(201);
+  invitationUrl = (await invitation.json()).url as string;
   await context.close();
 });
 
@@ -54,7 +60,26 @@ for (const viewport of VIEWPORTS) {
         }
         await shell.openAccount();
         await expect(page.getByTestId("sign-out")).toBeVisible();
+        await expectAccessible(page);
+        await page.screenshot({ path: test.info().outputPath("account-menu.png") });
+        // Every section stays one tap away: in the bar, or in the account menu where the bar is narrow.
+        for (const name of ["Sessions", "Inbox", "Teams", "Admin"]) {
+          await expect(page.getByRole("link", { name, exact: false }).filter({ visible: true }).first()).toBeInViewport();
+        }
         await shell.expectNoHorizontalOverflow();
+      });
+
+      test("the signed-out pages fit the window and pass axe", async ({ browser }) => {
+        const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
+        const page = await context.newPage();
+        const shell = new Shell(page);
+        for (const url of ["/login", new URL(invitationUrl).pathname]) {
+          await page.goto(url);
+          await expect(page.locator("h1").first()).toBeVisible();
+          await shell.expectNoHorizontalOverflow();
+          await expectAccessible(page);
+        }
+        await context.close();
       });
 
       test("a session page keeps the composer and the permission in view and its settings reachable", async ({ page }) => {
@@ -71,6 +96,19 @@ for (const viewport of VIEWPORTS) {
         await page.screenshot({ path: test.info().outputPath("session.png") });
         if (viewport.name === "desktop") await expect(session.sidebar()).toBeVisible();
         else await expect(session.sidebar()).toBeHidden();
+
+        // The More menu and the raw event drawer, open.
+        await session.actions().click();
+        await expect(page.getByTestId("copy-link")).toBeInViewport();
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
+        await page.keyboard.press("Escape");
+        await session.openRawStream();
+        await expect(session.rawDrawer().getByTestId("raw-json")).toBeVisible();
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
+        await page.keyboard.press("Escape");
+        await expect(session.rawDrawer()).toHaveCount(0);
 
         await session.openDetails();
         await expect(session.modeSelect()).toBeInViewport();

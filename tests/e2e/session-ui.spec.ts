@@ -1,14 +1,32 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { TAIL_EVENTS } from "@/components/session/use-session-stream";
+import { fillToolHistory, TOOL_TURN_EVENTS } from "../fixtures/synthetic-history";
 import { InboxPage } from "./pages/inbox-page";
 import { NewSessionPage } from "./pages/new-session-page";
 import { SessionPage } from "./pages/session-page";
 import { SessionsPage } from "./pages/sessions-page";
 import { Shell } from "./pages/shell";
 import { createSession, prompt, waitForStatus } from "./support/api";
+import { withPortalDatabase } from "./support/database";
 
 // The transcript reads like the work, "needs you" reaches every corner, and history opens at rest.
 
 test.use({ viewport: { width: 1440, height: 900 } });
+
+/** Records every moment the page shows a running state, from its first frame. */
+async function recordRunningStates(page: Page) {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { runningSeen: string[] }).runningSeen = seen;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="status-badge"][data-status="running"]')) seen.push("status");
+      if (document.querySelector('[data-testid="stop-turn"]')) seen.push("stop");
+      if (document.querySelector('[data-testid="agent-working"], [data-streaming="true"]')) seen.push("typing");
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+}
+
+const runningStatesSeen = (page: Page) => page.evaluate(() => (window as unknown as { runningSeen: string[] }).runningSeen);
 
 test("/tool is one card whose status changes in place, with the permission and its answer inside", async ({ page }) => {
   const session = await new NewSessionPage(page).start({ title: "One card per tool call" });
@@ -72,25 +90,17 @@ test("a finished session opens as history: never Running, Stop or typing while i
   const id = await createSession(page.request, "Finished long ago");
   await prompt(page.request, id, "/stream 3000 3000");
   await waitForStatus(page.request, id, "idle");
-  // Record every moment the page shows a running state, from its first frame.
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { runningSeen: string[] }).runningSeen = seen;
-    new MutationObserver(() => {
-      if (document.querySelector('[data-testid="status-badge"][data-status="running"]')) seen.push("status");
-      if (document.querySelector('[data-testid="stop-turn"]')) seen.push("stop");
-      if (document.querySelector('[data-testid="agent-working"], [data-streaming="true"]')) seen.push("typing");
-    }).observe(document, { subtree: true, childList: true, attributes: true });
-  });
+  await recordRunningStates(page);
   const session = new SessionPage(page);
   await session.goto(id);
   await expect(session.lastAgentMessage()).toContainText("2999");
   await expect(session.lastAgentMessage()).toBeInViewport();
   await expect(session.status()).toHaveAttribute("data-status", "idle");
-  expect(await page.evaluate(() => (window as unknown as { runningSeen: string[] }).runningSeen)).toEqual([]);
+  expect(await runningStatesSeen(page)).toEqual([]);
 });
 
-test("rename, archive and the raw event stream", async ({ page }) => {
+test("rename, copy link, archive and the raw event stream", async ({ page, baseURL }) => {
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
   const id = await createSession(page.request, "Before the rename");
   await prompt(page.request, id, "hello raw");
   await waitForStatus(page.request, id, "idle");
@@ -98,6 +108,12 @@ test("rename, archive and the raw event stream", async ({ page }) => {
   await session.goto(id);
   await session.rename("After the rename");
   await expect(page).toHaveTitle(/After the rename/);
+
+  await session.actions().click();
+  await page.getByTestId("copy-link").click();
+  await expect(page.getByTestId("copy-link")).toHaveText("Link copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}/sessions/${id}`);
+  await page.keyboard.press("Escape");
 
   // The raw events of one item, then of the whole session.
   await session.userMessages().last().hover();
@@ -128,24 +144,52 @@ test("rename, archive and the raw event stream", async ({ page }) => {
   await expect(page.getByText("· archived")).toHaveCount(0);
 });
 
-test("a long session opens at its last message and scrolls back to its first turn", async ({ page }) => {
-  test.setTimeout(120_000);
+test("a 100,000-event session with 2,000 tool calls opens at rest at its newest end and reads older turns on scroll up", async ({ page }) => {
   const id = await createSession(page.request, "A long history");
-  await prompt(page.request, id, "the very first prompt");
-  await waitForStatus(page.request, id, "idle");
-  await prompt(page.request, id, "/stream 12000 6000");
-  await waitForStatus(page.request, id, "idle");
+  // Written straight into the portal's database: 2,000 turns of 50 events (prompt, thoughts, plan,
+  // a tool call with its permission and answer, message chunks, usage, turn end).
+  const total = await withPortalDatabase((pool) => fillToolHistory(pool, id, 2_000));
+  expect(total).toBe(100_000);
+  const reads: number[] = [];
+  page.on("request", (request) => {
+    const after = /\/api\/sessions\/[^/]+\/events\?after=(\d+)/.exec(request.url())?.[1];
+    if (after) reads.push(Number(after));
+  });
+  await recordRunningStates(page);
   const session = new SessionPage(page);
   await session.goto(id);
-  await expect(session.lastAgentMessage()).toContainText("11999");
+  await expect(session.lastAgentMessage()).toContainText("end of turn 1999.");
   await expect(session.lastAgentMessage()).toBeInViewport();
-  // Only the newest end was read; scrolling up reads the rest.
-  await expect(session.userMessages().filter({ hasText: "the very first prompt" })).toHaveCount(0);
-  // Held at the top, the transcript keeps reading older history until the first turn is there.
-  const scroller = page.getByTestId("transcript-scroll");
+  await expect(session.toolCalls().last()).toHaveAttribute("data-status", "completed");
+  await expect(session.status()).toHaveAttribute("data-status", "idle");
+  expect(await runningStatesSeen(page)).toEqual([]);
+  // Only the newest end was read.
+  expect(Math.min(...reads)).toBeGreaterThanOrEqual(total - TAIL_EVENTS);
+  const firstLoadedTurn = (total - TAIL_EVENTS) / TOOL_TURN_EVENTS;
+
+  // Scrolled to the top by the reader, older turns come in above.
+  await page.getByTestId("transcript-scroll").hover();
   await expect(async () => {
-    await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
-    await expect(session.userMessages().filter({ hasText: "the very first prompt" })).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 60_000 });
-  await expect(page.getByTestId("load-older")).toHaveCount(0);
+    await page.mouse.wheel(0, -1_000_000);
+    const turns = (await session.userMessages().allTextContents()).map((text) => Number(/turn (\d+):/.exec(text)?.[1] ?? Infinity));
+    expect(Math.min(...turns)).toBeLessThan(firstLoadedTurn);
+  }).toPass({ timeout: 30_000 });
+  expect(Math.min(...reads)).toBeLessThan(total - TAIL_EVENTS);
+});
+
+test("model, mode and thought level chosen in the New session form are what the session starts with", async ({ page }) => {
+  const create = new NewSessionPage(page);
+  await create.goto();
+  // The agent's defaults are demo-small, ask and medium: every choice here differs from them.
+  const session = await create.start({ title: "Chosen settings", settings: { model: "demo-large", mode: "code", thoughtLevel: "high" } });
+  const json = await (await page.request.get(`/api/sessions/${session.id}`)).json();
+  expect({ model: json.model, mode: json.mode, thoughtLevel: json.thoughtLevel }).toEqual({ model: "demo-large", mode: "code", thoughtLevel: "high" });
+  await session.openDetails();
+  await expect(session.modelSelect()).toHaveValue("demo-large");
+  await expect(session.modeSelect()).toHaveValue("code");
+  await expect(session.thoughtLevelSelect()).toHaveValue("high");
+  // The agent itself works with them: its first thought names the settings it runs under.
+  await session.prompt("which settings?");
+  await session.waitForTurnEnd(1);
+  await expect(session.thoughts().first()).toContainText("Thinking (high) in code mode with demo-large");
 });

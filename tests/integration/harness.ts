@@ -16,17 +16,23 @@ const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0
 
 export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 
-export async function createTestDatabase(prefix = "portal_test") {
-  const name = `${prefix}_${Date.now()}_${randomBytes(3).toString("hex")}`;
+/** The URL of a database on the test server, by name. */
+export function testDatabaseUrl(name: string) {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** `name` when the caller chose it beforehand (the e2e run, whose tests reach the portal's database). */
+export async function createTestDatabase(prefix = "portal_test", name = `${prefix}_${Date.now()}_${randomBytes(3).toString("hex")}`) {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a plain database name: ${name}`);
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
   return {
     name,
-    url: url.toString(),
+    url: testDatabaseUrl(name),
     async drop() {
       const client = new pg.Client({ connectionString: SERVER_URL });
       await client.connect();

@@ -1,10 +1,11 @@
 import { notFound, redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
+import { ManageSection, ManageTable } from "@/components/ui/manage-table";
+import { PageHeader } from "@/components/ui/page-header";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { listInstances } from "@/lib/sessions/ownership";
-import "../manage.css";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admin" };
@@ -17,63 +18,46 @@ export default async function AdminPage() {
   const runtime = sandboxRuntimes().overview();
   return (
     <div className="page">
-      <div className="page-header">
-        <div>
-          <h1>Instance admin</h1>
-          <p className="muted page-subtitle">The runtime and sandboxes, every account on this portal, and who may create teams.</p>
-        </div>
-      </div>
+      <PageHeader title="Instance admin" subtitle="The runtime and sandboxes, every account on this portal, and who may create teams." />
       <div className="manage-grid">
-        <section className="manage-section">
-          <h2>Users</h2>
-          <div className="table-wrap">
-            <table className="table manage-table" data-testid="admin-users">
-              <thead>
-                <tr>
-                  <th>Person</th>
-                  <th>Teams</th>
-                  <th>Status</th>
-                  <th />
+        <ManageSection title="Users">
+          <ManageTable testId="admin-users" columns={["Person", "Teams", "Status", null]}>
+            {users.items.map((account) => {
+              const self = account.id === user.id;
+              return (
+                <tr key={account.id} data-testid="admin-user-row" data-email={account.email}>
+                  <td>
+                    <strong>{account.name}</strong> {account.isInstanceAdmin && <span className="manage-tag manage-tag-current">instance admin</span>}
+                    <div className="muted small">{account.email}</div>
+                  </td>
+                  <td className="muted">
+                    {account.teamCount} {account.teamCount === 1 ? "team" : "teams"}
+                  </td>
+                  <td>{account.disabled ? <span className="manage-tag manage-tag-bad">disabled</span> : <span className="manage-tag">active</span>}</td>
+                  <td>
+                    <div className="manage-actions-cell">
+                      <ApiButton
+                        method="PATCH"
+                        url={`/api/admin/users/${account.id}`}
+                        body={{ disabled: !account.disabled }}
+                        label={account.disabled ? "Enable" : "Disable"}
+                        confirm={account.disabled ? undefined : `Disable ${account.email}? Their sign-ins and tokens end at once.`}
+                        className="button ghost small"
+                        disabledReason={self ? "You cannot disable yourself." : undefined}
+                        testId="admin-user-disable"
+                      />
+                      {!self && (
+                        <ApiButton method="PATCH" url={`/api/admin/users/${account.id}`} body={{ isInstanceAdmin: !account.isInstanceAdmin }} label={account.isInstanceAdmin ? "Remove admin" : "Make admin"} className="button ghost small" testId="admin-user-flag" />
+                      )}
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {users.items.map((account) => {
-                  const self = account.id === user.id;
-                  return (
-                    <tr key={account.id} data-testid="admin-user-row" data-email={account.email}>
-                      <td>
-                        <strong>{account.name}</strong> {account.isInstanceAdmin && <span className="manage-tag manage-tag-current">instance admin</span>}
-                        <div className="muted small">{account.email}</div>
-                      </td>
-                      <td className="muted">{account.teamCount}</td>
-                      <td>{account.disabled ? <span className="manage-tag manage-tag-bad">disabled</span> : <span className="manage-tag">active</span>}</td>
-                      <td>
-                        <div className="manage-actions-cell">
-                          <ApiButton
-                            method="PATCH"
-                            url={`/api/admin/users/${account.id}`}
-                            body={{ disabled: !account.disabled }}
-                            label={account.disabled ? "Enable" : "Disable"}
-                            confirm={account.disabled ? undefined : `Disable ${account.email}? Their sign-ins and tokens end at once.`}
-                            className="button ghost small"
-                            disabledReason={self ? "You cannot disable yourself." : undefined}
-                            testId="admin-user-disable"
-                          />
-                          {!self && (
-                            <ApiButton method="PATCH" url={`/api/admin/users/${account.id}`} body={{ isInstanceAdmin: !account.isInstanceAdmin }} label={account.isInstanceAdmin ? "Remove admin" : "Make admin"} className="button ghost small" testId="admin-user-flag" />
-                          )}
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        </section>
+              );
+            })}
+          </ManageTable>
+        </ManageSection>
         <div className="stack">
-          <section className="card manage-section" data-testid="admin-runtime">
-            <h2>Runtime and sandboxes</h2>
+          <ManageSection title="Runtime and sandboxes" card testId="admin-runtime">
             <dl className="facts">
               <dt>Sandbox provider</dt>
               <dd>{runtime.provider}</dd>
@@ -92,9 +76,8 @@ export default async function AdminPage() {
                 </>
               )}
             </dl>
-          </section>
-          <section className="card manage-section" data-testid="admin-instances">
-            <h2>Portal instances</h2>
+          </ManageSection>
+          <ManageSection title="Portal instances" card testId="admin-instances">
             <p className="muted small">Each runs the sandboxes it owns; another takes them over when its lease lapses.</p>
             <ul className="manage-list">
               {instances.map((instance) => (
@@ -106,16 +89,15 @@ export default async function AdminPage() {
                 </li>
               ))}
             </ul>
-          </section>
-          <section className="card manage-section">
-            <h2>Team creation</h2>
+          </ManageSection>
+          <ManageSection title="Team creation" card>
             <p className="muted small" data-testid="team-creation-setting">
               {creation === "everyone" ? "Everyone may create teams." : "Only instance admins create teams."}
             </p>
             <div>
               <ApiButton method="PUT" url="/api/admin/settings" body={{ teamCreation: creation === "everyone" ? "admins" : "everyone" }} label={creation === "everyone" ? "Allow only instance admins" : "Allow everyone"} className="button small" testId="team-creation-toggle" />
             </div>
-          </section>
+          </ManageSection>
         </div>
       </div>
     </div>

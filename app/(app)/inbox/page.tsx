@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { InboxList } from "@/components/inbox/inbox-list";
+import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listPendingPermissions } from "@/lib/sessions/inbox";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
@@ -17,12 +18,7 @@ export default async function InboxPage() {
   const answerableTeams = teams.filter((team) => roleAtLeast(team.role, "member")).map((team) => team.id);
   return (
     <div className="page narrow">
-      <div className="page-header">
-        <div>
-          <h1>Inbox</h1>
-          <p className="muted page-subtitle">Every permission an agent is waiting for in your teams, the longest-waiting first. Any member of the team can answer.</p>
-        </div>
-      </div>
+      <PageHeader title="Inbox" subtitle="Every permission an agent is waiting for in your teams, the longest-waiting first. Any member of the team can answer." />
       <InboxList initial={page.items} initialCursor={page.nextCursor} answerableTeams={answerableTeams} pageSize={PAGE} />
     </div>
   );

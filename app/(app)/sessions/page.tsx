@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { displayNames } from "@/lib/accounts/account";
@@ -51,16 +52,16 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
 
   return (
     <div className="page">
-      <div className="page-header">
-        <div>
-          <h1>Sessions</h1>
-          <p className="muted page-subtitle">Every agent session of your teams, newest first.</p>
-        </div>
-        <form className="search" action="/sessions" role="search">
-          {status && <input type="hidden" name="status" value={status} />}
-          <input type="search" name="q" defaultValue={q ?? ""} placeholder="Search titles and messages" aria-label="Search sessions" data-testid="session-search" />
-        </form>
-      </div>
+      <PageHeader
+        title="Sessions"
+        subtitle="Every agent session of your teams, newest first."
+        actions={
+          <form className="search" action="/sessions" role="search">
+            {status && <input type="hidden" name="status" value={status} />}
+            <input type="search" name="q" defaultValue={q ?? ""} placeholder="Search titles and messages" aria-label="Search sessions" data-testid="session-search" />
+          </form>
+        }
+      />
       <nav className="filters" aria-label="Filter by status">
         {FILTERS.map((filter) => (
           <Link key={filter.label} href={hrefFor({ q, status: filter.status, archived })} className={`filter${(status ?? null) === filter.status ? " active" : ""}`} aria-current={(status ?? null) === filter.status ? "page" : undefined} data-testid={`filter-${filter.status ?? "all"}`}>

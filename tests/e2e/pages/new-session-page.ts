@@ -13,11 +13,14 @@ export class NewSessionPage {
     await expect(this.create()).toBeVisible();
   }
 
-  /** Starts a session with the given agent and waits for its live view. */
-  async start({ agent = "demo", title }: { agent?: string; title?: string } = {}) {
+  readonly setting = (name: "model" | "mode" | "thoughtLevel") => this.page.getByTestId(`new-session-${name}`);
+
+  /** Starts a session with the given agent (and settings, when given) and waits for its live view. */
+  async start({ agent = "demo", title, settings = {} }: { agent?: string; title?: string; settings?: { model?: string; mode?: string; thoughtLevel?: string } } = {}) {
     if (!/\/sessions\/new$/.test(this.page.url())) await this.goto();
     await this.agent(agent).check({ force: true });
     if (title) await this.title().fill(title);
+    for (const [name, value] of Object.entries(settings)) await this.setting(name as "model" | "mode" | "thoughtLevel").selectOption(value);
     await this.create().click();
     await this.page.waitForURL(/\/sessions\/(?!new)[^/]+$/);
     const session = new SessionPage(this.page);

@@ -15,6 +15,9 @@ export class SessionPage {
   readonly permissionCards = () => this.transcript().getByTestId("permission-card");
   readonly toolCalls = () => this.transcript().getByTestId("tool-call");
   readonly modeSelect = () => this.page.getByTestId("select-mode");
+  readonly modelSelect = () => this.page.getByTestId("select-model");
+  readonly thoughtLevelSelect = () => this.page.getByTestId("select-thought-level");
+  readonly thoughts = () => this.transcript().getByTestId("thought");
   readonly destroyButton = () => this.page.getByTestId("destroy-session");
   readonly confirmDestroy = () => this.page.getByTestId("confirm-destroy");
   readonly error = () => this.page.getByTestId("session-error");

@@ -14,9 +14,17 @@ export class Shell {
     await expect(this.themeToggle()).toBeVisible();
   }
 
-  /** The page is no wider than the window: nothing sticks out sideways. */
+  /** The page is no wider than the window, and no part of the top bar hides sideways. */
   async expectNoHorizontalOverflow() {
-    const { scrollWidth, clientWidth } = await this.page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
-    expect(scrollWidth, `page is ${scrollWidth}px wide in a ${clientWidth}px window`).toBeLessThanOrEqual(clientWidth);
+    const { scrollWidth, innerWidth, nav } = await this.page.evaluate(() => {
+      const bar = document.querySelector(".topnav");
+      return {
+        scrollWidth: document.scrollingElement!.scrollWidth,
+        innerWidth: window.innerWidth,
+        nav: bar ? { scrollWidth: bar.scrollWidth, clientWidth: bar.clientWidth } : null,
+      };
+    });
+    expect(scrollWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
+    if (nav) expect(nav.scrollWidth, `the top navigation needs ${nav.scrollWidth}px and has ${nav.clientWidth}px`).toBeLessThanOrEqual(nav.clientWidth);
   }
 }

@@ -18,7 +18,7 @@ process.on("SIGTERM", () => {});
 // @ts-expect-error plain ESM build script without types
 const { ensureBuilt } = (await import("../../../scripts/build.mjs")) as { ensureBuilt: () => Promise<void> };
 await ensureBuilt();
-const database = await createTestDatabase();
+const database = await createTestDatabase("portal_e2e", process.env.E2E_DATABASE);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
 // mkdtemp makes it 0700: sandboxes under it must be reachable by their own uids.
 chmodSync(dataDir, 0o711);

@@ -65,3 +65,41 @@ test("tour", async ({ page, browser }) => {
   await page.goto("/sessions");
   await page.screenshot({ path: shot("12-sessions") });
 });
+
+// Every page at a small phone, a phone and a desktop, light and dark (full-page shots).
+const SIZES = [
+  { name: "360", width: 360, height: 740 },
+  { name: "390", width: 390, height: 844 },
+  { name: "1440", width: 1440, height: 900 },
+] as const;
+
+test("every page at every size", async ({ browser, page: first }) => {
+  test.setTimeout(300_000);
+  const me = await (await first.request.get("/api/me")).json();
+  const teamId = me.teams[0].id as string;
+  const created = await first.request.post("/api/sessions", { data: { teamId, agent: "demo", title: "Fix the login bug in the billing page with a rather long title" } });
+  const sessionId = (await created.json()).id as string;
+  await first.request.post(`/api/sessions/${sessionId}/prompt`, { data: { text: "/markdown" } });
+  await expect.poll(async () => (await (await first.request.get(`/api/sessions/${sessionId}`)).json()).status).toBe("idle");
+  await first.request.post(`/api/sessions/${sessionId}/prompt`, { data: { text: "/tool" } });
+  await expect.poll(async () => (await (await first.request.get(`/api/sessions/${sessionId}`)).json()).status).toBe("awaiting_input");
+  const paths = ["/sessions", "/sessions/new", `/sessions/${sessionId}`, "/inbox", "/teams", `/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`, "/account", "/settings/tokens", "/admin"];
+  for (const size of SIZES) {
+    for (const scheme of ["light", "dark"] as const) {
+      const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, viewport: { width: size.width, height: size.height }, colorScheme: scheme });
+      const page = await context.newPage();
+      for (const url of paths) {
+        await page.goto(url);
+        await expect(page.locator("h1").first()).toBeVisible();
+        if (url === `/sessions/${sessionId}`) await expect(page.getByTestId("permission-card").last()).toBeVisible();
+        const name = url === `/sessions/${sessionId}` ? "session" : url.replace(teamId, "team").replace(/\W+/g, "-").replace(/^-|-$/g, "");
+        await page.screenshot({ path: shot(`pages/${size.name}-${scheme}-${name}`), fullPage: true });
+      }
+      if (size.width < 860) {
+        await page.getByTestId("user-menu").click();
+        await page.screenshot({ path: shot(`pages/${size.name}-${scheme}-account-menu`) });
+      }
+      await context.close();
+    }
+  }
+});

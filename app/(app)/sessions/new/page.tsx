@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { NewSessionForm } from "@/components/new-session-form";
+import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import type { AgentJson } from "@/lib/contract/agents";
 import { isApiError } from "@/lib/errors";
@@ -27,12 +28,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   }
   return (
     <div className="page narrow">
-      <div className="page-header">
-        <div>
-          <h1>New session</h1>
-          <p className="muted page-subtitle">Pick an agent. The session runs in its own sandbox and your team can watch it live.</p>
-        </div>
-      </div>
+      <PageHeader title="New session" subtitle="Pick an agent. The session runs in its own sandbox and your team can watch it live." />
       {runtimeError && <div className="banner inline warning">{runtimeError}</div>}
       {teams.length === 0 ? (
         <div className="empty">

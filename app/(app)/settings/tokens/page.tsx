@@ -1,10 +1,11 @@
 import { redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
 import { TokenForm } from "@/components/manage/secret-forms";
+import { ManageSection, ManageTable } from "@/components/ui/manage-table";
+import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listTokens } from "@/lib/tokens";
-import "../../manage.css";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "API tokens" };
@@ -15,58 +16,38 @@ export default async function TokensPage() {
   const tokens = await listTokens({ userId: user.id });
   return (
     <div className="page">
-      <div className="page-header">
-        <div>
-          <h1>API tokens</h1>
-          <p className="muted page-subtitle">Personal tokens for scripts. A token acts as you in every team you are in; revoke it and it stops at once.</p>
-        </div>
-      </div>
+      <PageHeader title="API tokens" subtitle="Personal tokens for scripts. A token acts as you in every team you are in; revoke it and it stops at once." />
       <div className="manage-grid">
-        <section className="manage-section">
-          <h2>Your tokens</h2>
+        <ManageSection title="Your tokens">
           {tokens.length === 0 ? (
             <p className="muted small" data-testid="no-tokens">
               No tokens yet.
             </p>
           ) : (
-            <div className="table-wrap">
-              <table className="table manage-table" data-testid="token-list">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Created</th>
-                    <th>Last used</th>
-                    <th>Expires</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {tokens.map((token) => (
-                    <tr key={token.id} data-testid="token-row">
-                      <td>
-                        <strong data-testid="token-row-name">{token.name}</strong> {token.expired && <span className="manage-tag manage-tag-bad">expired</span>}
-                      </td>
-                      <td className="muted small">
-                        <RelativeTime iso={token.createdAt} />
-                      </td>
-                      <td className="muted small">{token.lastUsedAt ? <RelativeTime iso={token.lastUsedAt} /> : "never"}</td>
-                      <td className="muted small">{token.expiresAt ? token.expiresAt.slice(0, 10) : "never"}</td>
-                      <td>
-                        <div className="manage-actions-cell">
-                          <ApiButton method="DELETE" url={`/api/tokens/${token.id}`} label="Revoke" confirm={`Revoke the token “${token.name}”? Scripts using it stop at once.`} className="button ghost small" testId="token-revoke" />
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ManageTable testId="token-list" columns={["Name", "Created", "Last used", "Expires", null]}>
+              {tokens.map((token) => (
+                <tr key={token.id} data-testid="token-row">
+                  <td>
+                    <strong data-testid="token-row-name">{token.name}</strong> {token.expired && <span className="manage-tag manage-tag-bad">expired</span>}
+                  </td>
+                  <td className="muted small">
+                    <RelativeTime iso={token.createdAt} />
+                  </td>
+                  <td className="muted small">{token.lastUsedAt ? <RelativeTime iso={token.lastUsedAt} /> : "never"}</td>
+                  <td className="muted small">{token.expiresAt ? token.expiresAt.slice(0, 10) : "never"}</td>
+                  <td>
+                    <div className="manage-actions-cell">
+                      <ApiButton method="DELETE" url={`/api/tokens/${token.id}`} label="Revoke" confirm={`Revoke the token “${token.name}”? Scripts using it stop at once.`} className="button ghost small" testId="token-revoke" />
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </ManageTable>
           )}
-        </section>
-        <section className="card manage-section">
-          <h2>Create a token</h2>
+        </ManageSection>
+        <ManageSection title="Create a token" card>
           <TokenForm />
-        </section>
+        </ManageSection>
       </div>
     </div>
   );

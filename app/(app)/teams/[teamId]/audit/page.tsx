@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { TeamCrumb } from "@/components/manage/team-crumb";
+import { ManageTable } from "@/components/ui/manage-table";
+import { PageHeader } from "@/components/ui/page-header";
 import { displayNames } from "@/lib/accounts/account";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listAuditEntries } from "@/lib/teams/audit-log";
 import { roleAtLeast, teamForPage, teamPeople } from "@/lib/teams/membership";
-import "../../../manage.css";
 
 export const dynamic = "force-dynamic";
 
@@ -63,15 +65,11 @@ export default async function AuditPage({ params, searchParams }: Props) {
 
   return (
     <div className="page">
-      <div className="page-header">
-        <div>
-          <div className="crumb">
-            <Link href="/teams">Teams</Link> / <Link href={`/teams/${team.id}/members`}>{team.name}</Link>
-          </div>
-          <h1>Audit log of {team.name}</h1>
-          <p className="muted page-subtitle">Every change in the team, newest first. Read-only.</p>
-        </div>
-      </div>
+      <PageHeader
+        crumb={<TeamCrumb team={team} />}
+        title={`Audit log of ${team.name}`}
+        subtitle="Every change in the team, newest first. Read-only."
+      />
       <form className="manage-filters" action={`/teams/${team.id}/audit`} data-testid="audit-filters">
         <label className="field">
           <span>Actor</span>
@@ -116,40 +114,26 @@ export default async function AuditPage({ params, searchParams }: Props) {
           <p className="muted">Nothing matches these filters.</p>
         </div>
       ) : (
-        <div className="table-wrap">
-          <table className="table manage-table audit-table" data-testid="audit-list">
-            <thead>
-              <tr>
-                <th>Time (UTC)</th>
-                <th>Actor</th>
-                <th>Action</th>
-                <th>Target</th>
-                <th>IP</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((entry) => (
-                <tr key={entry.id} data-testid="audit-row" data-entry-id={entry.id} data-action={entry.action} data-actor-id={entry.actorId ?? ""}>
-                  <td className="muted small audit-short">{entry.at.replace("T", " ").slice(0, 19)}</td>
-                  <td className="audit-words" data-label="By">
-                    {entry.actorId ? (people.get(entry.actorId) ?? entry.actorId) : "—"}
-                  </td>
-                  <td className="audit-short">
-                    <code>{entry.action}</code>
-                  </td>
-                  <td className="muted small audit-words" data-label="Target">
-                    {entry.targetType} {entry.targetId ? (people.get(entry.targetId) ?? entry.targetId.slice(0, 8)) : ""}
-                  </td>
-                  <td className="muted small audit-short" data-label="IP" data-testid="audit-ip">
-                    {entry.ip ?? "—"}
-                  </td>
-                  <td className="muted small">{entry.detail ? JSON.stringify(entry.detail).slice(0, 200) : ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ManageTable testId="audit-list" className="audit-table" columns={["Time (UTC)", "Actor", "Action", "Target", "IP", "Detail"]}>
+          {page.items.map((entry) => (
+            <tr key={entry.id} data-testid="audit-row" data-entry-id={entry.id} data-action={entry.action} data-actor-id={entry.actorId ?? ""}>
+              <td className="muted small audit-short">{entry.at.replace("T", " ").slice(0, 19)}</td>
+              <td className="audit-words" data-label="By">
+                {entry.actorId ? (people.get(entry.actorId) ?? entry.actorId) : "—"}
+              </td>
+              <td className="audit-short">
+                <code>{entry.action}</code>
+              </td>
+              <td className="muted small audit-words" data-label="Target">
+                {entry.targetType} {entry.targetId ? (people.get(entry.targetId) ?? entry.targetId.slice(0, 8)) : ""}
+              </td>
+              <td className="muted small audit-short" data-label="IP" data-testid="audit-ip">
+                {entry.ip ?? "—"}
+              </td>
+              <td className="muted small">{entry.detail ? JSON.stringify(entry.detail).slice(0, 200) : ""}</td>
+            </tr>
+          ))}
+        </ManageTable>
       )}
       {page.nextCursor && (
         <div className="pager">

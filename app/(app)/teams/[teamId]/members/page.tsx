@@ -3,6 +3,9 @@ import { redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
 import { RoleSelect } from "@/components/manage/role-select";
 import { InviteForm } from "@/components/manage/secret-forms";
+import { TeamCrumb } from "@/components/manage/team-crumb";
+import { ManageSection, ManageTable } from "@/components/ui/manage-table";
+import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
@@ -10,7 +13,6 @@ import { ROLES, type Role } from "@/lib/contract/teams";
 import { listTeamInvitations } from "@/lib/teams/invitations";
 import { listMembers } from "@/lib/teams/members";
 import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
-import "../../../manage.css";
 
 export const dynamic = "force-dynamic";
 
@@ -46,120 +48,91 @@ export default async function MembersPage({ params }: Props) {
 
   return (
     <div className="page">
-      <div className="page-header">
-        <div>
-          <div className="crumb">
-            <Link href="/teams">Teams</Link> / {team.name}
-          </div>
-          <h1 data-testid="members-title">Members of {team.name}</h1>
-          <p className="muted page-subtitle">You are {role} in this team.{isAdmin ? " Invite people, change roles, remove members." : ""}</p>
-        </div>
-        <div className="actions">
-          <Link className="button" href={`/teams/${team.id}/sandboxes`} data-testid="sandboxes-link">
-            Sandboxes
-          </Link>
-          {isAdmin && (
-            <Link className="button" href={`/teams/${team.id}/audit`}>
-              Audit log
+      <PageHeader
+        crumb={<TeamCrumb team={team} onMembers />}
+        title={`Members of ${team.name}`}
+        titleTestId="members-title"
+        subtitle={`You are ${role} in this team.${isAdmin ? " Invite people, change roles, remove members." : ""}`}
+        actions={
+          <div className="actions">
+            <Link className="button" href={`/teams/${team.id}/sandboxes`} data-testid="sandboxes-link">
+              Sandboxes
             </Link>
-          )}
-        </div>
-      </div>
+            {isAdmin && (
+              <Link className="button" href={`/teams/${team.id}/audit`}>
+                Audit log
+              </Link>
+            )}
+          </div>
+        }
+      />
       <div className="manage-grid">
         <div>
-          <section className="manage-section">
-            <h2>Members</h2>
-            <div className="table-wrap">
-              <table className="table manage-table" data-testid="member-list">
-                <thead>
-                  <tr>
-                    <th>Person</th>
-                    <th>Role</th>
-                    <th>Last active</th>
-                    <th />
+          <ManageSection title="Members">
+            <ManageTable testId="member-list" columns={["Person", "Role", "Last active", null]}>
+              {members.items.map((member) => {
+                const isLastOwner = member.role === "owner" && owners === 1;
+                const reason = lockedReason(role, member.role, isLastOwner);
+                const self = member.userId === user.id;
+                const seen = lastActive.get(member.userId);
+                return (
+                  <tr key={member.userId} data-testid="member-row" data-email={member.email}>
+                    <td>
+                      <strong data-testid="member-name">{member.name}</strong> {self && <span className="manage-tag manage-tag-current">you</span>}
+                      <div className="muted small">{member.email}</div>
+                    </td>
+                    <td>{isAdmin ? <RoleSelect teamId={team.id} userId={member.userId} role={member.role} options={reason ? [member.role] : grantable.includes(member.role) ? grantable : [member.role, ...grantable]} disabledReason={reason} /> : <span className="muted">{member.role}</span>}</td>
+                    <td className="muted small">{seen ? <RelativeTime iso={seen} /> : "—"}</td>
+                    <td>
+                      <div className="manage-actions-cell">
+                        {(isAdmin || self) && (
+                          <ApiButton
+                            method="DELETE"
+                            url={`/api/teams/${team.id}/members/${member.userId}`}
+                            label={self ? "Leave" : "Remove"}
+                            confirm={self ? `Leave ${team.name}?` : `Remove ${member.email} from ${team.name}?`}
+                            className="button ghost small"
+                            disabledReason={isLastOwner ? LAST_OWNER : self ? undefined : reason}
+                            testId="member-remove"
+                            after={self ? "/teams" : undefined}
+                            reasonShown={!isLastOwner}
+                          />
+                        )}
+                      </div>
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {members.items.map((member) => {
-                    const isLastOwner = member.role === "owner" && owners === 1;
-                    const reason = lockedReason(role, member.role, isLastOwner);
-                    const self = member.userId === user.id;
-                    const seen = lastActive.get(member.userId);
-                    return (
-                      <tr key={member.userId} data-testid="member-row" data-email={member.email}>
-                        <td>
-                          <strong data-testid="member-name">{member.name}</strong>
-                          {self && <span className="manage-tag manage-tag-current"> you</span>}
-                          <div className="muted small">{member.email}</div>
-                        </td>
-                        <td>{isAdmin ? <RoleSelect teamId={team.id} userId={member.userId} role={member.role} options={reason ? [member.role] : grantable.includes(member.role) ? grantable : [member.role, ...grantable]} disabledReason={reason} /> : <span className="muted">{member.role}</span>}</td>
-                        <td className="muted small">{seen ? <RelativeTime iso={seen} /> : "—"}</td>
-                        <td>
-                          <div className="manage-actions-cell">
-                            {(isAdmin || self) && (
-                              <ApiButton
-                                method="DELETE"
-                                url={`/api/teams/${team.id}/members/${member.userId}`}
-                                label={self ? "Leave" : "Remove"}
-                                confirm={self ? `Leave ${team.name}?` : `Remove ${member.email} from ${team.name}?`}
-                                className="button ghost small"
-                                disabledReason={isLastOwner ? LAST_OWNER : self ? undefined : reason}
-                                testId="member-remove"
-                                after={self ? "/teams" : undefined}
-                                reasonShown={!isLastOwner}
-                              />
-                            )}
-                          </div>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          </section>
-          <section className="manage-section">
-            <h2>Pending invitations</h2>
+                );
+              })}
+            </ManageTable>
+          </ManageSection>
+          <ManageSection title="Pending invitations">
             {invitations.items.length === 0 ? (
               <p className="muted small" data-testid="no-invitations">
                 No pending invitations.
               </p>
             ) : (
-              <div className="table-wrap">
-                <table className="table manage-table" data-testid="invitation-list">
-                  <thead>
-                    <tr>
-                      <th>Email</th>
-                      <th>Role</th>
-                      <th>Expires</th>
-                      <th />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {invitations.items.map((invitation) => (
-                      <tr key={invitation.id} data-testid="invitation-row">
-                        <td data-testid="invitation-email">{invitation.email}</td>
-                        <td className="muted">{invitation.role}</td>
-                        <td className="muted small">{invitation.expiresAt.slice(0, 10)}</td>
-                        <td>
-                          <div className="manage-actions-cell">
-                            {isAdmin && <ApiButton method="DELETE" url={`/api/teams/${team.id}/invitations/${invitation.id}`} label="Revoke" className="button ghost small" testId="invitation-revoke" />}
-                          </div>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <ManageTable testId="invitation-list" columns={["Email", "Role", "Expires", null]}>
+                {invitations.items.map((invitation) => (
+                  <tr key={invitation.id} data-testid="invitation-row">
+                    <td data-testid="invitation-email">{invitation.email}</td>
+                    <td className="muted">{invitation.role}</td>
+                    <td className="muted small">{invitation.expiresAt.slice(0, 10)}</td>
+                    <td>
+                      <div className="manage-actions-cell">
+                        {isAdmin && <ApiButton method="DELETE" url={`/api/teams/${team.id}/invitations/${invitation.id}`} label="Revoke" className="button ghost small" testId="invitation-revoke" />}
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </ManageTable>
             )}
-          </section>
+          </ManageSection>
         </div>
         {isAdmin && (
-          <section className="card manage-section">
-            <h2>Invite someone</h2>
+          <ManageSection title="Invite someone" card>
             <p className="muted small">Nobody joins without accepting. You get a one-time link to send them; no email is sent.</p>
             <InviteForm teamId={team.id} grantable={grantable} />
-          </section>
+          </ManageSection>
         )}
       </div>
     </div>

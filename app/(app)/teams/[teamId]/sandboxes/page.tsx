@@ -1,12 +1,14 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { ApiButton } from "@/components/manage/api-button";
+import { TeamCrumb } from "@/components/manage/team-crumb";
+import { ManageTable } from "@/components/ui/manage-table";
+import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { teamSandboxesForPage } from "@/lib/sandboxes/sandboxes";
 import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
-import "../../../manage.css";
 
 export const dynamic = "force-dynamic";
 
@@ -34,80 +36,62 @@ export default async function SandboxesPage({ params }: Props) {
   const sandboxes = await teamSandboxesForPage({ teamId });
   return (
     <div className="page">
-      <div className="page-header">
-        <div>
-          <div className="crumb">
-            <Link href="/teams">Teams</Link> / <Link href={`/teams/${team.id}/members`}>{team.name}</Link>
-          </div>
-          <h1>Sandboxes of {team.name}</h1>
-          <p className="muted page-subtitle">Where the team&apos;s agents run: each with its own workspace. A stopped sandbox starts again, with its files, on its next prompt.</p>
-        </div>
-      </div>
+      <PageHeader
+        crumb={<TeamCrumb team={team} />}
+        title={`Sandboxes of ${team.name}`}
+        subtitle="Where the team's agents run: each with its own workspace. A stopped sandbox starts again, with its files, on its next prompt."
+      />
       {sandboxes.length === 0 ? (
         <div className="empty" data-testid="sandboxes-empty">
           <p className="empty-title">No sandboxes yet</p>
           <p className="muted">Every new session gets one.</p>
         </div>
       ) : (
-        <div className="table-wrap">
-          <table className="table manage-table" data-testid="sandbox-list">
-            <thead>
-              <tr>
-                <th>Sandbox</th>
-                <th>Status</th>
-                <th>Sessions</th>
-                <th>Last active</th>
-                <th>Disk</th>
-                {isAdmin && <th aria-label="Actions" />}
-              </tr>
-            </thead>
-            <tbody>
-              {sandboxes.map((sandbox) => (
-                <tr key={sandbox.id} data-testid="sandbox-row" data-status={sandbox.status}>
-                  <td>
-                    <code>{sandbox.id.slice(0, 8)}</code> <span className="muted small">{sandbox.provider}</span>
-                  </td>
-                  <td>
-                    <StatusBadge status={sandbox.status} />
-                  </td>
-                  <td>
-                    {sandbox.sessions.length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      sandbox.sessions.map((session) => (
-                        <div key={session.id}>
-                          <Link href={`/sessions/${session.id}`}>{session.title}</Link>
-                        </div>
-                      ))
-                    )}
-                  </td>
-                  <td className="muted small">
-                    <RelativeTime iso={sandbox.lastActiveAt.toISOString()} />
-                  </td>
-                  <td className="muted small">{size(sandbox.diskBytes)}</td>
-                  {isAdmin && (
-                    <td>
-                      {sandbox.status !== "destroyed" && (
-                        <div className="actions">
-                          {sandbox.stoppable && <ApiButton method="POST" url={`/api/sandboxes/${sandbox.id}/stop`} label="Stop" pendingLabel="Stopping…" testId="sandbox-stop" />}
-                          <ApiButton
-                            method="DELETE"
-                            url={`/api/sandboxes/${sandbox.id}`}
-                            label="Destroy"
-                            pendingLabel="Destroying…"
-                            className="button small danger"
-                            confirm="Destroy this sandbox? Its sessions keep their history; its files are removed after the retention period."
-                            testId="sandbox-destroy"
-                          />
-                        </div>
-                      )}
-                    </td>
+        <ManageTable testId="sandbox-list" columns={["Sandbox", "Status", "Sessions", "Last active", "Disk", ...(isAdmin ? [null] : [])]}>
+          {sandboxes.map((sandbox) => (
+            <tr key={sandbox.id} data-testid="sandbox-row" data-status={sandbox.status}>
+              <td>
+                <code>{sandbox.id.slice(0, 8)}</code> <span className="muted small">{sandbox.provider}</span>
+              </td>
+              <td>
+                <StatusBadge status={sandbox.status} />
+              </td>
+              <td>
+                {sandbox.sessions.length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  sandbox.sessions.map((session) => (
+                    <div key={session.id}>
+                      <Link href={`/sessions/${session.id}`}>{session.title}</Link>
+                    </div>
+                  ))
+                )}
+              </td>
+              <td className="muted small">
+                <RelativeTime iso={sandbox.lastActiveAt.toISOString()} />
+              </td>
+              <td className="muted small">{size(sandbox.diskBytes)}</td>
+              {isAdmin && (
+                <td>
+                  {sandbox.status !== "destroyed" && (
+                    <div className="actions">
+                      {sandbox.stoppable && <ApiButton method="POST" url={`/api/sandboxes/${sandbox.id}/stop`} label="Stop" pendingLabel="Stopping…" testId="sandbox-stop" />}
+                      <ApiButton
+                        method="DELETE"
+                        url={`/api/sandboxes/${sandbox.id}`}
+                        label="Destroy"
+                        pendingLabel="Destroying…"
+                        className="button small danger"
+                        confirm="Destroy this sandbox? Its sessions keep their history; its files are removed after the retention period."
+                        testId="sandbox-destroy"
+                      />
+                    </div>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ManageTable>
       )}
     </div>
   );
