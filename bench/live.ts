@@ -444,6 +444,8 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
       SANDBOX_AGENT_TOKEN: runtime.token,
       NODE_OPTIONS: `--require ${path.join(ROOT, "bench", "portal-probe.cjs")} --expose-gc ${process.env.BENCH_PORTAL_NODE_OPTIONS ?? ""}`,
       BENCH_PROBE_PORT: String(probePort),
+      // The viewers are one user: the per-user stream cap (50 by default) would refuse most of them.
+      PORTAL_MAX_STREAMS_PER_USER: "1000",
     },
   });
   const api = await apiFor(portal.baseUrl);
