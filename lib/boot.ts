@@ -117,7 +117,7 @@ async function start() {
   // Expired rate-limit windows are dropped now and then so the counters table stays small.
   setInterval(() => void pruneLimits().catch(() => undefined), 10 * 60_000).unref();
   // This instance's lease; what its previous run (or a dead instance) left behind becomes restorable.
-  await joinCluster({ dataDir, port: config.PORT });
+  await joinCluster({ dataDir });
 
   const reactions = wireRuntimeReactions();
   const runtime = new SandboxRuntimes({

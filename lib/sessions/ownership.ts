@@ -5,7 +5,7 @@ import path from "node:path";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
-import { sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
+import { LIVE_LOOKING, sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
 
 // Session ownership across portal instances on one database. A sandbox, and with it every session
 // in it, is owned by one instance at a time: the one that runs its runtime, holds its runtime
@@ -40,19 +40,24 @@ function cluster(): Cluster {
  * Registers this instance (boot), takes over what its previous run on this data dir left behind at
  * once rather than after a lease (when that process is gone), and starts the heartbeat.
  */
-export async function joinCluster({ dataDir, port }: { dataDir: string; port: number }) {
+export async function joinCluster({ dataDir }: { dataDir: string }) {
   const state = cluster();
   const me = instanceId();
   const marker = path.join(dataDir, "instance.json");
   const previous = readMarker(marker);
   if (previous && previous.id !== me && !processAlive(previous.pid)) await db().portalInstance.deleteMany({ where: { id: previous.id } });
-  await db().portalInstance.create({ data: { id: me, label: `${os.hostname()}:${port} pid ${process.pid}` } });
+  await register();
   writeFileSync(marker, JSON.stringify({ id: me, pid: process.pid }), { mode: 0o600 });
   state.healthySince = Date.now();
   await takeOverOrphans();
   await sessionsLeftBehind({ unsandboxed: true });
   state.timer = setInterval(() => void tick(), Math.max(500, state.leaseMs / 3));
   state.timer.unref();
+}
+
+/** This instance's lease row; its label says where it runs (host:port pid N) to admins and logs. */
+function register() {
+  return db().portalInstance.create({ data: { id: instanceId(), label: `${os.hostname()}:${env().PORT} pid ${process.pid}` } });
 }
 
 function readMarker(marker: string): { id: string; pid: number } | null {
@@ -105,7 +110,7 @@ async function tick() {
  */
 async function leaseLapsed() {
   const me = instanceId();
-  await db().portalInstance.create({ data: { id: me, label: `${os.hostname()}:${env().PORT} pid ${process.pid}` } });
+  await register();
   const owned = [...ownedSandboxes()];
   const taken = owned.length === 0 ? 0 : await db().sandbox.count({ where: { id: { in: owned }, NOT: { ownerId: me } } });
   if (taken === 0) {
@@ -136,7 +141,7 @@ async function takeOverOrphans() {
   const taken = await db().$queryRaw<Array<{ id: string; provider: string }>>`
     UPDATE sandboxes SET owner_id = ${instanceId()}
     WHERE (owner_id IS NOT NULL AND owner_id <> ${instanceId()} AND NOT EXISTS (SELECT 1 FROM portal_instances i WHERE i.id = sandboxes.owner_id))
-       OR (owner_id IS NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.sandbox_id = sandboxes.id AND s.status IN ('idle', 'running', 'offline')))
+       OR (owner_id IS NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.sandbox_id = sandboxes.id AND s.status = ANY(${[...LIVE_LOOKING]}::"SessionStatus"[])))
     RETURNING id, provider`;
   if (taken.length === 0) return;
   for (const { id } of taken) ownedSandboxes().add(id);

@@ -59,10 +59,13 @@ export function onRuntimeBack(generation: number) {
  * or they are from before sandboxes. Each live-looking one becomes restorable, its cut-off turn
  * ended interrupted, and its last message rebuilt from its events. Resolves once all is committed.
  */
+/** A session in one of these states looks held by some instance: left behind, it becomes restorable. */
+export const LIVE_LOOKING = ["idle", "running", "offline"] as const;
+
 export async function sessionsLeftBehind(where: { sandboxIds: string[] } | { unsandboxed: true }) {
   if ("sandboxIds" in where && where.sandboxIds.length === 0) return 0;
   const left = await db().session.findMany({
-    where: { status: { in: ["idle", "running", "offline"] }, ...("sandboxIds" in where ? { sandboxId: { in: where.sandboxIds } } : { sandboxId: null }) },
+    where: { status: { in: [...LIVE_LOOKING] }, ...("sandboxIds" in where ? { sandboxId: { in: where.sandboxIds } } : { sandboxId: null }) },
     select: { id: true, currentTurnId: true },
   });
   for (const session of left) {
