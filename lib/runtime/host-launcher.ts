@@ -28,7 +28,7 @@ export function hostLauncher(dataDir: string): RuntimeLauncher {
       const port = await findFreePort();
       const token = randomBytes(24).toString("base64url");
       const child = spawn(runtimeBinary(), ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
-        env: runtimeEnvironment(runtimeHome, process.env.PATH ?? undefined),
+        env: runtimeEnvironment({ home: runtimeHome, path: process.env.PATH ?? undefined }),
         stdio: ["ignore", "ignore", "pipe"],
       });
       return { child, url: `http://127.0.0.1:${port}`, token, fetch: runtimeFetch, pidFile };

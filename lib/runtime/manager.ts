@@ -34,6 +34,8 @@ export interface LaunchedRuntime {
   token: string;
   fetch: typeof fetch;
   pidFile: string;
+  /** Called once the runtime first answers, before anything else reaches it; throwing kills it. */
+  healthy?(): void;
 }
 
 export interface RuntimeLauncher {
@@ -281,6 +283,13 @@ export class RuntimeManager {
     for (let waited = 0; waited < 15_000; waited += 50) {
       if (this.child !== child) return;
       if (await this.probe()) {
+        try {
+          launched.healthy?.();
+        } catch (error) {
+          console.error(`[runtime] the ${this.label} is not safe to use: ${error instanceof Error ? error.message : String(error)}`);
+          child.kill("SIGKILL");
+          return;
+        }
         this.markReady();
         return;
       }

@@ -1,6 +1,6 @@
 import "server-only";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stopLeftoverProcess } from "@/lib/process-utils";
 import { readPid, runtimeBinary } from "@/lib/runtime/host-launcher";
@@ -18,12 +18,21 @@ import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandbo
 // (empty, or with internet egress through pasta: lib/sandboxes/network.ts), so the runtime's port is
 // unreachable from the host; the portal talks to it through a Unix socket in a directory only that
 // uid can enter (lib/sandboxes/jail-init.mjs bridges the two).
+//
+// The sandbox's workspace, home and run directory are written by untrusted code: the portal (root)
+// never opens, writes or chowns anything inside them, where a planted symlink would take it anywhere
+// on the host. The runtime's agent wrappers live in a root-owned directory bound read-only at
+// `$XDG_DATA_HOME/sandbox-agent/bin` (a tmpfs of the jail, not the agent's home), and the socket's directory is handed back to root once the
+// runtime listens, so an agent cannot swap the socket for a link to another one.
 
 export const WORKSPACE = "/workspace";
 const HOME = "/home/sandbox";
 const OPT = "/opt/portal";
 const RUN = "/run/portal";
 const PORT_INSIDE = "2468";
+// The runtime's data home: a tmpfs of the jail's own, outside the agent's home, so that nothing the
+// agent does to its home can change where the runtime finds its agents (…/sandbox-agent/bin).
+const RUNTIME_DATA = "/var/lib/runtime";
 
 export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
@@ -44,8 +53,9 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: Sa
           ? bwrap
           : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap];
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
-      const child = spawn(command!, rest, { env: runtimeEnvironment(HOME, "/usr/bin:/bin"), stdio: ["ignore", "ignore", "pipe"], detached: true });
-      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath: path.join(dirs.run, "runtime.sock") }), pidFile };
+      const child = spawn(command!, rest, { env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }), stdio: ["ignore", "ignore", "pipe"], detached: true });
+      const socketPath = path.join(dirs.run, "runtime.sock");
+      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
     },
   };
 }
@@ -66,6 +76,8 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] 
     "--ro-bind", dirs.opt, OPT,
     "--bind", dirs.workspace, WORKSPACE,
     "--bind", dirs.home, HOME,
+    "--tmpfs", RUNTIME_DATA,
+    "--ro-bind", path.join(dirs.opt, "bin"), `${RUNTIME_DATA}/sandbox-agent/bin`,
     "--bind", dirs.run, RUN,
     "--proc", "/proc",
     "--dev", "/dev",
@@ -77,10 +89,17 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] 
   return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
 }
 
-/** The runtime binary, the demo agent and the jail's init, where every sandbox's uid can read them. */
+/**
+ * The runtime binary, the demo agent, the jail's init and the runtime's agent wrappers, where every
+ * sandbox's uid can read them and none can write: `opt` is root's, outside every jail's writable tree.
+ */
 function installAgentBinaries(opt: string) {
   mkdirSync(opt, { recursive: true, mode: 0o755 });
   chmodSync(opt, 0o755);
+  const agentProcesses = path.join(opt, "bin", "agent_processes");
+  mkdirSync(agentProcesses, { recursive: true, mode: 0o755 });
+  // The runtime runs `$XDG_DATA_HOME/sandbox-agent/bin/agent_processes/mock-acp`: the demo agent.
+  writeAtomically(path.join(agentProcesses, "mock-acp"), `#!/bin/sh\nexec ${process.execPath} ${OPT}/demo-agent.mjs "$@"\n`, 0o755);
   const sources: Array<[string, string, number]> = [
     [runtimeBinary(), "sandbox-agent", 0o755],
     [path.join(process.cwd(), "agents", "demo", "dist", "demo-agent.mjs"), "demo-agent.mjs", 0o644],
@@ -91,20 +110,39 @@ function installAgentBinaries(opt: string) {
     if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs && statSync(target).size === statSync(source).size) continue;
     copyFileSync(source, `${target}.new`);
     chmodSync(`${target}.new`, mode);
-    spawnSync("mv", ["-f", `${target}.new`, target]);
+    renameSync(`${target}.new`, target);
   }
 }
 
+function writeAtomically(target: string, content: string, mode: number) {
+  writeFileSync(`${target}.new`, content, { mode });
+  chmodSync(`${target}.new`, mode);
+  renameSync(`${target}.new`, target);
+}
+
+/**
+ * The sandbox's own directories, made and handed to its uid. They are direct children of its root,
+ * which only root can write, so none of them can have been swapped for a link; their contents are
+ * never touched.
+ */
 function prepareSandboxDirs(dirs: SandboxDirs, uid: number | null) {
   mkdirSync(dirs.root, { recursive: true, mode: 0o711 });
   for (const dir of [dirs.workspace, dirs.home, dirs.run]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (uid !== null) chownSync(dir, uid, uid);
+    if (!lstatSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    if (uid !== null) lchownSync(dir, uid, uid);
     chmodSync(dir, 0o700);
   }
-  // The runtime runs `$XDG_DATA_HOME/sandbox-agent/bin/agent_processes/mock-acp`: the demo agent.
-  const agents = path.join(dirs.home, "sandbox-agent", "bin", "agent_processes");
-  mkdirSync(agents, { recursive: true });
-  writeFileSync(path.join(agents, "mock-acp"), `#!/bin/sh\nexec ${process.execPath} ${OPT}/demo-agent.mjs "$@"\n`, { mode: 0o755 });
-  if (uid !== null) for (const dir of [path.join(dirs.home, "sandbox-agent"), path.join(dirs.home, "sandbox-agent", "bin"), agents]) chownSync(dir, uid, uid);
+}
+
+/**
+ * Once the runtime listens, the socket's directory becomes root's (the sandbox's group may still
+ * enter it): no process of the jail can then replace the socket by a link to another socket on the
+ * host, which the portal would follow. The next launch hands the directory back for a new socket.
+ */
+function lockRunDir(run: string, socketPath: string, uid: number | null) {
+  if (uid === null) return;
+  lchownSync(run, 0, uid);
+  chmodSync(run, 0o750);
+  if (!lstatSync(socketPath).isSocket()) throw new Error(`the runtime's socket ${socketPath} is not a socket`);
 }

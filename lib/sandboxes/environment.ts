@@ -19,8 +19,9 @@ export const AGENT_CREDENTIALS = [
 // Long agent turns must not be cut off by the runtime's default 120 s ACP request timeout.
 const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
 
-export function runtimeEnvironment(home: string, path = "/usr/local/bin:/usr/bin:/bin"): NodeJS.ProcessEnv {
-  const env: Record<string, string> = { PATH: path, HOME: home, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
+/** `dataHome`: where the runtime finds `sandbox-agent/bin` (its agent processes); the home by default. */
+export function runtimeEnvironment({ home, dataHome = home, path = "/usr/local/bin:/usr/bin:/bin" }: { home: string; dataHome?: string; path?: string }): NodeJS.ProcessEnv {
+  const env: Record<string, string> = { PATH: path, HOME: home, XDG_DATA_HOME: dataHome, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
   for (const name of [...PASSED, ...AGENT_CREDENTIALS]) {
     const value = process.env[name];
     if (value) env[name] = value;

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +81,82 @@ describe("a bwrap sandbox", () => {
     for (const p of inTree) expect(p.args).not.toMatch(/--token/);
   });
 
+});
+
+// The portal runs as root; an agent runs any command it likes as its sandbox's uid in its home,
+// workspace and run directory. Every path the portal has touched there is made a link to a host file
+// or directory (as the agent would have, and as it still can where the jail lets it), the sandbox is
+// stopped and started again, and nothing on the host may change.
+describe.runIf(process.getuid?.() === 0)("a bwrap sandbox whose agent plants symlinks for root to follow", () => {
+  useProvider("bwrap");
+
+  it("leaves every host file alone when it starts again, and its agent cannot write its own wrappers", async () => {
+    const canaryDir = mkdtempSync(path.join(os.tmpdir(), "portal-canary-"));
+    const canaryFile = path.join(canaryDir, "secret");
+    writeFileSync(canaryFile, "root's own secret\n", { mode: 0o600 });
+    const canarySubdir = path.join(canaryDir, "dir");
+    mkdirSync(canarySubdir, { mode: 0o700 });
+    const canaryState = () => {
+      const file = statSync(canaryFile);
+      const dir = statSync(canarySubdir);
+      return { content: readFileSync(canaryFile, "utf8"), file: [file.uid, file.gid, file.mode, file.mtimeMs], dir: [dir.uid, dir.gid, dir.mode, readdirSync(canarySubdir).join(",")] };
+    };
+    const before = canaryState();
+
+    // Inside the jail the wrappers are read-only.
+    const session = await createDemoSession(api, teamId);
+    const uid = Number(/uid=(\d+)/.exec(await say(session.id, "/whoami"))?.[1]);
+    expect(await say(session.id, "/write /var/lib/runtime/sandbox-agent/bin/agent_processes/mock-acp #!/bin/sh")).toMatch(/failed \((EROFS|EACCES|EPERM)\)/);
+
+    // Three sandboxes, each with links at another depth of what the portal once wrote.
+    const plants: Array<(root: string) => void> = [
+      (root) => {
+        const processes = path.join(root, "home", "sandbox-agent", "bin", "agent_processes");
+        mkdirSync(processes, { recursive: true });
+        plant(canaryFile, path.join(processes, "mock-acp"));
+        plant(canaryFile, path.join(root, "workspace", "notes.txt"));
+        plant(canaryFile, path.join(root, "run", "runtime.sock"));
+      },
+      (root) => {
+        mkdirSync(path.join(root, "home", "sandbox-agent"), { recursive: true });
+        moveAside(path.join(root, "home", "sandbox-agent", "bin"));
+        plant(canarySubdir, path.join(root, "home", "sandbox-agent", "bin"));
+      },
+      (root) => {
+        moveAside(path.join(root, "home", "sandbox-agent"));
+        plant(canarySubdir, path.join(root, "home", "sandbox-agent"));
+      },
+    ];
+    const sessions = [session, await createDemoSession(api, teamId), await createDemoSession(api, teamId)];
+    for (const [index, plantAt] of plants.entries()) {
+      const { sandboxId } = sessions[index]!;
+      await say(sessions[index]!.id, "/whoami");
+      expect((await api.request("POST", `/api/sandboxes/${sandboxId}/stop`)).status).toBe(202);
+      await waitFor(() => api.get(`/api/sandboxes/${sandboxId}`), (s) => s.status === "stopped", 15_000);
+      const root = path.dirname(workspaceOnHost(sandboxId));
+      plantAt(root);
+      // The next prompt starts the sandbox again: the host is as it was, and the sandbox answers.
+      const answer = say(sessions[index]!.id, "/whoami");
+      answer.catch(() => undefined); // awaited below, once the host has been checked
+      await waitFor(() => api.get(`/api/sandboxes/${sandboxId}`), (s) => s.status === "running", 15_000);
+      expect(canaryState()).toEqual(before);
+      expect(await answer).toMatch(/uid=\d+/);
+    }
+
+    function plant(target: string, link: string) {
+      rmSync(link, { force: true });
+      symlinkSync(target, link);
+      lchownSync(link, uid, uid);
+    }
+    function moveAside(dir: string) {
+      try {
+        lstatSync(dir);
+      } catch {
+        return;
+      }
+      renameSync(dir, `${dir}.old`);
+    }
+  });
 });
 
 describe("a bwrap sandbox whose runtime dies under a running turn", () => {
