@@ -21,7 +21,9 @@ export type AuditAction =
   | "session.config"
   | "session.destroy"
   | "session.restore"
-  | "permission.reply";
+  | "permission.reply"
+  | "credential.set"
+  | "credential.delete";
 
 export interface AuditInput {
   teamId: string | null;

@@ -12,15 +12,11 @@ import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
 import { releaseAllStreamSlots } from "@/lib/events/stream-slots";
 import { eventWriter } from "@/lib/events/writer";
-import type { SandboxProvider } from "sandbox-agent";
 import { persistDriver } from "@/lib/runtime/persist-driver";
-import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
-import { loadCloudProvider } from "@/lib/sandboxes/cloud";
-import { CLOUD_PROVIDERS, type CloudProviderName } from "@/lib/sandboxes/cloud-providers";
-import { chooseSandboxNetwork, type SandboxNetwork } from "@/lib/sandboxes/network";
-import { sandboxesRoot } from "@/lib/sandboxes/layout";
+import { SandboxPool, setSandboxPool } from "@/lib/sandboxes/pool";
+import { chooseSandboxProvider } from "@/lib/sandboxes/providers/choose";
+import type { SandboxProvider } from "@/lib/sandboxes/providers/provider";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
-import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { attachments } from "@/lib/sessions/attachments";
 import { listenForCommands } from "@/lib/sessions/commands";
 import { joinCluster, leaveCluster } from "@/lib/sessions/ownership";
@@ -40,10 +36,6 @@ export function boot() {
     process.exit(1);
   });
   return booted.portalBoot;
-}
-
-function isCloudProvider(name: string): name is CloudProviderName {
-  return (CLOUD_PROVIDERS as readonly string[]).includes(name);
 }
 
 async function start() {
@@ -69,30 +61,12 @@ async function start() {
 
   const dataDir = path.resolve(config.PORTAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const provider = config.SANDBOX_AGENT_URL ? "external" : config.PORTAL_SANDBOX;
-  if (provider === "bwrap" && !bwrapAvailable()) {
-    console.error("[portal] sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");
+  let provider: SandboxProvider;
+  try {
+    provider = await chooseSandboxProvider({ config, dataDir, turnsIn: runningTurnsIn });
+  } catch (error) {
+    console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
-  }
-  let network: SandboxNetwork = "none";
-  if (provider === "bwrap") {
-    try {
-      const chosen = chooseSandboxNetwork(config.PORTAL_SANDBOX_NETWORK);
-      network = chosen.network;
-      if (chosen.note) console.warn(`[portal] ${chosen.note}`);
-    } catch (error) {
-      console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    }
-  }
-  let cloud: SandboxProvider | undefined;
-  if (isCloudProvider(provider)) {
-    try {
-      cloud = await loadCloudProvider(provider, config.PORTAL_SANDBOX_OPTIONS);
-    } catch (error) {
-      console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    }
   }
   authSecret();
 
@@ -120,21 +94,17 @@ async function start() {
   await joinCluster({ dataDir });
 
   const reactions = wireRuntimeReactions();
-  const runtime = new SandboxRuntimes({
+  const runtime = new SandboxPool({
     provider,
-    dataDir,
-    sandboxesRoot: sandboxesRoot(dataDir),
-    external: config.SANDBOX_AGENT_URL ? { url: config.SANDBOX_AGENT_URL, token: config.SANDBOX_AGENT_TOKEN } : undefined,
-    cloud,
     persist: persistDriver(),
     streamObserver: reactions.streamObserver,
     listeners: reactions.listeners,
     idleMs: config.PORTAL_SANDBOX_IDLE_MINUTES * 60_000,
     maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
-    network,
+    maxRunningPerTeam: config.PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM ?? Math.max(1, Math.ceil(config.PORTAL_SANDBOX_MAX_RUNNING / 2)),
     busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
   });
-  setSandboxRuntimes(runtime);
+  setSandboxPool(runtime);
   process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
   // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.
@@ -161,7 +131,7 @@ async function start() {
 
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
-  console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own" : " (as this user, in a user namespace"}, network ${network === "outbound" ? "outbound only, not the host's loopback" : "none"})` : provider === "local" ? " (agents run unisolated on this host)" : cloud ? ` (a sandbox of the provider per sandbox of a team)` : ` (${config.SANDBOX_AGENT_URL})`}`);
+  console.log(`[portal] sandboxes: ${provider.describe()}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);
@@ -171,7 +141,12 @@ async function start() {
 }
 
 function sandboxHasRunningTurn(sandboxId: string): boolean {
+  return runningTurnsIn(sandboxId).length > 0;
+}
+
+/** The turns running in a sandbox, or in any (null: a shared runtime's). */
+function runningTurnsIn(sandboxId: string | null) {
   return attachments()
     .runningTurns()
-    .some(({ sessionId }) => sandboxOfSessionCached(sessionId)?.id === sandboxId);
+    .filter(({ sessionId }) => sandboxId === null || sandboxOfSessionCached(sessionId)?.id === sandboxId);
 }

@@ -48,13 +48,20 @@ const envSchema = z
     SANDBOX_AGENT_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     SANDBOX_AGENT_TOKEN: optionalString,
     NEXTAUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    // Seals the secrets the portal keeps for teams (model keys); generated into the data dir when unset.
+    PORTAL_SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    // The instance's own model keys and upstreams: what the model gateway uses for a team without its own.
+    ANTHROPIC_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    OPENAI_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    OPENAI_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
     NEXTAUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     PORTAL_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),
     PORTAL_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
     // Events held in memory while the database is away before running turns are paused.
     PORTAL_EVENT_QUEUE_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).default(500_000)),
     // Where agents run: `bwrap` (a bubblewrap jail per sandbox), `local` (unisolated, on this host),
-    // or a hosted provider of the SDK (lib/sandboxes/cloud.ts).
+    // or a hosted provider of the SDK (lib/sandboxes/providers/cloud.ts).
     PORTAL_SANDBOX: z.preprocess(
       emptyToUndefined,
       z
@@ -66,10 +73,12 @@ const envSchema = z
     ),
     // The provider's options, as JSON (e.g. {"template":"my-template"} for e2b, {"image":"…"} for docker).
     PORTAL_SANDBOX_OPTIONS: z.preprocess(emptyToUndefined, jsonObject.default({})),
-    // A bwrap sandbox's network; unset: outbound when an agent credential is set, none otherwise.
-    PORTAL_SANDBOX_NETWORK: z.preprocess(emptyToUndefined, z.enum(["none", "outbound"]).optional()),
+    // A bwrap sandbox's network: none, models (the model gateway only; the default) or outbound (the gateway and the internet).
+    PORTAL_SANDBOX_NETWORK: z.preprocess(emptyToUndefined, z.enum(["none", "models", "outbound"]).default("models")),
     PORTAL_SANDBOX_IDLE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(30)),
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
+    // Of those, how many one team may hold at once; unset: half of PORTAL_SANDBOX_MAX_RUNNING (at least 1).
+    PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).optional()),
     PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),
     // Honour X-Forwarded-For/-Proto/-Host only behind a proxy that sets them.
     PORTAL_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(["0", "1"]).default("0")).transform((value) => value === "1"),

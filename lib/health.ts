@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
-import { LOSS_WINDOW_MS, maybeSandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { LOSS_WINDOW_MS, maybeSandboxPool } from "@/lib/sandboxes/pool";
 
 // What /api/health and the UI's banner say about the database and the runtime.
 
@@ -11,7 +11,7 @@ export async function healthReport() {
   } catch {
     database = "down";
   }
-  const runtimes = maybeSandboxRuntimes();
+  const runtimes = maybeSandboxPool();
   const runtimeStatus = runtimes?.primaryInfo()?.status ?? "starting";
   const runtime = runtimeStatus === "ok" ? "ok" : runtimeStatus === "down" ? "down" : "starting";
   // A sandbox runtime that died or whose ACP connection closed under a turn: degraded until it

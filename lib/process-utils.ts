@@ -1,6 +1,7 @@
 import "server-only";
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 
 // Small helpers for the child processes the portal owns (embedded Postgres, embedded runtime).
 
@@ -42,4 +43,18 @@ export async function stopLeftoverProcess(pid: number | null, commandIncludes: s
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+}
+
+export function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The sandbox-agent runtime binary that @sandbox-agent/cli installs for this platform. */
+export function runtimeBinary(): string {
+  return path.join(process.cwd(), "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
 }

@@ -19,7 +19,9 @@ export type PortalEventPayload =
   | { type: "turn_ended"; turnId: string; stopReason: string }
   | { type: "permission_requested"; permissionId: string; toolCall: unknown; options: unknown }
   | { type: "permission_resolved"; permissionId: string; reply: PermissionOutcome; by: string | null }
-  | { type: "restored"; fromIndex: number }
+  // load: the agent took its own session back (ACP session/load) with its full memory; replay: a new
+  // agent session, told the conversation so far in front of the next prompt.
+  | { type: "restored"; fromIndex: number; method?: "load" | "replay" }
   /** Messages that were lost: dropped by the runtime before the portal read them, or refused by the database. */
   | { type: "gap"; missing: number; cause?: "database" }
   | { type: "config_changed"; field: string; value: string; by: string | null };

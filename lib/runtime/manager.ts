@@ -34,6 +34,12 @@ export interface LaunchedRuntime {
   token: string;
   fetch: typeof fetch;
   pidFile: string;
+  /**
+   * The child leads a process group of its own (spawned detached): a stop ends the whole group, so no
+   * agent process the runtime started outlives it (claude-code-acp and codex-acp survive the runtime's
+   * own SIGTERM otherwise, re-parented to PID 1).
+   */
+  processGroup?: boolean;
   /** Called once the runtime first answers, before anything else reaches it; throwing kills it. */
   healthy?(): void;
 }
@@ -55,7 +61,7 @@ export interface RuntimeConfig {
   label?: string;
   externalUrl?: string;
   externalToken?: string;
-  /** A runtime in a provider's sandbox (lib/sandboxes/cloud.ts): reached, revived and paused through it. */
+  /** A runtime in a provider's sandbox (lib/sandboxes/providers/cloud.ts): reached, revived and paused through it. */
   remote?: RemoteRuntime;
   persist: SessionPersistDriver;
   streamObserver?: RuntimeStreamObserver;
@@ -96,6 +102,7 @@ export class RuntimeManager {
   private healthTimer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private processGroup = false;
   private readonly lossChecks = new Set<Promise<void>>();
   private readyWaiters = new Set<() => void>();
   private lostListeners = new Set<Listener>();
@@ -228,8 +235,14 @@ export class RuntimeManager {
     this.stopping = true;
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    if (this.child?.pid && isProcessAlive(this.child.pid)) this.child.kill("SIGTERM");
+    const child = this.child;
     this.child = null;
+    if (!child?.pid) return;
+    if (this.processGroup) {
+      killGroup(child.pid, "SIGTERM");
+      // Whatever of the group ignores SIGTERM (an agent that traps it) is killed shortly after.
+      setTimeout(() => killGroup(child.pid!, "SIGKILL"), 3_000).unref();
+    } else if (isProcessAlive(child.pid)) child.kill("SIGTERM");
   }
 
   /** Stops the runtime; with `sessionsLost` its sessions are told (an idle sandbox that stops). */
@@ -262,6 +275,7 @@ export class RuntimeManager {
     this.token = launched.token;
     this.baseFetch = launched.fetch;
     this.child = child;
+    this.processGroup = launched.processGroup ?? false;
     let stderrTail = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
@@ -287,7 +301,7 @@ export class RuntimeManager {
           launched.healthy?.();
         } catch (error) {
           console.error(`[runtime] the ${this.label} is not safe to use: ${error instanceof Error ? error.message : String(error)}`);
-          child.kill("SIGKILL");
+          this.kill(child, "SIGKILL");
           return;
         }
         this.markReady();
@@ -296,7 +310,12 @@ export class RuntimeManager {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     console.error(`[runtime] the ${this.label} did not become healthy within 15 s`);
-    child.kill("SIGKILL");
+    this.kill(child, "SIGKILL");
+  }
+
+  private kill(child: ChildProcess, signal: NodeJS.Signals) {
+    if (this.processGroup && child.pid) killGroup(child.pid, signal);
+    else child.kill(signal);
   }
 
   /** A provider's sandbox just created or resumed: its server may take a while to answer. */
@@ -348,7 +367,7 @@ export class RuntimeManager {
       this.markReady();
     } else if (!healthy && this.status === "ok" && this.failedProbes >= FAILED_PROBES_BEFORE_DOWN) {
       // Several misses in a row: one slow answer while our own event loop is saturated is not death.
-      if (this.mode === "embedded") this.child?.kill("SIGKILL");
+      if (this.mode === "embedded" && this.child) this.kill(this.child, "SIGKILL");
       else this.markDown();
       // A provider's sandbox whose server died is asked to start it again.
       void this.config.remote?.revive().catch((error) => console.error(`[runtime] reviving the ${this.label} failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -441,6 +460,14 @@ export class RuntimeManager {
     // The old SDK's calls now fail; dispose it so nothing keeps reconnecting to a dead runtime.
     void lost?.sdk.dispose().catch(() => undefined);
     if (lost) for (const listener of this.lostListeners) safely(() => listener(lost.id));
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
   }
 }
 

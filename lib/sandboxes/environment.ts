@@ -1,20 +1,10 @@
 import "server-only";
 
 // What a runtime and its agents may see of the portal's environment: an allowlist, never "the
-// portal's environment minus the secrets we thought of". Agent credentials pass so real agents work.
+// portal's environment minus the secrets we thought of". No model key is in it: agents reach their
+// models through the portal's gateway (lib/gateway) with a token that only works from their sandbox.
 
 const PASSED = ["LANG", "LC_ALL", "TZ"];
-export const AGENT_CREDENTIALS = [
-  "ANTHROPIC_API_KEY",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "OPENAI_API_KEY",
-  "CODEX_API_KEY",
-  "OPENCODE_API_KEY",
-  "AMP_API_KEY",
-  "CURSOR_API_KEY",
-  "GEMINI_API_KEY",
-  "OPENROUTER_API_KEY",
-];
 
 // Long agent turns must not be cut off by the runtime's default 120 s ACP request timeout.
 const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
@@ -22,7 +12,7 @@ const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
 /** `dataHome`: where the runtime finds `sandbox-agent/bin` (its agent processes); the home by default. */
 export function runtimeEnvironment({ home, dataHome = home, path = "/usr/local/bin:/usr/bin:/bin" }: { home: string; dataHome?: string; path?: string }): NodeJS.ProcessEnv {
   const env: Record<string, string> = { PATH: path, HOME: home, XDG_DATA_HOME: dataHome, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
-  for (const name of [...PASSED, ...AGENT_CREDENTIALS]) {
+  for (const name of PASSED) {
     const value = process.env[name];
     if (value) env[name] = value;
   }

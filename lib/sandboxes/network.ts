@@ -1,32 +1,25 @@
 import "server-only";
 import { spawnSync } from "node:child_process";
-import { AGENT_CREDENTIALS } from "@/lib/sandboxes/environment";
 
 // A bwrap sandbox's network (PORTAL_SANDBOX_NETWORK). `none`: the jail's network namespace is
-// empty, so nothing in it reaches anything. `outbound`: pasta (Debian's `passt`) gives that namespace
+// empty, so nothing in it reaches anything. `models` (the default): empty too, but for the portal's
+// model gateway, bridged into the jail's loopback through a Unix socket of that sandbox's own
+// (lib/gateway): an agent reaches its model and nothing else. `outbound`: the gateway, and pasta (Debian's `passt`) gives that namespace
 // internet egress through sockets it opens on the host — with the host's loopback and every port
 // bound on it out of reach: no port forwarding in either direction (-t/-u/-T/-U none) and the
 // gateway address not mapped to the host (--no-map-gw). The namespace takes the host's address as
 // its own, so the host's other addresses answer from inside the jail, not from the host.
 
-export type SandboxNetwork = "none" | "outbound";
+export type SandboxNetwork = "none" | "models" | "outbound";
 
 export function pastaAvailable(): boolean {
   return spawnSync("pasta", ["--version"], { stdio: "ignore" }).error === undefined;
 }
 
-/**
- * The network sandboxes get: as configured, or by default outbound when an agent credential is
- * set (a real agent has to reach its API) and none otherwise. Throws one line when it cannot be had.
- */
-export function chooseSandboxNetwork(configured: SandboxNetwork | undefined, environment: Record<string, string | undefined> = process.env): { network: SandboxNetwork; note?: string } {
-  const available = pastaAvailable();
-  if (configured === "outbound" && !available) throw new Error("PORTAL_SANDBOX_NETWORK=outbound needs pasta: install it with `apt-get install passt`");
-  if (configured) return { network: configured };
-  const credential = AGENT_CREDENTIALS.some((name) => environment[name]);
-  if (!credential) return { network: "none" };
-  if (!available) return { network: "none", note: "an agent credential is set but pasta is missing, so sandboxes have no network and agents cannot reach their APIs: `apt-get install passt`" };
-  return { network: "outbound" };
+/** The network sandboxes get, as configured; throws one line when it cannot be had. */
+export function chooseSandboxNetwork(configured: SandboxNetwork): { network: SandboxNetwork } {
+  if (configured === "outbound" && !pastaAvailable()) throw new Error("PORTAL_SANDBOX_NETWORK=outbound needs pasta: install it with `apt-get install passt`");
+  return { network: configured };
 }
 
 /** Files an agent with internet access needs to resolve names and check certificates. */

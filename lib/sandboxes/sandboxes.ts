@@ -2,7 +2,7 @@ import "server-only";
 import type { SandboxJson, WorkspaceEntryJson } from "@/lib/contract/sandboxes";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
@@ -10,9 +10,9 @@ import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
 import type { RuntimeManager } from "@/lib/runtime/manager";
-import { WORKSPACE } from "@/lib/sandboxes/bwrap";
-import { sandboxDirs } from "@/lib/sandboxes/layout";
-import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { sandboxPool } from "@/lib/sandboxes/pool";
+import { WORKSPACE } from "@/lib/sandboxes/providers/bwrap";
+import { recordSandboxStatus } from "@/lib/sandboxes/status";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
 import { inTeamsOf, teamRole } from "@/lib/teams/membership";
 
@@ -35,19 +35,17 @@ export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: stri
 }
 
 async function createSandbox(teamId: string): Promise<SandboxRow> {
-  const runtimes = sandboxRuntimes();
-  // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
-  // unless a spare one is ready.
-  const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
-  const status = runtimes.perSandbox && !spare ? "starting" : "running";
+  const pool = sandboxPool();
+  const { provider } = pool;
+  // A sandbox of a shared runtime runs as long as that runtime does; one of its own starts on first
+  // use, unless a spare one is ready.
+  const spare = pool.claimSpare(teamId);
+  const status = !provider.shared && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
-  // In a jail the workspace is /workspace, at a provider its sandbox's own directory; a runtime on
-  // this host sees the directory itself.
-  const dirs = sandboxDirs(runtimes.config.sandboxesRoot, id);
-  const workspace = runtimes.workspaceFor(id);
-  if (!runtimes.perSandbox) mkdirSync(workspace, { recursive: true });
   ownedSandboxes().add(id);
-  return db().sandbox.create({ data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: runtimes.provider, status, workspace, ownerId: instanceId(), hostDir: runtimes.provider === "bwrap" ? dirs.root : null } });
+  return db().sandbox.create({
+    data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: provider.name, status, workspace: provider.workspaceFor(id), ownerId: instanceId(), hostDir: provider.hostDirFor(id) },
+  });
 }
 
 /** The absolute path inside the workspace that a requested cwd names, or a 422. */
@@ -114,7 +112,7 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
  */
 function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
   if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
-  return sandboxRuntimes().forSandbox(sandbox);
+  return sandboxPool().forSandbox(sandbox);
 }
 
 /** Without a query: sessions with a running turn have used their sandbox already. */
@@ -164,7 +162,7 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */
 export async function stopSandbox(sandbox: SandboxRow) {
   if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "The sandbox is destroyed.");
-  await sandboxRuntimes().stopSandbox(sandbox.id);
+  await sandboxPool().stop(sandbox.id, "admin");
 }
 
 /**
@@ -172,8 +170,8 @@ export async function stopSandbox(sandbox: SandboxRow) {
  * are kept for PORTAL_SANDBOX_RETAIN_DAYS before removeExpiredWorkspaces deletes them.
  */
 export async function markSandboxDestroyed(sandboxId: string) {
-  await sandboxRuntimes().releaseSandbox(sandboxId);
-  await db().sandbox.update({ where: { id: sandboxId }, data: { status: "destroyed", destroyedAt: new Date() } });
+  await sandboxPool().stop(sandboxId, "destroy");
+  await recordSandboxStatus(sandboxId, "destroyed");
   for (const [sessionId, sandbox] of sessionSandboxes) if (sandbox.id === sandboxId) sessionSandboxes.delete(sessionId);
 }
 
@@ -185,8 +183,8 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 }
 
 export async function removeExpiredWorkspaces(retainDays: number) {
-  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, hostDir: true } });
-  for (const { id, hostDir } of expired) await sandboxRuntimes().removeFiles(id, hostDir).catch((error: unknown) => console.error(`[sandbox] removing ${id} failed: ${String(error)}`));
+  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, seq: true, hostDir: true } });
+  for (const sandbox of expired) await sandboxPool().removeFiles(sandbox).catch((error: unknown) => console.error(`[sandbox] removing ${sandbox.id} failed: ${String(error)}`));
   return expired.length;
 }
 
@@ -239,7 +237,7 @@ function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefi
 
 /** The team's sandboxes for its page, newest first, with their sessions and the workspace's disk use. */
 export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
-  const runtimes = sandboxRuntimes();
+  const pool = sandboxPool();
   const sandboxes = await db().sandbox.findMany({
     where: { teamId },
     include: { sessions: { select: { id: true, title: true, status: true }, orderBy: { createdAt: "asc" } } },
@@ -247,11 +245,11 @@ export async function teamSandboxesForPage({ teamId }: { teamId: string }) {
     take: 200,
   });
   return sandboxes.map((sandbox) => {
-    const { workspace } = sandboxDirs(runtimes.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
+    const workspace = pool.provider.workspaceOnHost(sandbox);
     return {
       ...sandbox,
-      stoppable: runtimes.perSandbox && runtimes.isRunning(sandbox.id),
-      diskBytes: existsSync(workspace) ? diskUse(workspace) : null,
+      stoppable: !pool.provider.shared && pool.isRunning(sandbox.id),
+      diskBytes: workspace && existsSync(workspace) ? diskUse(workspace) : null,
     };
   });
 }

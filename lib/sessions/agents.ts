@@ -2,7 +2,7 @@ import "server-only";
 import type { AgentJson } from "@/lib/contract/agents";
 import { unprocessable } from "@/lib/errors";
 import { agentDisplayName, DEMO_AGENT, portalAgentId } from "@/lib/runtime/agents";
-import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { sandboxPool } from "@/lib/sandboxes/pool";
 import { findByCategory, optionValues } from "@/lib/sessions/config-values";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
 
@@ -53,7 +53,7 @@ export function missingFor(id: string, installed: boolean, credentialsAvailable:
 }
 
 export async function listAgents(): Promise<AgentJson[]> {
-  const catalog = await sandboxRuntimes().catalog();
+  const catalog = await sandboxPool().catalog();
   const generation = catalog.currentGeneration();
   const cached = cache.portalAgents;
   if (cached && cached.generation === generation && Date.now() - cached.at < CACHE_MS) return cached.agents;

@@ -13,6 +13,8 @@ import { runtimeForSession as sandboxRuntimeOf } from "@/lib/sandboxes/sandboxes
 interface Attachment {
   generation: number;
   turnId: string | null;
+  /** Whose prompt started the running turn (its model calls are that person's). */
+  turnUserId: string | null;
   /** The running turn was cancelled because the event queue passed its budget. */
   paused: boolean;
   seed: string | null;
@@ -22,7 +24,7 @@ export class Attachments {
   private readonly sessions = new Map<string, Attachment>();
 
   attach(sessionId: string, generation: number) {
-    this.sessions.set(sessionId, { generation, turnId: null, paused: false, seed: null });
+    this.sessions.set(sessionId, { generation, turnId: null, turnUserId: null, paused: false, seed: null });
   }
 
   /** Lets go of everything this process holds for the session; returns the turn it was running. */
@@ -60,17 +62,17 @@ export class Attachments {
     return seed;
   }
 
-  startTurn(sessionId: string, turnId: string) {
+  startTurn(sessionId: string, turnId: string, userId: string) {
     const attachment = this.sessions.get(sessionId);
-    if (attachment) Object.assign(attachment, { turnId, paused: false });
+    if (attachment) Object.assign(attachment, { turnId, turnUserId: userId, paused: false });
   }
 
   runningTurn(sessionId: string): string | null {
     return this.sessions.get(sessionId)?.turnId ?? null;
   }
 
-  runningTurns(): Array<{ sessionId: string; turnId: string }> {
-    return [...this.sessions].flatMap(([sessionId, { turnId }]) => (turnId ? [{ sessionId, turnId }] : []));
+  runningTurns(): Array<{ sessionId: string; turnId: string; userId: string | null }> {
+    return [...this.sessions].flatMap(([sessionId, { turnId, turnUserId }]) => (turnId ? [{ sessionId, turnId, userId: turnUserId }] : []));
   }
 
   pauseTurn(sessionId: string) {
@@ -83,7 +85,7 @@ export class Attachments {
     const attachment = this.sessions.get(sessionId);
     if (!attachment || attachment.turnId !== turnId) return null;
     const { paused } = attachment;
-    Object.assign(attachment, { turnId: null, paused: false });
+    Object.assign(attachment, { turnId: null, turnUserId: null, paused: false });
     return { paused };
   }
 }

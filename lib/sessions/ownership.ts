@@ -5,6 +5,7 @@ import path from "node:path";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
+import { recordSandboxStatus } from "@/lib/sandboxes/status";
 import { LIVE_LOOKING, sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
 
 // Session ownership across portal instances on one database. A sandbox, and with it every session
@@ -147,7 +148,7 @@ async function takeOverOrphans() {
   for (const { id } of taken) ownedSandboxes().add(id);
   // A jail dies with the instance that ran it (--die-with-parent).
   const jails = taken.filter((sandbox) => sandbox.provider === "bwrap").map((sandbox) => sandbox.id);
-  if (jails.length > 0) await db().sandbox.updateMany({ where: { id: { in: jails }, status: { in: ["starting", "running"] } }, data: { status: "lost" } });
+  await recordSandboxStatus(jails, "lost", { onlyIf: ["starting", "running"] });
   const sessions = await sessionsLeftBehind({ sandboxIds: taken.map((sandbox) => sandbox.id) });
   console.log(`[portal] took over ${taken.length} sandbox(es); ${sessions} session(s) are restorable`);
 }

@@ -5,12 +5,14 @@ import { conflict } from "@/lib/errors";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
 import { recordChange } from "@/lib/sessions/journal";
-import { applySettings, createOnRuntime } from "@/lib/sessions/runtime-session";
+import { applySettings, createOnRuntime, loadOnRuntime } from "@/lib/sessions/runtime-session";
 import { buildSeed } from "@/lib/sessions/seed";
 
-// A session that lost its runtime session (runtime restarted, portal restarted) gets a new one with
-// the same agent and settings, seeded with the conversation so far (lib/sessions/seed.ts) on its
-// next prompt. Its `restored` event, `idle` status and audit entry are one change.
+// A session that lost its runtime session (runtime restarted, portal restarted) comes back on its
+// runtime: its agent loads its own session when it can (ACP session/load: Claude Code and Codex keep
+// theirs in the sandbox's home), otherwise a new one with the same agent and settings is seeded with
+// the conversation so far (lib/sessions/seed.ts) on its next prompt. Its `restored` event (saying
+// which), `idle` status and audit entry are one change.
 
 // Two commands for one restorable session (two prompts, a prompt and a settings change) share one
 // restore: a second would make a second runtime session for the same portal session.
@@ -30,16 +32,20 @@ export function restoreSession(session: Session, actorId: string | null): Promis
 async function restoreOnce(session: Session, actorId: string | null): Promise<Session> {
   if (await sdkForSession(session.id).catch(() => null)) return session;
   const fromIndex = session.eventCount;
-  const { sdk, offer } = await createOnRuntime(session, session.cwd);
+  const loaded = await loadOnRuntime(session);
+  const method = loaded ? "load" : "replay";
+  const { sdk, offer } = loaded ?? (await createOnRuntime(session, session.cwd));
   const effects = await applySettings(sdk, session.id, session, offer, { strict: false });
-  const seed = await buildSeed(session.id);
-  if (seed) attachments().setSeed(session.id, seed);
+  if (!loaded) {
+    const seed = await buildSeed(session.id);
+    if (seed) attachments().setSeed(session.id, seed);
+  }
   // Waited for: a prompt that follows marks the session running, and this `idle` must not land after it.
   const restored = await recordChange({
     sessionId: session.id,
-    event: { type: "restored", fromIndex },
+    event: { type: "restored", fromIndex, method },
     effects: { ...effects, status: "idle", currentTurnId: null },
-    audit: { actorId, action: "session.restore", detail: { fromIndex } },
+    audit: { actorId, action: "session.restore", detail: { fromIndex, method } },
   });
   return restored ?? session;
 }

@@ -1,10 +1,11 @@
 import "server-only";
-import type { SandboxAgent, Session as SdkSession } from "sandbox-agent";
+import type { SandboxAgent, Session as SdkSession, SessionRecord } from "sandbox-agent";
 import type { Session } from "@/generated/prisma/client";
 import { unprocessable, type ApiError, type FieldError } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
 import type { SessionEffects } from "@/lib/events/types";
 import { runtimeAgentId } from "@/lib/runtime/agents";
+import { persistDriver } from "@/lib/runtime/persist-driver";
 import { insideWorkspace, sandboxOfSession } from "@/lib/sandboxes/sandboxes";
 import { attachments, runtimeForSession } from "@/lib/sessions/attachments";
 import {
@@ -52,6 +53,56 @@ export async function createOnRuntime(session: Pick<Session, "id" | "agent">, cw
   sdk.onPermissionRequest(session.id, (request) => void intakePermissionRequest(session.id, request));
   const record = handle.toRecord();
   return { sdk, offer: { configOptions: record.configOptions ?? [], modes: record.modes ?? null } satisfies AgentOffer };
+}
+
+// What of SDK 0.4.2's internals a load needs: its per-agent ACP connection (whose client has ACP's
+// session/load, which the SDK itself never calls) and its table of session handles.
+interface LiveConnection {
+  connectionId: string;
+  acp: { loadSession(request: { sessionId: string; cwd: string; mcpServers: unknown[] }): Promise<{ configOptions?: unknown; modes?: unknown } | null | undefined> };
+  bindSession(localSessionId: string, agentSessionId: string): void;
+}
+interface SdkInternals {
+  getLiveConnection?(agent: string): Promise<LiveConnection>;
+  upsertSessionHandle?(record: SessionRecord): unknown;
+}
+
+/**
+ * Brings a session's own agent session back on its (restarted) runtime with ACP `session/load`: an
+ * agent that keeps its sessions in the sandbox's home (Claude Code, Codex) then continues with its
+ * whole memory. The agent's replay of the history during the load is not stored (it is not bound to
+ * the portal session yet), so the transcript does not repeat. Null when the agent cannot load it
+ * (no such method, an unknown session): the caller makes a new session and seeds it instead.
+ */
+export async function loadOnRuntime(session: Pick<Session, "id" | "agent">) {
+  const record = await persistDriver().getSession(session.id);
+  if (!record?.agentSessionId) return null;
+  const sandbox = await sandboxOfSession(session.id);
+  const { sdk, generation } = await (await runtimeForSession(session.id)).sdk();
+  const internals = sdk as unknown as SdkInternals;
+  if (!internals.getLiveConnection || !internals.upsertSessionHandle) return null;
+  skipSdkIndexScan(sdk, session.id);
+  const live = await internals.getLiveConnection.call(sdk, runtimeAgentId(session.agent));
+  const init = (record.sessionInit ?? {}) as { cwd?: string; mcpServers?: unknown[] };
+  let loaded;
+  try {
+    loaded = await live.acp.loadSession({ sessionId: record.agentSessionId, cwd: init.cwd ?? sandbox.workspace, mcpServers: init.mcpServers ?? [] });
+  } catch {
+    return null;
+  }
+  const updated: SessionRecord = {
+    ...record,
+    lastConnectionId: live.connectionId,
+    destroyedAt: undefined,
+    ...(loaded?.configOptions ? { configOptions: loaded.configOptions as SessionRecord["configOptions"] } : {}),
+    ...(loaded?.modes ? { modes: loaded.modes as SessionRecord["modes"] } : {}),
+  };
+  await persistDriver().updateSession(updated);
+  live.bindSession(session.id, record.agentSessionId);
+  internals.upsertSessionHandle.call(sdk, updated);
+  attachments().attach(session.id, generation);
+  sdk.onPermissionRequest(session.id, (request) => void intakePermissionRequest(session.id, request));
+  return { sdk, offer: { configOptions: updated.configOptions ?? [], modes: updated.modes ?? null } satisfies AgentOffer };
 }
 
 /**

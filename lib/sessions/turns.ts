@@ -42,7 +42,7 @@ export async function promptSession({ session, userId, content }: { session: Ses
     }
     throw conflict("turn_running", "The session is not ready for a prompt (a turn is running or it was destroyed).");
   }
-  attachments().startTurn(session.id, turnId);
+  attachments().startTurn(session.id, turnId, userId);
   void runTurn(session.id, turnId, content);
   return { turnId, session: started };
 }

@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { chooseSandboxNetwork, pastaAvailable } from "@/lib/sandboxes/network";
 
-// Which network bwrap sandboxes get when PORTAL_SANDBOX_NETWORK is set or not (pasta is installed
-// here, as .ci/run makes sure).
+// Which network bwrap sandboxes get (pasta is installed here, as .ci/run makes sure). Model keys
+// never decide it any more: they stay in the portal, behind the model gateway.
 
 describe("chooseSandboxNetwork", () => {
-  it("defaults to outbound when an agent credential is set, to none otherwise, and keeps what is configured", () => {
+  it("keeps what is configured, and refuses outbound in one line without pasta", () => {
     expect(pastaAvailable()).toBe(true);
-    expect(chooseSandboxNetwork(undefined, {})).toEqual({ network: "none" });
-    expect(chooseSandboxNetwork(undefined, { ANTHROPIC_API_KEY: "sk-test" })).toEqual({ network: "outbound" });
-    expect(chooseSandboxNetwork("none", { OPENAI_API_KEY: "sk-test" })).toEqual({ network: "none" });
-    expect(chooseSandboxNetwork("outbound", {})).toEqual({ network: "outbound" });
+    for (const network of ["none", "models", "outbound"] as const) expect(chooseSandboxNetwork(network)).toEqual({ network });
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      expect(() => chooseSandboxNetwork("outbound")).toThrow("PORTAL_SANDBOX_NETWORK=outbound needs pasta: install it with `apt-get install passt`");
+      expect(chooseSandboxNetwork("models")).toEqual({ network: "models" });
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });

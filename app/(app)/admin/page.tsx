@@ -4,7 +4,7 @@ import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { sandboxPool } from "@/lib/sandboxes/pool";
 import { listInstances } from "@/lib/sessions/ownership";
 
 export const dynamic = "force-dynamic";
@@ -15,7 +15,7 @@ export default async function AdminPage() {
   if (!user) redirect("/login");
   if (!user.isInstanceAdmin) notFound();
   const [users, creation, instances] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting(), listInstances()]);
-  const runtime = sandboxRuntimes().overview();
+  const runtime = sandboxPool().overview();
   return (
     <div className="page">
       <PageHeader title="Instance admin" subtitle="The runtime and sandboxes, every account on this portal, and who may create teams." />

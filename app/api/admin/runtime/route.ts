@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { sandboxPool } from "@/lib/sandboxes/pool";
 import { listInstances } from "@/lib/sessions/ownership";
 
-export const GET = withRoute({ instanceAdmin: true }, async () => ({ ...sandboxRuntimes().overview(), instances: await listInstances() }));
+export const GET = withRoute({ instanceAdmin: true }, async () => ({ ...sandboxPool().overview(), instances: await listInstances() }));

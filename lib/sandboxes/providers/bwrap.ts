@@ -1,14 +1,15 @@
 import "server-only";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { stopLeftoverProcess } from "@/lib/process-utils";
-import { readPid, runtimeBinary } from "@/lib/runtime/host-launcher";
+import { readPid, runtimeBinary, stopLeftoverProcess } from "@/lib/process-utils";
 import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
-import type { SandboxDirs } from "@/lib/sandboxes/layout";
+import { sandboxDirs, type SandboxDirs } from "@/lib/sandboxes/layout";
 import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
+import { openGateway, type GatewayEndpoint } from "@/lib/gateway/gateway";
+import type { SandboxProvider, SandboxRef, TurnsIn } from "@/lib/sandboxes/providers/provider";
 
 // PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
 // there is the sandbox's workspace (read-write, /workspace), its home, read-only /usr and the agent
@@ -26,9 +27,15 @@ import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandbo
 // runtime listens, so an agent cannot swap the socket for a link to another one.
 
 export const WORKSPACE = "/workspace";
+// As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
+const SANDBOX_UID_BASE = 200_000;
 const HOME = "/home/sandbox";
 const OPT = "/opt/portal";
 const RUN = "/run/portal";
+// The model gateway's socket and the agents' settings for it (lib/gateway), read-only in the jail;
+// jail-init bridges GATEWAY_PORT on the jail's loopback to the socket.
+const GATEWAY_DIR = "/run/portal-gateway";
+const GATEWAY_PORT = "4100";
 const PORT_INSIDE = "2468";
 // The runtime's data home: a tmpfs of the jail's own, outside the agent's home, so that nothing the
 // agent does to its home can change where the runtime finds its agents (…/sandbox-agent/bin).
@@ -38,15 +45,73 @@ export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork): RuntimeLauncher {
+export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRoot: string; network: SandboxNetwork; turnsIn: TurnsIn }): SandboxProvider {
+  const root = process.getuid?.() === 0;
+  const gateways = new Map<string, GatewayEndpoint>();
+  const jail: JailSettings = {
+    network,
+    // The agent catalog runs no agent: it has no gateway.
+    async openGateway(sandboxId, dirs, uid) {
+      await gateways.get(sandboxId)?.close();
+      gateways.delete(sandboxId);
+      if (network === "none" || sandboxId === "catalog") return false;
+      const dir = path.join(dirs.root, "gateway");
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+      if (uid !== null) lchownSync(dir, 0, uid);
+      chmodSync(dir, uid === null ? 0o700 : 0o750);
+      const endpoint = await openGateway({ socketPath: path.join(dir, "gateway.sock"), caller: { sandboxId, teamKeys: true, runningTurns: () => turnsIn(sandboxId) } });
+      gateways.set(sandboxId, endpoint);
+      if (uid !== null) lchownSync(endpoint.address, 0, uid);
+      writeAtomically(path.join(dir, "gateway.env"), `PORTAL_GATEWAY_URL=http://127.0.0.1:${GATEWAY_PORT}\nPORTAL_GATEWAY_TOKEN=${endpoint.token}\n`, 0o640, uid);
+      return true;
+    },
+  };
+  return {
+    name: "bwrap",
+    shared: false,
+    keepsSpare: true,
+    workspaceFor: () => WORKSPACE,
+    hostDirFor: (sandboxId) => sandboxDirs(sandboxesRoot, sandboxId).root,
+    workspaceOnHost: (sandbox) => dirsOf(sandboxesRoot, sandbox).workspace,
+    runtimeFor: (sandbox) => ({ launcher: bwrapLauncher(sandbox.id, dirsOf(sandboxesRoot, sandbox), root ? SANDBOX_UID_BASE + sandbox.seq : null, jail) }),
+    async released(sandboxId) {
+      await gateways.get(sandboxId)?.close();
+      gateways.delete(sandboxId);
+    },
+    async removeFiles(sandbox) {
+      rmSync(dirsOf(sandboxesRoot, sandbox).root, { recursive: true, force: true });
+    },
+    describe: () =>
+      `bwrap in ${sandboxesRoot}${root ? " (each as a uid of its own" : " (as this user, in a user namespace"}, network ${NETWORK_WORDS[network]})`,
+  };
+}
+
+function dirsOf(sandboxesRoot: string, sandbox: SandboxRef): SandboxDirs {
+  return sandboxDirs(sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
+}
+
+const NETWORK_WORDS: Record<SandboxNetwork, string> = {
+  none: "none",
+  models: "the model gateway only",
+  outbound: "the model gateway and outbound internet, not the host's loopback",
+};
+
+interface JailSettings {
+  network: SandboxNetwork;
+  /** Opens the sandbox's model gateway (closing the one of its previous launch); false: it has none. */
+  openGateway(sandboxId: string, dirs: SandboxDirs, uid: number | null): Promise<boolean>;
+}
+
+function bwrapLauncher(sandboxId: string, dirs: SandboxDirs, uid: number | null, jail: JailSettings): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
       prepareSandboxDirs(dirs, uid);
-      const outbound = network === "outbound";
-      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null)];
+      const gateway = await jail.openGateway(sandboxId, dirs, uid);
+      const outbound = jail.network === "outbound";
+      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, gateway)];
       const [command, ...rest] = outbound
         ? outboundCommand(uid, bwrap)
         : uid === null
@@ -55,13 +120,16 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: Sa
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
       const child = spawn(command!, rest, { env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }), stdio: ["ignore", "ignore", "pipe"], detached: true });
       const socketPath = path.join(dirs.run, "runtime.sock");
-      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
+      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, processGroup: true, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
     },
   };
 }
 
-/** `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside pasta's user namespace. */
-function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] {
+/**
+ * `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside
+ * pasta's user namespace. `gateway`: the sandbox's gateway directory is bound in and bridged.
+ */
+function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: boolean): string[] {
   const node = process.execPath;
   const outbound = outboundUid !== null;
   const args = [
@@ -86,7 +154,9 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] 
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
   if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);
-  return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
+  if (gateway) args.push("--ro-bind", path.join(dirs.root, "gateway"), GATEWAY_DIR);
+  const bridge = gateway ? [`${GATEWAY_DIR}/gateway.sock`, GATEWAY_PORT] : [];
+  return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE, ...bridge];
 }
 
 /**
@@ -114,8 +184,11 @@ function installAgentBinaries(opt: string) {
   }
 }
 
-function writeAtomically(target: string, content: string, mode: number) {
-  writeFileSync(`${target}.new`, content, { mode });
+/** Root's own file in root's own directory (never a sandbox's): written whole, then renamed into place. */
+function writeAtomically(target: string, content: string, mode: number, group: number | null = null) {
+  rmSync(`${target}.new`, { force: true });
+  writeFileSync(`${target}.new`, content, { mode, flag: "wx" });
+  if (group !== null) lchownSync(`${target}.new`, 0, group);
   chmodSync(`${target}.new`, mode);
   renameSync(`${target}.new`, target);
 }

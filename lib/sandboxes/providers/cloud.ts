@@ -2,9 +2,11 @@ import "server-only";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { SandboxProvider } from "sandbox-agent";
+import type { SandboxProvider as SdkProvider } from "sandbox-agent";
+import { db } from "@/lib/db/client";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
+import type { SandboxProvider } from "@/lib/sandboxes/providers/provider";
 
 // Hosted sandboxes through the SDK's own providers (PORTAL_SANDBOX=e2b | daytona | modal | docker |
 // vercel), each configured by PORTAL_SANDBOX_OPTIONS (the provider's options object, as JSON) and by
@@ -12,6 +14,36 @@ import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
 // its client package are loaded only when chosen: the packages are optional peers of the SDK, so a
 // portal that does not use them need not install them.
 
+
+/**
+ * A portal provider over one of the SDK's: each portal sandbox is one sandbox at the provider, its
+ * provider id kept on the sandbox's row (the catalog's, which lives only as long as this run, in memory).
+ */
+export function cloudProvider(name: CloudProviderName, sdk: SdkProvider, catalogId: string): SandboxProvider {
+  let catalogProviderId: string | null = null;
+  const sandboxAt = (sandboxId: string) =>
+    sandboxId === catalogId
+      ? new CloudSandbox(sdk, { load: async () => catalogProviderId, save: async (providerId) => void (catalogProviderId = providerId) })
+      : new CloudSandbox(sdk, {
+          load: async () => (await db().sandbox.findUnique({ where: { id: sandboxId }, select: { providerSandboxId: true } }))?.providerSandboxId ?? null,
+          save: async (providerId) => void (await db().sandbox.update({ where: { id: sandboxId }, data: { providerSandboxId: providerId } })),
+        });
+  return {
+    name,
+    shared: false,
+    // A spare sandbox at a provider would be paid for while nobody uses it.
+    keepsSpare: false,
+    workspaceFor: () => cloudWorkspace(sdk),
+    hostDirFor: () => null,
+    workspaceOnHost: () => null,
+    runtimeFor: (sandbox) => ({ remote: sandboxAt(sandbox.id) }),
+    async removeFiles(sandbox) {
+      await sandboxAt(sandbox.id).destroy();
+      if (sandbox.id !== catalogId) await db().sandbox.updateMany({ where: { id: sandbox.id }, data: { providerSandboxId: null } });
+    },
+    describe: () => `${name} (a sandbox of the provider per sandbox of a team)`,
+  };
+}
 
 /** The npm packages each provider imports (the SDK's optional peer dependencies). */
 const CLIENT_PACKAGES: Record<CloudProviderName, string[]> = {
@@ -25,7 +57,7 @@ const CLIENT_PACKAGES: Record<CloudProviderName, string[]> = {
 export class ProviderUnavailableError extends Error {}
 
 /** The provider, created with its options; one line naming what to install when its package is missing. */
-export async function loadCloudProvider(name: CloudProviderName, options: Record<string, unknown>): Promise<SandboxProvider> {
+export async function loadCloudProvider(name: CloudProviderName, options: Record<string, unknown>): Promise<SdkProvider> {
   let module: Record<string, unknown>;
   try {
     module = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ providerModuleUrl(name))) as Record<string, unknown>;
@@ -38,7 +70,7 @@ export async function loadCloudProvider(name: CloudProviderName, options: Record
   }
   const create = module[name];
   if (typeof create !== "function") throw new ProviderUnavailableError(`sandbox-agent/${name} does not export ${name}()`);
-  return (create as (options: Record<string, unknown>) => SandboxProvider)(options);
+  return (create as (options: Record<string, unknown>) => SdkProvider)(options);
 }
 
 /**
@@ -54,7 +86,7 @@ function providerModuleUrl(name: CloudProviderName): string {
 }
 
 /** The directory a provider's sandbox starts its agents in: the sandbox's workspace. */
-export function cloudWorkspace(provider: SandboxProvider): string {
+export function cloudWorkspace(provider: SdkProvider): string {
   return (provider as { defaultCwd?: string }).defaultCwd ?? "/workspace";
 }
 
@@ -72,7 +104,7 @@ export interface ProviderConnection {
  */
 export class CloudSandbox {
   constructor(
-    private readonly provider: SandboxProvider,
+    private readonly provider: SdkProvider,
     private readonly store: { load(): Promise<string | null>; save(providerId: string): Promise<void> },
   ) {}
 

@@ -1,0 +1,74 @@
+import "server-only";
+import { recordAudit } from "@/lib/audit";
+import type { CredentialJson, ModelProvider } from "@/lib/contract/credentials";
+import { MODEL_PROVIDERS } from "@/lib/contract/credentials";
+import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { notFound } from "@/lib/errors";
+import { open, seal } from "@/lib/secrets/box";
+
+// A team's keys for the model providers, sealed at rest (lib/secrets/box.ts). Only the model gateway
+// opens them, to call upstream for that team's sandboxes; the API and the pages see the last four
+// characters. A team without its own key uses the instance's (ANTHROPIC_API_KEY, OPENAI_API_KEY in
+// the portal's environment), if there is one.
+
+export interface Upstream {
+  apiKey: string;
+  /** As the provider's own SDKs take it: Anthropic's without `/v1`, OpenAI's with it. */
+  baseUrl: string;
+  source: "team" | "instance";
+}
+
+const PROVIDER_API: Record<ModelProvider, string> = { anthropic: "https://api.anthropic.com", openai: "https://api.openai.com/v1" };
+
+function instanceDefault(provider: ModelProvider): { apiKey?: string; baseUrl?: string } {
+  const config = env();
+  return provider === "anthropic" ? { apiKey: config.ANTHROPIC_API_KEY, baseUrl: config.ANTHROPIC_BASE_URL } : { apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL };
+}
+
+/** Where a team's calls to a provider go, with which key; null when neither the team nor the instance has one. */
+export async function upstreamFor({ teamId, provider }: { teamId: string | null; provider: ModelProvider }): Promise<Upstream | null> {
+  const row = teamId ? await db().teamCredential.findUnique({ where: { teamId_provider: { teamId, provider } } }) : null;
+  if (row) {
+    const apiKey = open(row.encryptedKey);
+    // A key sealed with another PORTAL_SECRETS_KEY cannot be used; the instance's is not a silent stand-in.
+    if (apiKey === null) return null;
+    return { apiKey, baseUrl: row.baseUrl ?? PROVIDER_API[provider], source: "team" };
+  }
+  const fallback = instanceDefault(provider);
+  return fallback.apiKey ? { apiKey: fallback.apiKey, baseUrl: fallback.baseUrl ?? PROVIDER_API[provider], source: "instance" } : null;
+}
+
+export async function listCredentials({ teamId }: { teamId: string }): Promise<{ items: CredentialJson[] }> {
+  const rows = await db().teamCredential.findMany({ where: { teamId } });
+  return {
+    items: MODEL_PROVIDERS.map((provider) => {
+      const row = rows.find((candidate) => candidate.provider === provider);
+      if (row) return { provider, source: "team", keyHint: row.keyHint, baseUrl: row.baseUrl, updatedAt: row.updatedAt.toISOString() };
+      return { provider, source: instanceDefault(provider).apiKey ? "instance" : "none", keyHint: null, baseUrl: null, updatedAt: null };
+    }),
+  };
+}
+
+/** Which providers a team can call (its own key, or the instance's). */
+export async function providersReady({ teamId }: { teamId: string | null }): Promise<Set<ModelProvider>> {
+  const rows = teamId ? await db().teamCredential.findMany({ where: { teamId }, select: { provider: true } }) : [];
+  return new Set(MODEL_PROVIDERS.filter((provider) => rows.some((row) => row.provider === provider) || !!instanceDefault(provider).apiKey));
+}
+
+export async function setCredential({ teamId, actorId, provider, apiKey, baseUrl }: { teamId: string; actorId: string; provider: ModelProvider; apiKey: string; baseUrl?: string | null }) {
+  const data = { encryptedKey: seal(apiKey), baseUrl: baseUrl ?? null, keyHint: apiKey.slice(-4), updatedBy: actorId, updatedAt: new Date() };
+  await db().$transaction(async (tx) => {
+    await tx.teamCredential.upsert({ where: { teamId_provider: { teamId, provider } }, create: { teamId, provider, ...data }, update: data });
+    await recordAudit(tx, { teamId, actorId, action: "credential.set", targetType: "credential", targetId: provider, detail: { baseUrl: baseUrl ?? null } });
+  });
+  return (await listCredentials({ teamId })).items.find((item) => item.provider === provider)!;
+}
+
+export async function deleteCredential({ teamId, actorId, provider }: { teamId: string; actorId: string; provider: ModelProvider }) {
+  await db().$transaction(async (tx) => {
+    const { count } = await tx.teamCredential.deleteMany({ where: { teamId, provider } });
+    if (count === 0) throw notFound("Credential");
+    await recordAudit(tx, { teamId, actorId, action: "credential.delete", targetType: "credential", targetId: provider });
+  });
+}

@@ -1,0 +1,321 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { SessionPersistDriver } from "sandbox-agent";
+import { db } from "@/lib/db/client";
+import { ApiError } from "@/lib/errors";
+import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
+import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
+import type { SandboxProvider, SandboxRef } from "@/lib/sandboxes/providers/provider";
+import { recordSandboxStatus } from "@/lib/sandboxes/status";
+
+// The runtimes of the sandboxes this portal instance runs, whatever their provider: started on first
+// use (or ahead of need: the spare), stopped when idle, when room is needed, by an admin, when
+// destroyed or at shutdown — every stop through `stop()`. With a shared provider (local, external)
+// one runtime serves every sandbox. Every manager reports to the same session listeners; the
+// generation ids they hand out are unique, so a lost generation names exactly its sessions.
+
+export interface SandboxPoolConfig {
+  provider: SandboxProvider;
+  persist: SessionPersistDriver;
+  streamObserver: RuntimeStreamObserver;
+  listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
+  idleMs: number;
+  /** Sandboxes running at once on this instance. */
+  maxRunning: number;
+  /** Of those, how many one team may hold: past it, the team's own idle sandbox makes room. */
+  maxRunningPerTeam: number;
+  /** Whether a sandbox has a turn running (an idle stop, or making room, must not cut one off). */
+  busy(sandboxId: string): boolean;
+}
+
+/** Why a sandbox's runtime stops; every caller names one. */
+export type StopReason = "idle" | "room" | "admin" | "destroy" | "shutdown";
+
+/** A sandbox to run: what its provider needs, and its team (for the team's share of the pool). */
+export type PooledSandbox = SandboxRef & { teamId?: string };
+
+interface Running {
+  manager: RuntimeManager;
+  teamId: string | null;
+  lastActive: number;
+}
+
+// The runtime with no workspace and no sessions that answers for the agent list, run like the others.
+export const CATALOG_SANDBOX_ID = "catalog";
+const CATALOG = CATALOG_SANDBOX_ID;
+// Health counts the runtime losses of this long.
+export const LOSS_WINDOW_MS = 15 * 60_000;
+
+export class SandboxPool {
+  private shared: RuntimeManager | null = null;
+  private running = new Map<string, Running>();
+  private starting = new Map<string, Promise<RuntimeManager>>();
+  private idleTimer: NodeJS.Timeout | null = null;
+  // One sandbox started ahead of need, so a new session does not wait for a runtime to boot: its id
+  // and sequence number are reserved, and the sandbox row takes them when a team claims it.
+  private spare: { id: string; seq: number; manager: RuntimeManager } | null = null;
+  private stoppedAll = false;
+  private lossTimes: number[] = [];
+  private lastLossAt: Date | null = null;
+
+  constructor(readonly config: SandboxPoolConfig) {}
+
+  get provider(): SandboxProvider {
+    return this.config.provider;
+  }
+
+  async start() {
+    if (this.provider.shared) {
+      this.shared = this.createManager({ id: CATALOG, seq: 0 }, null);
+      await this.shared.start();
+      return;
+    }
+    this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1_000, this.config.idleMs / 4)));
+    this.idleTimer.unref();
+    await this.catalog().catch((error) => console.error(`[sandbox] the agent catalog runtime did not start: ${String(error)}`));
+    void this.prepareSpare();
+  }
+
+  /** A started sandbox for a new one of `teamId`, when one is ready; the caller creates its row with these ids. */
+  claimSpare(teamId: string): { id: string; seq: number } | null {
+    const spare = this.spare;
+    if (!spare || spare.manager.info().status !== "ok") return null;
+    this.spare = null;
+    this.running.set(spare.id, { manager: spare.manager, teamId, lastActive: Date.now() });
+    void this.makeRoom({ id: spare.id, teamId }).catch(() => undefined);
+    void this.prepareSpare();
+    return { id: spare.id, seq: spare.seq };
+  }
+
+  private async prepareSpare() {
+    if (this.shared || this.spare || this.stoppedAll || !this.provider.keepsSpare) return;
+    try {
+      const [reserved] = await db().$queryRaw<Array<{ seq: number }>>`SELECT nextval(pg_get_serial_sequence('sandboxes', 'seq'))::int AS seq`;
+      if (!reserved) return;
+      const sandbox = { id: randomUUID(), seq: reserved.seq };
+      const manager = this.createManager(sandbox, sandbox.id);
+      this.spare = { ...sandbox, manager };
+      await manager.start();
+      await warmDemoAgent(manager);
+    } catch (error) {
+      console.error(`[sandbox] could not prepare a spare sandbox: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** The runtime of a sandbox, started (after making room when the pool is full). */
+  async forSandbox(sandbox: PooledSandbox): Promise<RuntimeManager> {
+    if (this.shared) return this.shared;
+    const running = this.running.get(sandbox.id);
+    if (running && !running.manager.stopped) {
+      running.lastActive = Date.now();
+      return running.manager;
+    }
+    const pending = this.starting.get(sandbox.id);
+    if (pending) return pending;
+    const starting = this.startSandbox(sandbox).finally(() => this.starting.delete(sandbox.id));
+    this.starting.set(sandbox.id, starting);
+    return starting;
+  }
+
+  /** The runtime that answers for the agent list. */
+  catalog(): Promise<RuntimeManager> {
+    return this.forSandbox({ id: CATALOG, seq: 0 });
+  }
+
+  /**
+   * Stops a sandbox's runtime: the one way every caller stops one. Its sessions become restorable
+   * and come back with their files on their next prompt; a destroyed sandbox's status is its
+   * destroyer's to write.
+   */
+  async stop(sandboxId: string, reason: StopReason) {
+    if (this.shared) {
+      if (reason === "admin") throw new ApiError("sandbox_shared", "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
+      return;
+    }
+    const running = this.running.get(sandboxId);
+    this.running.delete(sandboxId);
+    if (reason === "idle") console.log(`[sandbox] ${sandboxId.slice(0, 8)} idle for ${Math.round(this.config.idleMs / 60_000)} min: stopping`);
+    if (running) await running.manager.stop({ sessionsLost: true });
+    await this.provider.released?.(sandboxId).catch((error: unknown) => console.error(`[sandbox] releasing ${sandboxId} failed: ${String(error)}`));
+    if (sandboxId !== CATALOG && reason !== "destroy") await this.recordStatus(sandboxId, "stopped");
+  }
+
+  /** Removes a destroyed sandbox's files (after the retention period). */
+  removeFiles(sandbox: SandboxRef) {
+    return this.provider.removeFiles(sandbox);
+  }
+
+  isRunning(sandboxId: string) {
+    if (this.shared) return this.shared.info().status === "ok";
+    const running = this.running.get(sandboxId);
+    return !!running && !running.manager.stopped;
+  }
+
+  /** Health: the shared runtime, or the catalog runtime that every new sandbox is launched like. */
+  primaryInfo(): RuntimeInfo | null {
+    return this.primary()?.info() ?? null;
+  }
+
+  private primary(): RuntimeManager | undefined {
+    return this.shared ?? this.running.get(CATALOG)?.manager;
+  }
+
+  private managers(): Array<[string | null, RuntimeManager]> {
+    if (this.shared) return [[null, this.shared]];
+    return [...this.running].map(([sandboxId, { manager }]) => [sandboxId, manager]);
+  }
+
+  /**
+   * For /api/health (cheap, nothing secret): runtimes recovering from a loss right now (a killed
+   * process, a dead ACP connection) and the losses of the last LOSS_WINDOW_MS.
+   */
+  losses() {
+    const cutoff = Date.now() - LOSS_WINDOW_MS;
+    while (this.lossTimes.length > 0 && this.lossTimes[0]! < cutoff) this.lossTimes.shift();
+    return {
+      recovering: this.managers().filter(([, manager]) => manager.recovering).length,
+      recent: this.lossTimes.length,
+      lastAt: this.lastLossAt?.toISOString() ?? null,
+    };
+  }
+
+  /** For instance admins: the primary runtime, with every sandbox runtime's figures beside it. */
+  overview() {
+    const runtimes = this.managers().map(([sandboxId, manager]) => ({ sandboxId, info: { ...manager.info(), stream: manager.streamStats() } }));
+    const losses = runtimes.map(({ info }) => info.lastConnectionLoss).filter((loss) => loss !== null);
+    return {
+      provider: this.provider.name,
+      ...(this.primaryInfo() ?? { mode: "embedded", url: "", status: "starting", startedAt: null, restarts: 0 }),
+      connectionLosses: runtimes.reduce((sum, { info }) => sum + info.connectionLosses, 0),
+      lastConnectionLoss: losses.sort((a, b) => b.at.localeCompare(a.at))[0] ?? null,
+      stream: this.primary()?.streamStats() ?? { recovered: 0, lost: 0 },
+      sandboxes: runtimes.filter(({ sandboxId }) => sandboxId !== null && sandboxId !== CATALOG).map(({ sandboxId, info }) => ({ sandboxId, ...info })),
+    };
+  }
+
+  /** Synchronous, for process.on('exit'): no runtime child may outlive the portal. */
+  stopAllSync() {
+    this.stoppedAll = true;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.spare?.manager.stopSync();
+    this.shared?.stopSync();
+    for (const { manager } of this.running.values()) manager.stopSync();
+  }
+
+  async stopAll() {
+    this.stoppedAll = true;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) {
+      await spare.manager.stop();
+      await this.removeFiles(spare).catch(() => undefined);
+    }
+    await this.shared?.stop();
+    await Promise.all([...this.running.keys()].map((sandboxId) => this.stop(sandboxId, "shutdown")));
+    // The catalog's provider sandbox belongs to this run of the portal only.
+    if (!this.provider.shared) await this.removeFiles({ id: CATALOG, seq: 0 }).catch(() => undefined);
+  }
+
+  private createManager(sandbox: SandboxRef, sandboxId: string | null) {
+    const manager = new RuntimeManager({
+      ...this.provider.runtimeFor(sandbox),
+      label: sandbox.id === CATALOG ? (this.provider.shared ? undefined : "agent catalog sandbox") : `sandbox ${sandbox.id.slice(0, 8)}`,
+      persist: this.config.persist,
+      streamObserver: this.config.streamObserver,
+    });
+    const { listeners } = this.config;
+    manager.onLost((generation) => {
+      listeners.lost(generation);
+      // A stop (idle, admin, shutdown) ends sessions on purpose; anything else was a loss.
+      if (manager.stopped) return;
+      this.recordLoss();
+      if (sandboxId) void this.recordStatus(sandboxId, "lost");
+    });
+    manager.onDown(listeners.down);
+    manager.onReady((generation) => {
+      listeners.ready(generation);
+      if (sandboxId) void this.recordStatus(sandboxId, "running");
+    });
+    return manager;
+  }
+
+  private async startSandbox(sandbox: PooledSandbox): Promise<RuntimeManager> {
+    const teamId = sandbox.teamId ?? null;
+    if (sandbox.id !== CATALOG) await this.makeRoom({ id: sandbox.id, teamId });
+    const manager = this.createManager(sandbox, sandbox.id === CATALOG ? null : sandbox.id);
+    this.running.set(sandbox.id, { manager, teamId, lastActive: Date.now() });
+    if (sandbox.id !== CATALOG) await this.recordStatus(sandbox.id, "starting");
+    await manager.start();
+    return manager;
+  }
+
+  /**
+   * PORTAL_SANDBOX_MAX_RUNNING and its per-team share: a team at its share makes room from its own
+   * idle sandboxes; a full pool stops the least recently active idle sandbox, the team's own first,
+   * then one of a team over its share. Another team's running turn is never cut off: a 503 instead.
+   */
+  private async makeRoom({ id, teamId }: { id: string; teamId: string | null }) {
+    const others = [...this.running].filter(([sandboxId]) => sandboxId !== CATALOG && sandboxId !== id);
+    const idle = others.filter(([sandboxId]) => !this.config.busy(sandboxId)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
+    const ownTeam = (entry: [string, Running]) => teamId !== null && entry[1].teamId === teamId;
+    const teamRunning = others.filter(ownTeam).length;
+    if (teamId !== null && teamRunning >= this.config.maxRunningPerTeam) {
+      const victim = idle.find(ownTeam);
+      if (!victim) throw new ApiError("sandboxes_busy", `Your team runs as many sandboxes as it may at once (${this.config.maxRunningPerTeam}); try again when one of its turns ends.`, { retryAfterSeconds: 30 });
+      await this.stop(victim[0], "room");
+      return;
+    }
+    if (others.length < this.config.maxRunning) return;
+    const perTeam = new Map<string | null, number>();
+    for (const [, running] of others) perTeam.set(running.teamId, (perTeam.get(running.teamId) ?? 0) + 1);
+    const fairShare = Math.max(1, Math.floor(this.config.maxRunning / Math.max(1, perTeam.size)));
+    const victim = idle.find(ownTeam) ?? idle.find(([, running]) => (perTeam.get(running.teamId) ?? 0) > fairShare) ?? idle[0];
+    if (!victim) throw new ApiError("sandboxes_busy", "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
+    await this.stop(victim[0], "room");
+  }
+
+  private async stopIdle() {
+    const cutoff = Date.now() - this.config.idleMs;
+    for (const [sandboxId, running] of [...this.running]) {
+      if (sandboxId === CATALOG || running.lastActive > cutoff || this.config.busy(sandboxId)) continue;
+      await this.stop(sandboxId, "idle").catch((error) => console.error(`[sandbox] stopping ${sandboxId} failed: ${String(error)}`));
+    }
+  }
+
+  private recordLoss() {
+    this.lastLossAt = new Date();
+    this.lossTimes.push(this.lastLossAt.getTime());
+    if (this.lossTimes.length > 1_000) this.lossTimes.shift();
+  }
+
+  private recordStatus(sandboxId: string, status: "starting" | "running" | "stopped" | "lost") {
+    return recordSandboxStatus(sandboxId, status).catch((error: unknown) => console.error(`[sandbox] could not record ${sandboxId} as ${status}: ${String(error)}`));
+  }
+}
+
+/**
+ * Opens the SDK's ACP connection for the demo agent ahead of the first session, so the agent
+ * process is running when a team claims the spare. SDK 0.4.2 keeps that step private; without it
+ * the first session/new opens the connection itself.
+ */
+async function warmDemoAgent(manager: RuntimeManager) {
+  const { sdk } = await manager.sdk();
+  const open = (sdk as unknown as { getLiveConnection?: (agent: string) => Promise<unknown> }).getLiveConnection;
+  if (typeof open === "function") await open.call(sdk, runtimeAgentId(DEMO_AGENT)).catch(() => undefined);
+}
+
+const globalPool = globalThis as unknown as { portalSandboxPool?: SandboxPool };
+
+export function setSandboxPool(pool: SandboxPool) {
+  globalPool.portalSandboxPool = pool;
+}
+
+export function sandboxPool(): SandboxPool {
+  if (!globalPool.portalSandboxPool) throw new ApiError("runtime_unavailable", "The agent runtime has not started yet.", { retryAfterSeconds: 2 });
+  return globalPool.portalSandboxPool;
+}
+
+export function maybeSandboxPool(): SandboxPool | undefined {
+  return globalPool.portalSandboxPool;
+}
