@@ -23,7 +23,7 @@ export type AuditAction =
   | "session.restore"
   | "permission.reply"
   | "credential.set"
-  | "credential.delete";
+  | "credential.remove";
 
 export interface AuditInput {
   teamId: string | null;

@@ -14,5 +14,9 @@ export interface CredentialJson {
   keyHint: string | null;
   /** Where the team's calls go when not to the provider's own API (team keys only). */
   baseUrl: string | null;
-  updatedAt: string | null;
+  setAt: string | null;
+  /** The email of whoever set the team's key. */
+  setBy: string | null;
+  /** The team's last model call to this provider through the gateway. */
+  lastUsedAt: string | null;
 }

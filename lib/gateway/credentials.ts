@@ -40,12 +40,20 @@ export async function upstreamFor({ teamId, provider }: { teamId: string | null;
 }
 
 export async function listCredentials({ teamId }: { teamId: string }): Promise<{ items: CredentialJson[] }> {
-  const rows = await db().teamCredential.findMany({ where: { teamId } });
+  const [rows, lastUses] = await Promise.all([
+    db().teamCredential.findMany({ where: { teamId } }),
+    db().modelCall.groupBy({ by: ["provider"], where: { teamId }, _max: { at: true } }),
+  ]);
+  const setters = await db().user.findMany({ where: { id: { in: rows.flatMap((row) => (row.updatedBy ? [row.updatedBy] : [])) } }, select: { id: true, email: true } });
   return {
-    items: MODEL_PROVIDERS.map((provider) => {
+    items: MODEL_PROVIDERS.map((provider): CredentialJson => {
       const row = rows.find((candidate) => candidate.provider === provider);
-      if (row) return { provider, source: "team", keyHint: row.keyHint, baseUrl: row.baseUrl, updatedAt: row.updatedAt.toISOString() };
-      return { provider, source: instanceDefault(provider).apiKey ? "instance" : "none", keyHint: null, baseUrl: null, updatedAt: null };
+      const lastUsedAt = lastUses.find((use) => use.provider === provider)?._max.at?.toISOString() ?? null;
+      if (row) {
+        const setBy = setters.find((user) => user.id === row.updatedBy)?.email ?? null;
+        return { provider, source: "team", keyHint: row.keyHint, baseUrl: row.baseUrl, setAt: row.updatedAt.toISOString(), setBy, lastUsedAt };
+      }
+      return { provider, source: instanceDefault(provider).apiKey ? "instance" : "none", keyHint: null, baseUrl: null, setAt: null, setBy: null, lastUsedAt };
     }),
   };
 }
@@ -69,6 +77,6 @@ export async function deleteCredential({ teamId, actorId, provider }: { teamId: 
   await db().$transaction(async (tx) => {
     const { count } = await tx.teamCredential.deleteMany({ where: { teamId, provider } });
     if (count === 0) throw notFound("Credential");
-    await recordAudit(tx, { teamId, actorId, action: "credential.delete", targetType: "credential", targetId: provider });
+    await recordAudit(tx, { teamId, actorId, action: "credential.remove", targetType: "credential", targetId: provider });
   });
 }

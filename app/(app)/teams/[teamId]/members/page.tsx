@@ -59,6 +59,11 @@ export default async function MembersPage({ params }: Props) {
               Sandboxes
             </Link>
             {isAdmin && (
+              <Link className="button" href={`/teams/${team.id}/settings`} data-testid="settings-link">
+                Settings
+              </Link>
+            )}
+            {isAdmin && (
               <Link className="button" href={`/teams/${team.id}/audit`}>
                 Audit log
               </Link>
