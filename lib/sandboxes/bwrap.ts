@@ -1,7 +1,9 @@
 import "server-only";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { agentsDir } from "@/lib/agents/installer";
+import { writeRuntimeBin } from "@/lib/agents/runtime-bin";
 import { stopLeftoverProcess } from "@/lib/process-utils";
 import { readPid, runtimeBinary } from "@/lib/runtime/host-launcher";
 import type { RuntimeLauncher } from "@/lib/runtime/manager";
@@ -23,6 +25,7 @@ export const WORKSPACE = "/workspace";
 const HOME = "/home/sandbox";
 const OPT = "/opt/portal";
 const RUN = "/run/portal";
+const AGENTS = "/opt/agents";
 const PORT_INSIDE = "2468";
 
 export function bwrapAvailable(): boolean {
@@ -66,6 +69,8 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] 
     "--ro-bind", dirs.opt, OPT,
     "--bind", dirs.workspace, WORKSPACE,
     "--bind", dirs.home, HOME,
+    "--ro-bind", runtimeBinDir(dirs), `${HOME}/sandbox-agent/bin`,
+    "--ro-bind-try", agentsDir(), AGENTS,
     "--bind", dirs.run, RUN,
     "--proc", "/proc",
     "--dev", "/dev",
@@ -102,9 +107,12 @@ function prepareSandboxDirs(dirs: SandboxDirs, uid: number | null) {
     if (uid !== null) chownSync(dir, uid, uid);
     chmodSync(dir, 0o700);
   }
-  // The runtime runs `$XDG_DATA_HOME/sandbox-agent/bin/agent_processes/mock-acp`: the demo agent.
-  const agents = path.join(dirs.home, "sandbox-agent", "bin", "agent_processes");
-  mkdirSync(agents, { recursive: true });
-  writeFileSync(path.join(agents, "mock-acp"), `#!/bin/sh\nexec ${process.execPath} ${OPT}/demo-agent.mjs "$@"\n`, { mode: 0o755 });
-  if (uid !== null) for (const dir of [path.join(dirs.home, "sandbox-agent"), path.join(dirs.home, "sandbox-agent", "bin"), agents]) chownSync(dir, uid, uid);
+  // The runtime's agent slots (the demo and every installed agent), bound read-only at
+  // $XDG_DATA_HOME/sandbox-agent/bin: written by the portal, never into the sandbox's home.
+  writeRuntimeBin({ binDir: runtimeBinDir(dirs), agentsDirInJail: AGENTS, demoAgentCommand: [process.execPath, `${OPT}/demo-agent.mjs`] });
+}
+
+/** One bin dir for every sandbox of this host, beside the shared binaries. */
+function runtimeBinDir(dirs: SandboxDirs) {
+  return path.join(path.dirname(dirs.opt), "bin");
 }
