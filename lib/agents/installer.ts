@@ -224,7 +224,15 @@ export async function installAgent(id: AgentId, options: InstallOptions = {}): P
   if (!release) return { ...agentInstallStatus(id, root), alreadyRunning: true };
   try {
     // Installed by the holder we waited for between our first look and the lock.
-    if (isAgentInstalled(id, root)) return agentInstallStatus(id, root);
+    if (!isAgentInstalled(id, root)) await installUnderLock(id, root, tempDir, options);
+  } finally {
+    release();
+  }
+  return agentInstallStatus(id, root);
+}
+
+async function installUnderLock(id: AgentId, root: string, tempDir: string, options: InstallOptions) {
+  try {
     for (const name of readdirSync(root)) if (name.startsWith(`.tmp-${id}-`) || name.startsWith(`.old-${id}-`)) rmSync(path.join(root, name), { recursive: true, force: true });
     rmSync(failureFile(id, root), { force: true });
     mkdirSync(tempDir, { mode: 0o755 });
@@ -250,14 +258,10 @@ export async function installAgent(id: AgentId, options: InstallOptions = {}): P
     if (existsSync(target)) renameSync(target, old);
     renameSync(tempDir, target);
     rmSync(old, { recursive: true, force: true });
-    return agentInstallStatus(id, root);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     rmSync(tempDir, { recursive: true, force: true });
     writeFileSync(failureFile(id, root), JSON.stringify({ error: message.slice(0, 2000), at: new Date().toISOString() }), { mode: 0o600 });
-    return agentInstallStatus(id, root);
-  } finally {
-    release();
   }
 }
 
