@@ -1,6 +1,7 @@
 import "server-only";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { installConfiguredAgents } from "@/lib/agents/installer";
 import { bootstrapAdmin } from "@/lib/auth/bootstrap";
 import { authSecret } from "@/lib/auth/secret";
 import { databaseUrl, disconnectDb, setDatabaseUrl } from "@/lib/db/client";
@@ -69,6 +70,8 @@ async function start() {
 
   const dataDir = path.resolve(config.PORTAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // PORTAL_AGENTS: the named real agents are installed in the background when missing (one log line).
+  installConfiguredAgents(config.PORTAL_AGENTS);
   const provider = config.SANDBOX_AGENT_URL ? "external" : config.PORTAL_SANDBOX;
   if (provider === "bwrap" && !bwrapAvailable()) {
     console.error("[portal] sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");

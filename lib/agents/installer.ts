@@ -276,6 +276,18 @@ export function startAgentInstall(id: AgentId, options: InstallOptions = {}): { 
   return { started: true };
 }
 
+/** The admin's install button: starts the install unless it is installed or installing, and says where it stands. */
+export function requestAgentInstall(id: AgentId, { by }: { by: string }): AgentInstallStatus {
+  const root = agentsDir();
+  if (!isAgentInstalled(id, root) && startAgentInstall(id, { root }).started) {
+    console.log(`[portal] agent ${id}: install of ${mainPackage(id).name}@${mainPackage(id).version} started by ${by}`);
+    void agentInstallInProgress(id)?.then((outcome) => {
+      if (outcome.state === "failed") console.error(`[portal] agent ${id}: install failed: ${outcome.error ?? "unknown error"}`);
+    });
+  }
+  return agentInstallStatus(id, root);
+}
+
 /** The running install of this process, for tests and the CLI to wait on. */
 export function agentInstallInProgress(id: AgentId): Promise<InstallOutcome> | undefined {
   return running.portalAgentInstalls?.get(id);

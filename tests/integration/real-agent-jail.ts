@@ -83,7 +83,7 @@ export async function startJailedRuntime(options: JailOptions): Promise<JailedRu
       "--chdir", "/workspace",
       `/opt/portal/${path.basename(options.runtimeBinary)}`, "server", "--no-token", "--no-telemetry", "--host", "127.0.0.1", "--port", String(port),
     ];
-    const env = { PATH: "/usr/bin:/bin", HOME, XDG_DATA_HOME: HOME, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: String(3_600_000), LANG: "C.UTF-8" };
+    const env = { PATH: "/usr/bin:/bin", HOME, XDG_DATA_HOME: HOME, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: String(3_600_000), LANG: "C.UTF-8" } as unknown as NodeJS.ProcessEnv;
     const spawned = spawn("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...jail], { env, stdio: ["ignore", "ignore", "pipe"], detached: true });
     spawned.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
     child = spawned;
