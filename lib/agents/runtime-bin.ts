@@ -179,7 +179,12 @@ function shellWords(words: string[]): string {
 
 /** mkdir, then refuse anything that is not a real directory of ours (a symlink planted in its place). */
 function ensureRealDirectory(dir: string, recursive: boolean) {
-  mkdirSync(dir, { recursive, mode: 0o755 });
+  try {
+    mkdirSync(dir, { recursive, mode: 0o755 });
+  } catch (error) {
+    // Written before (every sandbox start rewrites it): the checks below decide.
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
   const stat = lstatSync(dir);
   if (!stat.isDirectory() || stat.isSymbolicLink()) throw new Error(`${dir} is not a directory (a symlink?); refusing to write the runtime's agents there`);
   const uid = process.getuid?.();
