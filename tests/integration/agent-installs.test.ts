@@ -184,6 +184,8 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
         runtime = await startJailedRuntime({ runtimeBinary: RUNTIME, binDir, agentsDir: AGENTS_DIR, gatewayDir });
         sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl });
         session = await sdk.createSession({ agent, cwd: "/workspace" });
+        // What session/new offered, as the SDK keeps it: the UI's modes, models and config options.
+        recorded.sessionNew = { modes: await session.getModes(), configOptions: await session.getConfigOptions() };
         session.onEvent((event) => events.push(event));
         session.onPermissionRequest((request) => {
           permissions.push(request.rawRequest);
@@ -264,7 +266,8 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
             const after = server.requests.slice(before).filter((request) => request.scripted);
             expect(after.length).toBeGreaterThanOrEqual(1);
             expect(JSON.stringify(after.at(-1)!.body)).toContain("Say hello");
-            recorded.sessionLoad = { loadSession: true, replayedUpdates: loadedCount, replaySample: replayed.slice(0, 6) };
+            // Claude's replay of its history goes on streaming after session/load has answered.
+            recorded.sessionLoad = { loadSession: true, updatesBeforeLoadAnswered: loadedCount, updatesAfterNextPrompt: replayed.length, replaySample: replayed.slice(0, 8) };
           } finally {
             await acp.disconnect().catch(() => undefined);
           }
