@@ -10,13 +10,13 @@ import type { AgentInstallJson } from "@/lib/contract/agents";
 const POLL_MS = 1500;
 
 function megabytes(bytes: number | undefined) {
-  return bytes === undefined ? "" : `${Math.round(bytes / 1e6)} MB`;
+  return bytes === undefined || bytes < 1e6 ? "" : `${Math.round(bytes / 1e6)} MB`;
 }
 
 function stateLabel(agent: AgentInstallJson) {
   switch (agent.state) {
     case "installed":
-      return <span className="manage-tag">installed · {megabytes(agent.sizeBytes)}</span>;
+      return <span className="manage-tag">installed{agent.sizeBytes ? ` · ${megabytes(agent.sizeBytes)}` : ""}</span>;
     case "installing":
       return <span className="manage-tag manage-tag-current">installing… {megabytes(agent.sizeBytes)}</span>;
     case "failed":
