@@ -196,10 +196,19 @@ function runNpm(args: string[], cwd: string, onOutput?: (line: string) => void):
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve();
-      const lastLines = tail.trim().split("\n").filter((line) => /err/i.test(line)).slice(-6).join("\n") || tail.trim().split("\n").slice(-6).join("\n");
-      reject(new Error(`npm install ${signal ? `was stopped (${signal})` : `exited with ${code}`}: ${lastLines}`));
+      reject(new Error(`npm install ${signal ? `was stopped (${signal})` : `exited with ${code}`}: ${npmErrorSummary(tail)}`));
     });
   });
+}
+
+/** npm's own sentences about what failed (its "npm error code …" and message lines), not the dumped objects around them. */
+function npmErrorSummary(output: string): string {
+  const sentences = output
+    .split("\n")
+    .filter((line) => line.startsWith("npm error"))
+    .map((line) => line.replace(/^npm error\s*/, "").trim())
+    .filter((line) => line && !/^(at |syscall |errno |[{}[\]]|\w+: ['"\d]|A complete log)/.test(line));
+  return (sentences.length > 0 ? sentences.slice(0, 4) : output.trim().split("\n").slice(-4)).join("\n");
 }
 
 export interface InstallOptions {
