@@ -1,6 +1,7 @@
 import "server-only";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { installConfiguredAgents } from "@/lib/agents/installer";
 import { bootstrapAdmin } from "@/lib/auth/bootstrap";
 import { authSecret } from "@/lib/auth/secret";
 import { databaseUrl, disconnectDb, setDatabaseUrl } from "@/lib/db/client";
@@ -61,6 +62,8 @@ async function start() {
 
   const dataDir = path.resolve(config.PORTAL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  // PORTAL_AGENTS: the named real agents are installed in the background when missing (one log line).
+  installConfiguredAgents(config.PORTAL_AGENTS);
   let provider: SandboxProvider;
   try {
     provider = await chooseSandboxProvider({ config, dataDir, turnsIn: runningTurnsIn });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_IDS, type AgentId } from "@/lib/agents/catalog";
 import { CLOUD_PROVIDERS } from "@/lib/sandboxes/cloud-providers";
 
 // Every environment variable of the portal, parsed once. Pure parsing lives in parseEnv so it can be
@@ -95,6 +96,19 @@ const envSchema = z
     // taken to be gone, and another one takes its sandboxes and sessions over.
     PORTAL_INSTANCE_LEASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(2).max(600).default(15)),
     PORTAL_MAX_RUNNING_TURNS_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
+    // Real agents (lib/agents): where they are installed (default <data dir>/agents), npm's cache for
+    // their installs (default /var/cache/agent-portal/npm as root, npm's own otherwise), and which
+    // ones the portal installs at start when missing (comma-separated ids).
+    PORTAL_AGENTS_DIR: optionalString,
+    PORTAL_AGENTS_NPM_CACHE: optionalString,
+    PORTAL_AGENTS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((value) => [...new Set(value.split(",").map((id) => id.trim()).filter(Boolean))])
+        .pipe(z.array(z.enum(AGENT_IDS as [AgentId, ...AgentId[]], { message: `must list agent ids out of ${AGENT_IDS.join(", ")}` })))
+        .default([]),
+    ),
   })
   .superRefine((value, ctx) => {
     if (Boolean(value.PORTAL_ADMIN_EMAIL) !== Boolean(value.PORTAL_ADMIN_PASSWORD)) {

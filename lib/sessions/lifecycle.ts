@@ -29,7 +29,7 @@ export interface CreateSessionInput {
 }
 
 export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
-  await requireStartableAgent(input.agent);
+  await requireStartableAgent({ agentId: input.agent, teamId: input.teamId });
   const sandbox = await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
   const cwd = resolveCwd(sandbox.workspace, input.cwd);
 

@@ -99,6 +99,9 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "DELETE /api/teams/[teamId]/invitations/[invitationId]": { path: async (w) => `/api/teams/${w.teamId}/invitations/${await w.fresh.invitation()}`, cells: team("admin", 204) },
 
   "GET /api/admin/runtime": { path: () => "/api/admin/runtime", cells: instance(200) },
+  "GET /api/admin/agents": { path: () => "/api/admin/agents", cells: instance(200) },
+  // An id outside the catalog (a real one would start a 100+ MB npm install): 404 for the instance admin.
+  "POST /api/admin/agents/[agentId]/install": { path: () => "/api/admin/agents/amp/install", cells: instance(404) },
   "GET /api/admin/users": { path: () => "/api/admin/users", cells: instance(200) },
   "PATCH /api/admin/users/[userId]": { path: (w) => `/api/admin/users/${w.plainUserId}`, body: () => ({ isInstanceAdmin: false }), cells: instance(200) },
   "GET /api/admin/settings": { path: () => "/api/admin/settings", cells: instance(200) },

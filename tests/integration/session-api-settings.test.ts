@@ -15,18 +15,24 @@ let api: Api;
 let teamId: string;
 let userId: string;
 
+// No real agent is installed in this portal's agents directory, and it has no model key of its own.
+const emptyAgentsDir = mkdtempSync(path.join(os.tmpdir(), "portal-no-agents-"));
+
 beforeAll(async () => {
-  fixture = await openPortal();
+  fixture = await openPortal({ env: { PORTAL_AGENTS_DIR: emptyAgentsDir, ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "" } });
   ({ db, portal, api, teamId } = fixture);
   userId = (await api.get("/api/me")).user.id;
 });
-afterAll(() => fixture?.close());
+afterAll(async () => {
+  await fixture?.close();
+  removeDir(emptyAgentsDir);
+});
 
 const optionValue = (session: any, id: string) => session.configOptions.find((option: any) => option.id === id)?.currentValue;
 const thoughts = (events: Array<{ payload: any }>) => agentUpdates(events, "agent_thought_chunk").map((update) => update.content.text as string);
 
 describe("agents", () => {
-  it("lists what the runtime reports, with the offline demo agent first and offering its real options", async () => {
+  it("lists the demo agent first, offering its real options, then the real agents with what each one misses", async () => {
     const { items } = await api.get("/api/agents");
     expect(items[0]).toMatchObject({
       id: "demo",
@@ -37,14 +43,25 @@ describe("agents", () => {
       thoughtLevels: ["low", "medium", "high"],
     });
     expect(items[0].missing).toBeUndefined();
-    // The runtime's compiled agent list, none installed on this offline machine.
+    expect(items[0]).toMatchObject({ ready: true, version: null });
+    // The real agents the portal installs (lib/agents/catalog.ts): none is installed here, no key is set.
     const others = items.slice(1);
-    expect(others.map((agent: any) => agent.id).sort()).toEqual(["amp", "claude", "codex", "cursor", "opencode", "pi"]);
+    expect(others.map((agent: any) => agent.id).sort()).toEqual(["claude", "codex", "opencode"]);
     for (const agent of others) {
-      expect(agent).toMatchObject({ installed: false, offline: false, credentialsAvailable: expect.any(Boolean), missing: expect.stringContaining("not installed") });
+      expect(agent).toMatchObject({ installed: false, version: null, ready: false, offline: false, credentialsAvailable: false, missing: expect.stringContaining("not installed: an instance admin installs it on /admin") });
     }
-    expect(items.find((agent: any) => agent.id === "claude").missing).toContain("ANTHROPIC_API_KEY");
+    expect(items.find((agent: any) => agent.id === "claude").missing).toContain("no Anthropic key");
+    expect(items.find((agent: any) => agent.id === "codex").missing).toContain("no OpenAI key");
     expect(items.find((agent: any) => agent.id === "mock")).toBeUndefined();
+
+    // With a key for the team, only the install is missing; the key is the team's, not another's.
+    await api.request("PUT", `/api/teams/${teamId}/credentials/anthropic`, { apiKey: "sk-ant-settings-test-key" });
+    const forTeam = (await api.get(`/api/agents?teamId=${teamId}`)).items.find((agent: any) => agent.id === "claude");
+    expect(forTeam).toMatchObject({ credentialsAvailable: true, ready: false });
+    expect(forTeam.missing).not.toContain("key");
+    expect((await api.get("/api/agents")).items.find((agent: any) => agent.id === "claude").credentialsAvailable).toBe(false);
+    expectProblem(await api.request("GET", "/api/agents?teamId=00000000-0000-0000-0000-000000000000"), 404, "not_found");
+    await api.request("DELETE", `/api/teams/${teamId}/credentials/anthropic`);
   });
 
   it("offers exactly what a demo session reports at session/new", async () => {
@@ -60,10 +77,10 @@ describe("agents", () => {
   it("refuses an agent that is not installed or lacks credentials with a 422 naming what is missing", async () => {
     const claude = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "claude" }), 422);
     expect(claude.detail).toContain("not installed");
-    expect(claude.detail).toContain("ANTHROPIC_API_KEY");
+    expect(claude.detail).toContain("no Anthropic key");
     expect(claude.errors?.[0]?.path).toBe("agent");
     const codex = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "codex" }), 422);
-    expect(codex.detail).toContain("OPENAI_API_KEY");
+    expect(codex.detail).toContain("no OpenAI key");
     const unknown = expectProblem(await api.request("POST", "/api/sessions", { teamId, agent: "gpt-tty" }), 422);
     expect(unknown.errors?.[0]).toMatchObject({ path: "agent", message: expect.stringContaining("demo") });
   });

@@ -1,8 +1,10 @@
 import { notFound, redirect } from "next/navigation";
+import { AgentInstalls } from "@/components/admin/agent-installs";
 import { ApiButton } from "@/components/manage/api-button";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
+import { listAgentInstalls } from "@/lib/agents/installer";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { sandboxPool } from "@/lib/sandboxes/pool";
 import { listInstances } from "@/lib/sessions/ownership";
@@ -18,7 +20,7 @@ export default async function AdminPage() {
   const runtime = sandboxPool().overview();
   return (
     <div className="page">
-      <PageHeader title="Instance admin" subtitle="The runtime and sandboxes, every account on this portal, and who may create teams." />
+      <PageHeader title="Instance admin" subtitle="Agents, the runtime and sandboxes, every account on this portal, and who may create teams." />
       <div className="manage-grid">
         <ManageSection title="Users">
           <ManageTable testId="admin-users" columns={["Person", "Teams", "Status", null]}>
@@ -57,6 +59,9 @@ export default async function AdminPage() {
           </ManageTable>
         </ManageSection>
         <div className="stack">
+          <ManageSection title="Agents" card testId="admin-agents-section">
+            <AgentInstalls initial={listAgentInstalls()} />
+          </ManageSection>
           <ManageSection title="Runtime and sandboxes" card testId="admin-runtime">
             <dl className="facts">
               <dt>Sandbox provider</dt>

@@ -2,6 +2,8 @@ import "server-only";
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { agentsDir } from "@/lib/agents/installer";
+import { writeRuntimeBin } from "@/lib/agents/runtime-bin";
 import { readPid, runtimeBinary, stopLeftoverProcess } from "@/lib/process-utils";
 import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
@@ -32,6 +34,8 @@ const SANDBOX_UID_BASE = 200_000;
 const HOME = "/home/sandbox";
 const OPT = "/opt/portal";
 const RUN = "/run/portal";
+// The agents installed on this host (lib/agents), read-only.
+const AGENTS = "/opt/agents";
 // The model gateway's socket and the agents' settings for it (lib/gateway), read-only in the jail;
 // jail-init bridges GATEWAY_PORT on the jail's loopback to the socket.
 const GATEWAY_DIR = "/run/portal-gateway";
@@ -54,7 +58,7 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
     async openGateway(sandboxId, dirs, uid) {
       await gateways.get(sandboxId)?.close();
       gateways.delete(sandboxId);
-      if (network === "none" || sandboxId === "catalog") return false;
+      if (network === "none") return false;
       const dir = path.join(dirs.root, "gateway");
       mkdirSync(dir, { recursive: true, mode: 0o750 });
       if (uid !== null) lchownSync(dir, 0, uid);
@@ -146,6 +150,7 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: b
     "--bind", dirs.home, HOME,
     "--tmpfs", RUNTIME_DATA,
     "--ro-bind", path.join(dirs.opt, "bin"), `${RUNTIME_DATA}/sandbox-agent/bin`,
+    "--ro-bind-try", agentsDir(), AGENTS,
     "--bind", dirs.run, RUN,
     "--proc", "/proc",
     "--dev", "/dev",
@@ -166,10 +171,8 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: b
 function installAgentBinaries(opt: string) {
   mkdirSync(opt, { recursive: true, mode: 0o755 });
   chmodSync(opt, 0o755);
-  const agentProcesses = path.join(opt, "bin", "agent_processes");
-  mkdirSync(agentProcesses, { recursive: true, mode: 0o755 });
-  // The runtime runs `$XDG_DATA_HOME/sandbox-agent/bin/agent_processes/mock-acp`: the demo agent.
-  writeAtomically(path.join(agentProcesses, "mock-acp"), `#!/bin/sh\nexec ${process.execPath} ${OPT}/demo-agent.mjs "$@"\n`, 0o755);
+  // The runtime's agent slots: the demo and every installed agent (lib/agents/runtime-bin.ts).
+  writeRuntimeBin({ binDir: path.join(opt, "bin"), agentsDirInJail: AGENTS, demoAgentCommand: [process.execPath, `${OPT}/demo-agent.mjs`] });
   const sources: Array<[string, string, number]> = [
     [runtimeBinary(), "sandbox-agent", 0o755],
     [path.join(process.cwd(), "agents", "demo", "dist", "demo-agent.mjs"), "demo-agent.mjs", 0o644],

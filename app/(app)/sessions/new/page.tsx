@@ -22,7 +22,8 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   let agents: AgentJson[] = [];
   let runtimeError: string | null = null;
   try {
-    agents = await listAgents();
+    // Ready or not for the team the form starts on (listTeamsOf puts the chosen one first).
+    agents = await listAgents({ teamId: teams[0]?.id ?? null });
   } catch (error) {
     runtimeError = isApiError(error) ? error.message : "The agent runtime is unreachable.";
   }
