@@ -54,7 +54,6 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
   const gateways = new Map<string, GatewayEndpoint>();
   const jail: JailSettings = {
     network,
-    // The agent catalog runs no agent: it has no gateway.
     async openGateway(sandboxId, dirs, uid) {
       await gateways.get(sandboxId)?.close();
       gateways.delete(sandboxId);
