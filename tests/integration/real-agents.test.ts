@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentInstallStatus, installAgent } from "@/lib/agents/installer";
+import type { AgentId } from "@/lib/agents/catalog";
+import { messageRequests, startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
+import { conversationRequests, startScriptedOpenAI } from "../fixtures/scripted-models/openai";
+import { answer, callTool, type ScriptedServer } from "../fixtures/scripted-models/script";
+import { allEvents, killSessionRuntime, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { createMember, createTeam, portalEvents, sql } from "./session-api-helpers";
+
+// Claude Code and Codex as a team runs them: installed once from npm (lib/agents), in the team's
+// bubblewrap sandboxes under the default `models` network, reaching their models only through the
+// portal's gateway, which calls scripted model servers on loopback with each team's own key. Through
+// the portal's API: a streamed answer, a file written through a permission answered by a member, a
+// command whose output shows no key, the call recorded, and after the sandbox's runtime is killed a
+// prompt that brings the agent back with its own memory (session/load).
+
+const AGENTS_DIR = process.env.PORTAL_AGENTS_DIR ?? "/var/cache/agent-portal/agents";
+process.env.PORTAL_AGENTS_DIR = AGENTS_DIR;
+const TEAM_A_KEY = "sk-ant-team-a-0123456789-secret";
+const TEAM_B_KEY = "sk-openai-team-b-0123456789-secret";
+
+let fixture: PortalFixture;
+let api: Api;
+let teamA: string;
+let teamB: string;
+let memberB: Api;
+let anthropic: ScriptedServer;
+let openai: ScriptedServer;
+
+beforeAll(async () => {
+  for (const id of ["claude", "codex"] as AgentId[]) if (agentInstallStatus(id, AGENTS_DIR).state !== "installed") await installAgent(id, { root: AGENTS_DIR });
+  [anthropic, openai] = await Promise.all([startScriptedAnthropic(), startScriptedOpenAI()]);
+  fixture = await openPortal({ env: { PORTAL_AGENTS_DIR: AGENTS_DIR, ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "" } });
+  ({ api, teamId: teamA } = fixture);
+  teamB = await createTeam(fixture.db.url, "Team B");
+  memberB = await createMember(api.baseUrl, fixture.db.url, { teamId: teamB, role: "admin" });
+  await api.request("PUT", `/api/teams/${teamA}/credentials/anthropic`, { apiKey: TEAM_A_KEY, baseUrl: `${anthropic.url}/anthropic` });
+  await memberB.request("PUT", `/api/teams/${teamB}/credentials/openai`, { apiKey: TEAM_B_KEY, baseUrl: `${openai.url}/openai/v1` });
+}, 900_000);
+
+afterAll(async () => {
+  await fixture?.close();
+  await Promise.all([anthropic?.close(), openai?.close()]);
+});
+
+type Event = { index: number; sender: string; payload: any };
+
+function updates(events: Event[], kind: string) {
+  return events.map((event) => event.payload?.params?.update).filter((update) => update?.sessionUpdate === kind);
+}
+
+function text(events: Event[]) {
+  return updates(events, "agent_message_chunk")
+    .map((update) => update.content?.text ?? "")
+    .join("");
+}
+
+/** Sends a prompt and waits for the turn to end and for `finalText` (late chunks may follow the turn's end). */
+async function turn(client: Api, sessionId: string, prompt: string, finalText: string): Promise<Event[]> {
+  const from = (await allEvents(client, sessionId)).length;
+  expect((await client.request("POST", `/api/sessions/${sessionId}/prompt`, { text: prompt })).status).toBe(202);
+  await waitForIdle(client, sessionId, 180_000);
+  const events = await waitFor(async () => ((await allEvents(client, sessionId)) as Event[]).slice(from), (list) => text(list).includes(finalText), 30_000);
+  return events;
+}
+
+describe("Claude Code in a team's sandbox", () => {
+  let sessionId: string;
+
+  it("answers through the gateway with the team's key, the call recorded", async () => {
+    const agents = (await api.get(`/api/agents?teamId=${teamA}`)).items;
+    expect(agents.find((agent: any) => agent.id === "claude")).toMatchObject({ installed: true, ready: true });
+    const created = await api.request("POST", "/api/sessions", { teamId: teamA, agent: "claude", title: "Claude here" });
+    expect(created.status).toBe(201);
+    sessionId = created.body.id;
+
+    anthropic.enqueue(answer("Hello from the scripted Claude model, in pieces."));
+    const events = await turn(api, sessionId, "Say hello", "Hello from the scripted Claude model, in pieces.");
+    expect(updates(events, "agent_message_chunk").length).toBeGreaterThan(1);
+    const calls = messageRequests(anthropic);
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    for (const call of anthropic.requests) expect(call.key).toBe(TEAM_A_KEY);
+
+    const me = (await api.get("/api/me")).user.id;
+    const rows = await waitFor(() => sql(fixture.db.url, "SELECT * FROM model_calls WHERE session_id = $1", [sessionId]), (list) => list.length >= 1);
+    expect(rows[0]).toMatchObject({ team_id: teamA, user_id: me, provider: "anthropic", status: 200 });
+    expect(Number(rows[0]!.input_tokens)).toBeGreaterThan(0);
+  }, 300_000);
+
+  it("writes a file through a permission a member answers, with its diff on the tool call", async () => {
+    anthropic.enqueue(callTool("Write", { file_path: "/workspace/hello.txt", content: "hello from claude\n" }), answer("Wrote hello.txt."));
+    expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: "Create hello.txt" })).status).toBe(202);
+    const [pending] = await waitFor(async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items, (items: any[]) => items.length === 1, 120_000);
+    expect((await api.request("POST", `/api/sessions/${sessionId}/permissions/${pending.id}`, { reply: "once" })).status).toBe(200);
+    await waitForIdle(api, sessionId, 180_000);
+    const { sandboxId } = await api.get(`/api/sessions/${sessionId}`);
+    const file = await api.request("GET", `/api/sandboxes/${sandboxId}/files/content?path=hello.txt`);
+    expect(file.status).toBe(200);
+    expect(JSON.stringify(file.body)).toContain("hello from claude");
+    const events = (await allEvents(api, sessionId)) as Event[];
+    const withDiff = [...updates(events, "tool_call"), ...updates(events, "tool_call_update")].find((update) => (update.content ?? []).some((block: any) => block.type === "diff"));
+    expect(withDiff).toBeDefined();
+  }, 300_000);
+
+  it("runs a command whose output holds no key of any team or of the portal", async () => {
+    anthropic.enqueue(callTool("Bash", { command: "env; cat /run/portal-gateway/gateway.env; ls -la /opt/agents", description: "Look around" }), answer("Looked around."));
+    expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: "Look around" })).status).toBe(202);
+    // Claude asks before a command it does not know: allowed once.
+    const pending = await waitFor(async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items, (items: any[]) => items.length <= 1, 60_000);
+    if (pending.length === 1) await api.request("POST", `/api/sessions/${sessionId}/permissions/${pending[0].id}`, { reply: "once" });
+    await waitForIdle(api, sessionId, 180_000);
+    const output = JSON.stringify((await allEvents(api, sessionId)).slice(-60));
+    expect(output).toContain("PORTAL_GATEWAY_TOKEN");
+    for (const secret of [TEAM_A_KEY, TEAM_B_KEY]) {
+      expect(output).not.toContain(secret);
+      // What the model was sent back as the tool's result holds none either.
+      expect(JSON.stringify(anthropic.requests.at(-1)?.body)).not.toContain(secret);
+    }
+  }, 300_000);
+
+  it("comes back with its own memory after its sandbox's runtime is killed (session/load)", async () => {
+    await killSessionRuntime(api, sessionId);
+    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "restorable", 30_000);
+    const before = anthropic.requests.length;
+    anthropic.enqueue(answer("You first asked me to say hello."));
+    await turn(api, sessionId, "What did I ask first?", "You first asked me to say hello.");
+    const restored = portalEvents((await allEvents(api, sessionId)) as Event[], "restored");
+    expect(restored.at(-1)).toMatchObject({ type: "restored", method: "load" });
+    // The model received the conversation from before the restart, from the agent itself (no replay seed).
+    const asked = anthropic.requests.slice(before).filter((request) => request.scripted);
+    expect(JSON.stringify(asked.at(-1)?.body)).toContain("Say hello");
+    expect(JSON.stringify(asked.at(-1)?.body)).not.toContain("Conversation so far");
+  }, 300_000);
+});
+
+describe("Codex in another team's sandbox", () => {
+  it("answers with that team's own key, and the first team's key is never used for it", async () => {
+    const created = await memberB.request("POST", "/api/sessions", { teamId: teamB, agent: "codex", title: "Codex here" });
+    expect(created.status).toBe(201);
+    openai.enqueue(answer("Hello from the scripted Codex model."));
+    await turn(memberB, created.body.id, "Say hello", "Hello from the scripted Codex model.");
+    expect(conversationRequests(openai).length).toBeGreaterThanOrEqual(1);
+    for (const call of openai.requests) expect(call.key).toBe(TEAM_B_KEY);
+    // Team A has no OpenAI key of its own and the instance none: Codex is not ready for it.
+    const forA = (await api.get(`/api/agents?teamId=${teamA}`)).items.find((agent: any) => agent.id === "codex");
+    expect(forA).toMatchObject({ ready: false, missing: expect.stringContaining("no OpenAI key") });
+  }, 300_000);
+});
