@@ -21,7 +21,13 @@ export type AuditAction =
   | "session.config"
   | "session.destroy"
   | "session.restore"
-  | "permission.reply";
+  | "permission.reply"
+  | "policy.update"
+  | "budget.update"
+  | "webhook.create"
+  | "webhook.delete"
+  | "share.create"
+  | "share.revoke";
 
 export interface AuditInput {
   teamId: string | null;
