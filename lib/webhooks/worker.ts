@@ -119,7 +119,7 @@ async function attempt(delivery: Claimed) {
     error = describeFailure(cause);
   }
   const ok = status !== null && status >= 200 && status < 300;
-  const entry = { at: new Date(started).toISOString(), status, durationMs: Date.now() - started, ...(error ? { error } : {}), ...(responseText && !ok ? { response: responseText } : {}) };
+  const entry = { at: new Date(started).toISOString(), status, durationMs: Date.now() - started, instance: instanceId(), ...(error ? { error } : {}), ...(responseText && !ok ? { response: responseText } : {}) };
   const delay = Math.min(env().PORTAL_WEBHOOK_RETRY_BASE_MS * 2 ** (delivery.attempts - 1), MAX_DELAY_MS);
   const giveUp = !ok && Date.now() + delay - delivery.createdAt.getTime() > RETRY_FOR_MS;
   const next = ok ? "delivered" : giveUp ? "failed" : "pending";
