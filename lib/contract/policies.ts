@@ -66,6 +66,8 @@ export function matchingRule(rules: readonly PolicyRule[], facts: ToolCallFacts)
 }
 
 function patternMatches(pattern: string, facts: ToolCallFacts) {
-  const isMatch = picomatch(pattern, { dot: true });
-  return isMatch(facts.title) || facts.paths.some((candidate) => isMatch(candidate));
+  // On a path `*` stays within a directory; a title is text, where `*` runs across slashes too.
+  const onPath = picomatch(pattern, { dot: true });
+  const onTitle = picomatch(pattern, { dot: true, bash: true });
+  return onTitle(facts.title) || facts.paths.some((candidate) => onPath(candidate));
 }

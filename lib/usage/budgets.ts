@@ -37,7 +37,7 @@ export async function getBudget({ teamId }: { teamId: string }): Promise<BudgetJ
             SELECT d.user_id, min(u.name) AS name, sum(d.cost_usd) AS spent
             FROM model_usage_days d LEFT JOIN users u ON u.id = d.user_id
             WHERE d.team_id = ${teamId} AND d.day >= ${start} AND d.user_id <> ''
-            GROUP BY d.user_id HAVING sum(d.cost_usd) >= ${memberMonthlyUsd * WARNING_SHARE}
+            GROUP BY d.user_id HAVING sum(d.cost_usd) >= ${Math.round(memberMonthlyUsd * WARNING_SHARE * 1e6) / 1e6}
             ORDER BY spent DESC LIMIT 100`
         ).map((row) => ({ userId: row.user_id, name: row.name ?? "Former member", spentUsd: Number(row.spent), level: levelOf(Number(row.spent), memberMonthlyUsd)! }));
   return {
@@ -143,7 +143,8 @@ async function memberSpend(teamId: string, userId: string, start: Date) {
 function levelOf(spent: number, limit: number | null): "warning" | "reached" | null {
   if (limit === null) return null;
   if (spent >= limit) return "reached";
-  return spent >= limit * WARNING_SHARE ? "warning" : null;
+  // In whole micro-dollars, as the database sums them: 80 % of 1.5 is 1.2, not 1.2000000000000002.
+  return Math.round(spent * 1e6) >= Math.round(limit * WARNING_SHARE * 1e6) ? "warning" : null;
 }
 
 function alertMessage(level: "warning" | "reached", whose: string, spent: number, limit: number) {

@@ -31,15 +31,18 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-/** Prompts and waits for the turn to end, or for a pending permission (the policy did not answer). */
-async function runTool(sessionId: string, text: string) {
+/**
+ * Prompts, then waits for the turn to end (a policy answered, or nothing asked) or for a request
+ * that waits for a person. Either way the test fails by timeout if the other thing happens.
+ */
+async function runTool(sessionId: string, text: string, until: "ended" | "waiting" = "ended") {
   const before = (await allEvents(api, sessionId)).length;
   await api.post(`/api/sessions/${sessionId}/prompt`, { text });
   const settled = await waitFor(
     async () => ({ session: await api.get(`/api/sessions/${sessionId}`), events: (await allEvents(api, sessionId)).slice(before) }),
-    ({ session, events }) => session.pendingPermissions.length > 0 || events.some((event) => event.payload?.type === "turn_ended"),
+    ({ session, events }) => (until === "waiting" ? session.pendingPermissions.length > 0 : events.some((event) => event.payload?.type === "turn_ended")),
   );
-  return { waiting: settled.session.pendingPermissions.length > 0, events: settled.events, pending: settled.session.pendingPermissions };
+  return { events: settled.events, pending: settled.session.pendingPermissions };
 }
 
 describe("approval policies", () => {
@@ -81,8 +84,7 @@ describe("approval policies", () => {
 
   it("allow answers at once, recorded as permission_resolved by policy:<rule id>; the tool runs", async () => {
     const session = await createDemoSession(api, teamId, { title: "Policy allow" });
-    const { waiting, events } = await runTool(session.id, "/tool read notes.md");
-    expect(waiting).toBe(false);
+    const { events } = await runTool(session.id, "/tool read notes.md");
     const [requested] = portalEvents(events, "permission_requested");
     expect(requested.toolCall).toMatchObject({ title: "Read notes.md", kind: "read" });
     expect(portalEvents(events, "permission_resolved")).toEqual([{ type: "permission_resolved", permissionId: requested.permissionId, reply: "once", by: "policy:reads" }]);
@@ -99,7 +101,6 @@ describe("approval policies", () => {
   it("deny refuses at once (by kind, and by pattern within a kind); the tool fails", async () => {
     const session = await createDemoSession(api, teamId, { title: "Policy deny" });
     const deleted = await runTool(session.id, "/tool delete notes.md");
-    expect(deleted.waiting).toBe(false);
     expect(portalEvents(deleted.events, "permission_resolved")[0]).toMatchObject({ reply: "reject", by: "policy:no-deletes" });
     expect(agentUpdates(deleted.events, "tool_call_update").at(-1).status).toBe("failed");
     const env = await runTool(session.id, "/tool edit config/.env");
@@ -110,11 +111,12 @@ describe("approval policies", () => {
     await api.request("PUT", `/api/teams/${teamId}/policy`, { rules: [...rules, { id: "ask-moves", kind: "move", action: "ask" }, { id: "all-moves", kind: "move", action: "allow" }] });
     const session = await createDemoSession(api, teamId, { title: "Policy ask" });
     for (const prompt of ["/tool edit demo.txt", "/tool execute make", "/tool move a.txt"]) {
-      const { waiting, events, pending } = await runTool(session.id, prompt);
-      expect(waiting, prompt).toBe(true);
-      expect(portalEvents(events, "permission_resolved")).toEqual([]);
+      const { pending } = await runTool(session.id, prompt, "waiting");
+      // Had a policy answered it meanwhile, this reply would be a 409.
       await api.post(`/api/sessions/${session.id}/permissions/${pending[0].id}`, { reply: "reject" });
       await waitForIdle(api, session.id);
+      const resolved = portalEvents(await allEvents(api, session.id), "permission_resolved").filter((event) => event.permissionId === pending[0].id);
+      expect(resolved, prompt).toEqual([{ type: "permission_resolved", permissionId: pending[0].id, reply: "reject", by: userId }]);
     }
   });
 });
@@ -355,15 +357,15 @@ describe("usage and budgets", () => {
 
   it("warn at 80 % and refuse at 100 % of the team's or a member's monthly budget, with webhooks once each; another team is unaffected", async () => {
     const hook = await api.post(`/api/teams/${teamId}/webhooks`, { url: receiver.url("/budget"), events: ["budget.warning", "budget.reached"] });
-    const budget = await api.request("PUT", `/api/teams/${teamId}/budget`, { monthlyUsd: 2, memberMonthlyUsd: 1.5 });
+    const budget = await api.request("PUT", `/api/teams/${teamId}/budget`, { monthlyUsd: 1.5, memberMonthlyUsd: 1.4 });
     expect(budget.status).toBe(200);
-    expect(budget.body).toMatchObject({ monthlyUsd: 2, memberMonthlyUsd: 1.5, month: { spentUsd: 0.75 }, alert: null });
+    expect(budget.body).toMatchObject({ monthlyUsd: 1.5, memberMonthlyUsd: 1.4, month: { spentUsd: 0.75 }, alert: null });
     expectProblem(await api.request("PUT", `/api/teams/${teamId}/budget`, { monthlyUsd: -1 }), 422);
     const member = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId, role: "member" });
     expectProblem(await member.request("GET", `/api/teams/${teamId}/budget`), 403);
 
     expect(await budgetRefusal({ teamId, userId })).toBeNull();
-    // The member reaches 80 % of the member budget (1.2 of 1.5), the team 97.5 % of its 2.
+    // 1.2 spent: exactly 80 % of the team's 1.5, and 86 % of the member's 1.4.
     await call({ teamId, sessionId, userId, model: "claude-sonnet", input: 1, output: 1, cost: 0.45 });
     await afterModelCall({ teamId, userId });
     await afterModelCall({ teamId, userId });
@@ -384,7 +386,7 @@ describe("usage and budgets", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(receiver.received.filter((r) => r.path === "/budget")).toHaveLength(4);
     // A higher team budget: the member's own budget still refuses them.
-    await api.request("PUT", `/api/teams/${teamId}/budget`, { monthlyUsd: 100, memberMonthlyUsd: 1.5 });
+    await api.request("PUT", `/api/teams/${teamId}/budget`, { monthlyUsd: 100, memberMonthlyUsd: 1.4 });
     expect(await budgetRefusal({ teamId, userId })).toEqual({ scope: "member", message: expect.stringContaining("budget") });
     expect(await budgetRefusal({ teamId, userId: member.userId })).toBeNull();
   });
