@@ -170,17 +170,17 @@ describe("webhooks", () => {
   });
 
   it("retry a failed delivery with backoff (a 500, then a 200) and keep a delivery log with the response codes", async () => {
-    const before = receiver.received.length;
-    receiver.answerNext(500);
+    const retrying = await api.post(`/api/teams/${teamId}/webhooks`, { url: receiver.url("/retry"), events: ["turn.ended"] });
+    receiver.answerNext("/retry", 500);
     const session = await createDemoSession(api, teamId, { title: "Webhook retry" });
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "retry me" });
-    const attempts = await waitFor(async () => receiver.received.slice(before).filter((r) => r.json?.event === "turn.ended" && r.json?.session?.id === session.id), (found) => found.length === 2, 20_000);
+    const attempts = await waitFor(async () => receiver.received.filter((r) => r.path === "/retry" && r.json?.session?.id === session.id), (found) => found.length === 2, 20_000);
     // The same delivery, retried: the same id and body, a fresh signature.
     expect(attempts[0]!.headers["x-portal-delivery"]).toBe(attempts[1]!.headers["x-portal-delivery"]);
     expect(attempts[1]!.json).toEqual(attempts[0]!.json);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(250);
-    expect(signatureValid(secret, attempts[1]!)).toBe(true);
-    const log = await waitFor(() => api.get(`/api/teams/${teamId}/webhooks/${webhookId}/deliveries?limit=50`), (page) => page.items.some((d: any) => d.id === attempts[0]!.headers["x-portal-delivery"] && d.status === "delivered"));
+    expect(signatureValid(retrying.secret, attempts[1]!)).toBe(true);
+    const log = await waitFor(() => api.get(`/api/teams/${teamId}/webhooks/${retrying.id}/deliveries?limit=50`), (page) => page.items.some((d: any) => d.id === attempts[0]!.headers["x-portal-delivery"] && d.status === "delivered"));
     const entry = log.items.find((d: any) => d.id === attempts[0]!.headers["x-portal-delivery"]);
     expect(entry).toMatchObject({ event: "turn.ended", status: "delivered", attempts: 2, lastStatus: 200, nextAttemptAt: null });
     expect(entry.log.map((attempt: any) => attempt.status)).toEqual([500, 200]);

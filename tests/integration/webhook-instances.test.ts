@@ -57,7 +57,7 @@ describe("webhook deliveries across instances", () => {
 
   it("a portal killed with kill -9 while a delivery waits for its retry: the other instance delivers it, once", async () => {
     await apis[0]!.post(`/api/teams/${teamId}/webhooks`, { url: receiver.url("/crash"), events: ["turn.ended"] });
-    receiver.answerNext(500);
+    receiver.answerNext("/crash", 500);
     const session = await apis[0]!.post("/api/sessions", { teamId, agent: "demo", title: "Crash mid retry" });
     await apis[0]!.post(`/api/sessions/${session.id}/prompt`, { text: "retry across a crash" });
     const first = await waitFor(async () => receiver.received.filter((r) => r.path === "/crash"), (found) => found.length === 1, 20_000);

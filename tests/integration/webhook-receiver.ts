@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 
 // A local webhook receiver on loopback: records every request (headers and raw body), answers with
-// the status a test chose for the next requests (default 200), and checks signatures the way a
+// the status a test chose for the next requests to a path (default 200), and checks signatures the way a
 // receiver should (HMAC-SHA256 of "<timestamp>.<body>", compared in constant time).
 
 export interface Received {
@@ -15,7 +15,7 @@ export interface Received {
 
 export async function webhookReceiver() {
   const received: Received[] = [];
-  const answers: number[] = [];
+  const answers = new Map<string, number[]>();
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -28,7 +28,7 @@ export async function webhookReceiver() {
         // kept raw
       }
       received.push({ path: request.url ?? "", headers: request.headers, body, json, at: Date.now() });
-      response.statusCode = answers.shift() ?? 200;
+      response.statusCode = answers.get(request.url ?? "")?.shift() ?? 200;
       response.end("ok");
     });
   });
@@ -37,13 +37,9 @@ export async function webhookReceiver() {
   return {
     url: (path = "/hook") => `http://127.0.0.1:${port}${path}`,
     received,
-    /** The statuses the next requests get, in order. */
-    answerNext(...statuses: number[]) {
-      answers.push(...statuses);
-    },
-    /** From now on every request gets 200. */
-    clearAnswers() {
-      answers.length = 0;
+    /** The statuses the next requests to this path get, in order (then 200). */
+    answerNext(path: string, ...statuses: number[]) {
+      answers.set(path, [...(answers.get(path) ?? []), ...statuses]);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
