@@ -112,6 +112,28 @@ export async function linkIdentity({ userId, claim }: { userId: string; claim: L
   });
 }
 
+const discovered = globalThis as unknown as { portalOidcUserinfo?: Promise<string | null> };
+
+/**
+ * The claims of the userinfo endpoint, for a provider that keeps email and name out of its ID token
+ * (as OIDC allows when an access token is issued). Only claims about the same subject are taken.
+ */
+export async function userinfoClaims({ accessToken, subject }: { accessToken: string; subject: string }): Promise<Record<string, unknown>> {
+  const issuer = oidcIssuer();
+  if (!issuer) return {};
+  discovered.portalOidcUserinfo ??= fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })
+    .then(async (response) => ((await response.json()) as { userinfo_endpoint?: string }).userinfo_endpoint ?? null)
+    .catch(() => {
+      discovered.portalOidcUserinfo = undefined;
+      return null;
+    });
+  const endpoint = await discovered.portalOidcUserinfo;
+  if (!endpoint) return {};
+  const response = await fetch(endpoint, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(10_000) }).catch(() => null);
+  const claims = response?.ok ? ((await response.json().catch(() => ({}))) as Record<string, unknown>) : {};
+  return claims.sub === subject ? claims : {};
+}
+
 export function oidcIssuer() {
   return env().PORTAL_OIDC_ISSUER?.replace(/\/$/, "") ?? null;
 }

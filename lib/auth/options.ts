@@ -8,7 +8,7 @@ import { UNUSABLE_HASH, verifyPassword } from "@/lib/auth/password";
 import { passwordFitsRule } from "@/lib/auth/password-rule";
 import { clearAccountAttempts, normaliseEmail } from "@/lib/auth/sign-in-throttle";
 import { endSignInSession, startSignInSession } from "@/lib/auth/sign-in-sessions";
-import { linkIdentity, oidcIssuer, oidcProvider, OIDC_PROVIDER_ID, readLinkToken, signInWithOidc } from "@/lib/auth/oidc";
+import { linkIdentity, oidcIssuer, oidcProvider, OIDC_PROVIDER_ID, readLinkToken, signInWithOidc, userinfoClaims } from "@/lib/auth/oidc";
 import { db } from "@/lib/db/client";
 import { currentClientIp } from "@/lib/http/request-context";
 import { env } from "@/lib/env";
@@ -76,7 +76,8 @@ export function authOptions({ secure = false }: { secure?: boolean } = {}): Next
       // sign-in page saying why; the provider's own user id never reaches the token.
       async signIn({ user, account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
-        const claims = (profile ?? {}) as { email?: string; email_verified?: boolean; name?: string };
+        let claims = (profile ?? {}) as { email?: string; email_verified?: boolean; name?: string };
+        if (!claims.email && account.access_token) claims = { ...claims, ...(await userinfoClaims({ accessToken: account.access_token, subject: account.providerAccountId })) };
         const outcome = await signInWithOidc({
           issuer: oidcIssuer()!,
           subject: account.providerAccountId,

@@ -81,10 +81,8 @@ export async function listDeliveries({ teamId, webhookId, cursor, limit }: { tea
 export async function sendTestDelivery({ teamId, webhookId }: { teamId: string; webhookId: string }) {
   const webhook = await webhookOfTeam(teamId, webhookId);
   const team = await db().team.findUniqueOrThrow({ where: { id: teamId }, select: { id: true, name: true } });
-  const created = await db().webhookDelivery.create({
-    data: { id: randomUUID(), webhookId: webhook.id, teamId, event: WEBHOOK_TEST_EVENT, payload: { event: WEBHOOK_TEST_EVENT, at: new Date().toISOString(), team, data: {} } },
-  });
-  return deliveryJson(await deliverNow(created.id));
+  const payload = { event: WEBHOOK_TEST_EVENT, at: new Date().toISOString(), team, data: {} };
+  return deliveryJson(await deliverNow({ id: randomUUID(), webhook, teamId, event: WEBHOOK_TEST_EVENT, payload }));
 }
 
 async function webhookOfTeam(teamId: string, webhookId: string) {

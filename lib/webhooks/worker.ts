@@ -1,6 +1,6 @@
 import "server-only";
 import { Agent, fetch as undiciFetch } from "undici";
-import type { WebhookDelivery } from "@/generated/prisma/client";
+import type { Prisma, WebhookDelivery } from "@/generated/prisma/client";
 import type { WebhookTargets } from "@/lib/contract/webhooks";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -66,28 +66,31 @@ async function deliverDue() {
   return claimed.length;
 }
 
-async function claim(onlyId?: string): Promise<Claimed[]> {
+async function claim(): Promise<Claimed[]> {
   return db().$queryRawUnsafe<Claimed[]>(
     `UPDATE webhook_deliveries d
         SET claimed_by = $1, claimed_until = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = d.attempts + 1
        FROM (SELECT id FROM webhook_deliveries
               WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-                AND ($3::text IS NULL OR id = $3)
               ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) due, webhooks w
       WHERE d.id = due.id AND w.id = d.webhook_id
       RETURNING d.id, d.webhook_id AS "webhookId", d.team_id AS "teamId", d.event, d.payload, d.status, d.attempts,
                 d.created_at AS "createdAt", w.url, w.format, w.secret_salt AS "secretSalt"`,
     instanceId(),
     BATCH,
-    onlyId ?? null,
   );
 }
 
-/** The test delivery: attempted at once by this instance, and its row returned. */
-export async function deliverNow(deliveryId: string) {
-  const [delivery] = await claim(deliveryId);
-  if (delivery) await attempt(delivery);
-  return db().webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } });
+/**
+ * The test delivery: queued already claimed by this instance (so no poller takes it first), attempted
+ * at once, and its row returned; a failure is retried like any other delivery.
+ */
+export async function deliverNow({ id, webhook, teamId, event, payload }: { id: string; webhook: { id: string; url: string; format: string; secretSalt: string }; teamId: string; event: string; payload: Prisma.InputJsonValue }) {
+  const row = await db().webhookDelivery.create({
+    data: { id, webhookId: webhook.id, teamId, event, payload, attempts: 1, claimedBy: instanceId(), claimedUntil: new Date(Date.now() + LEASE_SECONDS * 1000) },
+  });
+  await attempt({ ...row, url: webhook.url, format: webhook.format, secretSalt: webhook.secretSalt });
+  return db().webhookDelivery.findUniqueOrThrow({ where: { id } });
 }
 
 async function attempt(delivery: Claimed) {
