@@ -10,6 +10,10 @@ import { withPortalDatabase } from "./support/database";
 // CSV; a share link opens in a fresh browser with no sign-in and follows the session live. Each page
 // at a phone's and a desktop's width, light and dark, fits and passes axe.
 
+// One story in order (the share link of the third test is opened by the layout tests), and slow
+// machines get time: a failure stops the rest rather than re-running the setup.
+test.describe.configure({ mode: "serial", timeout: 180_000 });
+
 const SHOTS = process.env.GOV_SHOTS_DIR;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
@@ -41,11 +45,11 @@ test.beforeAll(async ({ browser }) => {
   await withPortalDatabase(async (pool) => {
     await pool.query(
       `INSERT INTO model_calls (id, team_id, session_id, user_id, provider, model, input_tokens, output_tokens, cache_read_tokens, status, duration_ms, cost_usd, at)
-       SELECT 'e2e-call-' || g, $1, $2, $3, 'anthropic', (ARRAY['claude-sonnet-4-5', 'claude-haiku-4-5', 'gpt-5'])[1 + g % 3],
+       SELECT 'e2e-call-' || $4 || '-' || g, $1, $2, $3, 'anthropic', (ARRAY['claude-sonnet-4-5', 'claude-haiku-4-5', 'gpt-5'])[1 + g % 3],
               1000 + g * 37, 100 + g * 11, g * 50, 200, 800, round((1000 + g * 37) * 3e-6 + (100 + g * 11) * 15e-6, 6),
               now() - make_interval(days => g % 5)
        FROM generate_series(1, 60) g`,
-      [teamId, sharedSessionId, me.user.id],
+      [teamId, sharedSessionId, me.user.id, sharedSessionId],
     );
   });
   await context.close();
@@ -64,8 +68,7 @@ test("a policy saved on the team's settings answers a /tool on the card at once"
   const sessionId = await createSession(page.request, "Policy on the card");
   const session = new SessionPage(page);
   await page.goto(`/sessions/${sessionId}`);
-  await session.input().fill("/tool read notes.md");
-  await session.send().click();
+  await session.prompt("/tool read notes.md");
   const card = session.permissionCards().last();
   await expect(card).toHaveAttribute("data-state", "Allowed once");
   await expect(card.getByTestId("permission-answer")).toContainText(/Allowed once by the team's policy \(rule rule_[0-9a-f]{8}\)/);
@@ -91,8 +94,7 @@ test("the Usage page shows the gateway's calls by day, member, model and session
 test("a share link opens in a fresh browser, read-only, and follows the session live", async ({ page, browser }) => {
   const session = new SessionPage(page);
   await page.goto(`/sessions/${sharedSessionId}`);
-  await session.input().fill("hello reviewer");
-  await session.send().click();
+  await session.prompt("hello reviewer");
   await waitForStatus(page.request, sharedSessionId, "idle");
   await session.openDetails();
   await page.getByTestId("share-create").click();
