@@ -2,7 +2,8 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import type { Prisma } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
-import { matchingRule, toolCallFacts, type PolicyJson, type PolicyRule } from "@/lib/contract/policies";
+import type { PolicyJson, PolicyRule } from "@/lib/contract/policies";
+import { matchingRule, toolCallFacts } from "@/lib/policies/match";
 import { db } from "@/lib/db/client";
 
 // A team's approval policy: read and replaced whole (admin+), and consulted by the permission

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { matchingRule, toolCallFacts, type PolicyRule } from "@/lib/contract/policies";
+import type { PolicyRule } from "@/lib/contract/policies";
+import { matchingRule, toolCallFacts } from "@/lib/policies/match";
 import { formatUsd } from "@/lib/contract/usage";
 import { REDACTED, redactor } from "@/lib/shares/redact";
 import { usageCsv } from "@/lib/usage/usage";
