@@ -6,12 +6,12 @@ import { useFormSubmit } from "@/components/use-form-submit";
 // Signs in through next-auth's credentials endpoint directly (not next-auth/react's signIn), so a
 // throttled attempt's 429 and Retry-After reach the page and it can say when to try again.
 
-export async function postCredentials(email: string, password: string): Promise<{ status: number; retryAfter: number | null }> {
+export async function postCredentials(email: string, password: string, link?: string): Promise<{ status: number; retryAfter: number | null }> {
   const { csrfToken } = (await (await fetch("/api/auth/csrf")).json()) as { csrfToken: string };
   const response = await fetch("/api/auth/callback/credentials", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+    body: new URLSearchParams({ csrfToken, email, password, json: "true", ...(link ? { link } : {}) }),
   });
   const retryAfter = Number(response.headers.get("retry-after"));
   return { status: response.status, retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null };
@@ -21,12 +21,13 @@ export function waitText(seconds: number): string {
   return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
 }
 
-export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
+/** `link`: an SSO identity waiting to be linked to this account once its password is proven. */
+export function LoginForm({ callbackUrl, link }: { callbackUrl: string; link?: string }) {
   const router = useRouter();
   const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     let result: Awaited<ReturnType<typeof postCredentials>> | null;
     try {
-      result = await postCredentials(String(form.get("email") ?? ""), String(form.get("password") ?? ""));
+      result = await postCredentials(String(form.get("email") ?? ""), String(form.get("password") ?? ""), link);
     } catch {
       result = null;
     }

@@ -23,7 +23,13 @@ export type AuditAction =
   | "session.restore"
   | "permission.reply"
   | "credential.set"
-  | "credential.remove";
+  | "credential.remove"
+  | "policy.update"
+  | "budget.update"
+  | "webhook.create"
+  | "webhook.delete"
+  | "share.create"
+  | "share.revoke";
 
 export interface AuditInput {
   teamId: string | null;

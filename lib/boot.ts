@@ -22,6 +22,7 @@ import { attachments } from "@/lib/sessions/attachments";
 import { listenForCommands } from "@/lib/sessions/commands";
 import { joinCluster, leaveCluster } from "@/lib/sessions/ownership";
 import { wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
+import { startWebhookWorker } from "@/lib/webhooks/worker";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:
 // database (embedded unless DATABASE_URL), migrations, the admin account, the runtime (embedded
@@ -93,6 +94,7 @@ async function start() {
   await liveHub().start(databaseUrl());
   // Expired rate-limit windows are dropped now and then so the counters table stays small.
   setInterval(() => void pruneLimits().catch(() => undefined), 10 * 60_000).unref();
+  startWebhookWorker();
   // This instance's lease; what its previous run (or a dead instance) left behind becomes restorable.
   await joinCluster({ dataDir });
 

@@ -109,8 +109,30 @@ const envSchema = z
         .pipe(z.array(z.enum(AGENT_IDS as [AgentId, ...AgentId[]], { message: `must list agent ids out of ${AGENT_IDS.join(", ")}` })))
         .default([]),
     ),
+    // Which addresses webhooks may be sent to (an instance admin can change it on /admin).
+    PORTAL_WEBHOOK_TARGETS: z.preprocess(emptyToUndefined, z.enum(["public", "loopback", "private"]).default("public")),
+    // The first retry of a failed webhook delivery waits this long; each next one twice as long (at most an hour), for 24 hours.
+    PORTAL_WEBHOOK_RETRY_BASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(3_600_000).default(10_000)),
+    // Single sign-on (OIDC), beside passwords: all three of issuer, client id and secret, or none.
+    PORTAL_OIDC_ISSUER: z.preprocess(emptyToUndefined, httpUrl.optional()),
+    PORTAL_OIDC_CLIENT_ID: optionalString,
+    PORTAL_OIDC_CLIENT_SECRET: optionalString,
+    PORTAL_OIDC_NAME: z.preprocess(emptyToUndefined, z.string().trim().max(60).default("Single sign-on")),
+    // Email domains whose people get an account at their first SSO sign-in (comma-separated); empty: nobody new.
+    PORTAL_OIDC_ALLOWED_DOMAINS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default("")
+        .transform((value) => value.split(",").map((domain) => domain.trim().toLowerCase()).filter(Boolean)),
+    ),
   })
   .superRefine((value, ctx) => {
+    const oidc = [value.PORTAL_OIDC_ISSUER, value.PORTAL_OIDC_CLIENT_ID, value.PORTAL_OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      const missing = ["PORTAL_OIDC_ISSUER", "PORTAL_OIDC_CLIENT_ID", "PORTAL_OIDC_CLIENT_SECRET"][oidc.findIndex((part) => !part)]!;
+      ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other PORTAL_OIDC_* variables" });
+    }
     if (Boolean(value.PORTAL_ADMIN_EMAIL) !== Boolean(value.PORTAL_ADMIN_PASSWORD)) {
       const missing = value.PORTAL_ADMIN_EMAIL ? "PORTAL_ADMIN_PASSWORD" : "PORTAL_ADMIN_EMAIL";
       ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other PORTAL_ADMIN_* variable" });

@@ -1,5 +1,7 @@
 "use client";
 
+import { SharePanel } from "@/components/share/share-panel";
+import { formatUsd } from "@/lib/contract/usage";
 import { memo, useEffect, useRef, useState } from "react";
 import { FilesPanel } from "@/components/session/files-panel";
 import { stopReasonShort } from "@/components/session/stop-reason";
@@ -80,6 +82,15 @@ export const SessionControls = memo(function SessionControls({ session, status, 
               </dd>
             </>
           )}
+          {session.usage?.calls ? (
+            <>
+              <dt>Model calls</dt>
+              <dd className="num" data-testid="gateway-usage">
+                {session.usage.calls.toLocaleString("en")} · {(session.usage.inputTokens ?? 0).toLocaleString("en")} in / {(session.usage.outputTokens ?? 0).toLocaleString("en")} out
+                {session.usage.costUsd != null && ` · ${formatUsd(session.usage.costUsd)}`}
+              </dd>
+            </>
+          ) : null}
         </dl>
         {contextShare !== null && (
           <div className="meter" title={`${usage?.used?.toLocaleString("en")} of ${usage?.size?.toLocaleString("en")} tokens`}>
@@ -139,6 +150,8 @@ export const SessionControls = memo(function SessionControls({ session, status, 
         ))}
         {modes.length === 0 && !modelOption && !thoughtOption && others.length === 0 && <p className="muted small">This agent offers no settings.</p>}
       </section>
+
+      <SharePanel sessionId={session.id} canWrite={canWrite} />
 
       {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} sessionId={session.id} status={status} canWrite={canWrite && status !== "destroyed"} />}
 

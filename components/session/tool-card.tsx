@@ -85,12 +85,18 @@ function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permissi
             {permission.reply === "reject" ? "✕" : permission.reply === "once" || permission.reply === "always" ? "✓" : "–"}
           </span>
           {label}
-          {permission.by && ` by ${people[permission.by] ?? "a team member"}`}
+          {permission.by && ` by ${answeredBy(permission.by, people)}`}
           {permission.at && <span className="muted"> · {timeOf(permission.at)}</span>}
         </p>
       )}
     </div>
   );
+}
+
+/** "policy:<rule id>" is the team's approval policy answering by itself (lib/sessions/permissions.ts). */
+function answeredBy(by: string, people: Record<string, string>) {
+  if (by.startsWith("policy:")) return `the team's policy (rule ${by.slice("policy:".length)})`;
+  return people[by] ?? "a team member";
 }
 
 function DiffView({ diff }: { diff: ToolDiff }) {

@@ -257,6 +257,9 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
             : `${Number(payload.missing)} message${Number(payload.missing) === 1 ? "" : "s"} from the agent were lost in transit and could not be recovered.`,
       });
       return;
+    case "budget_reached":
+      push(state, event, { kind: "separator", tone: "warning", text: text(payload.message) || "The budget for this month is reached: model calls are refused." });
+      return;
     case "config_changed":
       push(state, event, { kind: "setting", label: settingLabel(text(payload.field)), value: text(payload.value), by: text(payload.by) || null });
       return;

@@ -17,8 +17,8 @@ export interface TranscriptProps {
   agentName: string;
   canAnswer: boolean;
   onAnswer: Answer;
-  /** Opens the raw events of an item (or of the whole session, with no item). */
-  onRaw: (item: TranscriptItem) => void;
+  /** Opens the raw events of an item (or of the whole session, with no item); none: no raw events (a share link). */
+  onRaw?: (item: TranscriptItem) => void;
   /** User ids → names, for "by whom". */
   people: Record<string, string>;
   firstItemIndex: number;
@@ -34,7 +34,7 @@ interface RowContext {
   agentName: string;
   canAnswer: boolean;
   onAnswer: Answer;
-  onRaw: (item: TranscriptItem) => void;
+  onRaw?: (item: TranscriptItem) => void;
   people: Record<string, string>;
 }
 const Context = createContext<RowContext | null>(null);
@@ -227,8 +227,8 @@ const Row = memo(function Row({ item, streaming }: { item: TranscriptItem; strea
   return (
     <div className={`transcript-item item-${item.kind}`} data-index-key={item.key}>
       <RowBody item={item} streaming={streaming} context={context} />
-      {item.kind !== "turn_end" && (
-        <button type="button" className="raw-button" onClick={() => context.onRaw(item)} aria-label="Raw events of this item" data-testid="item-raw">
+      {item.kind !== "turn_end" && context.onRaw && (
+        <button type="button" className="raw-button" onClick={() => context.onRaw?.(item)} aria-label="Raw events of this item" data-testid="item-raw">
           {"{ }"}
         </button>
       )}

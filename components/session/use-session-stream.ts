@@ -40,12 +40,12 @@ const RETRY_MS = 2_000;
  * cannot keep the page busy re-laying out a long message 60 times a second. */
 const MIN_FLUSH_GAP_MS = 50;
 
-async function readRange(sessionId: string, after: number, count: number, signal?: AbortSignal): Promise<StreamEvent[]> {
+async function readRange(apiBase: string, after: number, count: number, signal?: AbortSignal): Promise<StreamEvent[]> {
   const pages = Array.from({ length: Math.ceil(count / PAGE) }, (_, i) => after + i * PAGE);
   const results = await Promise.all(
     pages.map(async (from) => {
       const limit = Math.min(PAGE, after + count - from);
-      const response = await fetch(`/api/sessions/${sessionId}/events?after=${from}&limit=${limit}`, { signal });
+      const response = await fetch(`${apiBase}/events?after=${from}&limit=${limit}`, { signal });
       if (!response.ok) throw new Error(`events ${response.status}`);
       return ((await response.json()) as { items: StreamEvent[] }).items;
     }),
@@ -63,7 +63,20 @@ function snapshotOf(state: TranscriptState, firstIndex: number, liveStatus: stri
 
 export function useSessionStream(
   sessionId: string,
-  { eventCount, onPortalEvent, onAccess, loadAll = false }: { eventCount: number; onPortalEvent?: (type: string) => void; onAccess?: (access: StreamAccess) => void; loadAll?: boolean },
+  {
+    eventCount,
+    onPortalEvent,
+    onAccess,
+    loadAll = false,
+    apiBase = `/api/sessions/${sessionId}`,
+  }: {
+    eventCount: number;
+    onPortalEvent?: (type: string) => void;
+    onAccess?: (access: StreamAccess) => void;
+    loadAll?: boolean;
+    /** Where `/events` and `/stream` are: the session's own, or a share link's (read-only, redacted). */
+    apiBase?: string;
+  },
 ) {
   const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({ items: [], lastIndex: 0, firstIndex: 1, firstItemIndex: FIRST_ITEM_BASE, liveStatus: null, usage: null, pendingCount: 0, openMessageKey: null });
   const [connection, setConnection] = useState<ConnectionState>("loading");
@@ -138,7 +151,7 @@ export function useSessionStream(
       close();
       // Resume after what this view already has (queued events included): no gap, no duplicate.
       const after = Math.max(store.state.lastIndex, queue.at(-1)?.index ?? 0);
-      const current = new EventSource(`/api/sessions/${sessionId}/stream?after=${after}`);
+      const current = new EventSource(`${apiBase}/stream?after=${after}`);
       source = current;
       current.addEventListener("open", () => setConnection("live"));
       current.addEventListener("event", (message) => {
@@ -179,7 +192,7 @@ export function useSessionStream(
       const count = initialCount.current;
       const after = loadAll ? 0 : Math.max(0, count - TAIL_EVENTS);
       try {
-        const events = count === 0 ? [] : await readRange(sessionId, after, count - after, abort.signal);
+        const events = count === 0 ? [] : await readRange(apiBase, after, count - after, abort.signal);
         if (stopped) return;
         store.events = events;
         store.state = transcriptOf(events);
@@ -205,7 +218,7 @@ export function useSessionStream(
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
     };
-  }, [sessionId, loadAll]);
+  }, [sessionId, apiBase, loadAll]);
 
   /** Reads the events before the oldest loaded and rebuilds the transcript; returns the items added. */
   const loadOlder = useCallback(async () => {
@@ -215,7 +228,7 @@ export function useSessionStream(
     setLoadingOlder(true);
     try {
       const after = Math.max(0, store.firstIndex - 1 - TAIL_EVENTS);
-      const older = await readRange(sessionId, after, store.firstIndex - 1 - after);
+      const older = await readRange(apiBase, after, store.firstIndex - 1 - after);
       const before = store.state.items.length;
       store.events = [...older, ...store.events];
       const rebuilt = transcriptOf(store.events);
@@ -228,7 +241,7 @@ export function useSessionStream(
       readingOlder.current = false;
       setLoadingOlder(false);
     }
-  }, [sessionId]);
+  }, [sessionId, apiBase]);
 
   return { ...snapshot, connection, loadOlder, loadingOlder };
 }

@@ -116,17 +116,26 @@ function authorise(role: Role, access: Access, isCreator: boolean, where: string
 }
 
 /** For routes without a signed-in user (health, accepting an invitation link). */
-export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "body">>(
+export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "body" | "query" | "headers">>(
   options: O,
-  handler: (context: { request: Request; requestId: string; params: Parsed<O, "params", Record<string, string>>; body: Parsed<O, "body"> }) => Promise<Response | object>,
+  handler: (context: {
+    request: Request;
+    requestId: string;
+    params: Parsed<O, "params", Record<string, string>>;
+    body: Parsed<O, "body">;
+    query: Parsed<O, "query">;
+    headers: Parsed<O, "headers">;
+  }) => Promise<Response | object>,
 ) {
   return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
     const requestId = requestIdOf(request);
     try {
       const rawParams = (await context?.params) ?? {};
       const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
+      const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
+      const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
       const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
-      const result = await handler({ request, requestId, params, body } as Parameters<typeof handler>[0]);
+      const result = await handler({ request, requestId, params, body, query, headers } as Parameters<typeof handler>[0]);
       const response = result instanceof Response ? result : Response.json(result);
       response.headers.set("x-request-id", requestId);
       return response;

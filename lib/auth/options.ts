@@ -8,11 +8,13 @@ import { UNUSABLE_HASH, verifyPassword } from "@/lib/auth/password";
 import { passwordFitsRule } from "@/lib/auth/password-rule";
 import { clearAccountAttempts, normaliseEmail } from "@/lib/auth/sign-in-throttle";
 import { endSignInSession, startSignInSession } from "@/lib/auth/sign-in-sessions";
+import { linkIdentity, oidcIssuer, oidcProvider, OIDC_PROVIDER_ID, readLinkToken, signInWithOidc, userinfoClaims } from "@/lib/auth/oidc";
 import { db } from "@/lib/db/client";
+import { currentClientIp } from "@/lib/http/request-context";
 import { env } from "@/lib/env";
 import { clientIp } from "@/lib/http/request-origin";
 
-// next-auth: credentials provider, JWT sessions whose `sid` names a revocable row in
+// next-auth: credentials provider (and single sign-on when configured, lib/auth/oidc.ts), JWT sessions whose `sid` names a revocable row in
 // sign_in_sessions. Every attempt is recorded for the account (never copied into team audits), and
 // a wrong password, an unknown email or a disabled account cost the same work.
 
@@ -29,7 +31,7 @@ async function recordAttempt({ userId, ok, reason, ip, userAgent }: { userId: st
   await db().signInAttempt.create({ data: { userId, ok, reason: reason ?? null, ip, userAgent: userAgent?.slice(0, 500) ?? null } });
 }
 
-export async function verifyCredentials({ email, password, headers }: { email: string; password: string; headers?: HeaderRecord }) {
+export async function verifyCredentials({ email, password, headers, link }: { email: string; password: string; headers?: HeaderRecord; link?: unknown }) {
   const get = headerGetter(headers);
   const ip = clientIp(get);
   const userAgent = get.get("user-agent");
@@ -41,11 +43,15 @@ export async function verifyCredentials({ email, password, headers }: { email: s
   await recordAttempt({ userId: user?.id ?? null, ok, reason: ok ? undefined : user?.disabledAt && matches ? "disabled" : "wrong_password", ip, userAgent });
   if (!ok || !user) return null;
   await clearAccountAttempts(email);
+  // The password of the account an SSO identity asked to be linked to was just proven.
+  const claim = readLinkToken(link);
+  if (claim && claim.email === user.email) await linkIdentity({ userId: user.id, claim });
   const sid = await startSignInSession({ userId: user.id, ip, userAgent });
   return { id: user.id, email: user.email, name: user.name, sid };
 }
 
 export function authOptions({ secure = false }: { secure?: boolean } = {}): NextAuthOptions {
+  const oidc = oidcProvider();
   return {
     secret: authSecret(),
     session: { strategy: "jwt", maxAge: Math.round(env().PORTAL_SESSION_MAX_DAYS * 24 * 3600) },
@@ -56,10 +62,35 @@ export function authOptions({ secure = false }: { secure?: boolean } = {}): Next
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
         authorize: (credentials, request) =>
-          verifyCredentials({ email: normaliseEmail(credentials?.email), password: String(credentials?.password ?? ""), headers: request?.headers as HeaderRecord | undefined }),
+          verifyCredentials({
+            email: normaliseEmail(credentials?.email),
+            password: String(credentials?.password ?? ""),
+            headers: request?.headers as HeaderRecord | undefined,
+            link: (credentials as { link?: unknown } | undefined)?.link,
+          }),
       }),
+      ...(oidc ? [oidc] : []),
     ],
     callbacks: {
+      // An SSO sign-in becomes the portal account it names (lib/auth/oidc.ts), or goes back to the
+      // sign-in page saying why; the provider's own user id never reaches the token.
+      async signIn({ user, account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        let claims = (profile ?? {}) as { email?: string; email_verified?: boolean; name?: string };
+        if (!claims.email && account.access_token) claims = { ...claims, ...(await userinfoClaims({ accessToken: account.access_token, subject: account.providerAccountId })) };
+        const outcome = await signInWithOidc({
+          issuer: oidcIssuer()!,
+          subject: account.providerAccountId,
+          email: claims.email,
+          emailVerified: claims.email_verified,
+          name: claims.name ?? user.name,
+          ip: currentClientIp(),
+          userAgent: null,
+        });
+        if (!outcome.ok) return outcome.link ? `/login?error=sso_link&link=${encodeURIComponent(outcome.link)}` : `/login?error=sso_${outcome.reason}`;
+        Object.assign(user, { id: outcome.userId, sid: outcome.sid });
+        return true;
+      },
       jwt({ token, user }) {
         if (user) {
           token.sub = user.id;

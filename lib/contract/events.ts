@@ -24,4 +24,6 @@ export type PortalEventPayload =
   | { type: "restored"; fromIndex: number; method?: "load" | "replay" }
   /** Messages that were lost: dropped by the runtime before the portal read them, or refused by the database. */
   | { type: "gap"; missing: number; cause?: "database" }
-  | { type: "config_changed"; field: string; value: string; by: string | null };
+  | { type: "config_changed"; field: string; value: string; by: string | null }
+  /** The gateway refused a model call: the team's or the member's budget for the month is spent. */
+  | { type: "budget_reached"; scope: "team" | "member"; message: string };

@@ -32,10 +32,18 @@ export function publicStatus(status: StoredSessionStatus, pendingCount: number):
 /** Whether a turn is in progress (waiting on a person or not). */
 export const isTurnStatus = (status: string) => status === "running" || status === "awaiting_input";
 
-export interface UsageJson {
+export interface UsageJson extends Partial<GatewayUsageJson> {
   used: number | null;
   size: number | null;
   cost: { amount: number; currency: string } | null;
+}
+
+/** What the model gateway recorded for a session (only in a single session's JSON, when it made calls). */
+export interface GatewayUsageJson {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
 }
 
 // The agent's own ACP shapes (session/new, config_option_update, current_mode_update), as reported.

@@ -39,6 +39,12 @@ export async function upstreamFor({ teamId, provider }: { teamId: string | null;
   return fallback.apiKey ? { apiKey: fallback.apiKey, baseUrl: fallback.baseUrl ?? PROVIDER_API[provider], source: "instance" } : null;
 }
 
+/** A team's own keys, opened: for redacting them wherever they might appear in shared text. */
+export async function teamKeyValues({ teamId }: { teamId: string }): Promise<string[]> {
+  const rows = await db().teamCredential.findMany({ where: { teamId }, select: { encryptedKey: true } });
+  return rows.map((row) => open(row.encryptedKey)).filter((key): key is string => key !== null);
+}
+
 export async function listCredentials({ teamId }: { teamId: string }): Promise<{ items: CredentialJson[] }> {
   const [rows, lastUses] = await Promise.all([
     db().teamCredential.findMany({ where: { teamId } }),

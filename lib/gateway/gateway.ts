@@ -10,6 +10,7 @@ import { db } from "@/lib/db/client";
 import { upstreamFor } from "@/lib/gateway/credentials";
 import { costOf } from "@/lib/gateway/prices";
 import { UsageMeter, type Usage } from "@/lib/gateway/usage-meter";
+import { afterModelCall, budgetRefusal, recordBudgetReached } from "@/lib/usage/budgets";
 
 // The model gateway: the only way an agent reaches its model. Each sandbox gets an endpoint of its
 // own (a Unix socket bridged into its jail, or a loopback port for `local`) and a random token that
@@ -84,6 +85,14 @@ async function serve({ req, res, token, caller }: { req: IncomingMessage; res: S
   if (body === null) return providerError(res, provider, 413, "request_too_large", `A request to the model is limited to ${MAX_REQUEST_BYTES / 1024 / 1024} MiB.`);
   const requested = parseJson(body);
   const who = await attribute(caller);
+  const refusal = who.teamId ? await budgetRefusal({ teamId: who.teamId, userId: who.userId }) : null;
+  if (refusal) {
+    // As the provider answers an account past its limit: the agent ends its turn with that sentence.
+    if (who.sessionId) void recordBudgetReached({ sessionId: who.sessionId, refusal }).catch(() => undefined);
+    return provider === "anthropic"
+      ? providerError(res, provider, 400, "invalid_request_error", refusal.message)
+      : providerError(res, provider, 429, "insufficient_quota", refusal.message);
+  }
   const upstream = await upstreamFor({ teamId: caller.teamKeys ? who.teamId : null, provider });
   if (!upstream) {
     return providerError(res, provider, 401, "authentication_error", `No ${MODEL_PROVIDER_NAMES[provider]} key for this team: an admin of the team adds one under Credentials on the team's page.`);
@@ -196,6 +205,7 @@ async function recordCall({ who, provider, usage, status, durationMs }: { who: A
         costUsd: cost,
       },
     })
+    .then(() => afterModelCall({ teamId: who.teamId!, userId: who.userId }))
     .catch((error: unknown) => console.error(`[gateway] recording a model call failed: ${error instanceof Error ? error.message : String(error)}`));
 }
 

@@ -11,6 +11,7 @@ import { pauseRunningTurns } from "@/lib/sessions/cancel";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { endTurn } from "@/lib/sessions/turns";
+import { emitSessionWebhook } from "@/lib/webhooks/emit";
 
 // How sessions react to what happens to the runtime and its stream, all in one place and wired once
 // (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
@@ -84,6 +85,8 @@ async function becomeRestorable(sessionId: string, turnId: string | null) {
     event: [...turnEnded, { type: "status", status: "restorable" }],
     effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
   }).catch((error: unknown) => console.error(`[sessions] could not mark ${sessionId} restorable: ${error instanceof Error ? error.message : String(error)}`));
+  // A turn cut off by the runtime's loss is a failure the team may want to hear of.
+  if (turnId) void emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the runtime was lost; the session is restorable" } });
 }
 
 /**

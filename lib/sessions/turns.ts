@@ -13,6 +13,7 @@ import { cancelPending } from "@/lib/sessions/permissions";
 import type { ContentBlock } from "@/lib/sessions/prompt-content";
 import { restoreSession } from "@/lib/sessions/restore";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
+import { emitSessionWebhook } from "@/lib/webhooks/emit";
 import { outsideWorkspaceMessage, sandboxOfSession, workspacePathOfUri } from "@/lib/sandboxes/sandboxes";
 
 // A turn: the prompt is accepted (202) once the change that marks the session running commits (a
@@ -81,11 +82,16 @@ export async function endTurn(sessionId: string, turnId: string, stopReason: str
   const reason = ended.paused ? "paused" : stopReason;
   // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
   await cancelPending({ sessionId, turnId });
-  void recordChange({
+  const recorded = recordChange({
     sessionId,
     event: { type: "turn_ended", turnId, stopReason: reason },
     effects: { status: "idle", lastStopReason: reason, currentTurnId: null },
   });
+  void recorded.then(async (session) => {
+    if (!session) return;
+    await emitSessionWebhook({ sessionId, event: "turn.ended", data: { turnId, stopReason: reason } });
+    if (reason === "error") await emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the turn failed" } });
+  }, () => undefined);
 }
 
 /**

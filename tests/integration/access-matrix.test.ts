@@ -98,6 +98,26 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "POST /api/teams/[teamId]/invitations": { path: (w) => `/api/teams/${w.teamId}/invitations`, body: () => ({ email: unique("invited"), role: "viewer" }), cells: team("admin", 201) },
   "DELETE /api/teams/[teamId]/invitations/[invitationId]": { path: async (w) => `/api/teams/${w.teamId}/invitations/${await w.fresh.invitation()}`, cells: team("admin", 204) },
 
+  // A team governs its agents (issue 20). Ids that name nothing: the role check comes first (403), then 404.
+  "GET /api/teams/[teamId]/policy": { path: (w) => `/api/teams/${w.teamId}/policy`, cells: team("admin", 200) },
+  "PUT /api/teams/[teamId]/policy": { path: (w) => `/api/teams/${w.teamId}/policy`, body: () => ({ rules: [] }), cells: team("admin", 200) },
+  "GET /api/teams/[teamId]/budget": { path: (w) => `/api/teams/${w.teamId}/budget`, cells: team("admin", 200) },
+  "PUT /api/teams/[teamId]/budget": { path: (w) => `/api/teams/${w.teamId}/budget`, body: () => ({ monthlyUsd: 100 }), cells: team("admin", 200) },
+  "GET /api/teams/[teamId]/usage": { path: (w) => `/api/teams/${w.teamId}/usage?groupBy=model`, cells: team("viewer", 200) },
+  "GET /api/teams/[teamId]/shares": { path: (w) => `/api/teams/${w.teamId}/shares`, cells: team("viewer", 200) },
+  "GET /api/teams/[teamId]/webhooks": { path: (w) => `/api/teams/${w.teamId}/webhooks`, cells: team("admin", 200) },
+  // A public address (nothing is sent: the webhook hears of nothing that happens here).
+  "POST /api/teams/[teamId]/webhooks": { path: (w) => `/api/teams/${w.teamId}/webhooks`, body: () => ({ url: "http://93.184.216.34/hook", events: ["budget.reached"] }), cells: team("admin", 201) },
+  "DELETE /api/teams/[teamId]/webhooks/[webhookId]": { path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000`, cells: team("admin", 404) },
+  "GET /api/teams/[teamId]/webhooks/[webhookId]/deliveries": { path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000/deliveries`, cells: team("admin", 404) },
+  "POST /api/teams/[teamId]/webhooks/[webhookId]/test": { path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000/test`, cells: team("admin", 404) },
+  "GET /api/sessions/[id]/shares": { path: (w) => `/api/sessions/${w.sessionId}/shares`, cells: team("viewer", 200) },
+  "POST /api/sessions/[id]/shares": { path: (w) => `/api/sessions/${w.sessionId}/shares`, body: () => ({ expiresInDays: 1 }), cells: team("member", 201) },
+  "DELETE /api/sessions/[id]/shares/[shareId]": { path: (w) => `/api/sessions/${w.sessionId}/shares/00000000-0000-4000-8000-000000000000`, cells: team("member", 404) },
+  // The link is the key: no sign-in, and a link that does not work is a 404 for everyone.
+  "GET /api/share/[token]/events": { path: () => `/api/share/shr_${"x".repeat(32)}/events`, cells: open(404) },
+  "GET /api/share/[token]/stream": { path: () => `/api/share/shr_${"x".repeat(32)}/stream`, cells: open(404) },
+
   "GET /api/admin/runtime": { path: () => "/api/admin/runtime", cells: instance(200) },
   "GET /api/admin/agents": { path: () => "/api/admin/agents", cells: instance(200) },
   // An id outside the catalog (a real one would start a 100+ MB npm install): 404 for the instance admin.

@@ -102,7 +102,7 @@ describe("instance settings", () => {
     const api = await person.api();
     expect((await api.request("GET", "/api/admin/settings")).status).toBe(403);
     expect((await api.request("POST", "/api/teams", { name: "Mine" })).status).toBe(201);
-    expect((await owner.request("PUT", "/api/admin/settings", { teamCreation: "admins" })).body).toEqual({ teamCreation: "admins" });
+    expect((await owner.request("PUT", "/api/admin/settings", { teamCreation: "admins" })).body).toMatchObject({ teamCreation: "admins" });
     expect((await api.request("POST", "/api/teams", { name: "Mine again" })).status).toBe(403);
     expect((await owner.request("POST", "/api/teams", { name: "Admin's" })).status).toBe(201);
     await owner.request("PUT", "/api/admin/settings", { teamCreation: "everyone" });

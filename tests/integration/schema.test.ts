@@ -38,7 +38,7 @@ function parseSchema(source: string) {
   return { enums, models };
 }
 
-const PG_TYPE: Record<string, string> = { String: "text", Int: "integer", DateTime: "timestamp with time zone", Json: "jsonb", tsvector: "tsvector", Boolean: "boolean", Decimal: "numeric" };
+const PG_TYPE: Record<string, string> = { String: "text", Int: "integer", DateTime: "timestamp with time zone", Json: "jsonb", tsvector: "tsvector", Boolean: "boolean", Decimal: "numeric", BigInt: "bigint" };
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let client: pg.Client;

@@ -421,6 +421,21 @@ describe("demo agent: /tool and permissions", () => {
     expect(update?.status).toBe("failed");
   });
 
+  it("/tool KIND PATH asks for a tool call of that kind on that path, titled as agents title them; a bad kind gets the usage", async () => {
+    const agent = startAgent();
+    const sessionId = await agent.newSession();
+    for (const [kind, title] of [["read", "Read src/a.ts"], ["delete", "Delete src/a.ts"], ["execute", "Run src/a.ts"]] as const) {
+      const { mark, response } = agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text: `/tool ${kind} src/a.ts` }] });
+      const ask = await agent.waitFor((m) => m.method === "session/request_permission", 5000, mark);
+      expect(ask.params.toolCall).toMatchObject({ kind, title, rawInput: { path: "src/a.ts" } });
+      agent.send({ id: ask.id, result: { outcome: { outcome: "selected", optionId: "allow-once" } } });
+      expect((await response).result).toEqual({ stopReason: "end_turn" });
+      expect(agent.updatesBetween(sessionId, mark).find((u) => u.sessionUpdate === "tool_call_update")?.status).toBe("completed");
+    }
+    const bad = await agent.prompt(sessionId, "/tool browse x");
+    expect(messageText(bad.updates)).toContain("Usage: /tool [KIND] [PATH]");
+  });
+
   it("treats a cancelled permission outcome as failure, and session/cancel resolves a pending permission", async () => {
     const agent = startAgent();
     const sessionId = await agent.newSession();

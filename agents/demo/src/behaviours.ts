@@ -35,7 +35,7 @@ export const PERMISSION_OPTIONS: readonly PermissionOption[] = [
 const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; name: string }> = [
   { name: "stream", usage: "/stream N [RATE]", summary: "N numbered chunks paced at RATE per second (default 2000)", run: stream },
   { name: "burst", usage: "/burst N", summary: "N numbered chunks as fast as possible", run: burst },
-  { name: "tool", usage: "/tool", summary: "a plan and an edit tool call that asks for permission", run: tool },
+  { name: "tool", usage: "/tool [KIND] [PATH]", summary: "a plan and a tool call of KIND (default edit) on PATH (default demo.txt) that asks for permission", run: tool },
   { name: "sleep", usage: "/sleep MS", summary: "wait MS milliseconds (cancellable)", run: sleep },
   { name: "hang", usage: "/hang MS", summary: "wait MS milliseconds ignoring cancel, like a stuck agent", run: hang },
   { name: "markdown", usage: "/markdown", summary: "headings, a table, code, a link and raw HTML", run: markdown },
@@ -288,20 +288,42 @@ async function who(turn: Turn): Promise<StopReason> {
 
 type PermissionDecision = "allowed" | "rejected" | "cancelled";
 
-/** Plan, an edit tool call, a permission round-trip, then the tool's result. */
-async function tool(turn: Turn): Promise<StopReason> {
+export const TOOL_KINDS: readonly ToolKind[] = ["read", "edit", "delete", "move", "search", "execute", "think", "fetch", "other"];
+
+// What a tool call of each kind is called, as a real agent would title it (policies match titles).
+const TOOL_VERB: Record<ToolKind, string> = {
+  read: "Read",
+  edit: "Edit",
+  delete: "Delete",
+  move: "Move",
+  search: "Search",
+  execute: "Run",
+  think: "Think about",
+  fetch: "Fetch",
+  switch_mode: "Switch mode for",
+  other: "Use",
+};
+
+/** Plan, a tool call (an edit of demo.txt unless told otherwise), a permission round-trip, then the tool's result. */
+async function tool(turn: Turn, args: string[]): Promise<StopReason> {
   const { peer, session } = turn;
-  const kind: ToolKind = "edit";
+  const [kindArg = "edit", target = "demo.txt"] = args;
+  if (!(TOOL_KINDS as readonly string[]).includes(kindArg)) {
+    say(turn, `Usage: /tool [KIND] [PATH], KIND one of ${TOOL_KINDS.join(", ")}`);
+    return "end_turn";
+  }
+  const kind = kindArg as ToolKind;
   const toolCallId = `demo-tool-${++session.toolCallCount}`;
-  const title = "Edit demo.txt";
-  const rawInput = { path: "demo.txt", content: "Hello from the demo agent\n" };
+  const title = `${TOOL_VERB[kind]} ${target}`;
+  const content = kind === "edit" ? "Hello from the demo agent\n" : null;
+  const rawInput = content === null ? { path: target } : { path: target, content };
 
   const plan = (editStatus: PlanEntry["status"], summaryStatus: PlanEntry["status"]): void => {
     peer.sessionUpdate(session.id, {
       sessionUpdate: "plan",
       entries: [
         { content: "Decide what to change", priority: "high", status: "completed" },
-        { content: "Edit demo.txt", priority: "medium", status: editStatus },
+        { content: title, priority: "medium", status: editStatus },
         { content: "Summarise the result", priority: "low", status: summaryStatus },
       ],
     });
@@ -315,16 +337,16 @@ async function tool(turn: Turn): Promise<StopReason> {
     : await askPermission(turn, { toolCallId, title, kind, status: "pending", rawInput });
 
   if (decision === "allowed") {
-    const bytesWritten = Buffer.byteLength(rawInput.content);
+    const bytesWritten = content === null ? 0 : Buffer.byteLength(content);
     peer.sessionUpdate(session.id, {
       sessionUpdate: "tool_call_update",
       toolCallId,
       status: "completed",
-      content: [{ type: "content", content: { type: "text", text: `Wrote ${bytesWritten} bytes to demo.txt (simulated).` } }],
-      rawOutput: { bytesWritten },
+      content: [{ type: "content", content: { type: "text", text: kind === "edit" ? `Wrote ${bytesWritten} bytes to ${target} (simulated).` : `${title}: done (simulated).` } }],
+      rawOutput: kind === "edit" ? { bytesWritten } : { ok: true },
     });
     plan("completed", "completed");
-    say(turn, "Done: demo.txt was updated (simulated, nothing touched the disk).");
+    say(turn, kind === "edit" ? `Done: ${target} was updated (simulated, nothing touched the disk).` : `Done: ${title} (simulated, nothing touched the disk).`);
     return "end_turn";
   }
 
@@ -333,12 +355,12 @@ async function tool(turn: Turn): Promise<StopReason> {
     sessionUpdate: "tool_call_update",
     toolCallId,
     status: "failed",
-    content: [{ type: "content", content: { type: "text", text: `${reason}; demo.txt was not changed.` } }],
+    content: [{ type: "content", content: { type: "text", text: `${reason}; ${target} was not touched.` } }],
   });
   if (turn.signal.aborted) {
     return "cancelled";
   }
-  say(turn, `${reason}, so I left demo.txt alone.`);
+  say(turn, `${reason}, so I left ${target} alone.`);
   return "end_turn";
 }
 

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<Record<string, string | undefined>> };
 
-const ACTIONS = ["member.add", "member.invite", "member.invite_revoke", "member.update", "member.remove", "token.create", "token.revoke", "session.create", "session.prompt", "session.cancel", "session.config", "session.destroy", "session.restore", "permission.reply", "credential.set", "credential.remove"];
+const ACTIONS = ["member.add", "member.invite", "member.invite_revoke", "member.update", "member.remove", "token.create", "token.revoke", "session.create", "session.prompt", "session.cancel", "session.config", "session.destroy", "session.restore", "permission.reply", "policy.update", "budget.update", "webhook.create", "webhook.delete", "share.create", "share.revoke", "credential.set", "credential.remove"];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function generateMetadata({ params }: Props) {

@@ -58,6 +58,14 @@ export default async function MembersPage({ params }: Props) {
             <Link className="button" href={`/teams/${team.id}/sandboxes`} data-testid="sandboxes-link">
               Sandboxes
             </Link>
+            <Link className="button" href={`/teams/${team.id}/usage`} data-testid="usage-link">
+              Usage
+            </Link>
+            {isAdmin && (
+              <Link className="button" href={`/teams/${team.id}/settings`} data-testid="settings-link">
+                Settings
+              </Link>
+            )}
             {isAdmin && (
               <Link className="button" href={`/teams/${team.id}/settings`} data-testid="settings-link">
                 Settings

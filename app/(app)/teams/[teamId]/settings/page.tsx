@@ -1,14 +1,21 @@
-import { redirect } from "next/navigation";
+import Link from "next/link";
+import { notFound, redirect } from "next/navigation";
+import { BudgetForm } from "@/components/governance/budget-form";
+import { PolicyEditor } from "@/components/governance/policy-editor";
+import { WebhookForm, WebhookTestButton } from "@/components/governance/webhook-forms";
 import { ApiButton } from "@/components/manage/api-button";
-import { SetCredentialForm } from "@/components/manage/credential-forms";
+import { CredentialsSection } from "@/components/manage/credentials-section";
 import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { MODEL_PROVIDER_NAMES } from "@/lib/contract/credentials";
-import { listCredentials } from "@/lib/gateway/credentials";
+import { formatUsd } from "@/lib/contract/usage";
+import { getPolicy } from "@/lib/policies/policies";
+import { listTeamShares } from "@/lib/shares/shares";
 import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
+import { getBudget } from "@/lib/usage/budgets";
+import { listDeliveries, listWebhooks } from "@/lib/webhooks/webhooks";
 
 export const dynamic = "force-dynamic";
 
@@ -21,69 +28,117 @@ export async function generateMetadata({ params }: Props) {
   return { title: `Settings · ${team.name}` };
 }
 
-const SOURCE_WORDS = { team: "the team's own key", instance: "the portal's default key", none: "no key: its agents cannot start" } as const;
-
+// A team's controls (admin+): model credentials, budget, approval policy, webhooks, and the share links that work.
 export default async function TeamSettingsPage({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
   const { team, role } = await teamForPage(teamId, user.id);
-  if (!roleAtLeast(role, "admin")) redirect(`/teams/${teamId}/members`);
-  const { items } = await listCredentials({ teamId });
+  if (!roleAtLeast(role, "admin")) notFound();
+  const [budget, policy, webhooks, shares] = await Promise.all([getBudget({ teamId }), getPolicy({ teamId }), listWebhooks({ teamId }), listTeamShares({ teamId })]);
+  const deliveries = await Promise.all(webhooks.items.map((webhook) => listDeliveries({ teamId, webhookId: webhook.id, limit: 5 })));
   return (
     <div className="page">
-      <PageHeader crumb={<TeamCrumb team={team} />} title={`Settings of ${team.name}`} subtitle="How the team's agents reach their models." />
-      <ManageSection title="Model credentials" testId="credentials">
-        <p className="muted small">
-          Agents never see these keys: each sandbox talks to the portal&apos;s model gateway with a token of its own, and the gateway calls the provider with the team&apos;s key and
-          records every call.
+      <PageHeader
+        crumb={<TeamCrumb team={team} />}
+        title={`Settings of ${team.name}`}
+        titleTestId="settings-title"
+        subtitle="Model credentials, budgets, the approval policy, webhooks and share links of the team."
+        actions={
+          <div className="actions">
+            <Link className="button" href={`/teams/${team.id}/usage`}>
+              Usage
+            </Link>
+          </div>
+        }
+      />
+      {budget.alert && (
+        <p className={`banner inline ${budget.alert.level === "reached" ? "error" : ""} budget-banner`} role="status" data-testid="budget-banner">
+          {budget.alert.message}
         </p>
-        <ManageTable testId="credential-list" columns={["Provider", "Key", "Calls go to", "Last used", null]}>
-          {items.map((credential) => (
-            <tr key={credential.provider} data-testid={`credential-${credential.provider}`} data-source={credential.source}>
-              <td data-label="Provider">{MODEL_PROVIDER_NAMES[credential.provider]}</td>
-              <td data-label="Key">
-                {credential.source === "team" ? (
-                  <>
-                    <code>…{credential.keyHint}</code>{" "}
-                    <span className="muted small">
-                      set by {credential.setBy ?? "someone"} <RelativeTime iso={credential.setAt!} />
-                    </span>
-                  </>
-                ) : (
-                  <span className={credential.source === "none" ? "text-warning" : "muted"}>{SOURCE_WORDS[credential.source]}</span>
-                )}
-              </td>
-              <td data-label="Calls go to" className="muted small">
-                {credential.baseUrl ?? "the provider's API"}
-              </td>
-              <td data-label="Last used" className="muted small">
-                {credential.lastUsedAt ? <RelativeTime iso={credential.lastUsedAt} /> : "never"}
-              </td>
-              <td>
-                {credential.source === "team" && (
-                  <ApiButton
-                    method="DELETE"
-                    url={`/api/teams/${team.id}/credentials/${credential.provider}`}
-                    label="Remove"
-                    pendingLabel="Removing…"
-                    className="button small ghost"
-                    confirm={`Remove the team's ${MODEL_PROVIDER_NAMES[credential.provider]} key? Running agents lose their model at their next call.`}
-                    testId={`credential-remove-${credential.provider}`}
-                  />
-                )}
-              </td>
-            </tr>
-          ))}
-        </ManageTable>
-        <div className="manage-grid">
-          {items.map((credential) => (
-            <div key={credential.provider} className="card">
-              <SetCredentialForm teamId={team.id} provider={credential.provider} />
-            </div>
-          ))}
+      )}
+      <CredentialsSection team={team} />
+      <div className="manage-grid">
+        <div>
+          <ManageSection title="Approval policy" testId="policy-section">
+            <p className="muted small">
+              The first rule that matches a permission request answers it at once (allow or deny), recorded as answered by the policy; a request no rule names waits for a person. Patterns are globs on the tool&apos;s title or path, e.g. <code>**/.env</code>.
+            </p>
+            <PolicyEditor teamId={team.id} rules={policy.rules} />
+          </ManageSection>
+          <ManageSection title="Webhooks" testId="webhooks-section">
+            {webhooks.items.length === 0 ? (
+              <p className="muted small">No webhooks yet.</p>
+            ) : (
+              <ManageTable testId="webhook-list" columns={["Webhook", "Recent deliveries", null]}>
+                {webhooks.items.map((webhook, index) => (
+                  <tr key={webhook.id} data-testid="webhook-row">
+                    <td>
+                      <code className="small">{webhook.url}</code>
+                      <div className="muted small">
+                        {webhook.events.join(", ")} · {webhook.format}
+                      </div>
+                    </td>
+                    <td className="small">
+                      {deliveries[index]!.items.length === 0 ? (
+                        <span className="muted">none yet</span>
+                      ) : (
+                        <ul className="manage-list delivery-list">
+                          {deliveries[index]!.items.map((delivery) => (
+                            <li key={delivery.id} data-testid="delivery-row" data-status={delivery.status}>
+                              <span className={`manage-tag ${delivery.status === "failed" ? "manage-tag-bad" : ""}`}>{delivery.status}</span> <code>{delivery.event}</code> · {delivery.lastStatus ? `HTTP ${delivery.lastStatus}` : (delivery.lastError ?? "waiting")} · {delivery.attempts}{" "}
+                              {delivery.attempts === 1 ? "attempt" : "attempts"} · <RelativeTime iso={delivery.createdAt} />
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
+                    <td>
+                      <div className="manage-actions-cell">
+                        <WebhookTestButton teamId={team.id} webhookId={webhook.id} />
+                        <ApiButton method="DELETE" url={`/api/teams/${team.id}/webhooks/${webhook.id}`} label="Delete" confirm={`Delete the webhook to ${webhook.url}?`} className="button ghost small" testId="webhook-delete" />
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </ManageTable>
+            )}
+            <WebhookForm teamId={team.id} />
+          </ManageSection>
         </div>
-      </ManageSection>
+        <div>
+          <ManageSection title="Budget" card testId="budget-section">
+            <p className="muted small">
+              Spent this month: <strong data-testid="budget-spent">{formatUsd(budget.month.spentUsd)}</strong>
+              {budget.monthlyUsd !== null && ` of ${formatUsd(budget.monthlyUsd)}`}. At 80 % admins are warned; at 100 % model calls are refused until the next month.
+            </p>
+            <BudgetForm teamId={team.id} monthlyUsd={budget.monthlyUsd} memberMonthlyUsd={budget.memberMonthlyUsd} />
+            {budget.members.length > 0 && (
+              <ul className="manage-list small" data-testid="budget-members">
+                {budget.members.map((member) => (
+                  <li key={member.userId}>
+                    {member.name}: {formatUsd(member.spentUsd)} ({member.level === "reached" ? "budget reached" : "over 80 %"})
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ManageSection>
+          <ManageSection title="Share links" card testId="shares-section">
+            {shares.items.length === 0 ? (
+              <p className="muted small">No working share links. Members make them on a session&apos;s page.</p>
+            ) : (
+              <ul className="manage-list small" data-testid="team-shares">
+                {shares.items.map((share) => (
+                  <li key={share.id}>
+                    <Link href={`/sessions/${share.sessionId}`}>{share.sessionTitle}</Link> · opened {share.openCount} {share.openCount === 1 ? "time" : "times"} · until {share.expiresAt.slice(0, 10)}{" "}
+                    <ApiButton method="DELETE" url={`/api/sessions/${share.sessionId}/shares/${share.id}`} label="Revoke" className="button ghost small" confirm="Revoke this link? Whoever has it loses access at once." />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ManageSection>
+        </div>
+      </div>
     </div>
   );
 }

@@ -1,0 +1,8 @@
+import { withRoute } from "@/lib/api/with-route";
+import { deleteWebhook } from "@/lib/webhooks/webhooks";
+import { webhookParams } from "../schema";
+
+export const DELETE = withRoute({ team: "admin", params: webhookParams }, async ({ team, user, params }) => {
+  await deleteWebhook({ teamId: team.id, actorId: user.id, webhookId: params.webhookId });
+  return new Response(null, { status: 204 });
+});
