@@ -17,6 +17,7 @@ import { persistDriver } from "@/lib/runtime/persist-driver";
 import { bwrapAvailable } from "@/lib/sandboxes/bwrap";
 import { loadCloudProvider } from "@/lib/sandboxes/cloud";
 import { CLOUD_PROVIDERS, type CloudProviderName } from "@/lib/sandboxes/cloud-providers";
+import { describeLimits } from "@/lib/sandboxes/limits";
 import { chooseSandboxNetwork, type SandboxNetwork } from "@/lib/sandboxes/network";
 import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
@@ -162,6 +163,7 @@ async function start() {
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
   console.log(`[portal] sandboxes: ${provider}${provider === "bwrap" ? ` in ${runtime.config.sandboxesRoot}${process.getuid?.() === 0 ? " (each as a uid of its own" : " (as this user, in a user namespace"}, network ${network === "outbound" ? "outbound only, not the host's loopback" : "none"})` : provider === "local" ? " (agents run unisolated on this host)" : cloud ? ` (a sandbox of the provider per sandbox of a team)` : ` (${config.SANDBOX_AGENT_URL})`}`);
+  if (provider === "bwrap") console.log(`[portal] ${describeLimits()}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);

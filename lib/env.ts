@@ -97,6 +97,8 @@ const envSchema = z
     PORTAL_SANDBOX_PIDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(16).default(512)),
     PORTAL_SANDBOX_DISK: z.preprocess(emptyToUndefined, byteSize(32 * 1024 ** 2, "5g")),
     PORTAL_SANDBOX_TMP: z.preprocess(emptyToUndefined, byteSize(1024 ** 2, "512m")),
+    // `off`: no cgroup per sandbox even where the host allows one (rlimits only, as on a host without).
+    PORTAL_SANDBOX_CGROUPS: z.preprocess(emptyToUndefined, z.enum(["auto", "off"]).default("auto")),
     PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),
     // Honour X-Forwarded-For/-Proto/-Host only behind a proxy that sets them.
     PORTAL_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(["0", "1"]).default("0")).transform((value) => value === "1"),

@@ -257,6 +257,9 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
             : `${Number(payload.missing)} message${Number(payload.missing) === 1 ? "" : "s"} from the agent were lost in transit and could not be recovered.`,
       });
       return;
+    case "limit_hit":
+      push(state, event, { kind: "separator", tone: "warning", text: `The sandbox stopped: ${text(payload.message)}. The session continues on its next prompt.` });
+      return;
     case "config_changed":
       push(state, event, { kind: "setting", label: settingLabel(text(payload.field)), value: text(payload.value), by: text(payload.by) || null });
       return;

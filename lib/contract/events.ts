@@ -22,4 +22,6 @@ export type PortalEventPayload =
   | { type: "restored"; fromIndex: number }
   /** Messages that were lost: dropped by the runtime before the portal read them, or refused by the database. */
   | { type: "gap"; missing: number; cause?: "database" }
-  | { type: "config_changed"; field: string; value: string; by: string | null };
+  | { type: "config_changed"; field: string; value: string; by: string | null }
+  /** The sandbox hit one of its limits and its runtime was stopped: `message` says which, e.g. "out of memory: 2 GiB". */
+  | { type: "limit_hit"; limit: "memory" | "pids" | "disk" | "tmp"; message: string };

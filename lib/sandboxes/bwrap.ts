@@ -8,6 +8,7 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
+import { prepareJailLimits, type LimitHit } from "@/lib/sandboxes/limits";
 import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
 
 // PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
@@ -38,30 +39,40 @@ export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork): RuntimeLauncher {
+/** `limits`: the sandbox's id and what to do when its jail hits a limit (lib/sandboxes/limits.ts). */
+export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork, limits: { sandboxId: string; onHit(hit: LimitHit): void }): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
+      // [limits] first: the disk image is mounted at dirs.root before anything is made in it.
+      const jailLimits = prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid });
       prepareSandboxDirs(dirs, uid);
       const outbound = network === "outbound";
-      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null)];
-      const [command, ...rest] = outbound
-        ? outboundCommand(uid, bwrap)
-        : uid === null
-          ? bwrap
-          : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap];
+      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, jailLimits.tmpfsSize())];
+      // [limits] root puts the jail in its cgroup (or sets its rlimits) before the drop to the sandbox's uid.
+      const [command, ...rest] = jailLimits.wrap(
+        outbound
+          ? outboundCommand(uid, bwrap)
+          : uid === null
+            ? bwrap
+            : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap],
+      );
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
       const child = spawn(command!, rest, { env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }), stdio: ["ignore", "ignore", "pipe"], detached: true });
+      jailLimits.watch(child, limits.onHit);
       const socketPath = path.join(dirs.run, "runtime.sock");
       return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
     },
   };
 }
 
-/** `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside pasta's user namespace. */
-function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] {
+/**
+ * `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside pasta's user namespace.
+ * `tmpfsSize`: bwrap's `--size` for each tmpfs of the jail; `/` and `/dev` (tmpfs bwrap cannot size) end read-only.
+ */
+function jailArguments(dirs: SandboxDirs, outboundUid: number | null, tmpfsSize: string[]): string[] {
   const node = process.execPath;
   const outbound = outboundUid !== null;
   const args = [
@@ -76,16 +87,19 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null): string[] 
     "--ro-bind", dirs.opt, OPT,
     "--bind", dirs.workspace, WORKSPACE,
     "--bind", dirs.home, HOME,
-    "--tmpfs", RUNTIME_DATA,
+    ...tmpfsSize, "--tmpfs", RUNTIME_DATA,
     "--ro-bind", path.join(dirs.opt, "bin"), `${RUNTIME_DATA}/sandbox-agent/bin`,
     "--bind", dirs.run, RUN,
     "--proc", "/proc",
     "--dev", "/dev",
-    "--tmpfs", "/tmp",
+    ...tmpfsSize, "--tmpfs", "/dev/shm",
+    "--remount-ro", "/dev",
+    ...tmpfsSize, "--tmpfs", "/tmp",
     "--chdir", WORKSPACE,
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
   if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);
+  args.push("--remount-ro", "/");
   return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE];
 }
 

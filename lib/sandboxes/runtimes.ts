@@ -12,6 +12,8 @@ import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { CloudSandbox, cloudWorkspace } from "@/lib/sandboxes/cloud";
 import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
+import { removeSandboxDisk, type LimitHit } from "@/lib/sandboxes/limits";
+import { releaseSandboxUid, sandboxUid } from "@/lib/sandboxes/uids";
 import type { SandboxNetwork } from "@/lib/sandboxes/network";
 
 // The runtimes of the sandboxes this portal instance runs: with bwrap one per sandbox, started on
@@ -30,7 +32,8 @@ export interface SandboxRuntimesConfig {
   cloud?: SandboxProvider;
   persist: SessionPersistDriver;
   streamObserver: RuntimeStreamObserver;
-  listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
+  /** `lost` names the sandbox when the runtime was a sandbox's own (its limitHit() may say why). */
+  listeners: { lost(generation: number, sandboxId: string | null): void; down(generation: number): void; ready(generation: number): void };
   idleMs: number;
   maxRunning: number;
   /** What a bwrap sandbox's network reaches (none, or outbound without the host's loopback). */
@@ -39,7 +42,7 @@ export interface SandboxRuntimesConfig {
   busy(sandboxId: string): boolean;
 }
 
-/** What a jail is made from: the sandbox's uid number and, once it has one, its directory on the host. */
+/** What a jail is made from: the sandbox's sequence number and, once it has one, its directory on the host. */
 type JailedSandbox = { id: string; seq: number; hostDir?: string | null };
 
 interface Running {
@@ -50,8 +53,6 @@ interface Running {
 const CATALOG = "catalog";
 // Health counts the runtime losses of this long.
 export const LOSS_WINDOW_MS = 15 * 60_000;
-// As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
-const SANDBOX_UID_BASE = 200_000;
 
 export class SandboxRuntimes {
   private shared: RuntimeManager | null = null;
@@ -173,7 +174,10 @@ export class SandboxRuntimes {
       await this.cloudSandbox({ id: sandboxId }).destroy();
       await db().sandbox.updateMany({ where: { id: sandboxId }, data: { providerSandboxId: null } });
     }
-    rmSync(sandboxDirs(this.config.sandboxesRoot, sandboxId, hostDir ?? undefined).root, { recursive: true, force: true });
+    const { root } = sandboxDirs(this.config.sandboxesRoot, sandboxId, hostDir ?? undefined);
+    if (this.config.provider === "bwrap") removeSandboxDisk(root);
+    rmSync(root, { recursive: true, force: true });
+    if (this.config.provider === "bwrap" && process.getuid?.() === 0) releaseSandboxUid(root);
   }
 
   isRunning(sandboxId: string) {
@@ -251,10 +255,12 @@ export class SandboxRuntimes {
 
   private createManager(sandbox: JailedSandbox) {
     const dirs = sandboxDirs(this.config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined);
-    const uid = process.getuid?.() === 0 ? SANDBOX_UID_BASE + sandbox.seq : null;
+    // As root every sandbox runs as a uid of its own, unique on this host (lib/sandboxes/uids.ts).
+    const uid = !this.config.cloud && process.getuid?.() === 0 ? sandboxUid(dirs.root) : null;
+    const limits = { sandboxId: sandbox.id, onHit: (hit: LimitHit) => void this.stopForLimit(sandbox.id, hit) };
     return this.wire(
       new RuntimeManager({
-        ...(this.config.cloud ? { remote: this.cloudSandbox(sandbox) } : { launcher: bwrapLauncher(dirs, uid, this.config.network) }),
+        ...(this.config.cloud ? { remote: this.cloudSandbox(sandbox) } : { launcher: bwrapLauncher(dirs, uid, this.config.network, limits) }),
         label: sandbox.id === CATALOG ? "agent catalog sandbox" : `sandbox ${sandbox.id.slice(0, 8)}`,
         persist: this.config.persist,
         streamObserver: this.config.streamObserver,
@@ -270,6 +276,22 @@ export class SandboxRuntimes {
     if (sandbox.id !== CATALOG) await setStatus(sandbox.id, "starting");
     await manager.start();
     return manager;
+  }
+
+  /**
+   * A jail hit one of its limits (lib/sandboxes/limits.ts): its runtime stops like an admin's stop,
+   * its sessions become restorable with the limit named, and it starts again on their next prompt.
+   */
+  private async stopForLimit(sandboxId: string, hit: LimitHit) {
+    if (this.spare?.id === sandboxId) {
+      const spare = this.spare;
+      this.spare = null;
+      await spare.manager.stop();
+      await this.removeFiles(spare.id).catch(() => undefined);
+      void this.prepareSpare();
+      return;
+    }
+    await this.stopSandbox(sandboxId).catch((error) => console.error(`[sandbox] stopping ${sandboxId} after "${hit.message}" failed: ${String(error)}`));
   }
 
   /** PORTAL_SANDBOX_MAX_RUNNING: the least recently active idle sandbox makes room, or a 503. */
@@ -314,7 +336,7 @@ export class SandboxRuntimes {
   private wire(manager: RuntimeManager, sandboxId: string | null) {
     const { listeners } = this.config;
     manager.onLost((generation) => {
-      listeners.lost(generation);
+      listeners.lost(generation, sandboxId);
       // A stop (idle, admin, shutdown) ends sessions on purpose; anything else was a loss.
       if (!manager.stopped) this.recordLoss();
       if (sandboxId && !manager.stopped) void setStatus(sandboxId, "lost");
