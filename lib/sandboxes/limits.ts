@@ -245,6 +245,9 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
     watch(child, onHit) {
       let jailPid: number | null = null;
       let done = false;
+      // A disk that is full already when the jail starts (the run that filled it ended on it) counts
+      // only once it has had room again: else the sandbox could never start to free it.
+      let diskWasFull = diskMounted && nearlyFull(root);
       const check = () => {
         if (done) return;
         const hit = detect();
@@ -260,7 +263,10 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
         const counters = cgroup?.counters();
         if (counters && counters.oomKills > baseline.oomKills) return { limit: "memory", message: `out of memory: ${formatBytes(limits.memory)}` };
         if (counters && counters.pidsRefused > baseline.pidsRefused) return { limit: "pids", message: `too many processes: ${limits.pids}` };
-        if (diskMounted && nearlyFull(root)) return { limit: "disk", message: `disk full: ${formatBytes(limits.disk)}` };
+        const diskFull = diskMounted && nearlyFull(root);
+        const diskFilled = diskFull && !diskWasFull;
+        diskWasFull = diskFull;
+        if (diskFilled) return { limit: "disk", message: `disk full: ${formatBytes(limits.disk)}` };
         jailPid ??= child.pid ? findJailInit(child.pid) : null;
         // /tmp as the jail sees it (its mount namespace's root): statfs only reads, and /tmp is a mount point the jail cannot swap.
         if (jailPid && nearlyFull(`/proc/${jailPid}/root/tmp`)) return { limit: "tmp", message: `/tmp full: ${formatBytes(limits.tmp)}` };
