@@ -415,6 +415,8 @@ function findJailInit(pid: number): number | null {
 // ---------------------------------------------------------------------------------------------
 // The disk of a sandbox's workspace and home.
 
+const ROOT_RESERVED_BYTES = 4 * 1024 ** 2;
+
 function canMountImages(): boolean {
   return process.getuid?.() === 0;
 }
@@ -447,7 +449,10 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
     } finally {
       closeSync(fd);
     }
-    execFileSync("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", made], { stdio: ["ignore", "ignore", "pipe"] });
+    // A few MiB only root may use: the portal's own files in the directory (the runtime's pid file)
+    // are still written when the sandbox has filled its disk.
+    const reservedPercent = Math.min(5, (ROOT_RESERVED_BYTES * 100) / bytes).toFixed(3);
+    execFileSync("mkfs.ext4", ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", made], { stdio: ["ignore", "ignore", "pipe"] });
     rmSync(image, { force: true });
     execFileSync("mv", ["-T", made, image]);
   }

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { ensureHostStateDir } from "@/lib/host-state";
 
@@ -36,6 +36,7 @@ export function sandboxUid(sandboxDir: string): number {
   const keyFile = path.join(byDir, dirKey(sandboxDir));
   const known = readUid(keyFile);
   if (known !== null) return known;
+  sweepOnce(byUid, byDir);
   const previous = previousOwner(sandboxDir);
   let uid = previous !== null && claim(byUid, previous, sandboxDir) ? previous : null;
   if (uid === null) {
@@ -63,6 +64,31 @@ export function releaseSandboxUid(sandboxDir: string) {
   const holder = path.join(byUid, String(uid));
   if (readText(holder) === path.resolve(sandboxDir)) rmSync(holder, { force: true });
   rmSync(keyFile, { force: true });
+}
+
+const swept = globalThis as unknown as { portalSandboxUidsSwept?: boolean };
+// A uid just claimed has no directory yet: only entries this old whose directory is gone are stale.
+const STALE_AFTER_MS = 10 * 60_000;
+
+/**
+ * Once per process: uids of sandboxes whose directory is gone without removeFiles (a data dir deleted
+ * by hand, a test's temporary one) go back to the pool.
+ */
+function sweepOnce(byUid: string, byDir: string) {
+  if (swept.portalSandboxUidsSwept) return;
+  swept.portalSandboxUidsSwept = true;
+  for (const name of readdirSync(byUid)) {
+    const holder = path.join(byUid, name);
+    const dir = readText(holder);
+    try {
+      if (!dir || existsSync(dir) || Date.now() - lstatSync(holder).mtimeMs < STALE_AFTER_MS) continue;
+      const keyFile = path.join(byDir, dirKey(dir));
+      if (readText(keyFile) === name) rmSync(keyFile, { force: true });
+      rmSync(holder, { force: true });
+    } catch {
+      // taken or freed meanwhile by another instance
+    }
+  }
 }
 
 function claim(byUid: string, uid: number, sandboxDir: string): boolean {
