@@ -8,7 +8,7 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
-import { prepareJailLimits, type LimitHit } from "@/lib/sandboxes/limits";
+import { NO_LIMITS, prepareJailLimits, type LimitHit } from "@/lib/sandboxes/limits";
 import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
 
 // PORTAL_SANDBOX=bwrap: each sandbox is one `sandbox-agent server` in a bubblewrap jail. Inside it
@@ -39,15 +39,18 @@ export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-/** `limits`: the sandbox's id and what to do when its jail hits a limit (lib/sandboxes/limits.ts). */
-export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork, limits: { sandboxId: string; onHit(hit: LimitHit): void }): RuntimeLauncher {
+/**
+ * `limits`: the sandbox's id and what to do when its jail hits a limit (lib/sandboxes/limits.ts);
+ * null only for bench/sandbox-limits.ts's baseline, a jail with none.
+ */
+export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: SandboxNetwork, limits: { sandboxId: string; onHit(hit: LimitHit): void } | null): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
       // [limits] first: the disk image is mounted at dirs.root before anything is made in it.
-      const jailLimits = prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid });
+      const jailLimits = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : NO_LIMITS;
       prepareSandboxDirs(dirs, uid);
       const outbound = network === "outbound";
       const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, jailLimits.tmpfsSize())];
@@ -61,7 +64,7 @@ export function bwrapLauncher(dirs: SandboxDirs, uid: number | null, network: Sa
       );
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
       const child = spawn(command!, rest, { env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }), stdio: ["ignore", "ignore", "pipe"], detached: true });
-      jailLimits.watch(child, limits.onHit);
+      if (limits) jailLimits.watch(child, limits.onHit);
       const socketPath = path.join(dirs.run, "runtime.sock");
       return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
     },

@@ -7,9 +7,9 @@ import { env } from "@/lib/env";
 
 // What one sandbox may take of the host (PORTAL_SANDBOX_MEMORY, _CPUS, _PIDS, _DISK, _TMP), and how.
 //
-// - Memory (swap off), CPU and processes: a cgroup of the jail's own, below the portal's cgroup —
-//   cgroup v2 when the portal's cgroup is delegated to it, else the v1 memory/pids/cpu hierarchies
-//   when root can write them (a hybrid host). The jail is put in it by root before the drop to the
+// - Memory (swap off), CPU and processes: a cgroup of the jail's own — cgroup v2 below the portal's
+//   cgroup when that is delegated to it, else in the v1 memory/pids/cpu hierarchies when root can
+//   write them (a hybrid host). The jail is put in it by root before the drop to the
 //   sandbox's uid: a tiny `sh` writes its own pid into cgroup.procs, then execs the jail, so no agent
 //   code ever runs outside it. When neither works the portal says so at start and falls back to
 //   rlimits (`prlimit`: address space, processes of the sandbox's uid, file size).
@@ -83,7 +83,7 @@ function probeEnforcement(): Enforcement {
     const mounts = cgroupMounts();
     const v2 = tryCgroup2(own, mounts);
     if (typeof v2 !== "string") return v2;
-    const v1 = tryCgroup1(own, mounts);
+    const v1 = tryCgroup1(mounts);
     if (typeof v1 !== "string") return v1;
     reasons = [v2, v1];
   } catch (error) {
@@ -179,13 +179,16 @@ function enableControllers(dir: string, controllers: string[]) {
   }
 }
 
-/** v1 (a hybrid host): root must be able to make cgroups in the memory and pids hierarchies (cpu when there). */
-function tryCgroup1(own: Map<string, string>, mounts: CgroupMount[]): Enforcement | string {
+/**
+ * v1 (a hybrid host): root must be able to make cgroups in the memory and pids hierarchies (cpu when
+ * there). They go at the top of each hierarchy, as container runtimes' cgroupfs drivers do, not below
+ * the portal's own cgroup: v1 has no delegation, and a cgroup left below a service's would keep
+ * whoever manages that service from removing it.
+ */
+function tryCgroup1(mounts: CgroupMount[]): Enforcement | string {
   const parentFor = (controller: string) => {
     const mount = mounts.find((candidate) => candidate.version === 1 && candidate.controllers.includes(controller));
-    const cgroupPath = own.get(controller);
-    const dir = mount && cgroupPath !== undefined ? cgroupDir(mount, cgroupPath) : null;
-    return dir ? path.join(dir, PARENT) : null;
+    return mount ? path.join(mount.mountPoint, PARENT) : null;
   };
   const memory = parentFor("memory");
   const pids = parentFor("pids");
@@ -215,6 +218,9 @@ export interface JailLimits {
   /** Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits. */
   watch(child: ChildProcess, onHit: (hit: LimitHit) => void): void;
 }
+
+/** A jail with no limits at all: the baseline bench/sandbox-limits.ts measures them against. */
+export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined };
 
 interface JailCgroup {
   dirs: string[];
@@ -306,6 +312,20 @@ function cgroupName(root: string): string {
   return `sandbox-${createHash("sha256").update(path.resolve(root)).digest("hex").slice(0, 16)}`;
 }
 
+// The cgroups of jails that still run: removed when the portal exits (its jails die with it), as no
+// jail's exit event is delivered then.
+const live = globalThis as unknown as { portalJailCgroups?: Set<string[]> };
+
+function trackCgroup(dirs: string[]) {
+  if (!live.portalJailCgroups) {
+    live.portalJailCgroups = new Set();
+    process.on("exit", () => {
+      for (const each of live.portalJailCgroups ?? []) removeCgroup(each);
+    });
+  }
+  live.portalJailCgroups.add(dirs);
+}
+
 function makeCgroup(how: Exclude<Enforcement, { kind: "rlimits" }>, name: string, limits: SandboxLimits): JailCgroup {
   const cpuQuota = (period: number) => String(Math.max(1000, Math.round(limits.cpus * period)));
   if (how.kind === "cgroup2") {
@@ -345,10 +365,12 @@ function makeCgroup(how: Exclude<Enforcement, { kind: "rlimits" }>, name: string
 function freshCgroup(dirs: string[]) {
   removeCgroup(dirs);
   for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  trackCgroup(dirs);
 }
 
 /** Kills whatever is left in the cgroups (a jail's processes outlive nothing of it) and removes them. */
 function removeCgroup(dirs: string[]) {
+  for (const each of live.portalJailCgroups ?? []) if (each.join() === dirs.join()) live.portalJailCgroups?.delete(each);
   for (const dir of dirs) {
     for (let attempt = 0; attempt < 20 && existsSync(dir); attempt++) {
       const pids = readLines(path.join(dir, "cgroup.procs"));
