@@ -425,7 +425,8 @@ function findJailInit(pid: number): number | null {
   for (let seen = 0; queue.length > 0 && seen < 64; seen++) {
     const current = queue.shift()!;
     try {
-      if (readFileSync(`/proc/${current}/cmdline`, "utf8").includes("jail-init.mjs")) return current;
+      // `node …/jail-init.mjs`: bwrap's own command lines name it too, but as a later argument.
+      if (readFileSync(`/proc/${current}/cmdline`, "utf8").split("\0")[1]?.endsWith("/jail-init.mjs")) return current;
     } catch {
       continue;
     }
