@@ -78,9 +78,12 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
       expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toMatch(/^0::.*\/agent-portal\/sandbox-[0-9a-f]{16}$/m);
       expect(cgroupFile(pid, "", "memory.max")).toBe(String(384 * 1024 ** 2));
     }
-    // The other team's jail is in another cgroup.
-    const other = await sessionRuntime(bystanderApi, bystander.id).catch(() => null);
-    if (other?.pid) expect(readFileSync(`/proc/${other.pid}/cgroup`, "utf8")).not.toBe(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+    // The other team's jail is in a cgroup of its own.
+    const overview = await api.get("/api/admin/runtime");
+    const other = (overview.sandboxes as Array<{ sandboxId: string; pid: number }>).find((sandbox) => sandbox.sandboxId === bystander.sandboxId);
+    expect(other?.pid).toBeGreaterThan(0);
+    expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).toMatch(/agent-portal\/sandbox-/);
+    expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).not.toBe(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
   });
 
   it.each([
