@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { bwrapLauncher } from "../lib/sandboxes/bwrap";
 import { sandboxDirs } from "../lib/sandboxes/layout";
-import { describeLimits, removeSandboxDisk } from "../lib/sandboxes/limits";
+import { describeLimits, removeSandboxLimits } from "../lib/sandboxes/limits";
 import { releaseSandboxUid, sandboxUid } from "../lib/sandboxes/uids";
 import { runBench, onCleanup } from "./support/cleanup";
 import { fmtMs, fmtRatio, note, percentile, printTable } from "./support/report";
@@ -40,7 +40,7 @@ async function timedStart(sandboxesRoot: string, sandboxId: string, withLimits: 
 
 function removeSandbox(sandboxesRoot: string, sandboxId: string) {
   const { root } = sandboxDirs(sandboxesRoot, sandboxId);
-  removeSandboxDisk(root);
+  removeSandboxLimits(root);
   rmSync(root, { recursive: true, force: true });
   releaseSandboxUid(root);
 }

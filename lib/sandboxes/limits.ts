@@ -485,8 +485,20 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
   return true;
 }
 
-/** Unmounts and deletes a sandbox's disk image (its files are being removed), when it has one. */
-export function removeSandboxDisk(root: string) {
+/**
+ * What a sandbox's limits leave on the host, removed with its files: its disk image (unmounted) and
+ * the cgroup a killed portal could not remove.
+ */
+export function removeSandboxLimits(root: string) {
+  const how = limitsEnforcement();
+  const name = cgroupName(root);
+  if (how.kind === "cgroup2") removeCgroup([path.join(how.parent, name)]);
+  if (how.kind === "cgroup1") removeCgroup([how.memory, how.pids, ...(how.cpu ? [how.cpu] : [])].map((parent) => path.join(parent, name)));
+  removeSandboxDisk(root);
+}
+
+/** Unmounts and deletes a sandbox's disk image, when it has one. */
+function removeSandboxDisk(root: string) {
   if (canMountImages() && existsSync(root) && isMountPoint(root)) {
     try {
       execFileSync("umount", [root], { stdio: ["ignore", "ignore", "pipe"] });

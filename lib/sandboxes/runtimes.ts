@@ -12,7 +12,7 @@ import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { CloudSandbox, cloudWorkspace } from "@/lib/sandboxes/cloud";
 import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
-import { removeSandboxDisk, type LimitHit } from "@/lib/sandboxes/limits";
+import { removeSandboxLimits, type LimitHit } from "@/lib/sandboxes/limits";
 import { releaseSandboxUid, sandboxUid } from "@/lib/sandboxes/uids";
 import type { SandboxNetwork } from "@/lib/sandboxes/network";
 
@@ -175,7 +175,7 @@ export class SandboxRuntimes {
       await db().sandbox.updateMany({ where: { id: sandboxId }, data: { providerSandboxId: null } });
     }
     const { root } = sandboxDirs(this.config.sandboxesRoot, sandboxId, hostDir ?? undefined);
-    if (this.config.provider === "bwrap") removeSandboxDisk(root);
+    if (this.config.provider === "bwrap") removeSandboxLimits(root);
     rmSync(root, { recursive: true, force: true });
     if (this.config.provider === "bwrap" && process.getuid?.() === 0) releaseSandboxUid(root);
   }
