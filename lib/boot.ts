@@ -17,6 +17,7 @@ import { persistDriver } from "@/lib/runtime/persist-driver";
 import { SandboxPool, setSandboxPool } from "@/lib/sandboxes/pool";
 import { chooseSandboxProvider } from "@/lib/sandboxes/providers/choose";
 import type { SandboxProvider } from "@/lib/sandboxes/providers/provider";
+import { describeLimits } from "@/lib/sandboxes/limits";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { attachments } from "@/lib/sessions/attachments";
 import { listenForCommands } from "@/lib/sessions/commands";
@@ -137,6 +138,7 @@ async function start() {
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
   console.log(`[portal] sandboxes: ${provider.describe()}`);
+  if (provider.name === "bwrap") console.log(`[portal] ${describeLimits()}`);
   console.log(`[portal] runtime: ${runtime.primaryInfo()?.status ?? "starting"}`);
   if (admin?.generatedPassword) {
     console.log(`[portal] first start: sign in as ${admin.email} with password ${admin.generatedPassword}`);

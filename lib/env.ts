@@ -39,6 +39,26 @@ const jsonObject = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+// A size in bytes: a number with an optional k/m/g/t suffix (powers of 1024), e.g. `2g`, `512m`, `1.5G`.
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+export function parseByteSize(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) return null;
+  const bytes = Math.floor(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
+}
+
+const byteSize = (min: number, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const bytes = parseByteSize(value);
+      if (bytes === null) ctx.addIssue({ code: "custom", message: "must be a size like 512m, 2g or a number of bytes" });
+      else if (bytes < min) ctx.addIssue({ code: "custom", message: `must be at least ${min / 1024 ** 2} MiB` });
+      return bytes ?? z.NEVER;
+    });
+
 const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
 const envSchema = z
@@ -80,6 +100,15 @@ const envSchema = z
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
     // Of those, how many one team may hold at once; unset: half of PORTAL_SANDBOX_MAX_RUNNING (at least 1).
     PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).optional()),
+    // Limits of each bwrap sandbox (lib/sandboxes/limits.ts): its memory (swap off), CPUs, processes,
+    // the disk of its workspace and home, and each tmpfs of the jail (/tmp, the runtime's data, /dev/shm).
+    PORTAL_SANDBOX_MEMORY: z.preprocess(emptyToUndefined, byteSize(64 * 1024 ** 2, "2g")),
+    PORTAL_SANDBOX_CPUS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).max(1024).default(1)),
+    PORTAL_SANDBOX_PIDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(16).default(512)),
+    PORTAL_SANDBOX_DISK: z.preprocess(emptyToUndefined, byteSize(32 * 1024 ** 2, "5g")),
+    PORTAL_SANDBOX_TMP: z.preprocess(emptyToUndefined, byteSize(1024 ** 2, "512m")),
+    // `off`: no cgroup per sandbox even where the host allows one (rlimits only, as on a host without).
+    PORTAL_SANDBOX_CGROUPS: z.preprocess(emptyToUndefined, z.enum(["auto", "off"]).default("auto")),
     PORTAL_SANDBOX_RETAIN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(7)),
     // Honour X-Forwarded-For/-Proto/-Host only behind a proxy that sets them.
     PORTAL_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(["0", "1"]).default("0")).transform((value) => value === "1"),

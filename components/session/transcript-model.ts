@@ -259,6 +259,9 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       return;
     case "budget_reached":
       push(state, event, { kind: "separator", tone: "warning", text: text(payload.message) || "The budget for this month is reached: model calls are refused." });
+        return;
+    case "limit_hit":
+      push(state, event, { kind: "separator", tone: "warning", text: `The sandbox stopped: ${text(payload.message)}. The session continues on its next prompt.` });
       return;
     case "config_changed":
       push(state, event, { kind: "setting", label: settingLabel(text(payload.field)), value: text(payload.value), by: text(payload.by) || null });

@@ -26,4 +26,6 @@ export type PortalEventPayload =
   | { type: "gap"; missing: number; cause?: "database" }
   | { type: "config_changed"; field: string; value: string; by: string | null }
   /** The gateway refused a model call: the team's or the member's budget for the month is spent. */
-  | { type: "budget_reached"; scope: "team" | "member"; message: string };
+  | { type: "budget_reached"; scope: "team" | "member"; message: string }
+  /** The sandbox hit one of its limits and its runtime was stopped: `message` says which, e.g. "out of memory: 2 GiB". */
+  | { type: "limit_hit"; limit: "memory" | "pids" | "disk" | "tmp"; message: string };

@@ -18,7 +18,8 @@ export interface SandboxPoolConfig {
   provider: SandboxProvider;
   persist: SessionPersistDriver;
   streamObserver: RuntimeStreamObserver;
-  listeners: { lost(generation: number): void; down(generation: number): void; ready(generation: number): void };
+  /** `lost` names the sandbox when the runtime was a sandbox's own (its limitHit() may say why). */
+  listeners: { lost(generation: number, sandboxId: string | null): void; down(generation: number): void; ready(generation: number): void };
   idleMs: number;
   /** Sandboxes running at once on this instance. */
   maxRunning: number;
@@ -29,7 +30,7 @@ export interface SandboxPoolConfig {
 }
 
 /** Why a sandbox's runtime stops; every caller names one. */
-export type StopReason = "idle" | "room" | "admin" | "destroy" | "shutdown";
+export type StopReason = "idle" | "room" | "admin" | "destroy" | "shutdown" | "limit";
 
 /** A sandbox to run: what its provider needs, and its team (for the team's share of the pool). */
 export type PooledSandbox = SandboxRef & { teamId?: string };
@@ -58,7 +59,9 @@ export class SandboxPool {
   private lossTimes: number[] = [];
   private lastLossAt: Date | null = null;
 
-  constructor(readonly config: SandboxPoolConfig) {}
+  constructor(readonly config: SandboxPoolConfig) {
+    config.provider.attach?.(this);
+  }
 
   get provider(): SandboxProvider {
     return this.config.provider;
@@ -130,6 +133,15 @@ export class SandboxPool {
   async stop(sandboxId: string, reason: StopReason) {
     if (this.shared) {
       if (reason === "admin") throw new ApiError("sandbox_shared", "Sandboxes of this provider share one runtime and cannot be stopped one by one.");
+      return;
+    }
+    if (this.spare?.id === sandboxId) {
+      // The spare hit a limit before anyone claimed it: it is thrown away and another made.
+      const spare = this.spare;
+      this.spare = null;
+      await spare.manager.stop();
+      await this.removeFiles(spare).catch(() => undefined);
+      void this.prepareSpare();
       return;
     }
     const running = this.running.get(sandboxId);
@@ -226,7 +238,7 @@ export class SandboxPool {
     });
     const { listeners } = this.config;
     manager.onLost((generation) => {
-      listeners.lost(generation);
+      listeners.lost(generation, sandboxId);
       // A stop (idle, admin, shutdown) ends sessions on purpose; anything else was a loss.
       if (manager.stopped) return;
       this.recordLoss();

@@ -8,6 +8,7 @@ import type { ClientAnswer, GapReport } from "@/lib/runtime/observed-fetch";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attachments } from "@/lib/sessions/attachments";
 import { pauseRunningTurns } from "@/lib/sessions/cancel";
+import { limitHit, type LimitHit } from "@/lib/sandboxes/limits";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { endTurn } from "@/lib/sessions/turns";
@@ -25,18 +26,19 @@ export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
   const streamObserver: RuntimeStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt, onClientAnswer: recordClientAnswer };
   const listeners = {
-    lost: (generation: number) => void onRuntimeLost(generation),
+    lost: (generation: number, sandboxId: string | null) => void onRuntimeLost(generation, sandboxId),
     down: (generation: number) => void onRuntimeDown(generation),
     ready: (generation: number) => void onRuntimeBack(generation),
   };
   return { streamObserver, listeners };
 }
 
-/** A runtime generation is gone, with every runtime session on it. */
-export async function onRuntimeLost(generation: number) {
+/** A runtime generation is gone, with every runtime session on it; when its sandbox hit a limit, the history says which. */
+export async function onRuntimeLost(generation: number, sandboxId: string | null = null) {
+  const hit = sandboxId ? limitHit(sandboxId) : null;
   for (const sessionId of attachments().sessionsOn(generation)) {
     const { turnId } = attachments().detach(sessionId);
-    await becomeRestorable(sessionId, turnId);
+    await becomeRestorable(sessionId, turnId, hit);
   }
 }
 
@@ -76,13 +78,14 @@ export async function sessionsLeftBehind(where: { sandboxIds: string[] } | { uns
   return left.length;
 }
 
-/** Pending permissions expire and a running turn ends interrupted, then the status, in one change. */
-async function becomeRestorable(sessionId: string, turnId: string | null) {
+/** Pending permissions expire and a running turn ends interrupted (after the limit that ended it, if one did), then the status, in one change. */
+async function becomeRestorable(sessionId: string, turnId: string | null, hit: LimitHit | null = null) {
   await cancelPending({ sessionId, as: "expired" });
+  const limit: PortalEventPayload[] = hit ? [{ type: "limit_hit", limit: hit.limit, message: hit.message }] : [];
   const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason: "interrupted" }] : [];
   await recordChange({
     sessionId,
-    event: [...turnEnded, { type: "status", status: "restorable" }],
+    event: [...limit, ...turnEnded, { type: "status", status: "restorable" }],
     effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
   }).catch((error: unknown) => console.error(`[sessions] could not mark ${sessionId} restorable: ${error instanceof Error ? error.message : String(error)}`));
   // A turn cut off by the runtime's loss is a failure the team may want to hear of.

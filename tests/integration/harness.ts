@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -158,7 +158,25 @@ export async function startPortal(
 }
 
 export function removeDir(dir: string) {
+  if (dir) unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A root portal mounts each sandbox's disk image at its directory (lib/sandboxes/limits.ts) and
+ * leaves it mounted when it stops: unmounted here, deepest first, or rm would stop at the mount
+ * point and the loop device would stay taken.
+ */
+function unmountUnder(dir: string) {
+  const prefix = `${path.resolve(dir)}/`;
+  const mountPoints = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4]?.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((mountPoint): mountPoint is string => !!mountPoint && mountPoint.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const mountPoint of mountPoints) {
+    if (spawnSync("umount", [mountPoint]).status !== 0) spawnSync("umount", ["-l", mountPoint]);
+  }
 }
 
 export interface PortalFixture {

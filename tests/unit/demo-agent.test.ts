@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -752,5 +752,20 @@ describe("demo agent: the sandbox from its side", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("/forkbomb, /alloc and /fill do what they say, bounded, and say how far they got", async () => {
+    const agent = startAgent();
+    const dir = await scratch();
+    const session = await agent.newSession(dir);
+    const answer = async (prompt: string) => messageText((await agent.prompt(session, prompt)).updates);
+    expect(await answer("/forkbomb 5")).toBe("forkbomb: started 5 of 5 processes");
+    expect(await answer("/forkbomb 100001")).toMatch(/^Usage: \/forkbomb/);
+    expect(await answer("/alloc 24")).toBe("alloc: allocated 24 MiB");
+    expect(await answer("/alloc 0")).toMatch(/^Usage: \/alloc/);
+    expect(await answer("/fill big 3")).toBe("fill big: wrote 3 MiB");
+    expect((await stat(path.join(dir, "big"))).size).toBe(3 * 1024 * 1024);
+    expect(await answer("/fill missing-dir/x 1")).toBe("fill missing-dir/x: wrote 0 MiB, then ENOENT");
+    expect(await answer("/fill big")).toMatch(/^Usage: \/fill/);
   });
 });

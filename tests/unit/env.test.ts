@@ -28,6 +28,12 @@ describe("parseEnv", () => {
     [{ PORTAL_SANDBOX: "e2b", PORTAL_SANDBOX_OPTIONS: "{template: x}" }, "PORTAL_SANDBOX_OPTIONS"],
     [{ PORTAL_SANDBOX: "docker", PORTAL_SANDBOX_OPTIONS: "[1]" }, "PORTAL_SANDBOX_OPTIONS"],
     [{ PORTAL_SANDBOX_NETWORK: "host" }, "PORTAL_SANDBOX_NETWORK"],
+    [{ PORTAL_SANDBOX_MEMORY: "lots" }, "PORTAL_SANDBOX_MEMORY"],
+    [{ PORTAL_SANDBOX_MEMORY: "1m" }, "PORTAL_SANDBOX_MEMORY"],
+    [{ PORTAL_SANDBOX_CPUS: "0" }, "PORTAL_SANDBOX_CPUS"],
+    [{ PORTAL_SANDBOX_PIDS: "1.5" }, "PORTAL_SANDBOX_PIDS"],
+    [{ PORTAL_SANDBOX_DISK: "-5g" }, "PORTAL_SANDBOX_DISK"],
+    [{ PORTAL_SANDBOX_TMP: "5x" }, "PORTAL_SANDBOX_TMP"],
   ])("rejects %j with one line naming %s", (raw, name) => {
     let error: unknown;
     try {
@@ -57,6 +63,13 @@ describe("parseEnv", () => {
   it("takes a hosted provider of the SDK with its options as JSON, and a sandbox network", () => {
     expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_OPTIONS: {} });
     expect(parseEnv({}).PORTAL_SANDBOX_NETWORK).toBeUndefined();
+    expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX_MEMORY: 2 * 1024 ** 3, PORTAL_SANDBOX_CPUS: 1, PORTAL_SANDBOX_PIDS: 512, PORTAL_SANDBOX_DISK: 5 * 1024 ** 3, PORTAL_SANDBOX_TMP: 512 * 1024 ** 2 });
+    expect(parseEnv({ PORTAL_SANDBOX_MEMORY: "1.5G", PORTAL_SANDBOX_CPUS: "1.5", PORTAL_SANDBOX_DISK: "800MiB", PORTAL_SANDBOX_TMP: "67108864" })).toMatchObject({
+      PORTAL_SANDBOX_MEMORY: 1.5 * 1024 ** 3,
+      PORTAL_SANDBOX_CPUS: 1.5,
+      PORTAL_SANDBOX_DISK: 800 * 1024 ** 2,
+      PORTAL_SANDBOX_TMP: 64 * 1024 ** 2,
+    });
     expect(parseEnv({ PORTAL_SANDBOX: "e2b", PORTAL_SANDBOX_OPTIONS: '{"template":"portal","timeoutMs":600000}' })).toMatchObject({
       PORTAL_SANDBOX: "e2b",
       PORTAL_SANDBOX_OPTIONS: { template: "portal", timeoutMs: 600000 },

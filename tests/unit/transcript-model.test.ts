@@ -154,13 +154,14 @@ describe("transcript model", () => {
     expect(state.items).toEqual([{ kind: "user", key: "e1", events: [1], text: "/recall", links: ["file:///repo/README.md"] }]);
   });
 
-  it("says when history has a gap, a restore or a setting change, and keeps usage", () => {
+  it("says when history has a gap, a restore, a setting change or a sandbox limit hit, and keeps usage", () => {
     const state = fresh();
     applyEvents(state, [
       portal({ type: "gap", missing: 12 }),
       portal({ type: "gap", missing: 1, cause: "database" }),
       portal({ type: "restored", fromIndex: 4 }),
       portal({ type: "config_changed", field: "mode", value: "code", by: "u1" }),
+      portal({ type: "limit_hit", limit: "memory", message: "out of memory: 2 GiB" }),
       agent({ sessionUpdate: "usage_update", used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } }),
       { index: ++index, sender: "agent", createdAt: at, payload: "not an object" },
       agent({ sessionUpdate: "something_new" }),
@@ -170,9 +171,10 @@ describe("transcript model", () => {
       "1 message could not be stored here (the database refused them).",
       "Restored after the runtime restarted: the agent was given the conversation so far.",
       "Mode: code by u1",
+      "The sandbox stopped: out of memory: 2 GiB. The session continues on its next prompt.",
     ]);
     expect(state.usage).toEqual({ used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } });
-    expect(state.lastIndex).toBe(7);
+    expect(state.lastIndex).toBe(8);
   });
   it("names settings in words", () => {
     expect(settingLabel("thoughtLevel")).toBe("Thought level");

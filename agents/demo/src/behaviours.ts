@@ -5,6 +5,7 @@ import type { PromptAnalysis } from "./prompt-text.js";
 import { isRecord, messageChunkLineTemplate, type JsonRpcPeer } from "./protocol.js";
 import { contextWindowFor, MODE_CONFIG_ID, pricePerTokenFor } from "./session-config.js";
 import type { SessionState } from "./sessions.js";
+import { allocate, fill, forkMany, MAX_ALLOC_MB, MAX_FILL_MB, MAX_FORKS } from "./resource-use.js";
 import { catInCwd, connectFromHere, probePath, whoami, writeInCwd } from "./sandbox-view.js";
 
 /** Everything a behaviour needs for one prompt turn. */
@@ -45,6 +46,9 @@ const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; 
   { name: "probe", usage: "/probe PATH", summary: "say whether PATH exists and is readable from here", run: probe },
   { name: "whoami", usage: "/whoami", summary: "my uid, gid and cwd", run: who },
   { name: "connect", usage: "/connect HOST PORT", summary: "say whether a TCP connection to HOST:PORT opens from here", run: connect },
+  { name: "forkbomb", usage: "/forkbomb [N]", summary: `start up to N idle processes (default and at most ${MAX_FORKS}) until one fails, then kill them`, run: forkbomb },
+  { name: "alloc", usage: "/alloc MB", summary: "allocate and touch MB MiB in a child process that then exits", run: alloc },
+  { name: "fill", usage: "/fill PATH MB", summary: "write MB MiB of zeros to PATH, stopping at the first failed write", run: fillFile },
   { name: "help", usage: "/help", summary: "list the commands", run: help },
 ];
 
@@ -279,6 +283,43 @@ async function connect(turn: Turn, args: string[]): Promise<StopReason> {
   }
   say(turn, await connectFromHere(host, Number(port)));
   return "end_turn";
+}
+
+/** A whole number in [1, max] written as digits, or null. */
+function wholeNumber(text: string | undefined, max: number): number | null {
+  if (text === undefined || !/^\d+$/.test(text)) return null;
+  const value = Number(text);
+  return value >= 1 && value <= max ? value : null;
+}
+
+async function forkbomb(turn: Turn, args: string[]): Promise<StopReason> {
+  const count = args[0] === undefined ? MAX_FORKS : wholeNumber(args[0], MAX_FORKS);
+  if (count === null) {
+    say(turn, `Usage: /forkbomb [N] (N whole number, at most ${MAX_FORKS})`);
+    return "end_turn";
+  }
+  say(turn, await forkMany(count, turn.signal));
+  return turn.signal.aborted ? "cancelled" : "end_turn";
+}
+
+async function alloc(turn: Turn, args: string[]): Promise<StopReason> {
+  const mb = wholeNumber(args[0], MAX_ALLOC_MB);
+  if (mb === null) {
+    say(turn, `Usage: /alloc MB (whole MiB, at most ${MAX_ALLOC_MB})`);
+    return "end_turn";
+  }
+  say(turn, await allocate(mb));
+  return "end_turn";
+}
+
+async function fillFile(turn: Turn, args: string[]): Promise<StopReason> {
+  const mb = wholeNumber(args[1], MAX_FILL_MB);
+  if (args[0] === undefined || mb === null) {
+    say(turn, `Usage: /fill PATH MB (PATH relative to the session's cwd; whole MiB, at most ${MAX_FILL_MB})`);
+    return "end_turn";
+  }
+  say(turn, await fill(turn.session.cwd, args[0], mb, turn.signal));
+  return turn.signal.aborted ? "cancelled" : "end_turn";
 }
 
 async function who(turn: Turn): Promise<StopReason> {

@@ -9,7 +9,9 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import { sandboxDirs, type SandboxDirs } from "@/lib/sandboxes/layout";
+import { NO_LIMITS, prepareJailLimits, removeSandboxLimits, type LimitHit } from "@/lib/sandboxes/limits";
 import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
+import { releaseSandboxUid, sandboxUid } from "@/lib/sandboxes/uids";
 import { openGateway, type GatewayEndpoint } from "@/lib/gateway/gateway";
 import type { SandboxProvider, SandboxRef, TurnsIn } from "@/lib/sandboxes/providers/provider";
 
@@ -29,8 +31,6 @@ import type { SandboxProvider, SandboxRef, TurnsIn } from "@/lib/sandboxes/provi
 // runtime listens, so an agent cannot swap the socket for a link to another one.
 
 export const WORKSPACE = "/workspace";
-// As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
-const SANDBOX_UID_BASE = 200_000;
 const HOME = "/home/sandbox";
 const OPT = "/opt/portal";
 const RUN = "/run/portal";
@@ -52,6 +52,7 @@ export function bwrapAvailable(): boolean {
 export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRoot: string; network: SandboxNetwork; turnsIn: TurnsIn }): SandboxProvider {
   const root = process.getuid?.() === 0;
   const gateways = new Map<string, GatewayEndpoint>();
+  let stopForLimit: (sandboxId: string) => void = () => undefined;
   const jail: JailSettings = {
     network,
     async openGateway(sandboxId, dirs, uid) {
@@ -76,13 +77,25 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
     workspaceFor: () => WORKSPACE,
     hostDirFor: (sandboxId) => sandboxDirs(sandboxesRoot, sandboxId).root,
     workspaceOnHost: (sandbox) => dirsOf(sandboxesRoot, sandbox).workspace,
-    runtimeFor: (sandbox) => ({ launcher: bwrapLauncher(sandbox.id, dirsOf(sandboxesRoot, sandbox), root ? SANDBOX_UID_BASE + sandbox.seq : null, jail) }),
+    runtimeFor: (sandbox) => {
+      const dirs = dirsOf(sandboxesRoot, sandbox);
+      // As root every sandbox runs as a uid of its own, unique on this host (lib/sandboxes/uids.ts).
+      const limits = { sandboxId: sandbox.id, onHit: () => stopForLimit(sandbox.id) };
+      return { launcher: bwrapLauncher(sandbox.id, dirs, root ? sandboxUid(dirs.root) : null, jail, limits) };
+    },
+    attach(pool) {
+      stopForLimit = (sandboxId) => void pool.stop(sandboxId, "limit");
+    },
     async released(sandboxId) {
       await gateways.get(sandboxId)?.close();
       gateways.delete(sandboxId);
     },
     async removeFiles(sandbox) {
-      rmSync(dirsOf(sandboxesRoot, sandbox).root, { recursive: true, force: true });
+      const { root: dir } = dirsOf(sandboxesRoot, sandbox);
+      // Its disk image is unmounted first; its uid goes back to the host's pool once its files are gone.
+      removeSandboxLimits(dir);
+      rmSync(dir, { recursive: true, force: true });
+      if (root) releaseSandboxUid(dir);
     },
     describe: () =>
       `bwrap in ${sandboxesRoot}${root ? " (each as a uid of its own" : " (as this user, in a user namespace"}, network ${NETWORK_WORDS[network]})`,
@@ -99,29 +112,39 @@ const NETWORK_WORDS: Record<SandboxNetwork, string> = {
   outbound: "the model gateway and outbound internet, not the host's loopback",
 };
 
-interface JailSettings {
+export interface JailSettings {
   network: SandboxNetwork;
   /** Opens the sandbox's model gateway (closing the one of its previous launch); false: it has none. */
   openGateway(sandboxId: string, dirs: SandboxDirs, uid: number | null): Promise<boolean>;
 }
 
-function bwrapLauncher(sandboxId: string, dirs: SandboxDirs, uid: number | null, jail: JailSettings): RuntimeLauncher {
+/**
+ * `limits`: the sandbox's id and what to do when its jail hits a limit (lib/sandboxes/limits.ts);
+ * null only for bench/sandbox-limits.ts's baseline, a jail with none.
+ */
+export function bwrapLauncher(sandboxId: string, dirs: SandboxDirs, uid: number | null, jail: JailSettings, limits: { sandboxId: string; onHit(hit: LimitHit): void } | null): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
+      // First: the disk image is mounted at dirs.root before anything is made in it.
+      const jailLimits = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : NO_LIMITS;
       prepareSandboxDirs(dirs, uid);
       const gateway = await jail.openGateway(sandboxId, dirs, uid);
       const outbound = jail.network === "outbound";
-      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, gateway)];
-      const [command, ...rest] = outbound
-        ? outboundCommand(uid, bwrap)
-        : uid === null
-          ? bwrap
-          : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap];
+      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, gateway, jailLimits.tmpfsSize())];
+      // Root puts the jail in its cgroup (or sets its rlimits) before the drop to the sandbox's uid.
+      const [command, ...rest] = jailLimits.wrap(
+        outbound
+          ? outboundCommand(uid, bwrap)
+          : uid === null
+            ? bwrap
+            : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap],
+      );
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
       const child = spawn(command!, rest, { env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }), stdio: ["ignore", "ignore", "pipe"], detached: true });
+      if (limits) jailLimits.watch(child, limits.onHit);
       const socketPath = path.join(dirs.run, "runtime.sock");
       return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, processGroup: true, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
     },
@@ -132,7 +155,7 @@ function bwrapLauncher(sandboxId: string, dirs: SandboxDirs, uid: number | null,
  * `outboundUid`: the jail shares the network namespace pasta made, and runs as this uid inside
  * pasta's user namespace. `gateway`: the sandbox's gateway directory is bound in and bridged.
  */
-function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: boolean): string[] {
+function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: boolean, tmpfsSize: string[]): string[] {
   const node = process.execPath;
   const outbound = outboundUid !== null;
   const args = [
@@ -147,18 +170,22 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: b
     "--ro-bind", dirs.opt, OPT,
     "--bind", dirs.workspace, WORKSPACE,
     "--bind", dirs.home, HOME,
-    "--tmpfs", RUNTIME_DATA,
+    ...tmpfsSize, "--tmpfs", RUNTIME_DATA,
     "--ro-bind", path.join(dirs.opt, "bin"), `${RUNTIME_DATA}/sandbox-agent/bin`,
     "--ro-bind-try", agentsDir(), AGENTS,
     "--bind", dirs.run, RUN,
     "--proc", "/proc",
     "--dev", "/dev",
-    "--tmpfs", "/tmp",
+    ...tmpfsSize, "--tmpfs", "/dev/shm",
+    "--remount-ro", "/dev",
+    ...tmpfsSize, "--tmpfs", "/tmp",
     "--chdir", WORKSPACE,
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
   if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);
   if (gateway) args.push("--ro-bind", path.join(dirs.root, "gateway"), GATEWAY_DIR);
+  // `/` and `/dev` are tmpfs bwrap cannot size: read-only, nothing can fill them.
+  args.push("--remount-ro", "/");
   const bridge = gateway ? [`${GATEWAY_DIR}/gateway.sock`, GATEWAY_PORT] : [];
   return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE, ...bridge];
 }

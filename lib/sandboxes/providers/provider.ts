@@ -39,6 +39,8 @@ export interface SandboxProvider {
   runtimeFor(sandbox: SandboxRef): RuntimeSource;
   /** A sandbox's runtime stopped for good (idle, room, admin, destroy, shutdown): let go of what it held. */
   released?(sandboxId: string): Promise<void>;
+  /** The pool a provider asks to stop a sandbox that hit one of its limits. */
+  attach?(pool: { stop(sandboxId: string, reason: "limit"): Promise<void> }): void;
   /** Removes a destroyed sandbox's files once its retention ends. */
   removeFiles(sandbox: SandboxRef): Promise<void>;
   /** Where sandboxes run, in a few words for the start log. */

@@ -1,0 +1,517 @@
+import "server-only";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import path from "node:path";
+import { env } from "@/lib/env";
+
+// What one sandbox may take of the host (PORTAL_SANDBOX_MEMORY, _CPUS, _PIDS, _DISK, _TMP), and how.
+//
+// - Memory (swap off), CPU and processes: a cgroup of the jail's own — cgroup v2 below the portal's
+//   cgroup when that is delegated to it, else in the v1 memory/pids/cpu hierarchies when root can
+//   write them (a hybrid host). The jail is put in it by root before the drop to the
+//   sandbox's uid: a tiny `sh` writes its own pid into cgroup.procs, then execs the jail, so no agent
+//   code ever runs outside it. When neither works the portal says so at start and falls back to
+//   rlimits (`prlimit`: address space, processes of the sandbox's uid, file size).
+// - Workspace and home: an ext4 image of PORTAL_SANDBOX_DISK mounted (loop, by root) at the
+//   sandbox's directory, so a full disk is the sandbox's own and never the host's. The image file
+//   sits beside that directory, in root's sandboxes root, out of every jail's reach.
+// - The jail's tmpfs (/tmp, the runtime's data, /dev/shm): bwrap's --size; `/` and `/dev` are
+//   remounted read-only so no unbounded tmpfs is left writable.
+// A limit that is hit (the OOM killer ran, fork failed at pids.max, the disk or /tmp is full) ends
+// the sandbox's runtime; limitHit() names it for the session's history.
+
+export type LimitName = "memory" | "pids" | "disk" | "tmp";
+export interface LimitHit {
+  limit: LimitName;
+  message: string;
+}
+
+export interface SandboxLimits {
+  memory: number;
+  cpus: number;
+  pids: number;
+  disk: number;
+  tmp: number;
+}
+
+export function sandboxLimits(): SandboxLimits {
+  const config = env();
+  return { memory: config.PORTAL_SANDBOX_MEMORY, cpus: config.PORTAL_SANDBOX_CPUS, pids: config.PORTAL_SANDBOX_PIDS, disk: config.PORTAL_SANDBOX_DISK, tmp: config.PORTAL_SANDBOX_TMP };
+}
+
+/** 2147483648 → "2 GiB", 805306368 → "768 MiB". */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} B`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// How this host enforces them, found once.
+
+export type Enforcement =
+  | { kind: "cgroup2"; parent: string }
+  | { kind: "cgroup1"; memory: string; pids: string; cpu: string | null; memsw: boolean }
+  | { kind: "rlimits"; reason: string };
+
+const cache = globalThis as unknown as { portalLimitsEnforcement?: Enforcement; portalLimitHits?: Map<string, LimitHit> };
+const PARENT = "agent-portal";
+
+/** cgroups when this host lets the portal make them, else rlimits (with why), decided once per process. */
+export function limitsEnforcement(): Enforcement {
+  cache.portalLimitsEnforcement ??= probeEnforcement();
+  return cache.portalLimitsEnforcement;
+}
+
+/** One line for the portal's start. */
+export function describeLimits(): string {
+  const limits = sandboxLimits();
+  const how = limitsEnforcement();
+  const sizes = `memory ${formatBytes(limits.memory)}, ${limits.cpus} CPU, ${limits.pids} processes, disk ${formatBytes(limits.disk)}${canMountImages() ? "" : " (not enforced: mounting a disk image needs root)"}, tmpfs ${formatBytes(limits.tmp)}`;
+  if (how.kind === "cgroup2") return `sandbox limits: ${sizes}; a cgroup v2 per sandbox under ${how.parent}`;
+  if (how.kind === "cgroup1") return `sandbox limits: ${sizes}; a cgroup per sandbox in the v1 memory${how.memsw ? " (swap included)" : ""}, pids${how.cpu ? " and cpu" : ""} hierarchies`;
+  return `sandbox limits: ${sizes}; no cgroup of its own per sandbox (${how.reason}), so memory, processes and file size are rlimits (prlimit) and CPU is not limited`;
+}
+
+function probeEnforcement(): Enforcement {
+  if (env().PORTAL_SANDBOX_CGROUPS === "off") return { kind: "rlimits", reason: "PORTAL_SANDBOX_CGROUPS=off" };
+  let reasons: string[] = [];
+  try {
+    const own = ownCgroups();
+    const mounts = cgroupMounts();
+    const v2 = tryCgroup2(own, mounts);
+    if (typeof v2 !== "string") return v2;
+    const v1 = tryCgroup1(mounts);
+    if (typeof v1 !== "string") return v1;
+    reasons = [v2, v1];
+  } catch (error) {
+    reasons = [error instanceof Error ? error.message : String(error)];
+  }
+  return { kind: "rlimits", reason: reasons.join("; ") };
+}
+
+/** The portal's own cgroup per hierarchy: "" is the unified one, else a v1 controller's name. */
+function ownCgroups(): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const line of readFileSync("/proc/self/cgroup", "utf8").trim().split("\n")) {
+    const [, controllers = "", cgroupPath = "/"] = line.split(":");
+    for (const controller of controllers.split(",")) own.set(controller, cgroupPath);
+  }
+  return own;
+}
+
+interface CgroupMount {
+  root: string;
+  mountPoint: string;
+  controllers: string[];
+  version: 1 | 2;
+}
+
+function cgroupMounts(): CgroupMount[] {
+  const mounts: CgroupMount[] = [];
+  for (const line of readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n")) {
+    const [left = "", right = ""] = line.split(" - ");
+    const [fsType = "", , superOptions = ""] = right.split(" ");
+    const fields = left.split(" ");
+    const root = unescapeMount(fields[3] ?? "/");
+    const mountPoint = unescapeMount(fields[4] ?? "");
+    if (fsType === "cgroup2") mounts.push({ root, mountPoint, controllers: [], version: 2 });
+    else if (fsType === "cgroup") mounts.push({ root, mountPoint, controllers: superOptions.split(","), version: 1 });
+  }
+  return mounts;
+}
+
+function unescapeMount(field: string): string {
+  return field.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/** A cgroup's directory: the mount point plus the cgroup's path below the mount's root. */
+function cgroupDir(mount: CgroupMount, cgroupPath: string): string | null {
+  const relative = path.posix.relative(mount.root, cgroupPath);
+  if (relative.startsWith("..")) return null;
+  return path.join(mount.mountPoint, relative);
+}
+
+/** v2: our cgroup must offer memory and pids, and let us enable them for children (delegation). */
+function tryCgroup2(own: Map<string, string>, mounts: CgroupMount[]): Enforcement | string {
+  const mount = mounts.find((candidate) => candidate.version === 2);
+  const cgroupPath = own.get("");
+  const dir = mount && cgroupPath !== undefined ? cgroupDir(mount, cgroupPath) : null;
+  if (!dir) return "no cgroup v2 here";
+  const available = readFileSync(path.join(dir, "cgroup.controllers"), "utf8").trim().split(/\s+/);
+  const missing = ["memory", "pids"].filter((controller) => !available.includes(controller));
+  if (missing.length > 0) return `cgroup v2 has no ${missing.join(" or ")} controller for the portal's cgroup`;
+  try {
+    const parent = path.join(dir, PARENT);
+    mkdirSync(parent, { recursive: true });
+    const wanted = ["memory", "pids", ...(available.includes("cpu") ? ["cpu"] : [])];
+    enableControllers(dir, wanted);
+    enableControllers(parent, wanted);
+    return { kind: "cgroup2", parent };
+  } catch (error) {
+    return `cgroup v2 is not delegated to the portal (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+/**
+ * Controllers are enabled for a cgroup's children only when it holds no process itself (v2's "no
+ * internal processes"): the portal's own processes move to a leaf of their own first, as systemd's
+ * Delegate= documentation prescribes.
+ */
+function enableControllers(dir: string, controllers: string[]) {
+  const write = () => writeFileSync(path.join(dir, "cgroup.subtree_control"), controllers.map((name) => `+${name}`).join(" "));
+  try {
+    write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EBUSY") throw error;
+    const leaf = path.join(dir, "portal");
+    mkdirSync(leaf, { recursive: true });
+    for (const pid of readFileSync(path.join(dir, "cgroup.procs"), "utf8").trim().split("\n").filter(Boolean)) {
+      try {
+        writeFileSync(path.join(leaf, "cgroup.procs"), pid);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    write();
+  }
+}
+
+/**
+ * v1 (a hybrid host): root must be able to make cgroups in the memory and pids hierarchies (cpu when
+ * there). They go at the top of each hierarchy, as container runtimes' cgroupfs drivers do, not below
+ * the portal's own cgroup: v1 has no delegation, and a cgroup left below a service's would keep
+ * whoever manages that service from removing it.
+ */
+function tryCgroup1(mounts: CgroupMount[]): Enforcement | string {
+  const parentFor = (controller: string) => {
+    const mount = mounts.find((candidate) => candidate.version === 1 && candidate.controllers.includes(controller));
+    return mount ? path.join(mount.mountPoint, PARENT) : null;
+  };
+  const memory = parentFor("memory");
+  const pids = parentFor("pids");
+  if (!memory || !pids) return "no cgroup v1 memory and pids hierarchies";
+  try {
+    for (const dir of [memory, pids]) mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    return `the cgroup v1 hierarchies are not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  let cpu = parentFor("cpu");
+  try {
+    if (cpu) mkdirSync(cpu, { recursive: true });
+  } catch {
+    cpu = null;
+  }
+  return { kind: "cgroup1", memory, pids, cpu, memsw: existsSync(path.join(memory, "memory.memsw.limit_in_bytes")) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One jail's limits.
+
+export interface JailLimits {
+  /** The jail's command, run by root: joins the cgroup (or sets the rlimits) first, then execs it. */
+  wrap(command: string[]): string[];
+  /** bwrap arguments that size a tmpfs: put right before its `--tmpfs`. */
+  tmpfsSize(): string[];
+  /** Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits. */
+  watch(child: ChildProcess, onHit: (hit: LimitHit) => void): void;
+}
+
+/** A jail with no limits at all: the baseline bench/sandbox-limits.ts measures them against. */
+export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined };
+
+interface JailCgroup {
+  dirs: string[];
+  counters(): { oomKills: number; pidsRefused: number };
+}
+
+/**
+ * The limits of one sandbox's next run: its cgroup made and set (or its rlimits chosen) and its disk
+ * image mounted at `root`. `uid` is the jail's (null: the portal's own, in a user namespace).
+ */
+export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): JailLimits {
+  const limits = sandboxLimits();
+  clearLimitHit(sandboxId);
+  const diskMounted = ensureSandboxDisk(root, limits.disk);
+  const how = limitsEnforcement();
+  const cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
+  const baseline = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
+
+  return {
+    wrap(command) {
+      if (cgroup) return ["sh", "-c", JOIN_CGROUPS, "join-cgroups", ...cgroup.dirs.map((dir) => path.join(dir, "cgroup.procs")), "--", ...command];
+      // nproc counts every process of the uid: only a uid of the sandbox's own makes it a per-sandbox limit.
+      return ["prlimit", `--as=${limits.memory}`, `--fsize=${limits.disk}`, ...(uid !== null ? [`--nproc=${limits.pids}`] : []), "--", ...command];
+    },
+    tmpfsSize() {
+      return ["--size", String(limits.tmp)];
+    },
+    watch(child, onHit) {
+      let jailPid: number | null = null;
+      let done = false;
+      // A disk that is full already when the jail starts (the run that filled it ended on it) counts
+      // only once it has had room again: else the sandbox could never start to free it.
+      let diskWasFull = diskMounted && nearlyFull(root);
+      const check = () => {
+        if (done) return;
+        const hit = detect();
+        if (!hit) return;
+        done = true;
+        clearInterval(timer);
+        cache.portalLimitHits ??= new Map();
+        cache.portalLimitHits.set(sandboxId, hit);
+        console.warn(`[sandbox] ${sandboxId.slice(0, 8)} hit a limit (${hit.message}): stopping its runtime`);
+        onHit(hit);
+      };
+      const detect = (): LimitHit | null => {
+        const counters = cgroup?.counters();
+        if (counters && counters.oomKills > baseline.oomKills) return { limit: "memory", message: `out of memory: ${formatBytes(limits.memory)}` };
+        if (counters && counters.pidsRefused > baseline.pidsRefused) return { limit: "pids", message: `too many processes: ${limits.pids}` };
+        const diskFull = diskMounted && nearlyFull(root);
+        const diskFilled = diskFull && !diskWasFull;
+        diskWasFull = diskFull;
+        if (diskFilled) return { limit: "disk", message: `disk full: ${formatBytes(limits.disk)}` };
+        jailPid ??= child.pid ? findJailInit(child.pid) : null;
+        // /tmp as the jail sees it (its mount namespace's root): statfs only reads, and /tmp is a mount point the jail cannot swap.
+        if (jailPid && nearlyFull(`/proc/${jailPid}/root/tmp`)) return { limit: "tmp", message: `/tmp full: ${formatBytes(limits.tmp)}` };
+        return null;
+      };
+      const timer = setInterval(check, WATCH_MS);
+      timer.unref();
+      child.once("exit", () => {
+        check();
+        done = true;
+        clearInterval(timer);
+        if (cgroup) removeCgroup(cgroup.dirs);
+      });
+    },
+  };
+}
+
+// How often a running jail's counters are read: a hit is reported within this long.
+const WATCH_MS = 400;
+// Below this much free space a disk or tmpfs counts as full (a write has just failed with ENOSPC).
+const FULL_BELOW_BYTES = 1024 ** 2;
+
+// Run by root: writes its own pid into each cgroup.procs given, then becomes the jail (`exec` keeps the pid).
+const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+
+/** The sandbox's limit that ended its last run, or null (cleared when it starts again). */
+export function limitHit(sandboxId: string): LimitHit | null {
+  return cache.portalLimitHits?.get(sandboxId) ?? null;
+}
+
+function clearLimitHit(sandboxId: string) {
+  cache.portalLimitHits?.delete(sandboxId);
+}
+
+/** A name unique on this host: the sandbox's directory (two data dirs never share one). */
+function cgroupName(root: string): string {
+  return `sandbox-${createHash("sha256").update(path.resolve(root)).digest("hex").slice(0, 16)}`;
+}
+
+// The cgroups of jails that still run: removed when the portal exits (its jails die with it), as no
+// jail's exit event is delivered then.
+const live = globalThis as unknown as { portalJailCgroups?: Set<string[]> };
+
+function trackCgroup(dirs: string[]) {
+  if (!live.portalJailCgroups) {
+    live.portalJailCgroups = new Set();
+    process.on("exit", () => {
+      for (const each of live.portalJailCgroups ?? []) removeCgroup(each);
+    });
+  }
+  live.portalJailCgroups.add(dirs);
+}
+
+function makeCgroup(how: Exclude<Enforcement, { kind: "rlimits" }>, name: string, limits: SandboxLimits): JailCgroup {
+  const cpuQuota = (period: number) => String(Math.max(1000, Math.round(limits.cpus * period)));
+  if (how.kind === "cgroup2") {
+    const dir = path.join(how.parent, name);
+    freshCgroup([dir]);
+    writeFileSync(path.join(dir, "memory.max"), String(limits.memory));
+    if (existsSync(path.join(dir, "memory.swap.max"))) writeFileSync(path.join(dir, "memory.swap.max"), "0");
+    writeFileSync(path.join(dir, "pids.max"), String(limits.pids));
+    if (existsSync(path.join(dir, "cpu.max"))) writeFileSync(path.join(dir, "cpu.max"), `${cpuQuota(100_000)} 100000`);
+    return {
+      dirs: [dir],
+      counters: () => ({ oomKills: counter(path.join(dir, "memory.events"), "oom_kill"), pidsRefused: counter(path.join(dir, "pids.events"), "max") }),
+    };
+  }
+  const memory = path.join(how.memory, name);
+  const pids = path.join(how.pids, name);
+  const cpu = how.cpu ? path.join(how.cpu, name) : null;
+  const dirs = [memory, pids, ...(cpu ? [cpu] : [])];
+  freshCgroup(dirs);
+  // memsw (memory + swap) must never be below the memory limit: lift it, set memory, then pin memsw to it (no swap).
+  if (how.memsw) writeFileSync(path.join(memory, "memory.memsw.limit_in_bytes"), "-1");
+  writeFileSync(path.join(memory, "memory.limit_in_bytes"), String(limits.memory));
+  if (how.memsw) writeFileSync(path.join(memory, "memory.memsw.limit_in_bytes"), String(limits.memory));
+  else writeFileSync(path.join(memory, "memory.swappiness"), "0");
+  writeFileSync(path.join(pids, "pids.max"), String(limits.pids));
+  if (cpu) {
+    writeFileSync(path.join(cpu, "cpu.cfs_period_us"), "100000");
+    writeFileSync(path.join(cpu, "cpu.cfs_quota_us"), cpuQuota(100_000));
+  }
+  return {
+    dirs,
+    counters: () => ({ oomKills: counter(path.join(memory, "memory.oom_control"), "oom_kill"), pidsRefused: counter(path.join(pids, "pids.events"), "max") }),
+  };
+}
+
+/** A cgroup left by a previous run is emptied and made again, so its counters start at zero. */
+function freshCgroup(dirs: string[]) {
+  removeCgroup(dirs);
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
+  trackCgroup(dirs);
+}
+
+/** Kills whatever is left in the cgroups (a jail's processes outlive nothing of it) and removes them. */
+function removeCgroup(dirs: string[]) {
+  for (const each of live.portalJailCgroups ?? []) if (each.join() === dirs.join()) live.portalJailCgroups?.delete(each);
+  for (const dir of dirs) {
+    for (let attempt = 0; attempt < 20 && existsSync(dir); attempt++) {
+      const pids = readLines(path.join(dir, "cgroup.procs"));
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      try {
+        rmdirSync(dir);
+      } catch {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+      }
+    }
+  }
+}
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** A `key value` line of a cgroup file (memory.events, pids.events, memory.oom_control), 0 when absent. */
+function counter(file: string, key: string): number {
+  for (const line of readLines(file)) {
+    const [name, value] = line.split(/\s+/);
+    if (name === key) return Number(value) || 0;
+  }
+  return 0;
+}
+
+function nearlyFull(dir: string): boolean {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize < FULL_BELOW_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The jail's init (jail-init.mjs, the first process inside bwrap's pid namespace), found among the
+ * launched process's descendants breadth first: its /proc/<pid>/root is the jail's root.
+ */
+function findJailInit(pid: number): number | null {
+  const queue = [pid];
+  for (let seen = 0; queue.length > 0 && seen < 64; seen++) {
+    const current = queue.shift()!;
+    try {
+      // `node …/jail-init.mjs`: bwrap's own command lines name it too, but as a later argument.
+      if (readFileSync(`/proc/${current}/cmdline`, "utf8").split("\0")[1]?.endsWith("/jail-init.mjs")) return current;
+    } catch {
+      continue;
+    }
+    for (const child of readLines(`/proc/${current}/task/${current}/children`).join(" ").split(/\s+/).filter(Boolean)) queue.push(Number(child));
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The disk of a sandbox's workspace and home.
+
+const ROOT_RESERVED_BYTES = 4 * 1024 ** 2;
+
+function canMountImages(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Where a sandbox's disk image lives: beside its directory, in root's sandboxes root. */
+export function diskImagePath(root: string): string {
+  return `${path.resolve(root)}.img`;
+}
+
+/**
+ * Mounts the sandbox's disk image (made on first use) at its directory, before anything is made in
+ * it, and says whether its size is enforced. A directory that already holds files and is not a
+ * mount (a sandbox from before disk images) keeps them, without a quota.
+ */
+export function ensureSandboxDisk(root: string, bytes: number): boolean {
+  if (!canMountImages()) return false;
+  mkdirSync(root, { recursive: true, mode: 0o711 });
+  if (isMountPoint(root)) return true;
+  if (readdirSync(root).length > 0) {
+    console.warn(`[sandbox] ${root} predates disk images: its disk is not limited`);
+    return false;
+  }
+  const image = diskImagePath(root);
+  if (!existsSync(image)) {
+    const made = `${image}.new`;
+    // Sparse: the host's disk holds only what the sandbox writes, never more than its size.
+    const fd = openSync(made, "w", 0o600);
+    try {
+      ftruncateSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+    // A few MiB only root may use: the portal's own files in the directory (the runtime's pid file)
+    // are still written when the sandbox has filled its disk.
+    const reservedPercent = Math.min(5, (ROOT_RESERVED_BYTES * 100) / bytes).toFixed(3);
+    execFileSync("mkfs.ext4", ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", made], { stdio: ["ignore", "ignore", "pipe"] });
+    rmSync(image, { force: true });
+    execFileSync("mv", ["-T", made, image]);
+  }
+  execFileSync("mount", ["-o", "loop,nosuid,nodev,noatime", image, root], { stdio: ["ignore", "ignore", "pipe"] });
+  // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
+  chmodSync(root, 0o711);
+  return true;
+}
+
+/**
+ * What a sandbox's limits leave on the host, removed with its files: its disk image (unmounted) and
+ * the cgroup a killed portal could not remove.
+ */
+export function removeSandboxLimits(root: string) {
+  const how = limitsEnforcement();
+  const name = cgroupName(root);
+  if (how.kind === "cgroup2") removeCgroup([path.join(how.parent, name)]);
+  if (how.kind === "cgroup1") removeCgroup([how.memory, how.pids, ...(how.cpu ? [how.cpu] : [])].map((parent) => path.join(parent, name)));
+  removeSandboxDisk(root);
+}
+
+/** Unmounts and deletes a sandbox's disk image, when it has one. */
+function removeSandboxDisk(root: string) {
+  if (canMountImages() && existsSync(root) && isMountPoint(root)) {
+    try {
+      execFileSync("umount", [root], { stdio: ["ignore", "ignore", "pipe"] });
+    } catch {
+      // Still busy (a process of the jail not yet reaped): detach now, freed when the last one exits.
+      execFileSync("umount", ["-l", root], { stdio: ["ignore", "ignore", "pipe"] });
+    }
+  }
+  rmSync(diskImagePath(root), { force: true });
+}
+
+function isMountPoint(dir: string): boolean {
+  const stats = lstatSync(dir);
+  if (!stats.isDirectory()) throw new Error(`${dir} is not a directory`);
+  return stats.dev !== statSync(path.dirname(dir)).dev;
+}

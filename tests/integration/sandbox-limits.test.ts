@@ -1,0 +1,142 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allEvents, openPortal, sessionRuntime, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { createDemoSession, createMember, createTeam, portalEvents } from "./session-api-helpers";
+
+// Limits per sandbox (lib/sandboxes/limits.ts), as root in real bubblewrap jails: a fork bomb, a
+// 4 GiB allocation, a disk fill and a /tmp fill in one team's sandbox each end that turn with the
+// limit named, the session comes back on its next prompt, and another team's session keeps
+// answering meanwhile. The limits are small (this machine is shared), set through the environment.
+// Two portals on one host (two databases) give their sandboxes distinct uids.
+
+const LIMITS = { PORTAL_SANDBOX_MEMORY: "384m", PORTAL_SANDBOX_PIDS: "128", PORTAL_SANDBOX_DISK: "64m", PORTAL_SANDBOX_TMP: "32m", PORTAL_SANDBOX_CPUS: "1" };
+const asRoot = process.getuid?.() === 0;
+
+let fixture: PortalFixture;
+let api: Api;
+let bystanderApi: Api;
+
+async function say(client: Api, sessionId: string, text: string): Promise<string> {
+  const before = (await allEvents(client, sessionId)).length;
+  await client.post(`/api/sessions/${sessionId}/prompt`, { text });
+  await waitForIdle(client, sessionId, 30_000);
+  return (await allEvents(client, sessionId))
+    .slice(before)
+    .filter((e) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk")
+    .map((e) => e.payload.params.update.content.text)
+    .join("");
+}
+
+async function roundTrip(client: Api, sessionId: string): Promise<number> {
+  const startedAt = Date.now();
+  expect(await say(client, sessionId, "still here")).toContain("here");
+  return Date.now() - startedAt;
+}
+
+function median(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The cgroup a process is in, per hierarchy ("" for v2), and a file of it. */
+function cgroupFile(pid: number, controller: string, file: string): string | null {
+  for (const line of readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n")) {
+    const [, controllers = "", cgroupPath = ""] = line.split(":");
+    if (controllers.split(",").includes(controller)) return readFileSync(`/sys/fs/cgroup/${controller}${cgroupPath}/${file}`, "utf8").trim();
+  }
+  return null;
+}
+
+describe.runIf(asRoot)("a sandbox that hits its limits", () => {
+  let offender: { id: string; sandboxId: string };
+  let bystander: { id: string; sandboxId: string };
+
+  beforeAll(async () => {
+    fixture = await openPortal({ env: LIMITS });
+    api = fixture.api;
+    const otherTeam = await createTeam(fixture.db.url, "bystanders");
+    bystanderApi = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: otherTeam, role: "member" });
+    offender = await createDemoSession(api, fixture.teamId);
+    bystander = await createDemoSession(bystanderApi, otherTeam);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it("runs each jail in a cgroup of its own with the configured limits, as a uid of its own", async () => {
+    const offenderUid = /uid=(\d+)/.exec(await say(api, offender.id, "/whoami"))?.[1];
+    const bystanderUid = /uid=(\d+)/.exec(await say(bystanderApi, bystander.id, "/whoami"))?.[1];
+    expect(offenderUid).toBeDefined();
+    expect(offenderUid).not.toBe(bystanderUid);
+    const { pid } = await sessionRuntime(api, offender.id);
+    const inV1 = readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(":memory:");
+    if (inV1) {
+      expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toMatch(/:memory:.*\/agent-portal\/sandbox-[0-9a-f]{16}\n/);
+      expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(384 * 1024 ** 2));
+      expect(cgroupFile(pid, "pids", "pids.max")).toBe("128");
+    } else {
+      expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toMatch(/^0::.*\/agent-portal\/sandbox-[0-9a-f]{16}$/m);
+      expect(cgroupFile(pid, "", "memory.max")).toBe(String(384 * 1024 ** 2));
+    }
+    // The other team's jail is in a cgroup of its own.
+    const overview = await api.get("/api/admin/runtime");
+    const other = (overview.sandboxes as Array<{ sandboxId: string; pid: number }>).find((sandbox) => sandbox.sandboxId === bystander.sandboxId);
+    expect(other?.pid).toBeGreaterThan(0);
+    expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).toMatch(/agent-portal\/sandbox-/);
+    expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).not.toBe(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+  });
+
+  it.each([
+    ["a fork bomb", "/forkbomb", "pids", "too many processes: 128"],
+    ["a 4 GiB allocation", "/alloc 4096", "memory", "out of memory: 384 MiB"],
+    ["a disk fill", "/fill hog.bin 200", "disk", "disk full: 64 MiB"],
+    ["a /tmp fill", "/fill /tmp/hog.bin 100", "tmp", "/tmp full: 32 MiB"],
+  ])("%s ends the turn with the limit named while another team's session keeps answering", async (_name, prompt, limit, message) => {
+    // The bystander's usual round trip, measured now, on this machine as loaded as it is.
+    const usual: number[] = [];
+    for (let i = 0; i < 5; i++) usual.push(await roundTrip(bystanderApi, bystander.id));
+
+    const before = (await allEvents(api, offender.id)).length;
+    await api.post(`/api/sessions/${offender.id}/prompt`, { text: prompt });
+    let hit = false;
+    const during: number[] = [];
+    const hitSeen = waitFor(() => allEvents(api, offender.id), (events) => portalEvents(events.slice(before), "limit_hit").length > 0, 90_000, 200).finally(() => (hit = true));
+    while (!hit || during.length < 3) during.push(await roundTrip(bystanderApi, bystander.id));
+    const events = (await hitSeen).slice(before);
+
+    expect(portalEvents(events, "limit_hit")).toEqual([{ type: "limit_hit", limit, message }]);
+    const session = await waitFor(() => api.get(`/api/sessions/${offender.id}`), (s) => s.status === "restorable", 15_000);
+    expect(session.currentTurnId ?? null).toBeNull();
+    expect(portalEvents((await allEvents(api, offender.id)).slice(before), "turn_ended")).toHaveLength(1);
+    // Nobody else's turn was slowed past what this machine does anyway (its usual worst, with room for a shared CPU).
+    console.log(`[limits] ${prompt}: bystander round trips usual ${usual.join("/")} ms, during ${during.join("/")} ms`);
+    expect(Math.max(...during)).toBeLessThan(Math.max(3 * Math.max(...usual), median(usual) + 3_000));
+
+    // The session comes back on its next prompt, in the same sandbox, with its files.
+    expect(await say(api, offender.id, "/whoami")).toContain("cwd=/workspace");
+    expect((await api.get(`/api/sessions/${offender.id}`)).sandboxId).toBe(offender.sandboxId);
+  });
+});
+
+describe.runIf(asRoot)("two portals on one host", () => {
+  it("give their sandboxes distinct uids, though each has its own database and sequence", async () => {
+    const first = await openPortal();
+    try {
+      const second = await openPortal();
+      try {
+        const uids: string[] = [];
+        for (const portal of [first, second, first, second]) {
+          const session = await createDemoSession(portal.api, portal.teamId);
+          const uid = /uid=(\d+)/.exec(await say(portal.api, session.id, "/whoami"))?.[1];
+          expect(uid).toBeDefined();
+          uids.push(uid!);
+        }
+        expect(new Set(uids).size).toBe(4);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+    }
+  });
+});
