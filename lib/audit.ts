@@ -21,7 +21,14 @@ export type AuditAction =
   | "session.config"
   | "session.destroy"
   | "session.restore"
-  | "permission.reply";
+  | "permission.reply"
+  | "repository.add"
+  | "repository.remove"
+  | "sandbox.push"
+  | "terminal.open"
+  | "terminal.close"
+  | "team.mcp"
+  | "team.skills";
 
 export interface AuditInput {
   teamId: string | null;

@@ -47,6 +47,8 @@ const envSchema = z
     PORTAL_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
     SANDBOX_AGENT_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     SANDBOX_AGENT_TOKEN: optionalString,
+    // The key that encrypts secrets at rest (repository tokens, ...): 32 bytes as base64 or hex; unset: generated into the data dir.
+    PORTAL_SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, "must be 32 bytes as 64 hex digits or base64").optional()),
     NEXTAUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     NEXTAUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     PORTAL_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),

@@ -22,4 +22,6 @@ export type PortalEventPayload =
   | { type: "restored"; fromIndex: number }
   /** Messages that were lost: dropped by the runtime before the portal read them, or refused by the database. */
   | { type: "gap"; missing: number; cause?: "database" }
-  | { type: "config_changed"; field: string; value: string; by: string | null };
+  | { type: "config_changed"; field: string; value: string; by: string | null }
+  /** A member pushed the workspace's changes to a branch of its repository. */
+  | { type: "pushed"; branch: string; commit: string; compareUrl: string | null; by: string };

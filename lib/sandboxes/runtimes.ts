@@ -53,6 +53,11 @@ export const LOSS_WINDOW_MS = 15 * 60_000;
 // As root every sandbox runs as a uid of its own: SANDBOX_UID_BASE + its sequence number.
 const SANDBOX_UID_BASE = 200_000;
 
+/** The uid a sandbox's jail runs as (root only); null: the portal's own uid. */
+export function sandboxUid(seq: number): number | null {
+  return process.getuid?.() === 0 ? SANDBOX_UID_BASE + seq : null;
+}
+
 export class SandboxRuntimes {
   private shared: RuntimeManager | null = null;
   private running = new Map<string, Running>();

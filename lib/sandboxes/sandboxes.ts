@@ -34,11 +34,12 @@ export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: stri
   return createSandbox(teamId);
 }
 
-async function createSandbox(teamId: string): Promise<SandboxRow> {
+/** `fresh`: never a spare jail (a workspace the portal fills before the sandbox first runs). */
+export async function createSandbox(teamId: string, { fresh = false } = {}): Promise<SandboxRow> {
   const runtimes = sandboxRuntimes();
   // A sandbox of a shared runtime runs as long as that runtime does; a jail starts on first use,
   // unless a spare one is ready.
-  const spare = runtimes.provider === "bwrap" ? runtimes.claimSpare() : null;
+  const spare = runtimes.provider === "bwrap" && !fresh ? runtimes.claimSpare() : null;
   const status = runtimes.perSandbox && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
   // In a jail the workspace is /workspace, at a provider its sandbox's own directory; a runtime on
@@ -112,7 +113,7 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
  * A sandbox's runtime, on the instance that owns it only: commands reach the owner first
  * (lib/sessions/commands.ts), so this refusal means a code path that skipped them.
  */
-function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
+export function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
   if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
   return sandboxRuntimes().forSandbox(sandbox);
 }
