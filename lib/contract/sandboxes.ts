@@ -12,6 +12,8 @@ export interface SandboxJson {
   createdAt: string;
   lastActiveAt: string;
   sessionIds: string[];
+  /** The repository the workspace started from, its branch and the commit it started at. */
+  repository: { id: string; branch: string; baseCommit: string } | null;
 }
 
 export interface WorkspaceEntryJson {

@@ -138,7 +138,4 @@ export function gitReason(stderr: string, secrets: Array<string | null | undefin
   return lines.slice(-6).join("\n").slice(0, 1_000) || "git failed without saying why";
 }
 
-/** A branch name git accepts and that cannot be read as an option. */
-export function validBranchName(name: string): boolean {
-  return /^[A-Za-z0-9._/-]{1,200}$/.test(name) && !name.startsWith("-") && !name.startsWith("/") && !name.endsWith("/") && !name.endsWith(".lock") && !name.endsWith(".") && !name.includes("..") && !name.includes("//") && !name.includes("@{") && !name.split("/").some((part) => part.startsWith("."));
-}
+export { validBranchName } from "@/lib/sandboxes/git-names";

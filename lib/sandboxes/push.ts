@@ -85,7 +85,7 @@ export async function pushSandbox({ sandbox, user, branch, message, sessionId }:
   await shareCommitWithWorkspace(sandbox, mirror, branch, base.sandbox.baseCommit).catch((error: unknown) => console.error(`[push] the pushed commit did not reach the workspace: ${String(error)}`));
 
   const compareUrl = compareUrlOf(repository.url, row.repositoryBranch ?? repository.defaultBranch, branch);
-  const target = sessionId ?? (await db().session.findFirst({ where: { sandboxId: sandbox.id }, orderBy: { createdAt: "desc" }, select: { id: true } }))?.id;
+  const target = (await db().session.findFirst({ where: { sandboxId: sandbox.id, ...(sessionId ? { id: sessionId } : {}) }, orderBy: { createdAt: "desc" }, select: { id: true } }))?.id;
   if (target) {
     await recordChange({
       sessionId: target,

@@ -140,6 +140,7 @@ export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): Sandbo
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
     sessionIds: sandbox.sessionIds,
+    repository: sandbox.repositoryId && sandbox.repositoryBranch && sandbox.baseCommit ? { id: sandbox.repositoryId, branch: sandbox.repositoryBranch, baseCommit: sandbox.baseCommit } : null,
   };
 }
 

@@ -7,6 +7,8 @@ import { ApiError, isApiError, isProblemCode, type FieldError, type ProblemCode 
 import { liveHub } from "@/lib/events/live-hub";
 import { currentClientIp, runForClient } from "@/lib/http/request-context";
 import { instanceId } from "@/lib/instance";
+import * as changes from "@/lib/sandboxes/changes";
+import * as push from "@/lib/sandboxes/push";
 import * as sandboxes from "@/lib/sandboxes/sandboxes";
 import { cancelTurn as cancelLocally } from "@/lib/sessions/cancel";
 import * as lifecycle from "@/lib/sessions/lifecycle";
@@ -119,6 +121,26 @@ const KINDS = {
     (bytes) => Buffer.from(bytes).toString("base64"),
     (wire) => new Uint8Array(Buffer.from(wire as string, "base64")),
   ),
+  listChanges: sandboxKind<{ against: "base" | "push" }, Awaited<ReturnType<typeof changes.listChanges>>>(
+    ({ sandbox, against }) => changes.listChanges(sandbox, against),
+    (listing) => listing as unknown as Json,
+    (wire) => wire as unknown as Awaited<ReturnType<typeof changes.listChanges>>,
+  ),
+  diffOfPath: sandboxKind<{ path: string; oldPath?: string; against: "base" | "push" }, string>(
+    ({ sandbox, ...request }) => changes.diffOfPath(sandbox, request),
+    (text) => text,
+    (wire) => wire as string,
+  ),
+  patchOf: sandboxKind<{ against: "base" | "push" }, Uint8Array>(
+    ({ sandbox, against }) => changes.patchOf(sandbox, against),
+    (bytes) => Buffer.from(bytes).toString("base64"),
+    (wire) => new Uint8Array(Buffer.from(wire as string, "base64")),
+  ),
+  push: sandboxKind<{ userId: string; branch: string; message: string; sessionId?: string }, push.PushResult>(
+    async ({ sandbox, userId, ...request }) => push.pushSandbox({ sandbox, user: await db().user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, name: true, email: true } }), ...request }),
+    (result) => result as unknown as Json,
+    (wire) => wire as unknown as push.PushResult,
+  ),
 };
 
 type Kinds = typeof KINDS;
@@ -140,6 +162,10 @@ export const stopSandbox = (sandbox: sandboxes.SandboxRow) => command("stopSandb
 export const destroySandbox = (sandbox: sandboxes.SandboxRow) => command("destroySandbox", { sandbox });
 export const listWorkspace = (sandbox: sandboxes.SandboxRow, path: string | undefined) => command("listWorkspace", { sandbox, path });
 export const readWorkspaceFile = (sandbox: sandboxes.SandboxRow, path: string) => command("readWorkspaceFile", { sandbox, path });
+export const listChanges = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("listChanges", { sandbox, against });
+export const diffOfPath = (sandbox: sandboxes.SandboxRow, request: { path: string; oldPath?: string; against: "base" | "push" }) => command("diffOfPath", { sandbox, ...request });
+export const patchOf = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("patchOf", { sandbox, against });
+export const pushSandbox = (input: InputOf<"push">) => command("push", input);
 
 async function command<K extends KindName>(name: K, input: InputOf<K>): Promise<ResultOf<K>> {
   const kind = KINDS[name] as unknown as Kind<InputOf<K>, ResultOf<K>>;
