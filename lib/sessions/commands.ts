@@ -10,6 +10,7 @@ import { instanceId } from "@/lib/instance";
 import * as changes from "@/lib/sandboxes/changes";
 import * as push from "@/lib/sandboxes/push";
 import * as sandboxes from "@/lib/sandboxes/sandboxes";
+import * as terminals from "@/lib/sandboxes/terminal";
 import { cancelTurn as cancelLocally } from "@/lib/sessions/cancel";
 import * as lifecycle from "@/lib/sessions/lifecycle";
 import { leaseSeconds, onHeartbeat, ownerOf } from "@/lib/sessions/ownership";
@@ -141,6 +142,15 @@ const KINDS = {
     (result) => result as unknown as Json,
     (wire) => wire as unknown as push.PushResult,
   ),
+  openTerminal: sandboxKind<{ userId: string; cols?: number; rows?: number }, { id: string; openedAt: string }>(terminals.openTerminal, (result) => result, (wire) => wire as { id: string; openedAt: string }),
+  terminalInput: sandboxKind<{ terminalId: string; data: string }, void>(terminals.sendTerminalInput, nothing, () => undefined),
+  terminalResize: sandboxKind<{ terminalId: string; cols: number; rows: number }, void>(terminals.resizeTerminal, nothing, () => undefined),
+  closeTerminal: sandboxKind<{ terminalId: string; userId: string }, void>(({ sandbox, terminalId, userId }) => terminals.closeTerminal({ sandbox, terminalId, userId, reason: "closed" }), nothing, () => undefined),
+  readTerminal: sandboxKind<{ terminalId: string; since: number; waitMs: number }, terminals.TerminalRead>(
+    (input) => terminals.readTerminal(input),
+    (result) => result as unknown as Json,
+    (wire) => wire as unknown as terminals.TerminalRead,
+  ),
 };
 
 type Kinds = typeof KINDS;
@@ -166,6 +176,11 @@ export const listChanges = (sandbox: sandboxes.SandboxRow, against: "base" | "pu
 export const diffOfPath = (sandbox: sandboxes.SandboxRow, request: { path: string; oldPath?: string; against: "base" | "push" }) => command("diffOfPath", { sandbox, ...request });
 export const patchOf = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("patchOf", { sandbox, against });
 export const pushSandbox = (input: InputOf<"push">) => command("push", input);
+export const openTerminal = (input: InputOf<"openTerminal">) => command("openTerminal", input);
+export const sendTerminalInput = (input: InputOf<"terminalInput">) => command("terminalInput", input);
+export const resizeTerminal = (input: InputOf<"terminalResize">) => command("terminalResize", input);
+export const closeTerminal = (input: InputOf<"closeTerminal">) => command("closeTerminal", input);
+export const readTerminal = (input: InputOf<"readTerminal">): Promise<terminals.TerminalRead> => command("readTerminal", input);
 
 async function command<K extends KindName>(name: K, input: InputOf<K>): Promise<ResultOf<K>> {
   const kind = KINDS[name] as unknown as Kind<InputOf<K>, ResultOf<K>>;
