@@ -95,7 +95,7 @@ describe("terminal", () => {
     await reader.until(/hi-42/);
     await type(owner, terminalId, "id -u; pwd\n");
     const output = await reader.until(/\n\/workspace/);
-    expect(output).toMatch(/\n2\d{5}\r?\n/);
+    expect(output).toMatch(/2\d{5}\r?\n\/workspace/);
     reader.close();
   });
 
