@@ -28,7 +28,7 @@ export const MAX_PATCH_BYTES = 50 * 1024 * 1024;
 const MAX_DIFF_BYTES = 2 * 1024 * 1024;
 const INDEX = "$HOME/.cache/agent-portal/index";
 // Inside the jail: the workspace's git as the sandbox's user, with the portal's own index.
-const PREPARE = `set -e; mkdir -p "$HOME/.cache/agent-portal"; export GIT_INDEX_FILE="${INDEX}"; cd "$1"; git add -A -- . >/dev/null`;
+const PREPARE = `set -e; mkdir -p "$HOME/.cache/agent-portal"; export GIT_INDEX_FILE="${INDEX}"; cd "$1"; git add -A -- . ":(exclude,top).sandbox-agent" >/dev/null`;
 const DIFF = "git -c core.quotePath=false diff --cached --no-ext-diff --no-textconv --find-renames";
 
 export interface ChangesBase {

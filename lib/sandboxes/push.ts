@@ -45,7 +45,8 @@ export async function pushSandbox({ sandbox, user, branch, message, sessionId }:
     'mkdir -p "$HOME/.cache/agent-portal"',
     'export GIT_INDEX_FILE="$HOME/.cache/agent-portal/index"',
     'cd "$1"',
-    "git add -A -- . >/dev/null",
+    // The runtime's own config (the team's MCP servers and skills) is the portal's, not the change's.
+    'git add -A -- . ":(exclude,top).sandbox-agent" >/dev/null',
     'tree=$(git write-tree)',
     'commit=$(GIT_AUTHOR_NAME=portal GIT_AUTHOR_EMAIL=portal@localhost GIT_COMMITTER_NAME=portal GIT_COMMITTER_EMAIL=portal@localhost git commit-tree "$tree" -p "$2" -m portal)',
     `git update-ref ${ref} "$commit"`,

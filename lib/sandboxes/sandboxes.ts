@@ -141,6 +141,7 @@ export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): Sandbo
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
     sessionIds: sandbox.sessionIds,
     repository: sandbox.repositoryId && sandbox.repositoryBranch && sandbox.baseCommit ? { id: sandbox.repositoryId, branch: sandbox.repositoryBranch, baseCommit: sandbox.baseCommit } : null,
+    config: { mcpServers: [], skillSources: [], ...(sandbox.appliedConfig as object | null) },
   };
 }
 

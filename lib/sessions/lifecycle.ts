@@ -7,6 +7,7 @@ import { eventWriter } from "@/lib/events/writer";
 import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { sandboxFromRepository } from "@/lib/sandboxes/repository";
+import { applyTeamConfig } from "@/lib/sandboxes/team-config";
 import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { requireStartableAgent } from "@/lib/sessions/agents";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
@@ -37,6 +38,11 @@ export async function createSession({ userId, input }: { userId: string; input: 
   const sandbox = input.repositoryId
     ? await sandboxFromRepository({ teamId: input.teamId, repositoryId: input.repositoryId, branch: input.branch })
     : await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
+  // A new sandbox gets the team's MCP servers and skills before its first session/new reads them.
+  if (!input.sandboxId) await applyTeamConfig(sandbox).catch(async (error: unknown) => {
+    await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
+    throw error;
+  });
   const cwd = resolveCwd(sandbox.workspace, input.cwd);
 
   // The row exists first: the runtime's first events (session/new) are mirrored against it.

@@ -170,3 +170,36 @@ describe("a session started from a repository", () => {
     expect(badName.status).toBe(422);
   });
 });
+
+describe("the team's MCP servers and skills", () => {
+  it("reach every new sandbox's runtime config and its first session, header secrets kept out of answers and history", async () => {
+    const secret = `mcp_${Math.random().toString(36).slice(2)}`;
+    const put = await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, {
+      servers: [
+        { name: "files", type: "local", command: "node", args: ["/opt/mcp/files.js", "--root", "/workspace"], env: { LOG: "1" } },
+        { name: "tracker", type: "remote", url: "https://mcp.example.test/v1", headers: { Authorization: `Bearer ${secret}` } },
+      ],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(JSON.stringify(put.body)).not.toContain(secret);
+    const read = await fixture.api.get(`/api/teams/${fixture.teamId}/mcp`);
+    expect(read.servers[1]).toEqual({ name: "tracker", type: "remote", url: "https://mcp.example.test/v1", headers: { Authorization: null } });
+    expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [{ type: "github", source: "acme/skills", skills: ["review"] }] })).status).toBe(200);
+    expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, { servers: [{ name: "x", type: "local" }] })).status).toBe(422);
+
+    const session = await fixture.api.post("/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId });
+    const sandbox = await fixture.api.get(`/api/sandboxes/${session.sandboxId}`);
+    expect(sandbox.config).toEqual({ mcpServers: ["files", "tracker"], skillSources: ["acme/skills"] });
+    const config = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "mcp.json"), "utf8"));
+    expect(JSON.stringify(config)).toContain("/opt/mcp/files.js");
+    // The runtime handed the stdio server to the agent's session/new.
+    const events = await allEvents(fixture.api, session.id);
+    const sessionNew = events.find((event) => event.sender === "client" && event.payload?.method === "session/new");
+    expect(JSON.stringify(sessionNew?.payload.params.mcpServers ?? [])).toContain("/opt/mcp/files.js");
+    expect(JSON.stringify(events)).not.toContain(secret);
+    // The runtime's config files are not the agent's changes.
+    expect((await fixture.api.get(`/api/sandboxes/${session.sandboxId}/changes`)).items).toEqual([]);
+    await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, { servers: [] });
+    await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [] });
+  });
+});

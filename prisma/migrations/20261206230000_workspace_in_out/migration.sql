@@ -21,6 +21,7 @@ ALTER TABLE "sandboxes" ADD COLUMN "repository_id" TEXT,
     ADD COLUMN "base_commit" TEXT,
     ADD COLUMN "pushed_branch" TEXT,
     ADD COLUMN "pushed_commit" TEXT,
+    ADD COLUMN "applied_config" JSONB,
     ADD CONSTRAINT "sandboxes_repository_id_fkey" FOREIGN KEY ("repository_id") REFERENCES "team_repositories"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 CREATE TABLE "team_sandbox_configs" (
