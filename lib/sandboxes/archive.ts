@@ -24,7 +24,7 @@ export function workspaceArchive(sandbox: SandboxRow): ReadableStream<Uint8Array
   const du = spawnSync(duCommand!, duArgs, { cwd: workspace, env, encoding: "utf8", timeout: 30_000 });
   const bytes = Number(du.stdout?.split("\t")[0]);
   if (Number.isFinite(bytes) && bytes > MAX_ARCHIVE_BYTES) throw new ApiError("workspace_too_large", `The workspace is ${Math.round(bytes / 1024 / 1024)} MiB, over the ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB archive limit.`);
-  const [command, ...args] = asSandbox(["tar", "--create", "--gzip", "--file=-", "--one-file-system", "--", "."]);
+  const [command, ...args] = asSandbox(["tar", "--create", "--gzip", "--file=-", "--one-file-system", "--exclude=./.sandbox-agent", "--", "."]);
   const child = spawn(command!, args, { cwd: workspace, env, stdio: ["ignore", "pipe", "ignore"] });
   let sent = 0;
   return new ReadableStream<Uint8Array>({

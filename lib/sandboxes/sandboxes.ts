@@ -236,7 +236,8 @@ export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) 
 
 function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefined) {
   const resolved = insideWorkspace(sandbox.workspace, requested ?? ".");
-  if (!resolved) throw notFound("Path");
+  // The runtime's config there holds the team's MCP header secrets (lib/sandboxes/team-config.ts).
+  if (!resolved || resolved.startsWith(`${sandbox.workspace}/.sandbox-agent/config`)) throw notFound("Path");
   return resolved;
 }
 

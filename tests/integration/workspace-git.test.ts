@@ -192,11 +192,14 @@ describe("the team's MCP servers and skills", () => {
     expect(sandbox.config).toEqual({ mcpServers: ["files", "tracker"], skillSources: ["acme/skills"] });
     const config = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "mcp.json"), "utf8"));
     expect(JSON.stringify(config)).toContain("/opt/mcp/files.js");
-    // The runtime handed the stdio server to the agent's session/new.
-    const events = await allEvents(fixture.api, session.id);
-    const sessionNew = events.find((event) => event.sender === "client" && event.payload?.method === "session/new");
-    expect(JSON.stringify(sessionNew?.payload.params.mcpServers ?? [])).toContain("/opt/mcp/files.js");
-    expect(JSON.stringify(events)).not.toContain(secret);
+    const skills = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "skills.json"), "utf8"));
+    expect(JSON.stringify(skills)).toContain("acme/skills");
+    expect(JSON.stringify(await allEvents(fixture.api, session.id))).not.toContain(secret);
+    // The header secret is the agent's to use, not a viewer's to read through Files, nor the archive's.
+    const viaFiles = await fixture.api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=.sandbox-agent/config/mcp.json`);
+    expect(viaFiles.status).toBe(404);
+    const archive = await fetch(`${fixture.api.baseUrl}/api/sandboxes/${session.sandboxId}/archive`, { headers: { authorization: `Bearer ${fixture.api.token}` } });
+    expect(execFileSync("tar", ["-tzf", "-"], { input: Buffer.from(await archive.arrayBuffer()), encoding: "utf8" })).not.toContain(".sandbox-agent");
     // The runtime's config files are not the agent's changes.
     expect((await fixture.api.get(`/api/sandboxes/${session.sandboxId}/changes`)).items).toEqual([]);
     await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, { servers: [] });
