@@ -1,7 +1,9 @@
 "use client";
 
 import { memo, useEffect, useRef, useState } from "react";
+import { ChangesPanel } from "@/components/session/changes-panel";
 import { FilesPanel } from "@/components/session/files-panel";
+import { TerminalPanel } from "@/components/session/terminal-panel";
 import { stopReasonShort } from "@/components/session/stop-reason";
 import { configValues, type ConfigOptionJson, type SessionDetailJson, type UsageJson } from "@/lib/contract/sessions";
 
@@ -141,6 +143,8 @@ export const SessionControls = memo(function SessionControls({ session, status, 
       </section>
 
       {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} sessionId={session.id} status={status} canWrite={canWrite && status !== "destroyed"} />}
+      {session.sandboxId && <ChangesPanel sandboxId={session.sandboxId} sessionId={session.id} title={session.title} status={status} canWrite={canWrite && status !== "destroyed"} />}
+      {session.sandboxId && status !== "destroyed" && <TerminalPanel sandboxId={session.sandboxId} canWrite={canWrite} />}
 
       {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">
