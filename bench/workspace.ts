@@ -92,7 +92,7 @@ runBench("workspace", async () => {
   const uid = Number(execFileSync("stat", ["-c", "%u", workspace], { encoding: "utf8" }).trim());
 
   // Baseline: git diff --stat in the workspace on the host, as the sandbox's uid.
-  const gitStat = () => execFileSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "git", "-C", workspace, "diff", "--stat", baseCommit], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+  const gitStat = () => execFileSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "git", "-C", workspace, "diff", "--stat", baseCommit], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } as unknown as NodeJS.ProcessEnv });
   const [firstListMs, first] = await timed(() => api.get(`/api/sandboxes/${sandboxId}/changes`));
   if (first.items.length !== CHANGED) throw new Error(`expected ${CHANGED} changes, got ${first.items.length}`);
   const list: number[] = [];
