@@ -27,7 +27,7 @@ ALTER TABLE "sandboxes" ADD COLUMN "repository_id" TEXT,
 CREATE TABLE "team_sandbox_configs" (
     "team_id" TEXT NOT NULL,
     "mcp_servers" JSONB NOT NULL DEFAULT '[]',
-    "skills" JSONB NOT NULL DEFAULT '{"sources": []}',
+    "skills" JSONB,
     "updated_by" TEXT,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "team_sandbox_configs_pkey" PRIMARY KEY ("team_id"),
