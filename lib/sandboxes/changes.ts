@@ -61,7 +61,7 @@ export async function diffOfPath(sandbox: SandboxRow, { path, oldPath, against }
   for (const value of [path, oldPath]) if (value !== undefined && (value.startsWith("/") || value.split("/").includes(".."))) throw notFound("Path");
   const paths = oldPath ? [oldPath, path] : [path];
   // Only the asked paths are brought up to date in the index: one file's diff does not hash the workspace.
-  const script = `set -e; mkdir -p "$HOME/.cache/agent-portal"; export GIT_INDEX_FILE="${INDEX}"; cd "$1"; shift; base="$1"; shift; git add -A -- "$@" >/dev/null; ${DIFF} "$base" -- "$@"`;
+  const script = `set -e; mkdir -p "$HOME/.cache/agent-portal"; export GIT_INDEX_FILE="${INDEX}"; cd "$1"; shift; base="$1"; shift; git add -A -- "$@" >/dev/null 2>&1 || true; ${DIFF} "$base" -- "$@"`;
   const result = await runInSandbox(sandbox, { command: "sh", args: ["-c", script, "sh", sandbox.workspace, base.commit, ...paths.map((p) => `:(literal)${p}`)], maxOutputBytes: MAX_DIFF_BYTES, timeoutMs: 60_000 });
   if (result.exitCode !== 0) throw gitFailed(result.stderr);
   if (result.stdoutTruncated) throw new ApiError("workspace_too_large", `This file's diff is over ${MAX_DIFF_BYTES / 1024 / 1024} MiB; download the patch instead.`);
