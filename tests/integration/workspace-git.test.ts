@@ -172,7 +172,7 @@ describe("a session started from a repository", () => {
 });
 
 describe("the team's MCP servers and skills", () => {
-  it("reach every new sandbox's runtime config and its first session, header secrets kept out of answers and history", async () => {
+  it("reach every new sandbox's runtime config; header secrets stay out of answers, history, Files and the archive", async () => {
     const secret = `mcp_${Math.random().toString(36).slice(2)}`;
     const put = await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, {
       servers: [
