@@ -10,9 +10,12 @@ export function NewSessionForm({
   teams,
   agents,
   sandbox,
+  repositories = [],
 }: {
   teams: Array<{ id: string; name: string }>;
   agents: AgentJson[];
+  /** Team repositories a new sandbox can start as a clone of. */
+  repositories?: Array<{ id: string; teamId: string; name: string; defaultBranch: string }>;
   /** Continue in this sandbox's workspace (its team is fixed). */
   sandbox?: { id: string; teamId: string };
 }) {
@@ -21,12 +24,16 @@ export function NewSessionForm({
   const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
   const [agent, setAgent] = useState(ordered.find((a) => !a.missing)?.id ?? "demo");
   const chosen = agents.find((option) => option.id === agent);
+  const [repositoryId, setRepositoryId] = useState("");
+  const repository = repositories.find((option) => option.id === repositoryId);
   const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     const result = await apiFetch<{ id: string }>("/api/sessions", {
       method: "POST",
       body: {
-        teamId: form.get("teamId"),
+        teamId: repository?.teamId ?? form.get("teamId"),
         sandboxId: sandbox?.id,
+        repositoryId: repository?.id,
+        branch: repository ? String(form.get("branch") ?? "").trim() || undefined : undefined,
         agent,
         title: String(form.get("title") ?? "").trim() || undefined,
         // Only what the person picked: the agent's own default otherwise.
@@ -87,6 +94,28 @@ export function NewSessionForm({
         </label>
       ) : (
         <input type="hidden" name="teamId" value={teams[0]?.id} />
+      )}
+      {!sandbox && repositories.length > 0 && (
+        <div className="settings-grid">
+          <label className="field">
+            <span>Start from</span>
+            <select value={repositoryId} onChange={(event) => setRepositoryId(event.target.value)} data-testid="session-repository">
+              <option value="">An empty workspace</option>
+              {repositories.map((option) => (
+                <option key={option.id} value={option.id}>
+                  {teams.length > 1 ? `${teams.find((team) => team.id === option.teamId)?.name ?? ""} · ` : ""}
+                  {option.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {repository && (
+            <label className="field">
+              <span>Branch</span>
+              <input name="branch" placeholder={repository.defaultBranch} maxLength={200} spellCheck={false} data-testid="session-branch" />
+            </label>
+          )}
+        </div>
       )}
       {chosen && (chosen.models?.length || chosen.modes?.length || chosen.thoughtLevels?.length) ? (
         <div className="settings-grid" key={chosen.id}>

@@ -29,7 +29,14 @@ export type AuditAction =
   | "webhook.create"
   | "webhook.delete"
   | "share.create"
-  | "share.revoke";
+  | "share.revoke"
+  | "repository.add"
+  | "repository.remove"
+  | "sandbox.push"
+  | "terminal.open"
+  | "terminal.close"
+  | "team.mcp"
+  | "team.skills";
 
 export interface AuditInput {
   teamId: string | null;

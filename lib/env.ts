@@ -68,9 +68,9 @@ const envSchema = z
     PORTAL_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
     SANDBOX_AGENT_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     SANDBOX_AGENT_TOKEN: optionalString,
+    // The key that encrypts secrets at rest (repository tokens, ...): 32 bytes as base64 or hex; unset: generated into the data dir.
+    PORTAL_SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, "must be 32 bytes as 64 hex digits or base64").optional()),
     NEXTAUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
-    // Seals the secrets the portal keeps for teams (model keys); generated into the data dir when unset.
-    PORTAL_SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     // The instance's own model keys and upstreams: what the model gateway uses for a team without its own.
     ANTHROPIC_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
     ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),

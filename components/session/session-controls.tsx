@@ -3,7 +3,9 @@
 import { SharePanel } from "@/components/share/share-panel";
 import { formatUsd } from "@/lib/contract/usage";
 import { memo, useEffect, useRef, useState } from "react";
+import { ChangesPanel } from "@/components/session/changes-panel";
 import { FilesPanel } from "@/components/session/files-panel";
+import { TerminalPanel } from "@/components/session/terminal-panel";
 import { stopReasonShort } from "@/components/session/stop-reason";
 import { configValues, type ConfigOptionJson, type SessionDetailJson, type UsageJson } from "@/lib/contract/sessions";
 
@@ -154,6 +156,8 @@ export const SessionControls = memo(function SessionControls({ session, status, 
       <SharePanel sessionId={session.id} canWrite={canWrite} />
 
       {session.sandboxId && <FilesPanel sandboxId={session.sandboxId} sessionId={session.id} status={status} canWrite={canWrite && status !== "destroyed"} />}
+      {session.sandboxId && <ChangesPanel sandboxId={session.sandboxId} sessionId={session.id} title={session.title} status={status} canWrite={canWrite && status !== "destroyed"} />}
+      {session.sandboxId && status !== "destroyed" && <TerminalPanel sandboxId={session.sandboxId} canWrite={canWrite} />}
 
       {canWrite && status === "restorable" && (
         <button type="button" className="button" onClick={() => void act(`${base}/resume`, "POST")} data-testid="resume-session">

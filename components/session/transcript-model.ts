@@ -266,6 +266,9 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
     case "config_changed":
       push(state, event, { kind: "setting", label: settingLabel(text(payload.field)), value: text(payload.value), by: text(payload.by) || null });
       return;
+    case "pushed":
+      push(state, event, { kind: "separator", tone: "info", text: `Pushed ${text(payload.commit).slice(0, 12)} to branch ${text(payload.branch)}${payload.compareUrl ? ` · ${text(payload.compareUrl)}` : ""}` });
+      return;
     default:
       return;
   }

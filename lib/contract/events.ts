@@ -28,4 +28,6 @@ export type PortalEventPayload =
   /** The gateway refused a model call: the team's or the member's budget for the month is spent. */
   | { type: "budget_reached"; scope: "team" | "member"; message: string }
   /** The sandbox hit one of its limits and its runtime was stopped: `message` says which, e.g. "out of memory: 2 GiB". */
-  | { type: "limit_hit"; limit: "memory" | "pids" | "disk" | "tmp"; message: string };
+  | { type: "limit_hit"; limit: "memory" | "pids" | "disk" | "tmp"; message: string }
+  /** A member pushed the workspace's changes to a branch of its repository. */
+  | { type: "pushed"; branch: string; commit: string; compareUrl: string | null; by: string };

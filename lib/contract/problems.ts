@@ -28,13 +28,19 @@ export const PROBLEM_STATUS = {
   last_owner: 409,
   not_allowed_on_self: 409,
   sandbox_shared: 409,
+  no_repository: 409,
+  nothing_to_push: 409,
+  terminal_closed: 409,
   // 413 / 415: the body
   body_too_large: 413,
+  workspace_too_large: 413,
   unsupported_media_type: 415,
   // 422: well-formed but invalid
   validation_failed: 422,
   invalid_text: 422,
   not_offered: 422,
+  clone_failed: 422,
+  push_refused: 422,
   // 429: slow down (with Retry-After)
   rate_limited: 429,
   too_many_streams: 429,

@@ -12,6 +12,10 @@ export interface SandboxJson {
   createdAt: string;
   lastActiveAt: string;
   sessionIds: string[];
+  /** The repository the workspace started from, its branch and the commit it started at. */
+  repository: { id: string; branch: string; baseCommit: string } | null;
+  /** The team's MCP servers (names) and skill sources it was given when it was made. */
+  config: { mcpServers: string[]; skillSources: string[] };
 }
 
 export interface WorkspaceEntryJson {

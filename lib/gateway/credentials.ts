@@ -5,7 +5,7 @@ import { MODEL_PROVIDERS } from "@/lib/contract/credentials";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { notFound } from "@/lib/errors";
-import { open, seal } from "@/lib/secrets/box";
+import { openSecret, sealSecret } from "@/lib/secrets/box";
 
 // A team's keys for the model providers, sealed at rest (lib/secrets/box.ts). Only the model gateway
 // opens them, to call upstream for that team's sandboxes; the API and the pages see the last four
@@ -30,8 +30,8 @@ function instanceDefault(provider: ModelProvider): { apiKey?: string; baseUrl?: 
 export async function upstreamFor({ teamId, provider }: { teamId: string | null; provider: ModelProvider }): Promise<Upstream | null> {
   const row = teamId ? await db().teamCredential.findUnique({ where: { teamId_provider: { teamId, provider } } }) : null;
   if (row) {
-    const apiKey = open(row.encryptedKey);
     // A key sealed with another PORTAL_SECRETS_KEY cannot be used; the instance's is not a silent stand-in.
+    const apiKey = opened(row.encryptedKey);
     if (apiKey === null) return null;
     return { apiKey, baseUrl: row.baseUrl ?? PROVIDER_API[provider], source: "team" };
   }
@@ -42,7 +42,16 @@ export async function upstreamFor({ teamId, provider }: { teamId: string | null;
 /** A team's own keys, opened: for redacting them wherever they might appear in shared text. */
 export async function teamKeyValues({ teamId }: { teamId: string }): Promise<string[]> {
   const rows = await db().teamCredential.findMany({ where: { teamId }, select: { encryptedKey: true } });
-  return rows.map((row) => open(row.encryptedKey)).filter((key): key is string => key !== null);
+  return rows.map((row) => opened(row.encryptedKey)).filter((key): key is string => key !== null);
+}
+
+/** The key, or null when it does not open with this portal's secrets key. */
+function opened(sealed: string): string | null {
+  try {
+    return openSecret(sealed);
+  } catch {
+    return null;
+  }
 }
 
 export async function listCredentials({ teamId }: { teamId: string }): Promise<{ items: CredentialJson[] }> {
@@ -71,7 +80,7 @@ export async function providersReady({ teamId }: { teamId: string | null }): Pro
 }
 
 export async function setCredential({ teamId, actorId, provider, apiKey, baseUrl }: { teamId: string; actorId: string; provider: ModelProvider; apiKey: string; baseUrl?: string | null }) {
-  const data = { encryptedKey: seal(apiKey), baseUrl: baseUrl ?? null, keyHint: apiKey.slice(-4), updatedBy: actorId, updatedAt: new Date() };
+  const data = { encryptedKey: sealSecret(apiKey), baseUrl: baseUrl ?? null, keyHint: apiKey.slice(-4), updatedBy: actorId, updatedAt: new Date() };
   await db().$transaction(async (tx) => {
     await tx.teamCredential.upsert({ where: { teamId_provider: { teamId, provider } }, create: { teamId, provider, ...data }, update: data });
     await recordAudit(tx, { teamId, actorId, action: "credential.set", targetType: "credential", targetId: provider, detail: { baseUrl: baseUrl ?? null } });

@@ -34,12 +34,13 @@ export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: stri
   return createSandbox(teamId);
 }
 
-async function createSandbox(teamId: string): Promise<SandboxRow> {
+/** `fresh`: never a spare (a workspace the portal fills before the sandbox first runs). */
+export async function createSandbox(teamId: string, { fresh = false } = {}): Promise<SandboxRow> {
   const pool = sandboxPool();
   const { provider } = pool;
   // A sandbox of a shared runtime runs as long as that runtime does; one of its own starts on first
   // use, unless a spare one is ready.
-  const spare = pool.claimSpare(teamId);
+  const spare = fresh ? null : pool.claimSpare(teamId);
   const status = !provider.shared && !spare ? "starting" : "running";
   const id = spare?.id ?? randomUUID();
   ownedSandboxes().add(id);
@@ -110,7 +111,7 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
  * A sandbox's runtime, on the instance that owns it only: commands reach the owner first
  * (lib/sessions/commands.ts), so this refusal means a code path that skipped them.
  */
-function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
+export function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
   if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
   return sandboxPool().forSandbox(sandbox);
 }
@@ -137,6 +138,8 @@ export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): Sandbo
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
     sessionIds: sandbox.sessionIds,
+    repository: sandbox.repositoryId && sandbox.repositoryBranch && sandbox.baseCommit ? { id: sandbox.repositoryId, branch: sandbox.repositoryBranch, baseCommit: sandbox.baseCommit } : null,
+    config: { mcpServers: [], skillSources: [], ...(sandbox.appliedConfig as object | null) },
   };
 }
 
@@ -231,7 +234,8 @@ export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) 
 
 function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefined) {
   const resolved = insideWorkspace(sandbox.workspace, requested ?? ".");
-  if (!resolved) throw notFound("Path");
+  // The runtime's config there holds the team's MCP header secrets (lib/sandboxes/team-config.ts).
+  if (!resolved || resolved.startsWith(`${sandbox.workspace}/.sandbox-agent/config`)) throw notFound("Path");
   return resolved;
 }
 

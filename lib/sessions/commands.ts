@@ -7,7 +7,10 @@ import { ApiError, isApiError, isProblemCode, type FieldError, type ProblemCode 
 import { liveHub } from "@/lib/events/live-hub";
 import { currentClientIp, runForClient } from "@/lib/http/request-context";
 import { instanceId } from "@/lib/instance";
+import * as changes from "@/lib/sandboxes/changes";
+import * as push from "@/lib/sandboxes/push";
 import * as sandboxes from "@/lib/sandboxes/sandboxes";
+import * as terminals from "@/lib/sandboxes/terminal";
 import { cancelTurn as cancelLocally } from "@/lib/sessions/cancel";
 import * as lifecycle from "@/lib/sessions/lifecycle";
 import { leaseSeconds, onHeartbeat, ownerOf } from "@/lib/sessions/ownership";
@@ -119,6 +122,35 @@ const KINDS = {
     (bytes) => Buffer.from(bytes).toString("base64"),
     (wire) => new Uint8Array(Buffer.from(wire as string, "base64")),
   ),
+  listChanges: sandboxKind<{ against: "base" | "push" }, Awaited<ReturnType<typeof changes.listChanges>>>(
+    ({ sandbox, against }) => changes.listChanges(sandbox, against),
+    (listing) => listing as unknown as Json,
+    (wire) => wire as unknown as Awaited<ReturnType<typeof changes.listChanges>>,
+  ),
+  diffOfPath: sandboxKind<{ path: string; oldPath?: string; against: "base" | "push" }, string>(
+    ({ sandbox, ...request }) => changes.diffOfPath(sandbox, request),
+    (text) => text,
+    (wire) => wire as string,
+  ),
+  patchOf: sandboxKind<{ against: "base" | "push" }, Uint8Array>(
+    ({ sandbox, against }) => changes.patchOf(sandbox, against),
+    (bytes) => Buffer.from(bytes).toString("base64"),
+    (wire) => new Uint8Array(Buffer.from(wire as string, "base64")),
+  ),
+  push: sandboxKind<{ userId: string; branch: string; message: string; sessionId?: string }, push.PushResult>(
+    async ({ sandbox, userId, ...request }) => push.pushSandbox({ sandbox, user: await db().user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, name: true, email: true } }), ...request }),
+    (result) => result as unknown as Json,
+    (wire) => wire as unknown as push.PushResult,
+  ),
+  openTerminal: sandboxKind<{ userId: string; cols?: number; rows?: number }, { id: string; openedAt: string }>(terminals.openTerminal, (result) => result, (wire) => wire as { id: string; openedAt: string }),
+  terminalInput: sandboxKind<{ terminalId: string; data: string }, void>(terminals.sendTerminalInput, nothing, () => undefined),
+  terminalResize: sandboxKind<{ terminalId: string; cols: number; rows: number }, void>(terminals.resizeTerminal, nothing, () => undefined),
+  closeTerminal: sandboxKind<{ terminalId: string; userId: string }, void>(({ sandbox, terminalId, userId }) => terminals.closeTerminal({ sandbox, terminalId, userId, reason: "closed" }), nothing, () => undefined),
+  readTerminal: sandboxKind<{ terminalId: string; since: number; waitMs: number }, terminals.TerminalRead>(
+    (input) => terminals.readTerminal(input),
+    (result) => result as unknown as Json,
+    (wire) => wire as unknown as terminals.TerminalRead,
+  ),
 };
 
 type Kinds = typeof KINDS;
@@ -140,6 +172,15 @@ export const stopSandbox = (sandbox: sandboxes.SandboxRow) => command("stopSandb
 export const destroySandbox = (sandbox: sandboxes.SandboxRow) => command("destroySandbox", { sandbox });
 export const listWorkspace = (sandbox: sandboxes.SandboxRow, path: string | undefined) => command("listWorkspace", { sandbox, path });
 export const readWorkspaceFile = (sandbox: sandboxes.SandboxRow, path: string) => command("readWorkspaceFile", { sandbox, path });
+export const listChanges = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("listChanges", { sandbox, against });
+export const diffOfPath = (sandbox: sandboxes.SandboxRow, request: { path: string; oldPath?: string; against: "base" | "push" }) => command("diffOfPath", { sandbox, ...request });
+export const patchOf = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("patchOf", { sandbox, against });
+export const pushSandbox = (input: InputOf<"push">) => command("push", input);
+export const openTerminal = (input: InputOf<"openTerminal">) => command("openTerminal", input);
+export const sendTerminalInput = (input: InputOf<"terminalInput">) => command("terminalInput", input);
+export const resizeTerminal = (input: InputOf<"terminalResize">) => command("terminalResize", input);
+export const closeTerminal = (input: InputOf<"closeTerminal">) => command("closeTerminal", input);
+export const readTerminal = (input: InputOf<"readTerminal">): Promise<terminals.TerminalRead> => command("readTerminal", input);
 
 async function command<K extends KindName>(name: K, input: InputOf<K>): Promise<ResultOf<K>> {
   const kind = KINDS[name] as unknown as Kind<InputOf<K>, ResultOf<K>>;

@@ -23,7 +23,7 @@ export interface SessionChange {
   event: PortalEventPayload | PortalEventPayload[];
   effects?: SessionEffects;
   permissions?: { requests?: PermissionRequestRow[]; resolutions?: PermissionResolutionRow[] };
-  audit?: { actorId: string | null; action: AuditAction; targetType?: "session" | "permission"; targetId?: string; detail?: unknown };
+  audit?: { actorId: string | null; action: AuditAction; targetType?: "session" | "permission" | "sandbox"; targetId?: string; detail?: unknown };
   /** Commit only where this holds; the change then resolves to null and leaves nothing. */
   claim?: SessionClaim;
 }

@@ -6,6 +6,8 @@ import type { SessionEffects } from "@/lib/events/types";
 import { eventWriter } from "@/lib/events/writer";
 import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
+import { sandboxFromRepository } from "@/lib/sandboxes/repository";
+import { applyTeamConfig } from "@/lib/sandboxes/team-config";
 import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { requireStartableAgent } from "@/lib/sessions/agents";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
@@ -26,11 +28,21 @@ export interface CreateSessionInput {
   mode?: string;
   thoughtLevel?: string;
   sandboxId?: string;
+  /** Start a new sandbox as a clone of this team repository (on `branch`, else its default branch). */
+  repositoryId?: string;
+  branch?: string;
 }
 
 export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
   await requireStartableAgent({ agentId: input.agent, teamId: input.teamId });
-  const sandbox = await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
+  const sandbox = input.repositoryId
+    ? await sandboxFromRepository({ teamId: input.teamId, repositoryId: input.repositoryId, branch: input.branch })
+    : await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
+  // A new sandbox gets the team's MCP servers and skills before its first session/new reads them.
+  if (!input.sandboxId) await applyTeamConfig(sandbox).catch(async (error: unknown) => {
+    await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
+    throw error;
+  });
   const cwd = resolveCwd(sandbox.workspace, input.cwd);
 
   // The row exists first: the runtime's first events (session/new) are mirrored against it.
@@ -61,7 +73,7 @@ export async function createSession({ userId, input }: { userId: string; input: 
     sessionId: session.id,
     event: { type: "status", status: "idle" },
     effects: { ...effects, status: "idle" },
-    audit: { actorId: userId, action: "session.create", detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel"]) } },
+    audit: { actorId: userId, action: "session.create", detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel", "repositoryId", "branch"]) } },
   });
   return created ?? session;
 }

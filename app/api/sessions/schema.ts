@@ -13,11 +13,16 @@ export const createSessionBody = z
     // Relative to the workspace, or absolute inside it: checked against the sandbox (lib/sandboxes).
     cwd: storedText().pipe(z.string().min(1).max(4096)).optional(),
     sandboxId: storedText().pipe(z.string().min(1).max(100)).optional(),
+    // A new sandbox cloned from a team repository (lib/sandboxes/repository.ts); not with sandboxId.
+    repositoryId: storedText().pipe(z.string().min(1).max(100)).optional(),
+    branch: storedText().pipe(z.string().min(1).max(200)).optional(),
     model: setting.optional(),
     mode: setting.optional(),
     thoughtLevel: setting.optional(),
   })
-  .strict();
+  .strict()
+  .refine((body) => !(body.sandboxId && body.repositoryId), { path: ["repositoryId"], message: "a session continues in a sandbox or starts from a repository, not both" })
+  .refine((body) => !body.branch || body.repositoryId, { path: ["branch"], message: "needs repositoryId" });
 
 export const listSessionsQuery = z.object({
   teamId: storedText().pipe(z.string().min(1)).optional(),

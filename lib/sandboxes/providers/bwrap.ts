@@ -77,6 +77,8 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
     workspaceFor: () => WORKSPACE,
     hostDirFor: (sandboxId) => sandboxDirs(sandboxesRoot, sandboxId).root,
     workspaceOnHost: (sandbox) => dirsOf(sandboxesRoot, sandbox).workspace,
+    hostDirs: (sandbox) => dirsOf(sandboxesRoot, sandbox),
+    uidOf: (sandbox) => (root ? sandboxUid(dirsOf(sandboxesRoot, sandbox).root) : null),
     runtimeFor: (sandbox) => {
       const dirs = dirsOf(sandboxesRoot, sandbox);
       // As root every sandbox runs as a uid of its own, unique on this host (lib/sandboxes/uids.ts).

@@ -36,6 +36,8 @@ export function cloudProvider(name: CloudProviderName, sdk: SdkProvider, catalog
     workspaceFor: () => cloudWorkspace(sdk),
     hostDirFor: () => null,
     workspaceOnHost: () => null,
+    hostDirs: () => null,
+    uidOf: () => null,
     runtimeFor: (sandbox) => ({ remote: sandboxAt(sandbox.id) }),
     async removeFiles(sandbox) {
       await sandboxAt(sandbox.id).destroy();

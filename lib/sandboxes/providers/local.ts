@@ -31,6 +31,8 @@ export function localProvider({ dataDir, sandboxesRoot, turnsIn }: { dataDir: st
     },
     hostDirFor: () => null,
     workspaceOnHost: (sandbox) => sandboxDirs(sandboxesRoot, sandbox.id).workspace,
+    hostDirs: (sandbox) => sandboxDirs(sandboxesRoot, sandbox.id),
+    uidOf: () => null,
     runtimeFor: () => ({ launcher: hostLauncher(dataDir, turnsIn ?? (() => [])) }),
     removeFiles: async (sandbox) => rmSync(sandboxDirs(sandboxesRoot, sandbox.id).root, { recursive: true, force: true }),
     describe: () => "local (agents run unisolated on this host)",

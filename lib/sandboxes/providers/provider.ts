@@ -1,6 +1,7 @@
 import "server-only";
 import type { RuntimeConfig } from "@/lib/runtime/manager";
 import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
+import type { SandboxDirs } from "@/lib/sandboxes/layout";
 
 // Where a team's sandboxes run (PORTAL_SANDBOX). Each provider is one file beside this one:
 // `bwrap` (a bubblewrap jail per sandbox on this host), `local` (one unisolated runtime on this host,
@@ -35,6 +36,10 @@ export interface SandboxProvider {
   hostDirFor(sandboxId: string): string | null;
   /** Its workspace as this host sees it (for its disk use), when it is on this host. */
   workspaceOnHost(sandbox: SandboxRef): string | null;
+  /** Its directories on this host, for what the portal does there as the sandbox (clone, archive); null: not on this host. */
+  hostDirs(sandbox: SandboxRef): SandboxDirs | null;
+  /** The uid its processes run as on this host; null: the portal's own. */
+  uidOf(sandbox: SandboxRef): number | null;
   /** The runtime of one sandbox (or, when shared, of all of them). */
   runtimeFor(sandbox: SandboxRef): RuntimeSource;
   /** A sandbox's runtime stopped for good (idle, room, admin, destroy, shutdown): let go of what it held. */

@@ -5,6 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import type { AgentJson } from "@/lib/contract/agents";
 import { isApiError } from "@/lib/errors";
+import { db } from "@/lib/db/client";
 import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
 import { listAgents } from "@/lib/sessions/agents";
 import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
@@ -19,6 +20,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   // "New session in this sandbox": only a live sandbox of a team where the person may start sessions.
   const { sandboxId } = await searchParams;
   const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
+  const repositories = await db().teamRepository.findMany({ where: { teamId: { in: teams.map((team) => team.id) } }, select: { id: true, teamId: true, name: true, defaultBranch: true }, orderBy: { name: "asc" } });
   let agents: AgentJson[] = [];
   let runtimeError: string | null = null;
   try {
@@ -37,7 +39,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
           <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
         </div>
       ) : (
-        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} sandbox={sandbox ?? undefined} />
+        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} sandbox={sandbox ?? undefined} repositories={repositories} />
       )}
     </div>
   );

@@ -1,0 +1,8 @@
+import { withRoute } from "@/lib/api/with-route";
+import { diffOfPath } from "@/lib/sessions/commands";
+import { diffQuery } from "../../../schema";
+
+// Text of the agent's making: plain text, never a page of the portal's origin.
+export const GET = withRoute({ sandbox: "viewer", query: diffQuery }, async ({ sandbox, query }) =>
+  new Response(await diffOfPath(sandbox, query), { headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" } }),
+);

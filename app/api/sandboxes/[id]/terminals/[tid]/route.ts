@@ -1,0 +1,8 @@
+import { withRoute } from "@/lib/api/with-route";
+import { closeTerminal } from "@/lib/sessions/commands";
+import { terminalParams } from "../schema";
+
+export const DELETE = withRoute({ sandbox: "member", params: terminalParams }, async ({ sandbox, user, params }) => {
+  await closeTerminal({ sandbox, terminalId: params.tid, userId: user.id });
+  return new Response(null, { status: 204 });
+});

@@ -1,0 +1,136 @@
+import "server-only";
+import { chmodSync, chownSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import type { TeamRepository } from "@/generated/prisma/client";
+import { recordAudit } from "@/lib/audit";
+import { db } from "@/lib/db/client";
+import { ApiError, conflict, notFound, unprocessable } from "@/lib/errors";
+import { git, gitReason, GitError, tokenConfig, validBranchName } from "@/lib/sandboxes/git";
+import type { SandboxDirs } from "@/lib/sandboxes/layout";
+import { ensureSandboxDisk, sandboxLimits } from "@/lib/sandboxes/limits";
+import { sandboxPool } from "@/lib/sandboxes/pool";
+import { createSandbox, markSandboxDestroyed, type SandboxRow } from "@/lib/sandboxes/sandboxes";
+import { openSecret, sealSecret } from "@/lib/secrets/box";
+
+// A team's repositories, and sandboxes that start as a clone of one. The clone is made on the host
+// side before the sandbox first runs, so the jail needs no network and the token never enters it:
+//   1. as the portal, into a bare mirror in the sandbox's host directory (which the jail does not
+//      see), with the token in git's environment only;
+//   2. the branch, as a bundle, checked out into the still empty workspace by the sandbox's own uid.
+// The mirror stays: a push starts from it (lib/sandboxes/push.ts), never from the workspace's .git.
+
+export const MIRROR = "repository.git";
+
+export interface RepositoryJson {
+  id: string;
+  name: string;
+  url: string;
+  defaultBranch: string;
+  hasToken: boolean;
+  createdAt: string;
+}
+
+export function repositoryJson(row: TeamRepository): RepositoryJson {
+  return { id: row.id, name: row.name, url: row.url, defaultBranch: row.defaultBranch, hasToken: row.encryptedToken !== null, createdAt: row.createdAt.toISOString() };
+}
+
+export async function listRepositories({ teamId }: { teamId: string }) {
+  const rows = await db().teamRepository.findMany({ where: { teamId }, orderBy: [{ name: "asc" }] });
+  return { items: rows.map(repositoryJson) };
+}
+
+export async function addRepository({ teamId, actorId, name, url, defaultBranch, token }: { teamId: string; actorId: string; name: string; url: string; defaultBranch: string; token?: string }) {
+  return db().$transaction(async (tx) => {
+    if (await tx.teamRepository.findFirst({ where: { teamId, name }, select: { id: true } })) throw conflict("already_exists", "The team has a repository of that name already.");
+    const row = await tx.teamRepository.create({ data: { teamId, name, url, defaultBranch, encryptedToken: token ? sealSecret(token) : null, createdBy: actorId } });
+    await recordAudit(tx, { teamId, actorId, action: "repository.add", targetType: "repository", targetId: row.id, detail: { name, url, defaultBranch, token: Boolean(token) } });
+    return repositoryJson(row);
+  });
+}
+
+export async function removeRepository({ teamId, actorId, repositoryId }: { teamId: string; actorId: string; repositoryId: string }) {
+  await db().$transaction(async (tx) => {
+    const row = await tx.teamRepository.findFirst({ where: { id: repositoryId, teamId } });
+    if (!row) throw notFound("Repository");
+    await tx.teamRepository.delete({ where: { id: row.id } });
+    await recordAudit(tx, { teamId, actorId, action: "repository.remove", targetType: "repository", targetId: row.id, detail: { name: row.name } });
+  });
+}
+
+/** The repository with its token opened, for a clone or a push; null token: a public repository. */
+export async function repositoryWithToken(repositoryId: string) {
+  const row = await db().teamRepository.findUnique({ where: { id: repositoryId } });
+  if (!row) return null;
+  return { ...row, token: row.encryptedToken ? openSecret(row.encryptedToken) : null };
+}
+
+/**
+ * A new sandbox of the team whose workspace is a clone of the repository's branch, with its base
+ * commit recorded. Fails with clone_failed (the remote's reason) and leaves no sandbox behind.
+ */
+export async function sandboxFromRepository({ teamId, repositoryId, branch }: { teamId: string; repositoryId: string; branch?: string }): Promise<SandboxRow> {
+  const repository = await db().teamRepository.findFirst({ where: { id: repositoryId, teamId } });
+  if (!repository) throw unprocessable("That repository does not exist in this team.", [{ path: "repositoryId", message: "must be a repository of the team" }]);
+  const wanted = branch ?? repository.defaultBranch;
+  if (!validBranchName(wanted)) throw unprocessable("That is not a branch name.", [{ path: "branch", message: "must be a valid branch name" }]);
+  const { provider } = sandboxPool();
+  if (provider.name !== "bwrap" && provider.name !== "local") {
+    throw unprocessable(`Sessions from a repository need the bwrap or local sandbox provider; this portal uses ${provider.name}.`, [{ path: "repositoryId", message: "not available with this sandbox provider" }]);
+  }
+  const sandbox = await createSandbox(teamId, { fresh: true });
+  try {
+    const { token, url } = (await repositoryWithToken(repository.id))!;
+    const baseCommit = await cloneInto(sandbox, { url, token, branch: wanted });
+    await db().sandbox.update({ where: { id: sandbox.id }, data: { repositoryId: repository.id, repositoryBranch: wanted, baseCommit } });
+    return sandbox;
+  } catch (error) {
+    await markSandboxDestroyed(sandbox.id).catch(() => undefined);
+    await db().sandbox.delete({ where: { id: sandbox.id } }).catch(() => undefined);
+    await provider.removeFiles(sandbox).catch(() => rmSync(hostDirsOf(sandbox).root, { recursive: true, force: true }));
+    if (error instanceof GitError) throw new ApiError("clone_failed", `The repository could not be cloned: ${gitReason(error.message)}`);
+    throw error;
+  }
+}
+
+/** Host directories of a sandbox whose workspace the portal fills (bwrap: the jail's; local: the runtime's). */
+export function hostDirsOf(sandbox: Pick<SandboxRow, "id" | "seq" | "hostDir">): SandboxDirs {
+  const dirs = sandboxPool().provider.hostDirs(sandbox);
+  if (!dirs) throw unprocessable("This sandbox provider keeps no workspace on this host.");
+  return dirs;
+}
+
+async function cloneInto(sandbox: SandboxRow, { url, token, branch }: { url: string; token: string | null; branch: string }): Promise<string> {
+  const { provider } = sandboxPool();
+  const dirs = hostDirsOf(sandbox);
+  const uid = provider.uidOf(sandbox);
+  // The clone goes onto the sandbox's own disk (its image, mounted now) so its size counts there.
+  if (provider.name === "bwrap") ensureSandboxDisk(dirs.root, sandboxLimits().disk);
+  mkdirSync(dirs.root, { recursive: true, mode: 0o711 });
+  chmodSync(dirs.root, 0o711);
+  const mirror = path.join(dirs.root, MIRROR);
+  mkdirSync(mirror, { mode: 0o700 });
+  const secrets = tokenConfig(token);
+  try {
+    await git(["init", "-q", "--bare", mirror]);
+    await git(["-C", mirror, "fetch", "-q", "--no-tags", "--", url, `+refs/heads/${branch}:refs/heads/${branch}`], { network: true, config: secrets, timeoutMs: 10 * 60_000 });
+  } catch (error) {
+    if (error instanceof GitError) throw new GitError(gitReason(error.message, [token]));
+    throw error;
+  }
+  const baseCommit = (await git(["-C", mirror, "rev-parse", "--verify", `refs/heads/${branch}^{commit}`])).trim();
+  // The sandbox's uid reads the branch from a bundle it owns, next to (not in) its workspace.
+  const bundle = path.join(dirs.root, "seed.bundle");
+  await git(["-C", mirror, "bundle", "create", "-q", bundle, `refs/heads/${branch}`]);
+  mkdirSync(dirs.workspace, { recursive: true, mode: 0o700 });
+  if (uid !== null) {
+    chownSync(bundle, uid, uid);
+    chownSync(dirs.workspace, uid, uid);
+  }
+  try {
+    await git(["clone", "-q", "--branch", branch, "--", bundle, dirs.workspace], { uid });
+    await git(["-C", dirs.workspace, "remote", "set-url", "origin", url], { uid });
+  } finally {
+    rmSync(bundle, { force: true });
+  }
+  return baseCommit;
+}

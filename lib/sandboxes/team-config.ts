@@ -1,0 +1,94 @@
+import "server-only";
+import type { Prisma } from "@/generated/prisma/client";
+import type { McpServerConfig } from "sandbox-agent";
+import { recordAudit } from "@/lib/audit";
+import { db } from "@/lib/db/client";
+import { runtimeOfSandbox, type SandboxRow } from "@/lib/sandboxes/sandboxes";
+import { openSecret, sealSecret } from "@/lib/secrets/box";
+
+// A team's MCP servers and skills, given to every new sandbox of the team through its runtime
+// (setMcpConfig / setSkillsConfig for the workspace, which the runtime hands to each session/new).
+// The values of an HTTP server's headers are secrets: sealed at rest, never answered back (an
+// admin sees the header names), and opened only to be written into the new sandbox — where the
+// agent, which must call that server, can read them.
+
+export type McpServerInput =
+  | { name: string; type: "local"; command: string; args?: string[]; env?: Record<string, string> }
+  | { name: string; type: "remote"; url: string; headers?: Record<string, string | null> };
+
+type StoredServer = { name: string; type: "local"; command: string; args: string[]; env: Record<string, string> } | { name: string; type: "remote"; url: string; headers: Record<string, string> };
+
+export interface SkillSource {
+  type: string;
+  source: string;
+  ref?: string;
+  subpath?: string;
+  skills?: string[];
+}
+
+/** As an admin sees it: header values are null (kept, not shown). */
+function serverJson(server: StoredServer) {
+  if (server.type === "local") return server;
+  return { ...server, headers: Object.fromEntries(Object.keys(server.headers).map((name) => [name, null])) };
+}
+
+async function configRow(teamId: string) {
+  const row = await db().teamSandboxConfig.findUnique({ where: { teamId } });
+  return { servers: (row?.mcpServers ?? []) as unknown as StoredServer[], skills: ((row?.skills ?? { sources: [] }) as unknown as { sources: SkillSource[] }).sources };
+}
+
+export async function teamMcp({ teamId }: { teamId: string }) {
+  return { servers: (await configRow(teamId)).servers.map(serverJson) };
+}
+
+export async function teamSkills({ teamId }: { teamId: string }) {
+  return { sources: (await configRow(teamId)).skills };
+}
+
+/** Replaces the team's MCP servers; a header sent as null keeps the value it had. */
+export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string; actorId: string; servers: McpServerInput[] }) {
+  const before = new Map((await configRow(teamId)).servers.map((server) => [server.name, server]));
+  const stored: StoredServer[] = servers.map((server) => {
+    if (server.type === "local") return { name: server.name, type: "local", command: server.command, args: server.args ?? [], env: server.env ?? {} };
+    const previous = before.get(server.name);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(server.headers ?? {})) {
+      const kept = previous?.type === "remote" ? previous.headers[name] : undefined;
+      if (value !== null) headers[name] = sealSecret(value);
+      else if (kept) headers[name] = kept;
+    }
+    return { name: server.name, type: "remote", url: server.url, headers };
+  });
+  await db().$transaction(async (tx) => {
+    await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, mcpServers: stored as unknown as Prisma.InputJsonValue, updatedBy: actorId }, update: { mcpServers: stored as unknown as Prisma.InputJsonValue, updatedBy: actorId, updatedAt: new Date() } });
+    await recordAudit(tx, { teamId, actorId, action: "team.mcp", targetType: "team", targetId: teamId, detail: { servers: stored.map((server) => ({ name: server.name, type: server.type })) } });
+  });
+  return { servers: stored.map(serverJson) };
+}
+
+export async function setTeamSkills({ teamId, actorId, sources }: { teamId: string; actorId: string; sources: SkillSource[] }) {
+  await db().$transaction(async (tx) => {
+    const skills = { sources } as unknown as Prisma.InputJsonValue;
+    await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, skills, updatedBy: actorId }, update: { skills, updatedBy: actorId, updatedAt: new Date() } });
+    await recordAudit(tx, { teamId, actorId, action: "team.skills", targetType: "team", targetId: teamId, detail: { sources: sources.map((source) => source.source) } });
+  });
+  return { sources };
+}
+
+/** A new sandbox gets the team's MCP servers and skills before its first session; what it got is kept on its row. */
+export async function applyTeamConfig(sandbox: SandboxRow) {
+  const { servers, skills } = await configRow(sandbox.teamId);
+  if (servers.length === 0 && skills.length === 0) return;
+  const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
+  const directory = sandbox.workspace;
+  for (const server of servers) {
+    const config: McpServerConfig =
+      server.type === "local"
+        ? { type: "local", command: server.command, args: server.args, env: server.env }
+        : { type: "remote", url: server.url, headers: Object.fromEntries(Object.entries(server.headers).map(([name, sealed]) => [name, openSecret(sealed)])) };
+    await sdk.setMcpConfig({ directory, mcpName: server.name }, config);
+  }
+  if (skills.length > 0) await sdk.setSkillsConfig({ directory, skillName: "team" }, { sources: skills });
+  const applied = { mcpServers: servers.map((server) => server.name), skillSources: skills.map((source) => source.source) };
+  await db().sandbox.update({ where: { id: sandbox.id }, data: { appliedConfig: applied } });
+}

@@ -1,0 +1,116 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
+import { SessionPage } from "./pages/session-page";
+import { defaultTeam, prompt, waitForStatus } from "./support/api";
+
+// Working in and out of a sandbox from the browser: a session started from a repository (served
+// by a real smart-HTTP git server that wants a token), its Changes with diffs, a push, and a shell
+// in the Terminal — on a phone and on a wide screen.
+
+const TOKEN = "e2e-repository-token";
+let server: GitServer;
+let repositoryId: string;
+
+test.beforeAll(async ({ request }) => {
+  server = await startGitServer(TOKEN);
+  makeRepository(server.root, "app.git", { "README.md": "# App\n", "src/main.txt": "alpha\nbeta\n" });
+  const teamId = await defaultTeam(request);
+  const added = await request.post(`/api/teams/${teamId}/repositories`, { data: { name: `app-${Date.now()}`, url: `${server.url}/app.git`, defaultBranch: "main", token: TOKEN } });
+  expect(added.status()).toBe(201);
+  repositoryId = (await added.json()).id;
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+async function sessionFromRepository(page: Page, title: string) {
+  const response = await page.request.post("/api/sessions", { data: { teamId: await defaultTeam(page.request), agent: "demo", title, repositoryId } });
+  expect(response.status()).toBe(201);
+  return (await response.json()).id as string;
+}
+
+async function shoot(page: Page, name: string) {
+  if (!process.env.SCREENS_DIR) return;
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name}-${scheme}.png`, fullPage: false });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+for (const [label, viewport] of [
+  ["phone", { width: 390, height: 844 }],
+  ["wide", { width: 1440, height: 900 }],
+] as const) {
+  test.describe(`on a ${label} (${viewport.width} px)`, () => {
+    test.use({ viewport });
+
+    test("Changes shows the agent's edits as diffs, and a push lands on the server as me", async ({ page }) => {
+      const sessionId = await sessionFromRepository(page, `Tidy main ${label}`);
+      await prompt(page.request, sessionId, "/write src/main.txt alpha gamma");
+      await waitForStatus(page.request, sessionId, "idle");
+      await prompt(page.request, sessionId, "/write NOTES.md from the agent");
+      await waitForStatus(page.request, sessionId, "idle");
+
+      const session = new SessionPage(page);
+      await session.goto(sessionId);
+      await session.openDetails();
+      const changes = page.getByTestId("changes-panel");
+      await expect(changes.getByTestId("change-entry")).toHaveCount(2);
+      await expect(changes.getByTestId("change-entry").first()).toContainText("NOTES.md");
+      await changes.getByTestId("change-entry").filter({ hasText: "src/main.txt" }).click();
+      const diff = changes.getByTestId("diff-view");
+      await expect(diff).toContainText("+alpha gamma");
+      await expect(diff.locator(".diff-del")).toHaveText(["-alpha", "-beta"]);
+      await changes.getByTestId("change-entry").filter({ hasText: "src/main.txt" }).scrollIntoViewIfNeeded();
+      await shoot(page, `changes-${viewport.width}`);
+
+      const results = await new AxeBuilder({ page }).include('[data-testid="changes-panel"]').analyze();
+      expect(results.violations).toEqual([]);
+
+      await expect(changes.getByTestId("push-branch")).toHaveValue(`agent/tidy-main-${label}`);
+      await expect(changes.getByTestId("push-message")).toHaveValue(`Tidy main ${label}`);
+      await changes.getByTestId("push-submit").click();
+      await expect(changes.getByTestId("push-result")).toContainText(`agent/tidy-main-${label}`);
+      const me = await (await page.request.get("/api/me")).json();
+      expect(server.git("app.git", "log", "-1", "--format=%ae %s", `agent/tidy-main-${label}`).trim()).toBe(`${me.user.email} Tidy main ${label}`);
+      // The push is in the session's history too.
+      await expect(session.transcript()).toContainText(`to branch agent/tidy-main-${label}`);
+
+      // A push the remote refuses says why.
+      await changes.getByTestId("push-branch").fill("protected/release");
+      await changes.getByTestId("push-submit").click();
+      await expect(changes.getByTestId("push-error")).toContainText("protected by policy");
+      await changes.getByTestId("push-branch").scrollIntoViewIfNeeded();
+      await shoot(page, `push-${viewport.width}`);
+    });
+
+    test("the Terminal runs a shell in the sandbox and comes back after a reload", async ({ page }) => {
+      const sessionId = await sessionFromRepository(page, `Terminal ${label}`);
+      const session = new SessionPage(page);
+      await session.goto(sessionId);
+      await session.openDetails();
+      const panel = page.getByTestId("terminal-panel");
+      await panel.getByTestId("terminal-open").click();
+      const terminal = panel.getByTestId("terminal");
+      await expect(terminal.locator(".xterm-rows")).toContainText("$", { timeout: 15_000 });
+      await terminal.click();
+      await page.keyboard.type("echo hello-$((6*7)) && ls\n");
+      await expect(terminal.locator(".xterm-rows")).toContainText("hello-42");
+      await expect(terminal.locator(".xterm-rows")).toContainText("README.md");
+      await terminal.scrollIntoViewIfNeeded();
+      await shoot(page, `terminal-${viewport.width}`);
+
+      await page.reload();
+      await session.openDetails();
+      await expect(page.getByTestId("terminal-panel").getByTestId("terminal").locator(".xterm-rows")).toContainText("hello-42");
+      await page.getByTestId("terminal-panel").getByTestId("terminal").click();
+      await page.keyboard.type("echo again\n");
+      await expect(page.getByTestId("terminal-panel").getByTestId("terminal").locator(".xterm-rows")).toContainText(/again[\s\S]*again/);
+      await page.getByTestId("terminal-close").click();
+      await expect(page.getByTestId("terminal-ended")).toBeVisible();
+    });
+  });
+}

@@ -1,0 +1,208 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
+import { allEvents, openPortal, waitFor, waitForIdle, type PortalFixture } from "./harness";
+
+// Repositories, Changes and Push against real git: a bare repository behind a smart-HTTP server
+// that wants a token, the real portal, the real runtime and the demo agent in real jails.
+
+const TOKEN = `tok_${Math.random().toString(36).slice(2)}_secret`;
+let fixture: PortalFixture;
+let server: GitServer;
+let repositoryId: string;
+
+beforeAll(async () => {
+  server = await startGitServer(TOKEN);
+  makeRepository(server.root, "demo.git", { "README.md": "# Demo\n", "src/a.txt": "one\ntwo\n", "old.txt": "moving\nfile\nwith\nlines\n", "logo.bin": Buffer.from([0, 1, 2, 3, 255, 0]) });
+  fixture = await openPortal();
+  const added = await fixture.api.request("POST", `/api/teams/${fixture.teamId}/repositories`, { name: "demo", url: `${server.url}/demo.git`, defaultBranch: "main", token: TOKEN });
+  expect(added.status).toBe(201);
+  expect(JSON.stringify(added.body)).not.toContain(TOKEN);
+  repositoryId = added.body.id;
+}, 180_000);
+
+afterAll(async () => {
+  await fixture?.close();
+  await server?.close();
+});
+
+async function sandboxCount() {
+  return (await fixture.api.get(`/api/sandboxes?teamId=${fixture.teamId}&limit=500`)).items.length as number;
+}
+
+async function prompt(sessionId: string, text: string) {
+  await fixture.api.post(`/api/sessions/${sessionId}/prompt`, { text });
+  await waitForIdle(fixture.api, sessionId);
+}
+
+describe("repositories", () => {
+  it("refuses credentials inside the URL and keeps the token out of every answer", async () => {
+    const bad = await fixture.api.request("POST", `/api/teams/${fixture.teamId}/repositories`, { name: "x", url: `http://user:${TOKEN}@127.0.0.1/x.git` });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].path).toBe("url");
+    const list = await fixture.api.get(`/api/teams/${fixture.teamId}/repositories`);
+    expect(list.items).toEqual([expect.objectContaining({ name: "demo", hasToken: true })]);
+    expect(JSON.stringify(list)).not.toContain(TOKEN);
+  });
+
+  it("a wrong token fails the clone clearly and leaves no sandbox", async () => {
+    const wrong = await fixture.api.post(`/api/teams/${fixture.teamId}/repositories`, { name: "demo-wrong", url: `${server.url}/demo.git`, defaultBranch: "main", token: "not-the-token" });
+    const before = await sandboxCount();
+    const created = await fixture.api.request("POST", "/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId: wrong.id });
+    expect(created.status).toBe(422);
+    expect(created.body.code).toBe("clone_failed");
+    expect(created.body.detail).toMatch(/Authentication failed|401|could not read/i);
+    expect(created.body.detail).not.toContain("not-the-token");
+    expect(await sandboxCount()).toBe(before);
+    const missing = await fixture.api.request("POST", "/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId, branch: "no-such-branch" });
+    expect(missing.status).toBe(422);
+    expect(missing.body.code).toBe("clone_failed");
+  });
+});
+
+describe("a session started from a repository", () => {
+  let sessionId: string;
+  let sandboxId: string;
+  const base = () => server.git("demo.git", "rev-parse", "main").trim();
+
+  beforeAll(async () => {
+    const created = await fixture.api.request("POST", "/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId, title: "Add notes" });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    sessionId = created.body.id;
+    sandboxId = created.body.sandboxId;
+  }, 120_000);
+
+  it("records the base commit, and the clone is the sandbox's own", async () => {
+    const sandbox = await fixture.api.get(`/api/sandboxes/${sandboxId}`);
+    expect(sandbox.repository).toEqual({ id: repositoryId, branch: "main", baseCommit: base() });
+    await prompt(sessionId, "/cat src/a.txt");
+    const events = await allEvents(fixture.api, sessionId);
+    expect(JSON.stringify(events)).toContain("one\\ntwo");
+    await prompt(sessionId, "/whoami");
+  });
+
+  it("keeps the token out of the workspace, the home, the sandbox's processes and the history", async () => {
+    const hostDir = path.join(fixture.portal.dataDir, "sandboxes", sandboxId);
+    const grep = execFileSync("sh", ["-c", `grep -rl -- "$1" "$2" || true`, "sh", TOKEN, hostDir], { encoding: "utf8" });
+    expect(grep.trim()).toBe("");
+    // Every process running as a sandbox uid (200000+): none has the token in its environment or argv.
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+        if (uid < 200_000) continue;
+        expect(readFileSync(`/proc/${pid}/environ`, "latin1")).not.toContain(TOKEN);
+        expect(readFileSync(`/proc/${pid}/cmdline`, "latin1")).not.toContain(TOKEN);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+      }
+    }
+    expect(JSON.stringify(await allEvents(fixture.api, sessionId))).not.toContain(TOKEN);
+  });
+
+  it("shows what the agent wrote in Changes, with diffs, a patch and an archive", async () => {
+    await prompt(sessionId, "/write notes.txt hello from the agent");
+    await prompt(sessionId, "/write src/a.txt one changed");
+    const changes = await fixture.api.get(`/api/sandboxes/${sandboxId}/changes`);
+    expect(changes.baseCommit).toBe(base());
+    expect(changes.items).toEqual([
+      { path: "notes.txt", status: "added", additions: 1, deletions: 0, binary: false },
+      { path: "src/a.txt", status: "modified", additions: 1, deletions: 2, binary: false },
+    ]);
+    const diff = await fixture.api.request("GET", `/api/sandboxes/${sandboxId}/changes/diff?path=src/a.txt`);
+    expect(diff.status).toBe(200);
+    expect(diff.headers.get("content-type")).toContain("text/plain");
+    expect(diff.body).toContain("-one\n-two\n+one changed");
+    const patch = await fixture.api.request("GET", `/api/sandboxes/${sandboxId}/changes.patch`);
+    expect(patch.headers.get("content-disposition")).toContain("attachment");
+    expect(patch.body).toContain("diff --git a/notes.txt b/notes.txt");
+    expect(patch.body).toContain("+hello from the agent");
+    const archive = await fetch(`${fixture.api.baseUrl}/api/sandboxes/${sandboxId}/archive`, { headers: { authorization: `Bearer ${fixture.api.token}` } });
+    expect(archive.status).toBe(200);
+    const listing = execFileSync("tar", ["-tzf", "-"], { input: Buffer.from(await archive.arrayBuffer()), encoding: "utf8" });
+    expect(listing).toContain("./notes.txt");
+    expect(listing).toContain("./src/a.txt");
+    const outside = await fixture.api.request("GET", `/api/sandboxes/${sandboxId}/changes/diff?path=../../etc/passwd`);
+    expect(outside.status).toBe(404);
+  });
+
+  it("pushes a new branch as the member, then fast-forwards it after more work", async () => {
+    const first = await fixture.api.request("POST", `/api/sandboxes/${sandboxId}/push`, { branch: "agent/notes", message: "Add notes" });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.branch).toBe("agent/notes");
+    expect(server.git("demo.git", "rev-parse", "agent/notes").trim()).toBe(first.body.commit);
+    const [author, committer, subject, parent] = server.git("demo.git", "log", "-1", "--format=%an <%ae>%n%cn <%ce>%n%s%n%P", "agent/notes").trim().split("\n");
+    const me = await fixture.api.get("/api/me");
+    expect(author).toBe(`${me.user.name} <${me.user.email}>`);
+    expect(committer).toBe(author);
+    expect(subject).toBe("Add notes");
+    expect(parent).toBe(base());
+    expect(server.git("demo.git", "show", "agent/notes:notes.txt")).toBe("hello from the agent");
+
+    const again = await fixture.api.request("POST", `/api/sandboxes/${sandboxId}/push`, { branch: "agent/notes", message: "Nothing new" });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe("nothing_to_push");
+
+    await prompt(sessionId, "/write more.txt second round");
+    const sinceLastPush = await fixture.api.get(`/api/sandboxes/${sandboxId}/changes?against=push`);
+    expect(sinceLastPush.items.map((item: { path: string }) => item.path)).toEqual(["more.txt"]);
+    const second = await fixture.api.request("POST", `/api/sandboxes/${sandboxId}/push`, { branch: "agent/notes", message: "More" });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(server.git("demo.git", "log", "-1", "--format=%P", "agent/notes").trim()).toBe(first.body.commit);
+
+    const events = await allEvents(fixture.api, sessionId);
+    const pushed = events.filter((event) => event.payload?.type === "pushed");
+    expect(pushed.map((event) => event.payload.commit)).toEqual([first.body.commit, second.body.commit]);
+    const audit = await fixture.api.get(`/api/teams/${fixture.teamId}/audit?limit=100`);
+    expect(audit.items.filter((entry: { action: string }) => entry.action === "sandbox.push")).toHaveLength(2);
+    expect(JSON.stringify(events)).not.toContain(TOKEN);
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
+  });
+
+  it("says why the remote refused a push", async () => {
+    const refused = await fixture.api.request("POST", `/api/sandboxes/${sandboxId}/push`, { branch: "protected/main", message: "Try" });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe("push_refused");
+    expect(refused.body.detail).toContain("protected by policy");
+    const badName = await fixture.api.request("POST", `/api/sandboxes/${sandboxId}/push`, { branch: "-x/../y", message: "Try" });
+    expect(badName.status).toBe(422);
+  });
+});
+
+describe("the team's MCP servers and skills", () => {
+  it("reach every new sandbox's runtime config; header secrets stay out of answers, history, Files and the archive", async () => {
+    const secret = `mcp_${Math.random().toString(36).slice(2)}`;
+    const put = await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, {
+      servers: [
+        { name: "files", type: "local", command: "node", args: ["/opt/mcp/files.js", "--root", "/workspace"], env: { LOG: "1" } },
+        { name: "tracker", type: "remote", url: "https://mcp.example.test/v1", headers: { Authorization: `Bearer ${secret}` } },
+      ],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(JSON.stringify(put.body)).not.toContain(secret);
+    const read = await fixture.api.get(`/api/teams/${fixture.teamId}/mcp`);
+    expect(read.servers[1]).toEqual({ name: "tracker", type: "remote", url: "https://mcp.example.test/v1", headers: { Authorization: null } });
+    expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [{ type: "github", source: "acme/skills", skills: ["review"] }] })).status).toBe(200);
+    expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, { servers: [{ name: "x", type: "local" }] })).status).toBe(422);
+
+    const session = await fixture.api.post("/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId });
+    const sandbox = await fixture.api.get(`/api/sandboxes/${session.sandboxId}`);
+    expect(sandbox.config).toEqual({ mcpServers: ["files", "tracker"], skillSources: ["acme/skills"] });
+    const config = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "mcp.json"), "utf8"));
+    expect(JSON.stringify(config)).toContain("/opt/mcp/files.js");
+    const skills = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "skills.json"), "utf8"));
+    expect(JSON.stringify(skills)).toContain("acme/skills");
+    expect(JSON.stringify(await allEvents(fixture.api, session.id))).not.toContain(secret);
+    // The header secret is the agent's to use, not a viewer's to read through Files, nor the archive's.
+    const viaFiles = await fixture.api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=.sandbox-agent/config/mcp.json`);
+    expect(viaFiles.status).toBe(404);
+    const archive = await fetch(`${fixture.api.baseUrl}/api/sandboxes/${session.sandboxId}/archive`, { headers: { authorization: `Bearer ${fixture.api.token}` } });
+    expect(execFileSync("tar", ["-tzf", "-"], { input: Buffer.from(await archive.arrayBuffer()), encoding: "utf8" })).not.toContain(".sandbox-agent");
+    // The runtime's config files are not the agent's changes.
+    expect((await fixture.api.get(`/api/sandboxes/${session.sandboxId}/changes`)).items).toEqual([]);
+    await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, { servers: [] });
+    await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [] });
+  });
+});
