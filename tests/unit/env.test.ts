@@ -62,7 +62,8 @@ describe("parseEnv", () => {
 
   it("takes a hosted provider of the SDK with its options as JSON, and a sandbox network", () => {
     expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_OPTIONS: {} });
-    expect(parseEnv({}).PORTAL_SANDBOX_NETWORK).toBeUndefined();
+    // Agents reach their models through the portal's gateway and nothing else, unless told otherwise.
+    expect(parseEnv({}).PORTAL_SANDBOX_NETWORK).toBe("models");
     expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX_MEMORY: 2 * 1024 ** 3, PORTAL_SANDBOX_CPUS: 1, PORTAL_SANDBOX_PIDS: 512, PORTAL_SANDBOX_DISK: 5 * 1024 ** 3, PORTAL_SANDBOX_TMP: 512 * 1024 ** 2 });
     expect(parseEnv({ PORTAL_SANDBOX_MEMORY: "1.5G", PORTAL_SANDBOX_CPUS: "1.5", PORTAL_SANDBOX_DISK: "800MiB", PORTAL_SANDBOX_TMP: "67108864" })).toMatchObject({
       PORTAL_SANDBOX_MEMORY: 1.5 * 1024 ** 3,
@@ -75,7 +76,8 @@ describe("parseEnv", () => {
       PORTAL_SANDBOX_OPTIONS: { template: "portal", timeoutMs: 600000 },
     });
     for (const provider of ["daytona", "modal", "docker", "vercel", "local"]) expect(parseEnv({ PORTAL_SANDBOX: provider }).PORTAL_SANDBOX).toBe(provider);
-    expect(parseEnv({ PORTAL_SANDBOX_NETWORK: "outbound" }).PORTAL_SANDBOX_NETWORK).toBe("outbound");
+    for (const network of ["none", "models", "outbound"]) expect(parseEnv({ PORTAL_SANDBOX_NETWORK: network }).PORTAL_SANDBOX_NETWORK).toBe(network);
+    expect(() => parseEnv({ PORTAL_SANDBOX_NETWORK: "internet" })).toThrow(/PORTAL_SANDBOX_NETWORK/);
     expect(() => parseEnv({ PORTAL_SANDBOX: "cloudflare" })).toThrow(/Cloudflare Worker/);
   });
 });
