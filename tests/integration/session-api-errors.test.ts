@@ -175,7 +175,9 @@ describe("query parameters", () => {
     "app/api/teams/[teamId]/members/schema.ts": () => `/api/teams/${teamId}/members`,
     "app/api/teams/[teamId]/audit/schema.ts": () => `/api/teams/${teamId}/audit`,
     "app/api/admin/users/schema.ts": () => "/api/admin/users",
+    "app/api/teams/[teamId]/webhooks/schema.ts": () => `/api/teams/${teamId}/webhooks/${webhookId}/deliveries`,
   };
+  let webhookId = "";
   const BAD_CURSORS = [
     "not-a-cursor",
     "x".repeat(2_000),
@@ -190,6 +192,9 @@ describe("query parameters", () => {
       .filter((file) => file.endsWith("schema.ts") && readFileSync(path.join(ROOT, "app/api", file), "utf8").includes("cursor: cursorParam"))
       .map((file) => path.join("app/api", file));
     expect(schemas.sort()).toEqual(Object.keys(LIST_ROUTES).sort());
+    const webhook = await owner.request("POST", `/api/teams/${teamId}/webhooks`, { url: "https://1.1.1.1/never-called", events: ["budget.reached"] });
+    expect(webhook.status).toBe(201);
+    webhookId = webhook.body.id;
     for (const [schema, url] of Object.entries(LIST_ROUTES)) {
       // A good cursor first, so the route is known to page (and the bad ones below are the only difference).
       const first = await owner.request("GET", `${url()}?limit=1`);
