@@ -105,10 +105,17 @@ describe("Claude Code in a team's sandbox", () => {
   it("runs a command whose output holds no key of any team or of the portal", async () => {
     anthropic.enqueue(callTool("Bash", { command: "env; cat /run/portal-gateway/gateway.env; ls -la /opt/agents", description: "Look around" }), answer("Looked around."));
     expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: "Look around" })).status).toBe(202);
-    // Claude asks before a command it does not know: allowed once.
-    const pending = await waitFor(async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items, (items: any[]) => items.length <= 1, 60_000);
-    if (pending.length === 1) await api.request("POST", `/api/sessions/${sessionId}/permissions/${pending[0].id}`, { reply: "once" });
-    await waitForIdle(api, sessionId, 180_000);
+    // Claude asks before a command it does not know: allowed once, whenever it asks.
+    await waitFor(
+      async () => {
+        const [session, pending] = await Promise.all([api.get(`/api/sessions/${sessionId}`), api.get(`/api/sessions/${sessionId}/permissions`)]);
+        for (const permission of pending.items) await api.request("POST", `/api/sessions/${sessionId}/permissions/${permission.id}`, { reply: "once" });
+        return session.status;
+      },
+      (status) => status === "idle",
+      180_000,
+      500,
+    );
     const output = JSON.stringify((await allEvents(api, sessionId)).slice(-60));
     expect(output).toContain("PORTAL_GATEWAY_TOKEN");
     for (const secret of [TEAM_A_KEY, TEAM_B_KEY]) {
