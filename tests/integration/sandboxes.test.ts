@@ -157,6 +157,25 @@ describe.runIf(process.getuid?.() === 0)("a bwrap sandbox whose agent plants sym
       renameSync(dir, `${dir}.old`);
     }
   });
+
+  it("serves no file through the Files API by way of a link that leads out of the workspace", async () => {
+    const session = await createDemoSession(api, teamId);
+    await say(session.id, "/write notes.txt inside");
+    const workspace = workspaceOnHost(session.sandboxId);
+    const uid = Number(/uid=(\d+)/.exec(await say(session.id, "/whoami"))?.[1]);
+    for (const [link, target] of [["l_env", "/proc/1/environ"], ["up", ".."], ["etc", "/etc"], ["inner", "notes.txt"]] as const) {
+      symlinkSync(target, path.join(workspace, link));
+      lchownSync(path.join(workspace, link), uid, uid);
+    }
+    const file = (name: string) => api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=${encodeURIComponent(name)}`);
+    for (const name of ["l_env", "up/workspace/notes.txt", "etc/passwd", "etc"]) expect((await file(name)).status, name).toBe(404);
+    const inner = await file("inner");
+    expect(inner.status).toBe(200);
+    expect(JSON.stringify(inner.body)).toContain("inside");
+    const listed = (await api.get(`/api/sandboxes/${session.sandboxId}/files`)).items.map((entry: { name: string }) => entry.name);
+    expect(listed).toContain("inner");
+    for (const name of ["l_env", "up", "etc"]) expect(listed).not.toContain(name);
+  });
 });
 
 describe("a bwrap sandbox whose runtime dies under a running turn", () => {
