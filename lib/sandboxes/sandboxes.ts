@@ -14,7 +14,10 @@ import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
+import { errorField, logger } from "@/lib/log";
 import { inTeamsOf, teamRole } from "@/lib/teams/membership";
+
+const log = logger("sandbox");
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
@@ -186,7 +189,7 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 
 export async function removeExpiredWorkspaces(retainDays: number) {
   const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, hostDir: true } });
-  for (const { id, hostDir } of expired) await sandboxRuntimes().removeFiles(id, hostDir).catch((error: unknown) => console.error(`[sandbox] removing ${id} failed: ${String(error)}`));
+  for (const { id, hostDir } of expired) await sandboxRuntimes().removeFiles(id, hostDir).catch((error: unknown) => log.error({ sandboxId: id, err: errorField(error) }, "removing an expired sandbox failed"));
   return expired.length;
 }
 

@@ -10,7 +10,10 @@ import { attachments } from "@/lib/sessions/attachments";
 import { pauseRunningTurns } from "@/lib/sessions/cancel";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
+import { errorField, logger } from "@/lib/log";
 import { endTurn } from "@/lib/sessions/turns";
+
+const log = logger("sessions");
 
 // How sessions react to what happens to the runtime and its stream, all in one place and wired once
 // (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
@@ -83,7 +86,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null) {
     sessionId,
     event: [...turnEnded, { type: "status", status: "restorable" }],
     effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
-  }).catch((error: unknown) => console.error(`[sessions] could not mark ${sessionId} restorable: ${error instanceof Error ? error.message : String(error)}`));
+  }).catch((error: unknown) => log.error({ sessionId, err: errorField(error) }, "could not mark the session restorable"));
 }
 
 /**
@@ -95,7 +98,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null) {
 function attributeGap(report: GapReport) {
   const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? attachments().runningTurns()[0]?.sessionId ?? null;
   if (!sessionId) {
-    console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} could not be attributed to a session`);
+    log.error({ missing: report.missing, serverId: report.serverId }, "messages lost on an ACP server could not be attributed to a session");
     return;
   }
   void recordChange({ sessionId, event: { type: "gap", missing: report.missing } });
@@ -107,7 +110,7 @@ function endRefusedPrompt(message: unknown, status: number) {
   const sessionId = persistDriver().sessionIdForMessage(message);
   const turnId = sessionId ? attachments().runningTurn(sessionId) : null;
   if (!sessionId || !turnId) return;
-  console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
+  log.error({ sessionId, turnId, status }, "the runtime refused the prompt; the turn ends as failed");
   void endTurn(sessionId, turnId, "error");
 }
 
