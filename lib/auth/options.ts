@@ -40,7 +40,7 @@ export async function verifyCredentials({ email, password, headers }: { email: s
   const ok = !!user && matches && !user.disabledAt;
   await recordAttempt({ userId: user?.id ?? null, ok, reason: ok ? undefined : user?.disabledAt && matches ? "disabled" : "wrong_password", ip, userAgent });
   if (!ok || !user) return null;
-  await clearAccountAttempts(email);
+  await clearAccountAttempts(email, ip);
   const sid = await startSignInSession({ userId: user.id, ip, userAgent });
   return { id: user.id, email: user.email, name: user.name, sid };
 }

@@ -13,6 +13,7 @@ import type { RuntimeManager } from "@/lib/runtime/manager";
 import { WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
+import { resolveInWorkspace } from "@/lib/sandboxes/workspace-paths";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
 import { errorField, logger } from "@/lib/log";
 import { inTeamsOf, teamRole } from "@/lib/teams/membership";
@@ -209,9 +210,11 @@ export async function listWorkspace(sandbox: SandboxRow, requested: string | und
   const root = sandbox.workspace;
   return {
     items: entries
+      // The runtime describes a link by its target: one that leads out of the workspace is not shown.
+      .filter((entry) => workspaceFile(sandbox, path.posix.join(dir, entry.name)) !== null)
       .map((entry) => ({
         name: entry.name,
-        path: path.posix.relative(root, entry.path) || ".",
+        path: path.posix.relative(root, path.posix.join(dir, entry.name)) || ".",
         type: entry.entryType === "directory" ? ("dir" as const) : ("file" as const),
         size: entry.size ?? 0,
         modifiedAt: entry.modified ? new Date(entry.modified).toISOString() : null,
@@ -235,9 +238,27 @@ export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) 
 }
 
 function workspaceFileOrNotFound(sandbox: SandboxRow, requested: string | undefined) {
-  const resolved = insideWorkspace(sandbox.workspace, requested ?? ".");
+  const resolved = workspaceFile(sandbox, requested ?? ".");
   if (!resolved) throw notFound("Path");
   return resolved;
+}
+
+/**
+ * The workspace path to hand the runtime, its links resolved, or null when outside. A workspace on
+ * this host (bwrap, local) is checked component by component; an external runtime's or a hosted
+ * provider's cannot be seen from here, and only the lexical check applies.
+ */
+function workspaceFile(sandbox: SandboxRow, requested: string): string | null {
+  const lexical = insideWorkspace(sandbox.workspace, requested);
+  if (!lexical) return null;
+  const hostWorkspace = workspaceOnHost(sandbox);
+  return hostWorkspace === null ? lexical : resolveInWorkspace({ hostWorkspace, workspace: sandbox.workspace, requested: lexical });
+}
+
+function workspaceOnHost(sandbox: SandboxRow): string | null {
+  if (sandbox.provider === "bwrap") return sandboxDirs(sandboxRuntimes().config.sandboxesRoot, sandbox.id, sandbox.hostDir ?? undefined).workspace;
+  if (sandbox.provider === "local") return sandbox.workspace;
+  return null;
 }
 
 /** The team's sandboxes for its page, newest first, with their sessions and the workspace's disk use. */
