@@ -11,6 +11,7 @@ import { installServerPolicy } from "@/lib/http/server-policy";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
 import { errorField, logger } from "@/lib/log";
+import { installMetrics } from "@/lib/metrics";
 import { releaseAllStreamSlots } from "@/lib/events/stream-slots";
 import { eventWriter } from "@/lib/events/writer";
 import type { SandboxProvider } from "sandbox-agent";
@@ -123,6 +124,7 @@ async function start() {
   await joinCluster({ dataDir });
 
   const reactions = wireRuntimeReactions();
+  installMetrics();
   const runtime = new SandboxRuntimes({
     provider,
     dataDir,

@@ -11,6 +11,7 @@ import { pauseRunningTurns } from "@/lib/sessions/cancel";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { errorField, logger } from "@/lib/log";
+import { recordRuntimeLoss, recordStreamGap } from "@/lib/metrics";
 import { endTurn } from "@/lib/sessions/turns";
 
 const log = logger("sessions");
@@ -27,7 +28,10 @@ export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
   const streamObserver: RuntimeStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt, onClientAnswer: recordClientAnswer };
   const listeners = {
-    lost: (generation: number) => void onRuntimeLost(generation),
+    lost: (generation: number) => {
+      recordRuntimeLoss();
+      void onRuntimeLost(generation);
+    },
     down: (generation: number) => void onRuntimeDown(generation),
     ready: (generation: number) => void onRuntimeBack(generation),
   };
@@ -96,6 +100,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null) {
  * the gap are handed on, so the gap event sits where the loss happened. History never hides a loss.
  */
 function attributeGap(report: GapReport) {
+  recordStreamGap(report.missing);
   const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? attachments().runningTurns()[0]?.sessionId ?? null;
   if (!sessionId) {
     log.error({ missing: report.missing, serverId: report.serverId }, "messages lost on an ACP server could not be attributed to a session");
