@@ -7,8 +7,7 @@ import { ApiError } from "@/lib/errors";
 import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { hostLauncher } from "@/lib/runtime/host-launcher";
 import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
-import { bwrapLauncher } from "@/lib/sandboxes/bwrap";
-import { WORKSPACE } from "@/lib/sandboxes/bwrap";
+import { bwrapLauncher, WORKSPACE } from "@/lib/sandboxes/bwrap";
 import { CloudSandbox, cloudWorkspace } from "@/lib/sandboxes/cloud";
 import type { CloudProviderName } from "@/lib/sandboxes/cloud-providers";
 import { sandboxDirs } from "@/lib/sandboxes/layout";
@@ -240,7 +239,7 @@ export class SandboxRuntimes {
     this.spare = null;
     if (spare) {
       await spare.manager.stop();
-      this.removeFiles(spare.id);
+      await this.removeFiles(spare.id);
     }
     await this.shared?.stop();
     await Promise.all([...this.running.values()].map(({ manager }) => manager.stop()));

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Permission, Session } from "@/generated/prisma/client";
 import type { PermissionJson } from "@/lib/contract/permissions";
-import { publicStatus, type ConfigOptionJson, type SessionDetailJson, type SessionJson, type SessionModesJson, type UsageJson } from "@/lib/contract/sessions";
+import { publicStatus, type ConfigOptionJson, type SessionDetailJson, type SessionJson, type UsageJson } from "@/lib/contract/sessions";
 import { currentSettingsView } from "@/lib/sessions/config-values";
 
 // Session and permission JSON exactly as the contract types say (lib/contract). A single session
@@ -44,7 +44,7 @@ export function sessionJson(session: Session, pendingPermissions: Permission[] =
 export function sessionDetailJson(session: Session, pendingPermissions: Permission[] = []): SessionDetailJson {
   const { configOptions, modes } = currentSettingsView(session, session.configOptions, session.modes);
   // Stored as the agent reported them (ACP SessionConfigOption / SessionModeState), checked by asConfigOptions.
-  return { ...sessionJson(session, pendingPermissions), configOptions: configOptions as ConfigOptionJson[], modes: (modes ?? null) as SessionModesJson | null };
+  return { ...sessionJson(session, pendingPermissions), configOptions: configOptions as ConfigOptionJson[], modes: modes ?? null };
 }
 
 function isOption(value: unknown): value is PermissionJson["options"][number] {
