@@ -22,8 +22,8 @@ import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { SandboxRuntimes, setSandboxRuntimes } from "@/lib/sandboxes/runtimes";
 import { attachments } from "@/lib/sessions/attachments";
-import { listenForCommands } from "@/lib/sessions/commands";
-import { joinCluster, leaveCluster } from "@/lib/sessions/ownership";
+import { listenForCommands } from "@/lib/cluster/commands";
+import { joinCluster, leaveCluster } from "@/lib/cluster/lease";
 import { wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
 
 // Everything the portal process owns, started once by instrumentation.ts before the first request:

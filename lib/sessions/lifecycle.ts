@@ -28,7 +28,7 @@ export interface CreateSessionInput {
   sandboxId?: string;
 }
 
-export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
+export async function createSessionOnOwner({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
   await requireStartableAgent(input.agent);
   const sandbox = await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
   const cwd = resolveCwd(sandbox.workspace, input.cwd);
@@ -97,7 +97,7 @@ function defaultTitle(agent: string) {
   return `${agent === DEMO_AGENT ? "Demo" : agent} session ${when} UTC`;
 }
 
-export async function destroySession({ session, userId }: { session: Session; userId: string }): Promise<Session> {
+export async function destroySessionOnOwner({ session, userId }: { session: Session; userId: string }): Promise<Session> {
   assertWritable(session);
   const sdk = await sdkForSession(session.id).catch(() => null);
   if (sdk) await sdk.destroySession(session.id).catch(() => undefined);

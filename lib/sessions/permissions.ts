@@ -30,7 +30,7 @@ export function intakePermissionRequest(sessionId: string, request: SessionPermi
   });
 }
 
-export async function replyToPermission({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
+export async function replyToPermissionOnOwner({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
   assertWritable(session);
   const permission = isStorable(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
   if (!permission) throw notFound("Permission request");

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
-import { listInstances } from "@/lib/sessions/ownership";
+import { listInstances } from "@/lib/cluster/lease";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admin" };

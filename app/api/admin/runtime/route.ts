@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
 import { sandboxRuntimes } from "@/lib/sandboxes/runtimes";
-import { listInstances } from "@/lib/sessions/ownership";
+import { listInstances } from "@/lib/cluster/lease";
 
 export const GET = withRoute({ instanceAdmin: true }, async () => ({ ...sandboxRuntimes().overview(), instances: await listInstances() }));
