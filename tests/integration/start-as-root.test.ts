@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { allEvents, apiFor, defaultTeamId, ROOT, startPortal, waitForIdle } from "./harness";
+import { allEvents, apiFor, defaultTeamId, removeDir, ROOT, startPortal, waitForIdle } from "./harness";
 
 // As root, the embedded PostgreSQL runs as user `postgres`, which cannot enter a mode-700 home such
 // as /root. The checkout here is this one seen through a mode-700 directory: its entries are
@@ -50,8 +50,9 @@ describe.skipIf(!asRoot)("starting as root from a checkout inside a mode-700 dir
       expect((await allEvents(api, session.id)).length).toBeGreaterThan(2);
     } finally {
       await portal.stop();
-      rmSync(parent, { recursive: true, force: true });
-      if (relocated) rmSync(relocated, { recursive: true, force: true });
+      // Sandboxes' disk images are mounted under these: removeDir unmounts them first.
+      removeDir(parent);
+      if (relocated) removeDir(relocated);
     }
   });
 
@@ -64,8 +65,8 @@ describe.skipIf(!asRoot)("starting as root from a checkout inside a mode-700 dir
       expect(portal.output()).toContain(`[portal] database: embedded PostgreSQL in ${path.join(portal.dataDir, "postgres")}`);
     } finally {
       await portal.stop();
-      rmSync(parent, { recursive: true, force: true });
-      rmSync(portal.dataDir, { recursive: true, force: true });
+      removeDir(parent);
+      removeDir(portal.dataDir);
     }
   });
 });
