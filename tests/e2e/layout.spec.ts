@@ -48,6 +48,8 @@ for (const viewport of VIEWPORTS) {
       test.use({ viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
 
       test("list, new session and inbox fit the window and pass axe", async ({ page }) => {
+        // Twelve pages, each measured and run through axe: more than the default minute on a 2-core machine.
+        test.slow();
         const shell = new Shell(page);
         const teamId = await defaultTeam(page.request);
         const teamPages = [`/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`];
