@@ -9,7 +9,7 @@ import { MODEL_PROVIDER_NAMES } from "@/lib/contract/credentials";
 import { db } from "@/lib/db/client";
 import { upstreamFor } from "@/lib/gateway/credentials";
 import { costOf } from "@/lib/gateway/prices";
-import { UsageMeter, type Usage } from "@/lib/gateway/usage-meter";
+import { isObject, parseJson, UsageMeter, type Usage } from "@/lib/gateway/usage-meter";
 import { afterModelCall, budgetRefusal, recordBudgetReached } from "@/lib/usage/budgets";
 
 // The model gateway: the only way an agent reaches its model. Each sandbox gets an endpoint of its
@@ -83,7 +83,7 @@ async function serve({ req, res, token, caller }: { req: IncomingMessage; res: S
 
   const body = await readBody(req);
   if (body === null) return providerError(res, provider, 413, "request_too_large", `A request to the model is limited to ${MAX_REQUEST_BYTES / 1024 / 1024} MiB.`);
-  const requested = parseJson(body);
+  const requested = parseJson(body.toString("utf8"));
   const who = await attribute(caller);
   const refusal = who.teamId ? await budgetRefusal({ teamId: who.teamId, userId: who.userId }) : null;
   if (refusal) {
@@ -207,16 +207,4 @@ async function recordCall({ who, provider, usage, status, durationMs }: { who: A
     })
     .then(() => afterModelCall({ teamId: who.teamId!, userId: who.userId }))
     .catch((error: unknown) => console.error(`[gateway] recording a model call failed: ${error instanceof Error ? error.message : String(error)}`));
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return null;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -39,13 +39,13 @@ export class UsageMeter {
 
   end(): Usage {
     if (this.streamed) this.readLine(this.pending);
-    else if (this.body) this.readObject(parse(this.body.join("")));
+    else if (this.body) this.readObject(parseJson(this.body.join("")));
     return this.usage;
   }
 
   private readLine(line: string) {
     if (!line.startsWith("data:") || (!line.includes('"usage"') && !line.includes('"model"'))) return;
-    this.readObject(parse(line.slice(5).trim()));
+    this.readObject(parseJson(line.slice(5).trim()));
   }
 
   private readObject(value: unknown) {
@@ -71,7 +71,7 @@ export class UsageMeter {
   }
 }
 
-function parse(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -79,6 +79,6 @@ function parse(text: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
