@@ -105,10 +105,14 @@ for (const [label, viewport] of [
 
       await page.reload();
       await session.openDetails();
-      await expect(page.getByTestId("terminal-panel").getByTestId("terminal").locator(".xterm-rows")).toContainText("hello-42");
-      await page.getByTestId("terminal-panel").getByTestId("terminal").click();
+      // xterm.js paints only while its terminal is in view (an IntersectionObserver pauses it), and
+      // after a reload the panel sits below the fold: scroll to it as a person would.
+      const reattached = page.getByTestId("terminal-panel").getByTestId("terminal");
+      await reattached.scrollIntoViewIfNeeded();
+      await expect(reattached.locator(".xterm-rows")).toContainText("hello-42");
+      await reattached.click();
       await page.keyboard.type("echo again\n");
-      await expect(page.getByTestId("terminal-panel").getByTestId("terminal").locator(".xterm-rows")).toContainText(/again[\s\S]*again/);
+      await expect(reattached.locator(".xterm-rows")).toContainText(/again[\s\S]*again/);
       await page.getByTestId("terminal-close").click();
       await expect(page.getByTestId("terminal-ended")).toBeVisible();
     });
