@@ -5,11 +5,11 @@
 //  - memory per idle running sandbox (RSS of its jail's processes), and the time to bring back the
 //    session of an idle-stopped sandbox (prompt → first agent event, restore included).
 //   node --conditions=react-server --import tsx bench/sandboxes.ts   (or: npm run bench -- sandboxes)
-import { readFileSync, readdirSync } from "node:fs";
 import { allEvents, waitFor, waitForIdle, type Api } from "../tests/integration/harness";
 import { runBench } from "./support/cleanup";
 import { createBenchDatabase } from "./support/database";
 import { startBenchPortal } from "./support/portal";
+import { treeRssKb } from "./support/processes";
 import { fmtMs, fmtRatio, note, percentile, printTable } from "./support/report";
 
 const SESSIONS = Number(process.env.BENCH_SANDBOX_SESSIONS ?? 50);
@@ -38,33 +38,6 @@ async function newSessionToFirstEvent(api: Api, teamId: string) {
   return { ms, session };
 }
 
-function descendants(rootPid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // gone
-    }
-  }
-  const found = new Set([rootPid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, parent] of parents) if (found.has(parent) && !found.has(pid)) grew = !!found.add(pid);
-  }
-  return [...found];
-}
-
-function rssKb(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 async function openProvider(provider: "bwrap" | "local") {
   const database = await createBenchDatabase(`sandboxes_${provider}`);
   const { api, teamId } = await startBenchPortal(database.url, { PORTAL_SANDBOX: provider });
@@ -90,7 +63,7 @@ runBench("sandboxes", async () => {
   // Memory: every sandbox of the bwrap run is idle and running now.
   const overview = await bwrap.api.get("/api/admin/runtime");
   const jails = (overview.sandboxes as Array<{ pid?: number }>).filter((s) => s.pid);
-  const rss = jails.map((s) => descendants(s.pid!).reduce((sum, pid) => sum + rssKb(pid), 0));
+  const rss = jails.map((s) => treeRssKb(s.pid!));
   note(`memory per idle running sandbox (RSS of its jail: bwrap, init, runtime, agent): median ${(percentile(rss, 50) / 1024).toFixed(1)} MiB over ${rss.length}`);
 
   // Restore of an idle-stopped sandbox's session: stop it, then prompt.

@@ -9,9 +9,10 @@ import { onCleanup } from "./cleanup";
 import { sleep } from "./report";
 
 // A runtime binary of our own for the baselines (the standalone SDK client): the real
-// sandbox-agent server with the portal's demo agent in the `mock` slot, as the portal runs it.
+// sandbox-agent server with the portal's demo agent in the `mock` slot, as the portal runs it, and
+// the real agents installed in PORTAL_AGENTS_DIR in theirs. `env` is added to the runtime's.
 
-export async function spawnRuntime() {
+export async function spawnRuntime({ env = {} }: { env?: Record<string, string> } = {}) {
   const home = mkdtempSync(path.join(os.tmpdir(), "portal-bench-runtime-"));
   installDemoAgent(home);
   const port = await freePort();
@@ -19,7 +20,7 @@ export async function spawnRuntime() {
   const binary = path.join(process.cwd(), "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
   let stderr = "";
   const child = spawn(binary, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
-    env: { ...process.env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
+    env: { ...process.env, ...env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));

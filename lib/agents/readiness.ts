@@ -2,6 +2,7 @@ import "server-only";
 import { AGENT_CATALOG, type AgentId, type ModelApi } from "@/lib/agents/catalog";
 import { agentInstallStatus, agentsDir } from "@/lib/agents/installer";
 import type { AgentReadinessJson } from "@/lib/contract/agents";
+import { env } from "@/lib/env";
 import { providersReady } from "@/lib/gateway/credentials";
 
 // Whether each real agent can start for a team: installed on this host, and a key for the model
@@ -23,6 +24,8 @@ export async function agentReadiness({ teamId }: { teamId: string | null }): Pro
     if (install.state === "installing") missing.push("being installed now: it is ready when the install on /admin finishes");
     else if (install.state === "failed") missing.push("its install failed: an instance admin retries it on /admin");
     else if (!installed) missing.push("not installed: an instance admin installs it on /admin");
+    // Claude Code refuses to run as root unless it is told it is sandboxed; under `local` it is not.
+    if (agent.id === "claude" && env().PORTAL_SANDBOX === "local" && process.getuid?.() === 0) missing.push("Claude Code does not run as root outside a sandbox: run the portal as another user, or with PORTAL_SANDBOX=bwrap");
     if (!keys.has(agent.modelApi)) missing.push(`no ${PROVIDER_NAMES[agent.modelApi]} key: an admin of the team adds one under Settings → Model credentials`);
     result.set(agent.id, {
       id: agent.id,
