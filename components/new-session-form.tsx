@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/api-client";
@@ -8,21 +9,27 @@ import type { AgentJson } from "@/lib/contract/agents";
 
 export function NewSessionForm({
   teams,
+  defaultTeamId,
   agents,
   sandbox,
   repositories = [],
+  isInstanceAdmin = false,
 }: {
   teams: Array<{ id: string; name: string }>;
+  /** The team chosen in the top bar (when the person may start sessions there). */
+  defaultTeamId?: string;
   agents: AgentJson[];
   /** Team repositories a new sandbox can start as a clone of. */
   repositories?: Array<{ id: string; teamId: string; name: string; defaultBranch: string }>;
   /** Continue in this sandbox's workspace (its team is fixed). */
   sandbox?: { id: string; teamId: string };
+  isInstanceAdmin?: boolean;
 }) {
   const router = useRouter();
-  // Agents that can start here come first; the others stay visible so people know they exist.
-  const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
-  const [agent, setAgent] = useState(ordered.find((a) => !a.missing)?.id ?? "demo");
+  // Agents that can start here are the choice; the others are one line each, saying what they need.
+  const ready = agents.filter((a) => !a.missing);
+  const notReady = agents.filter((a) => a.missing);
+  const [agent, setAgent] = useState(ready[0]?.id ?? "demo");
   const chosen = agents.find((option) => option.id === agent);
   const [repositoryId, setRepositoryId] = useState("");
   const repository = repositories.find((option) => option.id === repositoryId);
@@ -51,28 +58,38 @@ export function NewSessionForm({
     <form onSubmit={onSubmit} className="stack card" data-testid="new-session-form">
       <fieldset className="agent-grid">
         <legend>Agent</legend>
-        {ordered.map((option) => (
-          <label
-            key={option.id}
-            className={`agent-option${agent === option.id ? " selected" : ""}${option.missing ? " unavailable" : ""}`}
-            title={option.missing}
-          >
-            <input
-              type="radio"
-              name="agent"
-              value={option.id}
-              checked={agent === option.id}
-              disabled={Boolean(option.missing)}
-              onChange={() => setAgent(option.id)}
-              data-testid={`agent-${option.id}`}
-            />
+        {ready.map((option) => (
+          <label key={option.id} className={`agent-option${agent === option.id ? " selected" : ""}`}>
+            <input type="radio" name="agent" value={option.id} checked={agent === option.id} onChange={() => setAgent(option.id)} data-testid={`agent-${option.id}`} />
             <span className="agent-name">{option.name}</span>
-            <span className={`agent-note${option.missing ? " how-to" : ""}`} data-testid={`agent-note-${option.id}`}>
-              {option.missing ? `Not set up: ${option.missing}` : option.offline ? "Runs offline · no API key" : "Ready"}
+            <span className="agent-note" data-testid={`agent-note-${option.id}`}>
+              {option.offline ? "Runs offline · no API key" : "Ready"}
             </span>
           </label>
         ))}
       </fieldset>
+      {notReady.length > 0 && (
+        <details className="agents-not-ready" data-testid="agents-not-ready">
+          <summary className="small">
+            {notReady.length === 1 ? "1 more agent needs setting up" : `${notReady.length} more agents need setting up`}
+          </summary>
+          <ul>
+            {notReady.map((option) => (
+              <li key={option.id} className="agent-setup-line" data-testid={`agent-setup-${option.id}`} title={option.missing}>
+                <span className="agent-name">{option.name}</span>
+                <span className="muted small">{[!option.installed && "not installed", !option.credentialsAvailable && "no credentials"].filter(Boolean).join(" · ") || "not ready"}</span>
+                {isInstanceAdmin ? (
+                  <Link href="/admin" className="small">
+                    Set up
+                  </Link>
+                ) : (
+                  <span className="muted small">an instance admin sets it up</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
       {sandbox ? (
         <>
@@ -84,7 +101,7 @@ export function NewSessionForm({
       ) : teams.length > 1 ? (
         <label className="field">
           <span>Team</span>
-          <select name="teamId" defaultValue={teams[0]?.id} data-testid="session-team">
+          <select name="teamId" defaultValue={defaultTeamId || teams[0]?.id} data-testid="session-team">
             {teams.map((team) => (
               <option key={team.id} value={team.id}>
                 {team.name}
