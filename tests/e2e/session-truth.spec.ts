@@ -54,6 +54,12 @@ test.describe("a portal restart between two turns", () => {
     await database?.drop();
   });
 
+  /** A portal just started warms up on its first pages: its first stream may take longer than usual to open. */
+  async function openOnFreshPortal(session: SessionPage, sessionId: string) {
+    await session.page.goto(`/sessions/${sessionId}`);
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 90_000 });
+  }
+
   async function browserOn(browser: Browser, baseUrl: string) {
     const cookie = await signIn(baseUrl);
     const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
@@ -70,7 +76,7 @@ test.describe("a portal restart between two turns", () => {
     const sessionId = (await created.json()).id as string;
 
     let session = new SessionPage(page);
-    await session.goto(sessionId);
+    await openOnFreshPortal(session, sessionId);
     await session.prompt("/tool");
     const first = session.toolCalls().first();
     // What the permission allows is shown before it is answered, and the footer says who is waited for.
@@ -91,7 +97,7 @@ test.describe("a portal restart between two turns", () => {
     context = await browserOn(browser, portal.baseUrl);
     page = await context.newPage();
     session = new SessionPage(page);
-    await session.goto(sessionId);
+    await openOnFreshPortal(session, sessionId);
     // An idle session stays idle-looking: nothing was cut off.
     await expect(session.status()).toHaveAttribute("data-status", "idle");
     await expect(page.getByTestId("restorable-banner")).toHaveCount(0);
@@ -112,7 +118,7 @@ test.describe("a portal restart between two turns", () => {
     };
     await check();
     await page.reload();
-    await session.waitUntilLive();
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
     await acrossViewports(page, async () => {
       await check();
     });
@@ -147,7 +153,7 @@ test("the team switcher shows the current team; lists, sidebar and inbox follow 
     // Back to the default team, through the switcher.
     await page.goto("/sessions");
     await acrossViewports(page, async () => {
-      await page.getByTestId("team-switcher").click();
+      if (!(await page.getByTestId("team-switcher-menu").isVisible())) await page.getByTestId("team-switcher").click();
       await expect(page.getByTestId("team-switcher-menu")).toBeVisible();
       await expect(page.getByTestId("team-switcher-menu")).toBeInViewport();
     });
@@ -216,8 +222,8 @@ test("a session created, then archived, in another context shows in the open lis
   const sidebarPage = await other.newPage();
   const withSidebar = new SessionPage(sidebarPage);
   try {
-    await withSidebar.goto(anchor);
-    await expect(withSidebar.sidebarEntry(anchor)).toBeVisible();
+    await sidebarPage.goto(`/sessions/${anchor}`);
+    await expect(withSidebar.sidebarEntry(anchor)).toBeVisible({ timeout: 60_000 });
     await page.goto("/sessions");
     await expect(page.getByTestId("session-list")).toBeVisible();
 
