@@ -24,7 +24,7 @@ export function LiveListRefresh({ teamId, shown }: { teamId: string | null; show
     timer.current = setTimeout(() => {
       timer.current = null;
       router.refresh();
-    }, 150);
+    }, 50);
   }, [changes, teamId, router]);
 
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);

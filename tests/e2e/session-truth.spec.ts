@@ -146,8 +146,8 @@ test("the team switcher shows the current team; lists, sidebar and inbox follow 
     await expect(page.getByTestId("sessions-empty")).toBeVisible();
     // The sidebar follows the same team.
     const session = new SessionPage(page);
-    await session.goto(ownSession);
-    await expect(session.sidebar()).toContainText("No sessions yet.");
+    await page.goto(`/sessions/${ownSession}`);
+    await expect(session.sidebar()).toContainText("No sessions yet.", { timeout: 60_000 });
     await expect(session.sidebarEntry(ownSession)).toHaveCount(0);
 
     // Back to the default team, through the switcher.
@@ -163,8 +163,8 @@ test("the team switcher shows the current team; lists, sidebar and inbox follow 
     await page.locator(`[data-testid=team-option][data-team-id="${teamId}"]`).click();
     await expect(page.getByTestId("team-switcher")).toHaveAttribute("data-team-id", teamId);
     await expect(page.locator(`[data-testid=session-row][data-session-id="${ownSession}"]`)).toHaveCount(1);
-    await session.goto(ownSession);
-    await expect(session.sidebarEntry(ownSession)).toBeVisible();
+    await page.goto(`/sessions/${ownSession}`);
+    await expect(session.sidebarEntry(ownSession)).toBeVisible({ timeout: 60_000 });
     await new InboxPage(page).goto();
     await expect(page.getByTestId("current-team")).not.toHaveText("All teams");
   } finally {
@@ -200,7 +200,8 @@ test("a viewer sees no Needs you count for a permission only a member can answer
       expect(await viewer.title()).not.toMatch(/^\(\d+\)/);
     });
     const session = new SessionPage(viewer);
-    await session.goto(sessionId);
+    await viewer.goto(`/sessions/${sessionId}`);
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
     await expect(session.status()).toHaveText("Waiting for a member");
     await expect(viewer.getByTestId("permission-waiting-member")).toBeVisible();
     await expect(viewer.getByTestId("agent-waiting")).toHaveAttribute("data-waiting-on", "member");
