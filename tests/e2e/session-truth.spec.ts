@@ -87,6 +87,9 @@ test.describe("a portal restart between two turns", () => {
     await first.getByTestId("permission-once").click();
     await session.waitForTurnEnd(1);
     await expect(first.getByTestId("permission-answer")).toContainText("Allowed once");
+    // The demo's write is simulated: nothing is on disk, so nothing is marked changed; the file is listed as not there.
+    await expect(page.getByTestId("files-panel").getByTestId("file-gone")).toContainText("demo.txt");
+    await expect(page.getByTestId("files-changed-count")).toHaveCount(0);
     await context.close();
 
     // A clean restart of the portal (same data dir and database).
@@ -274,4 +277,20 @@ test("a styled page answers an address that does not exist and an admin page a n
   } finally {
     await context.close();
   }
+});
+
+test("New session offers the ready agents and folds the others into one line each, Start in view", async ({ page }) => {
+  await acrossViewports(page, async () => {
+    await page.goto("/sessions/new");
+    await expect(page.getByTestId("agent-demo")).toBeAttached();
+    const notReady = page.getByTestId("agents-not-ready");
+    if (await notReady.count()) {
+      // Folded: one summary line until opened, then one line per agent with what makes it ready.
+      await expect(notReady.locator("li").first()).toBeHidden();
+      await notReady.locator("summary").click();
+      await expect(notReady.locator("li").first()).toBeVisible();
+      await notReady.locator("summary").click();
+    }
+    await expect(page.getByTestId("create-session")).toBeInViewport();
+  });
 });
