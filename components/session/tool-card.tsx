@@ -15,6 +15,8 @@ const REPLY_LABEL: Record<PermissionOutcome | "interrupted", string> = {
   expired: "Expired: the agent stopped waiting",
   interrupted: "Interrupted: not answered before the runtime stopped",
 };
+/** The answer in a word (the card's data-state). */
+const REPLY_WORD: Record<string, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired", interrupted: "Interrupted" };
 /** One word per state, the same on the card's badge, its answer line and the plan. */
 export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired" };
 /** Input longer than this many lines starts folded (its first lines stay visible). */
@@ -76,7 +78,7 @@ function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permissi
   const pending = permission.reply === "pending";
   const label = REPLY_LABEL[permission.reply as PermissionOutcome | "interrupted"] ?? permission.reply;
   return (
-    <div className="permission-block" data-testid="permission-card" data-state={permission.reply} data-permission-id={permission.permissionId}>
+    <div className="permission-block" data-testid="permission-card" data-state={pending ? "pending" : (REPLY_WORD[permission.reply] ?? permission.reply)} data-permission-id={permission.permissionId}>
       {pending ? (
         canAnswer ? (
           <>
