@@ -13,7 +13,7 @@ export function NewSessionForm({
   agents,
   sandbox,
   repositories = [],
-  isInstanceAdmin = false,
+  setupLinks = { install: null, credentials: null },
 }: {
   teams: Array<{ id: string; name: string }>;
   /** The team chosen in the top bar (when the person may start sessions there). */
@@ -23,7 +23,8 @@ export function NewSessionForm({
   repositories?: Array<{ id: string; teamId: string; name: string; defaultBranch: string }>;
   /** Continue in this sandbox's workspace (its team is fixed). */
   sandbox?: { id: string; teamId: string };
-  isInstanceAdmin?: boolean;
+  /** Where this person can make an agent ready (null: it is someone else's to do). */
+  setupLinks?: { install: string | null; credentials: string | null };
 }) {
   const router = useRouter();
   // Agents that can start here are the choice; the others are one line each, saying what they need.
@@ -77,14 +78,16 @@ export function NewSessionForm({
             {notReady.map((option) => (
               <li key={option.id} className="agent-setup-line" data-testid={`agent-setup-${option.id}`} title={option.missing}>
                 <span className="agent-name">{option.name}</span>
-                <span className="muted small">{[!option.installed && "not installed", !option.credentialsAvailable && "no credentials"].filter(Boolean).join(" · ") || "not ready"}</span>
-                {isInstanceAdmin ? (
-                  <Link href="/admin" className="small">
-                    Set up
-                  </Link>
-                ) : (
-                  <span className="muted small">an instance admin sets it up</span>
-                )}
+                {setupSteps(option).map((step) => (
+                  <span key={step.text} className="agent-setup-step small">
+                    <span className="muted">{step.text}</span>
+                    {setupLinks[step.kind] ? (
+                      <Link href={setupLinks[step.kind]!}>{step.link}</Link>
+                    ) : (
+                      <span className="muted">({step.kind === "install" ? "an instance admin installs it" : "a team admin adds one"})</span>
+                    )}
+                  </span>
+                ))}
               </li>
             ))}
           </ul>
@@ -159,6 +162,19 @@ export function NewSessionForm({
       </div>
     </form>
   );
+}
+
+/**
+ * What stands between an agent and "Ready", short: the part of each reason before its colon
+ * ("not installed", "no Anthropic key"; lib/agents/readiness.ts says the rest), and who fixes it.
+ */
+function setupSteps(agent: AgentJson): Array<{ kind: "install" | "credentials"; text: string; link: string }> {
+  const reasons = (agent.missing ?? "").split("; ").filter(Boolean);
+  const texts = reasons.length > 0 ? reasons.map((reason) => (reason.split(":")[0] ?? reason).trim()) : [agent.installed ? "no model key" : "not installed"];
+  return texts.map((text) => {
+    if (/\bkey\b/i.test(text)) return { kind: "credentials", text, link: "Add a key" };
+    return { kind: "install", text, link: /being installed/.test(text) ? "Progress" : /failed/.test(text) ? "Retry" : "Install" };
+  });
 }
 
 function SettingChoice({ name, label, values }: { name: string; label: string; values?: string[] }) {

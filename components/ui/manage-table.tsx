@@ -1,9 +1,9 @@
 import { Children, cloneElement, isValidElement, type ReactElement, type ReactNode } from "react";
 
 /** A titled part of a management page; `card` sets it on a panel (forms beside a table). */
-export function ManageSection({ title, card = false, testId, children }: { title: ReactNode; card?: boolean; testId?: string; children: ReactNode }) {
+export function ManageSection({ title, card = false, testId, id, children }: { title: ReactNode; card?: boolean; testId?: string; id?: string; children: ReactNode }) {
   return (
-    <section className={card ? "card manage-section" : "manage-section"} data-testid={testId}>
+    <section className={card ? "card manage-section" : "manage-section"} data-testid={testId} id={id}>
       <h2>{title}</h2>
       {children}
     </section>

@@ -60,7 +60,7 @@ export default async function AdminPage() {
           </ManageTable>
         </ManageSection>
         <div className="stack">
-          <ManageSection title="Agents" card testId="admin-agents-section">
+          <ManageSection title="Agents" card testId="admin-agents-section" id="agents">
             <AgentInstalls initial={listAgentInstalls()} />
           </ManageSection>
           <ManageSection title="Runtime and sandboxes" card testId="admin-runtime">

@@ -24,11 +24,17 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   const { sandboxId } = await searchParams;
   const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
   const repositories = await db().teamRepository.findMany({ where: { teamId: { in: teams.map((team) => team.id) } }, select: { id: true, teamId: true, name: true, defaultBranch: true }, orderBy: { name: "asc" } });
+  // Ready or not for the team the form starts on: the sandbox's, else the chosen one (listTeamsOf puts it first).
+  const agentTeam = sandbox ? teams.find((team) => team.id === sandbox.teamId) : teams[0];
+  // What makes an agent ready, for this person: installs are an instance admin's, keys a team admin's.
+  const setupLinks = {
+    install: user.isInstanceAdmin ? "/admin#agents" : null,
+    credentials: agentTeam && roleAtLeast(agentTeam.role, "admin") ? `/teams/${agentTeam.id}/settings#credentials` : null,
+  };
   let agents: AgentJson[] = [];
   let runtimeError: string | null = null;
   try {
-    // Ready or not for the team the form starts on (listTeamsOf puts the chosen one first).
-    agents = await listAgents({ teamId: teams[0]?.id ?? null });
+    agents = await listAgents({ teamId: agentTeam?.id ?? null });
   } catch (error) {
     runtimeError = isApiError(error) ? error.message : "The agent runtime is unreachable.";
   }
@@ -47,7 +53,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
           <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
         </div>
       ) : (
-        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} defaultTeamId={currentTeam?.id ?? teams[0]?.id ?? ""} agents={agents} sandbox={sandbox ?? undefined} repositories={repositories} isInstanceAdmin={user.isInstanceAdmin} />
+        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} defaultTeamId={currentTeam?.id ?? teams[0]?.id ?? ""} agents={agents} sandbox={sandbox ?? undefined} repositories={repositories} setupLinks={setupLinks} />
       )}
     </div>
   );
