@@ -5,6 +5,8 @@ import type { AgentCommand } from "@/components/session/transcript-model";
 
 interface ComposerProps {
   running: boolean;
+  /** The turn waits on a permission this person can answer: the hint points at it, not at "working". */
+  waiting?: boolean;
   restorable: boolean;
   offline: boolean;
   /** The slash commands the agent announced: typing "/" offers them. */
@@ -15,7 +17,7 @@ interface ComposerProps {
 
 const MAX_SUGGESTIONS = 8;
 
-export const Composer = memo(function Composer({ running, restorable, offline, commands = [], onSend, onStop }: ComposerProps) {
+export const Composer = memo(function Composer({ running, waiting = false, restorable, offline, commands = [], onSend, onStop }: ComposerProps) {
   const [text, setText] = useState("");
   const [sending, setSending] = useState(false);
   const [stopping, setStopping] = useState(false);
@@ -56,7 +58,7 @@ export const Composer = memo(function Composer({ running, restorable, offline, c
     setStopping(false);
   }
 
-  const hint = offline ? "Offline: prompts can be sent again when the connection is back." : running ? "The agent is working. Stop it, or wait for the turn to end." : commands.length > 0 ? "Enter to send · Shift+Enter for a new line · / for commands" : "Enter to send · Shift+Enter for a new line";
+  const hint = offline ? "Offline: prompts can be sent again when the connection is back." : running ? (waiting ? "The agent is waiting for your answer to the permission above. Stop ends the turn." : "The agent is working. Stop it, or wait for the turn to end.") : commands.length > 0 ? "Enter to send · Shift+Enter for a new line · / for commands" : "Enter to send · Shift+Enter for a new line";
 
   return (
     <form

@@ -231,7 +231,7 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
           virtual={!wholeHistory}
           empty={empty}
         />
-        {writable && <Composer running={running && !loading} restorable={cutOff} offline={stream.connection === "offline"} commands={stream.commands} onSend={send} onStop={stop} />}
+        {writable && <Composer running={running && !loading} waiting={status === "awaiting_input"} restorable={cutOff} offline={stream.connection === "offline"} commands={stream.commands} onSend={send} onStop={stop} />}
         {status === "destroyed" && (
           <p className="readonly-note" data-testid="destroyed-note">
             This session was destroyed. Its history stays readable here.

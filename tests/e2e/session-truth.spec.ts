@@ -122,8 +122,9 @@ test.describe("a portal restart between two turns", () => {
     await check();
     await page.reload();
     await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
-    await acrossViewports(page, async () => {
+    await acrossViewports(page, async (label) => {
       await check();
+      await page.screenshot({ path: test.info().outputPath(`restart-cards-${label}.png`) });
     });
     await context.close();
   });
@@ -155,10 +156,11 @@ test("the team switcher shows the current team; lists, sidebar and inbox follow 
 
     // Back to the default team, through the switcher.
     await page.goto("/sessions");
-    await acrossViewports(page, async () => {
+    await acrossViewports(page, async (label) => {
       if (!(await page.getByTestId("team-switcher-menu").isVisible())) await page.getByTestId("team-switcher").click();
       await expect(page.getByTestId("team-switcher-menu")).toBeVisible();
       await expect(page.getByTestId("team-switcher-menu")).toBeInViewport();
+      await page.screenshot({ path: test.info().outputPath(`team-switcher-${label}.png`) });
     });
     await page.keyboard.press("Escape");
     await page.setViewportSize({ width: 1440, height: 900 });
@@ -280,7 +282,7 @@ test("a styled page answers an address that does not exist and an admin page a n
 });
 
 test("New session offers the ready agents and folds the others into one line each, Start in view", async ({ page }) => {
-  await acrossViewports(page, async () => {
+  await acrossViewports(page, async (label) => {
     await page.goto("/sessions/new");
     await expect(page.getByTestId("agent-demo")).toBeAttached();
     const notReady = page.getByTestId("agents-not-ready");
@@ -289,6 +291,7 @@ test("New session offers the ready agents and folds the others into one line eac
       await expect(notReady.locator("li").first()).toBeHidden();
       await notReady.locator("summary").click();
       await expect(notReady.locator("li").first()).toBeVisible();
+      await page.screenshot({ path: test.info().outputPath(`new-session-${label}.png`), fullPage: true });
       await notReady.locator("summary").click();
     }
     await expect(page.getByTestId("create-session")).toBeInViewport();
