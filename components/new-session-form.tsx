@@ -80,11 +80,11 @@ export function NewSessionForm({
                 <span className="agent-name">{option.name}</span>
                 {setupSteps(option).map((step) => (
                   <span key={step.text} className="agent-setup-step small">
-                    <span className="muted">{step.text}</span>
+                    <span className="muted">{step.text}:</span>
                     {setupLinks[step.kind] ? (
                       <Link href={setupLinks[step.kind]!}>{step.link}</Link>
                     ) : (
-                      <span className="muted">({step.kind === "install" ? "an instance admin installs it" : "a team admin adds one"})</span>
+                      <span className="muted">{step.kind === "install" ? "an instance admin installs it" : "a team admin adds one"}</span>
                     )}
                   </span>
                 ))}

@@ -29,14 +29,16 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
   const waiting = item.permission?.reply === "pending";
   // An expired request leaves its call where it was: the card says so in the same word.
   const shown = !waiting && item.permission?.reply === "expired" && (item.status === "pending" || item.status === "in_progress") ? "expired" : item.status;
-  const pill = waiting ? "awaiting" : shown;
+  // A call that failed because a person said no was not a failure of the agent's: the badge says "Rejected", as its answer line does.
+  const rejected = shown === "failed" && item.permission?.reply === "reject";
+  const pill = waiting ? "awaiting" : rejected ? "rejected" : shown;
   return (
     <div className={`card-row tool${waiting ? " permission pending" : ""}`} data-testid="tool-call" data-status={shown} data-tool-call-id={item.toolCallId}>
       <div className="card-head">
         <span className="kind-chip">{item.toolKind}</span>
         <strong className="card-title">{item.title}</strong>
         <span className={`pill pill-${pill}`} data-testid="tool-status">
-          {waiting ? (canAnswer ? "Waiting for you" : "Waiting for a member") : (STATUS_LABEL[shown] ?? shown.replaceAll("_", " "))}
+          {waiting ? (canAnswer ? "Waiting for you" : "Waiting for a member") : rejected ? "Rejected" : (STATUS_LABEL[shown] ?? shown.replaceAll("_", " "))}
         </span>
       </div>
       {item.diffs.map((diff, i) => (

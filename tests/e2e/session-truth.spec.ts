@@ -117,6 +117,7 @@ test.describe("a portal restart between two turns", () => {
       await expect(session.toolCalls().first().getByTestId("permission-answer")).toContainText("Allowed once");
       await expect(session.toolCalls().first().getByTestId("tool-status")).toHaveText("Completed");
       await expect(session.toolCalls().nth(1).getByTestId("permission-answer")).toContainText("Rejected");
+      await expect(session.toolCalls().nth(1).getByTestId("tool-status")).toHaveText("Rejected");
       await expect(session.transcript().getByTestId("plan").first().getByTestId("plan-progress")).toContainText(/(\d+) of \1 done/);
     };
     await check();
