@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "@/components/api-client";
@@ -8,21 +9,28 @@ import type { AgentJson } from "@/lib/contract/agents";
 
 export function NewSessionForm({
   teams,
+  defaultTeamId,
   agents,
   sandbox,
   repositories = [],
+  setupLinks = { install: null, credentials: null },
 }: {
   teams: Array<{ id: string; name: string }>;
+  /** The team chosen in the top bar (when the person may start sessions there). */
+  defaultTeamId?: string;
   agents: AgentJson[];
   /** Team repositories a new sandbox can start as a clone of. */
   repositories?: Array<{ id: string; teamId: string; name: string; defaultBranch: string }>;
   /** Continue in this sandbox's workspace (its team is fixed). */
   sandbox?: { id: string; teamId: string };
+  /** Where this person can make an agent ready (null: it is someone else's to do). */
+  setupLinks?: { install: string | null; credentials: string | null };
 }) {
   const router = useRouter();
-  // Agents that can start here come first; the others stay visible so people know they exist.
-  const ordered = [...agents].sort((a, b) => Number(Boolean(a.missing)) - Number(Boolean(b.missing)));
-  const [agent, setAgent] = useState(ordered.find((a) => !a.missing)?.id ?? "demo");
+  // Agents that can start here are the choice; the others are one line each, saying what they need.
+  const ready = agents.filter((a) => !a.missing);
+  const notReady = agents.filter((a) => a.missing);
+  const [agent, setAgent] = useState(ready[0]?.id ?? "demo");
   const chosen = agents.find((option) => option.id === agent);
   const [repositoryId, setRepositoryId] = useState("");
   const repository = repositories.find((option) => option.id === repositoryId);
@@ -51,28 +59,40 @@ export function NewSessionForm({
     <form onSubmit={onSubmit} className="stack card" data-testid="new-session-form">
       <fieldset className="agent-grid">
         <legend>Agent</legend>
-        {ordered.map((option) => (
-          <label
-            key={option.id}
-            className={`agent-option${agent === option.id ? " selected" : ""}${option.missing ? " unavailable" : ""}`}
-            title={option.missing}
-          >
-            <input
-              type="radio"
-              name="agent"
-              value={option.id}
-              checked={agent === option.id}
-              disabled={Boolean(option.missing)}
-              onChange={() => setAgent(option.id)}
-              data-testid={`agent-${option.id}`}
-            />
+        {ready.map((option) => (
+          <label key={option.id} className={`agent-option${agent === option.id ? " selected" : ""}`}>
+            <input type="radio" name="agent" value={option.id} checked={agent === option.id} onChange={() => setAgent(option.id)} data-testid={`agent-${option.id}`} />
             <span className="agent-name">{option.name}</span>
-            <span className={`agent-note${option.missing ? " how-to" : ""}`} data-testid={`agent-note-${option.id}`}>
-              {option.missing ? `Not set up: ${option.missing}` : option.offline ? "Runs offline · no API key" : "Ready"}
+            <span className="agent-note" data-testid={`agent-note-${option.id}`}>
+              {option.offline ? "Runs offline · no API key" : "Ready"}
             </span>
           </label>
         ))}
       </fieldset>
+      {notReady.length > 0 && (
+        <details className="agents-not-ready" data-testid="agents-not-ready">
+          <summary className="small">
+            {notReady.length === 1 ? "1 more agent needs setting up" : `${notReady.length} more agents need setting up`}
+          </summary>
+          <ul>
+            {notReady.map((option) => (
+              <li key={option.id} className="agent-setup-line" data-testid={`agent-setup-${option.id}`} title={option.missing}>
+                <span className="agent-name">{option.name}</span>
+                {setupSteps(option).map((step) => (
+                  <span key={step.text} className="agent-setup-step small">
+                    <span className="muted">{step.text}:</span>
+                    {setupLinks[step.kind] ? (
+                      <Link href={setupLinks[step.kind]!}>{step.link}</Link>
+                    ) : (
+                      <span className="muted">{step.kind === "install" ? "an instance admin installs it" : "a team admin adds one"}</span>
+                    )}
+                  </span>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
       {sandbox ? (
         <>
@@ -84,7 +104,7 @@ export function NewSessionForm({
       ) : teams.length > 1 ? (
         <label className="field">
           <span>Team</span>
-          <select name="teamId" defaultValue={teams[0]?.id} data-testid="session-team">
+          <select name="teamId" defaultValue={defaultTeamId || teams[0]?.id} data-testid="session-team">
             {teams.map((team) => (
               <option key={team.id} value={team.id}>
                 {team.name}
@@ -142,6 +162,19 @@ export function NewSessionForm({
       </div>
     </form>
   );
+}
+
+/**
+ * What stands between an agent and "Ready", short: the part of each reason before its colon
+ * ("not installed", "no Anthropic key"; lib/agents/readiness.ts says the rest), and who fixes it.
+ */
+function setupSteps(agent: AgentJson): Array<{ kind: "install" | "credentials"; text: string; link: string }> {
+  const reasons = (agent.missing ?? "").split("; ").filter(Boolean);
+  const texts = reasons.length > 0 ? reasons.map((reason) => (reason.split(":")[0] ?? reason).trim()) : [agent.installed ? "no model key" : "not installed"];
+  return texts.map((text) => {
+    if (/\bkey\b/i.test(text)) return { kind: "credentials", text, link: "Add a key" };
+    return { kind: "install", text, link: /being installed/.test(text) ? "Progress" : /failed/.test(text) ? "Retry" : "Install" };
+  });
 }
 
 function SettingChoice({ name, label, values }: { name: string; label: string; values?: string[] }) {

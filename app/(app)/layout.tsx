@@ -4,9 +4,13 @@ import { redirect } from "next/navigation";
 import { NavLink } from "@/components/nav-link";
 import { RuntimeBanner } from "@/components/runtime-banner";
 import { AttentionProvider, InboxLink } from "@/components/shell/attention";
+import { CurrentTeamProvider } from "@/components/shell/current-team";
+import { TeamSwitcher } from "@/components/shell/team-switcher";
 import { UserMenu } from "@/components/shell/user-menu";
+import { RenderTimeProvider } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listMyInvitations } from "@/lib/teams/invitations";
+import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 import { parseTheme, THEME_COOKIE } from "@/lib/theme";
 import "./manage.css";
 
@@ -17,8 +21,11 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   if (!user) redirect("/login");
   const initial = (user.name || user.email).slice(0, 1).toUpperCase();
   const theme = parseTheme((await cookies()).get(THEME_COOKIE)?.value);
-  const invitations = (await listMyInvitations({ email: user.email })).items.length;
+  const [invitationList, teams, currentTeamId] = await Promise.all([listMyInvitations({ email: user.email }), listTeamsOf(user.id), chosenTeamOf(user.id)]);
+  const invitations = invitationList.items.length;
   return (
+    <RenderTimeProvider now={Date.now()}>
+    <CurrentTeamProvider teams={teams} currentTeamId={currentTeamId}>
     <AttentionProvider>
       <div className="app">
         <header className="topbar">
@@ -28,6 +35,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             </span>
             <span className="brand-name">Agent Portal</span>
           </Link>
+          {teams.length > 0 && <TeamSwitcher />}
           <nav className="topnav" aria-label="Main">
             <NavLink href="/sessions">Sessions</NavLink>
             <NavLink href="/inbox">
@@ -61,5 +69,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </main>
       </div>
     </AttentionProvider>
+    </CurrentTeamProvider>
+    </RenderTimeProvider>
   );
 }

@@ -9,7 +9,8 @@ import { replyForKind, type InboxItemJson, type PermissionReply } from "@/lib/co
 
 
 /** The inbox, answerable in place; it re-reads itself whenever the live count says something changed. */
-export function InboxList({ initial, initialCursor, answerableTeams, pageSize }: { initial: InboxItemJson[]; initialCursor: string | null; answerableTeams: string[]; pageSize: number }) {
+export function InboxList({ initial, initialCursor, answerableTeams, teamId, pageSize }: { initial: InboxItemJson[]; initialCursor: string | null; answerableTeams: string[]; teamId: string | null; pageSize: number }) {
+  const scope = teamId ? `&teamId=${encodeURIComponent(teamId)}` : "";
   const [items, setItems] = useState(initial);
   const [cursor, setCursor] = useState(initialCursor);
   const [error, setError] = useState<string | null>(null);
@@ -22,12 +23,12 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
       first.current = false;
       return;
     }
-    void apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}`).then((result) => {
+    void apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}${scope}`).then((result) => {
       if (!result.ok) return;
       setItems(result.data.items);
       setCursor(result.data.nextCursor);
     });
-  }, [count, liveItems, pageSize]);
+  }, [count, liveItems, pageSize, scope]);
 
   async function answer(item: InboxItemJson, reply: PermissionReply) {
     setAnswering(item.id);
@@ -41,7 +42,7 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
 
   async function more() {
     if (!cursor) return;
-    const result = await apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}&cursor=${encodeURIComponent(cursor)}`);
+    const result = await apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}&cursor=${encodeURIComponent(cursor)}${scope}`);
     if (!result.ok) return setError(result.error);
     setItems((current) => [...current, ...result.data.items.filter((item) => !current.some((known) => known.id === item.id))]);
     setCursor(result.data.nextCursor);
@@ -95,7 +96,7 @@ export function InboxList({ initial, initialCursor, answerableTeams, pageSize }:
                   })}
                 </div>
               ) : (
-                <p className="muted small">Waiting for a member of {item.teamName} to answer.</p>
+                <p className="muted small" data-testid="inbox-waiting-member">Waiting for a member of {item.teamName} to answer.</p>
               )}
             </li>
           );

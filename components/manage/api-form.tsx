@@ -24,7 +24,8 @@ export function ApiForm<T>({
   toBody: (form: FormData) => unknown;
   submitLabel: string;
   children: React.ReactNode;
-  onDone?: (data: T) => void;
+  /** Sees the answer before the page's data is refreshed (awaited when it returns a promise). */
+  onDone?: (data: T) => void | Promise<void>;
   resetOnDone?: boolean;
   testId?: string;
   className?: string;
@@ -44,7 +45,7 @@ export function ApiForm<T>({
     if (!result.ok) return setError(result.error);
     if (resetOnDone) formElement.reset();
     setDone(true);
-    onDone?.(result.data);
+    await onDone?.(result.data);
     router.refresh();
   }
   return (

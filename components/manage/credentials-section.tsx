@@ -11,7 +11,7 @@ const SOURCE_WORDS = { team: "the team's own key", instance: "the portal's defau
 export async function CredentialsSection({ team }: { team: { id: string } }) {
   const { items } = await listCredentials({ teamId: team.id });
   return (
-    <ManageSection title="Model credentials" testId="credentials">
+    <ManageSection title="Model credentials" testId="credentials" id="credentials">
       <p className="muted small">
         Agents never see these keys: each sandbox talks to the portal&apos;s model gateway with a token of its own, and the gateway calls the provider with the team&apos;s key and
         records every call.

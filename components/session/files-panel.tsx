@@ -8,6 +8,8 @@ import type { WorkspaceEntryJson } from "@/lib/contract/sandboxes";
 type Entry = WorkspaceEntryJson;
 
 const PREVIEW_BYTES = 64 * 1024;
+const MAX_FOLDERS_CHECKED = 20;
+const folderOf = (file: string) => (file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : ".");
 
 /**
  * The sandbox's workspace, as its own runtime sees it: browse folders, read a file. Files this
@@ -18,19 +20,34 @@ export function FilesPanel({ sandboxId, sessionId, status, canWrite }: { sandbox
   const [dir, setDir] = useState(".");
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [changed, setChanged] = useState<Set<string>>(new Set());
+  /** Changed paths that are no longer in the workspace (deleted, or never written). */
+  const [gone, setGone] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [file, setFile] = useState<{ path: string; text: string } | null>(null);
 
+  const list = useCallback((path: string) => apiFetch<{ items: Entry[] }>(`/api/sandboxes/${sandboxId}/files?path=${encodeURIComponent(path)}`), [sandboxId]);
+
   const load = useCallback(async (path: string) => {
     setError(null);
-    const [result, marks] = await Promise.all([
-      apiFetch<{ items: Entry[] }>(`/api/sandboxes/${sandboxId}/files?path=${encodeURIComponent(path)}`),
-      apiFetch<{ items: Array<{ path: string }> }>(`/api/sessions/${sessionId}/changed-files`),
-    ]);
-    if (marks.ok) setChanged(new Set(marks.data.items.map((item) => item.path)));
+    const [result, marks] = await Promise.all([list(path), apiFetch<{ items: Array<{ path: string }> }>(`/api/sessions/${sessionId}/changed-files`)]);
     if (result.ok) setEntries(result.data.items);
     else setError(result.status === 503 ? "The sandbox is not running; its files show again once it starts." : result.error);
-  }, [sandboxId, sessionId]);
+    if (!marks.ok || !result.ok) return;
+    // "Changed" marks only files that are there: each changed file's folder is read to see.
+    const paths = marks.data.items.map((item) => item.path);
+    const folders = [...new Set(paths.map(folderOf))].slice(0, MAX_FOLDERS_CHECKED);
+    const listings = await Promise.all(folders.map((folder) => (folder === path ? Promise.resolve(result) : list(folder))));
+    const present = new Set<string>();
+    const unknown = new Set<string>();
+    listings.forEach((listing, i) => {
+      if (listing.ok) for (const entry of listing.data.items) present.add(entry.path);
+      else if (listing.status !== 404) unknown.add(folders[i]!);
+    });
+    // A folder that could not be read (beyond the checked ones too) says nothing about its files: they stay marked.
+    const exists = (file: string) => present.has(file) || unknown.has(folderOf(file)) || !folders.includes(folderOf(file));
+    setChanged(new Set(paths.filter(exists)));
+    setGone(paths.filter((file) => !exists(file)));
+  }, [list, sessionId]);
 
   const turnRunning = status === "running";
   useEffect(() => {
@@ -70,6 +87,15 @@ export function FilesPanel({ sandboxId, sessionId, status, canWrite }: { sandbox
         <p className="small muted" data-testid="files-changed-count">
           <span className="file-changed-mark" aria-hidden>●</span> {changed.size === 1 ? "1 file" : `${changed.size} files`} changed by this session
         </p>
+      )}
+      {gone.length > 0 && (
+        <ul className="files-gone small muted" data-testid="files-gone">
+          {gone.map((file) => (
+            <li key={file} data-testid="file-gone">
+              <span className="file-gone-name">{file}</span> · deleted (or never written)
+            </li>
+          ))}
+        </ul>
       )}
       {error && <p className="small danger-text">{error}</p>}
       <ul className="files-list">

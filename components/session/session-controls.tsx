@@ -76,6 +76,12 @@ export const SessionControls = memo(function SessionControls({ session, status, 
           <dd>{agentName}</dd>
           <dt>Last turn</dt>
           <dd data-testid="last-stop-reason">{session.lastStopReason ? stopReasonShort(session.lastStopReason) : "—"}</dd>
+          {status === "restorable" && (
+            <>
+              <dt>Runtime</dt>
+              <dd data-testid="resumes-note">Stopped; the session resumes on your next prompt</dd>
+            </>
+          )}
           {usage?.cost && usage.cost.amount > 0 && (
             <>
               <dt>Cost</dt>

@@ -14,7 +14,7 @@ import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import type { PermissionReply } from "@/lib/contract/permissions";
-import { isSessionStatus, STATUS_LABEL, type SessionDetailJson } from "@/lib/contract/sessions";
+import { displayStatus, isSessionStatus, STATUS_LABEL, type SessionDetailJson, type UsageJson } from "@/lib/contract/sessions";
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   loading: "Loading…",
@@ -79,6 +79,17 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
   const running = status === "running" || status === "awaiting_input";
   const usage = stream.usage ?? session.usage;
   const writable = canWrite && status !== "destroyed";
+  // Restorable after a clean stop looks idle: only a turn the stop cut off makes it look paused.
+  const cutOff = status === "restorable" && session.lastStopReason === "interrupted";
+  const shownStatus = displayStatus(status as Parameters<typeof displayStatus>[0], session.lastStopReason);
+
+  // The prompt just sent, shown at once (until the stream brings it back, or the send failed).
+  const [sent, setSent] = useState<{ text: string; after: number } | null>(null);
+  const userCount = useMemo(() => stream.items.reduce((count, item) => count + (item.kind === "user" ? 1 : 0), 0), [stream.items]);
+  useEffect(() => {
+    if (sent && userCount > sent.after) setSent(null);
+  }, [sent, userCount]);
+  const items = useMemo<TranscriptItem[]>(() => (sent ? [...stream.items, { kind: "user", key: "sending", events: [], text: sent.text, links: [] }] : stream.items), [stream.items, sent]);
 
   // Stable callbacks: the transcript's rows are memoised and must not re-render on every chunk.
   const act = useCallback(
@@ -92,7 +103,17 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
     [refresh],
   );
   const answer = useCallback((permissionId: string, reply: PermissionReply) => act(`/api/sessions/${sessionId}/permissions/${permissionId}`, "POST", { reply }), [act, sessionId]);
-  const send = useCallback((text: string) => act(`/api/sessions/${sessionId}/prompt`, "POST", { text }), [act, sessionId]);
+  const userCountRef = useRef(userCount);
+  userCountRef.current = userCount;
+  const send = useCallback(
+    async (text: string) => {
+      setSent({ text, after: userCountRef.current });
+      const ok = await act(`/api/sessions/${sessionId}/prompt`, "POST", { text });
+      if (!ok) setSent(null);
+      return ok;
+    },
+    [act, sessionId],
+  );
   const stop = useCallback(() => act(`/api/sessions/${sessionId}/cancel`, "POST"), [act, sessionId]);
   const showRaw = useCallback((item: TranscriptItem) => setRaw({ title: rawTitle(item), indexes: item.events }), []);
   const loadOlder = useCallback(() => void stream.loadOlder(), [stream.loadOlder]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -117,7 +138,15 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
   );
 
   // The one live region: what the session is doing, in a sentence, never the transcript itself.
-  const announcement = loading ? "" : status === "awaiting_input" ? `${agentName} needs a permission answer.` : status === "running" ? `${agentName} is working.` : `Session ${isSessionStatus(status) ? STATUS_LABEL[status] : status}.`;
+  const announcement = loading
+    ? ""
+    : status === "awaiting_input"
+      ? writable
+        ? `${agentName} is waiting for your permission answer.`
+        : `${agentName} is waiting for a member to answer a permission.`
+      : status === "running"
+        ? `${agentName} is working.`
+        : `Session ${isSessionStatus(shownStatus) ? STATUS_LABEL[shownStatus] : shownStatus}.`;
 
   return (
     <div className="session-layout">
@@ -144,8 +173,9 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
               <span className="dot" aria-hidden />
               <span className="connection-label">{CONNECTION_LABEL[stream.connection]}</span>
             </span>
-            <span data-testid="session-status">
-              <StatusBadge status={status} />
+            <ContextMeter usage={usage} />
+            <span data-testid="session-status" data-status={status}>
+              <StatusBadge status={shownStatus} canAnswer={writable} />
             </span>
             <SessionActions session={session} canWrite={canWrite} act={act} onRenamed={(title) => setSession((current) => ({ ...current, title }))} onRawStream={() => setRaw({ title: "Raw event stream", indexes: null })} />
             <button type="button" className="button small details-button" onClick={() => setDetailsOpen(true)} aria-expanded={detailsOpen} aria-controls="session-details" data-testid="open-details">
@@ -170,9 +200,9 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
             </span>
           </div>
         )}
-        {status === "restorable" && (
+        {cutOff && (
           <div className="banner inline info" data-testid="restorable-banner">
-            This session is paused: the runtime stopped since it last ran. Its history is safe{writable ? "; your next prompt picks it up with the conversation so far." : "."}
+            The last turn was cut off when the runtime stopped. Its history is safe{writable ? "; your next prompt picks it up with the conversation so far." : "."}
           </div>
         )}
         {error && (
@@ -184,9 +214,10 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
           </div>
         )}
         <Transcript
-          items={stream.items}
+          items={items}
           loading={loading}
           running={running && !loading}
+          pendingCount={stream.pendingCount}
           openMessageKey={stream.openMessageKey}
           agentName={agentName}
           canAnswer={writable}
@@ -200,7 +231,7 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
           virtual={!wholeHistory}
           empty={empty}
         />
-        {writable && <Composer running={running && !loading} restorable={status === "restorable"} offline={stream.connection === "offline"} onSend={send} onStop={stop} />}
+        {writable && <Composer running={running && !loading} waiting={status === "awaiting_input"} restorable={cutOff} offline={stream.connection === "offline"} commands={stream.commands} onSend={send} onStop={stop} />}
         {status === "destroyed" && (
           <p className="readonly-note" data-testid="destroyed-note">
             This session was destroyed. Its history stays readable here.
@@ -234,4 +265,23 @@ function rawTitle(item: TranscriptItem) {
     default:
       return `Raw events: ${item.kind.replace("_", " ")}`;
   }
+}
+
+/** The context window's use and the cost, where the agent reports them (usage_update). */
+function ContextMeter({ usage }: { usage: UsageJson | null }) {
+  if (!usage?.used || !usage.size) return null;
+  const share = Math.min(1, usage.used / usage.size);
+  const cost = usage.cost && usage.cost.amount > 0 ? new Intl.NumberFormat("en", { style: "currency", currency: usage.cost.currency, maximumFractionDigits: 4 }).format(usage.cost.amount) : null;
+  const words = `Context ${Math.round(share * 100)}% used: ${usage.used.toLocaleString("en")} of ${usage.size.toLocaleString("en")} tokens${cost ? `; cost so far ${cost}` : ""}`;
+  return (
+    <span className={`context-meter${share > 0.85 ? " high" : ""}`} title={words} data-testid="context-meter">
+      <span className="sr-only">{words}</span>
+      <span className="context-meter-track" aria-hidden>
+        <span className="context-meter-fill" style={{ width: `${Math.max(3, share * 100)}%` }} />
+      </span>
+      <span className="context-meter-label num" aria-hidden>
+        {Math.round(share * 100)}%{cost ? ` · ${cost}` : ""}
+      </span>
+    </span>
+  );
 }

@@ -7,33 +7,44 @@ import { replyForKind, type PermissionOutcome, type PermissionReply } from "@/li
 
 export type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>;
 
-const REPLY_LABEL: Record<PermissionOutcome, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired" };
-const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed" };
+const REPLY_LABEL: Record<PermissionOutcome | "interrupted", string> = {
+  once: "Allowed once",
+  always: "Always allowed",
+  reject: "Rejected",
+  cancelled: "Cancelled: not answered before the turn ended",
+  expired: "Expired: the agent stopped waiting",
+  interrupted: "Interrupted: not answered before the runtime stopped",
+};
+/** The answer in a word (the card's data-state). */
+const REPLY_WORD: Record<string, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired", interrupted: "Interrupted" };
+/** One word per state, the same on the card's badge, its answer line and the plan. */
+export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired" };
+/** Input longer than this many lines starts folded (its first lines stay visible). */
+const LONG_INPUT_LINES = 12;
 
 const timeOf = (iso: string) => new Date(iso).toLocaleTimeString("en", { hour: "2-digit", minute: "2-digit" });
 
 /** One card per tool call: status updated in place, its input, output or diff, and the permission it needed. */
 export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, people }: { item: Extract<TranscriptItem, { kind: "tool" }>; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
   const waiting = item.permission?.reply === "pending";
-  const status = waiting ? "awaiting" : item.status;
+  // An expired request leaves its call where it was: the card says so in the same word.
+  const shown = !waiting && item.permission?.reply === "expired" && (item.status === "pending" || item.status === "in_progress") ? "expired" : item.status;
+  // A call that failed because a person said no was not a failure of the agent's: the badge says "Rejected", as its answer line does.
+  const rejected = shown === "failed" && item.permission?.reply === "reject";
+  const pill = waiting ? "awaiting" : rejected ? "rejected" : shown;
   return (
-    <div className={`card-row tool${waiting ? " permission pending" : ""}`} data-testid="tool-call" data-status={item.status} data-tool-call-id={item.toolCallId}>
+    <div className={`card-row tool${waiting ? " permission pending" : ""}`} data-testid="tool-call" data-status={shown} data-tool-call-id={item.toolCallId}>
       <div className="card-head">
         <span className="kind-chip">{item.toolKind}</span>
         <strong className="card-title">{item.title}</strong>
-        <span className={`pill pill-${status}`} data-testid="tool-status">
-          {waiting ? "Needs permission" : (STATUS_LABEL[item.status] ?? item.status.replaceAll("_", " "))}
+        <span className={`pill pill-${pill}`} data-testid="tool-status">
+          {waiting ? (canAnswer ? "Waiting for you" : "Waiting for a member") : rejected ? "Rejected" : (STATUS_LABEL[shown] ?? shown.replaceAll("_", " "))}
         </span>
       </div>
       {item.diffs.map((diff, i) => (
         <DiffView key={`${diff.path}-${i}`} diff={diff} />
       ))}
-      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && (
-        <details className="tool-input">
-          <summary className="small muted">Input</summary>
-          <pre className="tool-output" tabIndex={0}>{JSON.stringify(item.rawInput, null, 2)}</pre>
-        </details>
-      )}
+      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} />}
       {item.output && (
         <pre className={`tool-output${item.terminal ? " terminal" : ""}`} tabIndex={0}>
           {item.output}
@@ -44,12 +55,32 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
   );
 });
 
+/** The call's input, shown (what a permission is asked for must be seen before it is answered); long input folds. */
+function ToolInput({ input }: { input: unknown }) {
+  const textOf = useMemo(() => (typeof input === "string" ? input : JSON.stringify(input, null, 2)), [input]);
+  const lines = textOf.split("\n");
+  const long = lines.length > LONG_INPUT_LINES;
+  const [open, setOpen] = useState(!long);
+  return (
+    <div className="tool-input" data-testid="tool-input">
+      <pre className={`tool-output${open ? "" : " folded"}`} tabIndex={0}>
+        {open ? textOf : lines.slice(0, LONG_INPUT_LINES).join("\n")}
+      </pre>
+      {long && (
+        <button type="button" className="link-button small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="tool-input-toggle">
+          {open ? "Show less" : `Show all ${lines.length} lines`}
+        </button>
+      )}
+    </div>
+  );
+}
+
 function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permission: PermissionState; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
   const [answering, setAnswering] = useState<PermissionReply | null>(null);
   const pending = permission.reply === "pending";
-  const label = REPLY_LABEL[permission.reply as PermissionOutcome] ?? permission.reply;
+  const label = REPLY_LABEL[permission.reply as PermissionOutcome | "interrupted"] ?? permission.reply;
   return (
-    <div className="permission-block" data-testid="permission-card" data-state={pending ? "pending" : label} data-permission-id={permission.permissionId}>
+    <div className="permission-block" data-testid="permission-card" data-state={pending ? "pending" : (REPLY_WORD[permission.reply] ?? permission.reply)} data-permission-id={permission.permissionId}>
       {pending ? (
         canAnswer ? (
           <>
@@ -77,7 +108,7 @@ function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permissi
             </div>
           </>
         ) : (
-          <p className="muted small">Waiting for a member of the team to answer.</p>
+          <p className="muted small" data-testid="permission-waiting-member">Waiting for a member of the team to answer.</p>
         )
       ) : (
         <p className="small permission-answer" data-testid="permission-answer">

@@ -3,6 +3,11 @@
 // plan checklist per turn updated in place, setting changes in words, and plain-language separators.
 // Pure and incremental: applying one event touches only the item it changes (a new object for that
 // item, so memoised rows re-render alone). Every item lists the event indexes it was made from.
+//
+// Tool calls are keyed by the runtime session they belong to, never by their id alone: an agent's
+// ids are unique within one of its sessions only, and a restored session (a new runtime session,
+// after a `restored` event) numbers its calls from the start again. A turn ends where the agent's
+// last update of that turn is, even when the prompt's result (turn_ended) arrived first.
 
 import type { EventJson } from "@/lib/contract/events";
 import type { PermissionOptionJson } from "@/lib/contract/permissions";
@@ -13,7 +18,7 @@ export type StreamEvent = EventJson;
 export interface PermissionState {
   permissionId: string;
   options: PermissionOptionJson[];
-  /** pending, or the answer: once / always / reject / cancelled / expired. */
+  /** pending, or the answer: once / always / reject / cancelled / expired, or interrupted (its turn was cut off). */
   reply: string;
   by: string | null;
   at: string | null;
@@ -37,7 +42,10 @@ export type TranscriptItem = Base &
     | { kind: "agent"; text: string }
     | { kind: "thought"; text: string }
     | { kind: "tool"; toolCallId: string; title: string; toolKind: string; status: string; rawInput: unknown; output: string | null; diffs: ToolDiff[]; terminal: boolean; permission: PermissionState | null }
-    | { kind: "plan"; entries: Array<{ content: string; status: string }> }
+    /** `ended`: the turn was cut off (interrupted) or stopped (cancelled) before the plan was done. */
+    | { kind: "plan"; entries: Array<{ content: string; status: string }>; ended: string | null }
+    /** A notice the agent sent as a message (e.g. Codex's warnings). */
+    | { kind: "agent_notice"; text: string }
     | { kind: "setting"; label: string; value: string; by: string | null }
     | { kind: "turn_end"; stopReason: string }
     | { kind: "separator"; tone: "info" | "warning"; text: string }
@@ -51,16 +59,50 @@ export interface TranscriptState {
   usage: UsageJson | null;
   /** Permissions still waiting for an answer. */
   pending: Set<string>;
+  /** The slash commands the agent last announced (available_commands_update). */
+  commands: AgentCommand[];
   /** Item positions for in-place updates. */
   openMessage: number | null;
+  /** The `messageId` of the open message's chunks, when the agent sends one. */
+  openMessageId: string | null;
   openThought: number | null;
   plan: number | null;
+  /** Tool calls by `${runtime session}/${toolCallId}`. */
   tools: Map<string, number>;
   permissions: Map<string, number>;
+  /** Counts `restored` events: each starts a new runtime session whose tool call ids start again. */
+  epoch: number;
+  /** Positions of the current turn's tool cards and permissions (closed at the turn's end). */
+  turnTools: number[];
+  /** The position of the last turn end while no prompt followed it (late updates go before it), and the message it closed. */
+  endedTurn: { position: number; stopReason: string; message: number | null; messageId: string | null; thought: number | null; plan: number | null; tools: number[] } | null;
+}
+
+export interface AgentCommand {
+  name: string;
+  description: string;
+  /** What the command takes after its name, when it takes something. */
+  hint: string | null;
 }
 
 export function emptyTranscript(): TranscriptState {
-  return { items: [], lastIndex: 0, status: null, usage: null, pending: new Set(), openMessage: null, openThought: null, plan: null, tools: new Map(), permissions: new Map() };
+  return {
+    items: [],
+    lastIndex: 0,
+    status: null,
+    usage: null,
+    pending: new Set(),
+    commands: [],
+    openMessage: null,
+    openMessageId: null,
+    openThought: null,
+    plan: null,
+    tools: new Map(),
+    permissions: new Map(),
+    epoch: 0,
+    turnTools: [],
+    endedTurn: null,
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -124,19 +166,111 @@ function applyEvent(state: TranscriptState, event: StreamEvent) {
     const visible = blocks.filter((block) => isObject(block) && !(isObject(block._meta) && block._meta.portalSeed));
     const userText = visible.filter((block) => isObject(block) && block.type === "text").map((block) => text((block as Json).text)).join("\n");
     const links = visible.filter((block) => isObject(block) && block.type === "resource_link").map((block) => text((block as Json).uri));
-    state.openMessage = null;
-    state.openThought = null;
-    state.plan = null;
+    closeTurnState(state);
+    state.endedTurn = null;
     push(state, event, { kind: "user", text: userText, links });
     return;
   }
   if (event.sender !== "agent" || payload.method !== "session/update" || !isObject(params.update)) return;
   const change = params.update;
-  switch (change.sessionUpdate) {
+  const kind = text(change.sessionUpdate);
+  if (kind === "available_commands_update") {
+    state.commands = commandsOf(change.availableCommands);
+    return;
+  }
+  if (kind === "usage_update") {
+    const cost = isObject(change.cost) && typeof change.cost.amount === "number" ? { amount: change.cost.amount, currency: text(change.cost.currency) || "USD" } : null;
+    state.usage = { used: typeof change.used === "number" ? change.used : null, size: typeof change.size === "number" ? change.size : null, cost };
+    return;
+  }
+  if (!TRANSCRIPT_UPDATES.has(kind)) return;
+  // The agent's last updates of a turn can arrive after the prompt's result: they go before its end,
+  // which moves down below them (it is the last row: taking it off moves no other row).
+  const ended = state.endedTurn;
+  const late = ended !== null && ended.position === state.items.length - 1 ? ended : null;
+  if (late) {
+    const [turnEnd] = state.items.splice(late.position, 1);
+    state.openMessage = late.message;
+    state.openMessageId = late.messageId;
+    state.openThought = late.thought;
+    state.plan = late.plan;
+    state.turnTools = late.tools;
+    applyAgentUpdate(state, change, kind, event, scopeOf(state));
+    late.message = state.openMessage;
+    late.messageId = state.openMessageId;
+    late.thought = state.openThought;
+    late.plan = state.plan;
+    late.tools = state.turnTools;
+    late.position = state.items.length;
+    state.items.push(turnEnd!);
+    // What arrives after a turn's end finds nothing open (the turn is over).
+    closeTurnState(state);
+    // A late tool call or plan of a cut-off turn is cut off too.
+    if (late.stopReason !== "end_turn") closeTurnItems(state, late.tools, late.plan, late.stopReason, event, false);
+    return;
+  }
+  applyAgentUpdate(state, change, kind, event, scopeOf(state));
+}
+
+const TRANSCRIPT_UPDATES = new Set(["agent_message_chunk", "agent_thought_chunk", "tool_call", "tool_call_update", "plan"]);
+
+function closeTurnState(state: TranscriptState) {
+  state.openMessage = null;
+  state.openMessageId = null;
+  state.openThought = null;
+  state.plan = null;
+  state.turnTools = [];
+}
+
+/** The runtime session a tool call id belongs to: ids restart in a restored session. */
+const scopeOf = (state: TranscriptState) => `r${state.epoch}`;
+const toolKey = (scope: string, toolCallId: string) => `${scope}/${toolCallId}`;
+
+function commandsOf(value: unknown): AgentCommand[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter(isObject)
+    .map((command) => ({ name: text(command.name).replace(/^\//, ""), description: text(command.description), hint: isObject(command.input) ? text(command.input.hint) || null : null }))
+    .filter((command) => command.name.length > 0);
+}
+
+// Codex forwards its warnings (an unknown model, a long conversation) as an agent message of one
+// chunk; these forms are told apart from an answer so they read as a notice, not as the reply.
+const AGENT_WARNING = [/^\s*(warning|heads up)\b\s*[:!,-]/i, /\bnot found\. Defaulting to fallback\b/i, /^\s*⚠/];
+const isAgentWarning = (chunk: string) => AGENT_WARNING.some((pattern) => pattern.test(chunk));
+
+/** A TodoWrite-style tool call: OpenCode sends its todo list as a tool call named so, not as a plan. */
+function isTodoCall(change: Json) {
+  const name = text(change.title) || (isObject(change._meta) && isObject(change._meta.claudeCode) ? text(change._meta.claudeCode.toolName) : "");
+  return name.toLowerCase().replace(/[\s_-]/g, "") === "todowrite";
+}
+
+/** The todo list in such a call's input, when it has one yet. */
+function todoEntries(change: Json): Array<{ content: string; status: string }> | null {
+  const input = isObject(change.rawInput) ? change.rawInput : null;
+  if (!input || !Array.isArray(input.todos)) return null;
+  return input.todos.filter(isObject).map((todo) => ({ content: text(todo.content), status: text(todo.status) || "pending" }));
+}
+
+/** Stands in the tool map for a todo call whose list has not arrived yet (nothing shown). */
+const TODO_CALL = -1;
+
+function applyAgentUpdate(state: TranscriptState, change: Json, kind: string, event: StreamEvent, scope: string) {
+  switch (kind) {
     case "agent_message_chunk": {
       const chunk = contentText(change.content);
-      if (state.openMessage === null) state.openMessage = push(state, event, { kind: "agent", text: chunk });
-      else update<"agent">(state, state.openMessage, event, (item) => ({ text: item.text + chunk }));
+      const messageId = typeof change.messageId === "string" ? change.messageId : null;
+      if (state.openMessage === null && isAgentWarning(chunk)) {
+        push(state, event, { kind: "agent_notice", text: chunk.trim() });
+        state.openThought = null;
+        return;
+      }
+      // A new messageId starts a new message (ACP: all chunks of one message share one).
+      if (state.openMessage !== null && messageId !== null && state.openMessageId !== null && messageId !== state.openMessageId) state.openMessage = null;
+      if (state.openMessage === null) {
+        state.openMessage = push(state, event, { kind: "agent", text: chunk });
+        state.openMessageId = messageId;
+      } else update<"agent">(state, state.openMessage, event, (item) => ({ text: item.text + chunk }));
       state.openThought = null;
       return;
     }
@@ -146,54 +280,70 @@ function applyEvent(state: TranscriptState, event: StreamEvent) {
       else update<"thought">(state, state.openThought, event, (item) => ({ text: item.text + chunk }));
       return;
     }
-    case "tool_call": {
-      const id = text(change.toolCallId) || `e${event.index}`;
+    case "tool_call":
+    case "tool_call_update": {
+      const id = text(change.toolCallId);
+      const key = toolKey(scope, id || `e${event.index}`);
+      const known = state.tools.get(key);
+      if ((kind === "tool_call" && known === undefined && isTodoCall(change)) || known === TODO_CALL || (known !== undefined && state.items[known]?.kind === "plan")) {
+        // The checklist of the turn, not a tool card: the call's input is the whole list each time.
+        state.openMessage = null;
+        const todos = todoEntries(change);
+        state.tools.set(key, todos === null ? (known ?? TODO_CALL) : setPlan(state, event, todos));
+        return;
+      }
+      if (kind === "tool_call_update" && known === undefined) return;
       state.openMessage = null;
-      const known = state.tools.get(id);
-      const fields = {
+      const output = contentText(change.content);
+      const diffs = contentDiffs(change.content);
+      if (known !== undefined) {
+        // A second tool_call with the same id (Claude Code: an empty one, then the full one) or an update:
+        // what it says replaces what the card had; what it leaves out stays.
+        update<"tool">(state, known, event, (item) => ({
+          status: text(change.status) || item.status,
+          title: text(change.title) || item.title,
+          toolKind: text(change.kind) || item.toolKind,
+          output: output || item.output,
+          diffs: diffs.length > 0 ? diffs : item.diffs,
+          terminal: item.terminal || hasTerminal(change.content),
+          rawInput: isEmptyInput(change.rawInput) ? item.rawInput : change.rawInput,
+        }));
+        return;
+      }
+      const position = push(state, event, {
+        kind: "tool",
+        toolCallId: id || `e${event.index}`,
+        permission: null,
         title: text(change.title) || "Tool call",
         toolKind: text(change.kind) || "other",
         status: text(change.status) || "pending",
         rawInput: change.rawInput,
-        output: contentText(change.content) || null,
-        diffs: contentDiffs(change.content),
+        output: output || null,
+        diffs,
         terminal: hasTerminal(change.content),
-      };
-      if (known !== undefined) update<"tool">(state, known, event, () => fields);
-      else state.tools.set(id, push(state, event, { kind: "tool", toolCallId: id, permission: null, ...fields }));
-      return;
-    }
-    case "tool_call_update": {
-      const position = state.tools.get(text(change.toolCallId));
-      if (position === undefined) return;
-      const output = contentText(change.content);
-      const diffs = contentDiffs(change.content);
-      update<"tool">(state, position, event, (item) => ({
-        status: text(change.status) || item.status,
-        title: text(change.title) || item.title,
-        output: output || item.output,
-        diffs: diffs.length > 0 ? diffs : item.diffs,
-        terminal: item.terminal || hasTerminal(change.content),
-        rawInput: change.rawInput ?? item.rawInput,
-      }));
+      });
+      state.tools.set(key, position);
+      state.turnTools.push(position);
       return;
     }
     case "plan": {
       const entries = Array.isArray(change.entries) ? change.entries.filter(isObject).map((entry) => ({ content: text(entry.content), status: text(entry.status) })) : [];
       state.openMessage = null;
-      // One checklist per turn: the agent sends the whole plan each time.
-      if (state.plan !== null) update<"plan">(state, state.plan, event, () => ({ entries }));
-      else state.plan = push(state, event, { kind: "plan", entries });
-      return;
-    }
-    case "usage_update": {
-      const cost = isObject(change.cost) && typeof change.cost.amount === "number" ? { amount: change.cost.amount, currency: text(change.cost.currency) || "USD" } : null;
-      state.usage = { used: typeof change.used === "number" ? change.used : null, size: typeof change.size === "number" ? change.size : null, cost };
+      setPlan(state, event, entries);
       return;
     }
     default:
       return;
   }
+}
+
+const isEmptyInput = (value: unknown) => value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0);
+
+/** One checklist per turn: the agent sends the whole plan each time. */
+function setPlan(state: TranscriptState, event: StreamEvent, entries: Array<{ content: string; status: string }>) {
+  if (state.plan !== null) update<"plan">(state, state.plan, event, () => ({ entries }));
+  else state.plan = push(state, event, { kind: "plan", entries, ended: null });
+  return state.plan;
 }
 
 const SETTING_LABEL: Record<string, string> = { mode: "Mode", model: "Model", thoughtLevel: "Thought level", thought_level: "Thought level" };
@@ -208,19 +358,21 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
   switch (payload.type) {
     case "status":
       state.status = text(payload.status);
+      // A restorable session says nothing here: a turn the stop cut off says so at its end, and an
+      // idle one simply resumes on the next prompt.
       if (payload.status === "destroyed") push(state, event, { kind: "separator", tone: "warning", text: "Session destroyed. The history stays readable." });
-      if (payload.status === "restorable")
-        push(state, event, { kind: "separator", tone: "info", text: "Paused: the runtime stopped (a restart, or the sandbox went away). The next prompt picks up with the conversation so far." });
       return;
-    case "turn_ended":
-      state.openMessage = null;
-      state.openThought = null;
-      state.plan = null;
+    case "turn_ended": {
+      const stopReason = text(payload.stopReason);
       // The turn's end commits status idle with it; no separate status event follows.
       if (state.status === "running") state.status = "idle";
       for (const id of state.pending) closePermission(state, id, event, { reply: "cancelled", by: null });
-      push(state, event, { kind: "turn_end", stopReason: text(payload.stopReason) });
+      closeTurnItems(state, state.turnTools, state.plan, stopReason, event, true);
+      const position = push(state, event, { kind: "turn_end", stopReason });
+      state.endedTurn = { position, stopReason, message: state.openMessage, messageId: state.openMessageId, thought: state.openThought, plan: state.plan, tools: state.turnTools };
+      closeTurnState(state);
       return;
+    }
     case "permission_requested": {
       const toolCall = isObject(payload.toolCall) ? payload.toolCall : {};
       const options = Array.isArray(payload.options) ? payload.options.filter(isObject).map((option) => ({ optionId: text(option.optionId), name: text(option.name), kind: text(option.kind) })) : [];
@@ -228,15 +380,18 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       const permission: PermissionState = { permissionId, options, reply: "pending", by: null, at: null };
       state.openMessage = null;
       state.pending.add(permissionId);
-      // Inside the card of the tool call it is about; a request for a call never announced gets its own card.
-      let position = state.tools.get(text(toolCall.toolCallId));
-      if (position === undefined && !toolCall.toolCallId) position = lastOpenTool(state, text(toolCall.title));
+      // Inside the card of the tool call it is about (in this runtime session); a request for a call
+      // never announced gets its own card.
+      const id = text(toolCall.toolCallId);
+      const key = toolKey(scopeOf(state), id || `permission-${permissionId}`);
+      let position = id ? state.tools.get(key) : lastOpenTool(state, text(toolCall.title));
+      if (position !== undefined && state.items[position]?.kind !== "tool") position = undefined;
       if (position !== undefined) {
-        update<"tool">(state, position, event, () => ({ permission }));
+        update<"tool">(state, position, event, (item) => ({ permission, rawInput: isEmptyInput(item.rawInput) && !isEmptyInput(toolCall.rawInput) ? toolCall.rawInput : item.rawInput }));
       } else {
-        const id = text(toolCall.toolCallId) || `permission-${permissionId}`;
-        position = push(state, event, { kind: "tool", toolCallId: id, title: text(toolCall.title) || "Tool call", toolKind: text(toolCall.kind) || "other", status: "pending", rawInput: toolCall.rawInput, output: null, diffs: [], terminal: false, permission });
-        state.tools.set(id, position);
+        position = push(state, event, { kind: "tool", toolCallId: id || `permission-${permissionId}`, title: text(toolCall.title) || "Tool call", toolKind: text(toolCall.kind) || "other", status: "pending", rawInput: toolCall.rawInput, output: null, diffs: [], terminal: false, permission });
+        state.tools.set(key, position);
+        state.turnTools.push(position);
       }
       state.permissions.set(permissionId, position);
       return;
@@ -245,7 +400,15 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       closePermission(state, text(payload.permissionId), event, { reply: text(payload.reply), by: text(payload.by) || null });
       return;
     case "restored":
-      push(state, event, { kind: "separator", tone: "info", text: "Restored after the runtime restarted: the agent was given the conversation so far." });
+      // A new runtime session: its tool call ids are its own.
+      state.epoch += 1;
+      closeTurnState(state);
+      state.endedTurn = null;
+      push(state, event, {
+        kind: "separator",
+        tone: "info",
+        text: payload.method === "load" ? "Resumed after the runtime restarted: the agent reopened its own session." : "Resumed after the runtime restarted: the agent was given the conversation so far.",
+      });
       return;
     case "gap":
       push(state, event, {
@@ -274,13 +437,44 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
   }
 }
 
+/** The word a turn's end gives to what it left unfinished: one word for badge, answer and plan alike. */
+export function unfinishedAs(stopReason: string): string {
+  return stopReason === "interrupted" ? "interrupted" : stopReason === "cancelled" ? "cancelled" : "stopped";
+}
+
+const OPEN_TOOL = new Set(["pending", "in_progress"]);
+const UNANSWERED = new Set(["pending", "cancelled", "expired"]);
+
+/**
+ * A turn that did not end normally closes what it left open in the same words: its running tool
+ * calls, unanswered permissions and unfinished plan all say "interrupted" (or "cancelled", "stopped").
+ */
+function closeTurnItems(state: TranscriptState, tools: number[], plan: number | null, stopReason: string, event: StreamEvent, record: boolean) {
+  if (stopReason === "end_turn") return;
+  const word = unfinishedAs(stopReason);
+  const touch = record ? update : quietUpdate;
+  for (const position of tools) {
+    const item = state.items[position];
+    if (item?.kind !== "tool") continue;
+    const status = OPEN_TOOL.has(item.status) ? word : item.status;
+    const permission = item.permission && UNANSWERED.has(item.permission.reply) && word === "interrupted" ? { ...item.permission, reply: word, at: item.permission.at ?? event.createdAt } : item.permission;
+    if (status !== item.status || permission !== item.permission) touch<"tool">(state, position, event, () => ({ status, permission }));
+  }
+  const planItem = plan === null ? undefined : state.items[plan];
+  if (plan !== null && planItem?.kind === "plan" && planItem.entries.some((entry) => entry.status !== "completed")) touch<"plan">(state, plan, event, () => ({ ended: word }));
+}
+
+function quietUpdate<K extends TranscriptItem["kind"]>(state: TranscriptState, position: number, _event: StreamEvent, change: (item: Item<K>) => Partial<Item<K>>) {
+  const item = state.items[position] as Item<K> | undefined;
+  if (item) state.items[position] = { ...item, ...change(item) };
+}
+
 function closePermission(state: TranscriptState, permissionId: string, event: StreamEvent, answer: { reply: string; by: string | null }) {
   state.pending.delete(permissionId);
   const position = state.permissions.get(permissionId);
   if (position === undefined) return;
-  update<"tool">(state, position, event, (item) =>
-    item.permission && item.permission.reply === "pending" ? { permission: { ...item.permission, reply: answer.reply, by: answer.by, at: event.createdAt } } : {},
-  );
+  // The latest word on a request is what it shows (an answer that came too late turns to expired).
+  update<"tool">(state, position, event, (item) => (item.permission ? { permission: { ...item.permission, reply: answer.reply, by: answer.by, at: event.createdAt } } : {}));
 }
 
 function lastOpenTool(state: TranscriptState, title: string) {

@@ -4,7 +4,7 @@ import { createContext, forwardRef, memo, useCallback, useContext, useEffect, us
 import { Virtuoso, type VirtuosoHandle } from "react-virtuoso";
 import { Markdown } from "@/components/session/markdown";
 import { turnEndLabel } from "@/components/session/stop-reason";
-import { ToolCard, type Answer } from "@/components/session/tool-card";
+import { STATUS_LABEL, ToolCard, type Answer } from "@/components/session/tool-card";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 
 
@@ -13,6 +13,8 @@ export interface TranscriptProps {
   /** History is still being read: show that, never a running state. */
   loading: boolean;
   running: boolean;
+  /** Permissions of this session waiting for an answer: the footer says who is waited for, not "working". */
+  pendingCount?: number;
   openMessageKey: string | null;
   agentName: string;
   canAnswer: boolean;
@@ -41,6 +43,8 @@ const Context = createContext<RowContext | null>(null);
 
 interface ListContext {
   waiting: boolean;
+  /** A permission waits: for the viewer ("you") or for someone who may answer ("member"). */
+  waitingOn: "you" | "member" | null;
   agentName: string;
   hasOlder: boolean;
   loadingOlder: boolean;
@@ -55,7 +59,7 @@ interface ListContext {
 // history when scrolled to the top. Rows are memoised on their item object (the model replaces only
 // the item an event changed), so a streamed chunk re-renders one row.
 export const Transcript = memo(function Transcript(props: TranscriptProps) {
-  const { items, loading, running, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, virtual = true, empty } = props;
+  const { items, loading, running, pendingCount = 0, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, virtual = true, empty } = props;
   const list = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   // Stay at the end until the person scrolls away: rows measured taller than estimated (Markdown,
@@ -72,7 +76,8 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
   };
   const last = items.at(-1);
   // Something is happening that shows nothing yet (a sleep, a tool, the first token): say so.
-  const waiting = running && !loading && !(last?.kind === "agent" && last.key === openMessageKey) && !(last?.kind === "tool" && last.permission?.reply === "pending");
+  const waitingOn = running && !loading && pendingCount > 0 ? (canAnswer ? "you" : "member") : null;
+  const waiting = running && !loading && waitingOn === null && !(last?.kind === "agent" && last.key === openMessageKey);
   const rowContext = useRef<RowContext>({ agentName, canAnswer, onAnswer, onRaw, people });
   rowContext.current = { agentName, canAnswer, onAnswer, onRaw, people };
 
@@ -88,7 +93,7 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
             ) : (
               <div className="transcript-placeholder">{empty}</div>
             )}
-            {waiting && <Working agentName={agentName} />}
+            {(waiting || waitingOn) && <Working agentName={agentName} waitingOn={waitingOn} />}
           </div>
         </div>
       </div>
@@ -107,7 +112,7 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
               {items.map((item) => (
                 <Row key={item.key} item={item} streaming={item.key === openMessageKey && running} />
               ))}
-              <Footer context={{ waiting, agentName, hasOlder: false, loadingOlder: false, onLoadOlder, readingBack }} />
+              <Footer context={{ waiting, waitingOn, agentName, hasOlder: false, loadingOlder: false, onLoadOlder, readingBack }} />
             </div>
           </div>
         </Context.Provider>
@@ -140,6 +145,7 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
           increaseViewportBy={{ top: 600, bottom: 400 }}
           context={{
             waiting,
+            waitingOn,
             agentName,
             hasOlder,
             loadingOlder,
@@ -206,10 +212,18 @@ function Header({ context }: { context?: ListContext }) {
 }
 
 function Footer({ context }: { context?: ListContext }) {
-  return <div className="transcript-end">{context?.waiting && <Working agentName={context.agentName} />}</div>;
+  return <div className="transcript-end">{(context?.waiting || context?.waitingOn) && <Working agentName={context.agentName} waitingOn={context.waitingOn} />}</div>;
 }
 
-function Working({ agentName }: { agentName: string }) {
+function Working({ agentName, waitingOn }: { agentName: string; waitingOn: "you" | "member" | null }) {
+  if (waitingOn) {
+    return (
+      <div className="working waiting-on" data-testid="agent-waiting" data-waiting-on={waitingOn}>
+        <span className="attention-dot" aria-hidden />
+        {waitingOn === "you" ? `${agentName} is waiting for you: answer the permission above.` : `${agentName} is waiting for a member of the team to answer a permission.`}
+      </div>
+    );
+  }
   return (
     <div className="working" data-testid="agent-working">
       <span className="typing" aria-hidden>
@@ -279,29 +293,47 @@ function RowBody({ item, streaming, context }: { item: TranscriptItem; streaming
       return <ToolCard item={item} canAnswer={context.canAnswer} onAnswer={context.onAnswer} people={context.people} />;
     case "plan": {
       const done = item.entries.filter((entry) => entry.status === "completed").length;
+      const ended = item.ended;
       return (
-        <div className="card-row plan" data-testid="plan">
+        <div className={`card-row plan${ended ? " plan-ended" : ""}`} data-testid="plan" data-ended={ended ?? undefined}>
           <div className="card-head">
             <span className="kind-chip">plan</span>
             <strong className="card-title">Plan</strong>
-            <span className="muted small">
+            <span className="muted small" data-testid="plan-progress">
               {done} of {item.entries.length} done
             </span>
+            {ended && (
+              <span className={`pill pill-${ended}`} data-testid="plan-ended">
+                {STATUS_LABEL[ended] ?? ended}
+              </span>
+            )}
           </div>
           <ul>
-            {item.entries.map((entry, i) => (
-              <li key={i} className={`plan-entry plan-${entry.status}`} data-status={entry.status}>
-                <span className="plan-mark" aria-hidden>
-                  {entry.status === "completed" ? "✓" : entry.status === "in_progress" ? "◐" : "○"}
-                </span>
-                <span className="sr-only">{entry.status === "completed" ? "Done: " : entry.status === "in_progress" ? "In progress: " : "To do: "}</span>
-                {entry.content}
-              </li>
-            ))}
+            {item.entries.map((entry, i) => {
+              // An unfinished turn leaves its unfinished steps as they were: not "in progress" any more.
+              const status = ended && entry.status === "in_progress" ? "stopped" : entry.status;
+              return (
+                <li key={i} className={`plan-entry plan-${status}`} data-status={status}>
+                  <span className="plan-mark" aria-hidden>
+                    {status === "completed" ? "✓" : status === "in_progress" ? "◐" : status === "stopped" ? "–" : status === "cancelled" ? "✕" : "○"}
+                  </span>
+                  <span className="sr-only">{status === "completed" ? "Done: " : status === "in_progress" ? "In progress: " : status === "stopped" ? "Not finished: " : status === "cancelled" ? "Dropped: " : "To do: "}</span>
+                  {entry.content}
+                </li>
+              );
+            })}
           </ul>
         </div>
       );
     }
+    case "agent_notice":
+      return (
+        <div className="separator separator-warning agent-notice" data-testid="agent-notice">
+          <span>
+            <strong>{context.agentName} warns:</strong> {item.text}
+          </span>
+        </div>
+      );
     case "setting":
       return (
         <p className="setting-change" data-testid="setting-change">

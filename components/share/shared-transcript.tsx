@@ -20,6 +20,7 @@ export function SharedTranscript({ token, sessionId, eventCount, agentName }: { 
         items={stream.items}
         loading={loading}
         running={stream.liveStatus === "running"}
+        pendingCount={stream.pendingCount}
         openMessageKey={stream.openMessageKey}
         agentName={agentName}
         canAnswer={false}

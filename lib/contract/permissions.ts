@@ -43,9 +43,13 @@ export interface InboxItemJson extends PermissionJson {
 /** A session whose status changed, as the "needs you" feed tells it. */
 export interface SessionChangeJson {
   id: string;
+  teamId: string;
   status: SessionStatus;
   title: string;
   updatedAt: string;
+  createdAt: string;
+  archivedAt: string | null;
+  lastStopReason: string | null;
 }
 
 /** One snapshot of the "needs you" feed (GET /api/permissions/stream): my teams' pending permissions. */

@@ -29,6 +29,14 @@ export function publicStatus(status: StoredSessionStatus, pendingCount: number):
   return status === "running" && pendingCount > 0 ? "awaiting_input" : status;
 }
 
+/**
+ * The status as it looks: a restorable session whose last turn was not cut off is, for the person,
+ * simply idle (it resumes on the next prompt); only a cut-off turn makes it look paused.
+ */
+export function displayStatus(status: SessionStatus, lastStopReason: string | null | undefined): SessionStatus {
+  return status === "restorable" && lastStopReason !== "interrupted" ? "idle" : status;
+}
+
 /** Whether a turn is in progress (waiting on a person or not). */
 export const isTurnStatus = (status: string) => status === "running" || status === "awaiting_input";
 

@@ -20,18 +20,27 @@ const SNAPSHOT_ITEMS = 20;
 export async function attentionSnapshot({ userId, changed }: { userId: string; changed: string[] }): Promise<AttentionSnapshotJson> {
   const [count, page, sessions] = await Promise.all([
     countPendingPermissions({ userId }),
-    listPendingPermissions({ userId, limit: SNAPSHOT_ITEMS }),
+    listPendingPermissions({ userId, answerable: true, limit: SNAPSHOT_ITEMS }),
     changed.length === 0
       ? []
       : db().session.findMany({
           where: { id: { in: changed }, ...inTeamsOf(userId) },
-          select: { id: true, status: true, title: true, updatedAt: true, _count: { select: { permissions: { where: { status: "pending" } } } } },
+          select: { id: true, teamId: true, status: true, title: true, updatedAt: true, createdAt: true, archivedAt: true, lastStopReason: true, _count: { select: { permissions: { where: { status: "pending" } } } } },
         }),
   ]);
   return {
     count,
     items: page.items,
-    sessions: sessions.map((session) => ({ id: session.id, status: publicStatus(session.status, session._count.permissions), title: session.title, updatedAt: session.updatedAt.toISOString() })),
+    sessions: sessions.map((session) => ({
+      id: session.id,
+      teamId: session.teamId,
+      status: publicStatus(session.status, session._count.permissions),
+      title: session.title,
+      updatedAt: session.updatedAt.toISOString(),
+      createdAt: session.createdAt.toISOString(),
+      archivedAt: session.archivedAt?.toISOString() ?? null,
+      lastStopReason: session.lastStopReason,
+    })),
   };
 }
 

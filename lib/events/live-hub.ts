@@ -50,6 +50,10 @@ export const notifyMembershipChanged = (tx: Prisma.TransactionClient, { teamId, 
 /** Called inside the transaction that deletes a personal token: its streams close on every process. */
 export const notifyTokenRevoked = (tx: Prisma.TransactionClient, tokenId: string) => notifyAccess(tx, { k: tokenId });
 
+/** Session lists (not transcripts) change without an event, e.g. on archive: every instance's "needs you" feeds are told. */
+export const LIST_CHANNEL = "portal_session_list";
+export const notifySessionListChanged = (tx: Prisma.TransactionClient, sessionId: string) => tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, LIST_CHANNEL, JSON.stringify({ s: sessionId }));
+
 const memberKey = (teamId: string, userId: string) => `${teamId}\u0000${userId}`;
 
 export class LiveHub {
@@ -122,6 +126,10 @@ export class LiveHub {
     const client = new pg.Client({ connectionString: this.url, keepAlive: true });
     client.on("notification", (message) => {
       if (message.channel === ACCESS_CHANNEL) void this.onAccessNotification(message.payload);
+      else if (message.channel === LIST_CHANNEL) {
+        const parsed = parseJson<{ s?: unknown }>(message.payload);
+        if (typeof parsed?.s === "string") this.tellWatchers(parsed.s);
+      }
       else if (message.channel === NOTIFY_CHANNEL) this.onEventsNotification(message.payload);
       else this.channels.get(message.channel)?.onNotification(message.payload);
     });
@@ -134,6 +142,7 @@ export class LiveHub {
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
     await client.query(`LISTEN ${ACCESS_CHANNEL}`);
+    await client.query(`LISTEN ${LIST_CHANNEL}`);
     for (const channel of this.channels.keys()) await client.query(`LISTEN ${channel}`);
     this.client = client;
   }

@@ -3,17 +3,27 @@ import type { InboxItemJson } from "@/lib/contract/permissions";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { permissionJson } from "@/lib/sessions/serialize";
-import { inTeamsOf } from "@/lib/teams/membership";
 
-// The inbox: every pending permission in the caller's teams, oldest first (the one waiting longest
-// on top), keyset-paged on (created_at, id), each with the session it belongs to.
+// The inbox: every pending permission in the caller's teams (or one team), oldest first (the one
+// waiting longest on top), keyset-paged on (created_at, id), each with the session it belongs to.
+// "Needs you" (the top bar's count, the feed's items) is only what the caller may answer: a viewer
+// watches, and is never told a request waits for them.
 
-export async function listPendingPermissions({ userId, cursor, limit }: { userId: string; cursor?: string; limit: number }): Promise<{ items: InboxItemJson[]; nextCursor: string | null }> {
+/** Sessions of the user's teams (or of one of them); with `answerable`, only teams where they may answer. */
+function sessionsOf(userId: string, { teamId, answerable }: { teamId?: string; answerable?: boolean }) {
+  const membership = { userId, ...(answerable ? { role: { in: ANSWERING_ROLES } } : {}) };
+  return { ...(teamId ? { teamId } : {}), team: { memberships: { some: membership } } };
+}
+
+/** The roles that may answer a permission (member and up). */
+const ANSWERING_ROLES = ["member", "admin", "owner"] as Array<"member" | "admin" | "owner">;
+
+export async function listPendingPermissions({ userId, teamId, answerable, cursor, limit }: { userId: string; teamId?: string; answerable?: boolean; cursor?: string; limit: number }): Promise<{ items: InboxItemJson[]; nextCursor: string | null }> {
   const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().permission.findMany({
     where: {
       status: "pending",
-      session: inTeamsOf(userId),
+      session: sessionsOf(userId, { teamId, answerable }),
       ...(after ? { OR: [{ createdAt: { gt: after.at } }, { createdAt: after.at, id: { gt: after.id } }] } : {}),
     },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -36,7 +46,7 @@ export async function listPendingPermissions({ userId, cursor, limit }: { userId
 }
 
 
-/** How many permissions wait in the caller's teams (the top bar's badge). */
-export function countPendingPermissions({ userId }: { userId: string }) {
-  return db().permission.count({ where: { status: "pending", session: inTeamsOf(userId) } });
+/** How many permissions wait for an answer the caller may give (the top bar's badge). */
+export function countPendingPermissions({ userId, teamId }: { userId: string; teamId?: string }) {
+  return db().permission.count({ where: { status: "pending", session: sessionsOf(userId, { teamId, answerable: true }) } });
 }

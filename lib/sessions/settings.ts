@@ -3,6 +3,7 @@ import type { Session } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
 import { ApiError, unprocessable } from "@/lib/errors";
+import { notifySessionListChanged } from "@/lib/events/live-hub";
 import type { SessionEffects } from "@/lib/events/types";
 import { optionValues, type SettingField } from "@/lib/sessions/config-values";
 import { assertWritable } from "@/lib/sessions/guards";
@@ -64,6 +65,8 @@ async function setArchived({ session, userId, archived }: { session: Session; us
     // An archived session keeps the moment it was first archived.
     await tx.session.updateMany({ where: { id: session.id, archivedAt: archived ? null : { not: null } }, data: { archivedAt: archived ? new Date() : null } });
     await recordAudit(tx, { teamId: session.teamId, actorId: userId, action: "session.config", targetType: "session", targetId: session.id, detail: { archived } });
+    // Open session lists (on every instance) follow: the session leaves or joins them.
+    await notifySessionListChanged(tx, session.id);
     return tx.session.findUniqueOrThrow({ where: { id: session.id } });
   });
 }

@@ -5,7 +5,7 @@ import { EventSender, SandboxStatus, SessionStatus } from "@/generated/prisma/en
 import { EVENT_SENDERS } from "@/lib/contract/events";
 import { PERMISSION_REPLIES, REPLY_OPTION_KIND, replyForKind } from "@/lib/contract/permissions";
 import { SANDBOX_STATUSES } from "@/lib/contract/sandboxes";
-import { configValues, publicStatus, SESSION_STATUSES, STATUS_LABEL, STORED_SESSION_STATUSES } from "@/lib/contract/sessions";
+import { configValues, displayStatus, publicStatus, SESSION_STATUSES, STATUS_LABEL, STORED_SESSION_STATUSES } from "@/lib/contract/sessions";
 
 // lib/contract is what the routes and the browser agree on; its lists must be the database's.
 
@@ -42,5 +42,13 @@ describe("the shared contract", () => {
       const imports = [...readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"|import "([^"]+)"/g)].map((match) => match[1] ?? match[2]);
       expect(imports.filter((name) => !name!.startsWith("@/lib/contract/")), file).toEqual([]);
     }
+  });
+
+  it("shows a restorable session as idle unless its last turn was cut off", () => {
+    expect(displayStatus("restorable", "end_turn")).toBe("idle");
+    expect(displayStatus("restorable", null)).toBe("idle");
+    expect(displayStatus("restorable", "interrupted")).toBe("restorable");
+    expect(displayStatus("running", "interrupted")).toBe("running");
+    expect(displayStatus("destroyed", "end_turn")).toBe("destroyed");
   });
 });

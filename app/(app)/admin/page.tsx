@@ -1,8 +1,9 @@
-import { notFound, redirect } from "next/navigation";
+import { redirect } from "next/navigation";
 import { AgentInstalls } from "@/components/admin/agent-installs";
 import { ApiButton } from "@/components/manage/api-button";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
+import { StatusPage } from "@/components/ui/status-page";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { listAgentInstalls } from "@/lib/agents/installer";
 import { getCurrentUser } from "@/lib/auth/current-user";
@@ -15,7 +16,7 @@ export const metadata = { title: "Admin" };
 export default async function AdminPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  if (!user.isInstanceAdmin) notFound();
+  if (!user.isInstanceAdmin) return <StatusPage code={403} title="Only instance admins can open this page" text="The admin page manages accounts, the runtime and sandboxes of the whole portal. Ask an instance admin if you need something changed." testId="forbidden" />;
   const [users, creation, instances] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting(), listInstances()]);
   const runtime = sandboxPool().overview();
   return (
@@ -59,7 +60,7 @@ export default async function AdminPage() {
           </ManageTable>
         </ManageSection>
         <div className="stack">
-          <ManageSection title="Agents" card testId="admin-agents-section">
+          <ManageSection title="Agents" card testId="admin-agents-section" id="agents">
             <AgentInstalls initial={listAgentInstalls()} />
           </ManageSection>
           <ManageSection title="Runtime and sandboxes" card testId="admin-runtime">

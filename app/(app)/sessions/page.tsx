@@ -1,16 +1,17 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { LiveListRefresh } from "@/components/shell/live-list-refresh";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { displayNames } from "@/lib/accounts/account";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { publicStatus, type SessionStatus } from "@/lib/contract/sessions";
+import { displayStatus, publicStatus, type SessionStatus } from "@/lib/contract/sessions";
 import { agentDisplayName } from "@/lib/runtime/agents";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
-import { chosenTeamOf } from "@/lib/teams/membership";
+import { chosenTeamOf, listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sessions" };
@@ -42,19 +43,25 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const q = rawQuery?.trim() || undefined;
   // An unknown status in the address shows everything rather than an error page.
   const status = FILTERS.find((filter) => filter.status === rawStatus)?.status ?? undefined;
-  // The list follows the team chosen on the Teams page (all teams until one is chosen).
-  const teamId = (await chosenTeamOf(user.id)) ?? undefined;
+  // The list follows the team chosen in the top bar (all teams until one is chosen).
+  const [chosen, teams] = await Promise.all([chosenTeamOf(user.id), listTeamsOf(user.id)]);
+  const teamId = chosen ?? undefined;
+  const team = teams.find((candidate) => candidate.id === chosen);
+  const answerable = new Set(teams.filter((candidate) => roleAtLeast(candidate.role, "member")).map((candidate) => candidate.id));
   const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
   const creatorName = await displayNames(page.items.map((session) => session.createdById));
   creatorName.set(user.id, "You");
   const filtered = Boolean(q || status || archived);
+  const shownStatus = (session: (typeof page.items)[number]) => publicStatus(session.status, pending.get(session.id)?.length ?? 0);
+  const shown = Object.fromEntries(page.items.map((session) => [session.id, `${shownStatus(session)}|${session.archivedAt?.toISOString() ?? ""}|${session.title}`]));
 
   return (
     <div className="page">
+      <LiveListRefresh teamId={chosen} shown={shown} />
       <PageHeader
         title="Sessions"
-        subtitle="Every agent session of your teams, newest first."
+        subtitle={team ? `The agent sessions of ${team.name}, newest first.` : "Every agent session of your teams, newest first."}
         actions={
           <form className="search" action="/sessions" role="search">
             {status && <input type="hidden" name="status" value={status} />}
@@ -88,7 +95,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
                 ◆
               </div>
               <p className="empty-title">No sessions yet</p>
-              <p className="muted">Start a session to put a coding agent to work. Everyone in your team can watch it live and pick up where it left off.</p>
+              <p className="muted">{team ? `${team.name} has no sessions yet. ` : ""}Start a session to put a coding agent to work. Everyone in your team can watch it live and pick up where it left off.</p>
               <Link href="/sessions/new" className="button primary">
                 Start your first session
               </Link>
@@ -108,9 +115,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
             </thead>
             <tbody>
               {page.items.map((session) => {
-                const shown = publicStatus(session.status, pending.get(session.id)?.length ?? 0);
+                const status = shownStatus(session);
                 return (
-                <tr key={session.id} data-testid="session-row" data-status={shown}>
+                <tr key={session.id} data-testid="session-row" data-status={status} data-session-id={session.id}>
                   <td>
                     {/* The link covers the whole row (CSS), so any part of it opens the session. */}
                     <Link href={`/sessions/${session.id}`} className="row-link session-row-link" data-testid="session-link">
@@ -119,7 +126,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
                     <div className="muted small">{agentDisplayName(session.agent)}</div>
                   </td>
                   <td>
-                    <StatusBadge status={shown} />
+                    <StatusBadge status={displayStatus(status, session.lastStopReason)} canAnswer={answerable.has(session.teamId)} />
                   </td>
                   <td className="muted hide-narrow">{creatorName.get(session.createdById) ?? "—"}</td>
                   <td className="num muted hide-narrow">

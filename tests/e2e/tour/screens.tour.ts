@@ -56,10 +56,12 @@ test("tour", async ({ page, browser }) => {
   await page.context().setOffline(false);
   await session.waitUntilLive();
 
-  // A restorable session: the runtime dies under it.
+  // A restorable session: the runtime dies under it. Idle, nothing was cut off: it still looks idle,
+  // and its details say it resumes on the next prompt.
   const runtime = await (await page.request.get("/api/admin/runtime")).json();
   process.kill(runtime.pid, "SIGKILL");
-  await expect(session.status()).toHaveAttribute("data-status", "restorable", { timeout: 30_000 });
+  await expect(page.getByTestId("session-status")).toHaveAttribute("data-status", "restorable", { timeout: 30_000 });
+  await expect(session.status()).toHaveAttribute("data-status", "idle");
   await page.screenshot({ path: shot("11-restorable") });
 
   await page.goto("/sessions");

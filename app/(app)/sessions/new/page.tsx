@@ -8,7 +8,7 @@ import { isApiError } from "@/lib/errors";
 import { db } from "@/lib/db/client";
 import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
 import { listAgents } from "@/lib/sessions/agents";
-import { listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
+import { chosenTeamOf, listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "New session" };
@@ -16,22 +16,36 @@ export const metadata: Metadata = { title: "New session" };
 export default async function NewSessionPage({ searchParams }: { searchParams: Promise<{ sandboxId?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const teams = (await listTeamsOf(user.id)).filter((team) => roleAtLeast(team.role, "member"));
+  const [allTeams, chosen] = await Promise.all([listTeamsOf(user.id), chosenTeamOf(user.id)]);
+  const teams = allTeams.filter((team) => roleAtLeast(team.role, "member"));
+  // The team chosen in the top bar comes first (a viewer there starts in a team where they may).
+  const currentTeam = teams.find((team) => team.id === chosen) ?? null;
   // "New session in this sandbox": only a live sandbox of a team where the person may start sessions.
   const { sandboxId } = await searchParams;
   const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
   const repositories = await db().teamRepository.findMany({ where: { teamId: { in: teams.map((team) => team.id) } }, select: { id: true, teamId: true, name: true, defaultBranch: true }, orderBy: { name: "asc" } });
+  // Ready or not for the team the form starts on: the sandbox's, else the chosen one (listTeamsOf puts it first).
+  const agentTeam = sandbox ? teams.find((team) => team.id === sandbox.teamId) : teams[0];
+  // What makes an agent ready, for this person: installs are an instance admin's, keys a team admin's.
+  const setupLinks = {
+    install: user.isInstanceAdmin ? "/admin#agents" : null,
+    credentials: agentTeam && roleAtLeast(agentTeam.role, "admin") ? `/teams/${agentTeam.id}/settings#credentials` : null,
+  };
   let agents: AgentJson[] = [];
   let runtimeError: string | null = null;
   try {
-    // Ready or not for the team the form starts on (listTeamsOf puts the chosen one first).
-    agents = await listAgents({ teamId: teams[0]?.id ?? null });
+    agents = await listAgents({ teamId: agentTeam?.id ?? null });
   } catch (error) {
     runtimeError = isApiError(error) ? error.message : "The agent runtime is unreachable.";
   }
   return (
     <div className="page narrow">
       <PageHeader title="New session" subtitle="Pick an agent. The session runs in its own sandbox and your team can watch it live." />
+      {chosen && !currentTeam && teams.length > 0 && (
+        <p className="banner inline info" data-testid="new-session-team-note">
+          Your role in the current team does not allow starting sessions; pick one of the teams below.
+        </p>
+      )}
       {runtimeError && <div className="banner inline warning">{runtimeError}</div>}
       {teams.length === 0 ? (
         <div className="empty">
@@ -39,7 +53,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
           <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
         </div>
       ) : (
-        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} agents={agents} sandbox={sandbox ?? undefined} repositories={repositories} />
+        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} defaultTeamId={currentTeam?.id ?? teams[0]?.id ?? ""} agents={agents} sandbox={sandbox ?? undefined} repositories={repositories} setupLinks={setupLinks} />
       )}
     </div>
   );

@@ -124,13 +124,15 @@ export default async function AuditPage({ params, searchParams }: Props) {
               <td className="audit-short">
                 <code>{entry.action}</code>
               </td>
-              <td className="muted small audit-words" data-label="Target">
-                {entry.targetType} {entry.targetId ? (people.get(entry.targetId) ?? entry.targetId.slice(0, 8)) : ""}
+              <td className="muted small audit-words" data-label="Target" data-testid="audit-target">
+                <AuditTarget teamId={team.id} type={entry.targetType} id={entry.targetId} detail={entry.detail} name={entry.targetId ? people.get(entry.targetId) : undefined} />
               </td>
               <td className="muted small audit-short" data-label="IP" data-testid="audit-ip">
                 {entry.ip ?? "—"}
               </td>
-              <td className="muted small">{entry.detail ? JSON.stringify(entry.detail).slice(0, 200) : ""}</td>
+              <td className="muted small audit-detail" data-testid="audit-detail">
+                <AuditDetail detail={entry.detail} people={people} />
+              </td>
             </tr>
           ))}
         </ManageTable>
@@ -143,5 +145,40 @@ export default async function AuditPage({ params, searchParams }: Props) {
         </div>
       )}
     </div>
+  );
+}
+
+/** Where an entry's target lives in the portal, as a link when it has a page. */
+function AuditTarget({ teamId, type, id, detail, name }: { teamId: string; type: string | null; id: string | null; detail: unknown; name?: string }) {
+  if (!type) return <>—</>;
+  const label = `${type} ${name ?? id?.slice(0, 8) ?? ""}`.trim();
+  const sessionId = type === "session" ? id : type === "permission" && isRecord(detail) && typeof detail.sessionId === "string" ? detail.sessionId : null;
+  const href = sessionId ? `/sessions/${sessionId}` : type === "sandbox" ? `/teams/${teamId}/sandboxes` : type === "membership" || type === "member" || type === "user" || type === "invitation" || type === "team" ? `/teams/${teamId}/members` : null;
+  return href ? <Link href={href}>{label}</Link> : <>{label}</>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The entry's detail as "key: value" lines people read, not JSON. */
+function AuditDetail({ detail, people }: { detail: unknown; people: Map<string, string> }) {
+  if (!isRecord(detail)) return detail === null || detail === undefined ? null : <>{String(detail)}</>;
+  const words = (key: string) => key.replace(/([a-z])([A-Z])/g, "$1 $2").replaceAll("_", " ").toLowerCase();
+  const value = (key: string, raw: unknown): string => {
+    if (typeof raw === "string") return /id$/i.test(key) ? (people.get(raw) ?? raw.slice(0, 8)) : raw;
+    if (typeof raw === "number" || typeof raw === "boolean") return String(raw);
+    if (raw === null || raw === undefined) return "—";
+    return JSON.stringify(raw).slice(0, 120);
+  };
+  return (
+    <dl className="audit-detail-list">
+      {Object.entries(detail)
+        .slice(0, 8)
+        .map(([key, raw]) => (
+          <div key={key}>
+            <dt>{words(key)}</dt>
+            <dd>{value(key, raw)}</dd>
+          </div>
+        ))}
+    </dl>
   );
 }

@@ -74,14 +74,14 @@ export default async function SandboxesPage({ params }: Props) {
               {isAdmin && (
                 <td>
                   {sandbox.status !== "destroyed" && (
-                    <div className="actions">
+                    <div className="manage-actions-cell">
                       {sandbox.stoppable && <ApiButton method="POST" url={`/api/sandboxes/${sandbox.id}/stop`} label="Stop" pendingLabel="Stopping…" testId="sandbox-stop" />}
                       <ApiButton
                         method="DELETE"
                         url={`/api/sandboxes/${sandbox.id}`}
                         label="Destroy"
                         pendingLabel="Destroying…"
-                        className="button small danger"
+                        className="button small ghost danger-text"
                         confirm="Destroy this sandbox? Its sessions keep their history; its files are removed after the retention period."
                         testId="sandbox-destroy"
                       />

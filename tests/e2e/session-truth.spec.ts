@@ -1,0 +1,300 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { createTestDatabase, removeDir, signIn, startPortal, type Portal } from "../integration/harness";
+import { InboxPage } from "./pages/inbox-page";
+import { signedInContext } from "./pages/manage-pages";
+import { SessionPage } from "./pages/session-page";
+import { Shell } from "./pages/shell";
+import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+
+// The session UI tells the truth in every state (issue 22): a card stays as it was after a portal
+// restart, the team in view is always in the top bar, "Needs you" is only what the viewer can answer,
+// lists stay live, phone cards keep their labels, and a permission shows what it allows.
+
+const PASSWORD = "a-long-enough-password";
+const VIEWPORTS = [
+  { width: 390, height: 844 },
+  { width: 1440, height: 900 },
+] as const;
+
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+}
+
+/** Every viewport and scheme the issue names, each page checked for width and axe. */
+async function acrossViewports(page: Page, check: (label: string) => Promise<void>) {
+  for (const viewport of VIEWPORTS) {
+    for (const scheme of ["light", "dark"] as const) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      await check(`${viewport.width}-${scheme}`);
+      await new Shell(page).expectNoHorizontalOverflow();
+      await expectAccessible(page);
+    }
+  }
+}
+
+test.describe("a portal restart between two turns", () => {
+  test.setTimeout(300_000);
+
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let portal: Portal;
+
+  test.beforeAll(async () => {
+    test.setTimeout(180_000);
+    database = await createTestDatabase("portal_e2e_restart");
+    portal = await startPortal({ databaseUrl: database.url });
+  });
+
+  test.afterAll(async () => {
+    await portal?.stop();
+    removeDir(portal?.dataDir ?? "");
+    await database?.drop();
+  });
+
+  /** A portal just started warms up on its first pages: its first stream may take longer than usual to open. */
+  async function openOnFreshPortal(session: SessionPage, sessionId: string) {
+    await session.page.goto(`/sessions/${sessionId}`);
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 90_000 });
+  }
+
+  async function browserOn(browser: Browser, baseUrl: string) {
+    const cookie = await signIn(baseUrl);
+    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
+    await context.addCookies(cookie.split("; ").map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), domain: "localhost", path: "/" })));
+    return context;
+  }
+
+  test("the first turn's card still says Allowed once after a restart and a rejected second /tool", async ({ browser }) => {
+    let context = await browserOn(browser, portal.baseUrl);
+    let page = await context.newPage();
+    const me = await (await page.request.get("/api/me")).json();
+    const created = await page.request.post("/api/sessions", { data: { teamId: me.teams[0].id, agent: "demo", title: "Survives a restart" } });
+    expect(created.status()).toBe(201);
+    const sessionId = (await created.json()).id as string;
+
+    let session = new SessionPage(page);
+    await openOnFreshPortal(session, sessionId);
+    await session.prompt("/tool");
+    const first = session.toolCalls().first();
+    // What the permission allows is shown before it is answered, and the footer says who is waited for.
+    await expect(first.getByTestId("tool-input")).toContainText("demo.txt");
+    await expect(page.getByTestId("agent-waiting")).toHaveAttribute("data-waiting-on", "you");
+    await expect(page.getByTestId("agent-working")).toHaveCount(0);
+    await expect(first.getByTestId("tool-status")).toHaveText("Waiting for you");
+    await first.getByTestId("permission-once").click();
+    await session.waitForTurnEnd(1);
+    await expect(first.getByTestId("permission-answer")).toContainText("Allowed once");
+    // The demo's write is simulated: nothing is on disk, so nothing is marked changed; the file is listed as not there.
+    await expect(page.getByTestId("files-panel").getByTestId("file-gone")).toContainText("demo.txt");
+    await expect(page.getByTestId("files-changed-count")).toHaveCount(0);
+    await context.close();
+
+    // A clean restart of the portal (same data dir and database).
+    const dataDir = portal.dataDir;
+    await portal.stop();
+    portal = await startPortal({ databaseUrl: database.url, dataDir });
+
+    context = await browserOn(browser, portal.baseUrl);
+    page = await context.newPage();
+    session = new SessionPage(page);
+    await openOnFreshPortal(session, sessionId);
+    // An idle session stays idle-looking: nothing was cut off.
+    await expect(session.status()).toHaveAttribute("data-status", "idle");
+    await expect(page.getByTestId("restorable-banner")).toHaveCount(0);
+    await expect(page.getByTestId("notice")).toHaveCount(0);
+    await expect(session.send()).toHaveText("Send");
+
+    await session.prompt("/tool");
+    await expect(session.toolCalls()).toHaveCount(2);
+    const second = session.toolCalls().nth(1);
+    await second.getByTestId("permission-reject").click();
+    await session.waitForTurnEnd(2);
+    const check = async () => {
+      await expect(session.toolCalls()).toHaveCount(2);
+      await expect(session.toolCalls().first().getByTestId("permission-answer")).toContainText("Allowed once");
+      await expect(session.toolCalls().first().getByTestId("tool-status")).toHaveText("Completed");
+      await expect(session.toolCalls().nth(1).getByTestId("permission-answer")).toContainText("Rejected");
+      await expect(session.toolCalls().nth(1).getByTestId("tool-status")).toHaveText("Rejected");
+      await expect(session.transcript().getByTestId("plan").first().getByTestId("plan-progress")).toContainText(/(\d+) of \1 done/);
+    };
+    await check();
+    await page.reload();
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
+    await acrossViewports(page, async (label) => {
+      await check();
+      await page.screenshot({ path: test.info().outputPath(`restart-cards-${label}.png`) });
+    });
+    await context.close();
+  });
+});
+
+test("the team switcher shows the current team; lists, sidebar and inbox follow it; a new team is switched to", async ({ page }) => {
+  const shell = new Shell(page);
+  const teamId = await defaultTeam(page.request);
+  const ownSession = await createSession(page.request, `Default team work ${Date.now()}`);
+  const teamName = `Switcher ${Date.now()}`;
+  try {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto("/teams");
+    await expect(page.getByTestId("current-team")).toHaveText("All teams");
+    await page.getByTestId("create-team-name").fill(teamName);
+    await page.getByTestId("create-team-submit").click();
+    // Creating a team switches to it: the top bar says so.
+    await expect(page.getByTestId("current-team")).toHaveText(teamName);
+
+    await page.goto("/sessions");
+    await expect(page.getByTestId("current-team")).toHaveText(teamName);
+    await expect(page.getByText(`The agent sessions of ${teamName}, newest first.`)).toBeVisible();
+    await expect(page.getByTestId("sessions-empty")).toBeVisible();
+    // The sidebar follows the same team.
+    const session = new SessionPage(page);
+    await page.goto(`/sessions/${ownSession}`);
+    await expect(session.sidebar()).toContainText("No sessions yet.", { timeout: 60_000 });
+    await expect(session.sidebarEntry(ownSession)).toHaveCount(0);
+
+    // Back to the default team, through the switcher.
+    await page.goto("/sessions");
+    await acrossViewports(page, async (label) => {
+      if (!(await page.getByTestId("team-switcher-menu").isVisible())) await page.getByTestId("team-switcher").click();
+      await expect(page.getByTestId("team-switcher-menu")).toBeVisible();
+      await expect(page.getByTestId("team-switcher-menu")).toBeInViewport();
+      await page.screenshot({ path: test.info().outputPath(`team-switcher-${label}.png`) });
+    });
+    await page.keyboard.press("Escape");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.getByTestId("team-switcher").click();
+    await page.locator(`[data-testid=team-option][data-team-id="${teamId}"]`).click();
+    await expect(page.getByTestId("team-switcher")).toHaveAttribute("data-team-id", teamId);
+    await expect(page.locator(`[data-testid=session-row][data-session-id="${ownSession}"]`)).toHaveCount(1);
+    await page.goto(`/sessions/${ownSession}`);
+    await expect(session.sidebarEntry(ownSession)).toBeVisible({ timeout: 60_000 });
+    await new InboxPage(page).goto();
+    await expect(page.getByTestId("current-team")).not.toHaveText("All teams");
+  } finally {
+    // Other tests read "my sessions" across all teams: leave the admin where they expect it.
+    await page.request.patch("/api/me", { data: { activeTeamId: null } });
+  }
+  await page.goto("/sessions");
+  await expect(page.getByTestId("current-team")).toHaveText("All teams");
+  await expect(shell.needsYouCount().or(page.getByTestId("current-team"))).toBeVisible();
+});
+
+test("a viewer sees no Needs you count for a permission only a member can answer", async ({ page, browser }) => {
+  const teamId = await defaultTeam(page.request);
+  const email = `viewer-${Date.now()}@example.test`;
+  const invitation = await page.request.post(`/api/teams/${teamId}/invitations`, { data: { email, role: "viewer" } });
+  expect(invitation.status()).toBe(201);
+  const token = new URL((await invitation.json()).url as string).pathname.split("/").pop()!;
+  const accepted = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL: test.info().project.use.baseURL });
+  expect((await accepted.request.post(`/api/invitations/${token}/accept`, { data: { name: "Viewer Vic", password: PASSWORD } })).status()).toBeLessThan(300);
+  await accepted.close();
+
+  const sessionId = await createSession(page.request, `Waits for a member ${Date.now()}`);
+  await prompt(page.request, sessionId, "/tool");
+  await waitForStatus(page.request, sessionId, "awaiting_input");
+
+  const { context, page: viewer } = await signedInContext(browser, email, PASSWORD);
+  try {
+    const shell = new Shell(viewer);
+    await acrossViewports(viewer, async () => {
+      await viewer.goto("/sessions");
+      await expect(viewer.locator(`[data-testid=session-row][data-session-id="${sessionId}"]`).getByTestId("status-badge")).toHaveText("Waiting for a member");
+      await expect(shell.needsYouCount()).toHaveCount(0);
+      expect(await viewer.title()).not.toMatch(/^\(\d+\)/);
+    });
+    const session = new SessionPage(viewer);
+    await viewer.goto(`/sessions/${sessionId}`);
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
+    await expect(session.status()).toHaveText("Waiting for a member");
+    await expect(viewer.getByTestId("permission-waiting-member")).toBeVisible();
+    await expect(viewer.getByTestId("agent-waiting")).toHaveAttribute("data-waiting-on", "member");
+    await expect(session.toolCalls().last().getByTestId("tool-input")).toContainText("demo.txt");
+    await expect(shell.needsYouCount()).toHaveCount(0);
+    // The member (here the admin) is told.
+    await page.goto("/sessions");
+    await expect(new Shell(page).needsYouCount()).toBeVisible();
+  } finally {
+    await context.close();
+    await page.request.post(`/api/sessions/${sessionId}/cancel`);
+  }
+});
+
+test("a session created, then archived, in another context shows in the open list and sidebar within 2 s", async ({ page, browser }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const anchor = await createSession(page.request, `Sidebar anchor ${Date.now()}`);
+  const other = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL, viewport: { width: 1440, height: 900 } });
+  const sidebarPage = await other.newPage();
+  const withSidebar = new SessionPage(sidebarPage);
+  try {
+    await sidebarPage.goto(`/sessions/${anchor}`);
+    await expect(withSidebar.sidebarEntry(anchor)).toBeVisible({ timeout: 60_000 });
+    await page.goto("/sessions");
+    await expect(page.getByTestId("session-list")).toBeVisible();
+
+    const created = await createSession(page.request, `Made elsewhere ${Date.now()}`);
+    await expect(page.locator(`[data-testid=session-row][data-session-id="${created}"]`)).toHaveCount(1, { timeout: 2_000 });
+    await expect(withSidebar.sidebarEntry(created)).toBeVisible({ timeout: 2_000 });
+
+    expect((await page.request.patch(`/api/sessions/${created}`, { data: { archived: true } })).status()).toBe(200);
+    await expect(page.locator(`[data-testid=session-row][data-session-id="${created}"]`)).toHaveCount(0, { timeout: 2_000 });
+    await expect(withSidebar.sidebarEntry(created)).toHaveCount(0, { timeout: 2_000 });
+  } finally {
+    await other.close();
+  }
+});
+
+test("management cards keep their labels on a phone", async ({ page }) => {
+  expect((await page.request.post("/api/tokens", { data: { name: `Phone label ${Date.now()}` } })).status()).toBe(201);
+  const teamId = await defaultTeam(page.request);
+  await acrossViewports(page, async (label) => {
+    await page.goto("/settings/tokens");
+    const lastUsed = page.getByTestId("token-list").locator('td[data-label="Last used"]').first();
+    await expect(lastUsed).toBeVisible();
+    const before = await lastUsed.evaluate((cell) => getComputedStyle(cell, "::before").content);
+    if (label.startsWith("390")) expect(before).toBe('"Last used"');
+    else expect(before).toBe("none");
+    await page.goto(`/teams/${teamId}/members`);
+    await expect(page.getByTestId("member-list").locator('td[data-label="Role"]').first()).toBeVisible();
+  });
+});
+
+test("a styled page answers an address that does not exist and an admin page a non-admin opens", async ({ page, browser }) => {
+  await page.goto("/no-such-page");
+  await expect(page.getByTestId("not-found")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Back to sessions" })).toBeVisible();
+  const teamId = await defaultTeam(page.request);
+  const email = `member-${Date.now()}@example.test`;
+  const invitation = await page.request.post(`/api/teams/${teamId}/invitations`, { data: { email, role: "member" } });
+  const token = new URL((await invitation.json()).url as string).pathname.split("/").pop()!;
+  const fresh = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL: test.info().project.use.baseURL });
+  expect((await fresh.request.post(`/api/invitations/${token}/accept`, { data: { name: "Member Mo", password: PASSWORD } })).status()).toBeLessThan(300);
+  await fresh.close();
+  const { context, page: member } = await signedInContext(browser, email, PASSWORD);
+  try {
+    await member.goto("/admin");
+    await expect(member.getByTestId("forbidden")).toBeVisible();
+    await expectAccessible(member);
+  } finally {
+    await context.close();
+  }
+});
+
+test("New session offers the ready agents and folds the others into one line each, Start in view", async ({ page }) => {
+  await acrossViewports(page, async (label) => {
+    await page.goto("/sessions/new");
+    await expect(page.getByTestId("agent-demo")).toBeAttached();
+    const notReady = page.getByTestId("agents-not-ready");
+    if (await notReady.count()) {
+      // Folded: one summary line until opened, then one line per agent with what makes it ready.
+      await expect(notReady.locator("li").first()).toBeHidden();
+      await notReady.locator("summary").click();
+      await expect(notReady.locator("li").first()).toBeVisible();
+      await page.screenshot({ path: test.info().outputPath(`new-session-${label}.png`), fullPage: true });
+      await notReady.locator("summary").click();
+    }
+    await expect(page.getByTestId("create-session")).toBeInViewport();
+  });
+});
