@@ -1,0 +1,59 @@
+// `npm run lint` (run by `npm test` before the suites, with zero warnings allowed): Next's rules
+// (React, hooks, accessibility, imports), typescript-eslint's recommended rules, the type-aware rules
+// that catch a promise nobody waits for or handles, and no import cycles.
+import next from "eslint-config-next";
+import nextTypescript from "eslint-config-next/typescript";
+
+const sources = "**/*.{js,jsx,mjs,ts,tsx,mts,cts}";
+
+const config = [
+  ...next,
+  ...nextTypescript,
+  { linterOptions: { reportUnusedDisableDirectives: "error" } },
+  { ignores: ["generated/**", "agents/demo/dist/**", ".data/**", "test-results/**", "playwright-report/**"] },
+  {
+    files: ["**/*.{ts,tsx,mts,cts}"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      // React ignores what an event handler returns; the async handlers settle their own failures
+      // (apiFetch answers with a result, useFormSubmit shows the error). Timers and callbacks are checked.
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { attributes: false } }],
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/only-throw-error": "error",
+      "@typescript-eslint/no-unnecessary-type-assertion": "error",
+    },
+  },
+  {
+    files: [sources],
+    rules: {
+      // Only the project's own modules: following node_modules would cost minutes and find nothing ours.
+      "import/no-cycle": ["error", { ignoreExternal: true }],
+      "import/no-duplicates": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-expressions": "error",
+      // React Compiler rules: the portal does not run the compiler, and its components keep the latest
+      // callback in a ref and read browser-only state after mount on purpose.
+      "react-hooks/refs": "off",
+      "react-hooks/set-state-in-effect": "off",
+    },
+  },
+  {
+    files: ["tests/**"],
+    rules: {
+      // Tests read JSON bodies whose shape is what the assertion checks.
+      "@typescript-eslint/no-explicit-any": "off",
+    },
+  },
+  {
+    // Playwright fixtures hand over their value through a function named `use`, not React's hook.
+    files: ["tests/e2e/**"],
+    rules: { "react-hooks/rules-of-hooks": "off" },
+  },
+  {
+    files: ["**/*.cjs"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+];
+
+export default config;
