@@ -95,7 +95,7 @@ async function viewerProcess() {
   let chunkIndexes: number[] = [];
   type Viewer = ViewerReport["events"][number] & { source: EventSource; arrivals: number[] };
   let viewers: Viewer[] = [];
-  process.on("message", async (message: ToViewers) => {
+  const onMessage = async (message: ToViewers) => {
     if (message.type === "open") {
       let opened = 0;
       for (let i = 0; i < message.count; i += 1) {
@@ -147,7 +147,8 @@ async function viewerProcess() {
       chunkIndexes = [];
       process.send!({ type: "closed" });
     }
-  });
+  };
+  process.on("message", (message: Parameters<typeof onMessage>[0]) => void onMessage(message));
   process.send!({ type: "ready" });
 }
 
@@ -334,7 +335,7 @@ class CommitListener {
 async function referenceProcess() {
   const readers = new Map<string, ReferenceReader>();
   let commits: CommitListener | null = null;
-  process.on("message", async (message: { type: string; key: string; runtime?: { url: string; token: string }; serverId?: string; databaseUrl?: string; sessionId?: string }) => {
+  const onMessage = async (message: { type: string; key: string; runtime?: { url: string; token: string }; serverId?: string; databaseUrl?: string; sessionId?: string }) => {
     if (message.type === "listen") {
       commits = await CommitListener.open(message.databaseUrl!);
       process.send!({ type: "listening" });
@@ -352,7 +353,8 @@ async function referenceProcess() {
     } else if (message.type === "snapshot") {
       process.send!({ type: `snapshot:${message.key}`, arrivals: [...readers.get(message.key)!.arrivals] });
     }
-  });
+  };
+  process.on("message", (message: Parameters<typeof onMessage>[0]) => void onMessage(message));
   process.send!({ type: "ready" });
 }
 
@@ -605,7 +607,7 @@ async function latencyBench(bench: Bench, options: { viewers: number[]; chunks: 
       const fromRuntime = portalReference.get(i + 1);
       if (committed === undefined || fromRuntime === undefined) return;
       toCommit.push((committed - fromRuntime) / 1e6);
-      for (const arrivals of report.chunkArrivals) if (arrivals[i]) fromCommit.push((arrivals[i]! - committed) / 1e6);
+      for (const arrivals of report.chunkArrivals) if (arrivals[i]) fromCommit.push((arrivals[i] - committed) / 1e6);
     });
     toCommit.sort((a, b) => a - b);
     fromCommit.sort((a, b) => a - b);

@@ -57,7 +57,7 @@ function sessionKind<T extends object, R>(run: (input: SessionInput<T>) => Promi
   return {
     sandboxOf: ({ session }) => session.sandboxId,
     run,
-    send: ({ session, ...rest }) => ({ ...rest, sessionId: session.id }) as Json,
+    send: ({ session, ...rest }) => ({ ...rest, sessionId: session.id }),
     async receive(wire) {
       const { sessionId, ...rest } = wire as { sessionId: string };
       return { ...(rest as T), session: await db().session.findUniqueOrThrow({ where: { id: sessionId } }) };
@@ -76,7 +76,7 @@ function sandboxKind<T extends object, R>(run: (input: SandboxInput<T>) => Promi
   return {
     sandboxOf: ({ sandbox }) => sandbox.id,
     run,
-    send: ({ sandbox, ...rest }) => ({ ...rest, sandboxId: sandbox.id }) as Json,
+    send: ({ sandbox, ...rest }) => ({ ...rest, sandboxId: sandbox.id }),
     async receive(wire) {
       const { sandboxId, ...rest } = wire as { sandboxId: string };
       return { ...(rest as T), sandbox: await db().sandbox.findUniqueOrThrow({ where: { id: sandboxId } }) };

@@ -31,7 +31,7 @@ export async function patchSession({ session, userId, patch }: { session: Sessio
     .map((field) => [field, patch[field]!] as const);
 
   // Everything is checked before anything changes: a rejected value leaves the session as it was.
-  let sdk = null;
+  let sdk: Awaited<ReturnType<typeof liveSdk>> | null = null;
   let known: AgentOffer = { configOptions: [], modes: null };
   if (changes.length > 0) {
     sdk = await liveSdk(session, userId);

@@ -32,7 +32,7 @@ async function observeNotifications(page: Page) {
         shown.push({ title, body: options?.body ?? "" });
       }
     }
-    window.Notification = Recorded as typeof Notification;
+    window.Notification = Recorded;
   });
 }
 

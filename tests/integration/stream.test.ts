@@ -369,7 +369,7 @@ describe("two portal instances sharing one database", () => {
 
   beforeAll(async () => {
     other = await startPortal({ databaseUrl: db.url });
-    otherApi = await apiFor(other!.baseUrl);
+    otherApi = await apiFor(other.baseUrl);
   });
 
   afterAll(async () => {
