@@ -39,6 +39,33 @@ const config = [
     },
   },
   {
+    // Routes call the routed commands (lib/cluster/commands.ts), which run on the instance that owns
+    // the sandbox; the owner-side functions they route to are not for routes.
+    files: ["app/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@/lib/sandboxes/sandboxes",
+              importNames: ["stopSandbox", "markSandboxDestroyed", "listWorkspace", "readWorkspaceFile"],
+              message: "Call the routed command from @/lib/cluster/commands.",
+            },
+            { name: "@/lib/sandboxes/changes", importNames: ["listChanges", "diffOfPath", "patchOf"], message: "Call the routed command from @/lib/cluster/commands." },
+            { name: "@/lib/sandboxes/push", importNames: ["pushSandbox"], message: "Call the routed command from @/lib/cluster/commands." },
+            {
+              name: "@/lib/sandboxes/terminal",
+              importNames: ["openTerminal", "sendTerminalInput", "resizeTerminal", "closeTerminal", "readTerminal"],
+              message: "Call the routed command from @/lib/cluster/commands.",
+            },
+          ],
+          patterns: [{ group: ["@/lib/sessions/*"], importNamePattern: "OnOwner$", message: "Call the routed command from @/lib/cluster/commands." }],
+        },
+      ],
+    },
+  },
+  {
     files: ["tests/**"],
     rules: {
       // Tests read JSON bodies whose shape is what the assertion checks.

@@ -33,7 +33,7 @@ export interface CreateSessionInput {
   branch?: string;
 }
 
-export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
+export async function createSessionOnOwner({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
   await requireStartableAgent({ agentId: input.agent, teamId: input.teamId });
   const sandbox = input.repositoryId
     ? await sandboxFromRepository({ teamId: input.teamId, repositoryId: input.repositoryId, branch: input.branch })
@@ -109,7 +109,7 @@ function defaultTitle(agent: string) {
   return `${agent === DEMO_AGENT ? "Demo" : agent} session ${when} UTC`;
 }
 
-export async function destroySession({ session, userId }: { session: Session; userId: string }): Promise<Session> {
+export async function destroySessionOnOwner({ session, userId }: { session: Session; userId: string }): Promise<Session> {
   assertWritable(session);
   const sdk = await sdkForSession(session.id).catch(() => null);
   if (sdk) await sdk.destroySession(session.id).catch(() => undefined);

@@ -59,7 +59,7 @@ async function answerByPolicy(session: Session, permissionId: string, options: A
   return true;
 }
 
-export async function replyToPermission({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
+export async function replyToPermissionOnOwner({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
   assertWritable(session);
   const permission = isStorable(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
   if (!permission) throw notFound("Permission request");

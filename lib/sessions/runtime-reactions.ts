@@ -59,7 +59,7 @@ export function onRuntimeBack(generation: number) {
 }
 
 /**
- * Sessions nobody holds any more: their sandbox's owner died or let go (lib/sessions/ownership.ts),
+ * Sessions nobody holds any more: their sandbox's owner died or let go (lib/cluster/lease.ts),
  * or they are from before sandboxes. Each live-looking one becomes restorable, its cut-off turn
  * ended interrupted, and its last message rebuilt from its events. Resolves once all is committed.
  */
