@@ -6,7 +6,7 @@ import { onHeartbeat } from "@/lib/cluster/lease";
 import { leaseSeconds } from "@/lib/cluster/state";
 import { ownerOf } from "@/lib/cluster/takeover";
 import { db } from "@/lib/db/client";
-import { ApiError, isApiError, isProblemCode, type FieldError, type ProblemCode } from "@/lib/errors";
+import { ApiError, isApiError, isProblemCode } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
 import { currentClientIp, runForClient } from "@/lib/http/request-context";
 
