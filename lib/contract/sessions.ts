@@ -1,6 +1,6 @@
 import type { PermissionJson } from "@/lib/contract/permissions";
 
-// Session JSON as the contract shows it (/work/shared/api-contract.md "Sessions"), for the route
+// Session JSON as the API contract shows it (its "Sessions" section), for the route
 // serializers (lib/sessions/serialize.ts) and the pages' components alike. No server-only, no Prisma.
 
 /** What the row's `status` column holds. */
@@ -28,9 +28,6 @@ export function isSessionStatus(value: unknown): value is SessionStatus {
 export function publicStatus(status: StoredSessionStatus, pendingCount: number): SessionStatus {
   return status === "running" && pendingCount > 0 ? "awaiting_input" : status;
 }
-
-/** Whether a turn is in progress (waiting on a person or not). */
-export const isTurnStatus = (status: string) => status === "running" || status === "awaiting_input";
 
 export interface UsageJson extends Partial<GatewayUsageJson> {
   used: number | null;
