@@ -178,7 +178,7 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
       let session: Session;
       const events: SessionEvent[] = [];
       const permissions: unknown[] = [];
-      const recorded: Record<string, unknown> = { agent, package: AGENT_CATALOG.find((entry) => entry.id === agent)!.packages[0], turns: {} as Record<string, unknown[]> };
+      const recorded: Record<string, unknown> = { agent, package: AGENT_CATALOG.find((entry) => entry.id === agent)!.packages[0], turns: {} };
 
       beforeAll(async () => {
         server = agent === "claude" ? await startScriptedAnthropic("Side answer.") : await startScriptedOpenAI("Side answer.");
