@@ -19,8 +19,10 @@ let exitCode = 0;
 
 // The linter first (after the build, which generates the Prisma client its type-aware rules read), so
 // CI fails on a finding; the suites still run, to report everything in one go.
+// Exactly `npm run lint` (eslint, then the import-cycle check), without npm's own start-up.
 const lint = spawnSync(path.join(root, "node_modules/.bin/eslint"), [".", "--max-warnings", "0"], { cwd: root, stdio: "inherit", env });
-if (lint.status !== 0) {
+const cycles = spawnSync(process.execPath, [path.join(root, "scripts/import-cycles.mjs")], { cwd: root, stdio: "inherit", env });
+if (lint.status !== 0 || cycles.status !== 0) {
   console.error("[test] npm run lint failed: fix its findings (see above)");
   exitCode = 1;
 } else console.log("[test] lint: no findings");
