@@ -8,7 +8,7 @@ import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { sandboxFromRepository } from "@/lib/sandboxes/repository";
 import { applyTeamConfig } from "@/lib/sandboxes/team-config";
-import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
+import { destroySandboxIfUnused, forgetSessionSandbox, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { requireStartableAgent } from "@/lib/sessions/agents";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
@@ -121,6 +121,8 @@ export async function destroySessionOnOwner({ session, userId }: { session: Sess
     effects: { status: "destroyed", destroyedAt: new Date().toISOString(), currentTurnId: null, ...(turnId ? { lastStopReason: "cancelled" } : {}) },
     audit: { actorId: userId, action: "session.destroy" },
   });
+  // A destroyed session runs nothing again: its entry in the session → sandbox cache goes with it.
+  forgetSessionSandbox(session.id);
   await destroySandboxIfUnused(session.sandboxId);
   return destroyed ?? session;
 }
