@@ -37,6 +37,9 @@ import { percentile, printTable, sleep } from "./support/report";
 import { spawnRuntime } from "./support/runtime";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+// The viewer and reference processes load this file too, so they run it the way scripts/bench.mjs does
+// (the react-server condition lets its lib imports' `import "server-only"` resolve).
+const CHILD_EXEC_ARGV = ["--conditions=react-server", "--import", "tsx"];
 const CHUNK_TEXT = /^(\d+) $/;
 const now = () => Number(process.hrtime.bigint()); // ns, CLOCK_MONOTONIC: comparable across processes
 
@@ -160,7 +163,7 @@ class ViewerGroup {
   static async start(processes: number) {
     const children = await Promise.all(
       Array.from({ length: processes }, async () => {
-        const child = fork(fileURLToPath(import.meta.url), ["--viewer-process"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+        const child = fork(fileURLToPath(import.meta.url), ["--viewer-process"], { execArgv: CHILD_EXEC_ARGV, stdio: ["ignore", "inherit", "inherit", "ipc"] });
         await nextMessage(child, "ready");
         return child;
       }),
@@ -431,7 +434,7 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
   await api.post("/api/sessions", { teamId, agent: "demo", title: "warm-up" });
   const portalServers = await acpServers(runtime);
   if (portalServers.length !== 1) throw new Error(`expected the portal's one ACP server, found ${portalServers.join(", ")}`);
-  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], { execArgv: CHILD_EXEC_ARGV, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   await nextMessage(referenceChild, "ready");
   const portalReference = await RemoteReference.open(referenceChild, "portal", runtime, portalServers[0]!);
 
