@@ -1,6 +1,6 @@
 // Commands across portal instances (issue 10): what it costs when a request reaches an instance
 // that does not own the session, so the command travels through PostgreSQL to the owner and its
-// answer comes back (lib/sessions/commands.ts). Two real portals on one database and one external
+// answer comes back (lib/cluster/commands.ts). Two real portals on one database and one external
 // runtime; the same session is prompted (→ 202) and renamed (→ 200) through its owner (baseline,
 // in the same run) and through the other instance, alternating, ROUNDS times each.
 //   node --conditions=react-server --import tsx bench/instances.ts   (or: npm run bench -- instances)

@@ -22,9 +22,9 @@
 // Results are printed, not asserted; this 2-core machine also runs the portal, PostgreSQL, the
 // runtime and the agents, so every figure includes that contention.
 
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,8 +33,13 @@ import pg from "pg";
 import { SandboxAgent } from "sandbox-agent";
 import { apiFor, createTestDatabase, defaultTeamId, freePort, startPortal, waitFor, type Api, type Portal } from "../tests/integration/harness";
 import { onCleanup, runBench } from "./support/cleanup";
+import { percentile, printTable, sleep } from "./support/report";
+import { spawnRuntime } from "./support/runtime";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+// The viewer and reference processes load this file too, so they run it the way scripts/bench.mjs does
+// (the react-server condition lets its lib imports' `import "server-only"` resolve).
+const CHILD_EXEC_ARGV = ["--conditions=react-server", "--import", "tsx"];
 const CHUNK_TEXT = /^(\d+) $/;
 const now = () => Number(process.hrtime.bigint()); // ns, CLOCK_MONOTONIC: comparable across processes
 
@@ -95,7 +100,7 @@ async function viewerProcess() {
   let chunkIndexes: number[] = [];
   type Viewer = ViewerReport["events"][number] & { source: EventSource; arrivals: number[] };
   let viewers: Viewer[] = [];
-  process.on("message", async (message: ToViewers) => {
+  const onMessage = async (message: ToViewers) => {
     if (message.type === "open") {
       let opened = 0;
       for (let i = 0; i < message.count; i += 1) {
@@ -147,7 +152,8 @@ async function viewerProcess() {
       chunkIndexes = [];
       process.send!({ type: "closed" });
     }
-  });
+  };
+  process.on("message", (message: Parameters<typeof onMessage>[0]) => void onMessage(message));
   process.send!({ type: "ready" });
 }
 
@@ -157,7 +163,7 @@ class ViewerGroup {
   static async start(processes: number) {
     const children = await Promise.all(
       Array.from({ length: processes }, async () => {
-        const child = fork(fileURLToPath(import.meta.url), ["--viewer-process"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+        const child = fork(fileURLToPath(import.meta.url), ["--viewer-process"], { execArgv: CHILD_EXEC_ARGV, stdio: ["ignore", "inherit", "inherit", "ipc"] });
         await nextMessage(child, "ready");
         return child;
       }),
@@ -223,35 +229,6 @@ function split(total: number, parts: number) {
 }
 
 // ───────────────────────────── runtime, portal, reference reader ─────────────────────────────
-
-async function startRuntime() {
-  const home = mkdtempSync(path.join(os.tmpdir(), "bench-runtime-"));
-  const agents = path.join(home, "sandbox-agent", "bin", "agent_processes");
-  mkdirSync(agents, { recursive: true });
-  // The same wrapper the portal installs for its embedded runtime (lib/runtime/demo-agent.ts).
-  writeFileSync(path.join(agents, "mock-acp"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "agents/demo/dist/demo-agent.mjs")}" "$@"\n`);
-  chmodSync(path.join(agents, "mock-acp"), 0o755);
-  const port = await freePort();
-  const token = `bench-${Math.random().toString(36).slice(2)}${Date.now()}`;
-  const binary = path.join(ROOT, "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
-  const child = spawn(binary, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
-    env: { ...process.env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: String(24 * 3600 * 1000) },
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.ok).catch(() => false),
-    (ok) => ok,
-    15_000,
-    50,
-  );
-  // Stopped by the bench's cleanups, also when the bench fails.
-  onCleanup(() => {
-    child.kill("SIGTERM");
-    rmSync(home, { recursive: true, force: true });
-  });
-  return { url, token };
-}
 
 /** A reader of one ACP server's SSE stream on the runtime: when each numbered chunk came out. */
 class ReferenceReader {
@@ -334,7 +311,7 @@ class CommitListener {
 async function referenceProcess() {
   const readers = new Map<string, ReferenceReader>();
   let commits: CommitListener | null = null;
-  process.on("message", async (message: { type: string; key: string; runtime?: { url: string; token: string }; serverId?: string; databaseUrl?: string; sessionId?: string }) => {
+  const onMessage = async (message: { type: string; key: string; runtime?: { url: string; token: string }; serverId?: string; databaseUrl?: string; sessionId?: string }) => {
     if (message.type === "listen") {
       commits = await CommitListener.open(message.databaseUrl!);
       process.send!({ type: "listening" });
@@ -352,7 +329,8 @@ async function referenceProcess() {
     } else if (message.type === "snapshot") {
       process.send!({ type: `snapshot:${message.key}`, arrivals: [...readers.get(message.key)!.arrivals] });
     }
-  });
+  };
+  process.on("message", (message: Parameters<typeof onMessage>[0]) => void onMessage(message));
   process.send!({ type: "ready" });
 }
 
@@ -415,7 +393,7 @@ async function acpServers(runtime: { url: string; token: string }): Promise<stri
 }
 
 interface Bench {
-  runtime: Awaited<ReturnType<typeof startRuntime>>;
+  runtime: { url: string; token: string };
   portal: Portal;
   api: Api;
   teamId: string;
@@ -433,7 +411,9 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
   // @ts-expect-error plain ESM build script without types
   const { ensureBuilt } = await import("../scripts/build.mjs");
   await ensureBuilt();
-  const runtime = await startRuntime();
+  // The runtime binary with the demo agent, as the other benches start it; the portal uses it as its external runtime.
+  const started = await spawnRuntime();
+  const runtime = { url: started.baseUrl, token: started.token };
   const database = await createTestDatabase();
   onCleanup(() => database.drop());
   const probePort = await freePort();
@@ -454,7 +434,7 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
   await api.post("/api/sessions", { teamId, agent: "demo", title: "warm-up" });
   const portalServers = await acpServers(runtime);
   if (portalServers.length !== 1) throw new Error(`expected the portal's one ACP server, found ${portalServers.join(", ")}`);
-  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], { execArgv: CHILD_EXEC_ARGV, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   await nextMessage(referenceChild, "ready");
   const portalReference = await RemoteReference.open(referenceChild, "portal", runtime, portalServers[0]!);
 
@@ -511,11 +491,6 @@ function baselineStream(bench: Bench, chunks: number, rate: number) {
 
 // ───────────────────────────── statistics and printing ─────────────────────────────
 
-function percentile(sorted: number[], p: number) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 /** Latencies in ms of `arrivals` (ns, by chunk) measured from the reference reader; missing samples are counted. */
 function latencies(arrivals: number[], reference: Map<number, number>) {
   const values: number[] = [];
@@ -529,11 +504,6 @@ function latencies(arrivals: number[], reference: Map<number, number>) {
 }
 
 const ms = (value: number) => `${value >= 0 ? " " : ""}${value.toFixed(2)} ms`;
-
-function table(rows: string[][]) {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) console.log(`  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("   ")}`);
-}
 
 interface PortalState {
   rssMb: number;
@@ -564,8 +534,6 @@ const stateRow = (label: string, state: PortalState) => [
   String(state.timers),
   String(state.viewers ?? "?"),
 ];
-
-const sleep = (msDelay: number) => new Promise((resolve) => setTimeout(resolve, msDelay));
 
 // ───────────────────────────── the three benchmarks ─────────────────────────────
 
@@ -605,15 +573,14 @@ async function latencyBench(bench: Bench, options: { viewers: number[]; chunks: 
       const fromRuntime = portalReference.get(i + 1);
       if (committed === undefined || fromRuntime === undefined) return;
       toCommit.push((committed - fromRuntime) / 1e6);
-      for (const arrivals of report.chunkArrivals) if (arrivals[i]) fromCommit.push((arrivals[i]! - committed) / 1e6);
+      for (const arrivals of report.chunkArrivals) if (arrivals[i]) fromCommit.push((arrivals[i] - committed) / 1e6);
     });
     toCommit.sort((a, b) => a - b);
     fromCommit.sort((a, b) => a - b);
     parts.push([String(count), ms(percentile(toCommit, 50)), ms(percentile(toCommit, 99)), ms(percentile(fromCommit, 50)), ms(percentile(fromCommit, 99))]);
   }
-  table(rows);
-  console.log("  of which (commit = when a LISTEN connection of this bench got the writer's NOTIFY for the chunk's index):");
-  table(parts);
+  printTable("Added latency", rows[0]!, rows.slice(1));
+  printTable("Of which (commit = when a LISTEN connection of this bench got the writer's NOTIFY for the chunk's index)", parts[0]!, parts.slice(1));
   console.log("  (portal = chunk out of the runtime → EventSource viewer; SDK = chunk out of the runtime → onEvent of a standalone SDK client;");
   console.log("   added = portal − SDK at the same percentile; target: added < 5 ms p50 and < 25 ms p99 at 100 viewers)");
 }
@@ -659,7 +626,7 @@ async function throughputBench(bench: Bench, options: { chunks: number; rate: nu
     rows.push([`viewer ${i + 1}`, String(viewer.chunks), rate(viewer.chunks, viewer.chunkFirst, viewer.chunkLast), String(viewer.count), ok ? "yes" : `NO (${viewer.opens} opens)`, String(viewer.gaps), ms((viewer.chunkLast - lastFromRuntime) / 1e6)]);
   });
   rows.push([`all ${options.viewers} viewers`, String(delivered), rate(delivered, firstAll, lastAll), "-", "-", "-", "-"]);
-  table(rows);
+  printTable("Per receiver", rows[0]!, rows.slice(1));
   console.log(`  (${options.chunks} chunks written by the agent; the portal session held ${total} events when counted. Chunks the runtime`);
   console.log("   dropped before any reader saw them are missing for every receiver; the portal records them as `gap` events)");
 
@@ -695,7 +662,7 @@ async function memoryBench(bench: Bench, options: { idleViewers: number; cycles:
   await bench.viewers.close();
   await sleep(1_000);
   const closed = await portalState(bench);
-  table([STATE_HEADER, stateRow("before", before), stateRow(`${options.idleViewers} idle viewers open`, open), stateRow("all closed again (1 s later)", closed)]);
+  printTable("Idle viewers", STATE_HEADER, [stateRow("before", before), stateRow(`${options.idleViewers} idle viewers open`, open), stateRow("all closed again (1 s later)", closed)]);
   const per = (delta: number) => (delta * 1024) / options.idleViewers;
   console.log(
     `  per idle viewer: ${per(open.heapMb - before.heapMb).toFixed(1)} KB heap, ${per(open.rssMb - before.rssMb).toFixed(1)} KB RSS, ${((open.fds - before.fds) / options.idleViewers).toFixed(2)} fds, ${((open.timers - before.timers) / options.idleViewers).toFixed(2)} timers`,
@@ -731,7 +698,7 @@ async function memoryBench(bench: Bench, options: { idleViewers: number; cycles:
   };
   await cycles(200);
   await sleep(1_000);
-  const rows = [STATE_HEADER, stateRow("after 200 warm-up cycles", await portalState(bench))];
+  const rows = [stateRow("after 200 warm-up cycles", await portalState(bench))];
   for (let round = 1; round <= 2; round += 1) {
     const started = Date.now();
     await cycles(options.cycles);
@@ -739,7 +706,7 @@ async function memoryBench(bench: Bench, options: { idleViewers: number; cycles:
     await sleep(1_000);
     rows.push(stateRow(`after ${options.cycles} more cycles (${seconds.toFixed(1)} s)`, await portalState(bench)));
   }
-  table(rows);
+  printTable("Connect/disconnect cycles, 10 at a time", STATE_HEADER, rows);
 }
 
 // ───────────────────────────── main ─────────────────────────────

@@ -19,7 +19,7 @@ export function RuntimeBanner() {
       }
     };
     void check();
-    const timer = setInterval(check, 4_000);
+    const timer = setInterval(() => void check(), 4_000);
     return () => {
       stopped = true;
       clearInterval(timer);

@@ -20,8 +20,8 @@ import type { SandboxProvider } from "@/lib/sandboxes/providers/provider";
 import { describeLimits } from "@/lib/sandboxes/limits";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
 import { attachments } from "@/lib/sessions/attachments";
-import { listenForCommands } from "@/lib/sessions/commands";
-import { joinCluster, leaveCluster } from "@/lib/sessions/ownership";
+import { listenForCommands } from "@/lib/cluster/commands";
+import { joinCluster, leaveCluster } from "@/lib/cluster/lease";
 import { wireRuntimeReactions } from "@/lib/sessions/runtime-reactions";
 import { startWebhookWorker } from "@/lib/webhooks/worker";
 

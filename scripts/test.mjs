@@ -1,4 +1,4 @@
-// `npm test`: every suite — unit and integration (vitest; integration runs the real portal, runtime
+// `npm test`: the linter (zero warnings), then every suite — unit and integration (vitest; integration runs the real portal, runtime
 // and PostgreSQL), then end to end in Chromium (Playwright), with the long-turn suite beside them —
 // and one closing line with the totals.
 import { spawn, spawnSync } from "node:child_process";
@@ -16,6 +16,16 @@ await ensureBuilt();
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
+
+// The linter first (after the build, which generates the Prisma client its type-aware rules read), so
+// CI fails on a finding; the suites still run, to report everything in one go.
+// Exactly `npm run lint` (eslint, then the import-cycle check), without npm's own start-up.
+const lint = spawnSync(path.join(root, "node_modules/.bin/eslint"), [".", "--max-warnings", "0"], { cwd: root, stdio: "inherit", env });
+const cycles = spawnSync(process.execPath, [path.join(root, "scripts/import-cycles.mjs")], { cwd: root, stdio: "inherit", env });
+if (lint.status !== 0 || cycles.status !== 0) {
+  console.error("[test] npm run lint failed: fix its findings (see above)");
+  exitCode = 1;
+} else console.log("[test] lint: no findings");
 const vitestBin = path.join(root, "node_modules/.bin/vitest");
 
 function countVitest(status, report) {

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runtimeBinary } from "@/lib/process-utils";
 import { installDemoAgent } from "@/lib/runtime/demo-agent";
 import { freePort } from "../../tests/integration/harness";
 import { onCleanup } from "./cleanup";
@@ -17,9 +18,8 @@ export async function spawnRuntime({ env = {} }: { env?: Record<string, string> 
   installDemoAgent(home);
   const port = await freePort();
   const token = randomBytes(24).toString("base64url");
-  const binary = path.join(process.cwd(), "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
   let stderr = "";
-  const child = spawn(binary, ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
+  const child = spawn(runtimeBinary(), ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
     env: { ...process.env, ...env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
     stdio: ["ignore", "ignore", "pipe"],
   });

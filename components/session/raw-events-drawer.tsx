@@ -45,8 +45,7 @@ export function RawEventsDrawer({ sessionId, request, lastIndex, onClose }: { se
     return () => {
       stopped = true;
     };
-    // The stream's newest index at opening is the window; later events need a reopen.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the stream's newest index at opening is the window; later events need a reopen
   }, [sessionId, request]);
 
   useEffect(() => {

@@ -55,9 +55,8 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
 
   const refresh = useCallback(() => {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
-    refreshTimer.current = setTimeout(async () => {
-      const result = await apiFetch<SessionDetailJson>(`/api/sessions/${sessionId}`);
-      if (result.ok) setSession(result.data);
+    refreshTimer.current = setTimeout(() => {
+      void apiFetch<SessionDetailJson>(`/api/sessions/${sessionId}`).then((result) => result.ok && setSession(result.data));
     }, 100);
   }, [sessionId]);
 
@@ -116,7 +115,7 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
   );
   const stop = useCallback(() => act(`/api/sessions/${sessionId}/cancel`, "POST"), [act, sessionId]);
   const showRaw = useCallback((item: TranscriptItem) => setRaw({ title: rawTitle(item), indexes: item.events }), []);
-  const loadOlder = useCallback(() => void stream.loadOlder(), [stream.loadOlder]); // eslint-disable-line react-hooks/exhaustive-deps
+  const loadOlder = useCallback(() => void stream.loadOlder(), [stream.loadOlder]); // eslint-disable-line react-hooks/exhaustive-deps -- the stream object is new on every event; its loadOlder is not
 
   const empty = useMemo(
     () => (

@@ -113,7 +113,7 @@ type Item<K extends TranscriptItem["kind"]> = Extract<TranscriptItem, { kind: K 
 type NewItem = TranscriptItem extends infer T ? (T extends TranscriptItem ? Omit<T, "key" | "events"> : never) : never;
 
 function push(state: TranscriptState, event: StreamEvent, item: NewItem) {
-  state.items.push({ ...item, key: `e${event.index}`, events: [event.index] } as TranscriptItem);
+  state.items.push({ ...item, key: `e${event.index}`, events: [event.index] });
   return state.items.length - 1;
 }
 

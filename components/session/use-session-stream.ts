@@ -243,7 +243,7 @@ export function useSessionStream(
       readingOlder.current = false;
       setLoadingOlder(false);
     }
-  }, [sessionId, apiBase]);
+  }, [apiBase]);
 
   return { ...snapshot, connection, loadOlder, loadingOlder };
 }

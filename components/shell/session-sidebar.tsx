@@ -30,10 +30,9 @@ export function SessionSidebar() {
 
   useEffect(() => {
     if (!onSessionPage) return;
-    const timer = setTimeout(async () => {
+    const timer = setTimeout(() => {
       const q = query.trim();
-      const result = await apiFetch<{ items: SidebarSession[] }>(`/api/sessions?limit=100${teamId ? `&teamId=${encodeURIComponent(teamId)}` : ""}${q ? `&q=${encodeURIComponent(q)}` : ""}`);
-      if (result.ok) setSessions(result.data.items);
+      void apiFetch<{ items: SidebarSession[] }>(`/api/sessions?limit=100${teamId ? `&teamId=${encodeURIComponent(teamId)}` : ""}${q ? `&q=${encodeURIComponent(q)}` : ""}`).then((result) => result.ok && setSessions(result.data.items));
     }, query ? 250 : 0);
     return () => clearTimeout(timer);
   }, [query, onSessionPage, teamId, reads]);

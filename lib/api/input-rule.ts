@@ -51,4 +51,5 @@ export function queryProblems(search: URLSearchParams): FieldError[] {
   return found;
 }
 
+/** What a field that breaks the rule is told. */
 export const UNSTORABLE_MESSAGE = MESSAGE;

@@ -1,6 +1,6 @@
 import type { PermissionJson } from "@/lib/contract/permissions";
 
-// Session JSON as the contract shows it (/work/shared/api-contract.md "Sessions"), for the route
+// Session JSON as the API contract shows it (its "Sessions" section), for the route
 // serializers (lib/sessions/serialize.ts) and the pages' components alike. No server-only, no Prisma.
 
 /** What the row's `status` column holds. */
@@ -36,9 +36,6 @@ export function publicStatus(status: StoredSessionStatus, pendingCount: number):
 export function displayStatus(status: SessionStatus, lastStopReason: string | null | undefined): SessionStatus {
   return status === "restorable" && lastStopReason !== "interrupted" ? "idle" : status;
 }
-
-/** Whether a turn is in progress (waiting on a person or not). */
-export const isTurnStatus = (status: string) => status === "running" || status === "awaiting_input";
 
 export interface UsageJson extends Partial<GatewayUsageJson> {
   used: number | null;

@@ -1,4 +1,4 @@
-// Team roles, weakest first (/work/shared/api-contract.md "Teams and roles").
+// Team roles, weakest first (the API contract's "Teams and roles").
 
 export const ROLES = ["viewer", "member", "admin", "owner"] as const;
 export type Role = (typeof ROLES)[number];

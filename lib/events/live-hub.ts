@@ -4,7 +4,7 @@ import type { Prisma, Role } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { listEventsAfter } from "@/lib/events/queries";
 import { NOTIFY_CHANNEL, type StoredEvent } from "@/lib/events/types";
-import { instanceId } from "@/lib/instance";
+import { instanceId } from "@/lib/cluster/identity";
 import { watchingRole } from "@/lib/teams/membership";
 
 // Live fan-out. Every batch the writer commits is NOTIFYed with the session and index range; one

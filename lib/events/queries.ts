@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { decodeIndexCursor } from "@/lib/db/keyset";
-import type { EventSender, StoredEvent } from "@/lib/events/types";
+import type { StoredEvent } from "@/lib/events/types";
 
 // History reads page by keyset on (session_id, index): the last page of a long session costs what
 // the first one does.
@@ -13,7 +13,7 @@ export async function listEventsAfter({ sessionId, after, limit }: { sessionId: 
     take: limit,
     select: { index: true, sender: true, createdAt: true, payload: true },
   });
-  return rows.map((row) => ({ index: row.index, sender: row.sender as EventSender, createdAt: row.createdAt.toISOString(), payload: row.payload }));
+  return rows.map((row) => ({ index: row.index, sender: row.sender, createdAt: row.createdAt.toISOString(), payload: row.payload }));
 }
 
 /** A page of events after `after`, or after the page `cursor` ended (it wins: it came from nextCursor). */

@@ -3,12 +3,12 @@ import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { rateLimited } from "@/lib/errors";
-import { instanceId } from "@/lib/instance";
+import { instanceId } from "@/lib/cluster/identity";
 
 // A cap on the event streams one user holds open (PORTAL_MAX_STREAMS_PER_USER), over every portal
 // instance on the database: each open stream is a row of stream_slots, taken when it opens and
 // deleted when it ends, however it ends. A slot counts only while its instance holds its lease
-// (portal_instances, lib/sessions/ownership.ts): the slots of a killed instance stop counting once
+// (portal_instances, lib/cluster/lease.ts): the slots of a killed instance stop counting once
 // its lease runs out, and are deleted the next time their user opens a stream.
 
 const globalSlots = globalThis as unknown as { portalStreamSlots?: Set<string> };

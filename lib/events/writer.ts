@@ -1,5 +1,6 @@
 import "server-only";
 import { db, preparedStatement } from "@/lib/db/client";
+import { columnArrays, StatementParams } from "@/lib/db/statement-params";
 import { env } from "@/lib/env";
 import { databaseUnavailable, isDataRejected } from "@/lib/errors";
 import { toJsonb } from "@/lib/events/jsonb";
@@ -102,20 +103,29 @@ const EFFECT_SETS = Object.entries(EFFECT_COLUMNS)
   })
   .join(",\n      ");
 
-// $1–$3 and $16 per session, $4–$8 per event, $9–$13 per message row, $14 channel, $15 this
-// process; the journal's rows: $17–$21 permission requests, $22–$26 permission resolutions,
-// $27–$32 and $34 audit entries; $33 the running turns a team may have (the `idle` claim starts a turn). A claimed session (its $16 set) is bumped only where the claim holds, and
-// every other row joins `bumped`, so a change whose claim fails leaves nothing. The resolutions run
-// first (they are the `permission` claim) and only ever move a row out of the status they expect.
-// pg_notify sits in the final select list so it runs once per stored session; PostgreSQL delivers
-// the notifications when the statement commits, never for a batch that failed.
+// The batch statement's row sets, one array per column (lib/db/statement-params.ts).
+const SESSION_COLUMNS = { id: "text", n: "int", fx: "jsonb", claim: "text" } as const;
+const EVENT_COLUMNS = { session_id: "text", offset_in_batch: "int", sender: '"EventSender"', created_at: "timestamptz", payload: "jsonb" } as const;
+const MESSAGE_COLUMNS = { session_id: "text", index: "int", offset_in_batch: "int", role: "text", text: "text" } as const;
+const REQUEST_COLUMNS = { id: "text", session_id: "text", tool_call: "jsonb", options: "jsonb", created_at: "timestamptz" } as const;
+const RESOLUTION_COLUMNS = { id: "text", from_status: "text", status: "text", reply: "text", by: "text" } as const;
+const AUDIT_COLUMNS = { session_id: "text", actor_id: "text", action: "text", target_type: "text", target_id: "text", detail: "jsonb", ip: "text" } as const;
+
+// Per session its event count, effects (`fx`) and claim; per event and per merged message a row; the
+// journal's rows: permission requests, permission resolutions and audit entries; `max_running_turns`
+// is the running turns a team may have (the `idle` claim starts a turn). A claimed session is bumped
+// only where the claim holds, and every other row joins `bumped`, so a change whose claim fails leaves
+// nothing. The resolutions run first (they are the `permission` claim) and only ever move a row out of
+// the status they expect. pg_notify sits in the final select list so it runs once per stored session;
+// PostgreSQL delivers the notifications when the statement commits, never for a batch that failed.
+const COMMIT_PARAMS = new StatementParams();
 const COMMIT_SQL = preparedStatement(
   "portal_commit_batch",
   `
   WITH resolved AS (
     UPDATE permissions p SET
       status = r.status::"PermissionStatus", reply = r.reply, resolved_by = r.by, resolved_at = now()
-    FROM unnest($22::text[], $23::text[], $24::text[], $25::text[], $26::text[]) AS r(id, from_status, status, reply, by)
+    FROM ${COMMIT_PARAMS.unnest("resolutions", "r", RESOLUTION_COLUMNS)}
     WHERE p.id = r.id AND p.status = r.from_status::"PermissionStatus"
     RETURNING p.session_id
   ), bumped AS (
@@ -124,24 +134,22 @@ const COMMIT_SQL = preparedStatement(
       -- "Updated" means the last activity: the runtime going away (restorable, offline) is not one.
       updated_at = CASE WHEN b.fx ->> 'status' IN ('restorable', 'offline') THEN s.updated_at ELSE now() END,
       ${EFFECT_SETS}
-    FROM unnest($1::text[], $2::int[], $3::jsonb[], $16::text[]) AS b(id, n, fx, claim)
+    FROM ${COMMIT_PARAMS.unnest("sessions", "b", SESSION_COLUMNS)}
     WHERE s.id = b.id AND (
       b.claim IS NULL
       OR (b.claim = 'idle' AND s.status = 'idle' AND s.current_turn_id IS NULL
-          AND (SELECT count(*) FROM sessions r WHERE r.team_id = s.team_id AND r.status = 'running') < $33)
+          AND (SELECT count(*) FROM sessions r WHERE r.team_id = s.team_id AND r.status = 'running') < ${COMMIT_PARAMS.ref("max_running_turns")})
       OR (b.claim = 'permission' AND b.id IN (SELECT session_id FROM resolved)))
     RETURNING s.id, s.event_count - b.n AS before, b.n, s.team_id, s.current_turn_id
   ), inserted AS (
     INSERT INTO events (session_id, index, sender, created_at, payload)
     SELECT e.session_id, u.before + e.offset_in_batch, e.sender, e.created_at, e.payload
-    FROM unnest($4::text[], $5::int[], $6::"EventSender"[], $7::timestamptz[], $8::jsonb[])
-      AS e(session_id, offset_in_batch, sender, created_at, payload)
+    FROM ${COMMIT_PARAMS.unnest("events", "e", EVENT_COLUMNS)}
     JOIN bumped u ON u.id = e.session_id
   ), merged AS (
     INSERT INTO messages (session_id, index, role, text)
     SELECT m.session_id, COALESCE(m.index, u.before + m.offset_in_batch), m.role, m.text
-    FROM unnest($9::text[], $10::int[], $11::int[], $12::text[], $13::text[])
-      AS m(session_id, index, offset_in_batch, role, text)
+    FROM ${COMMIT_PARAMS.unnest("messages", "m", MESSAGE_COLUMNS)}
     JOIN sessions s ON s.id = m.session_id
     LEFT JOIN bumped u ON u.id = m.session_id
     WHERE m.index IS NOT NULL OR u.id IS NOT NULL
@@ -149,22 +157,63 @@ const COMMIT_SQL = preparedStatement(
   ), requested AS (
     INSERT INTO permissions (id, session_id, turn_id, tool_call, options, created_at)
     SELECT q.id, q.session_id, u.current_turn_id, q.tool_call, q.options, q.created_at
-    FROM unnest($17::text[], $18::text[], $19::jsonb[], $20::jsonb[], $21::timestamptz[])
-      AS q(id, session_id, tool_call, options, created_at)
+    FROM ${COMMIT_PARAMS.unnest("requests", "q", REQUEST_COLUMNS)}
     JOIN bumped u ON u.id = q.session_id
     ON CONFLICT (id) DO NOTHING
   ), audited AS (
     INSERT INTO audit_entries (id, team_id, actor_id, action, target_type, target_id, detail, ip)
     SELECT gen_random_uuid()::text, u.team_id, a.actor_id, a.action, a.target_type, a.target_id, a.detail, a.ip
-    FROM unnest($27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::jsonb[], $34::text[])
-      AS a(session_id, actor_id, action, target_type, target_id, detail, ip)
+    FROM ${COMMIT_PARAMS.unnest("audit", "a", AUDIT_COLUMNS)}
     JOIN bumped u ON u.id = a.session_id
   )
   SELECT u.id, u.before,
-         CASE WHEN u.n > 0 THEN pg_notify($14, json_build_object('i', $15::text, 'n', json_build_array(json_build_object(
+         CASE WHEN u.n > 0 THEN pg_notify(${COMMIT_PARAMS.ref("channel")}, json_build_object('i', ${COMMIT_PARAMS.ref("instance", "::text")}, 'n', json_build_array(json_build_object(
            's', u.id, 'f', u.before + 1, 't', u.before + u.n)))::text) IS NULL END AS notified
   FROM bumped u`,
 );
+
+/** The journal's rows of a batch (lib/sessions/journal.ts): each session's claim, and the permission and audit rows as column arrays. */
+class JournalRows {
+  readonly claims = new Map<string, ChangeRows["claim"]>();
+  private readonly requests: Array<PermissionRequestRow & { sessionId: string }> = [];
+  private readonly resolutions: PermissionResolutionRow[] = [];
+  private readonly audit: Array<SessionAuditRow & { sessionId: string }> = [];
+
+  add(sessionId: string, change: ChangeRows) {
+    if (change.claim) this.claims.set(sessionId, change.claim);
+    for (const request of change.requests ?? []) this.requests.push({ ...request, sessionId });
+    this.resolutions.push(...(change.resolutions ?? []));
+    for (const entry of change.audit ?? []) this.audit.push({ ...entry, sessionId });
+  }
+
+  columns() {
+    return {
+      requests: columnArrays(REQUEST_COLUMNS, this.requests, (request) => ({
+        id: request.id,
+        session_id: request.sessionId,
+        tool_call: toJsonb(request.toolCall).json,
+        options: toJsonb(request.options).json,
+        created_at: request.createdAt.toISOString(),
+      })),
+      resolutions: columnArrays(RESOLUTION_COLUMNS, this.resolutions, (resolution) => ({
+        id: resolution.id,
+        from_status: resolution.from,
+        status: resolution.status,
+        reply: resolution.reply,
+        by: resolution.by,
+      })),
+      audit: columnArrays(AUDIT_COLUMNS, this.audit, (entry) => ({
+        session_id: entry.sessionId,
+        actor_id: entry.actorId,
+        action: entry.action,
+        target_type: entry.targetType,
+        target_id: entry.targetId,
+        detail: entry.detail === undefined ? null : toJsonb(entry.detail).json,
+        ip: entry.ip,
+      })),
+    };
+  }
+}
 
 const TURN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('turns:' || team_id)) IS NULL AS locked FROM sessions WHERE id = $1`;
 
@@ -325,35 +374,22 @@ export class EventWriter {
 
   private async commit(batch: QueuedEvent[], allText: boolean): Promise<{ published: Map<string, StoredEvent[]>; stored: Set<string> }> {
     // Per session: its events as viewers will get them (without the index the statement assigns).
-    const sessions = new Map<string, { events: Array<Omit<StoredEvent, "index">>; effects: Record<string, unknown>; claim: string | null }>();
-    const rows = { sessionIds: [] as string[], offsets: [] as number[], senders: [] as string[], createdAts: [] as string[], payloads: [] as string[] };
-    const journal = {
-      requests: [] as Array<PermissionRequestRow & { sessionId: string }>,
-      resolutions: [] as PermissionResolutionRow[],
-      audit: [] as Array<SessionAuditRow & { sessionId: string }>,
-    };
+    const sessions = new Map<string, { events: Array<Omit<StoredEvent, "index">>; effects: Record<string, unknown> }>();
+    const events: Array<{ sessionId: string; offset: number; sender: EventSender; createdAt: string; payload: string }> = [];
+    const journal = new JournalRows();
     const messageEvents: MessageEvent[] = [];
     for (const queued of batch) {
       let session = sessions.get(queued.sessionId);
-      if (!session) sessions.set(queued.sessionId, (session = { events: [], effects: {}, claim: null }));
+      if (!session) sessions.set(queued.sessionId, (session = { events: [], effects: {} }));
       const change = queued.change;
-      if (change) {
-        session.claim = change.claim ?? session.claim;
-        for (const request of change.requests ?? []) journal.requests.push({ ...request, sessionId: queued.sessionId });
-        journal.resolutions.push(...(change.resolutions ?? []));
-        for (const entry of change.audit ?? []) journal.audit.push({ ...entry, sessionId: queued.sessionId });
-      }
+      if (change) journal.add(queued.sessionId, change);
       for (const event of change?.silent ? [] : change?.more ? [queued, ...change.more] : [queued]) {
         // Viewers get the payload as stored, so live and replayed events are the same.
         const payload = toJsonb(event.payload);
         const createdAt = queued.createdAt.toISOString();
         session.events.push({ sender: queued.sender, createdAt, payload: payload.value });
         for (const [key, value] of Object.entries(event.effects ?? {})) session.effects[key] = value ?? null;
-        rows.sessionIds.push(queued.sessionId);
-        rows.offsets.push(session.events.length);
-        rows.senders.push(queued.sender);
-        rows.createdAts.push(createdAt);
-        rows.payloads.push(payload.json);
+        events.push({ sessionId: queued.sessionId, offset: session.events.length, sender: queued.sender, createdAt, payload: payload.json });
         const message = event === queued ? queued.message : undefined;
         if (message || event.endsMessage) {
           messageEvents.push({ sessionId: queued.sessionId, offset: session.events.length, message, endsMessage: event.endsMessage });
@@ -361,44 +397,35 @@ export class EventWriter {
       }
     }
     const plan = this.messages.plan(messageEvents, Date.now(), allText);
-    const messages = plan.rows;
 
     const params = [
       COMMIT_SQL,
-      [...sessions.keys()],
-      [...sessions.values()].map((session) => session.events.length),
-      [...sessions.values()].map((session) => toJsonb(session.effects).json),
-      rows.sessionIds,
-      rows.offsets,
-      rows.senders,
-      rows.createdAts,
-      rows.payloads,
-      messages.map((message) => message.sessionId),
-      messages.map((message) => message.index),
-      messages.map((message) => message.offset),
-      messages.map((message) => message.role),
-      messages.map((message) => message.text),
-      NOTIFY_CHANNEL,
-      liveHub().instanceId,
-      [...sessions.values()].map((session) => session.claim),
-      journal.requests.map((request) => request.id),
-      journal.requests.map((request) => request.sessionId),
-      journal.requests.map((request) => toJsonb(request.toolCall).json),
-      journal.requests.map((request) => toJsonb(request.options).json),
-      journal.requests.map((request) => request.createdAt.toISOString()),
-      journal.resolutions.map((resolution) => resolution.id),
-      journal.resolutions.map((resolution) => resolution.from),
-      journal.resolutions.map((resolution) => resolution.status),
-      journal.resolutions.map((resolution) => resolution.reply),
-      journal.resolutions.map((resolution) => resolution.by),
-      journal.audit.map((entry) => entry.sessionId),
-      journal.audit.map((entry) => entry.actorId),
-      journal.audit.map((entry) => entry.action),
-      journal.audit.map((entry) => entry.targetType),
-      journal.audit.map((entry) => entry.targetId),
-      journal.audit.map((entry) => (entry.detail === undefined ? null : toJsonb(entry.detail).json)),
-      this.maxRunningTurnsPerTeam,
-      journal.audit.map((entry) => entry.ip),
+      ...COMMIT_PARAMS.values({
+        sessions: columnArrays(SESSION_COLUMNS, [...sessions], ([id, session]) => ({
+          id,
+          n: session.events.length,
+          fx: toJsonb(session.effects).json,
+          claim: journal.claims.get(id) ?? null,
+        })),
+        events: columnArrays(EVENT_COLUMNS, events, (event) => ({
+          session_id: event.sessionId,
+          offset_in_batch: event.offset,
+          sender: event.sender,
+          created_at: event.createdAt,
+          payload: event.payload,
+        })),
+        messages: columnArrays(MESSAGE_COLUMNS, plan.rows, (message) => ({
+          session_id: message.sessionId,
+          index: message.index,
+          offset_in_batch: message.offset,
+          role: message.role,
+          text: message.text,
+        })),
+        ...journal.columns(),
+        channel: NOTIFY_CHANNEL,
+        instance: liveHub().instanceId,
+        max_running_turns: this.maxRunningTurnsPerTeam,
+      }),
     ] as const;
     type Committed = Array<{ id: string; before: number }>;
     // A turn's claim counts the team's running turns: under the team's lock, taken before the

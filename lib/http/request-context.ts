@@ -18,7 +18,7 @@ export function runInRequestContext<T>(request: Request, run: () => Promise<T>):
   return storage().run({ clientIp: clientIp(request.headers) }, run);
 }
 
-/** For work a request asked of another instance (lib/sessions/commands.ts): it carries the request's address. */
+/** For work a request asked of another instance (lib/cluster/commands.ts): it carries the request's address. */
 export function runForClient<T>(clientIp: string | null, run: () => Promise<T>): Promise<T> {
   return storage().run({ clientIp }, run);
 }

@@ -60,7 +60,7 @@ function explainBare405(response: http.ServerResponse) {
       this.setHeader("x-request-id", requestId);
     }
     return writeHead.apply(this, args);
-  } as typeof response.writeHead;
+  };
   response.write = function (this: http.ServerResponse, ...args: unknown[]) {
     // Next's 405 has an empty body; the problem text replaces it.
     if (body !== null) return true;

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
 import { isProcessAlive } from "@/lib/process-utils";
-import { createObservedFetch, type AcpStreamObserver, type ClientAnswer } from "@/lib/runtime/observed-fetch";
+import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 
 // A runtime manager owns one sandbox-agent runtime (a child process started by a launcher — on this
@@ -67,9 +67,10 @@ export interface RuntimeConfig {
   streamObserver?: RuntimeStreamObserver;
 }
 
-/** What the sessions hear of a runtime's ACP streams; a client answer also names the generation it came over. */
-export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost"> & {
+/** What the sessions hear of a runtime's ACP streams; a client answer and a gap also name the generation they came over. */
+export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost" | "onGap"> & {
   onClientAnswer?(answer: ClientAnswer & { generation: number }): void;
+  onGap?(report: GapReport & { generation: number }): void;
 };
 
 interface Generation {
@@ -399,6 +400,7 @@ export class RuntimeManager {
         ...this.config.streamObserver,
         // The answer names its connection: this generation's SDK, and the ACP server on it.
         onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
+        onGap: (report) => this.config.streamObserver?.onGap?.({ ...report, generation: generationId }),
         onConnectionLost: (serverId, reason) => {
           const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
           this.lossChecks.add(check);

@@ -88,7 +88,7 @@ export class PrismaPersistDriver implements SessionPersistDriver {
   }
 
   private store(sessionId: string, sender: "client" | "agent", payload: unknown, createdAt: Date) {
-    eventWriter().enqueue({ sessionId, sender, payload: payload as SessionEvent["payload"], createdAt, ...classifyRuntimeMessage(sender, payload) });
+    eventWriter().enqueue({ sessionId, sender, payload, createdAt, ...classifyRuntimeMessage(sender, payload) });
   }
 
   /** The portal session an ACP message (its `params.sessionId`, the agent's session id) belongs to, from the records in memory. */

@@ -2,7 +2,6 @@ import "server-only";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ApiError, unprocessable } from "@/lib/errors";
-import { hostDirsOf } from "@/lib/sandboxes/repository";
 import { sandboxPool } from "@/lib/sandboxes/pool";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
 

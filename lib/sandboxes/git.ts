@@ -84,7 +84,7 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
   const [command, ...rest] = uid === null ? ["git", ...gitArgs] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "git", ...gitArgs];
   const maxOutput = options.maxOutputBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(command!, rest, { cwd: options.cwd ?? "/", env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(command, rest, { cwd: options.cwd ?? "/", env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     const out: Buffer[] = [];
     const err: Buffer[] = [];

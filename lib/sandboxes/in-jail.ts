@@ -5,7 +5,7 @@ import { runtimeOfSandbox, type SandboxRow } from "@/lib/sandboxes/sandboxes";
 
 // Running a program inside a sandbox, as its own user, through its runtime's process API, and
 // reading a file it wrote: the portal's way to work on what the agent wrote without trusting it.
-// Only on the sandbox's owner instance (lib/sessions/commands.ts routes there).
+// Only on the sandbox's owner instance (lib/cluster/commands.ts routes there).
 
 export async function runInSandbox(sandbox: SandboxRow, request: ProcessRunRequest): Promise<ProcessRunResponse> {
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();

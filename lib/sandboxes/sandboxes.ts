@@ -8,7 +8,7 @@ import type { Sandbox } from "@/generated/prisma/client";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
-import { instanceId, ownedSandboxes } from "@/lib/instance";
+import { instanceId, ownedSandboxes } from "@/lib/cluster/identity";
 import type { RuntimeManager } from "@/lib/runtime/manager";
 import { sandboxPool } from "@/lib/sandboxes/pool";
 import { WORKSPACE } from "@/lib/sandboxes/providers/bwrap";
@@ -110,7 +110,7 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
 
 /**
  * A sandbox's runtime, on the instance that owns it only: commands reach the owner first
- * (lib/sessions/commands.ts), so this refusal means a code path that skipped them.
+ * (lib/cluster/commands.ts), so this refusal means a code path that skipped them.
  */
 export function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
   if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });

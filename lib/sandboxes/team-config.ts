@@ -60,7 +60,7 @@ export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string;
     return { name: server.name, type: "remote", url: server.url, headers };
   });
   await db().$transaction(async (tx) => {
-    await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, mcpServers: stored as unknown as Prisma.InputJsonValue, updatedBy: actorId }, update: { mcpServers: stored as unknown as Prisma.InputJsonValue, updatedBy: actorId, updatedAt: new Date() } });
+    await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, mcpServers: stored, updatedBy: actorId }, update: { mcpServers: stored, updatedBy: actorId, updatedAt: new Date() } });
     await recordAudit(tx, { teamId, actorId, action: "team.mcp", targetType: "team", targetId: teamId, detail: { servers: stored.map((server) => ({ name: server.name, type: server.type })) } });
   });
   return { servers: stored.map(serverJson) };

@@ -1,6 +1,6 @@
 import "server-only";
-import { ownerOf } from "@/lib/sessions/ownership";
-import { readTerminal } from "@/lib/sessions/commands";
+import { ownerOf } from "@/lib/cluster/takeover";
+import { readTerminal } from "@/lib/cluster/commands";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { followTerminal, type TerminalOutput } from "@/lib/sandboxes/terminal";
 

@@ -8,7 +8,7 @@ import { runtimeForSession as sandboxRuntimeOf } from "@/lib/sandboxes/sandboxes
 // session lives on, the turn it is running, and the seed its next prompt carries after a restore.
 // One object owns all of it and one `detach` lets go of a session. The database (the journal) says
 // what a session is; this says what this process can do with it now. Only the instance that owns a
-// session's sandbox attaches it (lib/sessions/ownership.ts; commands reach it through commands.ts).
+// session's sandbox attaches it (lib/cluster/lease.ts; commands reach it through lib/cluster/commands.ts).
 
 interface Attachment {
   generation: number;

@@ -18,7 +18,7 @@ const CANCEL_RETRY_MS = [300, 1_000, 3_000, 10_000];
 // hangs): the portal ends the turn itself so the session can be used again.
 const CANCEL_GIVE_UP_MS = 15_000;
 
-export async function cancelTurn({ session, userId }: { session: Session; userId: string }) {
+export async function cancelTurnOnOwner({ session, userId }: { session: Session; userId: string }) {
   assertWritable(session);
   const turnId = attachments().runningTurn(session.id);
   if (session.status !== "running" || !turnId) throw conflict("no_turn_running", "No turn is running in this session.");

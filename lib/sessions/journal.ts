@@ -38,7 +38,7 @@ const COMMIT_WAIT_MS = 15_000;
  */
 export function recordChange(change: SessionChange): Promise<Session | null> {
   const events = (Array.isArray(change.event) ? change.event : [change.event]).map((payload) => ({
-    payload: payload as unknown,
+    payload,
     endsMessage: portalEventEndsMessage(payload),
   }));
   const silent = events.length === 0;

@@ -8,7 +8,7 @@ import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { sandboxFromRepository } from "@/lib/sandboxes/repository";
 import { applyTeamConfig } from "@/lib/sandboxes/team-config";
-import { destroySandboxIfUnused, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
+import { destroySandboxIfUnused, forgetSessionSandbox, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
 import { requireStartableAgent } from "@/lib/sessions/agents";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
@@ -33,7 +33,7 @@ export interface CreateSessionInput {
   branch?: string;
 }
 
-export async function createSession({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
+export async function createSessionOnOwner({ userId, input }: { userId: string; input: CreateSessionInput }): Promise<Session> {
   await requireStartableAgent({ agentId: input.agent, teamId: input.teamId });
   const sandbox = input.repositoryId
     ? await sandboxFromRepository({ teamId: input.teamId, repositoryId: input.repositoryId, branch: input.branch })
@@ -109,7 +109,7 @@ function defaultTitle(agent: string) {
   return `${agent === DEMO_AGENT ? "Demo" : agent} session ${when} UTC`;
 }
 
-export async function destroySession({ session, userId }: { session: Session; userId: string }): Promise<Session> {
+export async function destroySessionOnOwner({ session, userId }: { session: Session; userId: string }): Promise<Session> {
   assertWritable(session);
   const sdk = await sdkForSession(session.id).catch(() => null);
   if (sdk) await sdk.destroySession(session.id).catch(() => undefined);
@@ -121,6 +121,8 @@ export async function destroySession({ session, userId }: { session: Session; us
     effects: { status: "destroyed", destroyedAt: new Date().toISOString(), currentTurnId: null, ...(turnId ? { lastStopReason: "cancelled" } : {}) },
     audit: { actorId: userId, action: "session.destroy" },
   });
+  // A destroyed session runs nothing again: its entry in the session → sandbox cache goes with it.
+  forgetSessionSandbox(session.id);
   await destroySandboxIfUnused(session.sandboxId);
   return destroyed ?? session;
 }

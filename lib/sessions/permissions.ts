@@ -1,4 +1,5 @@
 import "server-only";
+import { isStorableText } from "@/lib/api/input-rule";
 import { REPLY_OPTION_KIND, type PermissionReply } from "@/lib/contract/permissions";
 import type { SessionPermissionRequest } from "sandbox-agent";
 import type { Session } from "@/generated/prisma/client";
@@ -7,7 +8,6 @@ import { conflict, isDatabaseUnreachable, notFound, unprocessable } from "@/lib/
 import { sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
 import { recordChange } from "@/lib/sessions/journal";
-import { isStorable } from "@/lib/sessions/stored-text";
 import type { PolicyRule } from "@/lib/contract/policies";
 import { policyRuleFor } from "@/lib/policies/policies";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
@@ -59,9 +59,9 @@ async function answerByPolicy(session: Session, permissionId: string, options: A
   return true;
 }
 
-export async function replyToPermission({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
+export async function replyToPermissionOnOwner({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
   assertWritable(session);
-  const permission = isStorable(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
+  const permission = isStorableText(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
   if (!permission) throw notFound("Permission request");
   if (permission.status !== "pending") throw conflict("permission_answered", `This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`);
 

@@ -58,7 +58,7 @@ export async function liveSdk(session: Session, actorId: string): Promise<Sandbo
 }
 
 /** POST /resume: brings a session back onto the runtime now rather than at its next prompt. */
-export async function resumeSession({ session, userId }: { session: Session; userId: string }): Promise<Session> {
+export async function resumeSessionOnOwner({ session, userId }: { session: Session; userId: string }): Promise<Session> {
   assertWritable(session);
   if (session.status === "running") return session;
   return restoreSession(session, userId);

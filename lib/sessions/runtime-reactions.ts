@@ -9,6 +9,7 @@ import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attachments } from "@/lib/sessions/attachments";
 import { pauseRunningTurns } from "@/lib/sessions/cancel";
 import { limitHit, type LimitHit } from "@/lib/sandboxes/limits";
+import { gapOwner } from "@/lib/sessions/gap-owner";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { endTurn } from "@/lib/sessions/turns";
@@ -58,7 +59,7 @@ export function onRuntimeBack(generation: number) {
 }
 
 /**
- * Sessions nobody holds any more: their sandbox's owner died or let go (lib/sessions/ownership.ts),
+ * Sessions nobody holds any more: their sandbox's owner died or let go (lib/cluster/lease.ts),
  * or they are from before sandboxes. Each live-looking one becomes restorable, its cut-off turn
  * ended interrupted, and its last message rebuilt from its events. Resolves once all is committed.
  */
@@ -93,18 +94,20 @@ async function becomeRestorable(sessionId: string, turnId: string | null, hit: L
 }
 
 /**
- * The runtime dropped messages that its replay buffer no longer held. They belong to the session of
- * the message that revealed the gap (the runtime's stream is per agent connection; with one turn
- * streaming, that is the session that lost them). Recorded synchronously, before the frames after
- * the gap are handed on, so the gap event sits where the loss happened. History never hides a loss.
+ * The runtime dropped messages that its replay buffer no longer held. They go into the history of the
+ * session they were lost from, on the connection they were lost on (lib/sessions/gap-owner.ts), or
+ * nowhere, said in a log line. Recorded synchronously, before the frames after the gap are handed on,
+ * so the gap event sits where the loss happened.
  */
-function attributeGap(report: GapReport) {
-  const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? attachments().runningTurns()[0]?.sessionId ?? null;
-  if (!sessionId) {
-    console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} could not be attributed to a session`);
+function attributeGap(report: GapReport & { generation: number }) {
+  const owner = gapOwner(report.nextMessage, attachments().sessionsOn(report.generation), (agentSessionId, among) =>
+    persistDriver().sessionIdForAgentSession(agentSessionId, among),
+  );
+  if (owner.sessionId === null) {
+    console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} are recorded in no session: ${owner.reason}`);
     return;
   }
-  void recordChange({ sessionId, event: { type: "gap", missing: report.missing } });
+  void recordChange({ sessionId: owner.sessionId, event: { type: "gap", missing: report.missing } });
 }
 
 /** The runtime refused a prompt the SDK posted: that turn will never be answered, so it ends as failed. */

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Permission, Session } from "@/generated/prisma/client";
 import type { PermissionJson } from "@/lib/contract/permissions";
-import { publicStatus, type ConfigOptionJson, type SessionDetailJson, type SessionJson, type SessionModesJson, type UsageJson, type GatewayUsageJson } from "@/lib/contract/sessions";
+import { publicStatus, type ConfigOptionJson, type SessionDetailJson, type SessionJson, type UsageJson, type GatewayUsageJson } from "@/lib/contract/sessions";
 import { currentSettingsView } from "@/lib/sessions/config-values";
 
 // Session and permission JSON exactly as the contract types say (lib/contract). A single session
@@ -47,7 +47,7 @@ export function sessionDetailJson(session: Session, pendingPermissions: Permissi
   const json = sessionJson(session, pendingPermissions);
   const usage = gateway ? { ...(json.usage ?? { used: null, size: null, cost: null }), ...gateway } : json.usage;
   // Stored as the agent reported them (ACP SessionConfigOption / SessionModeState), checked by asConfigOptions.
-  return { ...json, usage, configOptions: configOptions as ConfigOptionJson[], modes: (modes ?? null) as SessionModesJson | null };
+  return { ...json, usage, configOptions: configOptions as ConfigOptionJson[], modes: (modes ?? null) };
 }
 
 function isOption(value: unknown): value is PermissionJson["options"][number] {

@@ -24,7 +24,7 @@ export interface SessionPatch {
 }
 
 /** Applies a patch; returns the session as committed after its last change. */
-export async function patchSession({ session, userId, patch }: { session: Session; userId: string; patch: SessionPatch }): Promise<Session> {
+export async function patchSessionOnOwner({ session, userId, patch }: { session: Session; userId: string; patch: SessionPatch }): Promise<Session> {
   // Archiving is the team's bookkeeping and works on a destroyed session too; every other change needs a live one.
   if (patch.title !== undefined || patch.mode !== undefined || patch.model !== undefined || patch.thoughtLevel !== undefined) assertWritable(session);
   const changes = (["mode", "model", "thoughtLevel"] as const)
@@ -32,7 +32,7 @@ export async function patchSession({ session, userId, patch }: { session: Sessio
     .map((field) => [field, patch[field]!] as const);
 
   // Everything is checked before anything changes: a rejected value leaves the session as it was.
-  let sdk = null;
+  let sdk: Awaited<ReturnType<typeof liveSdk>> | null = null;
   let known: AgentOffer = { configOptions: [], modes: null };
   if (changes.length > 0) {
     sdk = await liveSdk(session, userId);
@@ -71,7 +71,7 @@ async function setArchived({ session, userId, archived }: { session: Session; us
   });
 }
 
-export async function setConfigOption({ session, userId, optionId, value }: { session: Session; userId: string; optionId: string; value: string | boolean }) {
+export async function setConfigOptionOnOwner({ session, userId, optionId, value }: { session: Session; userId: string; optionId: string; value: string | boolean }) {
   assertWritable(session);
   const sdk = await liveSdk(session, userId);
   const known = await sessionOffer(sdk, session.id);

@@ -1,9 +1,8 @@
 import { z } from "zod";
+import { isStorableText, UNSTORABLE_MESSAGE } from "@/lib/api/input-rule";
 
-// PostgreSQL text cannot hold NUL; a string that would be stored or compared in SQL must not carry
-// one (otherwise the query fails and the caller gets a 500 instead of a clear answer).
-
-export const isStorable = (value: string) => !value.includes("\u0000");
+// A string that would be stored or compared in SQL follows the one input rule (lib/api/input-rule.ts:
+// no NUL, no lone surrogate); otherwise the query fails and the caller gets a 500 instead of a clear answer.
 
 /** A trimmed string that can be stored: `storedText().min(1)…`. */
-export const storedText = () => z.string().trim().refine(isStorable, "must not contain NUL characters");
+export const storedText = () => z.string().trim().refine(isStorableText, UNSTORABLE_MESSAGE);

@@ -20,7 +20,7 @@ import { outsideWorkspaceMessage, sandboxOfSession, workspacePathOfUri } from "@
 // claim: only an idle session with no turn starts one); the runtime call goes on in the background
 // and its end is a `turn_ended` change that returns the session to idle.
 
-export async function promptSession({ session, userId, content }: { session: Session; userId: string; content: ContentBlock[] }) {
+export async function promptSessionOnOwner({ session, userId, content }: { session: Session; userId: string; content: ContentBlock[] }) {
   assertWritable(session);
   assertNoTurnRunning(session);
   if (session.status === "restorable" || session.status === "offline" || !(await sdkForSession(session.id))) await restoreSession(session, userId);

@@ -6,7 +6,7 @@ import { roleAtLeast, type Role } from "@/lib/contract/teams";
 import { db } from "@/lib/db/client";
 import { modelColumns } from "@/lib/db/model-columns";
 import { roleTooLow } from "@/lib/errors";
-import { isStorable } from "@/lib/sessions/stored-text";
+import { isStorableText } from "@/lib/api/input-rule";
 
 // Every read of who is in which team with which role. Other teams are invisible: not being a member
 // is "not found", never "forbidden". The route wrapper (lib/api/with-route.ts) and the pages resolve
@@ -24,7 +24,7 @@ export function assertRole(actual: Role, needed: Role, where = "the team") {
 /** The Prisma filter for rows of a team the user is in (sessions, sandboxes, permissions via session). */
 export const inTeamsOf = (userId: string) => ({ team: { memberships: { some: { userId } } } });
 
-const idLike = (id: string) => id.length > 0 && id.length <= 200 && isStorable(id);
+const idLike = (id: string) => id.length > 0 && id.length <= 200 && isStorableText(id);
 
 export async function sessionAccess({ sessionId, userId }: { sessionId: string; userId: string }): Promise<{ session: Session; role: Role } | null> {
   if (!idLike(sessionId)) return null;

@@ -4,7 +4,7 @@ import type { Prisma, WebhookDelivery } from "@/generated/prisma/client";
 import type { WebhookTargets } from "@/lib/contract/webhooks";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { instanceId } from "@/lib/instance";
+import { instanceId } from "@/lib/cluster/identity";
 import { signatureHeader, webhookSecret } from "@/lib/webhooks/signing";
 import { guardedLookup, RefusedTarget, webhookTargetsSetting } from "@/lib/webhooks/targets";
 import { slackText } from "@/lib/webhooks/slack";

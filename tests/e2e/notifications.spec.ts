@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
-import { createSession, prompt, waitForStatus } from "./support/api";
+import { clearPendingPermissions, createSession, prompt, waitForStatus } from "./support/api";
 
 // The opt-in browser notification: once the person turns it on, a permission that starts waiting or
 // a turn of the watched session that ends while the tab is hidden raises one; a visible tab does not.
@@ -32,7 +32,7 @@ async function observeNotifications(page: Page) {
         shown.push({ title, body: options?.body ?? "" });
       }
     }
-    window.Notification = Recorded as typeof Notification;
+    window.Notification = Recorded;
   });
 }
 
@@ -78,14 +78,14 @@ test("a hidden tab is notified when a permission waits and when the watched turn
   await expect(toggle).toBeChecked();
 
   // Visible: the count goes up, nothing pops up.
-  // Other tests may have left permissions waiting: the count goes up by one.
-  const before = ((await (await page.request.get("/api/permissions?limit=500")).json()).items as unknown[]).length;
+  // Nothing else waits, so the count is exactly this one permission.
+  await clearPendingPermissions(page.request);
   await prompt(page.request, elsewhere, "/tool");
-  await expect.poll(() => waiting(shell)).toBe(before + 1);
+  await expect.poll(() => waiting(shell)).toBe(1);
   expect(await shown(page)).toEqual([]);
   await answerAll(page, elsewhere);
   await waitForStatus(page.request, elsewhere, "idle");
-  await expect.poll(() => waiting(shell)).toBe(before);
+  await expect.poll(() => waiting(shell)).toBe(0);
 
   // Hidden: a new permission, and the end of the watched session's turn.
   await setTabHidden(page, true);
@@ -96,7 +96,7 @@ test("a hidden tab is notified when a permission waits and when the watched turn
   // The other session's turn ending is not announced: only the one being watched.
   await answerAll(page, elsewhere);
   await waitForStatus(page.request, elsewhere, "idle");
-  await expect.poll(() => waiting(shell)).toBe(before);
+  await expect.poll(() => waiting(shell)).toBe(0);
   expect((await shown(page)).map((notification) => notification.title)).toEqual(["Needs you: Edit demo.txt", "Turn ended: Watched for notifications"]);
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_CATALOG, type AgentId } from "@/lib/agents/catalog";
 import { agentInstallStatus, installAgent, listAgentInstalls } from "@/lib/agents/installer";
 import { writeRuntimeBin } from "@/lib/agents/runtime-bin";
+import { runtimeBinary } from "@/lib/process-utils";
 import { startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { startScriptedOpenAI } from "../fixtures/scripted-models/openai";
 import { answer, callTool, thinkThenAnswer, type ScriptedReply, type ScriptedServer } from "../fixtures/scripted-models/script";
@@ -28,7 +29,6 @@ import { ROOT } from "./harness";
 
 const AGENTS_DIR = process.env.PORTAL_AGENTS_DIR ?? "/var/cache/agent-portal/agents";
 process.env.PORTAL_AGENTS_DIR = AGENTS_DIR;
-const RUNTIME = path.join(ROOT, "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
 const RECORD = process.env.RECORD_AGENT_EVENTS === "1";
 const FILE_TEXT = "hello from the agent\n";
 
@@ -178,12 +178,12 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
       let session: Session;
       const events: SessionEvent[] = [];
       const permissions: unknown[] = [];
-      const recorded: Record<string, unknown> = { agent, package: AGENT_CATALOG.find((entry) => entry.id === agent)!.packages[0], turns: {} as Record<string, unknown[]> };
+      const recorded: Record<string, unknown> = { agent, package: AGENT_CATALOG.find((entry) => entry.id === agent)!.packages[0], turns: {} };
 
       beforeAll(async () => {
         server = agent === "claude" ? await startScriptedAnthropic("Side answer.") : await startScriptedOpenAI("Side answer.");
         writeGatewayEnv(gatewayDir, agent === "claude" ? `${server.url}` : `${server.url}`, token);
-        runtime = await startJailedRuntime({ runtimeBinary: RUNTIME, binDir, agentsDir: AGENTS_DIR, gatewayDir });
+        runtime = await startJailedRuntime({ runtimeBinary: runtimeBinary(), binDir, agentsDir: AGENTS_DIR, gatewayDir });
         sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl });
         session = await sdk.createSession({ agent, cwd: "/workspace" });
         // What session/new offered, as the SDK keeps it: the UI's modes, models and config options.

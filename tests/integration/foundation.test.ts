@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, sessionRuntime, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, killSessionRuntime, sessionRuntime, waitFor, waitForIdle, openPortal, type Api, type PortalFixture } from "./harness";
 
 // The walking skeleton end to end: real PostgreSQL, real `next start`, real runtime, demo agent.
 
 let fixture: PortalFixture;
-let db: TestDatabase;
-let portal: Portal;
 let api: Api;
 let teamId: string;
 
 beforeAll(async () => {
   fixture = await openPortal();
-  ({ db, portal, api, teamId } = fixture);
+  ({ api, teamId } = fixture);
 });
 afterAll(() => fixture?.close());
 

@@ -45,7 +45,9 @@ beforeAll(async () => {
   await setCredential({ teamId: "team-a", actorId: "alice", provider: "anthropic", apiKey: "sk-ant-team-a-secret" });
   await setCredential({ teamId: "team-b", actorId: "bob", provider: "anthropic", apiKey: "sk-ant-team-b-secret" });
 
-  upstream = http.createServer(async (req, res) => {
+  // The handler answers through res; an unhandled failure here fails the test run loudly.
+  upstream = http.createServer((req, res) => void respond(req, res));
+  async function respond(req: http.IncomingMessage, res: http.ServerResponse) {
     let body = "";
     for await (const chunk of req) body += chunk;
     seen.push({ path: req.url ?? "", headers: req.headers, body });
@@ -63,7 +65,7 @@ beforeAll(async () => {
     } else {
       res.writeHead(404).end();
     }
-  });
+  }
   upstream.listen(0, "127.0.0.1");
   await once(upstream, "listening");
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
@@ -83,7 +85,7 @@ async function gatewayFor(sandboxId: string, turns: Array<{ sessionId: string; u
   return openGateway({ socketPath: path.join(socketDir, `${sandboxId}.sock`), caller: { sandboxId, teamKeys: true, runningTurns: () => turns } });
 }
 
-function call(endpoint: GatewayEndpoint, urlPath: string, { key = endpoint.token, body = { model: "claude-sonnet-4-5", stream: true, messages: [] } as object } = {}) {
+function call(endpoint: GatewayEndpoint, urlPath: string, { key = endpoint.token, body = { model: "claude-sonnet-4-5", stream: true, messages: [] } }: { key?: string; body?: object } = {}) {
   return request(`http://gateway${urlPath}`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": key, "anthropic-version": "2023-06-01" },

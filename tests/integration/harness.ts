@@ -358,7 +358,8 @@ export interface ExternalRuntime {
 }
 
 export async function externalRuntime(): Promise<ExternalRuntime> {
-  const binary = path.join(ROOT, "node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent");
+  const { runtimeBinary } = await import("@/lib/process-utils");
+  const binary = runtimeBinary();
   const home = mkdtempSync(path.join(os.tmpdir(), "external-runtime-"));
   // Imported here, not at the top: the module is server-only, and the e2e runner (plain Node, no
   // vitest alias) loads this file for its database and user helpers.

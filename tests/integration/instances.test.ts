@@ -158,11 +158,11 @@ describe("several portal instances on one database", () => {
     expect(tookMs).toBeLessThan(LEASE_SECONDS * 1_000 + 10_000);
     expect(taken.lastStopReason).toBe("interrupted");
     // One of the two survivors took it, whichever reaped first.
-    expect([portOf(portals[1]!), portOf(portals[2]!)]).toContain(await ownerPort(session.id));
+    expect([portOf(portals[1]!), portOf(portals[2])]).toContain(await ownerPort(session.id));
 
     // Two prompts at once, through the owner and through another instance.
     // Tokens live in the shared database: B's works on the new instance too.
-    const other = tokenClient(portals[2]!.baseUrl, b.token);
+    const other = tokenClient(portals[2].baseUrl, b.token);
     const [first, second] = await Promise.all([
       b.request("POST", `/api/sessions/${session.id}/prompt`, { text: "/recall" }),
       other.request("POST", `/api/sessions/${session.id}/prompt`, { text: "/recall" }),

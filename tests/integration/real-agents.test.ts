@@ -131,7 +131,7 @@ describe("Claude Code in a team's sandbox", () => {
     const before = anthropic.requests.length;
     anthropic.enqueue(answer("You first asked me to say hello."));
     await turn(api, sessionId, "What did I ask first?", "You first asked me to say hello.");
-    const restored = portalEvents((await allEvents(api, sessionId)) as Event[], "restored");
+    const restored = portalEvents((await allEvents(api, sessionId)), "restored");
     expect(restored.at(-1)).toMatchObject({ type: "restored", method: "load" });
     // The model received the conversation from before the restart, from the agent itself (no replay seed).
     const asked = anthropic.requests.slice(before).filter((request) => request.scripted);

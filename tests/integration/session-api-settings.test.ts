@@ -2,15 +2,13 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, removeDir, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { allEvents, removeDir, waitFor, waitForIdle, openPortal, type Api, type PortalFixture } from "./harness";
 import { agentUpdates, createDemoSession, expectProblem, portalEvents, waitForEvent } from "./session-api-helpers";
 
 // Agents, create options, the session JSON, and model/mode/thought level/config changes, against the
 // real runtime and the demo agent (modes ask/code, model demo-small/demo-large, thought low/medium/high).
 
 let fixture: PortalFixture;
-let db: TestDatabase;
-let portal: Portal;
 let api: Api;
 let teamId: string;
 let userId: string;
@@ -20,7 +18,7 @@ const emptyAgentsDir = mkdtempSync(path.join(os.tmpdir(), "portal-no-agents-"));
 
 beforeAll(async () => {
   fixture = await openPortal({ env: { PORTAL_AGENTS_DIR: emptyAgentsDir, ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "" } });
-  ({ db, portal, api, teamId } = fixture);
+  ({ api, teamId } = fixture);
   userId = (await api.get("/api/me")).user.id;
 });
 afterAll(async () => {

@@ -101,24 +101,33 @@ async function newSession(api: Api, teamId: string, title: string) {
   return created.body.id as string;
 }
 
-/** Reads a raw stream response until it ends; resolves with the text and how it ended. */
-async function readRaw(response: Response, timeoutMs: number) {
+/** A raw stream response read until it ends: the text so far, whether it ended, and the whole text once it has. */
+function readRaw(response: Response, timeoutMs: number) {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
-  let text = "";
+  const state = { text: "", ended: false, done: Promise.resolve("") };
   const timer = setTimeout(() => void reader.cancel(), timeoutMs);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (value) text += decoder.decode(value, { stream: true });
-      if (done) break;
+  state.done = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (value) state.text += decoder.decode(value, { stream: true });
+        if (done) break;
+      }
+    } catch {
+      // reset by the server counts as an end too
+    } finally {
+      clearTimeout(timer);
+      state.ended = true;
     }
-  } catch {
-    // reset by the server counts as an end too
-  } finally {
-    clearTimeout(timer);
-  }
-  return text;
+    return state.text;
+  })();
+  return state;
+}
+
+/** Waits until a raw stream has carried `text` (proof that it is open and delivering). */
+function waitForText(stream: { text: string }, text: string, timeoutMs = 30_000) {
+  return waitFor(async () => stream.text, (so) => so.includes(text), timeoutMs, 20);
 }
 
 function openFdCount(pid: number) {
@@ -210,8 +219,9 @@ describe("GET /api/sessions/:id/stream", () => {
     const atEdge = openViewer(portal.baseUrl, api.token, session, { lastEventId: stored });
     await byHeader.waitForIndex(stored);
     await byQuery.waitForIndex(stored);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(atEdge.events).toEqual([]);
+    // Open at the edge before anything new is stored; that it got none of the stored events (and each
+    // new one once) is the comparison with the history below.
+    await waitFor(async () => atEdge.opens, (opens) => opens === 1);
 
     // During a stream: viewers join at random moments from the start, and one keeps reconnecting
     // from where it was (Last-Event-ID), so backlog/live seams fall in the middle of live batches.
@@ -287,18 +297,16 @@ describe("GET /api/sessions/:id/stream", () => {
     const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${watcher.token}` }, signal: controller.signal });
     expect(response.status).toBe(200);
     const streamed = readRaw(response, 30_000);
-    let ended = false;
-    void streamed.then(() => (ended = true));
 
+    // After the role change the stream still delivers: the prompt sent after it arrives on it.
     expect((await api.request("PATCH", `/api/teams/${teamId}/members/${added.body.userId}`, { role: "member" })).status).toBe(200);
     await api.post(`/api/sessions/${session}/prompt`, { text: "still watching" });
-    await settled(api, session);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(ended).toBe(false);
+    await waitForText(streamed, '"still watching"');
+    expect(streamed.ended).toBe(false);
 
     const startedAt = Date.now();
     expect((await api.request("DELETE", `/api/teams/${teamId}/members/${added.body.userId}`)).status).toBe(204);
-    const text = await streamed;
+    const text = await streamed.done;
     expect(Date.now() - startedAt).toBeLessThan(20_000); // ended by the removal, not by readRaw's 30 s limit
     controller.abort();
     expect(text).toContain('"still watching"');
@@ -313,20 +321,23 @@ describe("GET /api/sessions/:id/stream", () => {
       const controller = new AbortController();
       const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
       expect(response.status).toBe(200);
-      const state = { ended: false, controller };
-      void readRaw(response, 30_000).then(() => (state.ended = true));
-      return state;
+      return { stream: readRaw(response, 30_000), controller };
     };
     const revoked = await open(created.body.token);
     const kept = await open(api.token);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(revoked.ended).toBe(false);
+    // Both deliver before the revocation: a prompt's event arrives on each.
+    await api.post(`/api/sessions/${session}/prompt`, { text: "before revoking" });
+    await Promise.all([waitForText(revoked.stream, '"before revoking"'), waitForText(kept.stream, '"before revoking"')]);
 
     const startedAt = Date.now();
     expect((await api.request("DELETE", `/api/tokens/${created.body.id}`)).status).toBe(204);
-    await waitFor(async () => revoked.ended, (ended) => ended, 20_000, 50);
-    expect(Date.now() - startedAt).toBeLessThan(20_000);
-    expect(kept.ended).toBe(false);
+    await revoked.stream.done;
+    expect(Date.now() - startedAt).toBeLessThan(20_000); // ended by the revocation, not by readRaw's 30 s limit
+    // The other one still delivers: a prompt after the revocation arrives on it.
+    await waitForIdle(api, session);
+    await api.post(`/api/sessions/${session}/prompt`, { text: "after revoking" });
+    await waitForText(kept.stream, '"after revoking"');
+    expect(kept.stream.ended).toBe(false);
     kept.controller.abort();
     expect((await tokenClient(portal.baseUrl, created.body.token).request("GET", `/api/sessions/${session}/stream`)).status).toBe(401);
   });
@@ -369,7 +380,7 @@ describe("two portal instances sharing one database", () => {
 
   beforeAll(async () => {
     other = await startPortal({ databaseUrl: db.url });
-    otherApi = await apiFor(other!.baseUrl);
+    otherApi = await apiFor(other.baseUrl);
   });
 
   afterAll(async () => {
@@ -413,7 +424,7 @@ describe("two portal instances sharing one database", () => {
     const streamed = readRaw(response, 30_000);
     const startedAt = Date.now();
     expect((await api.request("DELETE", `/api/teams/${teamId}/members/${added.body.userId}`)).status).toBe(204);
-    await streamed;
+    await streamed.done;
     controller.abort();
     expect(Date.now() - startedAt).toBeLessThan(20_000);
   });

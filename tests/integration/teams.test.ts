@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { apiFor, openPortal, type Api, type Portal, type PortalFixture } from "./harness";
 
 // Teams, members and the audit log through the contract, against the real portal and PostgreSQL:
 // who may do what, the one-owner rule, and one audit entry per change (none for refused ones).
 
 let fixture: PortalFixture;
-let db: TestDatabase;
 let portal: Portal;
 let owner: Api;
 let teamId: string;
@@ -27,7 +26,7 @@ async function memberAudit(api: Api, team: string) {
 
 beforeAll(async () => {
   fixture = await openPortal();
-  ({ db, portal, api: owner, teamId } = fixture);
+  ({ portal, api: owner, teamId } = fixture);
 });
 afterAll(() => fixture?.close());
 

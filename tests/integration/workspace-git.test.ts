@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
-import { allEvents, openPortal, waitFor, waitForIdle, type PortalFixture } from "./harness";
+import { allEvents, openPortal, waitForIdle, type PortalFixture } from "./harness";
 
 // Repositories, Changes and Push against real git: a bare repository behind a smart-HTTP server
 // that wants a token, the real portal, the real runtime and the demo agent in real jails.

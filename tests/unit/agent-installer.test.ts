@@ -63,7 +63,7 @@ describe("agent install state", () => {
   });
 
   it("takes over a lock left by a dead process, and a failed npm leaves state failed with npm's words and no install", async () => {
-    const dead = spawnSync("true").pid!;
+    const dead = spawnSync("true").pid;
     mkdirSync(path.join(root, ".state"), { recursive: true });
     writeFileSync(path.join(root, ".state", "claude.lock"), JSON.stringify({ pid: dead, startedAt: "x", tempDir: "/nonexistent" }));
     // A registry nobody listens on and an empty cache: npm fails fast, offline.

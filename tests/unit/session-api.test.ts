@@ -3,7 +3,7 @@ import { ApiError } from "@/lib/errors";
 import { checkSetting, currentSettingsView, offeredValues, optionValues, withCategoryValue } from "@/lib/sessions/config-values";
 import { fileUriPath, promptContent } from "@/lib/sessions/prompt-content";
 import { escapeLike, sessionListSql } from "@/lib/sessions/search-sql";
-import { isStorable } from "@/lib/sessions/stored-text";
+import { storedText } from "@/lib/sessions/stored-text";
 
 // Pure parts of the session API: what an agent offers, prompt content rules, the list SQL.
 
@@ -133,8 +133,10 @@ describe("session list SQL", () => {
 });
 
 describe("stored text", () => {
-  it("refuses NUL characters", () => {
-    expect(isStorable("plain")).toBe(true);
-    expect(isStorable("nul\u0000")).toBe(false);
+  it("follows the one input rule: refuses NUL characters and lone surrogates", () => {
+    expect(storedText().safeParse(" plain ").data).toBe("plain");
+    expect(storedText().safeParse("nul\u0000").success).toBe(false);
+    expect(storedText().safeParse("half \uD83D").success).toBe(false);
+    expect(storedText().safeParse("whole \uD83D\uDE00").success).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { listAgentInstalls } from "@/lib/agents/installer";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { sandboxPool } from "@/lib/sandboxes/pool";
-import { listInstances } from "@/lib/sessions/ownership";
+import { listInstances } from "@/lib/cluster/lease";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Admin" };

@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { createSession } from "@/lib/sessions/commands";
+import { createSession } from "@/lib/cluster/commands";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
 import { sessionDetailJson, sessionJson } from "@/lib/sessions/serialize";

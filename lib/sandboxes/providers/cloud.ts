@@ -60,9 +60,9 @@ export class ProviderUnavailableError extends Error {}
 
 /** The provider, created with its options; one line naming what to install when its package is missing. */
 export async function loadCloudProvider(name: CloudProviderName, options: Record<string, unknown>): Promise<SdkProvider> {
-  let module: Record<string, unknown>;
+  let loaded: Record<string, unknown>;
   try {
-    module = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ providerModuleUrl(name))) as Record<string, unknown>;
+    loaded = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ providerModuleUrl(name))) as Record<string, unknown>;
   } catch (error) {
     // Only a missing client package is the user's to install; anything else is a real failure.
     const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && CLIENT_PACKAGES[name].some((pkg) => String((error as Error).message).includes(`'${pkg}'`));
@@ -70,7 +70,7 @@ export async function loadCloudProvider(name: CloudProviderName, options: Record
     const packages = CLIENT_PACKAGES[name].join(" ");
     throw new ProviderUnavailableError(`PORTAL_SANDBOX=${name} needs the npm package${CLIENT_PACKAGES[name].length > 1 ? "s" : ""} ${packages}: run \`npm install ${packages}\``);
   }
-  const create = module[name];
+  const create = loaded[name];
   if (typeof create !== "function") throw new ProviderUnavailableError(`sandbox-agent/${name} does not export ${name}()`);
   return (create as (options: Record<string, unknown>) => SdkProvider)(options);
 }

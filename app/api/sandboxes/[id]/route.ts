@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { sandboxJson } from "@/lib/sandboxes/sandboxes";
-import { destroySandbox } from "@/lib/sessions/commands";
+import { destroySandbox } from "@/lib/cluster/commands";
 
 export const GET = withRoute({ sandbox: "viewer" }, async ({ sandbox }) => sandboxJson(sandbox));
 

@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { destroySession, patchSession } from "@/lib/sessions/commands";
+import { destroySession, patchSession } from "@/lib/cluster/commands";
 import { pendingPermissions } from "@/lib/sessions/queries";
 import { sessionDetailJson } from "@/lib/sessions/serialize";
 import { sessionUsage } from "@/lib/usage/usage";

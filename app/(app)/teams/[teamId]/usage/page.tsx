@@ -53,7 +53,7 @@ export default async function UsagePage({ params, searchParams }: Props) {
   ]);
   const budget = roleAtLeast(role, "admin") ? await getBudget({ teamId }) : null;
   const csv = (groupBy: UsageGrouping) => `/api/teams/${team.id}/usage?groupBy=${groupBy}&from=${dayString(from)}&to=${dayString(to)}&format=csv&limit=10000`;
-  const total = byDay!.total;
+  const total = byDay.total;
   return (
     <div className="page">
       <PageHeader crumb={<TeamCrumb team={team} />} title={`Usage of ${team.name}`} titleTestId="usage-title" subtitle="Model calls the team's agents made through the portal's gateway: tokens, calls and cost where the price is known (UTC days)." />
@@ -110,7 +110,7 @@ export default async function UsagePage({ params, searchParams }: Props) {
       ) : (
         <>
           <ManageSection title="By day" testId="usage-day">
-            <UsageChart items={byDay!.items} title="By day" />
+            <UsageChart items={byDay.items} title="By day" />
           </ManageSection>
           <div className="usage-grid">
             {SECTIONS.map((section, index) => (

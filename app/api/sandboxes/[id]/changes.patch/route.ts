@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { patchOf } from "@/lib/sessions/commands";
+import { patchOf } from "@/lib/cluster/commands";
 import { changesQuery } from "../../schema";
 
 export const GET = withRoute({ sandbox: "viewer", query: changesQuery }, async ({ sandbox, query }) =>

@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { listChanges } from "@/lib/sessions/commands";
+import { listChanges } from "@/lib/cluster/commands";
 import { changesQuery } from "../../schema";
 
 export const GET = withRoute({ sandbox: "viewer", query: changesQuery }, async ({ sandbox, query }) => listChanges(sandbox, query.against));

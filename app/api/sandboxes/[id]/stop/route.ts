@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { stopSandbox } from "@/lib/sessions/commands";
+import { stopSandbox } from "@/lib/cluster/commands";
 
 export const POST = withRoute({ sandbox: "admin" }, async ({ sandbox }) => {
   await stopSandbox(sandbox);

@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { listTerminals } from "@/lib/sandboxes/terminal";
-import { openTerminal } from "@/lib/sessions/commands";
+import { openTerminal } from "@/lib/cluster/commands";
 import { openTerminalBody } from "./schema";
 
 // Open terminals of the sandbox: a reloaded page reattaches to one, a viewer watches one.

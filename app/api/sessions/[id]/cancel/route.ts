@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { cancelTurn } from "@/lib/sessions/commands";
+import { cancelTurn } from "@/lib/cluster/commands";
 
 export const POST = withRoute({ session: "member" }, async ({ user, session }) => {
   await cancelTurn({ session, userId: user.id });

@@ -1,6 +1,6 @@
 import { withRoute } from "@/lib/api/with-route";
 import { promptContent } from "@/lib/sessions/prompt-content";
-import { promptSession } from "@/lib/sessions/commands";
+import { promptSession } from "@/lib/cluster/commands";
 import { promptBody } from "./schema";
 
 export const POST = withRoute({ session: "member", body: promptBody, bodyTextAsIs: true }, async ({ user, session, body }) => {

@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { resumeSession } from "@/lib/sessions/commands";
+import { resumeSession } from "@/lib/cluster/commands";
 import { pendingPermissions } from "@/lib/sessions/queries";
 import { sessionDetailJson } from "@/lib/sessions/serialize";
 

@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { diffOfPath } from "@/lib/sessions/commands";
+import { diffOfPath } from "@/lib/cluster/commands";
 import { diffQuery } from "../../../schema";
 
 // Text of the agent's making: plain text, never a page of the portal's origin.

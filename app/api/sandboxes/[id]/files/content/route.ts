@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { readWorkspaceFile } from "@/lib/sessions/commands";
+import { readWorkspaceFile } from "@/lib/cluster/commands";
 import { fileContentQuery } from "../../../schema";
 
 // The file as bytes; never rendered by the browser as a page of the portal's origin.

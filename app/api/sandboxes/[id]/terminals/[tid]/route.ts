@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { closeTerminal } from "@/lib/sessions/commands";
+import { closeTerminal } from "@/lib/cluster/commands";
 import { terminalParams } from "../schema";
 
 export const DELETE = withRoute({ sandbox: "member", params: terminalParams }, async ({ sandbox, user, params }) => {

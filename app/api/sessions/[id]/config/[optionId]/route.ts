@@ -1,6 +1,6 @@
 import { pathParams } from "@/lib/api/params";
 import { withRoute } from "@/lib/api/with-route";
-import { setConfigOption } from "@/lib/sessions/commands";
+import { setConfigOption } from "@/lib/cluster/commands";
 import { configValueBody } from "./schema";
 
 export const PUT = withRoute({ session: "member", params: pathParams("id", "optionId"), body: configValueBody }, async ({ user, session, params, body }) => ({

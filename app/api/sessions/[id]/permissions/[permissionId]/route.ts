@@ -1,6 +1,6 @@
 import { pathParams } from "@/lib/api/params";
 import { withRoute } from "@/lib/api/with-route";
-import { replyToPermission } from "@/lib/sessions/commands";
+import { replyToPermission } from "@/lib/cluster/commands";
 import { permissionReplyBody } from "./schema";
 
 export const POST = withRoute({ session: "member", params: pathParams("id", "permissionId"), body: permissionReplyBody }, async ({ user, session, params, body }) =>

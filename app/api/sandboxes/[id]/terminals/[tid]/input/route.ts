@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { sendTerminalInput } from "@/lib/sessions/commands";
+import { sendTerminalInput } from "@/lib/cluster/commands";
 import { terminalInputBody, terminalParams } from "../../schema";
 
 // Keystrokes are not audited (who opened the terminal and for how long is).

@@ -1,5 +1,5 @@
 import { withRoute } from "@/lib/api/with-route";
-import { resizeTerminal } from "@/lib/sessions/commands";
+import { resizeTerminal } from "@/lib/cluster/commands";
 import { terminalParams, terminalResizeBody } from "../../schema";
 
 export const POST = withRoute({ sandbox: "member", params: terminalParams, body: terminalResizeBody }, async ({ sandbox, params, body }) => {
