@@ -131,19 +131,20 @@ async function firstAnswers({ api, teamId }: Bench) {
 /** An upstream that streams TOKENS text deltas, TOKEN_EVERY_MS apart, noting when each was written. */
 async function pacedUpstream() {
   const emitted: number[] = [];
+  const streamTokens = async (res: http.ServerResponse) => {
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+    res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_bench", type: "message", role: "assistant", model: "claude-bench", content: [], usage: { input_tokens: 10, output_tokens: 0 } } })}\n\n`);
+    for (let i = 0; i < TOKENS; i += 1) {
+      const deadline = performance.now() + TOKEN_EVERY_MS;
+      emitted[i] = performance.now();
+      res.write(`event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"<t${i}>"}}\n\n`);
+      while (performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    }
+    res.end(`event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: TOKENS } })}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`);
+  };
   const server = http.createServer((req, res) => {
     req.resume();
-    req.on("end", async () => {
-      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-      res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_bench", type: "message", role: "assistant", model: "claude-bench", content: [], usage: { input_tokens: 10, output_tokens: 0 } } })}\n\n`);
-      for (let i = 0; i < TOKENS; i += 1) {
-        const deadline = performance.now() + TOKEN_EVERY_MS;
-        emitted[i] = performance.now();
-        res.write(`event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"<t${i}>"}}\n\n`);
-        while (performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
-      }
-      res.end(`event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: TOKENS } })}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`);
-    });
+    req.on("end", () => void streamTokens(res));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -23,8 +23,12 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const theme = parseTheme((await cookies()).get(THEME_COOKIE)?.value);
   const [invitationList, teams, currentTeamId] = await Promise.all([listMyInvitations({ email: user.email }), listTeamsOf(user.id), chosenTeamOf(user.id)]);
   const invitations = invitationList.items.length;
+  // A server component renders once per request: this is the request's time, which client
+  // components use for relative times so that hydration does not change them.
+  // eslint-disable-next-line react-hooks/purity
+  const now = Date.now();
   return (
-    <RenderTimeProvider now={Date.now()}>
+    <RenderTimeProvider now={now}>
     <CurrentTeamProvider teams={teams} currentTeamId={currentTeamId}>
     <AttentionProvider>
       <div className="app">

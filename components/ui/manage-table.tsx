@@ -1,4 +1,4 @@
-import { Children, cloneElement, isValidElement, type ReactElement, type ReactNode } from "react";
+import { Children, cloneElement, isValidElement, type ReactNode } from "react";
 
 /** A titled part of a management page; `card` sets it on a panel (forms beside a table). */
 export function ManageSection({ title, card = false, testId, id, children }: { title: ReactNode; card?: boolean; testId?: string; id?: string; children: ReactNode }) {
@@ -54,7 +54,7 @@ function labelCells(rows: ReactNode, columns: Array<string | null>): ReactNode {
     const cells = Children.map(row.props.children, (cell) => {
       if (!isValidElement<CellProps>(cell) || cell.type !== "td") return cell;
       const label = columns[column++];
-      return column > 1 && label && cell.props["data-label"] === undefined ? cloneElement(cell as ReactElement<CellProps>, { "data-label": label }) : cell;
+      return column > 1 && label && cell.props["data-label"] === undefined ? cloneElement(cell, { "data-label": label }) : cell;
     });
     return cloneElement(row, {}, cells);
   });

@@ -324,10 +324,10 @@ export async function waitForIdle(api: Api, sessionId: string, timeoutMs = 60_00
   return waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", timeoutMs, 100);
 }
 
-/** The runtime a session's agent runs on, as /api/admin/runtime shows it: its sandbox's, or the shared one. */
-export async function sessionRuntime(api: Api, sessionId: string) {
+/** The runtime a session's agent runs on, as /api/admin/runtime shows it (to `admin`, an instance admin): its sandbox's, or the shared one. */
+export async function sessionRuntime(api: Api, sessionId: string, admin: Api = api) {
   const { sandboxId } = await api.get(`/api/sessions/${sessionId}`);
-  const overview = await api.get("/api/admin/runtime");
+  const overview = await admin.get("/api/admin/runtime");
   return (overview.sandboxes?.find((sandbox: { sandboxId: string }) => sandbox.sandboxId === sandboxId) ?? overview) as {
     pid: number;
     status: string;
@@ -337,11 +337,11 @@ export async function sessionRuntime(api: Api, sessionId: string) {
 }
 
 /** Kills the runtime a session's agent runs on, as a crash would, and waits for its restart. */
-export async function killSessionRuntime(api: Api, sessionId: string) {
-  const before = await sessionRuntime(api, sessionId);
+export async function killSessionRuntime(api: Api, sessionId: string, admin: Api = api) {
+  const before = await sessionRuntime(api, sessionId, admin);
   if (!(before.pid > 0)) throw new Error(`no runtime pid for session ${sessionId}: ${JSON.stringify(before)}`);
   process.kill(before.pid, "SIGKILL");
-  await waitFor(() => sessionRuntime(api, sessionId), (info) => info.status === "ok" && info.pid !== before.pid, 30_000);
+  await waitFor(() => sessionRuntime(api, sessionId, admin), (info) => info.status === "ok" && info.pid !== before.pid, 30_000);
   return before;
 }
 

@@ -55,6 +55,11 @@ function text(events: Event[]) {
     .join("");
 }
 
+/** How many times the agent asked for a permission in a session. */
+async function permissionRequests(sessionId: string) {
+  return ((await allEvents(api, sessionId)) as Event[]).filter((event) => event.payload?.method === "session/request_permission").length;
+}
+
 /** Sends a prompt and waits for the turn to end and for `finalText` (late chunks may follow the turn's end). */
 async function turn(client: Api, sessionId: string, prompt: string, finalText: string): Promise<Event[]> {
   const from = (await allEvents(client, sessionId)).length;
@@ -138,9 +143,83 @@ describe("Claude Code in a team's sandbox", () => {
     expect(JSON.stringify(asked.at(-1)?.body)).toContain("Say hello");
     expect(JSON.stringify(asked.at(-1)?.body)).not.toContain("Conversation so far");
   }, 300_000);
+  it("thinks, plans (TodoWrite) and takes a rejection; 'always' stops the asking for the rest of the session", async () => {
+    anthropic.enqueue({ thinking: "The user wants a plan first.", text: "Thought it through." });
+    expect(updates(await turn(api, sessionId, "Think first", "Thought it through."), "agent_thought_chunk").map((update) => update.content?.text).join("")).toContain("The user wants a plan first.");
+
+    const todos = [
+      { content: "Read the code", status: "completed", activeForm: "Reading the code" },
+      { content: "Write the notes", status: "in_progress", activeForm: "Writing the notes" },
+    ];
+    anthropic.enqueue(callTool("TodoWrite", { todos }), answer("Planned."));
+    const plan = updates(await turn(api, sessionId, "Plan it", "Planned."), "plan").at(-1);
+    expect(plan?.entries.map((entry: any) => [entry.content, entry.status])).toEqual([
+      ["Read the code", "completed"],
+      ["Write the notes", "in_progress"],
+    ]);
+
+    const { sandboxId } = await api.get(`/api/sessions/${sessionId}`);
+    const fileStatus = async (name: string) => (await api.request("GET", `/api/sandboxes/${sandboxId}/files/content?path=${name}`)).status;
+    // Claude Code ends its turn on a rejection without asking the model again: no final text then.
+    const write = async (name: string, reply: "once" | "always" | "reject" | null, finalText = "") => {
+      anthropic.enqueue(callTool("Write", { file_path: `/workspace/${name}`, content: `${name}\n` }), ...(finalText ? [answer(finalText)] : []));
+      const asked = await permissionRequests(sessionId);
+      expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: `Write ${name}` })).status).toBe(202);
+      if (reply) {
+        const [pending] = await waitFor(async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items, (items: any[]) => items.length === 1, 120_000);
+        expect((await api.request("POST", `/api/sessions/${sessionId}/permissions/${pending.id}`, { reply })).status).toBe(200);
+      }
+      await waitForIdle(api, sessionId, 180_000);
+      if (finalText) await waitFor(async () => text(((await allEvents(api, sessionId)) as Event[]).slice(-40)), (said) => said.includes(finalText), 30_000);
+      return (await permissionRequests(sessionId)) - asked;
+    };
+    expect(await write("rejected.txt", "reject")).toBe(1);
+    expect(await fileStatus("rejected.txt")).toBe(404);
+    expect(anthropic.pending()).toBe(0);
+    expect(await write("always-1.txt", "always", "Wrote the first.")).toBe(1);
+    expect(await write("always-2.txt", null, "Wrote the second.")).toBe(0);
+    expect([await fileStatus("always-1.txt"), await fileStatus("always-2.txt")]).toEqual([200, 200]);
+  }, 600_000);
+
+  it("takes a mode set through the API, and a cancel ends the turn of a running command", async () => {
+    const created = await api.request("POST", "/api/sessions", { teamId: teamA, agent: "claude", title: "Claude modes" });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    anthropic.enqueue(answer("Ready."));
+    await turn(api, id, "Get ready", "Ready.");
+    const { modes } = await api.get(`/api/sessions/${id}`);
+    expect(modes?.availableModes?.map((mode: any) => mode.id) ?? []).toContain("acceptEdits");
+    expect((await api.request("PATCH", `/api/sessions/${id}`, { mode: "acceptEdits" })).body.mode).toBe("acceptEdits");
+    // In acceptEdits Claude writes without asking: the mode reached the agent.
+    anthropic.enqueue(callTool("Write", { file_path: "/workspace/accepted.txt", content: "no question asked\n" }), answer("Wrote it without asking."));
+    await turn(api, id, "Write accepted.txt", "Wrote it without asking.");
+    expect(await permissionRequests(id)).toBe(0);
+
+    anthropic.enqueue(callTool("Bash", { command: "sleep 120", description: "Wait a while" }), answer("Never said."));
+    expect((await api.request("POST", `/api/sessions/${id}/prompt`, { text: "Wait" })).status).toBe(202);
+    // A command it does not know is asked even in acceptEdits: allowed, then cancelled while it runs.
+    await waitFor(
+      async () => {
+        for (const permission of (await api.get(`/api/sessions/${id}/permissions`)).items) await api.request("POST", `/api/sessions/${id}/permissions/${permission.id}`, { reply: "once" });
+        const events = await allEvents(api, id);
+        return [...updates(events, "tool_call"), ...updates(events, "tool_call_update")];
+      },
+      (calls) => {
+        const sleeping = calls.find((call) => /sleep 120/.test(JSON.stringify(call)))?.toolCallId;
+        return calls.some((call) => call.toolCallId === sleeping && call.status === "in_progress");
+      },
+      120_000,
+      500,
+    );
+    expect((await api.request("POST", `/api/sessions/${id}/cancel`)).status).toBe(202);
+    const done = await waitFor(() => api.get(`/api/sessions/${id}`), (session) => session.status === "idle", 60_000);
+    expect(done.lastStopReason).toBe("cancelled");
+  }, 600_000);
 });
 
 describe("Codex in another team's sandbox", () => {
+  let codexSession: string;
+
   it("answers with that team's own key, and the first team's key is never used for it", async () => {
     const created = await memberB.request("POST", "/api/sessions", { teamId: teamB, agent: "codex", title: "Codex here" });
     expect(created.status).toBe(201);
@@ -151,5 +230,18 @@ describe("Codex in another team's sandbox", () => {
     // Team A has no OpenAI key of its own and the instance none: Codex is not ready for it.
     const forA = (await api.get(`/api/agents?teamId=${teamA}`)).items.find((agent: any) => agent.id === "codex");
     expect(forA).toMatchObject({ ready: false, missing: expect.stringContaining("no OpenAI key") });
+    codexSession = created.body.id;
+  }, 300_000);
+
+  it("comes back with its own memory after its sandbox's runtime is killed (session/load)", async () => {
+    await killSessionRuntime(memberB, codexSession, api);
+    await waitFor(() => memberB.get(`/api/sessions/${codexSession}`), (session) => session.status === "restorable", 30_000);
+    const before = openai.requests.length;
+    openai.enqueue(answer("You asked me to say hello."));
+    await turn(memberB, codexSession, "What did I ask?", "You asked me to say hello.");
+    expect(portalEvents((await allEvents(memberB, codexSession)) as Event[], "restored").at(-1)).toMatchObject({ type: "restored", method: "load" });
+    const asked = openai.requests.slice(before).filter((request) => request.scripted);
+    expect(JSON.stringify(asked.at(-1)?.body)).toContain("Say hello");
+    expect(JSON.stringify(asked.at(-1)?.body)).not.toContain("Conversation so far");
   }, 300_000);
 });
