@@ -10,12 +10,15 @@ import { requestIdOf } from "@/lib/api/request-id";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
 import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
 import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
-import { runInRequestContext } from "@/lib/http/request-context";
+import { currentRequestId, runInRequestContext } from "@/lib/http/request-context";
+import { errorField, logger } from "@/lib/log";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
 // there, resolved and authorised in one query), zod validation of path params, headers, query and
 // body, errors as problem+json, and X-Request-Id everywhere. Handlers check no roles themselves.
+
+const log = logger("api");
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -61,7 +64,7 @@ export type RouteContext<O> = {
 
 export function withRoute<const O extends RouteOptions>(options: O, handler: (context: RouteContext<O>) => Promise<Response | object>) {
   return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
-    const requestId = requestIdOf(request);
+    const requestId = currentRequestId() ?? requestIdOf(request);
     try {
       const user = await authenticate(request);
       await enforceApiRateLimit(user);
@@ -128,7 +131,7 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
   }) => Promise<Response | object>,
 ) {
   return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
-    const requestId = requestIdOf(request);
+    const requestId = currentRequestId() ?? requestIdOf(request);
     try {
       const rawParams = (await context?.params) ?? {};
       const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
@@ -149,7 +152,7 @@ export function errorResponse(error: unknown, requestId: string, request?: Reque
   if (isApiError(error)) return problemResponse(error, requestId);
   if (isDatabaseUnreachable(error)) return problemResponse(databaseUnavailable(), requestId);
   if (error instanceof ZodError) return problemResponse(unprocessable("The request is not valid.", zodFieldErrors(error)), requestId);
-  console.error(`[api] ${request?.method ?? ""} ${request ? new URL(request.url).pathname : ""} failed (request ${requestId}):`, error);
+  log.error({ requestId, method: request?.method, path: request ? new URL(request.url).pathname : undefined, err: errorField(error), stack: error instanceof Error ? error.stack : undefined }, "request failed");
   return internalErrorResponse(requestId);
 }
 

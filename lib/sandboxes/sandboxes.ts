@@ -15,7 +15,10 @@ import { WORKSPACE } from "@/lib/sandboxes/providers/bwrap";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
 import { resolveInWorkspace } from "@/lib/sandboxes/workspace-paths";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
+import { errorField, logger } from "@/lib/log";
 import { inTeamsOf, teamRole } from "@/lib/teams/membership";
+
+const log = logger("sandbox");
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
@@ -188,7 +191,7 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 
 export async function removeExpiredWorkspaces(retainDays: number) {
   const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, seq: true, hostDir: true } });
-  for (const sandbox of expired) await sandboxPool().removeFiles(sandbox).catch((error: unknown) => console.error(`[sandbox] removing ${sandbox.id} failed: ${String(error)}`));
+  for (const sandbox of expired) await sandboxPool().removeFiles(sandbox).catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "removing an expired sandbox failed"));
   return expired.length;
 }
 

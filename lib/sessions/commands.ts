@@ -18,7 +18,10 @@ import { replyToPermission as replyLocally } from "@/lib/sessions/permissions";
 import type { ContentBlock } from "@/lib/sessions/prompt-content";
 import { resumeSession as resumeLocally } from "@/lib/sessions/restore";
 import * as settings from "@/lib/sessions/settings";
+import { errorField, logger } from "@/lib/log";
 import { promptSession as promptLocally } from "@/lib/sessions/turns";
+
+const log = logger("commands");
 
 // Every command that changes a session or its sandbox, executed by the instance that owns the
 // sandbox (lib/sessions/ownership.ts), whichever instance the request reached. Routes call these;
@@ -272,7 +275,7 @@ async function answerOf(name: string, wire: Json): Promise<Answer> {
     return { ok: true, value: kind.answer(await kind.run(input)) };
   } catch (error) {
     if (isApiError(error)) return { ok: false, code: error.code, detail: error.message, errors: error.errors, retryAfterSeconds: error.retryAfterSeconds };
-    console.error(`[commands] ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.error({ command: name, err: errorField(error) }, "command failed");
     return { ok: false, code: "internal", detail: "The command failed on the instance that runs this session." };
   }
 }
@@ -294,7 +297,7 @@ export function listenForCommands() {
   liveHub().listen(COMMANDS_CHANNEL, {
     onNotification: (payload) => {
       const id = addressed(payload);
-      if (id) void execute(id).catch((error: unknown) => console.error(`[commands] ${String(error)}`));
+      if (id) void execute(id).catch((error: unknown) => log.error({ err: errorField(error) }, "command failed"));
     },
     onResync: () => void catchUp().catch(() => undefined),
   });

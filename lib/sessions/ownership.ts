@@ -6,7 +6,10 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
+import { errorField, logger } from "@/lib/log";
 import { LIVE_LOOKING, sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
+
+const log = logger("portal");
 
 // Session ownership across portal instances on one database. A sandbox, and with it every session
 // in it, is owned by one instance at a time: the one that runs its runtime, holds its runtime
@@ -98,7 +101,7 @@ async function tick() {
     return;
   }
   if (Date.now() - state.healthySince >= state.leaseMs) {
-    await reapExpired().catch((error: unknown) => console.error(`[portal] taking over expired instances failed: ${String(error)}`));
+    await reapExpired().catch((error: unknown) => log.error({ err: errorField(error) }, "taking over expired instances failed"));
   }
   for (const listener of state.onTick) listener();
 }
@@ -115,10 +118,10 @@ async function leaseLapsed() {
   const owned = [...ownedSandboxes()];
   const taken = owned.length === 0 ? 0 : await db().sandbox.count({ where: { id: { in: owned }, NOT: { ownerId: me } } });
   if (taken === 0) {
-    console.error("[portal] this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
+    log.error("this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
     return;
   }
-  console.error(`[portal] this instance's lease lapsed and ${taken} of its sandboxes now run on another instance: exiting so their sessions do not run twice`);
+  log.error({ taken }, "this instance's lease lapsed and some of its sandboxes now run on another instance: exiting so their sessions do not run twice");
   process.exit(1);
 }
 
@@ -128,7 +131,7 @@ async function reapExpired() {
     DELETE FROM portal_instances
     WHERE id <> ${instanceId()} AND heartbeat_at < now() - make_interval(secs => ${leaseMs / 1_000})
     RETURNING id, label`;
-  for (const { label } of gone) console.log(`[portal] instance ${label} stopped renewing its lease: taking its sandboxes over`);
+  for (const { label } of gone) log.info({ otherInstance: label }, "an instance stopped renewing its lease: taking its sandboxes over");
   await takeOverOrphans();
   // Commands nobody will answer any more (their caller gave up long ago).
   await db().$executeRaw`DELETE FROM session_commands WHERE created_at < now() - interval '1 hour'`;
@@ -150,7 +153,7 @@ async function takeOverOrphans() {
   const jails = taken.filter((sandbox) => sandbox.provider === "bwrap").map((sandbox) => sandbox.id);
   await recordSandboxStatus(jails, "lost", { onlyIf: ["starting", "running"] });
   const sessions = await sessionsLeftBehind({ sandboxIds: taken.map((sandbox) => sandbox.id) });
-  console.log(`[portal] took over ${taken.length} sandbox(es); ${sessions} session(s) are restorable`);
+  log.info({ sandboxes: taken.length, sessions }, "took over sandboxes; their sessions are restorable");
 }
 
 export type Owner = { mine: true } | { mine: false; ownerId: string; alive: boolean };

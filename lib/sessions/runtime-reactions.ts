@@ -11,8 +11,11 @@ import { pauseRunningTurns } from "@/lib/sessions/cancel";
 import { limitHit, type LimitHit } from "@/lib/sandboxes/limits";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
+import { errorField, logger } from "@/lib/log";
 import { endTurn } from "@/lib/sessions/turns";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
+
+const log = logger("sessions");
 
 // How sessions react to what happens to the runtime and its stream, all in one place and wired once
 // (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
@@ -87,7 +90,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null, hit: L
     sessionId,
     event: [...limit, ...turnEnded, { type: "status", status: "restorable" }],
     effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
-  }).catch((error: unknown) => console.error(`[sessions] could not mark ${sessionId} restorable: ${error instanceof Error ? error.message : String(error)}`));
+  }).catch((error: unknown) => log.error({ sessionId, err: errorField(error) }, "could not mark the session restorable"));
   // A turn cut off by the runtime's loss is a failure the team may want to hear of.
   if (turnId) void emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the runtime was lost; the session is restorable" } });
 }
@@ -101,7 +104,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null, hit: L
 function attributeGap(report: GapReport) {
   const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? attachments().runningTurns()[0]?.sessionId ?? null;
   if (!sessionId) {
-    console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} could not be attributed to a session`);
+    log.error({ missing: report.missing, serverId: report.serverId }, "messages lost on an ACP server could not be attributed to a session");
     return;
   }
   void recordChange({ sessionId, event: { type: "gap", missing: report.missing } });
@@ -113,7 +116,7 @@ function endRefusedPrompt(message: unknown, status: number) {
   const sessionId = persistDriver().sessionIdForMessage(message);
   const turnId = sessionId ? attachments().runningTurn(sessionId) : null;
   if (!sessionId || !turnId) return;
-  console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
+  log.error({ sessionId, turnId, status }, "the runtime refused the prompt; the turn ends as failed");
   void endTurn(sessionId, turnId, "error");
 }
 
