@@ -118,6 +118,7 @@ const envSchema = z
     // Sign-in attempts per 15 minutes, per account and per client address.
     PORTAL_SIGN_IN_LIMIT_ACCOUNT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(10)),
     PORTAL_SIGN_IN_LIMIT_IP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),
+    PORTAL_SIGN_IN_LIMIT_ACCOUNT_ANY_ADDRESS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),
     // API requests per minute per user (or per token).
     PORTAL_API_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1200)),
     PORTAL_MAX_STREAMS_PER_USER: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),

@@ -169,9 +169,14 @@ async function authenticate(request: Request): Promise<CurrentUser> {
   return user;
 }
 
+/**
+ * A cookie write must show it comes from the portal's own pages: an `Origin` on this host, or the
+ * browser's `Sec-Fetch-Site: same-origin`. A write with neither is refused too — every browser that
+ * sends cookies sends one of them on a POST, and a client without a browser uses a bearer token.
+ */
 function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
-  if (!origin) return true; // non-browser clients and same-origin navigations may omit it
+  if (!origin) return request.headers.get("sec-fetch-site") === "same-origin";
   const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
   try {
     return new URL(origin).host === host;
