@@ -12,6 +12,7 @@ import { installServerPolicy } from "@/lib/http/server-policy";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
 import { errorField, logger } from "@/lib/log";
+import { installMetrics } from "@/lib/metrics";
 import { releaseAllStreamSlots } from "@/lib/events/stream-slots";
 import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -103,6 +104,7 @@ async function start() {
   await joinCluster({ dataDir });
 
   const reactions = wireRuntimeReactions();
+  installMetrics();
   const runtime = new SandboxPool({
     provider,
     persist: persistDriver(),

@@ -115,7 +115,10 @@ const envSchema = z
     PORTAL_TEAM_CREATION: z.preprocess(emptyToUndefined, z.enum(["everyone", "admins"]).default("everyone")),
     PORTAL_SESSION_IDLE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(365).default(7)),
     PORTAL_SESSION_MAX_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(365).default(30)),
-    // Sign-in attempts per 15 minutes, per account and per client address.
+    // A bearer token Prometheus scrapes GET /api/metrics with (instance admins may read it too).
+    PORTAL_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    PORTAL_LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+    // Sign-in attempts per 15 minutes: per account from one address, per address, per account from all.
     PORTAL_SIGN_IN_LIMIT_ACCOUNT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(10)),
     PORTAL_SIGN_IN_LIMIT_IP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),
     PORTAL_SIGN_IN_LIMIT_ACCOUNT_ANY_ADDRESS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),

@@ -12,6 +12,7 @@ import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreach
 import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 import { currentRequestId, runInRequestContext } from "@/lib/http/request-context";
 import { errorField, logger } from "@/lib/log";
+import { recordRequest, routeTemplate } from "@/lib/metrics";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
@@ -63,7 +64,7 @@ export type RouteContext<O> = {
 } & Scope<O>;
 
 export function withRoute<const O extends RouteOptions>(options: O, handler: (context: RouteContext<O>) => Promise<Response | object>) {
-  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
+  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, () => measured(request, context, async () => {
     const requestId = currentRequestId() ?? requestIdOf(request);
     try {
       const user = await authenticate(request);
@@ -85,7 +86,16 @@ export function withRoute<const O extends RouteOptions>(options: O, handler: (co
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  });
+  }));
+}
+
+/** Counts the request for GET /api/metrics, by route template (the path's ids and tokens replaced by their names). */
+async function measured(request: Request, context: { params: Promise<Record<string, string>> } | undefined, answer: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  const response = await answer();
+  const params = (await context?.params.catch(() => null)) ?? {};
+  recordRequest({ route: routeTemplate(new URL(request.url).pathname, params), method: request.method, status: response.status, seconds: (performance.now() - started) / 1000 });
+  return response;
 }
 
 /** What the route acts on, with the caller's role there; 404 when the caller is not in its team. */
@@ -130,7 +140,7 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
     headers: Parsed<O, "headers">;
   }) => Promise<Response | object>,
 ) {
-  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
+  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, () => measured(request, context, async () => {
     const requestId = currentRequestId() ?? requestIdOf(request);
     try {
       const rawParams = (await context?.params) ?? {};
@@ -145,7 +155,7 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  });
+  }));
 }
 
 export function errorResponse(error: unknown, requestId: string, request?: Request): Response {
@@ -154,6 +164,13 @@ export function errorResponse(error: unknown, requestId: string, request?: Reque
   if (error instanceof ZodError) return problemResponse(unprocessable("The request is not valid.", zodFieldErrors(error)), requestId);
   log.error({ requestId, method: request?.method, path: request ? new URL(request.url).pathname : undefined, err: errorField(error), stack: error instanceof Error ? error.stack : undefined }, "request failed");
   return internalErrorResponse(requestId);
+}
+
+/** The signed-in user or bearer token's user, within the API rate limit (for a route that also takes another credential). */
+export async function authenticatedUser(request: Request): Promise<CurrentUser> {
+  const user = await authenticate(request);
+  await enforceApiRateLimit(user);
+  return user;
 }
 
 async function authenticate(request: Request): Promise<CurrentUser> {

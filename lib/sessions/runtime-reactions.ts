@@ -12,6 +12,7 @@ import { limitHit, type LimitHit } from "@/lib/sandboxes/limits";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { errorField, logger } from "@/lib/log";
+import { recordRuntimeLoss, recordStreamGap } from "@/lib/metrics";
 import { endTurn } from "@/lib/sessions/turns";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
 
@@ -29,7 +30,10 @@ export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
   const streamObserver: RuntimeStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt, onClientAnswer: recordClientAnswer };
   const listeners = {
-    lost: (generation: number, sandboxId: string | null) => void onRuntimeLost(generation, sandboxId),
+    lost: (generation: number, sandboxId: string | null) => {
+      recordRuntimeLoss();
+      void onRuntimeLost(generation, sandboxId);
+    },
     down: (generation: number) => void onRuntimeDown(generation),
     ready: (generation: number) => void onRuntimeBack(generation),
   };
@@ -102,6 +106,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null, hit: L
  * the gap are handed on, so the gap event sits where the loss happened. History never hides a loss.
  */
 function attributeGap(report: GapReport) {
+  recordStreamGap(report.missing);
   const sessionId = persistDriver().sessionIdForMessage(report.nextMessage) ?? attachments().runningTurns()[0]?.sessionId ?? null;
   if (!sessionId) {
     log.error({ missing: report.missing, serverId: report.serverId }, "messages lost on an ACP server could not be attributed to a session");
