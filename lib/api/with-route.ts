@@ -89,12 +89,18 @@ export function withRoute<const O extends RouteOptions>(options: O, handler: (co
   }));
 }
 
-/** Counts the request for GET /api/metrics, by route template (the path's ids and tokens replaced by their names). */
+/** Counts and logs the request (GET /api/metrics), by route template (the path's ids and tokens replaced by their names). */
 async function measured(request: Request, context: { params: Promise<Record<string, string>> } | undefined, answer: () => Promise<Response>): Promise<Response> {
   const started = performance.now();
   const response = await answer();
   const params = (await context?.params.catch(() => null)) ?? {};
-  recordRequest({ route: routeTemplate(new URL(request.url).pathname, params), method: request.method, status: response.status, seconds: (performance.now() - started) / 1000 });
+  const route = routeTemplate(new URL(request.url).pathname, params);
+  const seconds = (performance.now() - started) / 1000;
+  recordRequest({ route, method: request.method, status: response.status, seconds });
+  // The access line: the template, not the path (an invitation's token is in its path), and no query.
+  // The ids the path names (session, sandbox, team) are kept; a token in a path never is.
+  const ids = Object.fromEntries(Object.entries(params).filter(([name]) => !/token/i.test(name)));
+  log.info({ method: request.method, route, ...(Object.keys(ids).length > 0 ? { params: ids } : {}), status: response.status, ms: Math.round(seconds * 1000) }, "request");
   return response;
 }
 
