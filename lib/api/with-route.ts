@@ -93,7 +93,7 @@ export function withRoute<const O extends RouteOptions>(options: O, handler: (co
 async function measured(request: Request, context: { params: Promise<Record<string, string>> } | undefined, answer: () => Promise<Response>): Promise<Response> {
   const started = performance.now();
   const response = await answer();
-  const params = (await context?.params.catch(() => null)) ?? {};
+  const params = (await Promise.resolve(context?.params).catch(() => null)) ?? {};
   const route = routeTemplate(new URL(request.url).pathname, params);
   const seconds = (performance.now() - started) / 1000;
   recordRequest({ route, method: request.method, status: response.status, seconds });

@@ -80,7 +80,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
 }
 
 // What Next or the portal print when start-up failed for good: waiting longer cannot help.
-const START_FAILED = /\[portal\] could not start|Failed to start server|EADDRINUSE|Could not find a production build/;
+const START_FAILED = /"msg":"could not start"|"level":"fatal"|Failed to start server|EADDRINUSE|Could not find a production build/;
 
 /**
  * `root` is the checkout to start from (default this one); `dataDir: null` leaves PORTAL_DATA_DIR
