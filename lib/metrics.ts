@@ -26,7 +26,12 @@ function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    runtimeLosses: new Counter({ name: "portal_runtime_losses_total", help: "Runtimes (a sandbox's or the shared one) that died or stopped answering; their sessions became restorable.", registers: [registry] }),
+    runtimeLosses: new Counter({
+      name: "portal_runtime_losses_total",
+      help: "Runtimes (a sandbox's or the shared one) that died or stopped answering, not stopped by the portal; their sessions became restorable.",
+      registers: [registry],
+    }),
+    limitHits: new Counter({ name: "portal_sandbox_limit_hits_total", help: "Sandbox runtimes ended by one of their limits, by limit (memory, pids, disk, tmp).", labelNames: ["limit"] as const, registers: [registry] }),
     streamGapMessages: new Counter({ name: "portal_runtime_stream_lost_messages_total", help: "ACP messages the runtime dropped that its replay buffer could not give back (recorded as gap events).", registers: [registry] }),
     writerBatchSeconds: new Histogram({
       name: "portal_event_writer_batch_seconds",
@@ -35,8 +40,14 @@ function createMetrics() {
       registers: [registry],
     }),
     writerBatchEvents: new Histogram({ name: "portal_event_writer_batch_events", help: "Events in one committed batch.", buckets: [1, 10, 100, 500, 1000, 2000], registers: [registry] }),
-    gatewayCalls: new Counter({ name: "portal_gateway_calls_total", help: "Model gateway calls, by provider, model and outcome.", labelNames: ["provider", "model", "status"] as const, registers: [registry] }),
-    gatewayTokens: new Counter({ name: "portal_gateway_tokens_total", help: "Model tokens through the gateway, by provider, model and direction.", labelNames: ["provider", "model", "direction"] as const, registers: [registry] }),
+    gatewayCalls: new Counter({ name: "portal_gateway_calls_total", help: "Model gateway calls, by provider, model family (other when not listed) and status: the upstream's HTTP status, or error, budget (refused past a budget), no_key (no key for the team).", labelNames: ["provider", "model", "status"] as const, registers: [registry] }),
+    gatewayTokens: new Counter({
+      name: "portal_gateway_tokens_total",
+      help: "Model tokens through the gateway, by provider, model family and kind (input, output, cache_read, cache_write).",
+      labelNames: ["provider", "model", "direction"] as const,
+      registers: [registry],
+    }),
+    gatewayCost: new Counter({ name: "portal_gateway_cost_usd_total", help: "List-price cost of the gateway's model calls (models with a known price), by provider.", labelNames: ["provider"] as const, registers: [registry] }),
   };
   new Gauge({
     name: "portal_event_writer_backlog",
@@ -89,15 +100,33 @@ export function recordRuntimeLoss() {
   metrics().runtimeLosses.inc();
 }
 
+export function recordLimitHit(limit: string) {
+  metrics().limitHits.inc({ limit });
+}
+
 export function recordStreamGap(missing: number) {
   metrics().streamGapMessages.inc(missing);
 }
 
-/** For the model gateway: one call to a provider, with the tokens it used. */
-export function recordGatewayCall({ provider, model, status, inputTokens = 0, outputTokens = 0 }: { provider: string; model: string; status: string | number; inputTokens?: number; outputTokens?: number }) {
-  metrics().gatewayCalls.inc({ provider, model, status: String(status) });
-  if (inputTokens > 0) metrics().gatewayTokens.inc({ provider, model, direction: "input" }, inputTokens);
-  if (outputTokens > 0) metrics().gatewayTokens.inc({ provider, model, direction: "output" }, outputTokens);
+/**
+ * For the model gateway (lib/gateway/gateway.ts): one call, with the tokens it used. `model` is a
+ * listed family or "other"/"unknown", never the agent's string as given (each would be a new series).
+ */
+export function recordGatewayCall(call: {
+  provider: string;
+  model: string;
+  status: string | number;
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  costUsd?: number | null;
+}) {
+  const { provider, model } = call;
+  metrics().gatewayCalls.inc({ provider, model, status: String(call.status) });
+  const tokens = { input: call.inputTokens, output: call.outputTokens, cache_read: call.cacheReadTokens, cache_write: call.cacheWriteTokens };
+  for (const [direction, count] of Object.entries(tokens)) if (count && count > 0) metrics().gatewayTokens.inc({ provider, model, direction }, count);
+  if (call.costUsd) metrics().gatewayCost.inc({ provider }, call.costUsd);
 }
 
 export async function metricsText(): Promise<{ text: string; contentType: string }> {

@@ -12,7 +12,7 @@ import { limitHit, type LimitHit } from "@/lib/sandboxes/limits";
 import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { errorField, logger } from "@/lib/log";
-import { recordRuntimeLoss, recordStreamGap } from "@/lib/metrics";
+import { recordLimitHit, recordStreamGap } from "@/lib/metrics";
 import { endTurn } from "@/lib/sessions/turns";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
 
@@ -30,10 +30,7 @@ export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
   const streamObserver: RuntimeStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt, onClientAnswer: recordClientAnswer };
   const listeners = {
-    lost: (generation: number, sandboxId: string | null) => {
-      recordRuntimeLoss();
-      void onRuntimeLost(generation, sandboxId);
-    },
+    lost: (generation: number, sandboxId: string | null) => void onRuntimeLost(generation, sandboxId),
     down: (generation: number) => void onRuntimeDown(generation),
     ready: (generation: number) => void onRuntimeBack(generation),
   };
@@ -43,6 +40,7 @@ export function wireRuntimeReactions() {
 /** A runtime generation is gone, with every runtime session on it; when its sandbox hit a limit, the history says which. */
 export async function onRuntimeLost(generation: number, sandboxId: string | null = null) {
   const hit = sandboxId ? limitHit(sandboxId) : null;
+  if (hit) recordLimitHit(hit.limit);
   for (const sessionId of attachments().sessionsOn(generation)) {
     const { turnId } = attachments().detach(sessionId);
     await becomeRestorable(sessionId, turnId, hit);
