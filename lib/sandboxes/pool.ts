@@ -6,7 +6,11 @@ import { ApiError } from "@/lib/errors";
 import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
 import type { SandboxProvider, SandboxRef } from "@/lib/sandboxes/providers/provider";
+import { recordRuntimeLoss } from "@/lib/metrics";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("sandbox");
 
 // The runtimes of the sandboxes this portal instance runs, whatever their provider: started on first
 // use (or ahead of need: the spare), stopped when idle, when room is needed, by an admin, when
@@ -75,7 +79,7 @@ export class SandboxPool {
     }
     this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1_000, this.config.idleMs / 4)));
     this.idleTimer.unref();
-    await this.catalog().catch((error) => console.error(`[sandbox] the agent catalog runtime did not start: ${String(error)}`));
+    await this.catalog().catch((error) => log.error({ err: errorField(error) }, "the agent catalog runtime did not start"));
     void this.prepareSpare();
   }
 
@@ -101,7 +105,7 @@ export class SandboxPool {
       await manager.start();
       await warmDemoAgent(manager);
     } catch (error) {
-      console.error(`[sandbox] could not prepare a spare sandbox: ${error instanceof Error ? error.message : String(error)}`);
+      log.error({ err: errorField(error) }, "could not prepare a spare sandbox");
     }
   }
 
@@ -146,9 +150,9 @@ export class SandboxPool {
     }
     const running = this.running.get(sandboxId);
     this.running.delete(sandboxId);
-    if (reason === "idle") console.log(`[sandbox] ${sandboxId.slice(0, 8)} idle for ${Math.round(this.config.idleMs / 60_000)} min: stopping`);
+    if (reason !== "shutdown") log.info({ sandboxId, reason, ...(reason === "idle" ? { idleMinutes: Math.round(this.config.idleMs / 60_000) } : {}) }, "stopping a sandbox");
     if (running) await running.manager.stop({ sessionsLost: true });
-    await this.provider.released?.(sandboxId).catch((error: unknown) => console.error(`[sandbox] releasing ${sandboxId} failed: ${String(error)}`));
+    await this.provider.released?.(sandboxId).catch((error: unknown) => log.error({ sandboxId, err: errorField(error) }, "releasing a sandbox failed"));
     if (sandboxId !== CATALOG && reason !== "destroy") await this.recordStatus(sandboxId, "stopped");
   }
 
@@ -291,18 +295,20 @@ export class SandboxPool {
     const cutoff = Date.now() - this.config.idleMs;
     for (const [sandboxId, running] of [...this.running]) {
       if (sandboxId === CATALOG || running.lastActive > cutoff || this.config.busy(sandboxId)) continue;
-      await this.stop(sandboxId, "idle").catch((error) => console.error(`[sandbox] stopping ${sandboxId} failed: ${String(error)}`));
+      await this.stop(sandboxId, "idle").catch((error) => log.error({ sandboxId, err: errorField(error) }, "stopping an idle sandbox failed"));
     }
   }
 
+  /** A runtime that died or stopped answering (not a stop the portal chose): health and metrics count it. */
   private recordLoss() {
+    recordRuntimeLoss();
     this.lastLossAt = new Date();
     this.lossTimes.push(this.lastLossAt.getTime());
     if (this.lossTimes.length > 1_000) this.lossTimes.shift();
   }
 
   private recordStatus(sandboxId: string, status: "starting" | "running" | "stopped" | "lost") {
-    return recordSandboxStatus(sandboxId, status).catch((error: unknown) => console.error(`[sandbox] could not record ${sandboxId} as ${status}: ${String(error)}`));
+    return recordSandboxStatus(sandboxId, status).catch((error: unknown) => log.error({ sandboxId, status, err: errorField(error) }, "could not record a sandbox's status"));
   }
 }
 
