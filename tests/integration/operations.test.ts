@@ -174,6 +174,10 @@ describe("the logs", () => {
     secrets.set("invited password", invitedPassword);
     const accepted = await fetch(`${base}/api/invitations/${token}/accept`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Invited", password: invitedPassword }) });
     expect(accepted.status).toBe(201);
+    // A team's model key goes to the gateway's sealed store, never into a line.
+    const teamKey = `sk-ant-${randomBytes(18).toString("hex")}`;
+    secrets.set("team model key", teamKey);
+    expect((await api.request("PUT", `/api/teams/${fixture.teamId}/credentials/anthropic`, { apiKey: teamKey, baseUrl: "https://llm-gateway.example.test" })).status).toBe(200);
     const session = await createDemoSession(api, fixture.teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "hello, with nothing secret" });
     await waitForIdle(api, session.id);
