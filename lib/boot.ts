@@ -104,7 +104,6 @@ async function start() {
   await joinCluster({ dataDir });
 
   const reactions = wireRuntimeReactions();
-  installMetrics();
   const runtime = new SandboxPool({
     provider,
     persist: persistDriver(),
@@ -114,8 +113,10 @@ async function start() {
     maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
     maxRunningPerTeam: config.PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM ?? Math.max(1, Math.ceil(config.PORTAL_SANDBOX_MAX_RUNNING / 2)),
     busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
+    queueMs: config.PORTAL_SANDBOX_QUEUE_SECONDS * 1000,
   });
   setSandboxPool(runtime);
+  installMetrics({ occupancy: () => runtime.occupancy() });
   process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => log.error({ err: errorField(error) }, "the runtime did not start"));
   // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.

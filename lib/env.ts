@@ -100,6 +100,8 @@ const envSchema = z
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
     // Of those, how many one team may hold at once; unset: half of PORTAL_SANDBOX_MAX_RUNNING (at least 1).
     PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).optional()),
+    // A start that finds no slot waits in line this long (its session shows its place), then 503.
+    PORTAL_SANDBOX_QUEUE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(180)),
     // Limits of each bwrap sandbox (lib/sandboxes/limits.ts): its memory (swap off), CPUs, processes,
     // the disk of its workspace and home, and each tmpfs of the jail (/tmp, the runtime's data, /dev/shm).
     PORTAL_SANDBOX_MEMORY: z.preprocess(emptyToUndefined, byteSize(64 * 1024 ** 2, "2g")),

@@ -58,6 +58,22 @@ function createMetrics() {
     },
   });
   new Gauge({
+    name: "portal_sandboxes_running_here",
+    help: "Sandbox runtimes this instance runs now (PORTAL_SANDBOX_MAX_RUNNING caps them).",
+    registers: [registry],
+    collect() {
+      this.set(holder.portalPoolOccupancy?.().running ?? 0);
+    },
+  });
+  new Gauge({
+    name: "portal_sandbox_queue",
+    help: "Sandbox starts on this instance waiting in line for a slot (each session shows its place).",
+    registers: [registry],
+    collect() {
+      this.set(holder.portalPoolOccupancy?.().waiting ?? 0);
+    },
+  });
+  new Gauge({
     name: "portal_live_viewers",
     help: "Open live event streams (transcript viewers) served by this process.",
     registers: [registry],
@@ -79,11 +95,12 @@ function createMetrics() {
 }
 
 type Metrics = ReturnType<typeof createMetrics>;
-const holder = globalThis as unknown as { portalMetrics?: Metrics };
+const holder = globalThis as unknown as { portalMetrics?: Metrics; portalPoolOccupancy?: () => { running: number; waiting: number } };
 const metrics = (): Metrics => (holder.portalMetrics ??= createMetrics());
 
-/** Called once at boot: the event writer reports each batch. */
-export function installMetrics() {
+/** Called once at boot: the event writer reports each batch; the sandbox pool says how full it is. */
+export function installMetrics({ occupancy }: { occupancy: () => { running: number; waiting: number } }) {
+  holder.portalPoolOccupancy = occupancy;
   eventWriter().onBatch = (size, seconds) => {
     metrics().writerBatchSeconds.observe(seconds);
     metrics().writerBatchEvents.observe(size);

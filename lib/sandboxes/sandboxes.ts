@@ -10,7 +10,7 @@ import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
 import { instanceId, ownedSandboxes } from "@/lib/instance";
 import type { RuntimeManager } from "@/lib/runtime/manager";
-import { sandboxPool } from "@/lib/sandboxes/pool";
+import { sandboxPool, type QueueListener } from "@/lib/sandboxes/pool";
 import { WORKSPACE } from "@/lib/sandboxes/providers/bwrap";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
 import { resolveInWorkspace } from "@/lib/sandboxes/workspace-paths";
@@ -97,12 +97,12 @@ export async function sandboxOfSession(sessionId: string): Promise<SandboxRow> {
   return sandbox;
 }
 
-/** The runtime a session's agent runs on: its sandbox's, started when it is not running. */
-export async function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
+/** The runtime a session's agent runs on: its sandbox's, started when it is not running (`onQueue` hears its place in line for a slot). */
+export async function runtimeForSession(sessionId: string, onQueue?: QueueListener): Promise<RuntimeManager> {
   const sandbox = await sandboxOfSession(sessionId);
   // Its sessions keep their history; nothing runs in a destroyed sandbox again.
   if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "This session's sandbox was destroyed; its history is read-only.");
-  const manager = await runtimeOfSandbox(sandbox);
+  const manager = await runtimeOfSandbox(sandbox, onQueue);
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
     touched.set(sandbox.id, Date.now());
@@ -115,9 +115,9 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
  * A sandbox's runtime, on the instance that owns it only: commands reach the owner first
  * (lib/sessions/commands.ts), so this refusal means a code path that skipped them.
  */
-export function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
+export function runtimeOfSandbox(sandbox: SandboxRow, onQueue?: QueueListener): Promise<RuntimeManager> {
   if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
-  return sandboxPool().forSandbox(sandbox);
+  return sandboxPool().forSandbox(sandbox, onQueue);
 }
 
 /** Without a query: sessions with a running turn have used their sandbox already. */

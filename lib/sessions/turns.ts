@@ -15,6 +15,7 @@ import { restoreSession } from "@/lib/sessions/restore";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
 import { errorField, logger } from "@/lib/log";
+import { maybeSandboxPool } from "@/lib/sandboxes/pool";
 import { outsideWorkspaceMessage, sandboxOfSession, workspacePathOfUri } from "@/lib/sandboxes/sandboxes";
 
 const log = logger("turns");
@@ -82,6 +83,8 @@ export async function endTurn(sessionId: string, turnId: string, stopReason: str
   await persistDriver().settled(sessionId);
   const ended = attachments().endTurn(sessionId, turnId);
   if (!ended) return;
+  // Its sandbox is idle now, and may make room for a start waiting in line.
+  maybeSandboxPool()?.nudge();
   const reason = ended.paused ? "paused" : stopReason;
   // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
   await cancelPending({ sessionId, turnId });
