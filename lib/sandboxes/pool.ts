@@ -68,6 +68,10 @@ interface Running {
 // The runtime with no workspace and no sessions that answers for the agent list, run like the others.
 export const CATALOG_SANDBOX_ID = "catalog";
 const CATALOG = CATALOG_SANDBOX_ID;
+// A sandbox started or used this recently is about to be used (a restore, then the prompt that
+// asked for it): making room never takes it, or a start let in from the line could lose its sandbox
+// to the next one in line before its turn began.
+const RECENTLY_USED_MS = 5_000;
 // Health counts the runtime losses of this long.
 export const LOSS_WINDOW_MS = 15 * 60_000;
 
@@ -322,6 +326,8 @@ export class SandboxPool {
     }
     if (sandbox.id !== CATALOG) await this.recordStatus(sandbox.id, "starting");
     await manager.start();
+    const entry = this.running.get(sandbox.id);
+    if (entry?.manager === manager) entry.lastActive = Date.now();
     return manager;
   }
 
@@ -451,7 +457,10 @@ export class SandboxPool {
   private async makeRoom({ id, teamId }: { id: string; teamId: string | null }): Promise<"team" | "pool" | null> {
     const others = [...this.running].filter(([sandboxId]) => sandboxId !== CATALOG && sandboxId !== id);
     const slots = this.slotsTaken(id);
-    const idle = others.filter(([sandboxId]) => !this.config.busy(sandboxId)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
+    const now = Date.now();
+    const idle = others
+      .filter(([sandboxId, running]) => !this.config.busy(sandboxId) && !this.starting.has(sandboxId) && now - running.lastActive >= RECENTLY_USED_MS)
+      .sort(([, a], [, b]) => a.lastActive - b.lastActive);
     const ownTeam = (entry: [string, Running]) => teamId !== null && entry[1].teamId === teamId;
     const teamRunning = slots.filter(([, team]) => teamId !== null && team === teamId).length;
     if (teamId !== null && teamRunning >= this.config.maxRunningPerTeam) {
