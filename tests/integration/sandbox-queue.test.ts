@@ -59,9 +59,9 @@ describe("a start that finds no free sandbox slot", () => {
     // B's turn ends on its own: a1 gets the slot, then a2 (team A's share is one sandbox) once a1's turn is over.
     expect((await first).status).toBe(202);
     expect((await second).status).toBe(202);
-    await waitForIdle(teamA, a1.id, 30_000);
     await waitForIdle(teamA, a2.id, 30_000);
-    await waitForIdle(teamB, b1.id, 30_000);
+    // a1's turn ended, then a2 took its team's one slot from a1's idle sandbox, as a1 took B's.
+    for (const [api, id] of [[teamA, a1.id], [teamB, b1.id]] as const) expect(await api.get(`/api/sessions/${id}`)).toMatchObject({ status: "restorable", lastStopReason: "end_turn" });
     expect(await queuePositions(teamA, a1.id)).toEqual([1, 0]);
     expect(await queuePositions(teamA, a2.id)).toEqual([2, 1, 0]);
     expect(await queuePositions(teamB, b1.id)).toEqual([]);
