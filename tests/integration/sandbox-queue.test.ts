@@ -26,11 +26,13 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-const queuePositions = async (api: Api, sessionId: string) => portalEvents(await allEvents(api, sessionId), "sandbox_queue").map((event) => event.position as number);
+/** The places in line the session's history shows, from its event `from` on (its creation may have waited too). */
+const queuePositions = async (api: Api, sessionId: string, from = 0) => portalEvents((await allEvents(api, sessionId)).slice(from), "sandbox_queue").map((event) => event.position as number);
+const eventCount = async (api: Api, sessionId: string) => (await allEvents(api, sessionId)).length;
 
 /** Waits until the session's history shows it at this place in line. */
-const waitForPlace = (api: Api, sessionId: string, position: number) =>
-  waitFor(() => queuePositions(api, sessionId), (positions) => positions.at(-1) === position, 20_000);
+const waitForPlace = (api: Api, sessionId: string, from: number, position: number) =>
+  waitFor(() => queuePositions(api, sessionId, from), (positions) => positions.at(-1) === position, 20_000);
 
 async function waitingStarts(): Promise<number> {
   const response = await fetch(`${fixture.portal.baseUrl}/api/metrics`, { headers: { authorization: `Bearer ${teamA.token}` } });
@@ -49,10 +51,11 @@ describe("a start that finds no free sandbox slot", () => {
     await teamB.post(`/api/sessions/${b1.id}/prompt`, { text: "/sleep 8000" });
 
     // Both of A's sessions are restorable; their prompts need their sandboxes back and wait, in order.
+    const [a1From, a2From, b1From] = [await eventCount(teamA, a1.id), await eventCount(teamA, a2.id), await eventCount(teamB, b1.id)];
     const first = teamA.request("POST", `/api/sessions/${a1.id}/prompt`, { text: "hello from the line" });
-    await waitForPlace(teamA, a1.id, 1);
+    await waitForPlace(teamA, a1.id, a1From, 1);
     const second = teamA.request("POST", `/api/sessions/${a2.id}/prompt`, { text: "hello from further back" });
-    await waitForPlace(teamA, a2.id, 2);
+    await waitForPlace(teamA, a2.id, a2From, 2);
     expect(await waitingStarts()).toBe(2);
     expect((await teamB.get(`/api/sessions/${b1.id}`)).status).toBe("running");
 
@@ -62,9 +65,9 @@ describe("a start that finds no free sandbox slot", () => {
     await waitForIdle(teamA, a2.id, 30_000);
     // a1's turn ended, then a2 took its team's one slot from a1's idle sandbox, as a1 took B's.
     for (const [api, id] of [[teamA, a1.id], [teamB, b1.id]] as const) expect(await api.get(`/api/sessions/${id}`)).toMatchObject({ status: "restorable", lastStopReason: "end_turn" });
-    expect(await queuePositions(teamA, a1.id)).toEqual([1, 0]);
-    expect(await queuePositions(teamA, a2.id)).toEqual([2, 1, 0]);
-    expect(await queuePositions(teamB, b1.id)).toEqual([]);
+    expect(await queuePositions(teamA, a1.id, a1From)).toEqual([1, 0]);
+    expect(await queuePositions(teamA, a2.id, a2From)).toEqual([2, 1, 0]);
+    expect(await queuePositions(teamB, b1.id, b1From)).toEqual([]);
     expect(await waitingStarts()).toBe(0);
     const answered = (await allEvents(teamA, a2.id)).some((event) => event.payload?.params?.update?.sessionUpdate === "agent_message_chunk");
     expect(answered).toBe(true);
@@ -74,11 +77,12 @@ describe("a start that finds no free sandbox slot", () => {
     const a1 = await createDemoSession(teamA, teamAId);
     const b1 = await createDemoSession(teamB, teamBId);
     await teamB.post(`/api/sessions/${b1.id}/prompt`, { text: `/sleep ${(QUEUE_SECONDS + 60) * 1000}` });
+    const a1From = await eventCount(teamA, a1.id);
     const started = Date.now();
     const refused = expectProblem(await teamA.request("POST", `/api/sessions/${a1.id}/prompt`, { text: "too late" }), 503, "sandboxes_busy");
     expect(Date.now() - started).toBeGreaterThanOrEqual(QUEUE_SECONDS * 1000 - 500);
     expect(refused.detail).toContain(`waited ${QUEUE_SECONDS} s in line`);
-    expect(await queuePositions(teamA, a1.id)).toEqual([1]);
+    expect(await queuePositions(teamA, a1.id, a1From)).toEqual([1]);
     expect(await waitingStarts()).toBe(0);
     // The turn A waited behind ran on all along; B cancels it itself.
     expect((await teamB.get(`/api/sessions/${b1.id}`)).status).toBe("running");
