@@ -21,6 +21,10 @@ export default defineConfig({
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
     baseURL,
+    // Cookie-authenticated writes must prove they come from the portal's own pages (an Origin on its
+    // host, lib/api/with-route.ts). A page's own fetches send one; `page.request` / `request` calls
+    // are not a browser's and send none, so they carry the portal's origin like its pages would.
+    extraHTTPHeaders: { origin: baseURL },
     browserName: "chromium",
     launchOptions: {
       executablePath: "/usr/bin/chromium",

@@ -11,6 +11,8 @@ import { env, EnvError } from "@/lib/env";
 import { installServerPolicy } from "@/lib/http/server-policy";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
+import { errorField, logger } from "@/lib/log";
+import { installMetrics } from "@/lib/metrics";
 import { releaseAllStreamSlots } from "@/lib/events/stream-slots";
 import { eventWriter } from "@/lib/events/writer";
 import { persistDriver } from "@/lib/runtime/persist-driver";
@@ -30,12 +32,14 @@ import { startWebhookWorker } from "@/lib/webhooks/worker";
 // unless SANDBOX_AGENT_URL), the LISTEN connection, this instance's lease among the instances on
 // the database; and an orderly stop on SIGINT/SIGTERM.
 
+const log = logger("portal");
+
 const booted = globalThis as unknown as { portalBoot?: Promise<void> };
 
 export function boot() {
   // A failure anywhere in start-up is one line and an exit, never a portal that hangs half-started.
   booted.portalBoot ??= start().catch((error) => {
-    console.error(`[portal] could not start: ${error instanceof Error ? error.message : String(error)}`);
+    log.fatal({ err: errorField(error) }, "could not start");
     process.exit(1);
   });
   return booted.portalBoot;
@@ -47,14 +51,14 @@ async function start() {
     config = env();
   } catch (error) {
     if (error instanceof EnvError) {
-      console.error(`[portal] ${error.message}`);
+      log.fatal(error.message);
       process.exit(1);
     }
     throw error;
   }
   // A rejected promise inside the SDK (e.g. after the runtime restarts) must not take the portal down.
   process.on("unhandledRejection", (reason) => {
-    console.error(`[portal] unhandled rejection (ignored): ${reason instanceof Error ? reason.message : String(reason)}`);
+    log.error({ err: errorField(reason) }, "unhandled rejection (ignored)");
   });
 
   installServerPolicy({ trustProxy: config.PORTAL_TRUST_PROXY });
@@ -70,7 +74,7 @@ async function start() {
   try {
     provider = await chooseSandboxProvider({ config, dataDir, turnsIn: runningTurnsIn });
   } catch (error) {
-    console.error(`[portal] ${error instanceof Error ? error.message : String(error)}`);
+    log.fatal(errorField(error));
     process.exit(1);
   }
   authSecret();
@@ -83,9 +87,9 @@ async function start() {
       setDatabaseUrl(embedded.url);
     }
     const applied = await runMigrations(databaseUrl());
-    if (applied.length > 0) console.log(`[portal] applied migrations: ${applied.join(", ")}`);
+    if (applied.length > 0) log.info({ migrations: applied }, "applied migrations");
   } catch (error) {
-    console.error(`[portal] database: ${error instanceof Error ? error.message : String(error)}`);
+    log.fatal({ err: errorField(error) }, "database failed");
     await embedded?.stop().catch(() => undefined);
     process.exit(1);
   }
@@ -109,21 +113,23 @@ async function start() {
     maxRunning: config.PORTAL_SANDBOX_MAX_RUNNING,
     maxRunningPerTeam: config.PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM ?? Math.max(1, Math.ceil(config.PORTAL_SANDBOX_MAX_RUNNING / 2)),
     busy: (sandboxId) => sandboxHasRunningTurn(sandboxId),
+    queueMs: config.PORTAL_SANDBOX_QUEUE_SECONDS * 1000,
   });
   setSandboxPool(runtime);
+  installMetrics({ occupancy: () => runtime.occupancy() });
   process.on("exit", () => runtime.stopAllSync());
-  await runtime.start().catch((error) => console.error(`[runtime] ${error instanceof Error ? error.message : String(error)}`));
+  await runtime.start().catch((error) => log.error({ err: errorField(error) }, "the runtime did not start"));
   // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.
-  const sweep = () => void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) => console.error(`[sandbox] removing expired workspaces failed: ${String(error)}`));
+  const sweep = () => void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) => log.error({ err: errorField(error) }, "removing expired workspaces failed"));
   sweep();
   setInterval(sweep, 3_600_000).unref();
 
   const stop = async (signal: string) => {
-    console.log(`[portal] ${signal}: flushing events and stopping`);
+    log.info({ signal }, "flushing events and stopping");
     const timeout = setTimeout(() => process.exit(1), 10_000);
     await eventWriter().flushed().catch(() => undefined);
     await runtime.stopAll().catch(() => undefined);
-    await leaveCluster().catch((error: unknown) => console.error(`[portal] releasing this instance's sandboxes failed: ${String(error)}`));
+    await leaveCluster().catch((error: unknown) => log.error({ err: errorField(error) }, "releasing this instance's sandboxes failed"));
     await eventWriter().flushed().catch(() => undefined);
     await releaseAllStreamSlots().catch(() => undefined);
     await liveHub().stop();
@@ -135,6 +141,8 @@ async function start() {
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
+  // The lines a person starting the portal reads stay plain text on the terminal, not JSON; the
+  // generated first password is deliberately among them, printed once (nowhere else, never logged).
   const url = config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`;
   console.log(`[portal] database: ${embedded ? `embedded PostgreSQL in ${embedded.databaseDir}` : "external"}`);
   console.log(`[portal] sandboxes: ${provider.describe()}`);

@@ -100,6 +100,8 @@ const envSchema = z
     PORTAL_SANDBOX_MAX_RUNNING: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(20)),
     // Of those, how many one team may hold at once; unset: half of PORTAL_SANDBOX_MAX_RUNNING (at least 1).
     PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).optional()),
+    // A start that finds no slot waits in line this long (its session shows its place), then 503.
+    PORTAL_SANDBOX_QUEUE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(180)),
     // Limits of each bwrap sandbox (lib/sandboxes/limits.ts): its memory (swap off), CPUs, processes,
     // the disk of its workspace and home, and each tmpfs of the jail (/tmp, the runtime's data, /dev/shm).
     PORTAL_SANDBOX_MEMORY: z.preprocess(emptyToUndefined, byteSize(64 * 1024 ** 2, "2g")),
@@ -115,9 +117,13 @@ const envSchema = z
     PORTAL_TEAM_CREATION: z.preprocess(emptyToUndefined, z.enum(["everyone", "admins"]).default("everyone")),
     PORTAL_SESSION_IDLE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(365).default(7)),
     PORTAL_SESSION_MAX_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(365).default(30)),
-    // Sign-in attempts per 15 minutes, per account and per client address.
+    // A bearer token Prometheus scrapes GET /api/metrics with (instance admins may read it too).
+    PORTAL_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    PORTAL_LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+    // Sign-in attempts per 15 minutes: per account from one address, per address, per account from all.
     PORTAL_SIGN_IN_LIMIT_ACCOUNT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(10)),
     PORTAL_SIGN_IN_LIMIT_IP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),
+    PORTAL_SIGN_IN_LIMIT_ACCOUNT_ANY_ADDRESS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(100)),
     // API requests per minute per user (or per token).
     PORTAL_API_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1200)),
     PORTAL_MAX_STREAMS_PER_USER: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(50)),

@@ -429,6 +429,15 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
     case "config_changed":
       push(state, event, { kind: "setting", label: settingLabel(text(payload.field)), value: text(payload.value), by: text(payload.by) || null });
       return;
+    case "sandbox_queue": {
+      // One line for the whole wait: each new place rewrites it.
+      const position = Number(payload.position);
+      const waiting = state.items.at(-1);
+      const line = position > 0 ? `Waiting for a sandbox: ${ordinal(position)} in line.` : "Waited for a sandbox; it is starting.";
+      if (waiting?.kind === "separator" && waiting.key.startsWith("queue-")) update<"separator">(state, state.items.length - 1, event, () => ({ text: line }));
+      else state.items.push({ kind: "separator", tone: "info", text: line, key: `queue-${event.index}`, events: [event.index] });
+      return;
+    }
     case "pushed":
       push(state, event, { kind: "separator", tone: "info", text: `Pushed ${text(payload.commit).slice(0, 12)} to branch ${text(payload.branch)}${payload.compareUrl ? ` · ${text(payload.compareUrl)}` : ""}` });
       return;
@@ -484,4 +493,11 @@ function lastOpenTool(state: TranscriptState, title: string) {
     if (item.kind === "tool" && item.permission === null && (item.title === title || !title) && (item.status === "pending" || item.status === "in_progress")) return i;
   }
   return undefined;
+}
+
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${suffix}`;
 }

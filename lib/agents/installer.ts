@@ -9,6 +9,9 @@ import { env } from "@/lib/env";
 import { hostStateDirFor } from "@/lib/host-state";
 import { isProcessAlive } from "@/lib/process-utils";
 import { reachableByOthers } from "@/lib/sandboxes/layout";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("agents");
 
 // Real agents are installed once per host with npm, at the exact versions of the catalog, into
 // `<agentsDir>/<id>/`, which every sandbox gets read-only. An install is written to a temporary
@@ -289,9 +292,9 @@ export function startAgentInstall(id: AgentId, options: InstallOptions = {}): { 
 export function requestAgentInstall(id: AgentId, { by }: { by: string }): AgentInstallStatus {
   const root = agentsDir();
   if (!isAgentInstalled(id, root) && startAgentInstall(id, { root }).started) {
-    console.log(`[portal] agent ${id}: install of ${mainPackage(id).name}@${mainPackage(id).version} started by ${by}`);
+    log.info({ agent: id, package: `${mainPackage(id).name}@${mainPackage(id).version}`, by }, "agent install started");
     void agentInstallInProgress(id)?.then((outcome) => {
-      if (outcome.state === "failed") console.error(`[portal] agent ${id}: install failed: ${outcome.error ?? "unknown error"}`);
+      if (outcome.state === "failed") log.error({ agent: id, err: outcome.error ?? "unknown error" }, "agent install failed");
     });
   }
   return agentInstallStatus(id, root);
@@ -308,12 +311,12 @@ export function installConfiguredAgents(ids: readonly AgentId[] = env().PORTAL_A
   const root = agentsDir();
   const missing = ids.filter((id) => !isAgentInstalled(id, root));
   if (missing.length === 0) return;
-  console.log(`[portal] installing agents ${missing.join(", ")} in the background into ${root} (PORTAL_AGENTS); GET /api/admin/agents shows progress`);
+  log.info({ agents: missing, dir: root }, "installing agents in the background (PORTAL_AGENTS); GET /api/admin/agents shows progress");
   for (const id of missing) {
     startAgentInstall(id, { root });
     void agentInstallInProgress(id)?.then((outcome) => {
-      if (outcome.state === "failed") console.error(`[portal] installing agent ${id} failed: ${outcome.error ?? "unknown error"}`);
-      else if (outcome.state === "installed") console.log(`[portal] agent ${id} installed`);
+      if (outcome.state === "failed") log.error({ agent: id, err: outcome.error ?? "unknown error" }, "agent install failed");
+      else if (outcome.state === "installed") log.info({ agent: id }, "agent installed");
     });
   }
 }

@@ -10,12 +10,16 @@ import { requestIdOf } from "@/lib/api/request-id";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
 import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
 import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
-import { runInRequestContext } from "@/lib/http/request-context";
+import { currentRequestId, runInRequestContext } from "@/lib/http/request-context";
+import { errorField, logger } from "@/lib/log";
+import { recordRequest, routeTemplate } from "@/lib/metrics";
 
 // The one wrapper every route handler goes through: authentication, same-origin check for cookie
 // writes, what the route acts on (a session, sandbox or team of the caller's, with the caller's role
 // there, resolved and authorised in one query), zod validation of path params, headers, query and
 // body, errors as problem+json, and X-Request-Id everywhere. Handlers check no roles themselves.
+
+const log = logger("api");
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -60,8 +64,8 @@ export type RouteContext<O> = {
 } & Scope<O>;
 
 export function withRoute<const O extends RouteOptions>(options: O, handler: (context: RouteContext<O>) => Promise<Response | object>) {
-  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
-    const requestId = requestIdOf(request);
+  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, () => measured(request, context, async () => {
+    const requestId = currentRequestId() ?? requestIdOf(request);
     try {
       const user = await authenticate(request);
       await enforceApiRateLimit(user);
@@ -82,7 +86,22 @@ export function withRoute<const O extends RouteOptions>(options: O, handler: (co
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  });
+  }));
+}
+
+/** Counts and logs the request (GET /api/metrics), by route template (the path's ids and tokens replaced by their names). */
+async function measured(request: Request, context: { params: Promise<Record<string, string>> } | undefined, answer: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  const response = await answer();
+  const params = (await Promise.resolve(context?.params).catch(() => null)) ?? {};
+  const route = routeTemplate(new URL(request.url).pathname, params);
+  const seconds = (performance.now() - started) / 1000;
+  recordRequest({ route, method: request.method, status: response.status, seconds });
+  // The access line: the template, not the path (an invitation's token is in its path), and no query.
+  // The ids the path names (session, sandbox, team) are kept; a token in a path never is.
+  const ids = Object.fromEntries(Object.entries(params).filter(([name]) => !/token/i.test(name)));
+  log.info({ method: request.method, route, ...(Object.keys(ids).length > 0 ? { params: ids } : {}), status: response.status, ms: Math.round(seconds * 1000) }, "request");
+  return response;
 }
 
 /** What the route acts on, with the caller's role there; 404 when the caller is not in its team. */
@@ -127,8 +146,8 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
     headers: Parsed<O, "headers">;
   }) => Promise<Response | object>,
 ) {
-  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, async () => {
-    const requestId = requestIdOf(request);
+  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, () => measured(request, context, async () => {
+    const requestId = currentRequestId() ?? requestIdOf(request);
     try {
       const rawParams = (await context?.params) ?? {};
       const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
@@ -142,15 +161,22 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
     } catch (error) {
       return errorResponse(error, requestId, request);
     }
-  });
+  }));
 }
 
 export function errorResponse(error: unknown, requestId: string, request?: Request): Response {
   if (isApiError(error)) return problemResponse(error, requestId);
   if (isDatabaseUnreachable(error)) return problemResponse(databaseUnavailable(), requestId);
   if (error instanceof ZodError) return problemResponse(unprocessable("The request is not valid.", zodFieldErrors(error)), requestId);
-  console.error(`[api] ${request?.method ?? ""} ${request ? new URL(request.url).pathname : ""} failed (request ${requestId}):`, error);
+  log.error({ requestId, method: request?.method, path: request ? new URL(request.url).pathname : undefined, err: errorField(error), stack: error instanceof Error ? error.stack : undefined }, "request failed");
   return internalErrorResponse(requestId);
+}
+
+/** The signed-in user or bearer token's user, within the API rate limit (for a route that also takes another credential). */
+export async function authenticatedUser(request: Request): Promise<CurrentUser> {
+  const user = await authenticate(request);
+  await enforceApiRateLimit(user);
+  return user;
 }
 
 async function authenticate(request: Request): Promise<CurrentUser> {
@@ -166,9 +192,14 @@ async function authenticate(request: Request): Promise<CurrentUser> {
   return user;
 }
 
+/**
+ * A cookie write must show it comes from the portal's own pages: an `Origin` on this host, or the
+ * browser's `Sec-Fetch-Site: same-origin`. A write with neither is refused too — every browser that
+ * sends cookies sends one of them on a POST, and a client without a browser uses a bearer token.
+ */
 function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
-  if (!origin) return true; // non-browser clients and same-origin navigations may omit it
+  if (!origin) return request.headers.get("sec-fetch-site") === "same-origin";
   const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
   try {
     return new URL(origin).host === host;

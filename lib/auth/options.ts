@@ -42,7 +42,7 @@ export async function verifyCredentials({ email, password, headers, link }: { em
   const ok = !!user && matches && !user.disabledAt;
   await recordAttempt({ userId: user?.id ?? null, ok, reason: ok ? undefined : user?.disabledAt && matches ? "disabled" : "wrong_password", ip, userAgent });
   if (!ok || !user) return null;
-  await clearAccountAttempts(email);
+  await clearAccountAttempts(email, ip);
   // The password of the account an SSO identity asked to be linked to was just proven.
   const claim = readLinkToken(link);
   if (claim && claim.email === user.email) await linkIdentity({ userId: user.id, claim });

@@ -8,6 +8,9 @@ import { instanceId, ownedSandboxes } from "@/lib/cluster/identity";
 import { cluster } from "@/lib/cluster/state";
 import { takeOverOrphans } from "@/lib/cluster/takeover";
 import { sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("portal");
 
 // The instances' lease: session ownership across portal instances on one database. A sandbox, and with it every session
 // in it, is owned by one instance at a time: the one that runs its runtime, holds its runtime
@@ -83,7 +86,7 @@ async function tick() {
     return;
   }
   if (Date.now() - state.healthySince >= state.leaseMs) {
-    await reapExpired().catch((error: unknown) => console.error(`[portal] taking over expired instances failed: ${String(error)}`));
+    await reapExpired().catch((error: unknown) => log.error({ err: errorField(error) }, "taking over expired instances failed"));
   }
   for (const listener of state.onTick) listener();
 }
@@ -100,10 +103,10 @@ async function leaseLapsed() {
   const owned = [...ownedSandboxes()];
   const taken = owned.length === 0 ? 0 : await db().sandbox.count({ where: { id: { in: owned }, NOT: { ownerId: me } } });
   if (taken === 0) {
-    console.error("[portal] this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
+    log.error("this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
     return;
   }
-  console.error(`[portal] this instance's lease lapsed and ${taken} of its sandboxes now run on another instance: exiting so their sessions do not run twice`);
+  log.error({ taken }, "this instance's lease lapsed and some of its sandboxes now run on another instance: exiting so their sessions do not run twice");
   process.exit(1);
 }
 
@@ -113,7 +116,7 @@ async function reapExpired() {
     DELETE FROM portal_instances
     WHERE id <> ${instanceId()} AND heartbeat_at < now() - make_interval(secs => ${leaseMs / 1_000})
     RETURNING id, label`;
-  for (const { label } of gone) console.log(`[portal] instance ${label} stopped renewing its lease: taking its sandboxes over`);
+  for (const { label } of gone) log.info({ otherInstance: label }, "an instance stopped renewing its lease: taking its sandboxes over");
   await takeOverOrphans();
   // Commands nobody will answer any more (their caller gave up long ago).
   await db().$executeRaw`DELETE FROM session_commands WHERE created_at < now() - interval '1 hour'`;

@@ -4,6 +4,9 @@ import { instanceId, ownedSandboxes } from "@/lib/cluster/identity";
 import { cluster } from "@/lib/cluster/state";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
 import { LIVE_LOOKING, sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
+import { logger } from "@/lib/log";
+
+const log = logger("portal");
 
 // Takeover: which instance runs a sandbox, and taking over the sandboxes of an instance whose lease
 // ran out (lib/cluster/lease.ts). A sandbox nobody owns (released by a clean stop, or from before
@@ -26,7 +29,7 @@ export async function takeOverOrphans() {
   const jails = taken.filter((sandbox) => sandbox.provider === "bwrap").map((sandbox) => sandbox.id);
   await recordSandboxStatus(jails, "lost", { onlyIf: ["starting", "running"] });
   const sessions = await sessionsLeftBehind({ sandboxIds: taken.map((sandbox) => sandbox.id) });
-  console.log(`[portal] took over ${taken.length} sandbox(es); ${sessions} session(s) are restorable`);
+  log.info({ sandboxes: taken.length, sessions }, "took over sandboxes; their sessions are restorable");
 }
 
 export type Owner = { mine: true } | { mine: false; ownerId: string; alive: boolean };

@@ -9,6 +9,9 @@ import { db } from "@/lib/db/client";
 import { ApiError, isApiError, isProblemCode } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
 import { currentClientIp, runForClient } from "@/lib/http/request-context";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("commands");
 
 // The command transport between instances. A command for a sandbox owned elsewhere travels as a
 // session_commands row, announced by NOTIFY, and its answer (a value or the ApiError the owner raised)
@@ -144,7 +147,7 @@ async function answerOf(registry: Registry, name: string, wire: unknown): Promis
     return { ok: true, value: kind.answer(await kind.run(input)) as z.core.util.JSONType };
   } catch (error) {
     if (isApiError(error)) return { ok: false, code: error.code, detail: error.message, errors: error.errors, retryAfterSeconds: error.retryAfterSeconds };
-    console.error(`[commands] ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.error({ command: name, err: errorField(error) }, "command failed");
     return { ok: false, code: "internal", detail: "The command failed on the instance that runs this session." };
   }
 }
@@ -166,7 +169,7 @@ export function listenForCommands(registry: Registry) {
   liveHub().listen(COMMANDS_CHANNEL, {
     onNotification: (payload) => {
       const id = addressed(payload);
-      if (id) void execute(registry, id).catch((error: unknown) => console.error(`[commands] ${String(error)}`));
+      if (id) void execute(registry, id).catch((error: unknown) => log.error({ err: errorField(error) }, "command failed"));
     },
     onResync: () => void catchUp(registry).catch(() => undefined),
   });

@@ -29,5 +29,10 @@ export type PortalEventPayload =
   | { type: "budget_reached"; scope: "team" | "member"; message: string }
   /** The sandbox hit one of its limits and its runtime was stopped: `message` says which, e.g. "out of memory: 2 GiB". */
   | { type: "limit_hit"; limit: "memory" | "pids" | "disk" | "tmp"; message: string }
+  /**
+   * A start of the session's sandbox waits in line for a slot (PORTAL_SANDBOX_MAX_RUNNING, the team's
+   * share): `position` 1 is next; 0 once it has one. A wait past PORTAL_SANDBOX_QUEUE_SECONDS ends in 503 sandboxes_busy.
+   */
+  | { type: "sandbox_queue"; position: number }
   /** A member pushed the workspace's changes to a branch of its repository. */
   | { type: "pushed"; branch: string; commit: string; compareUrl: string | null; by: string };

@@ -2,7 +2,10 @@ import "server-only";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
 import { roleAtLeast, watchingRole, type Role } from "@/lib/teams/membership";
+import { logger } from "@/lib/log";
 import type { StoredEvent } from "@/lib/events/types";
+
+const log = logger("events");
 
 // One viewer's event stream: subscribe to live events first, then send the stored backlog after the
 // resume point, then the live events, sending only the index right after the last one sent — so the
@@ -220,7 +223,7 @@ export function eventStream({ sessionId, userId, tokenId, teamId, after, signal 
             }
             if (!send(events)) return startCatchUp();
             if (queuedBytes() > MAX_QUEUED_BYTES) {
-              console.warn(`[events] a viewer of session ${sessionId} fell ${queuedBytes()} bytes behind: disconnected, it resumes from the database`);
+              log.warn({ sessionId, behindBytes: queuedBytes() }, "a viewer fell behind: disconnected, it resumes from the database");
               close("error");
             }
           },

@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { databaseUnavailable, isDataRejected } from "@/lib/errors";
 import { toJsonb } from "@/lib/events/jsonb";
 import { liveHub } from "@/lib/events/live-hub";
+import { logger } from "@/lib/log";
 import { MergedMessages, type MessageEvent } from "@/lib/events/merged-messages";
 import { NOTIFY_CHANNEL, type EventSender, type PortalEventPayload, type SessionEffects, type StoredEvent } from "@/lib/events/types";
 
@@ -76,6 +77,8 @@ export interface SessionAuditRow {
   detail?: unknown;
   ip: string | null;
 }
+
+const log = logger("events");
 
 const BATCH_SIZE = 2_000;
 const MAX_RETRY_DELAY_MS = 2_000;
@@ -217,10 +220,19 @@ class JournalRows {
 
 const TURN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('turns:' || team_id)) IS NULL AS locked FROM sessions WHERE id = $1`;
 
+/** One session's events in the order they were queued, each with its place in the overall order. */
+interface Lane {
+  events: QueuedEvent[];
+  seqs: number[];
+}
+
 export class EventWriter {
-  private queue: QueuedEvent[] = [];
+  // One lane per session, drained round-robin into each batch: a session bursting thousands of events
+  // (one team's agent) cannot hold another session's (another team's) events back by more than one
+  // batch. Order only matters within a session, and a lane keeps it.
+  private lanes = new Map<string, Lane>();
+  private queued = 0;
   private enqueuedSeq = 0;
-  private committedSeq = 0;
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
   private running = false;
   private scheduled = false;
@@ -230,8 +242,8 @@ export class EventWriter {
   private retryDelayMs = 50;
   private readonly messages = new MergedMessages();
   private lastCommitError: string | null = null;
-  /** After a batch PostgreSQL refused, its events go one per batch until this committed count. */
-  private isolateUntilSeq = 0;
+  /** After a batch PostgreSQL refused, its events go one per batch until this many have committed. */
+  private isolateRemaining = 0;
   private pressured = false;
   // Past this many queued events (database away for long), running turns are paused: the agent is
   // cancelled so the queue stops growing; nothing already accepted is dropped.
@@ -243,12 +255,19 @@ export class EventWriter {
   /** Called once when the queue passes its memory budget (the database has been away too long). */
   onPressure: (() => void) | null = null;
 
+  /** Told after every committed batch (metrics): its size and how long the statement took. */
+  onBatch: ((size: number, seconds: number) => void) | null = null;
+
   enqueue(event: QueuedEvent): number {
-    this.queue.push(event);
+    let lane = this.lanes.get(event.sessionId);
+    if (!lane) this.lanes.set(event.sessionId, (lane = { events: [], seqs: [] }));
     this.enqueuedSeq += 1;
-    if (!this.pressured && this.queue.length >= this.budget) {
+    lane.events.push(event);
+    lane.seqs.push(this.enqueuedSeq);
+    this.queued += 1;
+    if (!this.pressured && this.queued >= this.budget) {
       this.pressured = true;
-      console.error(`[events] ${this.queue.length} events wait for the database; pausing running turns`);
+      log.error({ backlog: this.queued }, "events wait for the database; pausing running turns");
       this.onPressure?.();
     }
     this.kick();
@@ -256,7 +275,7 @@ export class EventWriter {
   }
 
   get backlog() {
-    return this.queue.length;
+    return this.queued;
   }
 
   get healthy() {
@@ -267,7 +286,7 @@ export class EventWriter {
   flushed(timeoutMs = 15_000): Promise<void> {
     const seq = this.enqueuedSeq;
     if (this.messages.nextDueAt() !== null) this.flushAllText = true;
-    if (this.committedSeq >= seq && !this.flushAllText) return Promise.resolve();
+    if (this.committedThrough() >= seq && !this.flushAllText) return Promise.resolve();
     this.kick();
     // A request must not wait forever for a database that is away; the events stay queued.
     return new Promise((resolve, reject) => {
@@ -286,6 +305,13 @@ export class EventWriter {
     });
   }
 
+  /** Every event up to this place in the overall order is committed (lanes commit out of that order). */
+  private committedThrough(): number {
+    let oldest = this.enqueuedSeq + 1;
+    for (const lane of this.lanes.values()) if (lane.seqs.length > 0) oldest = Math.min(oldest, lane.seqs[0]!);
+    return oldest - 1;
+  }
+
   /** Commits soon: events enqueued in the same tick (one read from the runtime) share a batch. */
   private kick() {
     if (this.running || this.scheduled) return;
@@ -297,7 +323,7 @@ export class EventWriter {
   }
 
   private hasWork() {
-    if (this.queue.length > 0 || this.flushAllText) return true;
+    if (this.queued > 0 || this.flushAllText) return true;
     const due = this.messages.nextDueAt();
     return due !== null && due <= Date.now();
   }
@@ -307,16 +333,18 @@ export class EventWriter {
     this.running = true;
     try {
       while (this.hasWork()) {
-        const batch = this.nextBatch();
-        const all = this.flushAllText && batch.length === this.queue.length;
+        const { batch, taken } = this.nextBatch();
+        const all = this.flushAllText && batch.length === this.queued;
         try {
+          const started = performance.now();
           const { published, stored } = await this.commit(batch, all);
-          this.queue.splice(0, batch.length);
-          this.committedSeq += batch.length;
+          this.onBatch?.(batch.length, (performance.now() - started) / 1000);
+          this.take(taken);
+          if (this.isolateRemaining > 0) this.isolateRemaining -= 1;
           if (all) this.flushAllText = false;
           this.retryDelayMs = 50;
           this.lastCommitError = null;
-          if (this.pressured && this.queue.length < this.budget / 2) this.pressured = false;
+          if (this.pressured && this.queued < this.budget / 2) this.pressured = false;
           for (const [sessionId, events] of published) liveHub().publishLocal(sessionId, events);
           for (const event of batch) event.change?.settle?.(stored.has(event.sessionId) ? "stored" : "skipped");
           this.releaseWaiters();
@@ -325,15 +353,15 @@ export class EventWriter {
           // Refused data fails again on every retry and would hold up every session's events behind
           // it: find the event one by one, and record that one as lost (a gap) so the rest is stored.
           if (isDataRejected(error)) {
-            if (batch.length > 1) this.isolateUntilSeq = this.committedSeq + batch.length;
+            if (batch.length > 1) this.isolateRemaining = batch.length;
             else {
               batch[0]!.change?.settle?.("refused");
-              this.queue[0] = unstorable(batch[0]!, message);
+              this.lanes.get(batch[0]!.sessionId)!.events[0] = unstorable(batch[0]!, message);
             }
             continue;
           }
           // The batch stays queued; nothing is dropped. Back off and try again (database restarting).
-          if (this.lastCommitError !== message) console.error(`[events] commit failed, retrying: ${message}`);
+          if (this.lastCommitError !== message) log.error({ err: message }, "commit failed, retrying");
           this.lastCommitError = message;
           await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
           this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
@@ -345,13 +373,49 @@ export class EventWriter {
     this.scheduleText();
   }
 
-  /** The events to commit next: up to BATCH_SIZE, one while isolating a refused event, and a claimed change alone. */
-  private nextBatch(): QueuedEvent[] {
-    const limit = Math.min(this.committedSeq < this.isolateUntilSeq ? 1 : BATCH_SIZE, this.queue.length);
-    if (this.queue[0]?.change?.claim) return this.queue.slice(0, 1);
-    let end = 0;
-    while (end < limit && !this.queue[end]!.change?.claim) end += 1;
-    return this.queue.slice(0, end);
+  /**
+   * The events to commit next, one from each session in turn, up to BATCH_SIZE (one while isolating
+   * a refused event). A claimed change commits alone: first when it heads the first lane, otherwise
+   * its lane waits for the next batch.
+   */
+  private nextBatch(): { batch: QueuedEvent[]; taken: Map<Lane, number> } {
+    const limit = this.isolateRemaining > 0 ? 1 : BATCH_SIZE;
+    const batch: QueuedEvent[] = [];
+    const taken = new Map<Lane, number>();
+    const lanes = [...this.lanes.values()].filter((lane) => lane.events.length > 0);
+    const first = lanes[0]?.events[0];
+    if (first?.change?.claim) return { batch: [first], taken: new Map([[lanes[0]!, 1]]) };
+    let open = lanes;
+    while (batch.length < limit && open.length > 0) {
+      const next: Lane[] = [];
+      for (const lane of open) {
+        if (batch.length >= limit) break;
+        const at = taken.get(lane) ?? 0;
+        const event = lane.events[at];
+        if (!event || event.change?.claim) continue;
+        batch.push(event);
+        taken.set(lane, at + 1);
+        next.push(lane);
+      }
+      open = next;
+    }
+    return { batch, taken };
+  }
+
+  /** Drops the committed heads of their lanes; the next batch starts with the session after this one's first. */
+  private take(taken: Map<Lane, number>) {
+    for (const [lane, count] of taken) {
+      lane.events.splice(0, count);
+      lane.seqs.splice(0, count);
+      this.queued -= count;
+    }
+    const [firstId] = this.lanes.keys();
+    for (const [sessionId, lane] of [...this.lanes]) if (lane.events.length === 0) this.lanes.delete(sessionId);
+    const firstLane = firstId === undefined ? undefined : this.lanes.get(firstId);
+    if (firstId !== undefined && firstLane) {
+      this.lanes.delete(firstId);
+      this.lanes.set(firstId, firstLane);
+    }
   }
 
   /** An open message whose text waits (the agent went quiet mid-message) is written when due. */
@@ -367,8 +431,9 @@ export class EventWriter {
 
   private releaseWaiters() {
     if (this.flushAllText) return;
-    const ready = this.waiters.filter((waiter) => waiter.seq <= this.committedSeq);
-    this.waiters = this.waiters.filter((waiter) => waiter.seq > this.committedSeq);
+    const through = this.committedThrough();
+    const ready = this.waiters.filter((waiter) => waiter.seq <= through);
+    this.waiters = this.waiters.filter((waiter) => waiter.seq > through);
     for (const waiter of ready) waiter.resolve();
   }
 
@@ -452,7 +517,7 @@ export class EventWriter {
 }
 
 function unstorable(event: QueuedEvent, reason: string): QueuedEvent {
-  console.error(`[events] PostgreSQL refused an event of session ${event.sessionId} (${reason}); it is recorded as a gap`);
+  log.error({ sessionId: event.sessionId, err: reason }, "PostgreSQL refused an event; it is recorded as a gap");
   const payload: PortalEventPayload = { type: "gap", missing: 1, cause: "database" };
   return { sessionId: event.sessionId, sender: "portal", payload, createdAt: event.createdAt };
 }

@@ -8,8 +8,10 @@ import type { ModelProvider } from "@/lib/contract/credentials";
 import { MODEL_PROVIDER_NAMES } from "@/lib/contract/credentials";
 import { db } from "@/lib/db/client";
 import { upstreamFor } from "@/lib/gateway/credentials";
-import { costOf } from "@/lib/gateway/prices";
+import { costOf, modelFamily } from "@/lib/gateway/prices";
 import { isObject, parseJson, UsageMeter, type Usage } from "@/lib/gateway/usage-meter";
+import { errorField, logger } from "@/lib/log";
+import { recordGatewayCall } from "@/lib/metrics";
 import { afterModelCall, budgetRefusal, recordBudgetReached } from "@/lib/usage/budgets";
 
 // The model gateway: the only way an agent reaches its model. Each sandbox gets an endpoint of its
@@ -18,7 +20,9 @@ import { afterModelCall, budgetRefusal, recordBudgetReached } from "@/lib/usage/
 // their "API key". A call with the right token goes on to the team's upstream with the team's real
 // key (which never enters a sandbox), streamed through as it arrives, and leaves one row in
 // model_calls: team, sandbox, session, the person whose prompt started the turn, model, tokens,
-// status, duration and cost.
+// status, duration and cost — and counts in the metrics (GET /api/metrics) by provider and status.
+
+const log = logger("gateway");
 
 /** Whose calls arrive at an endpoint: a sandbox (its team looked up once), or, for `local`, whoever runs a turn. */
 export interface GatewayCaller {
@@ -46,7 +50,8 @@ export async function openGateway({ caller, socketPath }: { caller: GatewayCalle
   const token = `portal-${randomBytes(32).toString("base64url")}`;
   const server = http.createServer((req, res) => {
     void serve({ req, res, token, caller }).catch((error: unknown) => {
-      console.error(`[gateway] ${error instanceof Error ? error.message : String(error)}`);
+      log.error({ sandboxId: caller.sandboxId, err: errorField(error) }, "a model call failed in the gateway");
+      recordGatewayCall({ provider: req.url?.startsWith("/openai") ? "openai" : "anthropic", model: "unknown", status: "error" });
       if (!res.headersSent) providerError(res, "anthropic", 502, "api_error", "The portal's model gateway could not reach the model.");
       else res.destroy();
     });
@@ -89,12 +94,14 @@ async function serve({ req, res, token, caller }: { req: IncomingMessage; res: S
   if (refusal) {
     // As the provider answers an account past its limit: the agent ends its turn with that sentence.
     if (who.sessionId) void recordBudgetReached({ sessionId: who.sessionId, refusal }).catch(() => undefined);
+    recordGatewayCall({ provider, model: "unknown", status: "budget" });
     return provider === "anthropic"
       ? providerError(res, provider, 400, "invalid_request_error", refusal.message)
       : providerError(res, provider, 429, "insufficient_quota", refusal.message);
   }
   const upstream = await upstreamFor({ teamId: caller.teamKeys ? who.teamId : null, provider });
   if (!upstream) {
+    recordGatewayCall({ provider, model: "unknown", status: "no_key" });
     return providerError(res, provider, 401, "authentication_error", `No ${MODEL_PROVIDER_NAMES[provider]} key for this team: an admin of the team adds one under Credentials on the team's page.`);
   }
 
@@ -181,11 +188,13 @@ async function attribute(caller: GatewayCaller): Promise<Attribution> {
 }
 
 async function recordCall({ who, provider, usage, status, durationMs }: { who: Attribution; provider: ModelProvider; usage: Usage; status: number; durationMs: number }) {
+  const cost = costOf(usage);
+  // Every call that reached the upstream counts, attributed to a team or not.
+  recordGatewayCall({ provider, model: modelFamily(usage.model) ?? "other", status, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens, costUsd: cost });
   if (!who.teamId) {
-    console.warn(`[gateway] a ${provider} call could not be attributed to a team (several turns ran at once on a shared runtime); not recorded`);
+    log.warn({ provider }, "a model call could not be attributed to a team (several turns ran at once on a shared runtime); not recorded");
     return;
   }
-  const cost = costOf(usage);
   await db()
     .modelCall.create({
       data: {
@@ -206,5 +215,5 @@ async function recordCall({ who, provider, usage, status, durationMs }: { who: A
       },
     })
     .then(() => afterModelCall({ teamId: who.teamId!, userId: who.userId }))
-    .catch((error: unknown) => console.error(`[gateway] recording a model call failed: ${error instanceof Error ? error.message : String(error)}`));
+    .catch((error: unknown) => log.error({ teamId: who.teamId, sessionId: who.sessionId, err: errorField(error) }, "recording a model call failed"));
 }

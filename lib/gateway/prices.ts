@@ -32,11 +32,20 @@ const BY_LENGTH = Object.keys(PRICES).sort((a, b) => b.length - a.length);
 /** The call's cost in dollars, or null when the model's price is not known. */
 export function costOf(usage: Usage): number | null {
   const model = usage.model?.toLowerCase();
-  const key = model ? BY_LENGTH.find((prefix) => model === prefix || model.startsWith(`${prefix}-`)) : undefined;
-  if (!key) return null;
+  const key = modelFamily(usage.model);
+  if (!model || !key) return null;
   const price = PRICES[key]!;
   // Anthropic counts cached tokens apart from input_tokens; OpenAI counts them inside it.
   const uncachedInput = model!.startsWith("claude") ? usage.inputTokens : Math.max(0, usage.inputTokens - usage.cacheReadTokens);
   const dollars = (uncachedInput * price.input + usage.outputTokens * price.output + usage.cacheReadTokens * price.cacheRead + usage.cacheWriteTokens * price.cacheWrite) / 1_000_000;
   return Math.round(dollars * 1_000_000) / 1_000_000;
+}
+
+/**
+ * The listed family a model name belongs to ("claude-sonnet-4" for a dated snapshot), or null. The
+ * metrics label calls by it: a model name comes from the agent, and any string would make a new series.
+ */
+export function modelFamily(model: string | null | undefined): string | null {
+  const lower = model?.toLowerCase();
+  return (lower && BY_LENGTH.find((prefix) => lower === prefix || lower.startsWith(`${prefix}-`))) || null;
 }

@@ -6,6 +6,9 @@ import { runtimeUnavailable } from "@/lib/errors";
 import { isProcessAlive } from "@/lib/process-utils";
 import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("runtime");
 
 // A runtime manager owns one sandbox-agent runtime (a child process started by a launcher — on this
 // host, or in a sandbox's jail — or an external URL), watches its health, restarts it with backoff,
@@ -157,7 +160,7 @@ export class RuntimeManager {
     if (this.config.remote) {
       const remote = await this.config.remote.connect().catch((error: unknown) => {
         // The provider's API refused or failed: a 503 to the prompt, the reason in the log only.
-        console.error(`[runtime] the provider could not start the ${this.label}: ${error instanceof Error ? error.message : String(error)}`);
+        log.error({ runtime: this.label, err: errorField(error) }, "the provider could not start the runtime");
         throw runtimeUnavailable("The sandbox provider could not start this sandbox; try again shortly.");
       });
       this.url = remote.url;
@@ -255,7 +258,7 @@ export class RuntimeManager {
     // still told by the dispose.
     this.stopSync();
     await generation?.sdk.dispose().catch(() => undefined);
-    await this.config.remote?.pause().catch((error) => console.error(`[runtime] pausing the ${this.label} failed: ${error instanceof Error ? error.message : String(error)}`));
+    await this.config.remote?.pause().catch((error) => log.error({ runtime: this.label, err: errorField(error) }, "pausing the runtime failed"));
     if (options.sessionsLost && generation) for (const listener of this.lostListeners) safely(() => listener(generation.id));
   }
 
@@ -281,7 +284,7 @@ export class RuntimeManager {
     child.stderr?.on("data", (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
     });
-    child.on("error", (error) => console.error(`[runtime] could not start the runtime binary: ${error.message}`));
+    child.on("error", (error) => log.error({ runtime: this.label, err: errorField(error) }, "could not start the runtime binary"));
     child.on("exit", (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
@@ -289,7 +292,7 @@ export class RuntimeManager {
       if (this.stopping) return;
       // The runtime prints nothing and exits 1 when its port is taken; say what we know.
       const detail = stderrTail.trim().split("\n").slice(-1)[0] ?? "";
-      console.error(`[runtime] ${this.label} exited (${signal ?? `code ${code}`})${detail ? `: ${detail}` : ""}; restarting`);
+      log.error({ runtime: this.label, exit: signal ?? `code ${code}`, ...(detail ? { detail } : {}) }, "the runtime exited; restarting");
       this.markLost();
       this.scheduleRestart();
     });
@@ -301,7 +304,7 @@ export class RuntimeManager {
         try {
           launched.healthy?.();
         } catch (error) {
-          console.error(`[runtime] the ${this.label} is not safe to use: ${error instanceof Error ? error.message : String(error)}`);
+          log.error({ runtime: this.label, err: errorField(error) }, "the runtime is not safe to use");
           this.kill(child, "SIGKILL");
           return;
         }
@@ -310,7 +313,7 @@ export class RuntimeManager {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    console.error(`[runtime] the ${this.label} did not become healthy within 15 s`);
+    log.error({ runtime: this.label }, "the runtime did not become healthy within 15 s");
     this.kill(child, "SIGKILL");
   }
 
@@ -329,7 +332,7 @@ export class RuntimeManager {
       if (waited > 0 && waited % 10_000 === 0) await this.config.remote!.revive().catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    console.error(`[runtime] the ${this.label} did not answer within 120 s`);
+    log.error({ runtime: this.label }, "the runtime did not answer within 120 s");
   }
 
   private scheduleRestart() {
@@ -340,7 +343,7 @@ export class RuntimeManager {
       this.restartTimer = null;
       this.restarts += 1;
       this.spawnEmbedded().catch((error) => {
-        console.error(`[runtime] restart failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error({ runtime: this.label, err: errorField(error) }, "restarting the runtime failed");
         this.scheduleRestart();
       });
     }, delay);
@@ -371,7 +374,7 @@ export class RuntimeManager {
       if (this.mode === "embedded" && this.child) this.kill(this.child, "SIGKILL");
       else this.markDown();
       // A provider's sandbox whose server died is asked to start it again.
-      void this.config.remote?.revive().catch((error) => console.error(`[runtime] reviving the ${this.label} failed: ${error instanceof Error ? error.message : String(error)}`));
+      void this.config.remote?.revive().catch((error) => log.error({ runtime: this.label, err: errorField(error) }, "reviving the runtime failed"));
     }
   }
 
@@ -444,7 +447,7 @@ export class RuntimeManager {
     if (!(await this.probe()) || this.generation?.id !== generationId) return;
     this.connectionLosses += 1;
     this.lastConnectionLoss = { at: new Date().toISOString(), reason };
-    console.error(`[runtime] the ACP connection ${serverId} is dead (${reason}); its sessions become restorable`);
+    log.error({ runtime: this.label, serverId, reason }, "an ACP connection is dead; its sessions become restorable");
     this.markLost();
   }
 
@@ -477,6 +480,6 @@ function safely(fn: () => void) {
   try {
     fn();
   } catch (error) {
-    console.error("[runtime] listener failed", error);
+    log.error({ err: errorField(error) }, "a runtime listener failed");
   }
 }

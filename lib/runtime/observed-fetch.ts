@@ -58,10 +58,12 @@ interface Frame {
 }
 
 const RECOVERY_TIMEOUT_MS = 3_000;
+const FRAMES_PER_TURN = 64;
 const ACP_PATH = /\/v1\/acp\/([^/?]+)/;
 const AGENT_EXITED = '"_adapter/agent_exited"';
 
-export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch: typeof fetch = runtimeFetch) {
+/** `pace: false` hands each frame to the SDK as it is read, as before issue 18 (bench/burst.ts compares). */
+export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch: typeof fetch = runtimeFetch, { pace = true }: { pace?: boolean } = {}) {
   const servers = new Map<string, { agent: string | null; lastId: number | null; streamed: boolean }>();
   // The agent's requests still waiting for the client's answer, per ACP server of this connection: a
   // JSON-RPC id is only unique on one server (every agent process counts from 0), so never beyond it.
@@ -97,7 +99,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!isStream || !response.body) return response;
     state.streamed = true;
-    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(baseFetch, url, init, afterId), {
+    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(baseFetch, url, init, afterId), pace ? FRAMES_PER_TURN : Infinity, {
       onFrame: (data) => noteRequest(serverId, data),
       onRecovered: (count) => {
         stats.recovered += count;
@@ -168,6 +170,7 @@ function gapFreeStream(
   source: ReadableStream<Uint8Array>,
   state: { lastId: number | null },
   openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
+  framesPerTurn: number,
   report: {
     onFrame(data: string): void;
     onRecovered(count: number): void;
@@ -182,8 +185,27 @@ function gapFreeStream(
   let recovering = false;
   let cancelled = false;
 
+  // Frames read but not yet handed to the SDK. The SDK works through what it is handed in one run of
+  // promise callbacks, and while it does, Node reads no socket: a burst handed over whole kept the
+  // runtime's socket unread for long enough to overflow its 512-message channel. So frames go to the
+  // SDK a slice per turn of the event loop, and the runtime's socket is read between slices.
+  const outbox: string[] = [];
+  let flushing = false;
+  let closeWhenFlushed = false;
+
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const flush = () => {
+        if (cancelled) return;
+        const slice = outbox.splice(0, framesPerTurn);
+        if (slice.length > 0) controller.enqueue(encoder.encode(slice.join("")));
+        if (outbox.length > 0) setImmediate(flush);
+        else {
+          flushing = false;
+          if (closeWhenFlushed) controller.close();
+        }
+      };
+
       const forward = (frame: Frame) => {
         if (cancelled) return;
         if (frame.id !== null) {
@@ -191,7 +213,11 @@ function gapFreeStream(
           state.lastId = frame.id;
         }
         report.onFrame(frame.data);
-        controller.enqueue(encoder.encode(`${frame.raw}\n\n`));
+        outbox.push(`${frame.raw}\n\n`);
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
+        }
         // The runtime says so when the agent process dies, and then never answers its pending requests.
         if (frame.data.includes(AGENT_EXITED)) report.onAgentExited(parseJson(frame.data));
       };
@@ -235,7 +261,10 @@ function gapFreeStream(
             for (const frame of parse(value)) accept(frame);
           }
           while (recovering) await new Promise((resolve) => setTimeout(resolve, 10));
-          if (!cancelled) controller.close();
+          if (!cancelled) {
+            if (flushing) closeWhenFlushed = true;
+            else controller.close();
+          }
         } catch (error) {
           // The SDK cancelled its read (disposed after a runtime loss): nothing left to tell it.
           if (!cancelled) {

@@ -4,6 +4,9 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("sandbox");
 
 // What one sandbox may take of the host (PORTAL_SANDBOX_MEMORY, _CPUS, _PIDS, _DISK, _TMP), and how.
 //
@@ -262,7 +265,7 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
         clearInterval(timer);
         cache.portalLimitHits ??= new Map();
         cache.portalLimitHits.set(sandboxId, hit);
-        console.warn(`[sandbox] ${sandboxId.slice(0, 8)} hit a limit (${hit.message}): stopping its runtime`);
+        log.warn({ sandboxId, limit: hit.limit, detail: hit.message }, "a sandbox hit a limit: stopping its runtime");
         onHit(hit);
       };
       const detect = (): LimitHit | null => {
@@ -459,7 +462,7 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
   mkdirSync(root, { recursive: true, mode: 0o711 });
   if (isMountPoint(root)) return true;
   if (readdirSync(root).length > 0) {
-    console.warn(`[sandbox] ${root} predates disk images: its disk is not limited`);
+    log.warn({ dir: root }, "a sandbox predates disk images: its disk is not limited");
     return false;
   }
   const image = diskImagePath(root);

@@ -6,7 +6,11 @@ import { ApiError } from "@/lib/errors";
 import { DEMO_AGENT, runtimeAgentId } from "@/lib/runtime/agents";
 import { RuntimeManager, type RuntimeInfo, type RuntimeStreamObserver } from "@/lib/runtime/manager";
 import type { SandboxProvider, SandboxRef } from "@/lib/sandboxes/providers/provider";
+import { recordRuntimeLoss } from "@/lib/metrics";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("sandbox");
 
 // The runtimes of the sandboxes this portal instance runs, whatever their provider: started on first
 // use (or ahead of need: the spare), stopped when idle, when room is needed, by an admin, when
@@ -27,6 +31,26 @@ export interface SandboxPoolConfig {
   maxRunningPerTeam: number;
   /** Whether a sandbox has a turn running (an idle stop, or making room, must not cut one off). */
   busy(sandboxId: string): boolean;
+  /** How long a start waits in line for a slot before it is refused (503 sandboxes_busy). */
+  queueMs: number;
+}
+
+/**
+ * Hears where a start waits in line for a slot: 1 is next; 0 once it has one (only said to a start
+ * that waited). A session shows it (lib/sessions/sandbox-queue.ts).
+ */
+export type QueueListener = (position: number) => void;
+
+interface Waiter {
+  sandbox: { id: string; teamId: string | null };
+  listeners: Set<QueueListener>;
+  /** The last position said, so each change is said once. */
+  told: number;
+  /** Why it waits: its team holds its share, or the pool is full. */
+  blocked: "team" | "pool";
+  admitted(): void;
+  refused(error: unknown): void;
+  timer: NodeJS.Timeout;
 }
 
 /** Why a sandbox's runtime stops; every caller names one. */
@@ -44,6 +68,10 @@ interface Running {
 // The runtime with no workspace and no sessions that answers for the agent list, run like the others.
 export const CATALOG_SANDBOX_ID = "catalog";
 const CATALOG = CATALOG_SANDBOX_ID;
+// A sandbox started or used this recently is about to be used (a restore, then the prompt that
+// asked for it): making room never takes it, or a start let in from the line could lose its sandbox
+// to the next one in line before its turn began.
+const RECENTLY_USED_MS = 5_000;
 // Health counts the runtime losses of this long.
 export const LOSS_WINDOW_MS = 15 * 60_000;
 
@@ -56,6 +84,13 @@ export class SandboxPool {
   // and sequence number are reserved, and the sandbox row takes them when a team claims it.
   private spare: { id: string; seq: number; manager: RuntimeManager } | null = null;
   private stoppedAll = false;
+  // Starts waiting for a slot, first come first served within the per-team share (admit()), and the
+  // slots given to starts that have not registered their runtime yet.
+  private waiters: Waiter[] = [];
+  private admitted = new Map<string, string | null>();
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private queueTimer: NodeJS.Timeout | null = null;
   private lossTimes: number[] = [];
   private lastLossAt: Date | null = null;
 
@@ -75,7 +110,7 @@ export class SandboxPool {
     }
     this.idleTimer = setInterval(() => void this.stopIdle(), Math.min(30_000, Math.max(1_000, this.config.idleMs / 4)));
     this.idleTimer.unref();
-    await this.catalog().catch((error) => console.error(`[sandbox] the agent catalog runtime did not start: ${String(error)}`));
+    await this.catalog().catch((error) => log.error({ err: errorField(error) }, "the agent catalog runtime did not start"));
     void this.prepareSpare();
   }
 
@@ -83,9 +118,10 @@ export class SandboxPool {
   claimSpare(teamId: string): { id: string; seq: number } | null {
     const spare = this.spare;
     if (!spare || spare.manager.info().status !== "ok") return null;
+    // Only into a free slot with no one in line: else the new sandbox starts through the line like any other.
+    if (this.waiters.length > 0 || !this.hasFreeSlot(teamId)) return null;
     this.spare = null;
     this.running.set(spare.id, { manager: spare.manager, teamId, lastActive: Date.now() });
-    void this.makeRoom({ id: spare.id, teamId }).catch(() => undefined);
     void this.prepareSpare();
     return { id: spare.id, seq: spare.seq };
   }
@@ -101,12 +137,15 @@ export class SandboxPool {
       await manager.start();
       await warmDemoAgent(manager);
     } catch (error) {
-      console.error(`[sandbox] could not prepare a spare sandbox: ${error instanceof Error ? error.message : String(error)}`);
+      log.error({ err: errorField(error) }, "could not prepare a spare sandbox");
     }
   }
 
-  /** The runtime of a sandbox, started (after making room when the pool is full). */
-  async forSandbox(sandbox: PooledSandbox): Promise<RuntimeManager> {
+  /**
+   * The runtime of a sandbox, started (after making room when the pool is full, or waiting in line
+   * for a slot: `onQueue` hears its position).
+   */
+  async forSandbox(sandbox: PooledSandbox, onQueue?: QueueListener): Promise<RuntimeManager> {
     if (this.shared) return this.shared;
     const running = this.running.get(sandbox.id);
     if (running && !running.manager.stopped) {
@@ -114,8 +153,15 @@ export class SandboxPool {
       return running.manager;
     }
     const pending = this.starting.get(sandbox.id);
-    if (pending) return pending;
-    const starting = this.startSandbox(sandbox).finally(() => this.starting.delete(sandbox.id));
+    if (pending) {
+      const waiter = this.waiters.find((one) => one.sandbox.id === sandbox.id);
+      if (waiter && onQueue) {
+        waiter.listeners.add(onQueue);
+        if (waiter.told > 0) onQueue(waiter.told);
+      }
+      return pending;
+    }
+    const starting = this.startSandbox(sandbox, onQueue).finally(() => this.starting.delete(sandbox.id));
     this.starting.set(sandbox.id, starting);
     return starting;
   }
@@ -146,9 +192,11 @@ export class SandboxPool {
     }
     const running = this.running.get(sandboxId);
     this.running.delete(sandboxId);
-    if (reason === "idle") console.log(`[sandbox] ${sandboxId.slice(0, 8)} idle for ${Math.round(this.config.idleMs / 60_000)} min: stopping`);
+    // A slot is free (or will be once this one is down): the next in line may start.
+    this.nudge();
+    if (reason !== "shutdown") log.info({ sandboxId, reason, ...(reason === "idle" ? { idleMinutes: Math.round(this.config.idleMs / 60_000) } : {}) }, "stopping a sandbox");
     if (running) await running.manager.stop({ sessionsLost: true });
-    await this.provider.released?.(sandboxId).catch((error: unknown) => console.error(`[sandbox] releasing ${sandboxId} failed: ${String(error)}`));
+    await this.provider.released?.(sandboxId).catch((error: unknown) => log.error({ sandboxId, err: errorField(error) }, "releasing a sandbox failed"));
     if (sandboxId !== CATALOG && reason !== "destroy") await this.recordStatus(sandboxId, "stopped");
   }
 
@@ -161,6 +209,16 @@ export class SandboxPool {
     if (this.shared) return this.shared.info().status === "ok";
     const running = this.running.get(sandboxId);
     return !!running && !running.manager.stopped;
+  }
+
+  /** Sandboxes running on this instance, and starts waiting in line for a slot (metrics). */
+  occupancy() {
+    return { running: [...this.running.keys()].filter((id) => id !== CATALOG).length, waiting: this.waiters.length };
+  }
+
+  /** Something may have freed a slot (a turn ended, so its sandbox may make room): the line moves if it can. */
+  nudge() {
+    if (this.waiters.length > 0) this.pump();
   }
 
   /** Health: the shared runtime, or the catalog runtime that every new sandbox is launched like. */
@@ -217,6 +275,10 @@ export class SandboxPool {
   async stopAll() {
     this.stoppedAll = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.refused(new ApiError("runtime_unavailable", "The portal is stopping.", { retryAfterSeconds: 5 }));
+    }
     const spare = this.spare;
     this.spare = null;
     if (spare) {
@@ -252,57 +314,189 @@ export class SandboxPool {
     return manager;
   }
 
-  private async startSandbox(sandbox: PooledSandbox): Promise<RuntimeManager> {
+  private async startSandbox(sandbox: PooledSandbox, onQueue?: QueueListener): Promise<RuntimeManager> {
     const teamId = sandbox.teamId ?? null;
-    if (sandbox.id !== CATALOG) await this.makeRoom({ id: sandbox.id, teamId });
-    const manager = this.createManager(sandbox, sandbox.id === CATALOG ? null : sandbox.id);
-    this.running.set(sandbox.id, { manager, teamId, lastActive: Date.now() });
+    if (sandbox.id !== CATALOG) await this.admit({ id: sandbox.id, teamId }, onQueue);
+    let manager: RuntimeManager;
+    try {
+      manager = this.createManager(sandbox, sandbox.id === CATALOG ? null : sandbox.id);
+      this.running.set(sandbox.id, { manager, teamId, lastActive: Date.now() });
+    } finally {
+      this.admitted.delete(sandbox.id);
+    }
     if (sandbox.id !== CATALOG) await this.recordStatus(sandbox.id, "starting");
     await manager.start();
+    const entry = this.running.get(sandbox.id);
+    if (entry?.manager === manager) entry.lastActive = Date.now();
     return manager;
+  }
+
+  /**
+   * A slot for a sandbox about to start, through the line: first come first served, except that a
+   * start whose team holds its whole share waits for its own team's sandboxes only, and does not
+   * hold up the others behind it. Waits up to `queueMs`, then refuses as the pool did before it had
+   * a line (503 sandboxes_busy).
+   */
+  private admit(sandbox: { id: string; teamId: string | null }, onQueue?: QueueListener): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        sandbox,
+        listeners: new Set(onQueue ? [onQueue] : []),
+        told: 0,
+        blocked: "pool",
+        admitted: () => {
+          clearTimeout(waiter.timer);
+          this.admitted.set(sandbox.id, sandbox.teamId);
+          if (waiter.told > 0) this.tell(waiter, 0);
+          resolve();
+        },
+        refused: reject,
+        timer: setTimeout(() => {
+          const at = this.waiters.indexOf(waiter);
+          if (at < 0) return;
+          this.waiters.splice(at, 1);
+          reject(this.busyError(waiter.blocked));
+          this.pump();
+        }, this.config.queueMs),
+      };
+      waiter.timer.unref();
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  private slotsTaken(except?: string): Array<[string, string | null]> {
+    const running = [...this.running].filter(([sandboxId]) => sandboxId !== CATALOG && sandboxId !== except).map(([sandboxId, { teamId }]): [string, string | null] => [sandboxId, teamId]);
+    // Slots given to starts that are still registering count as taken.
+    return [...running, ...[...this.admitted].filter(([sandboxId]) => sandboxId !== except)];
+  }
+
+  private hasFreeSlot(teamId: string | null) {
+    const slots = this.slotsTaken();
+    return slots.length < this.config.maxRunning && slots.filter(([, team]) => teamId !== null && team === teamId).length < this.config.maxRunningPerTeam;
+  }
+
+  private busyError(blocked: "team" | "pool") {
+    const waited = `waited ${Math.round(this.config.queueMs / 1000)} s in line`;
+    return blocked === "team"
+      ? new ApiError("sandboxes_busy", `Your team runs as many sandboxes as it may at once (${this.config.maxRunningPerTeam}); ${waited}. Try again when one of its turns ends.`, { retryAfterSeconds: 30 })
+      : new ApiError("sandboxes_busy", `Every sandbox this portal can run is busy; ${waited}. Try again shortly.`, { retryAfterSeconds: 30 });
+  }
+
+  /** Lets in whoever can start now, in order, one pass at a time; then tells the rest their place. */
+  private pump() {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.pumpAgain = false;
+        for (const waiter of [...this.waiters]) {
+          if (!this.waiters.includes(waiter)) continue;
+          let blocked: "team" | "pool" | null;
+          try {
+            blocked = await this.makeRoom(waiter.sandbox);
+          } catch (error) {
+            const at = this.waiters.indexOf(waiter);
+            if (at < 0) continue;
+            this.waiters.splice(at, 1);
+            clearTimeout(waiter.timer);
+            waiter.refused(error);
+            continue;
+          }
+          const at = this.waiters.indexOf(waiter);
+          if (at < 0) continue; // gave up while room was being made
+          if (blocked === null) {
+            this.waiters.splice(at, 1);
+            waiter.admitted();
+            continue;
+          }
+          waiter.blocked = blocked;
+          // The pool is full for everyone behind too: no one overtakes.
+          if (blocked === "pool") break;
+        }
+        this.waiters.forEach((waiter, index) => this.tell(waiter, index + 1));
+      } while (this.pumpAgain);
+    })().finally(() => {
+      this.pumping = null;
+      this.watchQueue();
+    });
+  }
+
+  // A turn's end frees an idle sandbox to make room: nudge() hears of it when a caller says so; this
+  // look once a second while anyone waits catches the rest (a runtime's own end, another instance).
+  private watchQueue() {
+    if (this.waiters.length > 0 && !this.queueTimer) {
+      this.queueTimer = setInterval(() => this.nudge(), 1_000);
+      this.queueTimer.unref();
+    } else if (this.waiters.length === 0 && this.queueTimer) {
+      clearInterval(this.queueTimer);
+      this.queueTimer = null;
+    }
+  }
+
+  private tell(waiter: Waiter, position: number) {
+    if (waiter.told === position) return;
+    waiter.told = position;
+    for (const listener of waiter.listeners) {
+      try {
+        listener(position);
+      } catch (error) {
+        log.error({ sandboxId: waiter.sandbox.id, err: errorField(error) }, "a queue listener failed");
+      }
+    }
   }
 
   /**
    * PORTAL_SANDBOX_MAX_RUNNING and its per-team share: a team at its share makes room from its own
    * idle sandboxes; a full pool stops the least recently active idle sandbox, the team's own first,
-   * then one of a team over its share. Another team's running turn is never cut off: a 503 instead.
+   * then one of a team over its share. Another team's running turn is never cut off: the start waits
+   * instead. Null when there is room now; else what it waits for.
    */
-  private async makeRoom({ id, teamId }: { id: string; teamId: string | null }) {
+  private async makeRoom({ id, teamId }: { id: string; teamId: string | null }): Promise<"team" | "pool" | null> {
     const others = [...this.running].filter(([sandboxId]) => sandboxId !== CATALOG && sandboxId !== id);
-    const idle = others.filter(([sandboxId]) => !this.config.busy(sandboxId)).sort(([, a], [, b]) => a.lastActive - b.lastActive);
+    const slots = this.slotsTaken(id);
+    const now = Date.now();
+    const idle = others
+      .filter(([sandboxId, running]) => !this.config.busy(sandboxId) && !this.starting.has(sandboxId) && now - running.lastActive >= RECENTLY_USED_MS)
+      .sort(([, a], [, b]) => a.lastActive - b.lastActive);
     const ownTeam = (entry: [string, Running]) => teamId !== null && entry[1].teamId === teamId;
-    const teamRunning = others.filter(ownTeam).length;
+    const teamRunning = slots.filter(([, team]) => teamId !== null && team === teamId).length;
     if (teamId !== null && teamRunning >= this.config.maxRunningPerTeam) {
       const victim = idle.find(ownTeam);
-      if (!victim) throw new ApiError("sandboxes_busy", `Your team runs as many sandboxes as it may at once (${this.config.maxRunningPerTeam}); try again when one of its turns ends.`, { retryAfterSeconds: 30 });
+      if (!victim) return "team";
       await this.stop(victim[0], "room");
-      return;
+      return null;
     }
-    if (others.length < this.config.maxRunning) return;
+    if (slots.length < this.config.maxRunning) return null;
     const perTeam = new Map<string | null, number>();
-    for (const [, running] of others) perTeam.set(running.teamId, (perTeam.get(running.teamId) ?? 0) + 1);
+    for (const [, team] of slots) perTeam.set(team, (perTeam.get(team) ?? 0) + 1);
     const fairShare = Math.max(1, Math.floor(this.config.maxRunning / Math.max(1, perTeam.size)));
     const victim = idle.find(ownTeam) ?? idle.find(([, running]) => (perTeam.get(running.teamId) ?? 0) > fairShare) ?? idle[0];
-    if (!victim) throw new ApiError("sandboxes_busy", "Every sandbox this portal can run is busy; try again shortly.", { retryAfterSeconds: 30 });
+    if (!victim) return "pool";
     await this.stop(victim[0], "room");
+    return null;
   }
 
   private async stopIdle() {
     const cutoff = Date.now() - this.config.idleMs;
     for (const [sandboxId, running] of [...this.running]) {
       if (sandboxId === CATALOG || running.lastActive > cutoff || this.config.busy(sandboxId)) continue;
-      await this.stop(sandboxId, "idle").catch((error) => console.error(`[sandbox] stopping ${sandboxId} failed: ${String(error)}`));
+      await this.stop(sandboxId, "idle").catch((error) => log.error({ sandboxId, err: errorField(error) }, "stopping an idle sandbox failed"));
     }
   }
 
+  /** A runtime that died or stopped answering (not a stop the portal chose): health and metrics count it. */
   private recordLoss() {
+    recordRuntimeLoss();
     this.lastLossAt = new Date();
     this.lossTimes.push(this.lastLossAt.getTime());
     if (this.lossTimes.length > 1_000) this.lossTimes.shift();
   }
 
   private recordStatus(sandboxId: string, status: "starting" | "running" | "stopped" | "lost") {
-    return recordSandboxStatus(sandboxId, status).catch((error: unknown) => console.error(`[sandbox] could not record ${sandboxId} as ${status}: ${String(error)}`));
+    return recordSandboxStatus(sandboxId, status).catch((error: unknown) => log.error({ sandboxId, status, err: errorField(error) }, "could not record a sandbox's status"));
   }
 }
 

@@ -10,6 +10,9 @@ import { readSandboxFile, runInSandbox, writeSandboxFile } from "@/lib/sandboxes
 import { hostDirsOf, MIRROR, repositoryWithToken } from "@/lib/sandboxes/repository";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { recordChange } from "@/lib/sessions/journal";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("push");
 
 // Pushing a workspace's changes to a new branch of its repository, as the member who asks:
 //   1. inside the sandbox, git records the workspace's tree (an index of the portal's own, git add
@@ -83,7 +86,7 @@ export async function pushSandbox({ sandbox, user, branch, message, sessionId }:
   if (pushed.code !== 0) throw new ApiError("push_refused", `The repository refused the push: ${refusalReason(pushed.stdout, pushed.stderr, repository.token)}`);
   await git(["-C", mirror, "update-ref", `refs/heads/${branch}`, commit]);
   await db().sandbox.update({ where: { id: sandbox.id }, data: { pushedBranch: branch, pushedCommit: commit } });
-  await shareCommitWithWorkspace(sandbox, mirror, branch, base.sandbox.baseCommit).catch((error: unknown) => console.error(`[push] the pushed commit did not reach the workspace: ${String(error)}`));
+  await shareCommitWithWorkspace(sandbox, mirror, branch, base.sandbox.baseCommit).catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "the pushed commit did not reach the workspace"));
 
   const compareUrl = compareUrlOf(repository.url, row.repositoryBranch ?? repository.defaultBranch, branch);
   const target = (await db().session.findFirst({ where: { sandboxId: sandbox.id, ...(sessionId ? { id: sessionId } : {}) }, orderBy: { createdAt: "desc" }, select: { id: true } }))?.id;

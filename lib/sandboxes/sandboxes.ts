@@ -10,12 +10,15 @@ import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
 import { instanceId, ownedSandboxes } from "@/lib/cluster/identity";
 import type { RuntimeManager } from "@/lib/runtime/manager";
-import { sandboxPool } from "@/lib/sandboxes/pool";
+import { sandboxPool, type QueueListener } from "@/lib/sandboxes/pool";
 import { WORKSPACE } from "@/lib/sandboxes/providers/bwrap";
 import { recordSandboxStatus } from "@/lib/sandboxes/status";
 import { resolveInWorkspace } from "@/lib/sandboxes/workspace-paths";
 import { fileUriPath } from "@/lib/sessions/prompt-content";
+import { errorField, logger } from "@/lib/log";
 import { inTeamsOf, teamRole } from "@/lib/teams/membership";
+
+const log = logger("sandbox");
 
 // Sandboxes of a team: each new session gets a new one, or continues in one of its team's
 // (`sandboxId`). The workspace is the boundary: a session's cwd and the files its prompts link are
@@ -94,12 +97,12 @@ export async function sandboxOfSession(sessionId: string): Promise<SandboxRow> {
   return sandbox;
 }
 
-/** The runtime a session's agent runs on: its sandbox's, started when it is not running. */
-export async function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
+/** The runtime a session's agent runs on: its sandbox's, started when it is not running (`onQueue` hears its place in line for a slot). */
+export async function runtimeForSession(sessionId: string, onQueue?: QueueListener): Promise<RuntimeManager> {
   const sandbox = await sandboxOfSession(sessionId);
   // Its sessions keep their history; nothing runs in a destroyed sandbox again.
   if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "This session's sandbox was destroyed; its history is read-only.");
-  const manager = await runtimeOfSandbox(sandbox);
+  const manager = await runtimeOfSandbox(sandbox, onQueue);
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
     touched.set(sandbox.id, Date.now());
@@ -112,9 +115,9 @@ export async function runtimeForSession(sessionId: string): Promise<RuntimeManag
  * A sandbox's runtime, on the instance that owns it only: commands reach the owner first
  * (lib/cluster/commands.ts), so this refusal means a code path that skipped them.
  */
-export function runtimeOfSandbox(sandbox: SandboxRow): Promise<RuntimeManager> {
+export function runtimeOfSandbox(sandbox: SandboxRow, onQueue?: QueueListener): Promise<RuntimeManager> {
   if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
-  return sandboxPool().forSandbox(sandbox);
+  return sandboxPool().forSandbox(sandbox, onQueue);
 }
 
 /** Without a query: sessions with a running turn have used their sandbox already. */
@@ -188,7 +191,7 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 
 export async function removeExpiredWorkspaces(retainDays: number) {
   const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, seq: true, hostDir: true } });
-  for (const sandbox of expired) await sandboxPool().removeFiles(sandbox).catch((error: unknown) => console.error(`[sandbox] removing ${sandbox.id} failed: ${String(error)}`));
+  for (const sandbox of expired) await sandboxPool().removeFiles(sandbox).catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "removing an expired sandbox failed"));
   return expired.length;
 }
 

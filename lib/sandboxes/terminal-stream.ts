@@ -3,6 +3,9 @@ import { ownerOf } from "@/lib/cluster/takeover";
 import { readTerminal } from "@/lib/cluster/commands";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { followTerminal, type TerminalOutput } from "@/lib/sandboxes/terminal";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("terminal");
 
 // A terminal's output as Server-Sent Events: `id: <seq>` per pty chunk (base64), so an EventSource
 // that reconnects resumes after the last chunk it has (Last-Event-ID), and `event: end` once the
@@ -42,7 +45,7 @@ export function terminalStream({ sandbox, terminalId, after, signal }: { sandbox
         }
         if (ended) send("event: end\ndata: {}\n\n");
       } catch (error) {
-        console.error(`[terminal] stream of ${terminalId} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error({ terminalId, err: errorField(error) }, "a terminal stream failed");
       } finally {
         clearInterval(ping);
         if (!stop.signal.aborted) controller.close();

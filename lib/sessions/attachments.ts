@@ -3,6 +3,7 @@ import type { SandboxAgent } from "sandbox-agent";
 import type { RuntimeManager } from "@/lib/runtime/manager";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { runtimeForSession as sandboxRuntimeOf } from "@/lib/sandboxes/sandboxes";
+import { announceQueuePosition } from "@/lib/sessions/sandbox-queue";
 
 // What this portal process holds of each session on the runtime: the runtime generation its runtime
 // session lives on, the turn it is running, and the seed its next prompt carries after a restore.
@@ -97,9 +98,9 @@ export function attachments(): Attachments {
   return globalAttachments.portalAttachments;
 }
 
-/** The runtime a session's agent runs on: its sandbox's (started when it is not running). */
+/** The runtime a session's agent runs on: its sandbox's (started when it is not running; a wait for a slot shows in the session). */
 export function runtimeForSession(sessionId: string): Promise<RuntimeManager> {
-  return sandboxRuntimeOf(sessionId);
+  return sandboxRuntimeOf(sessionId, (position) => announceQueuePosition(sessionId, position));
 }
 
 /** The SDK for a session that must already live on its runtime (settings, cancel, permissions); null when it does not. */

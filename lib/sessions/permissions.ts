@@ -11,6 +11,9 @@ import { recordChange } from "@/lib/sessions/journal";
 import type { PolicyRule } from "@/lib/contract/policies";
 import { policyRuleFor } from "@/lib/policies/policies";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("permissions");
 
 // An agent's permission requests: intake (the row and its event commit together, then the team's
 // approval policy may answer at once), a person's reply
@@ -54,7 +57,7 @@ async function answerByPolicy(session: Session, permissionId: string, options: A
   const chosen = kinds.map((kind) => options.find((option) => option.kind === kind)).find((option) => option !== undefined);
   if (!chosen) return false;
   await resolveAndAnswer({ session, permissionId, reply, by: `policy:${rule.id}`, actorId: null, optionId: chosen.optionId }).catch((error: unknown) => {
-    console.error(`[permissions] the policy's answer to ${permissionId} did not reach the agent: ${error instanceof Error ? error.message : String(error)}`);
+    log.error({ permissionId, err: errorField(error) }, "the policy's answer did not reach the agent");
   });
   return true;
 }

@@ -14,6 +14,10 @@ import { recordChange } from "@/lib/sessions/journal";
 import { cancelPending } from "@/lib/sessions/permissions";
 import { endTurn } from "@/lib/sessions/turns";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
+import { errorField, logger } from "@/lib/log";
+import { recordLimitHit, recordStreamGap } from "@/lib/metrics";
+
+const log = logger("sessions");
 
 // How sessions react to what happens to the runtime and its stream, all in one place and wired once
 // (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
@@ -37,6 +41,7 @@ export function wireRuntimeReactions() {
 /** A runtime generation is gone, with every runtime session on it; when its sandbox hit a limit, the history says which. */
 export async function onRuntimeLost(generation: number, sandboxId: string | null = null) {
   const hit = sandboxId ? limitHit(sandboxId) : null;
+  if (hit) recordLimitHit(hit.limit);
   for (const sessionId of attachments().sessionsOn(generation)) {
     const { turnId } = attachments().detach(sessionId);
     await becomeRestorable(sessionId, turnId, hit);
@@ -88,7 +93,7 @@ async function becomeRestorable(sessionId: string, turnId: string | null, hit: L
     sessionId,
     event: [...limit, ...turnEnded, { type: "status", status: "restorable" }],
     effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
-  }).catch((error: unknown) => console.error(`[sessions] could not mark ${sessionId} restorable: ${error instanceof Error ? error.message : String(error)}`));
+  }).catch((error: unknown) => log.error({ sessionId, err: errorField(error) }, "could not mark the session restorable"));
   // A turn cut off by the runtime's loss is a failure the team may want to hear of.
   if (turnId) void emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the runtime was lost; the session is restorable" } });
 }
@@ -100,11 +105,12 @@ async function becomeRestorable(sessionId: string, turnId: string | null, hit: L
  * so the gap event sits where the loss happened.
  */
 function attributeGap(report: GapReport & { generation: number }) {
+  recordStreamGap(report.missing);
   const owner = gapOwner(report.nextMessage, attachments().sessionsOn(report.generation), (agentSessionId, among) =>
     persistDriver().sessionIdForAgentSession(agentSessionId, among),
   );
   if (owner.sessionId === null) {
-    console.error(`[runtime] ${report.missing} message(s) lost on ${report.serverId} are recorded in no session: ${owner.reason}`);
+    log.error({ missing: report.missing, serverId: report.serverId, reason: owner.reason }, "messages lost on an ACP server are recorded in no session");
     return;
   }
   void recordChange({ sessionId: owner.sessionId, event: { type: "gap", missing: report.missing } });
@@ -116,7 +122,7 @@ function endRefusedPrompt(message: unknown, status: number) {
   const sessionId = persistDriver().sessionIdForMessage(message);
   const turnId = sessionId ? attachments().runningTurn(sessionId) : null;
   if (!sessionId || !turnId) return;
-  console.error(`[turns] the runtime refused the prompt of turn ${turnId} (HTTP ${status}); the turn ends as failed`);
+  log.error({ sessionId, turnId, status }, "the runtime refused the prompt; the turn ends as failed");
   void endTurn(sessionId, turnId, "error");
 }
 

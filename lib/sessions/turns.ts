@@ -14,7 +14,11 @@ import type { ContentBlock } from "@/lib/sessions/prompt-content";
 import { restoreSession } from "@/lib/sessions/restore";
 import { runtimeError } from "@/lib/sessions/runtime-errors";
 import { emitSessionWebhook } from "@/lib/webhooks/emit";
+import { errorField, logger } from "@/lib/log";
+import { maybeSandboxPool } from "@/lib/sandboxes/pool";
 import { outsideWorkspaceMessage, sandboxOfSession, workspacePathOfUri } from "@/lib/sandboxes/sandboxes";
+
+const log = logger("turns");
 
 // A turn: the prompt is accepted (202) once the change that marks the session running commits (a
 // claim: only an idle session with no turn starts one); the runtime call goes on in the background
@@ -65,7 +69,7 @@ async function runTurn(sessionId: string, turnId: string, content: ContentBlock[
     await persistDriver().settled(sessionId);
     await (await runtimeForSession(sessionId).catch(() => null))?.lossesJudged();
     if (attachments().runningTurn(sessionId) !== turnId) return; // already ended (runtime lost, destroyed)
-    console.error(`[turns] turn ${turnId} of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.error({ sessionId, turnId, err: errorField(error) }, "turn failed");
   }
   await endTurn(sessionId, turnId, stopReason);
 }
@@ -79,6 +83,8 @@ export async function endTurn(sessionId: string, turnId: string, stopReason: str
   await persistDriver().settled(sessionId);
   const ended = attachments().endTurn(sessionId, turnId);
   if (!ended) return;
+  // Its sandbox is idle now, and may make room for a start waiting in line.
+  maybeSandboxPool()?.nudge();
   const reason = ended.paused ? "paused" : stopReason;
   // A request the agent stopped waiting for (the turn is over) is answered as cancelled, visibly.
   await cancelPending({ sessionId, turnId });

@@ -3,6 +3,9 @@ import { Prisma } from "@/generated/prisma/client";
 import type { WebhookEvent } from "@/lib/contract/webhooks";
 import { db } from "@/lib/db/client";
 import { kickWebhookWorker } from "@/lib/webhooks/worker";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("webhooks");
 
 // An event for a team's webhooks: one queued delivery per webhook that chose it, written in one
 // statement (so it survives this process), then this instance's worker is woken. Emitting never
@@ -27,6 +30,6 @@ async function enqueue(event: WebhookEvent, data: Record<string, unknown>, scope
       WHERE w.events ? ${event}`;
     if (queued > 0) kickWebhookWorker();
   } catch (error) {
-    console.error(`[webhooks] could not queue ${event}: ${error instanceof Error ? error.message : String(error)}`);
+    log.error({ event, err: errorField(error) }, "could not queue a webhook event");
   }
 }

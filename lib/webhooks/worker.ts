@@ -8,6 +8,9 @@ import { instanceId } from "@/lib/cluster/identity";
 import { signatureHeader, webhookSecret } from "@/lib/webhooks/signing";
 import { guardedLookup, RefusedTarget, webhookTargetsSetting } from "@/lib/webhooks/targets";
 import { slackText } from "@/lib/webhooks/slack";
+import { errorField, logger } from "@/lib/log";
+
+const log = logger("webhooks");
 
 // Delivers the queued webhook deliveries, on every instance. A delivery is claimed in one statement
 // (FOR UPDATE SKIP LOCKED, then a lease in claimed_until), so each attempt is made by exactly one
@@ -52,7 +55,7 @@ export function kickWebhookWorker() {
         while ((await deliverDue()) === BATCH);
       } while (worker.again);
     } catch (error) {
-      console.error(`[webhooks] delivery run failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error({ err: errorField(error) }, "a webhook delivery run failed");
     } finally {
       worker.running = false;
     }

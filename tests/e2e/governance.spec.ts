@@ -37,7 +37,7 @@ let sharedSessionId: string;
 let shareUrl: string;
 
 test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL });
+  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL, extraHTTPHeaders: test.info().project.use.extraHTTPHeaders });
   teamId = await defaultTeam(context.request);
   // The gateway's records for the Usage page: three members' calls over the last days.
   const me = await (await context.request.get("/api/me")).json();

@@ -21,7 +21,7 @@ let waitingId: string;
 let invitationUrl: string;
 
 test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL });
+  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL, extraHTTPHeaders: test.info().project.use.extraHTTPHeaders });
   const request = context.request;
   sessionId = await createSession(request, "Fix the login bug in the billing page with a rather long title");
   await prompt(request, sessionId, "/markdown");

@@ -42,7 +42,8 @@ type Item = { id: string; package: string; version: string; state: string; sizeB
 
 describe("GET /api/admin/agents and POST /api/admin/agents/:id/install", () => {
   it("PORTAL_AGENTS installs the missing ones at start in the background, saying so in one line, and leaves installed ones alone", async () => {
-    expect(fixture.portal.output()).toMatch(/\[portal\] installing agents opencode in the background into .* \(PORTAL_AGENTS\)/);
+    const lines = fixture.portal.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => String(line.msg).startsWith("installing agents in the background"))).toEqual([expect.objectContaining({ area: "agents", agents: ["opencode"], dir: expect.any(String) })]);
     const items = await waitFor(
       async () => (await fixture.api.get("/api/admin/agents")).items as Item[],
       (list) => list.find((item) => item.id === "opencode")?.state === "failed",

@@ -60,7 +60,8 @@ function rawRequest(method: string, path: string): Promise<{ status: number; bod
   });
 }
 
-const withCookie = (cookie: string, path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { cookie, ...(init.headers ?? {}) }, redirect: "manual" });
+// As the portal's own pages call it: a browser sends the page's Origin with a write (lib/api/with-route.ts needs it).
+const withCookie = (cookie: string, path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { cookie, origin: base, ...(init.headers ?? {}) }, redirect: "manual" });
 
 beforeAll(async () => {
   fixture = await openPortal({

@@ -11,6 +11,8 @@ import { disconnectDb, setDatabaseUrl } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { setCredential } from "@/lib/gateway/credentials";
 import { openGateway, type GatewayEndpoint } from "@/lib/gateway/gateway";
+import { metricsText } from "@/lib/metrics";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { createTestDatabase, removeDir, ROOT, waitFor, type TestDatabase } from "./harness";
 
 // The model gateway on its own, against a real PostgreSQL and an upstream on loopback that answers
@@ -170,6 +172,32 @@ describe("the model gateway", () => {
     } finally {
       await b.close();
     }
+  });
+
+  it("counts its calls and tokens in the metrics by provider, model family and status, never by the agent's own model string", async () => {
+    const a = await gatewayFor("sbx-a");
+    try {
+      // A model name the agent made up is one more call of model "other", not a new series.
+      await (await call(a, "/anthropic/v1/messages/other", { body: { model: `made-up-${Date.now()}` } })).body.text();
+    } finally {
+      await a.close();
+    }
+    const families = parsePrometheusTextFormat((await metricsText()).text) as Array<{ name: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }>;
+    const value = (name: string, labels: Record<string, string>) =>
+      Number(families.find((family) => family.name === name)?.metrics.find((metric) => Object.entries(labels).every(([key, v]) => metric.labels?.[key] === v))?.value ?? 0);
+    const calls = families.find((family) => family.name === "portal_gateway_calls_total")!.metrics;
+    // Refused keys (401 before any upstream) and token counts are not model calls.
+    expect(calls.map((metric) => metric.labels).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
+      { provider: "anthropic", model: "claude-sonnet-4", status: "200" },
+      { provider: "anthropic", model: "other", status: "404" },
+      { provider: "openai", model: "gpt-5", status: "200" },
+      { provider: "openai", model: "unknown", status: "no_key" },
+    ]);
+    expect(calls.every((metric) => metric.value === "1")).toBe(true);
+    expect(value("portal_gateway_tokens_total", { provider: "anthropic", model: "claude-sonnet-4", direction: "input" })).toBe(1000);
+    expect(value("portal_gateway_tokens_total", { provider: "anthropic", model: "claude-sonnet-4", direction: "output" })).toBe(500);
+    expect(value("portal_gateway_tokens_total", { provider: "openai", model: "gpt-5", direction: "output" })).toBe(2);
+    expect(value("portal_gateway_cost_usd_total", { provider: "anthropic" })).toBeCloseTo(0.0105, 6);
   });
 
   it("keeps the keys sealed at rest", async () => {

@@ -80,7 +80,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
 }
 
 // What Next or the portal print when start-up failed for good: waiting longer cannot help.
-const START_FAILED = /\[portal\] could not start|Failed to start server|EADDRINUSE|Could not find a production build/;
+const START_FAILED = /"msg":"could not start"|"level":"fatal"|Failed to start server|EADDRINUSE|Could not find a production build/;
 
 /**
  * `root` is the checkout to start from (default this one); `dataDir: null` leaves PORTAL_DATA_DIR
@@ -246,7 +246,7 @@ export interface Api {
 /** An API client with a personal token, created through the contract like a script would. */
 export async function apiFor(baseUrl: string, email = ADMIN.email, password = ADMIN.password): Promise<Api> {
   const cookie = await signIn(baseUrl, email, password);
-  const created = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ name: "tests" }) });
+  const created = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, origin: baseUrl, "content-type": "application/json" }, body: JSON.stringify({ name: "tests" }) });
   const { token } = (await created.json()) as { token: string };
   return tokenClient(baseUrl, token, cookie);
 }
@@ -283,7 +283,7 @@ export function tokenClient(baseUrl: string, token: string, cookie?: string): Ap
     },
     async createToken(body) {
       if (!cookie) throw new Error("this client has no browser sign-in to create tokens with");
-      const response = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, origin: baseUrl, "content-type": "application/json" }, body: JSON.stringify(body) });
       return { status: response.status, body: await response.json(), headers: response.headers };
     },
   };

@@ -395,7 +395,18 @@ describe("a hosted provider whose client package is not installed", () => {
         (error: Error) => error.message,
       )
       .finally(() => removeDir(dataDir));
-    const line = failure.split("\n").find((text) => text.includes(`PORTAL_SANDBOX=${provider} needs`));
+    // The portal's log is JSON lines (lib/log.ts): the fatal one's message names the package.
+    const line = failure
+      .split("\n")
+      .flatMap((text) => {
+        try {
+          const entry = JSON.parse(text) as { level?: string; msg?: string };
+          return entry.level === "fatal" && typeof entry.msg === "string" ? [entry.msg] : [];
+        } catch {
+          return [];
+        }
+      })
+      .find((message) => message.includes(`PORTAL_SANDBOX=${provider} needs`));
     expect(line).toMatch(/needs the npm packages? [@\w/. -]+: run `npm install [@\w/. -]+`$/);
     expect(Date.now() - started).toBeLessThan(30_000);
   });

@@ -22,7 +22,9 @@ beforeAll(async () => {
   await client.connect();
   await client.query(`INSERT INTO users (id, email, name, password_hash) VALUES ('u', 'u@example.test', 'U', 'x')`);
   await client.query(`INSERT INTO teams (id, name) VALUES ('t', 'T')`);
+  await client.query(`INSERT INTO teams (id, name) VALUES ('t2', 'T2')`);
   for (const id of ["a", "b"]) await client.query(`INSERT INTO sessions (id, team_id, created_by, title, agent) VALUES ($1, 't', 'u', 'w', 'demo')`, [id]);
+  await client.query(`INSERT INTO sessions (id, team_id, created_by, title, agent) VALUES ('other-team', 't2', 'u', 'w', 'demo')`);
 });
 
 afterAll(async () => {
@@ -61,7 +63,7 @@ describe("EventWriter", () => {
       [5, "portal"],
     ]);
     expect((await stored("b")).map((event) => event.index)).toEqual([1]);
-    const { rows: sessions } = await client.query(`SELECT id, event_count, status, last_stop_reason FROM sessions ORDER BY id`);
+    const { rows: sessions } = await client.query(`SELECT id, event_count, status, last_stop_reason FROM sessions WHERE team_id = 't' ORDER BY id`);
     expect(sessions).toEqual([
       { id: "a", event_count: 5, status: "idle", last_stop_reason: "end_turn" },
       { id: "b", event_count: 1, status: "idle", last_stop_reason: null },
@@ -91,6 +93,31 @@ describe("EventWriter", () => {
     expect((await stored("a")).at(-1)?.payload.params.update.content.text).toBe("elsewhere");
     expect(writer.healthy).toBe(true);
   });
+
+  it("writes another team's event within one batch of a 20,000-event burst, and flushed() waits for all of it", async () => {
+    const writer = new EventWriter(100_000);
+    const batches: number[] = [];
+    writer.onBatch = (size) => batches.push(size);
+    const before = (await stored("a")).length;
+    for (let i = 0; i < 20_000; i += 1) writer.enqueue(chunk("a", `${i} `));
+    // The burst's first batch is on its way to PostgreSQL when the other team's event arrives.
+    await waitFor(async () => batches.length, (count) => count >= 1, 10_000, 1);
+    const committedBefore = batches.length;
+    writer.enqueue(chunk("other-team", "mine"));
+    await writer.flushed(60_000);
+
+    // One statement per batch, so one transaction: the burst's batches committed before ours, beyond
+    // those already done when ours arrived, are at most the one then in flight (FIFO made it nine).
+    const { rows } = await client.query(`
+      SELECT count(DISTINCT e.xmin::text)::int AS ahead FROM events e
+      WHERE e.session_id = 'a' AND e.index > $1
+        AND e.xmin::text::bigint < (SELECT xmin::text::bigint FROM events WHERE session_id = 'other-team' LIMIT 1)`, [before]);
+    expect(rows[0].ahead - committedBefore).toBeLessThanOrEqual(1);
+    expect(batches.length).toBeGreaterThanOrEqual(10);
+    const burst = (await stored("a")).slice(before);
+    expect(burst.map((event) => event.payload.params.update.content.text)).toEqual(Array.from({ length: 20_000 }, (_, i) => `${i} `));
+    expect(writer.backlog).toBe(0);
+  }, 90_000);
 
   it("hands live viewers the payload as stored, NUL and half an emoji replaced", async () => {
     const writer = new EventWriter(10_000);

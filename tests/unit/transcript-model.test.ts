@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, emptyTranscript, settingLabel, transcriptOf, unfinishedAs, type StreamEvent } from "@/components/session/transcript-model";
+import { applyEvents, emptyTranscript, ordinal, settingLabel, transcriptOf, unfinishedAs, type StreamEvent } from "@/components/session/transcript-model";
 
 // The reducer that turns mirrored events into transcript rows, fed with the shapes the portal stores.
 
@@ -175,6 +175,16 @@ describe("transcript model", () => {
     ]);
     expect(state.usage).toEqual({ used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } });
     expect(state.lastIndex).toBe(8);
+  });
+  it("shows a wait for a sandbox as one line that moves up the queue, then says it is starting", () => {
+    const state = fresh();
+    applyEvents(state, [portal({ type: "sandbox_queue", position: 3 }), portal({ type: "sandbox_queue", position: 2 })]);
+    expect(state.items.map((item) => (item.kind === "separator" ? item.text : item.kind))).toEqual(["Waiting for a sandbox: 2nd in line."]);
+    applyEvents(state, [portal({ type: "sandbox_queue", position: 1 }), portal({ type: "sandbox_queue", position: 0 })]);
+    expect(state.items).toHaveLength(1);
+    expect(state.items[0]).toMatchObject({ kind: "separator", tone: "info", text: "Waited for a sandbox; it is starting." });
+    expect(state.items[0]!.events).toHaveLength(4);
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101].map(ordinal)).toEqual(["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]);
   });
   it("names settings in words", () => {
     expect(settingLabel("thoughtLevel")).toBe("Thought level");

@@ -88,7 +88,7 @@ test("every page at every size", async ({ browser, page: first }) => {
   const paths = ["/sessions", "/sessions/new", `/sessions/${sessionId}`, "/inbox", "/teams", `/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`, "/account", "/settings/tokens", "/admin"];
   for (const size of SIZES) {
     for (const scheme of ["light", "dark"] as const) {
-      const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, viewport: { width: size.width, height: size.height }, colorScheme: scheme });
+      const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, extraHTTPHeaders: test.info().project.use.extraHTTPHeaders, viewport: { width: size.width, height: size.height }, colorScheme: scheme });
       const page = await context.newPage();
       for (const url of paths) {
         await page.goto(url);
