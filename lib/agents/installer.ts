@@ -9,7 +9,7 @@ import { env } from "@/lib/env";
 import { hostStateDirFor } from "@/lib/host-state";
 import { isProcessAlive } from "@/lib/process-utils";
 import { reachableByOthers } from "@/lib/sandboxes/layout";
-import { errorField, logger } from "@/lib/log";
+import { logger } from "@/lib/log";
 
 const log = logger("agents");
 

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";
-import { errorField, logger } from "@/lib/log";
+import { logger } from "@/lib/log";
 
 const log = logger("sandbox");
 

@@ -58,7 +58,7 @@ describe("cookie writes", () => {
     secrets.set("admin sign-in cookie", sessionToken(cookie));
     const create = async (headers: Record<string, string>) => {
       const response = await fetch(`${base}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json", ...headers }, body: JSON.stringify({ name: "origin check" }) });
-      const body = (await response.json()) as any;
+      const body = (await response.json());
       if (body.token) secrets.set(`token ${secrets.size}`, body.token);
       return { status: response.status, body, headers: response.headers };
     };
