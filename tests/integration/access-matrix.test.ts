@@ -120,6 +120,7 @@ const ROWS: Record<string, Row | { exempt: string }> = {
 
   "GET /api/admin/runtime": { path: () => "/api/admin/runtime", cells: instance(200) },
   "GET /api/admin/agents": { path: () => "/api/admin/agents", cells: instance(200) },
+  "GET /api/metrics": { path: () => "/api/metrics", cells: instance(200) },
   // An id outside the catalog (a real one would start a 100+ MB npm install): 404 for the instance admin.
   "POST /api/admin/agents/[agentId]/install": { path: () => "/api/admin/agents/amp/install", cells: instance(404) },
   "GET /api/admin/users": { path: () => "/api/admin/users", cells: instance(200) },
