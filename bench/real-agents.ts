@@ -97,10 +97,14 @@ async function firstAnswers({ api, teamId }: Bench) {
   // Warm: a sandbox that already runs Claude; each new session of it starts from there.
   const warm = await api.post("/api/sessions", { teamId, agent: "claude", title: "warm" });
   await promptToFirstChunk(api, warm.id, performance.now());
+  // Each session keeps a Claude Code process of its own (~250 MB) while it exists: destroyed after its
+  // answer, or 20 of them would pass the sandbox's memory limit (2 GiB by default).
   const warmSession = async () => {
     const started = performance.now();
     const session = await api.post("/api/sessions", { teamId, agent: "claude", sandboxId: warm.sandboxId });
-    return promptToFirstChunk(api, session.id, started);
+    const ms = await promptToFirstChunk(api, session.id, started);
+    await api.request("DELETE", `/api/sessions/${session.id}`);
+    return ms;
   };
 
   await sdkFirstChunk(); // the first start of each reads Claude Code from a cold page cache
@@ -124,7 +128,7 @@ async function firstAnswers({ api, teamId }: Bench) {
   if (jail?.pid) {
     const rssKb = treeRssKb(jail.pid);
     const fit = Math.floor(memAvailableKb() / rssKb);
-    note(`memory of a running Claude sandbox after ${SESSIONS + 1} sessions (RSS of its jail's processes): ${(rssKb / 1024).toFixed(0)} MiB; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`);
+    note(`memory of a running Claude sandbox with one idle session, after ${SESSIONS} more came and went (RSS of its jail's processes): ${(rssKb / 1024).toFixed(0)} MiB; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`);
   } else note("memory: the warm sandbox's jail pid was not listed by /api/admin/runtime");
 }
 
