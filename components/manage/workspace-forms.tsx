@@ -41,9 +41,9 @@ export function AddRepositoryForm({ teamId }: { teamId: string }) {
         </label>
         <label className="field">
           <span>
-            HTTPS token <span className="muted small">(optional: none for a public repository)</span>
+            HTTPS token <span className="muted small">(optional)</span>
           </span>
-          <input name="token" type="password" maxLength={4096} autoComplete="off" placeholder="ghp_… or a fine-grained token" data-testid="repository-token" />
+          <input name="token" type="password" maxLength={4096} autoComplete="off" placeholder="none for a public repository" data-testid="repository-token" />
         </label>
       </div>
     </ApiForm>
@@ -165,10 +165,12 @@ export function AddSkillSourceForm({ teamId, sources }: { teamId: string; source
         </label>
         <label className="field">
           <span>
-            Skills <span className="muted small">(names, comma-separated; empty: all)</span>
+            Skills <span className="muted small">(optional)</span>
           </span>
-          <input name="skills" maxLength={4000} placeholder="review, pdf" spellCheck={false} data-testid="skill-names" />
+          <input name="skills" maxLength={4000} placeholder="all, or: review, pdf" spellCheck={false} data-testid="skill-names" />
         </label>
+      </div>
+      <div className="manage-fields">
         <label className="field">
           <span>
             Ref <span className="muted small">(optional)</span>

@@ -55,6 +55,7 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
         </ManageTable>
       )}
       <div className="card">
+        <h3 className="manage-card-title">Add a repository</h3>
         <AddRepositoryForm teamId={team.id} />
       </div>
     </ManageSection>
@@ -105,6 +106,7 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
           </ManageTable>
         )}
         <div className="card">
+          <h3 className="manage-card-title">Add an MCP server</h3>
           <AddMcpServerForm teamId={team.id} servers={servers} />
         </div>
       </ManageSection>
@@ -148,6 +150,7 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
           </ManageTable>
         )}
         <div className="card">
+          <h3 className="manage-card-title">Add skills</h3>
           <AddSkillSourceForm teamId={team.id} sources={sources} />
         </div>
       </ManageSection>

@@ -24,14 +24,12 @@ async function expectFits(page: Page) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 }
 
-/** The three sections, light then dark, when SCREENS_DIR is set. */
+/** Each of the three sections, light then dark, when SCREENS_DIR is set. */
 async function shoot(page: Page, name: string) {
   if (!SHOTS) return;
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    const top = await page.getByTestId("repositories-section").boundingBox();
-    const bottom = await page.getByTestId("skills-section").boundingBox();
-    await page.screenshot({ path: `${SHOTS}/${name}-${scheme}.png`, fullPage: true, clip: { x: 0, y: top!.y - 16, width: page.viewportSize()!.width, height: bottom!.y + bottom!.height - top!.y + 32 } });
+    for (const section of ["repositories", "mcp", "skills"]) await page.getByTestId(`${section}-section`).screenshot({ path: `${SHOTS}/${name}-${section}-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
