@@ -139,8 +139,11 @@ function headersOf(form: FormData): Record<string, string> {
   return Object.fromEntries(names.flatMap((name, index) => (name ? [[name, values[index] ?? ""]] : [])));
 }
 
+const SOURCE_PLACEHOLDER = { github: "acme/agent-skills", git: "https://git.example.com/acme/skills.git", local: "/workspace/.skills" } as const;
+
 /** A new skill source (the runtime's skills config): a GitHub repository, a git URL or a path in the sandbox. */
 export function AddSkillSourceForm({ teamId, sources }: { teamId: string; sources: SkillSourceJson[] }) {
+  const [type, setType] = useState<keyof typeof SOURCE_PLACEHOLDER>("github");
   function toBody(form: FormData) {
     const skills = String(form.get("skills") ?? "")
       .split(/[\s,]+/)
@@ -153,7 +156,7 @@ export function AddSkillSourceForm({ teamId, sources }: { teamId: string; source
       <div className="manage-fields">
         <label className="field">
           <span>From</span>
-          <select name="type" defaultValue="github" data-testid="skill-type">
+          <select name="type" value={type} onChange={(event) => setType(event.target.value as keyof typeof SOURCE_PLACEHOLDER)} data-testid="skill-type">
             <option value="github">GitHub (owner/repo)</option>
             <option value="git">Git clone URL</option>
             <option value="local">A path in the sandbox</option>
@@ -161,7 +164,7 @@ export function AddSkillSourceForm({ teamId, sources }: { teamId: string; source
         </label>
         <label className="field">
           <span>Source</span>
-          <input name="source" required maxLength={2000} placeholder="acme/agent-skills" spellCheck={false} data-testid="skill-source" />
+          <input name="source" required maxLength={2000} placeholder={SOURCE_PLACEHOLDER[type]} spellCheck={false} data-testid="skill-source" />
         </label>
         <label className="field">
           <span>
