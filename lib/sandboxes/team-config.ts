@@ -2,6 +2,7 @@ import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
 import type { McpServerConfig } from "sandbox-agent";
 import { recordAudit } from "@/lib/audit";
+import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
 import { db } from "@/lib/db/client";
 import { runtimeOfSandbox, type SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { openSecret, sealSecret } from "@/lib/secrets/box";
@@ -18,23 +19,15 @@ export type McpServerInput =
 
 type StoredServer = { name: string; type: "local"; command: string; args: string[]; env: Record<string, string> } | { name: string; type: "remote"; url: string; headers: Record<string, string> };
 
-export interface SkillSource {
-  type: string;
-  source: string;
-  ref?: string;
-  subpath?: string;
-  skills?: string[];
-}
-
 /** As an admin sees it: header values are null (kept, not shown). */
-function serverJson(server: StoredServer) {
+function serverJson(server: StoredServer): McpServerJson {
   if (server.type === "local") return server;
   return { ...server, headers: Object.fromEntries(Object.keys(server.headers).map((name) => [name, null])) };
 }
 
 async function configRow(teamId: string) {
   const row = await db().teamSandboxConfig.findUnique({ where: { teamId } });
-  return { servers: (row?.mcpServers ?? []) as unknown as StoredServer[], skills: ((row?.skills ?? { sources: [] }) as unknown as { sources: SkillSource[] }).sources };
+  return { servers: (row?.mcpServers ?? []) as unknown as StoredServer[], skills: ((row?.skills ?? { sources: [] }) as unknown as { sources: SkillSourceJson[] }).sources };
 }
 
 export async function teamMcp({ teamId }: { teamId: string }) {
@@ -66,7 +59,7 @@ export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string;
   return { servers: stored.map(serverJson) };
 }
 
-export async function setTeamSkills({ teamId, actorId, sources }: { teamId: string; actorId: string; sources: SkillSource[] }) {
+export async function setTeamSkills({ teamId, actorId, sources }: { teamId: string; actorId: string; sources: SkillSourceJson[] }) {
   await db().$transaction(async (tx) => {
     const skills = { sources } as unknown as Prisma.InputJsonValue;
     await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, skills, updatedBy: actorId }, update: { skills, updatedBy: actorId, updatedAt: new Date() } });

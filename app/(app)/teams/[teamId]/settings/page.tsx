@@ -6,6 +6,7 @@ import { WebhookForm, WebhookTestButton } from "@/components/governance/webhook-
 import { ApiButton } from "@/components/manage/api-button";
 import { CredentialsSection } from "@/components/manage/credentials-section";
 import { TeamCrumb } from "@/components/manage/team-crumb";
+import { AgentToolsSection, RepositoriesSection } from "@/components/manage/workspace-sections";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -28,7 +29,7 @@ export async function generateMetadata({ params }: Props) {
   return { title: `Settings · ${team.name}` };
 }
 
-// A team's controls (admin+): model credentials, budget, approval policy, webhooks, and the share links that work.
+// A team's controls (admin+): model credentials, repositories, MCP servers and skills, budget, approval policy, webhooks, and the share links that work.
 export default async function TeamSettingsPage({ params }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
@@ -43,7 +44,7 @@ export default async function TeamSettingsPage({ params }: Props) {
         crumb={<TeamCrumb team={team} />}
         title={`Settings of ${team.name}`}
         titleTestId="settings-title"
-        subtitle="Model credentials, budgets, the approval policy, webhooks and share links of the team."
+        subtitle="Model credentials, repositories, MCP servers and skills, budgets, the approval policy, webhooks and share links of the team."
         actions={
           <div className="actions">
             <Link className="button" href={`/teams/${team.id}/usage`}>
@@ -58,6 +59,8 @@ export default async function TeamSettingsPage({ params }: Props) {
         </p>
       )}
       <CredentialsSection team={team} />
+      <RepositoriesSection team={team} />
+      <AgentToolsSection team={team} />
       <div className="manage-grid">
         <div>
           <ManageSection title="Approval policy" testId="policy-section">

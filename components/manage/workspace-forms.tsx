@@ -1,0 +1,192 @@
+"use client";
+
+import { useState } from "react";
+import { ApiForm } from "@/components/manage/api-form";
+import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
+
+// The team's repositories, MCP servers and skills (Settings, admins). The MCP and skills APIs take
+// the whole list (PUT), so adding one sends the list the page was rendered with plus the new entry;
+// a stored header value goes back as null, which keeps it (the page never had it).
+
+const lines = (value: FormDataEntryValue | null) =>
+  String(value ?? "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+const optional = (value: FormDataEntryValue | null) => String(value ?? "").trim() || undefined;
+
+/** A new repository: the token is sent once, sealed by the portal, and never shown again. */
+export function AddRepositoryForm({ teamId }: { teamId: string }) {
+  return (
+    <ApiForm
+      method="POST"
+      url={`/api/teams/${teamId}/repositories`}
+      toBody={(form) => ({ name: String(form.get("name") ?? "").trim(), url: String(form.get("url") ?? "").trim(), defaultBranch: optional(form.get("defaultBranch")), token: form.get("token") || undefined })}
+      submitLabel="Add repository"
+      testId="repository-form"
+    >
+      <div className="manage-fields">
+        <label className="field">
+          <span>Name</span>
+          <input name="name" required maxLength={100} placeholder="web-app" autoComplete="off" data-testid="repository-name" />
+        </label>
+        <label className="field">
+          <span>Clone URL</span>
+          <input name="url" type="url" required maxLength={2000} placeholder="https://github.com/acme/web-app.git" spellCheck={false} data-testid="repository-url" />
+        </label>
+        <label className="field">
+          <span>Default branch</span>
+          <input name="defaultBranch" maxLength={200} placeholder="main" spellCheck={false} data-testid="repository-branch" />
+        </label>
+        <label className="field">
+          <span>
+            HTTPS token <span className="muted small">(optional)</span>
+          </span>
+          <input name="token" type="password" maxLength={4096} autoComplete="off" placeholder="none for a public repository" data-testid="repository-token" />
+        </label>
+      </div>
+    </ApiForm>
+  );
+}
+
+/** A new MCP server: a command run inside each sandbox (stdio), or an HTTP address with headers. */
+export function AddMcpServerForm({ teamId, servers }: { teamId: string; servers: McpServerJson[] }) {
+  const [kind, setKind] = useState<"local" | "remote">("local");
+  const [headerRows, setHeaderRows] = useState(1);
+  function toBody(form: FormData) {
+    const name = String(form.get("name") ?? "").trim();
+    const added =
+      kind === "local"
+        ? { name, type: "local", command: String(form.get("command") ?? "").trim(), args: lines(form.get("args")), env: envOf(form.get("env")) }
+        : { name, type: "remote", url: String(form.get("url") ?? "").trim(), headers: headersOf(form) };
+    return { servers: [...servers, added] };
+  }
+  return (
+    <ApiForm method="PUT" url={`/api/teams/${teamId}/mcp`} toBody={toBody} submitLabel="Add MCP server" testId="mcp-form" onDone={() => setHeaderRows(1)}>
+      <div className="manage-fields">
+        <label className="field">
+          <span>Name</span>
+          <input name="name" required maxLength={64} pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}" title="Letters, digits, . _ - (up to 64)" placeholder="tracker" autoComplete="off" data-testid="mcp-name" />
+        </label>
+        <label className="field">
+          <span>Kind</span>
+          <select name="type" value={kind} onChange={(event) => setKind(event.target.value as "local" | "remote")} data-testid="mcp-type">
+            <option value="local">Command in the sandbox (stdio)</option>
+            <option value="remote">HTTP server</option>
+          </select>
+        </label>
+      </div>
+      {kind === "local" ? (
+        <div className="manage-fields">
+          <label className="field">
+            <span>Command</span>
+            <input name="command" required maxLength={1000} placeholder="npx" spellCheck={false} data-testid="mcp-command" />
+          </label>
+          <label className="field">
+            <span>
+              Arguments <span className="muted small">(one a line)</span>
+            </span>
+            <textarea name="args" rows={3} spellCheck={false} placeholder={"-y\n@modelcontextprotocol/server-filesystem\n/workspace"} data-testid="mcp-args" />
+          </label>
+          <label className="field">
+            <span>
+              Environment <span className="muted small">(NAME=value, one a line; optional)</span>
+            </span>
+            <textarea name="env" rows={3} spellCheck={false} placeholder="LOG_LEVEL=info" data-testid="mcp-env" />
+          </label>
+        </div>
+      ) : (
+        <div className="manage-fields">
+          <label className="field">
+            <span>URL</span>
+            <input name="url" type="url" required maxLength={2000} placeholder="https://mcp.example.com/v1" spellCheck={false} data-testid="mcp-url" />
+          </label>
+          <fieldset className="field mcp-headers">
+            <legend>
+              Headers <span className="muted small">(values are kept sealed and never shown again)</span>
+            </legend>
+            {Array.from({ length: headerRows }, (_, index) => (
+              <div key={index} className="mcp-header-row">
+                <input name="headerName" maxLength={100} placeholder="Authorization" aria-label={`Header ${index + 1} name`} spellCheck={false} autoComplete="off" data-testid="mcp-header-name" />
+                <input name="headerValue" type="password" maxLength={10_000} placeholder="Bearer …" aria-label={`Header ${index + 1} value`} autoComplete="off" data-testid="mcp-header-value" />
+              </div>
+            ))}
+            <button type="button" className="button ghost small" onClick={() => setHeaderRows((rows) => Math.min(rows + 1, 20))}>
+              Another header
+            </button>
+          </fieldset>
+        </div>
+      )}
+    </ApiForm>
+  );
+}
+
+function envOf(value: FormDataEntryValue | null): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines(value)) {
+    const at = line.indexOf("=");
+    // A line without "=" is sent as a name with no value: the API names it if it is no variable name.
+    if (at < 0) env[line] = "";
+    else env[line.slice(0, at).trim()] = line.slice(at + 1);
+  }
+  return env;
+}
+
+function headersOf(form: FormData): Record<string, string> {
+  const names = form.getAll("headerName").map((name) => String(name).trim());
+  const values = form.getAll("headerValue").map(String);
+  return Object.fromEntries(names.flatMap((name, index) => (name ? [[name, values[index] ?? ""]] : [])));
+}
+
+const SOURCE_PLACEHOLDER = { github: "acme/agent-skills", git: "https://git.example.com/acme/skills.git", local: "/workspace/.skills" } as const;
+
+/** A new skill source (the runtime's skills config): a GitHub repository, a git URL or a path in the sandbox. */
+export function AddSkillSourceForm({ teamId, sources }: { teamId: string; sources: SkillSourceJson[] }) {
+  const [type, setType] = useState<keyof typeof SOURCE_PLACEHOLDER>("github");
+  function toBody(form: FormData) {
+    const skills = String(form.get("skills") ?? "")
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    const added = { type: String(form.get("type")), source: String(form.get("source") ?? "").trim(), ref: optional(form.get("ref")), subpath: optional(form.get("subpath")), skills: skills.length > 0 ? skills : undefined };
+    return { sources: [...sources, added] };
+  }
+  return (
+    <ApiForm method="PUT" url={`/api/teams/${teamId}/skills`} toBody={toBody} submitLabel="Add skills" testId="skill-form">
+      <div className="manage-fields">
+        <label className="field">
+          <span>From</span>
+          <select name="type" value={type} onChange={(event) => setType(event.target.value as keyof typeof SOURCE_PLACEHOLDER)} data-testid="skill-type">
+            <option value="github">GitHub (owner/repo)</option>
+            <option value="git">Git clone URL</option>
+            <option value="local">A path in the sandbox</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Source</span>
+          <input name="source" required maxLength={2000} placeholder={SOURCE_PLACEHOLDER[type]} spellCheck={false} data-testid="skill-source" />
+        </label>
+        <label className="field">
+          <span>
+            Skills <span className="muted small">(optional)</span>
+          </span>
+          <input name="skills" maxLength={4000} placeholder="all, or: review, pdf" spellCheck={false} data-testid="skill-names" />
+        </label>
+      </div>
+      <div className="manage-fields">
+        <label className="field">
+          <span>
+            Ref <span className="muted small">(optional)</span>
+          </span>
+          <input name="ref" maxLength={200} placeholder="main" spellCheck={false} data-testid="skill-ref" />
+        </label>
+        <label className="field">
+          <span>
+            Subpath <span className="muted small">(optional)</span>
+          </span>
+          <input name="subpath" maxLength={1000} placeholder="skills" spellCheck={false} data-testid="skill-subpath" />
+        </label>
+      </div>
+    </ApiForm>
+  );
+}

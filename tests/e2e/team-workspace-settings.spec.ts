@@ -1,0 +1,130 @@
+import { mkdirSync } from "node:fs";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { refuseAlerts } from "./pages/manage-pages";
+import { defaultTeam } from "./support/api";
+
+// An admin gives the team a repository, an MCP server (stdio and HTTP) and skills on its Settings
+// page, sees them listed (the token and the header value never shown back), finds the repository
+// in New session, and removes them again — at a phone's and a desktop's width, light and dark, with
+// the page fitting the window and passing axe.
+
+test.describe.configure({ mode: "serial", timeout: 120_000 });
+
+const SHOTS = process.env.SCREENS_DIR;
+if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+}
+
+async function expectFits(page: Page) {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+}
+
+/** Each of the three sections, light then dark, when SCREENS_DIR is set. */
+async function shoot(page: Page, name: string) {
+  if (!SHOTS) return;
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const section of ["repositories", "mcp", "skills"]) await page.getByTestId(`${section}-section`).screenshot({ path: `${SHOTS}/${name}-${section}-${scheme}.png` });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+const VIEWPORTS = [
+  { name: "phone", width: 390, height: 844 },
+  { name: "desktop", width: 1440, height: 900 },
+] as const;
+
+for (const viewport of VIEWPORTS) {
+  test.describe(viewport.name, () => {
+    test.use({ viewport: { width: viewport.width, height: viewport.height } });
+
+    test(`repositories, MCP servers and skills are added, listed and removed on Settings (${viewport.width} px)`, async ({ page }) => {
+      refuseAlerts(page);
+      const teamId = await defaultTeam(page.request);
+      const token = `ghp_e2e${viewport.width}${Math.random().toString(36).slice(2)}`;
+      const headerSecret = `Bearer mcp-${viewport.width}-${Math.random().toString(36).slice(2)}`;
+      const repoName = `web-app-${viewport.width}`;
+      await page.goto(`/teams/${teamId}/settings`);
+      await expect(page.getByTestId("settings-title")).toBeVisible();
+
+      // A repository with a token: listed with its URL and branch, the token only as its kind.
+      await page.getByTestId("repository-name").fill(repoName);
+      await page.getByTestId("repository-url").fill(`https://git.example.test/acme/${repoName}.git`);
+      await page.getByTestId("repository-branch").fill("trunk");
+      await page.getByTestId("repository-token").fill(token);
+      await page.getByTestId("repository-form-submit").click();
+      const repoRow = page.locator(`[data-testid="repository-row"][data-name="${repoName}"]`);
+      await expect(repoRow).toContainText(`https://git.example.test/acme/${repoName}.git`);
+      await expect(repoRow).toContainText("trunk");
+      await expect(repoRow).toContainText("HTTPS token");
+      await expect(page.getByTestId("repository-token")).toHaveValue("");
+
+      // A stdio server and an HTTP one with a secret header.
+      await page.getByTestId("mcp-name").fill("files");
+      await page.getByTestId("mcp-command").fill("npx");
+      await page.getByTestId("mcp-args").fill("-y\n@modelcontextprotocol/server-filesystem\n/workspace");
+      await page.getByTestId("mcp-env").fill("LOG_LEVEL=info");
+      await page.getByTestId("mcp-form-submit").click();
+      const filesRow = page.locator('[data-testid="mcp-row"][data-name="files"]');
+      await expect(filesRow).toContainText("npx -y @modelcontextprotocol/server-filesystem /workspace");
+      await expect(filesRow).toContainText("LOG_LEVEL");
+
+      await page.getByTestId("mcp-name").fill("tracker");
+      await page.getByTestId("mcp-type").selectOption("remote");
+      await page.getByTestId("mcp-url").fill("https://mcp.example.test/v1");
+      await page.getByTestId("mcp-header-name").first().fill("Authorization");
+      await page.getByTestId("mcp-header-value").first().fill(headerSecret);
+      await page.getByTestId("mcp-form-submit").click();
+      const trackerRow = page.locator('[data-testid="mcp-row"][data-name="tracker"]');
+      await expect(trackerRow).toContainText("https://mcp.example.test/v1");
+      await expect(trackerRow).toContainText("Authorization");
+      await expect(trackerRow).toContainText("values sealed");
+      await expect(page.getByTestId("mcp-row")).toHaveCount(2);
+
+      // Skills from a GitHub repository, two of them.
+      await page.getByTestId("skill-source").fill("acme/agent-skills");
+      await page.getByTestId("skill-names").fill("review, pdf");
+      await page.getByTestId("skill-form-submit").click();
+      const skillRow = page.locator('[data-testid="skill-row"][data-source="acme/agent-skills"]');
+      await expect(skillRow).toContainText("GitHub");
+      await expect(skillRow).toContainText("review, pdf");
+
+      // Neither secret is anywhere in the page, nor in what the API answers.
+      const html = await page.content();
+      expect(html).not.toContain(token);
+      expect(html).not.toContain(headerSecret.slice(7));
+      const mcp = await (await page.request.get(`/api/teams/${teamId}/mcp`)).json();
+      expect(mcp.servers.find((server: { name: string }) => server.name === "tracker").headers).toEqual({ Authorization: null });
+
+      // Removing the stdio server keeps the HTTP one's sealed header (sent back as null).
+      await expectFits(page);
+      await expectAccessible(page);
+      await shoot(page, `team-workspace-settings-${viewport.width}`);
+      await filesRow.getByTestId("mcp-remove").click();
+      await expect(filesRow).toHaveCount(0);
+      await expect(trackerRow).toContainText("Authorization");
+
+      // New session offers the repository.
+      await page.goto("/sessions/new");
+      await expect(page.getByTestId("session-repository").locator("option", { hasText: repoName })).toHaveCount(1);
+      await page.getByTestId("session-repository").selectOption({ label: repoName });
+      await expect(page.getByTestId("session-branch")).toHaveAttribute("placeholder", "trunk");
+
+      // Back on Settings, everything goes.
+      await page.goto(`/teams/${teamId}/settings`);
+      await trackerRow.getByTestId("mcp-remove").click();
+      await expect(page.getByTestId("mcp-empty")).toBeVisible();
+      await skillRow.getByTestId("skill-remove").click();
+      await expect(page.getByTestId("skill-empty")).toBeVisible();
+      await repoRow.getByTestId("repository-remove").click();
+      await expect(repoRow).toHaveCount(0);
+      await expectFits(page);
+      await expectAccessible(page);
+    });
+  });
+}
