@@ -18,7 +18,7 @@ const REPLY_LABEL: Record<PermissionOutcome | "interrupted", string> = {
 /** The answer in a word (the card's data-state). */
 const REPLY_WORD: Record<string, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired", interrupted: "Interrupted" };
 /** One word per state, the same on the card's badge, its answer line and the plan. */
-export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired" };
+export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired", ended: "Turn ended" };
 /** Input longer than this many lines starts folded (its first lines stay visible). */
 const LONG_INPUT_LINES = 12;
 
