@@ -3,6 +3,7 @@
 import { diffLines } from "diff";
 import { memo, useMemo, useState } from "react";
 import type { PermissionState, ToolDiff, TranscriptItem } from "@/components/session/transcript-model";
+import { readableInput, restLines } from "@/components/session/tool-input";
 import { replyForKind, type PermissionOutcome, type PermissionReply } from "@/lib/contract/permissions";
 
 export type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>;
@@ -44,7 +45,7 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
       {item.diffs.map((diff, i) => (
         <DiffView key={`${diff.path}-${i}`} diff={diff} />
       ))}
-      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} />}
+      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} toolKind={item.toolKind} />}
       {item.output && (
         <pre className={`tool-output${item.terminal ? " terminal" : ""}`} tabIndex={0}>
           {item.output}
@@ -55,23 +56,65 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
   );
 });
 
-/** The call's input, shown (what a permission is asked for must be seen before it is answered); long input folds. */
-function ToolInput({ input }: { input: unknown }) {
-  const textOf = useMemo(() => (typeof input === "string" ? input : JSON.stringify(input, null, 2)), [input]);
-  const lines = textOf.split("\n");
+/**
+ * The call's input, shown (what a permission is asked for must be seen before it is answered) in the
+ * form a person reads: a command line, a file's path and text, an edit's diff, else indented JSON.
+ */
+function ToolInput({ input, toolKind }: { input: unknown; toolKind: string }) {
+  const readable = useMemo(() => readableInput(input, toolKind), [input, toolKind]);
+  const rest = "rest" in readable ? restLines(readable.rest) : [];
+  const diff = useMemo(() => (readable.kind === "edit" ? { path: readable.path, oldText: readable.oldText, newText: readable.newText } : null), [readable]);
+  return (
+    <div className="tool-input" data-testid="tool-input" data-input-kind={readable.kind}>
+      {readable.kind === "edit" ? (
+        <DiffView diff={diff!} />
+      ) : readable.kind === "write" ? (
+        <figure className="diff">
+          <figcaption className="diff-head">
+            <span className="diff-path" data-testid="tool-input-path">{readable.path}</span>
+            <span className="muted">{lineCount(readable.content)}</span>
+          </figcaption>
+          <Folded text={readable.content} className="tool-input-body" />
+        </figure>
+      ) : readable.kind === "command" ? (
+        <>
+          {readable.description && <p className="small muted tool-input-description">{readable.description}</p>}
+          <Folded text={readable.command} className="tool-output tool-command" prefix="$ " />
+        </>
+      ) : (
+        <Folded text={readable.text} className="tool-output" />
+      )}
+      {rest.length > 0 && (
+        <p className="small muted tool-input-rest" data-testid="tool-input-rest">
+          {rest.join(" · ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const lineCount = (text: string) => {
+  const lines = text.replace(/\n$/, "").split("\n").length;
+  return `${lines} line${lines === 1 ? "" : "s"}`;
+};
+
+/** Text in a block; longer than LONG_INPUT_LINES lines, it starts folded with its first lines in view. */
+function Folded({ text, className, prefix = "" }: { text: string; className: string; prefix?: string }) {
+  const lines = text.split("\n");
   const long = lines.length > LONG_INPUT_LINES;
   const [open, setOpen] = useState(!long);
   return (
-    <div className="tool-input" data-testid="tool-input">
-      <pre className={`tool-output${open ? "" : " folded"}`} tabIndex={0}>
-        {open ? textOf : lines.slice(0, LONG_INPUT_LINES).join("\n")}
+    <>
+      <pre className={`${className}${open ? "" : " folded"}`} tabIndex={0} data-testid="tool-input-text">
+        {prefix}
+        {open ? text : lines.slice(0, LONG_INPUT_LINES).join("\n")}
       </pre>
       {long && (
         <button type="button" className="link-button small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="tool-input-toggle">
           {open ? "Show less" : `Show all ${lines.length} lines`}
         </button>
       )}
-    </div>
+    </>
   );
 }
 
