@@ -88,6 +88,28 @@ export function NewSessionForm({
 
   return (
     <form onSubmit={onSubmit} className="stack card" data-testid="new-session-form">
+      {/* The team decides which agents are ready (its keys): it comes before them. */}
+      {sandbox ? (
+        <>
+          <input type="hidden" name="teamId" value={sandbox.teamId} />
+          <p className="muted small" data-testid="new-session-sandbox">
+            Runs in sandbox <code>{sandbox.id.slice(0, 8)}</code>, on the same files as the sessions already there.
+          </p>
+        </>
+      ) : teams.length > 1 ? (
+        <label className="field">
+          <span>Team</span>
+          <select name="teamId" value={teamId} onChange={(event) => setTeamId(event.target.value)} data-testid="session-team">
+            {teams.map((team) => (
+              <option key={team.id} value={team.id}>
+                {team.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <input type="hidden" name="teamId" value={teams[0]?.id} />
+      )}
       <fieldset className="agent-grid" aria-busy={checking} data-team-id={known ? sessionTeamId : (agentsTeamId ?? "")} data-testid="agent-choices">
         <legend>Agent</legend>
         {ready.map((option) => (
@@ -135,27 +157,6 @@ export function NewSessionForm({
         </p>
       )}
       {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
-      {sandbox ? (
-        <>
-          <input type="hidden" name="teamId" value={sandbox.teamId} />
-          <p className="muted small" data-testid="new-session-sandbox">
-            Runs in sandbox <code>{sandbox.id.slice(0, 8)}</code>, on the same files as the sessions already there.
-          </p>
-        </>
-      ) : teams.length > 1 ? (
-        <label className="field">
-          <span>Team</span>
-          <select name="teamId" value={teamId} onChange={(event) => setTeamId(event.target.value)} data-testid="session-team">
-            {teams.map((team) => (
-              <option key={team.id} value={team.id}>
-                {team.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : (
-        <input type="hidden" name="teamId" value={teams[0]?.id} />
-      )}
       {!sandbox && repositories.length > 0 && (
         <div className="settings-grid">
           <label className="field">

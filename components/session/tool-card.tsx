@@ -51,7 +51,7 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
           {item.output}
         </pre>
       )}
-      {item.permission && <PermissionBlock permission={item.permission} canAnswer={canAnswer} onAnswer={onAnswer} people={people} />}
+      {item.permission && <PermissionBlock permission={item.permission} toolKind={item.toolKind} canAnswer={canAnswer} onAnswer={onAnswer} people={people} />}
     </div>
   );
 });
@@ -118,7 +118,10 @@ function Folded({ text, className, prefix = "" }: { text: string; className: str
   );
 }
 
-function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permission: PermissionState; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
+/** What the agent asks to do, by the call's kind (ACP's tool kinds). */
+const ASK: Record<string, string> = { edit: "to make this change", delete: "to delete this", move: "to move this", execute: "to run this", fetch: "to fetch this", read: "to read this", search: "to search this" };
+
+function PermissionBlock({ permission, toolKind, canAnswer, onAnswer, people }: { permission: PermissionState; toolKind: string; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
   const [answering, setAnswering] = useState<PermissionReply | null>(null);
   const pending = permission.reply === "pending";
   const label = REPLY_LABEL[permission.reply as PermissionOutcome | "interrupted"] ?? permission.reply;
@@ -127,7 +130,7 @@ function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permissi
       {pending ? (
         canAnswer ? (
           <>
-            <p className="permission-ask">The agent asks for permission to run this.</p>
+            <p className="permission-ask">The agent asks for permission {ASK[toolKind] ?? "to do this"}.</p>
             <div className="row">
               {permission.options.map((option) => {
                 const reply = replyForKind(option.kind);
