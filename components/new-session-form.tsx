@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/api-client";
 import { useFormSubmit } from "@/components/use-form-submit";
 import type { AgentJson } from "@/lib/contract/agents";
@@ -10,35 +10,66 @@ import type { AgentJson } from "@/lib/contract/agents";
 export function NewSessionForm({
   teams,
   defaultTeamId,
-  agents,
+  agents: initialAgents,
+  agentsTeamId,
   sandbox,
   repositories = [],
-  setupLinks = { install: null, credentials: null },
+  installLink = null,
 }: {
-  teams: Array<{ id: string; name: string }>;
+  /** `admin`: the person adds the team's model keys (the not-ready lines link there). */
+  teams: Array<{ id: string; name: string; admin?: boolean }>;
   /** The team chosen in the top bar (when the person may start sessions there). */
   defaultTeamId?: string;
+  /** The agents, ready or not for `agentsTeamId`. */
   agents: AgentJson[];
+  agentsTeamId?: string;
   /** Team repositories a new sandbox can start as a clone of. */
   repositories?: Array<{ id: string; teamId: string; name: string; defaultBranch: string }>;
   /** Continue in this sandbox's workspace (its team is fixed). */
   sandbox?: { id: string; teamId: string };
-  /** Where this person can make an agent ready (null: it is someone else's to do). */
-  setupLinks?: { install: string | null; credentials: string | null };
+  /** Where this person installs agents (null: an instance admin's to do). */
+  installLink?: string | null;
 }) {
   const router = useRouter();
+  const [teamId, setTeamId] = useState(sandbox?.teamId ?? (defaultTeamId || teams[0]?.id || ""));
+  const [repositoryId, setRepositoryId] = useState("");
+  const repository = repositories.find((option) => option.id === repositoryId);
+  // The team the session starts in (a repository's own team when one is picked): readiness is that team's (its keys).
+  const sessionTeamId = repository?.teamId ?? teamId;
+  const sessionTeam = teams.find((team) => team.id === sessionTeamId);
+  const [agentsByTeam, setAgentsByTeam] = useState<Record<string, AgentJson[]>>(() => (agentsTeamId ? { [agentsTeamId]: initialAgents } : {}));
+  // A failed check says so and leaves the last known list (the server refuses an agent not ready).
+  const [readinessError, setReadinessError] = useState<{ teamId: string; message: string } | null>(null);
+  const known = agentsByTeam[sessionTeamId];
+  // Until another team's readiness arrives, the last known list stays (marked busy), never an empty form.
+  const agents = known ?? initialAgents;
+  const failed = readinessError?.teamId === sessionTeamId ? readinessError.message : null;
+  const checking = known === undefined && Boolean(agentsTeamId) && sessionTeamId !== "" && failed === null;
+  useEffect(() => {
+    if (!checking) return;
+    let current = true;
+    void apiFetch<{ items: AgentJson[] }>(`/api/agents?teamId=${encodeURIComponent(sessionTeamId)}`).then((result) => {
+      if (!current) return;
+      if (result.ok) setAgentsByTeam((all) => ({ ...all, [sessionTeamId]: result.data.items }));
+      else setReadinessError({ teamId: sessionTeamId, message: result.error });
+    });
+    return () => {
+      current = false;
+    };
+  }, [checking, sessionTeamId]);
   // Agents that can start here are the choice; the others are one line each, saying what they need.
   const ready = agents.filter((a) => !a.missing);
   const notReady = agents.filter((a) => a.missing);
-  const [agent, setAgent] = useState(ready[0]?.id ?? "demo");
+  const [picked, setAgent] = useState(ready[0]?.id ?? "demo");
+  // An agent picked in one team and not ready in another gives way to the first ready one.
+  const agent = ready.some((option) => option.id === picked) ? picked : (ready[0]?.id ?? picked);
   const chosen = agents.find((option) => option.id === agent);
-  const [repositoryId, setRepositoryId] = useState("");
-  const repository = repositories.find((option) => option.id === repositoryId);
+  const setupLinks = { install: installLink, credentials: sessionTeam?.admin ? `/teams/${sessionTeam.id}/settings#credentials` : null };
   const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     const result = await apiFetch<{ id: string }>("/api/sessions", {
       method: "POST",
       body: {
-        teamId: repository?.teamId ?? form.get("teamId"),
+        teamId: sessionTeamId,
         sandboxId: sandbox?.id,
         repositoryId: repository?.id,
         branch: repository ? String(form.get("branch") ?? "").trim() || undefined : undefined,
@@ -57,7 +88,29 @@ export function NewSessionForm({
 
   return (
     <form onSubmit={onSubmit} className="stack card" data-testid="new-session-form">
-      <fieldset className="agent-grid">
+      {/* The team decides which agents are ready (its keys): it comes before them. */}
+      {sandbox ? (
+        <>
+          <input type="hidden" name="teamId" value={sandbox.teamId} />
+          <p className="muted small" data-testid="new-session-sandbox">
+            Runs in sandbox <code>{sandbox.id.slice(0, 8)}</code>, on the same files as the sessions already there.
+          </p>
+        </>
+      ) : teams.length > 1 ? (
+        <label className="field">
+          <span>Team</span>
+          <select name="teamId" value={teamId} onChange={(event) => setTeamId(event.target.value)} data-testid="session-team">
+            {teams.map((team) => (
+              <option key={team.id} value={team.id}>
+                {team.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <input type="hidden" name="teamId" value={teams[0]?.id} />
+      )}
+      <fieldset className="agent-grid" aria-busy={checking} data-team-id={known ? sessionTeamId : (agentsTeamId ?? "")} data-testid="agent-choices">
         <legend>Agent</legend>
         {ready.map((option) => (
           <label key={option.id} className={`agent-option${agent === option.id ? " selected" : ""}`}>
@@ -93,28 +146,17 @@ export function NewSessionForm({
           </ul>
         </details>
       )}
-      {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
-      {sandbox ? (
-        <>
-          <input type="hidden" name="teamId" value={sandbox.teamId} />
-          <p className="muted small" data-testid="new-session-sandbox">
-            Runs in sandbox <code>{sandbox.id.slice(0, 8)}</code>, on the same files as the sessions already there.
-          </p>
-        </>
-      ) : teams.length > 1 ? (
-        <label className="field">
-          <span>Team</span>
-          <select name="teamId" defaultValue={defaultTeamId || teams[0]?.id} data-testid="session-team">
-            {teams.map((team) => (
-              <option key={team.id} value={team.id}>
-                {team.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : (
-        <input type="hidden" name="teamId" value={teams[0]?.id} />
+      {checking && (
+        <p className="muted small" role="status" data-testid="agents-checking">
+          Checking which agents are ready in {sessionTeam?.name ?? "this team"}…
+        </p>
       )}
+      {failed && (
+        <p className="form-error" role="alert">
+          {failed}
+        </p>
+      )}
+      {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
       {!sandbox && repositories.length > 0 && (
         <div className="settings-grid">
           <label className="field">
@@ -156,7 +198,7 @@ export function NewSessionForm({
         </p>
       )}
       <div className="form-actions">
-        <button type="submit" className="button primary" disabled={pending || agents.length === 0} data-testid="create-session">
+        <button type="submit" className="button primary" disabled={pending || checking || ready.length === 0} data-testid="create-session">
           {pending ? "Starting…" : "Start session"}
         </button>
       </div>

@@ -3,6 +3,7 @@
 import { diffLines } from "diff";
 import { memo, useMemo, useState } from "react";
 import type { PermissionState, ToolDiff, TranscriptItem } from "@/components/session/transcript-model";
+import { readableInput, restLines } from "@/components/session/tool-input";
 import { replyForKind, type PermissionOutcome, type PermissionReply } from "@/lib/contract/permissions";
 
 export type Answer = (permissionId: string, reply: PermissionReply) => Promise<boolean>;
@@ -18,7 +19,7 @@ const REPLY_LABEL: Record<PermissionOutcome | "interrupted", string> = {
 /** The answer in a word (the card's data-state). */
 const REPLY_WORD: Record<string, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired", interrupted: "Interrupted" };
 /** One word per state, the same on the card's badge, its answer line and the plan. */
-export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired" };
+export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired", ended: "Turn ended" };
 /** Input longer than this many lines starts folded (its first lines stay visible). */
 const LONG_INPUT_LINES = 12;
 
@@ -44,38 +45,83 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
       {item.diffs.map((diff, i) => (
         <DiffView key={`${diff.path}-${i}`} diff={diff} />
       ))}
-      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} />}
+      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} toolKind={item.toolKind} />}
       {item.output && (
         <pre className={`tool-output${item.terminal ? " terminal" : ""}`} tabIndex={0}>
           {item.output}
         </pre>
       )}
-      {item.permission && <PermissionBlock permission={item.permission} canAnswer={canAnswer} onAnswer={onAnswer} people={people} />}
+      {item.permission && <PermissionBlock permission={item.permission} toolKind={item.toolKind} canAnswer={canAnswer} onAnswer={onAnswer} people={people} />}
     </div>
   );
 });
 
-/** The call's input, shown (what a permission is asked for must be seen before it is answered); long input folds. */
-function ToolInput({ input }: { input: unknown }) {
-  const textOf = useMemo(() => (typeof input === "string" ? input : JSON.stringify(input, null, 2)), [input]);
-  const lines = textOf.split("\n");
+/**
+ * The call's input, shown (what a permission is asked for must be seen before it is answered) in the
+ * form a person reads: a command line, a file's path and text, an edit's diff, else indented JSON.
+ */
+function ToolInput({ input, toolKind }: { input: unknown; toolKind: string }) {
+  const readable = useMemo(() => readableInput(input, toolKind), [input, toolKind]);
+  const rest = "rest" in readable ? restLines(readable.rest) : [];
+  const diff = useMemo(() => (readable.kind === "edit" ? { path: readable.path, oldText: readable.oldText, newText: readable.newText } : null), [readable]);
+  return (
+    <div className="tool-input" data-testid="tool-input" data-input-kind={readable.kind}>
+      {readable.kind === "edit" ? (
+        <DiffView diff={diff!} />
+      ) : readable.kind === "write" ? (
+        <figure className="diff">
+          <figcaption className="diff-head">
+            <span className="diff-path" data-testid="tool-input-path">{readable.path}</span>
+            <span className="muted">{lineCount(readable.content)}</span>
+          </figcaption>
+          <Folded text={readable.content} className="tool-input-body" />
+        </figure>
+      ) : readable.kind === "command" ? (
+        <>
+          {readable.description && <p className="small muted tool-input-description">{readable.description}</p>}
+          <Folded text={readable.command} className="tool-output tool-command" prefix="$ " />
+        </>
+      ) : (
+        <Folded text={readable.text} className="tool-output" />
+      )}
+      {rest.length > 0 && (
+        <p className="small muted tool-input-rest" data-testid="tool-input-rest">
+          {rest.join(" · ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const lineCount = (text: string) => {
+  const lines = text.replace(/\n$/, "").split("\n").length;
+  return `${lines} line${lines === 1 ? "" : "s"}`;
+};
+
+/** Text in a block; longer than LONG_INPUT_LINES lines, it starts folded with its first lines in view. */
+function Folded({ text, className, prefix = "" }: { text: string; className: string; prefix?: string }) {
+  const lines = text.split("\n");
   const long = lines.length > LONG_INPUT_LINES;
   const [open, setOpen] = useState(!long);
   return (
-    <div className="tool-input" data-testid="tool-input">
-      <pre className={`tool-output${open ? "" : " folded"}`} tabIndex={0}>
-        {open ? textOf : lines.slice(0, LONG_INPUT_LINES).join("\n")}
+    <>
+      <pre className={`${className}${open ? "" : " folded"}`} tabIndex={0} data-testid="tool-input-text">
+        {prefix}
+        {open ? text : lines.slice(0, LONG_INPUT_LINES).join("\n")}
       </pre>
       {long && (
         <button type="button" className="link-button small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="tool-input-toggle">
           {open ? "Show less" : `Show all ${lines.length} lines`}
         </button>
       )}
-    </div>
+    </>
   );
 }
 
-function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permission: PermissionState; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
+/** What the agent asks to do, by the call's kind (ACP's tool kinds). */
+const ASK: Record<string, string> = { edit: "to make this change", delete: "to delete this", move: "to move this", execute: "to run this", fetch: "to fetch this", read: "to read this", search: "to search this" };
+
+function PermissionBlock({ permission, toolKind, canAnswer, onAnswer, people }: { permission: PermissionState; toolKind: string; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
   const [answering, setAnswering] = useState<PermissionReply | null>(null);
   const pending = permission.reply === "pending";
   const label = REPLY_LABEL[permission.reply as PermissionOutcome | "interrupted"] ?? permission.reply;
@@ -84,7 +130,7 @@ function PermissionBlock({ permission, canAnswer, onAnswer, people }: { permissi
       {pending ? (
         canAnswer ? (
           <>
-            <p className="permission-ask">The agent asks for permission to run this.</p>
+            <p className="permission-ask">The agent asks for permission {ASK[toolKind] ?? "to do this"}.</p>
             <div className="row">
               {permission.options.map((option) => {
                 const reply = replyForKind(option.kind);

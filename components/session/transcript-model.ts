@@ -42,7 +42,7 @@ export type TranscriptItem = Base &
     | { kind: "agent"; text: string }
     | { kind: "thought"; text: string }
     | { kind: "tool"; toolCallId: string; title: string; toolKind: string; status: string; rawInput: unknown; output: string | null; diffs: ToolDiff[]; terminal: boolean; permission: PermissionState | null }
-    /** `ended`: the turn was cut off (interrupted) or stopped (cancelled) before the plan was done. */
+    /** `ended`: the turn was cut off (interrupted), stopped (cancelled) or ended normally ("ended") before the plan was done. */
     | { kind: "plan"; entries: Array<{ content: string; status: string }>; ended: string | null }
     /** A notice the agent sent as a message (e.g. Codex's warnings). */
     | { kind: "agent_notice"; text: string }
@@ -205,8 +205,9 @@ function applyEvent(state: TranscriptState, event: StreamEvent) {
     state.items.push(turnEnd!);
     // What arrives after a turn's end finds nothing open (the turn is over).
     closeTurnState(state);
-    // A late tool call or plan of a cut-off turn is cut off too.
-    if (late.stopReason !== "end_turn") closeTurnItems(state, late.tools, late.plan, late.stopReason, event, false);
+    // A late tool call or plan of a cut-off turn is cut off too; a late plan update of a turn that
+    // ended normally says again whether the plan was finished.
+    closeTurnItems(state, late.tools, late.plan, late.stopReason, event, false);
     return;
   }
   applyAgentUpdate(state, change, kind, event, scopeOf(state));
@@ -457,21 +458,30 @@ const UNANSWERED = new Set(["pending", "cancelled", "expired"]);
 /**
  * A turn that did not end normally closes what it left open in the same words: its running tool
  * calls, unanswered permissions and unfinished plan all say "interrupted" (or "cancelled", "stopped").
+ * A turn that ended normally leaves its calls as the agent last said, but a plan it did not finish
+ * says so ("ended"): its step in progress is no longer in progress.
  */
 function closeTurnItems(state: TranscriptState, tools: number[], plan: number | null, stopReason: string, event: StreamEvent, record: boolean) {
-  if (stopReason === "end_turn") return;
-  const word = unfinishedAs(stopReason);
+  const word = stopReason === "end_turn" ? PLAN_LEFT_UNFINISHED : unfinishedAs(stopReason);
   const touch = record ? update : quietUpdate;
-  for (const position of tools) {
-    const item = state.items[position];
-    if (item?.kind !== "tool") continue;
-    const status = OPEN_TOOL.has(item.status) ? word : item.status;
-    const permission = item.permission && UNANSWERED.has(item.permission.reply) && word === "interrupted" ? { ...item.permission, reply: word, at: item.permission.at ?? event.createdAt } : item.permission;
-    if (status !== item.status || permission !== item.permission) touch<"tool">(state, position, event, () => ({ status, permission }));
+  if (stopReason !== "end_turn") {
+    for (const position of tools) {
+      const item = state.items[position];
+      if (item?.kind !== "tool") continue;
+      const status = OPEN_TOOL.has(item.status) ? word : item.status;
+      const permission = item.permission && UNANSWERED.has(item.permission.reply) && word === "interrupted" ? { ...item.permission, reply: word, at: item.permission.at ?? event.createdAt } : item.permission;
+      if (status !== item.status || permission !== item.permission) touch<"tool">(state, position, event, () => ({ status, permission }));
+    }
   }
   const planItem = plan === null ? undefined : state.items[plan];
-  if (plan !== null && planItem?.kind === "plan" && planItem.entries.some((entry) => entry.status !== "completed")) touch<"plan">(state, plan, event, () => ({ ended: word }));
+  if (plan === null || planItem?.kind !== "plan") return;
+  // Re-judged on every late plan update: a plan the agent completed after all is not unfinished.
+  const ended = planItem.entries.some((entry) => entry.status !== "completed") ? word : null;
+  if (ended !== planItem.ended) touch<"plan">(state, plan, event, () => ({ ended }));
 }
+
+/** A plan's `ended` when its turn ended normally with steps not done. */
+export const PLAN_LEFT_UNFINISHED = "ended";
 
 function quietUpdate<K extends TranscriptItem["kind"]>(state: TranscriptState, position: number, _event: StreamEvent, change: (item: Item<K>) => Partial<Item<K>>) {
   const item = state.items[position] as Item<K> | undefined;

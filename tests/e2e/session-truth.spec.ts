@@ -298,3 +298,88 @@ test("New session offers the ready agents and folds the others into one line eac
     await expect(page.getByTestId("create-session")).toBeInViewport();
   });
 });
+
+test("a permission card shows the file write it asks for as its path and its text, not as escaped JSON", async ({ page }) => {
+  const sessionId = await createSession(page.request, `Readable permission ${Date.now()}`);
+  await prompt(page.request, sessionId, "/tool");
+  await waitForStatus(page.request, sessionId, "awaiting_input");
+  const session = new SessionPage(page);
+  try {
+    await page.goto(`/sessions/${sessionId}`);
+    await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
+    const card = session.toolCalls().last();
+    await expect(card.getByTestId("permission-card")).toHaveAttribute("data-state", "pending");
+    // The demo agent's edit writes { path, content }: the path as the heading, the content as text.
+    const input = card.getByTestId("tool-input");
+    await expect(input).toHaveAttribute("data-input-kind", "write");
+    await expect(input.getByTestId("tool-input-path")).toHaveText("demo.txt");
+    await expect(input.getByTestId("tool-input-text")).toHaveText("Hello from the demo agent");
+    await expect(input).not.toContainText("\\n");
+    await expect(input).not.toContainText("{");
+    await acrossViewports(page, async (label) => {
+      await card.scrollIntoViewIfNeeded();
+      await expect(input).toBeInViewport();
+      await page.screenshot({ path: test.info().outputPath(`permission-input-${label}.png`) });
+    });
+  } finally {
+    await page.request.post(`/api/sessions/${sessionId}/cancel`);
+  }
+});
+
+test("New session shows the ready agents and the not-ready lines of the team chosen in its form", async ({ page }) => {
+  type Readiness = Array<{ id: string; missing?: string }>;
+  const teamA = await defaultTeam(page.request);
+  const created = await page.request.post("/api/teams", { data: { name: `Keyed team ${Date.now()}` } });
+  expect(created.status()).toBe(201);
+  const teamB = (await created.json()).id as string;
+  // Team B has an Anthropic key of its own: what Claude Code needs differs between the two teams.
+  expect((await page.request.put(`/api/teams/${teamB}/credentials/anthropic`, { data: { apiKey: "sk-ant-e2e-not-a-real-key" } })).status()).toBeLessThan(300);
+  const readiness = async (teamId: string) => (await (await page.request.get(`/api/agents?teamId=${teamId}`)).json()).items as Readiness;
+  /** The form shows exactly what GET /api/agents says for that team. */
+  async function expectFormShows(teamId: string, agents: Readiness) {
+    await expect(page.getByTestId("agent-choices")).toHaveAttribute("data-team-id", teamId);
+    await expect(page.getByTestId("agent-choices")).toHaveAttribute("aria-busy", "false");
+    for (const agent of agents) {
+      await expect(page.getByTestId(`agent-${agent.id}`)).toHaveCount(agent.missing ? 0 : 1);
+      await expect(page.getByTestId(`agent-setup-${agent.id}`)).toHaveCount(agent.missing ? 1 : 0);
+    }
+  }
+  try {
+    expect((await page.request.patch("/api/me", { data: { activeTeamId: teamA } })).status()).toBe(200);
+    const [inA, inB] = await Promise.all([readiness(teamA), readiness(teamB)]);
+    expect(inB.find((agent) => agent.id === "claude")?.missing ?? "").not.toContain("Anthropic key");
+
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto("/sessions/new");
+    await expect(page.getByTestId("session-team")).toHaveValue(teamA);
+    await expectFormShows(teamA, inA);
+    const claudeA = inA.find((agent) => agent.id === "claude");
+    if (claudeA?.missing?.includes("Anthropic key")) await expect(page.getByTestId("agent-setup-claude")).toContainText("no Anthropic key");
+
+    await page.getByTestId("session-team").selectOption(teamB);
+    await expectFormShows(teamB, inB);
+    await expect(page.getByTestId("agent-setup-claude").or(page.getByTestId("agent-claude"))).not.toContainText("Anthropic key");
+    // The admin of B adds B's keys: the line links to B's settings.
+    const keyLink = page.getByTestId("agents-not-ready").getByRole("link", { name: "Add a key" });
+    if (await keyLink.count()) await expect(keyLink.first()).toHaveAttribute("href", `/teams/${teamB}/settings#credentials`);
+    await acrossViewports(page, async (label) => {
+      const notReady = page.getByTestId("agents-not-ready");
+      if ((await notReady.count()) && !(await notReady.evaluate((details) => (details as HTMLDetailsElement).open))) await notReady.locator("summary").click();
+      await page.screenshot({ path: test.info().outputPath(`new-session-team-b-${label}.png`), fullPage: true });
+    });
+
+    // Back to A: its readiness again (known already, no wait).
+    await page.getByTestId("session-team").selectOption(teamA);
+    await expectFormShows(teamA, inA);
+    // And a session started now starts in B with an agent ready there.
+    await page.getByTestId("session-team").selectOption(teamB);
+    await expectFormShows(teamB, inB);
+    await page.getByTestId("create-session").click();
+    await page.waitForURL(/\/sessions\/(?!new)[^/]+$/);
+    const sessionId = page.url().split("/").pop()!;
+    expect((await (await page.request.get(`/api/sessions/${sessionId}`)).json()).teamId).toBe(teamB);
+  } finally {
+    await page.request.delete(`/api/teams/${teamB}/credentials/anthropic`);
+    await page.request.patch("/api/me", { data: { activeTeamId: null } });
+  }
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, emptyTranscript, ordinal, settingLabel, transcriptOf, unfinishedAs, type StreamEvent } from "@/components/session/transcript-model";
+import { applyEvents, emptyTranscript, ordinal, PLAN_LEFT_UNFINISHED, settingLabel, transcriptOf, unfinishedAs, type StreamEvent } from "@/components/session/transcript-model";
 
 // The reducer that turns mirrored events into transcript rows, fed with the shapes the portal stores.
 
@@ -255,6 +255,44 @@ describe("transcript model", () => {
     ]);
     expect(state.items[1]).toMatchObject({ kind: "plan", ended: null });
     expect(state.items[2]).toMatchObject({ kind: "tool", status: "cancelled", permission: null });
+  });
+
+  it("says a plan a normally ended turn left unfinished is not finished, and leaves a finished one alone", () => {
+    const state = fresh();
+    applyEvents(state, [
+      prompt([{ type: "text", text: "go" }]),
+      agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "completed" }, { content: "b", status: "in_progress" }, { content: "c", status: "pending" }] }),
+      agent({ sessionUpdate: "tool_call", toolCallId: "x", title: "Run tests", kind: "execute", status: "in_progress" }),
+      portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }),
+      prompt([{ type: "text", text: "again" }]),
+      agent({ sessionUpdate: "plan", entries: [{ content: "d", status: "completed" }] }),
+      portal({ type: "turn_ended", turnId: "t2", stopReason: "end_turn" }),
+    ]);
+    expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "tool", "turn_end", "user", "plan", "turn_end"]);
+    expect(state.items[1]).toMatchObject({ kind: "plan", ended: PLAN_LEFT_UNFINISHED });
+    // The entries stay as the agent sent them (the view shows the one in progress as not finished).
+    expect(state.items[1]).toMatchObject({ entries: [{ status: "completed" }, { status: "in_progress" }, { status: "pending" }] });
+    // A normal end says nothing about the agent's calls: only a cut-off turn closes them.
+    expect(state.items[2]).toMatchObject({ kind: "tool", status: "in_progress" });
+    expect(state.items[5]).toMatchObject({ kind: "plan", ended: null });
+    // The turn's end is recorded on the plan (its raw events include it).
+    expect(state.items[1]!.events).toContain(4);
+  });
+
+  it("clears a plan's unfinished mark when the agent's last plan update arrives after the turn's end and completes it", () => {
+    const state = fresh();
+    applyEvents(state, [
+      prompt([{ type: "text", text: "go" }]),
+      agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "in_progress" }] }),
+      portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }),
+    ]);
+    expect(state.items[1]).toMatchObject({ kind: "plan", ended: PLAN_LEFT_UNFINISHED });
+    applyEvents(state, [agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "completed" }] })]);
+    expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "turn_end"]);
+    expect(state.items[1]).toMatchObject({ kind: "plan", ended: null, entries: [{ status: "completed" }] });
+    // And a late update that leaves it unfinished marks it again.
+    applyEvents(state, [agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "completed" }, { content: "b", status: "pending" }] })]);
+    expect(state.items[1]).toMatchObject({ kind: "plan", ended: PLAN_LEFT_UNFINISHED });
   });
 
   it("puts the agent's last updates of a turn before its end when the prompt's result came first", () => {

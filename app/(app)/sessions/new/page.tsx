@@ -24,13 +24,9 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   const { sandboxId } = await searchParams;
   const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
   const repositories = await db().teamRepository.findMany({ where: { teamId: { in: teams.map((team) => team.id) } }, select: { id: true, teamId: true, name: true, defaultBranch: true }, orderBy: { name: "asc" } });
-  // Ready or not for the team the form starts on: the sandbox's, else the chosen one (listTeamsOf puts it first).
-  const agentTeam = sandbox ? teams.find((team) => team.id === sandbox.teamId) : teams[0];
-  // What makes an agent ready, for this person: installs are an instance admin's, keys a team admin's.
-  const setupLinks = {
-    install: user.isInstanceAdmin ? "/admin#agents" : null,
-    credentials: agentTeam && roleAtLeast(agentTeam.role, "admin") ? `/teams/${agentTeam.id}/settings#credentials` : null,
-  };
+  // Ready or not for the team the form opens on: the sandbox's, else the chosen one (listTeamsOf puts
+  // it first); choosing another team in the form asks for that team's readiness.
+  const agentTeam = sandbox ? teams.find((team) => team.id === sandbox.teamId) : (currentTeam ?? teams[0]);
   let agents: AgentJson[] = [];
   let runtimeError: string | null = null;
   try {
@@ -53,7 +49,16 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
           <p className="muted">Starting a session needs the member role in a team. Ask a team admin to change your role.</p>
         </div>
       ) : (
-        <NewSessionForm teams={teams.map(({ id, name }) => ({ id, name }))} defaultTeamId={currentTeam?.id ?? teams[0]?.id ?? ""} agents={agents} sandbox={sandbox ?? undefined} repositories={repositories} setupLinks={setupLinks} />
+        <NewSessionForm
+          teams={teams.map(({ id, name, role }) => ({ id, name, admin: roleAtLeast(role, "admin") }))}
+          defaultTeamId={currentTeam?.id ?? teams[0]?.id ?? ""}
+          agents={agents}
+          agentsTeamId={agentTeam?.id}
+          sandbox={sandbox ?? undefined}
+          repositories={repositories}
+          // Installs are an instance admin's; a team's keys are its admins' (the form links per team).
+          installLink={user.isInstanceAdmin ? "/admin#agents" : null}
+        />
       )}
     </div>
   );
