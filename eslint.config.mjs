@@ -52,7 +52,11 @@ const config = [
               importNames: ["stopSandbox", "markSandboxDestroyed", "listWorkspace", "readWorkspaceFile"],
               message: "Call the routed command from @/lib/cluster/commands.",
             },
-            { name: "@/lib/sandboxes/changes", importNames: ["listChanges", "diffOfPath", "patchOf"], message: "Call the routed command from @/lib/cluster/commands." },
+            {
+              name: "@/lib/sandboxes/changes",
+              importNames: ["listChanges", "diffOfPath", "patchOf"],
+              message: "Call the routed command from @/lib/cluster/commands.",
+            },
             { name: "@/lib/sandboxes/push", importNames: ["pushSandbox"], message: "Call the routed command from @/lib/cluster/commands." },
             {
               name: "@/lib/sandboxes/terminal",

@@ -59,12 +59,19 @@ const VARIANTS: Variant[] = [
     start: tcp,
   },
   { name: "Unix socket, pipe bridge, unpaced (bwrap, before)", pace: false, start: (home, dir) => bridged(home, dir, writeScript(dir, PIPE_BRIDGE)) },
-  { name: "Unix socket, jail-init.mjs, paced (bwrap, now)", pace: true, start: (home, dir) => bridged(home, dir, path.join(process.cwd(), "lib", "sandboxes", "jail-init.mjs")) },
+  {
+    name: "Unix socket, jail-init.mjs, paced (bwrap, now)",
+    pace: true,
+    start: (home, dir) => bridged(home, dir, path.join(process.cwd(), "lib", "sandboxes", "jail-init.mjs")),
+  },
 ];
 
 async function tcp(home: string) {
   const port = await freePort();
-  const child = spawn(BINARY, ["server", "--no-token", "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], { env: runtimeEnv(home), stdio: "ignore" });
+  const child = spawn(BINARY, ["server", "--no-token", "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
+    env: runtimeEnv(home),
+    stdio: "ignore",
+  });
   return { child, baseUrl: `http://127.0.0.1:${port}`, fetch: createRuntimeFetch() };
 }
 
@@ -120,7 +127,11 @@ async function measure(variant: Variant) {
   };
   onCleanup(stop);
   const counts = { recovered: 0, lost: 0 };
-  const observed = createObservedFetch({ onRecovered: (_, count) => (counts.recovered += count), onGap: ({ missing }) => (counts.lost += missing) }, baseFetch, { pace: variant.pace });
+  const observed = createObservedFetch(
+    { onRecovered: (_, count) => (counts.recovered += count), onGap: ({ missing }) => (counts.lost += missing) },
+    baseFetch,
+    { pace: variant.pace },
+  );
   const driver = new CountingDriver();
   let sdk: SandboxAgent | null = null;
   for (let waited = 0; !sdk; waited += 100) {
@@ -154,7 +165,13 @@ runBench("burst", async () => {
   printTable(
     `/burst ${fmtInt(BURST)} ×${ROUNDS}, read as a sandbox's runtime stream is (kept / recovered from the replay buffer / lost)`,
     ["path", ...Array.from({ length: ROUNDS }, (_, i) => `burst ${i + 1}`), "all kept"],
-    results.map(([name, rounds]) => [name, ...rounds.map((r) => `${fmtInt(r.kept)} / ${fmtInt(r.recovered)} / ${fmtInt(r.lost)}`), rounds.every((r) => r.kept === BURST) ? "yes" : "no"]),
+    results.map(([name, rounds]) => [
+      name,
+      ...rounds.map((r) => `${fmtInt(r.kept)} / ${fmtInt(r.recovered)} / ${fmtInt(r.lost)}`),
+      rounds.every((r) => r.kept === BURST) ? "yes" : "no",
+    ]),
   );
-  note("Kept = distinct numbered chunks the SDK handed the persist driver. The runtime drops what overflows its 512-message channel per reader; the reader recovers what its 1,024-message replay buffer still holds.");
+  note(
+    "Kept = distinct numbered chunks the SDK handed the persist driver. The runtime drops what overflows its 512-message channel per reader; the reader recovers what its 1,024-message replay buffer still holds.",
+  );
 });

@@ -62,16 +62,37 @@ runBench("history", async () => {
   }
 
   const row = (path: string, page: string, values: number[]) => [path, page, fmtMs(median(values)), fmtMs(percentile(values, 99)), String(values.length)];
-  printTable(`History page of ${PAGE} events, session of ${fmtInt(TOTAL)} events`, ["read path", "page", "p50", "p99", "samples"], [
-    row("portal keyset (listEventsPage)", "start (after=0)", samples.keysetStart),
-    row("portal keyset (listEventsPage)", `end (after=${fmtInt(endAfter)})`, samples.keysetEnd),
-    row("baseline OFFSET (same client)", "start (offset 0)", samples.offsetStart),
-    row("baseline OFFSET (same client)", `end (offset ${fmtInt(endAfter)})`, samples.offsetEnd),
-  ], "llrrr");
-  printTable("Ratios", ["comparison", "p50", "p99"], [
-    ["portal keyset: end / start (target ≈ 1)", fmtRatio(median(samples.keysetEnd) / median(samples.keysetStart)), fmtRatio(percentile(samples.keysetEnd, 99) / percentile(samples.keysetStart, 99))],
-    ["baseline OFFSET: end / start", fmtRatio(median(samples.offsetEnd) / median(samples.offsetStart)), fmtRatio(percentile(samples.offsetEnd, 99) / percentile(samples.offsetStart, 99))],
-    ["end page: OFFSET / keyset", fmtRatio(median(samples.offsetEnd) / median(samples.keysetEnd)), fmtRatio(percentile(samples.offsetEnd, 99) / percentile(samples.keysetEnd, 99))],
-  ]);
+  printTable(
+    `History page of ${PAGE} events, session of ${fmtInt(TOTAL)} events`,
+    ["read path", "page", "p50", "p99", "samples"],
+    [
+      row("portal keyset (listEventsPage)", "start (after=0)", samples.keysetStart),
+      row("portal keyset (listEventsPage)", `end (after=${fmtInt(endAfter)})`, samples.keysetEnd),
+      row("baseline OFFSET (same client)", "start (offset 0)", samples.offsetStart),
+      row("baseline OFFSET (same client)", `end (offset ${fmtInt(endAfter)})`, samples.offsetEnd),
+    ],
+    "llrrr",
+  );
+  printTable(
+    "Ratios",
+    ["comparison", "p50", "p99"],
+    [
+      [
+        "portal keyset: end / start (target ≈ 1)",
+        fmtRatio(median(samples.keysetEnd) / median(samples.keysetStart)),
+        fmtRatio(percentile(samples.keysetEnd, 99) / percentile(samples.keysetStart, 99)),
+      ],
+      [
+        "baseline OFFSET: end / start",
+        fmtRatio(median(samples.offsetEnd) / median(samples.offsetStart)),
+        fmtRatio(percentile(samples.offsetEnd, 99) / percentile(samples.offsetStart, 99)),
+      ],
+      [
+        "end page: OFFSET / keyset",
+        fmtRatio(median(samples.offsetEnd) / median(samples.keysetEnd)),
+        fmtRatio(percentile(samples.offsetEnd, 99) / percentile(samples.keysetEnd, 99)),
+      ],
+    ],
+  );
   note(`p99 of ${OFFSET_SAMPLES} OFFSET samples is their maximum. Times include Prisma's row mapping and the round trip.`);
 });

@@ -39,7 +39,11 @@ const POLL_MS = 10;
 const QUIET_MS = 2_000;
 
 function chunkPayload(agentSessionId: string, text: string) {
-  return { jsonrpc: "2.0", method: "session/update", params: { sessionId: agentSessionId, update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text } } } };
+  return {
+    jsonrpc: "2.0",
+    method: "session/update",
+    params: { sessionId: agentSessionId, update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text } } },
+  };
 }
 
 /** Sequence number of a `/stream` chunk ("123 "), or null. */
@@ -95,7 +99,12 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     dbCpu.start();
-    const prompt = { jsonrpc: "2.0", id: sequence, method: "session/prompt", params: { sessionId: agentSessionId, prompt: [{ type: "text", text: "/stream" }] } };
+    const prompt = {
+      jsonrpc: "2.0",
+      id: sequence,
+      method: "session/prompt",
+      params: { sessionId: agentSessionId, prompt: [{ type: "text", text: "/stream" }] },
+    };
     writer.enqueue({ sessionId, sender: "client", payload: prompt, createdAt: new Date(), ...(classify ? classifyRuntimeMessage("client", prompt) : {}) });
     for (let i = 1; i < events; i += 1) {
       sequence += 1;
@@ -151,7 +160,10 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
       const db = dbCpu.stop();
       if (run < 0) continue; // warm-up
       baselineRates.push(BASELINE_DIRECT_EVENTS / ((performance.now() - started) / 1000));
-      cpuPerK.set(baselineSession, [...(cpuPerK.get(baselineSession) ?? []), { app: (cpu.user + cpu.system) / 1000 / (count / 1000), db: db / (count / 1000) }]);
+      cpuPerK.set(baselineSession, [
+        ...(cpuPerK.get(baselineSession) ?? []),
+        { app: (cpu.user + cpu.system) / 1000 / (count / 1000), db: db / (count / 1000) },
+      ]);
     }
   } finally {
     client.release();
@@ -171,9 +183,21 @@ async function directFeed(database: Awaited<ReturnType<typeof createBenchDatabas
     ["path", "events per run", "runs (events/s)", "median events/s", "CPU ms/1k: writer process", "PostgreSQL"],
     [
       ["portal EventWriter (batched unnest)", fmtInt(DIRECT_EVENTS), writerRates.map(fmtInt).join(" / "), fmtInt(writerMedian), ...cpuCells(writerSession)],
-      ["baseline: one INSERT per round trip", fmtInt(BASELINE_DIRECT_EVENTS), baselineRates.map(fmtInt).join(" / "), fmtInt(baselineMedian), ...cpuCells(baselineSession)],
+      [
+        "baseline: one INSERT per round trip",
+        fmtInt(BASELINE_DIRECT_EVENTS),
+        baselineRates.map(fmtInt).join(" / "),
+        fmtInt(baselineMedian),
+        ...cpuCells(baselineSession),
+      ],
       ["ratio", "", "", fmtRatio(writerMedian / baselineMedian), "", ""],
-      ["diagnostic: EventWriter without message merge", fmtInt(DIRECT_EVENTS), noMergeRates.map(fmtInt).join(" / "), fmtInt(median(noMergeRates)), ...cpuCells(noMergeSession)],
+      [
+        "diagnostic: EventWriter without message merge",
+        fmtInt(DIRECT_EVENTS),
+        noMergeRates.map(fmtInt).join(" / "),
+        fmtInt(median(noMergeRates)),
+        ...cpuCells(noMergeSession),
+      ],
     ],
   );
   note(`Target: at least 25,000 events/s fed directly → ${writerMedian >= 25_000 ? "met" : "NOT met"} (${fmtInt(writerMedian)}).`);
@@ -217,7 +241,9 @@ function healthSampler(baseUrl: string) {
   const done = (async () => {
     while (!stopped) {
       const started = Date.now();
-      await fetch(`${baseUrl}/api/health`).then((response) => response.text()).catch(() => undefined);
+      await fetch(`${baseUrl}/api/health`)
+        .then((response) => response.text())
+        .catch(() => undefined);
       slowest = Math.max(slowest, Date.now() - started);
       await sleep(250);
     }
@@ -231,7 +257,11 @@ function healthSampler(baseUrl: string) {
   };
 }
 
-async function portalStep(database: Awaited<ReturnType<typeof createBenchDatabase>>, portal: Awaited<ReturnType<typeof startBenchPortal>>, rate: number): Promise<StepResult> {
+async function portalStep(
+  database: Awaited<ReturnType<typeof createBenchDatabase>>,
+  portal: Awaited<ReturnType<typeof startBenchPortal>>,
+  rate: number,
+): Promise<StepResult> {
   const { pool } = database;
   const { api, teamId } = portal;
   // A session per step, so a step that went wrong (runtime lost, late commits) cannot blur the next.
@@ -321,7 +351,12 @@ async function portalStep(database: Awaited<ReturnType<typeof createBenchDatabas
   };
 }
 
-async function baselineStep(sdk: SandboxAgent, driver: PerEventPostgresDriver, database: Awaited<ReturnType<typeof createBenchDatabase>>, rate: number): Promise<StepResult> {
+async function baselineStep(
+  sdk: SandboxAgent,
+  driver: PerEventPostgresDriver,
+  database: Awaited<ReturnType<typeof createBenchDatabase>>,
+  rate: number,
+): Promise<StepResult> {
   const session = await sdk.createSession({ agent: "mock" });
   // The SDK client runs in this process; the runtime and its agent are our children.
   const appCpu = cpuMeter(() => processTree(process.pid));
@@ -386,7 +421,20 @@ function stepRows(steps: StepResult[], withReceive: boolean) {
   ]);
 }
 
-const STEP_HEADER = ["RATE", "chunks stored", "lost", "gaps (missing)", "committed/s", "receive lag", "commit lag", "after turn_ended", "CPU ms/1k: app", "PostgreSQL", "slowest health", "verdict"];
+const STEP_HEADER = [
+  "RATE",
+  "chunks stored",
+  "lost",
+  "gaps (missing)",
+  "committed/s",
+  "receive lag",
+  "commit lag",
+  "after turn_ended",
+  "CPU ms/1k: app",
+  "PostgreSQL",
+  "slowest health",
+  "verdict",
+];
 
 runBench("ingest", async () => {
   console.log("Ingest: events/s committed to PostgreSQL (issue 4)");
@@ -401,7 +449,10 @@ runBench("ingest", async () => {
     portalSteps.push(step);
     console.log(`  portal /stream ${fmtInt(STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
     if (step.runtimeLost) {
-      const lines = portal.portal.output().split("\n").filter((line) => /\[(runtime|events|turns|portal)\]/.test(line));
+      const lines = portal.portal
+        .output()
+        .split("\n")
+        .filter((line) => /\[(runtime|events|turns|portal)\]/.test(line));
       console.log(`  the runtime was lost during this turn; portal log:\n    ${lines.slice(-10).join("\n    ")}`);
     }
     if (!clean(step)) break;
@@ -410,7 +461,9 @@ runBench("ingest", async () => {
     for (const rate of PORTAL_FALLBACK_RATES) {
       const step = await portalStep(database, portal, rate);
       portalSteps.unshift(step);
-      console.log(`  portal /stream ${fmtInt(STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
+      console.log(
+        `  portal /stream ${fmtInt(STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`,
+      );
       if (clean(step) || step.runtimeLost) break;
     }
   }
@@ -428,7 +481,9 @@ runBench("ingest", async () => {
   for (const rate of BASELINE_RATES) {
     const step = await baselineStep(sdk, driver, database, rate);
     baselineSteps.push(step);
-    console.log(`  baseline /stream ${fmtInt(BASELINE_STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`);
+    console.log(
+      `  baseline /stream ${fmtInt(BASELINE_STREAM_CHUNKS)} ${rate}: ${clean(step) ? "clean" : "loss or lag"} (${fmtInt(step.committedPerSecond)} committed/s)`,
+    );
     if (!clean(step)) break;
   }
   if (!baselineSteps.some(clean)) {
@@ -439,7 +494,11 @@ runBench("ingest", async () => {
     }
   }
 
-  printTable(`B1. Portal end to end: /stream ${fmtInt(STREAM_CHUNKS)} RATE through next start + runtime + demo agent`, STEP_HEADER, stepRows(portalSteps, true));
+  printTable(
+    `B1. Portal end to end: /stream ${fmtInt(STREAM_CHUNKS)} RATE through next start + runtime + demo agent`,
+    STEP_HEADER,
+    stepRows(portalSteps, true),
+  );
   printTable(
     `B2. Baseline end to end: SDK client + per-event Postgres driver (INSERT per event, OFFSET paging), /stream ${fmtInt(BASELINE_STREAM_CHUNKS)} RATE`,
     STEP_HEADER,
@@ -448,7 +507,9 @@ runBench("ingest", async () => {
   note(`lost = chunks missing from the stored sequence 1..N; gaps (missing) = gap events and the messages they say the runtime dropped (the SDK`);
   note(`cannot see drops, so the baseline has no such record); commit lag = last chunk committed − when the`);
   note(`agent's schedule wrote it (first chunk + (N−1)/RATE); receive lag = when the portal received it − that time; after turn_ended = chunks`);
-  note(`stored after the turn's turn_ended event. Counted once the session is idle and nothing was committed for ${fmtInt(QUIET_MS)} ms. Clean = no loss and commit lag ≤ ${fmtInt(LAG_LIMIT_MS)} ms.`);
+  note(
+    `stored after the turn's turn_ended event. Counted once the session is idle and nothing was committed for ${fmtInt(QUIET_MS)} ms. Clean = no loss and commit lag ≤ ${fmtInt(LAG_LIMIT_MS)} ms.`,
+  );
   note("CPU ms/1k = CPU time per 1,000 stored chunks: app = the portal process (or this process with the SDK client) + runtime + agent;");
   note("PostgreSQL = the backends serving this database (WAL writer and checkpointer not counted). slowest health = slowest GET /api/health");
   note("during the turn (the portal's runtime manager kills the runtime when its own 2 s health probe times out).");
@@ -457,12 +518,30 @@ runBench("ingest", async () => {
   const peak = (steps: StepResult[]) => Math.max(0, ...steps.map((step) => step.committedPerSecond));
   const portalClean = bestClean(portalSteps);
   const baselineClean = bestClean(baselineSteps);
-  printTable("Summary", ["figure", "portal", "baseline", "ratio"], [
-    ["driver fed directly, events/s (median)", fmtInt(direct.writerMedian), fmtInt(direct.baselineMedian), fmtRatio(direct.writerMedian / direct.baselineMedian)],
-    ["end to end: highest clean RATE, events/s", fmtInt(portalClean), fmtInt(baselineClean), fmtRatio(portalClean / baselineClean)],
-    ["end to end: peak committed events/s", fmtInt(peak(portalSteps)), fmtInt(peak(baselineSteps)), fmtRatio(peak(portalSteps) / peak(baselineSteps))],
-  ]);
-  const endToEnd = portalClean === 0 ? "NOT met: no clean portal step" : baselineClean === 0 ? "undetermined: no clean baseline step" : portalClean >= 10 * baselineClean ? "met" : "NOT met";
-  note(`Targets: ≥ 25,000 events/s fed directly (${direct.writerMedian >= 25_000 ? "met" : "NOT met"}); end to end ≥ 10× the baseline's highest clean RATE (${endToEnd}).`);
+  printTable(
+    "Summary",
+    ["figure", "portal", "baseline", "ratio"],
+    [
+      [
+        "driver fed directly, events/s (median)",
+        fmtInt(direct.writerMedian),
+        fmtInt(direct.baselineMedian),
+        fmtRatio(direct.writerMedian / direct.baselineMedian),
+      ],
+      ["end to end: highest clean RATE, events/s", fmtInt(portalClean), fmtInt(baselineClean), fmtRatio(portalClean / baselineClean)],
+      ["end to end: peak committed events/s", fmtInt(peak(portalSteps)), fmtInt(peak(baselineSteps)), fmtRatio(peak(portalSteps) / peak(baselineSteps))],
+    ],
+  );
+  const endToEnd =
+    portalClean === 0
+      ? "NOT met: no clean portal step"
+      : baselineClean === 0
+        ? "undetermined: no clean baseline step"
+        : portalClean >= 10 * baselineClean
+          ? "met"
+          : "NOT met";
+  note(
+    `Targets: ≥ 25,000 events/s fed directly (${direct.writerMedian >= 25_000 ? "met" : "NOT met"}); end to end ≥ 10× the baseline's highest clean RATE (${endToEnd}).`,
+  );
   note("2-core machine shared with other work: figures vary between runs; the portal, runtime, agent, PostgreSQL and this bench share the cores.");
 });

@@ -42,12 +42,23 @@ runBench("instances", async () => {
     }
   }
 
-  const row = (label: string, values: number[], baseline: number[]) => [label, fmtMs(median(values)), fmtMs(percentile(values, 99)), fmtRatio(median(values) / median(baseline))];
-  printTable("Request → answer (ms)", ["command", "p50", "p99", "p50 vs owner"], [
-    row("prompt via owner (baseline)", through.owner.prompt, through.owner.prompt),
-    row("prompt via other instance", through.other.prompt, through.owner.prompt),
-    row("rename via owner (baseline)", through.owner.rename, through.owner.rename),
-    row("rename via other instance", through.other.rename, through.owner.rename),
-  ]);
-  note("A forwarded command adds: the caller's INSERT + NOTIFY (one statement), the owner's claim UPDATE, its re-read of the session, its answer UPDATE + NOTIFY (one statement, the answer in the payload), and the caller's re-read of the session.");
+  const row = (label: string, values: number[], baseline: number[]) => [
+    label,
+    fmtMs(median(values)),
+    fmtMs(percentile(values, 99)),
+    fmtRatio(median(values) / median(baseline)),
+  ];
+  printTable(
+    "Request → answer (ms)",
+    ["command", "p50", "p99", "p50 vs owner"],
+    [
+      row("prompt via owner (baseline)", through.owner.prompt, through.owner.prompt),
+      row("prompt via other instance", through.other.prompt, through.owner.prompt),
+      row("rename via owner (baseline)", through.owner.rename, through.owner.rename),
+      row("rename via other instance", through.other.rename, through.owner.rename),
+    ],
+  );
+  note(
+    "A forwarded command adds: the caller's INSERT + NOTIFY (one statement), the owner's claim UPDATE, its re-read of the session, its answer UPDATE + NOTIFY (one statement, the answer in the payload), and the caller's re-read of the session.",
+  );
 });

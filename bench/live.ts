@@ -51,29 +51,33 @@ const now = () => Number(process.hrtime.bigint()); // ns, CLOCK_MONOTONIC: compa
 function httpFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const url = new URL(input instanceof Request ? input.url : String(input));
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: init?.method ?? "GET", headers: Object.fromEntries(new Headers(init?.headers).entries()), agent: false }, (response) => {
-      let ended = false;
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          response.on("data", (chunk: Buffer) => {
-            controller.enqueue(new Uint8Array(chunk));
-            if ((controller.desiredSize ?? 1) <= 0) response.pause();
-          });
-          response.on("end", () => {
-            ended = true;
-            controller.close();
-          });
-          response.on("close", () => {
-            if (!ended) controller.error(new TypeError("terminated"));
-          });
-        },
-        pull: () => void response.resume(),
-        cancel: () => void request.destroy(),
-      });
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
-      resolve(new Response(body, { status: response.statusCode ?? 0, headers }));
-    });
+    const request = http.request(
+      url,
+      { method: init?.method ?? "GET", headers: Object.fromEntries(new Headers(init?.headers).entries()), agent: false },
+      (response) => {
+        let ended = false;
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            response.on("data", (chunk: Buffer) => {
+              controller.enqueue(new Uint8Array(chunk));
+              if ((controller.desiredSize ?? 1) <= 0) response.pause();
+            });
+            response.on("end", () => {
+              ended = true;
+              controller.close();
+            });
+            response.on("close", () => {
+              if (!ended) controller.error(new TypeError("terminated"));
+            });
+          },
+          pull: () => void response.resume(),
+          cancel: () => void request.destroy(),
+        });
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
+        resolve(new Response(body, { status: response.statusCode ?? 0, headers }));
+      },
+    );
     request.on("error", reject);
     init?.signal?.addEventListener("abort", () => request.destroy(Object.assign(new Error("aborted"), { name: "AbortError" })), { once: true });
     request.end();
@@ -93,7 +97,18 @@ interface ViewerReport {
   /** Event index of chunk i (from the first viewer). */
   chunkIndexes: number[];
   /** Per viewer: events received, whether indexes were consecutive, first/last arrival (ns). */
-  events: Array<{ count: number; inOrder: boolean; first: number; last: number; lastIndex: number; opens: number; chunks: number; chunkFirst: number; chunkLast: number; gaps: number }>;
+  events: Array<{
+    count: number;
+    inOrder: boolean;
+    first: number;
+    last: number;
+    lastIndex: number;
+    opens: number;
+    chunks: number;
+    chunkFirst: number;
+    chunkLast: number;
+    gaps: number;
+  }>;
 }
 
 async function viewerProcess() {
@@ -104,10 +119,24 @@ async function viewerProcess() {
     if (message.type === "open") {
       let opened = 0;
       for (let i = 0; i < message.count; i += 1) {
-        const viewer: Viewer = { source: null as unknown as EventSource, arrivals: [], count: 0, inOrder: true, first: 0, last: 0, lastIndex: message.after ?? 0, opens: 0, chunks: 0, chunkFirst: 0, chunkLast: 0, gaps: 0 };
+        const viewer: Viewer = {
+          source: null as unknown as EventSource,
+          arrivals: [],
+          count: 0,
+          inOrder: true,
+          first: 0,
+          last: 0,
+          lastIndex: message.after ?? 0,
+          opens: 0,
+          chunks: 0,
+          chunkFirst: 0,
+          chunkLast: 0,
+          gaps: 0,
+        };
         const url = `${message.baseUrl}/api/sessions/${message.sessionId}/stream${message.after !== undefined ? `?after=${message.after}` : ""}`;
         viewer.source = new EventSource(url, {
-          fetch: (input, init) => httpFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${message.token}` } }),
+          fetch: (input, init) =>
+            httpFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${message.token}` } }),
         });
         viewer.source.addEventListener("open", () => {
           viewer.opens += 1;
@@ -116,7 +145,10 @@ async function viewerProcess() {
         });
         viewer.source.addEventListener("event", (event) => {
           const at = now();
-          const data = JSON.parse(event.data) as { index: number; payload: { type?: string; params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } } };
+          const data = JSON.parse(event.data) as {
+            index: number;
+            payload: { type?: string; params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } };
+          };
           if (data.payload?.type === "gap") viewer.gaps += 1;
           if (data.index !== viewer.lastIndex + 1) viewer.inOrder = false;
           viewer.lastIndex = data.index;
@@ -138,7 +170,10 @@ async function viewerProcess() {
       }
     } else if (message.type === "collect") {
       const deadline = Date.now() + message.timeoutMs;
-      const done = () => viewers.every((viewer) => (message.chunks === undefined || viewer.chunks >= message.chunks) && (message.events === undefined || viewer.count >= message.events));
+      const done = () =>
+        viewers.every(
+          (viewer) => (message.chunks === undefined || viewer.chunks >= message.chunks) && (message.events === undefined || viewer.count >= message.events),
+        );
       while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       const report: ViewerReport = {
         chunkArrivals: viewers.map((viewer) => Array.from({ length: message.chunks ?? 0 }, (_, i) => viewer.arrivals[i] ?? 0)),
@@ -311,7 +346,14 @@ class CommitListener {
 async function referenceProcess() {
   const readers = new Map<string, ReferenceReader>();
   let commits: CommitListener | null = null;
-  const onMessage = async (message: { type: string; key: string; runtime?: { url: string; token: string }; serverId?: string; databaseUrl?: string; sessionId?: string }) => {
+  const onMessage = async (message: {
+    type: string;
+    key: string;
+    runtime?: { url: string; token: string };
+    serverId?: string;
+    databaseUrl?: string;
+    sessionId?: string;
+  }) => {
     if (message.type === "listen") {
       commits = await CommitListener.open(message.databaseUrl!);
       process.send!({ type: "listening" });
@@ -434,7 +476,10 @@ async function setUp(viewerProcesses: number): Promise<Bench> {
   await api.post("/api/sessions", { teamId, agent: "demo", title: "warm-up" });
   const portalServers = await acpServers(runtime);
   if (portalServers.length !== 1) throw new Error(`expected the portal's one ACP server, found ${portalServers.join(", ")}`);
-  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], { execArgv: CHILD_EXEC_ARGV, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const referenceChild = fork(fileURLToPath(import.meta.url), ["--reference-process"], {
+    execArgv: CHILD_EXEC_ARGV,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   await nextMessage(referenceChild, "ready");
   const portalReference = await RemoteReference.open(referenceChild, "portal", runtime, portalServers[0]!);
 
@@ -482,7 +527,12 @@ function baselineStream(bench: Bench, chunks: number, rate: number) {
     if (match && !arrivals[Number(match[1]) - 1]) arrivals[Number(match[1]) - 1] = at;
   });
   const done = bench.sdkSession.prompt([{ type: "text", text: `/stream ${chunks} ${rate}` }]).then(async () => {
-    await waitFor(async () => arrivals.every(Boolean), (all) => all, 30_000, 20).catch(() => undefined);
+    await waitFor(
+      async () => arrivals.every(Boolean),
+      (all) => all,
+      30_000,
+      20,
+    ).catch(() => undefined);
     off();
     return arrivals;
   });
@@ -520,8 +570,19 @@ async function portalState(bench: Bench): Promise<PortalState> {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
   const fds = readdirSync(`/proc/${pid}/fd`).length;
-  const probe = (await (await fetch(`http://127.0.0.1:${bench.probePort}/`)).json()) as { heapUsed: number; handles: Record<string, number>; viewers: number | null };
-  return { rssMb: rssKb / 1024, fds, heapMb: probe.heapUsed / 1024 / 1024, sockets: probe.handles.TCPSocketWrap ?? 0, timers: probe.handles.Timeout ?? 0, viewers: probe.viewers };
+  const probe = (await (await fetch(`http://127.0.0.1:${bench.probePort}/`)).json()) as {
+    heapUsed: number;
+    handles: Record<string, number>;
+    viewers: number | null;
+  };
+  return {
+    rssMb: rssKb / 1024,
+    fds,
+    heapMb: probe.heapUsed / 1024 / 1024,
+    sockets: probe.handles.TCPSocketWrap ?? 0,
+    timers: probe.handles.Timeout ?? 0,
+    viewers: probe.viewers,
+  };
 }
 
 const STATE_HEADER = ["", "RSS", "heap after GC", "open fds", "TCP sockets", "timers", "hub subscribers"];
@@ -595,10 +656,15 @@ async function throughputBench(bench: Bench, options: { chunks: number; rate: nu
   const baseline = baselineStream(bench, options.chunks, options.rate);
   await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream ${options.chunks} ${options.rate}` });
   const timeoutMs = 120_000 + (options.chunks / options.rate) * 1000;
-  await waitFor(() => bench.api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", timeoutMs, 200);
+  await waitFor(
+    () => bench.api.get(`/api/sessions/${sessionId}`),
+    (session) => session.status === "idle",
+    timeoutMs,
+    200,
+  );
   // The turn's last chunks can follow its end; wait until the count holds still (at most 15 s).
   let total = -1;
-  for (const settleUntil = Date.now() + 15_000; Date.now() < settleUntil; ) {
+  for (const settleUntil = Date.now() + 15_000; Date.now() < settleUntil;) {
     const count = (await bench.api.get(`/api/sessions/${sessionId}`)).eventCount as number;
     if (count === total) break;
     total = count;
@@ -623,7 +689,15 @@ async function throughputBench(bench: Bench, options: { chunks: number; rate: nu
     firstAll = Math.min(firstAll, viewer.chunkFirst);
     lastAll = Math.max(lastAll, viewer.chunkLast);
     const ok = viewer.inOrder && viewer.count === viewer.lastIndex && viewer.lastIndex >= total && viewer.opens === 1;
-    rows.push([`viewer ${i + 1}`, String(viewer.chunks), rate(viewer.chunks, viewer.chunkFirst, viewer.chunkLast), String(viewer.count), ok ? "yes" : `NO (${viewer.opens} opens)`, String(viewer.gaps), ms((viewer.chunkLast - lastFromRuntime) / 1e6)]);
+    rows.push([
+      `viewer ${i + 1}`,
+      String(viewer.chunks),
+      rate(viewer.chunks, viewer.chunkFirst, viewer.chunkLast),
+      String(viewer.count),
+      ok ? "yes" : `NO (${viewer.opens} opens)`,
+      String(viewer.gaps),
+      ms((viewer.chunkLast - lastFromRuntime) / 1e6),
+    ]);
   });
   rows.push([`all ${options.viewers} viewers`, String(delivered), rate(delivered, firstAll, lastAll), "-", "-", "-", "-"]);
   printTable("Per receiver", rows[0]!, rows.slice(1));
@@ -644,10 +718,17 @@ async function throughputBench(bench: Bench, options: { chunks: number; rate: nu
 }
 
 async function memoryBench(bench: Bench, options: { idleViewers: number; cycles: number }) {
-  console.log(`\nMemory and handles of the portal process (pid ${bench.portal.process.pid}: VmRSS and fds from /proc; heap after GC, handles and hub subscribers from bench/portal-probe.cjs)`);
+  console.log(
+    `\nMemory and handles of the portal process (pid ${bench.portal.process.pid}: VmRSS and fds from /proc; heap after GC, handles and hub subscribers from bench/portal-probe.cjs)`,
+  );
   const sessionId = await newPortalSession(bench, "memory");
   await bench.api.post(`/api/sessions/${sessionId}/prompt`, { text: "a short history for the viewers to replay" });
-  await waitFor(() => bench.api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", 30_000, 100);
+  await waitFor(
+    () => bench.api.get(`/api/sessions/${sessionId}`),
+    (session) => session.status === "idle",
+    30_000,
+    100,
+  );
   const eventCount = (await bench.api.get(`/api/sessions/${sessionId}`)).eventCount as number;
 
   // Idle viewers: connected to an idle session, its short history received, nothing flowing.
@@ -662,7 +743,11 @@ async function memoryBench(bench: Bench, options: { idleViewers: number; cycles:
   await bench.viewers.close();
   await sleep(1_000);
   const closed = await portalState(bench);
-  printTable("Idle viewers", STATE_HEADER, [stateRow("before", before), stateRow(`${options.idleViewers} idle viewers open`, open), stateRow("all closed again (1 s later)", closed)]);
+  printTable("Idle viewers", STATE_HEADER, [
+    stateRow("before", before),
+    stateRow(`${options.idleViewers} idle viewers open`, open),
+    stateRow("all closed again (1 s later)", closed),
+  ]);
   const per = (delta: number) => (delta * 1024) / options.idleViewers;
   console.log(
     `  per idle viewer: ${per(open.heapMb - before.heapMb).toFixed(1)} KB heap, ${per(open.rssMb - before.rssMb).toFixed(1)} KB RSS, ${((open.fds - before.fds) / options.idleViewers).toFixed(2)} fds, ${((open.timers - before.timers) / options.idleViewers).toFixed(2)} timers`,
@@ -725,7 +810,11 @@ async function main() {
   try {
     if (run("latency")) await latencyBench(bench, { viewers: viewerCounts, chunks: Number(option("chunks", "1000")), rate: Number(option("rate", "200")) });
     if (run("throughput")) {
-      await throughputBench(bench, { chunks: Number(option("throughput-chunks", "100000")), rate: Number(option("throughput-rate", "2000")), viewers: Number(option("throughput-viewers", "10")) });
+      await throughputBench(bench, {
+        chunks: Number(option("throughput-chunks", "100000")),
+        rate: Number(option("throughput-rate", "2000")),
+        viewers: Number(option("throughput-viewers", "10")),
+      });
     }
     if (run("memory")) await memoryBench(bench, { idleViewers: Number(option("idle-viewers", "500")), cycles: Number(option("cycles", "1000")) });
   } finally {

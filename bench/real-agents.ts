@@ -41,13 +41,19 @@ const KEY = "sk-ant-bench-0123456789";
 
 type Events = Awaited<ReturnType<typeof allEvents>>;
 
-const firstChunkAfter = (events: Events, from: number) => events.some((event, i) => i >= from && event.payload?.params?.update?.sessionUpdate === "agent_message_chunk");
+const firstChunkAfter = (events: Events, from: number) =>
+  events.some((event, i) => i >= from && event.payload?.params?.update?.sessionUpdate === "agent_message_chunk");
 
 /** Prompt → the agent's first message chunk, as a script polling the portal sees it. */
 async function promptToFirstChunk(api: Api, sessionId: string, started: number) {
   const from = (await allEvents(api, sessionId)).length;
   await api.post(`/api/sessions/${sessionId}/prompt`, { text: "Say hello" });
-  await waitFor(() => allEvents(api, sessionId), (events) => firstChunkAfter(events, from), 120_000, 5);
+  await waitFor(
+    () => allEvents(api, sessionId),
+    (events) => firstChunkAfter(events, from),
+    120_000,
+    5,
+  );
   const ms = performance.now() - started;
   await waitForIdle(api, sessionId, 120_000);
   return ms;
@@ -77,7 +83,8 @@ async function firstAnswers({ api, teamId }: Bench) {
     const session = await sdk.createSession({ agent: "claude", cwd });
     let first = 0;
     const off = session.onEvent((event) => {
-      if (!first && (event.payload as { params?: { update?: { sessionUpdate?: string } } })?.params?.update?.sessionUpdate === "agent_message_chunk") first = performance.now();
+      if (!first && (event.payload as { params?: { update?: { sessionUpdate?: string } } })?.params?.update?.sessionUpdate === "agent_message_chunk")
+        first = performance.now();
     });
     await session.prompt([{ type: "text", text: "Say hello" }]);
     while (!first) await sleep(5);
@@ -115,12 +122,21 @@ async function firstAnswers({ api, teamId }: Bench) {
     times.warm.push(await warmSession());
     times.fresh.push(await newSandbox());
   }
-  const row = (label: string, values: number[]) => [label, fmtMs(percentile(values, 50)), fmtMs(percentile(values, 99)), `${(percentile(values, 50) / percentile(times.sdk, 50)).toFixed(2)}×`];
-  printTable(`Claude Code: session create + prompt → first message chunk, ${SESSIONS} sessions each`, ["", "p50", "p99", "p50 / baseline"], [
-    row("SDK on a runtime with Claude preinstalled (baseline)", times.sdk),
-    row("portal, a new session in a warm sandbox", times.warm),
-    row("portal, a new sandbox each", times.fresh),
-  ]);
+  const row = (label: string, values: number[]) => [
+    label,
+    fmtMs(percentile(values, 50)),
+    fmtMs(percentile(values, 99)),
+    `${(percentile(values, 50) / percentile(times.sdk, 50)).toFixed(2)}×`,
+  ];
+  printTable(
+    `Claude Code: session create + prompt → first message chunk, ${SESSIONS} sessions each`,
+    ["", "p50", "p99", "p50 / baseline"],
+    [
+      row("SDK on a runtime with Claude preinstalled (baseline)", times.sdk),
+      row("portal, a new session in a warm sandbox", times.warm),
+      row("portal, a new sandbox each", times.fresh),
+    ],
+  );
 
   // Memory: the warm sandbox has run Claude for several sessions and is idle now.
   const overview = await api.get("/api/admin/runtime");
@@ -128,7 +144,9 @@ async function firstAnswers({ api, teamId }: Bench) {
   if (jail?.pid) {
     const rssKb = treeRssKb(jail.pid);
     const fit = Math.floor(memAvailableKb() / rssKb);
-    note(`memory of a running Claude sandbox with one idle session, after ${SESSIONS} more came and went (RSS of its jail's processes): ${(rssKb / 1024).toFixed(0)} MiB; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`);
+    note(
+      `memory of a running Claude sandbox with one idle session, after ${SESSIONS} more came and went (RSS of its jail's processes): ${(rssKb / 1024).toFixed(0)} MiB; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`,
+    );
   } else note("memory: the warm sandbox's jail pid was not listed by /api/admin/runtime");
 }
 
@@ -137,14 +155,18 @@ async function pacedUpstream() {
   const emitted: number[] = [];
   const streamTokens = async (res: http.ServerResponse) => {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-    res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_bench", type: "message", role: "assistant", model: "claude-bench", content: [], usage: { input_tokens: 10, output_tokens: 0 } } })}\n\n`);
+    res.write(
+      `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "msg_bench", type: "message", role: "assistant", model: "claude-bench", content: [], usage: { input_tokens: 10, output_tokens: 0 } } })}\n\n`,
+    );
     for (let i = 0; i < TOKENS; i += 1) {
       const deadline = performance.now() + TOKEN_EVERY_MS;
       emitted[i] = performance.now();
       res.write(`event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"<t${i}>"}}\n\n`);
       while (performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     }
-    res.end(`event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: TOKENS } })}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`);
+    res.end(
+      `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: TOKENS } })}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`,
+    );
   };
   const server = http.createServer((req, res) => {
     req.resume();
@@ -174,7 +196,9 @@ async function tokenLatencies(url: string, key: string, emitted: number[], dispa
 
 /** The Unix socket and token of a running sandbox's gateway endpoint, as its jail reaches them. */
 function gatewayOf(dataDir: string, sandboxId: string) {
-  const dir = execFileSync("find", [dataDir, "-type", "d", "-path", `*${sandboxId}*/gateway`], { encoding: "utf8" }).trim().split("\n")[0]!;
+  const dir = execFileSync("find", [dataDir, "-type", "d", "-path", `*${sandboxId}*/gateway`], { encoding: "utf8" })
+    .trim()
+    .split("\n")[0]!;
   const token = /PORTAL_GATEWAY_TOKEN=(.+)/.exec(readFileSync(path.join(dir, "gateway.env"), "utf8"))?.[1];
   if (!dir || !token) throw new Error(`no gateway endpoint found for sandbox ${sandboxId} under ${dataDir}`);
   return { socketPath: path.join(dir, "gateway.sock"), token };
@@ -200,13 +224,33 @@ async function gatewayLatency({ api, dataDir, database }: Bench) {
     direct.push(...(await tokenLatencies(`${upstream.url}/v1/messages`, KEY, upstream.emitted)));
     gated.push(...(await tokenLatencies("http://gateway/anthropic/v1/messages", gateway.token, upstream.emitted, viaSocket)));
   }
-  const row = (label: string, values: number[], added: string) => [label, String(values.length), `${percentile(values, 50).toFixed(3)} ms`, `${percentile(values, 99).toFixed(3)} ms`, added];
-  printTable(`one streamed token: the upstream wrote it → the client read it (${STREAMS} streams of ${TOKENS} tokens, one every ${TOKEN_EVERY_MS} ms)`, ["path", "tokens", "p50", "p99", "added p50 / p99"], [
-    row("straight to the upstream (baseline)", direct, "-"),
-    row("through the portal's gateway (a sandbox's socket)", gated, `${(percentile(gated, 50) - percentile(direct, 50)).toFixed(3)} / ${(percentile(gated, 99) - percentile(direct, 99)).toFixed(3)} ms`),
-  ]);
-  const recorded = await waitFor(async () => (await database.pool.query("SELECT count(*)::int AS n FROM model_calls WHERE team_id = $1", [team.id])).rows[0].n as number, (n) => n >= STREAMS + 1, 10_000);
-  note(`target: added p50 < 1 ms. Every call through the gateway left its model_calls row (${recorded}); the jail's own bridge (loopback :4100 → this socket) is not in these figures.`);
+  const row = (label: string, values: number[], added: string) => [
+    label,
+    String(values.length),
+    `${percentile(values, 50).toFixed(3)} ms`,
+    `${percentile(values, 99).toFixed(3)} ms`,
+    added,
+  ];
+  printTable(
+    `one streamed token: the upstream wrote it → the client read it (${STREAMS} streams of ${TOKENS} tokens, one every ${TOKEN_EVERY_MS} ms)`,
+    ["path", "tokens", "p50", "p99", "added p50 / p99"],
+    [
+      row("straight to the upstream (baseline)", direct, "-"),
+      row(
+        "through the portal's gateway (a sandbox's socket)",
+        gated,
+        `${(percentile(gated, 50) - percentile(direct, 50)).toFixed(3)} / ${(percentile(gated, 99) - percentile(direct, 99)).toFixed(3)} ms`,
+      ),
+    ],
+  );
+  const recorded = await waitFor(
+    async () => (await database.pool.query("SELECT count(*)::int AS n FROM model_calls WHERE team_id = $1", [team.id])).rows[0].n as number,
+    (n) => n >= STREAMS + 1,
+    10_000,
+  );
+  note(
+    `target: added p50 < 1 ms. Every call through the gateway left its model_calls row (${recorded}); the jail's own bridge (loopback :4100 → this socket) is not in these figures.`,
+  );
 }
 
 runBench("real-agents", async () => {

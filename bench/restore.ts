@@ -60,7 +60,10 @@ async function promptAndMeasure(api: Api, sessionId: string, watcher: ReturnType
   const sent = Date.now();
   await api.post(`/api/sessions/${sessionId}/prompt`, { text: PROMPT });
   const accepted = Date.now();
-  const firstAt = await Promise.race([watcher.firstAgentEvent, new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no agent event within 30 s")), 30_000))]);
+  const firstAt = await Promise.race([
+    watcher.firstAgentEvent,
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no agent event within 30 s")), 30_000)),
+  ]);
   return { acceptedMs: accepted - sent, firstEventMs: firstAt - sent, first };
 }
 
@@ -76,7 +79,12 @@ async function portalRestores(api: Api, sessions: Array<{ label: string; id: str
     }
     const before = await api.get("/api/admin/runtime");
     process.kill(before.pid, "SIGKILL");
-    await waitFor(() => api.get("/api/admin/runtime"), (info) => info.status === "ok" && info.pid !== before.pid, 30_000, 10);
+    await waitFor(
+      () => api.get("/api/admin/runtime"),
+      (info) => info.status === "ok" && info.pid !== before.pid,
+      30_000,
+      10,
+    );
     // The runtime is back. Alternate which session is restored first so both see the fresh runtime.
     const order = round % 2 === 0 ? sessions : [...sessions].reverse();
     for (const session of order) {
@@ -158,7 +166,12 @@ runBench("restore", async () => {
     fmtMs(p50(values)),
     fmtMs(p50(values.filter((v) => v.first))),
     fmtMs(p50(values.filter((v) => !v.first))),
-    fmtMs(percentile(values.map((v) => v.firstEventMs), 90)),
+    fmtMs(
+      percentile(
+        values.map((v) => v.firstEventMs),
+        90,
+      ),
+    ),
     fmtMs(Math.max(...values.map((v) => v.firstEventMs))),
   ];
   const sdkRow = (label: string, history: number, values: Array<Awaited<ReturnType<typeof sdkResume>>>) => [
@@ -169,7 +182,12 @@ runBench("restore", async () => {
     fmtMs(median(values.map((v) => v.firstEventMs))),
     fmtMs(median(values.map((v) => v.firstEventMs))),
     "n/a",
-    fmtMs(percentile(values.map((v) => v.firstEventMs), 90)),
+    fmtMs(
+      percentile(
+        values.map((v) => v.firstEventMs),
+        90,
+      ),
+    ),
     fmtMs(Math.max(...values.map((v) => v.firstEventMs))),
   ];
   const shortMs = p50(results.get(shortId)!);
@@ -188,16 +206,31 @@ runBench("restore", async () => {
       sdkRow("long session", historyBefore.get(longId)!, sdkLong),
     ],
   );
-  printTable(`Inside the SDK's resumeSession on the long session: reading the stored history (keyset driver)`, ["read", "pages", "events", "time"], [
-    ["resumeSession: every event, 100 a page, to pick the last 50 (lower bound of its restore)", fmtInt(resumeRead.pages), fmtInt(resumeRead.events), fmtMs(resumeRead.ms)],
-    ["first event: every event again, 500 a page, to seed its event index", fmtInt(indexRead.pages), fmtInt(indexRead.events), fmtMs(indexRead.ms)],
-  ]);
-  printTable("Ratios (first event, p50)", ["comparison", "ratio"], [
-    [`portal: long / short (target ≈ 1)`, fmtRatio(longMs / shortMs)],
-    [`long history: SDK resumeSession / portal`, fmtRatio(sdkLongMs / longMs)],
-    [`long history: SDK's history read alone / portal restore`, fmtRatio(resumeRead.ms / longMs)],
-  ]);
-  note(`Target: p50 under 1 s → short ${shortMs < 1000 ? "met" : "NOT met"} (${fmtMs(shortMs)}), long ${longMs < 1000 ? "met" : "NOT met"} (${fmtMs(longMs)}).`);
+  printTable(
+    `Inside the SDK's resumeSession on the long session: reading the stored history (keyset driver)`,
+    ["read", "pages", "events", "time"],
+    [
+      [
+        "resumeSession: every event, 100 a page, to pick the last 50 (lower bound of its restore)",
+        fmtInt(resumeRead.pages),
+        fmtInt(resumeRead.events),
+        fmtMs(resumeRead.ms),
+      ],
+      ["first event: every event again, 500 a page, to seed its event index", fmtInt(indexRead.pages), fmtInt(indexRead.events), fmtMs(indexRead.ms)],
+    ],
+  );
+  printTable(
+    "Ratios (first event, p50)",
+    ["comparison", "ratio"],
+    [
+      [`portal: long / short (target ≈ 1)`, fmtRatio(longMs / shortMs)],
+      [`long history: SDK resumeSession / portal`, fmtRatio(sdkLongMs / longMs)],
+      [`long history: SDK's history read alone / portal restore`, fmtRatio(resumeRead.ms / longMs)],
+    ],
+  );
+  note(
+    `Target: p50 under 1 s → short ${shortMs < 1000 ? "met" : "NOT met"} (${fmtMs(shortMs)}), long ${longMs < 1000 ? "met" : "NOT met"} (${fmtMs(longMs)}).`,
+  );
   note(`"restore done" = prompt request answered (the portal restores inside it) / resumeSession returned (SDK). The portal's prompt carries a`);
   note("seed built from the last messages (lib/sessions/seed.ts); the SDK's carries its replay of the last 50 events.");
   note("restored 1st / 2nd: each round restores both sessions, alternating which goes first; the first also waits for the runtime to start");

@@ -23,12 +23,21 @@ async function timedStart(sandboxesRoot: string, sandboxId: string, withLimits: 
   const uid = sandboxUid(dirs.root);
   // No network and so no model gateway: the baseline and the limited jail differ only in their limits.
   const jail = { network: "none" as const, openGateway: async () => false };
-  const launcher = bwrapLauncher(sandboxId, dirs, uid, jail, withLimits ? { sandboxId, onHit: (hit: LimitHit) => console.error(`[bench] unexpected limit hit: ${hit.message}`) } : null);
+  const launcher = bwrapLauncher(
+    sandboxId,
+    dirs,
+    uid,
+    jail,
+    withLimits ? { sandboxId, onHit: (hit: LimitHit) => console.error(`[bench] unexpected limit hit: ${hit.message}`) } : null,
+  );
   const started = performance.now();
   const launched = await launcher.launch();
   try {
     for (;;) {
-      const answered = await launched.fetch("http://sandbox/v1/health").then((response: Response) => response.ok, () => false);
+      const answered = await launched.fetch("http://sandbox/v1/health").then(
+        (response: Response) => response.ok,
+        () => false,
+      );
       if (answered) break;
       if (launched.child.exitCode !== null) throw new Error(`the jail exited (${launched.child.exitCode})`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -83,11 +92,17 @@ runBench("sandbox-limits", async () => {
   }
 
   const row = (label: string, values: number[]) => [label, fmtMs(percentile(values, 50)), fmtMs(percentile(values, 90)), fmtMs(Math.max(...values))];
-  printTable(`jail launch → runtime answers, ${STARTS} starts each`, ["start", "p50", "p90", "max"], [
-    row("new sandbox, no limits (baseline)", fresh.without),
-    row("new sandbox, with limits", fresh.with),
-    row("restart, no limits (baseline)", restart.without),
-    row("restart, with limits", restart.with),
-  ]);
-  note(`with / without limits, p50: new sandbox ${fmtRatio(percentile(fresh.with, 50) / percentile(fresh.without, 50))}, restart ${fmtRatio(percentile(restart.with, 50) / percentile(restart.without, 50))} (target ≤ 1.2×)`);
+  printTable(
+    `jail launch → runtime answers, ${STARTS} starts each`,
+    ["start", "p50", "p90", "max"],
+    [
+      row("new sandbox, no limits (baseline)", fresh.without),
+      row("new sandbox, with limits", fresh.with),
+      row("restart, no limits (baseline)", restart.without),
+      row("restart, with limits", restart.with),
+    ],
+  );
+  note(
+    `with / without limits, p50: new sandbox ${fmtRatio(percentile(fresh.with, 50) / percentile(fresh.without, 50))}, restart ${fmtRatio(percentile(restart.with, 50) / percentile(restart.without, 50))} (target ≤ 1.2×)`,
+  );
 });

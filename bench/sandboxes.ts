@@ -24,7 +24,12 @@ function agentAnsweredPrompt(events: Events, from = 0): boolean {
 }
 
 async function firstAgentEventAfterPrompt(api: Api, sessionId: string, from = 0): Promise<void> {
-  await waitFor(() => allEvents(api, sessionId), (events) => agentAnsweredPrompt(events, from), 30_000, 5);
+  await waitFor(
+    () => allEvents(api, sessionId),
+    (events) => agentAnsweredPrompt(events, from),
+    30_000,
+    5,
+  );
 }
 
 /** Session create → its first prompt's first agent event, as a script would see it. */
@@ -57,20 +62,32 @@ runBench("sandboxes", async () => {
     }
   }
   const row = (label: string, values: number[]) => [label, fmtMs(percentile(values, 50)), fmtMs(percentile(values, 99))];
-  printTable(`session create → first agent event, ${SESSIONS} sessions`, ["runtime", "p50", "p99"], [row("shared runtime (local, baseline)", local.times), row("new bwrap sandbox each", bwrap.times)]);
-  note(`bwrap / shared: p50 ${fmtRatio(percentile(bwrap.times, 50) / percentile(local.times, 50))}, p99 ${fmtRatio(percentile(bwrap.times, 99) / percentile(local.times, 99))} (target ≤ 1.5×)`);
+  printTable(
+    `session create → first agent event, ${SESSIONS} sessions`,
+    ["runtime", "p50", "p99"],
+    [row("shared runtime (local, baseline)", local.times), row("new bwrap sandbox each", bwrap.times)],
+  );
+  note(
+    `bwrap / shared: p50 ${fmtRatio(percentile(bwrap.times, 50) / percentile(local.times, 50))}, p99 ${fmtRatio(percentile(bwrap.times, 99) / percentile(local.times, 99))} (target ≤ 1.5×)`,
+  );
 
   // Memory: every sandbox of the bwrap run is idle and running now.
   const overview = await bwrap.api.get("/api/admin/runtime");
   const jails = (overview.sandboxes as Array<{ pid?: number }>).filter((s) => s.pid);
   const rss = jails.map((s) => treeRssKb(s.pid!));
-  note(`memory per idle running sandbox (RSS of its jail: bwrap, init, runtime, agent): median ${(percentile(rss, 50) / 1024).toFixed(1)} MiB over ${rss.length}`);
+  note(
+    `memory per idle running sandbox (RSS of its jail: bwrap, init, runtime, agent): median ${(percentile(rss, 50) / 1024).toFixed(1)} MiB over ${rss.length}`,
+  );
 
   // Restore of an idle-stopped sandbox's session: stop it, then prompt.
   const restores: number[] = [];
   for (const session of bwrap.sessions.slice(0, RESTORES)) {
     await bwrap.api.post(`/api/sandboxes/${session.sandboxId}/stop`);
-    await waitFor(() => bwrap.api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+    await waitFor(
+      () => bwrap.api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      15_000,
+    );
     const before = (await allEvents(bwrap.api, session.id)).length;
     const started = performance.now();
     await bwrap.api.post(`/api/sessions/${session.id}/prompt`, { text: "back again" });
@@ -78,5 +95,7 @@ runBench("sandboxes", async () => {
     restores.push(performance.now() - started);
     await waitForIdle(bwrap.api, session.id);
   }
-  note(`stopped sandbox → its session's first agent event (jail start + restore): p50 ${fmtMs(percentile(restores, 50))}, max ${fmtMs(Math.max(...restores))} over ${restores.length}`);
+  note(
+    `stopped sandbox → its session's first agent event (jail start + restore): p50 ${fmtMs(percentile(restores, 50))}, max ${fmtMs(Math.max(...restores))} over ${restores.length}`,
+  );
 });

@@ -168,7 +168,10 @@ function baselineSql(portal: { text: string; values: unknown[] }, q: string) {
   if (!match) throw new Error("the portal's search SQL no longer has the expected full-text predicate");
   const position = Number(match[1]);
   const values = [...portal.values];
-  values[position - 1] = q.trim().split(/\s+/).map((word) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  values[position - 1] = q
+    .trim()
+    .split(/\s+/)
+    .map((word) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   return { text: portal.text.replace(match[0], `m.text ILIKE ALL($${position}::text[])`), values };
 }
 
@@ -197,7 +200,9 @@ async function main() {
               round(pg_total_relation_size('messages') / 1048576.0)::text || ' MiB messages, ' || round(pg_total_relation_size('events') / 1048576.0)::text || ' MiB events' AS mb`,
     );
     const c = counts.rows[0]!;
-    console.log(`search benchmark: ${c.sessions} sessions, ${c.events} events, ${c.messages} merged messages (${c.mb}); generated in ${(generateMs / 1000).toFixed(1)} s`);
+    console.log(
+      `search benchmark: ${c.sessions} sessions, ${c.events} events, ${c.messages} merged messages (${c.mb}); generated in ${(generateMs / 1000).toFixed(1)} s`,
+    );
 
     const common = await mostCommonWord(client);
     for (const query of QUERIES) if (!query.q) query.q = common;
@@ -237,7 +242,9 @@ async function main() {
         `  ${`${query.name} "${query.q}"`.padEnd(44)} ${String(portalIds.length).padStart(5)} hits${baselineIds.length === portalIds.length ? "" : ` (ILIKE substring: ${baselineIds.length})`}   indexed p50 ${ms(percentile(indexed, 50)).padStart(9)}  p99 ${ms(percentile(indexed, 99)).padStart(9)}   ILIKE p50 ${ms(percentile(scan, 50)).padStart(9)}   ×${(percentile(scan, 50) / percentile(indexed, 50)).toFixed(0)}`,
       );
     }
-    console.log(`one page (${PAGE} newest matches) per query, the portal's SQL; full-text: ${INDEXED_RUNS} runs each, ILIKE baseline: ${BASELINE_RUNS} runs each`);
+    console.log(
+      `one page (${PAGE} newest matches) per query, the portal's SQL; full-text: ${INDEXED_RUNS} runs each, ILIKE baseline: ${BASELINE_RUNS} runs each`,
+    );
     for (const row of rows) console.log(row);
     indexedAll.sort((a, b) => a - b);
     baselineAll.sort((a, b) => a - b);

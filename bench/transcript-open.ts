@@ -86,7 +86,9 @@ function summarise(samples: Sample[]) {
 }
 
 runBench("transcript-open", async () => {
-  console.log(`Opening a session in Chromium: ${fmtInt(BIG_TURNS * TOOL_TURN_EVENTS)} events (${fmtInt(BIG_TURNS)} turns with tool calls) against ${TOOL_TURN_EVENTS * 2} events`);
+  console.log(
+    `Opening a session in Chromium: ${fmtInt(BIG_TURNS * TOOL_TURN_EVENTS)} events (${fmtInt(BIG_TURNS)} turns with tool calls) against ${TOOL_TURN_EVENTS * 2} events`,
+  );
   const database = await createBenchDatabase("transcript");
   const { portal, api, teamId } = await startBenchPortal(database.url);
   const small = (await api.request("POST", "/api/sessions", { teamId, agent: "demo", title: "Small session" })).body.id as string;
@@ -99,7 +101,15 @@ runBench("transcript-open", async () => {
   const cookie = await signIn(portal.baseUrl);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   try {
     // Warm-up: the first page load compiles the app's code in the browser and the server.
@@ -112,21 +122,39 @@ runBench("transcript-open", async () => {
     }
     for (let i = 0; i < BASELINE_RUNS; i += 1) runs.whole.push(await openOnce(browser, portal.baseUrl, cookie, `/sessions/${big}?view=all`, BIG_TURNS - 1));
     const [s, b, w] = [summarise(runs.small), summarise(runs.big), summarise(runs.whole)];
-    const row = (name: string, r: ReturnType<typeof summarise>) => [name, fmtMs(r.lastVisibleMs), fmtMs(r.interactiveMs), fmtInt(r.longTasks), fmtMs(r.longTaskMs), `${r.heapMb.toFixed(1)} MB`];
+    const row = (name: string, r: ReturnType<typeof summarise>) => [
+      name,
+      fmtMs(r.lastVisibleMs),
+      fmtMs(r.interactiveMs),
+      fmtInt(r.longTasks),
+      fmtMs(r.longTaskMs),
+      `${r.heapMb.toFixed(1)} MB`,
+    ];
     printTable(
       `Median of ${RUNS} opens (baseline: ${BASELINE_RUNS})`,
       ["case", "last message visible", "interactive", "long tasks", "long-task time", "JS heap"],
-      [row(`${TOOL_TURN_EVENTS * 2} events`, s), row(`${fmtInt(total)} events (virtual, newest end)`, b), row(`${fmtInt(total)} events rendered whole (baseline)`, w)],
+      [
+        row(`${TOOL_TURN_EVENTS * 2} events`, s),
+        row(`${fmtInt(total)} events (virtual, newest end)`, b),
+        row(`${fmtInt(total)} events rendered whole (baseline)`, w),
+      ],
     );
     printTable(
       "Ratios",
       ["", "last message visible", "interactive", "JS heap"],
       [
-        ["big ÷ small (target ≤ 1.5×)", fmtRatio(b.lastVisibleMs / s.lastVisibleMs), fmtRatio(b.interactiveMs / s.interactiveMs), fmtRatio(b.heapMb / s.heapMb)],
+        [
+          "big ÷ small (target ≤ 1.5×)",
+          fmtRatio(b.lastVisibleMs / s.lastVisibleMs),
+          fmtRatio(b.interactiveMs / s.interactiveMs),
+          fmtRatio(b.heapMb / s.heapMb),
+        ],
         ["whole ÷ virtual", fmtRatio(w.lastVisibleMs / b.lastVisibleMs), fmtRatio(w.interactiveMs / b.interactiveMs), fmtRatio(w.heapMb / b.heapMb)],
       ],
     );
-    note("Times are from navigation start in the page (performance.now()). The virtual list reads the newest 2,000 events and keeps only the rows on screen in the page.");
+    note(
+      "Times are from navigation start in the page (performance.now()). The virtual list reads the newest 2,000 events and keeps only the rows on screen in the page.",
+    );
   } finally {
     await browser.close();
   }

@@ -102,8 +102,12 @@ runBench("usage", async () => {
   console.log(`Usage report: ${fmtInt(CALLS)} model calls of one team (${MEMBERS} members, ${fmtInt(SESSIONS)} sessions, 5 models, ${DAYS} days)`);
   const database = await createBenchDatabase("usage");
   const generated = await time(() => generate(database.pool));
-  const sizes = await database.pool.query<{ calls: string; days: string }>(`SELECT (SELECT count(*) FROM model_calls) AS calls, (SELECT count(*) FROM model_usage_days) AS days`);
-  note(`generated in ${(generated / 1000).toFixed(1)} s: ${fmtInt(Number(sizes.rows[0]!.calls))} model_calls rows, ${fmtInt(Number(sizes.rows[0]!.days))} model_usage_days rows`);
+  const sizes = await database.pool.query<{ calls: string; days: string }>(
+    `SELECT (SELECT count(*) FROM model_calls) AS calls, (SELECT count(*) FROM model_usage_days) AS days`,
+  );
+  note(
+    `generated in ${(generated / 1000).toFixed(1)} s: ${fmtInt(Number(sizes.rows[0]!.calls))} model_calls rows, ${fmtInt(Number(sizes.rows[0]!.days))} model_usage_days rows`,
+  );
 
   const inserts = await triggerCost(database.pool);
 
@@ -120,7 +124,9 @@ runBench("usage", async () => {
     const portalCalls = portal.items.reduce((sum, item) => sum + item.calls, 0);
     const sameKeys = portal.items.slice(0, 20).every((item, i) => item.key === raw[i]?.key);
     if (portal.items.length !== raw.length || portalCalls !== rawCalls || !sameKeys) {
-      throw new Error(`${groupBy}: the report (${portal.items.length} groups, ${portalCalls} calls) and the raw aggregate (${raw.length} groups, ${rawCalls} calls) differ`);
+      throw new Error(
+        `${groupBy}: the report (${portal.items.length} groups, ${portalCalls} calls) and the raw aggregate (${raw.length} groups, ${rawCalls} calls) differ`,
+      );
     }
   }
   const total = await usageReport({ teamId: TEAM, from, to, groupBy: "model", limit: LIMIT });
@@ -136,17 +142,27 @@ runBench("usage", async () => {
     // Interleaved, so background load hits both alike.
     for (let i = 0; i < PORTAL_SAMPLES; i += 1) {
       portal.push(await time(() => usageReport({ teamId: TEAM, from, to, groupBy, limit: LIMIT })));
-      if (i % Math.ceil(PORTAL_SAMPLES / BASELINE_SAMPLES) === 0) baseline.push(await time(() => database.pool.query(BASELINE_SQL[groupBy], [TEAM, from, until])));
+      if (i % Math.ceil(PORTAL_SAMPLES / BASELINE_SAMPLES) === 0)
+        baseline.push(await time(() => database.pool.query(BASELINE_SQL[groupBy], [TEAM, from, until])));
     }
     rows.push([`by ${groupBy}`, "portal (roll-up, usageReport)", fmtMs(median(portal)), fmtMs(percentile(portal, 90)), String(portal.length)]);
     rows.push([`by ${groupBy}`, "baseline (raw model_calls)", fmtMs(median(baseline)), fmtMs(percentile(baseline, 90)), String(baseline.length)]);
     ratios.push([`by ${groupBy}`, fmtRatio(median(baseline) / median(portal)), median(portal) <= 100 ? "yes" : "no"]);
   }
-  printTable(`Usage report over ${DAYS} days, ${fmtInt(CALLS)} calls (top ${LIMIT} groups + total)`, ["grouping", "read path", "p50", "p90", "samples"], rows, "llrrr");
+  printTable(
+    `Usage report over ${DAYS} days, ${fmtInt(CALLS)} calls (top ${LIMIT} groups + total)`,
+    ["grouping", "read path", "p50", "p90", "samples"],
+    rows,
+    "llrrr",
+  );
   printTable("Ratios", ["grouping", "baseline p50 / portal p50", "portal p50 ≤ 100 ms"], ratios);
-  printTable("Recording one call (single-row INSERT into model_calls, round trip included)", ["", "p50", "p99", "samples"], [
-    ["with the roll-up trigger", fmtMs(median(inserts.on)), fmtMs(percentile(inserts.on, 99)), String(inserts.on.length)],
-    ["trigger off (baseline)", fmtMs(median(inserts.off)), fmtMs(percentile(inserts.off, 99)), String(inserts.off.length)],
-  ]);
+  printTable(
+    "Recording one call (single-row INSERT into model_calls, round trip included)",
+    ["", "p50", "p99", "samples"],
+    [
+      ["with the roll-up trigger", fmtMs(median(inserts.on)), fmtMs(percentile(inserts.on, 99)), String(inserts.on.length)],
+      ["trigger off (baseline)", fmtMs(median(inserts.off)), fmtMs(percentile(inserts.off, 99)), String(inserts.off.length)],
+    ],
+  );
   note("The portal's times include Prisma's row mapping and the total's second query (run in parallel); the baseline is one pg query.");
 });

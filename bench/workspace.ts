@@ -38,7 +38,14 @@ async function readFrames(body: ReadableStream<Uint8Array>, onFrame: (fields: Re
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      onFrame(Object.fromEntries(frame.split("\n").filter((line) => line && !line.startsWith(":")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)])));
+      onFrame(
+        Object.fromEntries(
+          frame
+            .split("\n")
+            .filter((line) => line && !line.startsWith(":"))
+            .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)]),
+        ),
+      );
     }
   }
 }
@@ -88,12 +95,20 @@ runBench("workspace", async () => {
   const hostDir = path.join(portal.dataDir, "sandboxes", sandboxId);
   const workspace = path.join(hostDir, "workspace");
   // 500 files changed, as an agent would have (in place: the sandbox's own files).
-  for (let i = 0; i < CHANGED; i += 1) writeFileSync(path.join(workspace, `pkg${Math.floor((i * 20) / 100)}`, `file${i * 20}.txt`), `line one of ${i * 20}\nline 2 changed\nline three\nand a fourth\n`);
+  for (let i = 0; i < CHANGED; i += 1)
+    writeFileSync(
+      path.join(workspace, `pkg${Math.floor((i * 20) / 100)}`, `file${i * 20}.txt`),
+      `line one of ${i * 20}\nline 2 changed\nline three\nand a fourth\n`,
+    );
   const { baseCommit } = await api.get(`/api/sandboxes/${sandboxId}`).then((sandbox) => sandbox.repository);
   const uid = Number(execFileSync("stat", ["-c", "%u", workspace], { encoding: "utf8" }).trim());
 
   // Baseline: git diff --stat in the workspace on the host, as the sandbox's uid.
-  const gitStat = () => execFileSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "git", "-C", workspace, "diff", "--stat", baseCommit], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } as unknown as NodeJS.ProcessEnv });
+  const gitStat = () =>
+    execFileSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "git", "-C", workspace, "diff", "--stat", baseCommit], {
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } as unknown as NodeJS.ProcessEnv,
+    });
   const [firstListMs, first] = await timed(() => api.get(`/api/sandboxes/${sandboxId}/changes`));
   if (first.items.length !== CHANGED) throw new Error(`expected ${CHANGED} changes, got ${first.items.length}`);
   const list: number[] = [];
@@ -104,21 +119,37 @@ runBench("workspace", async () => {
     list.push((await timed(() => api.get(`/api/sandboxes/${sandboxId}/changes`)))[0]);
     diff.push((await timed(() => api.request("GET", `/api/sandboxes/${sandboxId}/changes/diff?path=pkg3/file300.txt`)))[0]);
   }
-  const row = (label: string, values: number[], against?: number[]) => [label, fmtMs(percentile(values, 50)), fmtMs(percentile(values, 99)), against ? fmtRatio(percentile(values, 50) / percentile(against, 50)) : "1.00×"];
-  printTable(`Changes for ${FILES.toLocaleString("en")} files, ${CHANGED} changed (${RUNS} runs)`, ["what", "p50", "p99", "vs baseline p50"], [
-    row("git diff --stat in the workspace (baseline)", baseline),
-    row("GET …/changes (list, through the portal)", list, baseline),
-    row("GET …/changes/diff?path= (one file)", diff, baseline),
-  ]);
-  note(`clone of ${FILES.toLocaleString("en")} files at session create: ${fmtMs(cloneMs)} (session create included); first list (cold index): ${fmtMs(firstListMs)}`);
+  const row = (label: string, values: number[], against?: number[]) => [
+    label,
+    fmtMs(percentile(values, 50)),
+    fmtMs(percentile(values, 99)),
+    against ? fmtRatio(percentile(values, 50) / percentile(against, 50)) : "1.00×",
+  ];
+  printTable(
+    `Changes for ${FILES.toLocaleString("en")} files, ${CHANGED} changed (${RUNS} runs)`,
+    ["what", "p50", "p99", "vs baseline p50"],
+    [
+      row("git diff --stat in the workspace (baseline)", baseline),
+      row("GET …/changes (list, through the portal)", list, baseline),
+      row("GET …/changes/diff?path= (one file)", diff, baseline),
+    ],
+  );
+  note(
+    `clone of ${FILES.toLocaleString("en")} files at session create: ${fmtMs(cloneMs)} (session create included); first list (cold index): ${fmtMs(firstListMs)}`,
+  );
 
   // Terminal echo: through the portal.
   const opened = await api.post(`/api/sandboxes/${sandboxId}/terminals`, {});
   const abort = new AbortController();
   onCleanup(() => abort.abort());
   const viaPortal = outputWaiter();
-  const stream = await fetch(`${api.baseUrl}/api/sandboxes/${sandboxId}/terminals/${opened.id}/stream`, { headers: { authorization: `Bearer ${api.token}` }, signal: abort.signal });
-  void readFrames(stream.body!, (fields) => fields.event === "output" && viaPortal.feed(Buffer.from(fields.data ?? "", "base64").toString("utf8"))).catch(() => undefined);
+  const stream = await fetch(`${api.baseUrl}/api/sandboxes/${sandboxId}/terminals/${opened.id}/stream`, {
+    headers: { authorization: `Bearer ${api.token}` },
+    signal: abort.signal,
+  });
+  void readFrames(stream.body!, (fields) => fields.event === "output" && viaPortal.feed(Buffer.from(fields.data ?? "", "base64").toString("utf8"))).catch(
+    () => undefined,
+  );
   const portalSend = async (ch: string) => void (await api.request("POST", `/api/sandboxes/${sandboxId}/terminals/${opened.id}/input`, { data: ch }));
   await echoRoundTrips(portalSend, viaPortal.wait, 10); // warm
   const portalTimes = await echoRoundTrips(portalSend, viaPortal.wait, KEYS);
@@ -134,7 +165,13 @@ runBench("workspace", async () => {
   await echoRoundTrips(directSend, direct.wait, 10);
   const directTimes = await echoRoundTrips(directSend, direct.wait, KEYS);
   await sdk.killProcess(shell.id).catch(() => undefined);
-  printTable(`terminal keystroke echo round trip (${KEYS} keystrokes)`, ["path", "p50", "p99", "vs runtime p50"], [row("runtime process API (baseline)", directTimes), row("through the portal (input POST → SSE)", portalTimes, directTimes)]);
-  note(`target: through the portal < 2× the runtime and < 20 ms p50 — p50 ${fmtMs(percentile(portalTimes, 50))}, ${fmtRatio(percentile(portalTimes, 50) / percentile(directTimes, 50))}`);
+  printTable(
+    `terminal keystroke echo round trip (${KEYS} keystrokes)`,
+    ["path", "p50", "p99", "vs runtime p50"],
+    [row("runtime process API (baseline)", directTimes), row("through the portal (input POST → SSE)", portalTimes, directTimes)],
+  );
+  note(
+    `target: through the portal < 2× the runtime and < 20 ms p50 — p50 ${fmtMs(percentile(portalTimes, 50))}, ${fmtRatio(percentile(portalTimes, 50) / percentile(directTimes, 50))}`,
+  );
   abort.abort();
 });

@@ -23,5 +23,10 @@ export async function apiFetch<T>(url: string, options: { method?: string; body?
   if (response.ok) return { ok: true, data: body as T };
   const problem = body as { code?: unknown; detail?: string; errors?: Array<{ path: string; message: string }> } | null;
   const fields = problem?.errors?.map((error) => `${error.path} ${error.message}`).join("; ");
-  return { ok: false, status: response.status, code: isProblemCode(problem?.code) ? problem.code : null, error: [problem?.detail ?? `Request failed (${response.status}).`, fields].filter(Boolean).join(" ") };
+  return {
+    ok: false,
+    status: response.status,
+    code: isProblemCode(problem?.code) ? problem.code : null,
+    error: [problem?.detail ?? `Request failed (${response.status}).`, fields].filter(Boolean).join(" "),
+  };
 }

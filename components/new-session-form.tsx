@@ -114,7 +114,14 @@ export function NewSessionForm({
         <legend>Agent</legend>
         {ready.map((option) => (
           <label key={option.id} className={`agent-option${agent === option.id ? " selected" : ""}`}>
-            <input type="radio" name="agent" value={option.id} checked={agent === option.id} onChange={() => setAgent(option.id)} data-testid={`agent-${option.id}`} />
+            <input
+              type="radio"
+              name="agent"
+              value={option.id}
+              checked={agent === option.id}
+              onChange={() => setAgent(option.id)}
+              data-testid={`agent-${option.id}`}
+            />
             <span className="agent-name">{option.name}</span>
             <span className="agent-note" data-testid={`agent-note-${option.id}`}>
               {option.offline ? "Runs offline · no API key" : "Ready"}
@@ -124,9 +131,7 @@ export function NewSessionForm({
       </fieldset>
       {notReady.length > 0 && (
         <details className="agents-not-ready" data-testid="agents-not-ready">
-          <summary className="small">
-            {notReady.length === 1 ? "1 more agent needs setting up" : `${notReady.length} more agents need setting up`}
-          </summary>
+          <summary className="small">{notReady.length === 1 ? "1 more agent needs setting up" : `${notReady.length} more agents need setting up`}</summary>
           <ul>
             {notReady.map((option) => (
               <li key={option.id} className="agent-setup-line" data-testid={`agent-setup-${option.id}`} title={option.missing}>

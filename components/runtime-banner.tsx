@@ -32,8 +32,8 @@ export function RuntimeBanner() {
       : health.runtime === "ok" && (health.runtimeLosses?.recovering ?? 0) > 0
         ? "A sandbox's runtime stopped unexpectedly and is restarting. Its sessions will be restorable in a moment."
         : health.runtime === "starting"
-        ? "The agent runtime is restarting. Sessions will be restorable in a moment."
-        : "The agent runtime is unreachable. History stays readable; prompts will work again when it is back.";
+          ? "The agent runtime is restarting. Sessions will be restorable in a moment."
+          : "The agent runtime is unreachable. History stays readable; prompts will work again when it is back.";
   return (
     <div className="banner warning" role="status" data-testid="runtime-banner">
       {message}

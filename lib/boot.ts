@@ -120,17 +120,24 @@ async function start() {
   process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => log.error({ err: errorField(error) }, "the runtime did not start"));
   // Destroyed sandboxes keep their workspace for PORTAL_SANDBOX_RETAIN_DAYS, then it is removed.
-  const sweep = () => void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) => log.error({ err: errorField(error) }, "removing expired workspaces failed"));
+  const sweep = () =>
+    void removeExpiredWorkspaces(config.PORTAL_SANDBOX_RETAIN_DAYS).catch((error) =>
+      log.error({ err: errorField(error) }, "removing expired workspaces failed"),
+    );
   sweep();
   setInterval(sweep, 3_600_000).unref();
 
   const stop = async (signal: string) => {
     log.info({ signal }, "flushing events and stopping");
     const timeout = setTimeout(() => process.exit(1), 10_000);
-    await eventWriter().flushed().catch(() => undefined);
+    await eventWriter()
+      .flushed()
+      .catch(() => undefined);
     await runtime.stopAll().catch(() => undefined);
     await leaveCluster().catch((error: unknown) => log.error({ err: errorField(error) }, "releasing this instance's sandboxes failed"));
-    await eventWriter().flushed().catch(() => undefined);
+    await eventWriter()
+      .flushed()
+      .catch(() => undefined);
     await releaseAllStreamSlots().catch(() => undefined);
     await liveHub().stop();
     await disconnectDb().catch(() => undefined);

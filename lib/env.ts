@@ -69,7 +69,13 @@ const envSchema = z
     SANDBOX_AGENT_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     SANDBOX_AGENT_TOKEN: optionalString,
     // The key that encrypts secrets at rest (repository tokens, ...): 32 bytes as base64 or hex; unset: generated into the data dir.
-    PORTAL_SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, "must be 32 bytes as 64 hex digits or base64").optional()),
+    PORTAL_SECRETS_KEY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, "must be 32 bytes as 64 hex digits or base64")
+        .optional(),
+    ),
     NEXTAUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     // The instance's own model keys and upstreams: what the model gateway uses for a team without its own.
     ANTHROPIC_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
@@ -88,7 +94,10 @@ const envSchema = z
       z
         .string()
         .trim()
-        .refine((value) => value !== "cloudflare", "cloudflare sandboxes are driven from inside a Cloudflare Worker (its provider takes the Worker's Sandbox binding), not from a Node server; use e2b, daytona, modal, docker or vercel")
+        .refine(
+          (value) => value !== "cloudflare",
+          "cloudflare sandboxes are driven from inside a Cloudflare Worker (its provider takes the Worker's Sandbox binding), not from a Node server; use e2b, daytona, modal, docker or vercel",
+        )
         .pipe(z.enum(["bwrap", "local", ...CLOUD_PROVIDERS]))
         .default("bwrap"),
     ),
@@ -140,7 +149,14 @@ const envSchema = z
       emptyToUndefined,
       z
         .string()
-        .transform((value) => [...new Set(value.split(",").map((id) => id.trim()).filter(Boolean))])
+        .transform((value) => [
+          ...new Set(
+            value
+              .split(",")
+              .map((id) => id.trim())
+              .filter(Boolean),
+          ),
+        ])
         .pipe(z.array(z.enum(AGENT_IDS as [AgentId, ...AgentId[]], { message: `must list agent ids out of ${AGENT_IDS.join(", ")}` })))
         .default([]),
     ),
@@ -159,7 +175,12 @@ const envSchema = z
       z
         .string()
         .default("")
-        .transform((value) => value.split(",").map((domain) => domain.trim().toLowerCase()).filter(Boolean)),
+        .transform((value) =>
+          value
+            .split(",")
+            .map((domain) => domain.trim().toLowerCase())
+            .filter(Boolean),
+        ),
     ),
   })
   .superRefine((value, ctx) => {

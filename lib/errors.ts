@@ -38,9 +38,12 @@ export const malformedJson = (detail = "The body is not valid JSON.") => new Api
 export const invalidCursor = (detail = "The cursor is not valid; use nextCursor from the previous page.") =>
   new ApiError("invalid_cursor", detail, { errors: [{ path: "cursor", message: "is not a cursor this list gave out" }] });
 export const unauthorized = (detail = "Sign in or send a valid bearer token.") => new ApiError("unauthenticated", detail);
-export const forbidden = (detail = "Your role in this team does not allow this.", code: "forbidden" | "role_too_low" | "cross_origin" | "instance_admin_only" = "forbidden") =>
-  new ApiError(code, detail);
-export const roleTooLow = (needed: string, actual: string, where = "the team") => new ApiError("role_too_low", `This needs the ${needed} role in ${where}; you are ${actual}.`);
+export const forbidden = (
+  detail = "Your role in this team does not allow this.",
+  code: "forbidden" | "role_too_low" | "cross_origin" | "instance_admin_only" = "forbidden",
+) => new ApiError(code, detail);
+export const roleTooLow = (needed: string, actual: string, where = "the team") =>
+  new ApiError("role_too_low", `This needs the ${needed} role in ${where}; you are ${actual}.`);
 export const notFound = (what = "Resource") => new ApiError("not_found", `${what} not found.`);
 export const conflict = (code: ConflictCode, detail: string) => new ApiError(code, detail);
 export const unprocessable = (detail: string, errors?: FieldError[], code: "validation_failed" | "invalid_text" | "not_offered" = "validation_failed") =>
@@ -61,7 +64,9 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   if (!(error instanceof Error) || !error.name.startsWith("PrismaClient")) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && ["P1001", "P1002", "P1008", "P1017", "P2024"].includes(code)) return true;
-  return /can't reach database|connection (refused|terminated|closed|error)|not queryable|not currently accepting connections|ECONNREFUSED|57P0[123]|shutting down/i.test(error.message);
+  return /can't reach database|connection (refused|terminated|closed|error)|not queryable|not currently accepting connections|ECONNREFUSED|57P0[123]|shutting down/i.test(
+    error.message,
+  );
 }
 
 /**

@@ -18,7 +18,12 @@ function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: "portal_process_" });
   const metrics = {
     registry,
-    requests: new Counter({ name: "portal_http_requests_total", help: "API requests answered, by route template, method and status.", labelNames: ["route", "method", "status"] as const, registers: [registry] }),
+    requests: new Counter({
+      name: "portal_http_requests_total",
+      help: "API requests answered, by route template, method and status.",
+      labelNames: ["route", "method", "status"] as const,
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: "portal_http_request_duration_seconds",
       help: "Time to answer an API request (to the response head; a stream's life is not counted).",
@@ -31,23 +36,47 @@ function createMetrics() {
       help: "Runtimes (a sandbox's or the shared one) that died or stopped answering, not stopped by the portal; their sessions became restorable.",
       registers: [registry],
     }),
-    limitHits: new Counter({ name: "portal_sandbox_limit_hits_total", help: "Sandbox runtimes ended by one of their limits, by limit (memory, pids, disk, tmp).", labelNames: ["limit"] as const, registers: [registry] }),
-    streamGapMessages: new Counter({ name: "portal_runtime_stream_lost_messages_total", help: "ACP messages the runtime dropped that its replay buffer could not give back (recorded as gap events).", registers: [registry] }),
+    limitHits: new Counter({
+      name: "portal_sandbox_limit_hits_total",
+      help: "Sandbox runtimes ended by one of their limits, by limit (memory, pids, disk, tmp).",
+      labelNames: ["limit"] as const,
+      registers: [registry],
+    }),
+    streamGapMessages: new Counter({
+      name: "portal_runtime_stream_lost_messages_total",
+      help: "ACP messages the runtime dropped that its replay buffer could not give back (recorded as gap events).",
+      registers: [registry],
+    }),
     writerBatchSeconds: new Histogram({
       name: "portal_event_writer_batch_seconds",
       help: "Time one batch of the event writer took to commit.",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    writerBatchEvents: new Histogram({ name: "portal_event_writer_batch_events", help: "Events in one committed batch.", buckets: [1, 10, 100, 500, 1000, 2000], registers: [registry] }),
-    gatewayCalls: new Counter({ name: "portal_gateway_calls_total", help: "Model gateway calls, by provider, model family (other when not listed) and status: the upstream's HTTP status, or error, budget (refused past a budget), no_key (no key for the team).", labelNames: ["provider", "model", "status"] as const, registers: [registry] }),
+    writerBatchEvents: new Histogram({
+      name: "portal_event_writer_batch_events",
+      help: "Events in one committed batch.",
+      buckets: [1, 10, 100, 500, 1000, 2000],
+      registers: [registry],
+    }),
+    gatewayCalls: new Counter({
+      name: "portal_gateway_calls_total",
+      help: "Model gateway calls, by provider, model family (other when not listed) and status: the upstream's HTTP status, or error, budget (refused past a budget), no_key (no key for the team).",
+      labelNames: ["provider", "model", "status"] as const,
+      registers: [registry],
+    }),
     gatewayTokens: new Counter({
       name: "portal_gateway_tokens_total",
       help: "Model tokens through the gateway, by provider, model family and kind (input, output, cache_read, cache_write).",
       labelNames: ["provider", "model", "direction"] as const,
       registers: [registry],
     }),
-    gatewayCost: new Counter({ name: "portal_gateway_cost_usd_total", help: "List-price cost of the gateway's model calls (models with a known price), by provider.", labelNames: ["provider"] as const, registers: [registry] }),
+    gatewayCost: new Counter({
+      name: "portal_gateway_cost_usd_total",
+      help: "List-price cost of the gateway's model calls (models with a known price), by provider.",
+      labelNames: ["provider"] as const,
+      registers: [registry],
+    }),
   };
   new Gauge({
     name: "portal_event_writer_backlog",

@@ -13,7 +13,11 @@ function megabytes(bytes: number | undefined) {
 function printList() {
   console.log(`agents dir: ${agentsDir()}`);
   for (const agent of listAgentInstalls()) {
-    console.log([agent.id.padEnd(9), `${agent.package}@${agent.version}`.padEnd(42), agent.state.padEnd(10), megabytes(agent.sizeBytes), agent.error ?? ""].join(" ").trimEnd());
+    console.log(
+      [agent.id.padEnd(9), `${agent.package}@${agent.version}`.padEnd(42), agent.state.padEnd(10), megabytes(agent.sizeBytes), agent.error ?? ""]
+        .join(" ")
+        .trimEnd(),
+    );
   }
 }
 
@@ -30,7 +34,8 @@ async function install(ids: string[]) {
     const outcome = await installAgent(id, { onOutput: (line) => console.log(`[agents] ${id}: ${line}`) });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (outcome.alreadyRunning) console.log(`[agents] ${id}: another process is installing it (since ${outcome.startedAt}); run list to follow`);
-    else if (outcome.state === "installed") console.log(`[agents] ${id}: installed ${outcome.package}@${outcome.version} (${megabytes(outcome.sizeBytes)}, ${seconds} s)`);
+    else if (outcome.state === "installed")
+      console.log(`[agents] ${id}: installed ${outcome.package}@${outcome.version} (${megabytes(outcome.sizeBytes)}, ${seconds} s)`);
     else {
       failed = true;
       console.error(`[agents] ${id}: ${outcome.state}: ${outcome.error ?? ""}`);

@@ -30,7 +30,19 @@ export async function buildAll() {
   run(path.join(root, "node_modules/.bin/next"), ["build"]);
 }
 
-const SOURCES = ["app", "components", "lib", "agents/demo/src", "prisma", "instrumentation.ts", "proxy.ts", "next.config.mjs", "package.json", "package-lock.json", "tsconfig.json"];
+const SOURCES = [
+  "app",
+  "components",
+  "lib",
+  "agents/demo/src",
+  "prisma",
+  "instrumentation.ts",
+  "proxy.ts",
+  "next.config.mjs",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
 
 function newestMtime(entry) {
   const full = path.join(root, entry);

@@ -26,6 +26,12 @@ if (lint.status !== 0 || cycles.status !== 0) {
   console.error("[test] npm run lint failed: fix its findings (see above)");
   exitCode = 1;
 } else console.log("[test] lint: no findings");
+// The formatter's view too (`npm run format` rewrites what it lists).
+const format = spawnSync(path.join(root, "node_modules/.bin/prettier"), ["--check", "--log-level", "warn", "."], { cwd: root, stdio: "inherit", env });
+if (format.status !== 0) {
+  console.error("[test] npm run format:check failed: run npm run format");
+  exitCode = 1;
+} else console.log("[test] format: every file as Prettier writes it");
 const vitestBin = path.join(root, "node_modules/.bin/vitest");
 
 function countVitest(status, report) {
@@ -52,7 +58,11 @@ const long = spawn(vitestBin, ["run", "--project", "long", "--reporter=default",
 const longDone = new Promise((resolve) => long.once("exit", (code) => resolve(code ?? 1)));
 
 const vitestReport = path.join(reports, "vitest.json");
-const vitest = spawnSync(vitestBin, ["run", "--project", "unit", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`], { cwd: root, stdio: "inherit", env });
+const vitest = spawnSync(
+  vitestBin,
+  ["run", "--project", "unit", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`],
+  { cwd: root, stdio: "inherit", env },
+);
 countVitest(vitest.status, vitestReport);
 
 if (existsSync(path.join(root, "playwright.config.ts"))) {

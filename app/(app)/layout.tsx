@@ -29,51 +29,51 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const now = Date.now();
   return (
     <RenderTimeProvider now={now}>
-    <CurrentTeamProvider teams={teams} currentTeamId={currentTeamId}>
-    <AttentionProvider>
-      <div className="app">
-        <header className="topbar">
-          <Link href="/sessions" className="brand" aria-label="Agent Portal home">
-            <span className="brand-mark" aria-hidden>
-              ◆
-            </span>
-            <span className="brand-name">Agent Portal</span>
-          </Link>
-          {teams.length > 0 && <TeamSwitcher />}
-          <nav className="topnav" aria-label="Main">
-            <NavLink href="/sessions">Sessions</NavLink>
-            <NavLink href="/inbox">
-              <InboxLink />
-            </NavLink>
-            {/* On a phone these two live in the account menu: the bar keeps what fits in 360 px. */}
-            <NavLink href="/teams" className="nav-secondary">
-              Teams
-            </NavLink>
-            {user.isInstanceAdmin && (
-              <NavLink href="/admin" className="nav-secondary">
-                Admin
-              </NavLink>
-            )}
-          </nav>
-          <Link href="/sessions/new" className="button primary small new-session-link" data-testid="new-session-link" aria-label="New session">
-            <span aria-hidden>+</span>
-            <span className="new-session-label">New session</span>
-          </Link>
-          <UserMenu email={user.email} initial={initial} theme={theme} isInstanceAdmin={user.isInstanceAdmin} />
-        </header>
-        <RuntimeBanner />
-        <main className="content">
-          {invitations > 0 && (
-            <div className="banner inline info invitations-banner" data-testid="invitations-banner">
-              <span>You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team.</span>
-              <Link href="/teams">Accept or decline</Link>
-            </div>
-          )}
-          {children}
-        </main>
-      </div>
-    </AttentionProvider>
-    </CurrentTeamProvider>
+      <CurrentTeamProvider teams={teams} currentTeamId={currentTeamId}>
+        <AttentionProvider>
+          <div className="app">
+            <header className="topbar">
+              <Link href="/sessions" className="brand" aria-label="Agent Portal home">
+                <span className="brand-mark" aria-hidden>
+                  ◆
+                </span>
+                <span className="brand-name">Agent Portal</span>
+              </Link>
+              {teams.length > 0 && <TeamSwitcher />}
+              <nav className="topnav" aria-label="Main">
+                <NavLink href="/sessions">Sessions</NavLink>
+                <NavLink href="/inbox">
+                  <InboxLink />
+                </NavLink>
+                {/* On a phone these two live in the account menu: the bar keeps what fits in 360 px. */}
+                <NavLink href="/teams" className="nav-secondary">
+                  Teams
+                </NavLink>
+                {user.isInstanceAdmin && (
+                  <NavLink href="/admin" className="nav-secondary">
+                    Admin
+                  </NavLink>
+                )}
+              </nav>
+              <Link href="/sessions/new" className="button primary small new-session-link" data-testid="new-session-link" aria-label="New session">
+                <span aria-hidden>+</span>
+                <span className="new-session-label">New session</span>
+              </Link>
+              <UserMenu email={user.email} initial={initial} theme={theme} isInstanceAdmin={user.isInstanceAdmin} />
+            </header>
+            <RuntimeBanner />
+            <main className="content">
+              {invitations > 0 && (
+                <div className="banner inline info invitations-banner" data-testid="invitations-banner">
+                  <span>You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join a team.</span>
+                  <Link href="/teams">Accept or decline</Link>
+                </div>
+              )}
+              {children}
+            </main>
+          </div>
+        </AttentionProvider>
+      </CurrentTeamProvider>
     </RenderTimeProvider>
   );
 }

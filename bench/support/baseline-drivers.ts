@@ -67,10 +67,11 @@ export class PerEventPostgresDriver implements SessionPersistDriver {
   async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
     const offset = Number(request.cursor ?? 0);
     const limit = request.limit ?? 100;
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT * FROM bench_sdk.events WHERE session_id = $1 ORDER BY event_index, id LIMIT $2 OFFSET $3`,
-      [request.sessionId, limit, offset],
-    );
+    const { rows } = await this.pool.query<EventRow>(`SELECT * FROM bench_sdk.events WHERE session_id = $1 ORDER BY event_index, id LIMIT $2 OFFSET $3`, [
+      request.sessionId,
+      limit,
+      offset,
+    ]);
     const { rows: count } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM bench_sdk.events WHERE session_id = $1`, [request.sessionId]);
     const next = offset + rows.length;
     return { items: rows.map(toEvent), nextCursor: next < Number(count[0]?.n ?? 0) ? String(next) : undefined };
@@ -97,7 +98,14 @@ export class KeysetHistoryDriver implements SessionPersistDriver {
     sdkSessionId: string,
     private readonly portalSessionId: string,
   ) {
-    this.record = { id: sdkSessionId, agent: "mock", agentSessionId: "gone", lastConnectionId: "gone", createdAt: Date.now(), sessionInit: { cwd: "/", mcpServers: [] } };
+    this.record = {
+      id: sdkSessionId,
+      agent: "mock",
+      agentSessionId: "gone",
+      lastConnectionId: "gone",
+      createdAt: Date.now(),
+      sessionInit: { cwd: "/", mcpServers: [] },
+    };
   }
 
   async getSession(id: string) {

@@ -14,7 +14,9 @@ function read(file: string): string | null {
 }
 
 function allPids(): number[] {
-  return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 }
 
 /** utime + stime of one process, in ms (0 when it is gone). */

@@ -41,7 +41,21 @@ export async function createSessionRows(pool: pg.Pool, sessionIds: string[], age
 
 export async function insertSessionRow(
   pool: pg.Pool,
-  { id, teamId, userId, agent = "demo", status = "idle", title = "bench session" }: { id: string; teamId: string; userId: string; agent?: string; status?: string; title?: string },
+  {
+    id,
+    teamId,
+    userId,
+    agent = "demo",
+    status = "idle",
+    title = "bench session",
+  }: { id: string; teamId: string; userId: string; agent?: string; status?: string; title?: string },
 ) {
-  await pool.query(`INSERT INTO sessions (id, team_id, created_by, title, agent, status) VALUES ($1, $2, $3, $4, $5, $6::"SessionStatus")`, [id, teamId, userId, title, agent, status]);
+  await pool.query(`INSERT INTO sessions (id, team_id, created_by, title, agent, status) VALUES ($1, $2, $3, $4, $5, $6::"SessionStatus")`, [
+    id,
+    teamId,
+    userId,
+    title,
+    agent,
+    status,
+  ]);
 }

@@ -15,7 +15,7 @@ export function descendants(rootPid: number): number[] {
     }
   }
   const found = new Set([rootPid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, parent] of parents) if (found.has(parent) && !found.has(pid)) grew = !!found.add(pid);
   }

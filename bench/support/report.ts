@@ -26,7 +26,10 @@ export function fmtRatio(value: number): string {
 export function printTable(title: string, header: string[], rows: string[][], align = "l" + "r".repeat(header.length - 1)) {
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (align[column] === "l" ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ").trimEnd();
+    cells
+      .map((cell, column) => (align[column] === "l" ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join("  ")
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));

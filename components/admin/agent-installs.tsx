@@ -49,7 +49,9 @@ export function AgentInstalls({ initial }: { initial: AgentInstallJson[] }) {
 
   return (
     <>
-      <p className="muted small">Installed once on this host from npm at pinned versions, shared read-only with every sandbox. An install takes a minute or two.</p>
+      <p className="muted small">
+        Installed once on this host from npm at pinned versions, shared read-only with every sandbox. An install takes a minute or two.
+      </p>
       <ul className="manage-list" data-testid="admin-agents">
         {agents.map((agent) => (
           <li key={agent.id} data-testid="admin-agent-row" data-agent={agent.id} data-state={agent.state}>

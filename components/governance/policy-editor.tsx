@@ -14,7 +14,9 @@ const ACTION_LABEL: Record<string, string> = { allow: "Allow at once", ask: "Ask
 
 export function PolicyEditor({ teamId, rules }: { teamId: string; rules: PolicyRule[] }) {
   const router = useRouter();
-  const [drafts, setDrafts] = useState<Draft[]>(() => rules.map((rule, key) => ({ key, id: rule.id, kind: rule.kind ?? "", pattern: rule.pattern ?? "", action: rule.action })));
+  const [drafts, setDrafts] = useState<Draft[]>(() =>
+    rules.map((rule, key) => ({ key, id: rule.id, kind: rule.kind ?? "", pattern: rule.pattern ?? "", action: rule.action })),
+  );
   const [nextKey, setNextKey] = useState(rules.length);
   const [state, setState] = useState<{ pending: boolean; error: string | null; saved: boolean }>({ pending: false, error: null, saved: false });
 
@@ -29,7 +31,14 @@ export function PolicyEditor({ teamId, rules }: { teamId: string; rules: PolicyR
 
   async function save() {
     setState({ pending: true, error: null, saved: false });
-    const body = { rules: drafts.map((draft) => ({ ...(draft.id ? { id: draft.id } : {}), ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.pattern.trim() ? { pattern: draft.pattern.trim() } : {}), action: draft.action })) };
+    const body = {
+      rules: drafts.map((draft) => ({
+        ...(draft.id ? { id: draft.id } : {}),
+        ...(draft.kind ? { kind: draft.kind } : {}),
+        ...(draft.pattern.trim() ? { pattern: draft.pattern.trim() } : {}),
+        action: draft.action,
+      })),
+    };
     const result = await apiFetch<{ rules: PolicyRule[] }>(`/api/teams/${teamId}/policy`, { method: "PUT", body });
     if (!result.ok) return setState({ pending: false, error: result.error, saved: false });
     setDrafts(result.data.rules.map((rule, key) => ({ key, id: rule.id, kind: rule.kind ?? "", pattern: rule.pattern ?? "", action: rule.action })));
@@ -61,7 +70,13 @@ export function PolicyEditor({ teamId, rules }: { teamId: string; rules: PolicyR
               </label>
               <label className="field">
                 <span>Title or path pattern</span>
-                <input value={draft.pattern} maxLength={200} placeholder={draft.kind ? "optional, e.g. src/**" : "e.g. **/.env"} onChange={(event) => change(draft.key, { pattern: event.target.value })} data-testid="policy-pattern" />
+                <input
+                  value={draft.pattern}
+                  maxLength={200}
+                  placeholder={draft.kind ? "optional, e.g. src/**" : "e.g. **/.env"}
+                  onChange={(event) => change(draft.key, { pattern: event.target.value })}
+                  data-testid="policy-pattern"
+                />
               </label>
               <label className="field">
                 <span>Answer</span>
@@ -74,13 +89,30 @@ export function PolicyEditor({ teamId, rules }: { teamId: string; rules: PolicyR
                 </select>
               </label>
               <div className="policy-rule-actions">
-                <button type="button" className="button ghost small" disabled={index === 0} onClick={() => move(index, -1)} aria-label={`Move rule ${index + 1} up`}>
+                <button
+                  type="button"
+                  className="button ghost small"
+                  disabled={index === 0}
+                  onClick={() => move(index, -1)}
+                  aria-label={`Move rule ${index + 1} up`}
+                >
                   ↑
                 </button>
-                <button type="button" className="button ghost small" disabled={index === drafts.length - 1} onClick={() => move(index, 1)} aria-label={`Move rule ${index + 1} down`}>
+                <button
+                  type="button"
+                  className="button ghost small"
+                  disabled={index === drafts.length - 1}
+                  onClick={() => move(index, 1)}
+                  aria-label={`Move rule ${index + 1} down`}
+                >
                   ↓
                 </button>
-                <button type="button" className="button ghost small" onClick={() => setDrafts((all) => all.filter((item) => item.key !== draft.key))} aria-label={`Remove rule ${index + 1}`}>
+                <button
+                  type="button"
+                  className="button ghost small"
+                  onClick={() => setDrafts((all) => all.filter((item) => item.key !== draft.key))}
+                  aria-label={`Remove rule ${index + 1}`}
+                >
                   Remove
                 </button>
               </div>

@@ -28,7 +28,8 @@ export function WebhookForm({ teamId }: { teamId: string }) {
           <legend>Events</legend>
           {WEBHOOK_EVENTS.map((event) => (
             <label key={event} className="checkbox">
-              <input type="checkbox" name="events" value={event} defaultChecked={event === "permission.waiting" || event === "turn.ended"} /> <code>{event}</code>
+              <input type="checkbox" name="events" value={event} defaultChecked={event === "permission.waiting" || event === "turn.ended"} />{" "}
+              <code>{event}</code>
             </label>
           ))}
         </fieldset>
@@ -40,7 +41,13 @@ export function WebhookForm({ teamId }: { teamId: string }) {
           </select>
         </label>
       </ApiForm>
-      {secret && <CopySecret value={secret} note="The signing secret, shown once: check X-Portal-Signature with it (HMAC-SHA256 of timestamp.body)." testId="webhook-secret" />}
+      {secret && (
+        <CopySecret
+          value={secret}
+          note="The signing secret, shown once: check X-Portal-Signature with it (HMAC-SHA256 of timestamp.body)."
+          testId="webhook-secret"
+        />
+      )}
     </div>
   );
 }
@@ -54,7 +61,13 @@ export function WebhookTestButton({ teamId, webhookId }: { teamId: string; webho
     setPending(true);
     const answer = await apiFetch<WebhookDeliveryJson>(`/api/teams/${teamId}/webhooks/${webhookId}/test`, { method: "POST" });
     setPending(false);
-    setResult(answer.ok ? (answer.data.status === "delivered" ? `Delivered (HTTP ${answer.data.lastStatus})` : `Not delivered: ${answer.data.lastError ?? `HTTP ${answer.data.lastStatus}`}; retrying`) : answer.error);
+    setResult(
+      answer.ok
+        ? answer.data.status === "delivered"
+          ? `Delivered (HTTP ${answer.data.lastStatus})`
+          : `Not delivered: ${answer.data.lastError ?? `HTTP ${answer.data.lastStatus}`}; retrying`
+        : answer.error,
+    );
     router.refresh();
   }
   return (

@@ -7,9 +7,20 @@ import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { replyForKind, type InboxItemJson, type PermissionReply } from "@/lib/contract/permissions";
 
-
 /** The inbox, answerable in place; it re-reads itself whenever the live count says something changed. */
-export function InboxList({ initial, initialCursor, answerableTeams, teamId, pageSize }: { initial: InboxItemJson[]; initialCursor: string | null; answerableTeams: string[]; teamId: string | null; pageSize: number }) {
+export function InboxList({
+  initial,
+  initialCursor,
+  answerableTeams,
+  teamId,
+  pageSize,
+}: {
+  initial: InboxItemJson[];
+  initialCursor: string | null;
+  answerableTeams: string[];
+  teamId: string | null;
+  pageSize: number;
+}) {
   const scope = teamId ? `&teamId=${encodeURIComponent(teamId)}` : "";
   const [items, setItems] = useState(initial);
   const [cursor, setCursor] = useState(initialCursor);
@@ -42,7 +53,9 @@ export function InboxList({ initial, initialCursor, answerableTeams, teamId, pag
 
   async function more() {
     if (!cursor) return;
-    const result = await apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(`/api/permissions?limit=${pageSize}&cursor=${encodeURIComponent(cursor)}${scope}`);
+    const result = await apiFetch<{ items: InboxItemJson[]; nextCursor: string | null }>(
+      `/api/permissions?limit=${pageSize}&cursor=${encodeURIComponent(cursor)}${scope}`,
+    );
     if (!result.ok) return setError(result.error);
     setItems((current) => [...current, ...result.data.items.filter((item) => !current.some((known) => known.id === item.id))]);
     setCursor(result.data.nextCursor);
@@ -82,21 +95,34 @@ export function InboxList({ initial, initialCursor, answerableTeams, teamId, pag
                 {" · "}
                 {item.teamName} · waiting since <RelativeTime iso={item.createdAt} />
               </p>
-              {item.toolCall.rawInput !== undefined && <pre className="tool-output" tabIndex={0}>{JSON.stringify(item.toolCall.rawInput, null, 2)}</pre>}
+              {item.toolCall.rawInput !== undefined && (
+                <pre className="tool-output" tabIndex={0}>
+                  {JSON.stringify(item.toolCall.rawInput, null, 2)}
+                </pre>
+              )}
               {canAnswer ? (
                 <div className="row">
                   {item.options.map((option) => {
                     const reply = replyForKind(option.kind);
                     if (!reply) return null;
                     return (
-                      <button key={option.optionId} type="button" className={`button small ${reply === "once" ? "primary" : reply === "reject" ? "ghost" : ""}`} disabled={answering === item.id} onClick={() => void answer(item, reply)} data-testid={`inbox-${reply}`}>
+                      <button
+                        key={option.optionId}
+                        type="button"
+                        className={`button small ${reply === "once" ? "primary" : reply === "reject" ? "ghost" : ""}`}
+                        disabled={answering === item.id}
+                        onClick={() => void answer(item, reply)}
+                        data-testid={`inbox-${reply}`}
+                      >
                         {option.name}
                       </button>
                     );
                   })}
                 </div>
               ) : (
-                <p className="muted small" data-testid="inbox-waiting-member">Waiting for a member of {item.teamName} to answer.</p>
+                <p className="muted small" data-testid="inbox-waiting-member">
+                  Waiting for a member of {item.teamName} to answer.
+                </p>
               )}
             </li>
           );

@@ -15,7 +15,13 @@ export function NameForm({ name }: { name: string }) {
 
 export function PasswordForm() {
   return (
-    <ApiForm method="PUT" url="/api/me/password" toBody={(form) => ({ currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") })} submitLabel="Change password" testId="password-form">
+    <ApiForm
+      method="PUT"
+      url="/api/me/password"
+      toBody={(form) => ({ currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") })}
+      submitLabel="Change password"
+      testId="password-form"
+    >
       <label className="field">
         <span>Current password</span>
         <input name="currentPassword" type="password" autoComplete="current-password" required data-testid="current-password" />

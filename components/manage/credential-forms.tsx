@@ -19,7 +19,15 @@ export function SetCredentialForm({ teamId, provider }: { teamId: string; provid
     >
       <label className="field">
         <span>{name} API key</span>
-        <input name="apiKey" type="password" required minLength={8} autoComplete="off" placeholder={KEY_PLACEHOLDER[provider]} data-testid={`credential-key-${provider}`} />
+        <input
+          name="apiKey"
+          type="password"
+          required
+          minLength={8}
+          autoComplete="off"
+          placeholder={KEY_PLACEHOLDER[provider]}
+          data-testid={`credential-key-${provider}`}
+        />
       </label>
       <label className="field">
         <span>

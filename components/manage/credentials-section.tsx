@@ -13,8 +13,8 @@ export async function CredentialsSection({ team }: { team: { id: string } }) {
   return (
     <ManageSection title="Model credentials" testId="credentials" id="credentials">
       <p className="muted small">
-        Agents never see these keys: each sandbox talks to the portal&apos;s model gateway with a token of its own, and the gateway calls the provider with the team&apos;s key and
-        records every call.
+        Agents never see these keys: each sandbox talks to the portal&apos;s model gateway with a token of its own, and the gateway calls the provider with the
+        team&apos;s key and records every call.
       </p>
       <ManageTable testId="credential-list" columns={["Provider", "Key", "Calls go to", "Last used", null]}>
         {items.map((credential) => (

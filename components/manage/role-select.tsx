@@ -5,7 +5,19 @@ import { useState } from "react";
 import { apiFetch } from "@/components/api-client";
 
 /** Changes a member's role at once; disabled with the reason when the caller may not change it. */
-export function RoleSelect({ teamId, userId, role, options, disabledReason }: { teamId: string; userId: string; role: string; options: string[]; disabledReason?: string }) {
+export function RoleSelect({
+  teamId,
+  userId,
+  role,
+  options,
+  disabledReason,
+}: {
+  teamId: string;
+  userId: string;
+  role: string;
+  options: string[];
+  disabledReason?: string;
+}) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -19,7 +31,14 @@ export function RoleSelect({ teamId, userId, role, options, disabledReason }: { 
   }
   return (
     <span className="manage-action">
-      <select aria-label="Role" defaultValue={role} disabled={pending || Boolean(disabledReason)} title={disabledReason} onChange={(event) => change(event.target.value)} data-testid="member-role">
+      <select
+        aria-label="Role"
+        defaultValue={role}
+        disabled={pending || Boolean(disabledReason)}
+        title={disabledReason}
+        onChange={(event) => change(event.target.value)}
+        data-testid="member-role"
+      >
         {options.map((option) => (
           <option key={option} value={option}>
             {option}

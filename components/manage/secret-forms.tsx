@@ -34,7 +34,9 @@ export function InviteForm({ teamId, grantable }: { teamId: string; grantable: s
           </select>
         </label>
       </ApiForm>
-      {link && <CopySecret value={link} note="Send this link to the person yourself: it works once, for 7 days, and is not shown again." testId="invite-link" />}
+      {link && (
+        <CopySecret value={link} note="Send this link to the person yourself: it works once, for 7 days, and is not shown again." testId="invite-link" />
+      )}
     </div>
   );
 }

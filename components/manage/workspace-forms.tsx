@@ -22,7 +22,12 @@ export function AddRepositoryForm({ teamId }: { teamId: string }) {
     <ApiForm
       method="POST"
       url={`/api/teams/${teamId}/repositories`}
-      toBody={(form) => ({ name: String(form.get("name") ?? "").trim(), url: String(form.get("url") ?? "").trim(), defaultBranch: optional(form.get("defaultBranch")), token: form.get("token") || undefined })}
+      toBody={(form) => ({
+        name: String(form.get("name") ?? "").trim(),
+        url: String(form.get("url") ?? "").trim(),
+        defaultBranch: optional(form.get("defaultBranch")),
+        token: form.get("token") || undefined,
+      })}
       submitLabel="Add repository"
       testId="repository-form"
     >
@@ -33,7 +38,15 @@ export function AddRepositoryForm({ teamId }: { teamId: string }) {
         </label>
         <label className="field">
           <span>Clone URL</span>
-          <input name="url" type="url" required maxLength={2000} placeholder="https://github.com/acme/web-app.git" spellCheck={false} data-testid="repository-url" />
+          <input
+            name="url"
+            type="url"
+            required
+            maxLength={2000}
+            placeholder="https://github.com/acme/web-app.git"
+            spellCheck={false}
+            data-testid="repository-url"
+          />
         </label>
         <label className="field">
           <span>Default branch</span>
@@ -67,7 +80,16 @@ export function AddMcpServerForm({ teamId, servers }: { teamId: string; servers:
       <div className="manage-fields">
         <label className="field">
           <span>Name</span>
-          <input name="name" required maxLength={64} pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}" title="Letters, digits, . _ - (up to 64)" placeholder="tracker" autoComplete="off" data-testid="mcp-name" />
+          <input
+            name="name"
+            required
+            maxLength={64}
+            pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}"
+            title="Letters, digits, . _ - (up to 64)"
+            placeholder="tracker"
+            autoComplete="off"
+            data-testid="mcp-name"
+          />
         </label>
         <label className="field">
           <span>Kind</span>
@@ -108,8 +130,24 @@ export function AddMcpServerForm({ teamId, servers }: { teamId: string; servers:
             </legend>
             {Array.from({ length: headerRows }, (_, index) => (
               <div key={index} className="mcp-header-row">
-                <input name="headerName" maxLength={100} placeholder="Authorization" aria-label={`Header ${index + 1} name`} spellCheck={false} autoComplete="off" data-testid="mcp-header-name" />
-                <input name="headerValue" type="password" maxLength={10_000} placeholder="Bearer …" aria-label={`Header ${index + 1} value`} autoComplete="off" data-testid="mcp-header-value" />
+                <input
+                  name="headerName"
+                  maxLength={100}
+                  placeholder="Authorization"
+                  aria-label={`Header ${index + 1} name`}
+                  spellCheck={false}
+                  autoComplete="off"
+                  data-testid="mcp-header-name"
+                />
+                <input
+                  name="headerValue"
+                  type="password"
+                  maxLength={10_000}
+                  placeholder="Bearer …"
+                  aria-label={`Header ${index + 1} value`}
+                  autoComplete="off"
+                  data-testid="mcp-header-value"
+                />
               </div>
             ))}
             <button type="button" className="button ghost small" onClick={() => setHeaderRows((rows) => Math.min(rows + 1, 20))}>
@@ -148,7 +186,13 @@ export function AddSkillSourceForm({ teamId, sources }: { teamId: string; source
     const skills = String(form.get("skills") ?? "")
       .split(/[\s,]+/)
       .filter(Boolean);
-    const added = { type: String(form.get("type")), source: String(form.get("source") ?? "").trim(), ref: optional(form.get("ref")), subpath: optional(form.get("subpath")), skills: skills.length > 0 ? skills : undefined };
+    const added = {
+      type: String(form.get("type")),
+      source: String(form.get("source") ?? "").trim(),
+      ref: optional(form.get("ref")),
+      subpath: optional(form.get("subpath")),
+      skills: skills.length > 0 ? skills : undefined,
+    };
     return { sources: [...sources, added] };
   }
   return (

@@ -14,7 +14,8 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
   return (
     <ManageSection title="Repositories" testId="repositories-section" id="repositories">
       <p className="muted small">
-        New session can start a sandbox as a clone of one of these. The portal clones and pushes on its own side with the token: the token never enters a sandbox.
+        New session can start a sandbox as a clone of one of these. The portal clones and pushes on its own side with the token: the token never enters a
+        sandbox.
       </p>
       {items.length === 0 ? (
         <p className="muted small" data-testid="repository-empty">
@@ -68,7 +69,10 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
   return (
     <>
       <ManageSection title="MCP servers" testId="mcp-section" id="mcp">
-        <p className="muted small">Given to the agents of every new sandbox of the team. A command runs inside the sandbox; an HTTP server is called from it, with its headers (the agent can read them).</p>
+        <p className="muted small">
+          Given to the agents of every new sandbox of the team. A command runs inside the sandbox; an HTTP server is called from it, with its headers (the agent
+          can read them).
+        </p>
         {servers.length === 0 ? (
           <p className="muted small" data-testid="mcp-empty">
             No MCP servers yet.
@@ -85,7 +89,10 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
                   <code className="small">{server.type === "local" ? [server.command, ...server.args].join(" ") : server.url}</code>
                 </td>
                 <td className="small">
-                  <NamesOnly names={server.type === "local" ? Object.keys(server.env) : Object.keys(server.headers)} kind={server.type === "local" ? "environment" : "headers"} />
+                  <NamesOnly
+                    names={server.type === "local" ? Object.keys(server.env) : Object.keys(server.headers)}
+                    kind={server.type === "local" ? "environment" : "headers"}
+                  />
                 </td>
                 <td>
                   <div className="manage-actions-cell">
@@ -112,7 +119,8 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
       </ManageSection>
       <ManageSection title="Skills" testId="skills-section" id="skills">
         <p className="muted small">
-          Where the agents of every new sandbox find their skills (folders with a <code>SKILL.md</code>): a GitHub repository, a git URL or a path in the sandbox.
+          Where the agents of every new sandbox find their skills (folders with a <code>SKILL.md</code>): a GitHub repository, a git URL or a path in the
+          sandbox.
         </p>
         {sources.length === 0 ? (
           <p className="muted small" data-testid="skill-empty">

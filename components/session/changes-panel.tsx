@@ -37,7 +37,19 @@ function branchFrom(title: string) {
  * turn ends: per file, with its diff on demand; the patch and the whole workspace to download; and,
  * for members, a push of the changes to a new branch.
  */
-export function ChangesPanel({ sandboxId, sessionId, title, status, canWrite }: { sandboxId: string; sessionId: string; title: string; status: string; canWrite: boolean }) {
+export function ChangesPanel({
+  sandboxId,
+  sessionId,
+  title,
+  status,
+  canWrite,
+}: {
+  sandboxId: string;
+  sessionId: string;
+  title: string;
+  status: string;
+  canWrite: boolean;
+}) {
   const [changes, setChanges] = useState<ChangesJson | null>(null);
   const [noRepository, setNoRepository] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -98,13 +110,27 @@ export function ChangesPanel({ sandboxId, sessionId, title, status, canWrite }: 
           <ul className="changes-list">
             {changes?.items.map((item) => (
               <li key={item.path}>
-                <button type="button" className="change-row" onClick={() => void openDiff(item)} aria-expanded={open?.path === item.path} data-testid="change-entry">
+                <button
+                  type="button"
+                  className="change-row"
+                  onClick={() => void openDiff(item)}
+                  aria-expanded={open?.path === item.path}
+                  data-testid="change-entry"
+                >
                   <span className={`change-status change-${item.status}`} title={item.status}>
                     {STATUS_MARK[item.status]}
                     <span className="sr-only"> {item.status}</span>
                   </span>
                   <span className="change-path">{item.oldPath ? `${item.oldPath} → ${item.path}` : item.path}</span>
-                  <span className="change-counts num">{item.binary ? "binary" : <><span className="diff-add-text">+{item.additions}</span> <span className="diff-del-text">−{item.deletions}</span></>}</span>
+                  <span className="change-counts num">
+                    {item.binary ? (
+                      "binary"
+                    ) : (
+                      <>
+                        <span className="diff-add-text">+{item.additions}</span> <span className="diff-del-text">−{item.deletions}</span>
+                      </>
+                    )}
+                  </span>
                 </button>
                 {open?.path === item.path && <DiffView text={open.text} />}
               </li>
@@ -132,7 +158,16 @@ function DiffView({ text }: { text: string }) {
   return (
     <pre className="diff-view" tabIndex={0} data-testid="diff-view">
       {lines.map((line, index) => {
-        const kind = line.startsWith("+++") || line.startsWith("---") || line.startsWith("diff ") || line.startsWith("index ") ? "meta" : line.startsWith("@@") ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "ctx";
+        const kind =
+          line.startsWith("+++") || line.startsWith("---") || line.startsWith("diff ") || line.startsWith("index ")
+            ? "meta"
+            : line.startsWith("@@")
+              ? "hunk"
+              : line.startsWith("+")
+                ? "add"
+                : line.startsWith("-")
+                  ? "del"
+                  : "ctx";
         return (
           <span key={index} className={`diff-line diff-${kind}`}>
             {line || " "}
@@ -153,7 +188,10 @@ function PushForm({ sandboxId, sessionId, title, onPushed }: { sandboxId: string
   async function push(event: React.FormEvent) {
     event.preventDefault();
     setBusy(true);
-    const answer = await apiFetch<{ branch: string; commit: string; compareUrl: string | null }>(`/api/sandboxes/${sandboxId}/push`, { method: "POST", body: { branch, message, sessionId } });
+    const answer = await apiFetch<{ branch: string; commit: string; compareUrl: string | null }>(`/api/sandboxes/${sandboxId}/push`, {
+      method: "POST",
+      body: { branch, message, sessionId },
+    });
     setBusy(false);
     setResult(answer.ok ? { ok: true, ...answer.data } : { ok: false, error: answer.error });
     if (answer.ok) onPushed();
@@ -164,11 +202,27 @@ function PushForm({ sandboxId, sessionId, title, onPushed }: { sandboxId: string
       <h4>Push to a branch</h4>
       <label className="field">
         <span className="small">Branch</span>
-        <input className="input" value={branch} onChange={(event) => setBranch(event.target.value)} required maxLength={200} spellCheck={false} data-testid="push-branch" />
+        <input
+          className="input"
+          value={branch}
+          onChange={(event) => setBranch(event.target.value)}
+          required
+          maxLength={200}
+          spellCheck={false}
+          data-testid="push-branch"
+        />
       </label>
       <label className="field">
         <span className="small">Commit message</span>
-        <textarea className="input" value={message} onChange={(event) => setMessage(event.target.value)} required rows={2} maxLength={10_000} data-testid="push-message" />
+        <textarea
+          className="input"
+          value={message}
+          onChange={(event) => setMessage(event.target.value)}
+          required
+          rows={2}
+          maxLength={10_000}
+          data-testid="push-message"
+        />
       </label>
       <button type="submit" className="button small" disabled={busy} data-testid="push-submit">
         {busy ? "Pushing…" : "Commit and push"}

@@ -58,7 +58,15 @@ export const Composer = memo(function Composer({ running, waiting = false, resto
     setStopping(false);
   }
 
-  const hint = offline ? "Offline: prompts can be sent again when the connection is back." : running ? (waiting ? "The agent is waiting for your answer to the permission above. Stop ends the turn." : "The agent is working. Stop it, or wait for the turn to end.") : commands.length > 0 ? "Enter to send · Shift+Enter for a new line · / for commands" : "Enter to send · Shift+Enter for a new line";
+  const hint = offline
+    ? "Offline: prompts can be sent again when the connection is back."
+    : running
+      ? waiting
+        ? "The agent is waiting for your answer to the permission above. Stop ends the turn."
+        : "The agent is working. Stop it, or wait for the turn to end."
+      : commands.length > 0
+        ? "Enter to send · Shift+Enter for a new line · / for commands"
+        : "Enter to send · Shift+Enter for a new line";
 
   return (
     <form

@@ -27,27 +27,30 @@ export function FilesPanel({ sandboxId, sessionId, status, canWrite }: { sandbox
 
   const list = useCallback((path: string) => apiFetch<{ items: Entry[] }>(`/api/sandboxes/${sandboxId}/files?path=${encodeURIComponent(path)}`), [sandboxId]);
 
-  const load = useCallback(async (path: string) => {
-    setError(null);
-    const [result, marks] = await Promise.all([list(path), apiFetch<{ items: Array<{ path: string }> }>(`/api/sessions/${sessionId}/changed-files`)]);
-    if (result.ok) setEntries(result.data.items);
-    else setError(result.status === 503 ? "The sandbox is not running; its files show again once it starts." : result.error);
-    if (!marks.ok || !result.ok) return;
-    // "Changed" marks only files that are there: each changed file's folder is read to see.
-    const paths = marks.data.items.map((item) => item.path);
-    const folders = [...new Set(paths.map(folderOf))].slice(0, MAX_FOLDERS_CHECKED);
-    const listings = await Promise.all(folders.map((folder) => (folder === path ? Promise.resolve(result) : list(folder))));
-    const present = new Set<string>();
-    const unknown = new Set<string>();
-    listings.forEach((listing, i) => {
-      if (listing.ok) for (const entry of listing.data.items) present.add(entry.path);
-      else if (listing.status !== 404) unknown.add(folders[i]!);
-    });
-    // A folder that could not be read (beyond the checked ones too) says nothing about its files: they stay marked.
-    const exists = (file: string) => present.has(file) || unknown.has(folderOf(file)) || !folders.includes(folderOf(file));
-    setChanged(new Set(paths.filter(exists)));
-    setGone(paths.filter((file) => !exists(file)));
-  }, [list, sessionId]);
+  const load = useCallback(
+    async (path: string) => {
+      setError(null);
+      const [result, marks] = await Promise.all([list(path), apiFetch<{ items: Array<{ path: string }> }>(`/api/sessions/${sessionId}/changed-files`)]);
+      if (result.ok) setEntries(result.data.items);
+      else setError(result.status === 503 ? "The sandbox is not running; its files show again once it starts." : result.error);
+      if (!marks.ok || !result.ok) return;
+      // "Changed" marks only files that are there: each changed file's folder is read to see.
+      const paths = marks.data.items.map((item) => item.path);
+      const folders = [...new Set(paths.map(folderOf))].slice(0, MAX_FOLDERS_CHECKED);
+      const listings = await Promise.all(folders.map((folder) => (folder === path ? Promise.resolve(result) : list(folder))));
+      const present = new Set<string>();
+      const unknown = new Set<string>();
+      listings.forEach((listing, i) => {
+        if (listing.ok) for (const entry of listing.data.items) present.add(entry.path);
+        else if (listing.status !== 404) unknown.add(folders[i]!);
+      });
+      // A folder that could not be read (beyond the checked ones too) says nothing about its files: they stay marked.
+      const exists = (file: string) => present.has(file) || unknown.has(folderOf(file)) || !folders.includes(folderOf(file));
+      setChanged(new Set(paths.filter(exists)));
+      setGone(paths.filter((file) => !exists(file)));
+    },
+    [list, sessionId],
+  );
 
   const turnRunning = status === "running";
   useEffect(() => {
@@ -80,12 +83,13 @@ export function FilesPanel({ sandboxId, sessionId, status, canWrite }: { sandbox
           Refresh
         </button>
       </div>
-      <p className="muted small">
-        /workspace{dir === "." ? "" : `/${dir}`}
-      </p>
+      <p className="muted small">/workspace{dir === "." ? "" : `/${dir}`}</p>
       {changed.size > 0 && (
         <p className="small muted" data-testid="files-changed-count">
-          <span className="file-changed-mark" aria-hidden>●</span> {changed.size === 1 ? "1 file" : `${changed.size} files`} changed by this session
+          <span className="file-changed-mark" aria-hidden>
+            ●
+          </span>{" "}
+          {changed.size === 1 ? "1 file" : `${changed.size} files`} changed by this session
         </p>
       )}
       {gone.length > 0 && (
@@ -113,8 +117,13 @@ export function FilesPanel({ sandboxId, sessionId, status, canWrite }: { sandbox
               {entry.type === "dir" ? `${entry.name}/` : entry.name}
             </button>
             {isChanged(entry) && (
-              <span className="file-changed-mark" data-testid="file-changed" title={entry.type === "dir" ? "Holds files this session changed" : "Changed by this session"}>
-                {" "}● <span className="sr-only">changed by this session</span>
+              <span
+                className="file-changed-mark"
+                data-testid="file-changed"
+                title={entry.type === "dir" ? "Holds files this session changed" : "Changed by this session"}
+              >
+                {" "}
+                ● <span className="sr-only">changed by this session</span>
               </span>
             )}
             {entry.type === "file" && <span className="muted small"> {entry.size} B</span>}

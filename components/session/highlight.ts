@@ -21,7 +21,20 @@ const LANGUAGES: Record<string, () => Promise<unknown>> = {
   go: () => import("@shikijs/langs/go"),
   markdown: () => import("@shikijs/langs/markdown"),
 };
-const ALIASES: Record<string, string> = { ts: "typescript", js: "javascript", jsx: "tsx", sh: "bash", shell: "bash", zsh: "bash", console: "bash", py: "python", yml: "yaml", rs: "rust", md: "markdown", patch: "diff" };
+const ALIASES: Record<string, string> = {
+  ts: "typescript",
+  js: "javascript",
+  jsx: "tsx",
+  sh: "bash",
+  shell: "bash",
+  zsh: "bash",
+  console: "bash",
+  py: "python",
+  yml: "yaml",
+  rs: "rust",
+  md: "markdown",
+  patch: "diff",
+};
 
 let highlighter: Promise<HighlighterCore> | null = null;
 const loaded = new Set<string>();

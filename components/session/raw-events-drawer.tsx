@@ -28,7 +28,17 @@ async function readEvents(sessionId: string, after: number, count: number) {
 }
 
 /** The stored JSON of an item's events, or the session's newest events: copyable, one click away. */
-export function RawEventsDrawer({ sessionId, request, lastIndex, onClose }: { sessionId: string; request: RawRequest; lastIndex: number; onClose: () => void }) {
+export function RawEventsDrawer({
+  sessionId,
+  request,
+  lastIndex,
+  onClose,
+}: {
+  sessionId: string;
+  request: RawRequest;
+  lastIndex: number;
+  onClose: () => void;
+}) {
   const [events, setEvents] = useState<StreamEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
@@ -58,7 +68,16 @@ export function RawEventsDrawer({ sessionId, request, lastIndex, onClose }: { se
   const json = events ? JSON.stringify(events, null, 2) : "";
   return (
     <div className="drawer-backdrop" onClick={onClose}>
-      <div className="drawer" role="dialog" aria-modal="true" aria-label={request.title} ref={panel} tabIndex={-1} onClick={(event) => event.stopPropagation()} data-testid="raw-events-drawer">
+      <div
+        className="drawer"
+        role="dialog"
+        aria-modal="true"
+        aria-label={request.title}
+        ref={panel}
+        tabIndex={-1}
+        onClick={(event) => event.stopPropagation()}
+        data-testid="raw-events-drawer"
+      >
         <div className="drawer-head">
           <h2 className="drawer-title">{request.title}</h2>
           <div className="row">
@@ -80,7 +99,9 @@ export function RawEventsDrawer({ sessionId, request, lastIndex, onClose }: { se
           </div>
         </div>
         <p className="muted small drawer-note">
-          {request.indexes ? `${request.indexes.length.toLocaleString("en")} stored event${request.indexes.length === 1 ? "" : "s"}, as the runtime and the portal wrote them.` : `The newest ${STREAM_WINDOW} events of this session, as stored.`}
+          {request.indexes
+            ? `${request.indexes.length.toLocaleString("en")} stored event${request.indexes.length === 1 ? "" : "s"}, as the runtime and the portal wrote them.`
+            : `The newest ${STREAM_WINDOW} events of this session, as stored.`}
         </p>
         {error && <p className="form-error">{error}</p>}
         {!events && !error && (

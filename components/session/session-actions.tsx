@@ -7,7 +7,19 @@ import type { SessionDetailJson } from "@/lib/contract/sessions";
 type Act = (url: string, method: string, body?: unknown) => Promise<boolean>;
 
 /** Rename, archive, copy link and the raw event stream, behind one "More" menu. */
-export function SessionActions({ session, canWrite, act, onRenamed, onRawStream }: { session: SessionDetailJson; canWrite: boolean; act: Act; onRenamed: (title: string) => void; onRawStream: () => void }) {
+export function SessionActions({
+  session,
+  canWrite,
+  act,
+  onRenamed,
+  onRawStream,
+}: {
+  session: SessionDetailJson;
+  canWrite: boolean;
+  act: Act;
+  onRenamed: (title: string) => void;
+  onRawStream: () => void;
+}) {
   const [open, setOpen] = useState(false);
   const [renaming, setRenaming] = useState(false);
   // What the copy button says for a moment after a click: copied, or why not (no clipboard access).
@@ -15,7 +27,11 @@ export function SessionActions({ session, canWrite, act, onRenamed, onRawStream 
   const root = useRef<HTMLDivElement>(null);
   const base = `/api/sessions/${session.id}`;
 
-  useDismiss(open, root, useCallback(() => setOpen(false), []));
+  useDismiss(
+    open,
+    root,
+    useCallback(() => setOpen(false), []),
+  );
 
   if (renaming) {
     return (
@@ -44,7 +60,14 @@ export function SessionActions({ session, canWrite, act, onRenamed, onRawStream 
 
   return (
     <div className="menu" ref={root}>
-      <button type="button" className="button small ghost" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="session-actions">
+      <button
+        type="button"
+        className="button small ghost"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+        data-testid="session-actions"
+      >
         More<span aria-hidden> ▾</span>
       </button>
       {open && (
@@ -71,7 +94,10 @@ export function SessionActions({ session, canWrite, act, onRenamed, onRawStream 
             type="button"
             role="menuitem"
             onClick={async () => {
-              const copied = await (navigator.clipboard?.writeText(`${window.location.origin}/sessions/${session.id}`).then(() => true, () => false) ?? false);
+              const copied = await (navigator.clipboard?.writeText(`${window.location.origin}/sessions/${session.id}`).then(
+                () => true,
+                () => false,
+              ) ?? false);
               setCopyNote(copied ? "Link copied" : "Could not copy: the browser refused");
               setTimeout(() => setCopyNote(null), 1_500);
             }}

@@ -32,7 +32,19 @@ const DEMO_SUGGESTIONS = [
   { prompt: "/stream 500 250", label: "/stream 500 — a long answer" },
 ];
 
-export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, people, wholeHistory = false }: { initial: SessionDetailJson; canWrite: boolean; agentName: string; people: Record<string, string>; wholeHistory?: boolean }) {
+export function SessionView({
+  initial,
+  canWrite: canWriteAtLoad,
+  agentName,
+  people,
+  wholeHistory = false,
+}: {
+  initial: SessionDetailJson;
+  canWrite: boolean;
+  agentName: string;
+  people: Record<string, string>;
+  wholeHistory?: boolean;
+}) {
   const [session, setSession] = useState(initial);
   // The stream tells a role change at once; nothing needs a reload to honour it.
   const [canWriteNow, setCanWriteNow] = useState(canWriteAtLoad);
@@ -88,7 +100,10 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
   useEffect(() => {
     if (sent && userCount > sent.after) setSent(null);
   }, [sent, userCount]);
-  const items = useMemo<TranscriptItem[]>(() => (sent ? [...stream.items, { kind: "user", key: "sending", events: [], text: sent.text, links: [] }] : stream.items), [stream.items, sent]);
+  const items = useMemo<TranscriptItem[]>(
+    () => (sent ? [...stream.items, { kind: "user", key: "sending", events: [], text: sent.text, links: [] }] : stream.items),
+    [stream.items, sent],
+  );
 
   // Stable callbacks: the transcript's rows are memoised and must not re-render on every chunk.
   const act = useCallback(
@@ -101,7 +116,10 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
     },
     [refresh],
   );
-  const answer = useCallback((permissionId: string, reply: PermissionReply) => act(`/api/sessions/${sessionId}/permissions/${permissionId}`, "POST", { reply }), [act, sessionId]);
+  const answer = useCallback(
+    (permissionId: string, reply: PermissionReply) => act(`/api/sessions/${sessionId}/permissions/${permissionId}`, "POST", { reply }),
+    [act, sessionId],
+  );
   const userCountRef = useRef(userCount);
   userCountRef.current = userCount;
   const send = useCallback(
@@ -168,7 +186,12 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
             </p>
           </div>
           <div className="session-header-right">
-            <span className={`connection connection-${stream.connection}`} data-testid="connection-state" data-state={stream.connection} title="Connection to the portal's live stream">
+            <span
+              className={`connection connection-${stream.connection}`}
+              data-testid="connection-state"
+              data-state={stream.connection}
+              title="Connection to the portal's live stream"
+            >
               <span className="dot" aria-hidden />
               <span className="connection-label">{CONNECTION_LABEL[stream.connection]}</span>
             </span>
@@ -176,8 +199,21 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
             <span data-testid="session-status" data-status={status}>
               <StatusBadge status={shownStatus} canAnswer={writable} />
             </span>
-            <SessionActions session={session} canWrite={canWrite} act={act} onRenamed={(title) => setSession((current) => ({ ...current, title }))} onRawStream={() => setRaw({ title: "Raw event stream", indexes: null })} />
-            <button type="button" className="button small details-button" onClick={() => setDetailsOpen(true)} aria-expanded={detailsOpen} aria-controls="session-details" data-testid="open-details">
+            <SessionActions
+              session={session}
+              canWrite={canWrite}
+              act={act}
+              onRenamed={(title) => setSession((current) => ({ ...current, title }))}
+              onRawStream={() => setRaw({ title: "Raw event stream", indexes: null })}
+            />
+            <button
+              type="button"
+              className="button small details-button"
+              onClick={() => setDetailsOpen(true)}
+              aria-expanded={detailsOpen}
+              aria-controls="session-details"
+              data-testid="open-details"
+            >
               Details
             </button>
           </div>
@@ -201,7 +237,8 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
         )}
         {cutOff && (
           <div className="banner inline info" data-testid="restorable-banner">
-            The last turn was cut off when the runtime stopped. Its history is safe{writable ? "; your next prompt picks it up with the conversation so far." : "."}
+            The last turn was cut off when the runtime stopped. Its history is safe
+            {writable ? "; your next prompt picks it up with the conversation so far." : "."}
           </div>
         )}
         {error && (
@@ -230,13 +267,27 @@ export function SessionView({ initial, canWrite: canWriteAtLoad, agentName, peop
           virtual={!wholeHistory}
           empty={empty}
         />
-        {writable && <Composer running={running && !loading} waiting={status === "awaiting_input"} restorable={cutOff} offline={stream.connection === "offline"} commands={stream.commands} onSend={send} onStop={stop} />}
+        {writable && (
+          <Composer
+            running={running && !loading}
+            waiting={status === "awaiting_input"}
+            restorable={cutOff}
+            offline={stream.connection === "offline"}
+            commands={stream.commands}
+            onSend={send}
+            onStop={stop}
+          />
+        )}
         {status === "destroyed" && (
           <p className="readonly-note" data-testid="destroyed-note">
             This session was destroyed. Its history stays readable here.
           </p>
         )}
-        {!canWrite && !accessEnded && status !== "destroyed" && <p className="readonly-note" data-testid="readonly-note">You can watch this session; your role in the team does not allow prompting.</p>}
+        {!canWrite && !accessEnded && status !== "destroyed" && (
+          <p className="readonly-note" data-testid="readonly-note">
+            You can watch this session; your role in the team does not allow prompting.
+          </p>
+        )}
       </section>
       <SessionControls
         session={session}
@@ -270,7 +321,10 @@ function rawTitle(item: TranscriptItem) {
 function ContextMeter({ usage }: { usage: UsageJson | null }) {
   if (!usage?.used || !usage.size) return null;
   const share = Math.min(1, usage.used / usage.size);
-  const cost = usage.cost && usage.cost.amount > 0 ? new Intl.NumberFormat("en", { style: "currency", currency: usage.cost.currency, maximumFractionDigits: 4 }).format(usage.cost.amount) : null;
+  const cost =
+    usage.cost && usage.cost.amount > 0
+      ? new Intl.NumberFormat("en", { style: "currency", currency: usage.cost.currency, maximumFractionDigits: 4 }).format(usage.cost.amount)
+      : null;
   const words = `Context ${Math.round(share * 100)}% used: ${usage.used.toLocaleString("en")} of ${usage.size.toLocaleString("en")} tokens${cost ? `; cost so far ${cost}` : ""}`;
   return (
     <span className={`context-meter${share > 0.85 ? " high" : ""}`} title={words} data-testid="context-meter">

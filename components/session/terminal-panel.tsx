@@ -59,12 +59,18 @@ export function TerminalPanel({ sandboxId, canWrite }: { sandboxId: string; canW
       {error && <p className="small danger-text">{error}</p>}
       {terminal && !ended ? (
         <>
-          {!canWrite && <p className="muted small">You are watching{terminal.openedByName ? ` ${terminal.openedByName}'s terminal` : ""}; viewers cannot type.</p>}
+          {!canWrite && (
+            <p className="muted small">You are watching{terminal.openedByName ? ` ${terminal.openedByName}'s terminal` : ""}; viewers cannot type.</p>
+          )}
           <TerminalView key={terminal.id} sandboxId={sandboxId} terminalId={terminal.id} canWrite={canWrite} onEnd={() => setEnded(true)} />
         </>
       ) : (
         <>
-          {ended && <p className="muted small" data-testid="terminal-ended">The terminal has ended.</p>}
+          {ended && (
+            <p className="muted small" data-testid="terminal-ended">
+              The terminal has ended.
+            </p>
+          )}
           {canWrite ? (
             <button type="button" className="button small" onClick={() => void openOne()} disabled={busy} data-testid="terminal-open">
               {busy ? "Opening…" : "Open a terminal"}
@@ -126,7 +132,10 @@ function TerminalView({ sandboxId, terminalId, canWrite, onEnd }: { sandboxId: s
         const flush = () => {
           const data = pending;
           pending = "";
-          if (data) sending = sending.then(() => fetch(`${base}/input`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data }) }));
+          if (data)
+            sending = sending.then(() =>
+              fetch(`${base}/input`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data }) }),
+            );
         };
         const input = term.onData((data) => {
           if (!pending) requestAnimationFrame(flush);
@@ -142,7 +151,15 @@ function TerminalView({ sandboxId, terminalId, canWrite, onEnd }: { sandboxId: s
         fit.fit();
         if (!canWrite) return;
         clearTimeout(timer);
-        timer = setTimeout(() => void fetch(`${base}/resize`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ cols: term.cols, rows: term.rows }) }), 150);
+        timer = setTimeout(
+          () =>
+            void fetch(`${base}/resize`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ cols: term.cols, rows: term.rows }),
+            }),
+          150,
+        );
       };
       const observer = new ResizeObserver(resize);
       observer.observe(host.current);

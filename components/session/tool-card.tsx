@@ -17,16 +17,43 @@ const REPLY_LABEL: Record<PermissionOutcome | "interrupted", string> = {
   interrupted: "Interrupted: not answered before the runtime stopped",
 };
 /** The answer in a word (the card's data-state). */
-const REPLY_WORD: Record<string, string> = { once: "Allowed once", always: "Always allowed", reject: "Rejected", cancelled: "Cancelled", expired: "Expired", interrupted: "Interrupted" };
+const REPLY_WORD: Record<string, string> = {
+  once: "Allowed once",
+  always: "Always allowed",
+  reject: "Rejected",
+  cancelled: "Cancelled",
+  expired: "Expired",
+  interrupted: "Interrupted",
+};
 /** One word per state, the same on the card's badge, its answer line and the plan. */
-export const STATUS_LABEL: Record<string, string> = { pending: "Pending", in_progress: "Running", completed: "Completed", failed: "Failed", interrupted: "Interrupted", cancelled: "Cancelled", stopped: "Stopped", expired: "Expired", ended: "Turn ended" };
+export const STATUS_LABEL: Record<string, string> = {
+  pending: "Pending",
+  in_progress: "Running",
+  completed: "Completed",
+  failed: "Failed",
+  interrupted: "Interrupted",
+  cancelled: "Cancelled",
+  stopped: "Stopped",
+  expired: "Expired",
+  ended: "Turn ended",
+};
 /** Input longer than this many lines starts folded (its first lines stay visible). */
 const LONG_INPUT_LINES = 12;
 
 const timeOf = (iso: string) => new Date(iso).toLocaleTimeString("en", { hour: "2-digit", minute: "2-digit" });
 
 /** One card per tool call: status updated in place, its input, output or diff, and the permission it needed. */
-export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, people }: { item: Extract<TranscriptItem, { kind: "tool" }>; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
+export const ToolCard = memo(function ToolCard({
+  item,
+  canAnswer,
+  onAnswer,
+  people,
+}: {
+  item: Extract<TranscriptItem, { kind: "tool" }>;
+  canAnswer: boolean;
+  onAnswer: Answer;
+  people: Record<string, string>;
+}) {
   const waiting = item.permission?.reply === "pending";
   // An expired request leaves its call where it was: the card says so in the same word.
   const shown = !waiting && item.permission?.reply === "expired" && (item.status === "pending" || item.status === "in_progress") ? "expired" : item.status;
@@ -45,7 +72,10 @@ export const ToolCard = memo(function ToolCard({ item, canAnswer, onAnswer, peop
       {item.diffs.map((diff, i) => (
         <DiffView key={`${diff.path}-${i}`} diff={diff} />
       ))}
-      {item.diffs.length === 0 && item.rawInput !== undefined && item.rawInput !== null && !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} toolKind={item.toolKind} />}
+      {item.diffs.length === 0 &&
+        item.rawInput !== undefined &&
+        item.rawInput !== null &&
+        !(typeof item.rawInput === "object" && Object.keys(item.rawInput).length === 0) && <ToolInput input={item.rawInput} toolKind={item.toolKind} />}
       {item.output && (
         <pre className={`tool-output${item.terminal ? " terminal" : ""}`} tabIndex={0}>
           {item.output}
@@ -71,7 +101,9 @@ function ToolInput({ input, toolKind }: { input: unknown; toolKind: string }) {
       ) : readable.kind === "write" ? (
         <figure className="diff">
           <figcaption className="diff-head">
-            <span className="diff-path" data-testid="tool-input-path">{readable.path}</span>
+            <span className="diff-path" data-testid="tool-input-path">
+              {readable.path}
+            </span>
             <span className="muted">{lineCount(readable.content)}</span>
           </figcaption>
           <Folded text={readable.content} className="tool-input-body" />
@@ -119,14 +151,39 @@ function Folded({ text, className, prefix = "" }: { text: string; className: str
 }
 
 /** What the agent asks to do, by the call's kind (ACP's tool kinds). */
-const ASK: Record<string, string> = { edit: "to make this change", delete: "to delete this", move: "to move this", execute: "to run this", fetch: "to fetch this", read: "to read this", search: "to search this" };
+const ASK: Record<string, string> = {
+  edit: "to make this change",
+  delete: "to delete this",
+  move: "to move this",
+  execute: "to run this",
+  fetch: "to fetch this",
+  read: "to read this",
+  search: "to search this",
+};
 
-function PermissionBlock({ permission, toolKind, canAnswer, onAnswer, people }: { permission: PermissionState; toolKind: string; canAnswer: boolean; onAnswer: Answer; people: Record<string, string> }) {
+function PermissionBlock({
+  permission,
+  toolKind,
+  canAnswer,
+  onAnswer,
+  people,
+}: {
+  permission: PermissionState;
+  toolKind: string;
+  canAnswer: boolean;
+  onAnswer: Answer;
+  people: Record<string, string>;
+}) {
   const [answering, setAnswering] = useState<PermissionReply | null>(null);
   const pending = permission.reply === "pending";
   const label = REPLY_LABEL[permission.reply as PermissionOutcome | "interrupted"] ?? permission.reply;
   return (
-    <div className="permission-block" data-testid="permission-card" data-state={pending ? "pending" : (REPLY_WORD[permission.reply] ?? permission.reply)} data-permission-id={permission.permissionId}>
+    <div
+      className="permission-block"
+      data-testid="permission-card"
+      data-state={pending ? "pending" : (REPLY_WORD[permission.reply] ?? permission.reply)}
+      data-permission-id={permission.permissionId}
+    >
       {pending ? (
         canAnswer ? (
           <>
@@ -154,7 +211,9 @@ function PermissionBlock({ permission, toolKind, canAnswer, onAnswer, people }: 
             </div>
           </>
         ) : (
-          <p className="muted small" data-testid="permission-waiting-member">Waiting for a member of the team to answer.</p>
+          <p className="muted small" data-testid="permission-waiting-member">
+            Waiting for a member of the team to answer.
+          </p>
         )
       ) : (
         <p className="small permission-answer" data-testid="permission-answer">

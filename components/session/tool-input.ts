@@ -27,7 +27,9 @@ function pick(input: Json, keys: string[]): [string, string] | null {
 
 /** What is left once the shown parts are taken out, without empty values (`replace_all: false` is noise). */
 function restOf(input: Json, used: Array<string | undefined>): Json {
-  return Object.fromEntries(Object.entries(input).filter(([key, value]) => !used.includes(key) && value !== null && value !== undefined && value !== "" && value !== false));
+  return Object.fromEntries(
+    Object.entries(input).filter(([key, value]) => !used.includes(key) && value !== null && value !== undefined && value !== "" && value !== false),
+  );
 }
 
 const SHELL_SAFE = /^[\w@%+=:,./-]+$/;

@@ -41,7 +41,18 @@ export type TranscriptItem = Base &
     | { kind: "user"; text: string; links: string[] }
     | { kind: "agent"; text: string }
     | { kind: "thought"; text: string }
-    | { kind: "tool"; toolCallId: string; title: string; toolKind: string; status: string; rawInput: unknown; output: string | null; diffs: ToolDiff[]; terminal: boolean; permission: PermissionState | null }
+    | {
+        kind: "tool";
+        toolCallId: string;
+        title: string;
+        toolKind: string;
+        status: string;
+        rawInput: unknown;
+        output: string | null;
+        diffs: ToolDiff[];
+        terminal: boolean;
+        permission: PermissionState | null;
+      }
     /** `ended`: the turn was cut off (interrupted), stopped (cancelled) or ended normally ("ended") before the plan was done. */
     | { kind: "plan"; entries: Array<{ content: string; status: string }>; ended: string | null }
     /** A notice the agent sent as a message (e.g. Codex's warnings). */
@@ -75,7 +86,15 @@ export interface TranscriptState {
   /** Positions of the current turn's tool cards and permissions (closed at the turn's end). */
   turnTools: number[];
   /** The position of the last turn end while no prompt followed it (late updates go before it), and the message it closed. */
-  endedTurn: { position: number; stopReason: string; message: number | null; messageId: string | null; thought: number | null; plan: number | null; tools: number[] } | null;
+  endedTurn: {
+    position: number;
+    stopReason: string;
+    message: number | null;
+    messageId: string | null;
+    thought: number | null;
+    plan: number | null;
+    tools: number[];
+  } | null;
 }
 
 export interface AgentCommand {
@@ -164,7 +183,10 @@ function applyEvent(state: TranscriptState, event: StreamEvent) {
   if (event.sender === "client" && payload.method === "session/prompt") {
     const blocks = Array.isArray(params.prompt) ? params.prompt : [];
     const visible = blocks.filter((block) => isObject(block) && !(isObject(block._meta) && block._meta.portalSeed));
-    const userText = visible.filter((block) => isObject(block) && block.type === "text").map((block) => text((block as Json).text)).join("\n");
+    const userText = visible
+      .filter((block) => isObject(block) && block.type === "text")
+      .map((block) => text((block as Json).text))
+      .join("\n");
     const links = visible.filter((block) => isObject(block) && block.type === "resource_link").map((block) => text((block as Json).uri));
     closeTurnState(state);
     state.endedTurn = null;
@@ -179,7 +201,8 @@ function applyEvent(state: TranscriptState, event: StreamEvent) {
     return;
   }
   if (kind === "usage_update") {
-    const cost = isObject(change.cost) && typeof change.cost.amount === "number" ? { amount: change.cost.amount, currency: text(change.cost.currency) || "USD" } : null;
+    const cost =
+      isObject(change.cost) && typeof change.cost.amount === "number" ? { amount: change.cost.amount, currency: text(change.cost.currency) || "USD" } : null;
     state.usage = { used: typeof change.used === "number" ? change.used : null, size: typeof change.size === "number" ? change.size : null, cost };
     return;
   }
@@ -231,7 +254,11 @@ function commandsOf(value: unknown): AgentCommand[] {
   if (!Array.isArray(value)) return [];
   return value
     .filter(isObject)
-    .map((command) => ({ name: text(command.name).replace(/^\//, ""), description: text(command.description), hint: isObject(command.input) ? text(command.input.hint) || null : null }))
+    .map((command) => ({
+      name: text(command.name).replace(/^\//, ""),
+      description: text(command.description),
+      hint: isObject(command.input) ? text(command.input.hint) || null : null,
+    }))
     .filter((command) => command.name.length > 0);
 }
 
@@ -286,7 +313,11 @@ function applyAgentUpdate(state: TranscriptState, change: Json, kind: string, ev
       const id = text(change.toolCallId);
       const key = toolKey(scope, id || `e${event.index}`);
       const known = state.tools.get(key);
-      if ((kind === "tool_call" && known === undefined && isTodoCall(change)) || known === TODO_CALL || (known !== undefined && state.items[known]?.kind === "plan")) {
+      if (
+        (kind === "tool_call" && known === undefined && isTodoCall(change)) ||
+        known === TODO_CALL ||
+        (known !== undefined && state.items[known]?.kind === "plan")
+      ) {
         // The checklist of the turn, not a tool card: the call's input is the whole list each time.
         state.openMessage = null;
         const todos = todoEntries(change);
@@ -328,7 +359,9 @@ function applyAgentUpdate(state: TranscriptState, change: Json, kind: string, ev
       return;
     }
     case "plan": {
-      const entries = Array.isArray(change.entries) ? change.entries.filter(isObject).map((entry) => ({ content: text(entry.content), status: text(entry.status) })) : [];
+      const entries = Array.isArray(change.entries)
+        ? change.entries.filter(isObject).map((entry) => ({ content: text(entry.content), status: text(entry.status) }))
+        : [];
       state.openMessage = null;
       setPlan(state, event, entries);
       return;
@@ -351,7 +384,15 @@ const SETTING_LABEL: Record<string, string> = { mode: "Mode", model: "Model", th
 
 /** "thoughtLevel" → "Thought level", "demo-large" stays as the agent named it, "low" → "Low". */
 export function settingLabel(field: string) {
-  return SETTING_LABEL[field] ?? sentenceCase(field.replace(/([a-z])([A-Z])/g, "$1 $2").replaceAll("_", " ").toLowerCase());
+  return (
+    SETTING_LABEL[field] ??
+    sentenceCase(
+      field
+        .replace(/([a-z])([A-Z])/g, "$1 $2")
+        .replaceAll("_", " ")
+        .toLowerCase(),
+    )
+  );
 }
 const sentenceCase = (value: string) => value.charAt(0).toUpperCase() + value.slice(1);
 
@@ -370,13 +411,23 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       for (const id of state.pending) closePermission(state, id, event, { reply: "cancelled", by: null });
       closeTurnItems(state, state.turnTools, state.plan, stopReason, event, true);
       const position = push(state, event, { kind: "turn_end", stopReason });
-      state.endedTurn = { position, stopReason, message: state.openMessage, messageId: state.openMessageId, thought: state.openThought, plan: state.plan, tools: state.turnTools };
+      state.endedTurn = {
+        position,
+        stopReason,
+        message: state.openMessage,
+        messageId: state.openMessageId,
+        thought: state.openThought,
+        plan: state.plan,
+        tools: state.turnTools,
+      };
       closeTurnState(state);
       return;
     }
     case "permission_requested": {
       const toolCall = isObject(payload.toolCall) ? payload.toolCall : {};
-      const options = Array.isArray(payload.options) ? payload.options.filter(isObject).map((option) => ({ optionId: text(option.optionId), name: text(option.name), kind: text(option.kind) })) : [];
+      const options = Array.isArray(payload.options)
+        ? payload.options.filter(isObject).map((option) => ({ optionId: text(option.optionId), name: text(option.name), kind: text(option.kind) }))
+        : [];
       const permissionId = text(payload.permissionId);
       const permission: PermissionState = { permissionId, options, reply: "pending", by: null, at: null };
       state.openMessage = null;
@@ -388,9 +439,23 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       let position = id ? state.tools.get(key) : lastOpenTool(state, text(toolCall.title));
       if (position !== undefined && state.items[position]?.kind !== "tool") position = undefined;
       if (position !== undefined) {
-        update<"tool">(state, position, event, (item) => ({ permission, rawInput: isEmptyInput(item.rawInput) && !isEmptyInput(toolCall.rawInput) ? toolCall.rawInput : item.rawInput }));
+        update<"tool">(state, position, event, (item) => ({
+          permission,
+          rawInput: isEmptyInput(item.rawInput) && !isEmptyInput(toolCall.rawInput) ? toolCall.rawInput : item.rawInput,
+        }));
       } else {
-        position = push(state, event, { kind: "tool", toolCallId: id || `permission-${permissionId}`, title: text(toolCall.title) || "Tool call", toolKind: text(toolCall.kind) || "other", status: "pending", rawInput: toolCall.rawInput, output: null, diffs: [], terminal: false, permission });
+        position = push(state, event, {
+          kind: "tool",
+          toolCallId: id || `permission-${permissionId}`,
+          title: text(toolCall.title) || "Tool call",
+          toolKind: text(toolCall.kind) || "other",
+          status: "pending",
+          rawInput: toolCall.rawInput,
+          output: null,
+          diffs: [],
+          terminal: false,
+          permission,
+        });
         state.tools.set(key, position);
         state.turnTools.push(position);
       }
@@ -408,7 +473,10 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       push(state, event, {
         kind: "separator",
         tone: "info",
-        text: payload.method === "load" ? "Resumed after the runtime restarted: the agent reopened its own session." : "Resumed after the runtime restarted: the agent was given the conversation so far.",
+        text:
+          payload.method === "load"
+            ? "Resumed after the runtime restarted: the agent reopened its own session."
+            : "Resumed after the runtime restarted: the agent was given the conversation so far.",
       });
       return;
     case "gap":
@@ -422,10 +490,18 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       });
       return;
     case "budget_reached":
-      push(state, event, { kind: "separator", tone: "warning", text: text(payload.message) || "The budget for this month is reached: model calls are refused." });
-        return;
+      push(state, event, {
+        kind: "separator",
+        tone: "warning",
+        text: text(payload.message) || "The budget for this month is reached: model calls are refused.",
+      });
+      return;
     case "limit_hit":
-      push(state, event, { kind: "separator", tone: "warning", text: `The sandbox stopped: ${text(payload.message)}. The session continues on its next prompt.` });
+      push(state, event, {
+        kind: "separator",
+        tone: "warning",
+        text: `The sandbox stopped: ${text(payload.message)}. The session continues on its next prompt.`,
+      });
       return;
     case "config_changed":
       push(state, event, { kind: "setting", label: settingLabel(text(payload.field)), value: text(payload.value), by: text(payload.by) || null });
@@ -440,7 +516,11 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
       return;
     }
     case "pushed":
-      push(state, event, { kind: "separator", tone: "info", text: `Pushed ${text(payload.commit).slice(0, 12)} to branch ${text(payload.branch)}${payload.compareUrl ? ` · ${text(payload.compareUrl)}` : ""}` });
+      push(state, event, {
+        kind: "separator",
+        tone: "info",
+        text: `Pushed ${text(payload.commit).slice(0, 12)} to branch ${text(payload.branch)}${payload.compareUrl ? ` · ${text(payload.compareUrl)}` : ""}`,
+      });
       return;
     default:
       return;
@@ -469,7 +549,10 @@ function closeTurnItems(state: TranscriptState, tools: number[], plan: number | 
       const item = state.items[position];
       if (item?.kind !== "tool") continue;
       const status = OPEN_TOOL.has(item.status) ? word : item.status;
-      const permission = item.permission && UNANSWERED.has(item.permission.reply) && word === "interrupted" ? { ...item.permission, reply: word, at: item.permission.at ?? event.createdAt } : item.permission;
+      const permission =
+        item.permission && UNANSWERED.has(item.permission.reply) && word === "interrupted"
+          ? { ...item.permission, reply: word, at: item.permission.at ?? event.createdAt }
+          : item.permission;
       if (status !== item.status || permission !== item.permission) touch<"tool">(state, position, event, () => ({ status, permission }));
     }
   }
@@ -483,7 +566,12 @@ function closeTurnItems(state: TranscriptState, tools: number[], plan: number | 
 /** A plan's `ended` when its turn ended normally with steps not done. */
 export const PLAN_LEFT_UNFINISHED = "ended";
 
-function quietUpdate<K extends TranscriptItem["kind"]>(state: TranscriptState, position: number, _event: StreamEvent, change: (item: Item<K>) => Partial<Item<K>>) {
+function quietUpdate<K extends TranscriptItem["kind"]>(
+  state: TranscriptState,
+  position: number,
+  _event: StreamEvent,
+  change: (item: Item<K>) => Partial<Item<K>>,
+) {
   const item = state.items[position] as Item<K> | undefined;
   if (item) state.items[position] = { ...item, ...change(item) };
 }
@@ -493,14 +581,17 @@ function closePermission(state: TranscriptState, permissionId: string, event: St
   const position = state.permissions.get(permissionId);
   if (position === undefined) return;
   // The latest word on a request is what it shows (an answer that came too late turns to expired).
-  update<"tool">(state, position, event, (item) => (item.permission ? { permission: { ...item.permission, reply: answer.reply, by: answer.by, at: event.createdAt } } : {}));
+  update<"tool">(state, position, event, (item) =>
+    item.permission ? { permission: { ...item.permission, reply: answer.reply, by: answer.by, at: event.createdAt } } : {},
+  );
 }
 
 function lastOpenTool(state: TranscriptState, title: string) {
   for (let i = state.items.length - 1; i >= 0; i--) {
     const item = state.items[i]!;
     if (item.kind === "user") return undefined;
-    if (item.kind === "tool" && item.permission === null && (item.title === title || !title) && (item.status === "pending" || item.status === "in_progress")) return i;
+    if (item.kind === "tool" && item.permission === null && (item.title === title || !title) && (item.status === "pending" || item.status === "in_progress"))
+      return i;
   }
   return undefined;
 }
@@ -508,6 +599,6 @@ function lastOpenTool(state: TranscriptState, title: string) {
 /** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st. */
 export function ordinal(n: number): string {
   const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  const suffix = tens >= 11 && tens <= 13 ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
   return `${n}${suffix}`;
 }

@@ -7,7 +7,6 @@ import { turnEndLabel } from "@/components/session/stop-reason";
 import { STATUS_LABEL, ToolCard, type Answer } from "@/components/session/tool-card";
 import type { TranscriptItem } from "@/components/session/transcript-model";
 
-
 export interface TranscriptProps {
   items: TranscriptItem[];
   /** History is still being read: show that, never a running state. */
@@ -59,7 +58,24 @@ interface ListContext {
 // history when scrolled to the top. Rows are memoised on their item object (the model replaces only
 // the item an event changed), so a streamed chunk re-renders one row.
 export const Transcript = memo(function Transcript(props: TranscriptProps) {
-  const { items, loading, running, pendingCount = 0, openMessageKey, agentName, canAnswer, onAnswer, onRaw, people, firstItemIndex, hasOlder, loadingOlder, onLoadOlder, virtual = true, empty } = props;
+  const {
+    items,
+    loading,
+    running,
+    pendingCount = 0,
+    openMessageKey,
+    agentName,
+    canAnswer,
+    onAnswer,
+    onRaw,
+    people,
+    firstItemIndex,
+    hasOlder,
+    loadingOlder,
+    onLoadOlder,
+    virtual = true,
+    empty,
+  } = props;
   const list = useRef<VirtuosoHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   // Stay at the end until the person scrolls away: rows measured taller than estimated (Markdown,
@@ -104,9 +120,15 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
     return (
       <div className="transcript-frame">
         <Context.Provider value={rowContext.current}>
-          <div className="transcript" data-testid="transcript-scroll" tabIndex={0} aria-label="Transcript" ref={(element) => {
+          <div
+            className="transcript"
+            data-testid="transcript-scroll"
+            tabIndex={0}
+            aria-label="Transcript"
+            ref={(element) => {
               if (element) element.scrollTop = element.scrollHeight;
-            }}>
+            }}
+          >
             <div className="transcript-rows" data-testid="transcript">
               <div className="transcript-start" />
               {items.map((item) => (
@@ -212,7 +234,9 @@ function Header({ context }: { context?: ListContext }) {
 }
 
 function Footer({ context }: { context?: ListContext }) {
-  return <div className="transcript-end">{(context?.waiting || context?.waitingOn) && <Working agentName={context.agentName} waitingOn={context.waitingOn} />}</div>;
+  return (
+    <div className="transcript-end">{(context?.waiting || context?.waitingOn) && <Working agentName={context.agentName} waitingOn={context.waitingOn} />}</div>
+  );
 }
 
 function Working({ agentName, waitingOn }: { agentName: string; waitingOn: "you" | "member" | null }) {
@@ -220,7 +244,9 @@ function Working({ agentName, waitingOn }: { agentName: string; waitingOn: "you"
     return (
       <div className="working waiting-on" data-testid="agent-waiting" data-waiting-on={waitingOn}>
         <span className="attention-dot" aria-hidden />
-        {waitingOn === "you" ? `${agentName} is waiting for you: answer the permission above.` : `${agentName} is waiting for a member of the team to answer a permission.`}
+        {waitingOn === "you"
+          ? `${agentName} is waiting for you: answer the permission above.`
+          : `${agentName} is waiting for a member of the team to answer a permission.`}
       </div>
     );
   }
@@ -317,7 +343,17 @@ function RowBody({ item, streaming, context }: { item: TranscriptItem; streaming
                   <span className="plan-mark" aria-hidden>
                     {status === "completed" ? "✓" : status === "in_progress" ? "◐" : status === "stopped" ? "–" : status === "cancelled" ? "✕" : "○"}
                   </span>
-                  <span className="sr-only">{status === "completed" ? "Done: " : status === "in_progress" ? "In progress: " : status === "stopped" ? "Not finished: " : status === "cancelled" ? "Dropped: " : "To do: "}</span>
+                  <span className="sr-only">
+                    {status === "completed"
+                      ? "Done: "
+                      : status === "in_progress"
+                        ? "In progress: "
+                        : status === "stopped"
+                          ? "Not finished: "
+                          : status === "cancelled"
+                            ? "Dropped: "
+                            : "To do: "}
+                  </span>
                   {entry.content}
                 </li>
               );

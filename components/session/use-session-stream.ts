@@ -60,7 +60,17 @@ const FIRST_ITEM_BASE = 100_000_000;
 
 function snapshotOf(state: TranscriptState, firstIndex: number, liveStatus: string | null, firstItemIndex: number): TranscriptSnapshot {
   const open = state.openMessage === null ? null : (state.items[state.openMessage]?.key ?? null);
-  return { items: [...state.items], lastIndex: state.lastIndex, firstIndex, firstItemIndex, liveStatus, usage: state.usage, commands: state.commands, pendingCount: state.pending.size, openMessageKey: open };
+  return {
+    items: [...state.items],
+    lastIndex: state.lastIndex,
+    firstIndex,
+    firstItemIndex,
+    liveStatus,
+    usage: state.usage,
+    commands: state.commands,
+    pendingCount: state.pending.size,
+    openMessageKey: open,
+  };
 }
 
 export function useSessionStream(
@@ -80,7 +90,17 @@ export function useSessionStream(
     apiBase?: string;
   },
 ) {
-  const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({ items: [], lastIndex: 0, firstIndex: 1, firstItemIndex: FIRST_ITEM_BASE, liveStatus: null, usage: null, commands: [], pendingCount: 0, openMessageKey: null });
+  const [snapshot, setSnapshot] = useState<TranscriptSnapshot>({
+    items: [],
+    lastIndex: 0,
+    firstIndex: 1,
+    firstItemIndex: FIRST_ITEM_BASE,
+    liveStatus: null,
+    usage: null,
+    commands: [],
+    pendingCount: 0,
+    openMessageKey: null,
+  });
   const [connection, setConnection] = useState<ConnectionState>("loading");
   const [loadingOlder, setLoadingOlder] = useState(false);
   const onPortalEventRef = useRef(onPortalEvent);

@@ -6,7 +6,14 @@ import { useSessionStream } from "@/components/session/use-session-stream";
 // A session seen through a share link: its transcript, history and live, read-only. No composer,
 // no answers to permissions, no raw events, no files: the link's API serves redacted events only.
 
-const LIVE_LABEL: Record<string, string> = { loading: "Loading…", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", offline: "Offline", ended: "Link ended" };
+const LIVE_LABEL: Record<string, string> = {
+  loading: "Loading…",
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+  ended: "Link ended",
+};
 
 export function SharedTranscript({ token, sessionId, eventCount, agentName }: { token: string; sessionId: string; eventCount: number; agentName: string }) {
   const stream = useSessionStream(sessionId, { eventCount, apiBase: `/api/share/${token}` });

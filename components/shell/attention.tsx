@@ -65,15 +65,31 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
       const seen = seenPermissions.current;
       if (seen && hidden && notifyRef.current) {
         for (const item of snapshot.items.filter((candidate) => !seen.has(candidate.id))) {
-          notify(`Needs you: ${item.toolCall.title || "a tool call"}`, `${item.sessionTitle} is waiting for a permission.`, `/sessions/${item.sessionId}`, item.id);
+          notify(
+            `Needs you: ${item.toolCall.title || "a tool call"}`,
+            `${item.sessionTitle} is waiting for a permission.`,
+            `/sessions/${item.sessionId}`,
+            item.id,
+          );
         }
       }
       seenPermissions.current = new Set([...(seen ?? []), ...snapshot.items.map((item) => item.id)]);
       for (const session of snapshot.sessions) {
         const before = lastStatus.current.get(session.id);
         lastStatus.current.set(session.id, session.status);
-        if (hidden && notifyRef.current && session.id === watched.current && (before === "running" || before === "awaiting_input") && session.status === "idle") {
-          notify(`Turn ended: ${session.title}`, "The agent finished and is ready for the next prompt.", `/sessions/${session.id}`, `turn-${session.id}-${session.updatedAt}`);
+        if (
+          hidden &&
+          notifyRef.current &&
+          session.id === watched.current &&
+          (before === "running" || before === "awaiting_input") &&
+          session.status === "idle"
+        ) {
+          notify(
+            `Turn ended: ${session.title}`,
+            "The agent finished and is ready for the next prompt.",
+            `/sessions/${session.id}`,
+            `turn-${session.id}-${session.updatedAt}`,
+          );
         }
       }
     });
@@ -105,7 +121,16 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
   }, []);
 
   const value = useMemo(
-    () => ({ count, items, changes, connected, notifications, notifyEnabled, setNotifyEnabled: (enabled: boolean) => void setNotifyEnabled(enabled), watchSession }),
+    () => ({
+      count,
+      items,
+      changes,
+      connected,
+      notifications,
+      notifyEnabled,
+      setNotifyEnabled: (enabled: boolean) => void setNotifyEnabled(enabled),
+      watchSession,
+    }),
     [count, items, changes, connected, notifications, notifyEnabled, setNotifyEnabled, watchSession],
   );
   return <AttentionContext.Provider value={value}>{children}</AttentionContext.Provider>;

@@ -19,7 +19,10 @@ export function LiveListRefresh({ teamId, shown }: { teamId: string | null; show
   useEffect(() => {
     const fresh = changes.slice(applied.current);
     applied.current = changes.length;
-    const relevant = fresh.some((change) => (teamId === null || change.teamId === teamId) && shownRef.current[change.id] !== `${change.status}|${change.archivedAt ?? ""}|${change.title}`);
+    const relevant = fresh.some(
+      (change) =>
+        (teamId === null || change.teamId === teamId) && shownRef.current[change.id] !== `${change.status}|${change.archivedAt ?? ""}|${change.title}`,
+    );
     if (!relevant || timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = null;

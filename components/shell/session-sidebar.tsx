@@ -30,10 +30,15 @@ export function SessionSidebar() {
 
   useEffect(() => {
     if (!onSessionPage) return;
-    const timer = setTimeout(() => {
-      const q = query.trim();
-      void apiFetch<{ items: SidebarSession[] }>(`/api/sessions?limit=100${teamId ? `&teamId=${encodeURIComponent(teamId)}` : ""}${q ? `&q=${encodeURIComponent(q)}` : ""}`).then((result) => result.ok && setSessions(result.data.items));
-    }, query ? 250 : 0);
+    const timer = setTimeout(
+      () => {
+        const q = query.trim();
+        void apiFetch<{ items: SidebarSession[] }>(
+          `/api/sessions?limit=100${teamId ? `&teamId=${encodeURIComponent(teamId)}` : ""}${q ? `&q=${encodeURIComponent(q)}` : ""}`,
+        ).then((result) => result.ok && setSessions(result.data.items));
+      },
+      query ? 250 : 0,
+    );
     return () => clearTimeout(timer);
   }, [query, onSessionPage, teamId, reads]);
 
@@ -46,13 +51,16 @@ export function SessionSidebar() {
     setSessions((current) => {
       if (!current) return current;
       const known = new Set(current.map((session) => session.id));
-      if (fresh.some((change) => !known.has(change.id) && change.archivedAt === null) || (query.trim() && fresh.some((change) => known.has(change.id)))) setReads((count) => count + 1);
+      if (fresh.some((change) => !known.has(change.id) && change.archivedAt === null) || (query.trim() && fresh.some((change) => known.has(change.id))))
+        setReads((count) => count + 1);
       const byId = new Map(fresh.map((change) => [change.id, change]));
       return current
         .filter((session) => !byId.get(session.id)?.archivedAt)
         .map((session) => {
           const change = byId.get(session.id);
-          return change ? { ...session, status: change.status, title: change.title, updatedAt: change.updatedAt, lastStopReason: change.lastStopReason } : session;
+          return change
+            ? { ...session, status: change.status, title: change.title, updatedAt: change.updatedAt, lastStopReason: change.lastStopReason }
+            : session;
         });
     });
   }, [changes, teamId, query]);
@@ -66,7 +74,14 @@ export function SessionSidebar() {
   return (
     <nav className="session-sidebar" aria-label="Sessions" data-testid="session-sidebar">
       <div className="sidebar-search">
-        <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="Search sessions" aria-label="Search sessions" data-testid="sidebar-search" />
+        <input
+          type="search"
+          value={query}
+          onChange={(event) => setQuery(event.target.value)}
+          placeholder="Search sessions"
+          aria-label="Search sessions"
+          data-testid="sidebar-search"
+        />
       </div>
       {sessions === null ? (
         <p className="muted small sidebar-note">Loading…</p>

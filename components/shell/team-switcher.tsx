@@ -15,7 +15,11 @@ export function TeamSwitcher() {
   const [switching, setSwitching] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
-  useDismiss(open, root, useCallback(() => setOpen(false), []));
+  useDismiss(
+    open,
+    root,
+    useCallback(() => setOpen(false), []),
+  );
 
   async function choose(teamId: string | null) {
     setSwitching(teamId ?? "all");
@@ -53,7 +57,14 @@ export function TeamSwitcher() {
           <p className="team-switcher-head small muted">Show sessions of</p>
           <ul>
             <li>
-              <button type="button" className={`team-option${current === null ? " current" : ""}`} aria-current={current === null ? "true" : undefined} disabled={switching !== null} onClick={() => void choose(null)} data-testid="team-option-all">
+              <button
+                type="button"
+                className={`team-option${current === null ? " current" : ""}`}
+                aria-current={current === null ? "true" : undefined}
+                disabled={switching !== null}
+                onClick={() => void choose(null)}
+                data-testid="team-option-all"
+              >
                 <span>All teams</span>
                 {current === null && <span aria-hidden>✓</span>}
               </button>

@@ -14,11 +14,23 @@ export function UserMenu({ email, initial, theme, isInstanceAdmin }: { email: st
   const root = useRef<HTMLDivElement>(null);
   const { notifications, notifyEnabled, setNotifyEnabled } = useAttention();
 
-  useDismiss(open, root, useCallback(() => setOpen(false), []));
+  useDismiss(
+    open,
+    root,
+    useCallback(() => setOpen(false), []),
+  );
 
   return (
     <div className={`topbar-user${open ? " open" : ""}`} ref={root}>
-      <button type="button" className="user-avatar" aria-expanded={open} aria-controls="user-menu-panel" aria-label={`Account menu for ${email}`} onClick={() => setOpen(!open)} data-testid="user-menu">
+      <button
+        type="button"
+        className="user-avatar"
+        aria-expanded={open}
+        aria-controls="user-menu-panel"
+        aria-label={`Account menu for ${email}`}
+        onClick={() => setOpen(!open)}
+        data-testid="user-menu"
+      >
         {initial}
       </button>
       <div className="user-menu-panel" id="user-menu-panel">
@@ -43,7 +55,13 @@ export function UserMenu({ email, initial, theme, isInstanceAdmin }: { email: st
         <ThemeToggle initial={theme} />
         {notifications !== "unsupported" && (
           <label className="notify-toggle small" title="A browser notification when a permission waits or a turn ends while this tab is hidden">
-            <input type="checkbox" checked={notifyEnabled && notifications !== "denied"} disabled={notifications === "denied"} onChange={(event) => setNotifyEnabled(event.target.checked)} data-testid="notify-toggle" />
+            <input
+              type="checkbox"
+              checked={notifyEnabled && notifications !== "denied"}
+              disabled={notifications === "denied"}
+              onChange={(event) => setNotifyEnabled(event.target.checked)}
+              data-testid="notify-toggle"
+            />
             {notifications === "denied" ? "Notifications blocked" : "Notify me"}
           </label>
         )}

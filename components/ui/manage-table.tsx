@@ -1,7 +1,19 @@
 import { Children, cloneElement, isValidElement, type ReactNode } from "react";
 
 /** A titled part of a management page; `card` sets it on a panel (forms beside a table). */
-export function ManageSection({ title, card = false, testId, id, children }: { title: ReactNode; card?: boolean; testId?: string; id?: string; children: ReactNode }) {
+export function ManageSection({
+  title,
+  card = false,
+  testId,
+  id,
+  children,
+}: {
+  title: ReactNode;
+  card?: boolean;
+  testId?: string;
+  id?: string;
+  children: ReactNode;
+}) {
   return (
     <section className={card ? "card manage-section" : "manage-section"} data-testid={testId} id={id}>
       <h2>{title}</h2>
@@ -15,7 +27,17 @@ export function ManageSection({ title, card = false, testId, id, children }: { t
  * box on a narrow screen instead of widening the page. A `null` column is the row's actions: it has
  * no visible heading but is named for screen readers. No `columns`: a list without a heading row.
  */
-export function ManageTable({ columns, testId, className, children }: { columns?: Array<string | null>; testId?: string; className?: string; children: ReactNode }) {
+export function ManageTable({
+  columns,
+  testId,
+  className,
+  children,
+}: {
+  columns?: Array<string | null>;
+  testId?: string;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <div className="table-wrap">
       <table className={className ? `table manage-table ${className}` : "table manage-table"} data-testid={testId}>

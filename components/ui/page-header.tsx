@@ -4,7 +4,19 @@ import type { ReactNode } from "react";
  * The block every page opens with: an optional trail back (`crumb`), the page's h1, a line saying
  * what the page is for, and whatever acts on the whole page (`actions`, placed as given).
  */
-export function PageHeader({ title, subtitle, crumb, actions, titleTestId }: { title: ReactNode; subtitle?: ReactNode; crumb?: ReactNode; actions?: ReactNode; titleTestId?: string }) {
+export function PageHeader({
+  title,
+  subtitle,
+  crumb,
+  actions,
+  titleTestId,
+}: {
+  title: ReactNode;
+  subtitle?: ReactNode;
+  crumb?: ReactNode;
+  actions?: ReactNode;
+  titleTestId?: string;
+}) {
   return (
     <div className="page-header">
       <div>

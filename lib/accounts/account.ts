@@ -21,7 +21,17 @@ export async function updateAccount({ userId, name, activeTeamId }: { userId: st
 }
 
 /** Changes the password (the current one must match) and ends every other sign-in of the account. */
-export async function changePassword({ userId, currentPassword, newPassword, keepSignInSessionId }: { userId: string; currentPassword: string; newPassword: string; keepSignInSessionId?: string }) {
+export async function changePassword({
+  userId,
+  currentPassword,
+  newPassword,
+  keepSignInSessionId,
+}: {
+  userId: string;
+  currentPassword: string;
+  newPassword: string;
+  keepSignInSessionId?: string;
+}) {
   const user = await db().user.findUniqueOrThrow({ where: { id: userId }, select: { passwordHash: true } });
   if (!(await verifyPassword(currentPassword, user.passwordHash))) {
     throw unprocessable("The current password is not right.", [{ path: "currentPassword", message: "does not match" }]);

@@ -30,7 +30,8 @@ export async function setTeamCreation(value: TeamCreation) {
 }
 
 export async function assertMayCreateTeam(user: CurrentUser) {
-  if (!user.isInstanceAdmin && (await teamCreationSetting()) === "admins") throw forbidden("Only instance admins may create teams on this portal.", "instance_admin_only");
+  if (!user.isInstanceAdmin && (await teamCreationSetting()) === "admins")
+    throw forbidden("Only instance admins may create teams on this portal.", "instance_admin_only");
 }
 
 export async function listUsers({ cursor, limit }: { cursor?: string; limit: number }) {
@@ -55,8 +56,19 @@ export async function listUsers({ cursor, limit }: { cursor?: string; limit: num
 }
 
 /** Disables or re-enables an account, or grants/removes the instance admin flag. */
-export async function updateUser({ actor, userId, disabled, isInstanceAdmin }: { actor: CurrentUser; userId: string; disabled?: boolean; isInstanceAdmin?: boolean }) {
-  if (userId === actor.id && (disabled === true || isInstanceAdmin === false)) throw conflict("not_allowed_on_self", "You cannot disable yourself or drop your own instance admin flag.");
+export async function updateUser({
+  actor,
+  userId,
+  disabled,
+  isInstanceAdmin,
+}: {
+  actor: CurrentUser;
+  userId: string;
+  disabled?: boolean;
+  isInstanceAdmin?: boolean;
+}) {
+  if (userId === actor.id && (disabled === true || isInstanceAdmin === false))
+    throw conflict("not_allowed_on_self", "You cannot disable yourself or drop your own instance admin flag.");
   const updated = await db().$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, disabledAt: true } });
     if (!user) throw notFound("User");

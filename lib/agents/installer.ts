@@ -1,7 +1,20 @@
 import "server-only";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { AGENT_CATALOG, catalogAgent, mainPackage, type AgentId } from "@/lib/agents/catalog";
 import { agentPrograms } from "@/lib/agents/layout";
@@ -173,7 +186,10 @@ function npmEnvironment(): NodeJS.ProcessEnv {
   const passed: Record<string, string> = { npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"].includes(name) || /^(npm_config_|NPM_CONFIG_|https?_proxy$|HTTPS?_PROXY$|no_proxy$|NO_PROXY$)/.test(name)) {
+    if (
+      ["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"].includes(name) ||
+      /^(npm_config_|NPM_CONFIG_|https?_proxy$|HTTPS?_PROXY$|no_proxy$|NO_PROXY$)/.test(name)
+    ) {
       passed[name] = value;
     }
   }
@@ -245,7 +261,8 @@ export async function installAgent(id: AgentId, options: InstallOptions = {}): P
 
 async function installUnderLock(id: AgentId, root: string, tempDir: string, options: InstallOptions) {
   try {
-    for (const name of readdirSync(root)) if (name.startsWith(`.tmp-${id}-`) || name.startsWith(`.old-${id}-`)) rmSync(path.join(root, name), { recursive: true, force: true });
+    for (const name of readdirSync(root))
+      if (name.startsWith(`.tmp-${id}-`) || name.startsWith(`.old-${id}-`)) rmSync(path.join(root, name), { recursive: true, force: true });
     rmSync(failureFile(id, root), { force: true });
     mkdirSync(tempDir, { mode: 0o755 });
     writeFileSync(path.join(tempDir, "package.json"), `${JSON.stringify({ name: `portal-agent-${id}`, private: true }, null, 2)}\n`);
@@ -254,12 +271,25 @@ async function installUnderLock(id: AgentId, root: string, tempDir: string, opti
     if (cache) mkdirSync(cache, { recursive: true, mode: 0o700 });
     // --ignore-scripts: nothing from the registry runs on the host, as root or otherwise.
     await runNpm(
-      ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact", "--omit=dev", "--loglevel=warn", ...(cache ? ["--cache", cache] : []), ...packages.map((pkg) => `${pkg.name}@${pkg.version}`)],
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--save-exact",
+        "--omit=dev",
+        "--loglevel=warn",
+        ...(cache ? ["--cache", cache] : []),
+        ...packages.map((pkg) => `${pkg.name}@${pkg.version}`),
+      ],
       tempDir,
       options.onOutput,
     );
     const missing = agentPrograms(id, tempDir).required.filter((file) => !existsSync(file));
-    if (missing.length > 0) throw new Error(`npm installed the packages but not ${missing.map((file) => path.relative(tempDir, file)).join(", ")} (no build of this agent for ${process.platform}-${process.arch}?)`);
+    if (missing.length > 0)
+      throw new Error(
+        `npm installed the packages but not ${missing.map((file) => path.relative(tempDir, file)).join(", ")} (no build of this agent for ${process.platform}-${process.arch}?)`,
+      );
     // Sandboxes (other uids) read and run it; none may change it.
     spawnSync("chmod", ["-R", "a+rX,go-w", tempDir]);
     const marker: Marker = { id, packages: packages.map((pkg) => ({ ...pkg })), installedAt: new Date().toISOString(), sizeBytes: directorySize(tempDir) ?? 0 };

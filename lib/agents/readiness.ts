@@ -25,7 +25,8 @@ export async function agentReadiness({ teamId }: { teamId: string | null }): Pro
     else if (install.state === "failed") missing.push("its install failed: an instance admin retries it on /admin");
     else if (!installed) missing.push("not installed: an instance admin installs it on /admin");
     // Claude Code refuses to run as root unless it is told it is sandboxed; under `local` it is not.
-    if (agent.id === "claude" && env().PORTAL_SANDBOX === "local" && process.getuid?.() === 0) missing.push("Claude Code does not run as root outside a sandbox: run the portal as another user, or with PORTAL_SANDBOX=bwrap");
+    if (agent.id === "claude" && env().PORTAL_SANDBOX === "local" && process.getuid?.() === 0)
+      missing.push("Claude Code does not run as root outside a sandbox: run the portal as another user, or with PORTAL_SANDBOX=bwrap");
     if (!keys.has(agent.modelApi)) missing.push(`no ${PROVIDER_NAMES[agent.modelApi]} key: an admin of the team adds one under Settings → Model credentials`);
     result.set(agent.id, {
       id: agent.id,

@@ -42,7 +42,11 @@ export function writeRuntimeBin(options: RuntimeBinOptions): { agents: AgentId[]
   ensureRealDirectory(options.binDir, true);
   const processes = path.join(options.binDir, "agent_processes");
   ensureRealDirectory(processes, false);
-  writeAtomically(processes, "mock-acp", `#!/bin/sh\n# The portal's demo agent in the runtime's mock slot (lib/agents/runtime-bin.ts).\nexec ${shellWords(options.demoAgentCommand)} "$@"\n`);
+  writeAtomically(
+    processes,
+    "mock-acp",
+    `#!/bin/sh\n# The portal's demo agent in the runtime's mock slot (lib/agents/runtime-bin.ts).\nexec ${shellWords(options.demoAgentCommand)} "$@"\n`,
+  );
   const agents: AgentId[] = [];
   for (const { id } of AGENT_CATALOG) {
     if (!isAgentInstalled(id, hostRoot)) {
@@ -188,7 +192,8 @@ function ensureRealDirectory(dir: string, recursive: boolean) {
   const stat = lstatSync(dir);
   if (!stat.isDirectory() || stat.isSymbolicLink()) throw new Error(`${dir} is not a directory (a symlink?); refusing to write the runtime's agents there`);
   const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) throw new Error(`${dir} belongs to uid ${stat.uid}, not the portal's; refusing to write the runtime's agents there`);
+  if (uid !== undefined && stat.uid !== uid)
+    throw new Error(`${dir} belongs to uid ${stat.uid}, not the portal's; refusing to write the runtime's agents there`);
 }
 
 /** A new file beside the target (O_EXCL: never through a symlink), then one rename over it. */

@@ -8,7 +8,18 @@ import { internalErrorResponse, problemResponse, zodFieldErrors } from "@/lib/ap
 import { enforceApiRateLimit } from "@/lib/api/rate-limit";
 import { requestIdOf } from "@/lib/api/request-id";
 import { getCurrentUser, userFromBearer, type CurrentUser } from "@/lib/auth/current-user";
-import { ApiError, databaseUnavailable, forbidden, isApiError, isDatabaseUnreachable, malformedJson, notFound, tooLarge, unauthorized, unprocessable } from "@/lib/errors";
+import {
+  ApiError,
+  databaseUnavailable,
+  forbidden,
+  isApiError,
+  isDatabaseUnreachable,
+  malformedJson,
+  notFound,
+  tooLarge,
+  unauthorized,
+  unprocessable,
+} from "@/lib/errors";
 import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 import { currentRequestId, runInRequestContext } from "@/lib/http/request-context";
 import { errorField, logger } from "@/lib/log";
@@ -64,33 +75,41 @@ export type RouteContext<O> = {
 } & Scope<O>;
 
 export function withRoute<const O extends RouteOptions>(options: O, handler: (context: RouteContext<O>) => Promise<Response | object>) {
-  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, () => measured(request, context, async () => {
-    const requestId = currentRequestId() ?? requestIdOf(request);
-    try {
-      const user = await authenticate(request);
-      await enforceApiRateLimit(user);
-      if (options.instanceAdmin) requireInstanceAdmin(user);
-      const rawParams = (await context.params) ?? {};
-      // A path parameter that cannot name anything names nothing: 404, as for an unknown id. The id of
-      // what the route acts on is checked even when the route declares no schema of its own.
-      const paramsSchema = options.params ?? (options.session || options.sandbox ? pathParams("id") : options.team && "teamId" in rawParams ? pathParams("teamId") : null);
-      const params = paramsSchema ? parseOr(paramsSchema, rawParams, () => notFound()) : rawParams;
-      const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
-      const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
-      const body = options.body ? parseWith(options.body, await readJson(request, options.bodyTextAsIs)) : undefined;
-      const scope = await resolveScope(options, user, rawParams, body);
-      const result = await handler({ request, requestId, user, params, headers, query, body, ...scope } as RouteContext<O>);
-      const response = result instanceof Response ? result : Response.json(result);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (error) {
-      return errorResponse(error, requestId, request);
-    }
-  }));
+  return (request: Request, context: { params: Promise<Record<string, string>> }): Promise<Response> =>
+    runInRequestContext(request, () =>
+      measured(request, context, async () => {
+        const requestId = currentRequestId() ?? requestIdOf(request);
+        try {
+          const user = await authenticate(request);
+          await enforceApiRateLimit(user);
+          if (options.instanceAdmin) requireInstanceAdmin(user);
+          const rawParams = (await context.params) ?? {};
+          // A path parameter that cannot name anything names nothing: 404, as for an unknown id. The id of
+          // what the route acts on is checked even when the route declares no schema of its own.
+          const paramsSchema =
+            options.params ?? (options.session || options.sandbox ? pathParams("id") : options.team && "teamId" in rawParams ? pathParams("teamId") : null);
+          const params = paramsSchema ? parseOr(paramsSchema, rawParams, () => notFound()) : rawParams;
+          const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
+          const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
+          const body = options.body ? parseWith(options.body, await readJson(request, options.bodyTextAsIs)) : undefined;
+          const scope = await resolveScope(options, user, rawParams, body);
+          const result = await handler({ request, requestId, user, params, headers, query, body, ...scope } as RouteContext<O>);
+          const response = result instanceof Response ? result : Response.json(result);
+          response.headers.set("x-request-id", requestId);
+          return response;
+        } catch (error) {
+          return errorResponse(error, requestId, request);
+        }
+      }),
+    );
 }
 
 /** Counts and logs the request (GET /api/metrics), by route template (the path's ids and tokens replaced by their names). */
-async function measured(request: Request, context: { params: Promise<Record<string, string>> } | undefined, answer: () => Promise<Response>): Promise<Response> {
+async function measured(
+  request: Request,
+  context: { params: Promise<Record<string, string>> } | undefined,
+  answer: () => Promise<Response>,
+): Promise<Response> {
   const started = performance.now();
   const response = await answer();
   const params = (await Promise.resolve(context?.params).catch(() => null)) ?? {};
@@ -100,7 +119,10 @@ async function measured(request: Request, context: { params: Promise<Record<stri
   // The access line: the template, not the path (an invitation's token is in its path), and no query.
   // The ids the path names (session, sandbox, team) are kept; a token in a path never is.
   const ids = Object.fromEntries(Object.entries(params).filter(([name]) => !/token/i.test(name)));
-  log.info({ method: request.method, route, ...(Object.keys(ids).length > 0 ? { params: ids } : {}), status: response.status, ms: Math.round(seconds * 1000) }, "request");
+  log.info(
+    { method: request.method, route, ...(Object.keys(ids).length > 0 ? { params: ids } : {}), status: response.status, ms: Math.round(seconds * 1000) },
+    "request",
+  );
   return response;
 }
 
@@ -131,7 +153,10 @@ async function resolveScope(options: RouteOptions, user: CurrentUser, params: Re
 function authorise(role: Role, access: Access, isCreator: boolean, where: string) {
   if (access !== "creator-or-admin") return assertRole(role, access, where);
   if (roleAtLeast(role, "admin") || (isCreator && roleAtLeast(role, "member"))) return;
-  throw forbidden(roleAtLeast(role, "member") ? "Members can do this to their own sessions; admins to any." : `This needs the member role in ${where}; you are ${role}.`, "role_too_low");
+  throw forbidden(
+    roleAtLeast(role, "member") ? "Members can do this to their own sessions; admins to any." : `This needs the member role in ${where}; you are ${role}.`,
+    "role_too_low",
+  );
 }
 
 /** For routes without a signed-in user (health, accepting an invitation link). */
@@ -146,29 +171,41 @@ export function withPublicRoute<const O extends Pick<RouteOptions, "params" | "b
     headers: Parsed<O, "headers">;
   }) => Promise<Response | object>,
 ) {
-  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> => runInRequestContext(request, () => measured(request, context, async () => {
-    const requestId = currentRequestId() ?? requestIdOf(request);
-    try {
-      const rawParams = (await context?.params) ?? {};
-      const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
-      const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
-      const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
-      const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
-      const result = await handler({ request, requestId, params, body, query, headers } as Parameters<typeof handler>[0]);
-      const response = result instanceof Response ? result : Response.json(result);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (error) {
-      return errorResponse(error, requestId, request);
-    }
-  }));
+  return (request: Request, context?: { params: Promise<Record<string, string>> }): Promise<Response> =>
+    runInRequestContext(request, () =>
+      measured(request, context, async () => {
+        const requestId = currentRequestId() ?? requestIdOf(request);
+        try {
+          const rawParams = (await context?.params) ?? {};
+          const params = options.params ? parseOr(options.params, rawParams, () => notFound()) : rawParams;
+          const headers = options.headers ? parseWith(options.headers, headerObject(request.headers), headerPath) : undefined;
+          const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(request.url).searchParams)) : undefined;
+          const body = options.body ? parseWith(options.body, await readJson(request)) : undefined;
+          const result = await handler({ request, requestId, params, body, query, headers } as Parameters<typeof handler>[0]);
+          const response = result instanceof Response ? result : Response.json(result);
+          response.headers.set("x-request-id", requestId);
+          return response;
+        } catch (error) {
+          return errorResponse(error, requestId, request);
+        }
+      }),
+    );
 }
 
 export function errorResponse(error: unknown, requestId: string, request?: Request): Response {
   if (isApiError(error)) return problemResponse(error, requestId);
   if (isDatabaseUnreachable(error)) return problemResponse(databaseUnavailable(), requestId);
   if (error instanceof ZodError) return problemResponse(unprocessable("The request is not valid.", zodFieldErrors(error)), requestId);
-  log.error({ requestId, method: request?.method, path: request ? new URL(request.url).pathname : undefined, err: errorField(error), stack: error instanceof Error ? error.stack : undefined }, "request failed");
+  log.error(
+    {
+      requestId,
+      method: request?.method,
+      path: request ? new URL(request.url).pathname : undefined,
+      err: errorField(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    },
+    "request failed",
+  );
   return internalErrorResponse(requestId);
 }
 
@@ -246,7 +283,11 @@ async function readLimited(request: Request): Promise<string> {
 
 function parseWith<T extends z.ZodType>(schema: T, input: unknown, path: (field: string) => string = (field) => field): z.infer<T> {
   const result = schema.safeParse(input);
-  if (!result.success) throw unprocessable("The request is not valid.", zodFieldErrors(result.error).map((error) => ({ ...error, path: path(error.path) })));
+  if (!result.success)
+    throw unprocessable(
+      "The request is not valid.",
+      zodFieldErrors(result.error).map((error) => ({ ...error, path: path(error.path) })),
+    );
   return result.data;
 }
 
@@ -264,4 +305,8 @@ function headerObject(headers: Headers): Record<string, string> {
 }
 
 /** "last-event-id" → "Last-Event-ID" in field errors, as the client wrote it. */
-const headerPath = (name: string) => name.split("-").map((part) => (part === "id" ? "ID" : part.charAt(0).toUpperCase() + part.slice(1))).join("-");
+const headerPath = (name: string) =>
+  name
+    .split("-")
+    .map((part) => (part === "id" ? "ID" : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join("-");

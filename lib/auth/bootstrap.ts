@@ -31,7 +31,8 @@ async function ensureOwner(email: string, password: string, resetPassword: boole
       // The bootstrap admin is always an instance admin and never stays disabled.
       update: { isInstanceAdmin: true, disabledAt: null, ...(resetPassword ? { passwordHash } : {}) },
     });
-    const team = (await tx.team.findFirst({ where: { name: DEFAULT_TEAM }, orderBy: { createdAt: "asc" } })) ?? (await tx.team.create({ data: { name: DEFAULT_TEAM } }));
+    const team =
+      (await tx.team.findFirst({ where: { name: DEFAULT_TEAM }, orderBy: { createdAt: "asc" } })) ?? (await tx.team.create({ data: { name: DEFAULT_TEAM } }));
     await tx.membership.upsert({
       where: { teamId_userId: { teamId: team.id, userId: user.id } },
       create: { teamId: team.id, userId: user.id, role: "owner" },

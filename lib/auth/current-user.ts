@@ -36,7 +36,9 @@ export async function userFromBearer(authorization: string | null): Promise<Curr
   if (!token || token.user.disabledAt || (token.expiresAt && token.expiresAt.getTime() <= Date.now())) return null;
   // Remember when a token was last used, at most once a minute per token.
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
-    void db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+    void db()
+      .apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } })
+      .catch(() => undefined);
   }
   const { disabledAt: _disabled, ...user } = token.user;
   return { ...user, via: "token", tokenId: token.id };

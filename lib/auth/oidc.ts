@@ -46,8 +46,27 @@ export function oidcProvider(): OAuthConfig<OidcProfile> | null {
 export type OidcOutcome = { ok: true; userId: string; sid: string } | { ok: false; reason: "domain" | "disabled" | "email" | "link"; link?: string };
 
 /** Resolves an identity the provider vouched for to the portal account it signs in, or why not. */
-export async function signInWithOidc({ issuer, subject, email, emailVerified, name, ip, userAgent }: { issuer: string; subject: string; email: string | undefined; emailVerified: boolean | undefined; name: string | null | undefined; ip: string | null; userAgent: string | null }): Promise<OidcOutcome> {
-  const linked = await db().userIdentity.findUnique({ where: { issuer_subject: { issuer, subject } }, include: { user: { select: { id: true, disabledAt: true } } } });
+export async function signInWithOidc({
+  issuer,
+  subject,
+  email,
+  emailVerified,
+  name,
+  ip,
+  userAgent,
+}: {
+  issuer: string;
+  subject: string;
+  email: string | undefined;
+  emailVerified: boolean | undefined;
+  name: string | null | undefined;
+  ip: string | null;
+  userAgent: string | null;
+}): Promise<OidcOutcome> {
+  const linked = await db().userIdentity.findUnique({
+    where: { issuer_subject: { issuer, subject } },
+    include: { user: { select: { id: true, disabledAt: true } } },
+  });
   let userId = linked?.user.id ?? null;
   if (linked?.user.disabledAt) return refuse(linked.user.id, "disabled", ip, userAgent);
   if (!userId) {

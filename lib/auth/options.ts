@@ -27,7 +27,19 @@ const headerGetter = (headers: HeaderRecord | undefined) => ({
   },
 });
 
-async function recordAttempt({ userId, ok, reason, ip, userAgent }: { userId: string | null; ok: boolean; reason?: string; ip: string | null; userAgent: string | null }) {
+async function recordAttempt({
+  userId,
+  ok,
+  reason,
+  ip,
+  userAgent,
+}: {
+  userId: string | null;
+  ok: boolean;
+  reason?: string;
+  ip: string | null;
+  userAgent: string | null;
+}) {
   await db().signInAttempt.create({ data: { userId, ok, reason: reason ?? null, ip, userAgent: userAgent?.slice(0, 500) ?? null } });
 }
 
@@ -36,7 +48,9 @@ export async function verifyCredentials({ email, password, headers, link }: { em
   const ip = clientIp(get);
   const userAgent = get.get("user-agent");
   const wellFormed = email.length > 0 && email.length <= 320 && isStorableText(email) && isStorableText(password) && passwordFitsRule(password);
-  const user = wellFormed ? await db().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, passwordHash: true, disabledAt: true } }) : null;
+  const user = wellFormed
+    ? await db().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, passwordHash: true, disabledAt: true } })
+    : null;
   // Verify even when there is nothing to match, so timing does not reveal which accounts exist.
   const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
   const ok = !!user && matches && !user.disabledAt;
@@ -77,7 +91,8 @@ export function authOptions({ secure = false }: { secure?: boolean } = {}): Next
       async signIn({ user, account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
         let claims = (profile ?? {}) as { email?: string; email_verified?: boolean; name?: string };
-        if (!claims.email && account.access_token) claims = { ...claims, ...(await userinfoClaims({ accessToken: account.access_token, subject: account.providerAccountId })) };
+        if (!claims.email && account.access_token)
+          claims = { ...claims, ...(await userinfoClaims({ accessToken: account.access_token, subject: account.providerAccountId })) };
         const outcome = await signInWithOidc({
           issuer: oidcIssuer()!,
           subject: account.providerAccountId,

@@ -19,11 +19,18 @@ export async function authRouteHandler(request: Request, context: Context): Prom
   try {
     const { nextauth } = await context.params;
     if (request.method === "POST" && nextauth[0] === "callback" && nextauth[1] === "credentials") {
-      const form = await request.clone().formData().catch(() => null);
+      const form = await request
+        .clone()
+        .formData()
+        .catch(() => null);
       const email = normaliseEmail(form?.get("email"));
       const password = form?.get("password");
       if (!isStorableText(email) || (typeof password === "string" && !isStorableText(password))) {
-        throw unprocessable("The request is not valid.", [{ path: !isStorableText(email) ? "email" : "password", message: "must not contain NUL characters or unpaired surrogates" }], "invalid_text");
+        throw unprocessable(
+          "The request is not valid.",
+          [{ path: !isStorableText(email) ? "email" : "password", message: "must not contain NUL characters or unpaired surrogates" }],
+          "invalid_text",
+        );
       }
       const wait = await countSignInAttempt({ email, ip: clientIp(request.headers) });
       if (wait !== null) throw rateLimited(`Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);

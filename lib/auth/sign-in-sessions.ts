@@ -32,7 +32,10 @@ export async function isSignInSessionLive({ sid, userId }: { sid: string; userId
   const cached = cache().get(key);
   if (cached && cached.until > Date.now()) return cached.valid;
   const { PORTAL_SESSION_IDLE_DAYS: idleDays, PORTAL_SESSION_MAX_DAYS: maxDays } = env();
-  const row = await db().signInSession.findUnique({ where: { id: sid }, select: { userId: true, createdAt: true, lastSeenAt: true, endedAt: true, user: { select: { disabledAt: true } } } });
+  const row = await db().signInSession.findUnique({
+    where: { id: sid },
+    select: { userId: true, createdAt: true, lastSeenAt: true, endedAt: true, user: { select: { disabledAt: true } } },
+  });
   const now = Date.now();
   const valid =
     !!row &&
@@ -42,7 +45,9 @@ export async function isSignInSessionLive({ sid, userId }: { sid: string; userId
     now - row.createdAt.getTime() < maxDays * DAY_MS &&
     now - row.lastSeenAt.getTime() < idleDays * DAY_MS;
   if (valid && now - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-    void db().signInSession.update({ where: { id: sid }, data: { lastSeenAt: new Date() } }).catch(() => undefined);
+    void db()
+      .signInSession.update({ where: { id: sid }, data: { lastSeenAt: new Date() } })
+      .catch(() => undefined);
   }
   if (cache().size > 10_000) cache().clear();
   cache().set(key, { valid, until: now + CACHE_MS });

@@ -32,5 +32,7 @@ export async function clearAccountAttempts(email: string, ip: string | null) {
 }
 
 export function normaliseEmail(value: unknown): string {
-  return String(value ?? "").trim().toLowerCase();
+  return String(value ?? "")
+    .trim()
+    .toLowerCase();
 }

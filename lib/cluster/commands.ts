@@ -56,7 +56,11 @@ function kind<I, R, W, A>(def: {
 // cannot follow that through the generic shape, hence the one type-level assertion each.
 
 /** A session command: it travels with the session's id, and the owner re-reads the session. */
-function sessionKind<S extends z.ZodRawShape, R, A>(fields: S, run: (input: SessionInput<FieldsOf<S>>) => Promise<R>, reply: Reply<R, A, SessionInput<FieldsOf<S>>>) {
+function sessionKind<S extends z.ZodRawShape, R, A>(
+  fields: S,
+  run: (input: SessionInput<FieldsOf<S>>) => Promise<R>,
+  reply: Reply<R, A, SessionInput<FieldsOf<S>>>,
+) {
   type Fields = FieldsOf<S>;
   return kind<SessionInput<Fields>, R, Fields & { sessionId: string }, A>({
     sandboxOf: ({ session }) => session.sandboxId,
@@ -71,7 +75,11 @@ function sessionKind<S extends z.ZodRawShape, R, A>(fields: S, run: (input: Sess
 }
 
 /** A sandbox command: it travels with the sandbox's id, and the owner re-reads the sandbox. */
-function sandboxKind<S extends z.ZodRawShape, R, A>(fields: S, run: (input: SandboxInput<FieldsOf<S>>) => Promise<R>, reply: Reply<R, A, SandboxInput<FieldsOf<S>>>) {
+function sandboxKind<S extends z.ZodRawShape, R, A>(
+  fields: S,
+  run: (input: SandboxInput<FieldsOf<S>>) => Promise<R>,
+  reply: Reply<R, A, SandboxInput<FieldsOf<S>>>,
+) {
   type Fields = FieldsOf<S>;
   return kind<SandboxInput<Fields>, R, Fields & { sandboxId: string }, A>({
     sandboxOf: ({ sandbox }) => sandbox.id,
@@ -192,17 +200,34 @@ const KINDS = {
   }),
   readWorkspaceFile: sandboxKind({ path: z.string() }, ({ sandbox, path }) => sandboxes.readWorkspaceFile(sandbox, path), bytesBack),
   listChanges: sandboxKind({ against }, ({ sandbox, against }) => changes.listChanges(sandbox, against), asIs(changeListing)),
-  diffOfPath: sandboxKind({ path: z.string(), oldPath: z.string().optional(), against }, ({ sandbox, ...request }) => changes.diffOfPath(sandbox, request), asIs(z.string())),
+  diffOfPath: sandboxKind(
+    { path: z.string(), oldPath: z.string().optional(), against },
+    ({ sandbox, ...request }) => changes.diffOfPath(sandbox, request),
+    asIs(z.string()),
+  ),
   patchOf: sandboxKind({ against }, ({ sandbox, against }) => changes.patchOf(sandbox, against), bytesBack),
   push: sandboxKind(
     { userId, branch: z.string(), message: z.string(), sessionId: z.string().optional() },
-    async ({ sandbox, userId, ...request }) => push.pushSandbox({ sandbox, user: await db().user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, name: true, email: true } }), ...request }),
+    async ({ sandbox, userId, ...request }) =>
+      push.pushSandbox({
+        sandbox,
+        user: await db().user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, name: true, email: true } }),
+        ...request,
+      }),
     asIs(z.object({ branch: z.string(), commit: z.string(), compareUrl: z.string().nullable() })),
   ),
-  openTerminal: sandboxKind({ userId, cols: z.number().optional(), rows: z.number().optional() }, terminals.openTerminal, asIs(z.object({ id: z.string(), openedAt: z.string() }))),
+  openTerminal: sandboxKind(
+    { userId, cols: z.number().optional(), rows: z.number().optional() },
+    terminals.openTerminal,
+    asIs(z.object({ id: z.string(), openedAt: z.string() })),
+  ),
   terminalInput: sandboxKind({ terminalId, data: z.string() }, terminals.sendTerminalInput, nothingBack),
   terminalResize: sandboxKind({ terminalId, cols: z.number(), rows: z.number() }, terminals.resizeTerminal, nothingBack),
-  closeTerminal: sandboxKind({ terminalId, userId }, ({ sandbox, terminalId, userId }) => terminals.closeTerminal({ sandbox, terminalId, userId, reason: "closed" }), nothingBack),
+  closeTerminal: sandboxKind(
+    { terminalId, userId },
+    ({ sandbox, terminalId, userId }) => terminals.closeTerminal({ sandbox, terminalId, userId, reason: "closed" }),
+    nothingBack,
+  ),
   readTerminal: sandboxKind({ terminalId, since: z.number(), waitMs: z.number() }, terminals.readTerminal, asIs(terminalRead)),
 };
 
@@ -228,7 +253,8 @@ export const destroySandbox = (sandbox: sandboxes.SandboxRow) => command("destro
 export const listWorkspace = (sandbox: sandboxes.SandboxRow, path: string | undefined) => command("listWorkspace", { sandbox, path });
 export const readWorkspaceFile = (sandbox: sandboxes.SandboxRow, path: string) => command("readWorkspaceFile", { sandbox, path });
 export const listChanges = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("listChanges", { sandbox, against });
-export const diffOfPath = (sandbox: sandboxes.SandboxRow, request: { path: string; oldPath?: string; against: "base" | "push" }) => command("diffOfPath", { sandbox, ...request });
+export const diffOfPath = (sandbox: sandboxes.SandboxRow, request: { path: string; oldPath?: string; against: "base" | "push" }) =>
+  command("diffOfPath", { sandbox, ...request });
 export const patchOf = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("patchOf", { sandbox, against });
 export const pushSandbox = (input: InputOf<"push">) => command("push", input);
 export const openTerminal = (input: InputOf<"openTerminal">) => command("openTerminal", input);

@@ -103,7 +103,9 @@ async function leaseLapsed() {
   const owned = [...ownedSandboxes()];
   const taken = owned.length === 0 ? 0 : await db().sandbox.count({ where: { id: { in: owned }, NOT: { ownerId: me } } });
   if (taken === 0) {
-    log.error("this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again");
+    log.error(
+      "this instance's lease lapsed (its heartbeat stalled) and another instance took it for gone; none of its sandboxes had been taken over: registered again",
+    );
     return;
   }
   log.error({ taken }, "this instance's lease lapsed and some of its sandboxes now run on another instance: exiting so their sessions do not run twice");

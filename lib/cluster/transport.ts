@@ -68,7 +68,11 @@ export async function routeCommand<I, R>(registry: Registry, name: string, input
     const answer = await forward(owner.ownerId, name, kind.send(input));
     if ("moved" in answer) continue;
     // The owner's problem as it raised it; an answer from an older instance may carry no code.
-    if (!answer.ok) throw new ApiError(isProblemCode(answer.code) ? answer.code : "internal", answer.detail, { errors: answer.errors, retryAfterSeconds: answer.retryAfterSeconds });
+    if (!answer.ok)
+      throw new ApiError(isProblemCode(answer.code) ? answer.code : "internal", answer.detail, {
+        errors: answer.errors,
+        retryAfterSeconds: answer.retryAfterSeconds,
+      });
     return kind.back(answer.value, input);
   }
   throw ownerGone();
@@ -76,7 +80,11 @@ export async function routeCommand<I, R>(registry: Registry, name: string, input
 
 function ownerGone() {
   const seconds = Math.ceil(leaseSeconds());
-  return new ApiError("instance_unavailable", `The portal instance that runs this session stopped answering; another one takes it over within ${seconds} s. Try again then.`, { retryAfterSeconds: seconds });
+  return new ApiError(
+    "instance_unavailable",
+    `The portal instance that runs this session stopped answering; another one takes it over within ${seconds} s. Try again then.`,
+    { retryAfterSeconds: seconds },
+  );
 }
 
 // ---- The caller's side: a command row, a NOTIFY, and the answer ----
@@ -110,13 +118,19 @@ async function forward(ownerId: string, kind: string, input: unknown): Promise<A
         // Unclaimed, it will never run; claimed, it may still have taken effect.
         const claimed = Boolean(row?.claimedAt);
         if (!alive && !claimed) return { moved: true };
-        throw new ApiError("instance_unavailable", claimed ? "The instance that runs this session did not answer in time; the command may still take effect." : ownerGone().message, { retryAfterSeconds: Math.ceil(leaseSeconds()) });
+        throw new ApiError(
+          "instance_unavailable",
+          claimed ? "The instance that runs this session did not answer in time; the command may still take effect." : ownerGone().message,
+          { retryAfterSeconds: Math.ceil(leaseSeconds()) },
+        );
       }
       wake = new Promise<Answer | null>((resolve) => waiting.set(id, resolve));
     }
   } finally {
     waiting.delete(id);
-    void db().sessionCommand.deleteMany({ where: { id } }).catch(() => undefined);
+    void db()
+      .sessionCommand.deleteMany({ where: { id } })
+      .catch(() => undefined);
   }
 }
 

@@ -201,7 +201,11 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; output: str
 
 function bestLocale(): string {
   try {
-    const available = new Set(run("locale", ["-a"]).split("\n").map((line) => line.trim()));
+    const available = new Set(
+      run("locale", ["-a"])
+        .split("\n")
+        .map((line) => line.trim()),
+    );
     return ["en_US.UTF-8", "en_US.utf8", "C.UTF-8", "C.utf8"].find((locale) => available.has(locale)) ?? "C";
   } catch {
     return "C";

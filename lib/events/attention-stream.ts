@@ -25,7 +25,17 @@ export async function attentionSnapshot({ userId, changed }: { userId: string; c
       ? []
       : db().session.findMany({
           where: { id: { in: changed }, ...inTeamsOf(userId) },
-          select: { id: true, teamId: true, status: true, title: true, updatedAt: true, createdAt: true, archivedAt: true, lastStopReason: true, _count: { select: { permissions: { where: { status: "pending" } } } } },
+          select: {
+            id: true,
+            teamId: true,
+            status: true,
+            title: true,
+            updatedAt: true,
+            createdAt: true,
+            archivedAt: true,
+            lastStopReason: true,
+            _count: { select: { permissions: { where: { status: "pending" } } } },
+          },
         }),
   ]);
   return {
@@ -101,7 +111,11 @@ export function attentionStream({ userId, tokenId, signal }: { userId: string; t
       );
       const ping = setInterval(() => !closed && controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
       const lifetime = setTimeout(close, MAX_LIFETIME_MS);
-      cleanups.push(() => clearInterval(ping), () => clearTimeout(lifetime), () => timer && clearTimeout(timer));
+      cleanups.push(
+        () => clearInterval(ping),
+        () => clearTimeout(lifetime),
+        () => timer && clearTimeout(timer),
+      );
       controller.enqueue(encoder.encode("retry: 2000\n\n"));
       void flush();
     },

@@ -52,7 +52,8 @@ export const notifyTokenRevoked = (tx: Prisma.TransactionClient, tokenId: string
 
 /** Session lists (not transcripts) change without an event, e.g. on archive: every instance's "needs you" feeds are told. */
 export const LIST_CHANNEL = "portal_session_list";
-export const notifySessionListChanged = (tx: Prisma.TransactionClient, sessionId: string) => tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, LIST_CHANNEL, JSON.stringify({ s: sessionId }));
+export const notifySessionListChanged = (tx: Prisma.TransactionClient, sessionId: string) =>
+  tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, LIST_CHANNEL, JSON.stringify({ s: sessionId }));
 
 const memberKey = (teamId: string, userId: string) => `${teamId}\u0000${userId}`;
 
@@ -129,8 +130,7 @@ export class LiveHub {
       else if (message.channel === LIST_CHANNEL) {
         const parsed = parseJson<{ s?: unknown }>(message.payload);
         if (typeof parsed?.s === "string") this.tellWatchers(parsed.s);
-      }
-      else if (message.channel === NOTIFY_CHANNEL) this.onEventsNotification(message.payload);
+      } else if (message.channel === NOTIFY_CHANNEL) this.onEventsNotification(message.payload);
       else this.channels.get(message.channel)?.onNotification(message.payload);
     });
     client.on("error", () => undefined);

@@ -14,7 +14,7 @@ export async function rebuildLastMessage(sessionId: string) {
   const last = await db().message.findFirst({ where: { sessionId }, orderBy: { index: "desc" }, select: { index: true } });
   if (!last) return;
   const parts: MessageEvent[] = [];
-  for (let after = last.index - 1; ; ) {
+  for (let after = last.index - 1; ;) {
     const page = await listEventsAfter({ sessionId, after, limit: PAGE });
     for (const event of page) {
       const part = messagePartOf(event.sender, event.payload);

@@ -161,8 +161,7 @@ export function eventStream({ sessionId, userId, tokenId, teamId, after, signal 
     return true;
   };
 
-  const waitForRoom = () =>
-    (controller.desiredSize ?? 0) > 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (roomWaiter = resolve));
+  const waitForRoom = () => ((controller.desiredSize ?? 0) > 0 || closed ? Promise.resolve() : new Promise<void>((resolve) => (roomWaiter = resolve)));
 
   const catchUp = async () => {
     catchingUp = true;

@@ -79,8 +79,7 @@ async function takeSlot(userId: string): Promise<string> {
 async function releaseSlot(id: string) {
   held().delete(id);
   // Should the delete fail (database away), the slot counts until this instance stops.
-  await db()
-    .$executeRaw`DELETE FROM stream_slots WHERE id = ${id}`.catch(() => undefined);
+  await db().$executeRaw`DELETE FROM stream_slots WHERE id = ${id}`.catch(() => undefined);
 }
 
 /** On a clean stop: this process's streams end with it, so its slots go at once. */

@@ -422,10 +422,13 @@ export class EventWriter {
   private scheduleText() {
     const due = this.messages.nextDueAt();
     if (due === null || this.textTimer) return;
-    this.textTimer = setTimeout(() => {
-      this.textTimer = null;
-      this.kick();
-    }, Math.max(0, due - Date.now()));
+    this.textTimer = setTimeout(
+      () => {
+        this.textTimer = null;
+        this.kick();
+      },
+      Math.max(0, due - Date.now()),
+    );
     this.textTimer.unref();
   }
 
@@ -509,7 +512,11 @@ export class EventWriter {
     for (const { id, before } of committed) {
       firstIndex.set(id, before + 1);
       const events = sessions.get(id)!.events;
-      if (events.length > 0) published.set(id, events.map((event, i) => ({ index: before + 1 + i, ...event })));
+      if (events.length > 0)
+        published.set(
+          id,
+          events.map((event, i) => ({ index: before + 1 + i, ...event })),
+        );
     }
     plan.apply(firstIndex);
     return { published, stored: new Set(firstIndex.keys()) };

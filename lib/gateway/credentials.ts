@@ -23,7 +23,9 @@ const PROVIDER_API: Record<ModelProvider, string> = { anthropic: "https://api.an
 
 function instanceDefault(provider: ModelProvider): { apiKey?: string; baseUrl?: string } {
   const config = env();
-  return provider === "anthropic" ? { apiKey: config.ANTHROPIC_API_KEY, baseUrl: config.ANTHROPIC_BASE_URL } : { apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL };
+  return provider === "anthropic"
+    ? { apiKey: config.ANTHROPIC_API_KEY, baseUrl: config.ANTHROPIC_BASE_URL }
+    : { apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL };
 }
 
 /** Where a team's calls to a provider go, with which key; null when neither the team nor the instance has one. */
@@ -59,7 +61,10 @@ export async function listCredentials({ teamId }: { teamId: string }): Promise<{
     db().teamCredential.findMany({ where: { teamId } }),
     db().modelCall.groupBy({ by: ["provider"], where: { teamId }, _max: { at: true } }),
   ]);
-  const setters = await db().user.findMany({ where: { id: { in: rows.flatMap((row) => (row.updatedBy ? [row.updatedBy] : [])) } }, select: { id: true, email: true } });
+  const setters = await db().user.findMany({
+    where: { id: { in: rows.flatMap((row) => (row.updatedBy ? [row.updatedBy] : [])) } },
+    select: { id: true, email: true },
+  });
   return {
     items: MODEL_PROVIDERS.map((provider): CredentialJson => {
       const row = rows.find((candidate) => candidate.provider === provider);
@@ -79,7 +84,19 @@ export async function providersReady({ teamId }: { teamId: string | null }): Pro
   return new Set(MODEL_PROVIDERS.filter((provider) => rows.some((row) => row.provider === provider) || !!instanceDefault(provider).apiKey));
 }
 
-export async function setCredential({ teamId, actorId, provider, apiKey, baseUrl }: { teamId: string; actorId: string; provider: ModelProvider; apiKey: string; baseUrl?: string | null }) {
+export async function setCredential({
+  teamId,
+  actorId,
+  provider,
+  apiKey,
+  baseUrl,
+}: {
+  teamId: string;
+  actorId: string;
+  provider: ModelProvider;
+  apiKey: string;
+  baseUrl?: string | null;
+}) {
   const data = { encryptedKey: sealSecret(apiKey), baseUrl: baseUrl ?? null, keyHint: apiKey.slice(-4), updatedBy: actorId, updatedAt: new Date() };
   await db().$transaction(async (tx) => {
     await tx.teamCredential.upsert({ where: { teamId_provider: { teamId, provider } }, create: { teamId, provider, ...data }, update: data });

@@ -44,7 +44,20 @@ export interface GatewayEndpoint {
 const upstreamAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0, connectTimeout: 30_000 });
 // A request body past this is refused (a model request with this much context is not one).
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length", "authorization", "x-api-key", "accept-encoding"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "host",
+  "content-length",
+  "authorization",
+  "x-api-key",
+  "accept-encoding",
+]);
 
 export async function openGateway({ caller, socketPath }: { caller: GatewayCaller; socketPath?: string }): Promise<GatewayEndpoint> {
   const token = `portal-${randomBytes(32).toString("base64url")}`;
@@ -84,10 +97,12 @@ async function serve({ req, res, token, caller }: { req: IncomingMessage; res: S
   if (!match) return providerError(res, "anthropic", 404, "not_found_error", "The gateway serves /anthropic/… and /openai/….");
   const provider = match[1] as ModelProvider;
   const path = match[2] ?? "/";
-  if (!tokenMatches(req, token)) return providerError(res, provider, 401, "authentication_error", "This key is not valid here: agents use the token their sandbox was given.");
+  if (!tokenMatches(req, token))
+    return providerError(res, provider, 401, "authentication_error", "This key is not valid here: agents use the token their sandbox was given.");
 
   const body = await readBody(req);
-  if (body === null) return providerError(res, provider, 413, "request_too_large", `A request to the model is limited to ${MAX_REQUEST_BYTES / 1024 / 1024} MiB.`);
+  if (body === null)
+    return providerError(res, provider, 413, "request_too_large", `A request to the model is limited to ${MAX_REQUEST_BYTES / 1024 / 1024} MiB.`);
   const requested = parseJson(body.toString("utf8"));
   const who = await attribute(caller);
   const refusal = who.teamId ? await budgetRefusal({ teamId: who.teamId, userId: who.userId }) : null;
@@ -102,7 +117,13 @@ async function serve({ req, res, token, caller }: { req: IncomingMessage; res: S
   const upstream = await upstreamFor({ teamId: caller.teamKeys ? who.teamId : null, provider });
   if (!upstream) {
     recordGatewayCall({ provider, model: "unknown", status: "no_key" });
-    return providerError(res, provider, 401, "authentication_error", `No ${MODEL_PROVIDER_NAMES[provider]} key for this team: an admin of the team adds one under Credentials on the team's page.`);
+    return providerError(
+      res,
+      provider,
+      401,
+      "authentication_error",
+      `No ${MODEL_PROVIDER_NAMES[provider]} key for this team: an admin of the team adds one under Credentials on the team's page.`,
+    );
   }
 
   const headers: Record<string, string> = {};
@@ -111,7 +132,12 @@ async function serve({ req, res, token, caller }: { req: IncomingMessage; res: S
   else headers.authorization = `Bearer ${upstream.apiKey}`;
   headers["accept-encoding"] = "identity";
 
-  const answer = await request(upstreamUrl(provider, upstream.baseUrl, path), { method: (req.method ?? "POST") as "POST", headers, body: body.length > 0 ? body : undefined, dispatcher: upstreamAgent });
+  const answer = await request(upstreamUrl(provider, upstream.baseUrl, path), {
+    method: (req.method ?? "POST") as "POST",
+    headers,
+    body: body.length > 0 ? body : undefined,
+    dispatcher: upstreamAgent,
+  });
   const contentType = String(answer.headers["content-type"] ?? "");
   const meter = new UsageMeter(contentType.includes("text/event-stream"));
   const forwarded: Record<string, string | string[]> = {};
@@ -187,10 +213,31 @@ async function attribute(caller: GatewayCaller): Promise<Attribution> {
   return { teamId, sandboxId: caller.sandboxId, sessionId: turn?.sessionId ?? null, userId: turn?.userId ?? null };
 }
 
-async function recordCall({ who, provider, usage, status, durationMs }: { who: Attribution; provider: ModelProvider; usage: Usage; status: number; durationMs: number }) {
+async function recordCall({
+  who,
+  provider,
+  usage,
+  status,
+  durationMs,
+}: {
+  who: Attribution;
+  provider: ModelProvider;
+  usage: Usage;
+  status: number;
+  durationMs: number;
+}) {
   const cost = costOf(usage);
   // Every call that reached the upstream counts, attributed to a team or not.
-  recordGatewayCall({ provider, model: modelFamily(usage.model) ?? "other", status, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cacheReadTokens: usage.cacheReadTokens, cacheWriteTokens: usage.cacheWriteTokens, costUsd: cost });
+  recordGatewayCall({
+    provider,
+    model: modelFamily(usage.model) ?? "other",
+    status,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    costUsd: cost,
+  });
   if (!who.teamId) {
     log.warn({ provider }, "a model call could not be attributed to a team (several turns ran at once on a shared runtime); not recorded");
     return;

@@ -37,7 +37,9 @@ export function costOf(usage: Usage): number | null {
   const price = PRICES[key]!;
   // Anthropic counts cached tokens apart from input_tokens; OpenAI counts them inside it.
   const uncachedInput = model.startsWith("claude") ? usage.inputTokens : Math.max(0, usage.inputTokens - usage.cacheReadTokens);
-  const dollars = (uncachedInput * price.input + usage.outputTokens * price.output + usage.cacheReadTokens * price.cacheRead + usage.cacheWriteTokens * price.cacheWrite) / 1_000_000;
+  const dollars =
+    (uncachedInput * price.input + usage.outputTokens * price.output + usage.cacheReadTokens * price.cacheRead + usage.cacheWriteTokens * price.cacheWrite) /
+    1_000_000;
   return Math.round(dollars * 1_000_000) / 1_000_000;
 }
 

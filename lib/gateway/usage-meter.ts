@@ -60,7 +60,7 @@ export class UsageMeter {
 
   /** Counts only grow: Anthropic repeats and raises them across a stream, the others say them once. */
   private add(usage: Record<string, unknown>) {
-    const details = (key: string) => (isObject(usage[key]) ? (usage[key]) : {});
+    const details = (key: string) => (isObject(usage[key]) ? usage[key] : {});
     const take = (field: keyof Omit<Usage, "model">, ...values: unknown[]) => {
       for (const value of values) if (typeof value === "number" && Number.isFinite(value)) this.usage[field] = Math.max(this.usage[field], value);
     };

@@ -83,7 +83,13 @@ function refuseMethod(request: http.IncomingMessage, response: http.ServerRespon
   const requestId = randomUUID();
   const method = String(request.method).slice(0, 20);
   const body = methodNotAllowed(`The method ${method} is not allowed.`, requestId);
-  response.writeHead(405, { ...staticSecurityHeaders({ https: false }), "content-type": "application/problem+json", "x-request-id": requestId, allow: ROUTABLE_METHODS.join(", "), "content-length": Buffer.byteLength(body) });
+  response.writeHead(405, {
+    ...staticSecurityHeaders({ https: false }),
+    "content-type": "application/problem+json",
+    "x-request-id": requestId,
+    allow: ROUTABLE_METHODS.join(", "),
+    "content-length": Buffer.byteLength(body),
+  });
   response.end(body);
   request.resume();
 }

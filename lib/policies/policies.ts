@@ -23,7 +23,14 @@ export async function setPolicy({ teamId, actorId, rules }: { teamId: string; ac
       create: { teamId, rules: withIds as unknown as Prisma.InputJsonValue, updatedBy: actorId },
       update: { rules: withIds as unknown as Prisma.InputJsonValue, updatedBy: actorId, updatedAt: new Date() },
     });
-    await recordAudit(tx, { teamId, actorId, action: "policy.update", targetType: "team", targetId: teamId, detail: { rules: withIds as unknown as Prisma.InputJsonValue } });
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "policy.update",
+      targetType: "team",
+      targetId: teamId,
+      detail: { rules: withIds as unknown as Prisma.InputJsonValue },
+    });
     return saved;
   });
   return { rules: withIds, updatedAt: row.updatedAt.toISOString(), updatedBy: row.updatedBy };

@@ -13,5 +13,10 @@ export function installDemoAgent(xdgDataHome: string, projectRoot = process.cwd(
     throw new Error(`The demo agent is not built (${agentScript} is missing); run npm run build`);
   }
   const agents = agentsDir();
-  writeRuntimeBin({ binDir: path.join(xdgDataHome, "sandbox-agent", "bin"), agentsDirInJail: agents, agentsDirOnHost: agents, demoAgentCommand: [process.execPath, agentScript] });
+  writeRuntimeBin({
+    binDir: path.join(xdgDataHome, "sandbox-agent", "bin"),
+    agentsDirInJail: agents,
+    agentsDirOnHost: agents,
+    demoAgentCommand: [process.execPath, agentScript],
+  });
 }

@@ -399,16 +399,19 @@ export class RuntimeManager {
     if (!this.generation) {
       generationCounter += 1;
       const generationId = generationCounter;
-      const observedFetch = createObservedFetch({
-        ...this.config.streamObserver,
-        // The answer names its connection: this generation's SDK, and the ACP server on it.
-        onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
-        onGap: (report) => this.config.streamObserver?.onGap?.({ ...report, generation: generationId }),
-        onConnectionLost: (serverId, reason) => {
-          const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
-          this.lossChecks.add(check);
+      const observedFetch = createObservedFetch(
+        {
+          ...this.config.streamObserver,
+          // The answer names its connection: this generation's SDK, and the ACP server on it.
+          onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
+          onGap: (report) => this.config.streamObserver?.onGap?.({ ...report, generation: generationId }),
+          onConnectionLost: (serverId, reason) => {
+            const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
+            this.lossChecks.add(check);
+          },
         },
-      }, this.baseFetch);
+        this.baseFetch,
+      );
       const sdk = new SandboxAgent({
         baseUrl: this.url,
         token: this.token || undefined,

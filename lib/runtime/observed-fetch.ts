@@ -95,7 +95,8 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     }
     // The SDK's first read can reach the runtime before the post that creates the server (404), and
     // the SDK reads again after its next post; once the server has streamed, a refusal means it is gone.
-    if (method === "GET" && !response.ok && state.streamed) observer.onConnectionLost?.(serverId, `the runtime refused the event stream (HTTP ${response.status})`);
+    if (method === "GET" && !response.ok && state.streamed)
+      observer.onConnectionLost?.(serverId, `the runtime refused the event stream (HTTP ${response.status})`);
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!isStream || !response.body) return response;
     state.streamed = true;
@@ -282,11 +283,7 @@ function gapFreeStream(
 }
 
 /** Reads frames with ids in (afterId, beforeId) from a Last-Event-ID replay. */
-async function readReplay(
-  openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
-  afterId: number,
-  beforeId: number,
-): Promise<Frame[]> {
+async function readReplay(openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>, afterId: number, beforeId: number): Promise<Frame[]> {
   const stream = await openReplay(afterId);
   if (!stream) return [];
   const reader = stream.getReader();

@@ -16,14 +16,20 @@ export function workspaceArchive(sandbox: SandboxRow): ReadableStream<Uint8Array
   const dirs = provider.hostDirs(sandbox);
   if (!dirs) throw unprocessable(`Workspace archives need the bwrap or local sandbox provider; this portal uses ${provider.name}.`);
   const { workspace } = dirs;
-  if (!existsSync(workspace)) throw new ApiError("instance_unavailable", "This sandbox's workspace is not on this portal instance's host.", { retryAfterSeconds: 2 });
+  if (!existsSync(workspace))
+    throw new ApiError("instance_unavailable", "This sandbox's workspace is not on this portal instance's host.", { retryAfterSeconds: 2 });
   const uid = provider.uidOf(sandbox);
-  const asSandbox = (command: string[]) => (uid === null ? command : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...command]);
+  const asSandbox = (command: string[]) =>
+    uid === null ? command : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...command];
   const env = { PATH: "/usr/bin:/bin", LC_ALL: "C" } as unknown as NodeJS.ProcessEnv;
   const [duCommand, ...duArgs] = asSandbox(["du", "-sb", "--", "."]);
   const du = spawnSync(duCommand!, duArgs, { cwd: workspace, env, encoding: "utf8", timeout: 30_000 });
   const bytes = Number(du.stdout?.split("\t")[0]);
-  if (Number.isFinite(bytes) && bytes > MAX_ARCHIVE_BYTES) throw new ApiError("workspace_too_large", `The workspace is ${Math.round(bytes / 1024 / 1024)} MiB, over the ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB archive limit.`);
+  if (Number.isFinite(bytes) && bytes > MAX_ARCHIVE_BYTES)
+    throw new ApiError(
+      "workspace_too_large",
+      `The workspace is ${Math.round(bytes / 1024 / 1024)} MiB, over the ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB archive limit.`,
+    );
   const [command, ...args] = asSandbox(["tar", "--create", "--gzip", "--file=-", "--one-file-system", "--exclude=./.sandbox-agent", "--", "."]);
   const child = spawn(command!, args, { cwd: workspace, env, stdio: ["ignore", "pipe", "ignore"] });
   let sent = 0;

@@ -60,5 +60,10 @@ export async function changedFilesOfSession({ id: sessionId, sandboxId, cwd }: {
       AND payload->'params'->'update'->>'sessionUpdate' IN ('tool_call', 'tool_call_update')
       AND payload->'params'->'update'->>'toolCallId' IS NOT NULL
     ORDER BY index`;
-  return { items: changedPaths(rows.map((row) => row.update), { workspace, cwd: cwd ?? workspace }).map((file) => ({ path: file })) };
+  return {
+    items: changedPaths(
+      rows.map((row) => row.update),
+      { workspace, cwd: cwd ?? workspace },
+    ).map((file) => ({ path: file })),
+  };
 }

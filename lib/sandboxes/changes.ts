@@ -50,21 +50,38 @@ export async function listChanges(sandbox: SandboxRow, against: "base" | "push" 
   const out = `/tmp/agent-portal-changes-${randomUUID()}`;
   const script = `${PREPARE}; ${DIFF} --numstat -z "$2" > "$3.numstat"; ${DIFF} --name-status -z "$2" > "$3.status"`;
   await runGitScript(sandbox, script, [sandbox.workspace, base.commit, out]);
-  const [numstat, status] = await Promise.all([readSandboxFile(sandbox, `${out}.numstat`, MAX_PATCH_BYTES), readSandboxFile(sandbox, `${out}.status`, MAX_PATCH_BYTES)]);
+  const [numstat, status] = await Promise.all([
+    readSandboxFile(sandbox, `${out}.numstat`, MAX_PATCH_BYTES),
+    readSandboxFile(sandbox, `${out}.status`, MAX_PATCH_BYTES),
+  ]);
   void runInSandbox(sandbox, { command: "rm", args: ["-f", `${out}.numstat`, `${out}.status`] }).catch(() => undefined);
-  return { baseCommit: base.sandbox.baseCommit, pushedCommit: base.sandbox.pushedCommit, against: base.commit === base.sandbox.baseCommit ? ("base" as const) : ("push" as const), items: parseChanges(Buffer.from(status).toString("utf8"), Buffer.from(numstat).toString("utf8")) };
+  return {
+    baseCommit: base.sandbox.baseCommit,
+    pushedCommit: base.sandbox.pushedCommit,
+    against: base.commit === base.sandbox.baseCommit ? ("base" as const) : ("push" as const),
+    items: parseChanges(Buffer.from(status).toString("utf8"), Buffer.from(numstat).toString("utf8")),
+  };
 }
 
 /** One file's unified diff (with its old path for a rename). */
-export async function diffOfPath(sandbox: SandboxRow, { path, oldPath, against }: { path: string; oldPath?: string; against?: "base" | "push" }): Promise<string> {
+export async function diffOfPath(
+  sandbox: SandboxRow,
+  { path, oldPath, against }: { path: string; oldPath?: string; against?: "base" | "push" },
+): Promise<string> {
   const base = await changesBase(sandbox, against);
   for (const value of [path, oldPath]) if (value !== undefined && (value.startsWith("/") || value.split("/").includes(".."))) throw notFound("Path");
   const paths = oldPath ? [oldPath, path] : [path];
   // Only the asked paths are brought up to date in the index: one file's diff does not hash the workspace.
   const script = `set -e; mkdir -p "$HOME/.cache/agent-portal"; export GIT_INDEX_FILE="${INDEX}"; cd "$1"; shift; base="$1"; shift; git add -A -- "$@" >/dev/null 2>&1 || true; ${DIFF} "$base" -- "$@"`;
-  const result = await runInSandbox(sandbox, { command: "sh", args: ["-c", script, "sh", sandbox.workspace, base.commit, ...paths.map((p) => `:(literal)${p}`)], maxOutputBytes: MAX_DIFF_BYTES, timeoutMs: 60_000 });
+  const result = await runInSandbox(sandbox, {
+    command: "sh",
+    args: ["-c", script, "sh", sandbox.workspace, base.commit, ...paths.map((p) => `:(literal)${p}`)],
+    maxOutputBytes: MAX_DIFF_BYTES,
+    timeoutMs: 60_000,
+  });
   if (result.exitCode !== 0) throw gitFailed(result.stderr);
-  if (result.stdoutTruncated) throw new ApiError("workspace_too_large", `This file's diff is over ${MAX_DIFF_BYTES / 1024 / 1024} MiB; download the patch instead.`);
+  if (result.stdoutTruncated)
+    throw new ApiError("workspace_too_large", `This file's diff is over ${MAX_DIFF_BYTES / 1024 / 1024} MiB; download the patch instead.`);
   return result.stdout;
 }
 
@@ -121,7 +138,12 @@ export function parseChanges(nameStatus: string, numstat: string): ChangeJson[] 
     if (letter === "R" || letter === "C") {
       const oldPath = statusParts[++i] ?? "";
       const path = statusParts[++i] ?? "";
-      items.push({ path, status: letter === "R" ? "renamed" : "added", ...(letter === "R" ? { oldPath } : {}), ...(counts.get(path) ?? { additions: 0, deletions: 0, binary: false }) });
+      items.push({
+        path,
+        status: letter === "R" ? "renamed" : "added",
+        ...(letter === "R" ? { oldPath } : {}),
+        ...(counts.get(path) ?? { additions: 0, deletions: 0, binary: false }),
+      });
       continue;
     }
     const path = statusParts[++i] ?? "";

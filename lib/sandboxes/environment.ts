@@ -10,7 +10,15 @@ const PASSED = ["LANG", "LC_ALL", "TZ"];
 const ACP_REQUEST_TIMEOUT_MS = String(7 * 24 * 3600 * 1000);
 
 /** `dataHome`: where the runtime finds `sandbox-agent/bin` (its agent processes); the home by default. */
-export function runtimeEnvironment({ home, dataHome = home, path = "/usr/local/bin:/usr/bin:/bin" }: { home: string; dataHome?: string; path?: string }): NodeJS.ProcessEnv {
+export function runtimeEnvironment({
+  home,
+  dataHome = home,
+  path = "/usr/local/bin:/usr/bin:/bin",
+}: {
+  home: string;
+  dataHome?: string;
+  path?: string;
+}): NodeJS.ProcessEnv {
   const env: Record<string, string> = { PATH: path, HOME: home, XDG_DATA_HOME: dataHome, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: ACP_REQUEST_TIMEOUT_MS };
   for (const name of PASSED) {
     const value = process.env[name];

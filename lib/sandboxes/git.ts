@@ -39,16 +39,26 @@ export interface GitResult {
 }
 
 const HARDENING = [
-  "-c", "core.hooksPath=/dev/null",
-  "-c", "core.fsmonitor=false",
-  "-c", "core.sshCommand=false",
-  "-c", "core.askPass=",
-  "-c", "credential.helper=",
-  "-c", "protocol.ext.allow=never",
-  "-c", "protocol.file.allow=user",
-  "-c", "transfer.fsckObjects=true",
-  "-c", "core.pager=cat",
-  "-c", "gc.auto=0",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.sshCommand=false",
+  "-c",
+  "core.askPass=",
+  "-c",
+  "credential.helper=",
+  "-c",
+  "protocol.ext.allow=never",
+  "-c",
+  "protocol.file.allow=user",
+  "-c",
+  "transfer.fsckObjects=true",
+  "-c",
+  "core.pager=cat",
+  "-c",
+  "gc.auto=0",
 ];
 
 function emptyHome(): string {
@@ -81,10 +91,15 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
   });
   const gitArgs = [...HARDENING, ...args];
   const uid = options.uid ?? null;
-  const [command, ...rest] = uid === null ? ["git", ...gitArgs] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "git", ...gitArgs];
+  const [command, ...rest] =
+    uid === null ? ["git", ...gitArgs] : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "git", ...gitArgs];
   const maxOutput = options.maxOutputBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, rest, { cwd: options.cwd ?? "/", env: env as NodeJS.ProcessEnv, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(command, rest, {
+      cwd: options.cwd ?? "/",
+      env: env as NodeJS.ProcessEnv,
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     if (options.stdin !== undefined) child.stdin?.end(options.stdin);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -134,7 +149,10 @@ export function gitReason(stderr: string, secrets: Array<string | null | undefin
   for (const secret of secrets) if (secret) text = text.split(secret).join("***");
   // Credentials in a URL (user:pass@) never come from us, but a remote could echo one.
   text = text.replace(/(https?:\/\/)[^/@\s]+@/g, "$1");
-  const lines = text.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.slice(-6).join("\n").slice(0, 1_000) || "git failed without saying why";
 }
 

@@ -15,7 +15,8 @@ export async function runInSandbox(sandbox: SandboxRow, request: ProcessRunReque
 export async function readSandboxFile(sandbox: SandboxRow, file: string, maxBytes: number): Promise<Uint8Array> {
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   const stat = await sdk.statFs({ path: file });
-  if ((stat.size ?? 0) > maxBytes) throw new ApiError("workspace_too_large", `The result is over the ${Math.round(maxBytes / 1024 / 1024)} MiB download limit.`);
+  if ((stat.size ?? 0) > maxBytes)
+    throw new ApiError("workspace_too_large", `The result is over the ${Math.round(maxBytes / 1024 / 1024)} MiB download limit.`);
   return sdk.readFsFile({ path: file });
 }
 

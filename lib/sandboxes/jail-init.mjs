@@ -8,7 +8,9 @@ import { rmSync } from "node:fs";
 import net from "node:net";
 
 const [runtimeBinary, socketPath, port, gatewaySocket, gatewayPort] = process.argv.slice(2);
-const runtime = spawn(runtimeBinary, ["server", "--no-token", "--no-telemetry", "--host", "127.0.0.1", "--port", port], { stdio: ["ignore", "ignore", "inherit"] });
+const runtime = spawn(runtimeBinary, ["server", "--no-token", "--no-telemetry", "--host", "127.0.0.1", "--port", port], {
+  stdio: ["ignore", "ignore", "inherit"],
+});
 runtime.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => runtime.kill(signal));
 

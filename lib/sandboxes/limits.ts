@@ -1,7 +1,22 @@
 import "server-only";
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statfsSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
@@ -40,12 +55,23 @@ export interface SandboxLimits {
 
 export function sandboxLimits(): SandboxLimits {
   const config = env();
-  return { memory: config.PORTAL_SANDBOX_MEMORY, cpus: config.PORTAL_SANDBOX_CPUS, pids: config.PORTAL_SANDBOX_PIDS, disk: config.PORTAL_SANDBOX_DISK, tmp: config.PORTAL_SANDBOX_TMP };
+  return {
+    memory: config.PORTAL_SANDBOX_MEMORY,
+    cpus: config.PORTAL_SANDBOX_CPUS,
+    pids: config.PORTAL_SANDBOX_PIDS,
+    disk: config.PORTAL_SANDBOX_DISK,
+    tmp: config.PORTAL_SANDBOX_TMP,
+  };
 }
 
 /** 2147483648 → "2 GiB", 805306368 → "768 MiB". */
 export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+  for (const [unit, size] of [
+    ["TiB", 1024 ** 4],
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
     if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
   }
   return `${bytes} B`;
@@ -74,7 +100,8 @@ export function describeLimits(): string {
   const how = limitsEnforcement();
   const sizes = `memory ${formatBytes(limits.memory)}, ${limits.cpus} CPU, ${limits.pids} processes, disk ${formatBytes(limits.disk)}${canMountImages() ? "" : " (not enforced: mounting a disk image needs root)"}, tmpfs ${formatBytes(limits.tmp)}`;
   if (how.kind === "cgroup2") return `sandbox limits: ${sizes}; a cgroup v2 per sandbox under ${how.parent}`;
-  if (how.kind === "cgroup1") return `sandbox limits: ${sizes}; a cgroup per sandbox in the v1 memory${how.memsw ? " (swap included)" : ""}, pids${how.cpu ? " and cpu" : ""} hierarchies`;
+  if (how.kind === "cgroup1")
+    return `sandbox limits: ${sizes}; a cgroup per sandbox in the v1 memory${how.memsw ? " (swap included)" : ""}, pids${how.cpu ? " and cpu" : ""} hierarchies`;
   return `sandbox limits: ${sizes}; no cgroup of its own per sandbox (${how.reason}), so memory, processes and file size are rlimits (prlimit) and CPU is not limited`;
 }
 
@@ -478,7 +505,9 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
     // A few MiB only root may use: the portal's own files in the directory (the runtime's pid file)
     // are still written when the sandbox has filled its disk.
     const reservedPercent = Math.min(5, (ROOT_RESERVED_BYTES * 100) / bytes).toFixed(3);
-    execFileSync("mkfs.ext4", ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", made], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync("mkfs.ext4", ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", made], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     rmSync(image, { force: true });
     execFileSync("mv", ["-T", made, image]);
   }

@@ -194,7 +194,8 @@ export class SandboxPool {
     this.running.delete(sandboxId);
     // A slot is free (or will be once this one is down): the next in line may start.
     this.nudge();
-    if (reason !== "shutdown") log.info({ sandboxId, reason, ...(reason === "idle" ? { idleMinutes: Math.round(this.config.idleMs / 60_000) } : {}) }, "stopping a sandbox");
+    if (reason !== "shutdown")
+      log.info({ sandboxId, reason, ...(reason === "idle" ? { idleMinutes: Math.round(this.config.idleMs / 60_000) } : {}) }, "stopping a sandbox");
     if (running) await running.manager.stop({ sessionsLost: true });
     await this.provider.released?.(sandboxId).catch((error: unknown) => log.error({ sandboxId, err: errorField(error) }, "releasing a sandbox failed"));
     if (sandboxId !== CATALOG && reason !== "destroy") await this.recordStatus(sandboxId, "stopped");
@@ -366,7 +367,9 @@ export class SandboxPool {
   }
 
   private slotsTaken(except?: string): Array<[string, string | null]> {
-    const running = [...this.running].filter(([sandboxId]) => sandboxId !== CATALOG && sandboxId !== except).map(([sandboxId, { teamId }]): [string, string | null] => [sandboxId, teamId]);
+    const running = [...this.running]
+      .filter(([sandboxId]) => sandboxId !== CATALOG && sandboxId !== except)
+      .map(([sandboxId, { teamId }]): [string, string | null] => [sandboxId, teamId]);
     // Slots given to starts that are still registering count as taken.
     return [...running, ...[...this.admitted].filter(([sandboxId]) => sandboxId !== except)];
   }
@@ -379,7 +382,11 @@ export class SandboxPool {
   private busyError(blocked: "team" | "pool") {
     const waited = `waited ${Math.round(this.config.queueMs / 1000)} s in line`;
     return blocked === "team"
-      ? new ApiError("sandboxes_busy", `Your team runs as many sandboxes as it may at once (${this.config.maxRunningPerTeam}); ${waited}. Try again when one of its turns ends.`, { retryAfterSeconds: 30 })
+      ? new ApiError(
+          "sandboxes_busy",
+          `Your team runs as many sandboxes as it may at once (${this.config.maxRunningPerTeam}); ${waited}. Try again when one of its turns ends.`,
+          { retryAfterSeconds: 30 },
+        )
       : new ApiError("sandboxes_busy", `Every sandbox this portal can run is busy; ${waited}. Try again shortly.`, { retryAfterSeconds: 30 });
   }
 
@@ -496,7 +503,9 @@ export class SandboxPool {
   }
 
   private recordStatus(sandboxId: string, status: "starting" | "running" | "stopped" | "lost") {
-    return recordSandboxStatus(sandboxId, status).catch((error: unknown) => log.error({ sandboxId, status, err: errorField(error) }, "could not record a sandbox's status"));
+    return recordSandboxStatus(sandboxId, status).catch((error: unknown) =>
+      log.error({ sandboxId, status, err: errorField(error) }, "could not record a sandbox's status"),
+    );
   }
 }
 

@@ -31,14 +31,30 @@ export interface PushResult {
   compareUrl: string | null;
 }
 
-export async function pushSandbox({ sandbox, user, branch, message, sessionId }: { sandbox: SandboxRow; user: { id: string; name: string | null; email: string }; branch: string; message: string; sessionId?: string }): Promise<PushResult> {
+export async function pushSandbox({
+  sandbox,
+  user,
+  branch,
+  message,
+  sessionId,
+}: {
+  sandbox: SandboxRow;
+  user: { id: string; name: string | null; email: string };
+  branch: string;
+  message: string;
+  sessionId?: string;
+}): Promise<PushResult> {
   if (!validBranchName(branch)) throw unprocessable("That is not a branch name git accepts.", [{ path: "branch", message: "must be a valid branch name" }]);
   const base = await changesBase(sandbox, "base");
-  const row = await db().sandbox.findUniqueOrThrow({ where: { id: sandbox.id }, select: { repositoryId: true, repositoryBranch: true, pushedBranch: true, pushedCommit: true } });
+  const row = await db().sandbox.findUniqueOrThrow({
+    where: { id: sandbox.id },
+    select: { repositoryId: true, repositoryBranch: true, pushedBranch: true, pushedCommit: true },
+  });
   const repository = row.repositoryId ? await repositoryWithToken(row.repositoryId) : null;
   if (!repository) throw conflict("no_repository", "This sandbox's repository was removed from the team.");
   const mirror = path.join(hostDirsOf(sandbox).root, MIRROR);
-  if (!existsSync(mirror)) throw new ApiError("instance_unavailable", "This sandbox's repository copy is not on this portal instance's host.", { retryAfterSeconds: 2 });
+  if (!existsSync(mirror))
+    throw new ApiError("instance_unavailable", "This sandbox's repository copy is not on this portal instance's host.", { retryAfterSeconds: 2 });
 
   // 1. In the sandbox: the workspace's tree, bundled on top of the base commit.
   const bundleInJail = `/tmp/agent-portal-push-${randomUUID()}.bundle`;
@@ -50,12 +66,17 @@ export async function pushSandbox({ sandbox, user, branch, message, sessionId }:
     'cd "$1"',
     // The runtime's own config (the team's MCP servers and skills) is the portal's, not the change's.
     'git add -A -- . ":(exclude,top).sandbox-agent" >/dev/null',
-    'tree=$(git write-tree)',
+    "tree=$(git write-tree)",
     'commit=$(GIT_AUTHOR_NAME=portal GIT_AUTHOR_EMAIL=portal@localhost GIT_COMMITTER_NAME=portal GIT_COMMITTER_EMAIL=portal@localhost git commit-tree "$tree" -p "$2" -m portal)',
     `git update-ref ${ref} "$commit"`,
     `git bundle create -q "$3" ${ref} "^$2"`,
   ].join("\n");
-  const run = await runInSandbox(sandbox, { command: "sh", args: ["-c", script, "sh", sandbox.workspace, base.sandbox.baseCommit, bundleInJail], timeoutMs: 120_000, maxOutputBytes: 64 * 1024 });
+  const run = await runInSandbox(sandbox, {
+    command: "sh",
+    args: ["-c", script, "sh", sandbox.workspace, base.sandbox.baseCommit, bundleInJail],
+    timeoutMs: 120_000,
+    maxOutputBytes: 64 * 1024,
+  });
   if (run.exitCode !== 0) throw unprocessable(`git in the sandbox could not record the changes: ${gitReason(run.stderr)}`);
 
   // 2. Into the mirror the portal owns.
@@ -72,7 +93,11 @@ export async function pushSandbox({ sandbox, user, branch, message, sessionId }:
   const tree = (await git(["-C", mirror, "rev-parse", "--verify", `${ref}^{tree}`])).trim();
   const parent = row.pushedBranch === branch && row.pushedCommit ? row.pushedCommit : base.sandbox.baseCommit;
   const parentTree = (await git(["-C", mirror, "rev-parse", "--verify", `${parent}^{tree}`])).trim();
-  if (tree === parentTree) throw conflict("nothing_to_push", row.pushedBranch === branch ? `Nothing changed since the last push to ${branch}.` : "The workspace has no changes against its base commit.");
+  if (tree === parentTree)
+    throw conflict(
+      "nothing_to_push",
+      row.pushedBranch === branch ? `Nothing changed since the last push to ${branch}.` : "The workspace has no changes against its base commit.",
+    );
 
   // 3. The member's commit, pushed with the team's token.
   const identity = { name: user.name?.trim() || user.email, email: user.email };
@@ -82,14 +107,27 @@ export async function pushSandbox({ sandbox, user, branch, message, sessionId }:
       stdin: message,
     })
   ).trim();
-  const pushed = await runGit(["-C", mirror, "push", "--porcelain", "--", repository.url, `${commit}:refs/heads/${branch}`], { network: true, config: tokenConfig(repository.token), timeoutMs: 10 * 60_000 });
-  if (pushed.code !== 0) throw new ApiError("push_refused", `The repository refused the push: ${refusalReason(pushed.stdout, pushed.stderr, repository.token)}`);
+  const pushed = await runGit(["-C", mirror, "push", "--porcelain", "--", repository.url, `${commit}:refs/heads/${branch}`], {
+    network: true,
+    config: tokenConfig(repository.token),
+    timeoutMs: 10 * 60_000,
+  });
+  if (pushed.code !== 0)
+    throw new ApiError("push_refused", `The repository refused the push: ${refusalReason(pushed.stdout, pushed.stderr, repository.token)}`);
   await git(["-C", mirror, "update-ref", `refs/heads/${branch}`, commit]);
   await db().sandbox.update({ where: { id: sandbox.id }, data: { pushedBranch: branch, pushedCommit: commit } });
-  await shareCommitWithWorkspace(sandbox, mirror, branch, base.sandbox.baseCommit).catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "the pushed commit did not reach the workspace"));
+  await shareCommitWithWorkspace(sandbox, mirror, branch, base.sandbox.baseCommit).catch((error: unknown) =>
+    log.error({ sandboxId: sandbox.id, err: errorField(error) }, "the pushed commit did not reach the workspace"),
+  );
 
   const compareUrl = compareUrlOf(repository.url, row.repositoryBranch ?? repository.defaultBranch, branch);
-  const target = (await db().session.findFirst({ where: { sandboxId: sandbox.id, ...(sessionId ? { id: sessionId } : {}) }, orderBy: { createdAt: "desc" }, select: { id: true } }))?.id;
+  const target = (
+    await db().session.findFirst({
+      where: { sandboxId: sandbox.id, ...(sessionId ? { id: sessionId } : {}) },
+      orderBy: { createdAt: "desc" },
+      select: { id: true },
+    })
+  )?.id;
   if (target) {
     await recordChange({
       sessionId: target,
@@ -110,7 +148,11 @@ async function shareCommitWithWorkspace(sandbox: SandboxRow, mirror: string, bra
     await git(["-C", mirror, "bundle", "create", "-q", bundle, `refs/heads/${branch}`, `^${baseCommit}`]);
     const inJail = `/tmp/agent-portal-pushed-${randomUUID()}.bundle`;
     await writeSandboxFile(sandbox, inJail, readFileSync(bundle));
-    await runInSandbox(sandbox, { command: "sh", args: ["-c", 'cd "$1" && git fetch -q --no-tags "$2" "+refs/heads/$3:refs/agent-portal/pushed"; rm -f "$2"', "sh", sandbox.workspace, inJail, branch], timeoutMs: 60_000 });
+    await runInSandbox(sandbox, {
+      command: "sh",
+      args: ["-c", 'cd "$1" && git fetch -q --no-tags "$2" "+refs/heads/$3:refs/agent-portal/pushed"; rm -f "$2"', "sh", sandbox.workspace, inJail, branch],
+      timeoutMs: 60_000,
+    });
   } finally {
     rmSync(bundle, { force: true });
   }

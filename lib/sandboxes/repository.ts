@@ -31,7 +31,14 @@ export interface RepositoryJson {
 }
 
 export function repositoryJson(row: TeamRepository): RepositoryJson {
-  return { id: row.id, name: row.name, url: row.url, defaultBranch: row.defaultBranch, hasToken: row.encryptedToken !== null, createdAt: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    defaultBranch: row.defaultBranch,
+    hasToken: row.encryptedToken !== null,
+    createdAt: row.createdAt.toISOString(),
+  };
 }
 
 export async function listRepositories({ teamId }: { teamId: string }) {
@@ -39,11 +46,35 @@ export async function listRepositories({ teamId }: { teamId: string }) {
   return { items: rows.map(repositoryJson) };
 }
 
-export async function addRepository({ teamId, actorId, name, url, defaultBranch, token }: { teamId: string; actorId: string; name: string; url: string; defaultBranch: string; token?: string }) {
+export async function addRepository({
+  teamId,
+  actorId,
+  name,
+  url,
+  defaultBranch,
+  token,
+}: {
+  teamId: string;
+  actorId: string;
+  name: string;
+  url: string;
+  defaultBranch: string;
+  token?: string;
+}) {
   return db().$transaction(async (tx) => {
-    if (await tx.teamRepository.findFirst({ where: { teamId, name }, select: { id: true } })) throw conflict("already_exists", "The team has a repository of that name already.");
-    const row = await tx.teamRepository.create({ data: { teamId, name, url, defaultBranch, encryptedToken: token ? sealSecret(token) : null, createdBy: actorId } });
-    await recordAudit(tx, { teamId, actorId, action: "repository.add", targetType: "repository", targetId: row.id, detail: { name, url, defaultBranch, token: Boolean(token) } });
+    if (await tx.teamRepository.findFirst({ where: { teamId, name }, select: { id: true } }))
+      throw conflict("already_exists", "The team has a repository of that name already.");
+    const row = await tx.teamRepository.create({
+      data: { teamId, name, url, defaultBranch, encryptedToken: token ? sealSecret(token) : null, createdBy: actorId },
+    });
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "repository.add",
+      targetType: "repository",
+      targetId: row.id,
+      detail: { name, url, defaultBranch, token: Boolean(token) },
+    });
     return repositoryJson(row);
   });
 }
@@ -75,7 +106,9 @@ export async function sandboxFromRepository({ teamId, repositoryId, branch }: { 
   if (!validBranchName(wanted)) throw unprocessable("That is not a branch name.", [{ path: "branch", message: "must be a valid branch name" }]);
   const { provider } = sandboxPool();
   if (provider.name !== "bwrap" && provider.name !== "local") {
-    throw unprocessable(`Sessions from a repository need the bwrap or local sandbox provider; this portal uses ${provider.name}.`, [{ path: "repositoryId", message: "not available with this sandbox provider" }]);
+    throw unprocessable(`Sessions from a repository need the bwrap or local sandbox provider; this portal uses ${provider.name}.`, [
+      { path: "repositoryId", message: "not available with this sandbox provider" },
+    ]);
   }
   const sandbox = await createSandbox(teamId, { fresh: true });
   try {
@@ -85,7 +118,9 @@ export async function sandboxFromRepository({ teamId, repositoryId, branch }: { 
     return sandbox;
   } catch (error) {
     await markSandboxDestroyed(sandbox.id).catch(() => undefined);
-    await db().sandbox.delete({ where: { id: sandbox.id } }).catch(() => undefined);
+    await db()
+      .sandbox.delete({ where: { id: sandbox.id } })
+      .catch(() => undefined);
     await provider.removeFiles(sandbox).catch(() => rmSync(hostDirsOf(sandbox).root, { recursive: true, force: true }));
     if (error instanceof GitError) throw new ApiError("clone_failed", `The repository could not be cloned: ${gitReason(error.message)}`);
     throw error;
@@ -112,7 +147,11 @@ async function cloneInto(sandbox: SandboxRow, { url, token, branch }: { url: str
   const secrets = tokenConfig(token);
   try {
     await git(["init", "-q", "--bare", mirror]);
-    await git(["-C", mirror, "fetch", "-q", "--no-tags", "--", url, `+refs/heads/${branch}:refs/heads/${branch}`], { network: true, config: secrets, timeoutMs: 10 * 60_000 });
+    await git(["-C", mirror, "fetch", "-q", "--no-tags", "--", url, `+refs/heads/${branch}:refs/heads/${branch}`], {
+      network: true,
+      config: secrets,
+      timeoutMs: 10 * 60_000,
+    });
   } catch (error) {
     if (error instanceof GitError) throw new GitError(gitReason(error.message, [token]));
     throw error;

@@ -32,7 +32,8 @@ const OUTSIDE_WORKSPACE = "must be a path inside the sandbox's workspace";
 export async function sandboxForNewSession({ teamId, sandboxId }: { teamId: string; sandboxId?: string }): Promise<SandboxRow> {
   if (sandboxId) {
     const sandbox = await db().sandbox.findFirst({ where: { id: sandboxId, teamId, status: { not: "destroyed" } } });
-    if (!sandbox) throw unprocessable("That sandbox does not exist in this team (or it was destroyed).", [{ path: "sandboxId", message: "must be a sandbox of the team" }]);
+    if (!sandbox)
+      throw unprocessable("That sandbox does not exist in this team (or it was destroyed).", [{ path: "sandboxId", message: "must be a sandbox of the team" }]);
     return sandbox;
   }
   return createSandbox(teamId);
@@ -49,7 +50,16 @@ export async function createSandbox(teamId: string, { fresh = false } = {}): Pro
   const id = spare?.id ?? randomUUID();
   ownedSandboxes().add(id);
   return db().sandbox.create({
-    data: { id, ...(spare ? { seq: spare.seq } : {}), teamId, provider: provider.name, status, workspace: provider.workspaceFor(id), ownerId: instanceId(), hostDir: provider.hostDirFor(id) },
+    data: {
+      id,
+      ...(spare ? { seq: spare.seq } : {}),
+      teamId,
+      provider: provider.name,
+      status,
+      workspace: provider.workspaceFor(id),
+      ownerId: instanceId(),
+      hostDir: provider.hostDirFor(id),
+    },
   });
 }
 
@@ -106,7 +116,9 @@ export async function runtimeForSession(sessionId: string, onQueue?: QueueListen
   const last = touched.get(sandbox.id) ?? 0;
   if (Date.now() - last > TOUCH_EVERY_MS) {
     touched.set(sandbox.id, Date.now());
-    void db().sandbox.update({ where: { id: sandbox.id }, data: { lastActiveAt: new Date() } }).catch(() => undefined);
+    void db()
+      .sandbox.update({ where: { id: sandbox.id }, data: { lastActiveAt: new Date() } })
+      .catch(() => undefined);
   }
   return manager;
 }
@@ -116,7 +128,8 @@ export async function runtimeForSession(sessionId: string, onQueue?: QueueListen
  * (lib/cluster/commands.ts), so this refusal means a code path that skipped them.
  */
 export function runtimeOfSandbox(sandbox: SandboxRow, onQueue?: QueueListener): Promise<RuntimeManager> {
-  if (!ownedSandboxes().has(sandbox.id)) throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
+  if (!ownedSandboxes().has(sandbox.id))
+    throw new ApiError("instance_unavailable", "This sandbox runs on another portal instance; try again.", { retryAfterSeconds: 1 });
   return sandboxPool().forSandbox(sandbox, onQueue);
 }
 
@@ -142,7 +155,10 @@ export function sandboxJson(sandbox: Sandbox & { sessionIds: string[] }): Sandbo
     createdAt: sandbox.createdAt.toISOString(),
     lastActiveAt: sandbox.lastActiveAt.toISOString(),
     sessionIds: sandbox.sessionIds,
-    repository: sandbox.repositoryId && sandbox.repositoryBranch && sandbox.baseCommit ? { id: sandbox.repositoryId, branch: sandbox.repositoryBranch, baseCommit: sandbox.baseCommit } : null,
+    repository:
+      sandbox.repositoryId && sandbox.repositoryBranch && sandbox.baseCommit
+        ? { id: sandbox.repositoryId, branch: sandbox.repositoryBranch, baseCommit: sandbox.baseCommit }
+        : null,
     config: { mcpServers: [], skillSources: [], ...(sandbox.appliedConfig as object | null) },
   };
 }
@@ -163,7 +179,10 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
   });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { items: page.map((sandbox) => sandboxJson({ ...sandbox, sessionIds: sandbox.sessions.map((session) => session.id) })), nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
+  return {
+    items: page.map((sandbox) => sandboxJson({ ...sandbox, sessionIds: sandbox.sessions.map((session) => session.id) })),
+    nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
+  };
 }
 
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */
@@ -190,8 +209,14 @@ export async function destroySandboxIfUnused(sandboxId: string | null) {
 }
 
 export async function removeExpiredWorkspaces(retainDays: number) {
-  const expired = await db().sandbox.findMany({ where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } }, select: { id: true, seq: true, hostDir: true } });
-  for (const sandbox of expired) await sandboxPool().removeFiles(sandbox).catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "removing an expired sandbox failed"));
+  const expired = await db().sandbox.findMany({
+    where: { status: "destroyed", destroyedAt: { lt: new Date(Date.now() - retainDays * 86_400_000) } },
+    select: { id: true, seq: true, hostDir: true },
+  });
+  for (const sandbox of expired)
+    await sandboxPool()
+      .removeFiles(sandbox)
+      .catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "removing an expired sandbox failed"));
   return expired.length;
 }
 

@@ -17,7 +17,9 @@ export type McpServerInput =
   | { name: string; type: "local"; command: string; args?: string[]; env?: Record<string, string> }
   | { name: string; type: "remote"; url: string; headers?: Record<string, string | null> };
 
-type StoredServer = { name: string; type: "local"; command: string; args: string[]; env: Record<string, string> } | { name: string; type: "remote"; url: string; headers: Record<string, string> };
+type StoredServer =
+  | { name: string; type: "local"; command: string; args: string[]; env: Record<string, string> }
+  | { name: string; type: "remote"; url: string; headers: Record<string, string> };
 
 /** As an admin sees it: header values are null (kept, not shown). */
 function serverJson(server: StoredServer): McpServerJson {
@@ -27,7 +29,10 @@ function serverJson(server: StoredServer): McpServerJson {
 
 async function configRow(teamId: string) {
   const row = await db().teamSandboxConfig.findUnique({ where: { teamId } });
-  return { servers: (row?.mcpServers ?? []) as unknown as StoredServer[], skills: ((row?.skills ?? { sources: [] }) as unknown as { sources: SkillSourceJson[] }).sources };
+  return {
+    servers: (row?.mcpServers ?? []) as unknown as StoredServer[],
+    skills: ((row?.skills ?? { sources: [] }) as unknown as { sources: SkillSourceJson[] }).sources,
+  };
 }
 
 export async function teamMcp({ teamId }: { teamId: string }) {
@@ -53,8 +58,19 @@ export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string;
     return { name: server.name, type: "remote", url: server.url, headers };
   });
   await db().$transaction(async (tx) => {
-    await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, mcpServers: stored, updatedBy: actorId }, update: { mcpServers: stored, updatedBy: actorId, updatedAt: new Date() } });
-    await recordAudit(tx, { teamId, actorId, action: "team.mcp", targetType: "team", targetId: teamId, detail: { servers: stored.map((server) => ({ name: server.name, type: server.type })) } });
+    await tx.teamSandboxConfig.upsert({
+      where: { teamId },
+      create: { teamId, mcpServers: stored, updatedBy: actorId },
+      update: { mcpServers: stored, updatedBy: actorId, updatedAt: new Date() },
+    });
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.mcp",
+      targetType: "team",
+      targetId: teamId,
+      detail: { servers: stored.map((server) => ({ name: server.name, type: server.type })) },
+    });
   });
   return { servers: stored.map(serverJson) };
 }
@@ -62,8 +78,19 @@ export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string;
 export async function setTeamSkills({ teamId, actorId, sources }: { teamId: string; actorId: string; sources: SkillSourceJson[] }) {
   await db().$transaction(async (tx) => {
     const skills = { sources } as unknown as Prisma.InputJsonValue;
-    await tx.teamSandboxConfig.upsert({ where: { teamId }, create: { teamId, skills, updatedBy: actorId }, update: { skills, updatedBy: actorId, updatedAt: new Date() } });
-    await recordAudit(tx, { teamId, actorId, action: "team.skills", targetType: "team", targetId: teamId, detail: { sources: sources.map((source) => source.source) } });
+    await tx.teamSandboxConfig.upsert({
+      where: { teamId },
+      create: { teamId, skills, updatedBy: actorId },
+      update: { skills, updatedBy: actorId, updatedAt: new Date() },
+    });
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "team.skills",
+      targetType: "team",
+      targetId: teamId,
+      detail: { sources: sources.map((source) => source.source) },
+    });
   });
   return { sources };
 }

@@ -16,7 +16,17 @@ const encoder = new TextEncoder();
 const PING_MS = 15_000;
 const LONG_POLL_MS = 10_000;
 
-export function terminalStream({ sandbox, terminalId, after, signal }: { sandbox: SandboxRow; terminalId: string; after: number; signal: AbortSignal }): ReadableStream<Uint8Array> {
+export function terminalStream({
+  sandbox,
+  terminalId,
+  after,
+  signal,
+}: {
+  sandbox: SandboxRow;
+  terminalId: string;
+  after: number;
+  signal: AbortSignal;
+}): ReadableStream<Uint8Array> {
   const stop = new AbortController();
   signal.addEventListener("abort", () => stop.abort(), { once: true });
   let since = after;

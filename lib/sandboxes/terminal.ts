@@ -29,11 +29,25 @@ const SHELL = "/bin/bash";
 
 export async function openTerminal({ sandbox, userId, cols, rows }: { sandbox: SandboxRow; userId: string; cols?: number; rows?: number }) {
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
-  const process = await sdk.createProcess({ command: SHELL, args: ["-l"], cwd: sandbox.workspace, tty: true, interactive: true, env: { TERM: "xterm-256color", COLORTERM: "truecolor" } });
+  const process = await sdk.createProcess({
+    command: SHELL,
+    args: ["-l"],
+    cwd: sandbox.workspace,
+    tty: true,
+    interactive: true,
+    env: { TERM: "xterm-256color", COLORTERM: "truecolor" },
+  });
   if (cols && rows) await sdk.resizeProcessTerminal(process.id, { cols, rows }).catch(() => undefined);
   return db().$transaction(async (tx) => {
     const terminal = await tx.sandboxTerminal.create({ data: { sandboxId: sandbox.id, processId: process.id, openedBy: userId } });
-    await recordAudit(tx, { teamId: sandbox.teamId, actorId: userId, action: "terminal.open", targetType: "sandbox", targetId: sandbox.id, detail: { terminalId: terminal.id } });
+    await recordAudit(tx, {
+      teamId: sandbox.teamId,
+      actorId: userId,
+      action: "terminal.open",
+      targetType: "sandbox",
+      targetId: sandbox.id,
+      detail: { terminalId: terminal.id },
+    });
     return { id: terminal.id, openedAt: terminal.openedAt.toISOString() };
   });
 }
@@ -41,10 +55,12 @@ export async function openTerminal({ sandbox, userId, cols, rows }: { sandbox: S
 export async function listTerminals({ sandboxId, teamId, status }: { sandboxId: string; teamId: string; status: string }) {
   // A stopped sandbox took its shells with it; its rows close when someone looks.
   if (status !== "running") await closeTerminalsOfSandbox({ id: sandboxId, teamId });
-  const rows = await db().sandboxTerminal.findMany({ where: { sandboxId, closedAt: null }, orderBy: { openedAt: "asc" }, });
+  const rows = await db().sandboxTerminal.findMany({ where: { sandboxId, closedAt: null }, orderBy: { openedAt: "asc" } });
   const people = await db().user.findMany({ where: { id: { in: rows.map((row) => row.openedBy) } }, select: { id: true, name: true, email: true } });
   const byId = new Map(people.map((person) => [person.id, person.name || person.email]));
-  return { items: rows.map((row) => ({ id: row.id, openedBy: row.openedBy, openedByName: byId.get(row.openedBy) ?? null, openedAt: row.openedAt.toISOString() })) };
+  return {
+    items: rows.map((row) => ({ id: row.id, openedBy: row.openedBy, openedByName: byId.get(row.openedBy) ?? null, openedAt: row.openedAt.toISOString() })),
+  };
 }
 
 async function openRow(sandboxId: string, terminalId: string) {
@@ -75,7 +91,17 @@ export async function resizeTerminal({ sandbox, terminalId, cols, rows }: { sand
 }
 
 /** Ends a terminal once: its shell is killed (when still there), the row closed, the audit told how long it ran. */
-export async function closeTerminal({ sandbox, terminalId, userId, reason }: { sandbox: Pick<SandboxRow, "id" | "teamId"> & Partial<SandboxRow>; terminalId: string; userId: string | null; reason: "closed" | "exited" | "sandbox_stopped" }) {
+export async function closeTerminal({
+  sandbox,
+  terminalId,
+  userId,
+  reason,
+}: {
+  sandbox: Pick<SandboxRow, "id" | "teamId"> & Partial<SandboxRow>;
+  terminalId: string;
+  userId: string | null;
+  reason: "closed" | "exited" | "sandbox_stopped";
+}) {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return;
   if (reason === "closed" && sandbox.seq !== undefined && sandboxPool().isRunning(sandbox.id)) {
@@ -86,7 +112,14 @@ export async function closeTerminal({ sandbox, terminalId, userId, reason }: { s
   await db().$transaction(async (tx) => {
     const closed = await tx.sandboxTerminal.updateMany({ where: { id: row.id, closedAt: null }, data: { closedAt } });
     if (closed.count === 0) return;
-    await recordAudit(tx, { teamId: sandbox.teamId, actorId: userId, action: "terminal.close", targetType: "sandbox", targetId: sandbox.id, detail: { terminalId: row.id, reason, openedBy: row.openedBy, seconds: Math.round((closedAt.getTime() - row.openedAt.getTime()) / 1000) } });
+    await recordAudit(tx, {
+      teamId: sandbox.teamId,
+      actorId: userId,
+      action: "terminal.close",
+      targetType: "sandbox",
+      targetId: sandbox.id,
+      detail: { terminalId: row.id, reason, openedBy: row.openedBy, seconds: Math.round((closedAt.getTime() - row.openedAt.getTime()) / 1000) },
+    });
   });
 }
 
@@ -94,7 +127,17 @@ export async function closeTerminal({ sandbox, terminalId, userId, reason }: { s
  * The terminal's output after `since`, waiting up to `waitMs` for some (a long poll, for streams
  * served by another instance than the owner). `ended`: nothing more will come.
  */
-export async function readTerminal({ sandbox, terminalId, since, waitMs }: { sandbox: SandboxRow; terminalId: string; since: number; waitMs: number }): Promise<TerminalRead> {
+export async function readTerminal({
+  sandbox,
+  terminalId,
+  since,
+  waitMs,
+}: {
+  sandbox: SandboxRow;
+  terminalId: string;
+  since: number;
+  waitMs: number;
+}): Promise<TerminalRead> {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return { output: [], ended: true };
   if (!sandboxPool().isRunning(sandbox.id)) {
@@ -113,11 +156,15 @@ export async function readTerminal({ sandbox, terminalId, since, waitMs }: { san
     };
     const timer = setTimeout(finish, waitMs);
     sdk
-      .followProcessLogs(row.processId, (entry: ProcessLogEntry) => {
-        output.push({ seq: entry.sequence, data: entry.data });
-        // Whatever else arrived with it comes in the same few milliseconds.
-        setTimeout(finish, 5);
-      }, { stream: "pty", since })
+      .followProcessLogs(
+        row.processId,
+        (entry: ProcessLogEntry) => {
+          output.push({ seq: entry.sequence, data: entry.data });
+          // Whatever else arrived with it comes in the same few milliseconds.
+          setTimeout(finish, 5);
+        },
+        { stream: "pty", since },
+      )
       .then((opened) => {
         subscription = opened;
         void opened.closed.then(async () => {
@@ -138,7 +185,19 @@ export async function readTerminal({ sandbox, terminalId, since, waitMs }: { san
  * On the owner: follows the terminal's output as it comes, until it ends or `signal` aborts.
  * Returns whether the terminal ended.
  */
-export async function followTerminal({ sandbox, terminalId, since, onOutput, signal }: { sandbox: SandboxRow; terminalId: string; since: number; onOutput: (output: TerminalOutput) => void; signal: AbortSignal }): Promise<boolean> {
+export async function followTerminal({
+  sandbox,
+  terminalId,
+  since,
+  onOutput,
+  signal,
+}: {
+  sandbox: SandboxRow;
+  terminalId: string;
+  since: number;
+  onOutput: (output: TerminalOutput) => void;
+  signal: AbortSignal;
+}): Promise<boolean> {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return true;
   if (!sandboxPool().isRunning(sandbox.id)) {
@@ -148,7 +207,10 @@ export async function followTerminal({ sandbox, terminalId, since, onOutput, sig
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let subscription;
   try {
-    subscription = await sdk.followProcessLogs(row.processId, (entry: ProcessLogEntry) => onOutput({ seq: entry.sequence, data: entry.data }), { stream: "pty", since });
+    subscription = await sdk.followProcessLogs(row.processId, (entry: ProcessLogEntry) => onOutput({ seq: entry.sequence, data: entry.data }), {
+      stream: "pty",
+      since,
+    });
   } catch {
     await closeTerminal({ sandbox, terminalId, userId: null, reason: sandboxPool().isRunning(sandbox.id) ? "exited" : "sandbox_stopped" });
     return true;

@@ -56,7 +56,9 @@ export async function cancelTurnOnOwner({ session, userId }: { session: Session;
 export async function pauseRunningTurns() {
   for (const { sessionId } of attachments().runningTurns()) {
     attachments().pauseTurn(sessionId);
-    const record = await persistDriver().getSession(sessionId).catch(() => undefined);
+    const record = await persistDriver()
+      .getSession(sessionId)
+      .catch(() => undefined);
     if (record) await (await runtimeForSession(sessionId)).cancelPrompt({ agent: record.agent, agentSessionId: record.agentSessionId }).catch(() => undefined);
   }
 }

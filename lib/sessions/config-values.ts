@@ -43,7 +43,10 @@ export function findByCategory(configOptions: unknown, category: string) {
 /** Allowed values for a session setting; null when the agent offers no such setting at all. */
 export function offeredValues(field: SettingField, configOptions: unknown, modes: unknown): string[] | null {
   if (field === "mode" && isObject(modes) && Array.isArray(modes.availableModes) && modes.availableModes.length > 0) {
-    return modes.availableModes.filter(isObject).map((mode) => mode.id).filter((id): id is string => typeof id === "string");
+    return modes.availableModes
+      .filter(isObject)
+      .map((mode) => mode.id)
+      .filter((id): id is string => typeof id === "string");
   }
   const option = findByCategory(configOptions, FIELD_CATEGORY[field]);
   return option ? (optionValues(option) ?? []) : null;

@@ -18,7 +18,19 @@ function sessionsOf(userId: string, { teamId, answerable }: { teamId?: string; a
 /** The roles that may answer a permission (member and up). */
 const ANSWERING_ROLES = ["member", "admin", "owner"] as Array<"member" | "admin" | "owner">;
 
-export async function listPendingPermissions({ userId, teamId, answerable, cursor, limit }: { userId: string; teamId?: string; answerable?: boolean; cursor?: string; limit: number }): Promise<{ items: InboxItemJson[]; nextCursor: string | null }> {
+export async function listPendingPermissions({
+  userId,
+  teamId,
+  answerable,
+  cursor,
+  limit,
+}: {
+  userId: string;
+  teamId?: string;
+  answerable?: boolean;
+  cursor?: string;
+  limit: number;
+}): Promise<{ items: InboxItemJson[]; nextCursor: string | null }> {
   const after = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().permission.findMany({
     where: {
@@ -44,7 +56,6 @@ export async function listPendingPermissions({ userId, teamId, answerable, curso
     nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null,
   };
 }
-
 
 /** How many permissions wait for an answer the caller may give (the top bar's badge). */
 export function countPendingPermissions({ userId, teamId }: { userId: string; teamId?: string }) {

@@ -39,10 +39,11 @@ export async function createSessionOnOwner({ userId, input }: { userId: string; 
     ? await sandboxFromRepository({ teamId: input.teamId, repositoryId: input.repositoryId, branch: input.branch })
     : await sandboxForNewSession({ teamId: input.teamId, sandboxId: input.sandboxId });
   // A new sandbox gets the team's MCP servers and skills before its first session/new reads them.
-  if (!input.sandboxId) await applyTeamConfig(sandbox).catch(async (error: unknown) => {
-    await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
-    throw error;
-  });
+  if (!input.sandboxId)
+    await applyTeamConfig(sandbox).catch(async (error: unknown) => {
+      await destroySandboxIfUnused(sandbox.id).catch(() => undefined);
+      throw error;
+    });
   const cwd = resolveCwd(sandbox.workspace, input.cwd);
 
   // The row exists first: the runtime's first events (session/new) are mirrored against it.
@@ -73,7 +74,11 @@ export async function createSessionOnOwner({ userId, input }: { userId: string; 
     sessionId: session.id,
     event: { type: "status", status: "idle" },
     effects: { ...effects, status: "idle" },
-    audit: { actorId: userId, action: "session.create", detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel", "repositoryId", "branch"]) } },
+    audit: {
+      actorId: userId,
+      action: "session.create",
+      detail: { agent: input.agent, sandboxId: session.sandboxId, ...pick(input, ["cwd", "model", "mode", "thoughtLevel", "repositoryId", "branch"]) },
+    },
   });
   return created ?? session;
 }
@@ -93,8 +98,12 @@ async function startOnRuntime(session: Session, input: CreateSessionInput): Prom
 async function discardSession(sessionId: string) {
   const sdk = await sdkForSession(sessionId).catch(() => null);
   if (sdk) await sdk.destroySession(sessionId).catch(() => undefined);
-  await eventWriter().flushed().catch(() => undefined);
-  await db().session.delete({ where: { id: sessionId } }).catch(() => undefined);
+  await eventWriter()
+    .flushed()
+    .catch(() => undefined);
+  await db()
+    .session.delete({ where: { id: sessionId } })
+    .catch(() => undefined);
   attachments().detach(sessionId);
 }
 

@@ -20,7 +20,6 @@ const log = logger("permissions");
 // (claimed in the database, so the first answer wins and a second is a 409), and the bulk
 // cancelPending for requests nobody will answer any more (turn over, cancel, destroy, runtime lost).
 
-
 /**
  * A request the agent sent through the runtime: stored as pending, on the session's running turn.
  * When the team's approval policy has a rule for it, the portal answers at once (by
@@ -45,7 +44,11 @@ export async function intakePermissionRequest(sessionId: string, request: Sessio
   const committed = await stored;
   if (!committed) return committed;
   if (rule && (await answerByPolicy(committed, request.id, options, rule))) return committed;
-  void emitSessionWebhook({ sessionId, event: "permission.waiting", data: { permissionId: request.id, toolCall: { title: toolCall.title, kind: toolCall.kind } } });
+  void emitSessionWebhook({
+    sessionId,
+    event: "permission.waiting",
+    data: { permissionId: request.id, toolCall: { title: toolCall.title, kind: toolCall.kind } },
+  });
   return committed;
 }
 
@@ -62,18 +65,38 @@ async function answerByPolicy(session: Session, permissionId: string, options: A
   return true;
 }
 
-export async function replyToPermissionOnOwner({ session, userId, permissionId, reply }: { session: Session; userId: string; permissionId: string; reply: PermissionReply }) {
+export async function replyToPermissionOnOwner({
+  session,
+  userId,
+  permissionId,
+  reply,
+}: {
+  session: Session;
+  userId: string;
+  permissionId: string;
+  reply: PermissionReply;
+}) {
   assertWritable(session);
   const permission = isStorableText(permissionId) ? await db().permission.findFirst({ where: { id: permissionId, sessionId: session.id } }) : null;
   if (!permission) throw notFound("Permission request");
-  if (permission.status !== "pending") throw conflict("permission_answered", `This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`);
+  if (permission.status !== "pending")
+    throw conflict(
+      "permission_answered",
+      `This permission request was already ${permission.status === "resolved" ? `answered (${permission.reply})` : permission.status}.`,
+    );
 
   const kind = REPLY_OPTION_KIND[reply];
   const options = permission.options as Array<{ optionId?: string; kind?: string }>;
   const chosen = options.find((option) => option.kind === kind && typeof option.optionId === "string");
   if (!chosen) {
-    const offered = Object.entries(REPLY_OPTION_KIND).filter(([, k]) => options.some((option) => option.kind === k)).map(([r]) => r);
-    throw unprocessable(`The agent did not offer "${reply}" here (no option of kind ${kind}).`, [{ path: "reply", message: `must be one of: ${offered.join(", ")}` }], "not_offered");
+    const offered = Object.entries(REPLY_OPTION_KIND)
+      .filter(([, k]) => options.some((option) => option.kind === k))
+      .map(([r]) => r);
+    throw unprocessable(
+      `The agent did not offer "${reply}" here (no option of kind ${kind}).`,
+      [{ path: "reply", message: `must be one of: ${offered.join(", ")}` }],
+      "not_offered",
+    );
   }
 
   await resolveAndAnswer({ session, permissionId, reply, by: userId, actorId: userId, optionId: chosen.optionId! });
@@ -84,13 +107,33 @@ export async function replyToPermissionOnOwner({ session, userId, permissionId, 
  * Claims the request as resolved (the first answer wins: a second is a 409) and sends the chosen
  * option to the agent; when the agent no longer waits, the request is recorded as expired.
  */
-async function resolveAndAnswer({ session, permissionId, reply, by, actorId, optionId }: { session: Session; permissionId: string; reply: PermissionReply; by: string; actorId: string | null; optionId: string }) {
+async function resolveAndAnswer({
+  session,
+  permissionId,
+  reply,
+  by,
+  actorId,
+  optionId,
+}: {
+  session: Session;
+  permissionId: string;
+  reply: PermissionReply;
+  by: string;
+  actorId: string | null;
+  optionId: string;
+}) {
   const claimed = await recordChange({
     sessionId: session.id,
     claim: "permission",
     event: { type: "permission_resolved", permissionId, reply, by },
     permissions: { resolutions: [{ id: permissionId, from: "pending", status: "resolved", reply, by }] },
-    audit: { actorId, action: "permission.reply", targetType: "permission", targetId: permissionId, detail: { sessionId: session.id, reply, ...(actorId === null ? { by } : {}) } },
+    audit: {
+      actorId,
+      action: "permission.reply",
+      targetType: "permission",
+      targetId: permissionId,
+      detail: { sessionId: session.id, reply, ...(actorId === null ? { by } : {}) },
+    },
   });
   if (!claimed) throw conflict("permission_answered", "This permission request was already answered.");
 
@@ -114,9 +157,23 @@ async function resolveAndAnswer({ session, permissionId, reply, by, actorId, opt
  * so an answer given meanwhile stands. Returns the ids this call resolved, once committed. Waits for
  * a database that is away: a turn must end even then.
  */
-export async function cancelPending({ sessionId, turnId, by = null, as = "cancelled" }: { sessionId: string; turnId?: string; by?: string | null; as?: "cancelled" | "expired" }) {
+export async function cancelPending({
+  sessionId,
+  turnId,
+  by = null,
+  as = "cancelled",
+}: {
+  sessionId: string;
+  turnId?: string;
+  by?: string | null;
+  as?: "cancelled" | "expired";
+}) {
   const pending = await untilDatabaseAnswers(() =>
-    db().permission.findMany({ where: { sessionId, status: "pending", ...(turnId ? { turnId } : {}) }, select: { id: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    db().permission.findMany({
+      where: { sessionId, status: "pending", ...(turnId ? { turnId } : {}) },
+      select: { id: true },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    }),
   );
   const changes = pending.map(({ id }) =>
     recordChange({
@@ -124,7 +181,10 @@ export async function cancelPending({ sessionId, turnId, by = null, as = "cancel
       claim: "permission",
       event: { type: "permission_resolved", permissionId: id, reply: as, by },
       permissions: { resolutions: [{ id, from: "pending", status: as, reply: null, by }] },
-    }).then((committed) => (committed ? id : null), () => id),
+    }).then(
+      (committed) => (committed ? id : null),
+      () => id,
+    ),
   );
   return (await Promise.all(changes)).filter((id): id is string => id !== null);
 }

@@ -5,8 +5,7 @@ import { tooLarge, unprocessable } from "@/lib/errors";
 // Pure, so it is unit-tested; that the linked file exists is checked against the runtime (turns.ts).
 
 export type ContentBlock =
-  | { type: "text"; text: string }
-  | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
+  { type: "text"; text: string } | { type: "resource_link"; uri: string; name: string; mimeType?: string; title?: string; description?: string; size?: number };
 
 export const MAX_PROMPT_TEXT_BYTES = 256 * 1024;
 

@@ -59,7 +59,9 @@ export async function createOnRuntime(session: Pick<Session, "id" | "agent">, cw
 // session/load, which the SDK itself never calls) and its table of session handles.
 interface LiveConnection {
   connectionId: string;
-  acp: { loadSession(request: { sessionId: string; cwd: string; mcpServers: unknown[] }): Promise<{ configOptions?: unknown; modes?: unknown } | null | undefined> };
+  acp: {
+    loadSession(request: { sessionId: string; cwd: string; mcpServers: unknown[] }): Promise<{ configOptions?: unknown; modes?: unknown } | null | undefined>;
+  };
   bindSession(localSessionId: string, agentSessionId: string): void;
 }
 interface SdkInternals {
@@ -109,7 +111,13 @@ export async function loadOnRuntime(session: Pick<Session, "id" | "agent">) {
  * Applies mode, model and thought level in turn. Strict: a refusal is thrown (creation). Not strict:
  * a value the agent no longer takes is skipped (a restore keeps what it can). Returns the changes.
  */
-export async function applySettings(sdk: SandboxAgent, sessionId: string, values: Partial<Record<SettingField, string | null>>, offer: AgentOffer, options: { strict: boolean }) {
+export async function applySettings(
+  sdk: SandboxAgent,
+  sessionId: string,
+  values: Partial<Record<SettingField, string | null>>,
+  offer: AgentOffer,
+  options: { strict: boolean },
+) {
   let known = offer;
   let effects: SessionEffects = { modes: offer.modes, ...effectsFromConfigOptions(asConfigOptions(offer.configOptions)) };
   for (const field of SETTING_FIELDS) {

@@ -49,9 +49,7 @@ export function sessionListSql(filter: SessionListFilter): { text: string; value
   if (q) {
     const title = param(`%${escapeLike(q)}%`);
     const words = param(q);
-    where.push(
-      `(s.title ILIKE ${title} OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.search @@ plainto_tsquery('simple', ${words})))`,
-    );
+    where.push(`(s.title ILIKE ${title} OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.search @@ plainto_tsquery('simple', ${words})))`);
   }
   const text = `SELECT s.id, s.created_at FROM sessions s WHERE ${where.join(" AND ")} ORDER BY s.created_at DESC, s.id DESC LIMIT ${param(filter.take, "::int")}`;
   return { text, values };

@@ -47,10 +47,12 @@ export function sessionDetailJson(session: Session, pendingPermissions: Permissi
   const json = sessionJson(session, pendingPermissions);
   const usage = gateway ? { ...(json.usage ?? { used: null, size: null, cost: null }), ...gateway } : json.usage;
   // Stored as the agent reported them (ACP SessionConfigOption / SessionModeState), checked by asConfigOptions.
-  return { ...json, usage, configOptions: configOptions as ConfigOptionJson[], modes: (modes ?? null) };
+  return { ...json, usage, configOptions: configOptions as ConfigOptionJson[], modes: modes ?? null };
 }
 
 function isOption(value: unknown): value is PermissionJson["options"][number] {
   const option = value as Record<string, unknown> | null;
-  return typeof option === "object" && option !== null && typeof option.optionId === "string" && typeof option.name === "string" && typeof option.kind === "string";
+  return (
+    typeof option === "object" && option !== null && typeof option.optionId === "string" && typeof option.name === "string" && typeof option.kind === "string"
+  );
 }

@@ -27,9 +27,7 @@ export interface SessionPatch {
 export async function patchSessionOnOwner({ session, userId, patch }: { session: Session; userId: string; patch: SessionPatch }): Promise<Session> {
   // Archiving is the team's bookkeeping and works on a destroyed session too; every other change needs a live one.
   if (patch.title !== undefined || patch.mode !== undefined || patch.model !== undefined || patch.thoughtLevel !== undefined) assertWritable(session);
-  const changes = (["mode", "model", "thoughtLevel"] as const)
-    .filter((field) => patch[field] !== undefined)
-    .map((field) => [field, patch[field]!] as const);
+  const changes = (["mode", "model", "thoughtLevel"] as const).filter((field) => patch[field] !== undefined).map((field) => [field, patch[field]!] as const);
 
   // Everything is checked before anything changes: a rejected value leaves the session as it was.
   let sdk: Awaited<ReturnType<typeof liveSdk>> | null = null;
@@ -64,14 +62,31 @@ async function setArchived({ session, userId, archived }: { session: Session; us
   return db().$transaction(async (tx) => {
     // An archived session keeps the moment it was first archived.
     await tx.session.updateMany({ where: { id: session.id, archivedAt: archived ? null : { not: null } }, data: { archivedAt: archived ? new Date() : null } });
-    await recordAudit(tx, { teamId: session.teamId, actorId: userId, action: "session.config", targetType: "session", targetId: session.id, detail: { archived } });
+    await recordAudit(tx, {
+      teamId: session.teamId,
+      actorId: userId,
+      action: "session.config",
+      targetType: "session",
+      targetId: session.id,
+      detail: { archived },
+    });
     // Open session lists (on every instance) follow: the session leaves or joins them.
     await notifySessionListChanged(tx, session.id);
     return tx.session.findUniqueOrThrow({ where: { id: session.id } });
   });
 }
 
-export async function setConfigOptionOnOwner({ session, userId, optionId, value }: { session: Session; userId: string; optionId: string; value: string | boolean }) {
+export async function setConfigOptionOnOwner({
+  session,
+  userId,
+  optionId,
+  value,
+}: {
+  session: Session;
+  userId: string;
+  optionId: string;
+  value: string | boolean;
+}) {
   assertWritable(session);
   const sdk = await liveSdk(session, userId);
   const known = await sessionOffer(sdk, session.id);
@@ -83,7 +98,11 @@ export async function setConfigOptionOnOwner({ session, userId, optionId, value 
   const allowed = optionValues(option);
   if (allowed === null ? typeof value !== "boolean" : typeof value !== "string" || (allowed.length > 0 && !allowed.includes(value))) {
     const expected = allowed === null ? "true or false" : allowed.join(", ");
-    throw unprocessable(`"${String(value)}" is not a value of the config option "${optionId}". Allowed: ${expected}.`, [{ path: "value", message: `must be one of: ${expected}` }], "not_offered");
+    throw unprocessable(
+      `"${String(value)}" is not a value of the config option "${optionId}". Allowed: ${expected}.`,
+      [{ path: "value", message: `must be one of: ${expected}` }],
+      "not_offered",
+    );
   }
   const applied = await applySetting(sdk, session.id, { optionId, category: option.category ?? null }, value, known);
   await recordConfigChange(session, userId, optionId, String(value), applied.effects);

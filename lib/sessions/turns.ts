@@ -93,11 +93,14 @@ export async function endTurn(sessionId: string, turnId: string, stopReason: str
     event: { type: "turn_ended", turnId, stopReason: reason },
     effects: { status: "idle", lastStopReason: reason, currentTurnId: null },
   });
-  void recorded.then(async (session) => {
-    if (!session) return;
-    await emitSessionWebhook({ sessionId, event: "turn.ended", data: { turnId, stopReason: reason } });
-    if (reason === "error") await emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the turn failed" } });
-  }, () => undefined);
+  void recorded.then(
+    async (session) => {
+      if (!session) return;
+      await emitSessionWebhook({ sessionId, event: "turn.ended", data: { turnId, stopReason: reason } });
+      if (reason === "error") await emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the turn failed" } });
+    },
+    () => undefined,
+  );
 }
 
 /**

@@ -14,7 +14,21 @@ const PING_MS = 15_000;
 const RECHECK_MS = 5_000;
 const encoder = new TextEncoder();
 
-export function shareEventStream({ shareId, sessionId, teamId, after, redact, signal }: { shareId: string; sessionId: string; teamId: string; after: number; redact: (value: unknown) => unknown; signal: AbortSignal }) {
+export function shareEventStream({
+  shareId,
+  sessionId,
+  teamId,
+  after,
+  redact,
+  signal,
+}: {
+  shareId: string;
+  sessionId: string;
+  teamId: string;
+  after: number;
+  redact: (value: unknown) => unknown;
+  signal: AbortSignal;
+}) {
   let lastSent = after;
   let closed = false;
   let reading = false;
@@ -79,7 +93,16 @@ export function shareEventStream({ shareId, sessionId, teamId, after, redact, si
       });
       signal.addEventListener("abort", () => close(), { once: true });
       timers.push(setInterval(() => !closed && controller.enqueue(encoder.encode(": ping\n\n")), PING_MS));
-      timers.push(setInterval(() => void shareStillValid(shareId).then((valid) => !valid && close(true), () => undefined), RECHECK_MS));
+      timers.push(
+        setInterval(
+          () =>
+            void shareStillValid(shareId).then(
+              (valid) => !valid && close(true),
+              () => undefined,
+            ),
+          RECHECK_MS,
+        ),
+      );
       void read();
     },
     cancel() {

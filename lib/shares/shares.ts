@@ -48,9 +48,23 @@ export async function createShare({ session, actorId, expiresInDays, origin }: {
   const token = `shr_${randomBytes(24).toString("base64url")}`;
   const row = await db().$transaction(async (tx) => {
     const created = await tx.shareLink.create({
-      data: { id: randomUUID(), sessionId: session.id, teamId: session.teamId, tokenHash: hashToken(token), createdBy: actorId, expiresAt: new Date(Date.now() + expiresInDays * 24 * 3600 * 1000) },
+      data: {
+        id: randomUUID(),
+        sessionId: session.id,
+        teamId: session.teamId,
+        tokenHash: hashToken(token),
+        createdBy: actorId,
+        expiresAt: new Date(Date.now() + expiresInDays * 24 * 3600 * 1000),
+      },
     });
-    await recordAudit(tx, { teamId: session.teamId, actorId, action: "share.create", targetType: "share", targetId: created.id, detail: { sessionId: session.id, expiresAt: created.expiresAt.toISOString() } });
+    await recordAudit(tx, {
+      teamId: session.teamId,
+      actorId,
+      action: "share.create",
+      targetType: "share",
+      targetId: created.id,
+      detail: { sessionId: session.id, expiresAt: created.expiresAt.toISOString() },
+    });
     return created;
   });
   return { ...shareJson(row), url: `${origin}/share/${token}` };
@@ -76,7 +90,14 @@ export async function revokeShare({ session, actorId, shareId }: { session: Sess
   await db().$transaction(async (tx) => {
     const { count } = await tx.shareLink.updateMany({ where: { id: shareId, sessionId: session.id, revokedAt: null }, data: { revokedAt: new Date() } });
     if (count === 0) throw notFound("Share link");
-    await recordAudit(tx, { teamId: session.teamId, actorId, action: "share.revoke", targetType: "share", targetId: shareId, detail: { sessionId: session.id } });
+    await recordAudit(tx, {
+      teamId: session.teamId,
+      actorId,
+      action: "share.revoke",
+      targetType: "share",
+      targetId: shareId,
+      detail: { sessionId: session.id },
+    });
     await notifyTokenRevoked(tx, shareStreamKey(shareId));
   });
 }
@@ -84,7 +105,10 @@ export async function revokeShare({ session, actorId, shareId }: { session: Sess
 /** The link's share and session when it works (not revoked, not expired), else null. */
 export async function shareByToken(token: string) {
   if (!/^shr_[A-Za-z0-9_-]{20,64}$/.test(token)) return null;
-  const row = await db().shareLink.findFirst({ where: { tokenHash: hashToken(token), revokedAt: null, expiresAt: { gt: new Date() } }, include: { session: true } });
+  const row = await db().shareLink.findFirst({
+    where: { tokenHash: hashToken(token), revokedAt: null, expiresAt: { gt: new Date() } },
+    include: { session: true },
+  });
   return row;
 }
 
@@ -101,8 +125,18 @@ export async function countOpen(shareId: string) {
 /** Every secret value the portal knows that could show up in this team's sessions. */
 export async function knownSecrets(teamId: string) {
   const config = env();
-  const [webhooks, teamKeys] = await Promise.all([db().webhook.findMany({ where: { teamId }, select: { id: true, secretSalt: true } }), teamKeyValues({ teamId })]);
-  const fromEnv = [config.SANDBOX_AGENT_TOKEN, config.NEXTAUTH_SECRET, config.PORTAL_OIDC_CLIENT_SECRET, config.PORTAL_ADMIN_PASSWORD, process.env.ANTHROPIC_API_KEY, process.env.OPENAI_API_KEY];
+  const [webhooks, teamKeys] = await Promise.all([
+    db().webhook.findMany({ where: { teamId }, select: { id: true, secretSalt: true } }),
+    teamKeyValues({ teamId }),
+  ]);
+  const fromEnv = [
+    config.SANDBOX_AGENT_TOKEN,
+    config.NEXTAUTH_SECRET,
+    config.PORTAL_OIDC_CLIENT_SECRET,
+    config.PORTAL_ADMIN_PASSWORD,
+    process.env.ANTHROPIC_API_KEY,
+    process.env.OPENAI_API_KEY,
+  ];
   return [authSecret(), ...fromEnv, ...teamKeys, ...webhooks.map(webhookSecret)].filter((value): value is string => typeof value === "string" && value !== "");
 }
 

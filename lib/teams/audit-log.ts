@@ -12,7 +12,15 @@ export interface AuditFilters {
   to?: Date;
 }
 
-export async function listAuditEntries({ teamId, cursor, limit, actorId, action, from, to }: { teamId: string; cursor?: string; limit: number } & AuditFilters) {
+export async function listAuditEntries({
+  teamId,
+  cursor,
+  limit,
+  actorId,
+  action,
+  from,
+  to,
+}: { teamId: string; cursor?: string; limit: number } & AuditFilters) {
   const before = cursor ? decodeTimeCursor(cursor) : null;
   const rows = await db().auditEntry.findMany({
     where: {

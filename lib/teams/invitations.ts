@@ -39,7 +39,21 @@ const invitationJson = (row: InvitationRow): InvitationJson => ({
 const pending = () => ({ acceptedAt: null, declinedAt: null, revokedAt: null, expiresAt: { gt: new Date() } });
 
 /** An admin invites (the route wrapper checked that), with at most their own role. */
-export async function createInvitation({ teamId, actorId, actorRole, email, role, origin }: { teamId: string; actorId: string; actorRole: Role; email: string; role: Role; origin: string }) {
+export async function createInvitation({
+  teamId,
+  actorId,
+  actorRole,
+  email,
+  role,
+  origin,
+}: {
+  teamId: string;
+  actorId: string;
+  actorRole: Role;
+  email: string;
+  role: Role;
+  origin: string;
+}) {
   const address = email.trim().toLowerCase();
   if (!roleAtLeast(actorRole, role)) throw forbidden(`You can invite with at most your own role (${actorRole}).`, "role_too_low");
   const token = `inv_${randomBytes(24).toString("base64url")}`;
@@ -72,7 +86,11 @@ export async function revokeInvitation({ teamId, actorId, invitationId }: { team
 
 /** The pending invitations addressed to the signed-in person's email. */
 export async function listMyInvitations({ email }: { email: string }) {
-  const rows = await db().invitation.findMany({ where: { email, ...pending() }, orderBy: { createdAt: "desc" }, include: { team: { select: { name: true } } } });
+  const rows = await db().invitation.findMany({
+    where: { email, ...pending() },
+    orderBy: { createdAt: "desc" },
+    include: { team: { select: { name: true } } },
+  });
   return { items: rows.map((row) => ({ ...invitationJson(row), teamName: row.team.name })) };
 }
 
@@ -124,5 +142,12 @@ async function joinTeam(tx: Tx, { invitation, userId }: { invitation: { id: stri
   const existing = await tx.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId } } });
   if (existing) throw conflict("already_exists", "You are already a member of this team.");
   await tx.membership.create({ data: { teamId: invitation.teamId, userId, role: invitation.role } });
-  await recordAudit(tx, { teamId: invitation.teamId, actorId: userId, action: "member.add", targetType: "user", targetId: userId, detail: { email: invitation.email, role: invitation.role, invitationId: invitation.id } });
+  await recordAudit(tx, {
+    teamId: invitation.teamId,
+    actorId: userId,
+    action: "member.add",
+    targetType: "user",
+    targetId: userId,
+    detail: { email: invitation.email, role: invitation.role, invitationId: invitation.id },
+  });
 }

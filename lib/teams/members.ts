@@ -89,7 +89,17 @@ export async function provisionMember(input: ProvisionMemberInput): Promise<Memb
 
 const emailTaken = (email: string) => conflict("already_exists", `${email} already has an account: invite it to the team instead.`);
 
-export async function updateMemberRole({ teamId, actorId, userId, role }: { teamId: string; actorId: string; userId: string; role: Role }): Promise<MemberJson> {
+export async function updateMemberRole({
+  teamId,
+  actorId,
+  userId,
+  role,
+}: {
+  teamId: string;
+  actorId: string;
+  userId: string;
+  role: Role;
+}): Promise<MemberJson> {
   return db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
     assertRole(actor, "admin");
@@ -99,7 +109,14 @@ export async function updateMemberRole({ teamId, actorId, userId, role }: { team
     if (target.role === role) return memberJson(target);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
     const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role }, include: withUser });
-    await recordAudit(tx, { teamId, actorId, action: "member.update", targetType: "user", targetId: userId, detail: { email: target.user.email, from: target.role, to: role } });
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "member.update",
+      targetType: "user",
+      targetId: userId,
+      detail: { email: target.user.email, from: target.role, to: role },
+    });
     await notifyMembershipChanged(tx, { teamId, userId });
     return memberJson(row);
   });
@@ -114,7 +131,14 @@ export async function removeMember({ teamId, actorId, userId }: { teamId: string
     if (!leaving) assertMayManage(actor, target.role);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
     await tx.membership.delete({ where: { teamId_userId: { teamId, userId } } });
-    await recordAudit(tx, { teamId, actorId, action: "member.remove", targetType: "user", targetId: userId, detail: { email: target.user.email, role: target.role } });
+    await recordAudit(tx, {
+      teamId,
+      actorId,
+      action: "member.remove",
+      targetType: "user",
+      targetId: userId,
+      detail: { email: target.user.email, role: target.role },
+    });
     await notifyMembershipChanged(tx, { teamId, userId });
   });
 }

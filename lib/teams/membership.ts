@@ -40,7 +40,13 @@ export async function sessionAccess({ sessionId, userId }: { sessionId: string; 
 
 export type SandboxWithSessions = Sandbox & { sessionIds: string[] };
 
-export async function sandboxAccess({ sandboxId, userId }: { sandboxId: string; userId: string }): Promise<{ sandbox: SandboxWithSessions; role: Role } | null> {
+export async function sandboxAccess({
+  sandboxId,
+  userId,
+}: {
+  sandboxId: string;
+  userId: string;
+}): Promise<{ sandbox: SandboxWithSessions; role: Role } | null> {
   if (!idLike(sandboxId)) return null;
   const [row] = await db().$queryRawUnsafe<Array<SandboxWithSessions & { callerRole: Role }>>(
     `SELECT ${modelColumns("Sandbox", "b")}, m.role::text AS "callerRole",
@@ -61,7 +67,9 @@ export interface TeamRef {
 
 export async function teamAccess({ teamId, userId }: { teamId: string; userId: string }): Promise<{ team: TeamRef; role: Role } | null> {
   if (!idLike(teamId)) return null;
-  const [row] = await db().$queryRaw<Array<TeamRef & { role: Role }>>`SELECT t.id, t.name, m.role::text AS role FROM teams t JOIN memberships m ON m.team_id = t.id AND m.user_id = ${userId} WHERE t.id = ${teamId}`;
+  const [row] = await db().$queryRaw<
+    Array<TeamRef & { role: Role }>
+  >`SELECT t.id, t.name, m.role::text AS role FROM teams t JOIN memberships m ON m.team_id = t.id AND m.user_id = ${userId} WHERE t.id = ${teamId}`;
   return row ? { team: { id: row.id, name: row.name }, role: row.role } : null;
 }
 

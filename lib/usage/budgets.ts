@@ -39,7 +39,12 @@ export async function getBudget({ teamId }: { teamId: string }): Promise<BudgetJ
             WHERE d.team_id = ${teamId} AND d.day >= ${start} AND d.user_id <> ''
             GROUP BY d.user_id HAVING sum(d.cost_usd) >= ${Math.round(memberMonthlyUsd * WARNING_SHARE * 1e6) / 1e6}
             ORDER BY spent DESC LIMIT 100`
-        ).map((row) => ({ userId: row.user_id, name: row.name ?? "Former member", spentUsd: Number(row.spent), level: levelOf(Number(row.spent), memberMonthlyUsd)! }));
+        ).map((row) => ({
+          userId: row.user_id,
+          name: row.name ?? "Former member",
+          spentUsd: Number(row.spent),
+          level: levelOf(Number(row.spent), memberMonthlyUsd)!,
+        }));
   return {
     monthlyUsd,
     memberMonthlyUsd,
@@ -49,7 +54,17 @@ export async function getBudget({ teamId }: { teamId: string }): Promise<BudgetJ
   };
 }
 
-export async function setBudget({ teamId, actorId, monthlyUsd, memberMonthlyUsd }: { teamId: string; actorId: string; monthlyUsd: number | null; memberMonthlyUsd: number | null }) {
+export async function setBudget({
+  teamId,
+  actorId,
+  monthlyUsd,
+  memberMonthlyUsd,
+}: {
+  teamId: string;
+  actorId: string;
+  monthlyUsd: number | null;
+  memberMonthlyUsd: number | null;
+}) {
   await db().$transaction(async (tx) => {
     await tx.teamBudget.upsert({
       where: { teamId },
@@ -70,7 +85,8 @@ export async function setBudget({ teamId, actorId, monthlyUsd, memberMonthlyUsd 
 export async function budgetRefusal({ teamId, userId }: { teamId: string; userId: string | null }): Promise<BudgetRefusal | null> {
   const state = await budgetState({ teamId, userId });
   if (!state) return null;
-  if (state.team.limit !== null && state.team.spent >= state.team.limit) return { scope: "team", message: `Budget of ${state.teamName} reached (${formatUsd(state.team.limit)} this month).` };
+  if (state.team.limit !== null && state.team.spent >= state.team.limit)
+    return { scope: "team", message: `Budget of ${state.teamName} reached (${formatUsd(state.team.limit)} this month).` };
   if (state.member && state.member.limit !== null && state.member.spent >= state.member.limit) {
     return { scope: "member", message: `Your budget in ${state.teamName} reached (${formatUsd(state.member.limit)} this month).` };
   }
@@ -102,7 +118,14 @@ export async function afterModelCall({ teamId, userId }: { teamId: string; userI
     await emitTeamWebhook({
       teamId,
       event,
-      data: { scope, userId: scope === "member" ? userId : null, spentUsd: spent, budgetUsd: limit, month: month.toISOString(), message: alertMessage(sent === 100 ? "reached" : "warning", whose, spent, limit) },
+      data: {
+        scope,
+        userId: scope === "member" ? userId : null,
+        spentUsd: spent,
+        budgetUsd: limit,
+        month: month.toISOString(),
+        message: alertMessage(sent === 100 ? "reached" : "warning", whose, spent, limit),
+      },
     });
   }
 }
@@ -119,7 +142,11 @@ async function budgetState({ teamId, userId }: { teamId: string; userId: string 
   const [team, member, memberName] = await Promise.all([
     budget.monthlyUsd === null ? 0 : teamSpend(teamId, start),
     budget.memberMonthlyUsd === null || !userId ? null : memberSpend(teamId, userId, start),
-    budget.memberMonthlyUsd === null || !userId ? null : db().user.findUnique({ where: { id: userId }, select: { name: true } }).then((user) => user?.name ?? null),
+    budget.memberMonthlyUsd === null || !userId
+      ? null
+      : db()
+          .user.findUnique({ where: { id: userId }, select: { name: true } })
+          .then((user) => user?.name ?? null),
   ]);
   return {
     teamName: budget.team.name,
@@ -130,7 +157,9 @@ async function budgetState({ teamId, userId }: { teamId: string; userId: string 
 }
 
 async function teamSpend(teamId: string, start: Date) {
-  const [row] = await db().$queryRaw<Array<{ spent: Prisma.Decimal | null }>>`SELECT sum(cost_usd) AS spent FROM model_usage_days WHERE team_id = ${teamId} AND day >= ${start}`;
+  const [row] = await db().$queryRaw<
+    Array<{ spent: Prisma.Decimal | null }>
+  >`SELECT sum(cost_usd) AS spent FROM model_usage_days WHERE team_id = ${teamId} AND day >= ${start}`;
   return Number(row?.spent ?? 0);
 }
 

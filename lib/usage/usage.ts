@@ -11,7 +11,12 @@ const DAY_MS = 24 * 3600 * 1000;
 
 // Each grouping's key and label, from the roll-up row `d` (users and sessions joined for names).
 const GROUPINGS: Record<UsageGrouping, { key: Prisma.Sql; label: Prisma.Sql; joins: Prisma.Sql; order: Prisma.Sql }> = {
-  day: { key: Prisma.sql`to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD')`, label: Prisma.sql`to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD')`, joins: Prisma.empty, order: Prisma.sql`key ASC` },
+  day: {
+    key: Prisma.sql`to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+    label: Prisma.sql`to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+    joins: Prisma.empty,
+    order: Prisma.sql`key ASC`,
+  },
   user: {
     key: Prisma.sql`d.user_id`,
     label: Prisma.sql`COALESCE(min(u.name), min(u.email), CASE WHEN d.user_id = '' THEN 'Nobody (no prompting member)' ELSE 'Former member' END)`,
@@ -43,7 +48,19 @@ const SUMS = Prisma.sql`sum(d.calls)::int AS calls, sum(d.input_tokens)::bigint 
   CASE WHEN sum(d.priced_calls) > 0 THEN sum(d.cost_usd) END AS cost`;
 
 /** Usage of a team from the day `from` to the day `to`, both included (UTC), grouped; the top `limit` groups and the total. */
-export async function usageReport({ teamId, from, to, groupBy, limit }: { teamId: string; from: Date; to: Date; groupBy: UsageGrouping; limit: number }): Promise<UsageReportJson> {
+export async function usageReport({
+  teamId,
+  from,
+  to,
+  groupBy,
+  limit,
+}: {
+  teamId: string;
+  from: Date;
+  to: Date;
+  groupBy: UsageGrouping;
+  limit: number;
+}): Promise<UsageReportJson> {
   const grouping = GROUPINGS[groupBy];
   const until = new Date(to.getTime() + DAY_MS);
   const [rows, totals] = await Promise.all([
@@ -57,7 +74,8 @@ export async function usageReport({ teamId, from, to, groupBy, limit }: { teamId
       SELECT ${SUMS} FROM model_usage_days d WHERE d.team_id = ${teamId} AND d.day >= ${from} AND d.day < ${until}`,
   ]);
   const items: UsageItem[] = rows.map((row) => ({ key: row.key, label: row.label, ...figures(row) }));
-  const total = totals[0] && totals[0].calls !== null ? figures(totals[0]) : figures({ calls: 0, input: 0n, output: 0n, cache_read: 0n, cache_write: 0n, cost: null });
+  const total =
+    totals[0] && totals[0].calls !== null ? figures(totals[0]) : figures({ calls: 0, input: 0n, output: 0n, cache_read: 0n, cache_write: 0n, cost: null });
   return { groupBy, from: dayString(from), to: dayString(to), items, total };
 }
 
@@ -83,6 +101,8 @@ export function usageCsv(report: UsageReportJson) {
     const safe = /^[=+\-@\t\r]/.test(text) && typeof value === "string" ? `'${text}` : text;
     return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
   };
-  const lines = report.items.map((item) => [item.key, item.label, item.calls, item.inputTokens, item.outputTokens, item.cacheReadTokens, item.cacheWriteTokens, item.costUsd].map(cell).join(","));
+  const lines = report.items.map((item) =>
+    [item.key, item.label, item.calls, item.inputTokens, item.outputTokens, item.cacheReadTokens, item.cacheWriteTokens, item.costUsd].map(cell).join(","),
+  );
   return [header.join(","), ...lines].join("\r\n") + "\r\n";
 }

@@ -12,7 +12,12 @@ const log = logger("webhooks");
 // fails its caller: a lost webhook must not fail a turn.
 
 export async function emitSessionWebhook({ sessionId, event, data }: { sessionId: string; event: WebhookEvent; data: Record<string, unknown> }) {
-  await enqueue(event, data, Prisma.sql`JOIN sessions s ON s.team_id = w.team_id AND s.id = ${sessionId}`, Prisma.sql`jsonb_build_object('id', s.id, 'title', s.title, 'agent', s.agent)`);
+  await enqueue(
+    event,
+    data,
+    Prisma.sql`JOIN sessions s ON s.team_id = w.team_id AND s.id = ${sessionId}`,
+    Prisma.sql`jsonb_build_object('id', s.id, 'title', s.title, 'agent', s.agent)`,
+  );
 }
 
 export async function emitTeamWebhook({ teamId, event, data }: { teamId: string; event: WebhookEvent; data: Record<string, unknown> }) {

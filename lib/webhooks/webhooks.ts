@@ -43,14 +43,28 @@ export async function listWebhooks({ teamId }: { teamId: string }) {
   return { items: rows.map(webhookJson) };
 }
 
-export async function createWebhook({ teamId, actorId, url, events, format }: { teamId: string; actorId: string; url: string; events: WebhookEvent[]; format: WebhookFormat }) {
+export async function createWebhook({
+  teamId,
+  actorId,
+  url,
+  events,
+  format,
+}: {
+  teamId: string;
+  actorId: string;
+  url: string;
+  events: WebhookEvent[];
+  format: WebhookFormat;
+}) {
   const refused = await checkTarget(url);
   if (refused) throw unprocessable(`Webhooks cannot be sent to this URL: ${refused}.`, [{ path: "url", message: refused }]);
   const row = await db().$transaction(async (tx) => {
     if ((await tx.webhook.count({ where: { teamId } })) >= MAX_WEBHOOKS_PER_TEAM) {
       throw unprocessable(`A team has at most ${MAX_WEBHOOKS_PER_TEAM} webhooks.`, [{ path: "url", message: "too many webhooks in this team" }]);
     }
-    const created = await tx.webhook.create({ data: { id: randomUUID(), teamId, url, events: [...new Set(events)], format, secretSalt: randomBytes(16).toString("base64url"), createdBy: actorId } });
+    const created = await tx.webhook.create({
+      data: { id: randomUUID(), teamId, url, events: [...new Set(events)], format, secretSalt: randomBytes(16).toString("base64url"), createdBy: actorId },
+    });
     await recordAudit(tx, { teamId, actorId, action: "webhook.create", targetType: "webhook", targetId: created.id, detail: { url, events, format } });
     return created;
   });

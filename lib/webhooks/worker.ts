@@ -29,7 +29,9 @@ const MAX_RESPONSE_LOG = 200;
 
 type Claimed = WebhookDelivery & { url: string; format: string; secretSalt: string };
 
-const state = globalThis as unknown as { portalWebhookWorker?: { timer: NodeJS.Timeout; running: boolean; again: boolean; dispatchers: Map<WebhookTargets, Agent> } };
+const state = globalThis as unknown as {
+  portalWebhookWorker?: { timer: NodeJS.Timeout; running: boolean; again: boolean; dispatchers: Map<WebhookTargets, Agent> };
+};
 
 /** Started once at boot: polls for due deliveries (retries, other instances' queue) every second. */
 export function startWebhookWorker() {
@@ -88,9 +90,30 @@ async function claim(): Promise<Claimed[]> {
  * The test delivery: queued already claimed by this instance (so no poller takes it first), attempted
  * at once, and its row returned; a failure is retried like any other delivery.
  */
-export async function deliverNow({ id, webhook, teamId, event, payload }: { id: string; webhook: { id: string; url: string; format: string; secretSalt: string }; teamId: string; event: string; payload: Prisma.InputJsonValue }) {
+export async function deliverNow({
+  id,
+  webhook,
+  teamId,
+  event,
+  payload,
+}: {
+  id: string;
+  webhook: { id: string; url: string; format: string; secretSalt: string };
+  teamId: string;
+  event: string;
+  payload: Prisma.InputJsonValue;
+}) {
   const row = await db().webhookDelivery.create({
-    data: { id, webhookId: webhook.id, teamId, event, payload, attempts: 1, claimedBy: instanceId(), claimedUntil: new Date(Date.now() + LEASE_SECONDS * 1000) },
+    data: {
+      id,
+      webhookId: webhook.id,
+      teamId,
+      event,
+      payload,
+      attempts: 1,
+      claimedBy: instanceId(),
+      claimedUntil: new Date(Date.now() + LEASE_SECONDS * 1000),
+    },
   });
   await attempt({ ...row, url: webhook.url, format: webhook.format, secretSalt: webhook.secretSalt });
   return db().webhookDelivery.findUniqueOrThrow({ where: { id } });
@@ -98,7 +121,9 @@ export async function deliverNow({ id, webhook, teamId, event, payload }: { id: 
 
 async function attempt(delivery: Claimed) {
   const started = Date.now();
-  const body = JSON.stringify(delivery.format === "slack" ? { text: slackText(delivery.payload as Record<string, unknown>) } : { id: delivery.id, ...(delivery.payload as object) });
+  const body = JSON.stringify(
+    delivery.format === "slack" ? { text: slackText(delivery.payload as Record<string, unknown>) } : { id: delivery.id, ...(delivery.payload as object) },
+  );
   const timestamp = Math.floor(started / 1000);
   let status: number | null = null;
   let error: string | undefined;
@@ -125,7 +150,14 @@ async function attempt(delivery: Claimed) {
     error = describeFailure(cause);
   }
   const ok = status !== null && status >= 200 && status < 300;
-  const entry = { at: new Date(started).toISOString(), status, durationMs: Date.now() - started, instance: instanceId(), ...(error ? { error } : {}), ...(responseText && !ok ? { response: responseText } : {}) };
+  const entry = {
+    at: new Date(started).toISOString(),
+    status,
+    durationMs: Date.now() - started,
+    instance: instanceId(),
+    ...(error ? { error } : {}),
+    ...(responseText && !ok ? { response: responseText } : {}),
+  };
   const delay = Math.min(env().PORTAL_WEBHOOK_RETRY_BASE_MS * 2 ** (delivery.attempts - 1), MAX_DELAY_MS);
   const giveUp = !ok && Date.now() + delay - delivery.createdAt.getTime() > RETRY_FOR_MS;
   const next = ok ? "delivered" : giveUp ? "failed" : "pending";

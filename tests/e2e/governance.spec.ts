@@ -20,7 +20,15 @@ if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+  expect(
+    serious.map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes
+          .map((node) => node.target.join(" "))
+          .slice(0, 5)
+          .join(", ")}`,
+    ),
+  ).toEqual([]);
 }
 
 async function expectFits(page: Page) {
@@ -37,7 +45,11 @@ let sharedSessionId: string;
 let shareUrl: string;
 
 test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL, extraHTTPHeaders: test.info().project.use.extraHTTPHeaders });
+  const context = await browser.newContext({
+    storageState: test.info().project.use.storageState as string,
+    baseURL: test.info().project.use.baseURL,
+    extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
+  });
   teamId = await defaultTeam(context.request);
   // The gateway's records for the Usage page: three members' calls over the last days.
   const me = await (await context.request.get("/api/me")).json();
@@ -146,7 +158,11 @@ for (const viewport of VIEWPORTS) {
         await shoot(page, `usage-${viewport.width}-${scheme}`);
 
         expect(shareUrl, "the share test ran first").toBeTruthy();
-        const stranger = await browser.newContext({ storageState: { cookies: [], origins: [] }, viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
+        const stranger = await browser.newContext({
+          storageState: { cookies: [], origins: [] },
+          viewport: { width: viewport.width, height: viewport.height },
+          colorScheme: scheme,
+        });
         const viewer = await stranger.newPage();
         await viewer.goto(shareUrl);
         await expect(viewer.getByTestId("message-agent").first()).toBeVisible();

@@ -21,7 +21,11 @@ let waitingId: string;
 let invitationUrl: string;
 
 test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL, extraHTTPHeaders: test.info().project.use.extraHTTPHeaders });
+  const context = await browser.newContext({
+    storageState: test.info().project.use.storageState as string,
+    baseURL: test.info().project.use.baseURL,
+    extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
+  });
   const request = context.request;
   sessionId = await createSession(request, "Fix the login bug in the billing page with a rather long title");
   await prompt(request, sessionId, "/markdown");
@@ -30,7 +34,9 @@ test.beforeAll(async ({ browser }) => {
   await waitForStatus(request, sessionId, "awaiting_input");
   // Left waiting: the inbox and badges have something to show.
   waitingId = sessionId;
-  const invitation = await request.post(`/api/teams/${await defaultTeam(request)}/invitations`, { data: { email: `layout-${Date.now()}@example.test`, role: "member" } });
+  const invitation = await request.post(`/api/teams/${await defaultTeam(request)}/invitations`, {
+    data: { email: `layout-${Date.now()}@example.test`, role: "member" },
+  });
   expect(invitation.status()).toBe(201);
   invitationUrl = (await invitation.json()).url as string;
   await context.close();
@@ -39,7 +45,15 @@ test.beforeAll(async ({ browser }) => {
 async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+  expect(
+    serious.map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes
+          .map((node) => node.target.join(" "))
+          .slice(0, 5)
+          .join(", ")}`,
+    ),
+  ).toEqual([]);
 }
 
 for (const viewport of VIEWPORTS) {
@@ -53,7 +67,17 @@ for (const viewport of VIEWPORTS) {
         const shell = new Shell(page);
         const teamId = await defaultTeam(page.request);
         const teamPages = [`/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`];
-        for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only", "/teams", ...teamPages, "/account", "/settings/tokens", "/admin"]) {
+        for (const path of [
+          "/sessions",
+          "/sessions/new",
+          "/inbox",
+          "/sessions?archived=only",
+          "/teams",
+          ...teamPages,
+          "/account",
+          "/settings/tokens",
+          "/admin",
+        ]) {
           await page.goto(path);
           await expect(page.locator("h1").first()).toBeVisible();
           await shell.expectNoHorizontalOverflow();
@@ -72,7 +96,11 @@ for (const viewport of VIEWPORTS) {
       });
 
       test("the signed-out pages fit the window and pass axe", async ({ browser }) => {
-        const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
+        const context = await browser.newContext({
+          storageState: { cookies: [], origins: [] },
+          viewport: { width: viewport.width, height: viewport.height },
+          colorScheme: scheme,
+        });
         const page = await context.newPage();
         const shell = new Shell(page);
         for (const url of ["/login", new URL(invitationUrl).pathname]) {

@@ -5,7 +5,10 @@ import { STORAGE_STATE } from "./support/paths";
 
 /** What a viewer reads: one line per transcript row. */
 async function rows(session: SessionPage) {
-  return session.transcript().locator(":scope > [data-testid]").evaluateAll((elements) => elements.map((element) => `${element.getAttribute("data-testid")}: ${(element.textContent ?? "").trim()}`));
+  return session
+    .transcript()
+    .locator(":scope > [data-testid]")
+    .evaluateAll((elements) => elements.map((element) => `${element.getAttribute("data-testid")}: ${(element.textContent ?? "").trim()}`));
 }
 
 async function openViewer(browser: Browser, sessionId: string) {

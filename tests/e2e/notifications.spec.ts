@@ -60,7 +60,8 @@ async function pendingEverywhere(page: Page) {
 
 async function answerAll(page: Page, sessionId: string) {
   const { items } = (await (await page.request.get(`/api/sessions/${sessionId}/permissions`)).json()) as { items: Array<{ id: string }> };
-  for (const item of items) expect((await page.request.post(`/api/sessions/${sessionId}/permissions/${item.id}`, { data: { reply: "reject" } })).status()).toBe(200);
+  for (const item of items)
+    expect((await page.request.post(`/api/sessions/${sessionId}/permissions/${item.id}`, { data: { reply: "reject" } })).status()).toBe(200);
 }
 
 test("a hidden tab is notified when a permission waits and when the watched turn ends; a visible one is not", async ({ page, baseURL }) => {
@@ -92,7 +93,9 @@ test("a hidden tab is notified when a permission waits and when the watched turn
   await prompt(page.request, elsewhere, "/tool");
   await expect.poll(() => shown(page)).toEqual([{ title: "Needs you: Edit demo.txt", body: "Waits while you look away is waiting for a permission." }]);
   await prompt(page.request, watched, "/stream 40 40");
-  await expect.poll(() => shown(page), { timeout: 30_000 }).toContainEqual({ title: "Turn ended: Watched for notifications", body: "The agent finished and is ready for the next prompt." });
+  await expect
+    .poll(() => shown(page), { timeout: 30_000 })
+    .toContainEqual({ title: "Turn ended: Watched for notifications", body: "The agent finished and is ready for the next prompt." });
   // The other session's turn ending is not announced: only the one being watched.
   await answerAll(page, elsewhere);
   await waitForStatus(page.request, elsewhere, "idle");

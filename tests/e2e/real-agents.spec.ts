@@ -19,7 +19,10 @@ test.beforeAll(async ({ request }) => {
   anthropic = await startScriptedAnthropic("Done.");
   teamId = await defaultTeam(request);
   // Installed once per host (CI installs it before the suite); an instance admin's install otherwise.
-  const claude = async () => ((await (await request.get("/api/admin/agents")).json()).items as Array<{ id: string; state: string; error?: string }>).find((item) => item.id === "claude")!;
+  const claude = async () =>
+    ((await (await request.get("/api/admin/agents")).json()).items as Array<{ id: string; state: string; error?: string }>).find(
+      (item) => item.id === "claude",
+    )!;
   if ((await claude()).state !== "installed") {
     expect([200, 202]).toContain((await request.post("/api/admin/agents/claude/install")).status());
     await expect.poll(async () => (await claude()).state, { timeout: 540_000, intervals: [2_000] }).toMatch(/installed|failed/);
@@ -56,14 +59,20 @@ for (const [label, viewport] of [
       expect(created.status()).toBe(201);
       const sessionId = (await created.json()).id as string;
       const file = `notes-${label}.md`;
-      anthropic.enqueue(callTool("Write", { file_path: `/workspace/${file}`, content: `# Notes\n\nwritten by claude on a ${label}\n` }), answer(`I wrote ${file}.`));
+      anthropic.enqueue(
+        callTool("Write", { file_path: `/workspace/${file}`, content: `# Notes\n\nwritten by claude on a ${label}\n` }),
+        answer(`I wrote ${file}.`),
+      );
 
       const session = new SessionPage(page);
       await session.goto(sessionId);
       await session.prompt(`Write ${file}`);
 
       // The agent's Write waits on the card for a member.
-      const card = session.toolCalls().filter({ has: page.getByTestId("permission-card") }).last();
+      const card = session
+        .toolCalls()
+        .filter({ has: page.getByTestId("permission-card") })
+        .last();
       await expect(card.getByTestId("permission-card")).toHaveAttribute("data-state", "pending", { timeout: 180_000 });
       await card.getByTestId("permission-once").click();
       await expect(card.getByTestId("permission-answer")).toHaveText(/Allowed once by you/);

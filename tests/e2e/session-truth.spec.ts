@@ -20,7 +20,15 @@ const VIEWPORTS = [
 async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+  expect(
+    serious.map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes
+          .map((node) => node.target.join(" "))
+          .slice(0, 5)
+          .join(", ")}`,
+    ),
+  ).toEqual([]);
 }
 
 /** Every viewport and scheme the issue names, each page checked for width and axe. */
@@ -63,7 +71,9 @@ test.describe("a portal restart between two turns", () => {
   async function browserOn(browser: Browser, baseUrl: string) {
     const cookie = await signIn(baseUrl);
     const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
-    await context.addCookies(cookie.split("; ").map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), domain: "localhost", path: "/" })));
+    await context.addCookies(
+      cookie.split("; ").map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), domain: "localhost", path: "/" })),
+    );
     return context;
   }
 
@@ -225,7 +235,11 @@ test("a viewer sees no Needs you count for a permission only a member can answer
 test("a session created, then archived, in another context shows in the open list and sidebar within 2 s", async ({ page, browser }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   const anchor = await createSession(page.request, `Sidebar anchor ${Date.now()}`);
-  const other = await browser.newContext({ storageState: test.info().project.use.storageState as string, baseURL: test.info().project.use.baseURL, viewport: { width: 1440, height: 900 } });
+  const other = await browser.newContext({
+    storageState: test.info().project.use.storageState as string,
+    baseURL: test.info().project.use.baseURL,
+    viewport: { width: 1440, height: 900 },
+  });
   const sidebarPage = await other.newPage();
   const withSidebar = new SessionPage(sidebarPage);
   try {

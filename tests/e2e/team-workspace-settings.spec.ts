@@ -17,7 +17,15 @@ if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`)).toEqual([]);
+  expect(
+    serious.map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes
+          .map((node) => node.target.join(" "))
+          .slice(0, 5)
+          .join(", ")}`,
+    ),
+  ).toEqual([]);
 }
 
 async function expectFits(page: Page) {
@@ -29,7 +37,8 @@ async function shoot(page: Page, name: string) {
   if (!SHOTS) return;
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    for (const section of ["repositories", "mcp", "skills"]) await page.getByTestId(`${section}-section`).screenshot({ path: `${SHOTS}/${name}-${section}-${scheme}.png` });
+    for (const section of ["repositories", "mcp", "skills"])
+      await page.getByTestId(`${section}-section`).screenshot({ path: `${SHOTS}/${name}-${section}-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }

@@ -80,7 +80,9 @@ test("an API token is shown once, copied, used and revoked", async ({ page, cont
 test("a password change signs the other browser out; this one stays", async ({ page, browser }) => {
   const team = await defaultTeam(page);
   const email = unique("changer");
-  expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Changer", password: PASSWORD } })).status()).toBe(201);
+  expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Changer", password: PASSWORD } })).status()).toBe(
+    201,
+  );
   const first = await signedInContext(browser, email, PASSWORD);
   const second = await signedInContext(browser, email, PASSWORD);
 
@@ -124,7 +126,9 @@ test("a role change shows on the member's open session page at once; removing th
   refuseAlerts(page);
   const team = await defaultTeam(page);
   const email = unique("watcher");
-  expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Watcher", password: PASSWORD } })).status()).toBe(201);
+  expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Watcher", password: PASSWORD } })).status()).toBe(
+    201,
+  );
   const created = await page.request.post("/api/sessions", { data: { teamId: team.id, agent: "demo", title: `Watched ${Date.now()}` } });
   expect(created.status()).toBe(201);
   const sessionId = (await created.json()).id as string;
@@ -165,11 +169,15 @@ test("the audit log filters by actor, action and date range, and pages by keyset
   expect(added.status()).toBe(201);
   const otherId = (await added.json()).userId as string;
   const other = await signedInContext(browser, otherEmail, PASSWORD);
-  for (let i = 0; i < 3; i += 1) expect((await other.page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: unique(`by-other-${i}`), role: "viewer" } })).status()).toBe(201);
+  for (let i = 0; i < 3; i += 1)
+    expect((await other.page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: unique(`by-other-${i}`), role: "viewer" } })).status()).toBe(
+      201,
+    );
   await other.context.close();
   // More than a page (50) of one action by one actor.
   const MINE = 55;
-  for (let i = 0; i < MINE; i += 1) expect((await page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: unique(`mine-${i}`), role: "member" } })).status()).toBe(201);
+  for (let i = 0; i < MINE; i += 1)
+    expect((await page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: unique(`mine-${i}`), role: "member" } })).status()).toBe(201);
   const total = 1 + 3 + MINE;
 
   const audit = new AuditPage(page);

@@ -16,7 +16,9 @@ test.beforeAll(async ({ request }) => {
   server = await startGitServer(TOKEN);
   makeRepository(server.root, "app.git", { "README.md": "# App\n", "src/main.txt": "alpha\nbeta\n" });
   const teamId = await defaultTeam(request);
-  const added = await request.post(`/api/teams/${teamId}/repositories`, { data: { name: `app-${Date.now()}`, url: `${server.url}/app.git`, defaultBranch: "main", token: TOKEN } });
+  const added = await request.post(`/api/teams/${teamId}/repositories`, {
+    data: { name: `app-${Date.now()}`, url: `${server.url}/app.git`, defaultBranch: "main", token: TOKEN },
+  });
   expect(added.status()).toBe(201);
   repositoryId = (await added.json()).id;
 });

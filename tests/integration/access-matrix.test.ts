@@ -17,7 +17,18 @@ const SIGNED_OUT = { anonymous: 401, revokedToken: 401, expiredToken: 401, disab
 /** Any signed-in caller gets `ok`. */
 const self = (ok: number): Cells => ({ ...SIGNED_OUT, outsider: ok, viewer: ok, member: ok, admin: ok, owner: ok, instanceAdmin: ok });
 /** Everyone, signed in or not (`withPublicRoute`). */
-const open = (ok: number): Cells => ({ anonymous: ok, revokedToken: ok, expiredToken: ok, disabledUser: ok, outsider: ok, viewer: ok, member: ok, admin: ok, owner: ok, instanceAdmin: ok });
+const open = (ok: number): Cells => ({
+  anonymous: ok,
+  revokedToken: ok,
+  expiredToken: ok,
+  disabledUser: ok,
+  outsider: ok,
+  viewer: ok,
+  member: ok,
+  admin: ok,
+  owner: ok,
+  instanceAdmin: ok,
+});
 /** The instance admin flag, whatever the team. */
 const instance = (ok: number): Cells => ({ ...self(403), instanceAdmin: ok });
 /** A role in the team T: below it 403; outside the team 404 (the instance admin is not in T). */
@@ -73,9 +84,17 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   // Someone else's invitation: nobody but its addressee can see or answer it.
   "POST /api/me/invitations/[invitationId]/accept": { path: (w) => `/api/me/invitations/${w.strangerInvitationId}/accept`, cells: self(404) },
   "POST /api/me/invitations/[invitationId]/decline": { path: (w) => `/api/me/invitations/${w.strangerInvitationId}/decline`, cells: self(404) },
-  "POST /api/invitations/[token]/accept": { path: () => "/api/invitations/inv_not-a-real-link/accept", body: () => ({ name: "X", password: PASSWORD }), cells: open(404) },
+  "POST /api/invitations/[token]/accept": {
+    path: () => "/api/invitations/inv_not-a-real-link/accept",
+    body: () => ({ name: "X", password: PASSWORD }),
+    cells: open(404),
+  },
   // A wrong current password: the access check passes, the change does not happen.
-  "PUT /api/me/password": { path: () => "/api/me/password", body: () => ({ currentPassword: "not-the-password", newPassword: "another-long-password" }), cells: self(422) },
+  "PUT /api/me/password": {
+    path: () => "/api/me/password",
+    body: () => ({ currentPassword: "not-the-password", newPassword: "another-long-password" }),
+    cells: self(422),
+  },
   "POST /api/me/sign-out-everywhere": { path: () => "/api/me/sign-out-everywhere", cells: self(204) },
   "GET /api/me/sign-ins": { path: () => "/api/me/sign-ins", cells: self(200) },
 
@@ -90,13 +109,28 @@ const ROWS: Record<string, Row | { exempt: string }> = {
 
   "POST /api/teams": { path: () => "/api/teams", body: () => ({ name: "Matrix team" }), cells: self(201) },
   "GET /api/teams/[teamId]/members": { path: (w) => `/api/teams/${w.teamId}/members`, cells: team("viewer", 200) },
-  "POST /api/teams/[teamId]/members": { path: (w) => `/api/teams/${w.teamId}/members`, body: () => ({ email: unique("provisioned"), role: "viewer", password: PASSWORD }), cells: instance(201) },
-  "PATCH /api/teams/[teamId]/members/[userId]": { path: async (w) => `/api/teams/${w.teamId}/members/${await w.fresh.viewerId()}`, body: () => ({ role: "member" }), cells: team("admin", 200) },
+  "POST /api/teams/[teamId]/members": {
+    path: (w) => `/api/teams/${w.teamId}/members`,
+    body: () => ({ email: unique("provisioned"), role: "viewer", password: PASSWORD }),
+    cells: instance(201),
+  },
+  "PATCH /api/teams/[teamId]/members/[userId]": {
+    path: async (w) => `/api/teams/${w.teamId}/members/${await w.fresh.viewerId()}`,
+    body: () => ({ role: "member" }),
+    cells: team("admin", 200),
+  },
   "DELETE /api/teams/[teamId]/members/[userId]": { path: async (w) => `/api/teams/${w.teamId}/members/${await w.fresh.viewerId()}`, cells: team("admin", 204) },
   "GET /api/teams/[teamId]/audit": { path: (w) => `/api/teams/${w.teamId}/audit`, cells: team("admin", 200) },
   "GET /api/teams/[teamId]/invitations": { path: (w) => `/api/teams/${w.teamId}/invitations`, cells: team("viewer", 200) },
-  "POST /api/teams/[teamId]/invitations": { path: (w) => `/api/teams/${w.teamId}/invitations`, body: () => ({ email: unique("invited"), role: "viewer" }), cells: team("admin", 201) },
-  "DELETE /api/teams/[teamId]/invitations/[invitationId]": { path: async (w) => `/api/teams/${w.teamId}/invitations/${await w.fresh.invitation()}`, cells: team("admin", 204) },
+  "POST /api/teams/[teamId]/invitations": {
+    path: (w) => `/api/teams/${w.teamId}/invitations`,
+    body: () => ({ email: unique("invited"), role: "viewer" }),
+    cells: team("admin", 201),
+  },
+  "DELETE /api/teams/[teamId]/invitations/[invitationId]": {
+    path: async (w) => `/api/teams/${w.teamId}/invitations/${await w.fresh.invitation()}`,
+    cells: team("admin", 204),
+  },
 
   // A team governs its agents (issue 20). Ids that name nothing: the role check comes first (403), then 404.
   "GET /api/teams/[teamId]/policy": { path: (w) => `/api/teams/${w.teamId}/policy`, cells: team("admin", 200) },
@@ -107,13 +141,29 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "GET /api/teams/[teamId]/shares": { path: (w) => `/api/teams/${w.teamId}/shares`, cells: team("viewer", 200) },
   "GET /api/teams/[teamId]/webhooks": { path: (w) => `/api/teams/${w.teamId}/webhooks`, cells: team("admin", 200) },
   // A public address (nothing is sent: the webhook hears of nothing that happens here).
-  "POST /api/teams/[teamId]/webhooks": { path: (w) => `/api/teams/${w.teamId}/webhooks`, body: () => ({ url: "http://93.184.216.34/hook", events: ["budget.reached"] }), cells: team("admin", 201) },
-  "DELETE /api/teams/[teamId]/webhooks/[webhookId]": { path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000`, cells: team("admin", 404) },
-  "GET /api/teams/[teamId]/webhooks/[webhookId]/deliveries": { path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000/deliveries`, cells: team("admin", 404) },
-  "POST /api/teams/[teamId]/webhooks/[webhookId]/test": { path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000/test`, cells: team("admin", 404) },
+  "POST /api/teams/[teamId]/webhooks": {
+    path: (w) => `/api/teams/${w.teamId}/webhooks`,
+    body: () => ({ url: "http://93.184.216.34/hook", events: ["budget.reached"] }),
+    cells: team("admin", 201),
+  },
+  "DELETE /api/teams/[teamId]/webhooks/[webhookId]": {
+    path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000`,
+    cells: team("admin", 404),
+  },
+  "GET /api/teams/[teamId]/webhooks/[webhookId]/deliveries": {
+    path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000/deliveries`,
+    cells: team("admin", 404),
+  },
+  "POST /api/teams/[teamId]/webhooks/[webhookId]/test": {
+    path: (w) => `/api/teams/${w.teamId}/webhooks/00000000-0000-4000-8000-000000000000/test`,
+    cells: team("admin", 404),
+  },
   "GET /api/sessions/[id]/shares": { path: (w) => `/api/sessions/${w.sessionId}/shares`, cells: team("viewer", 200) },
   "POST /api/sessions/[id]/shares": { path: (w) => `/api/sessions/${w.sessionId}/shares`, body: () => ({ expiresInDays: 1 }), cells: team("member", 201) },
-  "DELETE /api/sessions/[id]/shares/[shareId]": { path: (w) => `/api/sessions/${w.sessionId}/shares/00000000-0000-4000-8000-000000000000`, cells: team("member", 404) },
+  "DELETE /api/sessions/[id]/shares/[shareId]": {
+    path: (w) => `/api/sessions/${w.sessionId}/shares/00000000-0000-4000-8000-000000000000`,
+    cells: team("member", 404),
+  },
   // The link is the key: no sign-in, and a link that does not work is a 404 for everyone.
   "GET /api/share/[token]/events": { path: () => `/api/share/shr_${"x".repeat(32)}/events`, cells: open(404) },
   "GET /api/share/[token]/stream": { path: () => `/api/share/shr_${"x".repeat(32)}/stream`, cells: open(404) },
@@ -129,26 +179,86 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "PUT /api/admin/settings": { path: () => "/api/admin/settings", body: () => ({ teamCreation: "everyone" }), cells: instance(200) },
 
   "GET /api/teams/[teamId]/credentials": { path: (w) => `/api/teams/${w.teamId}/credentials`, cells: team("admin", 200) },
-  "PUT /api/teams/[teamId]/credentials/[provider]": { path: (w) => `/api/teams/${w.teamId}/credentials/openai`, body: () => ({ apiKey: "sk-matrix-0123456789" }), cells: team("admin", 200) },
-  "DELETE /api/teams/[teamId]/credentials/[provider]": { exempt: "removing a key needs one set for each caller: credentials.test.ts holds admins to 204, members to 403, other teams to 404" },
-  "DELETE /api/sandboxes/[id]/terminals/[tid]": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/sandboxes/[id]/archive": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/sandboxes/[id]/changes": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/sandboxes/[id]/changes.patch": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/sandboxes/[id]/changes/diff": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/sandboxes/[id]/terminals": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/sandboxes/[id]/terminals/[tid]/stream": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "POST /api/sandboxes/[id]/push": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "POST /api/sandboxes/[id]/terminals": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "POST /api/sandboxes/[id]/terminals/[tid]/input": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "POST /api/sandboxes/[id]/terminals/[tid]/resize": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "DELETE /api/teams/[teamId]/repositories/[repoId]": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/teams/[teamId]/mcp": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/teams/[teamId]/repositories": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "GET /api/teams/[teamId]/skills": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "POST /api/teams/[teamId]/repositories": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "PUT /api/teams/[teamId]/mcp": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
-  "PUT /api/teams/[teamId]/skills": { exempt: "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)" },
+  "PUT /api/teams/[teamId]/credentials/[provider]": {
+    path: (w) => `/api/teams/${w.teamId}/credentials/openai`,
+    body: () => ({ apiKey: "sk-matrix-0123456789" }),
+    cells: team("admin", 200),
+  },
+  "DELETE /api/teams/[teamId]/credentials/[provider]": {
+    exempt: "removing a key needs one set for each caller: credentials.test.ts holds admins to 204, members to 403, other teams to 404",
+  },
+  "DELETE /api/sandboxes/[id]/terminals/[tid]": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/sandboxes/[id]/archive": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/sandboxes/[id]/changes": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/sandboxes/[id]/changes.patch": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/sandboxes/[id]/changes/diff": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/sandboxes/[id]/terminals": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/sandboxes/[id]/terminals/[tid]/stream": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "POST /api/sandboxes/[id]/push": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "POST /api/sandboxes/[id]/terminals": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "POST /api/sandboxes/[id]/terminals/[tid]/input": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "POST /api/sandboxes/[id]/terminals/[tid]/resize": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "DELETE /api/teams/[teamId]/repositories/[repoId]": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/teams/[teamId]/mcp": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/teams/[teamId]/repositories": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "GET /api/teams/[teamId]/skills": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "POST /api/teams/[teamId]/repositories": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "PUT /api/teams/[teamId]/mcp": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
+  "PUT /api/teams/[teamId]/skills": {
+    exempt:
+      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  },
   "GET /api/sandboxes": { path: (w) => `/api/sandboxes?teamId=${w.teamId}`, cells: team("viewer", 200) },
   "GET /api/sandboxes/[id]": { path: (w) => `/api/sandboxes/${w.sandboxId}`, cells: team("viewer", 200) },
   "POST /api/sandboxes/[id]/stop": { path: async (w) => `/api/sandboxes/${await w.fresh.sandbox()}/stop`, cells: team("admin", 202) },
@@ -162,16 +272,28 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "PATCH /api/sessions/[id]": { path: (w) => `/api/sessions/${w.sessionId}`, body: () => ({ title: "renamed" }), cells: team("member", 200) },
   // The owner started it: a member may destroy only their own.
   "DELETE /api/sessions/[id]": { path: async (w) => `/api/sessions/${await w.fresh.session()}`, cells: team("admin", 204) },
-  "POST /api/sessions/[id]/prompt": { path: async (w) => `/api/sessions/${await w.fresh.session()}/prompt`, body: () => ({ text: "hello" }), cells: team("member", 202) },
+  "POST /api/sessions/[id]/prompt": {
+    path: async (w) => `/api/sessions/${await w.fresh.session()}/prompt`,
+    body: () => ({ text: "hello" }),
+    cells: team("member", 202),
+  },
   // Nothing runs: allowed callers learn that (409), the others never get that far.
   "POST /api/sessions/[id]/cancel": { path: (w) => `/api/sessions/${w.sessionId}/cancel`, cells: team("member", 409) },
   "POST /api/sessions/[id]/resume": { path: (w) => `/api/sessions/${w.sessionId}/resume`, cells: team("member", 200) },
-  "PUT /api/sessions/[id]/config/[optionId]": { path: (w) => `/api/sessions/${w.sessionId}/config/model`, body: () => ({ value: "demo-small" }), cells: team("member", 200) },
+  "PUT /api/sessions/[id]/config/[optionId]": {
+    path: (w) => `/api/sessions/${w.sessionId}/config/model`,
+    body: () => ({ value: "demo-small" }),
+    cells: team("member", 200),
+  },
   "GET /api/sessions/[id]/events": { path: (w) => `/api/sessions/${w.sessionId}/events`, cells: team("viewer", 200) },
   "GET /api/sessions/[id]/changed-files": { path: (w) => `/api/sessions/${w.sessionId}/changed-files`, cells: team("viewer", 200) },
   "GET /api/sessions/[id]/stream": { path: (w) => `/api/sessions/${w.sessionId}/stream`, cells: team("viewer", 200), stream: true },
   "GET /api/sessions/[id]/permissions": { path: (w) => `/api/sessions/${w.sessionId}/permissions`, cells: team("viewer", 200) },
-  "POST /api/sessions/[id]/permissions/[permissionId]": { path: (w) => `/api/sessions/${w.sessionId}/permissions/no-such-permission`, body: () => ({ reply: "once" }), cells: team("member", 404) },
+  "POST /api/sessions/[id]/permissions/[permissionId]": {
+    path: (w) => `/api/sessions/${w.sessionId}/permissions/no-such-permission`,
+    body: () => ({ reply: "once" }),
+    cells: team("member", 404),
+  },
 };
 
 /** Every "METHOD /api/…" the route files export. */
@@ -184,7 +306,8 @@ function routesInFiles(): string[] {
     const route = `/api/${path.dirname(file).split(path.sep).join("/")}`.replace(/\/\.$/, "");
     const methods = new Set<string>();
     for (const match of source.matchAll(/export const (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g)) methods.add(match[1]!);
-    for (const match of source.matchAll(/export \{([^}]*)\}/g)) for (const alias of match[1]!.matchAll(/as (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g)) methods.add(alias[1]!);
+    for (const match of source.matchAll(/export \{([^}]*)\}/g))
+      for (const alias of match[1]!.matchAll(/as (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g)) methods.add(alias[1]!);
     for (const method of methods) found.push(`${method} ${route}`);
   }
   return found.sort();
@@ -212,7 +335,14 @@ beforeAll(async () => {
     const ownerUser = await member(fixture.teamId, "member", "owner");
     const teamId = (await ownerUser.api.post("/api/teams", { name: "T" })).id as string;
     const inT = (role: string, name: string) => member(teamId, role, name);
-    const [viewer, memberUser, admin, disabled, revoked, expired] = await Promise.all([inT("viewer", "viewer"), inT("member", "member"), inT("admin", "admin"), inT("member", "disabled"), inT("member", "revoked"), inT("member", "expired")]);
+    const [viewer, memberUser, admin, disabled, revoked, expired] = await Promise.all([
+      inT("viewer", "viewer"),
+      inT("member", "member"),
+      inT("admin", "admin"),
+      inT("member", "disabled"),
+      inT("member", "revoked"),
+      inT("member", "expired"),
+    ]);
     const outsider = await member(fixture.teamId, "owner", "outsider");
     expect((await instanceAdmin.request("PATCH", `/api/admin/users/${disabled.userId}`, { disabled: true })).status).toBe(200);
     const revokedToken = (await revoked.api.get("/api/tokens")).items[0].id as string;
@@ -267,7 +397,12 @@ async function call(caller: Caller, method: string, url: string, body: unknown, 
   const headers: Record<string, string> = api ? { authorization: `Bearer ${api.token}` } : {};
   if (body !== undefined) headers["content-type"] = "application/json";
   const abort = new AbortController();
-  const response = await fetch(`${fixture.portal.baseUrl}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: abort.signal });
+  const response = await fetch(`${fixture.portal.baseUrl}${url}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: abort.signal,
+  });
   if (stream) abort.abort();
   else await response.arrayBuffer();
   return response.status;

@@ -21,14 +21,28 @@ function fakeCodexInstall() {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, "#!/bin/sh\n", { mode: 0o755 });
   }
-  writeFileSync(path.join(dir, "portal-agent.json"), JSON.stringify({ id: "codex", packages: [{ name: "@zed-industries/codex-acp", version: "0.16.0" }], installedAt: "2026-12-06T21:00:00.000Z", sizeBytes: 4321 }));
+  writeFileSync(
+    path.join(dir, "portal-agent.json"),
+    JSON.stringify({
+      id: "codex",
+      packages: [{ name: "@zed-industries/codex-acp", version: "0.16.0" }],
+      installedAt: "2026-12-06T21:00:00.000Z",
+      sizeBytes: 4321,
+    }),
+  );
 }
 
 beforeAll(async () => {
   chmodSync(agentsDir, 0o755);
   fakeCodexInstall();
   fixture = await openPortal({
-    env: { PORTAL_AGENTS_DIR: agentsDir, PORTAL_AGENTS: "opencode,codex", PORTAL_AGENTS_NPM_CACHE: npmCache, npm_config_registry: "http://127.0.0.1:9/", npm_config_fetch_retries: "0" },
+    env: {
+      PORTAL_AGENTS_DIR: agentsDir,
+      PORTAL_AGENTS: "opencode,codex",
+      PORTAL_AGENTS_NPM_CACHE: npmCache,
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_fetch_retries: "0",
+    },
   });
 });
 
@@ -42,16 +56,26 @@ type Item = { id: string; package: string; version: string; state: string; sizeB
 
 describe("GET /api/admin/agents and POST /api/admin/agents/:id/install", () => {
   it("PORTAL_AGENTS installs the missing ones at start in the background, saying so in one line, and leaves installed ones alone", async () => {
-    const lines = fixture.portal.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.filter((line) => String(line.msg).startsWith("installing agents in the background"))).toEqual([expect.objectContaining({ area: "agents", agents: ["opencode"], dir: expect.any(String) })]);
+    const lines = fixture.portal
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => String(line.msg).startsWith("installing agents in the background"))).toEqual([
+      expect.objectContaining({ area: "agents", agents: ["opencode"], dir: expect.any(String) }),
+    ]);
     const items = await waitFor(
       async () => (await fixture.api.get("/api/admin/agents")).items as Item[],
       (list) => list.find((item) => item.id === "opencode")?.state === "failed",
       60_000,
     );
     expect(items.find((item) => item.id === "opencode")!.error).toMatch(/npm install exited with/);
-    expect(items.find((item) => item.id === "codex")).toEqual(expect.objectContaining({ package: "@zed-industries/codex-acp", version: "0.16.0", state: "installed", sizeBytes: 4321 }));
-    expect(items.find((item) => item.id === "claude")).toEqual(expect.objectContaining({ package: "@zed-industries/claude-code-acp", version: "0.16.2", state: "absent" }));
+    expect(items.find((item) => item.id === "codex")).toEqual(
+      expect.objectContaining({ package: "@zed-industries/codex-acp", version: "0.16.0", state: "installed", sizeBytes: 4321 }),
+    );
+    expect(items.find((item) => item.id === "claude")).toEqual(
+      expect.objectContaining({ package: "@zed-industries/claude-code-acp", version: "0.16.2", state: "absent" }),
+    );
   });
 
   it("answers 202 for an install it starts, shows it on the list until it ends, and 200 for an installed agent", async () => {

@@ -43,21 +43,44 @@ interface TurnScript {
 const ANSWER = "Hello from the scripted model, streamed in pieces.";
 
 function turnsFor(agent: AgentId): TurnScript[] {
-  const write = (reply: ScriptedReply): TurnScript => ({ name: "write", prompt: "Create hello.txt", replies: [reply, answer("Wrote hello.txt.")], finalText: "Wrote hello.txt." });
+  const write = (reply: ScriptedReply): TurnScript => ({
+    name: "write",
+    prompt: "Create hello.txt",
+    replies: [reply, answer("Wrote hello.txt.")],
+    finalText: "Wrote hello.txt.",
+  });
   const common = [
     { name: "answer", prompt: "Say hello", replies: [answer(ANSWER)], finalText: ANSWER },
-    { name: "thoughts", prompt: "Think first", replies: [thinkThenAnswer("The user wants me to think before answering.", "Thought it through.")], finalText: "Thought it through." },
+    {
+      name: "thoughts",
+      prompt: "Think first",
+      replies: [thinkThenAnswer("The user wants me to think before answering.", "Thought it through.")],
+      finalText: "Thought it through.",
+    },
   ];
   switch (agent) {
     case "claude":
       return [
         ...common,
         write(callTool("Write", { file_path: "/workspace/hello.txt", content: FILE_TEXT })),
-        { name: "command", prompt: "Run echo", replies: [callTool("Bash", { command: "echo portal-$((6*7))", description: "Print a number" }), answer("The command printed it.")], finalText: "The command printed it." },
+        {
+          name: "command",
+          prompt: "Run echo",
+          replies: [callTool("Bash", { command: "echo portal-$((6*7))", description: "Print a number" }), answer("The command printed it.")],
+          finalText: "The command printed it.",
+        },
         {
           name: "plan",
           prompt: "Plan it",
-          replies: [callTool("TodoWrite", { todos: [{ content: "Read the code", status: "in_progress", activeForm: "Reading the code" }, { content: "Write the fix", status: "pending", activeForm: "Writing the fix" }] }), answer("Planned.")],
+          replies: [
+            callTool("TodoWrite", {
+              todos: [
+                { content: "Read the code", status: "in_progress", activeForm: "Reading the code" },
+                { content: "Write the fix", status: "pending", activeForm: "Writing the fix" },
+              ],
+            }),
+            answer("Planned."),
+          ],
           finalText: "Planned.",
         },
       ];
@@ -65,11 +88,24 @@ function turnsFor(agent: AgentId): TurnScript[] {
       return [
         ...common,
         write(callTool("apply_patch", `*** Begin Patch\n*** Add File: hello.txt\n+${FILE_TEXT.trimEnd()}\n*** End Patch\n`)),
-        { name: "command", prompt: "Run echo", replies: [callTool("exec_command", { cmd: "echo portal-$((6*7))" }), answer("The command printed it.")], finalText: "The command printed it." },
+        {
+          name: "command",
+          prompt: "Run echo",
+          replies: [callTool("exec_command", { cmd: "echo portal-$((6*7))" }), answer("The command printed it.")],
+          finalText: "The command printed it.",
+        },
         {
           name: "plan",
           prompt: "Plan it",
-          replies: [callTool("update_plan", { plan: [{ step: "Read the code", status: "in_progress" }, { step: "Write the fix", status: "pending" }] }), answer("Planned.")],
+          replies: [
+            callTool("update_plan", {
+              plan: [
+                { step: "Read the code", status: "in_progress" },
+                { step: "Write the fix", status: "pending" },
+              ],
+            }),
+            answer("Planned."),
+          ],
           finalText: "Planned.",
         },
       ];
@@ -78,11 +114,24 @@ function turnsFor(agent: AgentId): TurnScript[] {
         ...common,
         // With a gpt-5 model OpenCode offers apply_patch instead of write/edit.
         write(callTool("apply_patch", { patchText: `*** Begin Patch\n*** Add File: hello.txt\n+${FILE_TEXT.trimEnd()}\n*** End Patch` })),
-        { name: "command", prompt: "Run echo", replies: [callTool("bash", { command: "echo portal-$((6*7))", description: "Print a number" }), answer("The command printed it.")], finalText: "The command printed it." },
+        {
+          name: "command",
+          prompt: "Run echo",
+          replies: [callTool("bash", { command: "echo portal-$((6*7))", description: "Print a number" }), answer("The command printed it.")],
+          finalText: "The command printed it.",
+        },
         {
           name: "plan",
           prompt: "Plan it",
-          replies: [callTool("todowrite", { todos: [{ id: "1", content: "Read the code", status: "in_progress", priority: "high" }, { id: "2", content: "Write the fix", status: "pending", priority: "medium" }] }), answer("Planned.")],
+          replies: [
+            callTool("todowrite", {
+              todos: [
+                { id: "1", content: "Read the code", status: "in_progress", priority: "high" },
+                { id: "2", content: "Write the fix", status: "pending", priority: "medium" },
+              ],
+            }),
+            answer("Planned."),
+          ],
           finalText: "Planned.",
         },
       ];
@@ -107,7 +156,10 @@ function messageText(events: SessionEvent[]) {
 /** Long lists (available commands) and strings shortened, so the fixture shows shapes, not bulk. */
 function shape(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.length > 300 ? `${value.slice(0, 300)}…(${value.length} chars)` : value;
-  if (Array.isArray(value)) return value.length > 4 && depth > 2 ? [...value.slice(0, 3).map((item) => shape(item, depth + 1)), `…(${value.length} items)`] : value.map((item) => shape(item, depth + 1));
+  if (Array.isArray(value))
+    return value.length > 4 && depth > 2
+      ? [...value.slice(0, 3).map((item) => shape(item, depth + 1)), `…(${value.length} items)`]
+      : value.map((item) => shape(item, depth + 1));
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shape(item, depth + 1)]));
   return value;
 }
@@ -132,7 +184,12 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
       const outcome = await installAgent(agent.id, { root: AGENTS_DIR });
       expect(outcome.state, `${agent.id}: ${outcome.error ?? ""}`).toBe("installed");
     }
-    const written = writeRuntimeBin({ binDir, agentsDirInJail: AGENTS_IN_JAIL, agentsDirOnHost: AGENTS_DIR, demoAgentCommand: [process.execPath, "/opt/portal/demo-agent.mjs"] });
+    const written = writeRuntimeBin({
+      binDir,
+      agentsDirInJail: AGENTS_IN_JAIL,
+      agentsDirOnHost: AGENTS_DIR,
+      demoAgentCommand: [process.execPath, "/opt/portal/demo-agent.mjs"],
+    });
     expect(written.agents.sort()).toEqual(["claude", "codex", "opencode"]);
   }, 900_000);
 
@@ -146,7 +203,15 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
   });
 
   it("writes both runtime slots per agent, executable and not writable by sandboxes, and refuses a symlinked bin dir", () => {
-    for (const file of ["agent_processes/mock-acp", "agent_processes/claude-acp", "agent_processes/codex-acp", "agent_processes/opencode-acp", "claude", "codex", "opencode"]) {
+    for (const file of [
+      "agent_processes/mock-acp",
+      "agent_processes/claude-acp",
+      "agent_processes/codex-acp",
+      "agent_processes/opencode-acp",
+      "claude",
+      "codex",
+      "opencode",
+    ]) {
       const stat = lstatSync(path.join(binDir, file));
       expect(stat.isFile(), file).toBe(true);
       expect(stat.mode & 0o777, file).toBe(0o755);
@@ -157,7 +222,9 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
     const elsewhere = mkdtempSync(path.join(os.tmpdir(), "portal-agent-target-"));
     const planted = path.join(scratch, "planted");
     symlinkSync(elsewhere, planted);
-    expect(() => writeRuntimeBin({ binDir: planted, agentsDirInJail: AGENTS_IN_JAIL, agentsDirOnHost: AGENTS_DIR, demoAgentCommand: ["/bin/true"] })).toThrow(/not a directory/);
+    expect(() => writeRuntimeBin({ binDir: planted, agentsDirInJail: AGENTS_IN_JAIL, agentsDirOnHost: AGENTS_DIR, demoAgentCommand: ["/bin/true"] })).toThrow(
+      /not a directory/,
+    );
     expect(existsSync(path.join(elsewhere, "agent_processes"))).toBe(false);
     rmSync(elsewhere, { recursive: true, force: true });
   });
@@ -213,15 +280,21 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
           const result = await session.prompt([{ type: "text", text: turn.prompt }]);
           expect(result.stopReason, turn.name).toBe("end_turn");
           // The last chunks of a turn may arrive after the prompt's result.
-          await waitFor(() => messageText(events.slice(from)).includes(turn.finalText), `${agent} ${turn.name}: "${turn.finalText}" (got "${messageText(events.slice(from))}")`);
+          await waitFor(
+            () => messageText(events.slice(from)).includes(turn.finalText),
+            `${agent} ${turn.name}: "${turn.finalText}" (got "${messageText(events.slice(from))}")`,
+          );
           expect(server.pending(), `${agent} ${turn.name}: replies left unused`).toBe(0);
           (recorded.turns as Record<string, unknown[]>)[turn.name] = events.slice(from).map((event) => event.payload);
         }
         const turns = recorded.turns as Record<string, unknown[]>;
-        const updates = (name: string) => (turns[name] ?? []).map((payload) => (payload as Payload).params?.update).filter(Boolean) as Array<Record<string, unknown>>;
+        const updates = (name: string) =>
+          (turns[name] ?? []).map((payload) => (payload as Payload).params?.update).filter(Boolean) as Array<Record<string, unknown>>;
 
         // Streamed: the answer came in several chunks.
-        expect(updates("answer").filter((update) => update.sessionUpdate === "agent_message_chunk" && (update.content as { text: string }).text).length).toBeGreaterThan(1);
+        expect(
+          updates("answer").filter((update) => update.sessionUpdate === "agent_message_chunk" && (update.content as { text: string }).text).length,
+        ).toBeGreaterThan(1);
         // The file, through a permission the client answered, is in the sandbox's workspace.
         expect(permissions.length).toBeGreaterThanOrEqual(1);
         expect(readFileSync(path.join(runtime.workspace, "hello.txt"), "utf8").trimEnd()).toBe(FILE_TEXT.trimEnd());
@@ -237,7 +310,16 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
           expect(call.path.startsWith(agent === "claude" ? "/anthropic/v1/" : "/openai/v1/"), call.path).toBe(true);
         }
         recorded.permissions = permissions;
-        recorded.modelRequests = server.requests.map((request) => ({ method: request.method, path: request.path, scripted: request.scripted, tools: Array.isArray((request.body as { tools?: unknown[] }).tools) ? (request.body as { tools: Array<{ name?: string; type?: string; function?: { name?: string } }> }).tools.map((tool) => tool.name ?? tool.function?.name ?? tool.type) : [] }));
+        recorded.modelRequests = server.requests.map((request) => ({
+          method: request.method,
+          path: request.path,
+          scripted: request.scripted,
+          tools: Array.isArray((request.body as { tools?: unknown[] }).tools)
+            ? (request.body as { tools: Array<{ name?: string; type?: string; function?: { name?: string } }> }).tools.map(
+                (tool) => tool.name ?? tool.function?.name ?? tool.type,
+              )
+            : [],
+        }));
       }, 300_000);
 
       {
@@ -256,7 +338,10 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
             },
           });
           try {
-            const init = await acp.initialize({ protocolVersion: 1, clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false } });
+            const init = await acp.initialize({
+              protocolVersion: 1,
+              clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
+            });
             expect(init.agentCapabilities?.loadSession).toBe(true);
             await acp.loadSession({ sessionId: agentSessionId, cwd: "/workspace", mcpServers: [] });
             const loadedCount = replayed.length;
@@ -269,7 +354,12 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
             expect(after.length).toBeGreaterThanOrEqual(1);
             expect(JSON.stringify(after.at(-1)!.body)).toContain("Say hello");
             // Claude's replay of its history goes on streaming after session/load has answered.
-            recorded.sessionLoad = { loadSession: true, updatesBeforeLoadAnswered: loadedCount, updatesAfterNextPrompt: replayed.length, replaySample: replayed.slice(0, 8) };
+            recorded.sessionLoad = {
+              loadSession: true,
+              updatesBeforeLoadAnswered: loadedCount,
+              updatesAfterNextPrompt: replayed.length,
+              replaySample: replayed.slice(0, 8),
+            };
           } finally {
             await acp.disconnect().catch(() => undefined);
           }

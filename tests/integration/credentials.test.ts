@@ -44,7 +44,14 @@ describe("team credentials", () => {
 
     const set = await api.request("PUT", `/api/teams/${teamId}/credentials/anthropic`, { apiKey: TEAM_KEY, baseUrl: "https://llm-gateway.example.test" });
     expect(set.status).toBe(200);
-    expect(set.body).toMatchObject({ provider: "anthropic", source: "team", keyHint: "0002", baseUrl: "https://llm-gateway.example.test", setBy: "admin@example.test", lastUsedAt: null });
+    expect(set.body).toMatchObject({
+      provider: "anthropic",
+      source: "team",
+      keyHint: "0002",
+      baseUrl: "https://llm-gateway.example.test",
+      setBy: "admin@example.test",
+      lastUsedAt: null,
+    });
     const listed = await api.request("GET", `/api/teams/${teamId}/credentials`);
     expect(JSON.stringify(listed.body)).not.toContain(TEAM_KEY);
     expect(JSON.stringify(listed.body)).not.toContain(INSTANCE_KEY);
@@ -53,7 +60,11 @@ describe("team credentials", () => {
 
     expect((await api.request("DELETE", `/api/teams/${teamId}/credentials/anthropic`)).status).toBe(204);
     expectProblem(await api.request("DELETE", `/api/teams/${teamId}/credentials/anthropic`), 404, "not_found");
-    const actions = await sql<{ action: string; detail: unknown }>(fixture.db.url, "SELECT action, detail FROM audit_entries WHERE team_id = $1 AND action LIKE 'credential.%' ORDER BY at", [teamId]);
+    const actions = await sql<{ action: string; detail: unknown }>(
+      fixture.db.url,
+      "SELECT action, detail FROM audit_entries WHERE team_id = $1 AND action LIKE 'credential.%' ORDER BY at",
+      [teamId],
+    );
     expect(actions.map((entry) => entry.action)).toEqual(["credential.set", "credential.remove"]);
     expect(JSON.stringify(actions)).not.toContain(TEAM_KEY);
   });

@@ -1,6 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, type Portal, type TestDatabase } from "./harness";
+import {
+  apiFor,
+  createTestDatabase,
+  defaultTeamId,
+  removeDir,
+  startPortal,
+  tokenClient,
+  waitFor,
+  waitForIdle,
+  type Api,
+  type Portal,
+  type TestDatabase,
+} from "./harness";
 import { createDemoSession, createMember, expectProblem } from "./session-api-helpers";
 
 // Two real portal instances on one database, as a deployment behind a load balancer runs them: the
@@ -92,7 +104,8 @@ describe("audit entries", () => {
     await waitForIdle(onFirst, owned.id);
 
     const { items } = await onFirst.get(`/api/teams/${teamId}/audit?limit=50`);
-    const entry = (action: string, targetId: string) => items.find((item: { action: string; targetId: string }) => item.action === action && item.targetId === targetId);
+    const entry = (action: string, targetId: string) =>
+      items.find((item: { action: string; targetId: string }) => item.action === action && item.targetId === targetId);
     // The untrusting instance ignores the header and records the socket's address.
     expect(entry("member.invite", direct.body.id).ip).toMatch(LOOPBACK);
     // Behind a trusted proxy, the last hop's entry is the client.
@@ -108,10 +121,16 @@ describe("access changes across instances", () => {
     const session = await createDemoSession(onFirst, teamId);
     const stream = await openStream(member, `/api/sessions/${session.id}/stream`);
     expect(stream.status).toBe(200);
-    await waitFor(async () => stream.text(), (text) => text.startsWith("retry:"));
+    await waitFor(
+      async () => stream.text(),
+      (text) => text.startsWith("retry:"),
+    );
 
     expect((await onFirst.request("PATCH", `/api/teams/${teamId}/members/${member.userId}`, { role: "viewer" })).status).toBe(200);
-    await waitFor(async () => stream.text(), (text) => text.includes("event: access"));
+    await waitFor(
+      async () => stream.text(),
+      (text) => text.includes("event: access"),
+    );
     expect(stream.text()).toContain(`event: access\ndata: ${JSON.stringify({ role: "viewer", canWrite: false })}\n\n`);
     // The next action honours the new role, on either instance.
     expectProblem(await member.request("POST", `/api/sessions/${session.id}/prompt`, { text: "hello" }), 403);
@@ -154,14 +173,24 @@ describe("caps across instances", () => {
 
     // Closing one on the first instance frees a slot for the second.
     held[0]!.close();
-    const reopened = await waitFor(() => openStream(onSecond, path), (stream) => stream.status === 200, 10_000, 200);
+    const reopened = await waitFor(
+      () => openStream(onSecond, path),
+      (stream) => stream.status === 200,
+      10_000,
+      200,
+    );
     // Now: one on the first instance, two on the second. The second dies without a word.
     await second.kill();
     const stillCounted = await openStream(onFirst, path);
     expect(stillCounted.status).toBe(429);
     const started = Date.now();
     // Its slots stop counting once its lease runs out.
-    const freed = await waitFor(() => openStream(onFirst, path), (stream) => stream.status === 200, 4 * LEASE_SECONDS * 1000, 250);
+    const freed = await waitFor(
+      () => openStream(onFirst, path),
+      (stream) => stream.status === 200,
+      4 * LEASE_SECONDS * 1000,
+      250,
+    );
     expect(Date.now() - started).toBeLessThan(2 * LEASE_SECONDS * 1000);
     for (const stream of [...held, reopened, freed]) stream.close();
   });

@@ -20,7 +20,10 @@ const uniqueEmail = (name: string) => `${name}-${Date.now()}-${Math.random().toS
 /** One credentials POST like a browser's; answers the status, Retry-After and the JSON next-auth returns. */
 async function attempt(email: string, password: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
   const csrf = await fetch(`${base}/api/auth/csrf`);
-  const cookies = csrf.headers.getSetCookie().map((cookie) => cookie.split(";")[0]).join("; ");
+  const cookies = csrf.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(";")[0])
+    .join("; ");
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const response = await fetch(`${base}/api/auth/callback/credentials`, {
     method: "POST",
@@ -61,7 +64,8 @@ function rawRequest(method: string, path: string): Promise<{ status: number; bod
 }
 
 // As the portal's own pages call it: a browser sends the page's Origin with a write (lib/api/with-route.ts needs it).
-const withCookie = (cookie: string, path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { cookie, origin: base, ...(init.headers ?? {}) }, redirect: "manual" });
+const withCookie = (cookie: string, path: string, init: RequestInit = {}) =>
+  fetch(`${base}${path}`, { ...init, headers: { cookie, origin: base, ...(init.headers ?? {}) }, redirect: "manual" });
 
 beforeAll(async () => {
   fixture = await openPortal({
@@ -114,8 +118,13 @@ describe("sign-in throttling", () => {
     const email = uniqueEmail("longest");
     expect((await admin.request("POST", `/api/teams/${fixture.teamId}/members`, { email, role: "viewer", password: longest })).status).toBe(201);
     expect((await attempt(email, longest)).status).toBe(200);
-    expect((await admin.request("POST", `/api/teams/${fixture.teamId}/members`, { email: uniqueEmail("too-long"), role: "viewer", password: "p".repeat(1025) })).status).toBe(422);
-    expect((await admin.request("POST", `/api/teams/${fixture.teamId}/members`, { email: uniqueEmail("spaces"), role: "viewer", password: " ".repeat(12) })).status).toBe(422);
+    expect(
+      (await admin.request("POST", `/api/teams/${fixture.teamId}/members`, { email: uniqueEmail("too-long"), role: "viewer", password: "p".repeat(1025) }))
+        .status,
+    ).toBe(422);
+    expect(
+      (await admin.request("POST", `/api/teams/${fixture.teamId}/members`, { email: uniqueEmail("spaces"), role: "viewer", password: " ".repeat(12) })).status,
+    ).toBe(422);
   });
 
   it("refuses a NUL in the sign-in email with 422, without any database text", async () => {
@@ -146,9 +155,17 @@ describe("revocable sign-in sessions", () => {
     const { email } = await newUser("changer");
     const mine = await signIn(base, email, PASSWORD);
     const other = await signIn(base, email, PASSWORD);
-    const wrong = await withCookie(mine, "/api/me/password", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ currentPassword: "not-the-password", newPassword: "a-new-long-password" }) });
+    const wrong = await withCookie(mine, "/api/me/password", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ currentPassword: "not-the-password", newPassword: "a-new-long-password" }),
+    });
     expect(wrong.status).toBe(422);
-    const changed = await withCookie(mine, "/api/me/password", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ currentPassword: PASSWORD, newPassword: "a-new-long-password" }) });
+    const changed = await withCookie(mine, "/api/me/password", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ currentPassword: PASSWORD, newPassword: "a-new-long-password" }),
+    });
     expect(changed.status).toBe(204);
     expect((await withCookie(other, "/api/me")).status).toBe(401);
     expect((await withCookie(mine, "/api/me")).status).toBe(200);
@@ -214,7 +231,10 @@ describe("redirects and headers", () => {
 
   it("makes the session cookie HttpOnly and SameSite=Lax", async () => {
     const csrf = await fetch(`${base}/api/auth/csrf`);
-    const cookies = csrf.headers.getSetCookie().map((cookie) => cookie.split(";")[0]).join("; ");
+    const cookies = csrf.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(";")[0])
+      .join("; ");
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
     const response = await fetch(`${base}/api/auth/callback/credentials`, {
       method: "POST",
@@ -267,7 +287,11 @@ describe("API limits and tokens", () => {
     const api = await apiFor(base);
     expect((await api.request("POST", "/api/tokens", { name: "child" })).status).toBe(403);
     const cookie = await signIn(base);
-    const created = await withCookie(cookie, "/api/tokens", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "short-lived", expiresInDays: 30 }) });
+    const created = await withCookie(cookie, "/api/tokens", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "short-lived", expiresInDays: 30 }),
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get("cache-control")).toBe("no-store");
     const body = (await created.json()) as { id: string; token: string; expiresAt: string };

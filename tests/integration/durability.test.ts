@@ -1,6 +1,23 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, sessionRuntime, apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, tokenClient, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import {
+  allEvents,
+  killSessionRuntime,
+  sessionRuntime,
+  apiFor,
+  createTestDatabase,
+  defaultTeamId,
+  removeDir,
+  startPortal,
+  tokenClient,
+  waitFor,
+  waitForIdle,
+  openPortal,
+  type Api,
+  type Portal,
+  type PortalFixture,
+  type TestDatabase,
+} from "./harness";
 import { sql } from "./session-api-helpers";
 
 // Events are never lost: the runtime killed mid-turn, bursts the runtime drops, database connections
@@ -25,7 +42,10 @@ const chunkText = (event: Event): string | null =>
 
 /** Sequence numbers of /stream and /burst chunks, in stored order. */
 function sequenceNumbers(events: Event[]) {
-  return events.map(chunkText).filter((text): text is string => text !== null && /^\d+ $/.test(text)).map((text) => Number(text));
+  return events
+    .map(chunkText)
+    .filter((text): text is string => text !== null && /^\d+ $/.test(text))
+    .map((text) => Number(text));
 }
 
 function expectDense(events: Event[]) {
@@ -36,7 +56,6 @@ async function newSession() {
   const { body } = await api.request("POST", "/api/sessions", { teamId, agent: "demo" });
   return body.id as string;
 }
-
 
 async function recall(sessionId: string) {
   const before = (await allEvents(api, sessionId)).length;
@@ -52,9 +71,17 @@ describe("events are never lost", () => {
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: "the first prompt is about kiwis" });
     await waitForIdle(api, sessionId);
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 5000" });
-    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.eventCount > 1500, 30_000, 50);
+    await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (session) => session.eventCount > 1500,
+      30_000,
+      50,
+    );
     await killSessionRuntime(api, sessionId);
-    const session = await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.status === "restorable");
+    const session = await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (s) => s.status === "restorable",
+    );
     expect(session.lastStopReason).toBe("interrupted");
 
     const events = await allEvents(api, sessionId);
@@ -156,7 +183,10 @@ describe("events are never lost", () => {
     await waitForIdle(api, sessionId);
     for (let round = 1; round <= 20; round += 1) {
       await killSessionRuntime(api, sessionId);
-      await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.status === "restorable");
+      await waitFor(
+        () => api.get(`/api/sessions/${sessionId}`),
+        (s) => s.status === "restorable",
+      );
       await api.post(`/api/sessions/${sessionId}/prompt`, { text: `/stream 50 5000` });
       const session = await waitForIdle(api, sessionId);
       expect(session.lastStopReason).toBe("end_turn");
@@ -207,14 +237,25 @@ describe("portal killed mid-message", () => {
   it("rebuilds the search text of the message that was still growing from its events at the next start", async () => {
     const sessionId = await newSession();
     await api.post(`/api/sessions/${sessionId}/prompt`, { text: "/stream 3000 300" });
-    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.eventCount > 900, 30_000, 20);
+    await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (session) => session.eventCount > 900,
+      30_000,
+      20,
+    );
     await portal.kill();
     portal = fixture.portal = await startPortal({ databaseUrl: database.url, dataDir: portal.dataDir });
     api = tokenClient(portal.baseUrl, api.token);
-    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "restorable");
+    await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (session) => session.status === "restorable",
+    );
 
     const events = await allEvents(api, sessionId);
-    const streamed = events.map(chunkText).filter((text): text is string => text !== null).join("");
+    const streamed = events
+      .map(chunkText)
+      .filter((text): text is string => text !== null)
+      .join("");
     expect(streamed.length).toBeGreaterThan(0);
     // The merged text holds every stored chunk, including the last second's that was not written yet.
     expect(await sql(database.url, `SELECT role, text FROM messages WHERE session_id = $1 ORDER BY index`, [sessionId])).toEqual([
@@ -236,7 +277,12 @@ describe("database away for long", () => {
       const team = await defaultTeamId(smallApi);
       const { body: session } = await smallApi.request("POST", "/api/sessions", { teamId: team, agent: "demo" });
       await smallApi.post(`/api/sessions/${session.id}/prompt`, { text: "/stream 60000 4000" });
-      await waitFor(() => smallApi.get(`/api/sessions/${session.id}`), (s) => s.eventCount > 500, 30_000, 50);
+      await waitFor(
+        () => smallApi.get(`/api/sessions/${session.id}`),
+        (s) => s.eventCount > 500,
+        30_000,
+        50,
+      );
       // Take the database away from the portal for a few seconds: no new connections, old ones cut.
       await admin.query(`ALTER DATABASE ${own.name} ALLOW_CONNECTIONS false`);
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [own.name]);

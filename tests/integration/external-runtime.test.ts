@@ -1,7 +1,20 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObservedFetch } from "@/lib/runtime/observed-fetch";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, externalRuntime, removeDir, startPortal, waitFor, waitForIdle, type Api, type ExternalRuntime, type Portal } from "./harness";
+import {
+  allEvents,
+  apiFor,
+  createTestDatabase,
+  defaultTeamId,
+  externalRuntime,
+  removeDir,
+  startPortal,
+  waitFor,
+  waitForIdle,
+  type Api,
+  type ExternalRuntime,
+  type Portal,
+} from "./harness";
 
 // SANDBOX_AGENT_URL/TOKEN: the portal uses a runtime it does not own. When that runtime restarts
 // with an empty state, its sessions become restorable and come back with their history.
@@ -44,7 +57,11 @@ describe("external runtime", () => {
     await waitForIdle(api, session.id);
 
     await stopRuntime();
-    const down = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "down", 15_000);
+    const down = await waitFor(
+      () => api.request("GET", "/api/health"),
+      (r) => r.body.runtime === "down",
+      15_000,
+    );
     expect(down.status).toBe(200);
     // Down, not lost: it may come back holding its sessions.
     expect(down.body).toEqual({ status: "degraded", db: "ok", runtime: "down", runtimeLosses: { recovering: 0, recent: 0, windowMinutes: 15, lastAt: null } });
@@ -55,7 +72,11 @@ describe("external runtime", () => {
     expect(refused.headers.get("content-type")).toBe("application/problem+json");
 
     await startRuntime();
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      30_000,
+    );
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/recall" });
     await waitForIdle(api, session.id);
     const events = await allEvents(api, session.id);
@@ -90,22 +111,37 @@ describe("a dead ACP connection", () => {
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "remember the amber kite" });
     await waitForIdle(api, session.id);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 120000" });
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "running", 15_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "running",
+      15_000,
+    );
 
     // Kill the agent process under the running turn: the runtime itself stays healthy, so only the
     // dead connection can tell the portal (the SDK would wait for the prompt forever).
     const lossesBefore = (await api.request("GET", "/api/health")).body.runtimeLosses.recent;
-    const agents = execFileSync("pgrep", ["-P", String(runtime.pid())], { encoding: "utf8" }).trim().split("\n").map(Number);
+    const agents = execFileSync("pgrep", ["-P", String(runtime.pid())], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map(Number);
     for (const pid of agents) process.kill(pid, "SIGKILL");
     const started = Date.now();
-    const ended = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+    const ended = await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      15_000,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(ended.lastStopReason).toBe("interrupted");
     const info = await api.get("/api/admin/runtime");
     expect(info.connectionLosses).toBeGreaterThanOrEqual(1);
     expect(info.lastConnectionLoss.reason).toMatch(/agent process exited/);
     // Health says so too (without the reason): the loss is counted, and it is ok again once recovered.
-    const health = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtime === "ok" && r.body.runtimeLosses.recovering === 0, 15_000);
+    const health = await waitFor(
+      () => api.request("GET", "/api/health"),
+      (r) => r.body.runtime === "ok" && r.body.runtimeLosses.recovering === 0,
+      15_000,
+    );
     expect(health.body.status).toBe("ok");
     expect(health.body.runtimeLosses.recent).toBe(lossesBefore + 1);
     expect(Date.parse(health.body.runtimeLosses.lastAt)).toBeGreaterThanOrEqual(started - 1_000);

@@ -57,7 +57,10 @@ describe("foundation", () => {
 
     expect(await sessionRuntime(api, session.id)).toMatchObject({ mode: "embedded", status: "ok", pid: expect.any(Number) });
     const runtime = await killSessionRuntime(api, session.id);
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable");
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+    );
     expect((await sessionRuntime(api, session.id)).restarts).toBe(runtime.restarts + 1);
 
     const after = await allEvents(api, session.id);

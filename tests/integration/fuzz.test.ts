@@ -20,7 +20,10 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 /** Any UTF-16 string, lone surrogates and NUL included. */
-const anyText = fc.oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.constantFrom("\u0000", "\ud800", "\udfff", "a\u0000b", "😀".slice(0, 1), " ", "", "x".repeat(5000)));
+const anyText = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.constantFrom("\u0000", "\ud800", "\udfff", "a\u0000b", "😀".slice(0, 1), " ", "", "x".repeat(5000)),
+);
 const anyJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },
@@ -87,7 +90,10 @@ const TARGETS: Target[] = [
 async function snapshot() {
   const members = (await api.get(`/api/teams/${fixture.teamId}/members?limit=500`)).items as Array<{ email: string; role: string }>;
   const session = await api.get(`/api/sessions/${sessionId}`);
-  return { members: members.map((member) => `${member.email}:${member.role}`).sort(), session: { id: session.id, teamId: session.teamId, agent: session.agent } };
+  return {
+    members: members.map((member) => `${member.email}:${member.role}`).sort(),
+    session: { id: session.id, teamId: session.teamId, agent: session.agent },
+  };
 }
 
 describe("fuzzed requests", () => {
@@ -98,7 +104,9 @@ describe("fuzzed requests", () => {
       const body = target.keys ? fc.option(bodyFor(target.keys), { nil: undefined }) : fc.constant(undefined);
       await fc.assert(
         fc.asyncProperty(segment, query, body, async (param, params, payload) => {
-          const search = Object.entries(params).map(([key, value]) => `${key}=${value}`).join("&");
+          const search = Object.entries(params)
+            .map(([key, value]) => `${key}=${value}`)
+            .join("&");
           const url = `${fixture.portal.baseUrl}${target.path(param)}${search ? `?${search}` : ""}`;
           let text: string;
           try {

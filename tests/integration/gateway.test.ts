@@ -42,7 +42,9 @@ beforeAll(async () => {
   await client.connect();
   await client.query(`INSERT INTO users (id, email, name, password_hash) VALUES ('alice', 'a@example.test', 'A', 'x'), ('bob', 'b@example.test', 'B', 'x')`);
   await client.query(`INSERT INTO teams (id, name) VALUES ('team-a', 'A'), ('team-b', 'B')`);
-  await client.query(`INSERT INTO sandboxes (id, team_id, provider, status, workspace) VALUES ('sbx-a', 'team-a', 'bwrap', 'running', '/workspace'), ('sbx-b', 'team-b', 'bwrap', 'running', '/workspace')`);
+  await client.query(
+    `INSERT INTO sandboxes (id, team_id, provider, status, workspace) VALUES ('sbx-a', 'team-a', 'bwrap', 'running', '/workspace'), ('sbx-b', 'team-b', 'bwrap', 'running', '/workspace')`,
+  );
   await client.query(`INSERT INTO sessions (id, team_id, created_by, title, agent, sandbox_id) VALUES ('ses-a', 'team-a', 'alice', 'S', 'claude', 'sbx-a')`);
   await setCredential({ teamId: "team-a", actorId: "alice", provider: "anthropic", apiKey: "sk-ant-team-a-secret" });
   await setCredential({ teamId: "team-b", actorId: "bob", provider: "anthropic", apiKey: "sk-ant-team-b-secret" });
@@ -55,9 +57,13 @@ beforeAll(async () => {
     seen.push({ path: req.url ?? "", headers: req.headers, body });
     if (req.url === "/v1/messages") {
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { model: "claude-sonnet-4-5", usage: { input_tokens: 1000, output_tokens: 1 } } })}\n\n`);
+      res.write(
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { model: "claude-sonnet-4-5", usage: { input_tokens: 1000, output_tokens: 1 } } })}\n\n`,
+      );
       await new Promise<void>((resolve) => (release = resolve));
-      res.end(`event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 500 } })}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`);
+      res.end(
+        `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 500 } })}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n\n`,
+      );
     } else if (req.url === "/v1/messages/count_tokens") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ input_tokens: 3 }));
@@ -87,7 +93,11 @@ async function gatewayFor(sandboxId: string, turns: Array<{ sessionId: string; u
   return openGateway({ socketPath: path.join(socketDir, `${sandboxId}.sock`), caller: { sandboxId, teamKeys: true, runningTurns: () => turns } });
 }
 
-function call(endpoint: GatewayEndpoint, urlPath: string, { key = endpoint.token, body = { model: "claude-sonnet-4-5", stream: true, messages: [] } }: { key?: string; body?: object } = {}) {
+function call(
+  endpoint: GatewayEndpoint,
+  urlPath: string,
+  { key = endpoint.token, body = { model: "claude-sonnet-4-5", stream: true, messages: [] } }: { key?: string; body?: object } = {},
+) {
   return request(`http://gateway${urlPath}`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": key, "anthropic-version": "2023-06-01" },
@@ -131,8 +141,22 @@ describe("the model gateway", () => {
       expect(sent.headers["anthropic-version"]).toBe("2023-06-01");
       expect(JSON.stringify(sent.headers)).not.toContain(endpoint.token);
 
-      const [row] = (await waitFor(() => client.query(`SELECT * FROM model_calls WHERE session_id = 'ses-a'`), (result) => result.rows.length === 1)).rows;
-      expect(row).toMatchObject({ team_id: "team-a", sandbox_id: "sbx-a", user_id: "alice", provider: "anthropic", model: "claude-sonnet-4-5", input_tokens: 1000, output_tokens: 500, status: 200 });
+      const [row] = (
+        await waitFor(
+          () => client.query(`SELECT * FROM model_calls WHERE session_id = 'ses-a'`),
+          (result) => result.rows.length === 1,
+        )
+      ).rows;
+      expect(row).toMatchObject({
+        team_id: "team-a",
+        sandbox_id: "sbx-a",
+        user_id: "alice",
+        provider: "anthropic",
+        model: "claude-sonnet-4-5",
+        input_tokens: 1000,
+        output_tokens: 500,
+        status: 200,
+      });
       expect(Number(row.cost_usd)).toBeCloseTo(0.0105, 6);
     } finally {
       await endpoint.close();
@@ -166,7 +190,12 @@ describe("the model gateway", () => {
       });
       expect(await again.body.json()).toMatchObject({ model: "gpt-5" });
       expect(seen.at(-1)).toMatchObject({ path: "/v1/responses", headers: { authorization: "Bearer sk-openai-team-b" } });
-      const rows = (await waitFor(() => client.query(`SELECT * FROM model_calls WHERE team_id = 'team-b'`), (result) => result.rows.length === 1)).rows;
+      const rows = (
+        await waitFor(
+          () => client.query(`SELECT * FROM model_calls WHERE team_id = 'team-b'`),
+          (result) => result.rows.length === 1,
+        )
+      ).rows;
       // No running turn in that sandbox: the call is the team's, of no session.
       expect(rows[0]).toMatchObject({ provider: "openai", model: "gpt-5", input_tokens: 10, output_tokens: 2, session_id: null, user_id: null });
     } finally {
@@ -182,9 +211,15 @@ describe("the model gateway", () => {
     } finally {
       await a.close();
     }
-    const families = parsePrometheusTextFormat((await metricsText()).text) as Array<{ name: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }>;
+    const families = parsePrometheusTextFormat((await metricsText()).text) as Array<{
+      name: string;
+      metrics: Array<{ value: string; labels?: Record<string, string> }>;
+    }>;
     const value = (name: string, labels: Record<string, string>) =>
-      Number(families.find((family) => family.name === name)?.metrics.find((metric) => Object.entries(labels).every(([key, v]) => metric.labels?.[key] === v))?.value ?? 0);
+      Number(
+        families.find((family) => family.name === name)?.metrics.find((metric) => Object.entries(labels).every(([key, v]) => metric.labels?.[key] === v))
+          ?.value ?? 0,
+      );
     const calls = families.find((family) => family.name === "portal_gateway_calls_total")!.metrics;
     // Refused keys (401 before any upstream) and token counts are not model calls.
     expect(calls.map((metric) => metric.labels).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([

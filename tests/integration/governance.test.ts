@@ -72,7 +72,15 @@ describe("approval policies", () => {
     await bad({ rules: [{ action: "allow" }] }, "rules.0.kind");
     await bad({ rules: [{ kind: "browse", action: "allow" }] }, "rules.0.kind");
     await bad({ rules: [{ kind: "read", action: "maybe" }] }, "rules.0.action");
-    await bad({ rules: [{ id: "a", kind: "read", action: "allow" }, { id: "a", kind: "edit", action: "ask" }] }, "rules.1.id");
+    await bad(
+      {
+        rules: [
+          { id: "a", kind: "read", action: "allow" },
+          { id: "a", kind: "edit", action: "ask" },
+        ],
+      },
+      "rules.1.id",
+    );
 
     const member = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId, role: "member" });
     expectProblem(await member.request("PUT", `/api/teams/${teamId}/policy`, { rules: [] }), 403, "role_too_low");
@@ -87,7 +95,9 @@ describe("approval policies", () => {
     const { events } = await runTool(session.id, "/tool read notes.md");
     const [requested] = portalEvents(events, "permission_requested");
     expect(requested.toolCall).toMatchObject({ title: "Read notes.md", kind: "read" });
-    expect(portalEvents(events, "permission_resolved")).toEqual([{ type: "permission_resolved", permissionId: requested.permissionId, reply: "once", by: "policy:reads" }]);
+    expect(portalEvents(events, "permission_resolved")).toEqual([
+      { type: "permission_resolved", permissionId: requested.permissionId, reply: "once", by: "policy:reads" },
+    ]);
     expect(agentUpdates(events, "tool_call_update").at(-1).status).toBe("completed");
     // The client's answer to the agent is in the history like a person's.
     expect(events.some((event) => event.sender === "client" && event.payload?.result?.outcome?.optionId === "allow-once")).toBe(true);
@@ -108,7 +118,9 @@ describe("approval policies", () => {
   });
 
   it("a kind no rule names, and an explicit ask, wait for a person", async () => {
-    await api.request("PUT", `/api/teams/${teamId}/policy`, { rules: [...rules, { id: "ask-moves", kind: "move", action: "ask" }, { id: "all-moves", kind: "move", action: "allow" }] });
+    await api.request("PUT", `/api/teams/${teamId}/policy`, {
+      rules: [...rules, { id: "ask-moves", kind: "move", action: "ask" }, { id: "all-moves", kind: "move", action: "allow" }],
+    });
     const session = await createDemoSession(api, teamId, { title: "Policy ask" });
     for (const prompt of ["/tool edit demo.txt", "/tool execute make", "/tool move a.txt"]) {
       const { pending } = await runTool(session.id, prompt, "waiting");
@@ -129,7 +141,13 @@ describe("webhooks", () => {
     const created = await api.request("POST", `/api/teams/${teamId}/webhooks`, { url: receiver.url("/turns"), events: ["turn.ended", "permission.waiting"] });
     expect(created.status).toBe(201);
     expect(created.headers.get("cache-control")).toBe("no-store");
-    expect(created.body).toMatchObject({ id: expect.any(String), url: receiver.url("/turns"), events: ["turn.ended", "permission.waiting"], format: "json", secret: expect.stringMatching(/^whsec_/) });
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      url: receiver.url("/turns"),
+      events: ["turn.ended", "permission.waiting"],
+      format: "json",
+      secret: expect.stringMatching(/^whsec_/),
+    });
     ({ secret, id: webhookId } = created.body);
     const listed = await api.get(`/api/teams/${teamId}/webhooks`);
     expect(listed.items).toEqual([expect.objectContaining({ id: webhookId })]);
@@ -153,17 +171,31 @@ describe("webhooks", () => {
     const session = await createDemoSession(api, teamId, { title: "Webhook turn" });
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "hello hooks" });
     await waitForIdle(api, session.id);
-    const delivery = await waitFor(async () => receiver.received.filter((r) => r.path === "/turns" && r.json?.event === "turn.ended" && r.json?.session?.id === session.id), (found) => found.length > 0, 15_000);
+    const delivery = await waitFor(
+      async () => receiver.received.filter((r) => r.path === "/turns" && r.json?.event === "turn.ended" && r.json?.session?.id === session.id),
+      (found) => found.length > 0,
+      15_000,
+    );
     const request = delivery[0]!;
     expect(signatureValid(secret, request)).toBe(true);
     expect(signatureValid("whsec_wrong", request)).toBe(false);
     expect(Math.abs(Number(request.headers["x-portal-timestamp"]) - Date.now() / 1000)).toBeLessThan(60);
     expect(request.headers["x-portal-event"]).toBe("turn.ended");
-    expect(request.json).toMatchObject({ id: request.headers["x-portal-delivery"], event: "turn.ended", team: { id: teamId }, session: { id: session.id, title: "Webhook turn" }, data: { stopReason: "end_turn" } });
+    expect(request.json).toMatchObject({
+      id: request.headers["x-portal-delivery"],
+      event: "turn.ended",
+      team: { id: teamId },
+      session: { id: session.id, title: "Webhook turn" },
+      data: { stopReason: "end_turn" },
+    });
 
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool edit demo.txt" });
     const permission = await waitForPermission(api, session.id);
-    const waiting = await waitFor(async () => receiver.received.filter((r) => r.json?.event === "permission.waiting" && r.json?.data?.permissionId === permission.id), (found) => found.length === 1, 15_000);
+    const waiting = await waitFor(
+      async () => receiver.received.filter((r) => r.json?.event === "permission.waiting" && r.json?.data?.permissionId === permission.id),
+      (found) => found.length === 1,
+      15_000,
+    );
     expect(waiting[0]!.json.data.toolCall).toEqual({ title: "Edit demo.txt", kind: "edit" });
     await api.post(`/api/sessions/${session.id}/permissions/${permission.id}`, { reply: "reject" });
     await waitForIdle(api, session.id);
@@ -174,13 +206,20 @@ describe("webhooks", () => {
     receiver.answerNext("/retry", 500);
     const session = await createDemoSession(api, teamId, { title: "Webhook retry" });
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "retry me" });
-    const attempts = await waitFor(async () => receiver.received.filter((r) => r.path === "/retry" && r.json?.session?.id === session.id), (found) => found.length === 2, 20_000);
+    const attempts = await waitFor(
+      async () => receiver.received.filter((r) => r.path === "/retry" && r.json?.session?.id === session.id),
+      (found) => found.length === 2,
+      20_000,
+    );
     // The same delivery, retried: the same id and body, a fresh signature.
     expect(attempts[0]!.headers["x-portal-delivery"]).toBe(attempts[1]!.headers["x-portal-delivery"]);
     expect(attempts[1]!.json).toEqual(attempts[0]!.json);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(250);
     expect(signatureValid(retrying.secret, attempts[1]!)).toBe(true);
-    const log = await waitFor(() => api.get(`/api/teams/${teamId}/webhooks/${retrying.id}/deliveries?limit=50`), (page) => page.items.some((d: any) => d.id === attempts[0]!.headers["x-portal-delivery"] && d.status === "delivered"));
+    const log = await waitFor(
+      () => api.get(`/api/teams/${teamId}/webhooks/${retrying.id}/deliveries?limit=50`),
+      (page) => page.items.some((d: any) => d.id === attempts[0]!.headers["x-portal-delivery"] && d.status === "delivered"),
+    );
     const entry = log.items.find((d: any) => d.id === attempts[0]!.headers["x-portal-delivery"]);
     expect(entry).toMatchObject({ event: "turn.ended", status: "delivered", attempts: 2, lastStatus: 200, nextAttemptAt: null });
     expect(entry.log.map((attempt: any) => attempt.status)).toEqual([500, 200]);
@@ -308,7 +347,16 @@ describe("usage and budgets", () => {
   let otherTeam: string;
 
   /** One row per model call, as the gateway records it. */
-  async function call(row: { teamId: string; sessionId?: string | null; userId?: string | null; model: string; input: number; output: number; cost: number | null; at?: string }) {
+  async function call(row: {
+    teamId: string;
+    sessionId?: string | null;
+    userId?: string | null;
+    model: string;
+    input: number;
+    output: number;
+    cost: number | null;
+    at?: string;
+  }) {
     await sql(
       fixture.db.url,
       `INSERT INTO model_calls (id, team_id, session_id, user_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, status, duration_ms, cost_usd, at)
@@ -329,14 +377,24 @@ describe("usage and budgets", () => {
 
     const byModel = await api.get(`/api/teams/${teamId}/usage?groupBy=model&from=${yesterday}&to=${today}`);
     expect(byModel.items).toEqual([
-      { key: "claude-sonnet", label: "claude-sonnet", calls: 2, inputTokens: 1500, outputTokens: 300, cacheReadTokens: 20, cacheWriteTokens: 10, costUsd: 0.75 },
+      {
+        key: "claude-sonnet",
+        label: "claude-sonnet",
+        calls: 2,
+        inputTokens: 1500,
+        outputTokens: 300,
+        cacheReadTokens: 20,
+        cacheWriteTokens: 10,
+        costUsd: 0.75,
+      },
       { key: "gpt-x", label: "gpt-x", calls: 1, inputTokens: 10, outputTokens: 1, cacheReadTokens: 10, cacheWriteTokens: 5, costUsd: null },
     ]);
     expect(byModel.total).toEqual({ calls: 3, inputTokens: 1510, outputTokens: 301, cacheReadTokens: 30, cacheWriteTokens: 15, costUsd: 0.75 });
     const byDay = await api.get(`/api/teams/${teamId}/usage?groupBy=day&from=${yesterday}&to=${today}`);
-    expect(byDay.items.map((item: any) => [item.key, item.calls])).toEqual(
-      [[yesterday, 1], [today, 2]],
-    );
+    expect(byDay.items.map((item: any) => [item.key, item.calls])).toEqual([
+      [yesterday, 1],
+      [today, 2],
+    ]);
     const byUser = await api.get(`/api/teams/${teamId}/usage?groupBy=user&from=${yesterday}&to=${today}`);
     expect(byUser.items).toEqual([expect.objectContaining({ key: userId, calls: 3, costUsd: 0.75 })]);
     const bySession = await api.get(`/api/teams/${teamId}/usage?groupBy=session&from=${yesterday}&to=${today}`);
@@ -344,9 +402,13 @@ describe("usage and budgets", () => {
     // Only yesterday: one call.
     expect((await api.get(`/api/teams/${teamId}/usage?from=${yesterday}&to=${yesterday}`)).total.calls).toBe(1);
 
-    const csv = await fetch(`${fixture.portal.baseUrl}/api/teams/${teamId}/usage?groupBy=session&from=${yesterday}&to=${today}&format=csv`, { headers: { authorization: `Bearer ${api.token}` } });
+    const csv = await fetch(`${fixture.portal.baseUrl}/api/teams/${teamId}/usage?groupBy=session&from=${yesterday}&to=${today}&format=csv`, {
+      headers: { authorization: `Bearer ${api.token}` },
+    });
     expect(csv.headers.get("content-type")).toContain("text/csv");
-    expect(await csv.text()).toBe(`session,label,calls,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd\r\n${sessionId},"Costly, session",3,1510,301,30,15,0.75\r\n`);
+    expect(await csv.text()).toBe(
+      `session,label,calls,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd\r\n${sessionId},"Costly, session",3,1510,301,30,15,0.75\r\n`,
+    );
 
     expect((await api.get(`/api/sessions/${sessionId}`)).usage).toMatchObject({ calls: 3, inputTokens: 1510, outputTokens: 301, costUsd: 0.75 });
     expectProblem(await api.request("GET", `/api/teams/${teamId}/usage?groupBy=week`), 422);
@@ -369,8 +431,15 @@ describe("usage and budgets", () => {
     await call({ teamId, sessionId, userId, model: "claude-sonnet", input: 1, output: 1, cost: 0.45 });
     await afterModelCall({ teamId, userId });
     await afterModelCall({ teamId, userId });
-    const warnings = await waitFor(async () => receiver.received.filter((r) => r.path === "/budget"), (found) => found.length === 2, 15_000);
-    expect(warnings.map((r) => [r.json.event, r.json.data.scope]).sort()).toEqual([["budget.warning", "member"], ["budget.warning", "team"]]);
+    const warnings = await waitFor(
+      async () => receiver.received.filter((r) => r.path === "/budget"),
+      (found) => found.length === 2,
+      15_000,
+    );
+    expect(warnings.map((r) => [r.json.event, r.json.data.scope]).sort()).toEqual([
+      ["budget.warning", "member"],
+      ["budget.warning", "team"],
+    ]);
     expect(signatureValid(hook.secret, warnings[0]!)).toBe(true);
     expect((await api.get(`/api/teams/${teamId}/budget`)).alert).toMatchObject({ level: "warning" });
 
@@ -379,7 +448,11 @@ describe("usage and budgets", () => {
     await afterModelCall({ teamId, userId });
     expect(await budgetRefusal({ teamId, userId })).toEqual({ scope: "team", message: expect.stringMatching(/^Budget of Default reached/) });
     expect(await budgetRefusal({ teamId: otherTeam, userId: null })).toBeNull();
-    const reached = await waitFor(async () => receiver.received.filter((r) => r.path === "/budget" && r.json.event === "budget.reached"), (found) => found.length === 2, 15_000);
+    const reached = await waitFor(
+      async () => receiver.received.filter((r) => r.path === "/budget" && r.json.event === "budget.reached"),
+      (found) => found.length === 2,
+      15_000,
+    );
     expect(reached.map((r) => r.json.data.scope).sort()).toEqual(["member", "team"]);
     // Once per month and scope, however many calls follow.
     await afterModelCall({ teamId, userId });

@@ -246,7 +246,11 @@ export interface Api {
 /** An API client with a personal token, created through the contract like a script would. */
 export async function apiFor(baseUrl: string, email = ADMIN.email, password = ADMIN.password): Promise<Api> {
   const cookie = await signIn(baseUrl, email, password);
-  const created = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, origin: baseUrl, "content-type": "application/json" }, body: JSON.stringify({ name: "tests" }) });
+  const created = await fetch(`${baseUrl}/api/tokens`, {
+    method: "POST",
+    headers: { cookie, origin: baseUrl, "content-type": "application/json" },
+    body: JSON.stringify({ name: "tests" }),
+  });
   const { token } = (await created.json()) as { token: string };
   return tokenClient(baseUrl, token, cookie);
 }
@@ -283,7 +287,11 @@ export function tokenClient(baseUrl: string, token: string, cookie?: string): Ap
     },
     async createToken(body) {
       if (!cookie) throw new Error("this client has no browser sign-in to create tokens with");
-      const response = await fetch(`${baseUrl}/api/tokens`, { method: "POST", headers: { cookie, origin: baseUrl, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${baseUrl}/api/tokens`, {
+        method: "POST",
+        headers: { cookie, origin: baseUrl, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: await response.json(), headers: response.headers };
     },
   };
@@ -321,7 +329,12 @@ export async function allEvents(api: Api, sessionId: string) {
 
 /** Waits for the turn to end and the session to be idle again. */
 export async function waitForIdle(api: Api, sessionId: string, timeoutMs = 60_000) {
-  return waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "idle", timeoutMs, 100);
+  return waitFor(
+    () => api.get(`/api/sessions/${sessionId}`),
+    (session) => session.status === "idle",
+    timeoutMs,
+    100,
+  );
 }
 
 /** The runtime a session's agent runs on, as /api/admin/runtime shows it (to `admin`, an instance admin): its sandbox's, or the shared one. */
@@ -341,7 +354,11 @@ export async function killSessionRuntime(api: Api, sessionId: string, admin: Api
   const before = await sessionRuntime(api, sessionId, admin);
   if (!(before.pid > 0)) throw new Error(`no runtime pid for session ${sessionId}: ${JSON.stringify(before)}`);
   process.kill(before.pid, "SIGKILL");
-  await waitFor(() => sessionRuntime(api, sessionId, admin), (info) => info.status === "ok" && info.pid !== before.pid, 30_000);
+  await waitFor(
+    () => sessionRuntime(api, sessionId, admin),
+    (info) => info.status === "ok" && info.pid !== before.pid,
+    30_000,
+  );
   return before;
 }
 
@@ -381,7 +398,10 @@ export async function externalRuntime(): Promise<ExternalRuntime> {
       });
       running.add(child);
       await waitFor(
-        () => fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok).catch(() => false),
+        () =>
+          fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${token}` } })
+            .then((r) => r.ok)
+            .catch(() => false),
         (ok) => ok,
         15_000,
       );

@@ -1,7 +1,22 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, createTestDatabase, defaultTeamId, externalRuntime, removeDir, startPortal, tokenClient, waitFor, waitForIdle, type Api, type ExternalRuntime, type Portal, type TestDatabase } from "./harness";
+import {
+  allEvents,
+  apiFor,
+  createTestDatabase,
+  defaultTeamId,
+  externalRuntime,
+  removeDir,
+  startPortal,
+  tokenClient,
+  waitFor,
+  waitForIdle,
+  type Api,
+  type ExternalRuntime,
+  type Portal,
+  type TestDatabase,
+} from "./harness";
 
 // Three portal instances (each a real `next start`) on one PostgreSQL, sharing one external
 // runtime. Any instance takes any request; a session's commands run on the instance that owns its
@@ -51,7 +66,8 @@ async function ownerPort(sessionId: string): Promise<number | null> {
 }
 
 const portOf = (portal: Portal) => Number(new URL(portal.baseUrl).port);
-const sessionNews = (events: Awaited<ReturnType<typeof allEvents>>) => events.filter((e) => e.sender === "client" && e.payload?.method === "session/new").length;
+const sessionNews = (events: Awaited<ReturnType<typeof allEvents>>) =>
+  events.filter((e) => e.sender === "client" && e.payload?.method === "session/new").length;
 const portalEvents = (events: Awaited<ReturnType<typeof allEvents>>, type: string) => events.filter((e) => e.sender === "portal" && e.payload?.type === type);
 const replyText = (events: Awaited<ReturnType<typeof allEvents>>) =>
   events
@@ -76,7 +92,11 @@ describe("several portal instances on one database", () => {
 
     // A turn cancelled through C.
     await b.post(`/api/sessions/${id}/prompt`, { text: "/sleep 60000" });
-    await waitFor(() => a.get(`/api/sessions/${id}`), (s) => s.status === "running", 15_000);
+    await waitFor(
+      () => a.get(`/api/sessions/${id}`),
+      (s) => s.status === "running",
+      15_000,
+    );
     const cancelled = await c.request("POST", `/api/sessions/${id}/cancel`);
     expect(cancelled.status).toBeLessThan(300);
     const afterCancel = await waitForIdle(b, id, 30_000);
@@ -84,7 +104,11 @@ describe("several portal instances on one database", () => {
 
     // A permission asked on A's runtime connection, answered through B.
     await a.post(`/api/sessions/${id}/prompt`, { text: "/tool" });
-    const asked = await waitFor(() => c.get(`/api/sessions/${id}`), (s) => s.pendingPermissions?.length === 1, 15_000);
+    const asked = await waitFor(
+      () => c.get(`/api/sessions/${id}`),
+      (s) => s.pendingPermissions?.length === 1,
+      15_000,
+    );
     const permissionId = asked.pendingPermissions[0].id as string;
     const answered = await b.request("POST", `/api/sessions/${id}/permissions/${permissionId}`, { reply: "once" });
     expect(answered.status).toBe(200);
@@ -147,12 +171,21 @@ describe("several portal instances on one database", () => {
     await b.post(`/api/sessions/${session.id}/prompt`, { text: "remember the violet lynx" });
     await waitForIdle(b, session.id);
     await b.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 120000" });
-    await waitFor(() => b.get(`/api/sessions/${session.id}`), (s) => s.status === "running", 15_000);
+    await waitFor(
+      () => b.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "running",
+      15_000,
+    );
     const before = await allEvents(b, session.id);
 
     await portals[0]!.kill();
     const killedAt = Date.now();
-    const taken = await waitFor(() => b.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000, 200);
+    const taken = await waitFor(
+      () => b.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      30_000,
+      200,
+    );
     const tookMs = Date.now() - killedAt;
     console.log(`[instances] kill -9 of the owner → restorable on a survivor in ${tookMs} ms (lease ${LEASE_SECONDS} s)`);
     expect(tookMs).toBeLessThan(LEASE_SECONDS * 1_000 + 10_000);
@@ -201,7 +234,12 @@ describe("two instances with bwrap sandboxes on one host", () => {
       expect(await say(b, "/write handover.txt kept across the takeover")).toContain("wrote");
 
       await owner.kill();
-      await waitFor(() => b.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000, 200);
+      await waitFor(
+        () => b.get(`/api/sessions/${session.id}`),
+        (s) => s.status === "restorable",
+        30_000,
+        200,
+      );
       expect(await say(b, "/cat handover.txt")).toContain("kept across the takeover");
       const { instances } = await b.get("/api/admin/runtime");
       expect(instances).toEqual([expect.objectContaining({ self: true, sandboxes: 1 })]);

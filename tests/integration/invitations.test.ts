@@ -52,14 +52,26 @@ describe("invitations", () => {
     expect((await invitee.get("/api/me")).teams).toContainEqual({ id: team, name: "Invites", role: "member" });
     expect((await invitee.request("POST", `/api/me/invitations/${withAccount.body.id}/accept`)).status).toBe(404);
     // The link of an email that has an account cannot make a second account.
-    expect((await fetch(`${base}/api/invitations/${tokenOf(withAccount.body.url)}/accept`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Dup", password: PASSWORD }) })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${base}/api/invitations/${tokenOf(withAccount.body.url)}/accept`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "Dup", password: PASSWORD }),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it("a new person accepts with the link once, sets name and password, and can sign in", async () => {
     const email = uniqueEmail("newcomer");
     const invitation = await owner.post(`/api/teams/${fixture.teamId}/invitations`, { email, role: "viewer" });
     const accept = (body: unknown) =>
-      fetch(`${base}/api/invitations/${tokenOf(invitation.url)}/accept`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${base}/api/invitations/${tokenOf(invitation.url)}/accept`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     expect((await accept({ name: "New", password: " ".repeat(12) })).status).toBe(422);
     const accepted = await accept({ name: "New Person", password: PASSWORD });
     expect(accepted.status).toBe(201);
@@ -88,7 +100,11 @@ describe("invitations", () => {
     const revoked = await adminApi.post(`/api/teams/${team}/invitations`, { email: uniqueEmail("revoked"), role: "member" });
     expect((await memberApi.request("DELETE", `/api/teams/${team}/invitations/${revoked.id}`)).status).toBe(403);
     expect((await adminApi.request("DELETE", `/api/teams/${team}/invitations/${revoked.id}`)).status).toBe(204);
-    const link = await fetch(`${base}/api/invitations/${tokenOf(revoked.url)}/accept`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Late", password: PASSWORD }) });
+    const link = await fetch(`${base}/api/invitations/${tokenOf(revoked.url)}/accept`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Late", password: PASSWORD }),
+    });
     expect(link.status).toBe(404);
     // Someone else's invitation cannot be accepted by another account.
     const forOther = await adminApi.post(`/api/teams/${team}/invitations`, { email: uniqueEmail("other"), role: "member" });
@@ -115,6 +131,9 @@ describe("instance settings", () => {
     const api = await person.api();
     const other = (await owner.post("/api/teams", { name: "Not theirs" })).id as string;
     expect((await api.request("PATCH", "/api/me", { activeTeamId: other })).status).toBe(404);
-    expect((await api.request("PATCH", "/api/me", { activeTeamId: fixture.teamId, name: "Switcher" })).body.user).toMatchObject({ activeTeamId: fixture.teamId, name: "Switcher" });
+    expect((await api.request("PATCH", "/api/me", { activeTeamId: fixture.teamId, name: "Switcher" })).body.user).toMatchObject({
+      activeTeamId: fixture.teamId,
+      name: "Switcher",
+    });
   });
 });

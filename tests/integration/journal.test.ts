@@ -48,15 +48,24 @@ async function newSession(columns: Record<string, unknown> = {}, teamId = "t") {
 }
 
 async function newPermission(sessionId: string, id: string, status = "pending") {
-  await client.query(`INSERT INTO permissions (id, session_id, status, tool_call, options) VALUES ($1, $2, $3::"PermissionStatus", '{}', '[]')`, [id, sessionId, status]);
+  await client.query(`INSERT INTO permissions (id, session_id, status, tool_call, options) VALUES ($1, $2, $3::"PermissionStatus", '{}', '[]')`, [
+    id,
+    sessionId,
+    status,
+  ]);
 }
 
 /** Everything of a session the journal writes, read through one connection. */
 async function stateOf(reader: pg.Client, sessionId: string) {
   const events = await reader.query(`SELECT index, sender, payload FROM events WHERE session_id = $1 ORDER BY index`, [sessionId]);
-  const session = await reader.query(`SELECT status, current_turn_id, last_stop_reason, event_count, title, mode, destroyed_at FROM sessions WHERE id = $1`, [sessionId]);
+  const session = await reader.query(`SELECT status, current_turn_id, last_stop_reason, event_count, title, mode, destroyed_at FROM sessions WHERE id = $1`, [
+    sessionId,
+  ]);
   const permissions = await reader.query(`SELECT id, status, reply, resolved_by, turn_id FROM permissions WHERE session_id = $1 ORDER BY id`, [sessionId]);
-  const audit = await reader.query(`SELECT action, actor_id, target_type, target_id, detail, team_id FROM audit_entries WHERE target_id = $1 OR detail->>'sessionId' = $1 ORDER BY at, action`, [sessionId]);
+  const audit = await reader.query(
+    `SELECT action, actor_id, target_type, target_id, detail, team_id FROM audit_entries WHERE target_id = $1 OR detail->>'sessionId' = $1 ORDER BY at, action`,
+    [sessionId],
+  );
   return { events: events.rows, session: session.rows[0], permissions: permissions.rows, audit: audit.rows };
 }
 
@@ -111,7 +120,9 @@ describe("session journal: all of a change or none of it, through a killed conne
     expect(resolved).toMatchObject({ id: sessionId, status: "running", currentTurnId: "turn-1", eventCount: 1 });
     expect(types(after.events)).toEqual(["status"]);
     expect(after.session).toMatchObject({ status: "running", current_turn_id: "turn-1", event_count: 1 });
-    expect(after.audit).toEqual([{ action: "session.prompt", actor_id: "u", target_type: "session", target_id: sessionId, detail: { turnId: "turn-1" }, team_id: "t" }]);
+    expect(after.audit).toEqual([
+      { action: "session.prompt", actor_id: "u", target_type: "session", target_id: sessionId, detail: { turnId: "turn-1" }, team_id: "t" },
+    ]);
   });
 
   it("turn start on a session that is not idle: nothing at all, and the change says so", async () => {
@@ -133,7 +144,13 @@ describe("session journal: all of a change or none of it, through a killed conne
     const sessionId = await newSession({}, "capped");
     const before = await stateOf(client, sessionId);
     const start = () =>
-      recordChange({ sessionId, claim: "idle", event: { type: "status", status: "running" }, effects: { status: "running", currentTurnId: "c3" }, audit: { actorId: "u", action: "session.prompt" } });
+      recordChange({
+        sessionId,
+        claim: "idle",
+        event: { type: "status", status: "running" },
+        effects: { status: "running", currentTurnId: "c3" },
+        audit: { actorId: "u", action: "session.prompt" },
+      });
     expect(await start()).toBeNull();
     expect(await stateOf(client, sessionId)).toEqual(before);
     await client.query(`UPDATE sessions SET status = 'idle', current_turn_id = NULL WHERE team_id = 'capped' AND current_turn_id = 'c1'`);
@@ -143,7 +160,11 @@ describe("session journal: all of a change or none of it, through a killed conne
   it("turn end: turn_ended, idle, the stop reason and the turn cleared", async () => {
     const sessionId = await newSession({ status: "running", current_turn_id: "turn-3" });
     const { before, during, after } = await throughKilledCommit(sessionId, () =>
-      recordChange({ sessionId, event: { type: "turn_ended", turnId: "turn-3", stopReason: "end_turn" }, effects: { status: "idle", lastStopReason: "end_turn", currentTurnId: null } }),
+      recordChange({
+        sessionId,
+        event: { type: "turn_ended", turnId: "turn-3", stopReason: "end_turn" },
+        effects: { status: "idle", lastStopReason: "end_turn", currentTurnId: null },
+      }),
     );
     expect(during).toEqual(before);
     expect(types(after.events)).toEqual(["turn_ended"]);
@@ -172,11 +193,21 @@ describe("session journal: all of a change or none of it, through a killed conne
 
   it("permission intake: the pending row, on the running turn, and its event", async () => {
     const sessionId = await newSession({ status: "running", current_turn_id: "turn-5" });
-    const request = { id: "perm-5", createdAt: Date.now(), toolCall: { title: "Write a file", kind: "edit" }, options: [{ optionId: "a", name: "Allow", kind: "allow_once" }] };
+    const request = {
+      id: "perm-5",
+      createdAt: Date.now(),
+      toolCall: { title: "Write a file", kind: "edit" },
+      options: [{ optionId: "a", name: "Allow", kind: "allow_once" }],
+    };
     const { before, during, after } = await throughKilledCommit(sessionId, () => intakePermissionRequest(sessionId, request as never));
     expect(during).toEqual(before);
     expect(after.events.map((event) => event.payload)).toEqual([
-      { type: "permission_requested", permissionId: "perm-5", toolCall: { title: "Write a file", kind: "edit" }, options: [{ optionId: "a", name: "Allow", kind: "allow_once" }] },
+      {
+        type: "permission_requested",
+        permissionId: "perm-5",
+        toolCall: { title: "Write a file", kind: "edit" },
+        options: [{ optionId: "a", name: "Allow", kind: "allow_once" }],
+      },
     ]);
     expect(after.permissions).toEqual([{ id: "perm-5", status: "pending", reply: null, resolved_by: null, turn_id: "turn-5" }]);
   });

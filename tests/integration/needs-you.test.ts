@@ -21,7 +21,10 @@ async function attentionUntil(client: Api, predicate: (snapshot: any) => boolean
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(`${client.baseUrl}/api/permissions/stream`, { headers: { authorization: `Bearer ${client.token}` }, signal: controller.signal });
+    const response = await fetch(`${client.baseUrl}/api/permissions/stream`, {
+      headers: { authorization: `Bearer ${client.token}` },
+      signal: controller.signal,
+    });
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
@@ -66,7 +69,13 @@ describe("needs you", () => {
 
     const inbox = await api.get("/api/permissions");
     expect(inbox.items).toHaveLength(1);
-    expect(inbox.items[0]).toMatchObject({ id: permission.id, sessionId: session.id, teamId, sessionTitle: "Needs an answer", toolCall: { title: "Edit demo.txt" } });
+    expect(inbox.items[0]).toMatchObject({
+      id: permission.id,
+      sessionId: session.id,
+      teamId,
+      sessionTitle: "Needs an answer",
+      toolCall: { title: "Edit demo.txt" },
+    });
     expect(inbox.nextCursor).toBeNull();
     expect((await outsider.get("/api/permissions")).items).toEqual([]);
 
@@ -81,7 +90,10 @@ describe("needs you", () => {
   it("pages the inbox by keyset and refuses a cursor it did not give out", async () => {
     const sessions = await Promise.all([1, 2, 3].map((n) => createDemoSession(api, teamId, { title: `Inbox ${n}` })));
     for (const session of sessions) await api.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
-    await waitFor(() => api.get("/api/permissions?limit=500"), (page) => page.items.length === 3);
+    await waitFor(
+      () => api.get("/api/permissions?limit=500"),
+      (page) => page.items.length === 3,
+    );
     const first = await api.get("/api/permissions?limit=2");
     expect(first.items).toHaveLength(2);
     const second = await api.get(`/api/permissions?limit=2&cursor=${first.nextCursor}`);

@@ -28,11 +28,28 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => issuerServer.listen(0, "127.0.0.1", resolve));
   issuer = `http://127.0.0.1:${(issuerServer.address() as { port: number }).port}`;
   fixture = await openPortal({
-    env: { PORTAL_OIDC_ISSUER: issuer, PORTAL_OIDC_CLIENT_ID: CLIENT.id, PORTAL_OIDC_CLIENT_SECRET: CLIENT.secret, PORTAL_OIDC_NAME: "Test IdP", PORTAL_OIDC_ALLOWED_DOMAINS: "example.test" },
+    env: {
+      PORTAL_OIDC_ISSUER: issuer,
+      PORTAL_OIDC_CLIENT_ID: CLIENT.id,
+      PORTAL_OIDC_CLIENT_SECRET: CLIENT.secret,
+      PORTAL_OIDC_NAME: "Test IdP",
+      PORTAL_OIDC_ALLOWED_DOMAINS: "example.test",
+    },
   });
   const provider = new Provider(issuer, {
-    clients: [{ client_id: CLIENT.id, client_secret: CLIENT.secret, redirect_uris: [`${fixture.portal.baseUrl}/api/auth/callback/oidc`], grant_types: ["authorization_code"], response_types: ["code"] }],
-    findAccount: async (_ctx, id) => (ACCOUNTS[id] ? { accountId: id, claims: async () => ({ sub: id, email: ACCOUNTS[id]!.email, email_verified: true, name: ACCOUNTS[id]!.name }) } : undefined),
+    clients: [
+      {
+        client_id: CLIENT.id,
+        client_secret: CLIENT.secret,
+        redirect_uris: [`${fixture.portal.baseUrl}/api/auth/callback/oidc`],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      },
+    ],
+    findAccount: async (_ctx, id) =>
+      ACCOUNTS[id]
+        ? { accountId: id, claims: async () => ({ sub: id, email: ACCOUNTS[id]!.email, email_verified: true, name: ACCOUNTS[id]!.name }) }
+        : undefined,
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     cookies: { keys: ["oidc-test-cookie-key"] },
     pkce: { required: () => true },
@@ -138,7 +155,10 @@ describe("single sign-on (OIDC)", () => {
     const signedIn = await me(jar);
     expect(signedIn.status).toBe(200);
     expect((await signedIn.json()).user).toMatchObject({ email: "alice@example.test", name: "Alice SSO" });
-    const [identity] = await sql(fixture.db.url, "SELECT i.issuer, i.subject, u.email FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.subject = 'alice'");
+    const [identity] = await sql(
+      fixture.db.url,
+      "SELECT i.issuer, i.subject, u.email FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.subject = 'alice'",
+    );
     expect(identity).toEqual({ issuer, subject: "alice", email: "alice@example.test" });
     // The next sign-in finds the same account.
     const again = await ssoSignIn("alice");
@@ -148,7 +168,11 @@ describe("single sign-on (OIDC)", () => {
     // Sign-out ends that sign-in, as for passwords.
     const csrf = (await (await go(jar, `${fixture.portal.baseUrl}/api/auth/csrf`)).json()) as { csrfToken: string };
     const cookieBefore = jar.header(fixture.portal.baseUrl);
-    await go(jar, `${fixture.portal.baseUrl}/api/auth/signout`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ csrfToken: csrf.csrfToken, json: "true" }) });
+    await go(jar, `${fixture.portal.baseUrl}/api/auth/signout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrfToken: csrf.csrfToken, json: "true" }),
+    });
     expect((await fetch(`${fixture.portal.baseUrl}/api/me`, { headers: { cookie: cookieBefore } })).status).toBe(401);
   });
 

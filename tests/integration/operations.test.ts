@@ -21,7 +21,9 @@ let api: Api;
 const secrets = new Map<string, string>();
 
 beforeAll(async () => {
-  fixture = await openPortal({ env: { PORTAL_SANDBOX: "bwrap", PORTAL_TRUST_PROXY: "1", PORTAL_METRICS_TOKEN: METRICS_TOKEN, PORTAL_SIGN_IN_LIMIT_ACCOUNT: "10" } });
+  fixture = await openPortal({
+    env: { PORTAL_SANDBOX: "bwrap", PORTAL_TRUST_PROXY: "1", PORTAL_METRICS_TOKEN: METRICS_TOKEN, PORTAL_SIGN_IN_LIMIT_ACCOUNT: "10" },
+  });
   ({ api } = fixture);
   base = fixture.portal.baseUrl;
   secrets.set("admin password", ADMIN.password);
@@ -33,13 +35,20 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-const sessionToken = (cookie: string) => cookie.split("; ").find((part) => part.startsWith("next-auth.session-token="))!.split("=")[1]!;
+const sessionToken = (cookie: string) =>
+  cookie
+    .split("; ")
+    .find((part) => part.startsWith("next-auth.session-token="))!
+    .split("=")[1]!;
 
 /** One credentials POST like a browser's, from the given client address. */
 async function attempt(email: string, password: string, address: string) {
   const forwarded = { "x-forwarded-for": address };
   const csrf = await fetch(`${base}/api/auth/csrf`, { headers: forwarded });
-  const cookies = csrf.headers.getSetCookie().map((cookie) => cookie.split(";")[0]).join("; ");
+  const cookies = csrf.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(";")[0])
+    .join("; ");
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const response = await fetch(`${base}/api/auth/callback/credentials`, {
     method: "POST",
@@ -47,7 +56,8 @@ async function attempt(email: string, password: string, address: string) {
     body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
     redirect: "manual",
   });
-  for (const cookie of response.headers.getSetCookie()) if (cookie.startsWith("next-auth.session-token=")) secrets.set(`sign-in cookie of ${email}`, cookie.split(";")[0]!.split("=")[1]!);
+  for (const cookie of response.headers.getSetCookie())
+    if (cookie.startsWith("next-auth.session-token=")) secrets.set(`sign-in cookie of ${email}`, cookie.split(";")[0]!.split("=")[1]!);
   await response.text();
   return response.status;
 }
@@ -57,8 +67,12 @@ describe("cookie writes", () => {
     const cookie = await signIn(base);
     secrets.set("admin sign-in cookie", sessionToken(cookie));
     const create = async (headers: Record<string, string>) => {
-      const response = await fetch(`${base}/api/tokens`, { method: "POST", headers: { cookie, "content-type": "application/json", ...headers }, body: JSON.stringify({ name: "origin check" }) });
-      const body = (await response.json());
+      const response = await fetch(`${base}/api/tokens`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", ...headers },
+        body: JSON.stringify({ name: "origin check" }),
+      });
+      const body = await response.json();
       if (body.token) secrets.set(`token ${secrets.size}`, body.token);
       return { status: response.status, body, headers: response.headers };
     };
@@ -78,7 +92,9 @@ describe("cookie writes", () => {
 describe("the sign-in lock", () => {
   it("locks a stranger's address out of an account after ten wrong passwords, not the owner signing in from another", async () => {
     const email = `owner-${randomBytes(4).toString("hex")}@example.test`;
-    expect((await api.request("POST", `/api/teams/${fixture.teamId}/members`, { email, role: "member", name: "Owner", password: MEMBER_PASSWORD })).status).toBe(201);
+    expect(
+      (await api.request("POST", `/api/teams/${fixture.teamId}/members`, { email, role: "member", name: "Owner", password: MEMBER_PASSWORD })).status,
+    ).toBe(201);
     const stranger = "198.51.100.23";
     for (let i = 0; i < 10; i += 1) expect(await attempt(email, WRONG_PASSWORD, stranger)).toBe(401);
     expect(await attempt(email, MEMBER_PASSWORD, stranger)).toBe(429);
@@ -104,7 +120,9 @@ describe("the Files API", () => {
     for (const outside of ["l_env", "up", "up/workspace/notes.txt", "etc-link/passwd", "etc-link"]) expectProblem(await content(outside), 404, "not_found");
     expectProblem(await api.request("GET", `/api/sandboxes/${session.sandboxId}/files?path=up`), 404, "not_found");
     for (const inside of ["notes.txt", "abs-inside", "rel-inside"]) {
-      const read = await fetch(`${base}/api/sandboxes/${session.sandboxId}/files/content?path=${inside}`, { headers: { authorization: `Bearer ${api.token}` } });
+      const read = await fetch(`${base}/api/sandboxes/${session.sandboxId}/files/content?path=${inside}`, {
+        headers: { authorization: `Bearer ${api.token}` },
+      });
       expect(read.status).toBe(200);
       expect(await read.text()).toContain("inside the workspace");
     }
@@ -120,13 +138,24 @@ describe("GET /api/metrics", () => {
     const text = await response.text();
     return { status: response.status, text, type: response.headers.get("content-type") };
   };
-  const parse = (text: string) => parsePrometheusTextFormat(text) as Array<{ name: string; type: string; metrics: Array<{ value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }> }>;
+  const parse = (text: string) =>
+    parsePrometheusTextFormat(text) as Array<{
+      name: string;
+      type: string;
+      metrics: Array<{ value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }>;
+    }>;
   const family = (text: string, name: string) => parse(text).find((metric) => metric.name === name)!;
   const sample = (text: string, name: string, labels: Record<string, string> = {}) =>
     family(text, name).metrics.find((metric) => Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value));
 
   // parse-prometheus-text-format 1.1.1 keeps a histogram's buckets but drops its labels, _count and _sum: read those from the text.
-  const histogramCount = (text: string, name: string, labels = "") => Number(text.split("\n").find((line) => line.startsWith(`${name}_count${labels} `))?.split(" ")[1] ?? NaN);
+  const histogramCount = (text: string, name: string, labels = "") =>
+    Number(
+      text
+        .split("\n")
+        .find((line) => line.startsWith(`${name}_count${labels} `))
+        ?.split(" ")[1] ?? NaN,
+    );
 
   it("is for the metrics token or an instance admin, in Prometheus text that moves with the portal", async () => {
     expectProblem({ ...(await fetch(`${base}/api/metrics`).then(async (r) => ({ status: r.status, body: await r.json(), headers: r.headers }))) }, 401);
@@ -148,7 +177,8 @@ describe("GET /api/metrics", () => {
     const after = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });
     viewer.abort();
 
-    const prompts = (text: string) => Number(sample(text, "portal_http_requests_total", { route: "/api/sessions/:id/prompt", method: "POST", status: "202" })?.value ?? 0);
+    const prompts = (text: string) =>
+      Number(sample(text, "portal_http_requests_total", { route: "/api/sessions/:id/prompt", method: "POST", status: "202" })?.value ?? 0);
     expect(prompts(after.text)).toBe(prompts(before.text) + 1);
     // No raw id in a route label: every path parameter is named.
     for (const metric of family(after.text, "portal_http_requests_total").metrics) expect(metric.labels!.route).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}/);
@@ -167,17 +197,26 @@ describe("GET /api/metrics", () => {
 describe("the logs", () => {
   it("are JSON lines with level, instance and request id, and hold no secret the run created", async () => {
     // An invitation's link carries its token; accepting it sets a password.
-    const invited = await api.post(`/api/teams/${fixture.teamId}/invitations`, { email: `invited-${randomBytes(4).toString("hex")}@example.test`, role: "member" });
+    const invited = await api.post(`/api/teams/${fixture.teamId}/invitations`, {
+      email: `invited-${randomBytes(4).toString("hex")}@example.test`,
+      role: "member",
+    });
     const token = new URL(invited.url).pathname.split("/").filter(Boolean).at(-1)!;
     secrets.set("invitation token", token);
     const invitedPassword = `invited-${randomBytes(9).toString("base64url")}`;
     secrets.set("invited password", invitedPassword);
-    const accepted = await fetch(`${base}/api/invitations/${token}/accept`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Invited", password: invitedPassword }) });
+    const accepted = await fetch(`${base}/api/invitations/${token}/accept`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Invited", password: invitedPassword }),
+    });
     expect(accepted.status).toBe(201);
     // A team's model key goes to the gateway's sealed store, never into a line.
     const teamKey = `sk-ant-${randomBytes(18).toString("hex")}`;
     secrets.set("team model key", teamKey);
-    expect((await api.request("PUT", `/api/teams/${fixture.teamId}/credentials/anthropic`, { apiKey: teamKey, baseUrl: "https://llm-gateway.example.test" })).status).toBe(200);
+    expect(
+      (await api.request("PUT", `/api/teams/${fixture.teamId}/credentials/anthropic`, { apiKey: teamKey, baseUrl: "https://llm-gateway.example.test" })).status,
+    ).toBe(200);
     const session = await createDemoSession(api, fixture.teamId);
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "hello, with nothing secret" });
     await waitForIdle(api, session.id);
@@ -190,7 +229,8 @@ describe("the logs", () => {
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = entries.filter((entry) => entry.msg === "request");
     expect(requests.length).toBeGreaterThan(10);
-    for (const entry of requests) expect(entry).toMatchObject({ level: "info", instance: expect.any(String), requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), area: "api" });
+    for (const entry of requests)
+      expect(entry).toMatchObject({ level: "info", instance: expect.any(String), requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), area: "api" });
     expect(requests.some((entry) => entry.route === "/api/invitations/:token/accept")).toBe(true);
     expect(secrets.size).toBeGreaterThanOrEqual(10);
     for (const [name, secret] of secrets) expect(output.includes(secret), `${name} is in the log`).toBe(false);

@@ -65,7 +65,11 @@ async function turn(client: Api, sessionId: string, prompt: string, finalText: s
   const from = (await allEvents(client, sessionId)).length;
   expect((await client.request("POST", `/api/sessions/${sessionId}/prompt`, { text: prompt })).status).toBe(202);
   await waitForIdle(client, sessionId, 180_000);
-  const events = await waitFor(async () => ((await allEvents(client, sessionId)) as Event[]).slice(from), (list) => text(list).includes(finalText), 30_000);
+  const events = await waitFor(
+    async () => ((await allEvents(client, sessionId)) as Event[]).slice(from),
+    (list) => text(list).includes(finalText),
+    30_000,
+  );
   return events;
 }
 
@@ -87,7 +91,10 @@ describe("Claude Code in a team's sandbox", () => {
     for (const call of anthropic.requests) expect(call.key).toBe(TEAM_A_KEY);
 
     const me = (await api.get("/api/me")).user.id;
-    const rows = await waitFor(() => sql(fixture.db.url, "SELECT * FROM model_calls WHERE session_id = $1", [sessionId]), (list) => list.length >= 1);
+    const rows = await waitFor(
+      () => sql(fixture.db.url, "SELECT * FROM model_calls WHERE session_id = $1", [sessionId]),
+      (list) => list.length >= 1,
+    );
     expect(rows[0]).toMatchObject({ team_id: teamA, user_id: me, provider: "anthropic", status: 200 });
     expect(Number(rows[0]!.input_tokens)).toBeGreaterThan(0);
   }, 300_000);
@@ -95,7 +102,11 @@ describe("Claude Code in a team's sandbox", () => {
   it("writes a file through a permission a member answers, with its diff on the tool call", async () => {
     anthropic.enqueue(callTool("Write", { file_path: "/workspace/hello.txt", content: "hello from claude\n" }), answer("Wrote hello.txt."));
     expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: "Create hello.txt" })).status).toBe(202);
-    const [pending] = await waitFor(async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items, (items: any[]) => items.length === 1, 120_000);
+    const [pending] = await waitFor(
+      async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items,
+      (items: any[]) => items.length === 1,
+      120_000,
+    );
     expect((await api.request("POST", `/api/sessions/${sessionId}/permissions/${pending.id}`, { reply: "once" })).status).toBe(200);
     await waitForIdle(api, sessionId, 180_000);
     const { sandboxId } = await api.get(`/api/sessions/${sessionId}`);
@@ -103,12 +114,17 @@ describe("Claude Code in a team's sandbox", () => {
     expect(file.status).toBe(200);
     expect(JSON.stringify(file.body)).toContain("hello from claude");
     const events = (await allEvents(api, sessionId)) as Event[];
-    const withDiff = [...updates(events, "tool_call"), ...updates(events, "tool_call_update")].find((update) => (update.content ?? []).some((block: any) => block.type === "diff"));
+    const withDiff = [...updates(events, "tool_call"), ...updates(events, "tool_call_update")].find((update) =>
+      (update.content ?? []).some((block: any) => block.type === "diff"),
+    );
     expect(withDiff).toBeDefined();
   }, 300_000);
 
   it("runs a command whose output holds no key of any team or of the portal", async () => {
-    anthropic.enqueue(callTool("Bash", { command: "env; cat /run/portal-gateway/gateway.env; ls -la /opt/agents", description: "Look around" }), answer("Looked around."));
+    anthropic.enqueue(
+      callTool("Bash", { command: "env; cat /run/portal-gateway/gateway.env; ls -la /opt/agents", description: "Look around" }),
+      answer("Looked around."),
+    );
     expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: "Look around" })).status).toBe(202);
     // Claude asks before a command it does not know: allowed once, whenever it asks.
     await waitFor(
@@ -132,11 +148,15 @@ describe("Claude Code in a team's sandbox", () => {
 
   it("comes back with its own memory after its sandbox's runtime is killed (session/load)", async () => {
     await killSessionRuntime(api, sessionId);
-    await waitFor(() => api.get(`/api/sessions/${sessionId}`), (session) => session.status === "restorable", 30_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (session) => session.status === "restorable",
+      30_000,
+    );
     const before = anthropic.requests.length;
     anthropic.enqueue(answer("You first asked me to say hello."));
     await turn(api, sessionId, "What did I ask first?", "You first asked me to say hello.");
-    const restored = portalEvents((await allEvents(api, sessionId)), "restored");
+    const restored = portalEvents(await allEvents(api, sessionId), "restored");
     expect(restored.at(-1)).toMatchObject({ type: "restored", method: "load" });
     // The model received the conversation from before the restart, from the agent itself (no replay seed).
     const asked = anthropic.requests.slice(before).filter((request) => request.scripted);
@@ -145,7 +165,11 @@ describe("Claude Code in a team's sandbox", () => {
   }, 300_000);
   it("thinks, plans (TodoWrite) and takes a rejection; 'always' stops the asking for the rest of the session", async () => {
     anthropic.enqueue({ thinking: "The user wants a plan first.", text: "Thought it through." });
-    expect(updates(await turn(api, sessionId, "Think first", "Thought it through."), "agent_thought_chunk").map((update) => update.content?.text).join("")).toContain("The user wants a plan first.");
+    expect(
+      updates(await turn(api, sessionId, "Think first", "Thought it through."), "agent_thought_chunk")
+        .map((update) => update.content?.text)
+        .join(""),
+    ).toContain("The user wants a plan first.");
 
     const todos = [
       { content: "Read the code", status: "completed", activeForm: "Reading the code" },
@@ -166,11 +190,20 @@ describe("Claude Code in a team's sandbox", () => {
       const asked = await permissionRequests(sessionId);
       expect((await api.request("POST", `/api/sessions/${sessionId}/prompt`, { text: `Write ${name}` })).status).toBe(202);
       if (reply) {
-        const [pending] = await waitFor(async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items, (items: any[]) => items.length === 1, 120_000);
+        const [pending] = await waitFor(
+          async () => (await api.get(`/api/sessions/${sessionId}/permissions`)).items,
+          (items: any[]) => items.length === 1,
+          120_000,
+        );
         expect((await api.request("POST", `/api/sessions/${sessionId}/permissions/${pending.id}`, { reply })).status).toBe(200);
       }
       await waitForIdle(api, sessionId, 180_000);
-      if (finalText) await waitFor(async () => text(((await allEvents(api, sessionId)) as Event[]).slice(-40)), (said) => said.includes(finalText), 30_000);
+      if (finalText)
+        await waitFor(
+          async () => text(((await allEvents(api, sessionId)) as Event[]).slice(-40)),
+          (said) => said.includes(finalText),
+          30_000,
+        );
       return (await permissionRequests(sessionId)) - asked;
     };
     expect(await write("rejected.txt", "reject")).toBe(1);
@@ -200,7 +233,8 @@ describe("Claude Code in a team's sandbox", () => {
     // Whatever it asks is allowed; the command (two minutes) is cancelled while it runs, and the turn ends long before.
     await waitFor(
       async () => {
-        for (const permission of (await api.get(`/api/sessions/${id}/permissions`)).items) await api.request("POST", `/api/sessions/${id}/permissions/${permission.id}`, { reply: "once" });
+        for (const permission of (await api.get(`/api/sessions/${id}/permissions`)).items)
+          await api.request("POST", `/api/sessions/${id}/permissions/${permission.id}`, { reply: "once" });
         const events = await allEvents(api, id);
         return [...updates(events, "tool_call"), ...updates(events, "tool_call_update")];
       },
@@ -210,7 +244,11 @@ describe("Claude Code in a team's sandbox", () => {
       500,
     );
     expect((await api.request("POST", `/api/sessions/${id}/cancel`)).status).toBe(202);
-    const done = await waitFor(() => api.get(`/api/sessions/${id}`), (session) => session.status === "idle", 60_000);
+    const done = await waitFor(
+      () => api.get(`/api/sessions/${id}`),
+      (session) => session.status === "idle",
+      60_000,
+    );
     expect(done.lastStopReason).toBe("cancelled");
     expect(text((await allEvents(api, id)) as Event[])).not.toContain("Never said.");
   }, 600_000);
@@ -234,7 +272,11 @@ describe("Codex in another team's sandbox", () => {
 
   it("comes back with its own memory after its sandbox's runtime is killed (session/load)", async () => {
     await killSessionRuntime(memberB, codexSession, api);
-    await waitFor(() => memberB.get(`/api/sessions/${codexSession}`), (session) => session.status === "restorable", 30_000);
+    await waitFor(
+      () => memberB.get(`/api/sessions/${codexSession}`),
+      (session) => session.status === "restorable",
+      30_000,
+    );
     const before = openai.requests.length;
     openai.enqueue(answer("You asked me to say hello."));
     await turn(memberB, codexSession, "What did I ask?", "You asked me to say hello.");

@@ -100,12 +100,21 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
     await api.post(`/api/sessions/${offender.id}/prompt`, { text: prompt });
     let hit = false;
     const during: number[] = [];
-    const hitSeen = waitFor(() => allEvents(api, offender.id), (events) => portalEvents(events.slice(before), "limit_hit").length > 0, 90_000, 200).finally(() => (hit = true));
+    const hitSeen = waitFor(
+      () => allEvents(api, offender.id),
+      (events) => portalEvents(events.slice(before), "limit_hit").length > 0,
+      90_000,
+      200,
+    ).finally(() => (hit = true));
     while (!hit || during.length < 3) during.push(await roundTrip(bystanderApi, bystander.id));
     const events = (await hitSeen).slice(before);
 
     expect(portalEvents(events, "limit_hit")).toEqual([{ type: "limit_hit", limit, message }]);
-    const session = await waitFor(() => api.get(`/api/sessions/${offender.id}`), (s) => s.status === "restorable", 15_000);
+    const session = await waitFor(
+      () => api.get(`/api/sessions/${offender.id}`),
+      (s) => s.status === "restorable",
+      15_000,
+    );
     expect(session.currentTurnId ?? null).toBeNull();
     expect(portalEvents((await allEvents(api, offender.id)).slice(before), "turn_ended")).toHaveLength(1);
     // Nobody else's turn was slowed past what this machine does anyway (its usual worst, with room for a shared CPU).

@@ -17,7 +17,12 @@ let teamBId: string;
 
 beforeAll(async () => {
   fixture = await openPortal({
-    env: { PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_MAX_RUNNING: "1", PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM: "1", PORTAL_SANDBOX_QUEUE_SECONDS: String(QUEUE_SECONDS) },
+    env: {
+      PORTAL_SANDBOX: "bwrap",
+      PORTAL_SANDBOX_MAX_RUNNING: "1",
+      PORTAL_SANDBOX_MAX_RUNNING_PER_TEAM: "1",
+      PORTAL_SANDBOX_QUEUE_SECONDS: String(QUEUE_SECONDS),
+    },
   });
   teamAId = fixture.teamId;
   teamA = fixture.api;
@@ -27,12 +32,17 @@ beforeAll(async () => {
 afterAll(() => fixture?.close());
 
 /** The places in line the session's history shows, from its event `from` on (its creation may have waited too). */
-const queuePositions = async (api: Api, sessionId: string, from = 0) => portalEvents((await allEvents(api, sessionId)).slice(from), "sandbox_queue").map((event) => event.position as number);
+const queuePositions = async (api: Api, sessionId: string, from = 0) =>
+  portalEvents((await allEvents(api, sessionId)).slice(from), "sandbox_queue").map((event) => event.position as number);
 const eventCount = async (api: Api, sessionId: string) => (await allEvents(api, sessionId)).length;
 
 /** Waits until the session's history shows it at this place in line. */
 const waitForPlace = (api: Api, sessionId: string, from: number, position: number) =>
-  waitFor(() => queuePositions(api, sessionId, from), (positions) => positions.at(-1) === position, 20_000);
+  waitFor(
+    () => queuePositions(api, sessionId, from),
+    (positions) => positions.at(-1) === position,
+    20_000,
+  );
 
 async function waitingStarts(): Promise<number> {
   const response = await fetch(`${fixture.portal.baseUrl}/api/metrics`, { headers: { authorization: `Bearer ${teamA.token}` } });
@@ -64,7 +74,11 @@ describe("a start that finds no free sandbox slot", () => {
     expect((await second).status).toBe(202);
     await waitForIdle(teamA, a2.id, 30_000);
     // a1's turn ended, then a2 took its team's one slot from a1's idle sandbox, as a1 took B's.
-    for (const [api, id] of [[teamA, a1.id], [teamB, b1.id]] as const) expect(await api.get(`/api/sessions/${id}`)).toMatchObject({ status: "restorable", lastStopReason: "end_turn" });
+    for (const [api, id] of [
+      [teamA, a1.id],
+      [teamB, b1.id],
+    ] as const)
+      expect(await api.get(`/api/sessions/${id}`)).toMatchObject({ status: "restorable", lastStopReason: "end_turn" });
     expect(await queuePositions(teamA, a1.id, a1From)).toEqual([1, 0]);
     expect(await queuePositions(teamA, a2.id, a2From)).toEqual([2, 1, 0]);
     expect(await queuePositions(teamB, b1.id, b1From)).toEqual([]);

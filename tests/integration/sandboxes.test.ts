@@ -3,7 +3,19 @@ import { lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, openPortal, removeDir, sessionRuntime, startPortal, tokenClient, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import {
+  allEvents,
+  killSessionRuntime,
+  openPortal,
+  removeDir,
+  sessionRuntime,
+  startPortal,
+  tokenClient,
+  waitFor,
+  waitForIdle,
+  type Api,
+  type PortalFixture,
+} from "./harness";
 import { createDemoSession, createMember, createTeam, expectProblem, portalEvents } from "./session-api-helpers";
 
 // Sandboxes seen from the agent's side (the demo agent's /whoami, /probe, /write, /cat), in real
@@ -60,7 +72,14 @@ describe("a bwrap sandbox", () => {
     expect(whoami).toContain("cwd=/workspace");
     expect(await say(b.id, "/whoami")).not.toContain(`uid=${uid} `);
 
-    for (const hidden of [fixture.portal.dataDir, path.join(fixture.portal.dataDir, "nextauth-secret"), `/proc/${fixture.portal.process.pid}/environ`, workspaceOnHost(b.sandboxId), "/root", "/etc/shadow"]) {
+    for (const hidden of [
+      fixture.portal.dataDir,
+      path.join(fixture.portal.dataDir, "nextauth-secret"),
+      `/proc/${fixture.portal.process.pid}/environ`,
+      workspaceOnHost(b.sandboxId),
+      "/root",
+      "/etc/shadow",
+    ]) {
       expect(await say(a.id, `/probe ${hidden}`)).toMatch(/absent/);
     }
     expect(await say(a.id, "/probe /workspace")).toContain("exists, readable");
@@ -80,7 +99,6 @@ describe("a bwrap sandbox", () => {
     expect(inTree.filter((p) => p.args.includes("sandbox-agent server")).length).toBeGreaterThanOrEqual(2);
     for (const p of inTree) expect(p.args).not.toMatch(/--token/);
   });
-
 });
 
 // The portal runs as root; an agent runs any command it likes as its sandbox's uid in its home,
@@ -99,7 +117,11 @@ describe.runIf(process.getuid?.() === 0)("a bwrap sandbox whose agent plants sym
     const canaryState = () => {
       const file = statSync(canaryFile);
       const dir = statSync(canarySubdir);
-      return { content: readFileSync(canaryFile, "utf8"), file: [file.uid, file.gid, file.mode, file.mtimeMs], dir: [dir.uid, dir.gid, dir.mode, readdirSync(canarySubdir).join(",")] };
+      return {
+        content: readFileSync(canaryFile, "utf8"),
+        file: [file.uid, file.gid, file.mode, file.mtimeMs],
+        dir: [dir.uid, dir.gid, dir.mode, readdirSync(canarySubdir).join(",")],
+      };
     };
     const before = canaryState();
 
@@ -132,13 +154,21 @@ describe.runIf(process.getuid?.() === 0)("a bwrap sandbox whose agent plants sym
       const { sandboxId } = sessions[index]!;
       await say(sessions[index]!.id, "/whoami");
       expect((await api.request("POST", `/api/sandboxes/${sandboxId}/stop`)).status).toBe(202);
-      await waitFor(() => api.get(`/api/sandboxes/${sandboxId}`), (s) => s.status === "stopped", 15_000);
+      await waitFor(
+        () => api.get(`/api/sandboxes/${sandboxId}`),
+        (s) => s.status === "stopped",
+        15_000,
+      );
       const root = path.dirname(workspaceOnHost(sandboxId));
       plantAt(root);
       // The next prompt starts the sandbox again: the host is as it was, and the sandbox answers.
       const answer = say(sessions[index]!.id, "/whoami");
       answer.catch(() => undefined); // awaited below, once the host has been checked
-      await waitFor(() => api.get(`/api/sandboxes/${sandboxId}`), (s) => s.status === "running", 15_000);
+      await waitFor(
+        () => api.get(`/api/sandboxes/${sandboxId}`),
+        (s) => s.status === "running",
+        15_000,
+      );
       expect(canaryState()).toEqual(before);
       expect(await answer).toMatch(/uid=\d+/);
     }
@@ -163,7 +193,12 @@ describe.runIf(process.getuid?.() === 0)("a bwrap sandbox whose agent plants sym
     await say(session.id, "/write notes.txt inside");
     const workspace = workspaceOnHost(session.sandboxId);
     const uid = Number(/uid=(\d+)/.exec(await say(session.id, "/whoami"))?.[1]);
-    for (const [link, target] of [["l_env", "/proc/1/environ"], ["up", ".."], ["etc", "/etc"], ["inner", "notes.txt"]] as const) {
+    for (const [link, target] of [
+      ["l_env", "/proc/1/environ"],
+      ["up", ".."],
+      ["etc", "/etc"],
+      ["inner", "notes.txt"],
+    ] as const) {
       symlinkSync(target, path.join(workspace, link));
       lchownSync(path.join(workspace, link), uid, uid);
     }
@@ -189,18 +224,32 @@ describe("a bwrap sandbox whose runtime dies under a running turn", () => {
     expect(before).toMatchObject({ status: "ok", runtimeLosses: { recovering: 0, recent: 0, lastAt: null } });
 
     await api.post(`/api/sessions/${session.id}/prompt`, { text: "/sleep 120000" });
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "running", 15_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "running",
+      15_000,
+    );
     const { pid } = await sessionRuntime(api, session.id);
     const killedAt = Date.now();
     process.kill(pid, "SIGKILL");
-    const ended = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000, 100);
+    const ended = await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      15_000,
+      100,
+    );
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(ended.lastStopReason).toBe("interrupted");
     const after = (await api.request("GET", "/api/health")).body;
     expect(after.runtimeLosses.recent).toBe(1);
     expect(Date.parse(after.runtimeLosses.lastAt)).toBeGreaterThanOrEqual(killedAt - 1_000);
     // Health says degraded only while the lost runtime has not come back; then ok, the loss still counted.
-    const recovered = await waitFor(() => api.request("GET", "/api/health"), (r) => r.body.runtimeLosses.recovering === 0, 15_000, 100);
+    const recovered = await waitFor(
+      () => api.request("GET", "/api/health"),
+      (r) => r.body.runtimeLosses.recovering === 0,
+      15_000,
+      100,
+    );
     expect(recovered.body).toMatchObject({ status: "ok", runtimeLosses: { recent: 1 } });
     expect(JSON.stringify(recovered.body)).not.toMatch(new RegExp(`${session.sandboxId}|${pid}`));
 
@@ -220,7 +269,11 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     // A hosted provider's runtime is no process of ours to kill; its stop (below) and the portal restart stand for it.
     if (!HOSTED.includes(provider)) {
       await killSessionRuntime(api, session.id);
-      await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 15_000);
+      await waitFor(
+        () => api.get(`/api/sessions/${session.id}`),
+        (s) => s.status === "restorable",
+        15_000,
+      );
       expect(await say(session.id, "/cat kept.txt")).toContain("still here");
       expect(await say(session.id, "/recall")).toContain("violet harbour");
       expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(++restores);
@@ -229,7 +282,11 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
 
     const stopped = await api.request("POST", `/api/sandboxes/${session.sandboxId}/stop`);
     expect(stopped.status).toBe(202);
-    await waitFor(() => api.get(`/api/sandboxes/${session.sandboxId}`), (s) => s.status === "stopped", 15_000);
+    await waitFor(
+      () => api.get(`/api/sandboxes/${session.sandboxId}`),
+      (s) => s.status === "stopped",
+      15_000,
+    );
     expect((await api.get(`/api/sessions/${session.id}`)).status).toBe("restorable");
     expect(await say(session.id, "/cat kept.txt")).toContain("still here");
     expect(await say(session.id, "/recall")).toContain("violet harbour");
@@ -258,7 +315,11 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
 
     const otherTeam = await createTeam(fixture.db.url, "Elsewhere");
     const stranger = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: otherTeam, role: "admin" });
-    for (const url of [`/api/sandboxes/${session.sandboxId}`, `/api/sandboxes/${session.sandboxId}/files`, `/api/sandboxes/${session.sandboxId}/files/content?path=docs/readme.md`]) {
+    for (const url of [
+      `/api/sandboxes/${session.sandboxId}`,
+      `/api/sandboxes/${session.sandboxId}/files`,
+      `/api/sandboxes/${session.sandboxId}/files/content?path=docs/readme.md`,
+    ]) {
       expectProblem(await stranger.request("GET", url), 404);
     }
     expectProblem(await stranger.request("POST", `/api/sandboxes/${session.sandboxId}/stop`), 404);
@@ -290,7 +351,11 @@ describe.each(PROVIDERS)("the %s provider", (provider) => {
     await fixture.portal.kill();
     fixture.portal = await startPortal({ databaseUrl: fixture.db.url, dataDir: fixture.portal.dataDir, env: { PORTAL_SANDBOX: provider } });
     api = fixture.api = tokenClient(fixture.portal.baseUrl, api.token);
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      30_000,
+    );
     expect(await say(session.id, "/cat restart/kept.txt")).toBe("across a portal restart");
     expect(await say(session.id, "/recall")).toContain("amber lighthouse");
     expect(portalEvents(await allEvents(api, session.id), "restored")).toHaveLength(1);
@@ -329,11 +394,24 @@ describe("an outbound bwrap sandbox (PORTAL_SANDBOX_NETWORK=outbound)", () => {
     const jailed = processTree(fixture.portal.process.pid!).filter((p) => /^(pasta|bwrap|\S*sandbox-agent) /.test(p.args));
     expect(jailed.filter((p) => p.args.startsWith("pasta ")).length).toBeGreaterThanOrEqual(2); // the catalog's and this sandbox's
     await fixture.portal.kill();
-    await waitFor(async () => jailed.filter((p) => processAlive(p.pid)), (alive) => alive.length === 0, 10_000, 100);
+    await waitFor(
+      async () => jailed.filter((p) => processAlive(p.pid)),
+      (alive) => alive.length === 0,
+      10_000,
+      100,
+    );
 
-    fixture.portal = await startPortal({ databaseUrl: fixture.db.url, dataDir: fixture.portal.dataDir, env: { PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_NETWORK: "outbound" } });
+    fixture.portal = await startPortal({
+      databaseUrl: fixture.db.url,
+      dataDir: fixture.portal.dataDir,
+      env: { PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_NETWORK: "outbound" },
+    });
     api = fixture.api = tokenClient(fixture.portal.baseUrl, api.token);
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable", 30_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+      30_000,
+    );
     expect(await say(session.id, "/cat kept.txt")).toBe("outlives the portal, not its jail");
     expect(await say(session.id, `/connect ${upstreamNameserver()} 53`)).toContain(": open");
   });
@@ -348,7 +426,7 @@ function processTree(root: number) {
     .filter((match) => match !== null)
     .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args! }));
   const tree = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of processes) if (tree.has(p.ppid) && !tree.has(p.pid)) grew = tree.add(p.pid).size > 0;
   }
@@ -379,37 +457,42 @@ function gatewayOf(routes: string): string {
 }
 
 function hostAddresses(): string[] {
-  return Object.values(os.networkInterfaces()).flatMap((addresses) => (addresses ?? []).filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address));
+  return Object.values(os.networkInterfaces()).flatMap((addresses) =>
+    (addresses ?? []).filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address),
+  );
 }
 
 describe("a hosted provider whose client package is not installed", () => {
-  it.each(HOSTED.filter((provider) => !PROVIDERS.includes(provider)))("PORTAL_SANDBOX=%s stops the portal at start with one line naming the package", async (provider) => {
-    const started = Date.now();
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-hosted-"));
-    const failure = await startPortal({ dataDir, env: { PORTAL_SANDBOX: provider } })
-      .then(
-        async (portal) => {
-          await portal.stop();
-          return "it started";
-        },
-        (error: Error) => error.message,
-      )
-      .finally(() => removeDir(dataDir));
-    // The portal's log is JSON lines (lib/log.ts): the fatal one's message names the package.
-    const line = failure
-      .split("\n")
-      .flatMap((text) => {
-        try {
-          const entry = JSON.parse(text) as { level?: string; msg?: string };
-          return entry.level === "fatal" && typeof entry.msg === "string" ? [entry.msg] : [];
-        } catch {
-          return [];
-        }
-      })
-      .find((message) => message.includes(`PORTAL_SANDBOX=${provider} needs`));
-    expect(line).toMatch(/needs the npm packages? [@\w/. -]+: run `npm install [@\w/. -]+`$/);
-    expect(Date.now() - started).toBeLessThan(30_000);
-  });
+  it.each(HOSTED.filter((provider) => !PROVIDERS.includes(provider)))(
+    "PORTAL_SANDBOX=%s stops the portal at start with one line naming the package",
+    async (provider) => {
+      const started = Date.now();
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-hosted-"));
+      const failure = await startPortal({ dataDir, env: { PORTAL_SANDBOX: provider } })
+        .then(
+          async (portal) => {
+            await portal.stop();
+            return "it started";
+          },
+          (error: Error) => error.message,
+        )
+        .finally(() => removeDir(dataDir));
+      // The portal's log is JSON lines (lib/log.ts): the fatal one's message names the package.
+      const line = failure
+        .split("\n")
+        .flatMap((text) => {
+          try {
+            const entry = JSON.parse(text) as { level?: string; msg?: string };
+            return entry.level === "fatal" && typeof entry.msg === "string" ? [entry.msg] : [];
+          } catch {
+            return [];
+          }
+        })
+        .find((message) => message.includes(`PORTAL_SANDBOX=${provider} needs`));
+      expect(line).toMatch(/needs the npm packages? [@\w/. -]+: run `npm install [@\w/. -]+`$/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    },
+  );
 });
 
 describe("an idle bwrap sandbox", () => {
@@ -426,7 +509,12 @@ describe("an idle bwrap sandbox", () => {
     const client = idle.api;
     const session = await createDemoSession(client, idle.teamId);
     expect(await say(session.id, "/write idle.txt kept while stopped", client)).toContain("wrote");
-    await waitFor(() => client.get(`/api/sandboxes/${session.sandboxId}`), (s) => s.status === "stopped", 30_000, 250);
+    await waitFor(
+      () => client.get(`/api/sandboxes/${session.sandboxId}`),
+      (s) => s.status === "stopped",
+      30_000,
+      250,
+    );
     expect((await client.get(`/api/sessions/${session.id}`)).status).toBe("restorable");
     expect(await say(session.id, "/cat idle.txt", client)).toContain("kept while stopped");
     expect(portalEvents(await allEvents(client, session.id), "restored")).toHaveLength(1);

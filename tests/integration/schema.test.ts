@@ -17,7 +17,13 @@ interface FieldSpec {
 function parseSchema(source: string) {
   const enums = new Map<string, string[]>();
   for (const match of source.matchAll(/^enum (\w+) \{([^}]*)\}/gm)) {
-    enums.set(match[1]!, match[2]!.split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("//")));
+    enums.set(
+      match[1]!,
+      match[2]!
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith("//")),
+    );
   }
   const modelNames = [...source.matchAll(/^model (\w+) \{/gm)].map((match) => match[1]!);
   const models = new Map<string, FieldSpec[]>();
@@ -38,7 +44,16 @@ function parseSchema(source: string) {
   return { enums, models };
 }
 
-const PG_TYPE: Record<string, string> = { String: "text", Int: "integer", DateTime: "timestamp with time zone", Json: "jsonb", tsvector: "tsvector", Boolean: "boolean", Decimal: "numeric", BigInt: "bigint" };
+const PG_TYPE: Record<string, string> = {
+  String: "text",
+  Int: "integer",
+  DateTime: "timestamp with time zone",
+  Json: "jsonb",
+  tsvector: "tsvector",
+  Boolean: "boolean",
+  Decimal: "numeric",
+  BigInt: "bigint",
+};
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let client: pg.Client;

@@ -55,9 +55,23 @@ interface Endpoint {
 
 const sessionUrl = () => `/api/sessions/${session.id}`;
 const ENDPOINTS: Endpoint[] = [
-  { name: "create session", method: "POST", url: () => "/api/sessions", body: () => ({ teamId, agent: "demo" }), wrongTypes: { teamId: 5, agent: ["demo"], mode: 1 }, write: true },
+  {
+    name: "create session",
+    method: "POST",
+    url: () => "/api/sessions",
+    body: () => ({ teamId, agent: "demo" }),
+    wrongTypes: { teamId: 5, agent: ["demo"], mode: 1 },
+    write: true,
+  },
   { name: "list sessions", method: "GET", url: () => "/api/sessions", write: false },
-  { name: "get session", method: "GET", url: sessionUrl, foreignUrl: () => `/api/sessions/${foreign.id}`, unknownUrl: () => "/api/sessions/no-such-session", write: false },
+  {
+    name: "get session",
+    method: "GET",
+    url: sessionUrl,
+    foreignUrl: () => `/api/sessions/${foreign.id}`,
+    unknownUrl: () => "/api/sessions/no-such-session",
+    write: false,
+  },
   {
     name: "patch session",
     method: "PATCH",
@@ -88,9 +102,30 @@ const ENDPOINTS: Endpoint[] = [
     wrongTypes: { content: "hello" },
     write: true,
   },
-  { name: "cancel", method: "POST", url: () => `${sessionUrl()}/cancel`, foreignUrl: () => `/api/sessions/${foreign.id}/cancel`, unknownUrl: () => "/api/sessions/no-such-session/cancel", write: true },
-  { name: "resume", method: "POST", url: () => `${sessionUrl()}/resume`, foreignUrl: () => `/api/sessions/${foreign.id}/resume`, unknownUrl: () => "/api/sessions/no-such-session/resume", write: true },
-  { name: "events", method: "GET", url: () => `${sessionUrl()}/events`, foreignUrl: () => `/api/sessions/${foreign.id}/events`, unknownUrl: () => "/api/sessions/no-such-session/events", write: false },
+  {
+    name: "cancel",
+    method: "POST",
+    url: () => `${sessionUrl()}/cancel`,
+    foreignUrl: () => `/api/sessions/${foreign.id}/cancel`,
+    unknownUrl: () => "/api/sessions/no-such-session/cancel",
+    write: true,
+  },
+  {
+    name: "resume",
+    method: "POST",
+    url: () => `${sessionUrl()}/resume`,
+    foreignUrl: () => `/api/sessions/${foreign.id}/resume`,
+    unknownUrl: () => "/api/sessions/no-such-session/resume",
+    write: true,
+  },
+  {
+    name: "events",
+    method: "GET",
+    url: () => `${sessionUrl()}/events`,
+    foreignUrl: () => `/api/sessions/${foreign.id}/events`,
+    unknownUrl: () => "/api/sessions/no-such-session/events",
+    write: false,
+  },
   {
     name: "permissions",
     method: "GET",
@@ -109,7 +144,14 @@ const ENDPOINTS: Endpoint[] = [
     wrongTypes: { reply: 1 },
     write: true,
   },
-  { name: "delete session", method: "DELETE", url: sessionUrl, foreignUrl: () => `/api/sessions/${foreign.id}`, unknownUrl: () => "/api/sessions/no-such-session", write: true },
+  {
+    name: "delete session",
+    method: "DELETE",
+    url: sessionUrl,
+    foreignUrl: () => `/api/sessions/${foreign.id}`,
+    unknownUrl: () => "/api/sessions/no-such-session",
+    write: true,
+  },
 ];
 
 describe.each(ENDPOINTS)("$method $name", (endpoint) => {
@@ -201,7 +243,10 @@ describe("query parameters", () => {
       expect(first.status, schema).toBe(200);
       for (const cursor of BAD_CURSORS) {
         const problem = expectProblem(await owner.request("GET", `${url()}?cursor=${encodeURIComponent(cursor)}`), 400, "invalid_cursor");
-        expect(problem.errors?.map((error) => error.path), `${schema} ${cursor.slice(0, 20)}`).toEqual(["cursor"]);
+        expect(
+          problem.errors?.map((error) => error.path),
+          `${schema} ${cursor.slice(0, 20)}`,
+        ).toEqual(["cursor"]);
       }
     }
   });
@@ -255,11 +300,24 @@ describe("roles and state", () => {
   it("personal tokens: shown once, listed without secrets, revoked at once; another user's token is a 404", async () => {
     const created = await owner.createToken({ name: "script" });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.any(String), name: "script", token: expect.stringMatching(/^ap_/), createdAt: expect.any(String), expiresAt: null });
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      name: "script",
+      token: expect.stringMatching(/^ap_/),
+      createdAt: expect.any(String),
+      expiresAt: null,
+    });
     const script = tokenClient(portal.baseUrl, created.body.token);
     expect((await script.get("/api/me")).user.id).toBe((await owner.get("/api/me")).user.id);
     const listed = await owner.get("/api/tokens");
-    expect(listed.items.find((token: any) => token.id === created.body.id)).toEqual({ id: created.body.id, name: "script", createdAt: created.body.createdAt, lastUsedAt: expect.any(String), expiresAt: null, expired: false });
+    expect(listed.items.find((token: any) => token.id === created.body.id)).toEqual({
+      id: created.body.id,
+      name: "script",
+      createdAt: created.body.createdAt,
+      lastUsedAt: expect.any(String),
+      expiresAt: null,
+      expired: false,
+    });
     expect(JSON.stringify(listed)).not.toContain(created.body.token);
     expectProblem(await outsider.request("DELETE", `/api/tokens/${created.body.id}`), 404);
     expect((await owner.request("DELETE", `/api/tokens/${created.body.id}`)).status).toBe(204);

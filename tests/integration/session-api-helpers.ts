@@ -68,8 +68,19 @@ export function expectProblem(response: { status: number; body: any; headers: He
     typeof problem?.type === "string" &&
     typeof problem?.requestId === "string" &&
     response.headers.get("x-request-id") === problem?.requestId;
-  if (!ok) throw new Error(`expected a ${status}${code ? ` ${code}` : ""} problem+json, got ${response.status} ${response.headers.get("content-type")}: ${JSON.stringify(problem)}`);
-  return problem as { type: string; title: string; status: number; code: string; detail: string; requestId: string; errors?: Array<{ path: string; message: string }> };
+  if (!ok)
+    throw new Error(
+      `expected a ${status}${code ? ` ${code}` : ""} problem+json, got ${response.status} ${response.headers.get("content-type")}: ${JSON.stringify(problem)}`,
+    );
+  return problem as {
+    type: string;
+    title: string;
+    status: number;
+    code: string;
+    detail: string;
+    requestId: string;
+    errors?: Array<{ path: string; message: string }>;
+  };
 }
 
 /** Creates a demo session through the contract. */
@@ -81,17 +92,38 @@ export async function createDemoSession(api: Api, teamId: string, extra: Record<
 
 /** Waits for the session's first pending permission (as the session JSON shows it). */
 export async function waitForPermission(api: Api, sessionId: string) {
-  const session = await waitFor(() => api.get(`/api/sessions/${sessionId}`), (s) => s.pendingPermissions.length > 0, 30_000);
-  return session.pendingPermissions[0] as { id: string; createdAt: string; toolCall: { title: string; kind: string; rawInput?: unknown }; options: Array<{ optionId: string; name: string; kind: string }> };
+  const session = await waitFor(
+    () => api.get(`/api/sessions/${sessionId}`),
+    (s) => s.pendingPermissions.length > 0,
+    30_000,
+  );
+  return session.pendingPermissions[0] as {
+    id: string;
+    createdAt: string;
+    toolCall: { title: string; kind: string; rawInput?: unknown };
+    options: Array<{ optionId: string; name: string; kind: string }>;
+  };
 }
 
 /** Waits until the history holds an event matching the predicate; returns all events. */
-export async function waitForEvent(api: Api, sessionId: string, predicate: (event: { index: number; sender: string; payload: any }) => boolean, timeoutMs = 30_000) {
-  return waitFor(() => allEvents(api, sessionId), (events) => events.some(predicate), timeoutMs, 150);
+export async function waitForEvent(
+  api: Api,
+  sessionId: string,
+  predicate: (event: { index: number; sender: string; payload: any }) => boolean,
+  timeoutMs = 30_000,
+) {
+  return waitFor(
+    () => allEvents(api, sessionId),
+    (events) => events.some(predicate),
+    timeoutMs,
+    150,
+  );
 }
 
 export function agentUpdates(events: Array<{ payload: any }>, kind: string) {
-  return events.filter((event) => event.payload?.method === "session/update" && event.payload?.params?.update?.sessionUpdate === kind).map((event) => event.payload.params.update);
+  return events
+    .filter((event) => event.payload?.method === "session/update" && event.payload?.params?.update?.sessionUpdate === kind)
+    .map((event) => event.payload.params.update);
 }
 
 export function portalEvents(events: Array<{ sender: string; payload: any }>, type: string) {

@@ -1,7 +1,30 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, killSessionRuntime, sessionRuntime, apiFor, startPortal, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
-import { agentUpdates, createDemoSession, createMember, createTeam, expectProblem, portalEvents, sql, waitForEvent, waitForPermission } from "./session-api-helpers";
+import {
+  allEvents,
+  killSessionRuntime,
+  sessionRuntime,
+  apiFor,
+  startPortal,
+  waitFor,
+  waitForIdle,
+  openPortal,
+  type Api,
+  type Portal,
+  type PortalFixture,
+  type TestDatabase,
+} from "./harness";
+import {
+  agentUpdates,
+  createDemoSession,
+  createMember,
+  createTeam,
+  expectProblem,
+  portalEvents,
+  sql,
+  waitForEvent,
+  waitForPermission,
+} from "./session-api-helpers";
 
 // Permissions (the demo's /tool asks with allow_once / allow_always / reject_once) and cancel
 // (/sleep), against the real runtime; the runtime and the portal going away with a request pending.
@@ -44,7 +67,10 @@ async function streamUntil(sessionId: string, predicate: (event: any) => boolean
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(`${portal.baseUrl}/api/sessions/${sessionId}/stream`, { headers: { authorization: `Bearer ${api.token}` }, signal: controller.signal });
+    const response = await fetch(`${portal.baseUrl}/api/sessions/${sessionId}/stream`, {
+      headers: { authorization: `Bearer ${api.token}` },
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
@@ -77,7 +103,12 @@ describe("permissions", () => {
     expect(pending).toEqual({
       id: expect.any(String),
       createdAt: expect.stringMatching(/Z$/),
-      toolCall: { title: "Edit demo.txt", kind: "edit", toolCallId: expect.any(String), rawInput: { path: "demo.txt", content: "Hello from the demo agent\n" } },
+      toolCall: {
+        title: "Edit demo.txt",
+        kind: "edit",
+        toolCallId: expect.any(String),
+        rawInput: { path: "demo.txt", content: "Hello from the demo agent\n" },
+      },
       options: [
         { optionId: "allow-once", name: "Allow once", kind: "allow_once" },
         { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
@@ -134,7 +165,8 @@ describe("permissions", () => {
     ];
     expect(sessions[0]!.session.sandboxId).not.toBe(sessions[1]!.session.sandboxId);
     for (const { client, session } of sessions) await client.post(`/api/sessions/${session.id}/prompt`, { text: "/tool" });
-    const requestOf = (events: Array<{ index: number; sender: string; payload: any }>) => events.find((event) => event.sender === "agent" && event.payload?.method === "session/request_permission")!;
+    const requestOf = (events: Array<{ index: number; sender: string; payload: any }>) =>
+      events.find((event) => event.sender === "agent" && event.payload?.method === "session/request_permission")!;
     const pending = await Promise.all(sessions.map(({ client, session }) => waitForPermission(client, session.id)));
     const requestIds = await Promise.all(sessions.map(async ({ client, session }) => requestOf(await allEvents(client, session.id)).payload.id));
     expect(requestIds[0]).toBeDefined();
@@ -149,14 +181,20 @@ describe("permissions", () => {
     for (const [index, { client, session, kind, outcome }] of sessions.entries()) {
       const events = await allEvents(client, session.id);
       const request = requestOf(events);
-      const answers = events.filter((event) => event.sender === "client" && event.payload?.id !== undefined && event.payload?.method === undefined && event.payload?.id === request.payload.id);
+      const answers = events.filter(
+        (event) =>
+          event.sender === "client" && event.payload?.id !== undefined && event.payload?.method === undefined && event.payload?.id === request.payload.id,
+      );
       expect(answers, `session ${index}`).toHaveLength(1);
       const answer = answers[0]!;
       const chosen = pending[index]!.options.find((option) => option.kind === kind)!;
       expect(answer.payload).toEqual({ jsonrpc: "2.0", id: request.payload.id, result: { outcome: { outcome: "selected", optionId: chosen.optionId } } });
       // Right after its request: only the portal's own bookkeeping between them, and before what the agent did with it.
       const between = events.filter((event) => event.index > request.index && event.index < answer.index);
-      expect(between.every((event) => event.sender === "portal"), JSON.stringify(between)).toBe(true);
+      expect(
+        between.every((event) => event.sender === "portal"),
+        JSON.stringify(between),
+      ).toBe(true);
       const update = events.find((event) => event.index > request.index && event.payload?.params?.update?.sessionUpdate === "tool_call_update");
       expect(update!.index).toBeGreaterThan(answer.index);
       expect(update!.payload.params.update.status).toBe(outcome);
@@ -278,7 +316,10 @@ describe("a pending request when things go away", () => {
     const killing = killSessionRuntime(api, session.id);
 
     // The status flips first; the events that explain it (turn ended as interrupted) follow.
-    const lost = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable" && s.lastStopReason !== null);
+    const lost = await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable" && s.lastStopReason !== null,
+    );
     expect(lost).toMatchObject({ pendingPermissions: [], lastStopReason: "interrupted" });
     expect((await api.get(`/api/sessions/${session.id}/permissions`)).items).toEqual([]);
     const events = await allEvents(api, session.id);
@@ -297,7 +338,10 @@ describe("a pending request when things go away", () => {
     portal = fixture.portal = await startPortal({ databaseUrl: db.url, dataDir: portal.dataDir });
     api = await apiFor(portal.baseUrl);
 
-    const after = await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.status === "restorable");
+    const after = await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.status === "restorable",
+    );
     expect(after.pendingPermissions).toEqual([]);
     const events = await waitForEvent(api, session.id, (event) => event.payload?.type === "permission_resolved");
     expect(portalEvents(events, "permission_resolved")).toEqual([{ type: "permission_resolved", permissionId: pending.id, reply: "expired", by: null }]);

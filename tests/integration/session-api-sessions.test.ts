@@ -210,7 +210,15 @@ describe("prompt content", () => {
     expect(resource.errors?.[0]?.path).toBe("content.0.type");
     const web = expectProblem(await api.request("POST", url, { content: [{ type: "resource_link", uri: "https://example.com/a.txt", name: "a" }] }), 422);
     expect(web.errors?.[0]?.path).toBe("content.0.uri");
-    const directory = expectProblem(await api.request("POST", url, { content: [{ type: "text", text: "x" }, { type: "resource_link", uri: "file:///workspace", name: "dir" }] }), 422);
+    const directory = expectProblem(
+      await api.request("POST", url, {
+        content: [
+          { type: "text", text: "x" },
+          { type: "resource_link", uri: "file:///workspace", name: "dir" },
+        ],
+      }),
+      422,
+    );
     expect(directory.errors?.[0]?.path).toBe("content.1.uri");
     // Hostile links, existing on the host or not, all get one answer that says nothing about the host.
     writeFileSync(path.join(scratch, "real.txt"), "on the host");
@@ -248,7 +256,15 @@ describe("prompt content", () => {
     const session = await createDemoSession(api, teamId);
     const url = `/api/sessions/${session.id}/prompt`;
     expectProblem(await api.request("POST", url, { text: "x".repeat(256 * 1024 + 1) }), 413);
-    expectProblem(await api.request("POST", url, { content: [{ type: "text", text: "x".repeat(200 * 1024) }, { type: "text", text: "y".repeat(100 * 1024) }] }), 413);
+    expectProblem(
+      await api.request("POST", url, {
+        content: [
+          { type: "text", text: "x".repeat(200 * 1024) },
+          { type: "text", text: "y".repeat(100 * 1024) },
+        ],
+      }),
+      413,
+    );
     expectProblem(await api.request("POST", url, { text: "z".repeat(1024 * 1024 + 10) }), 413);
     // Exactly at the limit is fine.
     expect((await api.request("POST", url, { text: `/sleep 1 ${"x".repeat(256 * 1024 - 9)}` })).status).toBe(202);

@@ -46,7 +46,14 @@ describe("agents", () => {
     const others = items.slice(1);
     expect(others.map((agent: any) => agent.id).sort()).toEqual(["claude", "codex", "opencode"]);
     for (const agent of others) {
-      expect(agent).toMatchObject({ installed: false, version: null, ready: false, offline: false, credentialsAvailable: false, missing: expect.stringContaining("not installed: an instance admin installs it on /admin") });
+      expect(agent).toMatchObject({
+        installed: false,
+        version: null,
+        ready: false,
+        offline: false,
+        credentialsAvailable: false,
+        missing: expect.stringContaining("not installed: an instance admin installs it on /admin"),
+      });
     }
     expect(items.find((agent: any) => agent.id === "claude").missing).toContain("no Anthropic key");
     expect(items.find((agent: any) => agent.id === "codex").missing).toContain("no OpenAI key");
@@ -65,8 +72,7 @@ describe("agents", () => {
   it("offers exactly what a demo session reports at session/new", async () => {
     const { items } = await api.get("/api/agents");
     const session = await createDemoSession(api, teamId);
-    const values = (category: string) =>
-      session.configOptions.find((option: any) => option.category === category).options.map((option: any) => option.value);
+    const values = (category: string) => session.configOptions.find((option: any) => option.category === category).options.map((option: any) => option.value);
     expect(items[0].models).toEqual(values("model"));
     expect(items[0].thoughtLevels).toEqual(values("thought_level"));
     expect(items[0].modes).toEqual(session.modes.availableModes.map((mode: any) => mode.id));
@@ -100,8 +106,16 @@ describe("create", () => {
       const events = await allEvents(api, session.id);
       const sessionNew = events.find((event) => event.sender === "client" && event.payload?.method === "session/new");
       expect(sessionNew?.payload.params.cwd).toBe(cwd);
-      const requests = events.filter((event) => event.sender === "client").map((event) => [event.payload.method, event.payload.params?.modeId ?? event.payload.params?.value]);
-      expect(requests).toEqual(expect.arrayContaining([["session/set_mode", "code"], ["session/set_config_option", "demo-large"], ["session/set_config_option", "high"]]));
+      const requests = events
+        .filter((event) => event.sender === "client")
+        .map((event) => [event.payload.method, event.payload.params?.modeId ?? event.payload.params?.value]);
+      expect(requests).toEqual(
+        expect.arrayContaining([
+          ["session/set_mode", "code"],
+          ["session/set_config_option", "demo-large"],
+          ["session/set_config_option", "high"],
+        ]),
+      );
 
       // The agent really runs with them: its thought names them.
       await api.post(`/api/sessions/${session.id}/prompt`, { text: "which settings" });
@@ -149,8 +163,26 @@ describe("session JSON", () => {
     expect(done.usage.size).toBe(8192); // demo-small's window
     expect(Object.keys(done).sort()).toEqual(
       [
-        "id", "teamId", "title", "agent", "status", "createdBy", "createdAt", "updatedAt", "model", "mode", "thoughtLevel",
-        "lastStopReason", "eventCount", "usage", "pendingPermissions", "sandboxId", "cwd", "archivedAt", "modes", "configOptions",
+        "id",
+        "teamId",
+        "title",
+        "agent",
+        "status",
+        "createdBy",
+        "createdAt",
+        "updatedAt",
+        "model",
+        "mode",
+        "thoughtLevel",
+        "lastStopReason",
+        "eventCount",
+        "usage",
+        "pendingPermissions",
+        "sandboxId",
+        "cwd",
+        "archivedAt",
+        "modes",
+        "configOptions",
       ].sort(),
     );
     expect(done.createdBy).toBe(userId);
@@ -222,7 +254,9 @@ describe("settings", () => {
     expect(put.body.configOptions.find((option: any) => option.id === "thought_level").currentValue).toBe("high");
     const current = await api.get(`/api/sessions/${session.id}`);
     expect(current.thoughtLevel).toBe("high");
-    expect(portalEvents(await allEvents(api, session.id), "config_changed")).toEqual([{ type: "config_changed", field: "thought_level", value: "high", by: userId }]);
+    expect(portalEvents(await allEvents(api, session.id), "config_changed")).toEqual([
+      { type: "config_changed", field: "thought_level", value: "high", by: userId },
+    ]);
 
     const modeOption = await api.request("PUT", `/api/sessions/${session.id}/config/mode`, { value: "code" });
     expect(modeOption.status).toBe(200);
@@ -266,6 +300,9 @@ describe("settings", () => {
     expect(patched.body.title).toBe("Renamed");
     const empty = expectProblem(await api.request("PATCH", `/api/sessions/${session.id}`, {}), 422);
     expect(empty.detail).toBeTruthy();
-    await waitFor(() => api.get(`/api/sessions/${session.id}`), (s) => s.title === "Renamed");
+    await waitFor(
+      () => api.get(`/api/sessions/${session.id}`),
+      (s) => s.title === "Renamed",
+    );
   });
 });

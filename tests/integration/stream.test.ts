@@ -2,7 +2,20 @@ import { readdirSync } from "node:fs";
 import http from "node:http";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allEvents, apiFor, removeDir, startPortal, tokenClient, waitFor, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import {
+  allEvents,
+  apiFor,
+  removeDir,
+  startPortal,
+  tokenClient,
+  waitFor,
+  waitForIdle,
+  openPortal,
+  type Api,
+  type Portal,
+  type PortalFixture,
+  type TestDatabase,
+} from "./harness";
 
 // GET /api/sessions/:id/stream against the real portal, runtime and PostgreSQL: every seam between
 // stored and live events, two portal processes sharing one database, a stalled viewer, membership
@@ -68,7 +81,12 @@ function openViewer(baseUrl: string, token: string, sessionId: string, options: 
       return source.readyState;
     },
     async waitForIndex(index, timeoutMs = 60_000) {
-      await waitFor(async () => events.at(-1)?.index ?? 0, (last) => last >= index, timeoutMs, 20);
+      await waitFor(
+        async () => events.at(-1)?.index ?? 0,
+        (last) => last >= index,
+        timeoutMs,
+        20,
+      );
     },
     close: () => {
       closed = true;
@@ -127,7 +145,12 @@ function readRaw(response: Response, timeoutMs: number) {
 
 /** Waits until a raw stream has carried `text` (proof that it is open and delivering). */
 function waitForText(stream: { text: string }, text: string, timeoutMs = 30_000) {
-  return waitFor(async () => stream.text, (so) => so.includes(text), timeoutMs, 20);
+  return waitFor(
+    async () => stream.text,
+    (so) => so.includes(text),
+    timeoutMs,
+    20,
+  );
 }
 
 function openFdCount(pid: number) {
@@ -151,7 +174,10 @@ beforeAll(async () => {
   // An idle stream left open for the whole file: it must see a `: ping` within 15 s.
   pingSession = await newSession(api, teamId, "ping");
   pingAbort = new AbortController();
-  const response = await fetch(`${portal.baseUrl}/api/sessions/${pingSession}/stream`, { headers: { authorization: `Bearer ${api.token}` }, signal: pingAbort.signal });
+  const response = await fetch(`${portal.baseUrl}/api/sessions/${pingSession}/stream`, {
+    headers: { authorization: `Bearer ${api.token}` },
+    signal: pingAbort.signal,
+  });
   expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
   pingOpenedAt = Date.now();
   void (async () => {
@@ -193,7 +219,10 @@ describe("GET /api/sessions/:id/stream", () => {
     const viewer = openViewer(portal.baseUrl, api.token, session);
     await viewer.waitForIndex(before);
     await api.post(`/api/sessions/${session}/prompt`, { text: "/tool" });
-    const permission = await waitFor(() => api.get(`/api/sessions/${session}/permissions`), (page) => page.items.length === 1);
+    const permission = await waitFor(
+      () => api.get(`/api/sessions/${session}/permissions`),
+      (page) => page.items.length === 1,
+    );
     await api.post(`/api/sessions/${session}/permissions/${permission.items[0].id}`, { reply: "once" });
     const total = await settled(api, session);
     await viewer.waitForIndex(total);
@@ -221,7 +250,10 @@ describe("GET /api/sessions/:id/stream", () => {
     await byQuery.waitForIndex(stored);
     // Open at the edge before anything new is stored; that it got none of the stored events (and each
     // new one once) is the comparison with the history below.
-    await waitFor(async () => atEdge.opens, (opens) => opens === 1);
+    await waitFor(
+      async () => atEdge.opens,
+      (opens) => opens === 1,
+    );
 
     // During a stream: viewers join at random moments from the start, and one keeps reconnecting
     // from where it was (Last-Event-ID), so backlog/live seams fall in the middle of live batches.
@@ -265,7 +297,10 @@ describe("GET /api/sessions/:id/stream", () => {
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     const stalled = openViewer(portal.baseUrl, api.token, session, { gate });
     const brisk = openViewer(portal.baseUrl, api.token, session);
-    await waitFor(async () => stalled.opens + brisk.opens, (opens) => opens === 2);
+    await waitFor(
+      async () => stalled.opens + brisk.opens,
+      (opens) => opens === 2,
+    );
 
     // About 7 MB of events (at a pace the runtime carries): well over the viewer's 1 MiB bound plus
     // the few MB the sockets hold.
@@ -294,7 +329,10 @@ describe("GET /api/sessions/:id/stream", () => {
     const session = await newSession(api, teamId, "membership");
 
     const controller = new AbortController();
-    const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${watcher.token}` }, signal: controller.signal });
+    const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, {
+      headers: { authorization: `Bearer ${watcher.token}` },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     const streamed = readRaw(response, 30_000);
 
@@ -319,7 +357,10 @@ describe("GET /api/sessions/:id/stream", () => {
     expect(created.status).toBe(201);
     const open = async (token: string) => {
       const controller = new AbortController();
-      const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      const response = await fetch(`${portal.baseUrl}/api/sessions/${session}/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
       expect(response.status).toBe(200);
       return { stream: readRaw(response, 30_000), controller };
     };
@@ -350,12 +391,16 @@ describe("GET /api/sessions/:id/stream", () => {
     // node:http with its own connection, destroyed after the first bytes: a tab being closed.
     const cycle = () =>
       new Promise<void>((resolve, reject) => {
-        const request = http.get(`${portal.baseUrl}/api/sessions/${session}/stream?after=${count - 2}`, { headers: { authorization: `Bearer ${api.token}` }, agent: false }, (response) => {
-          response.once("data", () => {
-            request.destroy();
-            resolve();
-          });
-        });
+        const request = http.get(
+          `${portal.baseUrl}/api/sessions/${session}/stream?after=${count - 2}`,
+          { headers: { authorization: `Bearer ${api.token}` }, agent: false },
+          (response) => {
+            response.once("data", () => {
+              request.destroy();
+              resolve();
+            });
+          },
+        );
         request.on("error", (error) => (request.destroyed ? resolve() : reject(error)));
       });
     for (let i = 0; i < 10; i += 1) await cycle();
@@ -370,7 +415,12 @@ describe("GET /api/sessions/:id/stream", () => {
 
   it("sends `: ping` on an idle stream within 15 s", async () => {
     // The stream has been open since beforeAll, usually long enough already; allow for a busy machine.
-    await waitFor(async () => pingSeenAfterMs, (seen) => seen !== null, Math.max(1_000, pingOpenedAt + 25_000 - Date.now()), 100);
+    await waitFor(
+      async () => pingSeenAfterMs,
+      (seen) => seen !== null,
+      Math.max(1_000, pingOpenedAt + 25_000 - Date.now()),
+      100,
+    );
     pingAbort.abort();
   }, 30_000);
 });
@@ -396,7 +446,10 @@ describe("two portal instances sharing one database", () => {
       const session = await newSession(writer, teamId, "two instances");
       const remote = openViewer(reader.baseUrl, reader.token, session);
       const local = openViewer(writer.baseUrl, writer.token, session);
-      await waitFor(async () => remote.opens + local.opens, (opens) => opens === 2);
+      await waitFor(
+        async () => remote.opens + local.opens,
+        (opens) => opens === 2,
+      );
       await writer.post(`/api/sessions/${session}/prompt`, { text: "/stream 1500 2000" });
       const total = await settled(writer, session);
       await remote.waitForIndex(total);
@@ -419,7 +472,10 @@ describe("two portal instances sharing one database", () => {
     const watcher = await apiFor(other!.baseUrl, email, password);
     const session = await newSession(api, teamId, "remote membership");
     const controller = new AbortController();
-    const response = await fetch(`${other!.baseUrl}/api/sessions/${session}/stream`, { headers: { authorization: `Bearer ${watcher.token}` }, signal: controller.signal });
+    const response = await fetch(`${other!.baseUrl}/api/sessions/${session}/stream`, {
+      headers: { authorization: `Bearer ${watcher.token}` },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     const streamed = readRaw(response, 30_000);
     const startedAt = Date.now();

@@ -95,7 +95,9 @@ describe("team members", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { items: Array<{ email: string }>; nextCursor: string | null } = await viewer.get(`/api/teams/${team}/members?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { items: Array<{ email: string }>; nextCursor: string | null } = await viewer.get(
+        `/api/teams/${team}/members?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       seen.push(...page.items.map((item) => item.email));
       cursor = page.nextCursor;
       pages += 1;
@@ -183,11 +185,22 @@ describe("GET /api/teams/:teamId/audit", () => {
     expect(entries[2]!.detail).toMatchObject({ role: "viewer", createdUser: true });
 
     const full = await owner.get(`/api/teams/${team}/audit?limit=1`);
-    expect(full.items[0]).toEqual({ id: expect.any(String), at: expect.any(String), actorId: ownerId, action: "member.remove", targetType: "user", targetId: viewer.userId, detail: expect.any(Object), ip: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) });
+    expect(full.items[0]).toEqual({
+      id: expect.any(String),
+      at: expect.any(String),
+      actorId: ownerId,
+      action: "member.remove",
+      targetType: "user",
+      targetId: viewer.userId,
+      detail: expect.any(Object),
+      ip: expect.stringMatching(/^(127\.0\.0\.1|::1)$/),
+    });
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Array<{ id: string; at: string }>; nextCursor: string | null } = await owner.get(`/api/teams/${team}/audit?limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { items: Array<{ id: string; at: string }>; nextCursor: string | null } = await owner.get(
+        `/api/teams/${team}/audit?limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       all.push(...page.items.map((item) => item.id));
       cursor = page.nextCursor;
     } while (cursor);

@@ -63,7 +63,12 @@ function readStream(api: Api, terminalId: string, lastEventId?: number): Reader 
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const fields = Object.fromEntries(frame.split("\n").filter((line) => !line.startsWith(":")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)]));
+        const fields = Object.fromEntries(
+          frame
+            .split("\n")
+            .filter((line) => !line.startsWith(":"))
+            .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)]),
+        );
         if (fields.event === "output") {
           lastId = Number(fields.id);
           text += Buffer.from(fields.data ?? "", "base64").toString("utf8");
@@ -77,7 +82,13 @@ function readStream(api: Api, terminalId: string, lastEventId?: number): Reader 
     lastId: () => lastId,
     ended: () => ended,
     close: () => abort.abort(),
-    until: (pattern, timeoutMs = 15_000) => waitFor(async () => text, (value) => pattern.test(value), timeoutMs, 20),
+    until: (pattern, timeoutMs = 15_000) =>
+      waitFor(
+        async () => text,
+        (value) => pattern.test(value),
+        timeoutMs,
+        20,
+      ),
   };
 }
 
@@ -113,7 +124,10 @@ describe("terminal", () => {
     expect(listed.items.map((item: { id: string }) => item.id)).toContain(terminalId);
     const first = readStream(owner, terminalId);
     await first.until(/hi-42/);
-    await waitFor(async () => first.lastId(), (id) => id > 0);
+    await waitFor(
+      async () => first.lastId(),
+      (id) => id > 0,
+    );
     const seen = first.lastId();
     first.close();
     await type(owner, terminalId, "echo after-reload\n");
@@ -146,7 +160,9 @@ describe("terminal", () => {
     expect(input.body.code).toBe("terminal_closed");
     expect((await owner.get(`/api/sandboxes/${sandboxId}/terminals`)).items).toEqual([]);
     const audit = await owner.get(`/api/teams/${teamId}/audit?limit=100`);
-    const actions = audit.items.filter((entry: { targetId: string }) => entry.targetId === sandboxId).map((entry: { action: string; detail: { reason?: string } }) => [entry.action, entry.detail?.reason ?? null]);
+    const actions = audit.items
+      .filter((entry: { targetId: string }) => entry.targetId === sandboxId)
+      .map((entry: { action: string; detail: { reason?: string } }) => [entry.action, entry.detail?.reason ?? null]);
     expect(actions).toContainEqual(["terminal.open", null]);
     expect(actions).toContainEqual(["terminal.close", "sandbox_stopped"]);
     expect(JSON.stringify(audit)).not.toContain("via-other-instance");

@@ -18,7 +18,12 @@ let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
 beforeAll(async () => {
   receiver = await webhookReceiver();
   database = await createTestDatabase("portal_webhooks");
-  const env = { NEXTAUTH_SECRET: randomBytes(32).toString("hex"), PORTAL_WEBHOOK_TARGETS: "loopback", PORTAL_WEBHOOK_RETRY_BASE_MS: "3000", PORTAL_INSTANCE_LEASE_SECONDS: "5" };
+  const env = {
+    NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+    PORTAL_WEBHOOK_TARGETS: "loopback",
+    PORTAL_WEBHOOK_RETRY_BASE_MS: "3000",
+    PORTAL_INSTANCE_LEASE_SECONDS: "5",
+  };
   for (let i = 0; i < 2; i++) portals.push(await startPortal({ databaseUrl: database.url, env }));
   apis = await Promise.all(portals.map((portal) => apiFor(portal.baseUrl)));
   teamId = await defaultTeamId(apis[0]!);
@@ -44,14 +49,21 @@ describe("webhook deliveries across instances", () => {
     );
     await apis[0]!.post(`/api/sessions/${session.id}/prompt`, { text: "one real turn too" });
     await waitForIdle(apis[0]!, session.id);
-    await waitFor(async () => receiver.received.filter((r) => r.path === "/many").length, (count) => count >= 41, 30_000);
+    await waitFor(
+      async () => receiver.received.filter((r) => r.path === "/many").length,
+      (count) => count >= 41,
+      30_000,
+    );
     // Time for a duplicate to show up, were there one.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const ids = receiver.received.filter((r) => r.path === "/many").map((r) => String(r.headers["x-portal-delivery"]));
     expect(ids).toHaveLength(41);
     expect(new Set(ids).size).toBe(41);
     expect(receiver.received.filter((r) => r.path === "/many").every((r) => signatureValid(hook.secret, r))).toBe(true);
-    const claimedBy = await sql<{ instances: number }>(database.url, "SELECT count(DISTINCT claimed_by)::int AS instances FROM webhook_deliveries WHERE status <> 'delivered'");
+    const claimedBy = await sql<{ instances: number }>(
+      database.url,
+      "SELECT count(DISTINCT claimed_by)::int AS instances FROM webhook_deliveries WHERE status <> 'delivered'",
+    );
     expect(claimedBy[0]!.instances).toBe(0);
   });
 
@@ -60,9 +72,18 @@ describe("webhook deliveries across instances", () => {
     receiver.answerNext("/crash", 500);
     const session = await apis[0]!.post("/api/sessions", { teamId, agent: "demo", title: "Crash mid retry" });
     await apis[0]!.post(`/api/sessions/${session.id}/prompt`, { text: "retry across a crash" });
-    const first = await waitFor(async () => receiver.received.filter((r) => r.path === "/crash"), (found) => found.length === 1, 20_000);
+    const first = await waitFor(
+      async () => receiver.received.filter((r) => r.path === "/crash"),
+      (found) => found.length === 1,
+      20_000,
+    );
     const deliveryId = String(first[0]!.headers["x-portal-delivery"]);
-    const row = () => sql<{ status: string; attempts: number; log: Array<{ status: number | null; instance: string }> }>(database.url, "SELECT status, attempts, attempt_log AS log FROM webhook_deliveries WHERE id = $1", [deliveryId]).then((rows) => rows[0]!);
+    const row = () =>
+      sql<{ status: string; attempts: number; log: Array<{ status: number | null; instance: string }> }>(
+        database.url,
+        "SELECT status, attempts, attempt_log AS log FROM webhook_deliveries WHERE id = $1",
+        [deliveryId],
+      ).then((rows) => rows[0]!);
     const failed = await waitFor(row, (delivery) => delivery.log.length === 1);
     expect(failed).toMatchObject({ status: "pending", attempts: 1, log: [{ status: 500 }] });
     // The instance that made the failed attempt dies while the retry waits (3 s here).

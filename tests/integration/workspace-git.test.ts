@@ -15,9 +15,19 @@ let repositoryId: string;
 
 beforeAll(async () => {
   server = await startGitServer(TOKEN);
-  makeRepository(server.root, "demo.git", { "README.md": "# Demo\n", "src/a.txt": "one\ntwo\n", "old.txt": "moving\nfile\nwith\nlines\n", "logo.bin": Buffer.from([0, 1, 2, 3, 255, 0]) });
+  makeRepository(server.root, "demo.git", {
+    "README.md": "# Demo\n",
+    "src/a.txt": "one\ntwo\n",
+    "old.txt": "moving\nfile\nwith\nlines\n",
+    "logo.bin": Buffer.from([0, 1, 2, 3, 255, 0]),
+  });
   fixture = await openPortal();
-  const added = await fixture.api.request("POST", `/api/teams/${fixture.teamId}/repositories`, { name: "demo", url: `${server.url}/demo.git`, defaultBranch: "main", token: TOKEN });
+  const added = await fixture.api.request("POST", `/api/teams/${fixture.teamId}/repositories`, {
+    name: "demo",
+    url: `${server.url}/demo.git`,
+    defaultBranch: "main",
+    token: TOKEN,
+  });
   expect(added.status).toBe(201);
   expect(JSON.stringify(added.body)).not.toContain(TOKEN);
   repositoryId = added.body.id;
@@ -48,7 +58,12 @@ describe("repositories", () => {
   });
 
   it("a wrong token fails the clone clearly and leaves no sandbox", async () => {
-    const wrong = await fixture.api.post(`/api/teams/${fixture.teamId}/repositories`, { name: "demo-wrong", url: `${server.url}/demo.git`, defaultBranch: "main", token: "not-the-token" });
+    const wrong = await fixture.api.post(`/api/teams/${fixture.teamId}/repositories`, {
+      name: "demo-wrong",
+      url: `${server.url}/demo.git`,
+      defaultBranch: "main",
+      token: "not-the-token",
+    });
     const before = await sandboxCount();
     const created = await fixture.api.request("POST", "/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId: wrong.id });
     expect(created.status).toBe(422);
@@ -184,21 +199,30 @@ describe("the team's MCP servers and skills", () => {
     expect(JSON.stringify(put.body)).not.toContain(secret);
     const read = await fixture.api.get(`/api/teams/${fixture.teamId}/mcp`);
     expect(read.servers[1]).toEqual({ name: "tracker", type: "remote", url: "https://mcp.example.test/v1", headers: { Authorization: null } });
-    expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [{ type: "github", source: "acme/skills", skills: ["review"] }] })).status).toBe(200);
+    expect(
+      (await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [{ type: "github", source: "acme/skills", skills: ["review"] }] }))
+        .status,
+    ).toBe(200);
     expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, { servers: [{ name: "x", type: "local" }] })).status).toBe(422);
 
     const session = await fixture.api.post("/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId });
     const sandbox = await fixture.api.get(`/api/sandboxes/${session.sandboxId}`);
     expect(sandbox.config).toEqual({ mcpServers: ["files", "tracker"], skillSources: ["acme/skills"] });
-    const config = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "mcp.json"), "utf8"));
+    const config = JSON.parse(
+      readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "mcp.json"), "utf8"),
+    );
     expect(JSON.stringify(config)).toContain("/opt/mcp/files.js");
-    const skills = JSON.parse(readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "skills.json"), "utf8"));
+    const skills = JSON.parse(
+      readFileSync(path.join(fixture.portal.dataDir, "sandboxes", session.sandboxId, "workspace", ".sandbox-agent", "config", "skills.json"), "utf8"),
+    );
     expect(JSON.stringify(skills)).toContain("acme/skills");
     expect(JSON.stringify(await allEvents(fixture.api, session.id))).not.toContain(secret);
     // The header secret is the agent's to use, not a viewer's to read through Files, nor the archive's.
     const viaFiles = await fixture.api.request("GET", `/api/sandboxes/${session.sandboxId}/files/content?path=.sandbox-agent/config/mcp.json`);
     expect(viaFiles.status).toBe(404);
-    const archive = await fetch(`${fixture.api.baseUrl}/api/sandboxes/${session.sandboxId}/archive`, { headers: { authorization: `Bearer ${fixture.api.token}` } });
+    const archive = await fetch(`${fixture.api.baseUrl}/api/sandboxes/${session.sandboxId}/archive`, {
+      headers: { authorization: `Bearer ${fixture.api.token}` },
+    });
     expect(execFileSync("tar", ["-tzf", "-"], { input: Buffer.from(await archive.arrayBuffer()), encoding: "utf8" })).not.toContain(".sandbox-agent");
     // The runtime's config files are not the agent's changes.
     expect((await fixture.api.get(`/api/sandboxes/${session.sandboxId}/changes`)).items).toEqual([]);

@@ -49,10 +49,23 @@ async function stored(sessionId: string) {
 describe("EventWriter", () => {
   it("stores a batch with dense indexes per session, the session changes it implies and the merged message", async () => {
     const writer = new EventWriter(10_000);
-    writer.enqueue({ sessionId: "a", sender: "client", createdAt: new Date(), payload: { method: "session/prompt" }, message: { role: "user", text: "hi", startsNew: true } });
+    writer.enqueue({
+      sessionId: "a",
+      sender: "client",
+      createdAt: new Date(),
+      payload: { method: "session/prompt" },
+      message: { role: "user", text: "hi", startsNew: true },
+    });
     for (const text of ["one ", "two ", "three"]) writer.enqueue(chunk("a", text));
     writer.enqueue(chunk("b", "other"));
-    writer.enqueue({ sessionId: "a", sender: "portal", createdAt: new Date(), payload: { type: "turn_ended" }, effects: { status: "idle", lastStopReason: "end_turn" }, endsMessage: true });
+    writer.enqueue({
+      sessionId: "a",
+      sender: "portal",
+      createdAt: new Date(),
+      payload: { type: "turn_ended" },
+      effects: { status: "idle", lastStopReason: "end_turn" },
+      endsMessage: true,
+    });
     await writer.flushed();
 
     expect((await stored("a")).map((event) => [event.index, event.sender])).toEqual([
@@ -101,17 +114,25 @@ describe("EventWriter", () => {
     const before = (await stored("a")).length;
     for (let i = 0; i < 20_000; i += 1) writer.enqueue(chunk("a", `${i} `));
     // The burst's first batch is on its way to PostgreSQL when the other team's event arrives.
-    await waitFor(async () => batches.length, (count) => count >= 1, 10_000, 1);
+    await waitFor(
+      async () => batches.length,
+      (count) => count >= 1,
+      10_000,
+      1,
+    );
     const committedBefore = batches.length;
     writer.enqueue(chunk("other-team", "mine"));
     await writer.flushed(60_000);
 
     // One statement per batch, so one transaction: the burst's batches committed before ours, beyond
     // those already done when ours arrived, are at most the one then in flight (FIFO made it nine).
-    const { rows } = await client.query(`
+    const { rows } = await client.query(
+      `
       SELECT count(DISTINCT e.xmin::text)::int AS ahead FROM events e
       WHERE e.session_id = 'a' AND e.index > $1
-        AND e.xmin::text::bigint < (SELECT xmin::text::bigint FROM events WHERE session_id = 'other-team' LIMIT 1)`, [before]);
+        AND e.xmin::text::bigint < (SELECT xmin::text::bigint FROM events WHERE session_id = 'other-team' LIMIT 1)`,
+      [before],
+    );
     expect(rows[0].ahead - committedBefore).toBeLessThanOrEqual(1);
     expect(batches.length).toBeGreaterThanOrEqual(10);
     const burst = (await stored("a")).slice(before);
@@ -122,11 +143,23 @@ describe("EventWriter", () => {
   it("hands live viewers the payload as stored, NUL and half an emoji replaced", async () => {
     const writer = new EventWriter(10_000);
     const live: StoredEvent[] = [];
-    const unsubscribe = liveHub().subscribe("a", { userId: "u", teamId: "t", onEvents: (events) => live.push(...events), onResync() {}, onRevoked() {}, onRoleChanged() {} });
+    const unsubscribe = liveHub().subscribe("a", {
+      userId: "u",
+      teamId: "t",
+      onEvents: (events) => live.push(...events),
+      onResync() {},
+      onRevoked() {},
+      onRoleChanged() {},
+    });
     try {
       writer.enqueue(chunk("a", `nul \u0000 and half ${"\ud83d"}`));
       await writer.flushed();
-      await waitFor(async () => live.length, (count) => count === 1, 5_000, 10);
+      await waitFor(
+        async () => live.length,
+        (count) => count === 1,
+        5_000,
+        10,
+      );
     } finally {
       unsubscribe();
     }

@@ -47,7 +47,12 @@ describe("a turn longer than five minutes", () => {
 
     // Work before and through the window where Node's 300 s timeout used to strike.
     for (const at of [60_000, 290_000, 305_000, 315_000]) {
-      await waitFor(async () => Date.now() - started, (elapsed) => elapsed >= at, LONG_TURN_MS, 1_000);
+      await waitFor(
+        async () => Date.now() - started,
+        (elapsed) => elapsed >= at,
+        LONG_TURN_MS,
+        1_000,
+      );
       expect((await api.get(`/api/sessions/${long.id}`)).status).toBe("running");
       await promptAndFinish(api, teamId, `same team at ${at / 1000} s`);
       await promptAndFinish(otherTeam, otherTeamId, `other team at ${at / 1000} s`);

@@ -31,7 +31,13 @@ function fakeInstall(id: "claude" | "codex" | "opencode", program = "#!/bin/sh\n
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, program, { mode: 0o755 });
   }
-  const packages = pins ?? { claude: [{ name: "@zed-industries/claude-code-acp", version: "0.16.2" }], codex: [{ name: "@zed-industries/codex-acp", version: "0.16.0" }], opencode: [{ name: "opencode-ai", version: "1.18.33" }] }[id];
+  const packages =
+    pins ??
+    {
+      claude: [{ name: "@zed-industries/claude-code-acp", version: "0.16.2" }],
+      codex: [{ name: "@zed-industries/codex-acp", version: "0.16.0" }],
+      opencode: [{ name: "opencode-ai", version: "1.18.33" }],
+    }[id];
   writeFileSync(path.join(dir, "portal-agent.json"), JSON.stringify({ id, packages, installedAt: new Date().toISOString(), sizeBytes: 1234 }));
 }
 
@@ -54,7 +60,10 @@ describe("agent install state", () => {
     const holder = spawn("sleep", ["30"]);
     try {
       mkdirSync(path.join(root, ".state"), { recursive: true });
-      writeFileSync(path.join(root, ".state", "opencode.lock"), JSON.stringify({ pid: holder.pid, startedAt: "2026-12-06T21:00:00.000Z", tempDir: path.join(root, ".tmp-opencode-x") }));
+      writeFileSync(
+        path.join(root, ".state", "opencode.lock"),
+        JSON.stringify({ pid: holder.pid, startedAt: "2026-12-06T21:00:00.000Z", tempDir: path.join(root, ".tmp-opencode-x") }),
+      );
       const outcome = await installAgent("opencode", { root });
       expect(outcome).toMatchObject({ state: "installing", alreadyRunning: true, startedAt: "2026-12-06T21:00:00.000Z" });
     } finally {
@@ -78,7 +87,12 @@ describe("agent install state", () => {
     expect(outcome.error).toMatch(/npm install exited with/);
     expect(isAgentInstalled("claude", root)).toBe(false);
     // Nothing half-installed is left behind, and the lock is released.
-    expect(spawnSync("ls", ["-A", root]).stdout.toString().split("\n").filter((name) => name.startsWith(".tmp-"))).toEqual([]);
+    expect(
+      spawnSync("ls", ["-A", root])
+        .stdout.toString()
+        .split("\n")
+        .filter((name) => name.startsWith(".tmp-")),
+    ).toEqual([]);
     expect(() => readFileSync(path.join(root, ".state", "claude.lock"))).toThrow();
   }, 120_000);
 });
@@ -95,7 +109,13 @@ describe("runtime bin wrappers", () => {
     const gatewayFile = path.join(root, "gateway.env");
     if (gatewayEnv !== null) writeFileSync(gatewayFile, gatewayEnv);
     return spawnSync(path.join(binDir, "agent_processes", `${id}-acp`), [], {
-      env: { PATH: "/usr/bin:/bin", HOME: home, PORTAL_GATEWAY_ENV_FILE: gatewayFile, ANTHROPIC_API_KEY: "sk-portal-own-key", OPENAI_API_KEY: "sk-portal-own-key" } as unknown as NodeJS.ProcessEnv,
+      env: {
+        PATH: "/usr/bin:/bin",
+        HOME: home,
+        PORTAL_GATEWAY_ENV_FILE: gatewayFile,
+        ANTHROPIC_API_KEY: "sk-portal-own-key",
+        OPENAI_API_KEY: "sk-portal-own-key",
+      } as unknown as NodeJS.ProcessEnv,
       encoding: "utf8",
     });
   }
@@ -128,7 +148,10 @@ describe("runtime bin wrappers", () => {
     const run = runWrapper("opencode", "PORTAL_GATEWAY_URL=http://10.0.0.1:7000\nPORTAL_GATEWAY_TOKEN=gw_abc123\n");
     expect(run.status, run.stderr).toBe(0);
     const line = run.stdout.split("\n").find((entry) => entry.startsWith("OPENCODE_CONFIG_CONTENT="))!;
-    const config = JSON.parse(line.slice("OPENCODE_CONFIG_CONTENT=".length)) as { provider: { portal: { options: { baseURL: string; apiKey: string } } }; model: string };
+    const config = JSON.parse(line.slice("OPENCODE_CONFIG_CONTENT=".length)) as {
+      provider: { portal: { options: { baseURL: string; apiKey: string } } };
+      model: string;
+    };
     expect(config.provider.portal.options).toEqual({ baseURL: "http://10.0.0.1:7000/openai/v1", apiKey: "{env:OPENAI_API_KEY}" });
     expect(config.model).toBe("portal/gpt-5.3-codex");
     expect(run.stdout).toMatch(/^ARGS acp --pure$/m);
@@ -150,7 +173,9 @@ describe("runtime bin wrappers", () => {
   it("writes the demo's mock-acp with its argv quoted, and drops an agent that is no longer installed", () => {
     fakeInstall("codex");
     const binDir = path.join(root, "bin");
-    expect(writeRuntimeBin({ binDir, agentsDirInJail: "/opt/agents", agentsDirOnHost: root, demoAgentCommand: ["/bin/echo", "it's the demo"] }).agents).toEqual(["codex"]);
+    expect(writeRuntimeBin({ binDir, agentsDirInJail: "/opt/agents", agentsDirOnHost: root, demoAgentCommand: ["/bin/echo", "it's the demo"] }).agents).toEqual(
+      ["codex"],
+    );
     const demo = spawnSync(path.join(binDir, "agent_processes", "mock-acp"), ["--flag"], { encoding: "utf8" });
     expect(demo.stdout).toBe("it's the demo --flag\n");
     expect(spawnSync(path.join(binDir, "codex"), ["--version"], { encoding: "utf8" }).stdout).toMatch(/^0\.16\.0/);

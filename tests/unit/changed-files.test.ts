@@ -24,7 +24,13 @@ describe("changedPaths", () => {
       { sessionUpdate: "tool_call_update", toolCallId: "failed", status: "failed" },
       { sessionUpdate: "tool_call", toolCallId: "pending", kind: "edit", status: "pending", rawInput: { path: "y.ts" } },
       { sessionUpdate: "tool_call", toolCallId: "read", kind: "read", status: "completed", locations: [{ path: "z.ts" }] },
-      { sessionUpdate: "tool_call", toolCallId: "out", kind: "edit", status: "completed", locations: [{ path: "/etc/passwd" }, { path: "/workspace" }, { path: "../../up" }] },
+      {
+        sessionUpdate: "tool_call",
+        toolCallId: "out",
+        kind: "edit",
+        status: "completed",
+        locations: [{ path: "/etc/passwd" }, { path: "/workspace" }, { path: "../../up" }],
+      },
     ];
     expect(changedPaths(updates, at)).toEqual([]);
   });

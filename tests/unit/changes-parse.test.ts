@@ -10,7 +10,15 @@ import { validBranchName } from "@/lib/sandboxes/git-names";
 // parseChanges against what real git prints for each kind of change (the same flags as in the jail).
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "changes-parse-"));
-const env = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: dir, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
+const env = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: "1",
+  HOME: dir,
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@t",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@t",
+};
 const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { env, encoding: "utf8" });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -50,7 +58,8 @@ describe("parseChanges", () => {
 describe("branch names and compare links", () => {
   it("accepts ordinary branch names and refuses what git or a shell would misread", () => {
     for (const name of ["main", "agent/notes", "feature/x-1.2", "a_b"]) expect(validBranchName(name)).toBe(true);
-    for (const name of ["-x", "a..b", "a/.hidden", "a.lock", "/a", "a/", "a b", "a@{1}", "a//b", "", "x".repeat(201)]) expect(validBranchName(name)).toBe(false);
+    for (const name of ["-x", "a..b", "a/.hidden", "a.lock", "/a", "a/", "a b", "a@{1}", "a//b", "", "x".repeat(201)])
+      expect(validBranchName(name)).toBe(false);
   });
 
   it("links GitHub-style compare pages for https remotes only", () => {

@@ -2,11 +2,25 @@ import { describe, expect, it } from "vitest";
 import { classifyRuntimeMessage, effectsFromConfigOptions, messagePartOf, promptText } from "@/lib/events/classify";
 import { formatSeed, SEED_FOOTER, SEED_HEADER } from "@/lib/sessions/seed";
 
-const update = (sessionUpdate: string, fields: object) => ({ jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update: { sessionUpdate, ...fields } } });
+const update = (sessionUpdate: string, fields: object) => ({
+  jsonrpc: "2.0",
+  method: "session/update",
+  params: { sessionId: "s", update: { sessionUpdate, ...fields } },
+});
 
 describe("classifyRuntimeMessage", () => {
   it("makes user prompts start a message, without the restored-history block", () => {
-    const prompt = { jsonrpc: "2.0", id: 1, method: "session/prompt", params: { prompt: [{ type: "text", text: "old", _meta: { portalSeed: true } }, { type: "text", text: "new" }] } };
+    const prompt = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "session/prompt",
+      params: {
+        prompt: [
+          { type: "text", text: "old", _meta: { portalSeed: true } },
+          { type: "text", text: "new" },
+        ],
+      },
+    };
     expect(classifyRuntimeMessage("client", prompt)).toEqual({ message: { role: "user", text: "new", startsNew: true } });
   });
 
@@ -33,7 +47,9 @@ describe("classifyRuntimeMessage", () => {
   });
 
   it("says what a stored event adds to the merged messages, portal events included", () => {
-    expect(messagePartOf("agent", update("agent_message_chunk", { content: { type: "text", text: "hi" } }))).toEqual({ message: { role: "agent", text: "hi", startsNew: false } });
+    expect(messagePartOf("agent", update("agent_message_chunk", { content: { type: "text", text: "hi" } }))).toEqual({
+      message: { role: "agent", text: "hi", startsNew: false },
+    });
     expect(messagePartOf("portal", { type: "turn_ended", turnId: "t", stopReason: "end_turn" })).toEqual({ endsMessage: true });
     expect(messagePartOf("portal", { type: "restored", fromIndex: 3 })).toEqual({ endsMessage: true });
     expect(messagePartOf("portal", { type: "status", status: "idle" })).toEqual({});
@@ -47,7 +63,13 @@ describe("classifyRuntimeMessage", () => {
   });
 
   it("reads only text blocks of a prompt", () => {
-    expect(promptText([{ type: "text", text: "a" }, { type: "resource_link", uri: "file:///x" }, { type: "text", text: "b" }])).toBe("a\nb");
+    expect(
+      promptText([
+        { type: "text", text: "a" },
+        { type: "resource_link", uri: "file:///x" },
+        { type: "text", text: "b" },
+      ]),
+    ).toBe("a\nb");
     expect(effectsFromConfigOptions([])).toEqual({ configOptions: [] });
   });
 });

@@ -20,7 +20,8 @@ describe("AnswerOrder", () => {
 });
 
 describe("the observed fetch's client answers", () => {
-  const request = (agentSessionId: string) => JSON.stringify({ jsonrpc: "2.0", id: "demo-1", method: "session/request_permission", params: { sessionId: agentSessionId } });
+  const request = (agentSessionId: string) =>
+    JSON.stringify({ jsonrpc: "2.0", id: "demo-1", method: "session/request_permission", params: { sessionId: agentSessionId } });
   const answer = (optionId: string) => JSON.stringify({ jsonrpc: "2.0", id: "demo-1", result: { outcome: { outcome: "selected", optionId } } });
 
   /** Two ACP servers of one runtime whose agents both sent request "demo-1". */
@@ -41,7 +42,10 @@ describe("the observed fetch's client answers", () => {
     await observed.fetch("http://runtime/v1/acp/s1", { method: "POST", body: answer("allow-once") });
     // Already answered, a request of the client's own, and a server that asked nothing: not answers.
     await observed.fetch("http://runtime/v1/acp/s1", { method: "POST", body: answer("allow-once") });
-    await observed.fetch("http://runtime/v1/acp/s1", { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", id: "demo-1", method: "session/prompt", params: {} }) });
+    await observed.fetch("http://runtime/v1/acp/s1", {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: "demo-1", method: "session/prompt", params: {} }),
+    });
     await observed.fetch("http://runtime/v1/acp/s3", { method: "POST", body: answer("allow-once") });
 
     expect(answers.map(({ serverId, agentSessionId, message }) => ({ serverId, agentSessionId, optionId: (message as any).result.outcome.optionId }))).toEqual([

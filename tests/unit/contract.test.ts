@@ -31,7 +31,20 @@ describe("the shared contract", () => {
   });
 
   it("flattens grouped config values", () => {
-    const grouped = { id: "model", name: "Model", options: [{ group: "g", name: "G", options: [{ value: "a", name: "A" }, { value: "b", name: "B" }] }] };
+    const grouped = {
+      id: "model",
+      name: "Model",
+      options: [
+        {
+          group: "g",
+          name: "G",
+          options: [
+            { value: "a", name: "A" },
+            { value: "b", name: "B" },
+          ],
+        },
+      ],
+    };
     expect(configValues(grouped).map((value) => value.value)).toEqual(["a", "b"]);
     expect(configValues({ id: "x", name: "X", options: [{ value: "c", name: "C" }] }).map((value) => value.value)).toEqual(["c"]);
   });
@@ -40,7 +53,10 @@ describe("the shared contract", () => {
     const dir = path.resolve(import.meta.dirname, "../../lib/contract");
     for (const file of readdirSync(dir)) {
       const imports = [...readFileSync(path.join(dir, file), "utf8").matchAll(/from "([^"]+)"|import "([^"]+)"/g)].map((match) => match[1] ?? match[2]);
-      expect(imports.filter((name) => !name!.startsWith("@/lib/contract/")), file).toEqual([]);
+      expect(
+        imports.filter((name) => !name!.startsWith("@/lib/contract/")),
+        file,
+      ).toEqual([]);
     }
   });
 

@@ -424,7 +424,11 @@ describe("demo agent: /tool and permissions", () => {
   it("/tool KIND PATH asks for a tool call of that kind on that path, titled as agents title them; a bad kind gets the usage", async () => {
     const agent = startAgent();
     const sessionId = await agent.newSession();
-    for (const [kind, title] of [["read", "Read src/a.ts"], ["delete", "Delete src/a.ts"], ["execute", "Run src/a.ts"]] as const) {
+    for (const [kind, title] of [
+      ["read", "Read src/a.ts"],
+      ["delete", "Delete src/a.ts"],
+      ["execute", "Run src/a.ts"],
+    ] as const) {
       const { mark, response } = agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text: `/tool ${kind} src/a.ts` }] });
       const ask = await agent.waitFor((m) => m.method === "session/request_permission", 5000, mark);
       expect(ask.params.toolCall).toMatchObject({ kind, title, rawInput: { path: "src/a.ts" } });
@@ -572,23 +576,37 @@ describe("demo agent: /recall", () => {
   it("extracts the first prompt from the SDK's JSON-RPC replay, including nested replays", async () => {
     const agent = startAgent();
     const sessionId = await agent.newSession();
-    const prefix =
-      "Previous session history is replayed below as JSON-RPC envelopes. Use it as context before responding to the latest user prompt.\n";
+    const prefix = "Previous session history is replayed below as JSON-RPC envelopes. Use it as context before responding to the latest user prompt.\n";
     const envelope = (sender: string, payload: object) => JSON.stringify({ createdAt: 1, sender, payload });
     const olderReplay =
       prefix +
-      envelope("client", { jsonrpc: "2.0", id: 1, method: "session/prompt", params: { sessionId: "old", prompt: [{ type: "text", text: "original question" }] } }) +
+      envelope("client", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "session/prompt",
+        params: { sessionId: "old", prompt: [{ type: "text", text: "original question" }] },
+      }) +
       "\n";
     const replay =
       prefix +
       [
         envelope("client", { jsonrpc: "2.0", id: 1, method: "session/new", params: { cwd: "/", mcpServers: [] } }),
-        envelope("agent", { jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "User: fake" } } } }),
+        envelope("agent", {
+          jsonrpc: "2.0",
+          method: "session/update",
+          params: { sessionId: "s", update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "User: fake" } } },
+        }),
         envelope("client", {
           jsonrpc: "2.0",
           id: 2,
           method: "session/prompt",
-          params: { sessionId: "s", prompt: [{ type: "text", text: olderReplay }, { type: "text", text: "follow-up" }] },
+          params: {
+            sessionId: "s",
+            prompt: [
+              { type: "text", text: olderReplay },
+              { type: "text", text: "follow-up" },
+            ],
+          },
         }),
         envelope("client", { jsonrpc: "2.0", id: 3, method: "session/prompt", params: { sessionId: "s", prompt: [{ type: "text", text: "later" }] } }),
       ].join("\n") +
@@ -601,7 +619,10 @@ describe("demo agent: /recall", () => {
     expect(messageText(updates)).toBe("First prompt: original question");
 
     const flat = await agent.prompt(sessionId, [
-      { type: "text", text: prefix + envelope("client", { jsonrpc: "2.0", id: 9, method: "session/prompt", params: { prompt: [{ type: "text", text: "flat first" }] } }) },
+      {
+        type: "text",
+        text: prefix + envelope("client", { jsonrpc: "2.0", id: 9, method: "session/prompt", params: { prompt: [{ type: "text", text: "flat first" }] } }),
+      },
       { type: "text", text: "/recall" },
     ]);
     expect(messageText(flat.updates)).toBe("First prompt: flat first");
@@ -648,7 +669,10 @@ describe("demo agent: the sandbox from its side", () => {
     // Told as an edit tool call naming the file, as a real agent's write is.
     expect(kinds(wrote.updates)).toEqual(["tool_call", "tool_call_update", "agent_message_chunk"]);
     expect(wrote.updates[0]).toMatchObject({ kind: "edit", locations: [{ path: path.join(first, "notes/plan.txt") }] });
-    expect(wrote.updates[1]).toMatchObject({ status: "completed", content: [{ type: "diff", path: path.join(first, "notes/plan.txt"), oldText: null, newText: " two  spaces, kept: ünïcode" }] });
+    expect(wrote.updates[1]).toMatchObject({
+      status: "completed",
+      content: [{ type: "diff", path: path.join(first, "notes/plan.txt"), oldText: null, newText: " two  spaces, kept: ünïcode" }],
+    });
     expect(await readFile(path.join(first, "notes/plan.txt"), "utf8")).toBe(" two  spaces, kept: ünïcode");
 
     const read = await agent.prompt(a, "/cat notes/plan.txt");

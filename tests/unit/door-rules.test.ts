@@ -77,7 +77,11 @@ describe("headers", () => {
   it("sends HSTS only over https", () => {
     expect(staticSecurityHeaders({ https: false })["strict-transport-security"]).toBeUndefined();
     expect(staticSecurityHeaders({ https: true })["strict-transport-security"]).toMatch(/max-age=\d+/);
-    expect(staticSecurityHeaders({ https: false })).toMatchObject({ "x-content-type-options": "nosniff", "referrer-policy": "strict-origin-when-cross-origin", "x-frame-options": "DENY" });
+    expect(staticSecurityHeaders({ https: false })).toMatchObject({
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "strict-origin-when-cross-origin",
+      "x-frame-options": "DENY",
+    });
   });
 
   it("reads the client address from the nearest hop and the origin from the forwarded host", () => {

@@ -20,7 +20,7 @@ describe("parseEnv", () => {
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ SANDBOX_AGENT_URL: "not a url" }, "SANDBOX_AGENT_URL"],
     [{ NEXTAUTH_SECRET: "short" }, "NEXTAUTH_SECRET"],
-    [{ PORTAL_ADMIN_EMAIL: "nobody" , PORTAL_ADMIN_PASSWORD: "long-enough-password" }, "PORTAL_ADMIN_EMAIL"],
+    [{ PORTAL_ADMIN_EMAIL: "nobody", PORTAL_ADMIN_PASSWORD: "long-enough-password" }, "PORTAL_ADMIN_EMAIL"],
     [{ PORTAL_ADMIN_EMAIL: "a@b.test" }, "PORTAL_ADMIN_PASSWORD"],
     [{ PORTAL_ADMIN_EMAIL: "a@b.test", PORTAL_ADMIN_PASSWORD: "short" }, "PORTAL_ADMIN_PASSWORD"],
     [{ PORTAL_SANDBOX: "kubernetes" }, "PORTAL_SANDBOX"],
@@ -64,8 +64,16 @@ describe("parseEnv", () => {
     expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX: "bwrap", PORTAL_SANDBOX_OPTIONS: {} });
     // Agents reach their models through the portal's gateway and nothing else, unless told otherwise.
     expect(parseEnv({}).PORTAL_SANDBOX_NETWORK).toBe("models");
-    expect(parseEnv({})).toMatchObject({ PORTAL_SANDBOX_MEMORY: 2 * 1024 ** 3, PORTAL_SANDBOX_CPUS: 1, PORTAL_SANDBOX_PIDS: 512, PORTAL_SANDBOX_DISK: 5 * 1024 ** 3, PORTAL_SANDBOX_TMP: 512 * 1024 ** 2 });
-    expect(parseEnv({ PORTAL_SANDBOX_MEMORY: "1.5G", PORTAL_SANDBOX_CPUS: "1.5", PORTAL_SANDBOX_DISK: "800MiB", PORTAL_SANDBOX_TMP: "67108864" })).toMatchObject({
+    expect(parseEnv({})).toMatchObject({
+      PORTAL_SANDBOX_MEMORY: 2 * 1024 ** 3,
+      PORTAL_SANDBOX_CPUS: 1,
+      PORTAL_SANDBOX_PIDS: 512,
+      PORTAL_SANDBOX_DISK: 5 * 1024 ** 3,
+      PORTAL_SANDBOX_TMP: 512 * 1024 ** 2,
+    });
+    expect(
+      parseEnv({ PORTAL_SANDBOX_MEMORY: "1.5G", PORTAL_SANDBOX_CPUS: "1.5", PORTAL_SANDBOX_DISK: "800MiB", PORTAL_SANDBOX_TMP: "67108864" }),
+    ).toMatchObject({
       PORTAL_SANDBOX_MEMORY: 1.5 * 1024 ** 3,
       PORTAL_SANDBOX_CPUS: 1.5,
       PORTAL_SANDBOX_DISK: 800 * 1024 ** 2,

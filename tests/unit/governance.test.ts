@@ -27,7 +27,9 @@ describe("approval policy matching", () => {
     expect(match({ kind: "execute", title: "Run docs/build.sh", rawInput: { path: "docs/build.sh" } })).toBe("docs");
     // A pattern is matched against the whole title, or a whole path.
     expect(match({ kind: "fetch", title: "Fetch docs/index.html" })).toBeNull();
-    expect(matchingRule([{ id: "titles", pattern: "Fetch *", action: "allow" }], toolCallFacts({ kind: "fetch", title: "Fetch docs/index.html" }))?.id).toBe("titles");
+    expect(matchingRule([{ id: "titles", pattern: "Fetch *", action: "allow" }], toolCallFacts({ kind: "fetch", title: "Fetch docs/index.html" }))?.id).toBe(
+      "titles",
+    );
   });
 
   it("never answers for a kind no rule names (nor an unknown kind, taken as other)", () => {
@@ -58,7 +60,20 @@ describe("redaction of shared text", () => {
 describe("webhook address guard", () => {
   it("allows public addresses only by default, loopback or private ranges when the instance says so", () => {
     for (const address of ["93.184.216.34", "2606:4700::6810:85e5"]) expect(addressAllowed(address, "public"), address).toBe(true);
-    for (const address of ["127.0.0.1", "::1", "::ffff:127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "fe80::1", "fd00::1", "0.0.0.0", "100.64.0.1", "not an address"]) {
+    for (const address of [
+      "127.0.0.1",
+      "::1",
+      "::ffff:127.0.0.1",
+      "10.0.0.1",
+      "172.16.5.4",
+      "192.168.1.1",
+      "169.254.169.254",
+      "fe80::1",
+      "fd00::1",
+      "0.0.0.0",
+      "100.64.0.1",
+      "not an address",
+    ]) {
       expect(addressAllowed(address, "public"), address).toBe(false);
     }
     expect(addressAllowed("127.0.0.1", "loopback")).toBe(true);
@@ -74,7 +89,9 @@ describe("webhook address guard", () => {
 describe("the Slack body and the usage CSV", () => {
   it("says what happened in one line", () => {
     const base = { team: { name: "Core" }, session: { title: "Fix the build" } };
-    expect(slackText({ ...base, event: "permission.waiting", data: { toolCall: { title: "Edit a.ts" } } })).toBe("Waiting for permission in “Fix the build” (Core): Edit a.ts");
+    expect(slackText({ ...base, event: "permission.waiting", data: { toolCall: { title: "Edit a.ts" } } })).toBe(
+      "Waiting for permission in “Fix the build” (Core): Edit a.ts",
+    );
     expect(slackText({ ...base, event: "turn.ended", data: { stopReason: "end_turn" } })).toBe("Turn ended in “Fix the build” (Core): end_turn");
     expect(slackText({ team: { name: "Core" }, event: "budget.reached", data: { message: "Budget of Core reached" } })).toBe("Budget of Core reached");
   });
@@ -90,7 +107,12 @@ describe("the Slack body and the usage CSV", () => {
       ],
       total: { calls: 3, inputTokens: 11, outputTokens: 6, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.5 },
     });
-    expect(csv.split("\r\n")).toEqual(["session,label,calls,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd", 's1,"Fix ""it"", now",2,10,5,0,0,0.5', "s2,'=HYPERLINK(1),1,1,1,0,0,", ""]);
+    expect(csv.split("\r\n")).toEqual([
+      "session,label,calls,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd",
+      's1,"Fix ""it"", now",2,10,5,0,0,0.5',
+      "s2,'=HYPERLINK(1),1,1,1,0,0,",
+      "",
+    ]);
     expect(formatUsd(1234.5)).toBe("$1,234.50");
     expect(formatUsd(0.0042)).toBe("$0.0042");
     expect(formatUsd(null)).toBe("—");

@@ -8,9 +8,19 @@ import { ManageTable } from "@/components/ui/manage-table";
 
 describe("ManageTable", () => {
   it("labels every cell but the row's name and its actions after its column", () => {
-    const rows = [1, 2].map((n) => h("tr", { key: n }, h("td", null, `token ${n}`), h("td", null, "never"), h("td", { "data-label": "Own" }, "2027-03-06"), false, h("td", null, h("button", null, "Revoke"))));
+    const rows = [1, 2].map((n) =>
+      h(
+        "tr",
+        { key: n },
+        h("td", null, `token ${n}`),
+        h("td", null, "never"),
+        h("td", { "data-label": "Own" }, "2027-03-06"),
+        false,
+        h("td", null, h("button", null, "Revoke")),
+      ),
+    );
     const html = renderToStaticMarkup(h(ManageTable, { columns: ["Name", "Last used", "Expires", null], children: rows }));
-    expect(html.match(/<td[^>]*>/g)).toEqual(Array(2).fill(['<td>', '<td data-label="Last used">', '<td data-label="Own">', "<td>"]).flat());
+    expect(html.match(/<td[^>]*>/g)).toEqual(Array(2).fill(["<td>", '<td data-label="Last used">', '<td data-label="Own">', "<td>"]).flat());
   });
 
   it("leaves a table without headings as it is", () => {

@@ -41,8 +41,18 @@ describe("MergedMessages", () => {
 
   it("writes every unwritten text when asked to flush, also for sessions not in the batch", () => {
     const merged = new MergedMessages();
-    merged.plan([chunk("a", 1, "x"), chunk("b", 1, "y")], 0).apply(new Map([["a", 1], ["b", 1]]));
-    merged.plan([chunk("a", 1, "x"), chunk("b", 1, "y")], 1).apply(new Map([["a", 2], ["b", 2]]));
+    merged.plan([chunk("a", 1, "x"), chunk("b", 1, "y")], 0).apply(
+      new Map([
+        ["a", 1],
+        ["b", 1],
+      ]),
+    );
+    merged.plan([chunk("a", 1, "x"), chunk("b", 1, "y")], 1).apply(
+      new Map([
+        ["a", 2],
+        ["b", 2],
+      ]),
+    );
     const flush = merged.plan([], 2, true);
     expect(flush.rows.map((row) => [row.sessionId, row.index, row.text])).toEqual([
       ["a", 1, "xx"],

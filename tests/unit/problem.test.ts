@@ -96,7 +96,11 @@ describe("problem codes", () => {
 
   it("is the only place a problem body is put together (no hand-built problem+json elsewhere)", () => {
     const files = ["lib", "app", "components"].flatMap(sourceFiles).concat("proxy.ts");
-    const handBuilt = files.filter((file) => file !== path.join("lib", "contract", "problems.ts") && /agent-portal\.dev\/problems|new ApiError\(\d/.test(readFileSync(path.join(root, file), "utf8")));
+    const handBuilt = files.filter(
+      (file) =>
+        file !== path.join("lib", "contract", "problems.ts") &&
+        /agent-portal\.dev\/problems|new ApiError\(\d/.test(readFileSync(path.join(root, file), "utf8")),
+    );
     expect(handBuilt).toEqual([]);
   });
 });

@@ -14,7 +14,10 @@ const configOptions = [
     category: "mode",
     type: "select",
     currentValue: "ask",
-    options: [{ value: "ask", name: "Ask" }, { value: "code", name: "Code" }],
+    options: [
+      { value: "ask", name: "Ask" },
+      { value: "code", name: "Code" },
+    ],
   },
   {
     id: "model",
@@ -24,12 +27,26 @@ const configOptions = [
     currentValue: "small",
     options: [
       { group: "fast", name: "Fast", options: [{ value: "small", name: "Small" }] },
-      { group: "smart", name: "Smart", options: [{ value: "large", name: "Large" }, { value: "huge", name: "Huge" }] },
+      {
+        group: "smart",
+        name: "Smart",
+        options: [
+          { value: "large", name: "Large" },
+          { value: "huge", name: "Huge" },
+        ],
+      },
     ],
   },
   { id: "verbose", name: "Verbose", type: "boolean", currentValue: false },
 ];
-const modes = { currentModeId: "ask", availableModes: [{ id: "ask", name: "Ask" }, { id: "code", name: "Code" }, { id: "plan", name: "Plan" }] };
+const modes = {
+  currentModeId: "ask",
+  availableModes: [
+    { id: "ask", name: "Ask" },
+    { id: "code", name: "Code" },
+    { id: "plan", name: "Plan" },
+  ],
+};
 
 describe("config values", () => {
   it("flattens grouped select values and has none for a boolean option", () => {

@@ -6,7 +6,14 @@ describe("statement parameters by name", () => {
     const params = new StatementParams();
     const sql = `SELECT * FROM ${params.unnest("rows", "r", { id: "text", n: "int" })} WHERE r.n < ${params.ref("limit")} AND r.id <> ${params.ref("rows.id", "::text")}`;
     expect(sql).toBe("SELECT * FROM unnest($1::text[], $2::int[]) AS r(id, n) WHERE r.n < $3 AND r.id <> $1::text");
-    const rows = columnArrays({ id: "text", n: "int" }, [{ key: "a", size: 1 }, { key: "b", size: 2 }], (row) => ({ id: row.key, n: row.size }));
+    const rows = columnArrays(
+      { id: "text", n: "int" },
+      [
+        { key: "a", size: 1 },
+        { key: "b", size: 2 },
+      ],
+      (row) => ({ id: row.key, n: row.size }),
+    );
     expect(params.values({ rows, limit: 5 })).toEqual([["a", "b"], [1, 2], 5]);
   });
 

@@ -1,14 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { applyEvents, emptyTranscript, ordinal, PLAN_LEFT_UNFINISHED, settingLabel, transcriptOf, unfinishedAs, type StreamEvent } from "@/components/session/transcript-model";
+import {
+  applyEvents,
+  emptyTranscript,
+  ordinal,
+  PLAN_LEFT_UNFINISHED,
+  settingLabel,
+  transcriptOf,
+  unfinishedAs,
+  type StreamEvent,
+} from "@/components/session/transcript-model";
 
 // The reducer that turns mirrored events into transcript rows, fed with the shapes the portal stores.
 
 let index = 0;
 const at = "2026-11-24T10:00:00.000Z";
-const agent = (update: Record<string, unknown>): StreamEvent => ({ index: ++index, sender: "agent", createdAt: at, payload: { jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update } } });
+const agent = (update: Record<string, unknown>): StreamEvent => ({
+  index: ++index,
+  sender: "agent",
+  createdAt: at,
+  payload: { jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update } },
+});
 const chunk = (text: string) => agent({ sessionUpdate: "agent_message_chunk", content: { type: "text", text } });
 const thought = (text: string) => agent({ sessionUpdate: "agent_thought_chunk", content: { type: "text", text } });
-const prompt = (prompt: unknown[]): StreamEvent => ({ index: ++index, sender: "client", createdAt: at, payload: { jsonrpc: "2.0", id: index, method: "session/prompt", params: { sessionId: "s", prompt } } });
+const prompt = (prompt: unknown[]): StreamEvent => ({
+  index: ++index,
+  sender: "client",
+  createdAt: at,
+  payload: { jsonrpc: "2.0", id: index, method: "session/prompt", params: { sessionId: "s", prompt } },
+});
 const portal = (payload: Record<string, unknown>): StreamEvent => ({ index: ++index, sender: "portal", createdAt: at, payload });
 
 function fresh() {
@@ -63,9 +82,20 @@ describe("transcript model", () => {
     const state = fresh();
     applyEvents(state, [
       prompt([{ type: "text", text: "/tool" }]),
-      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress", priority: "high" }, { content: "Summarise", status: "pending" }] }),
+      agent({
+        sessionUpdate: "plan",
+        entries: [
+          { content: "Edit demo.txt", status: "in_progress", priority: "high" },
+          { content: "Summarise", status: "pending" },
+        ],
+      }),
       agent({ sessionUpdate: "tool_call", toolCallId: "tc1", title: "Edit demo.txt", kind: "edit", status: "pending", rawInput: { path: "demo.txt" } }),
-      portal({ type: "permission_requested", permissionId: "p1", toolCall: { toolCallId: "tc1", title: "Edit demo.txt", kind: "edit" }, options: [{ optionId: "allow-once", name: "Allow once", kind: "allow_once" }] }),
+      portal({
+        type: "permission_requested",
+        permissionId: "p1",
+        toolCall: { toolCallId: "tc1", title: "Edit demo.txt", kind: "edit" },
+        options: [{ optionId: "allow-once", name: "Allow once", kind: "allow_once" }],
+      }),
     ]);
     expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "tool"]);
     expect(state.items[2]).toMatchObject({ kind: "tool", status: "pending", permission: { permissionId: "p1", reply: "pending", by: null } });
@@ -74,15 +104,32 @@ describe("transcript model", () => {
     applyEvents(state, [
       portal({ type: "permission_resolved", permissionId: "p1", reply: "once", by: "u1" }),
       agent({ sessionUpdate: "tool_call_update", toolCallId: "tc1", status: "in_progress" }),
-      agent({ sessionUpdate: "tool_call_update", toolCallId: "tc1", status: "completed", content: [{ type: "content", content: { type: "text", text: "Wrote 26 bytes" } }] }),
-      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "completed" }, { content: "Summarise", status: "completed" }] }),
+      agent({
+        sessionUpdate: "tool_call_update",
+        toolCallId: "tc1",
+        status: "completed",
+        content: [{ type: "content", content: { type: "text", text: "Wrote 26 bytes" } }],
+      }),
+      agent({
+        sessionUpdate: "plan",
+        entries: [
+          { content: "Edit demo.txt", status: "completed" },
+          { content: "Summarise", status: "completed" },
+        ],
+      }),
       agent({ sessionUpdate: "tool_call_update", toolCallId: "unknown", status: "failed" }),
     ]);
     // Still one plan and one tool card, in the places they first appeared, changed in place.
     expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "tool"]);
     expect(state.items[2]).not.toBe(card);
     expect(state.items[1]).toMatchObject({ kind: "plan", entries: [{ status: "completed" }, { status: "completed" }] });
-    expect(state.items[2]).toMatchObject({ kind: "tool", status: "completed", output: "Wrote 26 bytes", permission: { reply: "once", by: "u1", at }, rawInput: { path: "demo.txt" } });
+    expect(state.items[2]).toMatchObject({
+      kind: "tool",
+      status: "completed",
+      output: "Wrote 26 bytes",
+      permission: { reply: "once", by: "u1", at },
+      rawInput: { path: "demo.txt" },
+    });
     expect(state.items[2]!.events).toEqual([3, 4, 5, 6, 7]);
     expect(state.pending.size).toBe(0);
   });
@@ -107,8 +154,22 @@ describe("transcript model", () => {
   it("shows edits as diffs and keeps terminal output apart", () => {
     const state = fresh();
     applyEvents(state, [
-      agent({ sessionUpdate: "tool_call", toolCallId: "e", title: "Edit a.ts", kind: "edit", status: "in_progress", content: [{ type: "diff", path: "a.ts", oldText: "x\n", newText: "y\n" }] }),
-      agent({ sessionUpdate: "tool_call", toolCallId: "t", title: "npm test", kind: "execute", status: "in_progress", content: [{ type: "terminal", terminalId: "term1" }] }),
+      agent({
+        sessionUpdate: "tool_call",
+        toolCallId: "e",
+        title: "Edit a.ts",
+        kind: "edit",
+        status: "in_progress",
+        content: [{ type: "diff", path: "a.ts", oldText: "x\n", newText: "y\n" }],
+      }),
+      agent({
+        sessionUpdate: "tool_call",
+        toolCallId: "t",
+        title: "npm test",
+        kind: "execute",
+        status: "in_progress",
+        content: [{ type: "terminal", terminalId: "term1" }],
+      }),
     ]);
     expect(state.items[0]).toMatchObject({ diffs: [{ path: "a.ts", oldText: "x\n", newText: "y\n" }], terminal: false });
     expect(state.items[1]).toMatchObject({ terminal: true });
@@ -117,7 +178,13 @@ describe("transcript model", () => {
   it("rebuilds the same transcript from any window that starts at a turn", () => {
     const events = (() => {
       fresh();
-      return [prompt([{ type: "text", text: "a" }]), chunk("x"), portal({ type: "turn_ended", turnId: "1", stopReason: "end_turn" }), prompt([{ type: "text", text: "b" }]), chunk("y")];
+      return [
+        prompt([{ type: "text", text: "a" }]),
+        chunk("x"),
+        portal({ type: "turn_ended", turnId: "1", stopReason: "end_turn" }),
+        prompt([{ type: "text", text: "b" }]),
+        chunk("y"),
+      ];
     })();
     const whole = transcriptOf(events);
     const tail = transcriptOf(events.slice(3));
@@ -138,7 +205,11 @@ describe("transcript model", () => {
 
   it("keeps restorable after a turn the runtime interrupted", () => {
     const state = fresh();
-    applyEvents(state, [portal({ type: "status", status: "running" }), portal({ type: "turn_ended", turnId: "t", stopReason: "interrupted" }), portal({ type: "status", status: "restorable" })]);
+    applyEvents(state, [
+      portal({ type: "status", status: "running" }),
+      portal({ type: "turn_ended", turnId: "t", stopReason: "interrupted" }),
+      portal({ type: "status", status: "restorable" }),
+    ]);
     expect(state.status).toBe("restorable");
   });
 
@@ -166,7 +237,9 @@ describe("transcript model", () => {
       { index: ++index, sender: "agent", createdAt: at, payload: "not an object" },
       agent({ sessionUpdate: "something_new" }),
     ]);
-    expect(state.items.map((item) => (item.kind === "separator" ? item.text : item.kind === "setting" ? `${item.label}: ${item.value} by ${item.by}` : item.kind))).toEqual([
+    expect(
+      state.items.map((item) => (item.kind === "separator" ? item.text : item.kind === "setting" ? `${item.label}: ${item.value} by ${item.by}` : item.kind)),
+    ).toEqual([
       "12 messages from the agent were lost in transit and could not be recovered.",
       "1 message could not be stored here (the database refused them).",
       "Resumed after the runtime restarted: the agent was given the conversation so far.",
@@ -198,7 +271,12 @@ describe("transcript model", () => {
       prompt([{ type: "text", text: "/tool" }]),
       agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress" }] }),
       agent({ sessionUpdate: "tool_call", toolCallId: "demo-tool-1", title: "Edit demo.txt", kind: "edit", status: "pending", rawInput: { path: "demo.txt" } }),
-      portal({ type: "permission_requested", permissionId, toolCall: { toolCallId: "demo-tool-1", title: "Edit demo.txt", kind: "edit", rawInput: { path: "demo.txt" } }, options: [] }),
+      portal({
+        type: "permission_requested",
+        permissionId,
+        toolCall: { toolCallId: "demo-tool-1", title: "Edit demo.txt", kind: "edit", rawInput: { path: "demo.txt" } },
+        options: [],
+      }),
     ];
     applyEvents(state, [
       ...toolTurn("p1"),
@@ -218,9 +296,14 @@ describe("transcript model", () => {
     expect(cards).toHaveLength(2);
     expect(cards[0]).toMatchObject({ status: "completed", permission: { permissionId: "p1", reply: "once" } });
     expect(cards[1]).toMatchObject({ status: "failed", permission: { permissionId: "p2", reply: "reject" } });
-    expect(state.items.filter((item) => item.kind === "plan")).toEqual([expect.objectContaining({ entries: [{ content: "Edit demo.txt", status: "completed" }] }), expect.objectContaining({ entries: [{ content: "Edit demo.txt", status: "in_progress" }] })]);
+    expect(state.items.filter((item) => item.kind === "plan")).toEqual([
+      expect.objectContaining({ entries: [{ content: "Edit demo.txt", status: "completed" }] }),
+      expect.objectContaining({ entries: [{ content: "Edit demo.txt", status: "in_progress" }] }),
+    ]);
     // A restorable status alone says nothing: only a cut-off turn does.
-    expect(state.items.filter((item) => item.kind === "separator").map((item) => (item as { text: string }).text)).toEqual(["Resumed after the runtime restarted: the agent was given the conversation so far."]);
+    expect(state.items.filter((item) => item.kind === "separator").map((item) => (item as { text: string }).text)).toEqual([
+      "Resumed after the runtime restarted: the agent was given the conversation so far.",
+    ]);
   });
 
   it("says interrupted in one word on the card, its answer and the plan when a restart cuts a turn off", () => {
@@ -228,7 +311,13 @@ describe("transcript model", () => {
     applyEvents(state, [
       portal({ type: "status", status: "running" }),
       prompt([{ type: "text", text: "/tool" }]),
-      agent({ sessionUpdate: "plan", entries: [{ content: "Edit demo.txt", status: "in_progress" }, { content: "Summarise", status: "pending" }] }),
+      agent({
+        sessionUpdate: "plan",
+        entries: [
+          { content: "Edit demo.txt", status: "in_progress" },
+          { content: "Summarise", status: "pending" },
+        ],
+      }),
       agent({ sessionUpdate: "tool_call", toolCallId: "demo-tool-1", title: "Edit demo.txt", kind: "edit", status: "pending" }),
       portal({ type: "permission_requested", permissionId: "p1", toolCall: { toolCallId: "demo-tool-1", title: "Edit demo.txt" }, options: [] }),
       // What the portal records for a session left behind: the request expires, the turn ends interrupted.
@@ -261,7 +350,14 @@ describe("transcript model", () => {
     const state = fresh();
     applyEvents(state, [
       prompt([{ type: "text", text: "go" }]),
-      agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "completed" }, { content: "b", status: "in_progress" }, { content: "c", status: "pending" }] }),
+      agent({
+        sessionUpdate: "plan",
+        entries: [
+          { content: "a", status: "completed" },
+          { content: "b", status: "in_progress" },
+          { content: "c", status: "pending" },
+        ],
+      }),
       agent({ sessionUpdate: "tool_call", toolCallId: "x", title: "Run tests", kind: "execute", status: "in_progress" }),
       portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }),
       prompt([{ type: "text", text: "again" }]),
@@ -291,7 +387,15 @@ describe("transcript model", () => {
     expect(state.items.map((item) => item.kind)).toEqual(["user", "plan", "turn_end"]);
     expect(state.items[1]).toMatchObject({ kind: "plan", ended: null, entries: [{ status: "completed" }] });
     // And a late update that leaves it unfinished marks it again.
-    applyEvents(state, [agent({ sessionUpdate: "plan", entries: [{ content: "a", status: "completed" }, { content: "b", status: "pending" }] })]);
+    applyEvents(state, [
+      agent({
+        sessionUpdate: "plan",
+        entries: [
+          { content: "a", status: "completed" },
+          { content: "b", status: "pending" },
+        ],
+      }),
+    ]);
     expect(state.items[1]).toMatchObject({ kind: "plan", ended: PLAN_LEFT_UNFINISHED });
   });
 
@@ -316,7 +420,13 @@ describe("transcript model", () => {
 
   it("does not move a turn's end below a notice that followed it", () => {
     const state = fresh();
-    applyEvents(state, [prompt([{ type: "text", text: "hi" }]), chunk("a"), portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }), portal({ type: "status", status: "destroyed" }), chunk("b")]);
+    applyEvents(state, [
+      prompt([{ type: "text", text: "hi" }]),
+      chunk("a"),
+      portal({ type: "turn_ended", turnId: "t1", stopReason: "end_turn" }),
+      portal({ type: "status", status: "destroyed" }),
+      chunk("b"),
+    ]);
     expect(state.items.map((item) => item.kind)).toEqual(["user", "agent", "turn_end", "separator", "agent"]);
   });
 
@@ -361,7 +471,17 @@ describe("transcript model with real agents' shapes", () => {
     applyEvents(state, [
       prompt([{ type: "text", text: "write hello.txt" }]),
       // From the stream's content_block_start: the input is not known yet.
-      agent({ _meta: meta, toolCallId: "toolu_01", sessionUpdate: "tool_call", rawInput: {}, status: "pending", title: "Write", kind: "edit", content: [], locations: [] }),
+      agent({
+        _meta: meta,
+        toolCallId: "toolu_01",
+        sessionUpdate: "tool_call",
+        rawInput: {},
+        status: "pending",
+        title: "Write",
+        kind: "edit",
+        content: [],
+        locations: [],
+      }),
       // From the whole assistant message: the same id, now with the input and the diff.
       agent({
         _meta: meta,
@@ -374,10 +494,26 @@ describe("transcript model with real agents' shapes", () => {
         content: [{ type: "diff", path: "/workspace/hello.txt", oldText: null, newText: "hello\n" }],
         locations: [{ path: "/workspace/hello.txt" }],
       }),
-      portal({ type: "permission_requested", permissionId: "p1", toolCall: { toolCallId: "toolu_01", title: "Write /workspace/hello.txt", kind: "edit", rawInput: { file_path: "/workspace/hello.txt", content: "hello\n" } }, options: [] }),
+      portal({
+        type: "permission_requested",
+        permissionId: "p1",
+        toolCall: {
+          toolCallId: "toolu_01",
+          title: "Write /workspace/hello.txt",
+          kind: "edit",
+          rawInput: { file_path: "/workspace/hello.txt", content: "hello\n" },
+        },
+        options: [],
+      }),
       portal({ type: "permission_resolved", permissionId: "p1", reply: "once", by: "u1" }),
       // The tool result, and then the PostToolUse hook's update (no status, no content).
-      agent({ _meta: meta, toolCallId: "toolu_01", sessionUpdate: "tool_call_update", status: "completed", rawOutput: "File created successfully at: /workspace/hello.txt" }),
+      agent({
+        _meta: meta,
+        toolCallId: "toolu_01",
+        sessionUpdate: "tool_call_update",
+        status: "completed",
+        rawOutput: "File created successfully at: /workspace/hello.txt",
+      }),
       agent({ _meta: { claudeCode: { toolResponse: {}, toolName: "Write" } }, toolCallId: "toolu_01", sessionUpdate: "tool_call_update" }),
     ]);
     const cards = state.items.filter((item) => item.kind === "tool");
@@ -406,7 +542,12 @@ describe("transcript model with real agents' shapes", () => {
         kind: "other",
         title: "todowrite",
         locations: [],
-        rawInput: { todos: [{ id: "1", content: "Read the code", status: "completed", priority: "high" }, { id: "2", content: "Fix the bug", status: "in_progress", priority: "high" }] },
+        rawInput: {
+          todos: [
+            { id: "1", content: "Read the code", status: "completed", priority: "high" },
+            { id: "2", content: "Fix the bug", status: "in_progress", priority: "high" },
+          ],
+        },
       }),
       agent({
         sessionUpdate: "tool_call_update",
@@ -415,11 +556,21 @@ describe("transcript model with real agents' shapes", () => {
         kind: "other",
         title: "2 todos",
         content: [{ type: "content", content: { type: "text", text: "[...]" } }],
-        rawInput: { todos: [{ id: "1", content: "Read the code", status: "completed", priority: "high" }, { id: "2", content: "Fix the bug", status: "completed", priority: "high" }] },
+        rawInput: {
+          todos: [
+            { id: "1", content: "Read the code", status: "completed", priority: "high" },
+            { id: "2", content: "Fix the bug", status: "completed", priority: "high" },
+          ],
+        },
       }),
     ]);
     expect(state.items.map((item) => item.kind)).toEqual(["user", "plan"]);
-    expect(state.items[1]).toMatchObject({ entries: [{ content: "Read the code", status: "completed" }, { content: "Fix the bug", status: "completed" }] });
+    expect(state.items[1]).toMatchObject({
+      entries: [
+        { content: "Read the code", status: "completed" },
+        { content: "Fix the bug", status: "completed" },
+      ],
+    });
   });
 
   it("shows Codex's reasoning as a thought and its warning sent as an agent message as a notice", () => {
@@ -447,7 +598,12 @@ describe("transcript model with real agents' shapes", () => {
       prompt([{ type: "text", text: "run" }]),
       agent({ sessionUpdate: "tool_call", toolCallId: "call_1", title: "ls", kind: "execute", status: "in_progress" }),
       portal({ type: "turn_ended", turnId: "t", stopReason: "cancelled" }),
-      agent({ sessionUpdate: "tool_call_update", toolCallId: "call_1", status: "completed", content: [{ type: "content", content: { type: "text", text: "a.txt" } }] }),
+      agent({
+        sessionUpdate: "tool_call_update",
+        toolCallId: "call_1",
+        status: "completed",
+        content: [{ type: "content", content: { type: "text", text: "a.txt" } }],
+      }),
     ]);
     expect(state.items.map((item) => item.kind)).toEqual(["user", "tool", "turn_end"]);
     expect(state.items[1]).toMatchObject({ status: "completed", output: "a.txt" });

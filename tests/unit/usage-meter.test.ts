@@ -15,13 +15,25 @@ const sse = (...events: object[]) => events.map((event) => `event: x\ndata: ${JS
 describe("UsageMeter", () => {
   it("reads an Anthropic Messages stream: input and cache from message_start, output growing in message_delta", () => {
     const text = sse(
-      { type: "message_start", message: { model: "claude-sonnet-4-5-20250929", usage: { input_tokens: 120, cache_read_input_tokens: 40, cache_creation_input_tokens: 10, output_tokens: 1 } } },
+      {
+        type: "message_start",
+        message: {
+          model: "claude-sonnet-4-5-20250929",
+          usage: { input_tokens: 120, cache_read_input_tokens: 40, cache_creation_input_tokens: 10, output_tokens: 1 },
+        },
+      },
       { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "usage is a word" } },
       { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 57 } },
       { type: "message_stop" },
     );
     for (const size of [1, 7, 1000]) {
-      expect(meter(true, text, size)).toEqual({ model: "claude-sonnet-4-5-20250929", inputTokens: 120, outputTokens: 57, cacheReadTokens: 40, cacheWriteTokens: 10 });
+      expect(meter(true, text, size)).toEqual({
+        model: "claude-sonnet-4-5-20250929",
+        inputTokens: 120,
+        outputTokens: 57,
+        cacheReadTokens: 40,
+        cacheWriteTokens: 10,
+      });
     }
   });
 
@@ -29,7 +41,10 @@ describe("UsageMeter", () => {
     const responses = sse(
       { type: "response.created", response: { model: "gpt-5-codex" } },
       { type: "response.output_text.delta", delta: "hi" },
-      { type: "response.completed", response: { model: "gpt-5-codex", usage: { input_tokens: 900, input_tokens_details: { cached_tokens: 800 }, output_tokens: 30 } } },
+      {
+        type: "response.completed",
+        response: { model: "gpt-5-codex", usage: { input_tokens: 900, input_tokens_details: { cached_tokens: 800 }, output_tokens: 30 } },
+      },
     );
     expect(meter(true, responses)).toMatchObject({ model: "gpt-5-codex", inputTokens: 900, cacheReadTokens: 800, outputTokens: 30 });
     const chat = `data: ${JSON.stringify({ model: "gpt-4.1", choices: [{ delta: { content: "x" } }] })}\n\ndata: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 3 } })}\n\ndata: [DONE]\n\n`;
@@ -37,7 +52,10 @@ describe("UsageMeter", () => {
   });
 
   it("reads a whole JSON answer, and nothing from an error or garbage", () => {
-    expect(meter(false, JSON.stringify({ model: "claude-haiku-4-5", usage: { input_tokens: 5, output_tokens: 6 } }))).toMatchObject({ inputTokens: 5, outputTokens: 6 });
+    expect(meter(false, JSON.stringify({ model: "claude-haiku-4-5", usage: { input_tokens: 5, output_tokens: 6 } }))).toMatchObject({
+      inputTokens: 5,
+      outputTokens: 6,
+    });
     expect(meter(false, "not json")).toEqual({ model: null, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });
     expect(meter(true, "data: {broken\n\n")).toMatchObject({ inputTokens: 0 });
   });

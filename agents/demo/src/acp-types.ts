@@ -43,17 +43,7 @@ export interface SessionConfigOption {
   options: SessionConfigSelectOption[];
 }
 
-export type ToolKind =
-  | "read"
-  | "edit"
-  | "delete"
-  | "move"
-  | "search"
-  | "execute"
-  | "think"
-  | "fetch"
-  | "switch_mode"
-  | "other";
+export type ToolKind = "read" | "edit" | "delete" | "move" | "search" | "execute" | "think" | "fetch" | "switch_mode" | "other";
 
 export type ToolCallStatus = "pending" | "in_progress" | "completed" | "failed";
 

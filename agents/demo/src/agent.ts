@@ -1,21 +1,8 @@
 import type { StopReason } from "./acp-types.js";
 import { runTurn } from "./behaviours.js";
 import { analysePrompt } from "./prompt-text.js";
-import {
-  ErrorCode,
-  RpcError,
-  type IncomingMessage,
-  type IncomingNotification,
-  type IncomingRequest,
-  type JsonRpcPeer,
-} from "./protocol.js";
-import {
-  buildConfigOptions,
-  buildModeState,
-  MODE_CONFIG_ID,
-  validateConfigValue,
-  validateModeId,
-} from "./session-config.js";
+import { ErrorCode, RpcError, type IncomingMessage, type IncomingNotification, type IncomingRequest, type JsonRpcPeer } from "./protocol.js";
+import { buildConfigOptions, buildModeState, MODE_CONFIG_ID, validateConfigValue, validateModeId } from "./session-config.js";
 import { SessionRegistry, type SessionState } from "./sessions.js";
 
 export const AGENT_INFO = { name: "demo", title: "Demo agent", version: "1.0.0" } as const;
@@ -30,31 +17,33 @@ type RequestHandler = (params: Record<string, unknown>) => unknown;
 /** ACP method dispatch. Requests run concurrently, so set_mode or cancel work mid-prompt. */
 export class DemoAgent {
   private readonly sessions = new SessionRegistry();
-  private readonly handlers = new Map<string, RequestHandler>(Object.entries({
-    initialize: (): unknown => ({
-      protocolVersion: 1,
-      agentCapabilities: {
-        loadSession: false,
-        promptCapabilities: { image: false, audio: false, embeddedContext: true },
+  private readonly handlers = new Map<string, RequestHandler>(
+    Object.entries({
+      initialize: (): unknown => ({
+        protocolVersion: 1,
+        agentCapabilities: {
+          loadSession: false,
+          promptCapabilities: { image: false, audio: false, embeddedContext: true },
+        },
+        authMethods: [],
+        agentInfo: AGENT_INFO,
+      }),
+      authenticate: () => ({}),
+      "session/new": (params) => this.newSession(params),
+      "session/set_mode": (params) => this.setMode(params),
+      "session/set_config_option": (params) => this.setConfigOption(params),
+      // Unstable ACP method; kept working by mapping it onto the "model" config option.
+      "session/set_model": (params) => {
+        this.applyConfigValue(this.sessions.require(params), "model", params.modelId);
+        return {};
       },
-      authMethods: [],
-      agentInfo: AGENT_INFO,
-    }),
-    authenticate: () => ({}),
-    "session/new": (params) => this.newSession(params),
-    "session/set_mode": (params) => this.setMode(params),
-    "session/set_config_option": (params) => this.setConfigOption(params),
-    // Unstable ACP method; kept working by mapping it onto the "model" config option.
-    "session/set_model": (params) => {
-      this.applyConfigValue(this.sessions.require(params), "model", params.modelId);
-      return {};
-    },
-    "session/prompt": (params) => this.prompt(params),
-    "session/close": (params) => {
-      this.sessions.delete(this.sessions.require(params).id);
-      return {};
-    },
-  } satisfies Record<string, RequestHandler>));
+      "session/prompt": (params) => this.prompt(params),
+      "session/close": (params) => {
+        this.sessions.delete(this.sessions.require(params).id);
+        return {};
+      },
+    } satisfies Record<string, RequestHandler>),
+  );
 
   constructor(private readonly peer: JsonRpcPeer) {}
 

@@ -36,7 +36,12 @@ export const PERMISSION_OPTIONS: readonly PermissionOption[] = [
 const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; name: string }> = [
   { name: "stream", usage: "/stream N [RATE]", summary: "N numbered chunks paced at RATE per second (default 2000)", run: stream },
   { name: "burst", usage: "/burst N", summary: "N numbered chunks as fast as possible", run: burst },
-  { name: "tool", usage: "/tool [KIND] [PATH]", summary: "a plan and a tool call of KIND (default edit) on PATH (default demo.txt) that asks for permission", run: tool },
+  {
+    name: "tool",
+    usage: "/tool [KIND] [PATH]",
+    summary: "a plan and a tool call of KIND (default edit) on PATH (default demo.txt) that asks for permission",
+    run: tool,
+  },
   { name: "sleep", usage: "/sleep MS", summary: "wait MS milliseconds (cancellable)", run: sleep },
   { name: "hang", usage: "/hang MS", summary: "wait MS milliseconds ignoring cancel, like a stuck agent", run: hang },
   { name: "markdown", usage: "/markdown", summary: "headings, a table, code, a link and raw HTML", run: markdown },
@@ -46,7 +51,12 @@ const COMMANDS: ReadonlyArray<{ usage: string; summary: string; run: Behaviour; 
   { name: "probe", usage: "/probe PATH", summary: "say whether PATH exists and is readable from here", run: probe },
   { name: "whoami", usage: "/whoami", summary: "my uid, gid and cwd", run: who },
   { name: "connect", usage: "/connect HOST PORT", summary: "say whether a TCP connection to HOST:PORT opens from here", run: connect },
-  { name: "forkbomb", usage: "/forkbomb [N]", summary: `start up to N idle processes (default and at most ${MAX_FORKS}) until one fails, then kill them`, run: forkbomb },
+  {
+    name: "forkbomb",
+    usage: "/forkbomb [N]",
+    summary: `start up to N idle processes (default and at most ${MAX_FORKS}) until one fails, then kill them`,
+    run: forkbomb,
+  },
   { name: "alloc", usage: "/alloc MB", summary: "allocate and touch MB MiB in a child process that then exits", run: alloc },
   { name: "fill", usage: "/fill PATH MB", summary: "write MB MiB of zeros to PATH, stopping at the first failed write", run: fillFile },
   { name: "help", usage: "/help", summary: "list the commands", run: help },
@@ -243,13 +253,23 @@ async function write(turn: Turn, args: string[], argText: string): Promise<StopR
   const { peer, session } = turn;
   const toolCallId = `demo-tool-${++session.toolCallCount}`;
   const target = path.resolve(session.cwd, name);
-  peer.sessionUpdate(session.id, { sessionUpdate: "tool_call", toolCallId, title: `Write ${name}`, kind: "edit", status: "in_progress", locations: [{ path: target }], rawInput: { path: name, content: text } });
+  peer.sessionUpdate(session.id, {
+    sessionUpdate: "tool_call",
+    toolCallId,
+    title: `Write ${name}`,
+    kind: "edit",
+    status: "in_progress",
+    locations: [{ path: target }],
+    rawInput: { path: name, content: text },
+  });
   const result = await writeInCwd(session.cwd, name, text);
   peer.sessionUpdate(session.id, {
     sessionUpdate: "tool_call_update",
     toolCallId,
     status: result.ok ? "completed" : "failed",
-    content: result.ok ? [{ type: "diff", path: target, oldText: result.oldText, newText: text }] : [{ type: "content", content: { type: "text", text: result.message } }],
+    content: result.ok
+      ? [{ type: "diff", path: target, oldText: result.oldText, newText: text }]
+      : [{ type: "content", content: { type: "text", text: result.message } }],
   });
   say(turn, result.message);
   return "end_turn";
@@ -383,7 +403,12 @@ async function tool(turn: Turn, args: string[]): Promise<StopReason> {
       sessionUpdate: "tool_call_update",
       toolCallId,
       status: "completed",
-      content: [{ type: "content", content: { type: "text", text: kind === "edit" ? `Wrote ${bytesWritten} bytes to ${target} (simulated).` : `${title}: done (simulated).` } }],
+      content: [
+        {
+          type: "content",
+          content: { type: "text", text: kind === "edit" ? `Wrote ${bytesWritten} bytes to ${target} (simulated).` : `${title}: done (simulated).` },
+        },
+      ],
       rawOutput: kind === "edit" ? { bytesWritten } : { ok: true },
     });
     plan("completed", "completed");

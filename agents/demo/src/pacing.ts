@@ -51,10 +51,7 @@ export async function writeNumberedChunks(options: NumberedChunksOptions): Promi
   let written = 0;
 
   while (written < count && !signal.aborted) {
-    const due =
-      ratePerSecond === undefined
-        ? count
-        : Math.min(count, Math.floor(((performance.now() - start) * ratePerSecond) / 1000) + 1);
+    const due = ratePerSecond === undefined ? count : Math.min(count, Math.floor(((performance.now() - start) * ratePerSecond) / 1000) + 1);
     const end = Math.min(due, written + MAX_LINES_PER_WRITE);
 
     if (end > written) {

@@ -32,9 +32,7 @@ const COMMAND_LINE = /^\/([A-Za-z][\w-]*)(?:\s+(.*))?$/;
 
 export function analysePrompt(blocks: unknown): PromptAnalysis {
   const texts = Array.isArray(blocks)
-    ? blocks.flatMap((block) =>
-        isRecord(block) && block.type === "text" && typeof block.text === "string" ? [block.text] : [],
-      )
+    ? blocks.flatMap((block) => (isRecord(block) && block.type === "text" && typeof block.text === "string" ? [block.text] : []))
     : [];
   const last = texts[texts.length - 1];
   if (last === undefined) {

@@ -75,9 +75,7 @@ export function parseMessage(line: string): IncomingMessage | null {
   const hasId = "id" in value;
   const id = toRequestId(value.id);
   if (typeof value.method === "string") {
-    return hasId
-      ? { kind: "request", id, method: value.method, params }
-      : { kind: "notification", method: value.method, params };
+    return hasId ? { kind: "request", id, method: value.method, params } : { kind: "notification", method: value.method, params };
   }
   if (hasId && ("result" in value || "error" in value)) {
     const error = isRecord(value.error)

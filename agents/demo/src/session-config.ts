@@ -110,10 +110,7 @@ export function validateConfigValue(configId: string, value: unknown): string {
 export function validateModeId(modeId: unknown): string {
   const allowed = MODE_VALUES.map((mode) => mode.value);
   if (typeof modeId !== "string" || !allowed.includes(modeId)) {
-    throw new RpcError(
-      ErrorCode.invalidParams,
-      `Unknown mode ${JSON.stringify(modeId)}. Available modes: ${allowed.join(", ")}`,
-    );
+    throw new RpcError(ErrorCode.invalidParams, `Unknown mode ${JSON.stringify(modeId)}. Available modes: ${allowed.join(", ")}`);
   }
   return modeId;
 }

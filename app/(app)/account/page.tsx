@@ -26,7 +26,13 @@ export default async function AccountPage() {
                   <td className="muted small">
                     <RelativeTime iso={attempt.at} />
                   </td>
-                  <td>{attempt.ok ? <span className="manage-tag">signed in</span> : <span className="manage-tag manage-tag-bad">{attempt.reason === "disabled" ? "refused (disabled)" : "wrong password"}</span>}</td>
+                  <td>
+                    {attempt.ok ? (
+                      <span className="manage-tag">signed in</span>
+                    ) : (
+                      <span className="manage-tag manage-tag-bad">{attempt.reason === "disabled" ? "refused (disabled)" : "wrong password"}</span>
+                    )}
+                  </td>
                   <td className="muted small">{attempt.ip ?? "—"}</td>
                   <td className="muted small">{attempt.userAgent?.slice(0, 80) ?? "—"}</td>
                 </tr>
@@ -36,7 +42,14 @@ export default async function AccountPage() {
           <ManageSection title="Sign out everywhere">
             <p className="muted small">Ends every other sign-in of your account, in every browser. This one stays signed in.</p>
             <div>
-              <ApiButton method="POST" url="/api/me/sign-out-everywhere" label="Sign out everywhere else" confirm="Sign out every other browser?" className="button" testId="sign-out-everywhere" />
+              <ApiButton
+                method="POST"
+                url="/api/me/sign-out-everywhere"
+                label="Sign out everywhere else"
+                confirm="Sign out every other browser?"
+                className="button"
+                testId="sign-out-everywhere"
+              />
             </div>
           </ManageSection>
         </div>

@@ -16,7 +16,15 @@ export const metadata = { title: "Admin" };
 export default async function AdminPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  if (!user.isInstanceAdmin) return <StatusPage code={403} title="Only instance admins can open this page" text="The admin page manages accounts, the runtime and sandboxes of the whole portal. Ask an instance admin if you need something changed." testId="forbidden" />;
+  if (!user.isInstanceAdmin)
+    return (
+      <StatusPage
+        code={403}
+        title="Only instance admins can open this page"
+        text="The admin page manages accounts, the runtime and sandboxes of the whole portal. Ask an instance admin if you need something changed."
+        testId="forbidden"
+      />
+    );
   const [users, creation, instances] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting(), listInstances()]);
   const runtime = sandboxPool().overview();
   return (
@@ -50,7 +58,14 @@ export default async function AdminPage() {
                         testId="admin-user-disable"
                       />
                       {!self && (
-                        <ApiButton method="PATCH" url={`/api/admin/users/${account.id}`} body={{ isInstanceAdmin: !account.isInstanceAdmin }} label={account.isInstanceAdmin ? "Remove admin" : "Make admin"} className="button ghost small" testId="admin-user-flag" />
+                        <ApiButton
+                          method="PATCH"
+                          url={`/api/admin/users/${account.id}`}
+                          body={{ isInstanceAdmin: !account.isInstanceAdmin }}
+                          label={account.isInstanceAdmin ? "Remove admin" : "Make admin"}
+                          className="button ghost small"
+                          testId="admin-user-flag"
+                        />
                       )}
                     </div>
                   </td>
@@ -101,7 +116,14 @@ export default async function AdminPage() {
               {creation === "everyone" ? "Everyone may create teams." : "Only instance admins create teams."}
             </p>
             <div>
-              <ApiButton method="PUT" url="/api/admin/settings" body={{ teamCreation: creation === "everyone" ? "admins" : "everyone" }} label={creation === "everyone" ? "Allow only instance admins" : "Allow everyone"} className="button small" testId="team-creation-toggle" />
+              <ApiButton
+                method="PUT"
+                url="/api/admin/settings"
+                body={{ teamCreation: creation === "everyone" ? "admins" : "everyone" }}
+                label={creation === "everyone" ? "Allow only instance admins" : "Allow everyone"}
+                className="button small"
+                testId="team-creation-toggle"
+              />
             </div>
           </ManageSection>
         </div>

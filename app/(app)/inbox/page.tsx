@@ -34,7 +34,8 @@ export default async function InboxPage() {
       />
       {elsewhere > 0 && (
         <p className="banner inline info" data-testid="inbox-elsewhere">
-          {elsewhere === 1 ? "1 more request waits for you" : `${elsewhere} more requests wait for you`} in your other teams: choose “All teams” in the top bar to see {elsewhere === 1 ? "it" : "them"}.
+          {elsewhere === 1 ? "1 more request waits for you" : `${elsewhere} more requests wait for you`} in your other teams: choose “All teams” in the top bar
+          to see {elsewhere === 1 ? "it" : "them"}.
         </p>
       )}
       <InboxList initial={page.items} initialCursor={page.nextCursor} answerableTeams={answerableTeams} teamId={chosen} pageSize={PAGE} />

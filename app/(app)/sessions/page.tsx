@@ -54,7 +54,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   creatorName.set(user.id, "You");
   const filtered = Boolean(q || status || archived);
   const shownStatus = (session: (typeof page.items)[number]) => publicStatus(session.status, pending.get(session.id)?.length ?? 0);
-  const shown = Object.fromEntries(page.items.map((session) => [session.id, `${shownStatus(session)}|${session.archivedAt?.toISOString() ?? ""}|${session.title}`]));
+  const shown = Object.fromEntries(
+    page.items.map((session) => [session.id, `${shownStatus(session)}|${session.archivedAt?.toISOString() ?? ""}|${session.title}`]),
+  );
 
   return (
     <div className="page">
@@ -65,17 +67,35 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
         actions={
           <form className="search" action="/sessions" role="search">
             {status && <input type="hidden" name="status" value={status} />}
-            <input type="search" name="q" defaultValue={q ?? ""} placeholder="Search titles and messages" aria-label="Search sessions" data-testid="session-search" />
+            <input
+              type="search"
+              name="q"
+              defaultValue={q ?? ""}
+              placeholder="Search titles and messages"
+              aria-label="Search sessions"
+              data-testid="session-search"
+            />
           </form>
         }
       />
       <nav className="filters" aria-label="Filter by status">
         {FILTERS.map((filter) => (
-          <Link key={filter.label} href={hrefFor({ q, status: filter.status, archived })} className={`filter${(status ?? null) === filter.status ? " active" : ""}`} aria-current={(status ?? null) === filter.status ? "page" : undefined} data-testid={`filter-${filter.status ?? "all"}`}>
+          <Link
+            key={filter.label}
+            href={hrefFor({ q, status: filter.status, archived })}
+            className={`filter${(status ?? null) === filter.status ? " active" : ""}`}
+            aria-current={(status ?? null) === filter.status ? "page" : undefined}
+            data-testid={`filter-${filter.status ?? "all"}`}
+          >
             {filter.label}
           </Link>
         ))}
-        <Link href={hrefFor({ q, status, archived: !archived })} className={`filter${archived ? " active" : ""}`} aria-current={archived ? "page" : undefined} data-testid="filter-archived">
+        <Link
+          href={hrefFor({ q, status, archived: !archived })}
+          className={`filter${archived ? " active" : ""}`}
+          aria-current={archived ? "page" : undefined}
+          data-testid="filter-archived"
+        >
           {archived ? "Archived ✓" : "Archived"}
         </Link>
       </nav>
@@ -84,7 +104,13 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
           {filtered ? (
             <>
               <p className="empty-title">No sessions match</p>
-              <p className="muted">{q ? `Nothing found for “${q}”${status ? ` among ${status.replace("_", " ")} sessions` : ""}.` : archived ? "No archived sessions." : `There are no ${status?.replace("_", " ")} sessions.`}</p>
+              <p className="muted">
+                {q
+                  ? `Nothing found for “${q}”${status ? ` among ${status.replace("_", " ")} sessions` : ""}.`
+                  : archived
+                    ? "No archived sessions."
+                    : `There are no ${status?.replace("_", " ")} sessions.`}
+              </p>
               <Link href="/sessions" className="button">
                 Clear filters
               </Link>
@@ -95,7 +121,10 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
                 ◆
               </div>
               <p className="empty-title">No sessions yet</p>
-              <p className="muted">{team ? `${team.name} has no sessions yet. ` : ""}Start a session to put a coding agent to work. Everyone in your team can watch it live and pick up where it left off.</p>
+              <p className="muted">
+                {team ? `${team.name} has no sessions yet. ` : ""}Start a session to put a coding agent to work. Everyone in your team can watch it live and
+                pick up where it left off.
+              </p>
               <Link href="/sessions/new" className="button primary">
                 Start your first session
               </Link>
@@ -117,22 +146,22 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
               {page.items.map((session) => {
                 const status = shownStatus(session);
                 return (
-                <tr key={session.id} data-testid="session-row" data-status={status} data-session-id={session.id}>
-                  <td>
-                    {/* The link covers the whole row (CSS), so any part of it opens the session. */}
-                    <Link href={`/sessions/${session.id}`} className="row-link session-row-link" data-testid="session-link">
-                      {session.title}
-                    </Link>
-                    <div className="muted small">{agentDisplayName(session.agent)}</div>
-                  </td>
-                  <td>
-                    <StatusBadge status={displayStatus(status, session.lastStopReason)} canAnswer={answerable.has(session.teamId)} />
-                  </td>
-                  <td className="muted hide-narrow">{creatorName.get(session.createdById) ?? "—"}</td>
-                  <td className="num muted hide-narrow">
-                    <RelativeTime iso={session.updatedAt.toISOString()} />
-                  </td>
-                </tr>
+                  <tr key={session.id} data-testid="session-row" data-status={status} data-session-id={session.id}>
+                    <td>
+                      {/* The link covers the whole row (CSS), so any part of it opens the session. */}
+                      <Link href={`/sessions/${session.id}`} className="row-link session-row-link" data-testid="session-link">
+                        {session.title}
+                      </Link>
+                      <div className="muted small">{agentDisplayName(session.agent)}</div>
+                    </td>
+                    <td>
+                      <StatusBadge status={displayStatus(status, session.lastStopReason)} canAnswer={answerable.has(session.teamId)} />
+                    </td>
+                    <td className="muted hide-narrow">{creatorName.get(session.createdById) ?? "—"}</td>
+                    <td className="num muted hide-narrow">
+                      <RelativeTime iso={session.updatedAt.toISOString()} />
+                    </td>
+                  </tr>
                 );
               })}
             </tbody>

@@ -15,7 +15,12 @@ export const metadata = { title: "Teams" };
 export default async function TeamsPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const [teams, invitations, chosen, creation] = await Promise.all([listTeamsOf(user.id), listMyInvitations({ email: user.email }), chosenTeamOf(user.id), teamCreationSetting()]);
+  const [teams, invitations, chosen, creation] = await Promise.all([
+    listTeamsOf(user.id),
+    listMyInvitations({ email: user.email }),
+    chosenTeamOf(user.id),
+    teamCreationSetting(),
+  ]);
   const activeTeamId = chosen ?? teams[0]?.id ?? null;
   const mayCreate = user.isInstanceAdmin || creation === "everyone";
   return (
@@ -31,8 +36,20 @@ export default async function TeamsPage() {
                 </td>
                 <td>
                   <div className="manage-actions-cell">
-                    <ApiButton method="POST" url={`/api/me/invitations/${invitation.id}/accept`} label="Accept" className="button primary small" testId="invitation-accept" />
-                    <ApiButton method="POST" url={`/api/me/invitations/${invitation.id}/decline`} label="Decline" className="button ghost small" testId="invitation-decline" />
+                    <ApiButton
+                      method="POST"
+                      url={`/api/me/invitations/${invitation.id}/accept`}
+                      label="Accept"
+                      className="button primary small"
+                      testId="invitation-accept"
+                    />
+                    <ApiButton
+                      method="POST"
+                      url={`/api/me/invitations/${invitation.id}/decline`}
+                      label="Decline"
+                      className="button ghost small"
+                      testId="invitation-decline"
+                    />
                   </div>
                 </td>
               </tr>
@@ -68,7 +85,16 @@ export default async function TeamsPage() {
                           Audit
                         </Link>
                       )}
-                      {team.id !== activeTeamId && <ApiButton method="PATCH" url="/api/me" body={{ activeTeamId: team.id }} label="Switch to" className="button ghost small" testId="team-switch" />}
+                      {team.id !== activeTeamId && (
+                        <ApiButton
+                          method="PATCH"
+                          url="/api/me"
+                          body={{ activeTeamId: team.id }}
+                          label="Switch to"
+                          className="button ghost small"
+                          testId="team-switch"
+                        />
+                      )}
                     </div>
                   </td>
                 </tr>
@@ -77,11 +103,7 @@ export default async function TeamsPage() {
           )}
         </ManageSection>
         <ManageSection title="Create a team" card>
-          {mayCreate ? (
-            <CreateTeamForm />
-          ) : (
-            <p className="muted small">On this portal only instance admins create teams.</p>
-          )}
+          {mayCreate ? <CreateTeamForm /> : <p className="muted small">On this portal only instance admins create teams.</p>}
         </ManageSection>
       </div>
     </div>

@@ -21,7 +21,10 @@ export const createSessionBody = z
     thoughtLevel: setting.optional(),
   })
   .strict()
-  .refine((body) => !(body.sandboxId && body.repositoryId), { path: ["repositoryId"], message: "a session continues in a sandbox or starts from a repository, not both" })
+  .refine((body) => !(body.sandboxId && body.repositoryId), {
+    path: ["repositoryId"],
+    message: "a session continues in a sandbox or starts from a repository, not both",
+  })
   .refine((body) => !body.branch || body.repositoryId, { path: ["branch"], message: "needs repositoryId" });
 
 export const listSessionsQuery = z.object({

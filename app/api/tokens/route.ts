@@ -6,5 +6,8 @@ export const GET = withRoute({}, async ({ user }) => ({ items: await listTokens(
 
 // The secret is in this answer only: no cache may keep it.
 export const POST = withRoute({ body: createTokenBody }, async ({ user, body }) =>
-  Response.json(await createToken({ user, name: body.name, expiresInDays: body.expiresInDays ?? undefined }), { status: 201, headers: { "cache-control": "no-store" } }),
+  Response.json(await createToken({ user, name: body.name, expiresInDays: body.expiresInDays ?? undefined }), {
+    status: 201,
+    headers: { "cache-control": "no-store" },
+  }),
 );

@@ -42,7 +42,8 @@ export default async function SharePage({ params }: Props) {
         <div className="share-heading">
           <h1 data-testid="share-title">{title}</h1>
           <p className="muted small">
-            Shared read-only · {agentDisplayName(share.session.agent)} · link valid until <time dateTime={share.expiresAt.toISOString()}>{share.expiresAt.toISOString().slice(0, 10)}</time>
+            Shared read-only · {agentDisplayName(share.session.agent)} · link valid until{" "}
+            <time dateTime={share.expiresAt.toISOString()}>{share.expiresAt.toISOString().slice(0, 10)}</time>
           </p>
         </div>
       </header>

@@ -63,10 +63,18 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
       mkdirSync(dir, { recursive: true, mode: 0o750 });
       if (uid !== null) lchownSync(dir, 0, uid);
       chmodSync(dir, uid === null ? 0o700 : 0o750);
-      const endpoint = await openGateway({ socketPath: path.join(dir, "gateway.sock"), caller: { sandboxId, teamKeys: true, runningTurns: () => turnsIn(sandboxId) } });
+      const endpoint = await openGateway({
+        socketPath: path.join(dir, "gateway.sock"),
+        caller: { sandboxId, teamKeys: true, runningTurns: () => turnsIn(sandboxId) },
+      });
       gateways.set(sandboxId, endpoint);
       if (uid !== null) lchownSync(endpoint.address, 0, uid);
-      writeAtomically(path.join(dir, "gateway.env"), `PORTAL_GATEWAY_URL=http://127.0.0.1:${GATEWAY_PORT}\nPORTAL_GATEWAY_TOKEN=${endpoint.token}\n`, 0o640, uid);
+      writeAtomically(
+        path.join(dir, "gateway.env"),
+        `PORTAL_GATEWAY_URL=http://127.0.0.1:${GATEWAY_PORT}\nPORTAL_GATEWAY_TOKEN=${endpoint.token}\n`,
+        0o640,
+        uid,
+      );
       return true;
     },
   };
@@ -124,7 +132,13 @@ export interface JailSettings {
  * `limits`: the sandbox's id and what to do when its jail hits a limit (lib/sandboxes/limits.ts);
  * null only for bench/sandbox-limits.ts's baseline, a jail with none.
  */
-export function bwrapLauncher(sandboxId: string, dirs: SandboxDirs, uid: number | null, jail: JailSettings, limits: { sandboxId: string; onHit(hit: LimitHit): void } | null): RuntimeLauncher {
+export function bwrapLauncher(
+  sandboxId: string,
+  dirs: SandboxDirs,
+  uid: number | null,
+  jail: JailSettings,
+  limits: { sandboxId: string; onHit(hit: LimitHit): void } | null,
+): RuntimeLauncher {
   return {
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
@@ -145,10 +159,22 @@ export function bwrapLauncher(sandboxId: string, dirs: SandboxDirs, uid: number 
             : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap],
       );
       // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
-      const child = spawn(command!, rest, { env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }), stdio: ["ignore", "ignore", "pipe"], detached: true });
+      const child = spawn(command!, rest, {
+        env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }),
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+      });
       if (limits) jailLimits.watch(child, limits.onHit);
       const socketPath = path.join(dirs.run, "runtime.sock");
-      return { child, url: "http://sandbox", token: "", fetch: createRuntimeFetch({ socketPath }), pidFile, processGroup: true, healthy: () => lockRunDir(dirs.run, socketPath, uid) };
+      return {
+        child,
+        url: "http://sandbox",
+        token: "",
+        fetch: createRuntimeFetch({ socketPath }),
+        pidFile,
+        processGroup: true,
+        healthy: () => lockRunDir(dirs.run, socketPath, uid),
+      };
     },
   };
 }
@@ -165,23 +191,53 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: b
     ...(outbound ? ["--share-net", "--uid", String(outboundUid), "--gid", String(outboundUid)] : []),
     "--die-with-parent",
     "--new-session",
-    "--ro-bind", "/usr", "/usr",
-    "--symlink", "usr/bin", "/bin",
-    "--symlink", "usr/lib", "/lib",
-    "--symlink", "usr/lib64", "/lib64",
-    "--ro-bind", dirs.opt, OPT,
-    "--bind", dirs.workspace, WORKSPACE,
-    "--bind", dirs.home, HOME,
-    ...tmpfsSize, "--tmpfs", RUNTIME_DATA,
-    "--ro-bind", path.join(dirs.opt, "bin"), `${RUNTIME_DATA}/sandbox-agent/bin`,
-    "--ro-bind-try", agentsDir(), AGENTS,
-    "--bind", dirs.run, RUN,
-    "--proc", "/proc",
-    "--dev", "/dev",
-    ...tmpfsSize, "--tmpfs", "/dev/shm",
-    "--remount-ro", "/dev",
-    ...tmpfsSize, "--tmpfs", "/tmp",
-    "--chdir", WORKSPACE,
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    "--symlink",
+    "usr/bin",
+    "/bin",
+    "--symlink",
+    "usr/lib",
+    "/lib",
+    "--symlink",
+    "usr/lib64",
+    "/lib64",
+    "--ro-bind",
+    dirs.opt,
+    OPT,
+    "--bind",
+    dirs.workspace,
+    WORKSPACE,
+    "--bind",
+    dirs.home,
+    HOME,
+    ...tmpfsSize,
+    "--tmpfs",
+    RUNTIME_DATA,
+    "--ro-bind",
+    path.join(dirs.opt, "bin"),
+    `${RUNTIME_DATA}/sandbox-agent/bin`,
+    "--ro-bind-try",
+    agentsDir(),
+    AGENTS,
+    "--bind",
+    dirs.run,
+    RUN,
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    ...tmpfsSize,
+    "--tmpfs",
+    "/dev/shm",
+    "--remount-ro",
+    "/dev",
+    ...tmpfsSize,
+    "--tmpfs",
+    "/tmp",
+    "--chdir",
+    WORKSPACE,
   ];
   if (!node.startsWith("/usr/")) args.push("--ro-bind", path.dirname(node), path.dirname(node));
   if (outbound) for (const file of OUTBOUND_ETC) args.push("--ro-bind-try", file, file);

@@ -17,7 +17,9 @@ export async function chooseSandboxProvider({ config, dataDir, turnsIn }: { conf
   if (name === "local") return localProvider({ dataDir, sandboxesRoot: root, turnsIn });
   if (isCloudProvider(name)) return cloudProvider(name, await loadCloudProvider(name, config.PORTAL_SANDBOX_OPTIONS), CATALOG_SANDBOX_ID);
   if (!bwrapAvailable()) {
-    throw new Error("sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host");
+    throw new Error(
+      "sandboxes need bubblewrap (PORTAL_SANDBOX=bwrap, the default): install it with `apt-get install bubblewrap`, or set PORTAL_SANDBOX=local to run agents unisolated on this host",
+    );
   }
   const { network } = chooseSandboxNetwork(config.PORTAL_SANDBOX_NETWORK);
   return bwrapProvider({ sandboxesRoot: root, network, turnsIn });

@@ -14,7 +14,6 @@ import type { SandboxProvider } from "@/lib/sandboxes/providers/provider";
 // its client package are loaded only when chosen: the packages are optional peers of the SDK, so a
 // portal that does not use them need not install them.
 
-
 /**
  * A portal provider over one of the SDK's: each portal sandbox is one sandbox at the provider, its
  * provider id kept on the sandbox's row (the catalog's, which lives only as long as this run, in memory).
@@ -65,10 +64,14 @@ export async function loadCloudProvider(name: CloudProviderName, options: Record
     loaded = (await import(/* turbopackIgnore: true */ /* webpackIgnore: true */ providerModuleUrl(name))) as Record<string, unknown>;
   } catch (error) {
     // Only a missing client package is the user's to install; anything else is a real failure.
-    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && CLIENT_PACKAGES[name].some((pkg) => String((error as Error).message).includes(`'${pkg}'`));
+    const missing =
+      (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" &&
+      CLIENT_PACKAGES[name].some((pkg) => String((error as Error).message).includes(`'${pkg}'`));
     if (!missing) throw error;
     const packages = CLIENT_PACKAGES[name].join(" ");
-    throw new ProviderUnavailableError(`PORTAL_SANDBOX=${name} needs the npm package${CLIENT_PACKAGES[name].length > 1 ? "s" : ""} ${packages}: run \`npm install ${packages}\``);
+    throw new ProviderUnavailableError(
+      `PORTAL_SANDBOX=${name} needs the npm package${CLIENT_PACKAGES[name].length > 1 ? "s" : ""} ${packages}: run \`npm install ${packages}\``,
+    );
   }
   const create = loaded[name];
   if (typeof create !== "function") throw new ProviderUnavailableError(`sandbox-agent/${name} does not export ${name}()`);

@@ -16,7 +16,11 @@ export class NewSessionPage {
   readonly setting = (name: "model" | "mode" | "thoughtLevel") => this.page.getByTestId(`new-session-${name}`);
 
   /** Starts a session with the given agent (and settings, when given) and waits for its live view. */
-  async start({ agent = "demo", title, settings = {} }: { agent?: string; title?: string; settings?: { model?: string; mode?: string; thoughtLevel?: string } } = {}) {
+  async start({
+    agent = "demo",
+    title,
+    settings = {},
+  }: { agent?: string; title?: string; settings?: { model?: string; mode?: string; thoughtLevel?: string } } = {}) {
     if (!/\/sessions\/new$/.test(this.page.url())) await this.goto();
     await this.agent(agent).check({ force: true });
     if (title) await this.title().fill(title);

@@ -20,8 +20,13 @@ test("door tour", async ({ page, browser }) => {
   test.setTimeout(180_000);
   refuseAlerts(page);
   const team = await (await page.request.post("/api/teams", { data: { name: "Platform team" } })).json();
-  const sessionId = (await (await page.request.post("/api/sessions", { data: { teamId: team.id, agent: "demo", title: "Review the billing migration" } })).json()).id as string;
-  for (let i = 0; i < 4; i += 1) await page.request.post(`/api/teams/${team.id}/invitations`, { data: { email: `person-${i}-${Date.now()}@example.test`, role: i % 2 ? "viewer" : "member" } });
+  const sessionId = (
+    await (await page.request.post("/api/sessions", { data: { teamId: team.id, agent: "demo", title: "Review the billing migration" } })).json()
+  ).id as string;
+  for (let i = 0; i < 4; i += 1)
+    await page.request.post(`/api/teams/${team.id}/invitations`, {
+      data: { email: `person-${i}-${Date.now()}@example.test`, role: i % 2 ? "viewer" : "member" },
+    });
 
   for (const viewport of VIEWPORTS) {
     for (const scheme of ["light", "dark"] as const) {

@@ -79,16 +79,35 @@ test("every page at every size", async ({ browser, page: first }) => {
   test.setTimeout(300_000);
   const me = await (await first.request.get("/api/me")).json();
   const teamId = me.teams[0].id as string;
-  const created = await first.request.post("/api/sessions", { data: { teamId, agent: "demo", title: "Fix the login bug in the billing page with a rather long title" } });
+  const created = await first.request.post("/api/sessions", {
+    data: { teamId, agent: "demo", title: "Fix the login bug in the billing page with a rather long title" },
+  });
   const sessionId = (await created.json()).id as string;
   await first.request.post(`/api/sessions/${sessionId}/prompt`, { data: { text: "/markdown" } });
   await expect.poll(async () => (await (await first.request.get(`/api/sessions/${sessionId}`)).json()).status).toBe("idle");
   await first.request.post(`/api/sessions/${sessionId}/prompt`, { data: { text: "/tool" } });
   await expect.poll(async () => (await (await first.request.get(`/api/sessions/${sessionId}`)).json()).status).toBe("awaiting_input");
-  const paths = ["/sessions", "/sessions/new", `/sessions/${sessionId}`, "/inbox", "/teams", `/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`, "/account", "/settings/tokens", "/admin"];
+  const paths = [
+    "/sessions",
+    "/sessions/new",
+    `/sessions/${sessionId}`,
+    "/inbox",
+    "/teams",
+    `/teams/${teamId}/members`,
+    `/teams/${teamId}/audit`,
+    `/teams/${teamId}/sandboxes`,
+    "/account",
+    "/settings/tokens",
+    "/admin",
+  ];
   for (const size of SIZES) {
     for (const scheme of ["light", "dark"] as const) {
-      const context = await browser.newContext({ storageState: test.info().project.use.storageState as string, extraHTTPHeaders: test.info().project.use.extraHTTPHeaders, viewport: { width: size.width, height: size.height }, colorScheme: scheme });
+      const context = await browser.newContext({
+        storageState: test.info().project.use.storageState as string,
+        extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
+        viewport: { width: size.width, height: size.height },
+        colorScheme: scheme,
+      });
       const page = await context.newPage();
       for (const url of paths) {
         await page.goto(url);

@@ -31,5 +31,13 @@ export default async function SessionPage({ params, searchParams }: { params: Pr
   const initial = sessionDetailJson(found.session, pending);
   // Names for "by whom" in the transcript (answers, setting changes); the viewer is "you".
   const people = Object.fromEntries(members.map((member) => [member.id, member.id === user.id ? "you" : member.name || member.email]));
-  return <SessionView initial={initial} canWrite={roleAtLeast(found.role, "member")} agentName={agentDisplayName(found.session.agent)} people={people} wholeHistory={wholeHistory} />;
+  return (
+    <SessionView
+      initial={initial}
+      canWrite={roleAtLeast(found.role, "member")}
+      agentName={agentDisplayName(found.session.agent)}
+      people={people}
+      wholeHistory={wholeHistory}
+    />
+  );
 }

@@ -23,7 +23,11 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   // "New session in this sandbox": only a live sandbox of a team where the person may start sessions.
   const { sandboxId } = await searchParams;
   const sandbox = sandboxId ? await liveSandboxOfTeams({ sandboxId, teamIds: teams.map((team) => team.id) }) : null;
-  const repositories = await db().teamRepository.findMany({ where: { teamId: { in: teams.map((team) => team.id) } }, select: { id: true, teamId: true, name: true, defaultBranch: true }, orderBy: { name: "asc" } });
+  const repositories = await db().teamRepository.findMany({
+    where: { teamId: { in: teams.map((team) => team.id) } },
+    select: { id: true, teamId: true, name: true, defaultBranch: true },
+    orderBy: { name: "asc" },
+  });
   // Ready or not for the team the form opens on: the sandbox's, else the chosen one (listTeamsOf puts
   // it first); choosing another team in the form asks for that team's readiness.
   const agentTeam = sandbox ? teams.find((team) => team.id === sandbox.teamId) : (currentTeam ?? teams[0]);

@@ -37,7 +37,14 @@ export default async function TokensPage() {
                   <td className="muted small">{token.expiresAt ? token.expiresAt.slice(0, 10) : "never"}</td>
                   <td>
                     <div className="manage-actions-cell">
-                      <ApiButton method="DELETE" url={`/api/tokens/${token.id}`} label="Revoke" confirm={`Revoke the token “${token.name}”? Scripts using it stop at once.`} className="button ghost small" testId="token-revoke" />
+                      <ApiButton
+                        method="DELETE"
+                        url={`/api/tokens/${token.id}`}
+                        label="Revoke"
+                        confirm={`Revoke the token “${token.name}”? Scripts using it stop at once.`}
+                        className="button ghost small"
+                        testId="token-revoke"
+                      />
                     </div>
                   </td>
                 </tr>

@@ -41,7 +41,8 @@ export default async function InvitePage({ params }: Props) {
           <>
             <h1 className="auth-title">Join {invitation.teamName}</h1>
             <p className="muted auth-lead" data-testid="invite-existing">
-              {invitation.email} is invited as {invitation.role}. {user ? "Accept it on your Teams page." : "Sign in with that account, then accept it on your Teams page."}
+              {invitation.email} is invited as {invitation.role}.{" "}
+              {user ? "Accept it on your Teams page." : "Sign in with that account, then accept it on your Teams page."}
             </p>
             <Link href={user ? "/teams" : "/login?callbackUrl=/teams"} className="button primary" data-testid="invite-to-teams">
               {user ? "Open Teams" : "Sign in"}

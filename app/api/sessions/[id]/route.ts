@@ -5,7 +5,9 @@ import { sessionDetailJson } from "@/lib/sessions/serialize";
 import { sessionUsage } from "@/lib/usage/usage";
 import { patchSessionBody } from "./schema";
 
-export const GET = withRoute({ session: "viewer" }, async ({ session }) => sessionDetailJson(session, await pendingPermissions(session.id), await sessionUsage(session.id)));
+export const GET = withRoute({ session: "viewer" }, async ({ session }) =>
+  sessionDetailJson(session, await pendingPermissions(session.id), await sessionUsage(session.id)),
+);
 
 export const PATCH = withRoute({ session: "member", body: patchSessionBody }, async ({ user, session, body }) => {
   const updated = await patchSession({ session, userId: user.id, patch: body });

@@ -12,7 +12,30 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<Record<string, string | undefined>> };
 
-const ACTIONS = ["member.add", "member.invite", "member.invite_revoke", "member.update", "member.remove", "token.create", "token.revoke", "session.create", "session.prompt", "session.cancel", "session.config", "session.destroy", "session.restore", "permission.reply", "policy.update", "budget.update", "webhook.create", "webhook.delete", "share.create", "share.revoke", "credential.set", "credential.remove"];
+const ACTIONS = [
+  "member.add",
+  "member.invite",
+  "member.invite_revoke",
+  "member.update",
+  "member.remove",
+  "token.create",
+  "token.revoke",
+  "session.create",
+  "session.prompt",
+  "session.cancel",
+  "session.config",
+  "session.destroy",
+  "session.restore",
+  "permission.reply",
+  "policy.update",
+  "budget.update",
+  "webhook.create",
+  "webhook.delete",
+  "share.create",
+  "share.revoke",
+  "credential.set",
+  "credential.remove",
+];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function generateMetadata({ params }: Props) {
@@ -61,15 +84,17 @@ export default async function AuditPage({ params, searchParams }: Props) {
   const people = new Map(members.map((member) => [member.id, member.name || member.email]));
   const formerActors = page.items.map((entry) => entry.actorId).filter((id): id is string => Boolean(id) && !people.has(id!));
   for (const [id, name] of await displayNames(formerActors)) people.set(id, name);
-  const next = new URLSearchParams({ ...(actorId ? { actor: actorId } : {}), ...(action ? { action } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
+  const next = new URLSearchParams({
+    ...(actorId ? { actor: actorId } : {}),
+    ...(action ? { action } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(page.nextCursor ? { cursor: page.nextCursor } : {}),
+  });
 
   return (
     <div className="page">
-      <PageHeader
-        crumb={<TeamCrumb team={team} />}
-        title={`Audit log of ${team.name}`}
-        subtitle="Every change in the team, newest first. Read-only."
-      />
+      <PageHeader crumb={<TeamCrumb team={team} />} title={`Audit log of ${team.name}`} subtitle="Every change in the team, newest first. Read-only." />
       <form className="manage-filters" action={`/teams/${team.id}/audit`} data-testid="audit-filters">
         <label className="field">
           <span>Actor</span>
@@ -125,7 +150,13 @@ export default async function AuditPage({ params, searchParams }: Props) {
                 <code>{entry.action}</code>
               </td>
               <td className="muted small audit-words" data-label="Target" data-testid="audit-target">
-                <AuditTarget teamId={team.id} type={entry.targetType} id={entry.targetId} detail={entry.detail} name={entry.targetId ? people.get(entry.targetId) : undefined} />
+                <AuditTarget
+                  teamId={team.id}
+                  type={entry.targetType}
+                  id={entry.targetId}
+                  detail={entry.detail}
+                  name={entry.targetId ? people.get(entry.targetId) : undefined}
+                />
               </td>
               <td className="muted small audit-short" data-label="IP" data-testid="audit-ip">
                 {entry.ip ?? "—"}
@@ -153,7 +184,13 @@ function AuditTarget({ teamId, type, id, detail, name }: { teamId: string; type:
   if (!type) return <>—</>;
   const label = `${type} ${name ?? id?.slice(0, 8) ?? ""}`.trim();
   const sessionId = type === "session" ? id : type === "permission" && isRecord(detail) && typeof detail.sessionId === "string" ? detail.sessionId : null;
-  const href = sessionId ? `/sessions/${sessionId}` : type === "sandbox" ? `/teams/${teamId}/sandboxes` : type === "membership" || type === "member" || type === "user" || type === "invitation" || type === "team" ? `/teams/${teamId}/members` : null;
+  const href = sessionId
+    ? `/sessions/${sessionId}`
+    : type === "sandbox"
+      ? `/teams/${teamId}/sandboxes`
+      : type === "membership" || type === "member" || type === "user" || type === "invitation" || type === "team"
+        ? `/teams/${teamId}/members`
+        : null;
   return href ? <Link href={href}>{label}</Link> : <>{label}</>;
 }
 
@@ -162,7 +199,11 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /** The entry's detail as "key: value" lines people read, not JSON. */
 function AuditDetail({ detail, people }: { detail: unknown; people: Map<string, string> }) {
   if (!isRecord(detail)) return detail === null || detail === undefined ? null : <>{String(detail)}</>;
-  const words = (key: string) => key.replace(/([a-z])([A-Z])/g, "$1 $2").replaceAll("_", " ").toLowerCase();
+  const words = (key: string) =>
+    key
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .replaceAll("_", " ")
+      .toLowerCase();
   const value = (key: string, raw: unknown): string => {
     if (typeof raw === "string") return /id$/i.test(key) ? (people.get(raw) ?? raw.slice(0, 8)) : raw;
     if (typeof raw === "number" || typeof raw === "boolean") return String(raw);

@@ -94,7 +94,19 @@ export default async function MembersPage({ params }: Props) {
                       <strong data-testid="member-name">{member.name}</strong> {self && <span className="manage-tag manage-tag-current">you</span>}
                       <div className="muted small email">{member.email}</div>
                     </td>
-                    <td>{isAdmin ? <RoleSelect teamId={team.id} userId={member.userId} role={member.role} options={reason ? [member.role] : grantable.includes(member.role) ? grantable : [member.role, ...grantable]} disabledReason={reason} /> : <span className="muted">{member.role}</span>}</td>
+                    <td>
+                      {isAdmin ? (
+                        <RoleSelect
+                          teamId={team.id}
+                          userId={member.userId}
+                          role={member.role}
+                          options={reason ? [member.role] : grantable.includes(member.role) ? grantable : [member.role, ...grantable]}
+                          disabledReason={reason}
+                        />
+                      ) : (
+                        <span className="muted">{member.role}</span>
+                      )}
+                    </td>
                     <td className="muted small">{seen ? <RelativeTime iso={seen} /> : "—"}</td>
                     <td>
                       <div className="manage-actions-cell">
@@ -127,12 +139,22 @@ export default async function MembersPage({ params }: Props) {
               <ManageTable testId="invitation-list" columns={["Email", "Role", "Expires", null]}>
                 {invitations.items.map((invitation) => (
                   <tr key={invitation.id} data-testid="invitation-row">
-                    <td className="email" data-testid="invitation-email">{invitation.email}</td>
+                    <td className="email" data-testid="invitation-email">
+                      {invitation.email}
+                    </td>
                     <td className="muted">{invitation.role}</td>
                     <td className="muted small">{invitation.expiresAt.slice(0, 10)}</td>
                     <td>
                       <div className="manage-actions-cell">
-                        {isAdmin && <ApiButton method="DELETE" url={`/api/teams/${team.id}/invitations/${invitation.id}`} label="Revoke" className="button ghost small" testId="invitation-revoke" />}
+                        {isAdmin && (
+                          <ApiButton
+                            method="DELETE"
+                            url={`/api/teams/${team.id}/invitations/${invitation.id}`}
+                            label="Revoke"
+                            className="button ghost small"
+                            testId="invitation-revoke"
+                          />
+                        )}
                       </div>
                     </td>
                   </tr>

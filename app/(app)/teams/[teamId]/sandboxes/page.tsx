@@ -75,7 +75,9 @@ export default async function SandboxesPage({ params }: Props) {
                 <td>
                   {sandbox.status !== "destroyed" && (
                     <div className="manage-actions-cell">
-                      {sandbox.stoppable && <ApiButton method="POST" url={`/api/sandboxes/${sandbox.id}/stop`} label="Stop" pendingLabel="Stopping…" testId="sandbox-stop" />}
+                      {sandbox.stoppable && (
+                        <ApiButton method="POST" url={`/api/sandboxes/${sandbox.id}/stop`} label="Stop" pendingLabel="Stopping…" testId="sandbox-stop" />
+                      )}
                       <ApiButton
                         method="DELETE"
                         url={`/api/sandboxes/${sandbox.id}`}

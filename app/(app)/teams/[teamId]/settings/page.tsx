@@ -36,7 +36,12 @@ export default async function TeamSettingsPage({ params }: Props) {
   const { teamId } = await params;
   const { team, role } = await teamForPage(teamId, user.id);
   if (!roleAtLeast(role, "admin")) notFound();
-  const [budget, policy, webhooks, shares] = await Promise.all([getBudget({ teamId }), getPolicy({ teamId }), listWebhooks({ teamId }), listTeamShares({ teamId })]);
+  const [budget, policy, webhooks, shares] = await Promise.all([
+    getBudget({ teamId }),
+    getPolicy({ teamId }),
+    listWebhooks({ teamId }),
+    listTeamShares({ teamId }),
+  ]);
   const deliveries = await Promise.all(webhooks.items.map((webhook) => listDeliveries({ teamId, webhookId: webhook.id, limit: 5 })));
   return (
     <div className="page">
@@ -65,7 +70,8 @@ export default async function TeamSettingsPage({ params }: Props) {
         <div>
           <ManageSection title="Approval policy" testId="policy-section">
             <p className="muted small">
-              The first rule that matches a permission request answers it at once (allow or deny), recorded as answered by the policy; a request no rule names waits for a person. Patterns are globs on the tool&apos;s title or path, e.g. <code>**/.env</code>.
+              The first rule that matches a permission request answers it at once (allow or deny), recorded as answered by the policy; a request no rule names
+              waits for a person. Patterns are globs on the tool&apos;s title or path, e.g. <code>**/.env</code>.
             </p>
             <PolicyEditor teamId={team.id} rules={policy.rules} />
           </ManageSection>
@@ -89,8 +95,9 @@ export default async function TeamSettingsPage({ params }: Props) {
                         <ul className="manage-list delivery-list">
                           {deliveries[index]!.items.map((delivery) => (
                             <li key={delivery.id} data-testid="delivery-row" data-status={delivery.status}>
-                              <span className={`manage-tag ${delivery.status === "failed" ? "manage-tag-bad" : ""}`}>{delivery.status}</span> <code>{delivery.event}</code> · {delivery.lastStatus ? `HTTP ${delivery.lastStatus}` : (delivery.lastError ?? "waiting")} · {delivery.attempts}{" "}
-                              {delivery.attempts === 1 ? "attempt" : "attempts"} · <RelativeTime iso={delivery.createdAt} />
+                              <span className={`manage-tag ${delivery.status === "failed" ? "manage-tag-bad" : ""}`}>{delivery.status}</span>{" "}
+                              <code>{delivery.event}</code> · {delivery.lastStatus ? `HTTP ${delivery.lastStatus}` : (delivery.lastError ?? "waiting")} ·{" "}
+                              {delivery.attempts} {delivery.attempts === 1 ? "attempt" : "attempts"} · <RelativeTime iso={delivery.createdAt} />
                             </li>
                           ))}
                         </ul>
@@ -99,7 +106,14 @@ export default async function TeamSettingsPage({ params }: Props) {
                     <td>
                       <div className="manage-actions-cell">
                         <WebhookTestButton teamId={team.id} webhookId={webhook.id} />
-                        <ApiButton method="DELETE" url={`/api/teams/${team.id}/webhooks/${webhook.id}`} label="Delete" confirm={`Delete the webhook to ${webhook.url}?`} className="button ghost small" testId="webhook-delete" />
+                        <ApiButton
+                          method="DELETE"
+                          url={`/api/teams/${team.id}/webhooks/${webhook.id}`}
+                          label="Delete"
+                          confirm={`Delete the webhook to ${webhook.url}?`}
+                          className="button ghost small"
+                          testId="webhook-delete"
+                        />
                       </div>
                     </td>
                   </tr>
@@ -113,7 +127,8 @@ export default async function TeamSettingsPage({ params }: Props) {
           <ManageSection title="Budget" card testId="budget-section">
             <p className="muted small">
               Spent this month: <strong data-testid="budget-spent">{formatUsd(budget.month.spentUsd)}</strong>
-              {budget.monthlyUsd !== null && ` of ${formatUsd(budget.monthlyUsd)}`}. At 80 % admins are warned; at 100 % model calls are refused until the next month.
+              {budget.monthlyUsd !== null && ` of ${formatUsd(budget.monthlyUsd)}`}. At 80 % admins are warned; at 100 % model calls are refused until the next
+              month.
             </p>
             <BudgetForm teamId={team.id} monthlyUsd={budget.monthlyUsd} memberMonthlyUsd={budget.memberMonthlyUsd} />
             {budget.members.length > 0 && (
@@ -133,8 +148,15 @@ export default async function TeamSettingsPage({ params }: Props) {
               <ul className="manage-list small" data-testid="team-shares">
                 {shares.items.map((share) => (
                   <li key={share.id}>
-                    <Link href={`/sessions/${share.sessionId}`}>{share.sessionTitle}</Link> · opened {share.openCount} {share.openCount === 1 ? "time" : "times"} · until {share.expiresAt.slice(0, 10)}{" "}
-                    <ApiButton method="DELETE" url={`/api/sessions/${share.sessionId}/shares/${share.id}`} label="Revoke" className="button ghost small" confirm="Revoke this link? Whoever has it loses access at once." />
+                    <Link href={`/sessions/${share.sessionId}`}>{share.sessionTitle}</Link> · opened {share.openCount}{" "}
+                    {share.openCount === 1 ? "time" : "times"} · until {share.expiresAt.slice(0, 10)}{" "}
+                    <ApiButton
+                      method="DELETE"
+                      url={`/api/sessions/${share.sessionId}/shares/${share.id}`}
+                      label="Revoke"
+                      className="button ghost small"
+                      confirm="Revoke this link? Whoever has it loses access at once."
+                    />
                   </li>
                 ))}
               </ul>

@@ -35,10 +35,13 @@ const SECTIONS: Array<{ groupBy: Exclude<UsageGrouping, "day">; title: string; c
 function rangeOf(query: { from?: string; to?: string }) {
   const now = new Date();
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const parse = (value: string | undefined) => (value && DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? new Date(`${value}T00:00:00Z`) : null);
+  const parse = (value: string | undefined) =>
+    value && DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? new Date(`${value}T00:00:00Z`) : null;
   const to = parse(query.to) ?? today;
   const from = parse(query.from) ?? new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), 1));
-  return from <= to && to.getTime() - from.getTime() <= 366 * 86_400_000 ? { from, to } : { from: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)), to: today };
+  return from <= to && to.getTime() - from.getTime() <= 366 * 86_400_000
+    ? { from, to }
+    : { from: new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)), to: today };
 }
 
 export default async function UsagePage({ params, searchParams }: Props) {
@@ -56,7 +59,12 @@ export default async function UsagePage({ params, searchParams }: Props) {
   const total = byDay.total;
   return (
     <div className="page">
-      <PageHeader crumb={<TeamCrumb team={team} />} title={`Usage of ${team.name}`} titleTestId="usage-title" subtitle="Model calls the team's agents made through the portal's gateway: tokens, calls and cost where the price is known (UTC days)." />
+      <PageHeader
+        crumb={<TeamCrumb team={team} />}
+        title={`Usage of ${team.name}`}
+        titleTestId="usage-title"
+        subtitle="Model calls the team's agents made through the portal's gateway: tokens, calls and cost where the price is known (UTC days)."
+      />
       {budget?.alert && (
         <p className={`banner inline ${budget.alert.level === "reached" ? "error" : ""} budget-banner`} role="status" data-testid="budget-banner">
           {budget.alert.message} <Link href={`/teams/${team.id}/settings`}>Budget settings</Link>

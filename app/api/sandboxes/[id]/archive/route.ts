@@ -1,8 +1,14 @@
 import { withRoute } from "@/lib/api/with-route";
 import { workspaceArchive } from "@/lib/sandboxes/archive";
 
-export const GET = withRoute({ sandbox: "viewer" }, async ({ sandbox }) =>
-  new Response(workspaceArchive(sandbox), {
-    headers: { "content-type": "application/gzip", "content-disposition": `attachment; filename="workspace-${sandbox.id.slice(0, 8)}.tar.gz"`, "cache-control": "no-store" },
-  }),
+export const GET = withRoute(
+  { sandbox: "viewer" },
+  async ({ sandbox }) =>
+    new Response(workspaceArchive(sandbox), {
+      headers: {
+        "content-type": "application/gzip",
+        "content-disposition": `attachment; filename="workspace-${sandbox.id.slice(0, 8)}.tar.gz"`,
+        "cache-control": "no-store",
+      },
+    }),
 );

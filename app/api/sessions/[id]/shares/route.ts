@@ -7,5 +7,8 @@ export const GET = withRoute({ session: "viewer" }, async ({ session }) => listS
 
 // The link is in this answer only: no cache may keep it.
 export const POST = withRoute({ session: "member", body: createShareBody }, async ({ request, session, user, body }) =>
-  Response.json(await createShare({ session, actorId: user.id, expiresInDays: body.expiresInDays, origin: publicOrigin(request) }), { status: 201, headers: { "cache-control": "no-store" } }),
+  Response.json(await createShare({ session, actorId: user.id, expiresInDays: body.expiresInDays, origin: publicOrigin(request) }), {
+    status: 201,
+    headers: { "cache-control": "no-store" },
+  }),
 );

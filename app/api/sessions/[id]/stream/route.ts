@@ -10,6 +10,11 @@ export const GET = withRoute({ session: "viewer", query: streamQuery, headers: s
   const after = Math.max(headers["last-event-id"] ?? 0, query.after ?? 0);
   const body = eventStream({ sessionId: session.id, userId: user.id, tokenId: user.tokenId, teamId: session.teamId, after, signal: request.signal });
   return new Response(await holdStreamSlot(user.id, body), {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    },
   });
 });

@@ -6,6 +6,14 @@ export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   actorId: z.string().max(100).optional(),
   action: z.string().max(100).optional(),
-  from: z.iso.datetime({ offset: true }).or(z.iso.date()).transform((value) => new Date(value)).optional(),
-  to: z.iso.datetime({ offset: true }).or(z.iso.date()).transform((value) => new Date(value)).optional(),
+  from: z.iso
+    .datetime({ offset: true })
+    .or(z.iso.date())
+    .transform((value) => new Date(value))
+    .optional(),
+  to: z.iso
+    .datetime({ offset: true })
+    .or(z.iso.date())
+    .transform((value) => new Date(value))
+    .optional(),
 });

@@ -7,5 +7,8 @@ export const GET = withRoute({ team: "viewer" }, async ({ team }) => listTeamInv
 
 // The link is in this answer only: no cache may keep it.
 export const POST = withRoute({ team: "admin", body: createInvitationBody }, async ({ request, user, team, role, body }) =>
-  Response.json(await createInvitation({ teamId: team.id, actorId: user.id, actorRole: role, ...body, origin: publicOrigin(request) }), { status: 201, headers: { "cache-control": "no-store" } }),
+  Response.json(await createInvitation({ teamId: team.id, actorId: user.id, actorRole: role, ...body, origin: publicOrigin(request) }), {
+    status: 201,
+    headers: { "cache-control": "no-store" },
+  }),
 );

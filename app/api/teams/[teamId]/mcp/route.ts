@@ -4,4 +4,6 @@ import { putMcpBody } from "./schema";
 
 export const GET = withRoute({ team: "admin" }, async ({ team }) => teamMcp({ teamId: team.id }));
 
-export const PUT = withRoute({ team: "admin", body: putMcpBody }, async ({ team, user, body }) => setTeamMcp({ teamId: team.id, actorId: user.id, servers: body.servers }));
+export const PUT = withRoute({ team: "admin", body: putMcpBody }, async ({ team, user, body }) =>
+  setTeamMcp({ teamId: team.id, actorId: user.id, servers: body.servers }),
+);

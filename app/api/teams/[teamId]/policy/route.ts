@@ -4,4 +4,6 @@ import { policyBody } from "./schema";
 
 export const GET = withRoute({ team: "admin" }, async ({ team }) => getPolicy({ teamId: team.id }));
 
-export const PUT = withRoute({ team: "admin", body: policyBody }, async ({ team, user, body }) => setPolicy({ teamId: team.id, actorId: user.id, rules: body.rules }));
+export const PUT = withRoute({ team: "admin", body: policyBody }, async ({ team, user, body }) =>
+  setPolicy({ teamId: team.id, actorId: user.id, rules: body.rules }),
+);

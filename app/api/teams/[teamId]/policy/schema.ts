@@ -3,7 +3,10 @@ import { POLICY_ACTIONS, TOOL_KINDS } from "@/lib/contract/policies";
 
 const rule = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, _ and -, at most 40").optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, _ and -, at most 40")
+      .optional(),
     kind: z.enum(TOOL_KINDS).optional(),
     pattern: z.string().trim().min(1).max(200).optional(),
     action: z.enum(POLICY_ACTIONS),

@@ -4,4 +4,6 @@ import { putSkillsBody } from "./schema";
 
 export const GET = withRoute({ team: "admin" }, async ({ team }) => teamSkills({ teamId: team.id }));
 
-export const PUT = withRoute({ team: "admin", body: putSkillsBody }, async ({ team, user, body }) => setTeamSkills({ teamId: team.id, actorId: user.id, sources: body.sources }));
+export const PUT = withRoute({ team: "admin", body: putSkillsBody }, async ({ team, user, body }) =>
+  setTeamSkills({ teamId: team.id, actorId: user.id, sources: body.sources }),
+);

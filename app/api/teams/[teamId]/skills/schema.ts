@@ -7,7 +7,17 @@ const text = (max: number) => storedText().pipe(z.string().min(1).max(max));
 export const putSkillsBody = z
   .object({
     sources: z
-      .array(z.object({ type: text(50), source: text(2000), ref: text(200).optional(), subpath: text(1000).optional(), skills: z.array(text(200)).max(200).optional() }).strict())
+      .array(
+        z
+          .object({
+            type: text(50),
+            source: text(2000),
+            ref: text(200).optional(),
+            subpath: text(1000).optional(),
+            skills: z.array(text(200)).max(200).optional(),
+          })
+          .strict(),
+      )
       .max(50),
   })
   .strict();

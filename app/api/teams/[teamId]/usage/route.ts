@@ -6,6 +6,9 @@ export const GET = withRoute({ team: "viewer", query: usageQuery }, async ({ tea
   const report = await usageReport({ teamId: team.id, from: query.from, to: query.to, groupBy: query.groupBy, limit: query.limit });
   if (query.format === "json") return report;
   return new Response(usageCsv(report), {
-    headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="usage-${report.groupBy}-${report.from}-${report.to}.csv"` },
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="usage-${report.groupBy}-${report.from}-${report.to}.csv"`,
+    },
   });
 });

@@ -6,6 +6,11 @@ import { fileContentQuery } from "../../../schema";
 export const GET = withRoute({ sandbox: "viewer", query: fileContentQuery }, async ({ sandbox, query }) => {
   const bytes = await readWorkspaceFile(sandbox, query.path);
   return new Response(Buffer.from(bytes), {
-    headers: { "content-type": "application/octet-stream", "x-content-type-options": "nosniff", "content-disposition": "attachment", "cache-control": "no-store" },
+    headers: {
+      "content-type": "application/octet-stream",
+      "x-content-type-options": "nosniff",
+      "content-disposition": "attachment",
+      "cache-control": "no-store",
+    },
   });
 });

@@ -3,6 +3,7 @@ import { withRoute } from "@/lib/api/with-route";
 import { replyToPermission } from "@/lib/cluster/commands";
 import { permissionReplyBody } from "./schema";
 
-export const POST = withRoute({ session: "member", params: pathParams("id", "permissionId"), body: permissionReplyBody }, async ({ user, session, params, body }) =>
-  replyToPermission({ session, userId: user.id, permissionId: params.permissionId, reply: body.reply }),
+export const POST = withRoute(
+  { session: "member", params: pathParams("id", "permissionId"), body: permissionReplyBody },
+  async ({ user, session, params, body }) => replyToPermission({ session, userId: user.id, permissionId: params.permissionId, reply: body.reply }),
 );

@@ -7,5 +7,8 @@ export const params = z.object({ teamId: z.string().min(1).max(200), provider: z
 export const setCredentialBody = z.object({
   apiKey: z.string().trim().min(8, "must be the provider's API key").max(4096),
   // The team's own upstream (a company gateway, a Bedrock/Vertex-compatible proxy, a local model server).
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048).nullish(),
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+    .max(2048)
+    .nullish(),
 });
