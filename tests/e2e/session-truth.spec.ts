@@ -70,7 +70,8 @@ test.describe("a portal restart between two turns", () => {
 
   async function browserOn(browser: Browser, baseUrl: string) {
     const cookie = await signIn(baseUrl);
-    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
+    // Writes through page.request carry this portal's Origin, as the browser's own requests do.
+    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 }, extraHTTPHeaders: { origin: baseUrl } });
     await context.addCookies(
       cookie.split("; ").map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), domain: "localhost", path: "/" })),
     );
