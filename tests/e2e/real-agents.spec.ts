@@ -1,8 +1,9 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { answer, callTool, type ScriptedServer } from "../fixtures/scripted-models/script";
 import { SessionPage } from "./pages/session-page";
+import { shootLightAndDark } from "./support/screens";
 import { defaultTeam, waitForStatus } from "./support/api";
 
 // Claude Code, the real agent from npm, in a bubblewrap sandbox of the team, talking to a scripted
@@ -36,15 +37,6 @@ test.afterAll(async ({ request }) => {
   await request.delete(`/api/teams/${teamId}/credentials/anthropic`);
   await anthropic?.close();
 });
-
-async function shoot(page: Page, name: string) {
-  if (!process.env.SCREENS_DIR) return;
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name}-${scheme}.png`, fullPage: false });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
 
 for (const [label, viewport] of [
   ["phone", { width: 390, height: 844 }],
@@ -94,7 +86,7 @@ for (const [label, viewport] of [
       expect(await content.text()).toContain(`written by claude on a ${label}`);
 
       await diff.scrollIntoViewIfNeeded();
-      await shoot(page, `claude-permission-diff-${viewport.width}`);
+      await shootLightAndDark(page, `claude-permission-diff-${viewport.width}`);
       const axe = await new AxeBuilder({ page }).include("[data-testid=transcript]").analyze();
       expect(axe.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical")).toEqual([]);
     });

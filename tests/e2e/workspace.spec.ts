@@ -2,6 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { SessionPage } from "./pages/session-page";
+import { shootLightAndDark } from "./support/screens";
 import { defaultTeam, prompt, waitForStatus } from "./support/api";
 
 // Working in and out of a sandbox from the browser: a session started from a repository (served
@@ -33,15 +34,6 @@ async function sessionFromRepository(page: Page, title: string) {
   return (await response.json()).id as string;
 }
 
-async function shoot(page: Page, name: string) {
-  if (!process.env.SCREENS_DIR) return;
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name}-${scheme}.png`, fullPage: false });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
 for (const [label, viewport] of [
   ["phone", { width: 390, height: 844 }],
   ["wide", { width: 1440, height: 900 }],
@@ -67,7 +59,7 @@ for (const [label, viewport] of [
       await expect(diff).toContainText("+alpha gamma");
       await expect(diff.locator(".diff-del")).toHaveText(["-alpha", "-beta"]);
       await changes.getByTestId("change-entry").filter({ hasText: "src/main.txt" }).scrollIntoViewIfNeeded();
-      await shoot(page, `changes-${viewport.width}`);
+      await shootLightAndDark(page, `changes-${viewport.width}`);
 
       const results = await new AxeBuilder({ page }).include('[data-testid="changes-panel"]').analyze();
       expect(results.violations).toEqual([]);
@@ -86,7 +78,7 @@ for (const [label, viewport] of [
       await changes.getByTestId("push-submit").click();
       await expect(changes.getByTestId("push-error")).toContainText("protected by policy");
       await changes.getByTestId("push-branch").scrollIntoViewIfNeeded();
-      await shoot(page, `push-${viewport.width}`);
+      await shootLightAndDark(page, `push-${viewport.width}`);
     });
 
     test("the Terminal runs a shell in the sandbox and comes back after a reload", async ({ page }) => {
@@ -103,7 +95,7 @@ for (const [label, viewport] of [
       await expect(terminal.locator(".xterm-rows")).toContainText("hello-42");
       await expect(terminal.locator(".xterm-rows")).toContainText("README.md");
       await terminal.scrollIntoViewIfNeeded();
-      await shoot(page, `terminal-${viewport.width}`);
+      await shootLightAndDark(page, `terminal-${viewport.width}`);
 
       await page.reload();
       await session.openDetails();

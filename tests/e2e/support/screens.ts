@@ -1,0 +1,11 @@
+import type { Page } from "@playwright/test";
+
+/** With SCREENS_DIR set, the page as it is now, in light and in dark (then back to light). */
+export async function shootLightAndDark(page: Page, name: string) {
+  if (!process.env.SCREENS_DIR) return;
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name}-${scheme}.png`, fullPage: false });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
