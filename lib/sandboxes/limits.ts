@@ -1,5 +1,5 @@
 import "server-only";
-import { execFileSync, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -10,6 +10,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmdirSync,
   rmSync,
   statfsSync,
@@ -19,7 +20,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";
-import { logger } from "@/lib/log";
+import { errorField, logger } from "@/lib/log";
 
 const log = logger("sandbox");
 
@@ -469,6 +470,8 @@ function findJailInit(pid: number): number | null {
 // The disk of a sandbox's workspace and home.
 
 const ROOT_RESERVED_BYTES = 4 * 1024 ** 2;
+// How long after a new sandbox's start the next one's image is made.
+const SPARE_AFTER_MS = 2_000;
 
 function canMountImages(): boolean {
   return process.getuid?.() === 0;
@@ -493,28 +496,81 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
     return false;
   }
   const image = diskImagePath(root);
-  if (!existsSync(image)) {
+  if (!existsSync(image) && !takeSpareImage(image, bytes)) {
     const made = `${image}.new`;
-    // Sparse: the host's disk holds only what the sandbox writes, never more than its size.
-    const fd = openSync(made, "w", 0o600);
-    try {
-      ftruncateSync(fd, bytes);
-    } finally {
-      closeSync(fd);
-    }
-    // A few MiB only root may use: the portal's own files in the directory (the runtime's pid file)
-    // are still written when the sandbox has filled its disk.
-    const reservedPercent = Math.min(5, (ROOT_RESERVED_BYTES * 100) / bytes).toFixed(3);
-    execFileSync("mkfs.ext4", ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", made], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    createSparseFile(made, bytes);
+    execFileSync("mkfs.ext4", mkfsArguments(made, bytes), { stdio: ["ignore", "ignore", "pipe"] });
     rmSync(image, { force: true });
-    execFileSync("mv", ["-T", made, image]);
+    renameSync(made, image);
   }
+  // The next new sandbox's image is made ahead (mkfs is most of what its disk costs), once this start
+  // is through: an mkfs beside it would take the CPU it needs.
+  const sandboxes = path.dirname(path.resolve(root));
+  setTimeout(() => makeSpareImage(sandboxes, bytes), SPARE_AFTER_MS).unref();
   execFileSync("mount", ["-o", "loop,nosuid,nodev,noatime", image, root], { stdio: ["ignore", "ignore", "pipe"] });
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
   return true;
+}
+
+function createSparseFile(file: string, bytes: number) {
+  // Sparse: the host's disk holds only what the sandbox writes, never more than its size.
+  const fd = openSync(file, "w", 0o600);
+  try {
+    ftruncateSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function mkfsArguments(file: string, bytes: number): string[] {
+  // A few MiB only root may use: the portal's own files in the directory (the runtime's pid file)
+  // are still written when the sandbox has filled its disk.
+  const reservedPercent = Math.min(5, (ROOT_RESERVED_BYTES * 100) / bytes).toFixed(3);
+  return ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", file];
+}
+
+// One empty image made ahead per sandboxes root and size, in that root (root's, out of every jail's
+// reach): a new sandbox takes it with a rename. Never used twice: taking it is the rename itself.
+const spareName = (bytes: number) => `.spare-disk-${bytes}.img`;
+const sparesBeingMade = new Set<string>();
+
+function takeSpareImage(image: string, bytes: number): boolean {
+  try {
+    renameSync(path.join(path.dirname(image), spareName(bytes)), image);
+    return true;
+  } catch {
+    return false; // none ready (the first sandbox, or two made at once)
+  }
+}
+
+function makeSpareImage(sandboxesRoot: string, bytes: number) {
+  const spare = path.join(sandboxesRoot, spareName(bytes));
+  if (sparesBeingMade.has(spare) || existsSync(spare)) return;
+  sparesBeingMade.add(spare);
+  const made = `${spare}.new`;
+  try {
+    createSparseFile(made, bytes);
+  } catch (error) {
+    sparesBeingMade.delete(spare);
+    log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk image");
+    return;
+  }
+  execFile("mkfs.ext4", mkfsArguments(made, bytes), (mkfsError) => {
+    sparesBeingMade.delete(spare);
+    let failure: unknown = mkfsError;
+    if (!failure) {
+      try {
+        renameSync(made, spare);
+        return;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    rmSync(made, { force: true });
+    // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
+    if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(failure) }, "could not make a spare disk image");
+  });
 }
 
 /**

@@ -1,5 +1,4 @@
 import "server-only";
-import { notFound as notFoundPage } from "next/navigation";
 import { cache } from "react";
 import type { Prisma, Sandbox, Session } from "@/generated/prisma/client";
 import { roleAtLeast, type Role } from "@/lib/contract/teams";
@@ -119,6 +118,10 @@ export async function teamPeople(teamId: string): Promise<Array<{ id: string; na
 
 // ---- For pages: the same reads, once per request (React cache()), and Next's 404 page for "not found" ----
 
-export const teamForPage = cache(async (teamId: string, userId: string) => (await teamAccess({ teamId, userId })) ?? notFoundPage());
+// next/navigation is loaded only when a page needs its 404: it brings client React, which plain Node
+// under the react-server condition (benches, scripts that reach this module) cannot load.
+export const teamForPage = cache(
+  async (teamId: string, userId: string) => (await teamAccess({ teamId, userId })) ?? (await import("next/navigation")).notFound(),
+);
 
 export const sessionForPage = cache((sessionId: string, userId: string) => sessionAccess({ sessionId, userId }));

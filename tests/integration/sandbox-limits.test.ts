@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, openPortal, sessionRuntime, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
 import { createDemoSession, createMember, createTeam, portalEvents } from "./session-api-helpers";
@@ -69,14 +71,32 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
     expect(offenderUid).toBeDefined();
     expect(offenderUid).not.toBe(bystanderUid);
     const { pid } = await sessionRuntime(api, offender.id);
+    // Which cgroups this host gives the portal decides the branch (lib/sandboxes/limits.ts says so at
+    // start): v2 when the portal's cgroup is delegated with memory and pids, else v1's hierarchies. A
+    // hybrid host (v1 controllers, an empty v2 beside them) takes the v1 branch; the other is not run.
     const inV1 = readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(":memory:");
+    console.log(`[limits] the jail's cgroups: ${inV1 ? "v1 memory/pids/cpu hierarchies (the v2 branch is not exercised on this host)" : "cgroup v2"}`);
     if (inV1) {
       expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toMatch(/:memory:.*\/agent-portal\/sandbox-[0-9a-f]{16}\n/);
       expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(384 * 1024 ** 2));
+      // Swap off: memory + swap is pinned to memory where the kernel accounts swap, else swappiness 0.
+      const memsw = (() => {
+        try {
+          return cgroupFile(pid, "memory", "memory.memsw.limit_in_bytes");
+        } catch {
+          return null;
+        }
+      })();
+      if (memsw !== null) expect(memsw).toBe(String(384 * 1024 ** 2));
+      else expect(cgroupFile(pid, "memory", "memory.swappiness")).toBe("0");
       expect(cgroupFile(pid, "pids", "pids.max")).toBe("128");
+      // One CPU: a quota of one period.
+      expect(cgroupFile(pid, "cpu", "cpu.cfs_quota_us")).toBe(cgroupFile(pid, "cpu", "cpu.cfs_period_us"));
     } else {
       expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toMatch(/^0::.*\/agent-portal\/sandbox-[0-9a-f]{16}$/m);
       expect(cgroupFile(pid, "", "memory.max")).toBe(String(384 * 1024 ** 2));
+      expect(cgroupFile(pid, "", "pids.max")).toBe("128");
+      expect(cgroupFile(pid, "", "cpu.max")).toBe("100000 100000");
     }
     // The other team's jail is in a cgroup of its own.
     const overview = await api.get("/api/admin/runtime");
@@ -84,6 +104,30 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
     expect(other?.pid).toBeGreaterThan(0);
     expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).toMatch(/agent-portal\/sandbox-/);
     expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).not.toBe(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+  });
+
+  it("makes the next new sandbox's disk image ahead, where no jail reaches it", async () => {
+    const root = sandboxesRoot(fixture.portal.dataDir);
+    const spare = path.join(root, `.spare-disk-${64 * 1024 ** 2}.img`);
+    const ready = await waitFor(
+      async () => (existsSync(spare) ? statSync(spare) : null),
+      (stats) => stats !== null,
+      30_000,
+    );
+    expect(ready!.mode & 0o777).toBe(0o600);
+    expect(ready!.uid).toBe(0);
+    expect(ready!.size).toBe(64 * 1024 ** 2);
+    // The next sandbox to start (the pool's spare jail, started ahead of the session that claims one)
+    // takes exactly this file: its image is the spare renamed, made by no mkfs on its start.
+    const team = await createTeam(fixture.db.url, "newcomers");
+    const newcomer = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: team, role: "member" });
+    await say(newcomer, (await createDemoSession(newcomer, team)).id, "hello");
+    const taken = await waitFor(
+      async () => readdirSync(root).filter((name) => /^[0-9a-f-]{36}\.img$/.test(name) && statSync(path.join(root, name)).ino === ready!.ino),
+      (names) => names.length === 1,
+      30_000,
+    );
+    expect(taken).toHaveLength(1);
   });
 
   it.each([
