@@ -470,8 +470,6 @@ function findJailInit(pid: number): number | null {
 // The disk of a sandbox's workspace and home.
 
 const ROOT_RESERVED_BYTES = 4 * 1024 ** 2;
-// How long after a new sandbox's start the next one's image is made.
-const SPARE_AFTER_MS = 2_000;
 
 function canMountImages(): boolean {
   return process.getuid?.() === 0;
@@ -503,10 +501,8 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
     rmSync(image, { force: true });
     renameSync(made, image);
   }
-  // The next new sandbox's image is made ahead (mkfs is most of what its disk costs), once this start
-  // is through: an mkfs beside it would take the CPU it needs.
-  const sandboxes = path.dirname(path.resolve(root));
-  setTimeout(() => makeSpareImage(sandboxes, bytes), SPARE_AFTER_MS).unref();
+  // The next new sandbox's image is made now, in the background (mkfs is most of what its disk costs).
+  makeSpareImage(path.dirname(path.resolve(root)), bytes);
   execFileSync("mount", ["-o", "loop,nosuid,nodev,noatime", image, root], { stdio: ["ignore", "ignore", "pipe"] });
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
