@@ -105,7 +105,9 @@ async function firstAnswers({ api, teamId }: Bench) {
   const warm = await api.post("/api/sessions", { teamId, agent: "claude", title: "warm" });
   await promptToFirstChunk(api, warm.id, performance.now());
   // Each session keeps a Claude Code process of its own (~250 MB) while it exists: destroyed after its
-  // answer, or 20 of them would pass the sandbox's memory limit (2 GiB by default).
+  // answer, or 20 of them would pass the sandbox's memory limit (2 GiB by default). A destroy releases
+  // the sandbox's agent processes (lib/sandboxes/pool.ts releaseAgents), so each next session here
+  // also starts Claude Code's adapter again: that is part of what a warm sandbox costs.
   const warmSession = async () => {
     const started = performance.now();
     const session = await api.post("/api/sessions", { teamId, agent: "claude", sandboxId: warm.sandboxId });

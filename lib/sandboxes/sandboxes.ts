@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Sandbox } from "@/generated/prisma/client";
+import { keepsProcessPerSession } from "@/lib/agents/catalog";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
@@ -201,11 +202,22 @@ export async function markSandboxDestroyed(sandboxId: string) {
   for (const [sessionId, sandbox] of sessionSandboxes) if (sandbox.id === sandboxId) sessionSandboxes.delete(sessionId);
 }
 
-/** Destroying the last live session of a sandbox destroys the sandbox. */
-export async function destroySandboxIfUnused(sandboxId: string | null) {
-  if (!sandboxId) return;
+/** Destroying the last live session of a sandbox destroys the sandbox; true when it did. */
+export async function destroySandboxIfUnused(sandboxId: string | null): Promise<boolean> {
+  if (!sandboxId) return false;
   const live = await db().session.count({ where: { sandboxId, status: { not: "destroyed" } } });
   if (live === 0) await markSandboxDestroyed(sandboxId);
+  return live === 0;
+}
+
+/**
+ * After a session of `agent` is destroyed: its sandbox goes when no live session is left in it;
+ * otherwise an agent that keeps a process per session has its processes released, or sessions
+ * nobody can use would fill the sandbox's memory until its limit ends every session in it.
+ */
+export async function settleSandboxAfterDestroy(sandboxId: string | null, agent: string) {
+  if (!sandboxId || (await destroySandboxIfUnused(sandboxId))) return;
+  if (keepsProcessPerSession(agent)) sandboxPool().releaseAgents(sandboxId);
 }
 
 export async function removeExpiredWorkspaces(retainDays: number) {

@@ -42,10 +42,12 @@ export function wireRuntimeReactions() {
 export async function onRuntimeLost(generation: number, sandboxId: string | null = null) {
   const hit = sandboxId ? limitHit(sandboxId) : null;
   if (hit) recordLimitHit(hit.limit);
-  for (const sessionId of attachments().sessionsOn(generation)) {
-    const { turnId } = attachments().detach(sessionId);
-    await becomeRestorable(sessionId, turnId, hit);
-  }
+  // All detached at once, before any await: a prompt arriving meanwhile restores its session rather
+  // than reaching for the gone generation's SDK.
+  const detached = attachments()
+    .sessionsOn(generation)
+    .map((sessionId) => ({ sessionId, turnId: attachments().detach(sessionId).turnId }));
+  for (const { sessionId, turnId } of detached) await becomeRestorable(sessionId, turnId, hit);
 }
 
 /** An external runtime stopped answering: its sessions are offline until it is back or lost. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { agentInstallStatus, installAgent } from "@/lib/agents/installer";
+import { descendants } from "@/lib/process-utils";
 import type { AgentId } from "@/lib/agents/catalog";
 import { messageRequests, startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { conversationRequests, startScriptedOpenAI } from "../fixtures/scripted-models/openai";
@@ -44,6 +46,14 @@ afterAll(async () => {
 });
 
 type Event = { index: number; sender: string; payload: any };
+
+function processName(pid: number) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return ""; // exited meanwhile
+  }
+}
 
 function updates(events: Event[], kind: string) {
   return events.map((event) => event.payload?.params?.update).filter((update) => update?.sessionUpdate === kind);
@@ -213,6 +223,37 @@ describe("Claude Code in a team's sandbox", () => {
     expect(await write("always-2.txt", null, "Wrote the second.")).toBe(0);
     expect([await fileStatus("always-1.txt"), await fileStatus("always-2.txt")]).toEqual([200, 200]);
   }, 600_000);
+
+  it("frees a destroyed session's Claude Code process while the sandbox runs on; the session beside it reloads with its memory", async () => {
+    const { sandboxId } = await api.get(`/api/sessions/${sessionId}`);
+    // Claude Code processes (each names itself "claude") in the sandbox's jail, as the host sees them.
+    const claudeProcesses = async () => {
+      const jail = ((await api.get("/api/admin/runtime")).sandboxes as Array<{ sandboxId: string; pid?: number }>).find(
+        (entry) => entry.sandboxId === sandboxId,
+      );
+      return jail?.pid ? descendants(jail.pid).filter(({ pid }) => processName(pid) === "claude").length : 0;
+    };
+    const beside = await api.request("POST", "/api/sessions", { teamId: teamA, agent: "claude", sandboxId, title: "Claude beside" });
+    expect(beside.status).toBe(201);
+    anthropic.enqueue(answer("Standing beside you."));
+    await turn(api, beside.body.id, "Stand beside", "Standing beside you.");
+    expect(await claudeProcesses()).toBe(2);
+
+    expect((await api.request("DELETE", `/api/sessions/${beside.body.id}`)).status).toBe(204);
+    await waitFor(claudeProcesses, (count) => count === 0, 30_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (session) => session.status === "restorable",
+      30_000,
+    );
+    const before = anthropic.requests.length;
+    anthropic.enqueue(answer("You asked me to plan it."));
+    await turn(api, sessionId, "What did I ask you to do?", "You asked me to plan it.");
+    expect(portalEvents(await allEvents(api, sessionId), "restored").at(-1)).toMatchObject({ type: "restored", method: "load" });
+    const asked = anthropic.requests.slice(before).filter((request) => request.scripted);
+    expect(JSON.stringify(asked.at(-1)?.body)).toContain("Plan it");
+    expect(await claudeProcesses()).toBe(1);
+  }, 300_000);
 
   it("takes a mode set through the API, and a cancel ends the turn of a running command", async () => {
     const created = await api.request("POST", "/api/sessions", { teamId: teamA, agent: "claude", title: "Claude modes" });
