@@ -140,14 +140,22 @@ async function firstAnswers({ api, teamId }: Bench) {
     ],
   );
 
-  // Memory: the warm sandbox has run Claude for several sessions and is idle now.
-  const overview = await api.get("/api/admin/runtime");
-  const jail = (overview.sandboxes as Array<{ sandboxId: string; pid?: number }>).find((sandbox) => sandbox.sandboxId === warm.sandboxId);
-  if (jail?.pid) {
-    const rssKb = treeRssKb(jail.pid);
-    const fit = Math.floor(memAvailableKb() / rssKb);
+  // Memory: the warm sandbox with one live Claude session (its last destroy released the agent, so a
+  // prompt loads it again), then with a second live session beside it.
+  const jailRssKb = async () => {
+    const overview = await api.get("/api/admin/runtime");
+    const jail = (overview.sandboxes as Array<{ sandboxId: string; pid?: number }>).find((sandbox) => sandbox.sandboxId === warm.sandboxId);
+    return jail?.pid ? treeRssKb(jail.pid) : null;
+  };
+  await promptToFirstChunk(api, warm.id, performance.now());
+  const one = await jailRssKb();
+  const second = await api.post("/api/sessions", { teamId, agent: "claude", sandboxId: warm.sandboxId });
+  await promptToFirstChunk(api, second.id, performance.now());
+  const two = await jailRssKb();
+  if (one && two) {
+    const fit = Math.floor(memAvailableKb() / one);
     note(
-      `memory of a running Claude sandbox with one idle session, after ${SESSIONS} more came and went (RSS of its jail's processes): ${(rssKb / 1024).toFixed(0)} MiB; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`,
+      `memory of a running Claude sandbox (RSS of its jail's processes): ${(one / 1024).toFixed(0)} MiB with one live session, +${((two - one) / 1024).toFixed(0)} MiB for each more; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`,
     );
   } else note("memory: the warm sandbox's jail pid was not listed by /api/admin/runtime");
 }

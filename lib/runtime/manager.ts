@@ -196,6 +196,25 @@ export class RuntimeManager {
   }
 
   /**
+   * `work`, begun on generation `generation`, or a 503 as soon as that generation is lost. An SDK
+   * call in flight when its runtime ends (a sandbox stopped at its memory limit by the very session
+   * being created) never settles otherwise: the SDK logs "ACP write error" and waits for good.
+   */
+  async untilLost<T>(generation: number, work: Promise<T>): Promise<T> {
+    let stopListening = () => false;
+    const lost = new Promise<never>((_, reject) => {
+      const end = () => reject(runtimeUnavailable("The sandbox's runtime ended while this was under way; try again."));
+      if (this.generation?.id !== generation) return end();
+      stopListening = this.onLost((id) => id === generation && end());
+    });
+    try {
+      return await Promise.race([work, lost]);
+    } finally {
+      stopListening();
+    }
+  }
+
+  /**
    * Cancels an agent session's running prompt. SDK 0.4.2 refuses a manual `session/cancel` ("use
    * destroySession"), so the ACP `session/cancel` notification is posted to the ACP server the SDK
    * opened for the agent (the server id seen by the observed fetch), exactly as the SDK's own

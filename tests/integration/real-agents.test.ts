@@ -327,3 +327,56 @@ describe("Codex in another team's sandbox", () => {
     expect(JSON.stringify(asked.at(-1)?.body)).not.toContain("Conversation so far");
   }, 300_000);
 });
+
+describe("Claude Code past its sandbox's memory limit", () => {
+  let limited: PortalFixture;
+
+  beforeAll(async () => {
+    // Claude Code's adapter and two of its sessions (~230 MB each) do not fit in 512 MiB.
+    limited = await openPortal({ env: { PORTAL_AGENTS_DIR: AGENTS_DIR, ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "", PORTAL_SANDBOX_MEMORY: "512m" } });
+    await limited.api.request("PUT", `/api/teams/${limited.teamId}/credentials/anthropic`, { apiKey: TEAM_A_KEY, baseUrl: `${anthropic.url}/anthropic` });
+  }, 300_000);
+
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it("answers every request while sessions fill the sandbox, names the limit, and the first session comes back", async () => {
+    const { api: client, teamId } = limited;
+    // A create in flight when its sandbox stopped at the limit used to wait for good.
+    const within = <T>(work: Promise<T>) =>
+      Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the portal did not answer within 60 s")), 60_000))]);
+    const first = (await within(client.request("POST", "/api/sessions", { teamId, agent: "claude", title: "First" }))).body;
+    anthropic.enqueue(answer("First one here."));
+    await turn(client, first.id, "Hello", "First one here.");
+
+    const limitHits = async () => portalEvents(await allEvents(client, first.id), "limit_hit");
+    const refused: any[] = [];
+    for (let i = 0; i < 4 && (await limitHits()).length === 0; i++) {
+      const created = await within(client.request("POST", "/api/sessions", { teamId, agent: "claude", sandboxId: first.sandboxId }));
+      if (created.status !== 201) {
+        refused.push(created.body);
+        continue;
+      }
+      // Answered with the scripted server's default text; the turn may end at the limit instead.
+      expect((await within(client.request("POST", `/api/sessions/${created.body.id}/prompt`, { text: "Hi" }))).status).toBe(202);
+      await waitFor(
+        () => client.get(`/api/sessions/${created.body.id}`),
+        (session) => session.status === "idle" || session.status === "restorable",
+        60_000,
+      );
+    }
+    const [hit] = await waitFor(limitHits, (hits) => hits.length > 0, 60_000);
+    expect(hit).toMatchObject({ type: "limit_hit", limit: "memory", message: "out of memory: 512 MiB" });
+    for (const body of refused)
+      expect(body).toMatchObject({ status: 503, code: "runtime_unavailable", detail: expect.stringContaining("out of memory: 512 MiB") });
+    await waitFor(
+      () => client.get(`/api/sessions/${first.id}`),
+      (session) => session.status === "restorable",
+      30_000,
+    );
+    anthropic.enqueue(answer("Back with you."));
+    await turn(client, first.id, "Still there?", "Back with you.");
+    expect(portalEvents(await allEvents(client, first.id), "restored").at(-1)).toMatchObject({ type: "restored", method: "load" });
+  }, 600_000);
+});
