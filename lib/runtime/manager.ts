@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
 import { commandLine, descendants, isProcessAlive } from "@/lib/process-utils";
-import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport } from "@/lib/runtime/observed-fetch";
+import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport, type Refusal } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 import { errorField, logger } from "@/lib/log";
 
@@ -70,10 +70,15 @@ export interface RuntimeConfig {
   streamObserver?: RuntimeStreamObserver;
 }
 
-/** What the sessions hear of a runtime's ACP streams; a client answer and a gap also name the generation they came over. */
-export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost" | "onGap"> & {
+/**
+ * What the sessions hear of a runtime's ACP streams; a client answer and a gap also name the generation
+ * they came over, and a refusal comes with the judgement of the connection loss it caused.
+ */
+export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost" | "onGap" | "onRefused"> & {
   onClientAnswer?(answer: ClientAnswer & { generation: number }): void;
   onGap?(report: GapReport & { generation: number }): void;
+  /** `lossesJudged` settles once the losses known at the refusal (its own included) are judged. */
+  onRefused?(message: unknown, refusal: Refusal & { lossesJudged: Promise<void> }): void;
 };
 
 interface Generation {
@@ -464,6 +469,7 @@ export class RuntimeManager {
           // The answer names its connection: this generation's SDK, and the ACP server on it.
           onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
           onGap: (report) => this.config.streamObserver?.onGap?.({ ...report, generation: generationId }),
+          onRefused: (message, refusal) => this.config.streamObserver?.onRefused?.(message, { ...refusal, lossesJudged: this.lossesJudged() }),
           onConnectionLost: (serverId, reason) => {
             const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
             this.lossChecks.add(check);
@@ -489,11 +495,6 @@ export class RuntimeManager {
   }
 
   /**
-   * The SDK keeps a dead ACP connection for good (every later prompt on it would hang), so a dead
-   * connection ends its generation: its sessions become restorable, and the next health probe that
-   * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
-   */
-  /**
    * Resolves once every dead connection reported so far has been judged. A prompt that failed
    * because its connection died waits for this: its turn then ends interrupted, with the others of
    * that connection, rather than as failed.
@@ -502,11 +503,21 @@ export class RuntimeManager {
     await Promise.all([...this.lossChecks]);
   }
 
+  /**
+   * The SDK keeps a dead ACP connection for good (every later prompt on it would hang), so a dead
+   * connection ends its generation: its sessions become restorable, and the next health probe that
+   * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
+   */
   private async connectionLost(generationId: number, serverId: string, reason: string) {
+    // A runtime that does not answer at all is also the health check's case (an external one is
+    // offline, an embedded one restarted), but the connection stays dead whatever the runtime does
+    // next: it is judged once the runtime answers again, unless its generation went first.
+    for (;;) {
+      if (this.stopping || this.generation?.id !== generationId) return;
+      if (await this.probe()) break;
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_INTERVAL_MS));
+    }
     if (this.stopping || this.generation?.id !== generationId) return;
-    // A runtime that does not answer at all is the health check's case: an external one may come back
-    // holding its sessions (offline, not lost), an embedded one is restarted.
-    if (!(await this.probe()) || this.generation?.id !== generationId) return;
     this.connectionLosses += 1;
     this.lastConnectionLoss = { at: new Date().toISOString(), reason };
     log.error({ runtime: this.label, serverId, reason }, "an ACP connection is dead; its sessions become restorable");
