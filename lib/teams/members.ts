@@ -108,7 +108,8 @@ export async function updateMemberRole({
     assertMayGrant(actor, role);
     if (target.role === role) return memberJson(target);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
-    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role }, include: withUser });
+    // A role set by hand is the admin's from now on: single sign-on's group mapping no longer changes it.
+    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role, ssoGroup: null }, include: withUser });
     await recordAudit(tx, {
       teamId,
       actorId,
