@@ -80,7 +80,8 @@ test("an instance admin sets single sign-on up on /admin", async ({ page }) => {
 
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport);
-    await section.scrollIntoViewIfNeeded();
+    // The section's top just under the sticky header.
+    await section.evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 72));
     await expectFitsAndAccessible(page);
     await shootLightAndDark(page, `sso-admin-${viewport.width}`);
   }
