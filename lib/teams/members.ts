@@ -23,12 +23,14 @@ export interface MemberJson {
   name: string;
   role: Role;
   createdAt: string;
+  /** The SSO group whose mapping granted the membership (lib/auth/sso-groups.ts); null: granted by hand. */
+  ssoGroup: string | null;
 }
 
-type MembershipWithUser = { userId: string; role: Role; createdAt: Date; user: { email: string; name: string } };
+type MembershipWithUser = { userId: string; role: Role; createdAt: Date; ssoGroup: string | null; user: { email: string; name: string } };
 
 function memberJson(row: MembershipWithUser): MemberJson {
-  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString() };
+  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString(), ssoGroup: row.ssoGroup };
 }
 
 const withUser = { user: { select: { email: true, name: true } } } as const;

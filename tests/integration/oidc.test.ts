@@ -206,6 +206,8 @@ describe("groups claim to team roles", () => {
     bobId = (await (await me(jar)).json()).user.id;
     expect(await membership("Engineering")).toEqual({ role: "member", sso_group: "eng" });
     expect(await membership("Ops")).toEqual({ role: "viewer", sso_group: "ops" });
+    const { items } = await fixture.api.get(`/api/teams/${teams.Engineering}/members`);
+    expect(items).toContainEqual(expect.objectContaining({ userId: bobId, role: "member", ssoGroup: "eng" }));
     // The line naming no team is skipped; the sign-in goes on.
     expect((await (await me(jar)).json()).teams.map((team: { name: string }) => team.name).sort()).toEqual(["Engineering", "Ops"]);
 
