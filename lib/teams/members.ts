@@ -23,12 +23,14 @@ export interface MemberJson {
   name: string;
   role: Role;
   createdAt: string;
+  /** The SSO group whose mapping granted the membership (lib/auth/sso-groups.ts); null: granted by hand. */
+  ssoGroup: string | null;
 }
 
-type MembershipWithUser = { userId: string; role: Role; createdAt: Date; user: { email: string; name: string } };
+type MembershipWithUser = { userId: string; role: Role; createdAt: Date; ssoGroup: string | null; user: { email: string; name: string } };
 
 function memberJson(row: MembershipWithUser): MemberJson {
-  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString() };
+  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString(), ssoGroup: row.ssoGroup };
 }
 
 const withUser = { user: { select: { email: true, name: true } } } as const;
@@ -108,7 +110,8 @@ export async function updateMemberRole({
     assertMayGrant(actor, role);
     if (target.role === role) return memberJson(target);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
-    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role }, include: withUser });
+    // A role set by hand is the admin's from now on: single sign-on's group mapping no longer changes it.
+    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role, ssoGroup: null }, include: withUser });
     await recordAudit(tx, {
       teamId,
       actorId,

@@ -91,7 +91,16 @@ export default async function MembersPage({ params }: Props) {
                 return (
                   <tr key={member.userId} data-testid="member-row" data-email={member.email}>
                     <td>
-                      <strong data-testid="member-name">{member.name}</strong> {self && <span className="manage-tag manage-tag-current">you</span>}
+                      <strong data-testid="member-name">{member.name}</strong> {self && <span className="manage-tag manage-tag-current">you</span>}{" "}
+                      {member.ssoGroup && (
+                        <span
+                          className="manage-tag"
+                          title="Granted by single sign-on: the next sign-in changes or removes it with the person's groups, unless the role is set by hand"
+                          data-testid="member-sso"
+                        >
+                          SSO group {member.ssoGroup}
+                        </span>
+                      )}
                       <div className="muted small email">{member.email}</div>
                     </td>
                     <td>
