@@ -5,7 +5,7 @@ import { useState } from "react";
 import { apiFetch } from "@/components/api-client";
 import { ApiButton } from "@/components/manage/api-button";
 import type { SsoSettingsJson } from "@/lib/contract/sso";
-import { ROLES } from "@/lib/contract/teams";
+import { ROLES } from "@/lib/contract/roles";
 
 // Single sign-on on /admin: the provider (issuer, client, the button's name), who may sign up, and
 // which groups become which team roles. Saved whole through PUT /api/admin/sso; the client secret is

@@ -2,7 +2,7 @@ import "server-only";
 import { recordAudit } from "@/lib/audit";
 import { resolveTeams } from "@/lib/auth/sso-config";
 import type { GroupRole } from "@/lib/contract/sso";
-import { ROLES, type Role, roleAtLeast } from "@/lib/contract/teams";
+import { ROLES, type Role } from "@/lib/contract/roles";
 import { db } from "@/lib/db/client";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
 import { logger } from "@/lib/log";
@@ -68,7 +68,7 @@ async function applyToTeam({ teamId, userId, email, grant }: { teamId: string; u
       await audit("member.add", { role: grant.role, group: grant.group });
     } else if (grant && held) {
       if (held.role === grant.role && held.ssoGroup === grant.group) return;
-      const demotion = held.role !== grant.role && !roleAtLeast(grant.role, held.role);
+      const demotion = ROLES.indexOf(grant.role) < ROLES.indexOf(held.role);
       if (demotion && (await lastOwner())) {
         log.warn({ teamId, userId }, "an SSO group mapping would demote the team's last owner; the role stays");
         return;

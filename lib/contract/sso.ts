@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ROLES, type Role } from "@/lib/contract/teams";
+import { ROLES, type Role } from "@/lib/contract/roles";
 
 // Single sign-on settings (GET|PUT|DELETE /api/admin/sso, or PORTAL_OIDC_* in the environment) and
 // the mapping from the provider's groups to team roles. Shared by lib/env.ts, the route and /admin.

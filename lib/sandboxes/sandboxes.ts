@@ -187,7 +187,7 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
 }
 
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */
-export async function stopSandbox(sandbox: SandboxRow) {
+export async function stopSandboxOnOwner(sandbox: SandboxRow) {
   if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "The sandbox is destroyed.");
   await sandboxPool().stop(sandbox.id, "admin");
 }
@@ -196,7 +196,7 @@ export async function stopSandbox(sandbox: SandboxRow) {
  * Destroys a sandbox: its sessions are destroyed (history kept), its runtime stops, and its files
  * are kept for PORTAL_SANDBOX_RETAIN_DAYS before removeExpiredWorkspaces deletes them.
  */
-export async function markSandboxDestroyed(sandboxId: string) {
+export async function destroySandboxOnOwner(sandboxId: string) {
   await sandboxPool().stop(sandboxId, "destroy");
   await recordSandboxStatus(sandboxId, "destroyed");
   for (const [sessionId, sandbox] of sessionSandboxes) if (sandbox.id === sandboxId) sessionSandboxes.delete(sessionId);
@@ -206,7 +206,7 @@ export async function markSandboxDestroyed(sandboxId: string) {
 export async function destroySandboxIfUnused(sandboxId: string | null): Promise<boolean> {
   if (!sandboxId) return false;
   const live = await db().session.count({ where: { sandboxId, status: { not: "destroyed" } } });
-  if (live === 0) await markSandboxDestroyed(sandboxId);
+  if (live === 0) await destroySandboxOnOwner(sandboxId);
   return live === 0;
 }
 
@@ -236,7 +236,7 @@ export async function removeExpiredWorkspaces(retainDays: number) {
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 
-export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined): Promise<{ items: WorkspaceEntryJson[] }> {
+export async function listWorkspaceOnOwner(sandbox: SandboxRow, requested: string | undefined): Promise<{ items: WorkspaceEntryJson[] }> {
   const dir = workspaceFileOrNotFound(sandbox, requested);
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let entries;
@@ -261,7 +261,7 @@ export async function listWorkspace(sandbox: SandboxRow, requested: string | und
   };
 }
 
-export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) {
+export async function readWorkspaceFileOnOwner(sandbox: SandboxRow, requested: string) {
   const file = workspaceFileOrNotFound(sandbox, requested);
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let stat;

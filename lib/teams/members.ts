@@ -6,7 +6,8 @@ import { db } from "@/lib/db/client";
 import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
-import { assertRole, roleAtLeast } from "@/lib/teams/membership";
+import { grantableRoles, whyNotManage } from "@/lib/contract/roles";
+import { assertMay } from "@/lib/teams/membership";
 
 // Team membership. People join by invitation (lib/teams/invitations.ts) or are provisioned by an
 // instance admin. Admins manage viewers and members and may grant up to their own role; only an
@@ -104,7 +105,7 @@ export async function updateMemberRole({
 }): Promise<MemberJson> {
   return db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
-    assertRole(actor, "admin");
+    assertMay(actor, "manageMembers");
     const target = await readTarget(tx, teamId, userId);
     assertMayManage(actor, target.role);
     assertMayGrant(actor, role);
@@ -129,7 +130,7 @@ export async function removeMember({ teamId, actorId, userId }: { teamId: string
   await db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
     const leaving = userId === actorId;
-    if (!leaving) assertRole(actor, "admin");
+    if (!leaving) assertMay(actor, "manageMembers");
     const target = await readTarget(tx, teamId, userId);
     if (!leaving) assertMayManage(actor, target.role);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
@@ -162,11 +163,12 @@ async function readTarget(tx: Tx, teamId: string, userId: string) {
 }
 
 function assertMayGrant(actor: Role, role: Role) {
-  if (!roleAtLeast(actor, role)) throw forbidden(`You can grant at most your own role (${actor}).`, "role_too_low");
+  if (!grantableRoles(actor).includes(role)) throw forbidden(`You can grant at most your own role (${actor}).`, "role_too_low");
 }
 
 function assertMayManage(actor: Role, targetRole: Role) {
-  if (roleAtLeast(targetRole, "admin") && actor !== "owner") throw forbidden(`Only an owner can change or remove an ${targetRole}.`, "role_too_low");
+  const reason = whyNotManage(actor, targetRole);
+  if (reason) throw forbidden(reason, "role_too_low");
 }
 
 async function assertAnotherOwner(tx: Tx, teamId: string, userId: string) {
