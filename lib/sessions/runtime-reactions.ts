@@ -101,7 +101,7 @@ export async function sessionsLeftBehind(where: { sandboxIds: string[] } | { uns
  */
 async function becomeRestorable(sessionId: string, turnId: string | null, hit: LimitHit | null = null, stopReason: "interrupted" | "error" = "interrupted") {
   await cancelPending({ sessionId, as: "expired" });
-  const limit: PortalEventPayload[] = hit ? [{ type: "limit_hit", limit: hit.limit, message: hit.message }] : [];
+  const limit: PortalEventPayload[] = hit ? [{ type: "limit", limit: hit.limit, detail: hit.message }] : [];
   const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason }] : [];
   await recordChange({
     sessionId,

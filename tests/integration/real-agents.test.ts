@@ -350,7 +350,7 @@ describe("Claude Code past its sandbox's memory limit", () => {
     anthropic.enqueue(answer("First one here."));
     await turn(client, first.id, "Hello", "First one here.");
 
-    const limitHits = async () => portalEvents(await allEvents(client, first.id), "limit_hit");
+    const limitHits = async () => portalEvents(await allEvents(client, first.id), "limit");
     const refused: any[] = [];
     for (let i = 0; i < 4 && (await limitHits()).length === 0; i++) {
       const created = await within(client.request("POST", "/api/sessions", { teamId, agent: "claude", sandboxId: first.sandboxId }));
@@ -367,7 +367,7 @@ describe("Claude Code past its sandbox's memory limit", () => {
       );
     }
     const [hit] = await waitFor(limitHits, (hits) => hits.length > 0, 60_000);
-    expect(hit).toMatchObject({ type: "limit_hit", limit: "memory", message: "out of memory: 512 MiB" });
+    expect(hit).toMatchObject({ type: "limit", limit: "memory", detail: "out of memory: 512 MiB" });
     for (const body of refused)
       expect(body).toMatchObject({ status: 503, code: "runtime_unavailable", detail: expect.stringContaining("out of memory: 512 MiB") });
     await waitFor(
