@@ -33,30 +33,30 @@ export function NewSessionForm({
   const router = useRouter();
   const [teamId, setTeamId] = useState(sandbox?.teamId ?? (defaultTeamId || teams[0]?.id || ""));
   const [repositoryId, setRepositoryId] = useState("");
-  const repository = repositories.find((option) => option.id === repositoryId);
-  // The team the session starts in (a repository's own team when one is picked): readiness is that team's (its keys).
-  const sessionTeamId = repository?.teamId ?? teamId;
-  const sessionTeam = teams.find((team) => team.id === sessionTeamId);
+  // The repositories offered are the chosen team's, as its readiness is: a session starts in one team.
+  const teamRepositories = repositories.filter((option) => option.teamId === teamId);
+  const repository = teamRepositories.find((option) => option.id === repositoryId);
+  const chosenTeam = teams.find((team) => team.id === teamId);
   const [agentsByTeam, setAgentsByTeam] = useState<Record<string, AgentJson[]>>(() => (agentsTeamId ? { [agentsTeamId]: initialAgents } : {}));
   // A failed check says so and leaves the last known list (the server refuses an agent not ready).
   const [readinessError, setReadinessError] = useState<{ teamId: string; message: string } | null>(null);
-  const known = agentsByTeam[sessionTeamId];
+  const known = agentsByTeam[teamId];
   // Until another team's readiness arrives, the last known list stays (marked busy), never an empty form.
   const agents = known ?? initialAgents;
-  const failed = readinessError?.teamId === sessionTeamId ? readinessError.message : null;
-  const checking = known === undefined && Boolean(agentsTeamId) && sessionTeamId !== "" && failed === null;
+  const failed = readinessError?.teamId === teamId ? readinessError.message : null;
+  const checking = known === undefined && Boolean(agentsTeamId) && teamId !== "" && failed === null;
   useEffect(() => {
     if (!checking) return;
     let current = true;
-    void apiFetch<{ items: AgentJson[] }>(`/api/agents?teamId=${encodeURIComponent(sessionTeamId)}`).then((result) => {
+    void apiFetch<{ items: AgentJson[] }>(`/api/agents?teamId=${encodeURIComponent(teamId)}`).then((result) => {
       if (!current) return;
-      if (result.ok) setAgentsByTeam((all) => ({ ...all, [sessionTeamId]: result.data.items }));
-      else setReadinessError({ teamId: sessionTeamId, message: result.error });
+      if (result.ok) setAgentsByTeam((all) => ({ ...all, [teamId]: result.data.items }));
+      else setReadinessError({ teamId, message: result.error });
     });
     return () => {
       current = false;
     };
-  }, [checking, sessionTeamId]);
+  }, [checking, teamId]);
   // Agents that can start here are the choice; the others are one line each, saying what they need.
   const ready = agents.filter((a) => !a.missing);
   const notReady = agents.filter((a) => a.missing);
@@ -64,12 +64,12 @@ export function NewSessionForm({
   // An agent picked in one team and not ready in another gives way to the first ready one.
   const agent = ready.some((option) => option.id === picked) ? picked : (ready[0]?.id ?? picked);
   const chosen = agents.find((option) => option.id === agent);
-  const setupLinks = { install: installLink, credentials: sessionTeam?.admin ? `/teams/${sessionTeam.id}/settings#credentials` : null };
+  const setupLinks = { install: installLink, credentials: chosenTeam?.admin ? `/teams/${chosenTeam.id}/settings#credentials` : null };
   const { error, pending, onSubmit } = useFormSubmit(async (form) => {
     const result = await apiFetch<{ id: string }>("/api/sessions", {
       method: "POST",
       body: {
-        teamId: sessionTeamId,
+        teamId,
         sandboxId: sandbox?.id,
         repositoryId: repository?.id,
         branch: repository ? String(form.get("branch") ?? "").trim() || undefined : undefined,
@@ -99,7 +99,15 @@ export function NewSessionForm({
       ) : teams.length > 1 ? (
         <label className="field">
           <span>Team</span>
-          <select name="teamId" value={teamId} onChange={(event) => setTeamId(event.target.value)} data-testid="session-team">
+          <select
+            name="teamId"
+            value={teamId}
+            onChange={(event) => {
+              setTeamId(event.target.value);
+              setRepositoryId("");
+            }}
+            data-testid="session-team"
+          >
             {teams.map((team) => (
               <option key={team.id} value={team.id}>
                 {team.name}
@@ -110,7 +118,7 @@ export function NewSessionForm({
       ) : (
         <input type="hidden" name="teamId" value={teams[0]?.id} />
       )}
-      <fieldset className="agent-grid" aria-busy={checking} data-team-id={known ? sessionTeamId : (agentsTeamId ?? "")} data-testid="agent-choices">
+      <fieldset className="agent-grid" aria-busy={checking} data-team-id={known ? teamId : (agentsTeamId ?? "")} data-testid="agent-choices">
         <legend>Agent</legend>
         {ready.map((option) => (
           <label key={option.id} className={`agent-option${agent === option.id ? " selected" : ""}`}>
@@ -153,7 +161,7 @@ export function NewSessionForm({
       )}
       {checking && (
         <p className="muted small" role="status" data-testid="agents-checking">
-          Checking which agents are ready in {sessionTeam?.name ?? "this team"}…
+          Checking which agents are ready in {chosenTeam?.name ?? "this team"}…
         </p>
       )}
       {failed && (
@@ -162,15 +170,14 @@ export function NewSessionForm({
         </p>
       )}
       {agents.length === 0 && <p className="muted">The runtime reported no agents.</p>}
-      {!sandbox && repositories.length > 0 && (
+      {!sandbox && teamRepositories.length > 0 && (
         <div className="settings-grid">
           <label className="field">
             <span>Start from</span>
             <select value={repositoryId} onChange={(event) => setRepositoryId(event.target.value)} data-testid="session-repository">
               <option value="">An empty workspace</option>
-              {repositories.map((option) => (
+              {teamRepositories.map((option) => (
                 <option key={option.id} value={option.id}>
-                  {teams.length > 1 ? `${teams.find((team) => team.id === option.teamId)?.name ?? ""} · ` : ""}
                   {option.name}
                 </option>
               ))}

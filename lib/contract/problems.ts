@@ -31,6 +31,7 @@ export const PROBLEM_STATUS = {
   no_repository: 409,
   nothing_to_push: 409,
   terminal_closed: 409,
+  configured_by_env: 409,
   // 413 / 415: the body
   body_too_large: 413,
   workspace_too_large: 413,

@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
-import { isProcessAlive } from "@/lib/process-utils";
+import { commandLine, descendants, isProcessAlive } from "@/lib/process-utils";
 import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport, type Refusal } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 import { errorField, logger } from "@/lib/log";
@@ -111,6 +111,7 @@ export class RuntimeManager {
   private healthTimer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private releasing = false;
   private processGroup = false;
   private readonly lossChecks = new Set<Promise<void>>();
   private readyWaiters = new Set<() => void>();
@@ -200,6 +201,25 @@ export class RuntimeManager {
   }
 
   /**
+   * `work`, begun on generation `generation`, or a 503 as soon as that generation is lost. An SDK
+   * call in flight when its runtime ends (a sandbox stopped at its memory limit by the very session
+   * being created) never settles otherwise: the SDK logs "ACP write error" and waits for good.
+   */
+  async untilLost<T>(generation: number, work: Promise<T>): Promise<T> {
+    let stopListening = () => false;
+    const lost = new Promise<never>((_, reject) => {
+      const end = () => reject(runtimeUnavailable("The sandbox's runtime ended while this was under way; try again."));
+      if (this.generation?.id !== generation) return end();
+      stopListening = this.onLost((id) => id === generation && end());
+    });
+    try {
+      return await Promise.race([work, lost]);
+    } finally {
+      stopListening();
+    }
+  }
+
+  /**
    * Cancels an agent session's running prompt. SDK 0.4.2 refuses a manual `session/cancel` ("use
    * destroySession"), so the ACP `session/cancel` notification is posted to the ACP server the SDK
    * opened for the agent (the server id seen by the observed fetch), exactly as the SDK's own
@@ -232,6 +252,45 @@ export class RuntimeManager {
     }
     await response.text().catch(() => "");
     if (!response.ok) throw runtimeUnavailable(`The agent runtime did not accept the request (HTTP ${response.status}).`);
+  }
+
+  /**
+   * Ends the runtime's agent processes (each with everything it started) on purpose, while the
+   * runtime itself runs on: its sessions become restorable (their next prompt loads them again) and a
+   * fresh SDK generation is handed out at once. Claude Code's adapter keeps a Claude Code process per
+   * session and has no ACP session/close (nor does the runtime end an agent process when its ACP
+   * server is deleted), so a destroyed session's memory is freed only this way. For a runtime
+   * process of our own only; the caller makes sure no turn runs. Resolves to the processes ended.
+   */
+  async releaseAgents(): Promise<number> {
+    const generation = this.generation;
+    const root = this.child?.pid;
+    if (this.mode !== "embedded" || this.status !== "ok" || !generation || !root) return 0;
+    const tree = descendants(root);
+    const runtimePid = [root, ...tree.map(({ pid }) => pid)].find((pid) => /sandbox-agent server\b/.test(commandLine(pid)));
+    const agents = tree.filter(({ ppid }) => ppid === runtimePid).map(({ pid }) => pid);
+    if (agents.length === 0) return 0;
+    const ended = [...agents, ...agents.flatMap((pid) => descendants(pid).map((process) => process.pid))];
+    this.releasing = true;
+    this.generation = null;
+    try {
+      for (const pid of ended) sendSignal(pid, "SIGTERM");
+      for (let waited = 0; waited < 3_000 && ended.some(isProcessAlive); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const pid of ended.filter(isProcessAlive)) sendSignal(pid, "SIGKILL");
+      // Its ACP servers now have no agent: deleting them is quick, and the old SDK is done with.
+      await generation.sdk.dispose().catch(() => undefined);
+      for (const listener of this.lostListeners) safely(() => listener(generation.id));
+    } finally {
+      this.releasing = false;
+    }
+    log.info({ runtime: this.label, processes: ended.length }, "agent processes released; the sessions reload on their next prompt");
+    if (this.status === "ok" && !this.stopping) this.markReady();
+    return ended.length;
+  }
+
+  /** True while releaseAgents() tells the lost listeners: the sessions were let go on purpose, not lost. */
+  get releasingAgents() {
+    return this.releasing;
   }
 
   /** Messages recovered from the runtime's replay buffer and lost for good, this generation. */
@@ -479,6 +538,14 @@ export class RuntimeManager {
     // The old SDK's calls now fail; dispose it so nothing keeps reconnecting to a dead runtime.
     void lost?.sdk.dispose().catch(() => undefined);
     if (lost) for (const listener of this.lostListeners) safely(() => listener(lost.id));
+  }
+}
+
+function sendSignal(pid: number, name: NodeJS.Signals) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
   }
 }
 

@@ -51,6 +51,8 @@ export function wireRuntimeReactions() {
 export async function onRuntimeLost(generation: number, sandboxId: string | null = null) {
   const hit = sandboxId ? limitHit(sandboxId) : null;
   if (hit) recordLimitHit(hit.limit);
+  // All detached at once, before any await: a prompt arriving meanwhile restores its session rather
+  // than reaching for the gone generation's SDK.
   const detached = attachments()
     .sessionsOn(generation)
     .map((sessionId) => ({ sessionId, ...attachments().detach(sessionId) }));
@@ -99,7 +101,7 @@ export async function sessionsLeftBehind(where: { sandboxIds: string[] } | { uns
  */
 async function becomeRestorable(sessionId: string, turnId: string | null, hit: LimitHit | null = null, stopReason: "interrupted" | "error" = "interrupted") {
   await cancelPending({ sessionId, as: "expired" });
-  const limit: PortalEventPayload[] = hit ? [{ type: "limit_hit", limit: hit.limit, message: hit.message }] : [];
+  const limit: PortalEventPayload[] = hit ? [{ type: "limit", limit: hit.limit, detail: hit.message }] : [];
   const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason }] : [];
   await recordChange({
     sessionId,

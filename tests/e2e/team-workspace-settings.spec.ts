@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { refuseAlerts } from "./pages/manage-pages";
 import { defaultTeam } from "./support/api";
 
@@ -43,6 +44,17 @@ async function shoot(page: Page, name: string) {
   await page.emulateMedia({ colorScheme: "light" });
 }
 
+// The repository is real (a smart-HTTP server on loopback that wants the token), so New session can
+// start a sandbox as its clone.
+const TOKEN = `ghp_e2e${Math.random().toString(36).slice(2)}`;
+let server: GitServer;
+test.beforeAll(async () => {
+  server = await startGitServer(TOKEN);
+});
+test.afterAll(async () => {
+  await server?.close();
+});
+
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1440, height: 900 },
@@ -55,20 +67,22 @@ for (const viewport of VIEWPORTS) {
     test(`repositories, MCP servers and skills are added, listed and removed on Settings (${viewport.width} px)`, async ({ page }) => {
       refuseAlerts(page);
       const teamId = await defaultTeam(page.request);
-      const token = `ghp_e2e${viewport.width}${Math.random().toString(36).slice(2)}`;
       const headerSecret = `Bearer mcp-${viewport.width}-${Math.random().toString(36).slice(2)}`;
       const repoName = `web-app-${viewport.width}`;
+      makeRepository(server.root, `${repoName}.git`, { "README.md": `# ${repoName}\n` });
+      server.git(`${repoName}.git`, "branch", "trunk", "main");
+      const repoUrl = `${server.url}/${repoName}.git`;
       await page.goto(`/teams/${teamId}/settings`);
       await expect(page.getByTestId("settings-title")).toBeVisible();
 
       // A repository with a token: listed with its URL and branch, the token only as its kind.
       await page.getByTestId("repository-name").fill(repoName);
-      await page.getByTestId("repository-url").fill(`https://git.example.test/acme/${repoName}.git`);
+      await page.getByTestId("repository-url").fill(repoUrl);
       await page.getByTestId("repository-branch").fill("trunk");
-      await page.getByTestId("repository-token").fill(token);
+      await page.getByTestId("repository-token").fill(TOKEN);
       await page.getByTestId("repository-form-submit").click();
       const repoRow = page.locator(`[data-testid="repository-row"][data-name="${repoName}"]`);
-      await expect(repoRow).toContainText(`https://git.example.test/acme/${repoName}.git`);
+      await expect(repoRow).toContainText(repoUrl);
       await expect(repoRow).toContainText("trunk");
       await expect(repoRow).toContainText("HTTPS token");
       await expect(page.getByTestId("repository-token")).toHaveValue("");
@@ -105,7 +119,7 @@ for (const viewport of VIEWPORTS) {
 
       // Neither secret is anywhere in the page, nor in what the API answers.
       const html = await page.content();
-      expect(html).not.toContain(token);
+      expect(html).not.toContain(TOKEN);
       expect(html).not.toContain(headerSecret.slice(7));
       const mcp = await (await page.request.get(`/api/teams/${teamId}/mcp`)).json();
       expect(mcp.servers.find((server: { name: string }) => server.name === "tracker").headers).toEqual({ Authorization: null });
@@ -118,7 +132,30 @@ for (const viewport of VIEWPORTS) {
       await expect(filesRow).toHaveCount(0);
       await expect(trackerRow).toContainText("Authorization");
 
-      // New session offers the repository.
+      // New session offers the repository of the team picked in the form (the form opens on the
+      // current team, which other specs switch), and a session starts from it.
+      await page.goto("/sessions/new");
+      const teamSelect = page.getByTestId("session-team");
+      const repositorySelect = page.getByTestId("session-repository");
+      if ((await teamSelect.count()) > 0) {
+        const otherTeam = (await teamSelect.locator(`option:not([value="${teamId}"])`).first().getAttribute("value")) ?? "";
+        expect(otherTeam).not.toBe("");
+        await teamSelect.selectOption(otherTeam);
+        await expect(repositorySelect.locator("option", { hasText: repoName })).toHaveCount(0);
+        await teamSelect.selectOption(teamId);
+      }
+      await repositorySelect.selectOption({ label: repoName });
+      await expect(page.getByTestId("session-branch")).toHaveAttribute("placeholder", "trunk");
+      await expectFits(page);
+      await page.getByTestId("session-title").fill(`From ${repoName}`);
+      await page.getByTestId("create-session").click();
+      await page.waitForURL(/\/sessions\/(?!new)[^/]+$/);
+      const session = await (await page.request.get(`/api/sessions/${page.url().split("/").pop()}`)).json();
+      expect(session.teamId).toBe(teamId);
+      const sandbox = await (await page.request.get(`/api/sandboxes/${session.sandboxId}`)).json();
+      expect(sandbox.repository).toEqual({ id: expect.any(String), branch: "trunk", baseCommit: server.git(`${repoName}.git`, "rev-parse", "trunk").trim() });
+      expect((await page.request.delete(`/api/sessions/${session.id}`)).status()).toBe(204);
+
       // Back on Settings, everything goes.
       await page.goto(`/teams/${teamId}/settings`);
       await trackerRow.getByTestId("mcp-remove").click();

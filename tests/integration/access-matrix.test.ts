@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { apiFor, openPortal, ROOT, tokenClient, waitForIdle, type Api, type PortalFixture } from "./harness";
 
 // Who may call what: every route file under app/api, every method it exports, as ten callers,
@@ -42,12 +43,18 @@ interface World {
   teamId: string;
   sessionId: string;
   sandboxId: string;
+  /** A sandbox cloned from T's repository, with a change in its workspace. */
+  repoSandboxId: string;
+  /** A live terminal in `sandboxId`. */
+  terminalId: string;
   owner: Api;
   fresh: {
     session(): Promise<string>;
     sandbox(): Promise<string>;
     invitation(): Promise<string>;
     viewerId(): Promise<string>;
+    repository(): Promise<string>;
+    terminal(): Promise<string>;
   };
   strangerInvitationId: string;
   strangerTokenId: string;
@@ -177,6 +184,14 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "PATCH /api/admin/users/[userId]": { path: (w) => `/api/admin/users/${w.plainUserId}`, body: () => ({ isInstanceAdmin: false }), cells: instance(200) },
   "GET /api/admin/settings": { path: () => "/api/admin/settings", cells: instance(200) },
   "PUT /api/admin/settings": { path: () => "/api/admin/settings", body: () => ({ teamCreation: "everyone" }), cells: instance(200) },
+  "GET /api/admin/sso": { path: () => "/api/admin/sso", cells: instance(200) },
+  // No secret stored and none given: the instance admin's PUT is refused as invalid, after the role check.
+  "PUT /api/admin/sso": {
+    path: () => "/api/admin/sso",
+    body: () => ({ issuer: "http://127.0.0.1:9", clientId: "matrix", allowedDomains: [], groupRoles: [] }),
+    cells: instance(422),
+  },
+  "DELETE /api/admin/sso": { path: () => "/api/admin/sso", cells: instance(204) },
 
   "GET /api/teams/[teamId]/credentials": { path: (w) => `/api/teams/${w.teamId}/credentials`, cells: team("admin", 200) },
   "PUT /api/teams/[teamId]/credentials/[provider]": {
@@ -187,77 +202,53 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "DELETE /api/teams/[teamId]/credentials/[provider]": {
     exempt: "removing a key needs one set for each caller: credentials.test.ts holds admins to 204, members to 403, other teams to 404",
   },
-  "DELETE /api/sandboxes/[id]/terminals/[tid]": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "GET /api/sandboxes/[id]/archive": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "GET /api/sandboxes/[id]/changes": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "GET /api/sandboxes/[id]/changes.patch": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "GET /api/sandboxes/[id]/changes/diff": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "GET /api/sandboxes/[id]/terminals": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "GET /api/sandboxes/[id]/terminals/[tid]/stream": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "POST /api/sandboxes/[id]/push": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "POST /api/sandboxes/[id]/terminals": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "POST /api/sandboxes/[id]/terminals/[tid]/input": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "POST /api/sandboxes/[id]/terminals/[tid]/resize": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  // Working in and out of a sandbox (issue 21): the repositories of T, a sandbox cloned from one with
+  // a change in it, and a live terminal in the world's sandbox.
+  "GET /api/teams/[teamId]/repositories": { path: (w) => `/api/teams/${w.teamId}/repositories`, cells: team("member", 200) },
+  "POST /api/teams/[teamId]/repositories": {
+    path: (w) => `/api/teams/${w.teamId}/repositories`,
+    body: () => ({ name: `matrix-${Math.random().toString(36).slice(2, 9)}`, url: "https://git.example.test/matrix.git", defaultBranch: "main" }),
+    cells: team("admin", 201),
   },
   "DELETE /api/teams/[teamId]/repositories/[repoId]": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+    path: async (w) => `/api/teams/${w.teamId}/repositories/${await w.fresh.repository()}`,
+    cells: team("admin", 204),
   },
-  "GET /api/teams/[teamId]/mcp": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  "GET /api/teams/[teamId]/mcp": { path: (w) => `/api/teams/${w.teamId}/mcp`, cells: team("admin", 200) },
+  "PUT /api/teams/[teamId]/mcp": { path: (w) => `/api/teams/${w.teamId}/mcp`, body: () => ({ servers: [] }), cells: team("admin", 200) },
+  "GET /api/teams/[teamId]/skills": { path: (w) => `/api/teams/${w.teamId}/skills`, cells: team("admin", 200) },
+  "PUT /api/teams/[teamId]/skills": { path: (w) => `/api/teams/${w.teamId}/skills`, body: () => ({ sources: [] }), cells: team("admin", 200) },
+  "GET /api/sandboxes/[id]/changes": { path: (w) => `/api/sandboxes/${w.repoSandboxId}/changes`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]/changes/diff": { path: (w) => `/api/sandboxes/${w.repoSandboxId}/changes/diff?path=matrix.txt`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]/changes.patch": { path: (w) => `/api/sandboxes/${w.repoSandboxId}/changes.patch`, cells: team("viewer", 200) },
+  "GET /api/sandboxes/[id]/archive": { path: (w) => `/api/sandboxes/${w.repoSandboxId}/archive`, cells: team("viewer", 200) },
+  // Each allowed caller pushes a branch of its own.
+  "POST /api/sandboxes/[id]/push": {
+    path: (w) => `/api/sandboxes/${w.repoSandboxId}/push`,
+    body: () => ({ branch: `matrix/${Math.random().toString(36).slice(2, 9)}`, message: "matrix" }),
+    cells: team("member", 200),
   },
-  "GET /api/teams/[teamId]/repositories": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  "GET /api/sandboxes/[id]/terminals": { path: (w) => `/api/sandboxes/${w.sandboxId}/terminals`, cells: team("viewer", 200) },
+  "POST /api/sandboxes/[id]/terminals": { path: (w) => `/api/sandboxes/${w.sandboxId}/terminals`, body: () => ({}), cells: team("member", 201) },
+  // Viewers watch a terminal; typing, resizing and closing are a member's.
+  "GET /api/sandboxes/[id]/terminals/[tid]/stream": {
+    path: (w) => `/api/sandboxes/${w.sandboxId}/terminals/${w.terminalId}/stream`,
+    cells: team("viewer", 200),
+    stream: true,
   },
-  "GET /api/teams/[teamId]/skills": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  "POST /api/sandboxes/[id]/terminals/[tid]/input": {
+    path: (w) => `/api/sandboxes/${w.sandboxId}/terminals/${w.terminalId}/input`,
+    body: () => ({ data: "true\n" }),
+    cells: team("member", 204),
   },
-  "POST /api/teams/[teamId]/repositories": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  "POST /api/sandboxes/[id]/terminals/[tid]/resize": {
+    path: (w) => `/api/sandboxes/${w.sandboxId}/terminals/${w.terminalId}/resize`,
+    body: () => ({ cols: 100, rows: 30 }),
+    cells: team("member", 204),
   },
-  "PUT /api/teams/[teamId]/mcp": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
-  },
-  "PUT /api/teams/[teamId]/skills": {
-    exempt:
-      "a sandbox from a repository and a live terminal per caller: roles and other teams are held in workspace-git.test.ts and terminal.test.ts (rows here are still owed)",
+  "DELETE /api/sandboxes/[id]/terminals/[tid]": {
+    path: async (w) => `/api/sandboxes/${w.sandboxId}/terminals/${await w.fresh.terminal()}`,
+    cells: team("member", 204),
   },
   "GET /api/sandboxes": { path: (w) => `/api/sandboxes?teamId=${w.teamId}`, cells: team("viewer", 200) },
   "GET /api/sandboxes/[id]": { path: (w) => `/api/sandboxes/${w.sandboxId}`, cells: team("viewer", 200) },
@@ -313,6 +304,8 @@ function routesInFiles(): string[] {
   return found.sort();
 }
 
+const GIT_TOKEN = `matrix-${Math.random().toString(36).slice(2)}`;
+let gitServer: GitServer;
 let fixture: PortalFixture;
 let world: World;
 const clients = new Map<Caller, Api | null>();
@@ -325,6 +318,7 @@ async function member(teamId: string, role: string, name: string) {
 }
 
 beforeAll(async () => {
+  gitServer = await startGitServer(GIT_TOKEN);
   fixture = await openPortal();
   const instanceAdmin = fixture.api;
   const base = fixture.portal.baseUrl;
@@ -354,6 +348,18 @@ beforeAll(async () => {
     // A file in the session's sandbox, for the file routes.
     await ownerUser.api.post(`/api/sessions/${session.id}/prompt`, { text: "/write matrix.txt hello" });
     await waitForIdle(ownerUser.api, session.id);
+    // A sandbox from a repository of T (a real git server wanting its token), changed by the agent.
+    makeRepository(gitServer.root, "matrix.git", { "README.md": "# Matrix\n" });
+    const repository = await ownerUser.api.post(`/api/teams/${teamId}/repositories`, {
+      name: "matrix",
+      url: `${gitServer.url}/matrix.git`,
+      defaultBranch: "main",
+      token: GIT_TOKEN,
+    });
+    const fromRepository = await ownerUser.api.post("/api/sessions", { teamId, agent: "demo", title: "matrix repository", repositoryId: repository.id });
+    await ownerUser.api.post(`/api/sessions/${fromRepository.id}/prompt`, { text: "/write matrix.txt changed" });
+    await waitForIdle(ownerUser.api, fromRepository.id);
+    const terminal = await ownerUser.api.post(`/api/sandboxes/${session.sandboxId}/terminals`, {});
     const stranger = await member(fixture.teamId, "member", "stranger");
     const strangerInvitation = await instanceAdmin.post(`/api/teams/${fixture.teamId}/invitations`, { email: unique("someone-else"), role: "viewer" });
     const strangerToken = (await stranger.api.get("/api/tokens")).items[0].id as string;
@@ -361,6 +367,8 @@ beforeAll(async () => {
       teamId,
       sessionId: session.id,
       sandboxId: session.sandboxId,
+      repoSandboxId: fromRepository.sandboxId,
+      terminalId: terminal.id,
       owner: ownerUser.api,
       strangerInvitationId: strangerInvitation.id,
       strangerTokenId: strangerToken,
@@ -374,6 +382,15 @@ beforeAll(async () => {
           const created = await instanceAdmin.request("POST", `/api/teams/${teamId}/members`, { email, role: "viewer", password: PASSWORD });
           return created.body.userId as string;
         },
+        repository: async () =>
+          (
+            await ownerUser.api.post(`/api/teams/${teamId}/repositories`, {
+              name: `doomed-${Math.random().toString(36).slice(2, 9)}`,
+              url: "https://git.example.test/doomed.git",
+              defaultBranch: "main",
+            })
+          ).id,
+        terminal: async () => (await ownerUser.api.post(`/api/sandboxes/${session.sandboxId}/terminals`, {})).id,
       },
     };
     clients.set("anonymous", null);
@@ -390,7 +407,10 @@ beforeAll(async () => {
     await sql.end();
   }
 });
-afterAll(() => fixture?.close());
+afterAll(async () => {
+  await fixture?.close();
+  await gitServer?.close();
+});
 
 async function call(caller: Caller, method: string, url: string, body: unknown, stream: boolean): Promise<number> {
   const api = clients.get(caller);
