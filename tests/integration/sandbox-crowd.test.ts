@@ -59,7 +59,7 @@ describe(`${TEAMS * SESSIONS_PER_TEAM} long turns at once through the sandbox ca
       const turnEnds = portalEvents(events, "turn_ended");
       expect(turnEnds.map((e) => e.stopReason)).toEqual(["end_turn"]);
       expect(portalEvents(events, "gap")).toEqual([]);
-      expect(portalEvents(events, "limit_hit")).toEqual([]);
+      expect(portalEvents(events, "limit")).toEqual([]);
       // A wait in line is said and closed: places in line, then 0 when the slot is taken.
       const places = portalEvents(events, "sandbox_queue").map((e) => e.position as number);
       if (places.length > 0) {
