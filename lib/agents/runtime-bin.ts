@@ -138,8 +138,11 @@ unset ANTHROPIC_API_KEY CODEX_API_KEY OPENAI_BASE_URL
 exec ${shellWords(acp)} "$@"
 `;
     case "opencode":
-      // --pure: no external plugins (which it would look up on the npm registry at start).
-      return `${header}export OPENAI_API_KEY="$PORTAL_GATEWAY_TOKEN"
+      // --pure: no external plugins (which it would look up on the npm registry at start). Its sessions
+      // live under XDG_DATA_HOME: in the home, not the runtime's (a tmpfs of the jail), they survive a
+      // sandbox restart, so session/load finds them.
+      return `${header}export XDG_DATA_HOME="$HOME/.local/share"
+export OPENAI_API_KEY="$PORTAL_GATEWAY_TOKEN"
 unset ANTHROPIC_API_KEY OPENAI_BASE_URL
 export OPENCODE_DISABLE_AUTOUPDATE=1 OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_DEFAULT_PLUGINS=1 OPENCODE_DISABLE_LSP_DOWNLOAD=1 OPENCODE_DISABLE_SHARE=1 OPENCODE_DISABLE_CLAUDE_CODE=1 OPENCODE_DISABLE_EMBEDDED_WEB_UI=1 OPENCODE_PURE=1
 # \`opencode acp\` serves its own HTTP API on 127.0.0.1:4096 (or another port): a password only this process knows.

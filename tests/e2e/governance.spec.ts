@@ -1,8 +1,9 @@
 import { mkdirSync } from "node:fs";
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { SessionPage } from "./pages/session-page";
 import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { expectAccessible } from "./support/axe";
+import { adminContext, signedOutContext } from "./support/contexts";
 import { withPortalDatabase } from "./support/database";
 
 // A team governs its agents, through the pages (issue 20): a policy saved on the team's settings
@@ -16,20 +17,6 @@ test.describe.configure({ mode: "serial", timeout: 180_000 });
 
 const SHOTS = process.env.GOV_SHOTS_DIR;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(
-    serious.map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes
-          .map((node) => node.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    ),
-  ).toEqual([]);
-}
 
 async function expectFits(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -45,11 +32,7 @@ let sharedSessionId: string;
 let shareUrl: string;
 
 test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({
-    storageState: test.info().project.use.storageState as string,
-    baseURL: test.info().project.use.baseURL,
-    extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
-  });
+  const context = await adminContext(browser);
   teamId = await defaultTeam(context.request);
   // The gateway's records for the Usage page: three members' calls over the last days.
   const me = await (await context.request.get("/api/me")).json();
@@ -113,7 +96,7 @@ test("a share link opens in a fresh browser, read-only, and follows the session 
   shareUrl = (await page.getByTestId("share-link").textContent())!.trim();
   expect(shareUrl).toMatch(/\/share\/shr_/);
 
-  const stranger = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const stranger = await signedOutContext(browser);
   const viewer = await stranger.newPage();
   await viewer.goto(shareUrl);
   await expect(viewer).toHaveTitle("Shared with a reviewer (shared) · Agent Portal");
@@ -158,11 +141,7 @@ for (const viewport of VIEWPORTS) {
         await shoot(page, `usage-${viewport.width}-${scheme}`);
 
         expect(shareUrl, "the share test ran first").toBeTruthy();
-        const stranger = await browser.newContext({
-          storageState: { cookies: [], origins: [] },
-          viewport: { width: viewport.width, height: viewport.height },
-          colorScheme: scheme,
-        });
+        const stranger = await signedOutContext(browser, { viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
         const viewer = await stranger.newPage();
         await viewer.goto(shareUrl);
         await expect(viewer.getByTestId("message-agent").first()).toBeVisible();

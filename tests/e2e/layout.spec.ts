@@ -1,9 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { InboxPage } from "./pages/inbox-page";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
 import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { expectAccessible } from "./support/axe";
+import { adminContext, signedOutContext } from "./support/contexts";
 
 // Every page at a small phone's, a phone's and a desktop's size, light and dark: nothing wider than
 // the window, the composer and Send/Stop in view, settings reachable, and axe finds nothing serious
@@ -21,11 +22,7 @@ let waitingId: string;
 let invitationUrl: string;
 
 test.beforeAll(async ({ browser }) => {
-  const context = await browser.newContext({
-    storageState: test.info().project.use.storageState as string,
-    baseURL: test.info().project.use.baseURL,
-    extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
-  });
+  const context = await adminContext(browser);
   const request = context.request;
   sessionId = await createSession(request, "Fix the login bug in the billing page with a rather long title");
   await prompt(request, sessionId, "/markdown");
@@ -41,20 +38,6 @@ test.beforeAll(async ({ browser }) => {
   invitationUrl = (await invitation.json()).url as string;
   await context.close();
 });
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(
-    serious.map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes
-          .map((node) => node.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    ),
-  ).toEqual([]);
-}
 
 for (const viewport of VIEWPORTS) {
   for (const scheme of SCHEMES) {
@@ -96,11 +79,7 @@ for (const viewport of VIEWPORTS) {
       });
 
       test("the signed-out pages fit the window and pass axe", async ({ browser }) => {
-        const context = await browser.newContext({
-          storageState: { cookies: [], origins: [] },
-          viewport: { width: viewport.width, height: viewport.height },
-          colorScheme: scheme,
-        });
+        const context = await signedOutContext(browser, { viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
         const page = await context.newPage();
         const shell = new Shell(page);
         for (const url of ["/login", new URL(invitationUrl).pathname]) {

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { NewSessionPage } from "./pages/new-session-page";
 import { SessionPage } from "./pages/session-page";
-import { STORAGE_STATE } from "./support/paths";
+import { adminContext } from "./support/contexts";
 
 /** What a viewer reads: one line per transcript row. */
 async function rows(session: SessionPage) {
@@ -12,7 +12,7 @@ async function rows(session: SessionPage) {
 }
 
 async function openViewer(browser: Browser, sessionId: string) {
-  const context = await browser.newContext({ storageState: STORAGE_STATE });
+  const context = await adminContext(browser);
   const page = await context.newPage();
   const viewer = new SessionPage(page);
   await viewer.goto(sessionId);

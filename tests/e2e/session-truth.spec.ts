@@ -1,11 +1,11 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createTestDatabase, removeDir, signIn, startPortal, type Portal } from "../integration/harness";
 import { InboxPage } from "./pages/inbox-page";
-import { signedInContext } from "./pages/manage-pages";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
 import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { expectAccessible } from "./support/axe";
+import { adminContext, contextOnPortal, signedInContext, signedOutContext } from "./support/contexts";
 
 // The session UI tells the truth in every state (issue 22): a card stays as it was after a portal
 // restart, the team in view is always in the top bar, "Needs you" is only what the viewer can answer,
@@ -16,20 +16,6 @@ const VIEWPORTS = [
   { width: 390, height: 844 },
   { width: 1440, height: 900 },
 ] as const;
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(
-    serious.map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes
-          .map((node) => node.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    ),
-  ).toEqual([]);
-}
 
 /** Every viewport and scheme the issue names, each page checked for width and axe. */
 async function acrossViewports(page: Page, check: (label: string) => Promise<void>) {
@@ -69,13 +55,7 @@ test.describe("a portal restart between two turns", () => {
   }
 
   async function browserOn(browser: Browser, baseUrl: string) {
-    const cookie = await signIn(baseUrl);
-    // Writes through page.request carry this portal's Origin, as the browser's own requests do.
-    const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 }, extraHTTPHeaders: { origin: baseUrl } });
-    await context.addCookies(
-      cookie.split("; ").map((pair) => ({ name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), domain: "localhost", path: "/" })),
-    );
-    return context;
+    return contextOnPortal(browser, baseUrl, await signIn(baseUrl), { viewport: { width: 1440, height: 900 } });
   }
 
   test("the first turn's card still says Allowed once after a restart and a rejected second /tool", async ({ browser }) => {
@@ -199,7 +179,7 @@ test("a viewer sees no Needs you count for a permission only a member can answer
   const invitation = await page.request.post(`/api/teams/${teamId}/invitations`, { data: { email, role: "viewer" } });
   expect(invitation.status()).toBe(201);
   const token = new URL((await invitation.json()).url as string).pathname.split("/").pop()!;
-  const accepted = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL: test.info().project.use.baseURL });
+  const accepted = await signedOutContext(browser);
   expect((await accepted.request.post(`/api/invitations/${token}/accept`, { data: { name: "Viewer Vic", password: PASSWORD } })).status()).toBeLessThan(300);
   await accepted.close();
 
@@ -236,11 +216,7 @@ test("a viewer sees no Needs you count for a permission only a member can answer
 test("a session created, then archived, in another context shows in the open list and sidebar within 2 s", async ({ page, browser }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   const anchor = await createSession(page.request, `Sidebar anchor ${Date.now()}`);
-  const other = await browser.newContext({
-    storageState: test.info().project.use.storageState as string,
-    baseURL: test.info().project.use.baseURL,
-    viewport: { width: 1440, height: 900 },
-  });
+  const other = await adminContext(browser, { viewport: { width: 1440, height: 900 } });
   const sidebarPage = await other.newPage();
   const withSidebar = new SessionPage(sidebarPage);
   try {
@@ -284,7 +260,7 @@ test("a styled page answers an address that does not exist and an admin page a n
   const email = `member-${Date.now()}@example.test`;
   const invitation = await page.request.post(`/api/teams/${teamId}/invitations`, { data: { email, role: "member" } });
   const token = new URL((await invitation.json()).url as string).pathname.split("/").pop()!;
-  const fresh = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL: test.info().project.use.baseURL });
+  const fresh = await signedOutContext(browser);
   expect((await fresh.request.post(`/api/invitations/${token}/accept`, { data: { name: "Member Mo", password: PASSWORD } })).status()).toBeLessThan(300);
   await fresh.close();
   const { context, page: member } = await signedInContext(browser, email, PASSWORD);

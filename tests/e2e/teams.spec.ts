@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { AuditPage, expectNoScriptRan, MembersPage, refuseAlerts, signedInContext, TokensPage, XSS } from "./pages/manage-pages";
+import { AuditPage, expectNoScriptRan, MembersPage, refuseAlerts, TokensPage, XSS } from "./pages/manage-pages";
+import { signedInContext, signedOutContext } from "./support/contexts";
 import { SessionPage } from "./pages/session-page";
 
 // A team runs itself from the portal, through the pages: invitations accepted in another browser,
@@ -27,7 +28,7 @@ test("invite → accept in a second browser → the new member sees the team's s
   const link = await members.invite(email, "member");
   await expect(page.getByTestId("invitation-email").filter({ hasText: email })).toBeVisible();
 
-  const other = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const other = await signedOutContext(browser);
   const invitee = await other.newPage();
   refuseAlerts(invitee);
   await invitee.goto(link);

@@ -8,16 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_CATALOG, type AgentId } from "@/lib/agents/catalog";
 import { agentInstallStatus, installAgent, listAgentInstalls } from "@/lib/agents/installer";
 import { writeRuntimeBin } from "@/lib/agents/runtime-bin";
-import { runtimeBinary } from "@/lib/process-utils";
 import { startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { startScriptedOpenAI } from "../fixtures/scripted-models/openai";
 import { answer, callTool, thinkThenAnswer, type ScriptedReply, type ScriptedServer } from "../fixtures/scripted-models/script";
-import { AGENTS_IN_JAIL, startJailedRuntime, writeGatewayEnv, type JailedRuntime } from "./real-agent-jail";
+import { AGENTS_IN_JAIL } from "@/lib/sandboxes/providers/bwrap";
+import { startJailedRuntime, type JailedRuntime } from "./real-agent-jail";
 import { ROOT } from "./harness";
 
 // Claude Code, Codex and OpenCode as the portal installs them (real npm packages at the catalog's
-// pins), started by the real runtime binary in a real bubblewrap jail through the wrappers of
-// lib/agents/runtime-bin.ts, talking to a scripted model server that stands where the model gateway
+// pins), started by the real runtime binary in the portal's own bubblewrap jail (its launcher, on the
+// models network: ./real-agent-jail.ts) through the wrappers of lib/agents/runtime-bin.ts, talking to a scripted model server that stands where the model gateway
 // will: a streamed answer, thoughts, a file written through a permission, a command, a plan, and
 // every model call carrying the sandbox's gateway token from gateway.env as its key. Then the
 // runtime restarts with the same home and each agent loads its own session (ACP session/load).
@@ -175,7 +175,6 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_00
 describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap jail, through the runtime's bin wrappers", () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "portal-agent-installs-"));
   const binDir = path.join(scratch, "bin");
-  const gatewayDir = path.join(scratch, "gateway");
   const token = `gw_${randomBytes(18).toString("hex")}`;
 
   beforeAll(async () => {
@@ -249,9 +248,8 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
 
       beforeAll(async () => {
         server = agent === "claude" ? await startScriptedAnthropic("Side answer.") : await startScriptedOpenAI("Side answer.");
-        writeGatewayEnv(gatewayDir, agent === "claude" ? `${server.url}` : `${server.url}`, token);
-        runtime = await startJailedRuntime({ runtimeBinary: runtimeBinary(), binDir, agentsDir: AGENTS_DIR, gatewayDir });
-        sdk = await SandboxAgent.connect({ baseUrl: runtime.baseUrl });
+        runtime = await startJailedRuntime({ modelServer: server.url, token });
+        sdk = await SandboxAgent.connect({ baseUrl: runtime.url, fetch: runtime.fetch });
         session = await sdk.createSession({ agent, cwd: "/workspace" });
         // What session/new offered, as the SDK keeps it: the UI's modes, models and config options.
         recorded.sessionNew = { modes: await session.getModes(), configOptions: await session.getConfigOptions() };
@@ -333,7 +331,8 @@ describe.skipIf(process.getuid?.() !== 0)("real agents from npm in a bubblewrap 
           const replayed: unknown[] = [];
           // SDK 0.4.2 has no loadSession; its ACP client (acp-http-client) has, on the runtime's ACP endpoint.
           const acp = new AcpHttpClient({
-            baseUrl: runtime.baseUrl,
+            baseUrl: runtime.url,
+            fetch: runtime.fetch,
             transport: { path: `/v1/acp/${randomUUID()}`, bootstrapQuery: { agent } },
             client: {
               sessionUpdate: async (notification) => void replayed.push(notification),

@@ -1,27 +1,28 @@
-import { spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "./harness";
+import type { LaunchedRuntime } from "@/lib/runtime/manager";
+import { sandboxDirs } from "@/lib/sandboxes/layout";
+import { bwrapLauncher, gatewaySocketOf, handGatewayToJail, type JailSettings } from "@/lib/sandboxes/providers/bwrap";
+import { releaseSandboxUid, sandboxUid } from "@/lib/sandboxes/uids";
 
-// A real sandbox-agent runtime in a real bubblewrap jail, built by hand as lib/sandboxes/bwrap.ts
-// builds it (as root: the jail runs as a sandbox uid; /usr read-only, no /etc, its own /tmp, /proc
-// and PID namespace), with what real agents need: the portal's runtime bin dir read-only at
-// $XDG_DATA_HOME/sandbox-agent/bin, the agents read-only at /opt/agents, and the gateway file
-// read-only at /run/portal-gateway. For this proof the jail shares the host's network so the agent
-// reaches the scripted model server on loopback (the portal's `models` network replaces that).
-
-export const AGENTS_IN_JAIL = "/opt/agents";
-const HOME = "/home/sandbox";
+// A real sandbox-agent runtime in the portal's own bubblewrap jail: lib/sandboxes/providers/bwrap.ts's
+// launcher, as root (a uid of its own; /usr read-only, no /etc, its own /tmp, /proc and PID
+// namespace; the runtime on a Unix socket; the portal's agent wrappers and the installed agents
+// read-only), on the `models` network, so the jail reaches nothing but its gateway socket. Where the
+// portal's model gateway (lib/gateway) would listen on that socket, this one forwards to a scripted
+// model server on the host's loopback; gateway.env carries `token` as the sandbox's gateway token.
 
 export interface JailedRuntime {
-  baseUrl: string;
-  /** The sandbox's home and workspace on the host (kept across restart()). */
-  home: string;
+  /** The runtime, reached through its socket: pass both to the SDK or an ACP client. */
+  url: string;
+  fetch: typeof fetch;
+  /** The sandbox's workspace on the host (kept across restart()). */
   workspace: string;
   uid: number;
-  stderr: () => string;
-  /** Stops the runtime (SIGTERM to bwrap; --die-with-parent and the PID namespace end the rest). */
+  /** Stops the runtime (SIGTERM to the jail's process group). */
   stop: () => Promise<void>;
   /** Stops and starts the runtime again with the same home and workspace (a sandbox restart). */
   restart: () => Promise<void>;
@@ -29,139 +30,88 @@ export interface JailedRuntime {
   destroy: () => Promise<void>;
 }
 
-export interface JailOptions {
-  runtimeBinary: string;
-  binDir: string;
-  agentsDir: string;
-  /** The directory holding gateway.env, bound at /run/portal-gateway. */
-  gatewayDir: string;
-}
-
-export function writeGatewayEnv(dir: string, url: string, token: string) {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  chmodSync(dir, 0o755);
-  // Root-owned, readable by the sandbox uid (it is the sandbox's own token), writable by nobody else.
-  writeFileSync(path.join(dir, "gateway.env"), `PORTAL_GATEWAY_URL=${url}\nPORTAL_GATEWAY_TOKEN=${token}\n`, { mode: 0o644 });
-}
-
-export async function startJailedRuntime(options: JailOptions): Promise<JailedRuntime> {
+export async function startJailedRuntime({ modelServer, token }: { modelServer: string; token: string }): Promise<JailedRuntime> {
   if (process.getuid?.() !== 0) throw new Error("the real-agent jail test runs as root (the jail drops to a sandbox uid)");
-  const root = mkdtempSync(path.join(os.tmpdir(), "portal-real-agent-"));
-  chmodSync(root, 0o711);
-  const uid = 290_000 + Math.floor(Math.random() * 9_000);
-  const home = path.join(root, "home");
-  const workspace = path.join(root, "workspace");
-  for (const dir of [home, workspace]) {
-    mkdirSync(dir, { mode: 0o700 });
-    chownSync(dir, uid, uid);
-  }
-  const runtimeDir = path.dirname(options.runtimeBinary);
-  let stderr = "";
-  let child: ReturnType<typeof spawn> | null = null;
-  let baseUrl = "";
+  const sandboxesRoot = mkdtempSync(path.join(os.tmpdir(), "portal-real-agent-"));
+  chmodSync(sandboxesRoot, 0o711);
+  const sandboxId = randomUUID();
+  const dirs = sandboxDirs(sandboxesRoot, sandboxId);
+  const uid = sandboxUid(dirs.root);
+  const target = new URL(modelServer);
+  let forwarder: net.Server | null = null;
+  // Open connections are ended with the forwarder: an agent's keep-alive would hold its close.
+  const connections = new Set<net.Socket>();
+  const jail: JailSettings = {
+    network: "models",
+    async openGateway(_sandboxId, gatewayDirs, gatewayUid) {
+      await closeServer(forwarder, connections);
+      const socketPath = gatewaySocketOf(gatewayDirs, gatewayUid);
+      rmSync(socketPath, { force: true });
+      forwarder = net.createServer((inbound) => {
+        const outbound = net.connect(Number(target.port), target.hostname);
+        connections.add(inbound).add(outbound);
+        inbound.pipe(outbound).pipe(inbound);
+        const end = () => {
+          inbound.destroy();
+          outbound.destroy();
+          connections.delete(inbound);
+          connections.delete(outbound);
+        };
+        inbound.on("close", end);
+        outbound.on("close", end);
+        inbound.on("error", end);
+        outbound.on("error", end);
+      });
+      await new Promise<void>((resolve) => forwarder!.listen(socketPath, resolve));
+      handGatewayToJail(gatewayDirs, gatewayUid, token);
+      return true;
+    },
+  };
+  const launcher = bwrapLauncher(sandboxId, dirs, uid, jail, null);
+  let launched: LaunchedRuntime | null = null;
 
   const start = async () => {
-    const port = await freePort();
-    const jail = [
-      "--unshare-all",
-      "--share-net",
-      "--die-with-parent",
-      "--new-session",
-      "--ro-bind",
-      "/usr",
-      "/usr",
-      "--symlink",
-      "usr/bin",
-      "/bin",
-      "--symlink",
-      "usr/lib",
-      "/lib",
-      "--symlink",
-      "usr/lib64",
-      "/lib64",
-      "--ro-bind",
-      runtimeDir,
-      "/opt/portal",
-      "--ro-bind",
-      options.agentsDir,
-      AGENTS_IN_JAIL,
-      "--bind",
-      workspace,
-      "/workspace",
-      "--bind",
-      home,
-      HOME,
-      "--ro-bind",
-      options.binDir,
-      `${HOME}/sandbox-agent/bin`,
-      "--ro-bind",
-      options.gatewayDir,
-      "/run/portal-gateway",
-      "--proc",
-      "/proc",
-      "--dev",
-      "/dev",
-      "--tmpfs",
-      "/tmp",
-      "--chdir",
-      "/workspace",
-      `/opt/portal/${path.basename(options.runtimeBinary)}`,
-      "server",
-      "--no-token",
-      "--no-telemetry",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-    ];
-    const env = {
-      PATH: "/usr/bin:/bin",
-      HOME,
-      XDG_DATA_HOME: HOME,
-      SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: String(3_600_000),
-      LANG: "C.UTF-8",
-    } as unknown as NodeJS.ProcessEnv;
-    const spawned = spawn("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", "bwrap", ...jail], {
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-      detached: true,
-    });
-    spawned.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
-    child = spawned;
-    baseUrl = `http://127.0.0.1:${port}`;
+    const runtime = await launcher.launch();
+    launched = runtime;
+    let stderr = "";
+    runtime.child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
     const deadline = Date.now() + 20_000;
     for (;;) {
-      if (spawned.exitCode !== null) throw new Error(`the jailed runtime exited (${spawned.exitCode}): ${stderr}`);
-      try {
-        if ((await fetch(`${baseUrl}/v1/health`)).ok) return;
-      } catch {
-        // not up yet
-      }
+      if (runtime.child.exitCode !== null) throw new Error(`the jailed runtime exited (${runtime.child.exitCode}): ${stderr}`);
+      if (
+        await runtime.fetch(`${runtime.url}/v1/health`).then(
+          (response) => response.ok,
+          () => false,
+        )
+      )
+        break;
       if (Date.now() > deadline) throw new Error(`the jailed runtime did not become healthy: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    runtime.healthy?.();
   };
 
   const stop = async () => {
-    const running = child;
-    child = null;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const running = launched?.child;
+    launched = null;
+    if (!running?.pid || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.kill("SIGTERM");
-    const timer = setTimeout(() => running.kill("SIGKILL"), 5_000);
+    process.kill(-running.pid, "SIGTERM");
+    const timer = setTimeout(() => running.pid && process.kill(-running.pid, "SIGKILL"), 5_000);
     await exited;
     clearTimeout(timer);
   };
 
   await start();
   return {
-    get baseUrl() {
-      return baseUrl;
+    get url() {
+      return launched!.url;
     },
-    home,
-    workspace,
+    get fetch() {
+      return launched!.fetch;
+    },
+    workspace: dirs.workspace,
     uid,
-    stderr: () => stderr,
     stop,
     restart: async () => {
       await stop();
@@ -169,7 +119,15 @@ export async function startJailedRuntime(options: JailOptions): Promise<JailedRu
     },
     destroy: async () => {
       await stop();
-      rmSync(root, { recursive: true, force: true });
+      await closeServer(forwarder, connections);
+      rmSync(sandboxesRoot, { recursive: true, force: true });
+      releaseSandboxUid(dirs.root);
     },
   };
+}
+
+function closeServer(server: net.Server | null, connections: Set<net.Socket>) {
+  for (const socket of connections) socket.destroy();
+  connections.clear();
+  return new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }

@@ -35,7 +35,8 @@ const HOME = "/home/sandbox";
 const OPT = "/opt/portal";
 const RUN = "/run/portal";
 // The agents installed on this host (lib/agents), read-only.
-const AGENTS = "/opt/agents";
+export const AGENTS_IN_JAIL = "/opt/agents";
+const AGENTS = AGENTS_IN_JAIL;
 // The model gateway's socket and the agents' settings for it (lib/gateway), read-only in the jail;
 // jail-init bridges GATEWAY_PORT on the jail's loopback to the socket.
 const GATEWAY_DIR = "/run/portal-gateway";
@@ -59,22 +60,12 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
       await gateways.get(sandboxId)?.close();
       gateways.delete(sandboxId);
       if (network === "none") return false;
-      const dir = path.join(dirs.root, "gateway");
-      mkdirSync(dir, { recursive: true, mode: 0o750 });
-      if (uid !== null) lchownSync(dir, 0, uid);
-      chmodSync(dir, uid === null ? 0o700 : 0o750);
       const endpoint = await openGateway({
-        socketPath: path.join(dir, "gateway.sock"),
+        socketPath: gatewaySocketOf(dirs, uid),
         caller: { sandboxId, teamKeys: true, runningTurns: () => turnsIn(sandboxId) },
       });
       gateways.set(sandboxId, endpoint);
-      if (uid !== null) lchownSync(endpoint.address, 0, uid);
-      writeAtomically(
-        path.join(dir, "gateway.env"),
-        `PORTAL_GATEWAY_URL=http://127.0.0.1:${GATEWAY_PORT}\nPORTAL_GATEWAY_TOKEN=${endpoint.token}\n`,
-        0o640,
-        uid,
-      );
+      handGatewayToJail(dirs, uid, endpoint.token);
       return true;
     },
   };
@@ -121,6 +112,31 @@ const NETWORK_WORDS: Record<SandboxNetwork, string> = {
   models: "the model gateway only",
   outbound: "the model gateway and outbound internet, not the host's loopback",
 };
+
+/**
+ * Where a sandbox's model gateway listens: a socket in a root-owned directory that only the sandbox's
+ * uid may also enter (made here), bound read-only into the jail.
+ */
+export function gatewaySocketOf(dirs: SandboxDirs, uid: number | null): string {
+  const dir = path.join(dirs.root, "gateway");
+  mkdirSync(dir, { recursive: true, mode: 0o750 });
+  if (uid !== null) lchownSync(dir, 0, uid);
+  chmodSync(dir, uid === null ? 0o700 : 0o750);
+  return path.join(dir, "gateway.sock");
+}
+
+/** Once the gateway listens on its socket: the sandbox's uid may reach it, and gateway.env tells the agents where it is (jail-init's bridge) and its token. */
+export function handGatewayToJail(dirs: SandboxDirs, uid: number | null, token: string) {
+  const socket = gatewaySocketOf(dirs, uid);
+  if (uid !== null) lchownSync(socket, 0, uid);
+  chmodSync(socket, 0o660);
+  writeAtomically(
+    path.join(path.dirname(socket), "gateway.env"),
+    `PORTAL_GATEWAY_URL=http://127.0.0.1:${GATEWAY_PORT}\nPORTAL_GATEWAY_TOKEN=${token}\n`,
+    0o640,
+    uid,
+  );
+}
 
 export interface JailSettings {
   network: SandboxNetwork;

@@ -1,5 +1,4 @@
-import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { LoginPage } from "./login-page";
+import { expect, type Page } from "@playwright/test";
 
 // Page objects for the pages where a team runs itself, and a second person in their own browser.
 
@@ -15,18 +14,6 @@ export function refuseAlerts(page: Page) {
 
 export async function expectNoScriptRan(page: Page) {
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
-}
-
-/** A fresh browser context signed in through the login page. */
-export async function signedInContext(browser: Browser, email: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  refuseAlerts(page);
-  const login = new LoginPage(page);
-  await login.goto();
-  await login.signIn(email, password);
-  await page.waitForURL(/\/sessions$/);
-  return { context, page };
 }
 
 export class MembersPage {

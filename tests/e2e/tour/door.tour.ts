@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { refuseAlerts, signedInContext } from "../pages/manage-pages";
+import { refuseAlerts } from "../pages/manage-pages";
+import { signedInContext } from "../support/contexts";
 import { SessionPage } from "../pages/session-page";
 
 // Not a test: the pages of a team that runs itself (audit log with addresses, a session page after a

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { NewSessionPage } from "../pages/new-session-page";
+import { adminContext, signedOutContext } from "../support/contexts";
 
 // Not a test: a walk through the UI that saves screenshots for people to look at.
 // Run with SCREENS_DIR=/some/dir node_modules/.bin/playwright test --project screens
@@ -11,7 +12,7 @@ const shot = (name: string) => path.join(dir, `${name}.png`);
 
 test("tour", async ({ page, browser }) => {
   test.setTimeout(180_000);
-  const signedOut = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const signedOut = await signedOutContext(browser);
   const loginPage = await signedOut.newPage();
   await loginPage.goto("/login");
   await loginPage.getByTestId("login-email").fill("admin@example.test");
@@ -102,12 +103,7 @@ test("every page at every size", async ({ browser, page: first }) => {
   ];
   for (const size of SIZES) {
     for (const scheme of ["light", "dark"] as const) {
-      const context = await browser.newContext({
-        storageState: test.info().project.use.storageState as string,
-        extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
-        viewport: { width: size.width, height: size.height },
-        colorScheme: scheme,
-      });
+      const context = await adminContext(browser, { viewport: { width: size.width, height: size.height }, colorScheme: scheme });
       const page = await context.newPage();
       for (const url of paths) {
         await page.goto(url);
