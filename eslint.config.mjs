@@ -40,31 +40,19 @@ const config = [
   },
   {
     // Routes call the routed commands (lib/cluster/commands.ts), which run on the instance that owns
-    // the sandbox; the owner-side functions they route to are not for routes.
-    files: ["app/**"],
+    // the sandbox; the owner-side functions they route to are all named …OnOwner and are not for routes.
+    files: ["app/**", "components/**"],
     rules: {
       "no-restricted-imports": [
         "error",
         {
-          paths: [
+          patterns: [
             {
-              name: "@/lib/sandboxes/sandboxes",
-              importNames: ["stopSandbox", "markSandboxDestroyed", "listWorkspace", "readWorkspaceFile"],
-              message: "Call the routed command from @/lib/cluster/commands.",
-            },
-            {
-              name: "@/lib/sandboxes/changes",
-              importNames: ["listChanges", "diffOfPath", "patchOf"],
-              message: "Call the routed command from @/lib/cluster/commands.",
-            },
-            { name: "@/lib/sandboxes/push", importNames: ["pushSandbox"], message: "Call the routed command from @/lib/cluster/commands." },
-            {
-              name: "@/lib/sandboxes/terminal",
-              importNames: ["openTerminal", "sendTerminalInput", "resizeTerminal", "closeTerminal", "readTerminal"],
+              group: ["@/lib/sessions/*", "@/lib/sandboxes/*"],
+              importNamePattern: "OnOwner$",
               message: "Call the routed command from @/lib/cluster/commands.",
             },
           ],
-          patterns: [{ group: ["@/lib/sessions/*"], importNamePattern: "OnOwner$", message: "Call the routed command from @/lib/cluster/commands." }],
         },
       ],
     },

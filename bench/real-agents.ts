@@ -105,7 +105,9 @@ async function firstAnswers({ api, teamId }: Bench) {
   const warm = await api.post("/api/sessions", { teamId, agent: "claude", title: "warm" });
   await promptToFirstChunk(api, warm.id, performance.now());
   // Each session keeps a Claude Code process of its own (~250 MB) while it exists: destroyed after its
-  // answer, or 20 of them would pass the sandbox's memory limit (2 GiB by default).
+  // answer, or 20 of them would pass the sandbox's memory limit (2 GiB by default). A destroy releases
+  // the sandbox's agent processes (lib/sandboxes/pool.ts releaseAgents), so each next session here
+  // also starts Claude Code's adapter again: that is part of what a warm sandbox costs.
   const warmSession = async () => {
     const started = performance.now();
     const session = await api.post("/api/sessions", { teamId, agent: "claude", sandboxId: warm.sandboxId });
@@ -138,14 +140,22 @@ async function firstAnswers({ api, teamId }: Bench) {
     ],
   );
 
-  // Memory: the warm sandbox has run Claude for several sessions and is idle now.
-  const overview = await api.get("/api/admin/runtime");
-  const jail = (overview.sandboxes as Array<{ sandboxId: string; pid?: number }>).find((sandbox) => sandbox.sandboxId === warm.sandboxId);
-  if (jail?.pid) {
-    const rssKb = treeRssKb(jail.pid);
-    const fit = Math.floor(memAvailableKb() / rssKb);
+  // Memory: the warm sandbox with one live Claude session (its last destroy released the agent, so a
+  // prompt loads it again), then with a second live session beside it.
+  const jailRssKb = async () => {
+    const overview = await api.get("/api/admin/runtime");
+    const jail = (overview.sandboxes as Array<{ sandboxId: string; pid?: number }>).find((sandbox) => sandbox.sandboxId === warm.sandboxId);
+    return jail?.pid ? treeRssKb(jail.pid) : null;
+  };
+  await promptToFirstChunk(api, warm.id, performance.now());
+  const one = await jailRssKb();
+  const second = await api.post("/api/sessions", { teamId, agent: "claude", sandboxId: warm.sandboxId });
+  await promptToFirstChunk(api, second.id, performance.now());
+  const two = await jailRssKb();
+  if (one && two) {
+    const fit = Math.floor(memAvailableKb() / one);
     note(
-      `memory of a running Claude sandbox with one idle session, after ${SESSIONS} more came and went (RSS of its jail's processes): ${(rssKb / 1024).toFixed(0)} MiB; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`,
+      `memory of a running Claude sandbox (RSS of its jail's processes): ${(one / 1024).toFixed(0)} MiB with one live session, +${((two - one) / 1024).toFixed(0)} MiB for each more; this machine's available memory (${(memAvailableKb() / 1024 / 1024).toFixed(1)} GiB) holds about ${fit} more such sandboxes`,
     );
   } else note("memory: the warm sandbox's jail pid was not listed by /api/admin/runtime");
 }

@@ -9,7 +9,7 @@ export function SsoButton({ name, callbackUrl }: { name: string; callbackUrl: st
   return (
     <button
       type="button"
-      className="button"
+      className="button auth-sso"
       disabled={pending}
       onClick={() => {
         setPending(true);

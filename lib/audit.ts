@@ -36,7 +36,9 @@ export type AuditAction =
   | "terminal.open"
   | "terminal.close"
   | "team.mcp"
-  | "team.skills";
+  | "team.skills"
+  | "sso.update"
+  | "sso.remove";
 
 export interface AuditInput {
   teamId: string | null;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AGENT_IDS, type AgentId } from "@/lib/agents/catalog";
+import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_NAME, groupRolesSchema } from "@/lib/contract/sso";
 import { CLOUD_PROVIDERS } from "@/lib/sandboxes/cloud-providers";
 
 // Every environment variable of the portal, parsed once. Pure parsing lives in parseEnv so it can be
@@ -168,7 +169,7 @@ const envSchema = z
     PORTAL_OIDC_ISSUER: z.preprocess(emptyToUndefined, httpUrl.optional()),
     PORTAL_OIDC_CLIENT_ID: optionalString,
     PORTAL_OIDC_CLIENT_SECRET: optionalString,
-    PORTAL_OIDC_NAME: z.preprocess(emptyToUndefined, z.string().trim().max(60).default("Single sign-on")),
+    PORTAL_OIDC_NAME: z.preprocess(emptyToUndefined, z.string().trim().max(60).default(DEFAULT_SSO_NAME)),
     // Email domains whose people get an account at their first SSO sign-in (comma-separated); empty: nobody new.
     PORTAL_OIDC_ALLOWED_DOMAINS: z.preprocess(
       emptyToUndefined,
@@ -181,6 +182,30 @@ const envSchema = z
             .map((domain) => domain.trim().toLowerCase())
             .filter(Boolean),
         ),
+    ),
+    // The ID token or userinfo claim that lists a person's groups (an array of strings, or one string).
+    PORTAL_OIDC_GROUPS_CLAIM: z.preprocess(emptyToUndefined, z.string().trim().min(1).max(200).default(DEFAULT_GROUPS_CLAIM)),
+    // Groups to team roles, applied at every SSO sign-in (lib/auth/sso-groups.ts), as JSON:
+    // [{"group":"eng","team":"Engineering","role":"member"}, …]; team is a team's id or exact name.
+    PORTAL_OIDC_GROUP_ROLES: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default("[]")
+        .transform((value, ctx) => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(value);
+          } catch {
+            parsed = undefined;
+          }
+          const result = groupRolesSchema.safeParse(parsed);
+          if (result.success) return result.data;
+          const issue = result.error.issues[0];
+          const where = issue?.path.length ? ` (at ${issue.path.join(".")}: ${issue.message})` : "";
+          ctx.addIssue({ code: "custom", message: `must be a JSON array of {"group","team","role"} with role viewer, member, admin or owner${where}` });
+          return z.NEVER;
+        }),
     ),
   })
   .superRefine((value, ctx) => {

@@ -1,5 +1,5 @@
 import "server-only";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
@@ -57,4 +57,30 @@ export function readPid(file: string): number | null {
 /** The sandbox-agent runtime binary that @sandbox-agent/cli installs for this platform. */
 export function runtimeBinary(): string {
   return path.join(process.cwd(), "node_modules", "@sandbox-agent", `cli-${process.platform}-${process.arch}`, "bin", "sandbox-agent");
+}
+
+/** Every process below `rootPid` (not itself), parents before children, read from /proc. */
+export function descendants(rootPid: number): Array<{ pid: number; ppid: number }> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: Array<{ pid: number; ppid: number }> = [];
+  for (let queue = [rootPid]; queue.length > 0;) {
+    const parent = queue.shift()!;
+    for (const pid of children.get(parent) ?? []) {
+      found.push({ pid, ppid: parent });
+      queue.push(pid);
+    }
+  }
+  return found;
 }

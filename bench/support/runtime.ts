@@ -22,15 +22,17 @@ export async function spawnRuntime({ env = {} }: { env?: Record<string, string> 
   const child = spawn(runtimeBinary(), ["server", "--token", token, "--no-telemetry", "--host", "127.0.0.1", "--port", String(port)], {
     env: { ...process.env, ...env, XDG_DATA_HOME: home, SANDBOX_AGENT_ACP_REQUEST_TIMEOUT_MS: "3600000" },
     stdio: ["ignore", "ignore", "pipe"],
+    // A group of its own, ended whole: agent processes (claude-code-acp) outlive the runtime otherwise.
+    detached: true,
   });
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
+      killGroup(child.pid!, "SIGTERM");
       await Promise.race([exited, sleep(3_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
+    killGroup(child.pid!, "SIGKILL");
     rmSync(home, { recursive: true, force: true });
   };
   onCleanup(stop);
@@ -47,4 +49,12 @@ export async function spawnRuntime({ env = {} }: { env?: Record<string, string> 
     await sleep(50);
   }
   return { baseUrl, token, stop };
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone already
+  }
 }

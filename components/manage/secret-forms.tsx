@@ -3,11 +3,10 @@
 import { useState } from "react";
 import { ApiForm } from "@/components/manage/api-form";
 import { CopySecret } from "@/components/manage/copy-secret";
+import type { Role } from "@/lib/contract/roles";
 
-const ROLES = ["viewer", "member", "admin", "owner"] as const;
-
-/** Invite an email with a role; the one-time link is shown once. */
-export function InviteForm({ teamId, grantable }: { teamId: string; grantable: string[] }) {
+/** Invite an email with a role (`grantable`: the roles this person may give, weakest first); the one-time link is shown once. */
+export function InviteForm({ teamId, grantable }: { teamId: string; grantable: Role[] }) {
   const [link, setLink] = useState<string | null>(null);
   return (
     <div className="stack">
@@ -26,7 +25,7 @@ export function InviteForm({ teamId, grantable }: { teamId: string; grantable: s
         <label className="field">
           <span>Role</span>
           <select name="role" defaultValue="member" data-testid="invite-role">
-            {ROLES.filter((role) => grantable.includes(role)).map((role) => (
+            {grantable.map((role) => (
               <option key={role} value={role}>
                 {role}
               </option>

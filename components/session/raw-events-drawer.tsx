@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { readEventRange } from "@/components/api-client";
 import type { StreamEvent } from "@/components/session/transcript-model";
 
 export interface RawRequest {
@@ -10,22 +11,8 @@ export interface RawRequest {
 }
 
 const STREAM_WINDOW = 200;
-const PAGE = 500;
 /** An item made of more events than this (a very long message) shows its first ones. */
 const MAX_ITEM_EVENTS = 2_000;
-
-async function readEvents(sessionId: string, after: number, count: number) {
-  const events: StreamEvent[] = [];
-  while (events.length < count) {
-    const from = after + events.length;
-    const response = await fetch(`/api/sessions/${sessionId}/events?after=${from}&limit=${Math.min(PAGE, count - events.length)}`);
-    if (!response.ok) throw new Error(`events ${response.status}`);
-    const page = ((await response.json()) as { items: StreamEvent[] }).items;
-    events.push(...page);
-    if (page.length === 0) break;
-  }
-  return events;
-}
 
 /** The stored JSON of an item's events, or the session's newest events: copyable, one click away. */
 export function RawEventsDrawer({
@@ -49,9 +36,11 @@ export function RawEventsDrawer({
     const wanted = request.indexes ? new Set(request.indexes.slice(0, MAX_ITEM_EVENTS)) : null;
     const from = wanted ? Math.min(...wanted) - 1 : Math.max(0, lastIndex - STREAM_WINDOW);
     const to = wanted ? Math.max(...wanted) : lastIndex;
-    readEvents(sessionId, from, Math.min(to - from, MAX_ITEM_EVENTS * 2))
-      .then((read) => !stopped && setEvents(wanted ? read.filter((event) => wanted.has(event.index)) : read))
-      .catch(() => !stopped && setError("The events could not be read."));
+    void readEventRange(`/api/sessions/${sessionId}`, { after: from, count: Math.min(to - from, MAX_ITEM_EVENTS * 2) }).then((read) => {
+      if (stopped) return;
+      if (!read.ok) setError("The events could not be read.");
+      else setEvents(wanted ? read.data.filter((event) => wanted.has(event.index)) : read.data);
+    });
     return () => {
       stopped = true;
     };

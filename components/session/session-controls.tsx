@@ -28,6 +28,8 @@ interface SessionControlsProps {
   usage: UsageJson | null;
   agentName: string;
   canWrite: boolean;
+  /** Destroying needs more than writing for someone else's session (lib/contract/roles.ts). */
+  canDestroy: boolean;
   act: Act;
   /** On a phone the panel is a sheet, open on request. */
   open: boolean;
@@ -37,7 +39,17 @@ interface SessionControlsProps {
 // The side panel: what the session is, then mode, model, thought level and any other config option
 // the agent offers, then resume and destroy. Every change goes through the API and comes back on the
 // stream; a select shows the chosen value while its request is in flight.
-export const SessionControls = memo(function SessionControls({ session, status, usage, agentName, canWrite, act, open, onClose }: SessionControlsProps) {
+export const SessionControls = memo(function SessionControls({
+  session,
+  status,
+  usage,
+  agentName,
+  canWrite,
+  canDestroy,
+  act,
+  open,
+  onClose,
+}: SessionControlsProps) {
   const [confirming, setConfirming] = useState(false);
   const disabled = !canWrite || status === "destroyed";
   const base = `/api/sessions/${session.id}`;
@@ -185,7 +197,7 @@ export const SessionControls = memo(function SessionControls({ session, status, 
             Restore now
           </button>
         )}
-        {canWrite && status !== "destroyed" && (
+        {canDestroy && status !== "destroyed" && (
           <div className="danger-zone">
             {confirming ? (
               <div className="confirm" role="alertdialog" aria-label="Destroy this session?">

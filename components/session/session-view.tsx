@@ -14,7 +14,8 @@ import { useAttention } from "@/components/shell/attention";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import type { PermissionReply } from "@/lib/contract/permissions";
-import { displayStatus, isSessionStatus, STATUS_LABEL, type SessionDetailJson, type UsageJson } from "@/lib/contract/sessions";
+import { may, type Role } from "@/lib/contract/roles";
+import { displayStatus, isSessionStatus, publicStatus, STATUS_LABEL, storedStatusOf, type SessionDetailJson, type UsageJson } from "@/lib/contract/sessions";
 
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   loading: "Loading…",
@@ -34,20 +35,23 @@ const DEMO_SUGGESTIONS = [
 
 export function SessionView({
   initial,
-  canWrite: canWriteAtLoad,
+  role: roleAtLoad,
+  ownSession,
   agentName,
   people,
   wholeHistory = false,
 }: {
   initial: SessionDetailJson;
-  canWrite: boolean;
+  /** The viewer's role in the session's team; `ownSession`: they created it. */
+  role: Role;
+  ownSession: boolean;
   agentName: string;
   people: Record<string, string>;
   wholeHistory?: boolean;
 }) {
   const [session, setSession] = useState(initial);
   // The stream tells a role change at once; nothing needs a reload to honour it.
-  const [canWriteNow, setCanWriteNow] = useState(canWriteAtLoad);
+  const [role, setRole] = useState(roleAtLoad);
   const [error, setError] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
   const [raw, setRaw] = useState<RawRequest | null>(null);
@@ -72,10 +76,11 @@ export function SessionView({
     }, 100);
   }, [sessionId]);
 
-  const onAccess = useCallback((access: StreamAccess) => setCanWriteNow(access.canWrite), []);
+  const onAccess = useCallback((access: StreamAccess) => setRole(access.role), []);
   const stream = useSessionStream(sessionId, { eventCount: initial.eventCount, onPortalEvent: refresh, onAccess, loadAll: wholeHistory });
   const accessEnded = stream.connection === "ended";
-  const canWrite = canWriteNow && !accessEnded;
+  const canWrite = may(role, "work") && !accessEnded;
+  const canDestroy = may(role, "destroySession", { own: ownSession }) && !accessEnded;
   useEffect(
     () => () => {
       if (refreshTimer.current) clearTimeout(refreshTimer.current);
@@ -85,14 +90,15 @@ export function SessionView({
 
   const loading = stream.connection === "loading";
   // The server's status until live events say otherwise: stored history is never replayed as running.
-  const base = stream.liveStatus ?? session.status;
-  const status = base === "running" || base === "awaiting_input" ? (stream.pendingCount > 0 ? "awaiting_input" : stream.liveStatus ? "running" : base) : base;
+  // Until then a permission the server counted as pending still waits, whatever the loaded tail holds.
+  const stored = stream.liveStatus ?? storedStatusOf(session.status);
+  const status = publicStatus(stored, stream.liveStatus ? stream.pendingCount : Math.max(stream.pendingCount, session.pendingPermissions.length));
   const running = status === "running" || status === "awaiting_input";
   const usage = stream.usage ?? session.usage;
   const writable = canWrite && status !== "destroyed";
   // Restorable after a clean stop looks idle: only a turn the stop cut off makes it look paused.
   const cutOff = status === "restorable" && session.lastStopReason === "interrupted";
-  const shownStatus = displayStatus(status as Parameters<typeof displayStatus>[0], session.lastStopReason);
+  const shownStatus = displayStatus(status, session.lastStopReason);
 
   // The prompt just sent, shown at once (until the stream brings it back, or the send failed).
   const [sent, setSent] = useState<{ text: string; after: number } | null>(null);
@@ -295,6 +301,7 @@ export function SessionView({
         usage={usage}
         agentName={agentName}
         canWrite={canWrite}
+        canDestroy={canDestroy}
         act={act}
         open={detailsOpen}
         onClose={() => setDetailsOpen(false)}

@@ -496,11 +496,12 @@ function applyPortalEvent(state: TranscriptState, payload: Json, event: StreamEv
         text: text(payload.message) || "The budget for this month is reached: model calls are refused.",
       });
       return;
-    case "limit_hit":
+    case "limit":
+    case "limit_hit": // as histories recorded before 2026-12-07 name it, with `message`
       push(state, event, {
         kind: "separator",
         tone: "warning",
-        text: `The sandbox stopped: ${text(payload.message)}. The session continues on its next prompt.`,
+        text: `The sandbox stopped: ${text(payload.detail ?? payload.message)}. The session continues on its next prompt.`,
       });
       return;
     case "config_changed":

@@ -1,7 +1,10 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { readEventRange } from "@/components/api-client";
 import { applyEvents, transcriptOf, type StreamEvent, type TranscriptState } from "@/components/session/transcript-model";
+import type { Role } from "@/lib/contract/roles";
+import type { StoredSessionStatus } from "@/lib/contract/sessions";
 
 // The session view's history and live connection. History opens at rest: the newest events are read
 // through the events API and shown as they are (no replay, no typing), older ones on request (scroll
@@ -11,9 +14,9 @@ import { applyEvents, transcriptOf, type StreamEvent, type TranscriptState } fro
 
 export type ConnectionState = "loading" | "connecting" | "live" | "reconnecting" | "offline" | "ended";
 
-/** What the viewer may do now, as the stream tells it after a role change. */
+/** The viewer's role now, as the stream tells it after a role change (what it allows: lib/contract/roles.ts). */
 export interface StreamAccess {
-  role: string;
+  role: Role;
   canWrite: boolean;
 }
 
@@ -24,8 +27,8 @@ export interface TranscriptSnapshot {
   firstIndex: number;
   /** The list position of the first item: lowered when older items are put in front (for the virtual list). */
   firstItemIndex: number;
-  /** The status live events announced since the page opened (null: none yet, trust the server's). */
-  liveStatus: string | null;
+  /** The stored status live events announced since the page opened (null: none yet, trust the server's). */
+  liveStatus: StoredSessionStatus | null;
   usage: TranscriptState["usage"];
   /** The slash commands the agent announced. */
   commands: TranscriptState["commands"];
@@ -36,29 +39,21 @@ export interface TranscriptSnapshot {
 
 /** Events read when a session opens: the newest end, so a long history opens as fast as a short one. */
 export const TAIL_EVENTS = 2_000;
-const PAGE = 500;
 const RETRY_MS = 2_000;
 /** At most ~20 transcript renders a second: streamed text still reads as live, and a fast agent
  * cannot keep the page busy re-laying out a long message 60 times a second. */
 const MIN_FLUSH_GAP_MS = 50;
 
 async function readRange(apiBase: string, after: number, count: number, signal?: AbortSignal): Promise<StreamEvent[]> {
-  const pages = Array.from({ length: Math.ceil(count / PAGE) }, (_, i) => after + i * PAGE);
-  const results = await Promise.all(
-    pages.map(async (from) => {
-      const limit = Math.min(PAGE, after + count - from);
-      const response = await fetch(`${apiBase}/events?after=${from}&limit=${limit}`, { signal });
-      if (!response.ok) throw new Error(`events ${response.status}`);
-      return ((await response.json()) as { items: StreamEvent[] }).items;
-    }),
-  );
-  return results.flat();
+  const read = await readEventRange(apiBase, { after, count, signal });
+  if (!read.ok) throw new Error(read.error);
+  return read.data;
 }
 
 /** Far from zero, so the list position can go down by every item older history adds. */
 const FIRST_ITEM_BASE = 100_000_000;
 
-function snapshotOf(state: TranscriptState, firstIndex: number, liveStatus: string | null, firstItemIndex: number): TranscriptSnapshot {
+function snapshotOf(state: TranscriptState, firstIndex: number, liveStatus: StoredSessionStatus | null, firstItemIndex: number): TranscriptSnapshot {
   const open = state.openMessage === null ? null : (state.items[state.openMessage]?.key ?? null);
   return {
     items: [...state.items],
@@ -108,7 +103,7 @@ export function useSessionStream(
   const onAccessRef = useRef(onAccess);
   onAccessRef.current = onAccess;
   // Everything loaded, in index order: older history is merged in front and the transcript rebuilt.
-  const loaded = useRef<{ events: StreamEvent[]; state: TranscriptState; firstIndex: number; firstItemIndex: number; liveStatus: string | null }>({
+  const loaded = useRef<{ events: StreamEvent[]; state: TranscriptState; firstIndex: number; firstItemIndex: number; liveStatus: StoredSessionStatus | null }>({
     events: [],
     state: transcriptOf([]),
     firstIndex: 1,
@@ -151,7 +146,7 @@ export function useSessionStream(
       store.events.push(...events);
       applyEvents(store.state, events);
       for (const event of events) {
-        const payload = event.payload as { type?: string; status?: string };
+        const payload = event.payload as { type?: string; status?: StoredSessionStatus };
         if (event.sender !== "portal") continue;
         if (payload.type === "status" && payload.status) store.liveStatus = payload.status;
         if (payload.type === "turn_ended") store.liveStatus = "idle";

@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useContext, useMemo } from "react";
-import { roleAtLeast, type Role } from "@/lib/contract/teams";
+import { may, type Role } from "@/lib/contract/roles";
 
 // The team the person works in (the top bar's switcher), or all their teams: the session list, the
 // sidebar, the inbox and New session follow it. Remembered per user on the server (PATCH /api/me).
@@ -28,7 +28,7 @@ export function CurrentTeamProvider({ teams, currentTeamId, children }: { teams:
     return {
       teams,
       current: teams.find((team) => team.id === currentTeamId) ?? null,
-      canAnswerIn: (teamId: string) => roleAtLeast(roles.get(teamId) ?? "viewer", "member"),
+      canAnswerIn: (teamId: string) => may(roles.get(teamId) ?? "viewer", "work"),
     };
   }, [teams, currentTeamId]);
   return <CurrentTeamContext.Provider value={value}>{children}</CurrentTeamContext.Provider>;

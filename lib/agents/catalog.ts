@@ -13,6 +13,12 @@ export interface CatalogAgent {
   /** The package that is the agent, then what it needs beside its own dependencies. */
   packages: ReadonlyArray<{ name: string; version: string }>;
   modelApi: ModelApi;
+  /**
+   * Its adapter keeps a process per session and ACP cannot close one (claude-code-acp 0.16 has no
+   * session/close): a session destroyed in a sandbox that runs on holds ~250 MB until the sandbox's
+   * agent processes are released (lib/sandboxes/pool.ts releaseAgents).
+   */
+  processPerSession?: true;
 }
 
 export const AGENT_CATALOG: readonly CatalogAgent[] = [
@@ -23,6 +29,7 @@ export const AGENT_CATALOG: readonly CatalogAgent[] = [
     // Bundles Claude Code 2.1.44 as @anthropic-ai/claude-agent-sdk's cli.js.
     packages: [{ name: "@zed-industries/claude-code-acp", version: "0.16.2" }],
     modelApi: "anthropic",
+    processPerSession: true,
   },
   {
     id: "codex",
@@ -54,4 +61,9 @@ export function catalogAgent(id: AgentId): CatalogAgent {
 /** The package whose version the portal shows as the agent's. */
 export function mainPackage(id: AgentId) {
   return catalogAgent(id).packages[0]!;
+}
+
+/** Whether the runtime agent `runtimeId` keeps a process per session that only a release frees. */
+export function keepsProcessPerSession(runtimeId: string): boolean {
+  return AGENT_CATALOG.some((agent) => agent.runtimeId === runtimeId && agent.processPerSession);
 }

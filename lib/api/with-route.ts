@@ -20,7 +20,8 @@ import {
   unauthorized,
   unprocessable,
 } from "@/lib/errors";
-import { assertRole, roleAtLeast, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
+import type { Ability } from "@/lib/contract/roles";
+import { assertMay, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 import { currentRequestId, runInRequestContext } from "@/lib/http/request-context";
 import { errorField, logger } from "@/lib/log";
 import { recordRequest, routeTemplate } from "@/lib/metrics";
@@ -35,19 +36,13 @@ const log = logger("api");
 const MAX_BODY_BYTES = 1024 * 1024;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-/**
- * The role a route needs in the team of what it acts on. `creator-or-admin`: a member may act on
- * what they created, an admin on anything of the team (destroying a session).
- */
-export type Access = Role | "creator-or-admin";
-
 interface RouteOptions {
-  /** The session `params.id`, which the caller must reach with this role. */
-  session?: Access;
+  /** The session `params.id`, and what the caller does to it: the ability's least role is in lib/contract/roles.ts. */
+  session?: Ability;
   /** The sandbox `params.id`. */
-  sandbox?: Role;
+  sandbox?: Ability;
   /** The team `params.teamId`, or the body's `teamId` when the path has none (creating a session). */
-  team?: Role;
+  team?: Ability;
   /** Instance admins only (a user flag, not a team role). */
   instanceAdmin?: true;
   params?: z.ZodType;
@@ -60,9 +55,9 @@ interface RouteOptions {
 
 type Parsed<O, K extends keyof RouteOptions, Otherwise = undefined> = O extends { [key in K]: infer S extends z.ZodType } ? z.infer<S> : Otherwise;
 
-type Scope<O> = (O extends { session: Access } ? { session: Session; role: Role } : unknown) &
-  (O extends { sandbox: Role } ? { sandbox: SandboxWithSessions; role: Role } : unknown) &
-  (O extends { team: Role } ? { team: TeamRef; role: Role } : unknown);
+type Scope<O> = (O extends { session: Ability } ? { session: Session; role: Role } : unknown) &
+  (O extends { sandbox: Ability } ? { sandbox: SandboxWithSessions; role: Role } : unknown) &
+  (O extends { team: Ability } ? { team: TeamRef; role: Role } : unknown);
 
 export type RouteContext<O> = {
   request: Request;
@@ -131,32 +126,23 @@ async function resolveScope(options: RouteOptions, user: CurrentUser, params: Re
   if (options.session) {
     const found = await sessionAccess({ sessionId: params.id ?? "", userId: user.id });
     if (!found) throw notFound("Session");
-    authorise(found.role, options.session, found.session.createdById === user.id, "the session's team");
+    assertMay(found.role, options.session, { own: found.session.createdById === user.id, where: "the session's team" });
     return found;
   }
   if (options.sandbox) {
     const found = await sandboxAccess({ sandboxId: params.id ?? "", userId: user.id });
     if (!found) throw notFound("Sandbox");
-    assertRole(found.role, options.sandbox, "the sandbox's team");
+    assertMay(found.role, options.sandbox, { where: "the sandbox's team" });
     return found;
   }
   if (options.team) {
     const teamId = params.teamId ?? (body as { teamId?: unknown } | undefined)?.teamId;
     const found = typeof teamId === "string" ? await teamAccess({ teamId, userId: user.id }) : null;
     if (!found) throw notFound("Team");
-    assertRole(found.role, options.team);
+    assertMay(found.role, options.team);
     return found;
   }
   return {};
-}
-
-function authorise(role: Role, access: Access, isCreator: boolean, where: string) {
-  if (access !== "creator-or-admin") return assertRole(role, access, where);
-  if (roleAtLeast(role, "admin") || (isCreator && roleAtLeast(role, "member"))) return;
-  throw forbidden(
-    roleAtLeast(role, "member") ? "Members can do this to their own sessions; admins to any." : `This needs the member role in ${where}; you are ${role}.`,
-    "role_too_low",
-  );
 }
 
 /** For routes without a signed-in user (health, accepting an invitation link). */

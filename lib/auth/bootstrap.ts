@@ -36,7 +36,7 @@ async function ensureOwner(email: string, password: string, resetPassword: boole
     await tx.membership.upsert({
       where: { teamId_userId: { teamId: team.id, userId: user.id } },
       create: { teamId: team.id, userId: user.id, role: "owner" },
-      update: { role: "owner" },
+      update: { role: "owner", ssoGroup: null },
     });
   });
 }

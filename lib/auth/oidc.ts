@@ -4,15 +4,18 @@ import type { OAuthConfig } from "next-auth/providers/oauth";
 import { authSecret } from "@/lib/auth/secret";
 import { UNUSABLE_HASH } from "@/lib/auth/password";
 import { startSignInSession } from "@/lib/auth/sign-in-sessions";
+import type { SsoConfig } from "@/lib/auth/sso-config";
+import { applyGroupRoles, groupsOf } from "@/lib/auth/sso-groups";
 import { db } from "@/lib/db/client";
-import { env } from "@/lib/env";
 
 // Single sign-on beside passwords (next-auth's OAuth provider in OIDC mode: discovery, code flow
-// with PKCE and state, the ID token checked). An identity (issuer + subject) signs in the account it
-// is linked to. A first sign-in makes an account only for an allowed email domain; an email that
-// already has a password account is linked only once that password is proven (a link token carries
-// the identity to the password form). The sign-in is a revocable sign_in_sessions row, as with a
-// password, so sign-out, "sign out everywhere" and disabling an account apply alike.
+// with PKCE and state, the ID token checked), configured by the environment or an instance admin
+// (lib/auth/sso-config.ts). An identity (issuer + subject) signs in the account it is linked to. A
+// first sign-in makes an account only for an allowed email domain; an email that already has a
+// password account is linked only once that password is proven (a link token carries the identity
+// to the password form). Every sign-in applies the groups-to-team-roles mapping (sso-groups.ts). The
+// sign-in is a revocable sign_in_sessions row, as with a password, so sign-out, "sign out everywhere"
+// and disabling an account apply alike.
 
 export const OIDC_PROVIDER_ID = "oidc";
 const LINK_TOKEN_MINUTES = 10;
@@ -25,17 +28,15 @@ interface OidcProfile {
   preferred_username?: string;
 }
 
-/** The provider when PORTAL_OIDC_* are set, else null (passwords only). */
-export function oidcProvider(): OAuthConfig<OidcProfile> | null {
-  const config = env();
-  if (!config.PORTAL_OIDC_ISSUER || !config.PORTAL_OIDC_CLIENT_ID || !config.PORTAL_OIDC_CLIENT_SECRET) return null;
+/** next-auth's provider for the configuration of this sign-in. */
+export function oidcProvider(config: SsoConfig): OAuthConfig<OidcProfile> {
   return {
     id: OIDC_PROVIDER_ID,
-    name: config.PORTAL_OIDC_NAME,
+    name: config.name,
     type: "oauth",
-    wellKnown: `${config.PORTAL_OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
-    clientId: config.PORTAL_OIDC_CLIENT_ID,
-    clientSecret: config.PORTAL_OIDC_CLIENT_SECRET,
+    wellKnown: `${config.issuer}/.well-known/openid-configuration`,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
     authorization: { params: { scope: "openid email profile" } },
     idToken: true,
     checks: ["pkce", "state"],
@@ -47,27 +48,32 @@ export type OidcOutcome = { ok: true; userId: string; sid: string } | { ok: fals
 
 /** Resolves an identity the provider vouched for to the portal account it signs in, or why not. */
 export async function signInWithOidc({
-  issuer,
+  config,
   subject,
   email,
   emailVerified,
   name,
+  groups,
   ip,
   userAgent,
 }: {
-  issuer: string;
+  config: SsoConfig;
   subject: string;
   email: string | undefined;
   emailVerified: boolean | undefined;
   name: string | null | undefined;
+  /** The groups claim as the provider sent it (lib/auth/sso-groups.ts reads it). */
+  groups: unknown;
   ip: string | null;
   userAgent: string | null;
 }): Promise<OidcOutcome> {
+  const issuer = config.issuer;
   const linked = await db().userIdentity.findUnique({
     where: { issuer_subject: { issuer, subject } },
-    include: { user: { select: { id: true, disabledAt: true } } },
+    include: { user: { select: { id: true, email: true, disabledAt: true } } },
   });
   let userId = linked?.user.id ?? null;
+  let accountEmail = linked?.user.email ?? "";
   if (linked?.user.disabledAt) return refuse(linked.user.id, "disabled", ip, userAgent);
   if (!userId) {
     // Only an address the provider has verified may name an account.
@@ -77,13 +83,15 @@ export async function signInWithOidc({
     if (existing?.disabledAt) return refuse(existing.id, "disabled", ip, userAgent);
     if (existing) return { ok: false, reason: "link", link: linkToken({ issuer, subject, email: address }) };
     const domain = address.split("@")[1] ?? "";
-    if (!env().PORTAL_OIDC_ALLOWED_DOMAINS.includes(domain)) return refuse(null, "domain", ip, userAgent);
+    if (!config.allowedDomains.includes(domain)) return refuse(null, "domain", ip, userAgent);
     const created = await db().user.create({
       data: { email: address, name: (name ?? address).slice(0, 100), passwordHash: UNUSABLE_HASH, identities: { create: { issuer, subject, email: address } } },
       select: { id: true },
     });
     userId = created.id;
+    accountEmail = address;
   }
+  await applyGroupRoles({ userId, email: accountEmail, groups: groupsOf(groups), mapping: config.groupRoles });
   await db().signInAttempt.create({ data: { userId, ok: true, reason: "sso", ip, userAgent: userAgent?.slice(0, 500) ?? null } });
   return { ok: true, userId, sid: await startSignInSession({ userId, ip, userAgent }) };
 }
@@ -131,28 +139,36 @@ export async function linkIdentity({ userId, claim }: { userId: string; claim: L
   });
 }
 
-const discovered = globalThis as unknown as { portalOidcUserinfo?: Promise<string | null> };
+const discovered = globalThis as unknown as { portalOidcUserinfo?: Map<string, Promise<string | null>> };
 
 /**
- * The claims of the userinfo endpoint, for a provider that keeps email and name out of its ID token
- * (as OIDC allows when an access token is issued). Only claims about the same subject are taken.
+ * The claims of the userinfo endpoint, for a provider that keeps email, name or groups out of its ID
+ * token (as OIDC allows when an access token is issued). Only claims about the same subject are taken.
  */
-export async function userinfoClaims({ accessToken, subject }: { accessToken: string; subject: string }): Promise<Record<string, unknown>> {
-  const issuer = oidcIssuer();
-  if (!issuer) return {};
-  discovered.portalOidcUserinfo ??= fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })
-    .then(async (response) => ((await response.json()) as { userinfo_endpoint?: string }).userinfo_endpoint ?? null)
-    .catch(() => {
-      discovered.portalOidcUserinfo = undefined;
-      return null;
-    });
-  const endpoint = await discovered.portalOidcUserinfo;
+export async function userinfoClaims({
+  issuer,
+  accessToken,
+  subject,
+}: {
+  issuer: string;
+  accessToken: string;
+  subject: string;
+}): Promise<Record<string, unknown>> {
+  // The endpoint per issuer: an admin may point single sign-on at another provider at any time.
+  const endpoints = (discovered.portalOidcUserinfo ??= new Map());
+  if (!endpoints.has(issuer))
+    endpoints.set(
+      issuer,
+      fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })
+        .then(async (response) => ((await response.json()) as { userinfo_endpoint?: string }).userinfo_endpoint ?? null)
+        .catch(() => {
+          endpoints.delete(issuer);
+          return null;
+        }),
+    );
+  const endpoint = await endpoints.get(issuer);
   if (!endpoint) return {};
   const response = await fetch(endpoint, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(10_000) }).catch(() => null);
   const claims = response?.ok ? ((await response.json().catch(() => ({}))) as Record<string, unknown>) : {};
   return claims.sub === subject ? claims : {};
-}
-
-export function oidcIssuer() {
-  return env().PORTAL_OIDC_ISSUER?.replace(/\/$/, "") ?? null;
 }

@@ -8,7 +8,8 @@ import { UNUSABLE_HASH, verifyPassword } from "@/lib/auth/password";
 import { passwordFitsRule } from "@/lib/auth/password-rule";
 import { clearAccountAttempts, normaliseEmail } from "@/lib/auth/sign-in-throttle";
 import { endSignInSession, startSignInSession } from "@/lib/auth/sign-in-sessions";
-import { linkIdentity, oidcIssuer, oidcProvider, OIDC_PROVIDER_ID, readLinkToken, signInWithOidc, userinfoClaims } from "@/lib/auth/oidc";
+import { linkIdentity, oidcProvider, OIDC_PROVIDER_ID, readLinkToken, signInWithOidc, userinfoClaims } from "@/lib/auth/oidc";
+import type { SsoConfig } from "@/lib/auth/sso-config";
 import { db } from "@/lib/db/client";
 import { currentClientIp } from "@/lib/http/request-context";
 import { env } from "@/lib/env";
@@ -64,8 +65,11 @@ export async function verifyCredentials({ email, password, headers, link }: { em
   return { id: user.id, email: user.email, name: user.name, sid };
 }
 
-export function authOptions({ secure = false }: { secure?: boolean } = {}): NextAuthOptions {
-  const oidc = oidcProvider();
+/**
+ * next-auth's options for one request. `sso` is single sign-on's configuration as read for it
+ * (lib/auth/sso-config.ts); reading the session needs none.
+ */
+export function authOptions({ secure = false, sso = null }: { secure?: boolean; sso?: SsoConfig | null } = {}): NextAuthOptions {
   return {
     secret: authSecret(),
     session: { strategy: "jwt", maxAge: Math.round(env().PORTAL_SESSION_MAX_DAYS * 24 * 3600) },
@@ -83,22 +87,25 @@ export function authOptions({ secure = false }: { secure?: boolean } = {}): Next
             link: (credentials as { link?: unknown } | undefined)?.link,
           }),
       }),
-      ...(oidc ? [oidc] : []),
+      ...(sso ? [oidcProvider(sso)] : []),
     ],
     callbacks: {
       // An SSO sign-in becomes the portal account it names (lib/auth/oidc.ts), or goes back to the
       // sign-in page saying why; the provider's own user id never reaches the token.
       async signIn({ user, account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
-        let claims = (profile ?? {}) as { email?: string; email_verified?: boolean; name?: string };
-        if (!claims.email && account.access_token)
-          claims = { ...claims, ...(await userinfoClaims({ accessToken: account.access_token, subject: account.providerAccountId })) };
+        // Only a request whose options carried the provider gets here: sso is set.
+        const config = sso!;
+        let claims = (profile ?? {}) as Record<string, unknown> & { email?: string; email_verified?: boolean; name?: string };
+        if ((!claims.email || (config.groupRoles.length > 0 && !(config.groupsClaim in claims))) && account.access_token)
+          claims = { ...claims, ...(await userinfoClaims({ issuer: config.issuer, accessToken: account.access_token, subject: account.providerAccountId })) };
         const outcome = await signInWithOidc({
-          issuer: oidcIssuer()!,
+          config,
           subject: account.providerAccountId,
           email: claims.email,
           emailVerified: claims.email_verified,
           name: claims.name ?? user.name,
+          groups: claims[config.groupsClaim],
           ip: currentClientIp(),
           userAgent: null,
         });

@@ -3,6 +3,7 @@ import NextAuth from "next-auth";
 import { isStorableText } from "@/lib/api/input-rule";
 import { errorResponse } from "@/lib/api/with-route";
 import { authOptions } from "@/lib/auth/options";
+import { ssoConfig } from "@/lib/auth/sso-config";
 import { countSignInAttempt, normaliseEmail } from "@/lib/auth/sign-in-throttle";
 import { rateLimited, unprocessable } from "@/lib/errors";
 import { clientIp, isHttps } from "@/lib/http/request-origin";
@@ -35,7 +36,8 @@ export async function authRouteHandler(request: Request, context: Context): Prom
       const wait = await countSignInAttempt({ email, ip: clientIp(request.headers) });
       if (wait !== null) throw rateLimited(`Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
     }
-    return await NextAuth(authOptions({ secure: isHttps(request.headers) }))(request, context);
+    // Single sign-on as configured now (read per request: another instance may have changed it).
+    return await NextAuth(authOptions({ secure: isHttps(request.headers), sso: await ssoConfig() }))(request, context);
   } catch (error) {
     return errorResponse(error, requestId, request);
   }

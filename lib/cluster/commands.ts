@@ -15,12 +15,12 @@ import { resumeSessionOnOwner } from "@/lib/sessions/restore";
 import { patchSessionOnOwner, setConfigOptionOnOwner } from "@/lib/sessions/settings";
 import { promptSessionOnOwner } from "@/lib/sessions/turns";
 
-// Every command that changes a session or its sandbox, executed by the instance that owns the
-// sandbox (lib/cluster/takeover.ts), whichever instance the request reached: routes call the commands
-// exported here, never the owner-side functions (`…OnOwner`, and lib/sandboxes' stop/destroy/files,
-// changes, push and terminals; eslint.config.mjs refuses those imports in app/). A command for a sandbox owned elsewhere travels
-// through lib/cluster/transport.ts; its input and answer are checked against the kind's schema on
-// arrival.
+// Every command that changes a session or its sandbox, or reads the sandbox through its runtime,
+// executed by the instance that owns the sandbox (lib/cluster/takeover.ts), whichever instance the
+// request reached. Routes call the commands exported here; the owner-side functions they route to are
+// all named `…OnOwner` (eslint.config.mjs refuses those imports in app/ and components/). A command for
+// a sandbox owned elsewhere travels through lib/cluster/transport.ts; its input and answer are checked
+// against the kind's schema on arrival.
 
 type SessionInput<T> = T & { session: Session };
 type SandboxInput<T> = T & { sandbox: sandboxes.SandboxRow };
@@ -191,25 +191,25 @@ const KINDS = {
   }),
   destroy: sessionKind({ userId }, destroySessionOnOwner, rereadSession),
   resume: sessionKind({ userId }, resumeSessionOnOwner, rereadSession),
-  stopSandbox: sandboxKind({}, ({ sandbox }) => sandboxes.stopSandbox(sandbox), nothingBack),
-  destroySandbox: sandboxKind({}, ({ sandbox }) => sandboxes.markSandboxDestroyed(sandbox.id), nothingBack),
-  listWorkspace: sandboxKind({ path: z.string().optional() }, ({ sandbox, path }) => sandboxes.listWorkspace(sandbox, path), {
+  stopSandbox: sandboxKind({}, ({ sandbox }) => sandboxes.stopSandboxOnOwner(sandbox), nothingBack),
+  destroySandbox: sandboxKind({}, ({ sandbox }) => sandboxes.destroySandboxOnOwner(sandbox.id), nothingBack),
+  listWorkspace: sandboxKind({ path: z.string().optional() }, ({ sandbox, path }) => sandboxes.listWorkspaceOnOwner(sandbox, path), {
     schema: workspaceListing,
     encode: (listing) => listing,
     decode: async (listing) => listing,
   }),
-  readWorkspaceFile: sandboxKind({ path: z.string() }, ({ sandbox, path }) => sandboxes.readWorkspaceFile(sandbox, path), bytesBack),
-  listChanges: sandboxKind({ against }, ({ sandbox, against }) => changes.listChanges(sandbox, against), asIs(changeListing)),
+  readWorkspaceFile: sandboxKind({ path: z.string() }, ({ sandbox, path }) => sandboxes.readWorkspaceFileOnOwner(sandbox, path), bytesBack),
+  listChanges: sandboxKind({ against }, ({ sandbox, against }) => changes.listChangesOnOwner(sandbox, against), asIs(changeListing)),
   diffOfPath: sandboxKind(
     { path: z.string(), oldPath: z.string().optional(), against },
-    ({ sandbox, ...request }) => changes.diffOfPath(sandbox, request),
+    ({ sandbox, ...request }) => changes.diffOfPathOnOwner(sandbox, request),
     asIs(z.string()),
   ),
-  patchOf: sandboxKind({ against }, ({ sandbox, against }) => changes.patchOf(sandbox, against), bytesBack),
+  patchOf: sandboxKind({ against }, ({ sandbox, against }) => changes.patchOfOnOwner(sandbox, against), bytesBack),
   push: sandboxKind(
     { userId, branch: z.string(), message: z.string(), sessionId: z.string().optional() },
     async ({ sandbox, userId, ...request }) =>
-      push.pushSandbox({
+      push.pushSandboxOnOwner({
         sandbox,
         user: await db().user.findUniqueOrThrow({ where: { id: userId }, select: { id: true, name: true, email: true } }),
         ...request,
@@ -218,17 +218,17 @@ const KINDS = {
   ),
   openTerminal: sandboxKind(
     { userId, cols: z.number().optional(), rows: z.number().optional() },
-    terminals.openTerminal,
+    terminals.openTerminalOnOwner,
     asIs(z.object({ id: z.string(), openedAt: z.string() })),
   ),
-  terminalInput: sandboxKind({ terminalId, data: z.string() }, terminals.sendTerminalInput, nothingBack),
-  terminalResize: sandboxKind({ terminalId, cols: z.number(), rows: z.number() }, terminals.resizeTerminal, nothingBack),
+  terminalInput: sandboxKind({ terminalId, data: z.string() }, terminals.sendTerminalInputOnOwner, nothingBack),
+  terminalResize: sandboxKind({ terminalId, cols: z.number(), rows: z.number() }, terminals.resizeTerminalOnOwner, nothingBack),
   closeTerminal: sandboxKind(
     { terminalId, userId },
-    ({ sandbox, terminalId, userId }) => terminals.closeTerminal({ sandbox, terminalId, userId, reason: "closed" }),
+    ({ sandbox, terminalId, userId }) => terminals.closeTerminalOnOwner({ sandbox, terminalId, userId, reason: "closed" }),
     nothingBack,
   ),
-  readTerminal: sandboxKind({ terminalId, since: z.number(), waitMs: z.number() }, terminals.readTerminal, asIs(terminalRead)),
+  readTerminal: sandboxKind({ terminalId, since: z.number(), waitMs: z.number() }, terminals.readTerminalOnOwner, asIs(terminalRead)),
 };
 
 type Kinds = typeof KINDS;

@@ -27,8 +27,8 @@ export type PortalEventPayload =
   | { type: "config_changed"; field: string; value: string; by: string | null }
   /** The gateway refused a model call: the team's or the member's budget for the month is spent. */
   | { type: "budget_reached"; scope: "team" | "member"; message: string }
-  /** The sandbox hit one of its limits and its runtime was stopped: `message` says which, e.g. "out of memory: 2 GiB". */
-  | { type: "limit_hit"; limit: "memory" | "pids" | "disk" | "tmp"; message: string }
+  /** The sandbox hit one of its limits and its runtime was stopped: `detail` says which, e.g. "out of memory: 2 GiB" (the contract's shape). */
+  | { type: "limit"; limit: "memory" | "pids" | "disk" | "tmp"; detail: string }
   /**
    * A start of the session's sandbox waits in line for a slot (PORTAL_SANDBOX_MAX_RUNNING, the team's
    * share): `position` 1 is next; 0 once it has one. A wait past PORTAL_SANDBOX_QUEUE_SECONDS ends in 503 sandboxes_busy.

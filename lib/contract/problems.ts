@@ -31,6 +31,7 @@ export const PROBLEM_STATUS = {
   no_repository: 409,
   nothing_to_push: 409,
   terminal_closed: 409,
+  configured_by_env: 409,
   // 412: the caller's copy is out of date (If-Match)
   edited_meanwhile: 412,
   // 413 / 415: the body

@@ -24,9 +24,17 @@ export function isSessionStatus(value: unknown): value is SessionStatus {
   return typeof value === "string" && (SESSION_STATUSES as readonly string[]).includes(value);
 }
 
-/** The status people see: a running turn that waits on a permission answer is `awaiting_input`. */
+/**
+ * The status people see: a running turn that waits on a permission answer is `awaiting_input`. The
+ * one derivation of it, for the API's JSON, the pages, and the session view's live status alike.
+ */
 export function publicStatus(status: StoredSessionStatus, pendingCount: number): SessionStatus {
   return status === "running" && pendingCount > 0 ? "awaiting_input" : status;
+}
+
+/** The stored status behind a shown one (`awaiting_input` is a running session). */
+export function storedStatusOf(status: SessionStatus): StoredSessionStatus {
+  return status === "awaiting_input" ? "running" : status;
 }
 
 /**

@@ -1,7 +1,8 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
-import { roleAtLeast, watchingRole, type Role } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { watchingRole, type Role } from "@/lib/teams/membership";
 import { logger } from "@/lib/log";
 import type { StoredEvent } from "@/lib/events/types";
 
@@ -32,7 +33,7 @@ const REVOKED = encoder.encode("event: revoked\ndata: {}\n\n");
 
 /** The viewer's role changed: what the page may offer them (prompting needs member). */
 function accessFrame(role: Role) {
-  return encoder.encode(`event: access\ndata: ${JSON.stringify({ role, canWrite: roleAtLeast(role, "member") })}\n\n`);
+  return encoder.encode(`event: access\ndata: ${JSON.stringify({ role, canWrite: may(role, "work") })}\n\n`);
 }
 
 // Every viewer of a session gets the same event objects from the hub: encode each once.

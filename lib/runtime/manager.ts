@@ -3,8 +3,8 @@ import type { ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
 import { runtimeUnavailable } from "@/lib/errors";
-import { isProcessAlive } from "@/lib/process-utils";
-import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport } from "@/lib/runtime/observed-fetch";
+import { commandLine, descendants, isProcessAlive } from "@/lib/process-utils";
+import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport, type Refusal } from "@/lib/runtime/observed-fetch";
 import { runtimeFetch } from "@/lib/runtime/runtime-fetch";
 import { errorField, logger } from "@/lib/log";
 
@@ -70,10 +70,15 @@ export interface RuntimeConfig {
   streamObserver?: RuntimeStreamObserver;
 }
 
-/** What the sessions hear of a runtime's ACP streams; a client answer and a gap also name the generation they came over. */
-export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost" | "onGap"> & {
+/**
+ * What the sessions hear of a runtime's ACP streams; a client answer and a gap also name the generation
+ * they came over, and a refusal comes with the judgement of the connection loss it caused.
+ */
+export type RuntimeStreamObserver = Omit<AcpStreamObserver, "onClientAnswer" | "onConnectionLost" | "onGap" | "onRefused"> & {
   onClientAnswer?(answer: ClientAnswer & { generation: number }): void;
   onGap?(report: GapReport & { generation: number }): void;
+  /** `lossesJudged` settles once the losses known at the refusal (its own included) are judged. */
+  onRefused?(message: unknown, refusal: Refusal & { lossesJudged: Promise<void> }): void;
 };
 
 interface Generation {
@@ -106,6 +111,7 @@ export class RuntimeManager {
   private healthTimer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private releasing = false;
   private processGroup = false;
   private readonly lossChecks = new Set<Promise<void>>();
   private readyWaiters = new Set<() => void>();
@@ -195,6 +201,25 @@ export class RuntimeManager {
   }
 
   /**
+   * `work`, begun on generation `generation`, or a 503 as soon as that generation is lost. An SDK
+   * call in flight when its runtime ends (a sandbox stopped at its memory limit by the very session
+   * being created) never settles otherwise: the SDK logs "ACP write error" and waits for good.
+   */
+  async untilLost<T>(generation: number, work: Promise<T>): Promise<T> {
+    let stopListening = () => false;
+    const lost = new Promise<never>((_, reject) => {
+      const end = () => reject(runtimeUnavailable("The sandbox's runtime ended while this was under way; try again."));
+      if (this.generation?.id !== generation) return end();
+      stopListening = this.onLost((id) => id === generation && end());
+    });
+    try {
+      return await Promise.race([work, lost]);
+    } finally {
+      stopListening();
+    }
+  }
+
+  /**
    * Cancels an agent session's running prompt. SDK 0.4.2 refuses a manual `session/cancel` ("use
    * destroySession"), so the ACP `session/cancel` notification is posted to the ACP server the SDK
    * opened for the agent (the server id seen by the observed fetch), exactly as the SDK's own
@@ -227,6 +252,45 @@ export class RuntimeManager {
     }
     await response.text().catch(() => "");
     if (!response.ok) throw runtimeUnavailable(`The agent runtime did not accept the request (HTTP ${response.status}).`);
+  }
+
+  /**
+   * Ends the runtime's agent processes (each with everything it started) on purpose, while the
+   * runtime itself runs on: its sessions become restorable (their next prompt loads them again) and a
+   * fresh SDK generation is handed out at once. Claude Code's adapter keeps a Claude Code process per
+   * session and has no ACP session/close (nor does the runtime end an agent process when its ACP
+   * server is deleted), so a destroyed session's memory is freed only this way. For a runtime
+   * process of our own only; the caller makes sure no turn runs. Resolves to the processes ended.
+   */
+  async releaseAgents(): Promise<number> {
+    const generation = this.generation;
+    const root = this.child?.pid;
+    if (this.mode !== "embedded" || this.status !== "ok" || !generation || !root) return 0;
+    const tree = descendants(root);
+    const runtimePid = [root, ...tree.map(({ pid }) => pid)].find((pid) => /sandbox-agent server\b/.test(commandLine(pid)));
+    const agents = tree.filter(({ ppid }) => ppid === runtimePid).map(({ pid }) => pid);
+    if (agents.length === 0) return 0;
+    const ended = [...agents, ...agents.flatMap((pid) => descendants(pid).map((process) => process.pid))];
+    this.releasing = true;
+    this.generation = null;
+    try {
+      for (const pid of ended) sendSignal(pid, "SIGTERM");
+      for (let waited = 0; waited < 3_000 && ended.some(isProcessAlive); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const pid of ended.filter(isProcessAlive)) sendSignal(pid, "SIGKILL");
+      // Its ACP servers now have no agent: deleting them is quick, and the old SDK is done with.
+      await generation.sdk.dispose().catch(() => undefined);
+      for (const listener of this.lostListeners) safely(() => listener(generation.id));
+    } finally {
+      this.releasing = false;
+    }
+    log.info({ runtime: this.label, processes: ended.length }, "agent processes released; the sessions reload on their next prompt");
+    if (this.status === "ok" && !this.stopping) this.markReady();
+    return ended.length;
+  }
+
+  /** True while releaseAgents() tells the lost listeners: the sessions were let go on purpose, not lost. */
+  get releasingAgents() {
+    return this.releasing;
   }
 
   /** Messages recovered from the runtime's replay buffer and lost for good, this generation. */
@@ -405,6 +469,7 @@ export class RuntimeManager {
           // The answer names its connection: this generation's SDK, and the ACP server on it.
           onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
           onGap: (report) => this.config.streamObserver?.onGap?.({ ...report, generation: generationId }),
+          onRefused: (message, refusal) => this.config.streamObserver?.onRefused?.(message, { ...refusal, lossesJudged: this.lossesJudged() }),
           onConnectionLost: (serverId, reason) => {
             const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
             this.lossChecks.add(check);
@@ -430,11 +495,6 @@ export class RuntimeManager {
   }
 
   /**
-   * The SDK keeps a dead ACP connection for good (every later prompt on it would hang), so a dead
-   * connection ends its generation: its sessions become restorable, and the next health probe that
-   * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
-   */
-  /**
    * Resolves once every dead connection reported so far has been judged. A prompt that failed
    * because its connection died waits for this: its turn then ends interrupted, with the others of
    * that connection, rather than as failed.
@@ -443,11 +503,21 @@ export class RuntimeManager {
     await Promise.all([...this.lossChecks]);
   }
 
+  /**
+   * The SDK keeps a dead ACP connection for good (every later prompt on it would hang), so a dead
+   * connection ends its generation: its sessions become restorable, and the next health probe that
+   * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
+   */
   private async connectionLost(generationId: number, serverId: string, reason: string) {
+    // A runtime that does not answer at all is also the health check's case (an external one is
+    // offline, an embedded one restarted), but the connection stays dead whatever the runtime does
+    // next: it is judged once the runtime answers again, unless its generation went first.
+    for (;;) {
+      if (this.stopping || this.generation?.id !== generationId) return;
+      if (await this.probe()) break;
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_INTERVAL_MS));
+    }
     if (this.stopping || this.generation?.id !== generationId) return;
-    // A runtime that does not answer at all is the health check's case: an external one may come back
-    // holding its sessions (offline, not lost), an embedded one is restarted.
-    if (!(await this.probe()) || this.generation?.id !== generationId) return;
     this.connectionLosses += 1;
     this.lastConnectionLoss = { at: new Date().toISOString(), reason };
     log.error({ runtime: this.label, serverId, reason }, "an ACP connection is dead; its sessions become restorable");
@@ -468,6 +538,14 @@ export class RuntimeManager {
     // The old SDK's calls now fail; dispose it so nothing keeps reconnecting to a dead runtime.
     void lost?.sdk.dispose().catch(() => undefined);
     if (lost) for (const listener of this.lostListeners) safely(() => listener(lost.id));
+  }
+}
+
+function sendSignal(pid: number, name: NodeJS.Signals) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
   }
 }
 

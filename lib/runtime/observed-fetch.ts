@@ -41,8 +41,9 @@ export interface AcpStreamObserver {
   /**
    * The runtime refused a message the SDK posted (HTTP 4xx/5xx). SDK 0.4.2 only logs that and never
    * settles the request's promise, so a refused `session/prompt` would leave its turn running forever.
+   * Told after onConnectionLost, so a loss check for the connection is already under way.
    */
-  onRefused?(message: unknown, status: number): void;
+  onRefused?(message: unknown, refusal: Refusal): void;
   /**
    * The SDK's ACP connection to this server is dead: a post failed or was refused (the SDK then closes
    * the transport), or its event stream broke or was refused (the SDK then stops reading without a
@@ -50,6 +51,19 @@ export interface AcpStreamObserver {
    */
   onConnectionLost?(serverId: string, reason: string): void;
 }
+
+export interface Refusal {
+  status: number;
+  /**
+   * The refusal says the agent process is gone: the runtime answers a pending request with
+   * `agent_process_exited` once its server is closed, and a post to a dead agent with `stream_error`
+   * (its stdin is a broken pipe); or the stream already said `_adapter/agent_exited`. A live runtime
+   * refusing a live agent's message says anything else.
+   */
+  agentGone: boolean;
+}
+
+const AGENT_GONE_PROBLEMS = new Set(["urn:sandbox-agent:error:agent_process_exited", "urn:sandbox-agent:error:stream_error"]);
 
 interface Frame {
   id: number | null;
@@ -64,7 +78,7 @@ const AGENT_EXITED = '"_adapter/agent_exited"';
 
 /** `pace: false` hands each frame to the SDK as it is read, as before issue 18 (bench/burst.ts compares). */
 export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch: typeof fetch = runtimeFetch, { pace = true }: { pace?: boolean } = {}) {
-  const servers = new Map<string, { agent: string | null; lastId: number | null; streamed: boolean }>();
+  const servers = new Map<string, { agent: string | null; lastId: number | null; streamed: boolean; agentExited: boolean }>();
   // The agent's requests still waiting for the client's answer, per ACP server of this connection: a
   // JSON-RPC id is only unique on one server (every agent process counts from 0), so never beyond it.
   const openRequests = new Map<string, Map<string, string>>();
@@ -85,13 +99,23 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
       throw error;
     }
     if (!serverId) return response;
-    const state = servers.get(serverId) ?? { agent: null, lastId: null, streamed: false };
+    const state = servers.get(serverId) ?? { agent: null, lastId: null, streamed: false, agentExited: false };
     // Only the SDK's bootstrap request names the agent, and it need not be the first one seen.
     state.agent ??= new URL(url).searchParams.get("agent");
     servers.set(serverId, state);
     if (method === "POST" && !response.ok) {
-      if (typeof init?.body === "string") observer.onRefused?.(parseJson(init.body), response.status);
+      // The loss check first: whoever hears of the refusal can wait for the connection to be judged.
       observer.onConnectionLost?.(serverId, `the runtime refused a message (HTTP ${response.status})`);
+      if (typeof init?.body === "string" && observer.onRefused) {
+        const problem = parseJson(
+          await response
+            .clone()
+            .text()
+            .catch(() => ""),
+        ) as { type?: unknown } | null;
+        const agentGone = state.agentExited || (typeof problem?.type === "string" && AGENT_GONE_PROBLEMS.has(problem.type));
+        observer.onRefused(parseJson(init.body), { status: response.status, agentGone });
+      }
     }
     // The SDK's first read can reach the runtime before the post that creates the server (404), and
     // the SDK reads again after its next post; once the server has streamed, a refusal means it is gone.
@@ -111,6 +135,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
         observer.onGap?.({ serverId, missing, nextMessage });
       },
       onAgentExited: (message) => {
+        state.agentExited = true;
         const params = (message as { params?: { code?: unknown } } | null)?.params;
         observer.onConnectionLost?.(serverId, `the agent process exited${typeof params?.code === "number" ? ` with code ${params.code}` : ""}`);
       },

@@ -45,7 +45,7 @@ export async function changesBase(sandbox: SandboxRow, against: "base" | "push" 
   return { sandbox: { ...sandbox, baseCommit: row.baseCommit, pushedCommit: row.pushedCommit }, against, commit };
 }
 
-export async function listChanges(sandbox: SandboxRow, against: "base" | "push" = "base") {
+export async function listChangesOnOwner(sandbox: SandboxRow, against: "base" | "push" = "base") {
   const base = await changesBase(sandbox, against);
   const out = `/tmp/agent-portal-changes-${randomUUID()}`;
   const script = `${PREPARE}; ${DIFF} --numstat -z "$2" > "$3.numstat"; ${DIFF} --name-status -z "$2" > "$3.status"`;
@@ -64,7 +64,7 @@ export async function listChanges(sandbox: SandboxRow, against: "base" | "push" 
 }
 
 /** One file's unified diff (with its old path for a rename). */
-export async function diffOfPath(
+export async function diffOfPathOnOwner(
   sandbox: SandboxRow,
   { path, oldPath, against }: { path: string; oldPath?: string; against?: "base" | "push" },
 ): Promise<string> {
@@ -86,7 +86,7 @@ export async function diffOfPath(
 }
 
 /** Every change as one patch (binary files included, so `git apply` can take it). */
-export async function patchOf(sandbox: SandboxRow, against: "base" | "push" = "base"): Promise<Uint8Array> {
+export async function patchOfOnOwner(sandbox: SandboxRow, against: "base" | "push" = "base"): Promise<Uint8Array> {
   const base = await changesBase(sandbox, against);
   const out = `/tmp/agent-portal-patch-${randomUUID()}`;
   await runGitScript(sandbox, `${PREPARE}; ${DIFF} --binary "$2" > "$3"`, [sandbox.workspace, base.commit, out]);

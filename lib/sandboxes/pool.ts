@@ -63,6 +63,8 @@ interface Running {
   manager: RuntimeManager;
   teamId: string | null;
   lastActive: number;
+  /** Its agent processes hold a destroyed session's memory: released once no turn runs (releaseAgents). */
+  releaseDue?: boolean;
 }
 
 // The runtime with no workspace and no sessions that answers for the agent list, run like the others.
@@ -220,6 +222,27 @@ export class SandboxPool {
   /** Something may have freed a slot (a turn ended, so its sandbox may make room): the line moves if it can. */
   nudge() {
     if (this.waiters.length > 0) this.pump();
+    this.releaseDueAgents();
+  }
+
+  /**
+   * A session of an agent that keeps a process per session was destroyed in this sandbox, which runs
+   * on: its agent processes are released (the memory of the destroyed session with them) now, or
+   * when its last turn ends. Its other sessions reload on their next prompt. Not for a shared runtime.
+   */
+  releaseAgents(sandboxId: string) {
+    const running = this.running.get(sandboxId);
+    if (this.shared || !running) return;
+    running.releaseDue = true;
+    this.releaseDueAgents();
+  }
+
+  private releaseDueAgents() {
+    for (const [sandboxId, running] of this.running) {
+      if (!running.releaseDue || this.config.busy(sandboxId)) continue;
+      running.releaseDue = false;
+      void running.manager.releaseAgents().catch((error: unknown) => log.error({ sandboxId, err: errorField(error) }, "releasing agent processes failed"));
+    }
   }
 
   /** Health: the shared runtime, or the catalog runtime that every new sandbox is launched like. */
@@ -302,8 +325,8 @@ export class SandboxPool {
     const { listeners } = this.config;
     manager.onLost((generation) => {
       listeners.lost(generation, sandboxId);
-      // A stop (idle, admin, shutdown) ends sessions on purpose; anything else was a loss.
-      if (manager.stopped) return;
+      // A stop (idle, admin, shutdown) or a release ends sessions on purpose; anything else was a loss.
+      if (manager.stopped || manager.releasingAgents) return;
       this.recordLoss();
       if (sandboxId) void this.recordStatus(sandboxId, "lost");
     });

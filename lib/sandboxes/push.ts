@@ -31,7 +31,7 @@ export interface PushResult {
   compareUrl: string | null;
 }
 
-export async function pushSandbox({
+export async function pushSandboxOnOwner({
   sandbox,
   user,
   branch,

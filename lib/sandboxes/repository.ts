@@ -9,7 +9,7 @@ import { git, gitReason, GitError, tokenConfig, validBranchName } from "@/lib/sa
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
 import { ensureSandboxDisk, sandboxLimits } from "@/lib/sandboxes/limits";
 import { sandboxPool } from "@/lib/sandboxes/pool";
-import { createSandbox, markSandboxDestroyed, type SandboxRow } from "@/lib/sandboxes/sandboxes";
+import { createSandbox, destroySandboxOnOwner, type SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { openSecret, sealSecret } from "@/lib/secrets/box";
 
 // A team's repositories, and sandboxes that start as a clone of one. The clone is made on the host
@@ -117,7 +117,7 @@ export async function sandboxFromRepository({ teamId, repositoryId, branch }: { 
     await db().sandbox.update({ where: { id: sandbox.id }, data: { repositoryId: repository.id, repositoryBranch: wanted, baseCommit } });
     return sandbox;
   } catch (error) {
-    await markSandboxDestroyed(sandbox.id).catch(() => undefined);
+    await destroySandboxOnOwner(sandbox.id).catch(() => undefined);
     await db()
       .sandbox.delete({ where: { id: sandbox.id } })
       .catch(() => undefined);

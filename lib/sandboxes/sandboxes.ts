@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Sandbox } from "@/generated/prisma/client";
+import { keepsProcessPerSession } from "@/lib/agents/catalog";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, tooLarge, unprocessable } from "@/lib/errors";
@@ -186,7 +187,7 @@ export async function listSandboxes({ userId, teamId, cursor, limit }: { userId:
 }
 
 /** Stops a running sandbox: its sessions become restorable and come back with their files. */
-export async function stopSandbox(sandbox: SandboxRow) {
+export async function stopSandboxOnOwner(sandbox: SandboxRow) {
   if (sandbox.status === "destroyed") throw conflict("sandbox_destroyed", "The sandbox is destroyed.");
   await sandboxPool().stop(sandbox.id, "admin");
 }
@@ -195,17 +196,28 @@ export async function stopSandbox(sandbox: SandboxRow) {
  * Destroys a sandbox: its sessions are destroyed (history kept), its runtime stops, and its files
  * are kept for PORTAL_SANDBOX_RETAIN_DAYS before removeExpiredWorkspaces deletes them.
  */
-export async function markSandboxDestroyed(sandboxId: string) {
+export async function destroySandboxOnOwner(sandboxId: string) {
   await sandboxPool().stop(sandboxId, "destroy");
   await recordSandboxStatus(sandboxId, "destroyed");
   for (const [sessionId, sandbox] of sessionSandboxes) if (sandbox.id === sandboxId) sessionSandboxes.delete(sessionId);
 }
 
-/** Destroying the last live session of a sandbox destroys the sandbox. */
-export async function destroySandboxIfUnused(sandboxId: string | null) {
-  if (!sandboxId) return;
+/** Destroying the last live session of a sandbox destroys the sandbox; true when it did. */
+export async function destroySandboxIfUnused(sandboxId: string | null): Promise<boolean> {
+  if (!sandboxId) return false;
   const live = await db().session.count({ where: { sandboxId, status: { not: "destroyed" } } });
-  if (live === 0) await markSandboxDestroyed(sandboxId);
+  if (live === 0) await destroySandboxOnOwner(sandboxId);
+  return live === 0;
+}
+
+/**
+ * After a session of `agent` is destroyed: its sandbox goes when no live session is left in it;
+ * otherwise an agent that keeps a process per session has its processes released, or sessions
+ * nobody can use would fill the sandbox's memory until its limit ends every session in it.
+ */
+export async function settleSandboxAfterDestroy(sandboxId: string | null, agent: string) {
+  if (!sandboxId || (await destroySandboxIfUnused(sandboxId))) return;
+  if (keepsProcessPerSession(agent)) sandboxPool().releaseAgents(sandboxId);
 }
 
 export async function removeExpiredWorkspaces(retainDays: number) {
@@ -224,7 +236,7 @@ export async function removeExpiredWorkspaces(retainDays: number) {
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 
-export async function listWorkspace(sandbox: SandboxRow, requested: string | undefined): Promise<{ items: WorkspaceEntryJson[] }> {
+export async function listWorkspaceOnOwner(sandbox: SandboxRow, requested: string | undefined): Promise<{ items: WorkspaceEntryJson[] }> {
   const dir = workspaceFileOrNotFound(sandbox, requested);
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let entries;
@@ -249,7 +261,7 @@ export async function listWorkspace(sandbox: SandboxRow, requested: string | und
   };
 }
 
-export async function readWorkspaceFile(sandbox: SandboxRow, requested: string) {
+export async function readWorkspaceFileOnOwner(sandbox: SandboxRow, requested: string) {
   const file = workspaceFileOrNotFound(sandbox, requested);
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   let stat;

@@ -2,7 +2,7 @@ import "server-only";
 import { ownerOf } from "@/lib/cluster/takeover";
 import { readTerminal } from "@/lib/cluster/commands";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
-import { followTerminal, type TerminalOutput } from "@/lib/sandboxes/terminal";
+import { followTerminalOnOwner, type TerminalOutput } from "@/lib/sandboxes/terminal";
 import { errorField, logger } from "@/lib/log";
 
 const log = logger("terminal");
@@ -46,7 +46,7 @@ export function terminalStream({
         let ended = false;
         while (!ended && !stop.signal.aborted) {
           if ((await ownerOf(sandbox.id)).mine) {
-            ended = await followTerminal({ sandbox, terminalId, since, onOutput: output, signal: stop.signal });
+            ended = await followTerminalOnOwner({ sandbox, terminalId, since, onOutput: output, signal: stop.signal });
           } else {
             const read = await readTerminal({ sandbox, terminalId, since, waitMs: LONG_POLL_MS });
             read.output.forEach(output);

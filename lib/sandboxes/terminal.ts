@@ -27,7 +27,7 @@ export interface TerminalRead {
 
 const SHELL = "/bin/bash";
 
-export async function openTerminal({ sandbox, userId, cols, rows }: { sandbox: SandboxRow; userId: string; cols?: number; rows?: number }) {
+export async function openTerminalOnOwner({ sandbox, userId, cols, rows }: { sandbox: SandboxRow; userId: string; cols?: number; rows?: number }) {
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   const process = await sdk.createProcess({
     command: SHELL,
@@ -69,19 +69,19 @@ async function openRow(sandboxId: string, terminalId: string) {
   return row;
 }
 
-export async function sendTerminalInput({ sandbox, terminalId, data }: { sandbox: SandboxRow; terminalId: string; data: string }) {
+export async function sendTerminalInputOnOwner({ sandbox, terminalId, data }: { sandbox: SandboxRow; terminalId: string; data: string }) {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt || !sandboxPool().isRunning(sandbox.id)) throw conflict("terminal_closed", "This terminal has ended.");
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
   try {
     await sdk.sendProcessInput(row.processId, { data, encoding: "utf8" });
   } catch {
-    await closeTerminal({ sandbox, terminalId, userId: null, reason: "exited" });
+    await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "exited" });
     throw conflict("terminal_closed", "This terminal has ended.");
   }
 }
 
-export async function resizeTerminal({ sandbox, terminalId, cols, rows }: { sandbox: SandboxRow; terminalId: string; cols: number; rows: number }) {
+export async function resizeTerminalOnOwner({ sandbox, terminalId, cols, rows }: { sandbox: SandboxRow; terminalId: string; cols: number; rows: number }) {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt || !sandboxPool().isRunning(sandbox.id)) throw conflict("terminal_closed", "This terminal has ended.");
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
@@ -91,7 +91,7 @@ export async function resizeTerminal({ sandbox, terminalId, cols, rows }: { sand
 }
 
 /** Ends a terminal once: its shell is killed (when still there), the row closed, the audit told how long it ran. */
-export async function closeTerminal({
+export async function closeTerminalOnOwner({
   sandbox,
   terminalId,
   userId,
@@ -127,7 +127,7 @@ export async function closeTerminal({
  * The terminal's output after `since`, waiting up to `waitMs` for some (a long poll, for streams
  * served by another instance than the owner). `ended`: nothing more will come.
  */
-export async function readTerminal({
+export async function readTerminalOnOwner({
   sandbox,
   terminalId,
   since,
@@ -141,7 +141,7 @@ export async function readTerminal({
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return { output: [], ended: true };
   if (!sandboxPool().isRunning(sandbox.id)) {
-    await closeTerminal({ sandbox, terminalId, userId: null, reason: "sandbox_stopped" });
+    await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "sandbox_stopped" });
     return { output: [], ended: true };
   }
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
@@ -177,7 +177,7 @@ export async function readTerminal({
         finish();
       });
   });
-  if (ended) await closeTerminal({ sandbox, terminalId, userId: null, reason: sandboxPool().isRunning(sandbox.id) ? "exited" : "sandbox_stopped" });
+  if (ended) await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: sandboxPool().isRunning(sandbox.id) ? "exited" : "sandbox_stopped" });
   return { output, ended };
 }
 
@@ -185,7 +185,7 @@ export async function readTerminal({
  * On the owner: follows the terminal's output as it comes, until it ends or `signal` aborts.
  * Returns whether the terminal ended.
  */
-export async function followTerminal({
+export async function followTerminalOnOwner({
   sandbox,
   terminalId,
   since,
@@ -201,7 +201,7 @@ export async function followTerminal({
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return true;
   if (!sandboxPool().isRunning(sandbox.id)) {
-    await closeTerminal({ sandbox, terminalId, userId: null, reason: "sandbox_stopped" });
+    await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "sandbox_stopped" });
     return true;
   }
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
@@ -212,7 +212,7 @@ export async function followTerminal({
       since,
     });
   } catch {
-    await closeTerminal({ sandbox, terminalId, userId: null, reason: sandboxPool().isRunning(sandbox.id) ? "exited" : "sandbox_stopped" });
+    await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: sandboxPool().isRunning(sandbox.id) ? "exited" : "sandbox_stopped" });
     return true;
   }
   const onAbort = () => subscription.close();
@@ -222,7 +222,7 @@ export async function followTerminal({
   if (signal.aborted) return false;
   const running = sandboxPool().isRunning(sandbox.id);
   if (running && !(await processEnded(sandbox, row.processId))) return false;
-  await closeTerminal({ sandbox, terminalId, userId: null, reason: running ? "exited" : "sandbox_stopped" });
+  await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: running ? "exited" : "sandbox_stopped" });
   return true;
 }
 
@@ -239,5 +239,5 @@ async function processEnded(sandbox: SandboxRow, processId: string) {
 /** A stopping sandbox ends its terminals (the runtime and its shells are gone with it). */
 export async function closeTerminalsOfSandbox(sandbox: Pick<SandboxRow, "id" | "teamId">) {
   const open = await db().sandboxTerminal.findMany({ where: { sandboxId: sandbox.id, closedAt: null }, select: { id: true } });
-  for (const { id } of open) await closeTerminal({ sandbox, terminalId: id, userId: null, reason: "sandbox_stopped" }).catch(() => undefined);
+  for (const { id } of open) await closeTerminalOnOwner({ sandbox, terminalId: id, userId: null, reason: "sandbox_stopped" }).catch(() => undefined);
 }

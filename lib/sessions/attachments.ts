@@ -18,6 +18,8 @@ interface Attachment {
   turnUserId: string | null;
   /** The running turn was cancelled because the event queue passed its budget. */
   paused: boolean;
+  /** The runtime refused the running turn's prompt while its agent lived: however it ends, it failed. */
+  failed: boolean;
   seed: string | null;
 }
 
@@ -25,15 +27,15 @@ export class Attachments {
   private readonly sessions = new Map<string, Attachment>();
 
   attach(sessionId: string, generation: number) {
-    this.sessions.set(sessionId, { generation, turnId: null, turnUserId: null, paused: false, seed: null });
+    this.sessions.set(sessionId, { generation, turnId: null, turnUserId: null, paused: false, failed: false, seed: null });
   }
 
-  /** Lets go of everything this process holds for the session; returns the turn it was running. */
-  detach(sessionId: string): { turnId: string | null } {
+  /** Lets go of everything this process holds for the session; returns the turn it was running, and whether it failed. */
+  detach(sessionId: string): { turnId: string | null; failed: boolean } {
     const attachment = this.sessions.get(sessionId);
     this.sessions.delete(sessionId);
     persistDriver().forget(sessionId);
-    return { turnId: attachment?.turnId ?? null };
+    return { turnId: attachment?.turnId ?? null, failed: Boolean(attachment?.turnId && attachment.failed) };
   }
 
   /** Attached to some runtime generation (which may since be gone: sdkForSession checks that). */
@@ -65,7 +67,7 @@ export class Attachments {
 
   startTurn(sessionId: string, turnId: string, userId: string) {
     const attachment = this.sessions.get(sessionId);
-    if (attachment) Object.assign(attachment, { turnId, turnUserId: userId, paused: false });
+    if (attachment) Object.assign(attachment, { turnId, turnUserId: userId, paused: false, failed: false });
   }
 
   runningTurn(sessionId: string): string | null {
@@ -81,12 +83,17 @@ export class Attachments {
     if (attachment?.turnId) attachment.paused = true;
   }
 
+  failTurn(sessionId: string, turnId: string) {
+    const attachment = this.sessions.get(sessionId);
+    if (attachment?.turnId === turnId) attachment.failed = true;
+  }
+
   /** Ends the turn if it is still the running one; null when it already ended (lost, destroyed, ended twice). */
   endTurn(sessionId: string, turnId: string): { paused: boolean } | null {
     const attachment = this.sessions.get(sessionId);
     if (!attachment || attachment.turnId !== turnId) return null;
     const { paused } = attachment;
-    Object.assign(attachment, { turnId: null, turnUserId: null, paused: false });
+    Object.assign(attachment, { turnId: null, turnUserId: null, paused: false, failed: false });
     return { paused };
   }
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import type { InboxItemJson } from "@/lib/contract/permissions";
+import { rolesThatMay } from "@/lib/contract/roles";
 import { db } from "@/lib/db/client";
 import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
 import { permissionJson } from "@/lib/sessions/serialize";
@@ -11,12 +12,9 @@ import { permissionJson } from "@/lib/sessions/serialize";
 
 /** Sessions of the user's teams (or of one of them); with `answerable`, only teams where they may answer. */
 function sessionsOf(userId: string, { teamId, answerable }: { teamId?: string; answerable?: boolean }) {
-  const membership = { userId, ...(answerable ? { role: { in: ANSWERING_ROLES } } : {}) };
+  const membership = { userId, ...(answerable ? { role: { in: rolesThatMay("work") } } : {}) };
   return { ...(teamId ? { teamId } : {}), team: { memberships: { some: membership } } };
 }
-
-/** The roles that may answer a permission (member and up). */
-const ANSWERING_ROLES = ["member", "admin", "owner"] as Array<"member" | "admin" | "owner">;
 
 export async function listPendingPermissions({
   userId,

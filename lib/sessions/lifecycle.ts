@@ -8,7 +8,7 @@ import { DEMO_AGENT } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { sandboxFromRepository } from "@/lib/sandboxes/repository";
 import { applyTeamConfig } from "@/lib/sandboxes/team-config";
-import { destroySandboxIfUnused, forgetSessionSandbox, resolveCwd, sandboxForNewSession } from "@/lib/sandboxes/sandboxes";
+import { destroySandboxIfUnused, forgetSessionSandbox, resolveCwd, sandboxForNewSession, settleSandboxAfterDestroy } from "@/lib/sandboxes/sandboxes";
 import { requireStartableAgent } from "@/lib/sessions/agents";
 import { attachments, sdkForSession } from "@/lib/sessions/attachments";
 import { assertWritable } from "@/lib/sessions/guards";
@@ -132,6 +132,6 @@ export async function destroySessionOnOwner({ session, userId }: { session: Sess
   });
   // A destroyed session runs nothing again: its entry in the session → sandbox cache goes with it.
   forgetSessionSandbox(session.id);
-  await destroySandboxIfUnused(session.sandboxId);
+  await settleSandboxAfterDestroy(session.sandboxId, session.agent);
   return destroyed ?? session;
 }

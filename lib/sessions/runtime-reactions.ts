@@ -4,7 +4,7 @@ import { rebuildLastMessage } from "@/lib/events/repair-messages";
 import type { PortalEventPayload } from "@/lib/events/types";
 import { eventWriter } from "@/lib/events/writer";
 import type { RuntimeStreamObserver } from "@/lib/runtime/manager";
-import type { ClientAnswer, GapReport } from "@/lib/runtime/observed-fetch";
+import type { ClientAnswer, GapReport, Refusal } from "@/lib/runtime/observed-fetch";
 import { persistDriver } from "@/lib/runtime/persist-driver";
 import { attachments } from "@/lib/sessions/attachments";
 import { pauseRunningTurns } from "@/lib/sessions/cancel";
@@ -23,13 +23,18 @@ const log = logger("sessions");
 // (lib/boot.ts): a runtime generation lost (running turns end interrupted, pending permissions
 // expire, sessions become restorable), an external runtime down and back (offline, then as they
 // were), messages the runtime dropped (a gap in the history), a prompt the runtime refused (its turn
-// ends as failed), sessions left behind by an instance that died or stopped (restorable) and the event
-// queue over its budget (running turns are paused).
+// ends as failed, or interrupted when the refusal says its agent is gone), sessions left behind by an
+// instance that died or stopped (restorable) and the event queue over its budget (running turns are
+// paused).
 
 /** Called once at boot: the runtimes' stream observer and listeners, and the event queue's pressure. */
 export function wireRuntimeReactions() {
   eventWriter().onPressure = () => void pauseRunningTurns();
-  const streamObserver: RuntimeStreamObserver = { onGap: attributeGap, onRefused: endRefusedPrompt, onClientAnswer: recordClientAnswer };
+  const streamObserver: RuntimeStreamObserver = {
+    onGap: attributeGap,
+    onRefused: (message, refusal) => void endRefusedPrompt(message, refusal),
+    onClientAnswer: recordClientAnswer,
+  };
   const listeners = {
     lost: (generation: number, sandboxId: string | null) => void onRuntimeLost(generation, sandboxId),
     down: (generation: number) => void onRuntimeDown(generation),
@@ -38,14 +43,20 @@ export function wireRuntimeReactions() {
   return { streamObserver, listeners };
 }
 
-/** A runtime generation is gone, with every runtime session on it; when its sandbox hit a limit, the history says which. */
+/**
+ * A runtime generation is gone, with every runtime session on it; when its sandbox hit a limit, the
+ * history says which. Every session lets go at once, before any write: a refusal arriving meanwhile
+ * (the runtime answers a dead agent's pending prompt when its server closes) finds no turn to end.
+ */
 export async function onRuntimeLost(generation: number, sandboxId: string | null = null) {
   const hit = sandboxId ? limitHit(sandboxId) : null;
   if (hit) recordLimitHit(hit.limit);
-  for (const sessionId of attachments().sessionsOn(generation)) {
-    const { turnId } = attachments().detach(sessionId);
-    await becomeRestorable(sessionId, turnId, hit);
-  }
+  // All detached at once, before any await: a prompt arriving meanwhile restores its session rather
+  // than reaching for the gone generation's SDK.
+  const detached = attachments()
+    .sessionsOn(generation)
+    .map((sessionId) => ({ sessionId, ...attachments().detach(sessionId) }));
+  for (const { sessionId, turnId, failed } of detached) await becomeRestorable(sessionId, turnId, hit, failed ? "error" : "interrupted");
 }
 
 /** An external runtime stopped answering: its sessions are offline until it is back or lost. */
@@ -84,15 +95,18 @@ export async function sessionsLeftBehind(where: { sandboxIds: string[] } | { uns
   return left.length;
 }
 
-/** Pending permissions expire and a running turn ends interrupted (after the limit that ended it, if one did), then the status, in one change. */
-async function becomeRestorable(sessionId: string, turnId: string | null, hit: LimitHit | null = null) {
+/**
+ * Pending permissions expire and a running turn ends interrupted, or failed when the runtime had
+ * refused its prompt (after the limit that ended it, if one did), then the status, in one change.
+ */
+async function becomeRestorable(sessionId: string, turnId: string | null, hit: LimitHit | null = null, stopReason: "interrupted" | "error" = "interrupted") {
   await cancelPending({ sessionId, as: "expired" });
-  const limit: PortalEventPayload[] = hit ? [{ type: "limit_hit", limit: hit.limit, message: hit.message }] : [];
-  const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason: "interrupted" }] : [];
+  const limit: PortalEventPayload[] = hit ? [{ type: "limit", limit: hit.limit, detail: hit.message }] : [];
+  const turnEnded: PortalEventPayload[] = turnId ? [{ type: "turn_ended", turnId, stopReason }] : [];
   await recordChange({
     sessionId,
     event: [...limit, ...turnEnded, { type: "status", status: "restorable" }],
-    effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: "interrupted" } : {}) },
+    effects: { status: "restorable", currentTurnId: null, ...(turnId ? { lastStopReason: stopReason } : {}) },
   }).catch((error: unknown) => log.error({ sessionId, err: errorField(error) }, "could not mark the session restorable"));
   // A turn cut off by the runtime's loss is a failure the team may want to hear of.
   if (turnId) void emitSessionWebhook({ sessionId, event: "session.failed", data: { turnId, reason: "the runtime was lost; the session is restorable" } });
@@ -116,14 +130,28 @@ function attributeGap(report: GapReport & { generation: number }) {
   void recordChange({ sessionId: owner.sessionId, event: { type: "gap", missing: report.missing } });
 }
 
-/** The runtime refused a prompt the SDK posted: that turn will never be answered, so it ends as failed. */
-function endRefusedPrompt(message: unknown, status: number) {
+/**
+ * The runtime refused a prompt the SDK posted: that turn will never be answered. When the refusal says
+ * the agent is gone, the agent died under the turn: an interruption, which the loss of its connection
+ * (checked because of this very refusal) records for every turn on it; this one ends here only when
+ * that check could not judge (the runtime did not answer it). Otherwise a live runtime refused a live
+ * agent's prompt: the turn failed, marked so at once so that the connection's loss, which may end it
+ * first, records it as failed too.
+ */
+async function endRefusedPrompt(message: unknown, { status, agentGone, lossesJudged }: Refusal & { lossesJudged: Promise<void> }) {
   if ((message as { method?: unknown } | null)?.method !== "session/prompt") return;
   const sessionId = persistDriver().sessionIdForMessage(message);
   const turnId = sessionId ? attachments().runningTurn(sessionId) : null;
   if (!sessionId || !turnId) return;
-  log.error({ sessionId, turnId, status }, "the runtime refused the prompt; the turn ends as failed");
-  void endTurn(sessionId, turnId, "error");
+  if (!agentGone) {
+    attachments().failTurn(sessionId, turnId);
+    log.error({ sessionId, turnId, status }, "the runtime refused the prompt; the turn ends as failed");
+    await endTurn(sessionId, turnId, "error");
+    return;
+  }
+  log.warn({ sessionId, turnId, status }, "the agent is gone under the turn; it ends interrupted");
+  await lossesJudged;
+  if (attachments().runningTurn(sessionId) === turnId) await endTurn(sessionId, turnId, "interrupted");
 }
 
 /**

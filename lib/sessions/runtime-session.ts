@@ -1,11 +1,12 @@
 import "server-only";
 import type { SandboxAgent, Session as SdkSession, SessionRecord } from "sandbox-agent";
 import type { Session } from "@/generated/prisma/client";
-import { unprocessable, type ApiError, type FieldError } from "@/lib/errors";
+import { isApiError, runtimeUnavailable, unprocessable, type ApiError, type FieldError } from "@/lib/errors";
 import { effectsFromConfigOptions } from "@/lib/events/classify";
 import type { SessionEffects } from "@/lib/events/types";
 import { runtimeAgentId } from "@/lib/runtime/agents";
 import { persistDriver } from "@/lib/runtime/persist-driver";
+import { limitHit } from "@/lib/sandboxes/limits";
 import { insideWorkspace, sandboxOfSession } from "@/lib/sandboxes/sandboxes";
 import { attachments, runtimeForSession } from "@/lib/sessions/attachments";
 import {
@@ -39,14 +40,21 @@ const SETTING_FIELDS = ["mode", "model", "thoughtLevel"] as const;
 /** Creates and attaches the runtime session of a portal session; returns what the agent offers it. */
 export async function createOnRuntime(session: Pick<Session, "id" | "agent">, cwd: string | null | undefined) {
   const sandbox = await sandboxOfSession(session.id);
-  const { sdk, generation } = await (await runtimeForSession(session.id)).sdk();
+  const runtime = await runtimeForSession(session.id);
+  const { sdk, generation } = await runtime.sdk();
   skipSdkIndexScan(sdk, session.id);
   // Sessions from before sandboxes may name a host directory: they continue in the workspace.
   const inWorkspace = (cwd ? insideWorkspace(sandbox.workspace, cwd) : null) ?? sandbox.workspace;
   let handle: SdkSession;
   try {
-    handle = await sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd: inWorkspace });
+    handle = await runtime.untilLost(generation, sdk.createSession({ id: session.id, agent: runtimeAgentId(session.agent), cwd: inWorkspace }));
   } catch (error) {
+    // Starting one more agent can be what passes the sandbox's limit (each Claude Code session is a process of its own).
+    const hit = limitHit(sandbox.id);
+    if (hit)
+      throw runtimeUnavailable(
+        `The sandbox stopped: ${hit.message}. Its sessions come back on their next prompt; a new session in a sandbox of its own has room.`,
+      );
     throw runtimeError(error);
   }
   attachments().attach(session.id, generation);
@@ -80,16 +88,22 @@ export async function loadOnRuntime(session: Pick<Session, "id" | "agent">) {
   const record = await persistDriver().getSession(session.id);
   if (!record?.agentSessionId) return null;
   const sandbox = await sandboxOfSession(session.id);
-  const { sdk, generation } = await (await runtimeForSession(session.id)).sdk();
+  const runtime = await runtimeForSession(session.id);
+  const { sdk, generation } = await runtime.sdk();
   const internals = sdk as unknown as SdkInternals;
   if (!internals.getLiveConnection || !internals.upsertSessionHandle) return null;
   skipSdkIndexScan(sdk, session.id);
-  const live = await internals.getLiveConnection.call(sdk, runtimeAgentId(session.agent));
+  const live = await runtime.untilLost(generation, internals.getLiveConnection.call(sdk, runtimeAgentId(session.agent)));
   const init = (record.sessionInit ?? {}) as { cwd?: string; mcpServers?: unknown[] };
   let loaded;
   try {
-    loaded = await live.acp.loadSession({ sessionId: record.agentSessionId, cwd: init.cwd ?? sandbox.workspace, mcpServers: init.mcpServers ?? [] });
-  } catch {
+    loaded = await runtime.untilLost(
+      generation,
+      live.acp.loadSession({ sessionId: record.agentSessionId, cwd: init.cwd ?? sandbox.workspace, mcpServers: init.mcpServers ?? [] }),
+    );
+  } catch (error) {
+    // The runtime ended under the load: a 503 to retry, not a reason to start the agent afresh.
+    if (isApiError(error)) throw error;
     return null;
   }
   const updated: SessionRecord = {

@@ -4,6 +4,7 @@ import type { Session, ShareLink } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { hashToken } from "@/lib/auth/current-user";
 import { authSecret } from "@/lib/auth/secret";
+import { ssoConfig } from "@/lib/auth/sso-config";
 import { db } from "@/lib/db/client";
 import { teamKeyValues } from "@/lib/gateway/credentials";
 import { env } from "@/lib/env";
@@ -125,19 +126,23 @@ export async function countOpen(shareId: string) {
 /** Every secret value the portal knows that could show up in this team's sessions. */
 export async function knownSecrets(teamId: string) {
   const config = env();
-  const [webhooks, teamKeys] = await Promise.all([
+  const [webhooks, teamKeys, sso] = await Promise.all([
     db().webhook.findMany({ where: { teamId }, select: { id: true, secretSalt: true } }),
     teamKeyValues({ teamId }),
+    ssoConfig(),
   ]);
-  const fromEnv = [
+  const instanceSecrets = [
     config.SANDBOX_AGENT_TOKEN,
     config.NEXTAUTH_SECRET,
-    config.PORTAL_OIDC_CLIENT_SECRET,
+    // The environment's, or the one an instance admin set on /admin.
+    sso?.clientSecret,
     config.PORTAL_ADMIN_PASSWORD,
     process.env.ANTHROPIC_API_KEY,
     process.env.OPENAI_API_KEY,
   ];
-  return [authSecret(), ...fromEnv, ...teamKeys, ...webhooks.map(webhookSecret)].filter((value): value is string => typeof value === "string" && value !== "");
+  return [authSecret(), ...instanceSecrets, ...teamKeys, ...webhooks.map(webhookSecret)].filter(
+    (value): value is string => typeof value === "string" && value !== "",
+  );
 }
 
 /** The session's redactor, for events served through a share link. */

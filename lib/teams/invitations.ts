@@ -6,7 +6,7 @@ import { hashToken } from "@/lib/auth/current-user";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
 import { conflict, forbidden, notFound } from "@/lib/errors";
-import { roleAtLeast } from "@/lib/teams/membership";
+import { grantableRoles } from "@/lib/contract/roles";
 
 // Nobody becomes a member without accepting. An admin invites an email with a role and gets a
 // one-time link (7 days, single use; no mail server is assumed) — the same answer whether or not the
@@ -55,7 +55,7 @@ export async function createInvitation({
   origin: string;
 }) {
   const address = email.trim().toLowerCase();
-  if (!roleAtLeast(actorRole, role)) throw forbidden(`You can invite with at most your own role (${actorRole}).`, "role_too_low");
+  if (!grantableRoles(actorRole).includes(role)) throw forbidden(`You can invite with at most your own role (${actorRole}).`, "role_too_low");
   const token = `inv_${randomBytes(24).toString("base64url")}`;
   const row = await db().$transaction(async (tx) => {
     const member = await tx.membership.findFirst({ where: { teamId, user: { email: address } }, select: { role: true } });

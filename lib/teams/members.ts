@@ -6,7 +6,8 @@ import { db } from "@/lib/db/client";
 import { decodeCursor, encodeCursor } from "@/lib/db/keyset";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
-import { assertRole, roleAtLeast } from "@/lib/teams/membership";
+import { grantableRoles, whyNotManage } from "@/lib/contract/roles";
+import { assertMay } from "@/lib/teams/membership";
 
 // Team membership. People join by invitation (lib/teams/invitations.ts) or are provisioned by an
 // instance admin. Admins manage viewers and members and may grant up to their own role; only an
@@ -23,12 +24,14 @@ export interface MemberJson {
   name: string;
   role: Role;
   createdAt: string;
+  /** The SSO group whose mapping granted the membership (lib/auth/sso-groups.ts); null: granted by hand. */
+  ssoGroup: string | null;
 }
 
-type MembershipWithUser = { userId: string; role: Role; createdAt: Date; user: { email: string; name: string } };
+type MembershipWithUser = { userId: string; role: Role; createdAt: Date; ssoGroup: string | null; user: { email: string; name: string } };
 
 function memberJson(row: MembershipWithUser): MemberJson {
-  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString() };
+  return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.role, createdAt: row.createdAt.toISOString(), ssoGroup: row.ssoGroup };
 }
 
 const withUser = { user: { select: { email: true, name: true } } } as const;
@@ -102,13 +105,14 @@ export async function updateMemberRole({
 }): Promise<MemberJson> {
   return db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
-    assertRole(actor, "admin");
+    assertMay(actor, "manageMembers");
     const target = await readTarget(tx, teamId, userId);
     assertMayManage(actor, target.role);
     assertMayGrant(actor, role);
     if (target.role === role) return memberJson(target);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
-    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role }, include: withUser });
+    // A role set by hand is the admin's from now on: single sign-on's group mapping no longer changes it.
+    const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role, ssoGroup: null }, include: withUser });
     await recordAudit(tx, {
       teamId,
       actorId,
@@ -126,7 +130,7 @@ export async function removeMember({ teamId, actorId, userId }: { teamId: string
   await db().$transaction(async (tx) => {
     const actor = await lockTeamAndReadActor(tx, teamId, actorId);
     const leaving = userId === actorId;
-    if (!leaving) assertRole(actor, "admin");
+    if (!leaving) assertMay(actor, "manageMembers");
     const target = await readTarget(tx, teamId, userId);
     if (!leaving) assertMayManage(actor, target.role);
     if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
@@ -159,11 +163,12 @@ async function readTarget(tx: Tx, teamId: string, userId: string) {
 }
 
 function assertMayGrant(actor: Role, role: Role) {
-  if (!roleAtLeast(actor, role)) throw forbidden(`You can grant at most your own role (${actor}).`, "role_too_low");
+  if (!grantableRoles(actor).includes(role)) throw forbidden(`You can grant at most your own role (${actor}).`, "role_too_low");
 }
 
 function assertMayManage(actor: Role, targetRole: Role) {
-  if (roleAtLeast(targetRole, "admin") && actor !== "owner") throw forbidden(`Only an owner can change or remove an ${targetRole}.`, "role_too_low");
+  const reason = whyNotManage(actor, targetRole);
+  if (reason) throw forbidden(reason, "role_too_low");
 }
 
 async function assertAnotherOwner(tx: Tx, teamId: string, userId: string) {

@@ -2,23 +2,27 @@ import "server-only";
 import { notFound as notFoundPage } from "next/navigation";
 import { cache } from "react";
 import type { Prisma, Sandbox, Session } from "@/generated/prisma/client";
-import { roleAtLeast, type Role } from "@/lib/contract/teams";
+import { leastRoleFor, may, type Ability, type Role } from "@/lib/contract/roles";
 import { db } from "@/lib/db/client";
 import { modelColumns } from "@/lib/db/model-columns";
-import { roleTooLow } from "@/lib/errors";
+import { forbidden, roleTooLow } from "@/lib/errors";
 import { isStorableText } from "@/lib/api/input-rule";
 
 // Every read of who is in which team with which role. Other teams are invisible: not being a member
 // is "not found", never "forbidden". The route wrapper (lib/api/with-route.ts) and the pages resolve
 // a session, sandbox or team together with the caller's role here, in one statement each.
 
-export { roleAtLeast, type Role };
+export type { Role };
 
 export type Client = Prisma.TransactionClient | ReturnType<typeof db>;
 
-/** Throws 403 role_too_low unless `actual` is at least `needed`. */
-export function assertRole(actual: Role, needed: Role, where = "the team") {
-  if (!roleAtLeast(actual, needed)) throw roleTooLow(needed, actual, where);
+/** Throws 403 role_too_low unless `role` may do `ability` (lib/contract/roles.ts); `own`: to something the caller created. */
+export function assertMay(role: Role, ability: Ability, { own = false, where = "the team" } = {}) {
+  if (may(role, ability, { own })) return;
+  const needed = leastRoleFor(ability, { own });
+  if (!own && may(role, ability, { own: true }))
+    throw forbidden(`You may do this only to your own; to others' it needs the ${needed} role in ${where}, and you are ${role}.`, "role_too_low");
+  throw roleTooLow(needed, role, where);
 }
 
 /** The Prisma filter for rows of a team the user is in (sessions, sandboxes, permissions via session). */

@@ -184,6 +184,14 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "PATCH /api/admin/users/[userId]": { path: (w) => `/api/admin/users/${w.plainUserId}`, body: () => ({ isInstanceAdmin: false }), cells: instance(200) },
   "GET /api/admin/settings": { path: () => "/api/admin/settings", cells: instance(200) },
   "PUT /api/admin/settings": { path: () => "/api/admin/settings", body: () => ({ teamCreation: "everyone" }), cells: instance(200) },
+  "GET /api/admin/sso": { path: () => "/api/admin/sso", cells: instance(200) },
+  // No secret stored and none given: the instance admin's PUT is refused as invalid, after the role check.
+  "PUT /api/admin/sso": {
+    path: () => "/api/admin/sso",
+    body: () => ({ issuer: "http://127.0.0.1:9", clientId: "matrix", allowedDomains: [], groupRoles: [] }),
+    cells: instance(422),
+  },
+  "DELETE /api/admin/sso": { path: () => "/api/admin/sso", cells: instance(204) },
 
   "GET /api/teams/[teamId]/credentials": { path: (w) => `/api/teams/${w.teamId}/credentials`, cells: team("admin", 200) },
   "PUT /api/teams/[teamId]/credentials/[provider]": {

@@ -72,6 +72,7 @@ const TARGETS: Target[] = [
   { method: "PATCH", path: (p) => `/api/admin/users/${p}`, keys: ["disabled", "isInstanceAdmin"] },
   { method: "GET", path: () => "/api/admin/users", query: ["cursor", "limit"] },
   { method: "PUT", path: () => "/api/admin/settings", keys: ["teamCreation", "webhookTargets"] },
+  { method: "PUT", path: () => "/api/admin/sso", keys: ["issuer", "clientId", "clientSecret", "name", "allowedDomains", "groupsClaim", "groupRoles"] },
   { method: "PUT", path: () => `/api/teams/${fixture.teamId}/policy`, keys: ["rules"] },
   { method: "PUT", path: () => `/api/teams/${fixture.teamId}/budget`, keys: ["monthlyUsd", "memberMonthlyUsd"] },
   { method: "GET", path: () => `/api/teams/${fixture.teamId}/usage`, query: ["from", "to", "groupBy", "limit", "format"] },

@@ -1,142 +1,57 @@
-import http from "node:http";
-import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Jar, go, ssoSignIn as ssoSignInAt, startIssuer, TEST_CLIENT, type TestIssuer } from "../fixtures/oidc-issuer";
 import { ADMIN, openPortal, type PortalFixture } from "./harness";
 import { sql } from "./session-api-helpers";
 
 // Single sign-on against a real OIDC server: the `oidc-provider` package on loopback, with its
 // development login and consent forms, driven like a browser (cookies per origin, redirects followed
-// by hand). Discovery, the code flow with PKCE and state, a tampered state, a domain that may not
-// sign up, a disabled account, linking to an existing password account, and sign-out.
+// by hand; tests/fixtures/oidc-issuer.ts). Discovery, the code flow with PKCE and state, a tampered
+// state, a domain that may not sign up, a disabled account, linking to an existing password account,
+// sign-out, and the groups claim mapped to team roles (PORTAL_OIDC_GROUP_ROLES).
 
-const CLIENT = { id: "agent-portal", secret: "oidc-test-client-secret-0123456789" };
-const ACCOUNTS: Record<string, { email: string; name: string }> = {
-  alice: { email: "alice@example.test", name: "Alice SSO" },
+const ACCOUNTS = {
+  alice: { email: "alice@example.test", name: "Alice SSO", groups: [] as string[] },
+  bob: { email: "bob@example.test", name: "Bob SSO", groups: [] as string[] },
   mallory: { email: "mallory@elsewhere.test", name: "Mallory" },
   admin: { email: ADMIN.email, name: "The admin, by SSO" },
 };
 
+// Teams are named here and made once the portal is up: the mapping resolves names at each sign-in.
+const GROUP_ROLES = [
+  { group: "eng", team: "Engineering", role: "member" },
+  { group: "eng-leads", team: "Engineering", role: "admin" },
+  { group: "ops", team: "Ops", role: "viewer" },
+  { group: "founders", team: "Founders", role: "owner" },
+  { group: "founders-lite", team: "Founders", role: "member" },
+  { group: "eng", team: "No such team", role: "admin" },
+];
+
 let fixture: PortalFixture;
-let issuerServer: http.Server;
+let issuerServer: TestIssuer;
 let issuer: string;
 
 beforeAll(async () => {
-  // The issuer's port must be known before the portal starts, and the portal's before the client is
-  // registered: the server listens first, the provider is mounted once the portal is up.
-  let handler: http.RequestListener | null = null;
-  issuerServer = http.createServer((request, response) => (handler ? handler(request, response) : response.writeHead(503).end()));
-  await new Promise<void>((resolve) => issuerServer.listen(0, "127.0.0.1", resolve));
-  issuer = `http://127.0.0.1:${(issuerServer.address() as { port: number }).port}`;
+  issuerServer = await startIssuer(ACCOUNTS);
+  issuer = issuerServer.url;
   fixture = await openPortal({
     env: {
       PORTAL_OIDC_ISSUER: issuer,
-      PORTAL_OIDC_CLIENT_ID: CLIENT.id,
-      PORTAL_OIDC_CLIENT_SECRET: CLIENT.secret,
+      PORTAL_OIDC_CLIENT_ID: TEST_CLIENT.id,
+      PORTAL_OIDC_CLIENT_SECRET: TEST_CLIENT.secret,
       PORTAL_OIDC_NAME: "Test IdP",
       PORTAL_OIDC_ALLOWED_DOMAINS: "example.test",
+      PORTAL_OIDC_GROUP_ROLES: JSON.stringify(GROUP_ROLES),
     },
   });
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT.id,
-        client_secret: CLIENT.secret,
-        redirect_uris: [`${fixture.portal.baseUrl}/api/auth/callback/oidc`],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-      },
-    ],
-    findAccount: async (_ctx, id) =>
-      ACCOUNTS[id]
-        ? { accountId: id, claims: async () => ({ sub: id, email: ACCOUNTS[id]!.email, email_verified: true, name: ACCOUNTS[id]!.name }) }
-        : undefined,
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
-    cookies: { keys: ["oidc-test-cookie-key"] },
-    pkce: { required: () => true },
-  });
-  // Koa answers through the response; the promise it returns settles its own errors.
-  const callback = provider.callback();
-  handler = (request, response) => void callback(request, response);
+  issuerServer.mount([`${fixture.portal.baseUrl}/api/auth/callback/oidc`]);
 });
 
 afterAll(async () => {
   await fixture?.close();
-  await new Promise<void>((resolve) => issuerServer?.close(() => resolve()));
+  await issuerServer?.close();
 });
 
-/** Cookies per origin, as a browser keeps them. */
-class Jar {
-  private readonly cookies = new Map<string, Map<string, string>>();
-  header(url: string) {
-    return [...(this.cookies.get(new URL(url).origin) ?? new Map()).entries()].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
-  store(url: string, response: Response) {
-    const origin = new URL(url).origin;
-    const jar = this.cookies.get(origin) ?? new Map<string, string>();
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const at = pair!.indexOf("=");
-      const name = pair!.slice(0, at).trim();
-      const value = pair!.slice(at + 1).trim();
-      if (value === "" || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name);
-      else jar.set(name, value);
-    }
-    this.cookies.set(origin, jar);
-  }
-  get(url: string, name: string) {
-    return this.cookies.get(new URL(url).origin)?.get(name);
-  }
-}
-
-async function go(jar: Jar, url: string, init: RequestInit = {}) {
-  const response = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string>), cookie: jar.header(url) } });
-  jar.store(url, response);
-  return response;
-}
-
-/**
- * A browser's SSO sign-in as `account`: the portal's sign-in POST, the provider's login and consent
- * forms, back to the portal's callback. `tamper` may change the callback URL (a forged state).
- * Returns where the portal sent the browser at the end, and the jar.
- */
-async function ssoSignIn(account: string, options: { jar?: Jar; tamper?: (callback: URL) => void } = {}) {
-  const jar = options.jar ?? new Jar();
-  const base = fixture.portal.baseUrl;
-  const csrf = (await (await go(jar, `${base}/api/auth/csrf`)).json()) as { csrfToken: string };
-  const started = await go(jar, `${base}/api/auth/signin/oidc`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ csrfToken: csrf.csrfToken, callbackUrl: `${base}/sessions`, json: "true" }),
-  });
-  const authorize = new URL(((await started.json()) as { url: string }).url);
-  let url = authorize.toString();
-  for (let step = 0; step < 20; step += 1) {
-    const onPortal = url.startsWith(base);
-    if (onPortal && !new URL(url).pathname.startsWith("/api/auth/")) return { jar, final: new URL(url), authorize };
-    if (onPortal && new URL(url).pathname === "/api/auth/callback/oidc" && options.tamper) {
-      const callback = new URL(url);
-      options.tamper(callback);
-      url = callback.toString();
-      options.tamper = undefined;
-    }
-    const response = await go(jar, url);
-    if (response.status >= 300 && response.status < 400) {
-      url = new URL(response.headers.get("location")!, url).toString();
-      continue;
-    }
-    const html = await response.text();
-    const prompt = /name="prompt" value="(login|consent)"/.exec(html)?.[1];
-    if (response.status !== 200 || !prompt) throw new Error(`unexpected ${response.status} at ${url}: ${html.slice(0, 300)}`);
-    const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
-    const submitted = await go(jar, new URL(action, url).toString(), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(prompt === "login" ? { prompt, login: account, password: "anything" } : { prompt }),
-    });
-    url = new URL(submitted.headers.get("location")!, url).toString();
-  }
-  throw new Error("too many redirects");
-}
+const ssoSignIn = (account: string, options?: Parameters<typeof ssoSignInAt>[2]) => ssoSignInAt(fixture.portal.baseUrl, account, options);
 
 const me = (jar: Jar) => fetch(`${fixture.portal.baseUrl}/api/me`, { headers: { cookie: jar.header(fixture.portal.baseUrl) } });
 
@@ -174,6 +89,29 @@ describe("single sign-on (OIDC)", () => {
       body: new URLSearchParams({ csrfToken: csrf.csrfToken, json: "true" }),
     });
     expect((await fetch(`${fixture.portal.baseUrl}/api/me`, { headers: { cookie: cookieBefore } })).status).toBe(401);
+  });
+
+  it("shows the environment's configuration on /api/admin/sso without its secret, and refuses changes there", async () => {
+    const settings = await fixture.api.get("/api/admin/sso");
+    expect(settings).toMatchObject({
+      source: "env",
+      issuer,
+      clientId: TEST_CLIENT.id,
+      clientSecretSet: true,
+      name: "Test IdP",
+      allowedDomains: ["example.test"],
+    });
+    expect(settings.groupRoles).toContainEqual({ group: "eng", teamId: "", teamName: "No such team", role: "admin" });
+    expect(JSON.stringify(settings)).not.toContain(TEST_CLIENT.secret);
+    const body = { issuer, clientId: "other", clientSecret: "other-secret", allowedDomains: [], groupRoles: [] };
+    for (const [method, payload] of [
+      ["PUT", body],
+      ["DELETE", undefined],
+    ] as const) {
+      const refused = await fixture.api.request(method, "/api/admin/sso", payload);
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe("configured_by_env");
+    }
   });
 
   it("refuses a tampered state: no sign-in", async () => {
@@ -230,5 +168,85 @@ describe("single sign-on (OIDC)", () => {
     const now = await ssoSignIn("admin");
     expect(now.final.pathname).toBe("/sessions");
     expect((await (await me(now.jar)).json()).user.email).toBe(ADMIN.email);
+  });
+});
+
+describe("groups claim to team roles", () => {
+  const teams: Record<string, string> = {};
+  let bobId: string;
+
+  const membership = async (team: string) =>
+    (
+      await sql<{ role: string; sso_group: string | null }>(
+        fixture.db.url,
+        "SELECT role::text, sso_group FROM memberships WHERE team_id = $1 AND user_id = $2",
+        [teams[team], bobId],
+      )
+    )[0] ?? null;
+  const ssoAudit = async (team: string) => {
+    const { items } = await fixture.api.get(`/api/teams/${teams[team]}/audit?limit=50`);
+    return (items as Array<{ action: string; actorId: string | null; targetId: string; detail: Record<string, unknown> }>)
+      .filter((entry) => entry.detail?.via === "sso" && entry.targetId === bobId)
+      .map((entry) => ({ action: entry.action, actorId: entry.actorId, ...entry.detail }))
+      .reverse();
+  };
+  const signInWithGroups = async (groups: string[]) => {
+    ACCOUNTS.bob.groups = groups;
+    const { jar, final } = await ssoSignIn("bob");
+    expect(final.pathname).toBe("/sessions");
+    return jar;
+  };
+
+  beforeAll(async () => {
+    for (const name of ["Engineering", "Ops", "Founders"]) teams[name] = (await fixture.api.post("/api/teams", { name })).id;
+  });
+
+  it("adds the mapped teams with the highest mapped role, changes the role with the groups, and takes back what it granted", async () => {
+    const jar = await signInWithGroups(["eng", "ops", "unmapped"]);
+    bobId = (await (await me(jar)).json()).user.id;
+    expect(await membership("Engineering")).toEqual({ role: "member", sso_group: "eng" });
+    expect(await membership("Ops")).toEqual({ role: "viewer", sso_group: "ops" });
+    const { items } = await fixture.api.get(`/api/teams/${teams.Engineering}/members`);
+    expect(items).toContainEqual(expect.objectContaining({ userId: bobId, role: "member", ssoGroup: "eng" }));
+    // The line naming no team is skipped; the sign-in goes on.
+    expect((await (await me(jar)).json()).teams.map((team: { name: string }) => team.name).sort()).toEqual(["Engineering", "Ops"]);
+
+    await signInWithGroups(["eng", "eng-leads"]);
+    expect(await membership("Engineering")).toEqual({ role: "admin", sso_group: "eng-leads" });
+    expect(await membership("Ops")).toBeNull();
+
+    // Signing in again with the same groups changes nothing and writes nothing.
+    await signInWithGroups(["eng-leads", "eng"]);
+    expect(await ssoAudit("Engineering")).toEqual([
+      { action: "member.add", actorId: null, email: "bob@example.test", via: "sso", role: "member", group: "eng" },
+      { action: "member.update", actorId: null, email: "bob@example.test", via: "sso", from: "member", to: "admin", group: "eng-leads" },
+    ]);
+    expect(await ssoAudit("Ops")).toEqual([
+      { action: "member.add", actorId: null, email: "bob@example.test", via: "sso", role: "viewer", group: "ops" },
+      { action: "member.remove", actorId: null, email: "bob@example.test", via: "sso", role: "viewer", group: "ops" },
+    ]);
+  });
+
+  it("never touches a membership whose role was set by hand", async () => {
+    expect((await fixture.api.request("PATCH", `/api/teams/${teams.Engineering}/members/${bobId}`, { role: "viewer" })).status).toBe(200);
+    expect(await membership("Engineering")).toEqual({ role: "viewer", sso_group: null });
+    await signInWithGroups(["eng-leads"]);
+    expect(await membership("Engineering")).toEqual({ role: "viewer", sso_group: null });
+    await signInWithGroups([]);
+    expect(await membership("Engineering")).toEqual({ role: "viewer", sso_group: null });
+  });
+
+  it("never demotes or removes a team's last owner", async () => {
+    await signInWithGroups(["founders"]);
+    expect(await membership("Founders")).toEqual({ role: "owner", sso_group: "founders" });
+    // The admin who made the team leaves it: the SSO-granted owner is the last one.
+    const [adminRow] = await sql<{ id: string }>(fixture.db.url, "SELECT id FROM users WHERE email = $1", [ADMIN.email]);
+    expect((await fixture.api.request("DELETE", `/api/teams/${teams.Founders}/members/${adminRow!.id}`)).status).toBe(204);
+
+    await signInWithGroups(["founders-lite"]);
+    expect(await membership("Founders")).toEqual({ role: "owner", sso_group: "founders" });
+    await signInWithGroups([]);
+    expect(await membership("Founders")).toEqual({ role: "owner", sso_group: "founders" });
+    expect((await sql(fixture.db.url, "SELECT action FROM audit_entries WHERE team_id = $1 AND detail->>'via' = 'sso'", [teams.Founders])).length).toBe(1);
   });
 });

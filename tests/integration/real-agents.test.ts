@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { agentInstallStatus, installAgent } from "@/lib/agents/installer";
+import { descendants } from "@/lib/process-utils";
 import type { AgentId } from "@/lib/agents/catalog";
 import { messageRequests, startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { conversationRequests, startScriptedOpenAI } from "../fixtures/scripted-models/openai";
@@ -44,6 +46,14 @@ afterAll(async () => {
 });
 
 type Event = { index: number; sender: string; payload: any };
+
+function processName(pid: number) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return ""; // exited meanwhile
+  }
+}
 
 function updates(events: Event[], kind: string) {
   return events.map((event) => event.payload?.params?.update).filter((update) => update?.sessionUpdate === kind);
@@ -214,6 +224,37 @@ describe("Claude Code in a team's sandbox", () => {
     expect([await fileStatus("always-1.txt"), await fileStatus("always-2.txt")]).toEqual([200, 200]);
   }, 600_000);
 
+  it("frees a destroyed session's Claude Code process while the sandbox runs on; the session beside it reloads with its memory", async () => {
+    const { sandboxId } = await api.get(`/api/sessions/${sessionId}`);
+    // Claude Code processes (each names itself "claude") in the sandbox's jail, as the host sees them.
+    const claudeProcesses = async () => {
+      const jail = ((await api.get("/api/admin/runtime")).sandboxes as Array<{ sandboxId: string; pid?: number }>).find(
+        (entry) => entry.sandboxId === sandboxId,
+      );
+      return jail?.pid ? descendants(jail.pid).filter(({ pid }) => processName(pid) === "claude").length : 0;
+    };
+    const beside = await api.request("POST", "/api/sessions", { teamId: teamA, agent: "claude", sandboxId, title: "Claude beside" });
+    expect(beside.status).toBe(201);
+    anthropic.enqueue(answer("Standing beside you."));
+    await turn(api, beside.body.id, "Stand beside", "Standing beside you.");
+    expect(await claudeProcesses()).toBe(2);
+
+    expect((await api.request("DELETE", `/api/sessions/${beside.body.id}`)).status).toBe(204);
+    await waitFor(claudeProcesses, (count) => count === 0, 30_000);
+    await waitFor(
+      () => api.get(`/api/sessions/${sessionId}`),
+      (session) => session.status === "restorable",
+      30_000,
+    );
+    const before = anthropic.requests.length;
+    anthropic.enqueue(answer("You asked me to plan it."));
+    await turn(api, sessionId, "What did I ask you to do?", "You asked me to plan it.");
+    expect(portalEvents(await allEvents(api, sessionId), "restored").at(-1)).toMatchObject({ type: "restored", method: "load" });
+    const asked = anthropic.requests.slice(before).filter((request) => request.scripted);
+    expect(JSON.stringify(asked.at(-1)?.body)).toContain("Plan it");
+    expect(await claudeProcesses()).toBe(1);
+  }, 300_000);
+
   it("takes a mode set through the API, and a cancel ends the turn of a running command", async () => {
     const created = await api.request("POST", "/api/sessions", { teamId: teamA, agent: "claude", title: "Claude modes" });
     expect(created.status).toBe(201);
@@ -285,4 +326,57 @@ describe("Codex in another team's sandbox", () => {
     expect(JSON.stringify(asked.at(-1)?.body)).toContain("Say hello");
     expect(JSON.stringify(asked.at(-1)?.body)).not.toContain("Conversation so far");
   }, 300_000);
+});
+
+describe("Claude Code past its sandbox's memory limit", () => {
+  let limited: PortalFixture;
+
+  beforeAll(async () => {
+    // Claude Code's adapter and two of its sessions (~230 MB each) do not fit in 512 MiB.
+    limited = await openPortal({ env: { PORTAL_AGENTS_DIR: AGENTS_DIR, ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "", PORTAL_SANDBOX_MEMORY: "512m" } });
+    await limited.api.request("PUT", `/api/teams/${limited.teamId}/credentials/anthropic`, { apiKey: TEAM_A_KEY, baseUrl: `${anthropic.url}/anthropic` });
+  }, 300_000);
+
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it("answers every request while sessions fill the sandbox, names the limit, and the first session comes back", async () => {
+    const { api: client, teamId } = limited;
+    // A create in flight when its sandbox stopped at the limit used to wait for good.
+    const within = <T>(work: Promise<T>) =>
+      Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the portal did not answer within 60 s")), 60_000))]);
+    const first = (await within(client.request("POST", "/api/sessions", { teamId, agent: "claude", title: "First" }))).body;
+    anthropic.enqueue(answer("First one here."));
+    await turn(client, first.id, "Hello", "First one here.");
+
+    const limitHits = async () => portalEvents(await allEvents(client, first.id), "limit");
+    const refused: any[] = [];
+    for (let i = 0; i < 4 && (await limitHits()).length === 0; i++) {
+      const created = await within(client.request("POST", "/api/sessions", { teamId, agent: "claude", sandboxId: first.sandboxId }));
+      if (created.status !== 201) {
+        refused.push(created.body);
+        continue;
+      }
+      // Answered with the scripted server's default text; the turn may end at the limit instead.
+      expect((await within(client.request("POST", `/api/sessions/${created.body.id}/prompt`, { text: "Hi" }))).status).toBe(202);
+      await waitFor(
+        () => client.get(`/api/sessions/${created.body.id}`),
+        (session) => session.status === "idle" || session.status === "restorable",
+        60_000,
+      );
+    }
+    const [hit] = await waitFor(limitHits, (hits) => hits.length > 0, 60_000);
+    expect(hit).toMatchObject({ type: "limit", limit: "memory", detail: "out of memory: 512 MiB" });
+    for (const body of refused)
+      expect(body).toMatchObject({ status: 503, code: "runtime_unavailable", detail: expect.stringContaining("out of memory: 512 MiB") });
+    await waitFor(
+      () => client.get(`/api/sessions/${first.id}`),
+      (session) => session.status === "restorable",
+      30_000,
+    );
+    anthropic.enqueue(answer("Back with you."));
+    await turn(client, first.id, "Still there?", "Back with you.");
+    expect(portalEvents(await allEvents(client, first.id), "restored").at(-1)).toMatchObject({ type: "restored", method: "load" });
+  }, 600_000);
 });

@@ -102,14 +102,14 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
     const during: number[] = [];
     const hitSeen = waitFor(
       () => allEvents(api, offender.id),
-      (events) => portalEvents(events.slice(before), "limit_hit").length > 0,
+      (events) => portalEvents(events.slice(before), "limit").length > 0,
       90_000,
       200,
     ).finally(() => (hit = true));
     while (!hit || during.length < 3) during.push(await roundTrip(bystanderApi, bystander.id));
     const events = (await hitSeen).slice(before);
 
-    expect(portalEvents(events, "limit_hit")).toEqual([{ type: "limit_hit", limit, message }]);
+    expect(portalEvents(events, "limit")).toEqual([{ type: "limit", limit, detail: message }]);
     const session = await waitFor(
       () => api.get(`/api/sessions/${offender.id}`),
       (s) => s.status === "restorable",

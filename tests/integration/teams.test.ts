@@ -57,7 +57,14 @@ describe("team members", () => {
     const email = uniqueEmail("Newcomer").toUpperCase();
     const added = await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "member", name: "New Comer", password: PASSWORD });
     expect(added.status).toBe(201);
-    expect(added.body).toEqual({ userId: expect.any(String), email: email.toLowerCase(), name: "New Comer", role: "member", createdAt: expect.any(String) });
+    expect(added.body).toEqual({
+      userId: expect.any(String),
+      email: email.toLowerCase(),
+      name: "New Comer",
+      role: "member",
+      createdAt: expect.any(String),
+      ssoGroup: null,
+    });
     const newcomer = await apiFor(portal.baseUrl, email.toLowerCase(), PASSWORD);
     expect((await newcomer.get("/api/me")).teams).toContainEqual({ id: teamId, name: "Default", role: "member" });
 

@@ -34,6 +34,10 @@ describe("parseEnv", () => {
     [{ PORTAL_SANDBOX_PIDS: "1.5" }, "PORTAL_SANDBOX_PIDS"],
     [{ PORTAL_SANDBOX_DISK: "-5g" }, "PORTAL_SANDBOX_DISK"],
     [{ PORTAL_SANDBOX_TMP: "5x" }, "PORTAL_SANDBOX_TMP"],
+    [{ PORTAL_OIDC_GROUP_ROLES: "eng=Engineering:member" }, "PORTAL_OIDC_GROUP_ROLES"],
+    [{ PORTAL_OIDC_GROUP_ROLES: '{"group":"eng"}' }, "PORTAL_OIDC_GROUP_ROLES"],
+    [{ PORTAL_OIDC_GROUP_ROLES: '[{"group":"eng","team":"Engineering","role":"king"}]' }, "PORTAL_OIDC_GROUP_ROLES"],
+    [{ PORTAL_OIDC_GROUP_ROLES: '[{"group":"","team":"Engineering","role":"member"}]' }, "PORTAL_OIDC_GROUP_ROLES"],
   ])("rejects %j with one line naming %s", (raw, name) => {
     let error: unknown;
     try {
@@ -87,5 +91,20 @@ describe("parseEnv", () => {
     for (const network of ["none", "models", "outbound"]) expect(parseEnv({ PORTAL_SANDBOX_NETWORK: network }).PORTAL_SANDBOX_NETWORK).toBe(network);
     expect(() => parseEnv({ PORTAL_SANDBOX_NETWORK: "internet" })).toThrow(/PORTAL_SANDBOX_NETWORK/);
     expect(() => parseEnv({ PORTAL_SANDBOX: "cloudflare" })).toThrow(/Cloudflare Worker/);
+  });
+
+  it("reads the groups claim and its mapping to team roles, as JSON, with the line at fault named", () => {
+    expect(parseEnv({})).toMatchObject({ PORTAL_OIDC_GROUPS_CLAIM: "groups", PORTAL_OIDC_GROUP_ROLES: [] });
+    const roles = [
+      { group: "eng", team: "Engineering", role: "member" },
+      { group: "cn=leads,ou=groups", team: "Engineering: core", role: "admin" },
+    ];
+    expect(parseEnv({ PORTAL_OIDC_GROUPS_CLAIM: "https://example.com/groups", PORTAL_OIDC_GROUP_ROLES: JSON.stringify(roles) })).toMatchObject({
+      PORTAL_OIDC_GROUPS_CLAIM: "https://example.com/groups",
+      PORTAL_OIDC_GROUP_ROLES: roles,
+    });
+    expect(() => parseEnv({ PORTAL_OIDC_GROUP_ROLES: '[{"group":"eng","team":"Engineering","role":"member"},{"group":"x","team":"T"}]' })).toThrow(
+      /PORTAL_OIDC_GROUP_ROLES: .*\(at 1\.role: /,
+    );
   });
 });

@@ -232,7 +232,8 @@ describe("transcript model", () => {
       portal({ type: "gap", missing: 1, cause: "database" }),
       portal({ type: "restored", fromIndex: 4 }),
       portal({ type: "config_changed", field: "mode", value: "code", by: "u1" }),
-      portal({ type: "limit_hit", limit: "memory", message: "out of memory: 2 GiB" }),
+      portal({ type: "limit", limit: "memory", detail: "out of memory: 2 GiB" }),
+      portal({ type: "limit_hit", limit: "pids", message: "too many processes: 512" }),
       agent({ sessionUpdate: "usage_update", used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } }),
       { index: ++index, sender: "agent", createdAt: at, payload: "not an object" },
       agent({ sessionUpdate: "something_new" }),
@@ -245,9 +246,10 @@ describe("transcript model", () => {
       "Resumed after the runtime restarted: the agent was given the conversation so far.",
       "Mode: code by u1",
       "The sandbox stopped: out of memory: 2 GiB. The session continues on its next prompt.",
+      "The sandbox stopped: too many processes: 512. The session continues on its next prompt.",
     ]);
     expect(state.usage).toEqual({ used: 40, size: 1000, cost: { amount: 0.0004, currency: "USD" } });
-    expect(state.lastIndex).toBe(8);
+    expect(state.lastIndex).toBe(9);
   });
   it("shows a wait for a sandbox as one line that moves up the queue, then says it is starting", () => {
     const state = fresh();

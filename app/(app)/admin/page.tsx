@@ -1,5 +1,7 @@
 import { redirect } from "next/navigation";
+import { headers } from "next/headers";
 import { AgentInstalls } from "@/components/admin/agent-installs";
+import { SsoSettings } from "@/components/admin/sso-settings";
 import { ApiButton } from "@/components/manage/api-button";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
@@ -7,6 +9,9 @@ import { StatusPage } from "@/components/ui/status-page";
 import { listUsers, teamCreationSetting } from "@/lib/accounts/instance";
 import { listAgentInstalls } from "@/lib/agents/installer";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { ssoSettings } from "@/lib/auth/sso-config";
+import { db } from "@/lib/db/client";
+import { requestOrigin } from "@/lib/http/request-origin";
 import { sandboxPool } from "@/lib/sandboxes/pool";
 import { listInstances } from "@/lib/cluster/lease";
 
@@ -25,55 +30,70 @@ export default async function AdminPage() {
         testId="forbidden"
       />
     );
-  const [users, creation, instances] = await Promise.all([listUsers({ limit: 500 }), teamCreationSetting(), listInstances()]);
+  const [users, creation, instances, sso, teams, requestHeaders] = await Promise.all([
+    listUsers({ limit: 500 }),
+    teamCreationSetting(),
+    listInstances(),
+    ssoSettings(),
+    db().team.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" } }),
+    headers(),
+  ]);
   const runtime = sandboxPool().overview();
   return (
     <div className="page">
-      <PageHeader title="Instance admin" subtitle="Agents, the runtime and sandboxes, every account on this portal, and who may create teams." />
+      <PageHeader
+        title="Instance admin"
+        subtitle="Agents, the runtime and sandboxes, every account on this portal, single sign-on, and who may create teams."
+      />
       <div className="manage-grid">
-        <ManageSection title="Users">
-          <ManageTable testId="admin-users" columns={["Person", "Teams", "Status", null]}>
-            {users.items.map((account) => {
-              const self = account.id === user.id;
-              return (
-                <tr key={account.id} data-testid="admin-user-row" data-email={account.email}>
-                  <td>
-                    <strong>{account.name}</strong> {account.isInstanceAdmin && <span className="manage-tag manage-tag-current">instance admin</span>}
-                    <div className="muted small">{account.email}</div>
-                  </td>
-                  <td className="muted">
-                    {account.teamCount} {account.teamCount === 1 ? "team" : "teams"}
-                  </td>
-                  <td>{account.disabled ? <span className="manage-tag manage-tag-bad">disabled</span> : <span className="manage-tag">active</span>}</td>
-                  <td>
-                    <div className="manage-actions-cell">
-                      <ApiButton
-                        method="PATCH"
-                        url={`/api/admin/users/${account.id}`}
-                        body={{ disabled: !account.disabled }}
-                        label={account.disabled ? "Enable" : "Disable"}
-                        confirm={account.disabled ? undefined : `Disable ${account.email}? Their sign-ins and tokens end at once.`}
-                        className="button ghost small"
-                        disabledReason={self ? "You cannot disable yourself." : undefined}
-                        testId="admin-user-disable"
-                      />
-                      {!self && (
+        <div className="stack">
+          <ManageSection title="Users">
+            <ManageTable testId="admin-users" columns={["Person", "Teams", "Status", null]}>
+              {users.items.map((account) => {
+                const self = account.id === user.id;
+                return (
+                  <tr key={account.id} data-testid="admin-user-row" data-email={account.email}>
+                    <td>
+                      <strong>{account.name}</strong> {account.isInstanceAdmin && <span className="manage-tag manage-tag-current">instance admin</span>}
+                      <div className="muted small">{account.email}</div>
+                    </td>
+                    <td className="muted">
+                      {account.teamCount} {account.teamCount === 1 ? "team" : "teams"}
+                    </td>
+                    <td>{account.disabled ? <span className="manage-tag manage-tag-bad">disabled</span> : <span className="manage-tag">active</span>}</td>
+                    <td>
+                      <div className="manage-actions-cell">
                         <ApiButton
                           method="PATCH"
                           url={`/api/admin/users/${account.id}`}
-                          body={{ isInstanceAdmin: !account.isInstanceAdmin }}
-                          label={account.isInstanceAdmin ? "Remove admin" : "Make admin"}
+                          body={{ disabled: !account.disabled }}
+                          label={account.disabled ? "Enable" : "Disable"}
+                          confirm={account.disabled ? undefined : `Disable ${account.email}? Their sign-ins and tokens end at once.`}
                           className="button ghost small"
-                          testId="admin-user-flag"
+                          disabledReason={self ? "You cannot disable yourself." : undefined}
+                          testId="admin-user-disable"
                         />
-                      )}
-                    </div>
-                  </td>
-                </tr>
-              );
-            })}
-          </ManageTable>
-        </ManageSection>
+                        {!self && (
+                          <ApiButton
+                            method="PATCH"
+                            url={`/api/admin/users/${account.id}`}
+                            body={{ isInstanceAdmin: !account.isInstanceAdmin }}
+                            label={account.isInstanceAdmin ? "Remove admin" : "Make admin"}
+                            className="button ghost small"
+                            testId="admin-user-flag"
+                          />
+                        )}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </ManageTable>
+          </ManageSection>
+          <ManageSection title="Single sign-on" card testId="admin-sso" id="sso">
+            <SsoSettings settings={sso} teams={teams} callbackUrl={`${requestOrigin(requestHeaders)}/api/auth/callback/oidc`} />
+          </ManageSection>
+        </div>
         <div className="stack">
           <ManageSection title="Agents" card testId="admin-agents-section" id="agents">
             <AgentInstalls initial={listAgentInstalls()} />

@@ -4,7 +4,8 @@ import { InboxList } from "@/components/inbox/inbox-list";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { countPendingPermissions, listPendingPermissions } from "@/lib/sessions/inbox";
-import { chosenTeamOf, listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Inbox" };
@@ -23,7 +24,7 @@ export default async function InboxPage() {
     countPendingPermissions({ userId: user.id }),
     teamId ? countPendingPermissions({ userId: user.id, teamId }) : null,
   ]);
-  const answerableTeams = teams.filter((team) => roleAtLeast(team.role, "member")).map((team) => team.id);
+  const answerableTeams = teams.filter((team) => may(team.role, "work")).map((team) => team.id);
   const team = teams.find((candidate) => candidate.id === chosen);
   const elsewhere = here === null ? 0 : all - here;
   return (

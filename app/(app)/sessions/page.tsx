@@ -11,7 +11,8 @@ import { displayStatus, publicStatus, type SessionStatus } from "@/lib/contract/
 import { agentDisplayName } from "@/lib/runtime/agents";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
-import { chosenTeamOf, listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sessions" };
@@ -47,7 +48,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const [chosen, teams] = await Promise.all([chosenTeamOf(user.id), listTeamsOf(user.id)]);
   const teamId = chosen ?? undefined;
   const team = teams.find((candidate) => candidate.id === chosen);
-  const answerable = new Set(teams.filter((candidate) => roleAtLeast(candidate.role, "member")).map((candidate) => candidate.id));
+  const answerable = new Set(teams.filter((candidate) => may(candidate.role, "work")).map((candidate) => candidate.id));
   const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
   const creatorName = await displayNames(page.items.map((session) => session.createdById));

@@ -7,6 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listMyInvitations } from "@/lib/teams/invitations";
+import { may } from "@/lib/contract/roles";
 import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
@@ -80,7 +81,7 @@ export default async function TeamsPage() {
                       <Link className="button small" href={`/teams/${team.id}/members`}>
                         Members
                       </Link>
-                      {(team.role === "admin" || team.role === "owner") && (
+                      {may(team.role, "readAudit") && (
                         <Link className="button small" href={`/teams/${team.id}/audit`}>
                           Audit
                         </Link>

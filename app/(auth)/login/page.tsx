@@ -4,7 +4,8 @@ import { LoginForm } from "@/components/login-form";
 import { SsoButton } from "@/components/sso-button";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { oidcProvider, readLinkToken } from "@/lib/auth/oidc";
+import { readLinkToken } from "@/lib/auth/oidc";
+import { ssoConfig } from "@/lib/auth/sso-config";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
@@ -21,7 +22,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { callbackUrl, error, link } = await searchParams;
   const target = safeCallbackPath(callbackUrl);
   if (await getCurrentUser()) redirect(target);
-  const sso = oidcProvider();
+  const sso = await ssoConfig();
   const linking = error === "sso_link" && readLinkToken(link) ? link : undefined;
   const message = error ? (SSO_ERRORS[error] ?? "Sign-in did not work. Try again.") : null;
   return (

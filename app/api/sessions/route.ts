@@ -12,7 +12,7 @@ export const GET = withRoute({ query: listSessionsQuery }, async ({ user, query 
 });
 
 // A member of the body's team creates sessions in it.
-export const POST = withRoute({ team: "member", body: createSessionBody }, async ({ user, body }) => {
+export const POST = withRoute({ team: "work", body: createSessionBody }, async ({ user, body }) => {
   const session = await createSession({ userId: user.id, input: body });
   return Response.json(sessionDetailJson(session), { status: 201 });
 });

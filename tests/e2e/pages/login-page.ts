@@ -7,6 +7,7 @@ export class LoginPage {
   readonly password = () => this.page.getByTestId("login-password");
   readonly submit = () => this.page.getByTestId("login-submit");
   readonly error = () => this.page.getByTestId("login-error");
+  readonly ssoButton = () => this.page.getByTestId("sso-button");
 
   async goto() {
     await this.page.goto("/login");

@@ -5,7 +5,8 @@ export async function shootLightAndDark(page: Page, name: string) {
   if (!process.env.SCREENS_DIR) return;
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name}-${scheme}.png`, fullPage: false });
+    // Colours change with a short CSS transition: without this a shot can catch them half-way.
+    await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name}-${scheme}.png`, fullPage: false, animations: "disabled" });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }

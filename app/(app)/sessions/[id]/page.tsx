@@ -5,7 +5,7 @@ import { getCurrentUser } from "@/lib/auth/current-user";
 import { agentDisplayName } from "@/lib/runtime/agents";
 import { pendingPermissions } from "@/lib/sessions/queries";
 import { sessionDetailJson } from "@/lib/sessions/serialize";
-import { roleAtLeast, sessionForPage, teamPeople } from "@/lib/teams/membership";
+import { sessionForPage, teamPeople } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
@@ -34,7 +34,8 @@ export default async function SessionPage({ params, searchParams }: { params: Pr
   return (
     <SessionView
       initial={initial}
-      canWrite={roleAtLeast(found.role, "member")}
+      role={found.role}
+      ownSession={found.session.createdById === user.id}
       agentName={agentDisplayName(found.session.agent)}
       people={people}
       wholeHistory={wholeHistory}

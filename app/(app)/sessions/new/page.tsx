@@ -8,7 +8,8 @@ import { isApiError } from "@/lib/errors";
 import { db } from "@/lib/db/client";
 import { liveSandboxOfTeams } from "@/lib/sandboxes/sandboxes";
 import { listAgents } from "@/lib/sessions/agents";
-import { chosenTeamOf, listTeamsOf, roleAtLeast } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "New session" };
@@ -17,7 +18,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const [allTeams, chosen] = await Promise.all([listTeamsOf(user.id), chosenTeamOf(user.id)]);
-  const teams = allTeams.filter((team) => roleAtLeast(team.role, "member"));
+  const teams = allTeams.filter((team) => may(team.role, "work"));
   // The team chosen in the top bar comes first (a viewer there starts in a team where they may).
   const currentTeam = teams.find((team) => team.id === chosen) ?? null;
   // "New session in this sandbox": only a live sandbox of a team where the person may start sessions.
@@ -54,7 +55,7 @@ export default async function NewSessionPage({ searchParams }: { searchParams: P
         </div>
       ) : (
         <NewSessionForm
-          teams={teams.map(({ id, name, role }) => ({ id, name, admin: roleAtLeast(role, "admin") }))}
+          teams={teams.map(({ id, name, role }) => ({ id, name, admin: may(role, "configureTeam") }))}
           defaultTeamId={currentTeam?.id ?? teams[0]?.id ?? ""}
           agents={agents}
           agentsTeamId={agentTeam?.id}

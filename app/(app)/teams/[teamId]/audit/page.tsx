@@ -6,7 +6,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { displayNames } from "@/lib/accounts/account";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listAuditEntries } from "@/lib/teams/audit-log";
-import { roleAtLeast, teamForPage, teamPeople } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { teamForPage, teamPeople } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
@@ -51,7 +52,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
   const { teamId } = await params;
   const { team, role } = await teamForPage(teamId, user.id);
   const search = await searchParams;
-  if (!roleAtLeast(role, "admin")) {
+  if (!may(role, "readAudit")) {
     return (
       <div className="page">
         <h1>Audit log of {team.name}</h1>

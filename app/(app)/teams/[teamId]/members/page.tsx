@@ -9,10 +9,10 @@ import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
-import { ROLES, type Role } from "@/lib/contract/teams";
+import { grantableRoles, may, whyNotManage, type Role } from "@/lib/contract/roles";
 import { listTeamInvitations } from "@/lib/teams/invitations";
 import { listMembers } from "@/lib/teams/members";
-import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
+import { teamForPage } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
@@ -29,10 +29,8 @@ export async function generateMetadata({ params }: Props) {
 
 /** Why the caller may not change this member, or undefined when they may. */
 function lockedReason(actor: Role, target: Role, isLastOwner: boolean): string | undefined {
-  if (!roleAtLeast(actor, "admin")) return "Only admins and owners manage members.";
-  if (isLastOwner) return LAST_OWNER;
-  if (roleAtLeast(target, "admin") && actor !== "owner") return `Only an owner can change an ${target}.`;
-  return undefined;
+  if (isLastOwner && may(actor, "manageMembers")) return LAST_OWNER;
+  return whyNotManage(actor, target) ?? undefined;
 }
 
 export default async function MembersPage({ params }: Props) {
@@ -43,8 +41,8 @@ export default async function MembersPage({ params }: Props) {
   const [members, invitations] = await Promise.all([listMembers({ teamId, limit: 500 }), listTeamInvitations({ teamId })]);
   const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
   const owners = members.items.filter((member) => member.role === "owner").length;
-  const isAdmin = roleAtLeast(role, "admin");
-  const grantable = ROLES.filter((option) => roleAtLeast(role, option));
+  const isAdmin = may(role, "manageMembers");
+  const grantable = grantableRoles(role);
 
   return (
     <div className="page">
@@ -61,17 +59,12 @@ export default async function MembersPage({ params }: Props) {
             <Link className="button" href={`/teams/${team.id}/usage`} data-testid="usage-link">
               Usage
             </Link>
-            {isAdmin && (
+            {may(role, "configureTeam") && (
               <Link className="button" href={`/teams/${team.id}/settings`} data-testid="settings-link">
                 Settings
               </Link>
             )}
-            {isAdmin && (
-              <Link className="button" href={`/teams/${team.id}/settings`} data-testid="settings-link">
-                Settings
-              </Link>
-            )}
-            {isAdmin && (
+            {may(role, "readAudit") && (
               <Link className="button" href={`/teams/${team.id}/audit`}>
                 Audit log
               </Link>
@@ -91,7 +84,16 @@ export default async function MembersPage({ params }: Props) {
                 return (
                   <tr key={member.userId} data-testid="member-row" data-email={member.email}>
                     <td>
-                      <strong data-testid="member-name">{member.name}</strong> {self && <span className="manage-tag manage-tag-current">you</span>}
+                      <strong data-testid="member-name">{member.name}</strong> {self && <span className="manage-tag manage-tag-current">you</span>}{" "}
+                      {member.ssoGroup && (
+                        <span
+                          className="manage-tag"
+                          title="Granted by single sign-on: the next sign-in changes or removes it with the person's groups, unless the role is set by hand"
+                          data-testid="member-sso"
+                        >
+                          SSO group {member.ssoGroup}
+                        </span>
+                      )}
                       <div className="muted small email">{member.email}</div>
                     </td>
                     <td>

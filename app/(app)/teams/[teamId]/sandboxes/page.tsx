@@ -8,7 +8,8 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { teamSandboxesForPage } from "@/lib/sandboxes/sandboxes";
-import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { teamForPage } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
@@ -32,7 +33,7 @@ export default async function SandboxesPage({ params }: Props) {
   if (!user) redirect("/login");
   const { teamId } = await params;
   const { team, role } = await teamForPage(teamId, user.id);
-  const isAdmin = roleAtLeast(role, "admin");
+  const isAdmin = may(role, "manageSandboxes");
   const sandboxes = await teamSandboxesForPage({ teamId });
   return (
     <div className="page">

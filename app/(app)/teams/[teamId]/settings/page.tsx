@@ -14,7 +14,8 @@ import { getCurrentUser } from "@/lib/auth/current-user";
 import { formatUsd } from "@/lib/contract/usage";
 import { getPolicy } from "@/lib/policies/policies";
 import { listTeamShares } from "@/lib/shares/shares";
-import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { teamForPage } from "@/lib/teams/membership";
 import { getBudget } from "@/lib/usage/budgets";
 import { listDeliveries, listWebhooks } from "@/lib/webhooks/webhooks";
 
@@ -35,7 +36,7 @@ export default async function TeamSettingsPage({ params }: Props) {
   if (!user) redirect("/login");
   const { teamId } = await params;
   const { team, role } = await teamForPage(teamId, user.id);
-  if (!roleAtLeast(role, "admin")) notFound();
+  if (!may(role, "configureTeam")) notFound();
   const [budget, policy, webhooks, shares] = await Promise.all([
     getBudget({ teamId }),
     getPolicy({ teamId }),

@@ -6,7 +6,8 @@ import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { formatUsd, type UsageGrouping, type UsageReportJson } from "@/lib/contract/usage";
-import { roleAtLeast, teamForPage } from "@/lib/teams/membership";
+import { may } from "@/lib/contract/roles";
+import { teamForPage } from "@/lib/teams/membership";
 import { getBudget } from "@/lib/usage/budgets";
 import { dayString, usageReport } from "@/lib/usage/usage";
 
@@ -54,7 +55,7 @@ export default async function UsagePage({ params, searchParams }: Props) {
     usageReport({ teamId, from, to, groupBy: "day", limit: 400 }),
     ...SECTIONS.map((section) => usageReport({ teamId, from, to, groupBy: section.groupBy, limit: TOP })),
   ]);
-  const budget = roleAtLeast(role, "admin") ? await getBudget({ teamId }) : null;
+  const budget = may(role, "configureTeam") ? await getBudget({ teamId }) : null;
   const csv = (groupBy: UsageGrouping) => `/api/teams/${team.id}/usage?groupBy=${groupBy}&from=${dayString(from)}&to=${dayString(to)}&format=csv&limit=10000`;
   const total = byDay.total;
   return (

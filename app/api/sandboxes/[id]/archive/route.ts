@@ -2,7 +2,7 @@ import { withRoute } from "@/lib/api/with-route";
 import { workspaceArchive } from "@/lib/sandboxes/archive";
 
 export const GET = withRoute(
-  { sandbox: "viewer" },
+  { sandbox: "read" },
   async ({ sandbox }) =>
     new Response(workspaceArchive(sandbox), {
       headers: {

@@ -3,7 +3,7 @@ import { patchOf } from "@/lib/cluster/commands";
 import { changesQuery } from "../../schema";
 
 export const GET = withRoute(
-  { sandbox: "viewer", query: changesQuery },
+  { sandbox: "read", query: changesQuery },
   async ({ sandbox, query }) =>
     new Response(Buffer.from(await patchOf(sandbox, query.against)), {
       headers: {

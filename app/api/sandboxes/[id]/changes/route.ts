@@ -2,4 +2,4 @@ import { withRoute } from "@/lib/api/with-route";
 import { listChanges } from "@/lib/cluster/commands";
 import { changesQuery } from "../../schema";
 
-export const GET = withRoute({ sandbox: "viewer", query: changesQuery }, async ({ sandbox, query }) => listChanges(sandbox, query.against));
+export const GET = withRoute({ sandbox: "read", query: changesQuery }, async ({ sandbox, query }) => listChanges(sandbox, query.against));

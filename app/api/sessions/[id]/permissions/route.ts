@@ -2,4 +2,4 @@ import { withRoute } from "@/lib/api/with-route";
 import { pendingPermissions } from "@/lib/sessions/queries";
 import { permissionJson } from "@/lib/sessions/serialize";
 
-export const GET = withRoute({ session: "viewer" }, async ({ session }) => ({ items: (await pendingPermissions(session.id)).map(permissionJson) }));
+export const GET = withRoute({ session: "read" }, async ({ session }) => ({ items: (await pendingPermissions(session.id)).map(permissionJson) }));

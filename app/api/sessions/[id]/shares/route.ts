@@ -3,10 +3,10 @@ import { publicOrigin } from "@/lib/http/public-origin";
 import { createShare, listSessionShares } from "@/lib/shares/shares";
 import { createShareBody } from "./schema";
 
-export const GET = withRoute({ session: "viewer" }, async ({ session }) => listSessionShares({ sessionId: session.id }));
+export const GET = withRoute({ session: "read" }, async ({ session }) => listSessionShares({ sessionId: session.id }));
 
 // The link is in this answer only: no cache may keep it.
-export const POST = withRoute({ session: "member", body: createShareBody }, async ({ request, session, user, body }) =>
+export const POST = withRoute({ session: "work", body: createShareBody }, async ({ request, session, user, body }) =>
   Response.json(await createShare({ session, actorId: user.id, expiresInDays: body.expiresInDays, origin: publicOrigin(request) }), {
     status: 201,
     headers: { "cache-control": "no-store" },

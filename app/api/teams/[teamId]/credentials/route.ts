@@ -1,4 +1,4 @@
 import { withRoute } from "@/lib/api/with-route";
 import { listCredentials } from "@/lib/gateway/credentials";
 
-export const GET = withRoute({ team: "admin" }, async ({ team }) => listCredentials({ teamId: team.id }));
+export const GET = withRoute({ team: "configureTeam" }, async ({ team }) => listCredentials({ teamId: team.id }));

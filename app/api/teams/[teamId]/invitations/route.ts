@@ -3,10 +3,10 @@ import { publicOrigin } from "@/lib/http/public-origin";
 import { createInvitation, listTeamInvitations } from "@/lib/teams/invitations";
 import { createInvitationBody } from "./schema";
 
-export const GET = withRoute({ team: "viewer" }, async ({ team }) => listTeamInvitations({ teamId: team.id }));
+export const GET = withRoute({ team: "read" }, async ({ team }) => listTeamInvitations({ teamId: team.id }));
 
 // The link is in this answer only: no cache may keep it.
-export const POST = withRoute({ team: "admin", body: createInvitationBody }, async ({ request, user, team, role, body }) =>
+export const POST = withRoute({ team: "manageMembers", body: createInvitationBody }, async ({ request, user, team, role, body }) =>
   Response.json(await createInvitation({ teamId: team.id, actorId: user.id, actorRole: role, ...body, origin: publicOrigin(request) }), {
     status: 201,
     headers: { "cache-control": "no-store" },

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { passwordSchema } from "@/lib/auth/password-rule";
+import { ROLES } from "@/lib/contract/roles";
 import { cursorParam } from "@/lib/db/keyset";
 
-export const role = z.enum(["viewer", "member", "admin", "owner"]);
+export const role = z.enum(ROLES);
 
 export const email = z.string().trim().max(320).pipe(z.email("must be an email address"));
 

@@ -4,6 +4,6 @@ import { replyToPermission } from "@/lib/cluster/commands";
 import { permissionReplyBody } from "./schema";
 
 export const POST = withRoute(
-  { session: "member", params: pathParams("id", "permissionId"), body: permissionReplyBody },
+  { session: "work", params: pathParams("id", "permissionId"), body: permissionReplyBody },
   async ({ user, session, params, body }) => replyToPermission({ session, userId: user.id, permissionId: params.permissionId, reply: body.reply }),
 );

@@ -7,11 +7,11 @@ import { updateMemberBody } from "./schema";
 // lib/teams/members.ts under the team's lock, against the role as of that moment.
 const params = pathParams("teamId", "userId");
 
-export const PATCH = withRoute({ team: "viewer", params, body: updateMemberBody }, async ({ user, team, params, body }) =>
+export const PATCH = withRoute({ team: "read", params, body: updateMemberBody }, async ({ user, team, params, body }) =>
   updateMemberRole({ teamId: team.id, actorId: user.id, userId: params.userId, role: body.role }),
 );
 
-export const DELETE = withRoute({ team: "viewer", params }, async ({ user, team, params }) => {
+export const DELETE = withRoute({ team: "read", params }, async ({ user, team, params }) => {
   await removeMember({ teamId: team.id, actorId: user.id, userId: params.userId });
   return new Response(null, { status: 204 });
 });

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 // Viewers watch; typing needs member (the input route).
 export const GET = withRoute(
-  { sandbox: "viewer", params: terminalParams, headers: terminalStreamHeaders },
+  { sandbox: "read", params: terminalParams, headers: terminalStreamHeaders },
   async ({ request, sandbox, user, params, headers }) => {
     const body = terminalStream({ sandbox, terminalId: params.tid, after: headers["last-event-id"] ?? 0, signal: request.signal });
     return new Response(await holdStreamSlot(user.id, body), {
