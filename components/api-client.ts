@@ -5,15 +5,21 @@
 import type { EventJson } from "@/lib/contract/events";
 import { isProblemCode, type ProblemCode } from "@/lib/contract/problems";
 
+/** Said after a write refused because the page's copy was out of date (edited_meanwhile); the page then reloads its data. */
+export const STALE_PAGE = "The page now shows what is saved: check it and try again.";
+
 /** `code` is the problem's machine-readable code (lib/contract/problems.ts), null when the portal was not reached. */
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; code: ProblemCode | null; error: string };
 
-export async function apiFetch<T>(url: string, options: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<ApiResult<T>> {
+export async function apiFetch<T>(
+  url: string,
+  options: { method?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<ApiResult<T>> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: options.method ?? "GET",
-      headers: options.body === undefined ? {} : { "content-type": "application/json" },
+      headers: { ...options.headers, ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
     });

@@ -2,12 +2,16 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { apiFetch } from "@/components/api-client";
+import { apiFetch, STALE_PAGE } from "@/components/api-client";
 
-/** A button that makes one API call and refreshes the page's server data when it worked. */
+/**
+ * A button that makes one API call and refreshes the page's server data when it worked, or when it
+ * was refused because that data was out of date (edited_meanwhile).
+ */
 export function ApiButton({
   method,
   url,
+  headers,
   body,
   label,
   pendingLabel,
@@ -20,6 +24,7 @@ export function ApiButton({
 }: {
   method: string;
   url: string;
+  headers?: Record<string, string>;
   body?: unknown;
   label: string;
   pendingLabel?: string;
@@ -40,9 +45,14 @@ export function ApiButton({
     if (confirm && !window.confirm(confirm)) return;
     setPending(true);
     setError(null);
-    const result = await apiFetch(url, { method, body });
+    const result = await apiFetch(url, { method, headers, body });
     setPending(false);
-    if (!result.ok) return setError(result.error);
+    if (!result.ok) {
+      if (result.code !== "edited_meanwhile") return setError(result.error);
+      setError(`${result.error} ${STALE_PAGE}`);
+      router.refresh();
+      return;
+    }
     if (after) window.location.assign(after);
     else router.refresh();
   }

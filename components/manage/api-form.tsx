@@ -2,15 +2,17 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { apiFetch } from "@/components/api-client";
+import { apiFetch, STALE_PAGE } from "@/components/api-client";
 
 /**
  * A form that sends its fields to one API endpoint. `toBody` shapes the JSON; `onDone` sees the
- * answer (to show a secret once); otherwise the page's server data is refreshed.
+ * answer (to show a secret once); otherwise the page's server data is refreshed. A write refused
+ * because the page was out of date (edited_meanwhile) refreshes it too and keeps what was typed.
  */
 export function ApiForm<T>({
   method,
   url,
+  headers,
   toBody,
   submitLabel,
   children,
@@ -21,6 +23,7 @@ export function ApiForm<T>({
 }: {
   method: string;
   url: string;
+  headers?: Record<string, string>;
   toBody: (form: FormData) => unknown;
   submitLabel: string;
   children: React.ReactNode;
@@ -40,9 +43,14 @@ export function ApiForm<T>({
     setPending(true);
     setError(null);
     setDone(false);
-    const result = await apiFetch<T>(url, { method, body: toBody(new FormData(formElement)) });
+    const result = await apiFetch<T>(url, { method, headers, body: toBody(new FormData(formElement)) });
     setPending(false);
-    if (!result.ok) return setError(result.error);
+    if (!result.ok) {
+      if (result.code !== "edited_meanwhile") return setError(result.error);
+      setError(`${result.error} ${STALE_PAGE}`);
+      router.refresh();
+      return;
+    }
     if (resetOnDone) formElement.reset();
     setDone(true);
     await onDone?.(result.data);

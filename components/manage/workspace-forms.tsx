@@ -1,12 +1,25 @@
 "use client";
 
 import { useState } from "react";
+import { ApiButton } from "@/components/manage/api-button";
 import { ApiForm } from "@/components/manage/api-form";
 import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
 
-// The team's repositories, MCP servers and skills (Settings, admins). The MCP and skills APIs take
-// the whole list (PUT), so adding one sends the list the page was rendered with plus the new entry;
-// a stored header value goes back as null, which keeps it (the page never had it).
+// The team's repositories, MCP servers and skills (Settings, admins). A repository is added by
+// POST; the MCP and skills APIs take the whole list (PUT), so adding or removing one entry sends
+// the list the page was rendered with, changed, on the version it was read at (If-Match): if
+// another admin wrote the list meanwhile the write is refused and the page shows the list as it is
+// now. A stored header value goes back as null, which keeps it (the page never had it).
+
+/** A list the team replaces whole (PUT), as this page read it. */
+export interface VersionedList<T> {
+  url: string;
+  field: "servers" | "sources";
+  items: T[];
+  version: number;
+}
+
+const ifMatch = (list: VersionedList<unknown>) => ({ "if-match": `"${list.version}"` });
 
 const lines = (value: FormDataEntryValue | null) =>
   String(value ?? "")
@@ -16,13 +29,65 @@ const lines = (value: FormDataEntryValue | null) =>
 
 const optional = (value: FormDataEntryValue | null) => String(value ?? "").trim() || undefined;
 
+/**
+ * Every add form of the workspace sections: a titled card whose fields make one new entry, POSTed
+ * (`into` a URL) or appended to a versioned list and PUT on its version.
+ */
+function AddEntryCard({
+  title,
+  into,
+  toEntry,
+  submitLabel,
+  testId,
+  onDone,
+  children,
+}: {
+  title: string;
+  into: string | VersionedList<unknown>;
+  toEntry: (form: FormData) => unknown;
+  submitLabel: string;
+  testId: string;
+  onDone?: () => void;
+  children: React.ReactNode;
+}) {
+  const request =
+    typeof into === "string"
+      ? { method: "POST", url: into, toBody: toEntry }
+      : { method: "PUT", url: into.url, headers: ifMatch(into), toBody: (form: FormData) => ({ [into.field]: [...into.items, toEntry(form)] }) };
+  return (
+    <div className="card">
+      <h3 className="manage-card-title">{title}</h3>
+      <ApiForm {...request} submitLabel={submitLabel} testId={testId} onDone={onDone}>
+        {children}
+      </ApiForm>
+    </div>
+  );
+}
+
+/** Removes one entry of a versioned list: the rest is PUT on the version the page read. */
+export function RemoveListEntry({ list, index, confirm, testId }: { list: VersionedList<unknown>; index: number; confirm: string; testId: string }) {
+  return (
+    <ApiButton
+      method="PUT"
+      url={list.url}
+      headers={ifMatch(list)}
+      body={{ [list.field]: list.items.filter((_, other) => other !== index) }}
+      label="Remove"
+      pendingLabel="Removing…"
+      className="button small ghost"
+      confirm={confirm}
+      testId={testId}
+    />
+  );
+}
+
 /** A new repository: the token is sent once, sealed by the portal, and never shown again. */
 export function AddRepositoryForm({ teamId }: { teamId: string }) {
   return (
-    <ApiForm
-      method="POST"
-      url={`/api/teams/${teamId}/repositories`}
-      toBody={(form) => ({
+    <AddEntryCard
+      title="Add a repository"
+      into={`/api/teams/${teamId}/repositories`}
+      toEntry={(form) => ({
         name: String(form.get("name") ?? "").trim(),
         url: String(form.get("url") ?? "").trim(),
         defaultBranch: optional(form.get("defaultBranch")),
@@ -59,24 +124,22 @@ export function AddRepositoryForm({ teamId }: { teamId: string }) {
           <input name="token" type="password" maxLength={4096} autoComplete="off" placeholder="none for a public repository" data-testid="repository-token" />
         </label>
       </div>
-    </ApiForm>
+    </AddEntryCard>
   );
 }
 
 /** A new MCP server: a command run inside each sandbox (stdio), or an HTTP address with headers. */
-export function AddMcpServerForm({ teamId, servers }: { teamId: string; servers: McpServerJson[] }) {
+export function AddMcpServerForm({ servers }: { servers: VersionedList<McpServerJson> }) {
   const [kind, setKind] = useState<"local" | "remote">("local");
   const [headerRows, setHeaderRows] = useState(1);
-  function toBody(form: FormData) {
+  function toEntry(form: FormData) {
     const name = String(form.get("name") ?? "").trim();
-    const added =
-      kind === "local"
-        ? { name, type: "local", command: String(form.get("command") ?? "").trim(), args: lines(form.get("args")), env: envOf(form.get("env")) }
-        : { name, type: "remote", url: String(form.get("url") ?? "").trim(), headers: headersOf(form) };
-    return { servers: [...servers, added] };
+    return kind === "local"
+      ? { name, type: "local", command: String(form.get("command") ?? "").trim(), args: lines(form.get("args")), env: envOf(form.get("env")) }
+      : { name, type: "remote", url: String(form.get("url") ?? "").trim(), headers: headersOf(form) };
   }
   return (
-    <ApiForm method="PUT" url={`/api/teams/${teamId}/mcp`} toBody={toBody} submitLabel="Add MCP server" testId="mcp-form" onDone={() => setHeaderRows(1)}>
+    <AddEntryCard title="Add an MCP server" into={servers} toEntry={toEntry} submitLabel="Add MCP server" testId="mcp-form" onDone={() => setHeaderRows(1)}>
       <div className="manage-fields">
         <label className="field">
           <span>Name</span>
@@ -156,7 +219,7 @@ export function AddMcpServerForm({ teamId, servers }: { teamId: string; servers:
           </fieldset>
         </div>
       )}
-    </ApiForm>
+    </AddEntryCard>
   );
 }
 
@@ -180,23 +243,22 @@ function headersOf(form: FormData): Record<string, string> {
 const SOURCE_PLACEHOLDER = { github: "acme/agent-skills", git: "https://git.example.com/acme/skills.git", local: "/workspace/.skills" } as const;
 
 /** A new skill source (the runtime's skills config): a GitHub repository, a git URL or a path in the sandbox. */
-export function AddSkillSourceForm({ teamId, sources }: { teamId: string; sources: SkillSourceJson[] }) {
+export function AddSkillSourceForm({ sources }: { sources: VersionedList<SkillSourceJson> }) {
   const [type, setType] = useState<keyof typeof SOURCE_PLACEHOLDER>("github");
-  function toBody(form: FormData) {
+  function toEntry(form: FormData) {
     const skills = String(form.get("skills") ?? "")
       .split(/[\s,]+/)
       .filter(Boolean);
-    const added = {
+    return {
       type: String(form.get("type")),
       source: String(form.get("source") ?? "").trim(),
       ref: optional(form.get("ref")),
       subpath: optional(form.get("subpath")),
       skills: skills.length > 0 ? skills : undefined,
     };
-    return { sources: [...sources, added] };
   }
   return (
-    <ApiForm method="PUT" url={`/api/teams/${teamId}/skills`} toBody={toBody} submitLabel="Add skills" testId="skill-form">
+    <AddEntryCard title="Add skills" into={sources} toEntry={toEntry} submitLabel="Add skills" testId="skill-form">
       <div className="manage-fields">
         <label className="field">
           <span>From</span>
@@ -231,6 +293,6 @@ export function AddSkillSourceForm({ teamId, sources }: { teamId: string; source
           <input name="subpath" maxLength={1000} placeholder="skills" spellCheck={false} data-testid="skill-subpath" />
         </label>
       </div>
-    </ApiForm>
+    </AddEntryCard>
   );
 }

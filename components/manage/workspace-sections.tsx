@@ -1,8 +1,9 @@
 import { ApiButton } from "@/components/manage/api-button";
-import { AddMcpServerForm, AddRepositoryForm, AddSkillSourceForm } from "@/components/manage/workspace-forms";
+import { AddMcpServerForm, AddRepositoryForm, AddSkillSourceForm, RemoveListEntry, type VersionedList } from "@/components/manage/workspace-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { listRepositories } from "@/lib/sandboxes/repository";
+import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
 import { teamMcp, teamSkills } from "@/lib/sandboxes/team-config";
 
 // What a team's new sandboxes start with (Settings, admins): repositories to clone, MCP servers and
@@ -55,17 +56,16 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
           ))}
         </ManageTable>
       )}
-      <div className="card">
-        <h3 className="manage-card-title">Add a repository</h3>
-        <AddRepositoryForm teamId={team.id} />
-      </div>
+      <AddRepositoryForm teamId={team.id} />
     </ManageSection>
   );
 }
 
 /** MCP servers and skill sources, written into every new sandbox of the team before its first session. */
 export async function AgentToolsSection({ team }: { team: { id: string } }) {
-  const [{ servers }, { sources }] = await Promise.all([teamMcp({ teamId: team.id }), teamSkills({ teamId: team.id })]);
+  const [mcp, skills] = await Promise.all([teamMcp({ teamId: team.id }), teamSkills({ teamId: team.id })]);
+  const servers: VersionedList<McpServerJson> = { url: `/api/teams/${team.id}/mcp`, field: "servers", items: mcp.servers, version: mcp.version };
+  const sources: VersionedList<SkillSourceJson> = { url: `/api/teams/${team.id}/skills`, field: "sources", items: skills.sources, version: skills.version };
   return (
     <>
       <ManageSection title="MCP servers" testId="mcp-section" id="mcp">
@@ -73,13 +73,13 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
           Given to the agents of every new sandbox of the team. A command runs inside the sandbox; an HTTP server is called from it, with its headers (the agent
           can read them).
         </p>
-        {servers.length === 0 ? (
+        {servers.items.length === 0 ? (
           <p className="muted small" data-testid="mcp-empty">
             No MCP servers yet.
           </p>
         ) : (
           <ManageTable testId="mcp-list" columns={["Server", "Kind", "Runs", "Settings", null]}>
-            {servers.map((server) => (
+            {servers.items.map((server, index) => (
               <tr key={server.name} data-testid="mcp-row" data-name={server.name}>
                 <td>
                   <strong>{server.name}</strong>
@@ -96,13 +96,9 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
                 </td>
                 <td>
                   <div className="manage-actions-cell">
-                    <ApiButton
-                      method="PUT"
-                      url={`/api/teams/${team.id}/mcp`}
-                      body={{ servers: servers.filter((other) => other.name !== server.name) }}
-                      label="Remove"
-                      pendingLabel="Removing…"
-                      className="button small ghost"
+                    <RemoveListEntry
+                      list={servers}
+                      index={index}
                       confirm={`Remove the MCP server ${server.name}? Sandboxes made from now on will not have it.`}
                       testId="mcp-remove"
                     />
@@ -112,23 +108,20 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
             ))}
           </ManageTable>
         )}
-        <div className="card">
-          <h3 className="manage-card-title">Add an MCP server</h3>
-          <AddMcpServerForm teamId={team.id} servers={servers} />
-        </div>
+        <AddMcpServerForm servers={servers} />
       </ManageSection>
       <ManageSection title="Skills" testId="skills-section" id="skills">
         <p className="muted small">
           Where the agents of every new sandbox find their skills (folders with a <code>SKILL.md</code>): a GitHub repository, a git URL or a path in the
           sandbox.
         </p>
-        {sources.length === 0 ? (
+        {sources.items.length === 0 ? (
           <p className="muted small" data-testid="skill-empty">
             No skills yet.
           </p>
         ) : (
           <ManageTable testId="skill-list" columns={["Source", "From", "Skills", "Ref", null]}>
-            {sources.map((source, index) => (
+            {sources.items.map((source, index) => (
               <tr key={`${index}-${source.source}`} data-testid="skill-row" data-source={source.source}>
                 <td>
                   <code className="small">
@@ -141,13 +134,9 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
                 <td className="small">{source.ref ? <code>{source.ref}</code> : <span className="muted">default</span>}</td>
                 <td>
                   <div className="manage-actions-cell">
-                    <ApiButton
-                      method="PUT"
-                      url={`/api/teams/${team.id}/skills`}
-                      body={{ sources: sources.filter((_, other) => other !== index) }}
-                      label="Remove"
-                      pendingLabel="Removing…"
-                      className="button small ghost"
+                    <RemoveListEntry
+                      list={sources}
+                      index={index}
                       confirm={`Remove the skills from ${source.source}? Sandboxes made from now on will not have them.`}
                       testId="skill-remove"
                     />
@@ -157,10 +146,7 @@ export async function AgentToolsSection({ team }: { team: { id: string } }) {
             ))}
           </ManageTable>
         )}
-        <div className="card">
-          <h3 className="manage-card-title">Add skills</h3>
-          <AddSkillSourceForm teamId={team.id} sources={sources} />
-        </div>
+        <AddSkillSourceForm sources={sources} />
       </ManageSection>
     </>
   );

@@ -125,21 +125,25 @@ function TerminalView({ sandboxId, terminalId, canWrite, onEnd }: { sandboxId: s
       });
       cleanups.push(() => stream.close());
 
-      // Input: keystrokes of one frame go in one request, in order.
+      // Input: a keystroke goes at once (waiting for the next frame added up to 16 ms to each echo);
+      // what is typed while a request is on its way goes in the next one, in order.
       if (canWrite) {
         let pending = "";
-        let sending: Promise<unknown> = Promise.resolve();
-        const flush = () => {
-          const data = pending;
-          pending = "";
-          if (data)
-            sending = sending.then(() =>
-              fetch(`${base}/input`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data }) }),
+        let sending = false;
+        const send = async () => {
+          sending = true;
+          while (pending) {
+            const data = pending;
+            pending = "";
+            await fetch(`${base}/input`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data }) }).catch(
+              () => undefined,
             );
+          }
+          sending = false;
         };
         const input = term.onData((data) => {
-          if (!pending) requestAnimationFrame(flush);
           pending += data;
+          if (!sending) void send();
         });
         cleanups.push(() => input.dispose());
         term.focus();

@@ -32,6 +32,8 @@ export const PROBLEM_STATUS = {
   nothing_to_push: 409,
   terminal_closed: 409,
   configured_by_env: 409,
+  // 412: the caller's copy is out of date (If-Match)
+  edited_meanwhile: 412,
   // 413 / 415: the body
   body_too_large: 413,
   workspace_too_large: 413,
@@ -66,6 +68,7 @@ export const STATUS_TITLE: Record<number, string> = {
   404: "Not Found",
   405: "Method Not Allowed",
   409: "Conflict",
+  412: "Precondition Failed",
   413: "Payload Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",

@@ -1,9 +1,10 @@
 import "server-only";
-import type { Prisma } from "@/generated/prisma/client";
+import type { Prisma, TeamSandboxConfig } from "@/generated/prisma/client";
 import type { McpServerConfig } from "sandbox-agent";
 import { recordAudit } from "@/lib/audit";
 import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
 import { db } from "@/lib/db/client";
+import { ApiError } from "@/lib/errors";
 import { runtimeOfSandbox, type SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { openSecret, sealSecret } from "@/lib/secrets/box";
 
@@ -29,39 +30,76 @@ function serverJson(server: StoredServer): McpServerJson {
 
 async function configRow(teamId: string) {
   const row = await db().teamSandboxConfig.findUnique({ where: { teamId } });
+  return parsedConfig(row);
+}
+
+function parsedConfig(row: TeamSandboxConfig | null) {
   return {
     servers: (row?.mcpServers ?? []) as unknown as StoredServer[],
     skills: ((row?.skills ?? { sources: [] }) as unknown as { sources: SkillSourceJson[] }).sources,
+    mcpVersion: row?.mcpVersion ?? 0,
+    skillsVersion: row?.skillsVersion ?? 0,
   };
 }
 
+/** Each list answers with its version: the ETag a PUT names in If-Match. */
 export async function teamMcp({ teamId }: { teamId: string }) {
-  return { servers: (await configRow(teamId)).servers.map(serverJson) };
+  const { servers, mcpVersion } = await configRow(teamId);
+  return { servers: servers.map(serverJson), version: mcpVersion };
 }
 
 export async function teamSkills({ teamId }: { teamId: string }) {
-  return { sources: (await configRow(teamId)).skills };
+  const { skills, skillsVersion } = await configRow(teamId);
+  return { sources: skills, version: skillsVersion };
+}
+
+/**
+ * The team's config row for a write, locked until the transaction ends (made first when the team has
+ * none), so the version check and the write see no other writer between them.
+ */
+async function lockedConfig(tx: Prisma.TransactionClient, teamId: string) {
+  await tx.$executeRaw`INSERT INTO team_sandbox_configs (team_id) VALUES (${teamId}) ON CONFLICT (team_id) DO NOTHING`;
+  await tx.$queryRaw`SELECT 1 FROM team_sandbox_configs WHERE team_id = ${teamId} FOR UPDATE`;
+  return parsedConfig(await tx.teamSandboxConfig.findUnique({ where: { teamId } }));
+}
+
+/** A write that names the version it read (If-Match) is refused once another write replaced it. */
+function expectVersion(what: string, current: number, expected: number | undefined) {
+  if (expected === undefined || expected === current) return;
+  throw new ApiError("edited_meanwhile", `Someone else changed the team's ${what} since you read them; nothing was saved.`);
 }
 
 /** Replaces the team's MCP servers; a header sent as null keeps the value it had. */
-export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string; actorId: string; servers: McpServerInput[] }) {
-  const before = new Map((await configRow(teamId)).servers.map((server) => [server.name, server]));
-  const stored: StoredServer[] = servers.map((server) => {
-    if (server.type === "local") return { name: server.name, type: "local", command: server.command, args: server.args ?? [], env: server.env ?? {} };
-    const previous = before.get(server.name);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(server.headers ?? {})) {
-      const kept = previous?.type === "remote" ? previous.headers[name] : undefined;
-      if (value !== null) headers[name] = sealSecret(value);
-      else if (kept) headers[name] = kept;
-    }
-    return { name: server.name, type: "remote", url: server.url, headers };
-  });
-  await db().$transaction(async (tx) => {
-    await tx.teamSandboxConfig.upsert({
+export async function setTeamMcp({
+  teamId,
+  actorId,
+  servers,
+  ifVersion,
+}: {
+  teamId: string;
+  actorId: string;
+  servers: McpServerInput[];
+  /** The version the caller read (If-Match); absent: whatever is stored is replaced. */
+  ifVersion?: number;
+}) {
+  return db().$transaction(async (tx) => {
+    const current = await lockedConfig(tx, teamId);
+    expectVersion("MCP servers", current.mcpVersion, ifVersion);
+    const before = new Map(current.servers.map((server) => [server.name, server]));
+    const stored: StoredServer[] = servers.map((server) => {
+      if (server.type === "local") return { name: server.name, type: "local", command: server.command, args: server.args ?? [], env: server.env ?? {} };
+      const previous = before.get(server.name);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(server.headers ?? {})) {
+        const kept = previous?.type === "remote" ? previous.headers[name] : undefined;
+        if (value !== null) headers[name] = sealSecret(value);
+        else if (kept) headers[name] = kept;
+      }
+      return { name: server.name, type: "remote", url: server.url, headers };
+    });
+    const row = await tx.teamSandboxConfig.update({
       where: { teamId },
-      create: { teamId, mcpServers: stored, updatedBy: actorId },
-      update: { mcpServers: stored, updatedBy: actorId, updatedAt: new Date() },
+      data: { mcpServers: stored, mcpVersion: { increment: 1 }, updatedBy: actorId, updatedAt: new Date() },
     });
     await recordAudit(tx, {
       teamId,
@@ -71,17 +109,28 @@ export async function setTeamMcp({ teamId, actorId, servers }: { teamId: string;
       targetId: teamId,
       detail: { servers: stored.map((server) => ({ name: server.name, type: server.type })) },
     });
+    return { servers: stored.map(serverJson), version: row.mcpVersion };
   });
-  return { servers: stored.map(serverJson) };
 }
 
-export async function setTeamSkills({ teamId, actorId, sources }: { teamId: string; actorId: string; sources: SkillSourceJson[] }) {
-  await db().$transaction(async (tx) => {
-    const skills = { sources } as unknown as Prisma.InputJsonValue;
-    await tx.teamSandboxConfig.upsert({
+export async function setTeamSkills({
+  teamId,
+  actorId,
+  sources,
+  ifVersion,
+}: {
+  teamId: string;
+  actorId: string;
+  sources: SkillSourceJson[];
+  /** The version the caller read (If-Match); absent: whatever is stored is replaced. */
+  ifVersion?: number;
+}) {
+  return db().$transaction(async (tx) => {
+    const current = await lockedConfig(tx, teamId);
+    expectVersion("skills", current.skillsVersion, ifVersion);
+    const row = await tx.teamSandboxConfig.update({
       where: { teamId },
-      create: { teamId, skills, updatedBy: actorId },
-      update: { skills, updatedBy: actorId, updatedAt: new Date() },
+      data: { skills: { sources } as unknown as Prisma.InputJsonValue, skillsVersion: { increment: 1 }, updatedBy: actorId, updatedAt: new Date() },
     });
     await recordAudit(tx, {
       teamId,
@@ -91,8 +140,8 @@ export async function setTeamSkills({ teamId, actorId, sources }: { teamId: stri
       targetId: teamId,
       detail: { sources: sources.map((source) => source.source) },
     });
+    return { sources, version: row.skillsVersion };
   });
-  return { sources };
 }
 
 /** A new sandbox gets the team's MCP servers and skills before its first session; what it got is kept on its row. */

@@ -33,13 +33,12 @@ async function expectFits(page: Page) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 }
 
-/** Each of the three sections, light then dark, when SCREENS_DIR is set. */
-async function shoot(page: Page, name: string) {
+/** The sections (all three unless named), light then dark, when SCREENS_DIR is set. */
+async function shoot(page: Page, name: string, sections = ["repositories", "mcp", "skills"]) {
   if (!SHOTS) return;
   for (const scheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    for (const section of ["repositories", "mcp", "skills"])
-      await page.getByTestId(`${section}-section`).screenshot({ path: `${SHOTS}/${name}-${section}-${scheme}.png` });
+    for (const section of sections) await page.getByTestId(`${section}-section`).screenshot({ path: `${SHOTS}/${name}-${section}-${scheme}.png` });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
@@ -107,6 +106,35 @@ for (const viewport of VIEWPORTS) {
       await expect(trackerRow).toContainText("https://mcp.example.test/v1");
       await expect(trackerRow).toContainText("Authorization");
       await expect(trackerRow).toContainText("values sealed");
+      await expect(page.getByTestId("mcp-row")).toHaveCount(2);
+
+      // Another admin adds a server while this page is open: adding one here is refused, says why,
+      // and the list shows theirs; what was typed stays, and sent again it joins theirs.
+      const read = await page.request.get(`/api/teams/${teamId}/mcp`);
+      const elsewhere = { name: "elsewhere", type: "local", command: "true" };
+      const written = await page.request.put(`/api/teams/${teamId}/mcp`, {
+        data: { servers: [...(await read.json()).servers, elsewhere] },
+        headers: { "if-match": read.headers().etag! },
+      });
+      expect(written.status()).toBe(200);
+      await page.getByTestId("mcp-name").fill("late");
+      await page.getByTestId("mcp-type").selectOption("local");
+      await page.getByTestId("mcp-command").fill("uvx");
+      await page.getByTestId("mcp-form-submit").click();
+      await expect(page.getByTestId("mcp-form-error")).toContainText("Someone else changed the team's MCP servers");
+      const elsewhereRow = page.locator('[data-testid="mcp-row"][data-name="elsewhere"]');
+      await expect(elsewhereRow).toBeVisible();
+      await expect(page.getByTestId("mcp-name")).toHaveValue("late");
+      await shoot(page, `team-workspace-settings-stale-${viewport.width}`, ["mcp"]);
+      await page.getByTestId("mcp-form-submit").click();
+      const lateRow = page.locator('[data-testid="mcp-row"][data-name="late"]');
+      await expect(lateRow).toContainText("uvx");
+      await expect(page.getByTestId("mcp-form-error")).toHaveCount(0);
+      await expect(page.getByTestId("mcp-row")).toHaveCount(4);
+      await lateRow.getByTestId("mcp-remove").click();
+      await expect(lateRow).toHaveCount(0);
+      await elsewhereRow.getByTestId("mcp-remove").click();
+      await expect(elsewhereRow).toHaveCount(0);
       await expect(page.getByTestId("mcp-row")).toHaveCount(2);
 
       // Skills from a GitHub repository, two of them.

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
-import { allEvents, openPortal, waitForIdle, type PortalFixture } from "./harness";
+import { allEvents, apiFor, openPortal, waitForIdle, type PortalFixture } from "./harness";
 
 // Repositories, Changes and Push against real git: a bare repository behind a smart-HTTP server
 // that wants a token, the real portal, the real runtime and the demo agent in real jails.
@@ -187,6 +187,65 @@ describe("a session started from a repository", () => {
 });
 
 describe("the team's MCP servers and skills", () => {
+  it("are versioned: a write naming a version another admin replaced is refused (412), and of racing writes on one version exactly one lands", async () => {
+    const email = `second-admin-${Date.now()}@example.test`;
+    const password = "a-long-enough-password";
+    expect((await fixture.api.request("POST", `/api/teams/${fixture.teamId}/members`, { email, role: "admin", password })).status).toBe(201);
+    const other = await apiFor(fixture.portal.baseUrl, email, password);
+    const url = `/api/teams/${fixture.teamId}/mcp`;
+    const local = (name: string) => ({ name, type: "local", command: "node", args: [`/opt/mcp/${name}.js`] });
+
+    // Both admins read the same version.
+    const [mine, theirs] = await Promise.all([fixture.api.request("GET", url), other.request("GET", url)]);
+    const etag = mine.headers.get("etag")!;
+    expect(etag).toMatch(/^"\d+"$/);
+    expect(theirs.headers.get("etag")).toBe(etag);
+    const first = await fixture.api.request("PUT", url, { servers: [...mine.body.servers, local("alpha")] }, { "if-match": etag });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const next = first.headers.get("etag")!;
+    expect(Number(JSON.parse(next))).toBe(Number(JSON.parse(etag)) + 1);
+
+    // The other admin's write on what they read would drop alpha: refused, alpha kept.
+    const stale = await other.request("PUT", url, { servers: [...theirs.body.servers, local("beta")] }, { "if-match": etag });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: "edited_meanwhile", title: "Precondition Failed" });
+    expect((await other.get(url)).servers.map((server: { name: string }) => server.name)).toEqual(["alpha"]);
+    // Read again, write on that: both are kept.
+    const fresh = await other.request("GET", url);
+    const merged = await other.request("PUT", url, { servers: [...fresh.body.servers, local("beta")] }, { "if-match": fresh.headers.get("etag")! });
+    expect(merged.status).toBe(200);
+    expect(merged.body.servers.map((server: { name: string }) => server.name)).toEqual(["alpha", "beta"]);
+
+    // Five writes racing on one version: one lands, four are told.
+    const racing = merged.headers.get("etag")!;
+    const results = await Promise.all(
+      ["c1", "c2", "c3", "c4", "c5"].map((name, index) =>
+        (index % 2 ? other : fixture.api).request("PUT", url, { servers: [local(name)] }, { "if-match": racing }),
+      ),
+    );
+    expect(results.map((result) => result.status).sort()).toEqual([200, 412, 412, 412, 412]);
+    const winner = results.find((result) => result.status === 200)!.body.servers[0].name as string;
+    const after = await fixture.api.request("GET", url);
+    expect(after.body.servers.map((server: { name: string }) => server.name)).toEqual([winner]);
+    expect(Number(JSON.parse(after.headers.get("etag")!))).toBe(Number(JSON.parse(racing)) + 1);
+
+    // Skills keep their own version: the MCP writes did not move it.
+    const skills = await fixture.api.request("GET", `/api/teams/${fixture.teamId}/skills`);
+    const skillsTag = skills.headers.get("etag")!;
+    const source = { type: "github", source: "acme/versioned" };
+    expect((await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [source] }, { "if-match": skillsTag })).status).toBe(200);
+    const staleSkills = await other.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [] }, { "if-match": skillsTag });
+    expect(staleSkills.status).toBe(412);
+    expect((await other.get(`/api/teams/${fixture.teamId}/skills`)).sources).toEqual([source]);
+
+    // An If-Match that is no version of this list is a field error; none at all writes as before.
+    const malformed = await other.request("PUT", url, { servers: [] }, { "if-match": 'W/"1"' });
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.errors[0].path).toBe("If-Match");
+    expect((await other.request("PUT", url, { servers: [] })).status).toBe(200);
+    expect((await other.request("PUT", `/api/teams/${fixture.teamId}/skills`, { sources: [] })).status).toBe(200);
+  });
+
   it("reach every new sandbox's runtime config; header secrets stay out of answers, history, Files and the archive", async () => {
     const secret = `mcp_${Math.random().toString(36).slice(2)}`;
     const put = await fixture.api.request("PUT", `/api/teams/${fixture.teamId}/mcp`, {
