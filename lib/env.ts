@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AGENT_IDS, type AgentId } from "@/lib/agents/catalog";
-import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_NAME, groupRolesSchema } from "@/lib/contract/sso";
+import { groupRolesSchema } from "@/lib/auth/sso-schema";
+import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_NAME } from "@/lib/contract/sso";
 import { CLOUD_PROVIDERS } from "@/lib/sandboxes/cloud-providers";
 
 // Every environment variable of the portal, parsed once. Pure parsing lives in parseEnv so it can be

@@ -63,7 +63,7 @@ export function mainPackage(id: AgentId) {
   return catalogAgent(id).packages[0]!;
 }
 
-/** Whether the runtime agent `runtimeId` keeps a process per session that only a release frees. */
-export function keepsProcessPerSession(runtimeId: string): boolean {
-  return AGENT_CATALOG.some((agent) => agent.runtimeId === runtimeId && agent.processPerSession);
+/** Whether the agent a session names (`sessions.agent`) keeps a process per session that only a release frees. */
+export function keepsProcessPerSession(agentId: string): boolean {
+  return AGENT_CATALOG.some((agent) => agent.id === agentId && agent.processPerSession);
 }

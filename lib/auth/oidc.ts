@@ -7,6 +7,9 @@ import { startSignInSession } from "@/lib/auth/sign-in-sessions";
 import type { SsoConfig } from "@/lib/auth/sso-config";
 import { applyGroupRoles, groupsOf } from "@/lib/auth/sso-groups";
 import { db } from "@/lib/db/client";
+import { logger } from "@/lib/log";
+
+const log = logger("auth");
 
 // Single sign-on beside passwords (next-auth's OAuth provider in OIDC mode: discovery, code flow
 // with PKCE and state, the ID token checked), configured by the environment or an instance admin
@@ -91,7 +94,11 @@ export async function signInWithOidc({
     userId = created.id;
     accountEmail = address;
   }
-  await applyGroupRoles({ userId, email: accountEmail, groups: groupsOf(groups), mapping: config.groupRoles });
+  // No groups claim at all (a userinfo call that failed, a provider that sends it only for a scope
+  // not asked) says nothing about the person's groups: the memberships stay as they are.
+  if (groups === undefined) {
+    if (config.groupRoles.length > 0) log.warn({ userId }, "the provider sent no groups claim; SSO group roles were left as they are");
+  } else await applyGroupRoles({ userId, email: accountEmail, groups: groupsOf(groups), mapping: config.groupRoles });
   await db().signInAttempt.create({ data: { userId, ok: true, reason: "sso", ip, userAgent: userAgent?.slice(0, 500) ?? null } });
   return { ok: true, userId, sid: await startSignInSession({ userId, ip, userAgent }) };
 }

@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
-import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_NAME, type GroupRole, groupRolesSchema, type SsoSettingsJson } from "@/lib/contract/sso";
+import { groupRolesSchema } from "@/lib/auth/sso-schema";
+import { DEFAULT_GROUPS_CLAIM, DEFAULT_SSO_NAME, type GroupRole, type SsoSettingsJson } from "@/lib/contract/sso";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { conflict, type FieldError, unprocessable } from "@/lib/errors";
@@ -90,19 +91,29 @@ export async function ssoConfig(): Promise<SsoConfig | null> {
   return { source: "admin", ...rest, clientSecret };
 }
 
-/** Teams by id, else by exact name; a name two teams share names neither ("ambiguous"). */
-export async function resolveTeams(refs: string[]): Promise<Map<string, { id: string; name: string } | "ambiguous">> {
+const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Teams by id, else by exact name. A ref shaped like an id is only ever an id (a team named like a
+ * deleted team's id takes nothing); a name two teams share names neither: "ambiguous", with the ids
+ * of the teams that share it, which sign-ins then leave alone.
+ */
+export async function resolveTeams(refs: string[]): Promise<Map<string, { id: string; name: string } | { ambiguous: string[] }>> {
   const unique = [...new Set(refs)];
+  const names = unique.filter((ref) => !TEAM_ID.test(ref));
   const teams = unique.length
-    ? await db().team.findMany({ where: { OR: [{ id: { in: unique } }, { name: { in: unique } }] }, select: { id: true, name: true } })
+    ? await db().team.findMany({
+        where: { OR: [{ id: { in: unique.filter((ref) => TEAM_ID.test(ref)) } }, { name: { in: names } }] },
+        select: { id: true, name: true },
+      })
     : [];
-  const found = new Map<string, { id: string; name: string } | "ambiguous">();
+  const found = new Map<string, { id: string; name: string } | { ambiguous: string[] }>();
   for (const ref of unique) {
-    const byId = teams.find((team) => team.id === ref);
-    const byName = teams.filter((team) => team.name === ref);
+    const byId = TEAM_ID.test(ref) ? teams.find((team) => team.id === ref) : undefined;
+    const byName = TEAM_ID.test(ref) ? [] : teams.filter((team) => team.name === ref);
     if (byId) found.set(ref, byId);
     else if (byName.length === 1) found.set(ref, byName[0]!);
-    else if (byName.length > 1) found.set(ref, "ambiguous");
+    else if (byName.length > 1) found.set(ref, { ambiguous: byName.map((team) => team.id) });
   }
   return found;
 }
@@ -136,7 +147,7 @@ export async function ssoSettings(): Promise<SsoSettingsJson> {
     groupsClaim: config.groupsClaim,
     groupRoles: config.groupRoles.map((line) => {
       const team = teams.get(line.team);
-      return typeof team === "object"
+      return team && "id" in team
         ? { group: line.group, teamId: team.id, teamName: team.name, role: line.role }
         : { group: line.group, teamId: "", teamName: line.team, role: line.role };
     }),
@@ -171,7 +182,7 @@ export async function saveSsoSettings({ actorId, input }: { actorId: string; inp
   const teams = await resolveTeams(input.groupRoles.map((line) => line.team));
   input.groupRoles.forEach((line, index) => {
     const team = teams.get(line.team);
-    if (team === "ambiguous") problems.push({ path: `groupRoles.${index}.team`, message: "several teams have this name; give the team's id" });
+    if (team && "ambiguous" in team) problems.push({ path: `groupRoles.${index}.team`, message: "several teams have this name; give the team's id" });
     else if (!team) problems.push({ path: `groupRoles.${index}.team`, message: "no team has this id or name" });
   });
   const discovery = await checkDiscovery(issuer);

@@ -27,29 +27,35 @@ interface Grant {
   group: string;
 }
 
-/** Per team, the highest role the person's groups map to (and the group that gives it). */
-async function grantsFor(groups: string[], mapping: GroupRole[]): Promise<Map<string, Grant>> {
-  const lines = mapping.filter((line) => groups.includes(line.group));
-  const teams = await resolveTeams(lines.map((line) => line.team));
+/**
+ * Per team, the highest role the person's groups map to (and the group that gives it); and the teams
+ * a line names ambiguously (a name two teams share), which are left as they are: a second team
+ * taking a mapped team's name must not take its SSO members away.
+ */
+async function grantsFor(groups: string[], mapping: GroupRole[]): Promise<{ grants: Map<string, Grant>; unsure: Set<string> }> {
+  const teams = await resolveTeams(mapping.map((line) => line.team));
   const grants = new Map<string, Grant>();
-  for (const line of lines) {
+  const unsure = new Set<string>();
+  for (const line of mapping) {
     const team = teams.get(line.team);
-    if (typeof team !== "object") {
-      log.warn({ group: line.group, team: line.team, found: team ?? "none" }, "an SSO group mapping names no single team; it is skipped");
+    if (team && "ambiguous" in team) for (const id of team.ambiguous) unsure.add(id);
+    if (!groups.includes(line.group)) continue;
+    if (!team || "ambiguous" in team) {
+      log.warn({ group: line.group, team: line.team, found: team ? "several" : "none" }, "an SSO group mapping names no single team; it is skipped");
       continue;
     }
     const held = grants.get(team.id);
     if (!held || ROLES.indexOf(line.role) > ROLES.indexOf(held.role)) grants.set(team.id, { role: line.role, group: line.group });
   }
-  return grants;
+  return { grants, unsure };
 }
 
 /** Brings the SSO-granted memberships of a user in line with the groups the provider just vouched for. */
 export async function applyGroupRoles({ userId, email, groups, mapping }: { userId: string; email: string; groups: string[]; mapping: GroupRole[] }) {
-  const grants = await grantsFor(groups, mapping);
+  const { grants, unsure } = await grantsFor(groups, mapping);
   const granted = await db().membership.findMany({ where: { userId, ssoGroup: { not: null } }, select: { teamId: true } });
   // In a fixed order, so two sign-ins of one person never wait on each other's team locks crosswise.
-  const teamIds = [...new Set([...grants.keys(), ...granted.map((row) => row.teamId)])].sort();
+  const teamIds = [...new Set([...grants.keys(), ...granted.map((row) => row.teamId).filter((id) => !unsure.has(id))])].sort();
   for (const teamId of teamIds) await applyToTeam({ teamId, userId, email, grant: grants.get(teamId) ?? null });
 }
 

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { ROLES, type Role } from "@/lib/contract/roles";
+import type { Role } from "@/lib/contract/roles";
 
 // Single sign-on settings (GET|PUT|DELETE /api/admin/sso, or PORTAL_OIDC_* in the environment) and
 // the mapping from the provider's groups to team roles. Shared by lib/env.ts, the route and /admin.
@@ -10,23 +9,13 @@ export const DEFAULT_GROUPS_CLAIM = "groups";
 /**
  * One line of the mapping: people in `group` (a value of the groups claim) are `role` in `team`
  * (the team's id or its exact name). A person in several mapped groups gets the highest role per team.
+ * Checked by lib/auth/sso-schema.ts.
  */
-export const groupRoleSchema = z
-  .object({
-    group: z.string().trim().min(1).max(200),
-    team: z.string().trim().min(1).max(200),
-    role: z.enum(ROLES),
-  })
-  .strict();
-export const groupRolesSchema = z.array(groupRoleSchema).max(200);
-export type GroupRole = z.infer<typeof groupRoleSchema>;
-
-/** An email domain as allowed domains list it: lower case, no @. */
-export const emailDomainSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, "must be a domain like example.com");
+export interface GroupRole {
+  group: string;
+  team: string;
+  role: Role;
+}
 
 export interface SsoGroupRoleJson {
   group: string;

@@ -112,6 +112,8 @@ export class RuntimeManager {
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private releasing = false;
+  /** Session creates and loads under way (untilLost): a release waits for them. */
+  private sessionsStarting = 0;
   private processGroup = false;
   private readonly lossChecks = new Set<Promise<void>>();
   private readyWaiters = new Set<() => void>();
@@ -206,6 +208,7 @@ export class RuntimeManager {
    * being created) never settles otherwise: the SDK logs "ACP write error" and waits for good.
    */
   async untilLost<T>(generation: number, work: Promise<T>): Promise<T> {
+    this.sessionsStarting += 1;
     let stopListening = () => false;
     const lost = new Promise<never>((_, reject) => {
       const end = () => reject(runtimeUnavailable("The sandbox's runtime ended while this was under way; try again."));
@@ -215,6 +218,7 @@ export class RuntimeManager {
     try {
       return await Promise.race([work, lost]);
     } finally {
+      this.sessionsStarting -= 1;
       stopListening();
     }
   }
@@ -259,16 +263,19 @@ export class RuntimeManager {
    * runtime itself runs on: its sessions become restorable (their next prompt loads them again) and a
    * fresh SDK generation is handed out at once. Claude Code's adapter keeps a Claude Code process per
    * session and has no ACP session/close (nor does the runtime end an agent process when its ACP
-   * server is deleted), so a destroyed session's memory is freed only this way. For a runtime
-   * process of our own only; the caller makes sure no turn runs. Resolves to the processes ended.
+   * server is deleted), so a destroyed session's memory is freed only this way. `isAgent` tells the
+   * runtime's agents from the other processes it started (terminals, git commands), which go on.
+   * For a runtime process of our own only; the caller makes sure no turn runs. Resolves to the
+   * processes ended, or null when a session is being created or loaded (the caller tries later).
    */
-  async releaseAgents(): Promise<number> {
+  async releaseAgents(isAgent: (commandLine: string) => boolean): Promise<number | null> {
+    if (this.sessionsStarting > 0) return null;
     const generation = this.generation;
     const root = this.child?.pid;
     if (this.mode !== "embedded" || this.status !== "ok" || !generation || !root) return 0;
     const tree = descendants(root);
     const runtimePid = [root, ...tree.map(({ pid }) => pid)].find((pid) => /sandbox-agent server\b/.test(commandLine(pid)));
-    const agents = tree.filter(({ ppid }) => ppid === runtimePid).map(({ pid }) => pid);
+    const agents = tree.filter(({ ppid, pid }) => ppid === runtimePid && isAgent(commandLine(pid))).map(({ pid }) => pid);
     if (agents.length === 0) return 0;
     const ended = [...agents, ...agents.flatMap((pid) => descendants(pid).map((process) => process.pid))];
     this.releasing = true;

@@ -232,16 +232,24 @@ export class SandboxPool {
    */
   releaseAgents(sandboxId: string) {
     const running = this.running.get(sandboxId);
-    if (this.shared || !running) return;
+    if (this.shared || !running || !this.provider.agentProcess) return;
     running.releaseDue = true;
     this.releaseDueAgents();
   }
 
   private releaseDueAgents() {
+    const isAgent = this.provider.agentProcess;
+    if (!isAgent) return;
     for (const [sandboxId, running] of this.running) {
       if (!running.releaseDue || this.config.busy(sandboxId)) continue;
       running.releaseDue = false;
-      void running.manager.releaseAgents().catch((error: unknown) => log.error({ sandboxId, err: errorField(error) }, "releasing agent processes failed"));
+      void running.manager
+        .releaseAgents(isAgent)
+        .then((ended) => {
+          // A session was being created or loaded there: again at the next turn's end or idle check.
+          if (ended === null && this.running.get(sandboxId) === running) running.releaseDue = true;
+        })
+        .catch((error: unknown) => log.error({ sandboxId, err: errorField(error) }, "releasing agent processes failed"));
     }
   }
 
@@ -327,6 +335,9 @@ export class SandboxPool {
       listeners.lost(generation, sandboxId);
       // A stop (idle, admin, shutdown) or a release ends sessions on purpose; anything else was a loss.
       if (manager.stopped || manager.releasingAgents) return;
+      // Its agents died with the generation: nothing is left to release.
+      const running = sandboxId ? this.running.get(sandboxId) : undefined;
+      if (running?.manager === manager) running.releaseDue = false;
       this.recordLoss();
       if (sandboxId) void this.recordStatus(sandboxId, "lost");
     });
@@ -510,6 +521,7 @@ export class SandboxPool {
   }
 
   private async stopIdle() {
+    this.releaseDueAgents();
     const cutoff = Date.now() - this.config.idleMs;
     for (const [sandboxId, running] of [...this.running]) {
       if (sandboxId === CATALOG || running.lastActive > cutoff || this.config.busy(sandboxId)) continue;

@@ -11,7 +11,7 @@ import { sql } from "./session-api-helpers";
 
 const ACCOUNTS = {
   alice: { email: "alice@example.test", name: "Alice SSO", groups: [] as string[] },
-  bob: { email: "bob@example.test", name: "Bob SSO", groups: [] as string[] },
+  bob: { email: "bob@example.test", name: "Bob SSO", groups: [] as string[] | undefined },
   mallory: { email: "mallory@elsewhere.test", name: "Mallory" },
   admin: { email: ADMIN.email, name: "The admin, by SSO" },
 };
@@ -190,7 +190,8 @@ describe("groups claim to team roles", () => {
       .map((entry) => ({ action: entry.action, actorId: entry.actorId, ...entry.detail }))
       .reverse();
   };
-  const signInWithGroups = async (groups: string[]) => {
+  /** `undefined`: the provider sends no groups claim at all. */
+  const signInWithGroups = async (groups: string[] | undefined) => {
     ACCOUNTS.bob.groups = groups;
     const { jar, final } = await ssoSignIn("bob");
     expect(final.pathname).toBe("/sessions");
@@ -248,5 +249,19 @@ describe("groups claim to team roles", () => {
     await signInWithGroups([]);
     expect(await membership("Founders")).toEqual({ role: "owner", sso_group: "founders" });
     expect((await sql(fixture.db.url, "SELECT action FROM audit_entries WHERE team_id = $1 AND detail->>'via' = 'sso'", [teams.Founders])).length).toBe(1);
+  });
+
+  it("leaves SSO memberships as they are when the provider sends no groups claim, or a second team takes a mapped team's name", async () => {
+    await signInWithGroups(["ops"]);
+    expect(await membership("Ops")).toEqual({ role: "viewer", sso_group: "ops" });
+    // No claim says nothing about the person's groups (a failed userinfo call, a provider that leaves it out).
+    await signInWithGroups(undefined);
+    expect(await membership("Ops")).toEqual({ role: "viewer", sso_group: "ops" });
+    // Anyone may make a team called "Ops": the mapping's name is ambiguous then, and the real team keeps its SSO members.
+    const impostor = (await fixture.api.post("/api/teams", { name: "Ops" })).id;
+    await signInWithGroups([]);
+    expect(await membership("Ops")).toEqual({ role: "viewer", sso_group: "ops" });
+    const [inImpostor] = await sql(fixture.db.url, "SELECT 1 FROM memberships WHERE team_id = $1 AND user_id = $2", [impostor, bobId]);
+    expect(inImpostor).toBeUndefined();
   });
 });

@@ -238,9 +238,14 @@ describe("Claude Code in a team's sandbox", () => {
     anthropic.enqueue(answer("Standing beside you."));
     await turn(api, beside.body.id, "Stand beside", "Standing beside you.");
     expect(await claudeProcesses()).toBe(2);
+    // A terminal in the sandbox is the runtime's too, and is no agent: the release leaves it open.
+    const terminal = await api.request("POST", `/api/sandboxes/${sandboxId}/terminals`, { cols: 80, rows: 24 });
+    expect(terminal.status).toBe(201);
 
     expect((await api.request("DELETE", `/api/sessions/${beside.body.id}`)).status).toBe(204);
     await waitFor(claudeProcesses, (count) => count === 0, 30_000);
+    expect((await api.get(`/api/sandboxes/${sandboxId}/terminals`)).items.map((item: { id: string }) => item.id)).toContain(terminal.body.id);
+    expect((await api.request("POST", `/api/sandboxes/${sandboxId}/terminals/${terminal.body.id}/input`, { data: "echo still-here\n" })).status).toBe(204);
     await waitFor(
       () => api.get(`/api/sessions/${sessionId}`),
       (session) => session.status === "restorable",
@@ -330,8 +335,11 @@ describe("Codex in another team's sandbox", () => {
 
 describe("Claude Code past its sandbox's memory limit", () => {
   let limited: PortalFixture;
+  // A model server of its own: replies queued by the tests above and never asked for stay out of it.
+  let anthropic: ScriptedServer;
 
   beforeAll(async () => {
+    anthropic = await startScriptedAnthropic();
     // Claude Code's adapter and two of its sessions (~230 MB each) do not fit in 512 MiB.
     limited = await openPortal({ env: { PORTAL_AGENTS_DIR: AGENTS_DIR, ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "", PORTAL_SANDBOX_MEMORY: "512m" } });
     await limited.api.request("PUT", `/api/teams/${limited.teamId}/credentials/anthropic`, { apiKey: TEAM_A_KEY, baseUrl: `${anthropic.url}/anthropic` });
@@ -339,6 +347,7 @@ describe("Claude Code past its sandbox's memory limit", () => {
 
   afterAll(async () => {
     await limited?.close();
+    await anthropic?.close();
   });
 
   it("answers every request while sessions fill the sandbox, names the limit, and the first session comes back", async () => {

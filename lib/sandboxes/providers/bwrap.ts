@@ -36,7 +36,6 @@ const OPT = "/opt/portal";
 const RUN = "/run/portal";
 // The agents installed on this host (lib/agents), read-only.
 export const AGENTS_IN_JAIL = "/opt/agents";
-const AGENTS = AGENTS_IN_JAIL;
 // The model gateway's socket and the agents' settings for it (lib/gateway), read-only in the jail;
 // jail-init bridges GATEWAY_PORT on the jail's loopback to the socket.
 const GATEWAY_DIR = "/run/portal-gateway";
@@ -84,6 +83,8 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
       const limits = { sandboxId: sandbox.id, onHit: () => stopForLimit(sandbox.id) };
       return { launcher: bwrapLauncher(sandbox.id, dirs, root ? sandboxUid(dirs.root) : null, jail, limits) };
     },
+    // The agents run from the read-only agent installs, the demo agent from the portal's own files.
+    agentProcess: (commandLine) => commandLine.includes(`${AGENTS_IN_JAIL}/`) || commandLine.includes(`${OPT}/demo-agent.mjs`),
     attach(pool) {
       stopForLimit = (sandboxId) => void pool.stop(sandboxId, "limit");
     },
@@ -236,7 +237,7 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: b
     `${RUNTIME_DATA}/sandbox-agent/bin`,
     "--ro-bind-try",
     agentsDir(),
-    AGENTS,
+    AGENTS_IN_JAIL,
     "--bind",
     dirs.run,
     RUN,
@@ -272,7 +273,7 @@ function installAgentBinaries(opt: string) {
   mkdirSync(opt, { recursive: true, mode: 0o755 });
   chmodSync(opt, 0o755);
   // The runtime's agent slots: the demo and every installed agent (lib/agents/runtime-bin.ts).
-  writeRuntimeBin({ binDir: path.join(opt, "bin"), agentsDirInJail: AGENTS, demoAgentCommand: [process.execPath, `${OPT}/demo-agent.mjs`] });
+  writeRuntimeBin({ binDir: path.join(opt, "bin"), agentsDirInJail: AGENTS_IN_JAIL, demoAgentCommand: [process.execPath, `${OPT}/demo-agent.mjs`] });
   const sources: Array<[string, string, number]> = [
     [runtimeBinary(), "sandbox-agent", 0o755],
     [path.join(process.cwd(), "agents", "demo", "dist", "demo-agent.mjs"), "demo-agent.mjs", 0o644],

@@ -42,6 +42,12 @@ export interface SandboxProvider {
   uidOf(sandbox: SandboxRef): number | null;
   /** The runtime of one sandbox (or, when shared, of all of them). */
   runtimeFor(sandbox: SandboxRef): RuntimeSource;
+  /**
+   * Whether a process the sandbox's runtime started (by its command line, as this host sees it) is an
+   * agent, not a terminal or a git command: what a release of its agents ends (lib/sandboxes/pool.ts
+   * releaseAgents). Only for a provider whose runtimes run on this host.
+   */
+  agentProcess?(commandLine: string): boolean;
   /** A sandbox's runtime stopped for good (idle, room, admin, destroy, shutdown): let go of what it held. */
   released?(sandboxId: string): Promise<void>;
   /** The pool a provider asks to stop a sandbox that hit one of its limits. */

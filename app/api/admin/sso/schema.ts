@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { emailDomainSchema, groupRolesSchema } from "@/lib/contract/sso";
+import { emailDomainSchema, groupRolesSchema } from "@/lib/auth/sso-schema";
 
 const httpUrl = z
   .string()
