@@ -1,9 +1,9 @@
 import { mkdirSync } from "node:fs";
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { refuseAlerts } from "./pages/manage-pages";
 import { defaultTeam } from "./support/api";
+import { expectAccessible } from "./support/axe";
 
 // An admin gives the team a repository, an MCP server (stdio and HTTP) and skills on its Settings
 // page, sees them listed (the token and the header value never shown back), finds the repository
@@ -14,20 +14,6 @@ test.describe.configure({ mode: "serial", timeout: 120_000 });
 
 const SHOTS = process.env.SCREENS_DIR;
 if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  expect(
-    serious.map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes
-          .map((node) => node.target.join(" "))
-          .slice(0, 5)
-          .join(", ")}`,
-    ),
-  ).toEqual([]);
-}
 
 async function expectFits(page: Page) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
