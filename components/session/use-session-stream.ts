@@ -17,7 +17,6 @@ export type ConnectionState = "loading" | "connecting" | "live" | "reconnecting"
 /** The viewer's role now, as the stream tells it after a role change (what it allows: lib/contract/roles.ts). */
 export interface StreamAccess {
   role: Role;
-  canWrite: boolean;
 }
 
 export interface TranscriptSnapshot {

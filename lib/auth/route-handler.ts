@@ -15,6 +15,9 @@ import { requestIdOf } from "@/lib/api/request-id";
 
 type Context = { params: Promise<{ nextauth: string[] }> };
 
+/** next-auth's actions that read the provider list: signing in, the provider's callback, the list itself. */
+const PROVIDER_ACTIONS = new Set(["signin", "callback", "providers"]);
+
 export async function authRouteHandler(request: Request, context: Context): Promise<Response> {
   const requestId = requestIdOf(request);
   try {
@@ -36,8 +39,10 @@ export async function authRouteHandler(request: Request, context: Context): Prom
       const wait = await countSignInAttempt({ email, ip: clientIp(request.headers) });
       if (wait !== null) throw rateLimited(`Too many sign-in attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`, wait);
     }
-    // Single sign-on as configured now (read per request: another instance may have changed it).
-    return await NextAuth(authOptions({ secure: isHttps(request.headers), sso: await ssoConfig() }))(request, context);
+    // Single sign-on as configured now (read per request: another instance may have changed it), and
+    // only where the provider takes part: the frequent session and CSRF reads need no database.
+    const sso = PROVIDER_ACTIONS.has(nextauth[0] ?? "") ? await ssoConfig() : null;
+    return await NextAuth(authOptions({ secure: isHttps(request.headers), sso }))(request, context);
   } catch (error) {
     return errorResponse(error, requestId, request);
   }

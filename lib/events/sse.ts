@@ -1,7 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { liveHub } from "@/lib/events/live-hub";
-import { may } from "@/lib/contract/roles";
 import { watchingRole, type Role } from "@/lib/teams/membership";
 import { logger } from "@/lib/log";
 import type { StoredEvent } from "@/lib/events/types";
@@ -31,9 +30,9 @@ const PING = encoder.encode(": ping\n\n");
 // Told to the viewer before the stream closes for good (membership or token gone): do not reconnect.
 const REVOKED = encoder.encode("event: revoked\ndata: {}\n\n");
 
-/** The viewer's role changed: what the page may offer them (prompting needs member). */
+/** The viewer's role changed: the page derives what it may offer them from the role (lib/contract/roles.ts). */
 function accessFrame(role: Role) {
-  return encoder.encode(`event: access\ndata: ${JSON.stringify({ role, canWrite: may(role, "work") })}\n\n`);
+  return encoder.encode(`event: access\ndata: ${JSON.stringify({ role })}\n\n`);
 }
 
 // Every viewer of a session gets the same event objects from the hub: encode each once.

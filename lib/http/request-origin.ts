@@ -1,7 +1,7 @@
 // What the request says about where it came from, read from X-Forwarded-* — which lib/http/server-policy.ts
 // has already made trustworthy (set by this server, or by a trusted proxy). No server-only: proxy.ts uses it.
 
-type HeaderSource = { get(name: string): string | null };
+export type HeaderSource = { get(name: string): string | null };
 
 /** The client's address: the last X-Forwarded-For entry is the one the nearest trusted hop saw. */
 export function clientIp(headers: HeaderSource): string | null {

@@ -115,7 +115,8 @@ export class RuntimeManager {
   /** Session creates and loads under way (untilLost): a release waits for them. */
   private sessionsStarting = 0;
   private processGroup = false;
-  private readonly lossChecks = new Set<Promise<void>>();
+  /** The judgement under way of a generation whose connections died: one per generation, whatever the number of dead connections. */
+  private lossCheck: { generationId: number; dead: Map<string, string>; judged: Promise<void> } | null = null;
   private readyWaiters = new Set<() => void>();
   private lostListeners = new Set<Listener>();
   private downListeners = new Set<Listener>();
@@ -477,10 +478,7 @@ export class RuntimeManager {
           onClientAnswer: (answer) => this.config.streamObserver?.onClientAnswer?.({ ...answer, generation: generationId }),
           onGap: (report) => this.config.streamObserver?.onGap?.({ ...report, generation: generationId }),
           onRefused: (message, refusal) => this.config.streamObserver?.onRefused?.(message, { ...refusal, lossesJudged: this.lossesJudged() }),
-          onConnectionLost: (serverId, reason) => {
-            const check = this.connectionLost(generationId, serverId, reason).finally(() => this.lossChecks.delete(check));
-            this.lossChecks.add(check);
-          },
+          onConnectionLost: (serverId, reason) => this.connectionLost(generationId, serverId, reason),
         },
         this.baseFetch,
       );
@@ -507,7 +505,7 @@ export class RuntimeManager {
    * that connection, rather than as failed.
    */
   async lossesJudged() {
-    await Promise.all([...this.lossChecks]);
+    await this.lossCheck?.judged;
   }
 
   /**
@@ -515,9 +513,24 @@ export class RuntimeManager {
    * connection ends its generation: its sessions become restorable, and the next health probe that
    * succeeds hands out a fresh SDK. Other generations, and so other runtimes, are not touched.
    */
-  private async connectionLost(generationId: number, serverId: string, reason: string) {
+  private connectionLost(generationId: number, serverId: string, reason: string) {
+    if (this.stopping || this.generation?.id !== generationId) return;
+    // Every connection of a generation that dies while it is being judged joins that judgement: the
+    // generation ends once, with all of them.
+    if (this.lossCheck?.generationId === generationId) {
+      if (!this.lossCheck.dead.has(serverId)) this.lossCheck.dead.set(serverId, reason);
+      return;
+    }
+    const check = { generationId, dead: new Map([[serverId, reason]]), judged: Promise.resolve() };
+    check.judged = this.judgeLoss(check).finally(() => {
+      if (this.lossCheck === check) this.lossCheck = null;
+    });
+    this.lossCheck = check;
+  }
+
+  private async judgeLoss({ generationId, dead }: { generationId: number; dead: Map<string, string> }) {
     // A runtime that does not answer at all is also the health check's case (an external one is
-    // offline, an embedded one restarted), but the connection stays dead whatever the runtime does
+    // offline, an embedded one restarted), but a connection stays dead whatever the runtime does
     // next: it is judged once the runtime answers again, unless its generation went first.
     for (;;) {
       if (this.stopping || this.generation?.id !== generationId) return;
@@ -525,9 +538,10 @@ export class RuntimeManager {
       await new Promise((resolve) => setTimeout(resolve, HEALTH_INTERVAL_MS));
     }
     if (this.stopping || this.generation?.id !== generationId) return;
+    const reasons = [...dead.values()];
     this.connectionLosses += 1;
-    this.lastConnectionLoss = { at: new Date().toISOString(), reason };
-    log.error({ runtime: this.label, serverId, reason }, "an ACP connection is dead; its sessions become restorable");
+    this.lastConnectionLoss = { at: new Date().toISOString(), reason: reasons.join("; ") };
+    log.error({ runtime: this.label, serverIds: [...dead.keys()], reasons }, "an ACP connection is dead; its sessions become restorable");
     this.markLost();
   }
 

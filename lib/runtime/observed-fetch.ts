@@ -104,15 +104,17 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     state.agent ??= new URL(url).searchParams.get("agent");
     servers.set(serverId, state);
     if (method === "POST" && !response.ok) {
-      // The loss check first: whoever hears of the refusal can wait for the connection to be judged.
+      // The refusal's body is read before either callback, so the two are told in one go: the loss
+      // check first (whoever hears of the refusal can wait for the connection to be judged), and no
+      // judgement can finish between them.
+      const problem = parseJson(
+        await response
+          .clone()
+          .text()
+          .catch(() => ""),
+      ) as { type?: unknown } | null;
       observer.onConnectionLost?.(serverId, `the runtime refused a message (HTTP ${response.status})`);
       if (typeof init?.body === "string" && observer.onRefused) {
-        const problem = parseJson(
-          await response
-            .clone()
-            .text()
-            .catch(() => ""),
-        ) as { type?: unknown } | null;
         const agentGone = state.agentExited || (typeof problem?.type === "string" && AGENT_GONE_PROBLEMS.has(problem.type));
         observer.onRefused(parseJson(init.body), { status: response.status, agentGone });
       }

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Prisma, TeamSandboxConfig } from "@/generated/prisma/client";
 import type { McpServerConfig } from "sandbox-agent";
+import { type IfMatch, matchesVersion } from "@/lib/api/versions";
 import { recordAudit } from "@/lib/audit";
 import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
 import { db } from "@/lib/db/client";
@@ -63,28 +64,33 @@ async function lockedConfig(tx: Prisma.TransactionClient, teamId: string) {
   return parsedConfig(await tx.teamSandboxConfig.findUnique({ where: { teamId } }));
 }
 
-/** A write that names the version it read (If-Match) is refused once another write replaced it. */
-function expectVersion(what: string, current: number, expected: number | undefined) {
-  if (expected === undefined || expected === current) return;
-  throw new ApiError("edited_meanwhile", `Someone else changed the team's ${what} since you read them; nothing was saved.`);
+type ListWrite = {
+  teamId: string;
+  actorId: string;
+  /** The versions the caller read (If-Match); absent: whatever is stored is replaced. */
+  ifMatch?: IfMatch;
+};
+
+/** One of the team's lists replaced under its row lock; a write that names the version it read is
+ * refused once another write replaced it. */
+async function replaceList<T>(
+  what: "MCP servers" | "skills",
+  { teamId, ifMatch }: ListWrite,
+  replace: (tx: Prisma.TransactionClient, current: Awaited<ReturnType<typeof lockedConfig>>) => Promise<T>,
+): Promise<T> {
+  return db().$transaction(async (tx) => {
+    const current = await lockedConfig(tx, teamId);
+    const version = what === "skills" ? current.skillsVersion : current.mcpVersion;
+    if (!matchesVersion(version, ifMatch))
+      throw new ApiError("edited_meanwhile", `Someone else changed the team's ${what} since you read them; nothing was saved.`);
+    return replace(tx, current);
+  });
 }
 
 /** Replaces the team's MCP servers; a header sent as null keeps the value it had. */
-export async function setTeamMcp({
-  teamId,
-  actorId,
-  servers,
-  ifVersion,
-}: {
-  teamId: string;
-  actorId: string;
-  servers: McpServerInput[];
-  /** The version the caller read (If-Match); absent: whatever is stored is replaced. */
-  ifVersion?: number;
-}) {
-  return db().$transaction(async (tx) => {
-    const current = await lockedConfig(tx, teamId);
-    expectVersion("MCP servers", current.mcpVersion, ifVersion);
+export async function setTeamMcp({ servers, ...write }: ListWrite & { servers: McpServerInput[] }) {
+  const { teamId, actorId } = write;
+  return replaceList("MCP servers", write, async (tx, current) => {
     const before = new Map(current.servers.map((server) => [server.name, server]));
     const stored: StoredServer[] = servers.map((server) => {
       if (server.type === "local") return { name: server.name, type: "local", command: server.command, args: server.args ?? [], env: server.env ?? {} };
@@ -113,21 +119,9 @@ export async function setTeamMcp({
   });
 }
 
-export async function setTeamSkills({
-  teamId,
-  actorId,
-  sources,
-  ifVersion,
-}: {
-  teamId: string;
-  actorId: string;
-  sources: SkillSourceJson[];
-  /** The version the caller read (If-Match); absent: whatever is stored is replaced. */
-  ifVersion?: number;
-}) {
-  return db().$transaction(async (tx) => {
-    const current = await lockedConfig(tx, teamId);
-    expectVersion("skills", current.skillsVersion, ifVersion);
+export async function setTeamSkills({ sources, ...write }: ListWrite & { sources: SkillSourceJson[] }) {
+  const { teamId, actorId } = write;
+  return replaceList("skills", write, async (tx) => {
     const row = await tx.teamSandboxConfig.update({
       where: { teamId },
       data: { skills: { sources } as unknown as Prisma.InputJsonValue, skillsVersion: { increment: 1 }, updatedBy: actorId, updatedAt: new Date() },

@@ -109,9 +109,10 @@ export async function updateMemberRole({
     const target = await readTarget(tx, teamId, userId);
     assertMayManage(actor, target.role);
     assertMayGrant(actor, role);
-    if (target.role === role) return memberJson(target);
-    if (target.role === "owner") await assertAnotherOwner(tx, teamId, userId);
-    // A role set by hand is the admin's from now on: single sign-on's group mapping no longer changes it.
+    // A role set by hand is the admin's from now on, even the one it already has: single sign-on's
+    // group mapping no longer changes it.
+    if (target.role === role && target.ssoGroup === null) return memberJson(target);
+    if (target.role === "owner" && role !== "owner") await assertAnotherOwner(tx, teamId, userId);
     const row = await tx.membership.update({ where: { teamId_userId: { teamId, userId } }, data: { role, ssoGroup: null }, include: withUser });
     await recordAudit(tx, {
       teamId,

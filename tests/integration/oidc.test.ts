@@ -229,6 +229,13 @@ describe("groups claim to team roles", () => {
   });
 
   it("never touches a membership whose role was set by hand", async () => {
+    // Setting the role it already has pins it too: the admin chose it.
+    expect(await membership("Engineering")).toEqual({ role: "admin", sso_group: "eng-leads" });
+    expect((await fixture.api.request("PATCH", `/api/teams/${teams.Engineering}/members/${bobId}`, { role: "admin" })).status).toBe(200);
+    expect(await membership("Engineering")).toEqual({ role: "admin", sso_group: null });
+    await signInWithGroups(["eng"]);
+    expect(await membership("Engineering")).toEqual({ role: "admin", sso_group: null });
+
     expect((await fixture.api.request("PATCH", `/api/teams/${teams.Engineering}/members/${bobId}`, { role: "viewer" })).status).toBe(200);
     expect(await membership("Engineering")).toEqual({ role: "viewer", sso_group: null });
     await signInWithGroups(["eng-leads"]);

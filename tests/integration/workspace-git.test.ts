@@ -238,8 +238,15 @@ describe("the team's MCP servers and skills", () => {
     expect(staleSkills.status).toBe(412);
     expect((await other.get(`/api/teams/${fixture.teamId}/skills`)).sources).toEqual([source]);
 
-    // An If-Match that is no version of this list is a field error; none at all writes as before.
-    const malformed = await other.request("PUT", url, { servers: [] }, { "if-match": 'W/"1"' });
+    // RFC 9110's If-Match: a weak tag never matches (strong comparison), a list matches when any of
+    // its tags does, `*` always; what is no entity tag at all is a field error; none at all writes as before.
+    const current = (await other.request("GET", url)).headers.get("etag")!;
+    expect((await other.request("PUT", url, { servers: [] }, { "if-match": `W/${current}` })).status).toBe(412);
+    const listed = await other.request("PUT", url, { servers: [local("gamma")] }, { "if-match": `"999999", ${current}` });
+    expect(listed.status).toBe(200);
+    expect(listed.body.servers.map((server: { name: string }) => server.name)).toEqual(["gamma"]);
+    expect((await other.request("PUT", url, { servers: [] }, { "if-match": "*" })).status).toBe(200);
+    const malformed = await other.request("PUT", url, { servers: [] }, { "if-match": "3" });
     expect(malformed.status).toBe(422);
     expect(malformed.body.errors[0].path).toBe("If-Match");
     expect((await other.request("PUT", url, { servers: [] })).status).toBe(200);

@@ -11,7 +11,7 @@ import { listAgentInstalls } from "@/lib/agents/installer";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { ssoSettings } from "@/lib/auth/sso-config";
 import { db } from "@/lib/db/client";
-import { requestOrigin } from "@/lib/http/request-origin";
+import { publicOrigin } from "@/lib/http/public-origin";
 import { sandboxPool } from "@/lib/sandboxes/pool";
 import { listInstances } from "@/lib/cluster/lease";
 
@@ -91,7 +91,7 @@ export default async function AdminPage() {
             </ManageTable>
           </ManageSection>
           <ManageSection title="Single sign-on" card testId="admin-sso" id="sso">
-            <SsoSettings settings={sso} teams={teams} callbackUrl={`${requestOrigin(requestHeaders)}/api/auth/callback/oidc`} />
+            <SsoSettings settings={sso} teams={teams} callbackUrl={`${publicOrigin({ headers: requestHeaders })}/api/auth/callback/oidc`} />
           </ManageSection>
         </div>
         <div className="stack">

@@ -6,5 +6,5 @@ import { putSkillsBody } from "./schema";
 export const GET = withRoute({ team: "configureTeam" }, async ({ team }) => versionedJson(await teamSkills({ teamId: team.id })));
 
 export const PUT = withRoute({ team: "configureTeam", headers: ifMatchHeaders, body: putSkillsBody }, async ({ team, user, headers, body }) =>
-  versionedJson(await setTeamSkills({ teamId: team.id, actorId: user.id, sources: body.sources, ifVersion: headers["if-match"] })),
+  versionedJson(await setTeamSkills({ teamId: team.id, actorId: user.id, sources: body.sources, ifMatch: headers["if-match"] })),
 );
