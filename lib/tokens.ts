@@ -1,20 +1,13 @@
 import "server-only";
-import { teamIdsOf } from "@/lib/teams/membership";
 import { randomBytes } from "node:crypto";
-import type { Prisma } from "@/generated/prisma/client";
-import { recordAudit } from "@/lib/audit";
+import { recordAuditInTeams } from "@/lib/audit";
 import { hashToken, type CurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
 import { forbidden, notFound } from "@/lib/errors";
 import { notifyTokenRevoked } from "@/lib/events/live-hub";
 
 // Personal tokens for scripts: shown once at creation, stored as a sha256 hash, revoked by deleting.
-
-// A token belongs to a user, not a team: its audit entry goes to each of the user's teams, in the
-// transaction of the change.
-async function auditInTeams(tx: Prisma.TransactionClient, userId: string, action: "token.create" | "token.revoke", targetId: string) {
-  for (const teamId of await teamIdsOf(userId, tx)) await recordAudit(tx, { teamId, actorId: userId, action, targetType: "token", targetId });
-}
+// A token belongs to a user, not a team: its audit entry goes to each of the user's teams.
 
 export async function createToken({ user, name, expiresInDays }: { user: CurrentUser; name: string; expiresInDays?: number }) {
   // A token cannot mint tokens that would outlive it: only a signed-in browser can.
@@ -24,7 +17,7 @@ export async function createToken({ user, name, expiresInDays }: { user: Current
   const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 24 * 3600 * 1000) : null;
   const row = await db().$transaction(async (tx) => {
     const created = await tx.apiToken.create({ data: { userId, name, tokenHash: hashToken(token), expiresAt } });
-    await auditInTeams(tx, userId, "token.create", created.id);
+    await recordAuditInTeams(tx, userId, { actorId: userId, action: "token.create", targetType: "token", targetId: created.id });
     return created;
   });
   return { id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt?.toISOString() ?? null };
@@ -46,7 +39,7 @@ export async function revokeToken({ userId, tokenId }: { userId: string; tokenId
   await db().$transaction(async (tx) => {
     const { count } = await tx.apiToken.deleteMany({ where: { id: tokenId, userId } });
     if (count === 0) throw notFound("Token");
-    await auditInTeams(tx, userId, "token.revoke", tokenId);
+    await recordAuditInTeams(tx, userId, { actorId: userId, action: "token.revoke", targetType: "token", targetId: tokenId });
     await notifyTokenRevoked(tx, tokenId);
   });
 }

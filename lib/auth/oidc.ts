@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { authSecret } from "@/lib/auth/secret";
 import { UNUSABLE_HASH } from "@/lib/auth/password";
+import { recordSignIn } from "@/lib/auth/sign-in-record";
 import { startSignInSession } from "@/lib/auth/sign-in-sessions";
 import type { SsoConfig } from "@/lib/auth/sso-config";
 import { applyGroupRoles, groupsOf } from "@/lib/auth/sso-groups";
@@ -99,12 +100,12 @@ export async function signInWithOidc({
   if (groups === undefined) {
     if (config.groupRoles.length > 0) log.warn({ userId }, "the provider sent no groups claim; SSO group roles were left as they are");
   } else await applyGroupRoles({ userId, email: accountEmail, groups: groupsOf(groups), mapping: config.groupRoles });
-  await db().signInAttempt.create({ data: { userId, ok: true, reason: "sso", ip, userAgent: userAgent?.slice(0, 500) ?? null } });
+  await recordSignIn({ userId, ok: true, reason: "sso", via: "sso", ip, userAgent });
   return { ok: true, userId, sid: await startSignInSession({ userId, ip, userAgent }) };
 }
 
 async function refuse(userId: string | null, reason: "domain" | "disabled" | "email", ip: string | null, userAgent: string | null): Promise<OidcOutcome> {
-  await db().signInAttempt.create({ data: { userId, ok: false, reason: `sso_${reason}`, ip, userAgent: userAgent?.slice(0, 500) ?? null } });
+  await recordSignIn({ userId, ok: false, reason: `sso_${reason}`, via: "sso", ip, userAgent });
   return { ok: false, reason };
 }
 

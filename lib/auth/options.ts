@@ -7,6 +7,7 @@ import { authSecret } from "@/lib/auth/secret";
 import { UNUSABLE_HASH, verifyPassword } from "@/lib/auth/password";
 import { passwordFitsRule } from "@/lib/auth/password-rule";
 import { clearAccountAttempts, normaliseEmail } from "@/lib/auth/sign-in-throttle";
+import { recordSignIn } from "@/lib/auth/sign-in-record";
 import { endSignInSession, startSignInSession } from "@/lib/auth/sign-in-sessions";
 import { linkIdentity, oidcProvider, OIDC_PROVIDER_ID, readLinkToken, signInWithOidc, userinfoClaims } from "@/lib/auth/oidc";
 import type { SsoConfig } from "@/lib/auth/sso-config";
@@ -16,8 +17,8 @@ import { env } from "@/lib/env";
 import { clientIp } from "@/lib/http/request-origin";
 
 // next-auth: credentials provider (and single sign-on when configured, lib/auth/oidc.ts), JWT sessions whose `sid` names a revocable row in
-// sign_in_sessions. Every attempt is recorded for the account (never copied into team audits), and
-// a wrong password, an unknown email or a disabled account cost the same work.
+// sign_in_sessions. Every attempt is recorded (lib/auth/sign-in-record.ts), and a wrong password, an
+// unknown email or a disabled account cost the same work.
 
 type HeaderRecord = Record<string, string | string[] | undefined>;
 
@@ -27,22 +28,6 @@ const headerGetter = (headers: HeaderRecord | undefined) => ({
     return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
   },
 });
-
-async function recordAttempt({
-  userId,
-  ok,
-  reason,
-  ip,
-  userAgent,
-}: {
-  userId: string | null;
-  ok: boolean;
-  reason?: string;
-  ip: string | null;
-  userAgent: string | null;
-}) {
-  await db().signInAttempt.create({ data: { userId, ok, reason: reason ?? null, ip, userAgent: userAgent?.slice(0, 500) ?? null } });
-}
 
 export async function verifyCredentials({ email, password, headers, link }: { email: string; password: string; headers?: HeaderRecord; link?: unknown }) {
   const get = headerGetter(headers);
@@ -55,7 +40,8 @@ export async function verifyCredentials({ email, password, headers, link }: { em
   // Verify even when there is nothing to match, so timing does not reveal which accounts exist.
   const matches = await verifyPassword(password, user?.passwordHash ?? UNUSABLE_HASH);
   const ok = !!user && matches && !user.disabledAt;
-  await recordAttempt({ userId: user?.id ?? null, ok, reason: ok ? undefined : user?.disabledAt && matches ? "disabled" : "wrong_password", ip, userAgent });
+  const reason = ok ? undefined : user?.disabledAt && matches ? "disabled" : "wrong_password";
+  await recordSignIn({ userId: user?.id ?? null, ok, reason, via: "password", ip, userAgent });
   if (!ok || !user) return null;
   await clearAccountAttempts(email, ip);
   // The password of the account an SSO identity asked to be linked to was just proven.

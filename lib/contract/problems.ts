@@ -32,6 +32,7 @@ export const PROBLEM_STATUS = {
   nothing_to_push: 409,
   terminal_closed: 409,
   configured_by_env: 409,
+  team_in_use: 409,
   // 412: the caller's copy is out of date (If-Match)
   edited_meanwhile: 412,
   // 413 / 415: the body

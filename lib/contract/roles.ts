@@ -21,6 +21,8 @@ const LEAST_ROLE = {
   manageMembers: "admin",
   /** Change or remove an admin or an owner. */
   manageAdmins: "owner",
+  /** Delete the team, with every session, sandbox and setting of it. */
+  deleteTeam: "owner",
   /** The team's settings: repositories, MCP servers, skills, model keys, approval policy, webhooks, budget. */
   configureTeam: "admin",
   /** Read the team's audit log. */

@@ -51,7 +51,7 @@ export interface UsageJson extends Partial<GatewayUsageJson> {
   cost: { amount: number; currency: string } | null;
 }
 
-/** What the model gateway recorded for a session (only in a single session's JSON, when it made calls). */
+/** What the model gateway recorded for a session (in a single session's JSON — GET, PATCH, resume — when it made calls; not in lists). */
 export interface GatewayUsageJson {
   calls: number;
   inputTokens: number;

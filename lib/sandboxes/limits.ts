@@ -529,7 +529,35 @@ function mkfsArguments(file: string, bytes: number): string[] {
 // One empty image made ahead per sandboxes root and size, in that root (root's, out of every jail's
 // reach): a new sandbox takes it with a rename. Never used twice: taking it is the rename itself.
 const spareName = (bytes: number) => `.spare-disk-${bytes}.img`;
+const SPARE_FILE = /^\.spare-disk-(\d+)\.img(?:\.(\d+)\.new)?$/;
 const sparesBeingMade = new Set<string>();
+const sweptRoots = new Set<string>();
+
+/**
+ * Once per sandboxes root and process: spares of another size (from before a change of
+ * PORTAL_SANDBOX_DISK) and half-made ones of a process that died are removed, or each would hold its
+ * blocks on the host for good. A half-made spare names its maker's pid; a live maker's is left alone.
+ */
+export function sweepSpares(sandboxesRoot: string, bytes: number) {
+  if (sweptRoots.has(sandboxesRoot)) return;
+  sweptRoots.add(sandboxesRoot);
+  for (const name of readdirSync(sandboxesRoot)) {
+    const spare = SPARE_FILE.exec(name);
+    if (!spare) continue;
+    const maker = spare[2] ? Number(spare[2]) : null;
+    const stale = maker !== null ? maker !== process.pid && !isAlive(maker) : Number(spare[1]) !== bytes;
+    if (stale) rmSync(path.join(sandboxesRoot, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 function takeSpareImage(image: string, bytes: number): boolean {
   try {
@@ -541,10 +569,12 @@ function takeSpareImage(image: string, bytes: number): boolean {
 }
 
 function makeSpareImage(sandboxesRoot: string, bytes: number) {
+  sweepSpares(sandboxesRoot, bytes);
   const spare = path.join(sandboxesRoot, spareName(bytes));
   if (sparesBeingMade.has(spare) || existsSync(spare)) return;
   sparesBeingMade.add(spare);
-  const made = `${spare}.new`;
+  // Named by this process: two instances on one host never write the same half-made file.
+  const made = `${spare}.${process.pid}.new`;
   try {
     createSparseFile(made, bytes);
   } catch (error) {

@@ -226,10 +226,15 @@ export async function removeExpiredWorkspaces(retainDays: number) {
     select: { id: true, seq: true, hostDir: true },
   });
   for (const sandbox of expired)
-    await sandboxPool()
-      .removeFiles(sandbox)
-      .catch((error: unknown) => log.error({ sandboxId: sandbox.id, err: errorField(error) }, "removing an expired sandbox failed"));
+    await removeSandboxFiles(sandbox).catch((error: unknown) =>
+      log.error({ sandboxId: sandbox.id, err: errorField(error) }, "removing an expired sandbox failed"),
+    );
   return expired.length;
+}
+
+/** A destroyed sandbox's files (its workspace, home and disk), removed for good. */
+export function removeSandboxFiles(sandbox: { id: string; seq: number; hostDir: string | null }) {
+  return sandboxPool().removeFiles(sandbox);
 }
 
 // ---- Files of a workspace, read through the sandbox's own runtime (its view, not the host's) ----

@@ -55,6 +55,8 @@ interface World {
     viewerId(): Promise<string>;
     repository(): Promise<string>;
     terminal(): Promise<string>;
+    /** A team laid out like T: the same viewer, member, admin and owner. */
+    team(): Promise<string>;
   };
   strangerInvitationId: string;
   strangerTokenId: string;
@@ -115,6 +117,7 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "DELETE /api/tokens/[tokenId]": { path: (w) => `/api/tokens/${w.strangerTokenId}`, cells: self(404) },
 
   "POST /api/teams": { path: () => "/api/teams", body: () => ({ name: "Matrix team" }), cells: self(201) },
+  "DELETE /api/teams/[teamId]": { path: async (w) => `/api/teams/${await w.fresh.team()}`, cells: team("owner", 204) },
   "GET /api/teams/[teamId]/members": { path: (w) => `/api/teams/${w.teamId}/members`, cells: team("viewer", 200) },
   "POST /api/teams/[teamId]/members": {
     path: (w) => `/api/teams/${w.teamId}/members`,
@@ -391,6 +394,18 @@ beforeAll(async () => {
             })
           ).id,
         terminal: async () => (await ownerUser.api.post(`/api/sandboxes/${session.sandboxId}/terminals`, {})).id,
+        team: async () => {
+          const doomed = (await ownerUser.api.post("/api/teams", { name: "doomed team" })).id as string;
+          for (const [person, role] of [
+            [viewer, "viewer"],
+            [memberUser, "member"],
+            [admin, "admin"],
+          ] as const) {
+            const invitation = await ownerUser.api.post(`/api/teams/${doomed}/invitations`, { email: person.email, role });
+            expect((await person.api.request("POST", `/api/me/invitations/${invitation.id}/accept`)).status).toBe(200);
+          }
+          return doomed;
+        },
       },
     };
     clients.set("anonymous", null);

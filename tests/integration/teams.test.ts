@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, openPortal, type Api, type Portal, type PortalFixture } from "./harness";
+import { apiFor, openPortal, signIn, waitForIdle, type Api, type Portal, type PortalFixture } from "./harness";
 
 // Teams, members and the audit log through the contract, against the real portal and PostgreSQL:
 // who may do what, the one-owner rule, and one audit entry per change (none for refused ones).
@@ -174,6 +176,54 @@ describe("team members", () => {
   });
 });
 
+describe("DELETE /api/teams/:teamId", () => {
+  it("lets only the owner delete the team, ends what runs in it, and leaves nothing of it behind", async () => {
+    const team = (await owner.post("/api/teams", { name: "Short-lived" })).id as string;
+    const admin = await addMember(owner, team, "admin", "not-owner");
+    const adminApi = await admin.api();
+    const session = await owner.post("/api/sessions", { teamId: team, agent: "demo", title: "cut short" });
+    await owner.post(`/api/sessions/${session.id}/prompt`, { text: "/write kept.txt something" });
+    await waitForIdle(owner, session.id);
+    // A turn still running when the team goes.
+    expect((await owner.request("POST", `/api/sessions/${session.id}/prompt`, { text: "/sleep 60000" })).status).toBe(202);
+    const workspace = path.join(portal.dataDir, "sandboxes", session.sandboxId);
+    expect(existsSync(workspace)).toBe(true);
+    const stream = await fetch(`${portal.baseUrl}/api/sessions/${session.id}/stream`, { headers: { authorization: `Bearer ${adminApi.token}` } });
+    expect(stream.status).toBe(200);
+
+    expect((await adminApi.request("DELETE", `/api/teams/${team}`)).status).toBe(403);
+    expect((await adminApi.request("DELETE", `/api/teams/${teamId}`)).status).toBe(404);
+    const deleted = await owner.request("DELETE", `/api/teams/${team}`);
+    expect(deleted.status).toBe(204);
+
+    // The admin's open stream is told its access ended, and closes.
+    expect(await stream.text()).toContain("event: revoked");
+    expect((await owner.request("GET", `/api/sessions/${session.id}`)).status).toBe(404);
+    expect((await owner.request("GET", `/api/sandboxes/${session.sandboxId}`)).status).toBe(404);
+    expect((await owner.request("GET", `/api/teams/${team}/members`)).status).toBe(404);
+    expect((await adminApi.get("/api/me")).teams.map((entry: { id: string }) => entry.id)).not.toContain(team);
+    expect(existsSync(workspace)).toBe(false);
+    expect((await owner.request("DELETE", `/api/teams/${team}`)).status).toBe(404);
+    // The owner's other teams are untouched.
+    expect((await owner.request("GET", `/api/teams/${teamId}/members`)).status).toBe(200);
+  });
+});
+
+describe("/sessions?teamId=", () => {
+  it("shows the team the address names, and another team's id is not found", async () => {
+    const team = (await owner.post("/api/teams", { name: "Listed by address" })).id as string;
+    const stranger = await addMember(owner, teamId, "member", "stranger");
+    const theirs = (await (await stranger.api()).post("/api/teams", { name: "Not yours" })).id as string;
+    const cookie = await signIn(portal.baseUrl);
+    const page = (query: string) => fetch(`${portal.baseUrl}/sessions${query}`, { headers: { cookie }, redirect: "manual" });
+    const mine = await page(`?teamId=${team}`);
+    expect(mine.status).toBe(200);
+    expect(await mine.text()).toContain("The agent sessions of Listed by address");
+    expect((await page(`?teamId=${theirs}`)).status).toBe(404);
+    expect((await page("?teamId=nonsense")).status).toBe(404);
+  });
+});
+
 describe("GET /api/teams/:teamId/audit", () => {
   it("records each member change once, newest first, and nothing for refused changes", async () => {
     const team = (await owner.post("/api/teams", { name: "Audited" })).id as string;
@@ -216,5 +266,34 @@ describe("GET /api/teams/:teamId/audit", () => {
     const times = everything.items.map((item: { at: string }) => item.at);
     expect(times).toEqual([...times].sort().reverse());
     expect((await owner.request("GET", `/api/teams/${team}/audit?cursor=bad`)).status).toBe(400);
+  });
+
+  it("records every sign-in of a member, good and failed, in each of their teams; an unknown email in none", async () => {
+    const team = (await owner.post("/api/teams", { name: "Signed in" })).id as string;
+    const other = (await owner.post("/api/teams", { name: "Signed in too" })).id as string;
+    const member = await addMember(owner, team, "member", "signer");
+    expect((await owner.request("POST", `/api/teams/${other}/invitations`, { email: member.email, role: "viewer" })).status).toBe(201);
+    const memberApi = await member.api(); // signs in while in one team
+    const invitation = (await memberApi.get("/api/me/invitations")).items[0];
+    expect((await memberApi.request("POST", `/api/me/invitations/${invitation.id}/accept`)).status).toBe(200);
+    await signIn(portal.baseUrl, member.email, PASSWORD);
+    await expect(signIn(portal.baseUrl, member.email, "not-the-password-at-all")).rejects.toThrow(/sign-in failed/);
+    await expect(signIn(portal.baseUrl, uniqueEmail("nobody"), PASSWORD)).rejects.toThrow(/sign-in failed/);
+
+    const signIns = async (teamId: string) =>
+      ((await owner.get(`/api/teams/${teamId}/audit?limit=500`)).items as Array<{ action: string; actorId: string; targetId: string; detail: any; ip: string }>)
+        .filter((entry) => entry.action.startsWith("auth."))
+        .map(({ action, actorId, targetId, detail, ip }) => ({ action, actorId, targetId, detail, ip }));
+    const address = expect.stringMatching(/^(127\.0\.0\.1|::1)$/);
+    const failed = {
+      action: "auth.sign_in_failed",
+      actorId: member.userId,
+      targetId: member.userId,
+      detail: { method: "password", reason: "wrong_password" },
+      ip: address,
+    };
+    const ok = { action: "auth.sign_in", actorId: member.userId, targetId: member.userId, detail: { method: "password" }, ip: address };
+    expect(await signIns(team)).toEqual([failed, ok, ok]);
+    expect(await signIns(other)).toEqual([failed, ok]);
   });
 });

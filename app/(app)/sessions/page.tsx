@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { redirect } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { LiveListRefresh } from "@/components/shell/live-list-refresh";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -26,8 +26,9 @@ const FILTERS: Array<{ status: SessionStatus | null; label: string }> = [
   { status: "destroyed", label: "Destroyed" },
 ];
 
-function hrefFor(params: { q?: string; status?: string | null; cursor?: string; archived?: boolean }) {
+function hrefFor(params: { teamId?: string; q?: string; status?: string | null; cursor?: string; archived?: boolean }) {
   const search = new URLSearchParams();
+  if (params.teamId) search.set("teamId", params.teamId);
   if (params.q) search.set("q", params.q);
   if (params.status) search.set("status", params.status);
   if (params.archived) search.set("archived", "only");
@@ -36,18 +37,24 @@ function hrefFor(params: { q?: string; status?: string | null; cursor?: string; 
   return query ? `/sessions?${query}` : "/sessions";
 }
 
-export default async function SessionsPage({ searchParams }: { searchParams: Promise<{ q?: string; cursor?: string; status?: string; archived?: string }> }) {
+export default async function SessionsPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ teamId?: string; q?: string; cursor?: string; status?: string; archived?: string }>;
+}) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const { q: rawQuery, cursor, status: rawStatus, archived: rawArchived } = await searchParams;
+  const { teamId: askedTeam, q: rawQuery, cursor, status: rawStatus, archived: rawArchived } = await searchParams;
   const archived = rawArchived === "only";
   const q = rawQuery?.trim() || undefined;
   // An unknown status in the address shows everything rather than an error page.
   const status = FILTERS.find((filter) => filter.status === rawStatus)?.status ?? undefined;
-  // The list follows the team chosen in the top bar (all teams until one is chosen).
+  // The list shows the team the address names (`?teamId=`, a link from that team's pages), else the one
+  // chosen in the top bar (all teams until one is chosen). Another team's id is not found, as everywhere.
   const [chosen, teams] = await Promise.all([chosenTeamOf(user.id), listTeamsOf(user.id)]);
-  const teamId = chosen ?? undefined;
-  const team = teams.find((candidate) => candidate.id === chosen);
+  if (askedTeam && !teams.some((candidate) => candidate.id === askedTeam)) notFound();
+  const teamId = askedTeam ?? chosen ?? undefined;
+  const team = teams.find((candidate) => candidate.id === teamId);
   const answerable = new Set(teams.filter((candidate) => may(candidate.role, "work")).map((candidate) => candidate.id));
   const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
@@ -61,12 +68,13 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
 
   return (
     <div className="page">
-      <LiveListRefresh teamId={chosen} shown={shown} />
+      <LiveListRefresh teamId={teamId ?? null} shown={shown} />
       <PageHeader
         title="Sessions"
         subtitle={team ? `The agent sessions of ${team.name}, newest first.` : "Every agent session of your teams, newest first."}
         actions={
           <form className="search" action="/sessions" role="search">
+            {askedTeam && <input type="hidden" name="teamId" value={askedTeam} />}
             {status && <input type="hidden" name="status" value={status} />}
             <input
               type="search"
@@ -83,7 +91,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
         {FILTERS.map((filter) => (
           <Link
             key={filter.label}
-            href={hrefFor({ q, status: filter.status, archived })}
+            href={hrefFor({ teamId: askedTeam, q, status: filter.status, archived })}
             className={`filter${(status ?? null) === filter.status ? " active" : ""}`}
             aria-current={(status ?? null) === filter.status ? "page" : undefined}
             data-testid={`filter-${filter.status ?? "all"}`}
@@ -92,7 +100,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
           </Link>
         ))}
         <Link
-          href={hrefFor({ q, status, archived: !archived })}
+          href={hrefFor({ teamId: askedTeam, q, status, archived: !archived })}
           className={`filter${archived ? " active" : ""}`}
           aria-current={archived ? "page" : undefined}
           data-testid="filter-archived"
@@ -171,7 +179,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
       )}
       {page.nextCursor && (
         <div className="pager">
-          <Link className="button ghost" href={hrefFor({ q, status, archived, cursor: page.nextCursor })}>
+          <Link className="button ghost" href={hrefFor({ teamId: askedTeam, q, status, archived, cursor: page.nextCursor })}>
             Older sessions →
           </Link>
         </div>

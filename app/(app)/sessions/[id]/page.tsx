@@ -3,8 +3,7 @@ import { notFound, redirect } from "next/navigation";
 import { SessionView } from "@/components/session/session-view";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { agentDisplayName } from "@/lib/runtime/agents";
-import { pendingPermissions } from "@/lib/sessions/queries";
-import { sessionDetailJson } from "@/lib/sessions/serialize";
+import { readSessionDetail } from "@/lib/sessions/detail";
 import { sessionForPage, teamPeople } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
@@ -27,8 +26,7 @@ export default async function SessionPage({ params, searchParams }: { params: Pr
   const { user, found } = await loadSession(id);
   if (!user) redirect("/login");
   if (!found) notFound();
-  const [pending, members] = await Promise.all([pendingPermissions(id), teamPeople(found.session.teamId)]);
-  const initial = sessionDetailJson(found.session, pending);
+  const [initial, members] = await Promise.all([readSessionDetail(found.session), teamPeople(found.session.teamId)]);
   // Names for "by whom" in the transcript (answers, setting changes); the viewer is "you".
   const people = Object.fromEntries(members.map((member) => [member.id, member.id === user.id ? "you" : member.name || member.email]));
   return (

@@ -4,6 +4,7 @@ import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { displayNames } from "@/lib/accounts/account";
+import { AUDIT_ACTIONS } from "@/lib/audit";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { listAuditEntries } from "@/lib/teams/audit-log";
 import { may } from "@/lib/contract/roles";
@@ -13,30 +14,6 @@ export const dynamic = "force-dynamic";
 
 type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<Record<string, string | undefined>> };
 
-const ACTIONS = [
-  "member.add",
-  "member.invite",
-  "member.invite_revoke",
-  "member.update",
-  "member.remove",
-  "token.create",
-  "token.revoke",
-  "session.create",
-  "session.prompt",
-  "session.cancel",
-  "session.config",
-  "session.destroy",
-  "session.restore",
-  "permission.reply",
-  "policy.update",
-  "budget.update",
-  "webhook.create",
-  "webhook.delete",
-  "share.create",
-  "share.revoke",
-  "credential.set",
-  "credential.remove",
-];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export async function generateMetadata({ params }: Props) {
@@ -61,7 +38,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
     );
   }
   // Unknown filter values show everything rather than an error page.
-  const action = ACTIONS.includes(search.action ?? "") ? search.action : undefined;
+  const action = (AUDIT_ACTIONS as readonly string[]).includes(search.action ?? "") ? search.action : undefined;
   const from = search.from && DATE.test(search.from) ? search.from : undefined;
   const to = search.to && DATE.test(search.to) ? search.to : undefined;
   const members = await teamPeople(teamId);
@@ -112,7 +89,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
           <span>Action</span>
           <select name="action" defaultValue={action ?? ""} data-testid="audit-action">
             <option value="">Any</option>
-            {ACTIONS.map((option) => (
+            {AUDIT_ACTIONS.map((option) => (
               <option key={option} value={option}>
                 {option}
               </option>

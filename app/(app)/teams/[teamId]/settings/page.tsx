@@ -5,6 +5,7 @@ import { PolicyEditor } from "@/components/governance/policy-editor";
 import { WebhookForm, WebhookTestButton } from "@/components/governance/webhook-forms";
 import { ApiButton } from "@/components/manage/api-button";
 import { CredentialsSection } from "@/components/manage/credentials-section";
+import { DeleteTeamForm } from "@/components/manage/delete-team-form";
 import { TeamCrumb } from "@/components/manage/team-crumb";
 import { AgentToolsSection, RepositoriesSection } from "@/components/manage/workspace-sections";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
@@ -163,6 +164,11 @@ export default async function TeamSettingsPage({ params }: Props) {
               </ul>
             )}
           </ManageSection>
+          {may(role, "deleteTeam") && (
+            <ManageSection title="Delete the team" card testId="delete-team-section">
+              <DeleteTeamForm team={team} />
+            </ManageSection>
+          )}
         </div>
       </div>
     </div>
