@@ -70,15 +70,27 @@ async function openRow(sandboxId: string, terminalId: string) {
 }
 
 export async function sendTerminalInputOnOwner({ sandbox, terminalId, data }: { sandbox: SandboxRow; terminalId: string; data: string }) {
+  await (
+    await terminalKeyboardOnOwner({ sandbox, terminalId })
+  )(data);
+}
+
+/**
+ * On the owner: what sends keystrokes to a terminal's shell, with the shell and its runtime looked
+ * up once (a terminal socket sends many; the input route looks them up per request).
+ */
+export async function terminalKeyboardOnOwner({ sandbox, terminalId }: { sandbox: SandboxRow; terminalId: string }) {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt || !sandboxPool().isRunning(sandbox.id)) throw conflict("terminal_closed", "This terminal has ended.");
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
-  try {
-    await sdk.sendProcessInput(row.processId, { data, encoding: "utf8" });
-  } catch {
-    await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "exited" });
-    throw conflict("terminal_closed", "This terminal has ended.");
-  }
+  return async (data: string) => {
+    try {
+      await sdk.sendProcessInput(row.processId, { data, encoding: "utf8" });
+    } catch {
+      await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "exited" });
+      throw conflict("terminal_closed", "This terminal has ended.");
+    }
+  };
 }
 
 export async function resizeTerminalOnOwner({ sandbox, terminalId, cols, rows }: { sandbox: SandboxRow; terminalId: string; cols: number; rows: number }) {
