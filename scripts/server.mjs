@@ -7,6 +7,8 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+// The name `next start` gave the process: what people (and their `ps | grep`) look for.
+process.title = "next-server (agent-portal)";
 // Before Next (and React through it) is loaded: they pick their production builds by it.
 process.env.NODE_ENV = "production";
 const { default: next } = await import("next");

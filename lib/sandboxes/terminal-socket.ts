@@ -84,9 +84,10 @@ async function accept(
     const row = await db().sandboxTerminal.findFirst({ where: { id: terminalId, sandboxId } });
     if (!row) throw notFound("Terminal");
     if (row.closedAt) throw conflict("terminal_closed", "This terminal has ended.");
-    const release = await takeStreamSlot(ticket.userId);
+    // The slot is the socket's (ws closes it with the socket, and so does a handshake ws refuses).
+    socket.once("close", await takeStreamSlot(ticket.userId));
     sockets().handleUpgrade(request, socket, head, (ws) =>
-      serve(ws, { sandbox: access.sandbox, terminalId, since: since.data, canType: may(access.role, "work"), release }),
+      serve(ws, { sandbox: access.sandbox, terminalId, since: since.data, canType: may(access.role, "work") }),
     );
   } catch (error) {
     refuse(socket, error, requestId);
@@ -131,10 +132,7 @@ function refuse(socket: Duplex, error: unknown, requestId: string) {
 const globalSockets = globalThis as unknown as { portalTerminalSockets?: WebSocketServer };
 const sockets = () => (globalSockets.portalTerminalSockets ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }));
 
-function serve(
-  ws: WebSocket,
-  { sandbox, terminalId, since, canType, release }: { sandbox: SandboxRow; terminalId: string; since: number; canType: boolean; release: () => void },
-) {
+function serve(ws: WebSocket, { sandbox, terminalId, since, canType }: { sandbox: SandboxRow; terminalId: string; since: number; canType: boolean }) {
   const stop = new AbortController();
   const send = (frame: object) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
@@ -144,7 +142,6 @@ function serve(
   ws.on("close", () => {
     clearInterval(ping);
     stop.abort();
-    release();
   });
 
   // Keystrokes and resizes reach the shell one after another, in the order they came.
