@@ -2,7 +2,7 @@ import "server-only";
 import { ownerOf } from "@/lib/cluster/takeover";
 import { readTerminal } from "@/lib/cluster/commands";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
-import { followTerminalOnOwner, type TerminalOutput } from "@/lib/sandboxes/terminal";
+import { followTerminalOnOwner, type TerminalFollow, type TerminalOutput } from "@/lib/sandboxes/terminal";
 import { errorField, logger } from "@/lib/log";
 
 const log = logger("terminal");
@@ -15,19 +15,7 @@ const LONG_POLL_MS = 10_000;
  * ends (true) or `signal` aborts (false). The owner of the sandbox follows the runtime's pty log
  * directly; any other instance long-polls the owner through the command queue.
  */
-export async function followTerminal({
-  sandbox,
-  terminalId,
-  since,
-  onOutput,
-  signal,
-}: {
-  sandbox: SandboxRow;
-  terminalId: string;
-  since: number;
-  onOutput: (output: TerminalOutput) => void;
-  signal: AbortSignal;
-}): Promise<boolean> {
+export async function followTerminal({ sandbox, terminalId, since, onOutput, signal }: TerminalFollow): Promise<boolean> {
   let last = since;
   const output = (chunk: TerminalOutput) => {
     if (chunk.seq <= last) return;

@@ -19,6 +19,15 @@ export interface TerminalOutput {
   data: string;
 }
 
+/** Who follows a terminal's output after `since`, until `signal` aborts. */
+export interface TerminalFollow {
+  sandbox: SandboxRow;
+  terminalId: string;
+  since: number;
+  onOutput: (output: TerminalOutput) => void;
+  signal: AbortSignal;
+}
+
 export interface TerminalRead {
   output: TerminalOutput[];
   /** Nothing more will come. */
@@ -197,19 +206,7 @@ export async function readTerminalOnOwner({
  * On the owner: follows the terminal's output as it comes, until it ends or `signal` aborts.
  * Returns whether the terminal ended.
  */
-export async function followTerminalOnOwner({
-  sandbox,
-  terminalId,
-  since,
-  onOutput,
-  signal,
-}: {
-  sandbox: SandboxRow;
-  terminalId: string;
-  since: number;
-  onOutput: (output: TerminalOutput) => void;
-  signal: AbortSignal;
-}): Promise<boolean> {
+export async function followTerminalOnOwner({ sandbox, terminalId, since, onOutput, signal }: TerminalFollow): Promise<boolean> {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return true;
   if (!sandboxPool().isRunning(sandbox.id)) {

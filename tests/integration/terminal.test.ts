@@ -54,6 +54,17 @@ interface Reader {
   until(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
+/** Waits until the output read so far matches. */
+const untilText =
+  (text: () => string) =>
+  (pattern: RegExp, timeoutMs = 15_000) =>
+    waitFor(
+      async () => text(),
+      (value) => pattern.test(value),
+      timeoutMs,
+      20,
+    );
+
 /** Reads a terminal's SSE stream through one instance, decoding the base64 pty chunks. */
 function readStream(api: Api, terminalId: string, lastEventId?: number): Reader {
   const abort = new AbortController();
@@ -92,13 +103,7 @@ function readStream(api: Api, terminalId: string, lastEventId?: number): Reader 
     lastId: () => lastId,
     ended: () => ended,
     close: () => abort.abort(),
-    until: (pattern, timeoutMs = 15_000) =>
-      waitFor(
-        async () => text,
-        (value) => pattern.test(value),
-        timeoutMs,
-        20,
-      ),
+    until: untilText(() => text),
   };
 }
 
@@ -142,13 +147,7 @@ async function openSocket(api: Api, terminalId: string, since?: number): Promise
     close: () => socket.close(),
     type: (data) => socket.send(JSON.stringify({ type: "input", data })),
     resize: (cols, rows) => socket.send(JSON.stringify({ type: "resize", cols, rows })),
-    until: (pattern, timeoutMs = 15_000) =>
-      waitFor(
-        async () => text,
-        (value) => pattern.test(value),
-        timeoutMs,
-        20,
-      ),
+    until: untilText(() => text),
   };
 }
 
