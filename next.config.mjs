@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // pg loads optional native bindings at run time; bundling it breaks the build.
-  serverExternalPackages: ["pg"],
+  // pg and ws load optional native bindings at run time; bundling them breaks the build or the bindings.
+  serverExternalPackages: ["pg", "ws"],
   poweredByHeader: false,
   reactStrictMode: true,
   typescript: { ignoreBuildErrors: false },

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded-
 import { runMigrations } from "@/lib/db/migrate";
 import { env, EnvError } from "@/lib/env";
 import { installServerPolicy } from "@/lib/http/server-policy";
+import { setUpgradeHandler } from "@/lib/http/upgrade";
 import { pruneLimits } from "@/lib/rate-limit";
 import { liveHub } from "@/lib/events/live-hub";
 import { errorField, logger } from "@/lib/log";
@@ -21,6 +22,7 @@ import { chooseSandboxProvider } from "@/lib/sandboxes/providers/choose";
 import type { SandboxProvider } from "@/lib/sandboxes/providers/provider";
 import { describeLimits } from "@/lib/sandboxes/limits";
 import { removeExpiredWorkspaces, sandboxOfSessionCached } from "@/lib/sandboxes/sandboxes";
+import { handleTerminalUpgrade } from "@/lib/sandboxes/terminal-socket";
 import { attachments } from "@/lib/sessions/attachments";
 import { listenForCommands } from "@/lib/cluster/commands";
 import { joinCluster, leaveCluster } from "@/lib/cluster/lease";
@@ -116,6 +118,8 @@ async function start() {
     queueMs: config.PORTAL_SANDBOX_QUEUE_SECONDS * 1000,
   });
   setSandboxPool(runtime);
+  // Terminal sockets (the server hands this process every WebSocket upgrade).
+  setUpgradeHandler(handleTerminalUpgrade);
   installMetrics({ occupancy: () => runtime.occupancy() });
   process.on("exit", () => runtime.stopAllSync());
   await runtime.start().catch((error) => log.error({ err: errorField(error) }, "the runtime did not start"));

@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 await ensureBuilt();
 
 const port = process.env.PORT || "3000";
-const child = spawn(path.join(root, "node_modules/.bin/next"), ["start", "-p", port], {
+const child = spawn(process.execPath, [path.join(root, "scripts/server.mjs")], {
   cwd: root,
   stdio: "inherit",
   // The portal handles SIGINT/SIGTERM itself so it can flush events and stop its services.

@@ -3,6 +3,7 @@
 import "@xterm/xterm/css/xterm.css";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { apiFetch } from "@/components/api-client";
+import { openTerminalChannel } from "@/components/session/terminal-channel";
 
 interface TerminalInfo {
   id: string;
@@ -11,8 +12,8 @@ interface TerminalInfo {
 }
 
 /**
- * A shell in the session's sandbox (xterm.js), through the portal: output from the terminal's event
- * stream, keystrokes and size as requests. A reload reattaches to the open terminal; viewers watch
+ * A shell in the session's sandbox (xterm.js), through the portal: keystrokes, size and output on
+ * the terminal's WebSocket (or its event stream and requests). A reload reattaches to the open terminal; viewers watch
  * and cannot type; it ends with its shell or its sandbox.
  */
 export function TerminalPanel({ sandboxId, canWrite }: { sandboxId: string; canWrite: boolean }) {
@@ -110,41 +111,21 @@ function TerminalView({ sandboxId, terminalId, canWrite, onEnd }: { sandboxId: s
       term.loadAddon(fit);
       term.open(host.current);
       cleanups.push(() => term.dispose());
-      const base = `/api/sandboxes/${sandboxId}/terminals/${terminalId}`;
-
-      // Output: the stream; EventSource resumes after the last chunk by itself (Last-Event-ID).
-      const stream = new EventSource(`${base}/stream`);
       const decoder = new TextDecoder();
-      stream.addEventListener("output", (event) => {
-        const bytes = Uint8Array.from(atob((event as MessageEvent<string>).data), (char) => char.charCodeAt(0));
-        term.write(decoder.decode(bytes, { stream: true }));
+      const channel = openTerminalChannel({
+        base: `/api/sandboxes/${sandboxId}/terminals/${terminalId}`,
+        onOutput: (data) =>
+          term.write(
+            decoder.decode(
+              Uint8Array.from(atob(data), (char) => char.charCodeAt(0)),
+              { stream: true },
+            ),
+          ),
+        onEnd: () => ended.current(),
       });
-      stream.addEventListener("end", () => {
-        stream.close();
-        ended.current();
-      });
-      cleanups.push(() => stream.close());
-
-      // Input: a keystroke goes at once (waiting for the next frame added up to 16 ms to each echo);
-      // what is typed while a request is on its way goes in the next one, in order.
+      cleanups.push(() => channel.close());
       if (canWrite) {
-        let pending = "";
-        let sending = false;
-        const send = async () => {
-          sending = true;
-          while (pending) {
-            const data = pending;
-            pending = "";
-            await fetch(`${base}/input`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data }) }).catch(
-              () => undefined,
-            );
-          }
-          sending = false;
-        };
-        const input = term.onData((data) => {
-          pending += data;
-          if (!sending) void send();
-        });
+        const input = term.onData((data) => channel.type(data));
         cleanups.push(() => input.dispose());
         term.focus();
       }
@@ -155,15 +136,7 @@ function TerminalView({ sandboxId, terminalId, canWrite, onEnd }: { sandboxId: s
         fit.fit();
         if (!canWrite) return;
         clearTimeout(timer);
-        timer = setTimeout(
-          () =>
-            void fetch(`${base}/resize`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ cols: term.cols, rows: term.rows }),
-            }),
-          150,
-        );
+        timer = setTimeout(() => channel.resize(term.cols, term.rows), 150);
       };
       const observer = new ResizeObserver(resize);
       observer.observe(host.current);

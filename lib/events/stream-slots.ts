@@ -17,19 +17,13 @@ const held = () => (globalSlots.portalStreamSlots ??= new Set());
 
 /** Wraps the body so the user's slot is held while it is open; 429 when the user has none left. */
 export async function holdStreamSlot(userId: string, body: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
-  let slotId: string;
+  let release: () => void;
   try {
-    slotId = await takeSlot(userId);
+    release = await takeStreamSlot(userId);
   } catch (error) {
     void body.cancel().catch(() => undefined);
     throw error;
   }
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    void releaseSlot(slotId);
-  };
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -49,6 +43,17 @@ export async function holdStreamSlot(userId: string, body: ReadableStream<Uint8A
       await reader.cancel(reason).catch(() => undefined);
     },
   });
+}
+
+/** Takes one of the user's slots (429 when none is left); the function returned gives it back, once. */
+export async function takeStreamSlot(userId: string): Promise<() => void> {
+  const slotId = await takeSlot(userId);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    void releaseSlot(slotId);
+  };
 }
 
 async function takeSlot(userId: string): Promise<string> {

@@ -19,6 +19,15 @@ export interface TerminalOutput {
   data: string;
 }
 
+/** Who follows a terminal's output after `since`, until `signal` aborts. */
+export interface TerminalFollow {
+  sandbox: SandboxRow;
+  terminalId: string;
+  since: number;
+  onOutput: (output: TerminalOutput) => void;
+  signal: AbortSignal;
+}
+
 export interface TerminalRead {
   output: TerminalOutput[];
   /** Nothing more will come. */
@@ -70,15 +79,27 @@ async function openRow(sandboxId: string, terminalId: string) {
 }
 
 export async function sendTerminalInputOnOwner({ sandbox, terminalId, data }: { sandbox: SandboxRow; terminalId: string; data: string }) {
+  await (
+    await terminalKeyboardOnOwner({ sandbox, terminalId })
+  )(data);
+}
+
+/**
+ * On the owner: what sends keystrokes to a terminal's shell, with the shell and its runtime looked
+ * up once (a terminal socket sends many; the input route looks them up per request).
+ */
+export async function terminalKeyboardOnOwner({ sandbox, terminalId }: { sandbox: SandboxRow; terminalId: string }) {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt || !sandboxPool().isRunning(sandbox.id)) throw conflict("terminal_closed", "This terminal has ended.");
   const { sdk } = await (await runtimeOfSandbox(sandbox)).sdk();
-  try {
-    await sdk.sendProcessInput(row.processId, { data, encoding: "utf8" });
-  } catch {
-    await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "exited" });
-    throw conflict("terminal_closed", "This terminal has ended.");
-  }
+  return async (data: string) => {
+    try {
+      await sdk.sendProcessInput(row.processId, { data, encoding: "utf8" });
+    } catch {
+      await closeTerminalOnOwner({ sandbox, terminalId, userId: null, reason: "exited" });
+      throw conflict("terminal_closed", "This terminal has ended.");
+    }
+  };
 }
 
 export async function resizeTerminalOnOwner({ sandbox, terminalId, cols, rows }: { sandbox: SandboxRow; terminalId: string; cols: number; rows: number }) {
@@ -185,19 +206,7 @@ export async function readTerminalOnOwner({
  * On the owner: follows the terminal's output as it comes, until it ends or `signal` aborts.
  * Returns whether the terminal ended.
  */
-export async function followTerminalOnOwner({
-  sandbox,
-  terminalId,
-  since,
-  onOutput,
-  signal,
-}: {
-  sandbox: SandboxRow;
-  terminalId: string;
-  since: number;
-  onOutput: (output: TerminalOutput) => void;
-  signal: AbortSignal;
-}): Promise<boolean> {
+export async function followTerminalOnOwner({ sandbox, terminalId, since, onOutput, signal }: TerminalFollow): Promise<boolean> {
   const row = await openRow(sandbox.id, terminalId);
   if (row.closedAt) return true;
   if (!sandboxPool().isRunning(sandbox.id)) {

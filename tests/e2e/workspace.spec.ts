@@ -87,13 +87,21 @@ for (const [label, viewport] of [
       await session.goto(sessionId);
       await session.openDetails();
       const panel = page.getByTestId("terminal-panel");
+      // Keystrokes travel on the terminal's WebSocket, not as input requests.
+      const socket = page.waitForEvent("websocket", (ws) => /\/terminals\/[^/]+\/socket\?/.test(ws.url()));
+      const inputRequests: string[] = [];
+      page.on("request", (request) => void (/\/terminals\/[^/]+\/input$/.test(request.url()) && inputRequests.push(request.url())));
       await panel.getByTestId("terminal-open").click();
+      const sent: string[] = [];
+      (await socket).on("framesent", (frame) => void sent.push(String(frame.payload)));
       const terminal = panel.getByTestId("terminal");
       await expect(terminal.locator(".xterm-rows")).toContainText("$", { timeout: 15_000 });
       await terminal.click();
       await page.keyboard.type("echo hello-$((6*7)) && ls\n");
       await expect(terminal.locator(".xterm-rows")).toContainText("hello-42");
       await expect(terminal.locator(".xterm-rows")).toContainText("README.md");
+      expect(sent.some((frame) => frame.includes('"type":"input"'))).toBe(true);
+      expect(inputRequests).toEqual([]);
       await terminal.scrollIntoViewIfNeeded();
       await shootLightAndDark(page, `terminal-${viewport.width}`);
 

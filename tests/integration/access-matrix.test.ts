@@ -239,6 +239,11 @@ const ROWS: Record<string, Row | { exempt: string }> = {
     cells: team("viewer", 200),
     stream: true,
   },
+  // The socket's ticket: viewers watch on the socket too (it refuses their keystrokes).
+  "POST /api/sandboxes/[id]/terminals/[tid]/socket-ticket": {
+    path: (w) => `/api/sandboxes/${w.sandboxId}/terminals/${w.terminalId}/socket-ticket`,
+    cells: team("viewer", 201),
+  },
   "POST /api/sandboxes/[id]/terminals/[tid]/input": {
     path: (w) => `/api/sandboxes/${w.sandboxId}/terminals/${w.terminalId}/input`,
     body: () => ({ data: "true\n" }),

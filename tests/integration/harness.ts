@@ -96,7 +96,7 @@ export async function startPortal(
   if (options.dataDir === undefined) chmodSync(dataDir, 0o711);
   let output = "";
   const { PORTAL_DATA_DIR: _inherited, ...inheritedEnv } = process.env;
-  const child = spawn(path.join(root, "node_modules/.bin/next"), ["start", "-p", String(port)], {
+  const child = spawn(process.execPath, [path.join(root, "scripts/server.mjs")], {
     cwd: root,
     env: {
       ...inheritedEnv,

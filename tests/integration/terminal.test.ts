@@ -1,15 +1,19 @@
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, waitFor, type Api, type Portal, type TestDatabase } from "./harness";
 
 // The Terminal: a shell in a real jail through the runtime's process API, reached only through the
-// portal, on two portal instances sharing one database (the owner holds the runtime).
+// portal, on two portal instances sharing one database (the owner holds the runtime): over the
+// input route and event stream, and over the terminal's WebSocket (a ticket, then …/socket).
 
 let database: TestDatabase;
 const portals: Portal[] = [];
 let owner: Api;
 let other: Api;
 let viewer: Api;
+let stranger: Api;
 let teamId: string;
 let sandboxId: string;
 
@@ -25,6 +29,12 @@ beforeAll(async () => {
   const added = await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "viewer", name: "Vera Viewer", password: "viewer-password-123" });
   expect(added.status).toBe(201);
   viewer = await apiFor(portals[1]!.baseUrl, email, "viewer-password-123");
+  // Someone of another team only.
+  const otherTeam = await owner.post("/api/teams", { name: "Elsewhere" });
+  const strangerEmail = `stranger-${Date.now()}@example.test`;
+  const joined = await owner.request("POST", `/api/teams/${otherTeam.id}/members`, { email: strangerEmail, role: "owner", password: "stranger-password-123" });
+  expect(joined.status).toBe(201);
+  stranger = await apiFor(portals[0]!.baseUrl, strangerEmail, "stranger-password-123");
   const session = await owner.post("/api/sessions", { teamId, agent: "demo" });
   sandboxId = session.sandboxId;
 }, 240_000);
@@ -43,6 +53,17 @@ interface Reader {
   /** Waits until the output seen so far matches. */
   until(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
+
+/** Waits until the output read so far matches. */
+const untilText =
+  (text: () => string) =>
+  (pattern: RegExp, timeoutMs = 15_000) =>
+    waitFor(
+      async () => text(),
+      (value) => pattern.test(value),
+      timeoutMs,
+      20,
+    );
 
 /** Reads a terminal's SSE stream through one instance, decoding the base64 pty chunks. */
 function readStream(api: Api, terminalId: string, lastEventId?: number): Reader {
@@ -82,14 +103,66 @@ function readStream(api: Api, terminalId: string, lastEventId?: number): Reader 
     lastId: () => lastId,
     ended: () => ended,
     close: () => abort.abort(),
-    until: (pattern, timeoutMs = 15_000) =>
-      waitFor(
-        async () => text,
-        (value) => pattern.test(value),
-        timeoutMs,
-        20,
-      ),
+    until: untilText(() => text),
   };
+}
+
+interface SocketReader extends Reader {
+  /** The error frames the portal answered with. */
+  errors: Array<{ status: number; code: string }>;
+  type(data: string): void;
+  resize(cols: number, rows: number): void;
+}
+
+const ticketFor = (api: Api, terminalId: string) => api.request("POST", `/api/sandboxes/${sandboxId}/terminals/${terminalId}/socket-ticket`);
+const socketUrl = (api: Api, path: string) => `${api.baseUrl.replace(/^http/, "ws")}${path}`;
+
+/** Opens the terminal's WebSocket through one instance (a ticket first), decoding the output frames. */
+async function openSocket(api: Api, terminalId: string, since?: number): Promise<SocketReader> {
+  const ticket = await ticketFor(api, terminalId);
+  expect(ticket.status).toBe(201);
+  const socket = new WebSocket(socketUrl(api, `${ticket.body.url}${since !== undefined ? `&since=${since}` : ""}`));
+  let text = "";
+  let lastId = 0;
+  let ended = false;
+  const errors: SocketReader["errors"] = [];
+  socket.on("message", (raw) => {
+    const frame = JSON.parse(raw.toString()) as { type: string; seq: number; data: string; status: number; code: string };
+    if (frame.type === "output") {
+      lastId = frame.seq;
+      text += Buffer.from(frame.data, "base64").toString("utf8");
+    }
+    if (frame.type === "end") ended = true;
+    if (frame.type === "error") errors.push({ status: frame.status, code: frame.code });
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  return {
+    text: () => text,
+    lastId: () => lastId,
+    ended: () => ended,
+    errors,
+    close: () => socket.close(),
+    type: (data) => socket.send(JSON.stringify({ type: "input", data })),
+    resize: (cols, rows) => socket.send(JSON.stringify({ type: "resize", cols, rows })),
+    until: untilText(() => text),
+  };
+}
+
+/** What the server answers an upgrade it refuses: the status and the problem's code. */
+function refusedUpgrade(url: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; code: string }>((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once("open", () => reject(new Error("the upgrade was accepted")));
+    socket.once("unexpected-response", (_request, response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, code: (JSON.parse(body) as { code: string }).code }));
+    });
+    socket.once("error", () => undefined);
+  });
 }
 
 const type = (api: Api, terminalId: string, data: string) => api.request("POST", `/api/sandboxes/${sandboxId}/terminals/${terminalId}/input`, { data });
@@ -149,12 +222,81 @@ describe("terminal", () => {
     watcher.close();
   });
 
+  it("over its WebSocket: types `echo hi` and reads `hi`, resizes, and resumes after the last chunk it had", async () => {
+    const socket = await openSocket(owner, terminalId);
+    socket.type("echo hi\n");
+    await socket.until(/^hi\r?$/m);
+    socket.resize(100, 30);
+    socket.type("stty size\n");
+    await socket.until(/30 100/);
+    const seen = socket.lastId();
+    socket.close();
+    await type(owner, terminalId, "echo after-socket\n");
+    const resumed = await openSocket(owner, terminalId, seen);
+    await resumed.until(/after-socket/);
+    expect(resumed.text()).not.toContain("stty size");
+    resumed.close();
+  });
+
+  it("over a WebSocket on another instance than the owner, and a viewer's socket watches but cannot type", async () => {
+    const socket = await openSocket(other, terminalId);
+    const watcher = await openSocket(viewer, terminalId);
+    socket.type("echo socket-on-$((1+1))-instances\n");
+    await socket.until(/socket-on-2-instances/);
+    await watcher.until(/socket-on-2-instances/);
+    watcher.type("echo typed-by-viewer\n");
+    await waitFor(
+      async () => watcher.errors,
+      (errors) => errors.length > 0,
+    );
+    expect(watcher.errors).toEqual([{ status: 403, code: "role_too_low" }]);
+    // The member's next line comes after the viewer's refused one: the shell never got it.
+    socket.type("echo after-viewer\n");
+    await watcher.until(/^after-viewer\r?$/m);
+    expect(watcher.text()).not.toContain("typed-by-viewer");
+    socket.close();
+    watcher.close();
+  });
+
+  it("refuses a bad, used, expired or cross-origin ticket, and another team's sandbox is 404", async () => {
+    const path = `/api/sandboxes/${sandboxId}/terminals/${terminalId}/socket`;
+    expect(await refusedUpgrade(socketUrl(owner, `${path}?ticket=not-a-ticket`))).toEqual({ status: 401, code: "unauthenticated" });
+    expect(await refusedUpgrade(socketUrl(owner, path))).toEqual({ status: 401, code: "unauthenticated" });
+
+    const used = (await ticketFor(owner, terminalId)).body.url as string;
+    const first = new WebSocket(socketUrl(owner, used));
+    await new Promise((resolve, reject) => first.once("open", resolve).once("error", reject));
+    first.close();
+    expect(await refusedUpgrade(socketUrl(other, used))).toEqual({ status: 401, code: "unauthenticated" });
+
+    const expired = (await ticketFor(owner, terminalId)).body.url as string;
+    const sql = new pg.Client({ connectionString: database.url });
+    await sql.connect();
+    await sql.query("UPDATE terminal_tickets SET expires_at = now() - interval '1 second'");
+    await sql.end();
+    expect(await refusedUpgrade(socketUrl(owner, expired))).toEqual({ status: 401, code: "unauthenticated" });
+
+    const crossOrigin = (await ticketFor(owner, terminalId)).body.url as string;
+    expect(await refusedUpgrade(socketUrl(owner, crossOrigin), { origin: "http://evil.example" })).toEqual({ status: 403, code: "cross_origin" });
+
+    // A ticket is for its own terminal only.
+    const another = await owner.post(`/api/sandboxes/${sandboxId}/terminals`, {});
+    const forAnother = new URL((await ticketFor(owner, another.id)).body.url as string, owner.baseUrl);
+    expect(await refusedUpgrade(socketUrl(owner, `${path}${forAnother.search}`))).toEqual({ status: 401, code: "unauthenticated" });
+    expect((await owner.request("DELETE", `/api/sandboxes/${sandboxId}/terminals/${another.id}`)).status).toBe(204);
+    expect((await ticketFor(owner, another.id)).status).toBe(409);
+
+    expect((await ticketFor(stranger, terminalId)).status).toBe(404);
+    expect((await ticketFor(owner, "00000000-0000-4000-8000-000000000000")).status).toBe(404);
+  });
+
   it("ends when the sandbox stops, and is audited", async () => {
     const reader = readStream(owner, terminalId);
     const remote = readStream(other, terminalId);
+    const socket = await openSocket(other, terminalId);
     await reader.until(/via-other-instance/);
     expect((await owner.request("POST", `/api/sandboxes/${sandboxId}/stop`)).status).toBe(202);
-    await waitFor(async () => reader.ended() && remote.ended(), Boolean, 30_000);
+    await waitFor(async () => reader.ended() && remote.ended() && socket.ended(), Boolean, 30_000);
     const input = await type(owner, terminalId, "echo late\n");
     expect(input.status).toBe(409);
     expect(input.body.code).toBe("terminal_closed");

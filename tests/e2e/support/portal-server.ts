@@ -24,7 +24,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), "portal-e2e-"));
 chmodSync(dataDir, 0o711);
 console.error(`[e2e] database ${database.name}, data dir ${dataDir}, port ${port}`);
 
-const portal = spawn(path.join(ROOT, "node_modules/.bin/next"), ["start", "-p", port], {
+const portal = spawn(process.execPath, [path.join(ROOT, "scripts/server.mjs")], {
   cwd: ROOT,
   stdio: "inherit",
   env: {
