@@ -206,6 +206,7 @@ for (const viewport of VIEWPORTS) {
       await expect(page.getByTestId("repository-token")).toHaveCount(0);
       await expect(page.getByTestId("repository-ssh-note")).toContainText("pinned");
       await page.getByTestId("repository-url").fill(repoUrl);
+      await shoot(page, `team-workspace-settings-ssh-form-${viewport.width}`, ["repositories"]);
       await page.getByTestId("repository-form-submit").click();
       const repoRow = page.locator(`[data-testid="repository-row"][data-name="${repoName}"]`);
       await expect(repoRow).toContainText("Deploy key");
