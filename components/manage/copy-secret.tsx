@@ -2,8 +2,11 @@
 
 import { useState } from "react";
 
-/** A secret shown once (a token, an invitation link) with a copy button. */
-export function CopySecret({ value, note, testId }: { value: string; note: string; testId: string }) {
+/**
+ * A value to copy: a secret shown once (a token, an invitation link), announced as it appears, or a
+ * value that stays on the page (a deploy key's public half: `live={false}`).
+ */
+export function CopySecret({ value, note, testId, live = true }: { value: string; note: string; testId: string; live?: boolean }) {
   const [copied, setCopied] = useState(false);
   async function copy() {
     try {
@@ -14,7 +17,7 @@ export function CopySecret({ value, note, testId }: { value: string; note: strin
     }
   }
   return (
-    <div className="secret-box" role="status">
+    <div className="secret-box" role={live ? "status" : undefined}>
       <p className="small">{note}</p>
       <div className="secret-row">
         <code className="secret-value" data-testid={testId}>

@@ -1,4 +1,5 @@
 import { ApiButton } from "@/components/manage/api-button";
+import { CopySecret } from "@/components/manage/copy-secret";
 import { AddMcpServerForm, AddRepositoryForm, AddSkillSourceForm, RemoveListEntry, type VersionedList } from "@/components/manage/workspace-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -7,16 +8,19 @@ import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspa
 import { teamMcp, teamSkills } from "@/lib/sandboxes/team-config";
 
 // What a team's new sandboxes start with (Settings, admins): repositories to clone, MCP servers and
-// skills. Secrets (a repository's token, an HTTP server's header values) are named, never shown.
+// skills. Secrets (a repository's token or private key, an HTTP server's header values) are named,
+// never shown; a deploy key's public half is shown to copy into the host.
 
-/** Repositories a member can start a session from; the clone is made on the host with the token. */
+const CREDENTIAL_LABEL = { token: "HTTPS token", deployKey: "Deploy key" } as const;
+
+/** Repositories a member can start a session from; the clone is made on the host with the credential. */
 export async function RepositoriesSection({ team }: { team: { id: string } }) {
   const { items } = await listRepositories({ teamId: team.id });
   return (
     <ManageSection title="Repositories" testId="repositories-section" id="repositories">
       <p className="muted small">
-        New session can start a sandbox as a clone of one of these. The portal clones and pushes on its own side with the token: the token never enters a
-        sandbox.
+        New session can start a sandbox as a clone of one of these. The portal clones and pushes on its own side with the token or deploy key: neither ever
+        enters a sandbox.
       </p>
       {items.length === 0 ? (
         <p className="muted small" data-testid="repository-empty">
@@ -35,7 +39,13 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
               <td>
                 <code className="small">{repository.defaultBranch}</code>
               </td>
-              <td className="small">{repository.hasToken ? <span className="manage-tag">HTTPS token</span> : <span className="muted">none (public)</span>}</td>
+              <td className="small">
+                {repository.credential ? (
+                  <span className="manage-tag">{CREDENTIAL_LABEL[repository.credential]}</span>
+                ) : (
+                  <span className="muted">none (public)</span>
+                )}
+              </td>
               <td className="muted small">
                 <RelativeTime iso={repository.createdAt} />
               </td>
@@ -47,7 +57,7 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
                     label="Remove"
                     pendingLabel="Removing…"
                     className="button small ghost"
-                    confirm={`Remove the repository ${repository.name} and its token? Sandboxes cloned from it keep their files.`}
+                    confirm={`Remove the repository ${repository.name} and its credential? Sandboxes cloned from it keep their files.`}
                     testId="repository-remove"
                   />
                 </div>
@@ -55,6 +65,27 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
             </tr>
           ))}
         </ManageTable>
+      )}
+      {items.some((repository) => repository.deployKey) && (
+        <div className="deploy-keys" data-testid="deploy-keys">
+          <h3 className="manage-card-title">Deploy keys</h3>
+          {items.map(
+            (repository) =>
+              repository.deployKey && (
+                <div key={repository.id} data-testid="deploy-key" data-name={repository.name}>
+                  <CopySecret
+                    live={false}
+                    value={repository.deployKey.publicKey}
+                    note={`${repository.name}: add this public key to the repository's deploy keys (with write access, to push). Key ${repository.deployKey.fingerprint}.`}
+                    testId="deploy-key-public"
+                  />
+                  <p className="muted small" data-testid="deploy-key-host">
+                    Host key pinned: {repository.hostKeys.map((key) => `${key.type} ${key.fingerprint}`).join(", ")}
+                  </p>
+                </div>
+              ),
+          )}
+        </div>
       )}
       <AddRepositoryForm teamId={team.id} />
     </ManageSection>

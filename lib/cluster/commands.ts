@@ -4,6 +4,7 @@ import type { Session } from "@/generated/prisma/client";
 import { listenForCommands as listenWith, routeCommand, type Kind } from "@/lib/cluster/transport";
 import { PERMISSION_REPLIES } from "@/lib/contract/permissions";
 import { db } from "@/lib/db/client";
+import * as archives from "@/lib/sandboxes/archive";
 import * as changes from "@/lib/sandboxes/changes";
 import * as push from "@/lib/sandboxes/push";
 import * as sandboxes from "@/lib/sandboxes/sandboxes";
@@ -206,6 +207,11 @@ const KINDS = {
     asIs(z.string()),
   ),
   patchOf: sandboxKind({ against }, ({ sandbox, against }) => changes.patchOfOnOwner(sandbox, against), bytesBack),
+  readArchive: sandboxKind({ archiveId: z.string().optional(), offset: z.number() }, archives.readArchiveOnOwner, {
+    schema: z.object({ archiveId: z.string(), data: z.string(), done: z.boolean() }),
+    encode: (chunk) => ({ ...chunk, data: Buffer.from(chunk.data).toString("base64") }),
+    decode: async (chunk) => ({ ...chunk, data: new Uint8Array(Buffer.from(chunk.data, "base64")) }),
+  }),
   push: sandboxKind(
     { userId, branch: z.string(), message: z.string(), sessionId: z.string().optional() },
     async ({ sandbox, userId, ...request }) =>
@@ -257,6 +263,26 @@ export const diffOfPath = (sandbox: sandboxes.SandboxRow, request: { path: strin
   command("diffOfPath", { sandbox, ...request });
 export const patchOf = (sandbox: sandboxes.SandboxRow, against: "base" | "push") => command("patchOf", { sandbox, against });
 export const pushSandbox = (input: InputOf<"push">) => command("push", input);
+
+/**
+ * The workspace as a tar.gz stream, read chunk by chunk from the sandbox's owner, whichever instance
+ * asks. The first chunk is read before the stream is returned: a problem (too large, no workspace)
+ * is still the route's answer then, not a broken download.
+ */
+export async function workspaceArchive(sandbox: sandboxes.SandboxRow): Promise<ReadableStream<Uint8Array>> {
+  let chunk = await command("readArchive", { sandbox, offset: 0 });
+  let offset = 0;
+  let first = true;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!first) chunk = await command("readArchive", { sandbox, archiveId: chunk.archiveId, offset });
+      first = false;
+      offset += chunk.data.length;
+      if (chunk.data.length) controller.enqueue(chunk.data);
+      if (chunk.done) controller.close();
+    },
+  });
+}
 export const openTerminal = (input: InputOf<"openTerminal">) => command("openTerminal", input);
 export const sendTerminalInput = (input: InputOf<"terminalInput">) => command("terminalInput", input);
 export const resizeTerminal = (input: InputOf<"terminalResize">) => command("terminalResize", input);

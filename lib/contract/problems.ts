@@ -44,6 +44,7 @@ export const PROBLEM_STATUS = {
   invalid_text: 422,
   not_offered: 422,
   clone_failed: 422,
+  host_key_changed: 422,
   push_refused: 422,
   // 429: slow down (with Retry-After)
   rate_limited: 429,

@@ -1,8 +1,10 @@
 import "server-only";
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ApiError } from "@/lib/errors";
+import { hostKeyFingerprints, withPrivateDir } from "@/lib/sandboxes/ssh-keys";
 
 // Git on the host side, hardened. It runs only on directories the portal owns (a repository's
 // mirror in the sandbox's host directory, which the jail never sees) or, as the sandbox's own uid,
@@ -13,7 +15,8 @@ import path from "node:path";
 // Each git gets a minimal environment (none of the portal's secrets), no system or global config,
 // an empty HOME, and command-line settings that switch off every way config runs programs. A secret
 // (a repository token) reaches git as a config value in its environment (GIT_CONFIG_KEY_n), never
-// in argv (which `ps` shows every local user) nor in any file.
+// in argv (which `ps` shows every local user) nor in any file; a deploy key, which ssh reads only
+// from a file, is a mode-600 file in a private directory removed when git is done.
 
 export interface GitOptions {
   cwd?: string;
@@ -23,8 +26,8 @@ export interface GitOptions {
   config?: Record<string, string>;
   /** Extra environment (author identity). */
   env?: Record<string, string>;
-  /** Allow network transports (http, https): clone and push. */
-  network?: boolean;
+  /** Allow this network transport (clone and push): http(s), or ssh with a deploy key. */
+  network?: "http" | "ssh";
   timeoutMs?: number;
   /** Text for git's stdin (a commit message). */
   stdin?: string;
@@ -79,8 +82,8 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<GitRes
     GIT_ASKPASS: "/bin/false",
     GIT_NO_REPLACE_OBJECTS: "1",
     GIT_OPTIONAL_LOCKS: "0",
-    // Only these transports; no ext::, no ssh, no file:// from a remote's redirect.
-    GIT_ALLOW_PROTOCOL: options.network ? "http:https" : "file",
+    // Only these transports; no ext::, no file:// from a remote's redirect, ssh only with a pinned host.
+    GIT_ALLOW_PROTOCOL: options.network === "ssh" ? "ssh" : options.network === "http" ? "http:https" : "file",
     ...options.env,
   };
   const config = Object.entries(options.config ?? {});
@@ -137,10 +140,66 @@ export async function git(args: string[], options: GitOptions = {}): Promise<str
 
 export class GitError extends Error {}
 
-/** The Authorization header value git sends for a token (GitHub, Gitea, GitLab accept Basic with the token as password). */
-export function tokenConfig(token: string | null): Record<string, string> {
-  if (!token) return {};
-  return { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` };
+/** A repository's address and its opened credential: a token (http), or a deploy key and the host keys pinned for it (ssh). */
+export interface RepositoryCredential {
+  url: string;
+  token: string | null;
+  sshKey: string | null;
+  knownHosts: string | null;
+}
+
+/**
+ * Runs `withOptions` with the git options that reach the repository with its credential. A token is the
+ * Authorization header (GitHub, Gitea, GitLab accept Basic with the token as password) in git's
+ * environment. A deploy key is a file only the portal can read, beside the pinned host keys, and
+ * GIT_SSH_COMMAND names both (it overrides the hardening's core.sshCommand): that key only, no agent,
+ * no config file, and a host whose key is not the pinned one is refused.
+ */
+export async function withCredential<T>(repository: RepositoryCredential, withOptions: (options: GitOptions) => Promise<T>): Promise<T> {
+  const { token, sshKey, knownHosts } = repository;
+  if (!sshKey) {
+    const config: Record<string, string> = token
+      ? { "http.extraHeader": `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` }
+      : {};
+    return withOptions({ network: "http", config });
+  }
+  return withPrivateDir(async (dir) => {
+    const keyFile = path.join(dir, "key");
+    const knownFile = path.join(dir, "known_hosts");
+    writeFileSync(keyFile, sshKey, { mode: 0o600 });
+    writeFileSync(knownFile, knownHosts ?? "", { mode: 0o600 });
+    const sshCommand = [
+      "ssh -F /dev/null",
+      `-i '${keyFile}'`,
+      "-o IdentitiesOnly=yes -o IdentityAgent=none",
+      `-o UserKnownHostsFile='${knownFile}' -o GlobalKnownHostsFile=/dev/null`,
+      "-o StrictHostKeyChecking=yes -o UpdateHostKeys=no -o BatchMode=yes -o ConnectTimeout=20",
+    ].join(" ");
+    return withOptions({ network: "ssh", env: { GIT_SSH_COMMAND: sshCommand, GIT_SSH_VARIANT: "ssh" } });
+  });
+}
+
+/**
+ * Why a clone or push failed, for a person: a host whose key is not the one pinned when the
+ * repository was saved is a problem of its own (never accepted silently); anything else is
+ * `problem` with `reason` (the remote's words; all of stderr unless given), the credential taken out.
+ */
+export function remoteFailure(
+  repository: RepositoryCredential,
+  { stderr, reason = stderr }: { stderr: string; reason?: string },
+  problem: "clone_failed" | "push_refused",
+  lead: string,
+): ApiError {
+  if (repository.knownHosts && /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/.test(stderr)) {
+    const pinned = hostKeyFingerprints(repository.knownHosts)
+      .map((key) => `${key.type} ${key.fingerprint}`)
+      .join(", ");
+    return new ApiError(
+      "host_key_changed",
+      `The repository's SSH host key changed: the host did not show the key pinned when the repository was saved (${pinned}). If the host's key really changed, remove the repository and add it again.`,
+    );
+  }
+  return new ApiError(problem, `${lead}: ${gitReason(reason, [repository.token, repository.sshKey])}`);
 }
 
 /** A message from git for a person: the remote's own words, with anything secret-looking taken out. */

@@ -5,9 +5,10 @@ import path from "node:path";
 import { db } from "@/lib/db/client";
 import { ApiError, conflict, unprocessable } from "@/lib/errors";
 import { changesBase } from "@/lib/sandboxes/changes";
-import { git, gitReason, GitError, runGit, tokenConfig, validBranchName } from "@/lib/sandboxes/git";
+import { cloneTarget } from "@/lib/sandboxes/git-names";
+import { git, gitReason, GitError, remoteFailure, runGit, validBranchName, withCredential } from "@/lib/sandboxes/git";
 import { readSandboxFile, runInSandbox, writeSandboxFile } from "@/lib/sandboxes/in-jail";
-import { hostDirsOf, MIRROR, repositoryWithToken } from "@/lib/sandboxes/repository";
+import { hostDirsOf, MIRROR, repositoryWithCredential } from "@/lib/sandboxes/repository";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
 import { recordChange } from "@/lib/sessions/journal";
 import { errorField, logger } from "@/lib/log";
@@ -21,7 +22,7 @@ const log = logger("push");
 //      mirror, a repository it owns and the jail never sees; from the bundle it takes only the tree;
 //   3. it commits that tree itself, author and committer the member, on the branch's last push or
 //      the base commit (so a second push of the branch fast-forwards), and pushes with the team's
-//      token in git's environment; the workspace's .git and config never take part.
+//      credential (lib/sandboxes/git.ts `withCredential`); the workspace's .git and config never take part.
 
 const MAX_BUNDLE_BYTES = 200 * 1024 * 1024;
 
@@ -50,7 +51,7 @@ export async function pushSandboxOnOwner({
     where: { id: sandbox.id },
     select: { repositoryId: true, repositoryBranch: true, pushedBranch: true, pushedCommit: true },
   });
-  const repository = row.repositoryId ? await repositoryWithToken(row.repositoryId) : null;
+  const repository = row.repositoryId ? await repositoryWithCredential(row.repositoryId) : null;
   if (!repository) throw conflict("no_repository", "This sandbox's repository was removed from the team.");
   const mirror = path.join(hostDirsOf(sandbox).root, MIRROR);
   if (!existsSync(mirror))
@@ -99,7 +100,7 @@ export async function pushSandboxOnOwner({
       row.pushedBranch === branch ? `Nothing changed since the last push to ${branch}.` : "The workspace has no changes against its base commit.",
     );
 
-  // 3. The member's commit, pushed with the team's token.
+  // 3. The member's commit, pushed with the team's credential.
   const identity = { name: user.name?.trim() || user.email, email: user.email };
   const commit = (
     await git(["-C", mirror, "commit-tree", tree, "-p", parent, "-F", "-"], {
@@ -107,13 +108,16 @@ export async function pushSandboxOnOwner({
       stdin: message,
     })
   ).trim();
-  const pushed = await runGit(["-C", mirror, "push", "--porcelain", "--", repository.url, `${commit}:refs/heads/${branch}`], {
-    network: true,
-    config: tokenConfig(repository.token),
-    timeoutMs: 10 * 60_000,
-  });
+  const pushed = await withCredential(repository, (credential) =>
+    runGit(["-C", mirror, "push", "--porcelain", "--", repository.url, `${commit}:refs/heads/${branch}`], { ...credential, timeoutMs: 10 * 60_000 }),
+  );
   if (pushed.code !== 0)
-    throw new ApiError("push_refused", `The repository refused the push: ${refusalReason(pushed.stdout, pushed.stderr, repository.token)}`);
+    throw remoteFailure(
+      repository,
+      { stderr: pushed.stderr, reason: refusalReason(pushed.stdout, pushed.stderr) },
+      "push_refused",
+      "The repository refused the push",
+    );
   await git(["-C", mirror, "update-ref", `refs/heads/${branch}`, commit]);
   await db().sandbox.update({ where: { id: sandbox.id }, data: { pushedBranch: branch, pushedCommit: commit } });
   await shareCommitWithWorkspace(sandbox, mirror, branch, base.sandbox.baseCommit).catch((error: unknown) =>
@@ -158,22 +162,32 @@ async function shareCommitWithWorkspace(sandbox: SandboxRow, mirror: string, bra
   }
 }
 
-/** The remote's own reason for refusing: porcelain's `!` line and its `remote:` lines. */
-function refusalReason(stdout: string, stderr: string, token: string | null): string {
+/** The remote's own reason for refusing: porcelain's `!` line and its `remote:` lines (remoteFailure takes secrets out). */
+function refusalReason(stdout: string, stderr: string): string {
   const rejected = stdout.split("\n").filter((line) => line.startsWith("!"));
-  const remote = stderr.split("\n").filter((line) => line.startsWith("remote:") || line.startsWith("error:") || line.startsWith("fatal:"));
-  return gitReason([...remote, ...rejected.map((line) => line.split("\t").slice(1).join(" "))].join("\n") || stderr, [token]);
+  // ssh's own refusal (a deploy key the host does not know) has no prefix.
+  const remote = stderr.split("\n").filter((line) => /^(remote|error|fatal):/.test(line) || line.includes("Permission denied"));
+  return [...remote, ...rejected.map((line) => line.split("\t").slice(1).join(" "))].join("\n") || stderr;
 }
 
-/** GitHub, Gitea and Forgejo share the compare page's address; other hosts get none. */
+/**
+ * GitHub, Gitea and Forgejo share the compare page's address; other hosts get none. Over SSH on the
+ * standard port (`git@github.com:acme/app.git`) the page is the host's https one.
+ */
 export function compareUrlOf(url: string, base: string, branch: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
+  const target = cloneTarget(url);
+  let origin: string;
+  let repoPath: string;
+  if (target?.transport === "ssh") {
+    if (target.port !== 22) return null;
+    origin = `https://${target.host}`;
+    repoPath = url.includes("://") ? new URL(url).pathname : `/${url.slice(url.indexOf(":") + 1).replace(/^\/+/, "")}`;
+  } else {
+    const parsed = URL.parse(url);
+    if (parsed?.protocol !== "https:") return null;
+    origin = parsed.origin;
+    repoPath = parsed.pathname;
   }
-  if (parsed.protocol !== "https:") return null;
-  const repo = parsed.pathname.replace(/\.git$/, "").replace(/\/$/, "");
-  return `${parsed.origin}${repo}/compare/${encodeURIComponent(base)}...${encodeURIComponent(branch)}`;
+  const repo = repoPath.replace(/\.git$/, "").replace(/\/$/, "");
+  return `${origin}${repo}/compare/${encodeURIComponent(base)}...${encodeURIComponent(branch)}`;
 }

@@ -5,17 +5,21 @@ import type { TeamRepository } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
 import { ApiError, conflict, notFound, unprocessable } from "@/lib/errors";
-import { git, gitReason, GitError, tokenConfig, validBranchName } from "@/lib/sandboxes/git";
+import { cloneTarget } from "@/lib/sandboxes/git-names";
+import { git, gitReason, GitError, remoteFailure, runGit, withCredential, type RepositoryCredential, validBranchName } from "@/lib/sandboxes/git";
 import type { SandboxDirs } from "@/lib/sandboxes/layout";
 import { ensureSandboxDisk, sandboxLimits } from "@/lib/sandboxes/limits";
 import { sandboxPool } from "@/lib/sandboxes/pool";
 import { createSandbox, destroySandboxOnOwner, type SandboxRow } from "@/lib/sandboxes/sandboxes";
+import { generateDeployKey, hostKeyFingerprints, importDeployKey, pinHostKeys, publicKeyFingerprint } from "@/lib/sandboxes/ssh-keys";
 import { openSecret, sealSecret } from "@/lib/secrets/box";
 
-// A team's repositories, and sandboxes that start as a clone of one. The clone is made on the host
-// side before the sandbox first runs, so the jail needs no network and the token never enters it:
+// A team's repositories, and sandboxes that start as a clone of one. A repository's credential is an
+// HTTPS token or, for an SSH clone URL, a deploy key (generated here or pasted) with the host's keys
+// pinned when it is saved. The clone is made on the host side before the sandbox first runs, so the
+// jail needs no network and the credential never enters it:
 //   1. as the portal, into a bare mirror in the sandbox's host directory (which the jail does not
-//      see), with the token in git's environment only;
+//      see), with the credential given to git as lib/sandboxes/git.ts `withCredential` does;
 //   2. the branch, as a bundle, checked out into the still empty workspace by the sandbox's own uid.
 // The mirror stays: a push starts from it (lib/sandboxes/push.ts), never from the workspace's .git.
 
@@ -27,6 +31,11 @@ export interface RepositoryJson {
   url: string;
   defaultBranch: string;
   hasToken: boolean;
+  credential: "token" | "deployKey" | null;
+  /** The deploy key's public half, to copy into the host's "Deploy keys". */
+  deployKey: { publicKey: string; fingerprint: string } | null;
+  /** The SSH host's keys pinned when the repository was saved; empty over https. */
+  hostKeys: Array<{ type: string; fingerprint: string }>;
   createdAt: string;
 }
 
@@ -37,6 +46,9 @@ export function repositoryJson(row: TeamRepository): RepositoryJson {
     url: row.url,
     defaultBranch: row.defaultBranch,
     hasToken: row.encryptedToken !== null,
+    credential: row.encryptedSshKey ? "deployKey" : row.encryptedToken ? "token" : null,
+    deployKey: row.sshPublicKey ? { publicKey: row.sshPublicKey, fingerprint: publicKeyFingerprint(row.sshPublicKey).fingerprint } : null,
+    hostKeys: row.knownHosts ? hostKeyFingerprints(row.knownHosts) : [],
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -53,6 +65,7 @@ export async function addRepository({
   url,
   defaultBranch,
   token,
+  deployKey,
 }: {
   teamId: string;
   actorId: string;
@@ -60,12 +73,25 @@ export async function addRepository({
   url: string;
   defaultBranch: string;
   token?: string;
+  /** Over SSH: a key pair made here, or the admin's own private key. */
+  deployKey?: { generate: true } | { privateKey: string };
 }) {
+  const ssh = deployKey ? await sshCredential(url, deployKey, name) : null;
   return db().$transaction(async (tx) => {
     if (await tx.teamRepository.findFirst({ where: { teamId, name }, select: { id: true } }))
       throw conflict("already_exists", "The team has a repository of that name already.");
     const row = await tx.teamRepository.create({
-      data: { teamId, name, url, defaultBranch, encryptedToken: token ? sealSecret(token) : null, createdBy: actorId },
+      data: {
+        teamId,
+        name,
+        url,
+        defaultBranch,
+        encryptedToken: token ? sealSecret(token) : null,
+        encryptedSshKey: ssh ? sealSecret(ssh.privateKey) : null,
+        sshPublicKey: ssh?.publicKey ?? null,
+        knownHosts: ssh?.knownHosts ?? null,
+        createdBy: actorId,
+      },
     });
     await recordAudit(tx, {
       teamId,
@@ -73,7 +99,7 @@ export async function addRepository({
       action: "repository.add",
       targetType: "repository",
       targetId: row.id,
-      detail: { name, url, defaultBranch, token: Boolean(token) },
+      detail: { name, url, defaultBranch, token: Boolean(token), deployKey: ssh ? publicKeyFingerprint(ssh.publicKey).fingerprint : null },
     });
     return repositoryJson(row);
   });
@@ -88,16 +114,30 @@ export async function removeRepository({ teamId, actorId, repositoryId }: { team
   });
 }
 
-/** The repository with its token opened, for a clone or a push; null token: a public repository. */
-export async function repositoryWithToken(repositoryId: string) {
+/** The deploy key (made or checked) and the SSH host's keys, read now: first contact pins them. */
+async function sshCredential(url: string, deployKey: { generate: true } | { privateKey: string }, name: string) {
+  const target = cloneTarget(url);
+  if (target?.transport !== "ssh")
+    throw unprocessable("A deploy key goes with an SSH clone URL.", [{ path: "url", message: "must be an ssh:// or user@host:path URL" }]);
+  const key = "privateKey" in deployKey ? await importDeployKey(deployKey.privateKey) : await generateDeployKey(`agent-portal:${name.replace(/\s+/g, "-")}`);
+  return { ...key, knownHosts: await pinHostKeys(target.host, target.port) };
+}
+
+/** The repository with its credential opened, for a clone or a push; neither token nor key: a public repository. */
+export async function repositoryWithCredential(repositoryId: string): Promise<(TeamRepository & RepositoryCredential) | null> {
   const row = await db().teamRepository.findUnique({ where: { id: repositoryId } });
   if (!row) return null;
-  return { ...row, token: row.encryptedToken ? openSecret(row.encryptedToken) : null };
+  return {
+    ...row,
+    token: row.encryptedToken ? openSecret(row.encryptedToken) : null,
+    sshKey: row.encryptedSshKey ? openSecret(row.encryptedSshKey) : null,
+  };
 }
 
 /**
  * A new sandbox of the team whose workspace is a clone of the repository's branch, with its base
- * commit recorded. Fails with clone_failed (the remote's reason) and leaves no sandbox behind.
+ * commit recorded. Fails with clone_failed (the remote's reason) or host_key_changed and leaves no
+ * sandbox behind.
  */
 export async function sandboxFromRepository({ teamId, repositoryId, branch }: { teamId: string; repositoryId: string; branch?: string }): Promise<SandboxRow> {
   const repository = await db().teamRepository.findFirst({ where: { id: repositoryId, teamId } });
@@ -112,8 +152,7 @@ export async function sandboxFromRepository({ teamId, repositoryId, branch }: { 
   }
   const sandbox = await createSandbox(teamId, { fresh: true });
   try {
-    const { token, url } = (await repositoryWithToken(repository.id))!;
-    const baseCommit = await cloneInto(sandbox, { url, token, branch: wanted });
+    const baseCommit = await cloneInto(sandbox, (await repositoryWithCredential(repository.id))!, wanted);
     await db().sandbox.update({ where: { id: sandbox.id }, data: { repositoryId: repository.id, repositoryBranch: wanted, baseCommit } });
     return sandbox;
   } catch (error) {
@@ -134,7 +173,7 @@ export function hostDirsOf(sandbox: Pick<SandboxRow, "id" | "seq" | "hostDir">):
   return dirs;
 }
 
-async function cloneInto(sandbox: SandboxRow, { url, token, branch }: { url: string; token: string | null; branch: string }): Promise<string> {
+async function cloneInto(sandbox: SandboxRow, repository: RepositoryCredential, branch: string): Promise<string> {
   const { provider } = sandboxPool();
   const dirs = hostDirsOf(sandbox);
   const uid = provider.uidOf(sandbox);
@@ -144,18 +183,14 @@ async function cloneInto(sandbox: SandboxRow, { url, token, branch }: { url: str
   chmodSync(dirs.root, 0o711);
   const mirror = path.join(dirs.root, MIRROR);
   mkdirSync(mirror, { mode: 0o700 });
-  const secrets = tokenConfig(token);
-  try {
-    await git(["init", "-q", "--bare", mirror]);
-    await git(["-C", mirror, "fetch", "-q", "--no-tags", "--", url, `+refs/heads/${branch}:refs/heads/${branch}`], {
-      network: true,
-      config: secrets,
+  await git(["init", "-q", "--bare", mirror]);
+  const fetched = await withCredential(repository, (credential) =>
+    runGit(["-C", mirror, "fetch", "-q", "--no-tags", "--", repository.url, `+refs/heads/${branch}:refs/heads/${branch}`], {
+      ...credential,
       timeoutMs: 10 * 60_000,
-    });
-  } catch (error) {
-    if (error instanceof GitError) throw new GitError(gitReason(error.message, [token]));
-    throw error;
-  }
+    }),
+  );
+  if (fetched.code !== 0) throw remoteFailure(repository, { stderr: fetched.stderr }, "clone_failed", "The repository could not be cloned");
   const baseCommit = (await git(["-C", mirror, "rev-parse", "--verify", `refs/heads/${branch}^{commit}`])).trim();
   // The sandbox's uid reads the branch from a bundle it owns, next to (not in) its workspace.
   const bundle = path.join(dirs.root, "seed.bundle");
@@ -167,7 +202,7 @@ async function cloneInto(sandbox: SandboxRow, { url, token, branch }: { url: str
   }
   try {
     await git(["clone", "-q", "--branch", branch, "--", bundle, dirs.workspace], { uid });
-    await git(["-C", dirs.workspace, "remote", "set-url", "origin", url], { uid });
+    await git(["-C", dirs.workspace, "remote", "set-url", "origin", repository.url], { uid });
   } finally {
     rmSync(bundle, { force: true });
   }

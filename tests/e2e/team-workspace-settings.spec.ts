@@ -1,14 +1,17 @@
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
+import { sshKeyPair, startSshGitServer, type SshGitServer } from "../fixtures/ssh-git-server";
 import { refuseAlerts } from "./pages/manage-pages";
 import { defaultTeam } from "./support/api";
 import { expectAccessible } from "./support/axe";
 
 // An admin gives the team a repository, an MCP server (stdio and HTTP) and skills on its Settings
 // page, sees them listed (the token and the header value never shown back), finds the repository
-// in New session, and removes them again — at a phone's and a desktop's width, light and dark, with
-// the page fitting the window and passing axe.
+// in New session, and removes them again; an SSH repository gets a deploy key (generated: its public
+// half shown to copy, with the pinned host key; or pasted: never shown back) — at a phone's and a
+// desktop's width, light and dark, with the page fitting the window and passing axe.
 
 test.describe.configure({ mode: "serial", timeout: 120_000 });
 
@@ -33,10 +36,13 @@ async function shoot(page: Page, name: string, sections = ["repositories", "mcp"
 // start a sandbox as its clone.
 const TOKEN = `ghp_e2e${Math.random().toString(36).slice(2)}`;
 let server: GitServer;
+let sshServer: SshGitServer;
 test.beforeAll(async () => {
   server = await startGitServer(TOKEN);
+  sshServer = await startSshGitServer({ root: server.root });
 });
 test.afterAll(async () => {
+  await sshServer?.close();
   await server?.close();
 });
 
@@ -180,6 +186,60 @@ for (const viewport of VIEWPORTS) {
       await expect(repoRow).toHaveCount(0);
       await expectFits(page);
       await expectAccessible(page);
+    });
+
+    test(`an SSH repository gets a deploy key: a generated one's public key to copy, a pasted one never shown (${viewport.width} px)`, async ({ page }) => {
+      refuseAlerts(page);
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+      const teamId = await defaultTeam(page.request);
+      const repoName = `ssh-app-${viewport.width}`;
+      makeRepository(server.root, `${repoName}.git`, { "README.md": `# ${repoName}\n` });
+      const repoUrl = `ssh://git@127.0.0.1:${sshServer.port}/${repoName}.git`;
+      const hostFingerprint = `SHA256:${createHash("sha256")
+        .update(Buffer.from(sshServer.hostPublicKey.split(" ")[1]!, "base64"))
+        .digest("base64")
+        .replace(/=+$/, "")}`;
+      await page.goto(`/teams/${teamId}/settings`);
+
+      await page.getByTestId("repository-name").fill(repoName);
+      await page.getByTestId("repository-credential").selectOption("generate");
+      await expect(page.getByTestId("repository-token")).toHaveCount(0);
+      await expect(page.getByTestId("repository-ssh-note")).toContainText("pinned");
+      await page.getByTestId("repository-url").fill(repoUrl);
+      await shoot(page, `team-workspace-settings-ssh-form-${viewport.width}`, ["repositories"]);
+      await page.getByTestId("repository-form-submit").click();
+      const repoRow = page.locator(`[data-testid="repository-row"][data-name="${repoName}"]`);
+      await expect(repoRow).toContainText("Deploy key");
+      const deployKey = page.locator(`[data-testid="deploy-key"][data-name="${repoName}"]`);
+      await expect(deployKey.getByTestId("deploy-key-public")).toHaveText(new RegExp(`^ssh-ed25519 AAAA\\S+ agent-portal:${repoName}$`));
+      await expect(deployKey.getByTestId("deploy-key-host")).toContainText(`ssh-ed25519 ${hostFingerprint}`);
+      const publicKey = (await deployKey.getByTestId("deploy-key-public").textContent())!;
+      await deployKey.getByTestId("deploy-key-public-copy").click();
+      await expect(deployKey.getByTestId("deploy-key-public-copy")).toHaveText("Copied");
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(publicKey);
+
+      // The admin's own key: listed as a deploy key, its private half nowhere in the page.
+      const own = sshKeyPair("own");
+      await page.getByTestId("repository-name").fill(`${repoName}-own`);
+      await page.getByTestId("repository-credential").selectOption("privateKey");
+      await page.getByTestId("repository-url").fill(repoUrl);
+      await page.getByTestId("repository-private-key").fill(own.privateKey);
+      await page.getByTestId("repository-form-submit").click();
+      const ownRow = page.locator(`[data-testid="repository-row"][data-name="${repoName}-own"]`);
+      await expect(ownRow).toContainText("Deploy key");
+      await expect(page.locator(`[data-testid="deploy-key"][data-name="${repoName}-own"]`).getByTestId("deploy-key-public")).toContainText(
+        own.publicKey.split(" ")[1]!,
+      );
+      expect(await page.content()).not.toContain(own.privateKey.split("\n")[2]!);
+
+      await expectFits(page);
+      await expectAccessible(page);
+      await shoot(page, `team-workspace-settings-ssh-${viewport.width}`, ["repositories"]);
+      await ownRow.getByTestId("repository-remove").click();
+      await expect(ownRow).toHaveCount(0);
+      await repoRow.getByTestId("repository-remove").click();
+      await expect(repoRow).toHaveCount(0);
+      await expect(page.getByTestId("deploy-keys")).toHaveCount(0);
     });
   });
 }

@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -6,7 +7,8 @@ import { apiFor, createTestDatabase, defaultTeamId, removeDir, startPortal, wait
 
 // The Terminal: a shell in a real jail through the runtime's process API, reached only through the
 // portal, on two portal instances sharing one database (the owner holds the runtime): over the
-// input route and event stream, and over the terminal's WebSocket (a ticket, then …/socket).
+// input route and event stream, and over the terminal's WebSocket (a ticket, then …/socket). The
+// workspace archive, which only the owner can read, downloads through the other instance as well.
 
 let database: TestDatabase;
 const portals: Portal[] = [];
@@ -288,6 +290,23 @@ describe("terminal", () => {
 
     expect((await ticketFor(stranger, terminalId)).status).toBe(404);
     expect((await ticketFor(owner, "00000000-0000-4000-8000-000000000000")).status).toBe(404);
+  });
+
+  it("downloads the workspace archive whole through another instance than the owner, in several chunks", async () => {
+    const reader = readStream(owner, terminalId);
+    // Random bytes do not compress: a few MiB make an archive of several chunks (1 MiB each).
+    await type(owner, terminalId, "head -c 3500000 /dev/urandom > big.bin && echo made-$(sha256sum big.bin | cut -c1-64)\n");
+    const made = (await reader.until(/made-[0-9a-f]{64}/)).match(/made-([0-9a-f]{64})/)![1];
+    reader.close();
+    for (const api of [other, viewer]) {
+      const archive = await fetch(`${api.baseUrl}/api/sandboxes/${sandboxId}/archive`, { headers: { authorization: `Bearer ${api.token}` } });
+      expect(archive.status).toBe(200);
+      expect(archive.headers.get("content-type")).toBe("application/gzip");
+      const bytes = Buffer.from(await archive.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(3_000_000);
+      const extracted = execFileSync("tar", ["-xzOf", "-", "./big.bin"], { input: bytes, maxBuffer: 16 * 1024 * 1024 });
+      expect(createHash("sha256").update(extracted).digest("hex")).toBe(made);
+    }
   });
 
   it("ends when the sandbox stops, and is audited", async () => {

@@ -65,5 +65,8 @@ describe("branch names and compare links", () => {
   it("links GitHub-style compare pages for https remotes only", () => {
     expect(compareUrlOf("https://github.com/acme/app.git", "main", "agent/notes")).toBe("https://github.com/acme/app/compare/main...agent%2Fnotes");
     expect(compareUrlOf("http://127.0.0.1:9/demo.git", "main", "x")).toBeNull();
+    expect(compareUrlOf("git@github.com:acme/app.git", "main", "x")).toBe("https://github.com/acme/app/compare/main...x");
+    expect(compareUrlOf("ssh://git@gitlab.example/acme/app.git", "main", "x")).toBe("https://gitlab.example/acme/app/compare/main...x");
+    expect(compareUrlOf("ssh://git@127.0.0.1:2222/demo.git", "main", "x")).toBeNull();
   });
 });
