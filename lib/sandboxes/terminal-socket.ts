@@ -7,11 +7,12 @@ import { z } from "zod";
 import { hashToken } from "@/lib/auth/current-user";
 import { ownerOf } from "@/lib/cluster/takeover";
 import { resizeTerminal, sendTerminalInput } from "@/lib/cluster/commands";
-import { may } from "@/lib/contract/roles";
+import { may, type Role } from "@/lib/contract/roles";
 import { problemBody } from "@/lib/contract/problems";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { ApiError, conflict, forbidden, isApiError, notFound, unauthorized } from "@/lib/errors";
+import { liveHub } from "@/lib/events/live-hub";
 import { takeStreamSlot } from "@/lib/events/stream-slots";
 import { errorField, logger } from "@/lib/log";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
@@ -42,7 +43,17 @@ const clientFrame = z.discriminatedUnion("type", [
 const sinceParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A single-use ticket for the terminal's socket, for the caller of an authenticated request. */
-export async function issueTerminalTicket({ sandboxId, terminalId, userId }: { sandboxId: string; terminalId: string; userId: string }) {
+export async function issueTerminalTicket({
+  sandboxId,
+  terminalId,
+  userId,
+  tokenId,
+}: {
+  sandboxId: string;
+  terminalId: string;
+  userId: string;
+  tokenId?: string;
+}) {
   const row = await db().sandboxTerminal.findFirst({ where: { id: terminalId, sandboxId } });
   if (!row) throw notFound("Terminal");
   if (row.closedAt) throw conflict("terminal_closed", "This terminal has ended.");
@@ -51,7 +62,7 @@ export async function issueTerminalTicket({ sandboxId, terminalId, userId }: { s
   await db().$transaction([
     // Tickets nobody redeemed go with the next one issued.
     db().terminalTicket.deleteMany({ where: { expiresAt: { lt: new Date() } } }),
-    db().terminalTicket.create({ data: { tokenHash: hashToken(ticket), terminalId, userId, expiresAt } }),
+    db().terminalTicket.create({ data: { tokenHash: hashToken(ticket), terminalId, userId, tokenId: tokenId ?? null, expiresAt } }),
   ]);
   return { ticket, url: `/api/sandboxes/${sandboxId}/terminals/${terminalId}/socket?ticket=${ticket}`, expiresAt: expiresAt.toISOString() };
 }
@@ -87,7 +98,7 @@ async function accept(
     // The slot is the socket's (ws closes it with the socket, and so does a handshake ws refuses).
     socket.once("close", await takeStreamSlot(ticket.userId));
     sockets().handleUpgrade(request, socket, head, (ws) =>
-      serve(ws, { sandbox: access.sandbox, terminalId, since: since.data, canType: may(access.role, "work") }),
+      serve(ws, { sandbox: access.sandbox, terminalId, since: since.data, role: access.role, userId: ticket.userId, tokenId: ticket.tokenId }),
     );
   } catch (error) {
     refuse(socket, error, requestId);
@@ -97,9 +108,9 @@ async function accept(
 /** Deletes the ticket and returns what it was for, when it existed and had not expired. */
 async function redeemTicket(ticket: string) {
   if (!ticket || ticket.length > 200) return null;
-  const [row] = await db().$queryRaw<Array<{ terminalId: string; userId: string; expired: boolean }>>`
+  const [row] = await db().$queryRaw<Array<{ terminalId: string; userId: string; tokenId: string | null; expired: boolean }>>`
     DELETE FROM terminal_tickets WHERE token_hash = ${hashToken(ticket)}
-    RETURNING terminal_id AS "terminalId", user_id AS "userId", expires_at < now() AS expired`;
+    RETURNING terminal_id AS "terminalId", user_id AS "userId", token_id AS "tokenId", expires_at < now() AS expired`;
   return row && !row.expired ? row : null;
 }
 
@@ -132,15 +143,42 @@ function refuse(socket: Duplex, error: unknown, requestId: string) {
 const globalSockets = globalThis as unknown as { portalTerminalSockets?: WebSocketServer };
 const sockets = () => (globalSockets.portalTerminalSockets ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }));
 
-function serve(ws: WebSocket, { sandbox, terminalId, since, canType }: { sandbox: SandboxRow; terminalId: string; since: number; canType: boolean }) {
+function serve(
+  ws: WebSocket,
+  {
+    sandbox,
+    terminalId,
+    since,
+    role,
+    userId,
+    tokenId,
+  }: { sandbox: SandboxRow; terminalId: string; since: number; role: Role; userId: string; tokenId: string | null },
+) {
   const stop = new AbortController();
   const send = (frame: object) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   };
   const ping = setInterval(() => ws.ping(), PING_MS);
+  // Checked once at the upgrade, then kept current like an event stream's: a role change changes
+  // whether the socket may type, and a membership removed, an account disabled or the ticket's token
+  // revoked closes it (on whichever instance holds it).
+  let canType = may(role, "work");
+  const unwatch = liveHub().subscribe(`terminal:${terminalId}`, {
+    userId,
+    teamId: sandbox.teamId,
+    ...(tokenId ? { tokenId } : {}),
+    onEvents: () => undefined,
+    onResync: () => undefined,
+    onRevoked: () => {
+      send(problemFrame(notFound("Sandbox")));
+      ws.close(4404, "access ended");
+    },
+    onRoleChanged: (now) => (canType = may(now, "work")),
+  });
   ws.on("error", () => undefined);
   ws.on("close", () => {
     clearInterval(ping);
+    unwatch();
     stop.abort();
   });
 

@@ -112,6 +112,8 @@ function readStream(api: Api, terminalId: string, lastEventId?: number): Reader 
 interface SocketReader extends Reader {
   /** The error frames the portal answered with. */
   errors: Array<{ status: number; code: string }>;
+  /** The close code once the socket closed. */
+  closedWith: () => number | null;
   type(data: string): void;
   resize(cols: number, rows: number): void;
 }
@@ -127,7 +129,9 @@ async function openSocket(api: Api, terminalId: string, since?: number): Promise
   let text = "";
   let lastId = 0;
   let ended = false;
+  let closedWith: number | null = null;
   const errors: SocketReader["errors"] = [];
+  socket.on("close", (code) => (closedWith = code));
   socket.on("message", (raw) => {
     const frame = JSON.parse(raw.toString()) as { type: string; seq: number; data: string; status: number; code: string };
     if (frame.type === "output") {
@@ -146,6 +150,7 @@ async function openSocket(api: Api, terminalId: string, since?: number): Promise
     lastId: () => lastId,
     ended: () => ended,
     errors,
+    closedWith: () => closedWith,
     close: () => socket.close(),
     type: (data) => socket.send(JSON.stringify({ type: "input", data })),
     resize: (cols, rows) => socket.send(JSON.stringify({ type: "resize", cols, rows })),
@@ -258,6 +263,46 @@ describe("terminal", () => {
     expect(watcher.text()).not.toContain("typed-by-viewer");
     socket.close();
     watcher.close();
+  });
+
+  it("follows its holder's access: a lowered role stops the typing; a removed membership or a revoked token closes it", async () => {
+    const join = async (name: string) => {
+      const email = `${name}-${Date.now()}@example.test`;
+      const added = await owner.request("POST", `/api/teams/${teamId}/members`, { email, role: "member", password: "member-password-123" });
+      expect(added.status).toBe(201);
+      return { userId: added.body.userId as string, api: await apiFor(portals[1]!.baseUrl, email, "member-password-123") };
+    };
+    const demoted = await join("demoted");
+    const socket = await openSocket(demoted.api, terminalId);
+    socket.type("echo member-$((2+3))\n");
+    await socket.until(/member-5/);
+    expect((await owner.request("PATCH", `/api/teams/${teamId}/members/${demoted.userId}`, { role: "viewer" })).status).toBe(200);
+    // Typed until the role change has reached the instance holding the socket (it is told, not polled).
+    await waitFor(
+      async () => {
+        socket.type("echo still-a-member\n");
+        return socket.errors;
+      },
+      (errors) => errors.some((error) => error.code === "role_too_low"),
+      15_000,
+      200,
+    );
+    expect((await owner.request("DELETE", `/api/teams/${teamId}/members/${demoted.userId}`)).status).toBe(204);
+    await waitFor(
+      async () => socket.closedWith(),
+      (code) => code !== null,
+    );
+    expect(socket.closedWith()).toBe(4404);
+
+    const scripted = await join("scripted");
+    const tokenSocket = await openSocket(scripted.api, terminalId);
+    const token = (await scripted.api.get("/api/tokens")).items[0].id as string;
+    expect((await scripted.api.request("DELETE", `/api/tokens/${token}`)).status).toBe(204);
+    await waitFor(
+      async () => tokenSocket.closedWith(),
+      (code) => code !== null,
+    );
+    expect(tokenSocket.closedWith()).toBe(4404);
   });
 
   it("refuses a bad, used, expired or cross-origin ticket, and another team's sandbox is 404", async () => {
