@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { AuditPage, expectNoScriptRan, MembersPage, refuseAlerts, TokensPage, XSS } from "./pages/manage-pages";
 import { signedInContext, signedOutContext } from "./support/contexts";
 import { SessionPage } from "./pages/session-page";
@@ -11,14 +11,14 @@ import { SessionPage } from "./pages/session-page";
 const PASSWORD = "a-long-enough-password";
 const unique = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@example.test`;
 
-async function defaultTeam(page: import("@playwright/test").Page) {
+async function ownTeam(page: import("@playwright/test").Page) {
   const me = await (await page.request.get("/api/me")).json();
   return me.teams[0] as { id: string; name: string };
 }
 
 test("invite → accept in a second browser → the new member sees the team's sessions; names render as text", async ({ page, browser }) => {
   refuseAlerts(page);
-  const team = await defaultTeam(page);
+  const team = await ownTeam(page);
   const title = `Team work ${Date.now()} ${XSS}`;
   expect((await page.request.post("/api/sessions", { data: { teamId: team.id, agent: "demo", title } })).status()).toBe(201);
 
@@ -79,7 +79,7 @@ test("an API token is shown once, copied, used and revoked", async ({ page, cont
 });
 
 test("a password change signs the other browser out; this one stays", async ({ page, browser }) => {
-  const team = await defaultTeam(page);
+  const team = await ownTeam(page);
   const email = unique("changer");
   expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Changer", password: PASSWORD } })).status()).toBe(
     201,
@@ -125,7 +125,7 @@ test("the last owner cannot be demoted or removed, and the control says why", as
 
 test("a role change shows on the member's open session page at once; removing them ends its live stream", async ({ page, browser }) => {
   refuseAlerts(page);
-  const team = await defaultTeam(page);
+  const team = await ownTeam(page);
   const email = unique("watcher");
   expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Watcher", password: PASSWORD } })).status()).toBe(
     201,
