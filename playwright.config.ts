@@ -31,7 +31,9 @@ export default defineConfig({
       ],
     },
     viewport: { width: 1280, height: 800 },
-    trace: "retain-on-failure",
+    // DOM snapshots of every step, kept when a test fails; no screencast — encoding a frame stream of
+    // every page cost more CPU than anything else the browser did (the failure's screenshot stays).
+    trace: { mode: "retain-on-failure", screenshots: false },
     screenshot: "only-on-failure",
   },
   projects: [
