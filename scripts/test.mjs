@@ -19,9 +19,9 @@ let exitCode = 0;
 
 // The linter and the formatter's view (after the build, which generates the Prisma client the linter's
 // type-aware rules read) run beside the suites, whose files spend much of their time waiting on their
-// portals and agents, and print when the suites are done (3 minutes before them otherwise; 3.5 beside
-// the integration files, which took no longer for it). A finding fails the run; every suite still
-// runs, to report everything in one go. Exactly `npm run lint` (eslint, then the import-cycle check) and
+// portals and agents, and print when the suites are done (3 minutes before them otherwise, 3.5 beside
+// the integration files). A finding fails the run; every suite still runs, to report everything in
+// one go. Exactly `npm run lint` (eslint, then the import-cycle check) and
 // `npm run format:check`, without npm's own start-up.
 const checks = (async () => {
   const lint = await runBeside(path.join(root, "node_modules/.bin/eslint"), [".", "--max-warnings", "0"]);
