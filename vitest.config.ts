@@ -18,7 +18,12 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/integration/global-setup.ts"],
-          fileParallelism: false,
+          // Two files at once: each has a database, a data dir and portals of its own (harness.ts), and
+          // the sandbox uids they take are unique host-wide (lib/sandboxes/uids.ts). Much of a file's
+          // time is waiting on its portal, runtime and agents: the seven slowest files took 536 s two
+          // at a time against 686 s one at a time. After the unit tests (their own group, one worker).
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -1,5 +1,5 @@
-// `npm test`: the linter (zero warnings), then every suite — unit and integration (vitest; integration runs the real portal, runtime
-// and PostgreSQL), then end to end in Chromium (Playwright), with the long-turn suite beside them —
+// `npm test`: the linter (zero warnings) and the formatter's check beside every suite — unit and integration (vitest; integration
+// runs the real portal, runtime and PostgreSQL), then end to end in Chromium (Playwright), with the long-turn suite beside them —
 // and one closing line with the totals.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync } from "node:fs";
@@ -17,21 +17,35 @@ await ensureBuilt();
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 
-// The linter first (after the build, which generates the Prisma client its type-aware rules read), so
-// CI fails on a finding; the suites still run, to report everything in one go.
-// Exactly `npm run lint` (eslint, then the import-cycle check), without npm's own start-up.
-const lint = spawnSync(path.join(root, "node_modules/.bin/eslint"), [".", "--max-warnings", "0"], { cwd: root, stdio: "inherit", env });
-const cycles = spawnSync(process.execPath, [path.join(root, "scripts/import-cycles.mjs")], { cwd: root, stdio: "inherit", env });
-if (lint.status !== 0 || cycles.status !== 0) {
-  console.error("[test] npm run lint failed: fix its findings (see above)");
-  exitCode = 1;
-} else console.log("[test] lint: no findings");
-// The formatter's view too (`npm run format` rewrites what it lists).
-const format = spawnSync(path.join(root, "node_modules/.bin/prettier"), ["--check", "--log-level", "warn", "."], { cwd: root, stdio: "inherit", env });
-if (format.status !== 0) {
-  console.error("[test] npm run format:check failed: run npm run format");
-  exitCode = 1;
-} else console.log("[test] format: every file as Prettier writes it");
+// The linter and the formatter's view (after the build, which generates the Prisma client the linter's
+// type-aware rules read) run beside the suites, whose files spend much of their time waiting on their
+// portals and agents, and print when the suites are done (3 minutes before them otherwise, 3.5 beside
+// the integration files). A finding fails the run; every suite still runs, to report everything in
+// one go. Exactly `npm run lint` (eslint, then the import-cycle check) and
+// `npm run format:check`, without npm's own start-up.
+const checks = (async () => {
+  const lint = await runBeside(path.join(root, "node_modules/.bin/eslint"), [".", "--max-warnings", "0"]);
+  const cycles = await runBeside(process.execPath, [path.join(root, "scripts/import-cycles.mjs")]);
+  const format = await runBeside(path.join(root, "node_modules/.bin/prettier"), ["--check", "--log-level", "warn", "."]);
+  let output = lint.output + cycles.output + format.output;
+  if (lint.status !== 0 || cycles.status !== 0) output += "[test] npm run lint failed: fix its findings (see above)\n";
+  else output += "[test] lint: no findings\n";
+  if (format.status !== 0) output += "[test] npm run format:check failed: run npm run format\n";
+  else output += "[test] format: every file as Prettier writes it\n";
+  return { ok: lint.status === 0 && cycles.status === 0 && format.status === 0, output };
+})();
+
+/** A command beside the suites, its output kept to print afterwards. */
+function runBeside(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.once("close", (code) => resolve({ status: code ?? 1, output }));
+  });
+}
+
 const vitestBin = path.join(root, "node_modules/.bin/vitest");
 
 function countVitest(status, report) {
@@ -80,6 +94,10 @@ if (existsSync(path.join(root, "playwright.config.ts"))) {
     totals.skipped += stats.skipped;
   } else exitCode = 1;
 }
+
+const checked = await checks;
+process.stdout.write(`\n${checked.output}`);
+if (!checked.ok) exitCode = 1;
 
 const longStatus = await longDone;
 process.stdout.write(`\n${readFileSync(longLog, "utf8")}`);

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { NewSessionPage } from "./pages/new-session-page";
 import { SessionPage } from "./pages/session-page";
 

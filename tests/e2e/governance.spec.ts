@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { SessionPage } from "./pages/session-page";
-import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, signedOutContext } from "./support/contexts";
 import { withPortalDatabase } from "./support/database";
@@ -33,7 +34,7 @@ let shareUrl: string;
 
 test.beforeAll(async ({ browser }) => {
   const context = await adminContext(browser);
-  teamId = await defaultTeam(context.request);
+  teamId = await ownTeam(context.request);
   // The gateway's records for the Usage page: three members' calls over the last days.
   const me = await (await context.request.get("/api/me")).json();
   sharedSessionId = await createSession(context.request, "Shared with a reviewer");

@@ -1,8 +1,8 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { InboxPage } from "./pages/inbox-page";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
-import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, signedOutContext } from "./support/contexts";
 
@@ -31,7 +31,7 @@ test.beforeAll(async ({ browser }) => {
   await waitForStatus(request, sessionId, "awaiting_input");
   // Left waiting: the inbox and badges have something to show.
   waitingId = sessionId;
-  const invitation = await request.post(`/api/teams/${await defaultTeam(request)}/invitations`, {
+  const invitation = await request.post(`/api/teams/${await ownTeam(request)}/invitations`, {
     data: { email: `layout-${Date.now()}@example.test`, role: "member" },
   });
   expect(invitation.status()).toBe(201);
@@ -48,7 +48,7 @@ for (const viewport of VIEWPORTS) {
         // Twelve pages, each measured and run through axe: more than the default minute on a 2-core machine.
         test.slow();
         const shell = new Shell(page);
-        const teamId = await defaultTeam(page.request);
+        const teamId = await ownTeam(page.request);
         const teamPages = [`/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`];
         for (const path of [
           "/sessions",

@@ -1,4 +1,5 @@
-import { expect, test, type Browser } from "@playwright/test";
+import type { Browser } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { NewSessionPage } from "./pages/new-session-page";
 import { SessionPage } from "./pages/session-page";
 import { adminContext } from "./support/contexts";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { NewSessionPage } from "./pages/new-session-page";
 
 test("/markdown renders formatting, and raw HTML stays text", async ({ page }) => {

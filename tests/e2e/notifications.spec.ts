@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
 import { clearPendingPermissions, createSession, prompt, waitForStatus } from "./support/api";
@@ -45,9 +46,13 @@ async function setTabHidden(page: Page, hidden: boolean) {
   }, hidden);
 }
 
-/** The top bar's needs-you count (absent when nothing waits). */
+/**
+ * The top bar's needs-you count (absent when nothing waits), read in one look: counting the badge and
+ * then reading its text could find it gone in between, and the text read would wait for it.
+ */
 async function waiting(shell: Shell) {
-  return (await shell.needsYouCount().count()) ? Number(await shell.needsYouCount().textContent()) : 0;
+  const [text] = await shell.needsYouCount().allTextContents();
+  return text === undefined ? 0 : Number(text);
 }
 
 async function pendingIn(page: Page, sessionId: string) {

@@ -1,10 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { answer, callTool, type ScriptedServer } from "../fixtures/scripted-models/script";
 import { SessionPage } from "./pages/session-page";
 import { shootLightAndDark } from "./support/screens";
-import { defaultTeam, waitForStatus } from "./support/api";
+import { ownTeam, waitForStatus } from "./support/api";
 
 // Claude Code, the real agent from npm, in a bubblewrap sandbox of the team, talking to a scripted
 // Anthropic server through the portal's model gateway with the team's own key: a prompt typed in
@@ -18,7 +18,7 @@ let teamId: string;
 test.beforeAll(async ({ request }) => {
   test.setTimeout(600_000);
   anthropic = await startScriptedAnthropic("Done.");
-  teamId = await defaultTeam(request);
+  teamId = await ownTeam(request);
   // Installed once per host (CI installs it before the suite); an instance admin's install otherwise.
   const claude = async () =>
     ((await (await request.get("/api/admin/agents")).json()).items as Array<{ id: string; state: string; error?: string }>).find(

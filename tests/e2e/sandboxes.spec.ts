@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { SessionPage } from "./pages/session-page";
-import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 
 // A session's sandbox from the browser: its workspace in the Files panel, a follow-up session in the
 // same sandbox that sees the same files, and the team's Sandboxes page.
@@ -46,7 +46,7 @@ test("the Files panel shows what the agent wrote, and a new session in the same 
   await expect(files.locator("li[data-changed]").getByTestId("file-entry")).toHaveText(["todo.txt"]);
 
   // The team's Sandboxes page lists it with both sessions.
-  const teamId = await defaultTeam(page.request);
+  const teamId = await ownTeam(page.request);
   await page.goto(`/teams/${teamId}/sandboxes`);
   await expect(page).toHaveTitle(/^Sandboxes · /);
   const row = page.getByTestId("sandbox-row").filter({ hasText: a.slice(0, 8) });

@@ -1,9 +1,10 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { createTestDatabase, removeDir, signIn, startPortal, type Portal } from "../integration/harness";
 import { InboxPage } from "./pages/inbox-page";
 import { SessionPage } from "./pages/session-page";
 import { Shell } from "./pages/shell";
-import { createSession, defaultTeam, prompt, waitForStatus } from "./support/api";
+import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, contextOnPortal, signedInContext, signedOutContext } from "./support/contexts";
 
@@ -124,7 +125,7 @@ test.describe("a portal restart between two turns", () => {
 
 test("the team switcher shows the current team; lists, sidebar and inbox follow it; a new team is switched to", async ({ page }) => {
   const shell = new Shell(page);
-  const teamId = await defaultTeam(page.request);
+  const teamId = await ownTeam(page.request);
   const ownSession = await createSession(page.request, `Default team work ${Date.now()}`);
   const teamName = `Switcher ${Date.now()}`;
   try {
@@ -174,7 +175,7 @@ test("the team switcher shows the current team; lists, sidebar and inbox follow 
 });
 
 test("a viewer sees no Needs you count for a permission only a member can answer", async ({ page, browser }) => {
-  const teamId = await defaultTeam(page.request);
+  const teamId = await ownTeam(page.request);
   const email = `viewer-${Date.now()}@example.test`;
   const invitation = await page.request.post(`/api/teams/${teamId}/invitations`, { data: { email, role: "viewer" } });
   expect(invitation.status()).toBe(201);
@@ -239,7 +240,7 @@ test("a session created, then archived, in another context shows in the open lis
 
 test("management cards keep their labels on a phone", async ({ page }) => {
   expect((await page.request.post("/api/tokens", { data: { name: `Phone label ${Date.now()}` } })).status()).toBe(201);
-  const teamId = await defaultTeam(page.request);
+  const teamId = await ownTeam(page.request);
   await acrossViewports(page, async (label) => {
     await page.goto("/settings/tokens");
     const lastUsed = page.getByTestId("token-list").locator('td[data-label="Last used"]').first();
@@ -256,7 +257,7 @@ test("a styled page answers an address that does not exist and an admin page a n
   await page.goto("/no-such-page");
   await expect(page.getByTestId("not-found")).toBeVisible();
   await expect(page.getByRole("link", { name: "Back to sessions" })).toBeVisible();
-  const teamId = await defaultTeam(page.request);
+  const teamId = await ownTeam(page.request);
   const email = `member-${Date.now()}@example.test`;
   const invitation = await page.request.post(`/api/teams/${teamId}/invitations`, { data: { email, role: "member" } });
   const token = new URL((await invitation.json()).url as string).pathname.split("/").pop()!;
@@ -319,7 +320,7 @@ test("a permission card shows the file write it asks for as its path and its tex
 
 test("New session shows the ready agents and the not-ready lines of the team chosen in its form", async ({ page }) => {
   type Readiness = Array<{ id: string; missing?: string }>;
-  const teamA = await defaultTeam(page.request);
+  const teamA = await ownTeam(page.request);
   const created = await page.request.post("/api/teams", { data: { name: `Keyed team ${Date.now()}` } });
   expect(created.status()).toBe(201);
   const teamB = (await created.json()).id as string;

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { TAIL_EVENTS } from "@/components/session/use-session-stream";
 import { fillToolHistory, TOOL_TURN_EVENTS } from "../fixtures/synthetic-history";
 import { InboxPage } from "./pages/inbox-page";

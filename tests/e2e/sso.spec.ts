@@ -1,17 +1,19 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test, workerPortal } from "./support/fixtures";
 import { startIssuer, TEST_CLIENT, type TestIssuer } from "../fixtures/oidc-issuer";
 import { LoginPage } from "./pages/login-page";
 import { SessionsPage } from "./pages/sessions-page";
-import { defaultTeam } from "./support/api";
+import { ownTeam, ownTeamName } from "./support/api";
+import { adminContext } from "./support/contexts";
 import { shootLightAndDark } from "./support/screens";
 
 // Single sign-on through the pages (issue 20): an instance admin sets the provider up on /admin (a
 // real `oidc-provider` this spec starts on loopback), the sign-in page then offers its button, and
 // the code flow through the provider's own login and consent forms lands signed in, with the group
 // mapping's team. At a phone's and a desktop's width, light and dark, each portal page fits and
-// passes axe. The portal is shared with every other spec: SSO is turned off again at the end, and
-// the member it made leaves the team.
+// passes axe. The worker's portal runs later specs too: SSO is turned off again at the end, and the
+// member it made leaves the spec's team.
 
 test.describe.configure({ mode: "serial", timeout: 120_000 });
 
@@ -25,17 +27,13 @@ let issuer: TestIssuer;
 
 test.beforeAll(async () => {
   issuer = await startIssuer({ [PERSON.login]: { email: PERSON.email, name: PERSON.name, groups: ["e2e-engineers"] } });
-  issuer.mount([`${test.info().project.use.baseURL}/api/auth/callback/oidc`]);
+  issuer.mount([`${workerPortal().baseUrl}/api/auth/callback/oidc`]);
 });
 
 test.afterAll(async ({ browser }) => {
-  const context = await browser.newContext({
-    storageState: test.info().project.use.storageState as string,
-    baseURL: test.info().project.use.baseURL,
-    extraHTTPHeaders: test.info().project.use.extraHTTPHeaders,
-  });
+  const context = await adminContext(browser);
   expect([204]).toContain((await context.request.delete("/api/admin/sso")).status());
-  const teamId = await defaultTeam(context.request);
+  const teamId = await ownTeam(context.request);
   const { items } = (await (await context.request.get(`/api/teams/${teamId}/members?limit=500`)).json()) as { items: Array<{ userId: string; email: string }> };
   const made = items.find((member) => member.email === PERSON.email);
   if (made) expect((await context.request.delete(`/api/teams/${teamId}/members/${made.userId}`)).status()).toBe(204);
@@ -56,6 +54,7 @@ async function expectFitsAndAccessible(page: Page) {
 }
 
 test("an instance admin sets single sign-on up on /admin", async ({ page }) => {
+  const teamId = await ownTeam(page.request);
   await page.goto("/admin");
   const section = page.getByTestId("admin-sso");
   await expect(section.getByTestId("sso-settings")).toHaveAttribute("data-source", "none");
@@ -67,7 +66,7 @@ test("an instance admin sets single sign-on up on /admin", async ({ page }) => {
   await section.getByTestId("sso-group-role-add").click();
   const line = section.getByTestId("sso-group-role").last();
   await line.getByLabel("Group").fill("e2e-engineers");
-  await line.getByLabel("Team").selectOption({ label: "Default" });
+  await line.getByLabel("Team").selectOption(teamId);
   await line.getByLabel("Role").selectOption("member");
   await section.getByTestId("sso-save").click();
 
@@ -110,8 +109,8 @@ for (const viewport of VIEWPORTS) {
     await expect(sessions.currentUser()).toHaveText(PERSON.email);
     const me = await (await page.request.get("/api/me")).json();
     expect(me.user).toMatchObject({ email: PERSON.email, name: PERSON.name });
-    // The admin's mapping made the person a member of the Default team.
-    expect(me.teams).toEqual([expect.objectContaining({ name: "Default", role: "member" })]);
+    // The admin's mapping made the person a member of the spec's team.
+    expect(me.teams).toEqual([expect.objectContaining({ name: ownTeamName(), role: "member" })]);
     await expectFitsAndAccessible(page);
     await context.close();
   });

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { sshKeyPair, startSshGitServer, type SshGitServer } from "../fixtures/ssh-git-server";
 import { refuseAlerts } from "./pages/manage-pages";
-import { defaultTeam } from "./support/api";
+import { ownTeam } from "./support/api";
 import { expectAccessible } from "./support/axe";
 
 // An admin gives the team a repository, an MCP server (stdio and HTTP) and skills on its Settings
@@ -57,7 +58,7 @@ for (const viewport of VIEWPORTS) {
 
     test(`repositories, MCP servers and skills are added, listed and removed on Settings (${viewport.width} px)`, async ({ page }) => {
       refuseAlerts(page);
-      const teamId = await defaultTeam(page.request);
+      const teamId = await ownTeam(page.request);
       const headerSecret = `Bearer mcp-${viewport.width}-${Math.random().toString(36).slice(2)}`;
       const repoName = `web-app-${viewport.width}`;
       makeRepository(server.root, `${repoName}.git`, { "README.md": `# ${repoName}\n` });
@@ -152,18 +153,16 @@ for (const viewport of VIEWPORTS) {
       await expect(filesRow).toHaveCount(0);
       await expect(trackerRow).toContainText("Authorization");
 
-      // New session offers the repository of the team picked in the form (the form opens on the
-      // current team, which other specs switch), and a session starts from it.
+      // New session offers the repository of the team picked in the form, not another team's (the
+      // admin is in two at least: the bootstrap team and this spec's), and a session starts from it.
       await page.goto("/sessions/new");
       const teamSelect = page.getByTestId("session-team");
       const repositorySelect = page.getByTestId("session-repository");
-      if ((await teamSelect.count()) > 0) {
-        const otherTeam = (await teamSelect.locator(`option:not([value="${teamId}"])`).first().getAttribute("value")) ?? "";
-        expect(otherTeam).not.toBe("");
-        await teamSelect.selectOption(otherTeam);
-        await expect(repositorySelect.locator("option", { hasText: repoName })).toHaveCount(0);
-        await teamSelect.selectOption(teamId);
-      }
+      const otherTeam = (await teamSelect.locator(`option:not([value="${teamId}"])`).first().getAttribute("value")) ?? "";
+      expect(otherTeam).not.toBe("");
+      await teamSelect.selectOption(otherTeam);
+      await expect(repositorySelect.locator("option", { hasText: repoName })).toHaveCount(0);
+      await teamSelect.selectOption(teamId);
       await repositorySelect.selectOption({ label: repoName });
       await expect(page.getByTestId("session-branch")).toHaveAttribute("placeholder", "trunk");
       await expectFits(page);

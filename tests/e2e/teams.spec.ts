@@ -1,7 +1,9 @@
-import { expect, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { AuditPage, expectNoScriptRan, MembersPage, refuseAlerts, TokensPage, XSS } from "./pages/manage-pages";
 import { signedInContext, signedOutContext } from "./support/contexts";
 import { SessionPage } from "./pages/session-page";
+import { ownTeam, ownTeamName } from "./support/api";
 
 // A team runs itself from the portal, through the pages: invitations accepted in another browser,
 // role changes and removals that reach the member's open page at once, tokens shown once and
@@ -11,14 +13,14 @@ import { SessionPage } from "./pages/session-page";
 const PASSWORD = "a-long-enough-password";
 const unique = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@example.test`;
 
-async function defaultTeam(page: import("@playwright/test").Page) {
-  const me = await (await page.request.get("/api/me")).json();
-  return me.teams[0] as { id: string; name: string };
+/** This spec's own team (support/api.ts), with its name for the titles. */
+async function specTeam(page: Page) {
+  return { id: await ownTeam(page.request), name: ownTeamName() };
 }
 
 test("invite → accept in a second browser → the new member sees the team's sessions; names render as text", async ({ page, browser }) => {
   refuseAlerts(page);
-  const team = await defaultTeam(page);
+  const team = await specTeam(page);
   const title = `Team work ${Date.now()} ${XSS}`;
   expect((await page.request.post("/api/sessions", { data: { teamId: team.id, agent: "demo", title } })).status()).toBe(201);
 
@@ -79,7 +81,7 @@ test("an API token is shown once, copied, used and revoked", async ({ page, cont
 });
 
 test("a password change signs the other browser out; this one stays", async ({ page, browser }) => {
-  const team = await defaultTeam(page);
+  const team = await specTeam(page);
   const email = unique("changer");
   expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Changer", password: PASSWORD } })).status()).toBe(
     201,
@@ -125,7 +127,7 @@ test("the last owner cannot be demoted or removed, and the control says why", as
 
 test("a role change shows on the member's open session page at once; removing them ends its live stream", async ({ page, browser }) => {
   refuseAlerts(page);
-  const team = await defaultTeam(page);
+  const team = await specTeam(page);
   const email = unique("watcher");
   expect((await page.request.post(`/api/teams/${team.id}/members`, { data: { email, role: "member", name: "Watcher", password: PASSWORD } })).status()).toBe(
     201,

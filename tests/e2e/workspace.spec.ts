@@ -1,9 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { SessionPage } from "./pages/session-page";
 import { shootLightAndDark } from "./support/screens";
-import { defaultTeam, prompt, waitForStatus } from "./support/api";
+import { ownTeam, prompt, waitForStatus } from "./support/api";
 
 // Working in and out of a sandbox from the browser: a session started from a repository (served
 // by a real smart-HTTP git server that wants a token), its Changes with diffs, a push, and a shell
@@ -16,7 +17,7 @@ let repositoryId: string;
 test.beforeAll(async ({ request }) => {
   server = await startGitServer(TOKEN);
   makeRepository(server.root, "app.git", { "README.md": "# App\n", "src/main.txt": "alpha\nbeta\n" });
-  const teamId = await defaultTeam(request);
+  const teamId = await ownTeam(request);
   const added = await request.post(`/api/teams/${teamId}/repositories`, {
     data: { name: `app-${Date.now()}`, url: `${server.url}/app.git`, defaultBranch: "main", token: TOKEN },
   });
@@ -29,7 +30,7 @@ test.afterAll(async () => {
 });
 
 async function sessionFromRepository(page: Page, title: string) {
-  const response = await page.request.post("/api/sessions", { data: { teamId: await defaultTeam(page.request), agent: "demo", title, repositoryId } });
+  const response = await page.request.post("/api/sessions", { data: { teamId: await ownTeam(page.request), agent: "demo", title, repositoryId } });
   expect(response.status()).toBe(201);
   return (await response.json()).id as string;
 }

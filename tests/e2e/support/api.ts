@@ -1,14 +1,36 @@
-import { expect, type APIRequestContext } from "@playwright/test";
+import path from "node:path";
+import { expect, test, type APIRequestContext } from "@playwright/test";
 
 // The contract through the signed-in browser context's cookies: sets up what a test needs to look at.
 
-export async function defaultTeam(request: APIRequestContext): Promise<string> {
-  const me = await (await request.get("/api/me")).json();
-  return me.teams[0].id as string;
+/** The name of the running spec's own team: "E2E session-ui" for session-ui.spec.ts. */
+export function ownTeamName(): string {
+  return `E2E ${path.basename(test.info().file, ".spec.ts")}`;
+}
+
+// One team per spec file and worker portal (support/fixtures.ts): made by the spec's first call, so no
+// spec works in a team an earlier spec's policy, credentials, members or sessions changed.
+const ownTeams = new Map<string, Promise<string>>();
+
+/** The running spec's own team (the admin owns it), made on first use. */
+export function ownTeam(request: APIRequestContext): Promise<string> {
+  const name = ownTeamName();
+  let team = ownTeams.get(name);
+  if (!team) {
+    team = (async () => {
+      const response = await request.post("/api/teams", { data: { name } });
+      expect(response.status()).toBe(201);
+      return (await response.json()).id as string;
+    })();
+    ownTeams.set(name, team);
+    // A failed create is not remembered: the next test makes it again.
+    team.catch(() => ownTeams.delete(name));
+  }
+  return team;
 }
 
 export async function createSession(request: APIRequestContext, title: string): Promise<string> {
-  const response = await request.post("/api/sessions", { data: { teamId: await defaultTeam(request), agent: "demo", title } });
+  const response = await request.post("/api/sessions", { data: { teamId: await ownTeam(request), agent: "demo", title } });
   expect(response.status()).toBe(201);
   return (await response.json()).id as string;
 }
@@ -23,8 +45,8 @@ export async function waitForStatus(request: APIRequestContext, sessionId: strin
 }
 
 /**
- * Answers every permission still waiting in the user's teams (earlier specs may leave some, and their
- * turns may settle them at any moment), until none is left: a test that counts waiting permissions
+ * Answers every permission still waiting in the user's teams (earlier specs on this worker's portal
+ * may leave some, and their turns may settle them at any moment), until none is left: a test that counts waiting permissions
  * then starts from exactly zero instead of from a count that can change under it.
  */
 export async function clearPendingPermissions(request: APIRequestContext) {

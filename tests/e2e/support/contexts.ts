@@ -1,23 +1,24 @@
-import { test, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "@playwright/test";
 import { LoginPage } from "../pages/login-page";
 import { refuseAlerts } from "../pages/manage-pages";
+import { workerPortal } from "./fixtures";
 
 // Browser contexts beyond a test's own `page`, made in one place so that each one's base URL and the
 // Origin its `context.request` writes send always name the same portal: a cookie write without the
 // portal's own Origin is refused (lib/api/with-route.ts), and a context on another portal than the
-// suite's (a test that starts its own) would otherwise inherit the suite portal's Origin.
+// worker's (a test that starts its own) would otherwise inherit the worker portal's Origin.
 
 type Look = Pick<BrowserContextOptions, "viewport" | "colorScheme">;
 
-const suiteBaseUrl = () => test.info().project.use.baseURL!;
+const suiteBaseUrl = () => workerPortal().baseUrl;
 
 function portalContext(browser: Browser, baseUrl: string, options: BrowserContextOptions): Promise<BrowserContext> {
   return browser.newContext({ ...options, baseURL: baseUrl, extraHTTPHeaders: { origin: baseUrl } });
 }
 
-/** Signed in as the suite's admin (the setup project's saved sign-in). */
+/** Signed in as the worker portal's admin (its first sign-in, support/fixtures.ts). */
 export function adminContext(browser: Browser, look: Look = {}): Promise<BrowserContext> {
-  return portalContext(browser, suiteBaseUrl(), { ...look, storageState: test.info().project.use.storageState });
+  return portalContext(browser, suiteBaseUrl(), { ...look, storageState: workerPortal().adminState });
 }
 
 /** Signed in as nobody: a stranger opening a link, or someone about to sign in. */

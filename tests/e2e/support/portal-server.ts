@@ -4,14 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { ADMIN, createTestDatabase, removeDir, ROOT } from "../../integration/harness";
 
-// Playwright's webServer command. Playwright starts the webServer before globalSetup and stops it
-// after globalTeardown, so the database and the build must be owned here: build when stale, create a
-// unique database, run the real `next start`, and on SIGINT let the portal stop, then drop it all.
+// One Playwright worker's portal (support/fixtures.ts starts it with E2E_PORT and E2E_DATABASE): build
+// when stale (globalSetup already did), create the named database, run the real `next start`, and on
+// SIGINT to the process group let the portal stop, then drop it all.
 
 const port = process.env.E2E_PORT;
-if (!port) throw new Error("E2E_PORT is not set (playwright.config.ts sets it)");
+if (!port) throw new Error("E2E_PORT is not set (support/fixtures.ts sets it)");
 
-// Playwright signals the whole process group; the portal handles SIGINT itself, this process waits.
+// The fixture signals the whole process group; the portal handles SIGINT itself, this process waits.
 process.on("SIGINT", () => {});
 process.on("SIGTERM", () => {});
 

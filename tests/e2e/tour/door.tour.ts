@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
 import { refuseAlerts } from "../pages/manage-pages";
 import { signedInContext } from "../support/contexts";
 import { SessionPage } from "../pages/session-page";

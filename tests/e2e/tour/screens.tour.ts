@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/fixtures";
 import { NewSessionPage } from "../pages/new-session-page";
 import { adminContext, signedOutContext } from "../support/contexts";
 
