@@ -190,7 +190,7 @@ for (const viewport of VIEWPORTS) {
     test(`an SSH repository gets a deploy key: a generated one's public key to copy, a pasted one never shown (${viewport.width} px)`, async ({ page }) => {
       refuseAlerts(page);
       await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
-      const teamId = await defaultTeam(page.request);
+      const teamId = await ownTeam(page.request);
       const repoName = `ssh-app-${viewport.width}`;
       makeRepository(server.root, `${repoName}.git`, { "README.md": `# ${repoName}\n` });
       const repoUrl = `ssh://git@127.0.0.1:${sshServer.port}/${repoName}.git`;
