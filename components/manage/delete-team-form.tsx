@@ -19,7 +19,7 @@ export function DeleteTeamForm({ team }: { team: { id: string; name: string } })
     if (!confirmed) return;
     setPending(true);
     setError(null);
-    const result = await apiFetch(`/api/teams/${team.id}`, { method: "DELETE" });
+    const result = await apiFetch(`/api/teams/${team.id}`, { method: "DELETE", body: { name: typed.trim() } });
     if (!result.ok) {
       setPending(false);
       return setError(result.error);

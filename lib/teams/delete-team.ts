@@ -2,7 +2,7 @@ import "server-only";
 import { recordAudit } from "@/lib/audit";
 import { destroySandbox, destroySession } from "@/lib/cluster/commands";
 import { db } from "@/lib/db/client";
-import { conflict, notFound } from "@/lib/errors";
+import { conflict, notFound, unprocessable } from "@/lib/errors";
 import { notifyMembershipChanged } from "@/lib/events/live-hub";
 import { errorField, logger } from "@/lib/log";
 import { removeSandboxFiles } from "@/lib/sandboxes/sandboxes";
@@ -19,7 +19,12 @@ const log = logger("teams");
 /** Rounds of ending what runs before giving up on members who keep starting sessions meanwhile. */
 const ROUNDS = 3;
 
-export async function deleteTeam({ teamId, actorId }: { teamId: string; actorId: string }) {
+export async function deleteTeam({ teamId, actorId, confirmName }: { teamId: string; actorId: string; confirmName: string }) {
+  const named = await db().team.findUnique({ where: { id: teamId }, select: { name: true } });
+  if (!named) throw notFound("Team");
+  // The name, typed by the owner (Settings) or sent by a script, says this team is meant.
+  if (confirmName.trim() !== named.name)
+    throw unprocessable("Send the team's name to confirm its deletion.", [{ path: "name", message: "must be the team's name" }]);
   for (let round = 0; round < ROUNDS && (await endWhatRuns(teamId, actorId)); round += 1);
   const { name, sandboxes } = await db().$transaction(async (tx) => {
     const [team] = await tx.$queryRaw<Array<{ name: string }>>`SELECT name FROM teams WHERE id = ${teamId} FOR UPDATE`;

@@ -117,7 +117,7 @@ const ROWS: Record<string, Row | { exempt: string }> = {
   "DELETE /api/tokens/[tokenId]": { path: (w) => `/api/tokens/${w.strangerTokenId}`, cells: self(404) },
 
   "POST /api/teams": { path: () => "/api/teams", body: () => ({ name: "Matrix team" }), cells: self(201) },
-  "DELETE /api/teams/[teamId]": { path: async (w) => `/api/teams/${await w.fresh.team()}`, cells: team("owner", 204) },
+  "DELETE /api/teams/[teamId]": { path: async (w) => `/api/teams/${await w.fresh.team()}`, body: () => ({ name: "doomed team" }), cells: team("owner", 204) },
   "GET /api/teams/[teamId]/members": { path: (w) => `/api/teams/${w.teamId}/members`, cells: team("viewer", 200) },
   "POST /api/teams/[teamId]/members": {
     path: (w) => `/api/teams/${w.teamId}/members`,

@@ -191,9 +191,15 @@ describe("DELETE /api/teams/:teamId", () => {
     const stream = await fetch(`${portal.baseUrl}/api/sessions/${session.id}/stream`, { headers: { authorization: `Bearer ${adminApi.token}` } });
     expect(stream.status).toBe(200);
 
-    expect((await adminApi.request("DELETE", `/api/teams/${team}`)).status).toBe(403);
-    expect((await adminApi.request("DELETE", `/api/teams/${teamId}`)).status).toBe(404);
-    const deleted = await owner.request("DELETE", `/api/teams/${team}`);
+    expect((await adminApi.request("DELETE", `/api/teams/${team}`, { name: "Short-lived" })).status).toBe(403);
+    expect((await adminApi.request("DELETE", `/api/teams/${teamId}`, { name: "Default" })).status).toBe(404);
+    // Without the team's name (a DELETE meant for something else that reached the team), nothing goes.
+    const unnamed = await owner.request("DELETE", `/api/teams/${team}`);
+    expect([unnamed.status, unnamed.body.code]).toEqual([415, "unsupported_media_type"]);
+    const misnamed = await owner.request("DELETE", `/api/teams/${team}`, { name: "Short" });
+    expect([misnamed.status, misnamed.body.errors]).toEqual([422, [{ path: "name", message: "must be the team's name" }]]);
+    expect((await owner.request("GET", `/api/sessions/${session.id}`)).status).toBe(200);
+    const deleted = await owner.request("DELETE", `/api/teams/${team}`, { name: "Short-lived" });
     expect(deleted.status).toBe(204);
 
     // The admin's open stream is told its access ended, and closes.
@@ -203,7 +209,7 @@ describe("DELETE /api/teams/:teamId", () => {
     expect((await owner.request("GET", `/api/teams/${team}/members`)).status).toBe(404);
     expect((await adminApi.get("/api/me")).teams.map((entry: { id: string }) => entry.id)).not.toContain(team);
     expect(existsSync(workspace)).toBe(false);
-    expect((await owner.request("DELETE", `/api/teams/${team}`)).status).toBe(404);
+    expect((await owner.request("DELETE", `/api/teams/${team}`, { name: "Short-lived" })).status).toBe(404);
     // The owner's other teams are untouched.
     expect((await owner.request("GET", `/api/teams/${teamId}/members`)).status).toBe(200);
   });
