@@ -12,6 +12,7 @@
 // copies freely.
 import { spawn } from "node:child_process";
 import net from "node:net";
+import { constants } from "node:os";
 
 const WINDOW = 256;
 const NEWLINE = 0x0a;
@@ -30,7 +31,7 @@ agent.on("error", (error) => {
 // Once the agent has exited and all it wrote is with the runtime, the relay exits as it did.
 let exitCode = null;
 agent.on("close", (code, signal) => {
-  exitCode = code ?? (signal ? 128 : 0);
+  exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
   pump();
 });
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => agent.kill(signal));
@@ -42,7 +43,7 @@ process.stdout.on("error", () => agent.kill("SIGTERM"));
 // lines) from 1 in the order they come, so both count the same messages. Should the counts ever part
 // (a line the runtime thinks blank and we do not), a stream with nothing more to give for STALL_MS
 // has an empty channel: the relay then starts counting again from what was delivered.
-const STALL_MS = 500;
+const STALL_MS = 2_000;
 let written = 0;
 let delivered = Infinity;
 let stallTimer = null;

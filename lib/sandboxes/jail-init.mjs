@@ -104,7 +104,9 @@ function acpWatcher() {
   const leave = () => {
     asked = null;
     if (!stream) return;
-    streams.get(stream.serverId)?.delete(stream);
+    const open = streams.get(stream.serverId);
+    open?.delete(stream);
+    if (open?.size === 0) streams.delete(stream.serverId);
     tellRelays(stream.serverId);
     stream = null;
   };
@@ -154,7 +156,11 @@ function serveRelays(path) {
         relays.get(serverId).add(socket);
         socket.write(`${streamProgress(serverId)}\n`);
       });
-      socket.on("close", () => serverId !== null && relays.get(serverId)?.delete(socket));
+      socket.on("close", () => {
+        const bound = serverId === null ? undefined : relays.get(serverId);
+        bound?.delete(socket);
+        if (bound?.size === 0) relays.delete(serverId);
+      });
     })
     .listen(path);
 }
