@@ -1,6 +1,5 @@
 import "server-only";
 import { execFile, execFileSync, type ChildProcess } from "node:child_process";
-import { promisify } from "node:util";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -261,22 +260,14 @@ interface JailCgroup {
 
 /**
  * The limits of one sandbox's next run: its cgroup made and set (or its rlimits chosen) and its disk
- * image mounted at `root`, both at once (the loop mount is most of what the limits cost a start).
- * `uid` is the jail's (null: the portal's own, in a user namespace).
+ * image mounted at `root`. `uid` is the jail's (null: the portal's own, in a user namespace).
  */
-export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): Promise<JailLimits> {
+export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): JailLimits {
   const limits = sandboxLimits();
   clearLimitHit(sandboxId);
-  const disk = sandboxDisk(root, limits.disk);
-  const mounting = typeof disk === "string" ? mountImage(disk, root) : Promise.resolve();
+  const diskMounted = ensureSandboxDisk(root, limits.disk);
   const how = limitsEnforcement();
-  let cgroup: JailCgroup | null;
-  try {
-    cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
-  } finally {
-    await mounting;
-  }
-  const diskMounted = disk !== false;
+  const cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
   const baseline = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
 
   return {
@@ -495,24 +486,6 @@ export function diskImagePath(root: string): string {
  * mount (a sandbox from before disk images) keeps them, without a quota.
  */
 export function ensureSandboxDisk(root: string, bytes: number): boolean {
-  const disk = sandboxDisk(root, bytes);
-  if (typeof disk !== "string") return disk;
-  execFileSync("mount", mountArguments(disk, root), { stdio: ["ignore", "ignore", "pipe"] });
-  // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
-  chmodSync(root, 0o711);
-  return true;
-}
-
-/** ensureSandboxDisk's mount, without blocking the portal while the loop device is set up. */
-async function mountImage(image: string, root: string) {
-  await promisify(execFile)("mount", mountArguments(image, root));
-  chmodSync(root, 0o711);
-}
-
-const mountArguments = (image: string, root: string) => ["-o", "loop,nosuid,nodev,noatime", image, root];
-
-/** The image to mount at `root` (made or taken from the spare), or whether its size is enforced already (true) or not at all (false). */
-function sandboxDisk(root: string, bytes: number): string | boolean {
   if (!canMountImages()) return false;
   mkdirSync(root, { recursive: true, mode: 0o711 });
   if (isMountPoint(root)) return true;
@@ -530,7 +503,10 @@ function sandboxDisk(root: string, bytes: number): string | boolean {
   }
   // The next new sandbox's image is made now, in the background (mkfs is most of what its disk costs).
   makeSpareImage(path.dirname(path.resolve(root)), bytes);
-  return image;
+  execFileSync("mount", ["-o", "loop,nosuid,nodev,noatime", image, root], { stdio: ["ignore", "ignore", "pipe"] });
+  // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
+  chmodSync(root, 0o711);
+  return true;
 }
 
 function createSparseFile(file: string, bytes: number) {

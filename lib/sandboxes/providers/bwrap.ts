@@ -162,12 +162,9 @@ export function bwrapLauncher(
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
-      // First: the disk image is mounted at dirs.root before anything is made in it (the agent binaries go to the shared opt meanwhile).
-      const limitsReady = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : Promise.resolve(NO_LIMITS);
-      // Awaited below; should the copy fail first, its failure is the one reported.
-      limitsReady.catch(() => undefined);
       installAgentBinaries(dirs.opt);
-      const jailLimits = await limitsReady;
+      // First: the disk image is mounted at dirs.root before anything is made in it.
+      const jailLimits = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : NO_LIMITS;
       prepareSandboxDirs(dirs, uid);
       const gateway = await jail.openGateway(sandboxId, dirs, uid);
       const outbound = jail.network === "outbound";
