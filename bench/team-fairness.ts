@@ -34,11 +34,15 @@ async function lastIndex(api: Api, sessionId: string): Promise<number> {
   return after;
 }
 
+// When each prompt's POST was answered (ms after it was sent), per phase.
+const answered: number[] = [];
+
 /** Prompt → the first agent message chunk after it, polled through the events API every 5 ms. */
 async function roundTrip(api: Api, sessionId: string): Promise<number> {
   let after = await lastIndex(api, sessionId);
   const started = performance.now();
   await api.post(`/api/sessions/${sessionId}/prompt`, { text: "hello" });
+  answered.push(performance.now() - started);
   for (;;) {
     const page = await api.get(`/api/sessions/${sessionId}/events?after=${after}&limit=500`);
     if (
@@ -74,9 +78,13 @@ runBench("team-fairness", async () => {
 
   const quiet: number[] = [];
   const loaded: number[] = [];
+  const posts = { quiet: [] as number[], loaded: [] as number[] };
   let burstSeconds = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < PROMPTS; i++) quiet.push(await roundTrip(teamB, quietSession.id));
+    for (let i = 0; i < PROMPTS; i++) {
+      quiet.push(await roundTrip(teamB, quietSession.id));
+      posts.quiet.push(answered.at(-1)!);
+    }
     const burstStart = performance.now();
     await Promise.all(bursting.map((session) => teamA.post(`/api/sessions/${session.id}/prompt`, { text: `/burst ${BURST}` })));
     const bursts = Promise.all(bursting.map((session) => waitForIdle(teamA, session.id, 600_000))).then(
@@ -87,22 +95,25 @@ runBench("team-fairness", async () => {
     // Team B's prompts while team A's turns run; one that starts after they ended does not count.
     for (let i = 0; i < PROMPTS && stillBursting; i++) {
       const ms = await roundTrip(teamB, quietSession.id);
-      if (stillBursting) loaded.push(ms);
+      if (!stillBursting) break;
+      loaded.push(ms);
+      posts.loaded.push(answered.at(-1)!);
     }
     await bursts;
   }
 
-  const row = (label: string, values: number[]) => [
+  const row = (label: string, values: number[], postTimes: number[]) => [
     label,
     String(values.length),
     fmtMs(percentile(values, 50)),
     fmtMs(percentile(values, 90)),
     fmtMs(Math.max(...values)),
+    fmtMs(percentile(postTimes, 50)),
   ];
   printTable(
     `team B: prompt → first message chunk (polled), team A quiet vs running ${BURSTING_SESSIONS} × /burst ${BURST} at once, ${ROUNDS} rounds`,
-    ["team A", "prompts", "p50", "p90", "max"],
-    [row("quiet (baseline)", quiet), row(`${BURSTING_SESSIONS} bursts running`, loaded)],
+    ["team A", "prompts", "p50", "p90", "max", "POST answered, p50"],
+    [row("quiet (baseline)", quiet, posts.quiet), row(`${BURSTING_SESSIONS} bursts running`, loaded, posts.loaded)],
   );
   note(
     `loaded / quiet p50: ${fmtRatio(percentile(loaded, 50) / percentile(quiet, 50))} (target ≤ 2×); team A's ${BURSTING_SESSIONS} bursts took ${(burstSeconds / ROUNDS).toFixed(1)} s a round; load average ${os.loadavg()[0]!.toFixed(2)} at the end`,
