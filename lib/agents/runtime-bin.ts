@@ -33,19 +33,25 @@ export interface RuntimeBinOptions {
   agentsDirOnHost?: string;
   /** The Node binary as the runtime sees it (Claude Code is a Node program); default this process's. */
   nodePath?: string;
+  /**
+   * argv that every agent's command is run through, followed by the agent's id and `--` (a bwrap
+   * sandbox's lib/sandboxes/agent-relay.mjs, which keeps a burst within what the runtime's stream holds).
+   */
+  relay?: string[];
 }
 
 /** Writes the runtime's bin dir; returns the agents it now starts. */
 export function writeRuntimeBin(options: RuntimeBinOptions): { agents: AgentId[] } {
   const hostRoot = options.agentsDirOnHost ?? agentsDir();
   const node = options.nodePath ?? process.execPath;
+  const through = (id: string, command: string[]) => (options.relay ? [...options.relay, id, "--", ...command] : command);
   ensureRealDirectory(options.binDir, true);
   const processes = path.join(options.binDir, "agent_processes");
   ensureRealDirectory(processes, false);
   writeAtomically(
     processes,
     "mock-acp",
-    `#!/bin/sh\n# The portal's demo agent in the runtime's mock slot (lib/agents/runtime-bin.ts).\nexec ${shellWords(options.demoAgentCommand)} "$@"\n`,
+    `#!/bin/sh\n# The portal's demo agent in the runtime's mock slot (lib/agents/runtime-bin.ts).\nexec ${shellWords(through("mock", options.demoAgentCommand))} "$@"\n`,
   );
   const agents: AgentId[] = [];
   for (const { id } of AGENT_CATALOG) {
@@ -57,7 +63,7 @@ export function writeRuntimeBin(options: RuntimeBinOptions): { agents: AgentId[]
     const dirInJail = path.posix.join(options.agentsDirInJail, id);
     const programs = agentPrograms(id, dirInJail, agentInstallDir(id, hostRoot));
     const acp = programs.acp.map((word) => (word === NODE ? node : word));
-    writeAtomically(processes, `${id}-acp`, agentWrapper(id, acp));
+    writeAtomically(processes, `${id}-acp`, agentWrapper(id, through(id, acp)));
     // The runtime only runs the native binary with --version before it starts the adapter.
     writeAtomically(options.binDir, id, `#!/bin/sh\necho "${mainPackage(id).version} (installed by Agent Portal)"\n`);
     agents.push(id);

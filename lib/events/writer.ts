@@ -383,8 +383,10 @@ export class EventWriter {
     const batch: QueuedEvent[] = [];
     const taken = new Map<Lane, number>();
     const lanes = [...this.lanes.values()].filter((lane) => lane.events.length > 0);
-    const first = lanes[0]?.events[0];
-    if (first?.change?.claim) return { batch: [first], taken: new Map([[lanes[0]!, 1]]) };
+    // A claim (a prompt starting a turn) goes first, alone, whichever lane it heads: waiting for its lane
+    // to come round, it sat behind one 2,000-event batch per bursting session (bench/team-fairness.ts).
+    const claiming = lanes.find((lane) => lane.events[0]?.change?.claim);
+    if (claiming) return { batch: [claiming.events[0]!], taken: new Map([[claiming, 1]]) };
     let open = lanes;
     while (batch.length < limit && open.length > 0) {
       const next: Lane[] = [];

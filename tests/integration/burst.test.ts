@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, openPortal, sessionRuntime, waitForIdle, type Api, type PortalFixture } from "./harness";
 import { createDemoSession, createMember, createTeam } from "./session-api-helpers";
 
-// The runtime drops what overflows the 512-message channel it gives each ACP stream reader; in a bwrap
-// sandbox the portal reads through the jail's Unix-socket bridge, which reads ahead so that the channel
-// rarely overflows. Rarely is not never on a loaded 2-core machine (1–4 % of a /burst 25000 was lost
-// while the whole suite ran beside it; bench/burst.ts prints how much is kept): what must hold every
-// time is that nothing is lost silently — each chunk is stored once, in order, or counted in a gap;
-// alone, and with another team's sandbox streaming beside it. Both print how much was kept.
+// The runtime drops what overflows the 512-message channel it gives each reader of an ACP event stream,
+// without slowing the agent: on a busy 2-core machine a /burst 25000 lost 1–4 % however fast the stream
+// was read (bench/burst.ts: a bare curl reader lost as much). In a bwrap sandbox every agent runs
+// through lib/sandboxes/agent-relay.mjs, which keeps no more messages between the agent and the
+// stream than that channel holds, so a burst is kept whole: every chunk stored once, in order, no gap —
+// five times in a row, and while another team's sandbox streams beside it. Both print the counts.
 
 let fixture: PortalFixture;
 let api: Api;
@@ -25,7 +25,7 @@ const numbered = (events: Event[]) =>
     .filter((text): text is string => text !== null && /^\d+ $/.test(text))
     .map(Number);
 
-/** Runs `rounds` bursts in one session; checks each chunk for chunk and returns what each kept. */
+/** Runs `rounds` bursts in one session; checks that each kept every chunk, once and in order, and returns the counts. */
 async function bursts(sessionId: string, rounds: number) {
   const kept: string[] = [];
   for (let turn = 0; turn < rounds; turn += 1) {
@@ -36,24 +36,23 @@ async function bursts(sessionId: string, rounds: number) {
     const stored = numbered(events);
     const gaps = events.filter((event) => event.payload?.type === "gap").reduce((sum, event) => sum + event.payload.missing, 0);
     kept.push(`${stored.length}+${gaps} gap`);
-    // In order, no duplicates, and what is missing is exactly what the gaps say.
-    expect(stored.every((n, i) => i === 0 || n > stored[i - 1]!)).toBe(true);
-    expect(stored[0]).toBeGreaterThanOrEqual(1);
-    expect(stored.at(-1)).toBeLessThanOrEqual(25_000);
-    expect(stored.length + gaps).toBe(25_000);
+    // Logged before the checks, so a failing run still says how much each burst kept.
+    console.log(`[burst] /burst 25000 turn ${turn + 1}: ${kept.at(-1)}`);
+    expect({ turn: turn + 1, stored: stored.length, gaps }).toEqual({ turn: turn + 1, stored: 25_000, gaps: 0 });
+    expect(stored.every((n, i) => n === i + 1)).toBe(true);
   }
   return kept;
 }
 
 describe("a /burst 25000 in a bwrap sandbox", () => {
-  it("is stored in order or counted as a gap, chunk for chunk, five times in a row", async () => {
+  it("is kept whole, 25,000 of 25,000 in order, five times in a row", async () => {
     const session = await createDemoSession(api, fixture.teamId);
     const kept = await bursts(session.id, 5);
     const { stream } = await sessionRuntime(api, session.id);
     console.log(`[burst] bwrap /burst 25000 ×5 kept: ${kept.join(", ")}; recovered from the runtime's replay buffer: ${stream.recovered}`);
   }, 600_000);
 
-  it("holds the same while another team's sandbox streams beside it", async () => {
+  it("is kept whole while another team's sandbox streams beside it", async () => {
     const otherTeam = await createTeam(fixture.db.url, "Streaming team");
     const other = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: otherTeam, role: "member" });
     const loud = await createDemoSession(other, otherTeam);

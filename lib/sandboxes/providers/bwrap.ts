@@ -44,6 +44,8 @@ const PORT_INSIDE = "2468";
 // The runtime's data home: a tmpfs of the jail's own, outside the agent's home, so that nothing the
 // agent does to its home can change where the runtime finds its agents (…/sandbox-agent/bin).
 const RUNTIME_DATA = "/var/lib/runtime";
+// Where jail-init tells the agents' relays how far the runtime's event streams have got (agent-relay.mjs).
+const RELAY_SOCKET = `${RUNTIME_DATA}/relay.sock`;
 
 export function bwrapAvailable(): boolean {
   return spawnSync("bwrap", ["--version"], { stdio: "ignore" }).status === 0;
@@ -262,7 +264,7 @@ function jailArguments(dirs: SandboxDirs, outboundUid: number | null, gateway: b
   // `/` and `/dev` are tmpfs bwrap cannot size: read-only, nothing can fill them.
   args.push("--remount-ro", "/");
   const bridge = gateway ? [`${GATEWAY_DIR}/gateway.sock`, GATEWAY_PORT] : [];
-  return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE, ...bridge];
+  return [...args, node, `${OPT}/jail-init.mjs`, `${OPT}/sandbox-agent`, `${RUN}/runtime.sock`, PORT_INSIDE, RELAY_SOCKET, ...bridge];
 }
 
 /**
@@ -273,11 +275,17 @@ function installAgentBinaries(opt: string) {
   mkdirSync(opt, { recursive: true, mode: 0o755 });
   chmodSync(opt, 0o755);
   // The runtime's agent slots: the demo and every installed agent (lib/agents/runtime-bin.ts).
-  writeRuntimeBin({ binDir: path.join(opt, "bin"), agentsDirInJail: AGENTS_IN_JAIL, demoAgentCommand: [process.execPath, `${OPT}/demo-agent.mjs`] });
+  writeRuntimeBin({
+    binDir: path.join(opt, "bin"),
+    agentsDirInJail: AGENTS_IN_JAIL,
+    demoAgentCommand: [process.execPath, `${OPT}/demo-agent.mjs`],
+    relay: [process.execPath, `${OPT}/agent-relay.mjs`, RELAY_SOCKET],
+  });
   const sources: Array<[string, string, number]> = [
     [runtimeBinary(), "sandbox-agent", 0o755],
     [path.join(process.cwd(), "agents", "demo", "dist", "demo-agent.mjs"), "demo-agent.mjs", 0o644],
     [path.join(process.cwd(), "lib", "sandboxes", "jail-init.mjs"), "jail-init.mjs", 0o644],
+    [path.join(process.cwd(), "lib", "sandboxes", "agent-relay.mjs"), "agent-relay.mjs", 0o644],
   ];
   for (const [source, name, mode] of sources) {
     const target = path.join(opt, name);

@@ -1,0 +1,121 @@
+// One team's burst and another team's prompt (issue 18): team B's prompt round trip — POST of a
+// prompt → the agent's first message chunk readable through the events API, as a script polling the
+// portal sees it — while team A runs five /burst turns at once (five sessions, each its own bwrap
+// sandbox), against the same round trip with team A quiet (the baseline), alternating quiet and
+// loaded rounds so both see the same machine. Target: loaded p50 ≤ 2× quiet p50.
+// The real portal (`next start`, bwrap sandboxes with their limits), the real runtime and demo agent.
+//   node --conditions=react-server --import tsx bench/team-fairness.ts   (or: npm run bench -- team-fairness)
+//   BENCH_FAIRNESS_BURST (25000 chunks per burst), BENCH_FAIRNESS_ROUNDS (3), BENCH_FAIRNESS_PROMPTS (10 per round and phase)
+import os from "node:os";
+import { waitForIdle, type Api } from "../tests/integration/harness";
+import { createDemoSession, createMember, createTeam } from "../tests/integration/session-api-helpers";
+import { runBench } from "./support/cleanup";
+import { createBenchDatabase } from "./support/database";
+import { startBenchPortal } from "./support/portal";
+import { fmtMs, fmtRatio, note, percentile, printTable, sleep } from "./support/report";
+
+const BURST = Number(process.env.BENCH_FAIRNESS_BURST ?? 25_000);
+const ROUNDS = Number(process.env.BENCH_FAIRNESS_ROUNDS ?? 3);
+const PROMPTS = Number(process.env.BENCH_FAIRNESS_PROMPTS ?? 10);
+const BURSTING_SESSIONS = 5;
+
+// Per session: the index of the newest event seen, so each poll reads only what is new.
+const cursors = new Map<string, number>();
+
+/** The index of the session's newest event. */
+async function lastIndex(api: Api, sessionId: string): Promise<number> {
+  let after = cursors.get(sessionId) ?? 0;
+  for (;;) {
+    const page = await api.get(`/api/sessions/${sessionId}/events?after=${after}&limit=500`);
+    if (page.items.length > 0) after = page.items.at(-1).index;
+    if (!page.nextCursor) break;
+  }
+  cursors.set(sessionId, after);
+  return after;
+}
+
+// When each prompt's POST was answered (ms after it was sent), per phase.
+const answered: number[] = [];
+
+/** Prompt → the first agent message chunk after it, polled through the events API every 5 ms. */
+async function roundTrip(api: Api, sessionId: string): Promise<number> {
+  let after = await lastIndex(api, sessionId);
+  const started = performance.now();
+  await api.post(`/api/sessions/${sessionId}/prompt`, { text: "hello" });
+  answered.push(performance.now() - started);
+  for (;;) {
+    const page = await api.get(`/api/sessions/${sessionId}/events?after=${after}&limit=500`);
+    if (
+      page.items.some(
+        (event: { payload?: { params?: { update?: { sessionUpdate?: string } } } }) => event.payload?.params?.update?.sessionUpdate === "agent_message_chunk",
+      )
+    ) {
+      const ms = performance.now() - started;
+      await waitForIdle(api, sessionId, 120_000);
+      return ms;
+    }
+    if (page.items.length > 0) after = page.items.at(-1).index;
+    await sleep(5);
+  }
+}
+
+runBench("team-fairness", async () => {
+  const database = await createBenchDatabase("fairness");
+  const { portal, api: teamA, teamId } = await startBenchPortal(database.url, { PORTAL_SANDBOX: "bwrap" });
+  const teamBId = await createTeam(database.url, "Team B");
+  const teamB = await createMember(portal.baseUrl, database.url, { teamId: teamBId, role: "member" });
+  const quietSession = await createDemoSession(teamB, teamBId);
+  const bursting = await Promise.all(Array.from({ length: BURSTING_SESSIONS }, () => createDemoSession(teamA, teamId)));
+  note(
+    `${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(2))
+      .join(" ")}; portal ${portal.baseUrl}, bwrap sandboxes`,
+  );
+  // Warm: each sandbox's agent started, the portal's routes compiled into memory.
+  await roundTrip(teamB, quietSession.id);
+  await Promise.all(bursting.map((session) => roundTrip(teamA, session.id)));
+
+  const quiet: number[] = [];
+  const loaded: number[] = [];
+  const posts = { quiet: [] as number[], loaded: [] as number[] };
+  let burstSeconds = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < PROMPTS; i++) {
+      quiet.push(await roundTrip(teamB, quietSession.id));
+      posts.quiet.push(answered.at(-1)!);
+    }
+    const burstStart = performance.now();
+    await Promise.all(bursting.map((session) => teamA.post(`/api/sessions/${session.id}/prompt`, { text: `/burst ${BURST}` })));
+    const bursts = Promise.all(bursting.map((session) => waitForIdle(teamA, session.id, 600_000))).then(
+      () => (burstSeconds += (performance.now() - burstStart) / 1000),
+    );
+    let stillBursting = true;
+    void bursts.then(() => (stillBursting = false));
+    // Team B's prompts while team A's turns run; one that starts after they ended does not count.
+    for (let i = 0; i < PROMPTS && stillBursting; i++) {
+      const ms = await roundTrip(teamB, quietSession.id);
+      if (!stillBursting) break;
+      loaded.push(ms);
+      posts.loaded.push(answered.at(-1)!);
+    }
+    await bursts;
+  }
+
+  const row = (label: string, values: number[], postTimes: number[]) => [
+    label,
+    String(values.length),
+    fmtMs(percentile(values, 50)),
+    fmtMs(percentile(values, 90)),
+    fmtMs(Math.max(...values)),
+    fmtMs(percentile(postTimes, 50)),
+  ];
+  printTable(
+    `team B: prompt → first message chunk (polled), team A quiet vs running ${BURSTING_SESSIONS} × /burst ${BURST} at once, ${ROUNDS} rounds`,
+    ["team A", "prompts", "p50", "p90", "max", "POST answered, p50"],
+    [row("quiet (baseline)", quiet, posts.quiet), row(`${BURSTING_SESSIONS} bursts running`, loaded, posts.loaded)],
+  );
+  note(
+    `loaded / quiet p50: ${fmtRatio(percentile(loaded, 50) / percentile(quiet, 50))} (target ≤ 2×); team A's ${BURSTING_SESSIONS} bursts took ${(burstSeconds / ROUNDS).toFixed(1)} s a round; load average ${os.loadavg()[0]!.toFixed(2)} at the end`,
+  );
+});
