@@ -77,6 +77,11 @@ const TARGETS: Target[] = [
   { method: "PUT", path: () => `/api/teams/${fixture.teamId}/budget`, keys: ["monthlyUsd", "memberMonthlyUsd"] },
   { method: "GET", path: () => `/api/teams/${fixture.teamId}/usage`, query: ["from", "to", "groupBy", "limit", "format"] },
   { method: "GET", path: (p) => `/api/teams/${fixture.teamId}/webhooks/${p}/deliveries`, query: ["cursor", "limit"] },
+  // The other paged lists: any cursor or limit is a 400 or 422, never a 5xx.
+  ...["tokens", "me/sign-ins", "me/invitations", "teams/:team/invitations", "teams/:team/shares", "teams/:team/webhooks", "teams/:team/credentials"].map(
+    (list): Target => ({ method: "GET", path: () => `/api/${list.replace(":team", fixture.teamId)}`, query: ["cursor", "limit"] }),
+  ),
+  { method: "GET", path: () => `/api/sessions/${sessionId}/shares`, query: ["cursor", "limit"] },
   { method: "GET", path: (p) => `/api/share/${p}/events`, query: ["after", "limit"] },
   { method: "GET", path: () => "/api/sessions", query: ["teamId", "status", "agent", "q", "cursor", "limit"] },
   { method: "POST", path: () => "/api/sessions", keys: ["teamId", "agent", "title", "cwd", "model", "mode", "thoughtLevel"] },
