@@ -39,6 +39,23 @@ export async function apiFetch<T>(
   };
 }
 
+/**
+ * Every item of a keyset-paged list (`{items, nextCursor}`), following `nextCursor` 500 at a time: for
+ * lists short by nature that a panel shows whole. Fails as a whole when any page fails.
+ */
+export async function readWholeList<T>(url: string, { signal }: { signal?: AbortSignal } = {}): Promise<ApiResult<T[]>> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page: ApiResult<{ items: T[]; nextCursor: string | null }> = await apiFetch(`${url}${url.includes("?") ? "&" : "?"}${query}`, { signal });
+    if (!page.ok) return page;
+    items.push(...page.data.items);
+    cursor = page.data.nextCursor;
+  } while (cursor);
+  return { ok: true, data: items };
+}
+
 /** The most events one `/events` request asks for (the API's own limit is higher). */
 const EVENT_PAGE = 500;
 

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { recordAuditInTeams } from "@/lib/audit";
 import { hashToken, type CurrentUser } from "@/lib/auth/current-user";
 import { db } from "@/lib/db/client";
+import { newestFirst } from "@/lib/db/keyset";
 import { forbidden, notFound } from "@/lib/errors";
 import { notifyTokenRevoked } from "@/lib/events/live-hub";
 
@@ -23,9 +24,11 @@ export async function createToken({ user, name, expiresInDays }: { user: Current
   return { id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt?.toISOString() ?? null };
 }
 
-export async function listTokens({ userId }: { userId: string }) {
-  const rows = await db().apiToken.findMany({ where: { userId }, orderBy: { createdAt: "desc" } });
-  return rows.map((row) => ({
+/** The user's tokens, newest first, without their secrets. */
+export async function listTokens({ userId, cursor, limit }: { userId: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("createdAt", { cursor, limit });
+  const rows = await db().apiToken.findMany({ where: { userId, ...keys.where }, orderBy: keys.orderBy, take: keys.take });
+  return keys.page(rows, (row) => ({
     id: row.id,
     name: row.name,
     createdAt: row.createdAt.toISOString(),

@@ -9,7 +9,7 @@ import { TeamSwitcher } from "@/components/shell/team-switcher";
 import { UserMenu } from "@/components/shell/user-menu";
 import { RenderTimeProvider } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
-import { listMyInvitations } from "@/lib/teams/invitations";
+import { countMyInvitations } from "@/lib/teams/invitations";
 import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 import { parseTheme, THEME_COOKIE } from "@/lib/theme";
 import "./manage.css";
@@ -21,8 +21,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   if (!user) redirect("/login");
   const initial = (user.name || user.email).slice(0, 1).toUpperCase();
   const theme = parseTheme((await cookies()).get(THEME_COOKIE)?.value);
-  const [invitationList, teams, currentTeamId] = await Promise.all([listMyInvitations({ email: user.email }), listTeamsOf(user.id), chosenTeamOf(user.id)]);
-  const invitations = invitationList.items.length;
+  const [invitations, teams, currentTeamId] = await Promise.all([countMyInvitations({ email: user.email }), listTeamsOf(user.id), chosenTeamOf(user.id)]);
   // A server component renders once per request: this is the request's time, which client
   // components use for relative times so that hydration does not change them.
   // eslint-disable-next-line react-hooks/purity

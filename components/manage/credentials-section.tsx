@@ -2,14 +2,15 @@ import { ApiButton } from "@/components/manage/api-button";
 import { SetCredentialForm } from "@/components/manage/credential-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { MODEL_PROVIDER_NAMES } from "@/lib/contract/credentials";
+import { MODEL_PROVIDER_NAMES, MODEL_PROVIDERS } from "@/lib/contract/credentials";
 import { listCredentials } from "@/lib/gateway/credentials";
 
 const SOURCE_WORDS = { team: "the team's own key", instance: "the portal's default key", none: "no key: its agents cannot start" } as const;
 
 /** A team's model keys (Settings, admins): which key each provider's calls use, never the key itself. */
 export async function CredentialsSection({ team }: { team: { id: string } }) {
-  const { items } = await listCredentials({ teamId: team.id });
+  // One item per provider: a page of that many holds them all.
+  const { items } = await listCredentials({ teamId: team.id, limit: MODEL_PROVIDERS.length });
   return (
     <ManageSection title="Model credentials" testId="credentials" id="credentials">
       <p className="muted small">

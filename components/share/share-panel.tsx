@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch } from "@/components/api-client";
+import { apiFetch, readWholeList } from "@/components/api-client";
 import { CopySecret } from "@/components/manage/copy-secret";
 
 // A session's read-only share links, in its details: make one (the link is shown once), see how
@@ -24,8 +24,9 @@ export function SharePanel({ sessionId, canWrite }: { sessionId: string; canWrit
   const [pending, setPending] = useState(false);
 
   const load = useCallback(async () => {
-    const result = await apiFetch<{ items: Share[] }>(`/api/sessions/${sessionId}/shares`);
-    if (result.ok) setShares(result.data.items);
+    // Every page: the panel shows the working links, which may sit behind newer revoked or expired ones.
+    const result = await readWholeList<Share>(`/api/sessions/${sessionId}/shares`);
+    if (result.ok) setShares(result.data);
   }, [sessionId]);
   useEffect(() => void load(), [load]);
 

@@ -2,6 +2,7 @@ import "server-only";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { endSignInSessionsOf } from "@/lib/auth/sign-in-sessions";
 import { db } from "@/lib/db/client";
+import { newestFirst } from "@/lib/db/keyset";
 import { notFound, unprocessable } from "@/lib/errors";
 import { teamRole } from "@/lib/teams/membership";
 
@@ -45,9 +46,11 @@ export async function signOutEverywhere({ userId, keepSignInSessionId }: { userI
   await endSignInSessionsOf({ userId, keep: keepSignInSessionId });
 }
 
-export async function listSignIns({ userId, limit = 50 }: { userId: string; limit?: number }) {
-  const rows = await db().signInAttempt.findMany({ where: { userId }, orderBy: { at: "desc" }, take: limit });
-  return { items: rows.map((row) => ({ id: row.id, at: row.at.toISOString(), ok: row.ok, reason: row.reason, ip: row.ip, userAgent: row.userAgent })) };
+/** The account's sign-in attempts, good and failed, newest first. */
+export async function listSignIns({ userId, cursor, limit }: { userId: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("at", { cursor, limit });
+  const rows = await db().signInAttempt.findMany({ where: { userId, ...keys.where }, orderBy: keys.orderBy, take: keys.take });
+  return keys.page(rows, (row) => ({ id: row.id, at: row.at.toISOString(), ok: row.ok, reason: row.reason, ip: row.ip, userAgent: row.userAgent }));
 }
 
 /** How people are named in lists ("by whom"): their name, or their email when they gave none. */

@@ -3,8 +3,9 @@ import { recordAudit } from "@/lib/audit";
 import type { CredentialJson, ModelProvider } from "@/lib/contract/credentials";
 import { MODEL_PROVIDERS } from "@/lib/contract/credentials";
 import { db } from "@/lib/db/client";
+import { decodeCursor, encodeCursor, type Page } from "@/lib/db/keyset";
 import { env } from "@/lib/env";
-import { notFound } from "@/lib/errors";
+import { invalidCursor, notFound } from "@/lib/errors";
 import { openSecret, sealSecret } from "@/lib/secrets/box";
 
 // A team's keys for the model providers, sealed at rest (lib/secrets/box.ts). Only the model gateway
@@ -56,26 +57,41 @@ function opened(sealed: string): string | null {
   }
 }
 
-export async function listCredentials({ teamId }: { teamId: string }): Promise<{ items: CredentialJson[] }> {
+/**
+ * The team's credentials, one per provider whether set or not, in the providers' fixed order and
+ * keyset-paged on the provider like every list.
+ */
+export async function listCredentials({ teamId, cursor, limit }: { teamId: string; cursor?: string; limit: number }): Promise<Page<CredentialJson>> {
+  const start = cursor === undefined ? 0 : MODEL_PROVIDERS.indexOf(providerOfCursor(cursor)) + 1;
+  const providers = MODEL_PROVIDERS.slice(start, start + limit);
+  const more = start + limit < MODEL_PROVIDERS.length;
+  return { items: await credentialItems({ teamId, providers }), nextCursor: more ? encodeCursor([providers.at(-1)!]) : null };
+}
+
+function providerOfCursor(cursor: string): ModelProvider {
+  const [provider] = decodeCursor(cursor, 1);
+  if (!(MODEL_PROVIDERS as readonly string[]).includes(provider!)) throw invalidCursor();
+  return provider as ModelProvider;
+}
+
+async function credentialItems({ teamId, providers }: { teamId: string; providers: readonly ModelProvider[] }): Promise<CredentialJson[]> {
   const [rows, lastUses] = await Promise.all([
-    db().teamCredential.findMany({ where: { teamId } }),
-    db().modelCall.groupBy({ by: ["provider"], where: { teamId }, _max: { at: true } }),
+    db().teamCredential.findMany({ where: { teamId, provider: { in: [...providers] } } }),
+    db().modelCall.groupBy({ by: ["provider"], where: { teamId, provider: { in: [...providers] } }, _max: { at: true } }),
   ]);
   const setters = await db().user.findMany({
     where: { id: { in: rows.flatMap((row) => (row.updatedBy ? [row.updatedBy] : [])) } },
     select: { id: true, email: true },
   });
-  return {
-    items: MODEL_PROVIDERS.map((provider): CredentialJson => {
-      const row = rows.find((candidate) => candidate.provider === provider);
-      const lastUsedAt = lastUses.find((use) => use.provider === provider)?._max.at?.toISOString() ?? null;
-      if (row) {
-        const setBy = setters.find((user) => user.id === row.updatedBy)?.email ?? null;
-        return { provider, source: "team", keyHint: row.keyHint, baseUrl: row.baseUrl, setAt: row.updatedAt.toISOString(), setBy, lastUsedAt };
-      }
-      return { provider, source: instanceDefault(provider).apiKey ? "instance" : "none", keyHint: null, baseUrl: null, setAt: null, setBy: null, lastUsedAt };
-    }),
-  };
+  return providers.map((provider): CredentialJson => {
+    const row = rows.find((candidate) => candidate.provider === provider);
+    const lastUsedAt = lastUses.find((use) => use.provider === provider)?._max.at?.toISOString() ?? null;
+    if (row) {
+      const setBy = setters.find((user) => user.id === row.updatedBy)?.email ?? null;
+      return { provider, source: "team", keyHint: row.keyHint, baseUrl: row.baseUrl, setAt: row.updatedAt.toISOString(), setBy, lastUsedAt };
+    }
+    return { provider, source: instanceDefault(provider).apiKey ? "instance" : "none", keyHint: null, baseUrl: null, setAt: null, setBy: null, lastUsedAt };
+  });
 }
 
 /** Which providers a team can call (its own key, or the instance's). */
@@ -102,7 +118,7 @@ export async function setCredential({
     await tx.teamCredential.upsert({ where: { teamId_provider: { teamId, provider } }, create: { teamId, provider, ...data }, update: data });
     await recordAudit(tx, { teamId, actorId, action: "credential.set", targetType: "credential", targetId: provider, detail: { baseUrl: baseUrl ?? null } });
   });
-  return (await listCredentials({ teamId })).items.find((item) => item.provider === provider)!;
+  return (await credentialItems({ teamId, providers: [provider] }))[0]!;
 }
 
 export async function deleteCredential({ teamId, actorId, provider }: { teamId: string; actorId: string; provider: ModelProvider }) {

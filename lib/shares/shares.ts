@@ -6,6 +6,7 @@ import { hashToken } from "@/lib/auth/current-user";
 import { authSecret } from "@/lib/auth/secret";
 import { ssoConfig } from "@/lib/auth/sso-config";
 import { db } from "@/lib/db/client";
+import { newestFirst } from "@/lib/db/keyset";
 import { teamKeyValues } from "@/lib/gateway/credentials";
 import { env } from "@/lib/env";
 import { notFound } from "@/lib/errors";
@@ -71,20 +72,23 @@ export async function createShare({ session, actorId, expiresInDays, origin }: {
   return { ...shareJson(row), url: `${origin}/share/${token}` };
 }
 
-export async function listSessionShares({ sessionId }: { sessionId: string }) {
-  const rows = await db().shareLink.findMany({ where: { sessionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-  return { items: rows.map(shareJson) };
+/** The session's links, working or not, newest first. */
+export async function listSessionShares({ sessionId, cursor, limit }: { sessionId: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("createdAt", { cursor, limit });
+  const rows = await db().shareLink.findMany({ where: { sessionId, ...keys.where }, orderBy: keys.orderBy, take: keys.take });
+  return keys.page(rows, shareJson);
 }
 
-/** The team's links that still work, with their session's title (the team's page). */
-export async function listTeamShares({ teamId }: { teamId: string }) {
+/** The team's links that still work, with their session's title (the team's page), newest first. */
+export async function listTeamShares({ teamId, cursor, limit }: { teamId: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("createdAt", { cursor, limit });
   const rows = await db().shareLink.findMany({
-    where: { teamId, revokedAt: null, expiresAt: { gt: new Date() } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    where: { teamId, revokedAt: null, expiresAt: { gt: new Date() }, ...keys.where },
+    orderBy: keys.orderBy,
+    take: keys.take,
     include: { session: { select: { title: true } } },
-    take: 500,
   });
-  return { items: rows.map((row) => ({ ...shareJson(row), sessionTitle: row.session.title })) };
+  return keys.page(rows, (row) => ({ ...shareJson(row), sessionTitle: row.session.title }));
 }
 
 export async function revokeShare({ session, actorId, shareId }: { session: Session; actorId: string; shareId: string }) {

@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit";
 import { hashToken } from "@/lib/auth/current-user";
 import { hashPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db/client";
+import { newestFirst } from "@/lib/db/keyset";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { grantableRoles } from "@/lib/contract/roles";
 
@@ -71,9 +72,11 @@ export async function createInvitation({
   return { ...invitationJson(row), url: `${origin}/invite/${token}` };
 }
 
-export async function listTeamInvitations({ teamId }: { teamId: string }) {
-  const rows = await db().invitation.findMany({ where: { teamId, ...pending() }, orderBy: { createdAt: "desc" } });
-  return { items: rows.map(invitationJson) };
+/** The team's pending invitations, newest first. */
+export async function listTeamInvitations({ teamId, cursor, limit }: { teamId: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("createdAt", { cursor, limit });
+  const rows = await db().invitation.findMany({ where: { teamId, ...pending(), ...keys.where }, orderBy: keys.orderBy, take: keys.take });
+  return keys.page(rows, invitationJson);
 }
 
 export async function revokeInvitation({ teamId, actorId, invitationId }: { teamId: string; actorId: string; invitationId: string }) {
@@ -84,14 +87,21 @@ export async function revokeInvitation({ teamId, actorId, invitationId }: { team
   });
 }
 
-/** The pending invitations addressed to the signed-in person's email. */
-export async function listMyInvitations({ email }: { email: string }) {
+/** The pending invitations addressed to the signed-in person's email, newest first. */
+export async function listMyInvitations({ email, cursor, limit }: { email: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("createdAt", { cursor, limit });
   const rows = await db().invitation.findMany({
-    where: { email, ...pending() },
-    orderBy: { createdAt: "desc" },
+    where: { email, ...pending(), ...keys.where },
+    orderBy: keys.orderBy,
+    take: keys.take,
     include: { team: { select: { name: true } } },
   });
-  return { items: rows.map((row) => ({ ...invitationJson(row), teamName: row.team.name })) };
+  return keys.page(rows, (row) => ({ ...invitationJson(row), teamName: row.team.name }));
+}
+
+/** How many pending invitations the signed-in person has (the banner on every page). */
+export async function countMyInvitations({ email }: { email: string }) {
+  return db().invitation.count({ where: { email, ...pending() } });
 }
 
 export async function answerMyInvitation({ userId, email, invitationId, accept }: { userId: string; email: string; invitationId: string; accept: boolean }) {

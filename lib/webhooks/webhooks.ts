@@ -1,10 +1,10 @@
 import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Prisma, Webhook, WebhookDelivery } from "@/generated/prisma/client";
+import type { Webhook, WebhookDelivery } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { WEBHOOK_TEST_EVENT, type WebhookDeliveryJson, type WebhookEvent, type WebhookFormat, type WebhookJson } from "@/lib/contract/webhooks";
 import { db } from "@/lib/db/client";
-import { decodeTimeCursor, encodeTimeCursor } from "@/lib/db/keyset";
+import { newestFirst } from "@/lib/db/keyset";
 import { notFound, unprocessable } from "@/lib/errors";
 import { webhookSecret } from "@/lib/webhooks/signing";
 import { checkTarget } from "@/lib/webhooks/targets";
@@ -13,7 +13,8 @@ import { deliverNow } from "@/lib/webhooks/worker";
 // A team's webhooks (admin+): created with their secret shown once, listed, deleted, their delivery
 // log read, and a test delivery sent at once.
 
-const MAX_WEBHOOKS_PER_TEAM = 20;
+/** So the settings page shows every webhook of a team on one page. */
+export const MAX_WEBHOOKS_PER_TEAM = 20;
 
 const webhookJson = (row: Webhook): WebhookJson => ({
   id: row.id,
@@ -38,9 +39,11 @@ export const deliveryJson = (row: WebhookDelivery): WebhookDeliveryJson => ({
   log: row.attemptLog as WebhookDeliveryJson["log"],
 });
 
-export async function listWebhooks({ teamId }: { teamId: string }) {
-  const rows = await db().webhook.findMany({ where: { teamId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
-  return { items: rows.map(webhookJson) };
+/** The team's webhooks, newest first. */
+export async function listWebhooks({ teamId, cursor, limit }: { teamId: string; cursor?: string; limit: number }) {
+  const keys = newestFirst("createdAt", { cursor, limit });
+  const rows = await db().webhook.findMany({ where: { teamId, ...keys.where }, orderBy: keys.orderBy, take: keys.take });
+  return keys.page(rows, webhookJson);
 }
 
 export async function createWebhook({
@@ -81,14 +84,9 @@ export async function deleteWebhook({ teamId, actorId, webhookId }: { teamId: st
 
 export async function listDeliveries({ teamId, webhookId, cursor, limit }: { teamId: string; webhookId: string; cursor?: string; limit: number }) {
   await webhookOfTeam(teamId, webhookId);
-  const after = cursor ? decodeTimeCursor(cursor) : null;
-  const where: Prisma.WebhookDeliveryWhereInput = {
-    webhookId,
-    ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
-  };
-  const rows = await db().webhookDelivery.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 });
-  const page = rows.slice(0, limit);
-  return { items: page.map(deliveryJson), nextCursor: rows.length > limit ? encodeTimeCursor(page.at(-1)!.createdAt, page.at(-1)!.id) : null };
+  const keys = newestFirst("createdAt", { cursor, limit });
+  const rows = await db().webhookDelivery.findMany({ where: { webhookId, ...keys.where }, orderBy: keys.orderBy, take: keys.take });
+  return keys.page(rows, deliveryJson);
 }
 
 /** "Send test": a delivery of `webhook.test` to this webhook alone, attempted now; its row as it stands after. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allEvents, openPortal, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { expectKeysetPaging } from "./paging";
 import { createDemoSession, createMember, createTeam, expectProblem, sql } from "./session-api-helpers";
 
 // A team's model credentials through the contract (admin+, never a key in an answer, sealed at rest,
@@ -55,6 +56,12 @@ describe("team credentials", () => {
     const listed = await api.request("GET", `/api/teams/${teamId}/credentials`);
     expect(JSON.stringify(listed.body)).not.toContain(TEAM_KEY);
     expect(JSON.stringify(listed.body)).not.toContain(INSTANCE_KEY);
+    // One item per provider in their fixed order, paged like every list.
+    const paged = await expectKeysetPaging(api, `/api/teams/${teamId}/credentials`, { atLeast: 2, key: "provider" });
+    expect(paged.map((credential) => [credential.provider, credential.source])).toEqual([
+      ["anthropic", "team"],
+      ["openai", "none"],
+    ]);
     const [stored] = await sql<{ encrypted_key: string }>(fixture.db.url, "SELECT encrypted_key FROM team_credentials WHERE team_id = $1", [teamId]);
     expect(stored!.encrypted_key).not.toContain("team-own-key");
 

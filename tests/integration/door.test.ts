@@ -2,6 +2,7 @@ import http from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFor, openPortal, signIn, tokenClient, type Api, type PortalFixture } from "./harness";
+import { expectKeysetPaging } from "./paging";
 
 // The door, as an attacker would try it, against the real portal and PostgreSQL: sign-in limits,
 // revocable sign-in sessions, open redirects, security headers, strings PostgreSQL cannot store,
@@ -111,6 +112,15 @@ describe("sign-in throttling", () => {
     expect(signIns).toContainEqual(expect.objectContaining({ ok: false, userAgent: "door-test/1.0", ip: "127.0.0.1" }));
     const audit = (await admin.get(`/api/teams/${fixture.teamId}/audit?limit=500`)).items as Array<{ action: string }>;
     expect(audit.filter((entry) => entry.action.startsWith("auth."))).toEqual([]);
+  });
+
+  it("pages the account's whole sign-in history by keyset, newest first", async () => {
+    const { email } = await newUser("history");
+    expect((await attempt(email, "wrong-password-guess")).status).toBe(401);
+    const api = await apiFor(base, email, PASSWORD);
+    expect((await attempt(email, PASSWORD)).status).toBe(200);
+    const history = await expectKeysetPaging(api, "/api/me/sign-ins", { atLeast: 3, newestFirst: "at" });
+    expect(history.map((signIn) => signIn.ok)).toEqual([true, true, false]);
   });
 
   it("applies one password rule at creation and sign-in: 12–1,024 characters, not only whitespace", async () => {

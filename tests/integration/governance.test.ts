@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disconnectDb, setDatabaseUrl } from "@/lib/db/client";
 import { afterModelCall, budgetRefusal } from "@/lib/usage/budgets";
 import { allEvents, openPortal, waitFor, waitForIdle, type Api, type PortalFixture } from "./harness";
+import { expectKeysetPaging } from "./paging";
 import { agentUpdates, createDemoSession, createMember, createTeam, expectProblem, portalEvents, sql, waitForPermission } from "./session-api-helpers";
 import { signatureValid, webhookReceiver } from "./webhook-receiver";
 
@@ -152,6 +153,7 @@ describe("webhooks", () => {
     const listed = await api.get(`/api/teams/${teamId}/webhooks`);
     expect(listed.items).toEqual([expect.objectContaining({ id: webhookId })]);
     expect(JSON.stringify(listed)).not.toContain(secret);
+    expect(listed.nextCursor).toBeNull();
 
     for (const url of ["http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x", "http://192.168.0.10/"]) {
       const refused = expectProblem(await api.request("POST", `/api/teams/${teamId}/webhooks`, { url, events: ["turn.ended"] }), 422, "validation_failed");
@@ -165,6 +167,17 @@ describe("webhooks", () => {
     await api.request("PUT", "/api/admin/settings", { webhookTargets: "loopback" });
     const viewer = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId, role: "viewer" });
     expectProblem(await viewer.request("GET", `/api/teams/${teamId}/webhooks`), 403);
+  });
+
+  it("are listed newest first and paged by keyset, and so is a webhook's delivery log", async () => {
+    const team = (await api.post("/api/teams", { name: "Paged webhooks" })).id as string;
+    const ids: string[] = [];
+    for (const path of ["/one", "/two", "/three"])
+      ids.push((await api.post(`/api/teams/${team}/webhooks`, { url: receiver.url(path), events: ["budget.reached"] })).id);
+    const hooks = await expectKeysetPaging(api, `/api/teams/${team}/webhooks`, { atLeast: 3, newestFirst: "createdAt" });
+    expect(hooks.map((hook) => hook.id)).toEqual([...ids].reverse());
+    for (let i = 0; i < 3; i++) expect((await api.request("POST", `/api/teams/${team}/webhooks/${ids[0]}/test`)).status).toBe(200);
+    await expectKeysetPaging(api, `/api/teams/${team}/webhooks/${ids[0]}/deliveries`, { atLeast: 3, newestFirst: "createdAt" });
   });
 
   it("deliver turn.ended signed with HMAC-SHA256 over timestamp and body, and permission.waiting when a person must answer", async () => {
@@ -309,6 +322,17 @@ describe("share links", () => {
     const listed = await member.get(`/api/sessions/${session.id}/shares`);
     expect(listed.items[0]).toMatchObject({ id: created.body.id, openCount: 2, active: true });
     expect((await api.get(`/api/teams/${teamId}/shares`)).items.map((s: any) => s.sessionTitle)).toContain("Shared session");
+    // Both lists page by keyset, newest first: two more links, then one revoked (the team's list shows working links only).
+    const more = [
+      await member.post(`/api/sessions/${session.id}/shares`, { expiresInDays: 1 }),
+      await member.post(`/api/sessions/${session.id}/shares`, { expiresInDays: 2 }),
+    ];
+    const sessionShares = await expectKeysetPaging(member, `/api/sessions/${session.id}/shares`, { atLeast: 3, newestFirst: "createdAt" });
+    expect(sessionShares.map((share) => share.id)).toEqual([more[1].id, more[0].id, created.body.id]);
+    expect((await member.request("DELETE", `/api/sessions/${session.id}/shares/${more[0].id}`)).status).toBe(204);
+    const teamShares = await expectKeysetPaging(api, `/api/teams/${teamId}/shares`, { atLeast: 2, newestFirst: "createdAt" });
+    expect(teamShares.map((share) => share.id)).toEqual(expect.arrayContaining([more[1].id, created.body.id]));
+    expect(teamShares.map((share) => share.id)).not.toContain(more[0].id);
     // The token is no key to anything else.
     expect((await fetch(`${fixture.portal.baseUrl}/api/sessions/${other.id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
     expect((await fetch(`${fixture.portal.baseUrl}/api/sessions/${session.id}/events`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);

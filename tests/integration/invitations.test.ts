@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiFor, openPortal, type Api, type PortalFixture } from "./harness";
+import { apiFor, openPortal, signIn, type Api, type PortalFixture } from "./harness";
+import { expectKeysetPaging } from "./paging";
 
 // Invitations through the contract: nobody becomes a member without accepting, the admin's answer
 // is the same whether or not the email has an account, links are single use, and the instance
@@ -61,6 +62,46 @@ describe("invitations", () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it("are listed newest first and paged by keyset, the team's and one's own; the members page pages them too", async () => {
+    const team = (await owner.post("/api/teams", { name: "Paged invites" })).id as string;
+    // One more than the members page shows at once.
+    const emails = Array.from({ length: 51 }, (_, i) => uniqueEmail(`paged-${i}`));
+    for (const email of emails) expect((await owner.request("POST", `/api/teams/${team}/invitations`, { email, role: "viewer" })).status).toBe(201);
+    const listed = await expectKeysetPaging(owner, `/api/teams/${team}/invitations`, { atLeast: 51, newestFirst: "createdAt" });
+    expect(listed.map((invitation) => invitation.email).sort()).toEqual([...emails].sort());
+
+    const cookie = await signIn(base);
+    const page = async (path: string) => {
+      const response = await fetch(`${base}${path}`, { headers: { cookie } });
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      const link = /<a [^>]*data-testid="invitations-older"[^>]*>/.exec(html)?.[0];
+      const older = link ? /href="([^"]+)"/.exec(link)![1]!.replaceAll("&amp;", "&") : null;
+      return { rows: html.match(/data-testid="invitation-email"[^>]*>([^<]+)</g)?.map((row) => row.split(">").at(-1)!.replace("<", "")) ?? [], older };
+    };
+    const first = await page(`/teams/${team}/members`);
+    expect(first.rows).toHaveLength(50);
+    expect(first.older).toMatch(new RegExp(`^/teams/${team}/members\\?invitations=`));
+    const second = await page(first.older!);
+    expect(second.older).toBeNull();
+    expect([...first.rows, ...second.rows]).toEqual(listed.map((invitation) => invitation.email));
+    // A cursor the page did not give out shows the first page.
+    expect((await page(`/teams/${team}/members?invitations=nonsense`)).rows).toEqual(first.rows);
+
+    // One person invited to three teams sees the three, newest first, page by page; the banner counts them all.
+    const person = await provision(fixture.teamId, "viewer", "invited-thrice");
+    for (const name of ["First inviter", "Second inviter", "Third inviter"]) {
+      const inviting = (await owner.post("/api/teams", { name })).id as string;
+      expect((await owner.request("POST", `/api/teams/${inviting}/invitations`, { email: person.email, role: "member" })).status).toBe(201);
+    }
+    const invitee = await person.api();
+    const mine = await expectKeysetPaging(invitee, "/api/me/invitations", { atLeast: 3, newestFirst: "createdAt" });
+    expect(mine.map((invitation) => invitation.teamName)).toEqual(["Third inviter", "Second inviter", "First inviter"]);
+    const teamsPage = await fetch(`${base}/teams`, { headers: { cookie: await signIn(base, person.email, PASSWORD) } }).then((response) => response.text());
+    expect(teamsPage).toContain("3 invitations");
+    expect(teamsPage.match(/data-testid="my-invitation"/g)).toHaveLength(3);
   });
 
   it("a new person accepts with the link once, sets name and password, and can sign in", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, tokenClient, waitForIdle, openPortal, type Api, type Portal, type PortalFixture, type TestDatabase } from "./harness";
+import { expectKeysetPaging } from "./paging";
 import { createDemoSession, createMember, createTeam, expectProblem, waitForPermission } from "./session-api-helpers";
 
 // Bad input for every session endpoint gets the contract's status as problem+json: unknown ids,
@@ -207,17 +208,24 @@ describe("query parameters", () => {
     expect(problem.errors?.map((error) => error.path)).toContain(path);
   });
 
-  // Every list route takes `cursor` (its schema uses cursorParam); the routes are read from the
-  // schemas, so a new list without a row here fails.
-  const LIST_ROUTES: Record<string, () => string> = {
-    "app/api/sessions/schema.ts": () => "/api/sessions",
-    "app/api/sessions/[id]/events/schema.ts": () => `${sessionUrl()}/events`,
-    "app/api/permissions/schema.ts": () => "/api/permissions",
-    "app/api/sandboxes/schema.ts": () => "/api/sandboxes",
-    "app/api/teams/[teamId]/members/schema.ts": () => `/api/teams/${teamId}/members`,
-    "app/api/teams/[teamId]/audit/schema.ts": () => `/api/teams/${teamId}/audit`,
-    "app/api/admin/users/schema.ts": () => "/api/admin/users",
-    "app/api/teams/[teamId]/webhooks/schema.ts": () => `/api/teams/${teamId}/webhooks/${webhookId}/deliveries`,
+  // Every list route takes `cursor` (its schema uses cursorParam or pageQuery); the schemas are read, so
+  // a new list without a row here fails.
+  const LIST_ROUTES: Record<string, Array<() => string>> = {
+    "app/api/sessions/schema.ts": [() => "/api/sessions"],
+    "app/api/sessions/[id]/events/schema.ts": [() => `${sessionUrl()}/events`],
+    "app/api/sessions/[id]/shares/schema.ts": [() => `${sessionUrl()}/shares`],
+    "app/api/permissions/schema.ts": [() => "/api/permissions"],
+    "app/api/sandboxes/schema.ts": [() => "/api/sandboxes"],
+    "app/api/tokens/schema.ts": [() => "/api/tokens"],
+    "app/api/me/invitations/schema.ts": [() => "/api/me/invitations"],
+    "app/api/me/sign-ins/schema.ts": [() => "/api/me/sign-ins"],
+    "app/api/teams/[teamId]/members/schema.ts": [() => `/api/teams/${teamId}/members`],
+    "app/api/teams/[teamId]/invitations/schema.ts": [() => `/api/teams/${teamId}/invitations`],
+    "app/api/teams/[teamId]/shares/schema.ts": [() => `/api/teams/${teamId}/shares`],
+    "app/api/teams/[teamId]/credentials/schema.ts": [() => `/api/teams/${teamId}/credentials`],
+    "app/api/teams/[teamId]/audit/schema.ts": [() => `/api/teams/${teamId}/audit`],
+    "app/api/admin/users/schema.ts": [() => "/api/admin/users"],
+    "app/api/teams/[teamId]/webhooks/schema.ts": [() => `/api/teams/${teamId}/webhooks`, () => `/api/teams/${teamId}/webhooks/${webhookId}/deliveries`],
   };
   let webhookId = "";
   const BAD_CURSORS = [
@@ -231,13 +239,13 @@ describe("query parameters", () => {
 
   it("answers a cursor it did not give out with one status and code on every list: 400 invalid_cursor", async () => {
     const schemas = readdirSync(path.join(ROOT, "app/api"), { recursive: true, encoding: "utf8" })
-      .filter((file) => file.endsWith("schema.ts") && readFileSync(path.join(ROOT, "app/api", file), "utf8").includes("cursor: cursorParam"))
+      .filter((file) => file.endsWith("schema.ts") && /cursor: cursorParam|= pageQuery\b/.test(readFileSync(path.join(ROOT, "app/api", file), "utf8")))
       .map((file) => path.join("app/api", file));
     expect(schemas.sort()).toEqual(Object.keys(LIST_ROUTES).sort());
     const webhook = await owner.request("POST", `/api/teams/${teamId}/webhooks`, { url: "https://1.1.1.1/never-called", events: ["budget.reached"] });
     expect(webhook.status).toBe(201);
     webhookId = webhook.body.id;
-    for (const [schema, url] of Object.entries(LIST_ROUTES)) {
+    for (const [schema, url] of Object.entries(LIST_ROUTES).flatMap(([schema, urls]) => urls.map((url) => [schema, url] as const))) {
       // A good cursor first, so the route is known to page (and the bad ones below are the only difference).
       const first = await owner.request("GET", `${url()}?limit=1`);
       expect(first.status, schema).toBe(200);
@@ -319,6 +327,9 @@ describe("roles and state", () => {
       expired: false,
     });
     expect(JSON.stringify(listed)).not.toContain(created.body.token);
+    for (const name of ["second", "third"]) expect((await owner.createToken({ name })).status).toBe(201);
+    const tokens = await expectKeysetPaging(owner, "/api/tokens", { atLeast: 4, newestFirst: "createdAt" });
+    expect(tokens.slice(0, 3).map((token) => token.name)).toEqual(["third", "second", "script"]);
     expectProblem(await outsider.request("DELETE", `/api/tokens/${created.body.id}`), 404);
     expect((await owner.request("DELETE", `/api/tokens/${created.body.id}`)).status).toBe(204);
     expectProblem(await script.request("GET", "/api/me"), 401);

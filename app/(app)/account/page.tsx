@@ -3,17 +3,21 @@ import { ApiButton } from "@/components/manage/api-button";
 import { PasswordForm, NameForm } from "@/components/manage/account-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { listSignIns } from "@/lib/accounts/account";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Account" };
 
-export default async function AccountPage() {
+export default async function AccountPage({ searchParams }: { searchParams: Promise<{ signIns?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const signIns = await listSignIns({ userId: user.id, limit: 20 });
+  const { signIns: cursor } = await searchParams;
+  // The recent ones first, the whole history through "Older sign-ins".
+  const signIns = await firstPageUnlessValid(cursor, (from) => listSignIns({ userId: user.id, cursor: from, limit: 20 }));
   return (
     <div className="page">
       <PageHeader title="Account" subtitle={user.email} />
@@ -38,6 +42,7 @@ export default async function AccountPage() {
                 </tr>
               ))}
             </ManageTable>
+            <Pager href={signIns.nextCursor && `/account?signIns=${encodeURIComponent(signIns.nextCursor)}`} label="Older sign-ins" testId="sign-ins-older" />
           </ManageSection>
           <ManageSection title="Sign out everywhere">
             <p className="muted small">Ends every other sign-in of your account, in every browser. This one stays signed in.</p>

@@ -4,8 +4,10 @@ import { ApiButton } from "@/components/manage/api-button";
 import { CreateTeamForm } from "@/components/manage/team-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listMyInvitations } from "@/lib/teams/invitations";
 import { may } from "@/lib/contract/roles";
 import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
@@ -13,12 +15,14 @@ import { chosenTeamOf, listTeamsOf } from "@/lib/teams/membership";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Teams" };
 
-export default async function TeamsPage() {
+export default async function TeamsPage({ searchParams }: { searchParams: Promise<{ invitations?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
+  const { invitations: cursor } = await searchParams;
   const [teams, invitations, chosen, creation] = await Promise.all([
     listTeamsOf(user.id),
-    listMyInvitations({ email: user.email }),
+    // Paged like the API: a person invited to more teams than fit reaches the rest through "Older invitations".
+    firstPageUnlessValid(cursor, (from) => listMyInvitations({ email: user.email, cursor: from, limit: 50 })),
     chosenTeamOf(user.id),
     teamCreationSetting(),
   ]);
@@ -56,6 +60,11 @@ export default async function TeamsPage() {
               </tr>
             ))}
           </ManageTable>
+          <Pager
+            href={invitations.nextCursor && `/teams?invitations=${encodeURIComponent(invitations.nextCursor)}`}
+            label="Older invitations"
+            testId="my-invitations-older"
+          />
         </ManageSection>
       )}
       <div className="manage-grid">

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { cursorParam } from "@/lib/db/keyset";
+import { cursorParam, limitParam } from "@/lib/db/keyset";
 
 export const listPermissionsQuery = z.object({
   cursor: cursorParam,
   /** Only this team's requests (the team the person switched to). */
   teamId: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: limitParam,
 });

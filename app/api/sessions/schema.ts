@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SESSION_STATUSES } from "@/lib/contract/sessions";
-import { cursorParam } from "@/lib/db/keyset";
+import { cursorParam, limitParam } from "@/lib/db/keyset";
 import { storedText } from "@/lib/sessions/stored-text";
 
 const setting = storedText().pipe(z.string().min(1).max(200));
@@ -35,5 +35,5 @@ export const listSessionsQuery = z.object({
   createdBy: storedText().pipe(z.string().min(1)).optional(),
   q: storedText().pipe(z.string().max(500)).optional(),
   cursor: cursorParam,
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: limitParam,
 });

@@ -1,8 +1,8 @@
 import { withRoute } from "@/lib/api/with-route";
 import { createToken, listTokens } from "@/lib/tokens";
-import { createTokenBody } from "./schema";
+import { createTokenBody, listTokensQuery } from "./schema";
 
-export const GET = withRoute({}, async ({ user }) => ({ items: await listTokens({ userId: user.id }) }));
+export const GET = withRoute({ query: listTokensQuery }, async ({ user, query }) => listTokens({ userId: user.id, ...query }));
 
 // The secret is in this answer only: no cache may keep it.
 export const POST = withRoute({ body: createTokenBody }, async ({ user, body }) =>

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { pageQuery } from "@/lib/db/keyset";
+
+export const listTokensQuery = pageQuery;
 
 export const createTokenBody = z.object({
   name: z.string().trim().min(1, "must not be empty").max(100),

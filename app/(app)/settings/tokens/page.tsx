@@ -3,29 +3,33 @@ import { ApiButton } from "@/components/manage/api-button";
 import { TokenForm } from "@/components/manage/secret-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listTokens } from "@/lib/tokens";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "API tokens" };
 
-export default async function TokensPage() {
+export default async function TokensPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
-  const tokens = await listTokens({ userId: user.id });
+  const { cursor } = await searchParams;
+  // Paged like the API: someone with many script tokens reaches the older ones through "Older tokens".
+  const tokens = await firstPageUnlessValid(cursor, (from) => listTokens({ userId: user.id, cursor: from, limit: 50 }));
   return (
     <div className="page">
       <PageHeader title="API tokens" subtitle="Personal tokens for scripts. A token acts as you in every team you are in; revoke it and it stops at once." />
       <div className="manage-grid">
         <ManageSection title="Your tokens">
-          {tokens.length === 0 ? (
+          {tokens.items.length === 0 ? (
             <p className="muted small" data-testid="no-tokens">
               No tokens yet.
             </p>
           ) : (
             <ManageTable testId="token-list" columns={["Name", "Created", "Last used", "Expires", null]}>
-              {tokens.map((token) => (
+              {tokens.items.map((token) => (
                 <tr key={token.id} data-testid="token-row">
                   <td>
                     <strong data-testid="token-row-name">{token.name}</strong> {token.expired && <span className="manage-tag manage-tag-bad">expired</span>}
@@ -51,6 +55,7 @@ export default async function TokensPage() {
               ))}
             </ManageTable>
           )}
+          <Pager href={tokens.nextCursor && `/settings/tokens?cursor=${encodeURIComponent(tokens.nextCursor)}`} label="Older tokens" testId="tokens-older" />
         </ManageSection>
         <ManageSection title="Create a token" card>
           <TokenForm />

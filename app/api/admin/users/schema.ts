@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { cursorParam } from "@/lib/db/keyset";
+import { cursorParam, limitParam } from "@/lib/db/keyset";
 
 export const listUsersQuery = z.object({
   cursor: cursorParam,
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: limitParam,
 });

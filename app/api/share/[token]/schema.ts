@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { limitParam } from "@/lib/db/keyset";
 
 export const shareParams = z.object({ token: z.string().max(200) });
 
 const index = z.coerce.number().int("must be an integer").min(0, "must not be negative").max(2_147_483_647);
 
-export const shareEventsQuery = z.object({ after: index.default(0), limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const shareEventsQuery = z.object({ after: index.default(0), limit: limitParam });
 
 export const shareStreamQuery = z.object({ after: index.optional() });
 

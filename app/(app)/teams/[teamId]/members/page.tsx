@@ -6,17 +6,19 @@ import { InviteForm } from "@/components/manage/secret-forms";
 import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
 import { grantableRoles, may, whyNotManage, type Role } from "@/lib/contract/roles";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listTeamInvitations } from "@/lib/teams/invitations";
 import { listMembers } from "@/lib/teams/members";
 import { teamForPage } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ teamId: string }> };
+type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<{ invitations?: string }> };
 
 const LAST_OWNER = "The last owner cannot be removed or demoted: make someone else owner first.";
 
@@ -33,12 +35,17 @@ function lockedReason(actor: Role, target: Role, isLastOwner: boolean): string |
   return whyNotManage(actor, target) ?? undefined;
 }
 
-export default async function MembersPage({ params }: Props) {
+export default async function MembersPage({ params, searchParams }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
+  const { invitations: cursor } = await searchParams;
   const { team, role } = await teamForPage(teamId, user.id);
-  const [members, invitations] = await Promise.all([listMembers({ teamId, limit: 500 }), listTeamInvitations({ teamId })]);
+  const [members, invitations] = await Promise.all([
+    listMembers({ teamId, limit: 500 }),
+    // Paged like the API: the older pending invitations are one "Older invitations" away.
+    firstPageUnlessValid(cursor, (from) => listTeamInvitations({ teamId, cursor: from, limit: 50 })),
+  ]);
   const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
   const owners = members.items.filter((member) => member.role === "owner").length;
   const isAdmin = may(role, "manageMembers");
@@ -163,6 +170,11 @@ export default async function MembersPage({ params }: Props) {
                 ))}
               </ManageTable>
             )}
+            <Pager
+              href={invitations.nextCursor && `/teams/${team.id}/members?invitations=${encodeURIComponent(invitations.nextCursor)}`}
+              label="Older invitations"
+              testId="invitations-older"
+            />
           </ManageSection>
         </div>
         {isAdmin && (

@@ -10,19 +10,21 @@ import { TeamCrumb } from "@/components/manage/team-crumb";
 import { AgentToolsSection, RepositoriesSection } from "@/components/manage/workspace-sections";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { formatUsd } from "@/lib/contract/usage";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { getPolicy } from "@/lib/policies/policies";
 import { listTeamShares } from "@/lib/shares/shares";
 import { may } from "@/lib/contract/roles";
 import { teamForPage } from "@/lib/teams/membership";
 import { getBudget } from "@/lib/usage/budgets";
-import { listDeliveries, listWebhooks } from "@/lib/webhooks/webhooks";
+import { listDeliveries, listWebhooks, MAX_WEBHOOKS_PER_TEAM } from "@/lib/webhooks/webhooks";
 
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ teamId: string }> };
+type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<{ shares?: string }> };
 
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
@@ -32,17 +34,20 @@ export async function generateMetadata({ params }: Props) {
 }
 
 // A team's controls (admin+): model credentials, repositories, MCP servers and skills, budget, approval policy, webhooks, and the share links that work.
-export default async function TeamSettingsPage({ params }: Props) {
+export default async function TeamSettingsPage({ params, searchParams }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
+  const { shares: sharesCursor } = await searchParams;
   const { team, role } = await teamForPage(teamId, user.id);
   if (!may(role, "configureTeam")) notFound();
   const [budget, policy, webhooks, shares] = await Promise.all([
     getBudget({ teamId }),
     getPolicy({ teamId }),
-    listWebhooks({ teamId }),
-    listTeamShares({ teamId }),
+    // A team has at most MAX_WEBHOOKS_PER_TEAM webhooks: one page holds them all.
+    listWebhooks({ teamId, limit: MAX_WEBHOOKS_PER_TEAM }),
+    // Paged like the API: the older working links are one "Older share links" away.
+    firstPageUnlessValid(sharesCursor, (cursor) => listTeamShares({ teamId, cursor, limit: 50 })),
   ]);
   const deliveries = await Promise.all(webhooks.items.map((webhook) => listDeliveries({ teamId, webhookId: webhook.id, limit: 5 })));
   return (
@@ -143,7 +148,7 @@ export default async function TeamSettingsPage({ params }: Props) {
               </ul>
             )}
           </ManageSection>
-          <ManageSection title="Share links" card testId="shares-section">
+          <ManageSection title="Share links" card testId="shares-section" id="shares">
             {shares.items.length === 0 ? (
               <p className="muted small">No working share links. Members make them on a session&apos;s page.</p>
             ) : (
@@ -163,6 +168,11 @@ export default async function TeamSettingsPage({ params }: Props) {
                 ))}
               </ul>
             )}
+            <Pager
+              href={shares.nextCursor && `/teams/${team.id}/settings?shares=${encodeURIComponent(shares.nextCursor)}#shares`}
+              label="Older share links"
+              testId="team-shares-older"
+            />
           </ManageSection>
           {may(role, "deleteTeam") && (
             <ManageSection title="Delete the team" card testId="delete-team-section">

@@ -1,9 +1,9 @@
 import { withRoute } from "@/lib/api/with-route";
 import { publicOrigin } from "@/lib/http/public-origin";
 import { createShare, listSessionShares } from "@/lib/shares/shares";
-import { createShareBody } from "./schema";
+import { createShareBody, listSharesQuery } from "./schema";
 
-export const GET = withRoute({ session: "read" }, async ({ session }) => listSessionShares({ sessionId: session.id }));
+export const GET = withRoute({ session: "read", query: listSharesQuery }, async ({ session, query }) => listSessionShares({ sessionId: session.id, ...query }));
 
 // The link is in this answer only: no cache may keep it.
 export const POST = withRoute({ session: "work", body: createShareBody }, async ({ request, session, user, body }) =>

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { cursorParam } from "@/lib/db/keyset";
+import { cursorParam, limitParam } from "@/lib/db/keyset";
 
 export const auditQuery = z.object({
   cursor: cursorParam,
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: limitParam,
   actorId: z.string().max(100).optional(),
   action: z.string().max(100).optional(),
   from: z.iso

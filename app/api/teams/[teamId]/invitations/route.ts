@@ -1,9 +1,9 @@
 import { withRoute } from "@/lib/api/with-route";
 import { publicOrigin } from "@/lib/http/public-origin";
 import { createInvitation, listTeamInvitations } from "@/lib/teams/invitations";
-import { createInvitationBody } from "./schema";
+import { createInvitationBody, listInvitationsQuery } from "./schema";
 
-export const GET = withRoute({ team: "read" }, async ({ team }) => listTeamInvitations({ teamId: team.id }));
+export const GET = withRoute({ team: "read", query: listInvitationsQuery }, async ({ team, query }) => listTeamInvitations({ teamId: team.id, ...query }));
 
 // The link is in this answer only: no cache may keep it.
 export const POST = withRoute({ team: "manageMembers", body: createInvitationBody }, async ({ request, user, team, role, body }) =>

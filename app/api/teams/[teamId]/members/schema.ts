@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { passwordSchema } from "@/lib/auth/password-rule";
 import { ROLES } from "@/lib/contract/roles";
-import { cursorParam } from "@/lib/db/keyset";
+import { cursorParam, limitParam } from "@/lib/db/keyset";
 
 export const role = z.enum(ROLES);
 
@@ -9,7 +9,7 @@ export const email = z.string().trim().max(320).pipe(z.email("must be an email a
 
 export const listMembersQuery = z.object({
   cursor: cursorParam,
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: limitParam,
 });
 
 export const provisionMemberBody = z.object({

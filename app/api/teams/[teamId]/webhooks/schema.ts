@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cursorParam } from "@/lib/db/keyset";
+import { pageQuery } from "@/lib/db/keyset";
 import { pathParams } from "@/lib/api/params";
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS } from "@/lib/contract/webhooks";
 
@@ -24,7 +24,6 @@ export const createWebhookBody = z
 
 export const webhookParams = pathParams("teamId", "webhookId");
 
-export const deliveriesQuery = z.object({
-  cursor: cursorParam,
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
+export const listWebhooksQuery = pageQuery;
+
+export const deliveriesQuery = pageQuery;

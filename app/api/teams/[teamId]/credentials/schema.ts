@@ -1,0 +1,3 @@
+import { pageQuery } from "@/lib/db/keyset";
+
+export const listCredentialsQuery = pageQuery;
