@@ -103,15 +103,19 @@ describe("sign-in throttling", () => {
     expect((await attempt(other.email, PASSWORD)).status).toBe(200);
   });
 
-  it("records failed attempts for the account with IP and user agent, never in team audits", async () => {
-    const { email } = await newUser("recorded");
+  it("records failed attempts for the account with IP and user agent, and in the audit of its teams", async () => {
+    const { email, userId } = await newUser("recorded");
     expect((await attempt(email, "wrong-password-guess", {}, { "user-agent": "door-test/1.0", "x-forwarded-for": "198.51.100.7" })).status).toBe(401);
     const api = await apiFor(base, email, PASSWORD);
     const signIns = (await api.get("/api/me/sign-ins")).items as Array<{ ok: boolean; ip: string; userAgent: string }>;
     expect(signIns[0]).toMatchObject({ ok: true });
     expect(signIns).toContainEqual(expect.objectContaining({ ok: false, userAgent: "door-test/1.0", ip: "127.0.0.1" }));
-    const audit = (await admin.get(`/api/teams/${fixture.teamId}/audit?limit=500`)).items as Array<{ action: string }>;
-    expect(audit.filter((entry) => entry.action.startsWith("auth."))).toEqual([]);
+    const audit = (await admin.get(`/api/teams/${fixture.teamId}/audit?limit=500`)).items as Array<{ action: string; actorId: string; ip: string }>;
+    // The spoofed X-Forwarded-For is no more in the audit than in the account's record.
+    expect(audit.filter((entry) => entry.action.startsWith("auth.") && entry.actorId === userId)).toEqual([
+      expect.objectContaining({ action: "auth.sign_in", ip: "127.0.0.1" }),
+      expect.objectContaining({ action: "auth.sign_in_failed", ip: "127.0.0.1" }),
+    ]);
   });
 
   it("pages the account's whole sign-in history by keyset, newest first", async () => {

@@ -227,6 +227,10 @@ describe("/sessions?teamId=", () => {
     expect(await mine.text()).toContain("The agent sessions of Listed by address");
     expect((await page(`?teamId=${theirs}`)).status).toBe(404);
     expect((await page("?teamId=nonsense")).status).toBe(404);
+    // A cursor the list never gave out shows the first page, not an error page.
+    const badCursor = await page(`?teamId=${team}&cursor=not-a-cursor`);
+    expect(badCursor.status).toBe(200);
+    expect(await badCursor.text()).toContain("The agent sessions of Listed by address");
   });
 });
 

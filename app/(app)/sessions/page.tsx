@@ -9,6 +9,7 @@ import { displayNames } from "@/lib/accounts/account";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { displayStatus, publicStatus, type SessionStatus } from "@/lib/contract/sessions";
 import { agentDisplayName } from "@/lib/runtime/agents";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listSessions } from "@/lib/sessions/list";
 import { pendingPermissionsBySession } from "@/lib/sessions/queries";
 import { may } from "@/lib/contract/roles";
@@ -56,7 +57,9 @@ export default async function SessionsPage({
   const teamId = askedTeam ?? chosen ?? undefined;
   const team = teams.find((candidate) => candidate.id === teamId);
   const answerable = new Set(teams.filter((candidate) => may(candidate.role, "work")).map((candidate) => candidate.id));
-  const page = await listSessions({ userId: user.id, teamId, q, status, cursor, limit: 50, archived: archived ? "only" : "exclude" });
+  const page = await firstPageUnlessValid(cursor, (from) =>
+    listSessions({ userId: user.id, teamId, q, status, cursor: from, limit: 50, archived: archived ? "only" : "exclude" }),
+  );
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
   const creatorName = await displayNames(page.items.map((session) => session.createdById));
   creatorName.set(user.id, "You");
