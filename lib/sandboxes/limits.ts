@@ -21,6 +21,7 @@ import {
 import path from "node:path";
 import { env } from "@/lib/env";
 import { errorField, logger } from "@/lib/log";
+import { isProcessAlive } from "@/lib/process-utils";
 
 const log = logger("sandbox");
 
@@ -545,17 +546,8 @@ export function sweepSpares(sandboxesRoot: string, bytes: number) {
     const spare = SPARE_FILE.exec(name);
     if (!spare) continue;
     const maker = spare[2] ? Number(spare[2]) : null;
-    const stale = maker !== null ? maker !== process.pid && !isAlive(maker) : Number(spare[1]) !== bytes;
+    const stale = maker !== null ? maker !== process.pid && !isProcessAlive(maker) : Number(spare[1]) !== bytes;
     if (stale) rmSync(path.join(sandboxesRoot, name), { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
