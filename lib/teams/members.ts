@@ -49,6 +49,11 @@ export async function listMembers({ teamId, cursor, limit }: { teamId: string; c
   return { items, nextCursor: hasMore ? encodeCursor([items.at(-1)!.email]) : null };
 }
 
+/** How many owners the team has: the members page marks the last one, whichever page it is on. */
+export function countOwners(teamId: string): Promise<number> {
+  return db().membership.count({ where: { teamId, role: "owner" } });
+}
+
 export interface ProvisionMemberInput {
   teamId: string;
   actorId: string;

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFor, openPortal, signIn, waitForIdle, type Api, type Portal, type PortalFixture } from "./harness";
 
@@ -173,6 +174,49 @@ describe("team members", () => {
     const secondApi = await second.api();
     expect((await secondApi.request("DELETE", `/api/teams/${team}/members/${second.userId}`)).status).toBe(409);
     expect((await secondApi.request("PATCH", `/api/teams/${team}/members/${ownerId}`, { role: "owner" })).body.role).toBe("owner");
+  });
+
+  it("the members page shows them 100 at a time and marks the last owner on whichever page it is", async () => {
+    const team = (await owner.post("/api/teams", { name: "Crowded" })).id as string;
+    // 100 viewers whose emails sort before the owner's, so the owner is on the second page. Written
+    // straight to the database: provisioning 100 accounts would spend seconds on password hashing.
+    const client = new pg.Client({ connectionString: fixture.db.url });
+    await client.connect();
+    try {
+      await client.query(
+        `WITH added AS (
+           INSERT INTO users (id, email, name, password_hash)
+           SELECT gen_random_uuid(), 'aa-crowd-' || lpad(n::text, 3, '0') || '@example.test', 'Crowd ' || n, 'unusable'
+           FROM generate_series(1, 100) AS n RETURNING id)
+         INSERT INTO memberships (team_id, user_id, role) SELECT $1, id, 'viewer' FROM added`,
+        [team],
+      );
+    } finally {
+      await client.end();
+    }
+    const cookie = await signIn(portal.baseUrl);
+    const page = async (path: string) => {
+      const response = await fetch(`${portal.baseUrl}${path}`, { headers: { cookie } });
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      const link = /<a [^>]*data-testid="members-more"[^>]*>/.exec(html)?.[0];
+      return {
+        emails: [...html.matchAll(/data-testid="member-row" data-email="([^"]+)"/g)].map((match) => match[1]),
+        more: link ? /href="([^"]+)"/.exec(link)![1]!.replaceAll("&amp;", "&") : null,
+        lastOwnerMarked: html.includes("The last owner cannot be removed or demoted"),
+      };
+    };
+    const first = await page(`/teams/${team}/members`);
+    expect(first.emails).toHaveLength(100);
+    expect(first.emails.every((email) => email!.startsWith("aa-crowd-"))).toBe(true);
+    expect(first.lastOwnerMarked).toBe(false);
+    expect(first.more).toMatch(new RegExp(`^/teams/${team}/members\\?members=`));
+    const second = await page(first.more!);
+    expect(second.emails).toEqual(["admin@example.test"]);
+    expect(second.more).toBeNull();
+    expect(second.lastOwnerMarked).toBe(true);
+    // An address with a cursor the page never gave out shows the first page.
+    expect((await page(`/teams/${team}/members?members=nonsense`)).emails).toEqual(first.emails);
   });
 });
 

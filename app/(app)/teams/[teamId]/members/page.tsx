@@ -13,12 +13,14 @@ import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
 import { grantableRoles, may, whyNotManage, type Role } from "@/lib/contract/roles";
 import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listTeamInvitations } from "@/lib/teams/invitations";
-import { listMembers } from "@/lib/teams/members";
+import { countOwners, listMembers } from "@/lib/teams/members";
 import { teamForPage } from "@/lib/teams/membership";
 
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<{ invitations?: string }> };
+type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<{ members?: string; invitations?: string }> };
+
+const MEMBERS_PER_PAGE = 100;
 
 const LAST_OWNER = "The last owner cannot be removed or demoted: make someone else owner first.";
 
@@ -39,15 +41,24 @@ export default async function MembersPage({ params, searchParams }: Props) {
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
-  const { invitations: cursor } = await searchParams;
+  const { members: membersCursor, invitations: invitationsCursor } = await searchParams;
   const { team, role } = await teamForPage(teamId, user.id);
-  const [members, invitations] = await Promise.all([
-    listMembers({ teamId, limit: 500 }),
-    // Paged like the API: the older pending invitations are one "Older invitations" away.
-    firstPageUnlessValid(cursor, (from) => listTeamInvitations({ teamId, cursor: from, limit: 50 })),
+  // Both lists paged like the API (members by email, invitations newest first); the owners are
+  // counted in the whole team, so the last one is marked whichever page it is on.
+  const [members, invitations, owners] = await Promise.all([
+    firstPageUnlessValid(membersCursor, (from) => listMembers({ teamId, cursor: from, limit: MEMBERS_PER_PAGE })),
+    firstPageUnlessValid(invitationsCursor, (from) => listTeamInvitations({ teamId, cursor: from, limit: 50 })),
+    countOwners(teamId),
   ]);
   const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
-  const owners = members.items.filter((member) => member.role === "owner").length;
+  const pageHref = (list: "members" | "invitations", cursor: string | null) => {
+    if (!cursor) return null;
+    const query = new URLSearchParams({ [list]: cursor });
+    // Each list keeps the other's page.
+    const other = list === "members" ? invitationsCursor : membersCursor;
+    if (other) query.set(list === "members" ? "invitations" : "members", other);
+    return `/teams/${team.id}/members?${query}`;
+  };
   const isAdmin = may(role, "manageMembers");
   const grantable = grantableRoles(role);
 
@@ -138,6 +149,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 );
               })}
             </ManageTable>
+            <Pager href={pageHref("members", members.nextCursor)} label="More members" testId="members-more" />
           </ManageSection>
           <ManageSection title="Pending invitations">
             {invitations.items.length === 0 ? (
@@ -170,11 +182,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 ))}
               </ManageTable>
             )}
-            <Pager
-              href={invitations.nextCursor && `/teams/${team.id}/members?invitations=${encodeURIComponent(invitations.nextCursor)}`}
-              label="Older invitations"
-              testId="invitations-older"
-            />
+            <Pager href={pageHref("invitations", invitations.nextCursor)} label="Older invitations" testId="invitations-older" />
           </ManageSection>
         </div>
         {isAdmin && (
