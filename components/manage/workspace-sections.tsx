@@ -2,7 +2,9 @@ import { ApiButton } from "@/components/manage/api-button";
 import { CopySecret } from "@/components/manage/copy-secret";
 import { AddMcpServerForm, AddRepositoryForm, AddSkillSourceForm, RemoveListEntry, type VersionedList } from "@/components/manage/workspace-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
+import { Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listRepositories } from "@/lib/sandboxes/repository";
 import type { McpServerJson, SkillSourceJson } from "@/lib/contract/team-workspace";
 import { teamMcp, teamSkills } from "@/lib/sandboxes/team-config";
@@ -13,9 +15,12 @@ import { teamMcp, teamSkills } from "@/lib/sandboxes/team-config";
 
 const CREDENTIAL_LABEL = { token: "HTTPS token", deployKey: "Deploy key" } as const;
 
-/** Repositories a member can start a session from; the clone is made on the host with the credential. */
-export async function RepositoriesSection({ team }: { team: { id: string } }) {
-  const { items } = await listRepositories({ teamId: team.id });
+/**
+ * Repositories a member can start a session from; the clone is made on the host with the credential.
+ * Paged like the API, by name: `cursor` is the page's, `pageHref` the address of the next one.
+ */
+export async function RepositoriesSection({ team, cursor, pageHref }: { team: { id: string }; cursor?: string; pageHref: (cursor: string) => string }) {
+  const { items, nextCursor } = await firstPageUnlessValid(cursor, (from) => listRepositories({ teamId: team.id, cursor: from, limit: 50 }));
   return (
     <ManageSection title="Repositories" testId="repositories-section" id="repositories">
       <p className="muted small">
@@ -66,6 +71,7 @@ export async function RepositoriesSection({ team }: { team: { id: string } }) {
           ))}
         </ManageTable>
       )}
+      <Pager href={nextCursor && pageHref(nextCursor)} label="More repositories" testId="repositories-more" />
       {items.some((repository) => repository.deployKey) && (
         <div className="deploy-keys" data-testid="deploy-keys">
           <h3 className="manage-card-title">Deploy keys</h3>

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { TeamRepository } from "@/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { db } from "@/lib/db/client";
+import { decodeCursor, encodeCursor, type Page } from "@/lib/db/keyset";
 import { ApiError, conflict, notFound, unprocessable } from "@/lib/errors";
 import { cloneTarget } from "@/lib/sandboxes/git-names";
 import { git, gitReason, GitError, remoteFailure, runGit, withCredential, type RepositoryCredential, validBranchName } from "@/lib/sandboxes/git";
@@ -53,9 +54,16 @@ export function repositoryJson(row: TeamRepository): RepositoryJson {
   };
 }
 
-export async function listRepositories({ teamId }: { teamId: string }) {
-  const rows = await db().teamRepository.findMany({ where: { teamId }, orderBy: [{ name: "asc" }] });
-  return { items: rows.map(repositoryJson) };
+/** A team's repositories by name (unique in the team), in keyset pages. */
+export async function listRepositories({ teamId, cursor, limit }: { teamId: string; cursor?: string; limit: number }): Promise<Page<RepositoryJson>> {
+  const after = cursor ? decodeCursor(cursor, 1)[0] : undefined;
+  const rows = await db().teamRepository.findMany({
+    where: { teamId, ...(after !== undefined ? { name: { gt: after } } : {}) },
+    orderBy: [{ name: "asc" }],
+    take: limit + 1,
+  });
+  const items = rows.slice(0, limit).map(repositoryJson);
+  return { items, nextCursor: rows.length > limit ? encodeCursor([items.at(-1)!.name]) : null };
 }
 
 export async function addRepository({

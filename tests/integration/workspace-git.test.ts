@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
-import { allEvents, apiFor, openPortal, waitForIdle, type PortalFixture } from "./harness";
+import { allEvents, apiFor, openPortal, signIn, waitForIdle, type PortalFixture } from "./harness";
+import { expectKeysetPaging } from "./paging";
 
 // Repositories, Changes and Push against real git: a bare repository behind a smart-HTTP server
 // that wants a token, the real portal, the real runtime and the demo agent in real jails.
@@ -55,6 +56,25 @@ describe("repositories", () => {
     const list = await fixture.api.get(`/api/teams/${fixture.teamId}/repositories`);
     expect(list.items).toEqual([expect.objectContaining({ name: "demo", hasToken: true })]);
     expect(JSON.stringify(list)).not.toContain(TOKEN);
+  });
+
+  it("are listed by name in keyset pages, in the API and on Settings", async () => {
+    const names = ["page-c", "page-a", "page-b"];
+    const added: string[] = [];
+    for (const name of names)
+      added.push((await fixture.api.post(`/api/teams/${fixture.teamId}/repositories`, { name, url: `${server.url}/demo.git`, defaultBranch: "main" })).id);
+    try {
+      const listed = await expectKeysetPaging(fixture.api, `/api/teams/${fixture.teamId}/repositories`, { atLeast: 4, key: "name" });
+      expect(listed.map((repository) => repository.name)).toEqual(["demo", "page-a", "page-b", "page-c"]);
+      // Settings shows the first page and links the next; here all four fit on it.
+      const html = await fetch(`${fixture.portal.baseUrl}/teams/${fixture.teamId}/settings`, {
+        headers: { cookie: await signIn(fixture.portal.baseUrl) },
+      }).then((response) => response.text());
+      expect([...html.matchAll(/data-testid="repository-row" data-name="([^"]+)"/g)].map((match) => match[1])).toEqual(["demo", "page-a", "page-b", "page-c"]);
+      expect(html).not.toContain('data-testid="repositories-more"');
+    } finally {
+      for (const id of added) expect((await fixture.api.request("DELETE", `/api/teams/${fixture.teamId}/repositories/${id}`)).status).toBe(204);
+    }
   });
 
   it("a wrong token fails the clone clearly and leaves no sandbox", async () => {

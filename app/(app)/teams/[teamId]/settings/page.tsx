@@ -24,7 +24,7 @@ import { listDeliveries, listWebhooks, MAX_WEBHOOKS_PER_TEAM } from "@/lib/webho
 
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<{ shares?: string }> };
+type Props = { params: Promise<{ teamId: string }>; searchParams: Promise<{ shares?: string; repositories?: string }> };
 
 export async function generateMetadata({ params }: Props) {
   const user = await getCurrentUser();
@@ -38,7 +38,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
   const user = await getCurrentUser();
   if (!user) redirect("/login");
   const { teamId } = await params;
-  const { shares: sharesCursor } = await searchParams;
+  const { shares: sharesCursor, repositories: repositoriesCursor } = await searchParams;
   const { team, role } = await teamForPage(teamId, user.id);
   if (!may(role, "configureTeam")) notFound();
   const [budget, policy, webhooks, shares] = await Promise.all([
@@ -71,7 +71,11 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
         </p>
       )}
       <CredentialsSection team={team} />
-      <RepositoriesSection team={team} />
+      <RepositoriesSection
+        team={team}
+        cursor={repositoriesCursor}
+        pageHref={(cursor) => `/teams/${team.id}/settings?repositories=${encodeURIComponent(cursor)}#repositories`}
+      />
       <AgentToolsSection team={team} />
       <div className="manage-grid">
         <div>
