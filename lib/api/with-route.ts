@@ -23,6 +23,7 @@ import {
 import type { Ability } from "@/lib/contract/roles";
 import { assertMay, sandboxAccess, sessionAccess, teamAccess, type Role, type SandboxWithSessions, type TeamRef } from "@/lib/teams/membership";
 import { currentRequestId, runInRequestContext } from "@/lib/http/request-context";
+import { isOriginOf } from "@/lib/http/request-origin";
 import { errorField, logger } from "@/lib/log";
 import { recordRequest, routeTemplate } from "@/lib/metrics";
 
@@ -223,12 +224,7 @@ async function authenticate(request: Request): Promise<CurrentUser> {
 function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
   if (!origin) return request.headers.get("sec-fetch-site") === "same-origin";
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+  return isOriginOf(origin, request.headers);
 }
 
 async function readJson(request: Request, textAsIs = false): Promise<unknown> {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { instanceId, ownedSandboxes } from "@/lib/cluster/identity";
+import { isProcessAlive } from "@/lib/process-utils";
 import { cluster } from "@/lib/cluster/state";
 import { takeOverOrphans } from "@/lib/cluster/takeover";
 import { sessionsLeftBehind } from "@/lib/sessions/runtime-reactions";
@@ -34,7 +35,7 @@ export async function joinCluster({ dataDir }: { dataDir: string }) {
   const me = instanceId();
   const marker = path.join(dataDir, "instance.json");
   const previous = readMarker(marker);
-  if (previous && previous.id !== me && !processAlive(previous.pid)) await db().portalInstance.deleteMany({ where: { id: previous.id } });
+  if (previous && previous.id !== me && !isProcessAlive(previous.pid)) await db().portalInstance.deleteMany({ where: { id: previous.id } });
   await register();
   writeFileSync(marker, JSON.stringify({ id: me, pid: process.pid }), { mode: 0o600 });
   state.healthySince = Date.now();
@@ -55,16 +56,6 @@ function readMarker(marker: string): { id: string; pid: number } | null {
     return typeof parsed.id === "string" && typeof parsed.pid === "number" ? { id: parsed.id, pid: parsed.pid } : null;
   } catch {
     return null;
-  }
-}
-
-/** Whether a process of this host still runs (another instance may share the data dir). */
-function processAlive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

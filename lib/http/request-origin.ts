@@ -22,3 +22,12 @@ export function requestHost(headers: HeaderSource): string | null {
 export function requestOrigin(headers: HeaderSource): string {
   return `${isHttps(headers) ? "https" : "http"}://${requestHost(headers) ?? "localhost"}`;
 }
+
+/** Whether an `Origin` header names the host the request was made to (the same-origin checks of writes and sockets). */
+export function isOriginOf(origin: string, headers: HeaderSource): boolean {
+  try {
+    return new URL(origin).host === requestHost(headers);
+  } catch {
+    return false;
+  }
+}

@@ -13,6 +13,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { ApiError, conflict, forbidden, isApiError, notFound, unauthorized } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
+import { isOriginOf } from "@/lib/http/request-origin";
 import { takeStreamSlot } from "@/lib/events/stream-slots";
 import { errorField, logger } from "@/lib/log";
 import type { SandboxRow } from "@/lib/sandboxes/sandboxes";
@@ -118,13 +119,16 @@ async function redeemTicket(ticket: string) {
 function sameOrigin(request: IncomingMessage): boolean {
   const origin = request.headers.origin;
   if (!origin) return true;
-  const forwarded = env().PORTAL_TRUST_PROXY ? request.headers["x-forwarded-host"] : undefined;
-  const host = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.headers.host;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+  // An upgrade never passes lib/http/server-policy.ts, which vouches for X-Forwarded-* on requests:
+  // here they count only behind a trusted proxy.
+  const headers = {
+    get(name: string) {
+      if (name.startsWith("x-forwarded-") && !env().PORTAL_TRUST_PROXY) return null;
+      const value = request.headers[name];
+      return (Array.isArray(value) ? value[0] : value) ?? null;
+    },
+  };
+  return isOriginOf(origin, headers);
 }
 
 function refuse(socket: Duplex, error: unknown, requestId: string) {
