@@ -5,6 +5,7 @@ import { Shell } from "./pages/shell";
 import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, signedOutContext } from "./support/contexts";
+import { keepShot } from "./support/screens";
 
 // Every page at a small phone's, a phone's and a desktop's size, light and dark: nothing wider than
 // the window, the composer and Send/Stop in view, settings reachable, and axe finds nothing serious
@@ -65,12 +66,12 @@ for (const viewport of VIEWPORTS) {
           await expect(page.locator("h1").first()).toBeVisible();
           await shell.expectNoHorizontalOverflow();
           await expectAccessible(page);
-          await page.screenshot({ path: test.info().outputPath(`${path.replace(/\W+/g, "-")}.png`), fullPage: true });
+          await keepShot(page, `layout-${viewport.name}-${scheme}${path}`, { fullPage: true });
         }
         await shell.openAccount();
         await expect(page.getByTestId("sign-out")).toBeVisible();
         await expectAccessible(page);
-        await page.screenshot({ path: test.info().outputPath("account-menu.png") });
+        await keepShot(page, `layout-${viewport.name}-${scheme}-account-menu`);
         // Every section stays one tap away: in the bar, or in the account menu where the bar is narrow.
         for (const name of ["Sessions", "Inbox", "Teams", "Admin"]) {
           await expect(page.getByRole("link", { name, exact: false }).filter({ visible: true }).first()).toBeInViewport();
@@ -102,7 +103,7 @@ for (const viewport of VIEWPORTS) {
         await expect(session.stop()).toBeInViewport();
         await shell.expectNoHorizontalOverflow();
         await expectAccessible(page);
-        await page.screenshot({ path: test.info().outputPath("session.png") });
+        await keepShot(page, `layout-${viewport.name}-${scheme}-session`);
         if (viewport.name === "desktop") await expect(session.sidebar()).toBeVisible();
         else await expect(session.sidebar()).toBeHidden();
 
@@ -124,7 +125,7 @@ for (const viewport of VIEWPORTS) {
         await expect(session.destroyButton()).toBeVisible();
         await shell.expectNoHorizontalOverflow();
         await expectAccessible(page);
-        await page.screenshot({ path: test.info().outputPath("session-details.png") });
+        await keepShot(page, `layout-${viewport.name}-${scheme}-session-details`);
       });
     });
   }

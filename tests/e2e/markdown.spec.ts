@@ -1,5 +1,6 @@
 import { expect, test } from "./support/fixtures";
 import { NewSessionPage } from "./pages/new-session-page";
+import { keepShot } from "./support/screens";
 
 test("/markdown renders formatting, and raw HTML stays text", async ({ page }) => {
   const dialogs: string[] = [];
@@ -18,7 +19,7 @@ test("/markdown renders formatting, and raw HTML stays text", async ({ page }) =
   // Highlighted once the highlighter has loaded: coloured tokens, still only text.
   await expect(message.getByTestId("highlighted-code")).toContainText("export function greet");
   expect(await message.getByTestId("highlighted-code").locator("span[style]").count()).toBeGreaterThan(3);
-  await page.screenshot({ path: test.info().outputPath("markdown.png") });
+  await keepShot(page, "markdown");
   await expect(message.getByRole("link", { name: "link to the ACP docs" })).toHaveAttribute("rel", /noopener/);
   await expect(message.locator("strong")).toHaveText("bold");
 

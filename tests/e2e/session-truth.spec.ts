@@ -7,6 +7,7 @@ import { Shell } from "./pages/shell";
 import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, contextOnPortal, signedInContext, signedOutContext } from "./support/contexts";
+import { keepShot } from "./support/screens";
 
 // The session UI tells the truth in every state (issue 22): a card stays as it was after a portal
 // restart, the team in view is always in the top bar, "Needs you" is only what the viewer can answer,
@@ -117,7 +118,7 @@ test.describe("a portal restart between two turns", () => {
     await expect(session.connection()).toHaveAttribute("data-state", "live", { timeout: 60_000 });
     await acrossViewports(page, async (label) => {
       await check();
-      await page.screenshot({ path: test.info().outputPath(`restart-cards-${label}.png`) });
+      await keepShot(page, `restart-cards-${label}`);
     });
     await context.close();
   });
@@ -153,7 +154,7 @@ test("the team switcher shows the current team; lists, sidebar and inbox follow 
       if (!(await page.getByTestId("team-switcher-menu").isVisible())) await page.getByTestId("team-switcher").click();
       await expect(page.getByTestId("team-switcher-menu")).toBeVisible();
       await expect(page.getByTestId("team-switcher-menu")).toBeInViewport();
-      await page.screenshot({ path: test.info().outputPath(`team-switcher-${label}.png`) });
+      await keepShot(page, `team-switcher-${label}`);
     });
     await page.keyboard.press("Escape");
     await page.setViewportSize({ width: 1440, height: 900 });
@@ -284,7 +285,7 @@ test("New session offers the ready agents and folds the others into one line eac
       await expect(notReady.locator("li").first()).toBeHidden();
       await notReady.locator("summary").click();
       await expect(notReady.locator("li").first()).toBeVisible();
-      await page.screenshot({ path: test.info().outputPath(`new-session-${label}.png`), fullPage: true });
+      await keepShot(page, `new-session-${label}`, { fullPage: true });
       await notReady.locator("summary").click();
     }
     await expect(page.getByTestId("create-session")).toBeInViewport();
@@ -311,7 +312,7 @@ test("a permission card shows the file write it asks for as its path and its tex
     await acrossViewports(page, async (label) => {
       await card.scrollIntoViewIfNeeded();
       await expect(input).toBeInViewport();
-      await page.screenshot({ path: test.info().outputPath(`permission-input-${label}.png`) });
+      await keepShot(page, `permission-input-${label}`);
     });
   } finally {
     await page.request.post(`/api/sessions/${sessionId}/cancel`);
@@ -357,7 +358,7 @@ test("New session shows the ready agents and the not-ready lines of the team cho
     await acrossViewports(page, async (label) => {
       const notReady = page.getByTestId("agents-not-ready");
       if ((await notReady.count()) && !(await notReady.evaluate((details) => (details as HTMLDetailsElement).open))) await notReady.locator("summary").click();
-      await page.screenshot({ path: test.info().outputPath(`new-session-team-b-${label}.png`), fullPage: true });
+      await keepShot(page, `new-session-team-b-${label}`, { fullPage: true });
     });
 
     // Back to A: its readiness again (known already, no wait).

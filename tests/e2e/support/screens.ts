@@ -10,3 +10,12 @@ export async function shootLightAndDark(page: Page, name: string) {
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
+
+/**
+ * With SCREENS_DIR set, the page as it is now, for a person to look at. Nothing reads these shots, and
+ * a full-page one costs Chromium a whole-page paint: a test run without SCREENS_DIR takes none.
+ */
+export async function keepShot(page: Page, name: string, { fullPage = false } = {}) {
+  if (!process.env.SCREENS_DIR) return;
+  await page.screenshot({ path: `${process.env.SCREENS_DIR}/${name.replace(/[^\w.-]+/g, "-")}.png`, fullPage });
+}
