@@ -23,7 +23,17 @@ export function proxy(request: NextRequest) {
     return response;
   };
 
-  const path = pathProblem(request.nextUrl.pathname);
+  // The trailing-slash redirect is ours (next.config.mjs skips Next's), so it carries a request id
+  // and the security headers like every other answer. On this host: a path starting "//" keeps one
+  // slash (a browser reads "//x" as another host). Next makes the Location relative again.
+  // (A plain URL: a clone of nextUrl would put the slash back when Next formats it.)
+  const { pathname, search } = request.nextUrl;
+  if (pathname.length > 1 && pathname.endsWith("/")) {
+    const target = new URL(`/${pathname.replace(/^\/+|\/+$/g, "")}${search}`, request.url);
+    return refuse(new NextResponse(null, { status: 308, headers: { location: target.toString(), "x-request-id": requestId } }));
+  }
+
+  const path = pathProblem(pathname);
   if (path) {
     return refuse(problem(path.status === 400 ? "malformed_path" : "invalid_text", path.detail, requestId));
   }

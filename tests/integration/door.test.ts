@@ -243,6 +243,27 @@ describe("redirects and headers", () => {
     expect(sessionCookie).toBeTruthy();
   });
 
+  it("redirects a trailing slash or a doubled one to the path without it, on this host, each step with a request id", async () => {
+    for (const [path, location] of [
+      ["/api/health/?full=1", "/api/health?full=1"],
+      ["/sessions//", "/sessions"],
+      ["//evil.example/", "/evil.example"],
+    ]) {
+      // Next answers "//" itself (one hop), proxy.ts the trailing slash (the next).
+      let at = path;
+      let hops = 0;
+      for (;;) {
+        const response = await fetch(`${base}${at}`, { redirect: "manual" });
+        if (response.status !== 308) break;
+        expect(response.headers.get("x-request-id"), at).toMatch(/^[0-9a-f-]{36}$/);
+        at = response.headers.get("location")!;
+        expect(at.startsWith("/") && !at.startsWith("//"), at).toBe(true);
+        expect(++hops, path).toBeLessThanOrEqual(2);
+      }
+      expect(at, path).toBe(location);
+    }
+  });
+
   it("makes the session cookie HttpOnly and SameSite=Lax", async () => {
     const csrf = await fetch(`${base}/api/auth/csrf`);
     const cookies = csrf.headers
