@@ -112,7 +112,12 @@ runBench("team-fairness", async () => {
     label,
     String(values.length),
     p50(values, (each) => each.read),
-    fmtMs(percentile(values.map((each) => each.read), 90)),
+    fmtMs(
+      percentile(
+        values.map((each) => each.read),
+        90,
+      ),
+    ),
     fmtMs(Math.max(...values.map((each) => each.read))),
     p50(values, (each) => each.answered),
     p50(values, (each) => each.dispatched),
@@ -124,8 +129,18 @@ runBench("team-fairness", async () => {
     ["team A", "prompts", "p50", "p90", "max", "POST answered", "→ runtime", "sandbox", "→ read"],
     [row("quiet (baseline)", quiet), row(`${BURSTING_SESSIONS} bursts running`, loaded)],
   );
-  note("phases, p50 each: the POST answered; the prompt handed to the runtime; from there to the portal receiving the chunk; from there to the bench reading it");
-  const ratio = percentile(loaded.map((each) => each.read), 50) / percentile(quiet.map((each) => each.read), 50);
+  note(
+    "phases, p50 each: the POST answered; the prompt handed to the runtime; from there to the portal receiving the chunk; from there to the bench reading it",
+  );
+  const ratio =
+    percentile(
+      loaded.map((each) => each.read),
+      50,
+    ) /
+    percentile(
+      quiet.map((each) => each.read),
+      50,
+    );
   note(
     `loaded / quiet p50: ${fmtRatio(ratio)} (target ≤ 2×); team A's ${BURSTING_SESSIONS} bursts took ${(burstSeconds / ROUNDS).toFixed(1)} s a round; load average ${os.loadavg()[0]!.toFixed(2)} at the end`,
   );
