@@ -201,7 +201,7 @@ async function replayAfter(baseFetch: typeof fetch, url: string, init: RequestIn
 // per turn made every turn of a saturated portal ~30 ms long, which another team's prompt waited out
 // at each of its steps (its request, its claim, the runtime's answer, its reply, the read):
 // bench/team-fairness.ts. A stream's frames wait at most one turn, however many other streams burst.
-const FRAMES_PER_TURN = 64;
+const FRAMES_PER_TURN = 32;
 
 /** A stream's frames read but not yet handed to the SDK. */
 interface Outbox {
