@@ -338,6 +338,8 @@ function gapFreeStream(
           // The SDK cancelled its read (disposed after a runtime loss): nothing left to tell it.
           if (!cancelled) {
             report.onBroken(error);
+            // Nothing more goes to an errored stream: its turns end here (enqueue would throw in every other stream's turn).
+            outbox.length = 0;
             controller.error(error);
           }
         }
