@@ -4,6 +4,7 @@ import { columnArrays, StatementParams } from "@/lib/db/statement-params";
 import { env } from "@/lib/env";
 import { databaseUnavailable, isDataRejected } from "@/lib/errors";
 import { toJsonb } from "@/lib/events/jsonb";
+import { nextBatch, type Lane as EventLane } from "@/lib/events/lanes";
 import { liveHub } from "@/lib/events/live-hub";
 import { logger } from "@/lib/log";
 import { MergedMessages, type MessageEvent } from "@/lib/events/merged-messages";
@@ -80,7 +81,6 @@ export interface SessionAuditRow {
 
 const log = logger("events");
 
-const BATCH_SIZE = 2_000;
 const MAX_RETRY_DELAY_MS = 2_000;
 
 // How each session change is applied from the batch's per-session `fx` object: a key that is present
@@ -220,16 +220,12 @@ class JournalRows {
 
 const TURN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('turns:' || team_id)) IS NULL AS locked FROM sessions WHERE id = $1`;
 
-/** One session's events in the order they were queued, each with its place in the overall order. */
-interface Lane {
-  events: QueuedEvent[];
-  seqs: number[];
-}
+type Lane = EventLane<QueuedEvent>;
 
 export class EventWriter {
-  // One lane per session, drained round-robin into each batch: a session bursting thousands of events
-  // (one team's agent) cannot hold another session's (another team's) events back by more than one
-  // batch. Order only matters within a session, and a lane keeps it.
+  // One lane per session, drained round-robin into each batch (lib/events/lanes.ts): a session bursting
+  // thousands of events (one team's agent) cannot hold another session's (another team's) events back
+  // by more than one batch. Order only matters within a session, and a lane keeps it.
   private lanes = new Map<string, Lane>();
   private queued = 0;
   private enqueuedSeq = 0;
@@ -333,7 +329,7 @@ export class EventWriter {
     this.running = true;
     try {
       while (this.hasWork()) {
-        const { batch, taken } = this.nextBatch();
+        const { batch, taken } = nextBatch([...this.lanes.values()], (event) => event.change?.claim !== undefined, this.isolateRemaining > 0);
         const all = this.flushAllText && batch.length === this.queued;
         try {
           const started = performance.now();
@@ -371,37 +367,6 @@ export class EventWriter {
       this.running = false;
     }
     this.scheduleText();
-  }
-
-  /**
-   * The events to commit next, one from each session in turn, up to BATCH_SIZE (one while isolating
-   * a refused event). A claimed change commits alone: first when it heads the first lane, otherwise
-   * its lane waits for the next batch.
-   */
-  private nextBatch(): { batch: QueuedEvent[]; taken: Map<Lane, number> } {
-    const limit = this.isolateRemaining > 0 ? 1 : BATCH_SIZE;
-    const batch: QueuedEvent[] = [];
-    const taken = new Map<Lane, number>();
-    const lanes = [...this.lanes.values()].filter((lane) => lane.events.length > 0);
-    // A claim (a prompt starting a turn) goes first, alone, whichever lane it heads: waiting for its lane
-    // to come round, it sat behind one 2,000-event batch per bursting session (bench/team-fairness.ts).
-    const claiming = lanes.find((lane) => lane.events[0]?.change?.claim);
-    if (claiming) return { batch: [claiming.events[0]!], taken: new Map([[claiming, 1]]) };
-    let open = lanes;
-    while (batch.length < limit && open.length > 0) {
-      const next: Lane[] = [];
-      for (const lane of open) {
-        if (batch.length >= limit) break;
-        const at = taken.get(lane) ?? 0;
-        const event = lane.events[at];
-        if (!event || event.change?.claim) continue;
-        batch.push(event);
-        taken.set(lane, at + 1);
-        next.push(lane);
-      }
-      open = next;
-    }
-    return { batch, taken };
   }
 
   /** Drops the committed heads of their lanes; the next batch starts with the session after this one's first. */

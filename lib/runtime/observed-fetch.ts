@@ -72,7 +72,6 @@ interface Frame {
 }
 
 const RECOVERY_TIMEOUT_MS = 3_000;
-const FRAMES_PER_TURN = 64;
 const ACP_PATH = /\/v1\/acp\/([^/?]+)/;
 const AGENT_EXITED = '"_adapter/agent_exited"';
 
@@ -126,7 +125,7 @@ export function createObservedFetch(observer: AcpStreamObserver = {}, baseFetch:
     const isStream = method === "GET" && (response.headers.get("content-type") ?? "").includes("text/event-stream");
     if (!isStream || !response.body) return response;
     state.streamed = true;
-    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(baseFetch, url, init, afterId), pace ? FRAMES_PER_TURN : Infinity, {
+    const body = gapFreeStream(response.body, state, (afterId) => replayAfter(baseFetch, url, init, afterId), pace ? frameTurns() : new FrameTurns(Infinity), {
       onFrame: (data) => noteRequest(serverId, data),
       onRecovered: (count) => {
         stats.recovered += count;
@@ -194,11 +193,62 @@ async function replayAfter(baseFetch: typeof fetch, url: string, init: RequestIn
   }
 }
 
+// Frames go to the SDK a bounded number per turn of the event loop, for all the event streams of the
+// process together, each stream with frames waiting getting an even share of every turn. The SDK
+// works through what it is handed (and queues it for the writer) in one run of promise callbacks,
+// while Node reads no socket and answers no request: a burst handed over whole kept the runtime's
+// socket unread long enough to overflow its channel; and five bursting streams handed 64 frames each
+// per turn made every turn of a saturated portal ~30 ms long, which another team's prompt waited out
+// at each of its steps (its request, its claim, the runtime's answer, its reply, the read):
+// bench/team-fairness.ts. A stream's frames wait at most one turn, however many other streams burst.
+const FRAMES_PER_TURN = 32;
+
+/** A stream's frames read but not yet handed to the SDK. */
+interface Outbox {
+  waiting(): number;
+  hand(count: number): void;
+}
+
+class FrameTurns {
+  private readonly outboxes = new Set<Outbox>();
+  private scheduled = false;
+
+  constructor(private readonly framesPerTurn: number) {}
+
+  /** The outbox has frames: it gets its share from the next turn on, until it is empty. */
+  waiting(outbox: Outbox) {
+    this.outboxes.add(outbox);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  private turn() {
+    this.scheduled = false;
+    const share = Math.max(1, Math.ceil(this.framesPerTurn / this.outboxes.size));
+    for (const outbox of [...this.outboxes]) {
+      outbox.hand(share);
+      if (outbox.waiting() === 0) this.outboxes.delete(outbox);
+    }
+    if (this.outboxes.size > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.turn());
+    }
+  }
+}
+
+const turnsSlot = globalThis as unknown as { portalFrameTurns?: FrameTurns };
+
+function frameTurns(): FrameTurns {
+  turnsSlot.portalFrameTurns ??= new FrameTurns(FRAMES_PER_TURN);
+  return turnsSlot.portalFrameTurns;
+}
+
 function gapFreeStream(
   source: ReadableStream<Uint8Array>,
   state: { lastId: number | null },
   openReplay: (afterId: number) => Promise<ReadableStream<Uint8Array> | null>,
-  framesPerTurn: number,
+  turns: FrameTurns,
   report: {
     onFrame(data: string): void;
     onRecovered(count: number): void;
@@ -213,25 +263,19 @@ function gapFreeStream(
   let recovering = false;
   let cancelled = false;
 
-  // Frames read but not yet handed to the SDK. The SDK works through what it is handed in one run of
-  // promise callbacks, and while it does, Node reads no socket: a burst handed over whole kept the
-  // runtime's socket unread for long enough to overflow its 512-message channel. So frames go to the
-  // SDK a slice per turn of the event loop, and the runtime's socket is read between slices.
   const outbox: string[] = [];
-  let flushing = false;
   let closeWhenFlushed = false;
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const flush = () => {
-        if (cancelled) return;
-        const slice = outbox.splice(0, framesPerTurn);
-        if (slice.length > 0) controller.enqueue(encoder.encode(slice.join("")));
-        if (outbox.length > 0) setImmediate(flush);
-        else {
-          flushing = false;
-          if (closeWhenFlushed) controller.close();
-        }
+      const waiting: Outbox = {
+        waiting: () => (cancelled ? 0 : outbox.length),
+        hand(count) {
+          if (cancelled) return;
+          const slice = outbox.splice(0, count);
+          if (slice.length > 0) controller.enqueue(encoder.encode(slice.join("")));
+          if (outbox.length === 0 && closeWhenFlushed) controller.close();
+        },
       };
 
       const forward = (frame: Frame) => {
@@ -242,10 +286,7 @@ function gapFreeStream(
         }
         report.onFrame(frame.data);
         outbox.push(`${frame.raw}\n\n`);
-        if (!flushing) {
-          flushing = true;
-          setImmediate(flush);
-        }
+        turns.waiting(waiting);
         // The runtime says so when the agent process dies, and then never answers its pending requests.
         if (frame.data.includes(AGENT_EXITED)) report.onAgentExited(parseJson(frame.data));
       };
@@ -290,13 +331,15 @@ function gapFreeStream(
           }
           while (recovering) await new Promise((resolve) => setTimeout(resolve, 10));
           if (!cancelled) {
-            if (flushing) closeWhenFlushed = true;
+            if (outbox.length > 0) closeWhenFlushed = true;
             else controller.close();
           }
         } catch (error) {
           // The SDK cancelled its read (disposed after a runtime loss): nothing left to tell it.
           if (!cancelled) {
             report.onBroken(error);
+            // Nothing more goes to an errored stream: its turns end here (enqueue would throw in every other stream's turn).
+            outbox.length = 0;
             controller.error(error);
           }
         }
