@@ -247,7 +247,10 @@ export interface JailLimits {
   wrap(command: string[]): string[];
   /** bwrap arguments that size a tmpfs: put right before its `--tmpfs`. */
   tmpfsSize(): string[];
-  /** Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits. */
+  /**
+   * Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits.
+   * Called right after the jail's spawn: the next new sandbox's disk is made then, behind this start.
+   */
   watch(child: ChildProcess, onHit: (hit: LimitHit) => void): void;
 }
 
@@ -281,6 +284,7 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
       return ["--size", String(limits.tmp)];
     },
     watch(child, onHit) {
+      if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
       let jailPid: number | null = null;
       let done = false;
       // A disk that is full already when the jail starts (the run that filled it ended on it) counts
@@ -509,8 +513,6 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
   }
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
-  // The next new sandbox's disk, made and mounted ahead once this start has gone on.
-  setImmediate(() => void makeSpareDisk(sandboxesRoot, bytes));
   return true;
 }
 
@@ -607,8 +609,11 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
   return true;
 }
 
-/** Makes (or takes from a stopped process) a spare image and mounts it in this process's staging directory. */
-async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
+/**
+ * Makes (or takes from a stopped process) a spare image and mounts it in this process's staging
+ * directory, unless it has one (ready or under way). Resolves when done; never rejects.
+ */
+export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
   const key = spareKey(sandboxesRoot, bytes);
   spares.portalSpareDisks ??= new Map();
   if (spares.portalSpareDisks.has(key)) return;
@@ -629,13 +634,11 @@ async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
   try {
     sweepSpares(sandboxesRoot, bytes);
     await ensureStaging(sandboxesRoot);
-    if (!takeLeftSpare(sandboxesRoot, bytes, spare.image)) {
-      createSparseFile(spare.image, bytes);
-      await run("mkfs.ext4", mkfsArguments(spare.image, bytes));
-    }
-    if (released()) throw new Error("released");
+    const format = takeLeftSpare(sandboxesRoot, bytes, spare.image) ? [] : mkfsArguments(spare.image, bytes);
+    if (format.length > 0) createSparseFile(spare.image, bytes);
     mkdirSync(spare.mountPoint, { mode: 0o700 });
-    await run("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, spare.image, spare.mountPoint]);
+    // The lowest CPU priority, one process: it takes what a start running beside it leaves.
+    await run("nice", ["-n", "19", "sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
     mounted = true;
     if (released()) throw new Error("released");
     spare.ready = true;
@@ -649,6 +652,10 @@ async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
     if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk");
   }
 }
+
+// Formats the image (given mkfs arguments: not when it is a stopped process's spare) and mounts it.
+const MOUNT_SPARE =
+  'image=$1 mountPoint=$2 options=$3; shift 3; if [ $# -gt 0 ]; then mkfs.ext4 "$@" || exit; fi; exec mount -o "$options" "$image" "$mountPoint"';
 
 /** The unmounted spare a stopped process left, renamed to this process's: one rename, so only one process gets it. */
 function takeLeftSpare(sandboxesRoot: string, bytes: number, image: string): boolean {

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ensureSandboxDisk, releaseSpareDisks, sweepSpares } from "@/lib/sandboxes/limits";
+import { ensureSandboxDisk, makeSpareDisk, releaseSpareDisks, sweepSpares } from "@/lib/sandboxes/limits";
 
 // Spare disk images are made ahead per size; those of another size and half-made ones of a process
 // that died are removed the first time a process makes a spare in a sandboxes root. As root, the
@@ -87,10 +87,9 @@ describe.runIf(asRoot)("mounted spare disks", () => {
     const spareImage = path.join(root, `.spare-disk-${bytes}.img.${process.pid}`);
 
     expect(ensureSandboxDisk(path.join(root, "first"), bytes)).toBe(true);
-    await until(
-      () => mountsUnder(root).map(({ mountPoint }) => mountPoint),
-      (mounts) => mounts.includes(spareMount),
-    );
+    // What a jail's start does once the jail is spawned (lib/sandboxes/limits.ts, watch).
+    await makeSpareDisk(root, bytes);
+    expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(spareMount);
     // Root's alone: no other uid can even list the staging directory, and nothing there propagates.
     expect(statSync(staging).mode & 0o777).toBe(0o700);
     expect(statSync(staging).uid).toBe(0);
@@ -112,10 +111,8 @@ describe.runIf(asRoot)("mounted spare disks", () => {
 
     // Another spare is made for the one after; released (the portal stopping), nothing stays mounted
     // and its image is left, unmounted, for the next process to take instead of a mkfs.
-    await until(
-      () => mountsUnder(root).map(({ mountPoint }) => mountPoint),
-      (now) => now.includes(spareMount),
-    );
+    await makeSpareDisk(root, bytes);
+    expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(spareMount);
     const nextSpareInode = statSync(spareImage).ino;
     releaseSpareDisks();
     expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toEqual([next, path.join(root, "first")].sort((a, b) => b.length - a.length));
@@ -137,7 +134,7 @@ describe.runIf(asRoot)("mounted spare disks", () => {
         "--import",
         "tsx",
         "-e",
-        `import("@/lib/sandboxes/limits").then((m) => m.ensureSandboxDisk(${JSON.stringify(path.join(root, "first"))}, ${bytes})); setInterval(() => undefined, 1000);`,
+        `import("@/lib/sandboxes/limits").then((m) => m.ensureSandboxDisk(${JSON.stringify(path.join(root, "first"))}, ${bytes}) && m.makeSpareDisk(${JSON.stringify(root)}, ${bytes})); setInterval(() => undefined, 1000);`,
       ],
       { cwd: process.cwd(), stdio: "ignore" },
     );
