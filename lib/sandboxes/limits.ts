@@ -630,7 +630,6 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
   }
   // Released (the portal stopping) while this ran: what was made is undone, nothing is left mounted.
   const released = () => spares.portalSpareDisks?.get(key) !== spare;
-  let mounted = false;
   try {
     sweepSpares(sandboxesRoot, bytes);
     await ensureStaging(sandboxesRoot);
@@ -639,13 +638,19 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
     mkdirSync(spare.mountPoint, { mode: 0o700 });
     // The lowest CPU priority, one process: it takes what a start running beside it leaves.
     await run("nice", ["-n", "19", "sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
-    mounted = true;
     if (released()) throw new Error("released");
     spare.ready = true;
   } catch (error) {
-    if (mounted) unmount(spare.mountPoint);
-    rmSync(spare.image, { force: true });
-    if (existsSync(spare.mountPoint)) rmdirSync(spare.mountPoint);
+    try {
+      // A release may have unmounted and removed the staging directory already.
+      if (existsSync(spare.mountPoint)) {
+        if (isMountPoint(spare.mountPoint)) unmount(spare.mountPoint);
+        rmdirSync(spare.mountPoint);
+      }
+      rmSync(spare.image, { force: true });
+    } catch (cleanupError) {
+      log.warn({ dir: sandboxesRoot, err: errorField(cleanupError) }, "could not undo a spare disk: the next start sweeps it");
+    }
     if (released()) return;
     spares.portalSpareDisks.delete(key);
     // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
@@ -692,8 +697,12 @@ export function releaseSpareDisks() {
   for (const [key, spare] of spares.portalSpareDisks ?? []) {
     spares.portalSpareDisks!.delete(key);
     if (!spare.ready) continue; // being made: it sees it was released and undoes itself (or the next process sweeps it)
-    if (unmount(spare.mountPoint)) renameSync(spare.image, path.join(path.dirname(spare.image), spareImageName(spare.bytes)));
-    else rmSync(spare.image, { force: true });
+    try {
+      if (unmount(spare.mountPoint)) renameSync(spare.image, path.join(path.dirname(spare.image), spareImageName(spare.bytes)));
+      else rmSync(spare.image, { force: true });
+    } catch (error) {
+      log.warn({ err: errorField(error), image: spare.image }, "could not release a spare disk: the next start sweeps it");
+    }
   }
   for (const dir of spares.portalSpareStaging ?? []) {
     spares.portalSpareStaging!.delete(dir);
