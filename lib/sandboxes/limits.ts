@@ -247,7 +247,10 @@ export interface JailLimits {
   wrap(command: string[]): string[];
   /** bwrap arguments that size a tmpfs: put right before its `--tmpfs`. */
   tmpfsSize(): string[];
-  /** Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits. */
+  /**
+   * Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits.
+   * Called right after the jail's spawn: the next new sandbox's disk is made then, behind this start.
+   */
   watch(child: ChildProcess, onHit: (hit: LimitHit) => void): void;
 }
 
@@ -281,6 +284,7 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
       return ["--size", String(limits.tmp)];
     },
     watch(child, onHit) {
+      if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
       let jailPid: number | null = null;
       let done = false;
       // A disk that is full already when the jail starts (the run that filled it ended on it) counts
@@ -471,6 +475,7 @@ function findJailInit(pid: number): number | null {
 // The disk of a sandbox's workspace and home.
 
 const ROOT_RESERVED_BYTES = 4 * 1024 ** 2;
+const DISK_MOUNT_OPTIONS = "nosuid,nodev,noatime";
 
 function canMountImages(): boolean {
   return process.getuid?.() === 0;
@@ -495,16 +500,17 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
     return false;
   }
   const image = diskImagePath(root);
-  if (!existsSync(image) && !takeSpareImage(image, bytes)) {
-    const made = `${image}.new`;
-    createSparseFile(made, bytes);
-    execFileSync("mkfs.ext4", mkfsArguments(made, bytes), { stdio: ["ignore", "ignore", "pipe"] });
-    rmSync(image, { force: true });
-    renameSync(made, image);
+  const sandboxesRoot = path.dirname(path.resolve(root));
+  if (existsSync(image) || !takeSpareDisk(sandboxesRoot, bytes, root, image)) {
+    if (!existsSync(image)) {
+      const made = `${image}.new`;
+      createSparseFile(made, bytes);
+      execFileSync("mkfs.ext4", mkfsArguments(made, bytes), { stdio: ["ignore", "ignore", "pipe"] });
+      rmSync(image, { force: true });
+      renameSync(made, image);
+    }
+    execFileSync("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root], { stdio: ["ignore", "ignore", "pipe"] });
   }
-  // The next new sandbox's image is made now, in the background (mkfs is most of what its disk costs).
-  makeSpareImage(path.dirname(path.resolve(root)), bytes);
-  execFileSync("mount", ["-o", "loop,nosuid,nodev,noatime", image, root], { stdio: ["ignore", "ignore", "pipe"] });
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
   return true;
@@ -527,68 +533,207 @@ function mkfsArguments(file: string, bytes: number): string[] {
   return ["-q", "-F", "-m", reservedPercent, "-E", "lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0", file];
 }
 
-// One empty image made ahead per sandboxes root and size, in that root (root's, out of every jail's
-// reach): a new sandbox takes it with a rename. Never used twice: taking it is the rename itself.
-const spareName = (bytes: number) => `.spare-disk-${bytes}.img`;
-const SPARE_FILE = /^\.spare-disk-(\d+)\.img(?:\.(\d+)\.new)?$/;
-const sparesBeingMade = new Set<string>();
-const sweptRoots = new Set<string>();
+// Spare disks: one per sandboxes root, size and portal process, made ahead and loop-mounted in a
+// staging directory of that process, so a new sandbox's start does no mkfs, no loop set-up and no
+// ext4 mount: it renames the spare's image to its own and moves the mount (`mount --move`) onto its
+// directory. The staging directory is a tmpfs only root can enter (no jail ever sees a spare), and
+// private: a mount cannot be moved out from under a shared one (systemd makes `/` shared).
+//   <sandboxes root>/.spare-disk-<bytes>.img.<pid>     a process's spare image (being made or mounted)
+//   <sandboxes root>/.spare-disks.<pid>/<bytes>/        where it is mounted
+//   <sandboxes root>/.spare-disk-<bytes>.img            an unmounted spare a stopped process left, taken
+//                                                       (renamed) by the next one instead of a mkfs
+// Each process takes only its own spares, so two instances never take the same; a stopping process
+// unmounts its own (releaseSpareDisks); what a process that died left is swept (sweepSpares).
+const spareImageName = (bytes: number) => `.spare-disk-${bytes}.img`;
+const SPARE_FILE = /^\.spare-disk-(\d+)\.img(?:\.(\d+)(?:\.new)?)?$/;
+const STAGING_DIR = /^\.spare-disks\.(\d+)$/;
+const stagingDir = (sandboxesRoot: string) => path.join(sandboxesRoot, `.spare-disks.${process.pid}`);
+
+interface SpareDisk {
+  bytes: number;
+  image: string;
+  mountPoint: string;
+  /** Being made: taken only once mounted. */
+  ready: boolean;
+}
+
+const spares = globalThis as unknown as {
+  portalSpareDisks?: Map<string, SpareDisk>;
+  portalSpareStaging?: Set<string>;
+  portalSparesSwept?: Set<string>;
+  portalSparesReleasedOnExit?: boolean;
+};
+const spareKey = (sandboxesRoot: string, bytes: number) => `${bytes}:${sandboxesRoot}`;
 
 /**
- * Once per sandboxes root and process: spares of another size (from before a change of
- * PORTAL_SANDBOX_DISK) and half-made ones of a process that died are removed, or each would hold its
- * blocks on the host for good. A half-made spare names its maker's pid; a live maker's is left alone.
+ * Once per sandboxes root and process, before its first spare: spare images of another size (from
+ * before a change of PORTAL_SANDBOX_DISK) and whatever a process that is gone left (its images,
+ * its staging directory with the spares mounted in it) are removed, or each would hold its blocks, a
+ * loop device and a mount on the host for good. Entries named by this very pid are a previous
+ * process's that had it (this one has made none here yet).
  */
 export function sweepSpares(sandboxesRoot: string, bytes: number) {
-  if (sweptRoots.has(sandboxesRoot)) return;
-  sweptRoots.add(sandboxesRoot);
+  spares.portalSparesSwept ??= new Set();
+  if (spares.portalSparesSwept.has(sandboxesRoot)) return;
+  spares.portalSparesSwept.add(sandboxesRoot);
+  const gone = (pid: number) => pid === process.pid || !isProcessAlive(pid);
+  for (const name of readdirSync(sandboxesRoot)) {
+    const staging = STAGING_DIR.exec(name);
+    if (staging && gone(Number(staging[1]))) removeStaging(path.join(sandboxesRoot, name));
+  }
   for (const name of readdirSync(sandboxesRoot)) {
     const spare = SPARE_FILE.exec(name);
     if (!spare) continue;
-    const maker = spare[2] ? Number(spare[2]) : null;
-    const stale = maker !== null ? maker !== process.pid && !isProcessAlive(maker) : Number(spare[1]) !== bytes;
+    const stale = spare[2] ? gone(Number(spare[2])) : Number(spare[1]) !== bytes;
     if (stale) rmSync(path.join(sandboxesRoot, name), { force: true });
   }
 }
 
-function takeSpareImage(image: string, bytes: number): boolean {
+/** Takes this process's mounted spare, when one is ready: its image becomes `image`, its mount `root`'s. */
+function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): boolean {
+  const key = spareKey(sandboxesRoot, bytes);
+  const spare = spares.portalSpareDisks?.get(key);
+  if (!spare?.ready) return false; // none yet (the first sandbox, or two started at once)
+  spares.portalSpareDisks!.delete(key);
+  // Renamed first: a crash before the move leaves the sandbox an image of its own, and only a mount to sweep.
+  renameSync(spare.image, image);
   try {
-    renameSync(path.join(path.dirname(image), spareName(bytes)), image);
-    return true;
-  } catch {
-    return false; // none ready (the first sandbox, or two made at once)
+    execFileSync("mount", ["--move", spare.mountPoint, root], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (error) {
+    log.warn({ dir: root, err: errorField(error) }, "could not move a spare disk into place: mounting the sandbox's image instead");
+    unmount(spare.mountPoint);
+    rmdirSync(spare.mountPoint);
+    return false;
+  }
+  rmdirSync(spare.mountPoint);
+  return true;
+}
+
+/**
+ * Makes (or takes from a stopped process) a spare image and mounts it in this process's staging
+ * directory, unless it has one (ready or under way). Resolves when done; never rejects.
+ */
+export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
+  const key = spareKey(sandboxesRoot, bytes);
+  spares.portalSpareDisks ??= new Map();
+  if (spares.portalSpareDisks.has(key)) return;
+  const spare: SpareDisk = {
+    bytes,
+    image: path.join(sandboxesRoot, `${spareImageName(bytes)}.${process.pid}`),
+    mountPoint: path.join(stagingDir(sandboxesRoot), String(bytes)),
+    ready: false,
+  };
+  spares.portalSpareDisks.set(key, spare);
+  if (!spares.portalSparesReleasedOnExit) {
+    spares.portalSparesReleasedOnExit = true;
+    process.on("exit", releaseSpareDisks);
+  }
+  // Released (the portal stopping) while this ran: what was made is undone, nothing is left mounted.
+  const released = () => spares.portalSpareDisks?.get(key) !== spare;
+  try {
+    sweepSpares(sandboxesRoot, bytes);
+    await ensureStaging(sandboxesRoot);
+    const format = takeLeftSpare(sandboxesRoot, bytes, spare.image) ? [] : mkfsArguments(spare.image, bytes);
+    if (format.length > 0) createSparseFile(spare.image, bytes);
+    mkdirSync(spare.mountPoint, { mode: 0o700 });
+    // The lowest CPU priority, one process: it takes what a start running beside it leaves.
+    await run("nice", ["-n", "19", "sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
+    if (released()) throw new Error("released");
+    spare.ready = true;
+  } catch (error) {
+    try {
+      // A release may have unmounted and removed the staging directory already.
+      if (existsSync(spare.mountPoint)) {
+        if (isMountPoint(spare.mountPoint)) unmount(spare.mountPoint);
+        rmdirSync(spare.mountPoint);
+      }
+      rmSync(spare.image, { force: true });
+    } catch (cleanupError) {
+      log.warn({ dir: sandboxesRoot, err: errorField(cleanupError) }, "could not undo a spare disk: the next start sweeps it");
+    }
+    if (released()) return;
+    spares.portalSpareDisks.delete(key);
+    // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
+    if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk");
   }
 }
 
-function makeSpareImage(sandboxesRoot: string, bytes: number) {
-  sweepSpares(sandboxesRoot, bytes);
-  const spare = path.join(sandboxesRoot, spareName(bytes));
-  if (sparesBeingMade.has(spare) || existsSync(spare)) return;
-  sparesBeingMade.add(spare);
-  // Named by this process: two instances on one host never write the same half-made file.
-  const made = `${spare}.${process.pid}.new`;
+// Formats the image (given mkfs arguments: not when it is a stopped process's spare) and mounts it.
+const MOUNT_SPARE =
+  'image=$1 mountPoint=$2 options=$3; shift 3; if [ $# -gt 0 ]; then mkfs.ext4 "$@" || exit; fi; exec mount -o "$options" "$image" "$mountPoint"';
+
+/** The unmounted spare a stopped process left, renamed to this process's: one rename, so only one process gets it. */
+function takeLeftSpare(sandboxesRoot: string, bytes: number, image: string): boolean {
   try {
-    createSparseFile(made, bytes);
-  } catch (error) {
-    sparesBeingMade.delete(spare);
-    log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk image");
-    return;
+    renameSync(path.join(sandboxesRoot, spareImageName(bytes)), image);
+    return true;
+  } catch {
+    return false;
   }
-  execFile("mkfs.ext4", mkfsArguments(made, bytes), (mkfsError) => {
-    sparesBeingMade.delete(spare);
-    let failure: unknown = mkfsError;
-    if (!failure) {
-      try {
-        renameSync(made, spare);
-        return;
-      } catch (error) {
-        failure = error;
-      }
+}
+
+/** This process's staging directory in a sandboxes root: a private tmpfs only root can enter. */
+async function ensureStaging(sandboxesRoot: string) {
+  const dir = stagingDir(sandboxesRoot);
+  spares.portalSpareStaging ??= new Set();
+  if (spares.portalSpareStaging.has(dir)) return;
+  // Tracked from here on: released with the spares even when the portal stops while this runs.
+  spares.portalSpareStaging.add(dir);
+  mkdirSync(dir, { mode: 0o700 });
+  try {
+    await run("mount", ["-t", "tmpfs", "-o", "mode=0700,size=1m,nosuid,nodev,noexec", "--make-private", "spare-disks", dir]);
+  } catch (error) {
+    spares.portalSpareStaging.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Synchronous, for process.on('exit') (and a bench's end): this process's spares unmounted, their
+ * images left as the next process's spare, its staging directories unmounted and removed.
+ */
+export function releaseSpareDisks() {
+  for (const [key, spare] of spares.portalSpareDisks ?? []) {
+    spares.portalSpareDisks!.delete(key);
+    if (!spare.ready) continue; // being made: it sees it was released and undoes itself (or the next process sweeps it)
+    try {
+      if (unmount(spare.mountPoint)) renameSync(spare.image, path.join(path.dirname(spare.image), spareImageName(spare.bytes)));
+      else rmSync(spare.image, { force: true });
+    } catch (error) {
+      log.warn({ err: errorField(error), image: spare.image }, "could not release a spare disk: the next start sweeps it");
     }
-    rmSync(made, { force: true });
-    // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
-    if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(failure) }, "could not make a spare disk image");
-  });
+  }
+  for (const dir of spares.portalSpareStaging ?? []) {
+    spares.portalSpareStaging!.delete(dir);
+    removeStaging(dir);
+  }
+}
+
+/** A staging directory and every spare still mounted in it: unmounted (deepest first), then removed. */
+function removeStaging(dir: string) {
+  try {
+    execFileSync("umount", ["--recursive", dir], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch {
+    // Not mounted (a process that died before mounting it), or busy: detached, freed when unused.
+    if (existsSync(dir) && isMountPoint(dir)) execFileSync("umount", ["--recursive", "--lazy", dir], { stdio: ["ignore", "ignore", "pipe"] });
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** True when unmounted at once; false when only detached (busy), freed once unused. */
+function unmount(dir: string): boolean {
+  try {
+    execFileSync("umount", [dir], { stdio: ["ignore", "ignore", "pipe"] });
+    return true;
+  } catch {
+    execFileSync("umount", ["--lazy", dir], { stdio: ["ignore", "ignore", "pipe"] });
+    return false;
+  }
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => execFile(command, args, (error) => (error ? reject(error) : resolve())));
 }
 
 /**
@@ -605,14 +750,8 @@ export function removeSandboxLimits(root: string) {
 
 /** Unmounts and deletes a sandbox's disk image, when it has one. */
 function removeSandboxDisk(root: string) {
-  if (canMountImages() && existsSync(root) && isMountPoint(root)) {
-    try {
-      execFileSync("umount", [root], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch {
-      // Still busy (a process of the jail not yet reaped): detach now, freed when the last one exits.
-      execFileSync("umount", ["-l", root], { stdio: ["ignore", "ignore", "pipe"] });
-    }
-  }
+  // Still busy (a process of the jail not yet reaped): detached now, freed when the last one exits.
+  if (canMountImages() && existsSync(root) && isMountPoint(root)) unmount(root);
   rmSync(diskImagePath(root), { force: true });
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { sandboxesRoot } from "@/lib/sandboxes/layout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,28 +106,45 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
     expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).not.toBe(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
   });
 
-  it("makes the next new sandbox's disk image ahead, where no jail reaches it", async () => {
+  it("makes and mounts the next new sandbox's disk ahead, where no jail reaches it", async () => {
     const root = sandboxesRoot(fixture.portal.dataDir);
-    const spare = path.join(root, `.spare-disk-${64 * 1024 ** 2}.img`);
-    const ready = await waitFor(
-      async () => (existsSync(spare) ? statSync(spare) : null),
-      (stats) => stats !== null,
+    const bytes = 64 * 1024 ** 2;
+    // The portal's own spare: its image named by its pid, mounted in its staging directory.
+    const spareName = new RegExp(`^\\.spare-disk-${bytes}\\.img\\.(\\d+)$`);
+    const spareMounted = (): { image: string; mountPoint: string } | null => {
+      const pid = readdirSync(root)
+        .map((name) => spareName.exec(name)?.[1])
+        .find(Boolean);
+      if (!pid) return null;
+      const mountPoint = path.join(root, `.spare-disks.${pid}`, String(bytes));
+      return readFileSync("/proc/self/mountinfo", "utf8").includes(` ${mountPoint} `)
+        ? { image: path.join(root, `.spare-disk-${bytes}.img.${pid}`), mountPoint }
+        : null;
+    };
+    const spare = await waitFor(
+      async () => spareMounted(),
+      (found) => found !== null,
       30_000,
     );
-    expect(ready!.mode & 0o777).toBe(0o600);
-    expect(ready!.uid).toBe(0);
-    expect(ready!.size).toBe(64 * 1024 ** 2);
+    const ready = statSync(spare!.image);
+    expect(ready.mode & 0o777).toBe(0o600);
+    expect(ready.uid).toBe(0);
+    expect(ready.size).toBe(bytes);
+    const staging = statSync(path.dirname(spare!.mountPoint));
+    expect(staging.mode & 0o777).toBe(0o700);
+    expect(staging.uid).toBe(0);
     // The next sandbox to start (the pool's spare jail, started ahead of the session that claims one)
-    // takes exactly this file: its image is the spare renamed, made by no mkfs on its start.
+    // takes exactly this image, already mounted: no mkfs and no mount on its start.
     const team = await createTeam(fixture.db.url, "newcomers");
     const newcomer = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: team, role: "member" });
     await say(newcomer, (await createDemoSession(newcomer, team)).id, "hello");
     const taken = await waitFor(
-      async () => readdirSync(root).filter((name) => /^[0-9a-f-]{36}\.img$/.test(name) && statSync(path.join(root, name)).ino === ready!.ino),
+      async () => readdirSync(root).filter((name) => /^[0-9a-f-]{36}\.img$/.test(name) && statSync(path.join(root, name)).ino === ready.ino),
       (names) => names.length === 1,
       30_000,
     );
     expect(taken).toHaveLength(1);
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).toContain(` ${path.join(root, taken[0]!.replace(/\.img$/, ""))} `);
   });
 
   it.each([
