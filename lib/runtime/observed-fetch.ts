@@ -227,7 +227,13 @@ class FrameTurns {
     this.scheduled = false;
     const share = Math.max(1, Math.ceil(this.framesPerTurn / this.outboxes.size));
     for (const outbox of [...this.outboxes]) {
-      outbox.hand(share);
+      try {
+        outbox.hand(share);
+      } catch {
+        // One stream's failure is its own: it leaves the turns, the others get theirs.
+        this.outboxes.delete(outbox);
+        continue;
+      }
       if (outbox.waiting() === 0) this.outboxes.delete(outbox);
     }
     if (this.outboxes.size > 0) {
@@ -261,7 +267,8 @@ function gapFreeStream(
   const reader = source.getReader();
   let held: Frame[] = [];
   let recovering = false;
-  let cancelled = false;
+  // Cancelled by the SDK, or errored: nothing more is handed to it (an errored stream throws on enqueue).
+  let over = false;
 
   const outbox: string[] = [];
   let closeWhenFlushed = false;
@@ -269,9 +276,9 @@ function gapFreeStream(
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const waiting: Outbox = {
-        waiting: () => (cancelled ? 0 : outbox.length),
+        waiting: () => (over ? 0 : outbox.length),
         hand(count) {
-          if (cancelled) return;
+          if (over) return;
           const slice = outbox.splice(0, count);
           if (slice.length > 0) controller.enqueue(encoder.encode(slice.join("")));
           if (outbox.length === 0 && closeWhenFlushed) controller.close();
@@ -279,7 +286,7 @@ function gapFreeStream(
       };
 
       const forward = (frame: Frame) => {
-        if (cancelled) return;
+        if (over) return;
         if (frame.id !== null) {
           if (state.lastId !== null && frame.id <= state.lastId) return; // already delivered
           state.lastId = frame.id;
@@ -330,23 +337,23 @@ function gapFreeStream(
             for (const frame of parse(value)) accept(frame);
           }
           while (recovering) await new Promise((resolve) => setTimeout(resolve, 10));
-          if (!cancelled) {
+          if (!over) {
             if (outbox.length > 0) closeWhenFlushed = true;
             else controller.close();
           }
         } catch (error) {
           // The SDK cancelled its read (disposed after a runtime loss): nothing left to tell it.
-          if (!cancelled) {
-            report.onBroken(error);
-            // Nothing more goes to an errored stream: its turns end here (enqueue would throw in every other stream's turn).
+          if (!over) {
+            over = true;
             outbox.length = 0;
+            report.onBroken(error);
             controller.error(error);
           }
         }
       })();
     },
     cancel(reason) {
-      cancelled = true;
+      over = true;
       return reader.cancel(reason);
     },
   });

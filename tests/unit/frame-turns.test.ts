@@ -55,4 +55,64 @@ describe("the observed fetch's turns", () => {
       expect(handed.filter((each) => each.server === server).map((each) => each.text)).toEqual(Array.from({ length: BURST }, (_, i) => `${server}${i}`));
     }
   });
+
+  it("hands nothing more to a stream that broke while its replay was coming, and the other streams go on whole", async () => {
+    let releaseReplay!: () => void;
+    const replayAsked = new Promise<void>((resolve) => (releaseReplay = resolve));
+    let replayCanAnswer!: () => void;
+    const replayGate = new Promise<void>((resolve) => (replayCanAnswer = resolve));
+    const runtime: typeof fetch = async (input, init) => {
+      const server = /\/v1\/acp\/([^/?]+)/.exec(String(input))![1]!;
+      if (server === "steady")
+        return new Response(Array.from({ length: 500 }, (_, i) => frame(i + 1, `steady${i}`)).join(""), { headers: { "content-type": "text/event-stream" } });
+      if (new Headers(init?.headers).get("Last-Event-ID")) {
+        // The replay of the gap: it answers only after the stream it serves has broken.
+        releaseReplay();
+        await replayGate;
+        return new Response(frame(2, "replayed") + frame(3, "replayed"), { headers: { "content-type": "text/event-stream" } });
+      }
+      // Frame 1, then frame 4 (a gap: the replay is asked for 2 and 3), then the connection breaks.
+      let step = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          step += 1;
+          if (step === 1) controller.enqueue(new TextEncoder().encode(frame(1, "first") + frame(4, "after-gap")));
+          else {
+            await replayAsked;
+            controller.error(new Error("connection reset"));
+          }
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    };
+    const broken: string[] = [];
+    const observed = createObservedFetch({ onConnectionLost: (serverId, why) => broken.push(`${serverId}: ${why}`) }, runtime);
+
+    const readAll = async (server: string) => {
+      const response = await observed.fetch(`http://runtime/v1/acp/${server}`);
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      const texts: string[] = [];
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return { texts, error: null };
+          for (const match of decoder.decode(value, { stream: true }).matchAll(/"text":"([^"]*)"/g)) texts.push(match[1]!);
+        }
+      } catch (error) {
+        return { texts, error: String(error) };
+      }
+    };
+    const breaking = readAll("breaking");
+    await replayAsked;
+    const brokenRead = await breaking;
+    expect(brokenRead.error).toMatch(/connection reset/);
+    expect(broken).toEqual([expect.stringMatching(/^breaking: the event stream broke/)]);
+    // The replay answers now, after the break: its frames must go nowhere (an errored stream throws on
+    // enqueue, which would end the process from a turn), and a stream read beside is whole.
+    replayCanAnswer();
+    const steady = await readAll("steady");
+    expect(steady.error).toBeNull();
+    expect(steady.texts).toEqual(Array.from({ length: 500 }, (_, i) => `steady${i}`));
+  });
 });
