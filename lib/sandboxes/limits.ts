@@ -546,6 +546,9 @@ function mkfsArguments(file: string, bytes: number): string[] {
 // unmounts its own (releaseSpareDisks); what a process that died left is swept (sweepSpares).
 const spareImageName = (bytes: number) => `.spare-disk-${bytes}.img`;
 const SPARE_FILE = /^\.spare-disk-(\d+)\.img(?:\.(\d+)(?:\.new)?)?$/;
+// Named by the making process's pid, and judged by whether that pid lives: right for the portal
+// processes of one host in one pid namespace (instances in separate containers sharing one data dir
+// would need names and a liveness test that cross namespaces, such as a lock file each holds).
 const STAGING_DIR = /^\.spare-disks\.(\d+)$/;
 const stagingDir = (sandboxesRoot: string) => path.join(sandboxesRoot, `.spare-disks.${process.pid}`);
 
@@ -561,6 +564,7 @@ const spares = globalThis as unknown as {
   portalSpareDisks?: Map<string, SpareDisk>;
   portalSpareStaging?: Set<string>;
   portalSparesSwept?: Set<string>;
+  portalSparesMaking?: Set<string>;
   portalSparesReleasedOnExit?: boolean;
 };
 const spareKey = (sandboxesRoot: string, bytes: number) => `${bytes}:${sandboxesRoot}`;
@@ -595,14 +599,19 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
   const spare = spares.portalSpareDisks?.get(key);
   if (!spare?.ready) return false; // none yet (the first sandbox, or two started at once)
   spares.portalSpareDisks!.delete(key);
-  // Renamed first: a crash before the move leaves the sandbox an image of its own, and only a mount to sweep.
-  renameSync(spare.image, image);
   try {
+    // Renamed first: a crash before the move leaves the sandbox an image of its own, and only a mount to sweep.
+    renameSync(spare.image, image);
     execFileSync("mount", ["--move", spare.mountPoint, root], { stdio: ["ignore", "ignore", "pipe"] });
   } catch (error) {
     log.warn({ dir: root, err: errorField(error) }, "could not move a spare disk into place: mounting the sandbox's image instead");
-    unmount(spare.mountPoint);
-    rmdirSync(spare.mountPoint);
+    try {
+      unmount(spare.mountPoint);
+      rmdirSync(spare.mountPoint);
+      rmSync(spare.image, { force: true }); // still there when the rename failed
+    } catch (cleanupError) {
+      log.warn({ dir: root, err: errorField(cleanupError) }, "could not undo a spare disk: the next start sweeps it");
+    }
     return false;
   }
   rmdirSync(spare.mountPoint);
@@ -616,7 +625,11 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
 export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
   const key = spareKey(sandboxesRoot, bytes);
   spares.portalSpareDisks ??= new Map();
-  if (spares.portalSpareDisks.has(key)) return;
+  spares.portalSparesMaking ??= new Set();
+  // One at a time per root and size, released or not: an attempt cut short by a release still owns
+  // its image and mount point (the same paths as the next one's) until it has undone them.
+  if (spares.portalSpareDisks.has(key) || spares.portalSparesMaking.has(key)) return;
+  spares.portalSparesMaking.add(key);
   const spare: SpareDisk = {
     bytes,
     image: path.join(sandboxesRoot, `${spareImageName(bytes)}.${process.pid}`),
@@ -655,6 +668,8 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
     spares.portalSpareDisks.delete(key);
     // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
     if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk");
+  } finally {
+    spares.portalSparesMaking.delete(key);
   }
 }
 
@@ -679,12 +694,15 @@ async function ensureStaging(sandboxesRoot: string) {
   if (spares.portalSpareStaging.has(dir)) return;
   // Tracked from here on: released with the spares even when the portal stops while this runs.
   spares.portalSpareStaging.add(dir);
-  mkdirSync(dir, { mode: 0o700 });
+  let made = false;
   try {
+    // Never one left behind (a sweep that could not remove it): its mode and mounts are not ours to trust.
+    mkdirSync(dir, { mode: 0o700 });
+    made = true;
     await run("mount", ["-t", "tmpfs", "-o", "mode=0700,size=1m,nosuid,nodev,noexec", "--make-private", "spare-disks", dir]);
   } catch (error) {
     spares.portalSpareStaging.delete(dir);
-    rmSync(dir, { recursive: true, force: true });
+    if (made && existsSync(dir)) rmdirSync(dir); // a release may have removed it already
     throw error;
   }
 }

@@ -123,6 +123,25 @@ describe.runIf(asRoot)("mounted spare disks", () => {
     expect(loopDevicesOf(left)).toBe("");
   });
 
+  it("released while one is being made: that one undoes itself, none starts beside it, and the next is whole", async () => {
+    root = sandboxesRoot();
+    const bytes = 32 * MiB;
+    const first = path.join(root, "first");
+    expect(ensureSandboxDisk(first, bytes)).toBe(true);
+    const cutShort = makeSpareDisk(root, bytes);
+    releaseSpareDisks();
+    // Asked again before the first has undone itself: it would make its image and mount on the same paths.
+    const meanwhile = makeSpareDisk(root, bytes);
+    await Promise.all([cutShort, meanwhile]);
+    expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toEqual([first]);
+
+    await makeSpareDisk(root, bytes);
+    const next = path.join(root, "next");
+    expect(ensureSandboxDisk(next, bytes)).toBe(true);
+    expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(next);
+    expect(readdirSync(next)).toEqual(["lost+found"]);
+  });
+
   it("of a portal that was killed are unmounted and removed by the next sweep", async () => {
     root = sandboxesRoot();
     const bytes = 32 * MiB;
