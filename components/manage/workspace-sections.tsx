@@ -19,7 +19,7 @@ const CREDENTIAL_LABEL = { token: "HTTPS token", deployKey: "Deploy key" } as co
  * Repositories a member can start a session from; the clone is made on the host with the credential.
  * Paged like the API, by name: `cursor` is the page's, `pageHref` the address of the next one.
  */
-export async function RepositoriesSection({ team, cursor, pageHref }: { team: { id: string }; cursor?: string; pageHref: (cursor: string) => string }) {
+export async function RepositoriesSection({ team, cursor, pageHref }: { team: { id: string }; cursor?: string; pageHref: (cursor: string) => string | null }) {
   const { items, nextCursor } = await firstPageUnlessValid(cursor, (from) => listRepositories({ teamId: team.id, cursor: from, limit: 50 }));
   return (
     <ManageSection title="Repositories" testId="repositories-section" id="repositories">

@@ -11,3 +11,15 @@ export function Pager({ href, label, testId }: { href: string | null; label: str
     </div>
   );
 }
+
+/**
+ * The address of one list's next page, on a page with several paged lists (each its own query
+ * parameter): the others keep their place. Null when the list has no more.
+ */
+export function nextPageHref(path: string, cursors: Record<string, string | undefined>, list: string, cursor: string | null, hash = ""): string | null {
+  if (!cursor) return null;
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(cursors)) if (value && name !== list) query.set(name, value);
+  query.set(list, cursor);
+  return `${path}?${query}${hash}`;
+}

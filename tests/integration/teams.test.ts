@@ -194,6 +194,10 @@ describe("team members", () => {
     } finally {
       await client.end();
     }
+    const userIdOf = async (email: string) => {
+      const page = await owner.get(`/api/teams/${team}/members?limit=500`);
+      return (page.items as Array<{ userId: string; email: string }>).find((member) => member.email === email)!.userId;
+    };
     const cookie = await signIn(portal.baseUrl);
     const page = async (path: string) => {
       const response = await fetch(`${portal.baseUrl}${path}`, { headers: { cookie } });
@@ -217,6 +221,12 @@ describe("team members", () => {
     expect(second.lastOwnerMarked).toBe(true);
     // An address with a cursor the page never gave out shows the first page.
     expect((await page(`/teams/${team}/members?members=nonsense`)).emails).toEqual(first.emails);
+
+    // A second owner on the first page: each page holds one owner, and neither is the team's last.
+    const promoted = await owner.request("PATCH", `/api/teams/${team}/members/${await userIdOf("aa-crowd-001@example.test")}`, { role: "owner" });
+    expect(promoted.status).toBe(200);
+    expect((await page(`/teams/${team}/members`)).lastOwnerMarked).toBe(false);
+    expect((await page(first.more!)).lastOwnerMarked).toBe(false);
   });
 });
 

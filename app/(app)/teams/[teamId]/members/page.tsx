@@ -6,7 +6,7 @@ import { InviteForm } from "@/components/manage/secret-forms";
 import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { Pager } from "@/components/ui/pager";
+import { nextPageHref, Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
@@ -51,14 +51,8 @@ export default async function MembersPage({ params, searchParams }: Props) {
     countOwners(teamId),
   ]);
   const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
-  const pageHref = (list: "members" | "invitations", cursor: string | null) => {
-    if (!cursor) return null;
-    const query = new URLSearchParams({ [list]: cursor });
-    // Each list keeps the other's page.
-    const other = list === "members" ? invitationsCursor : membersCursor;
-    if (other) query.set(list === "members" ? "invitations" : "members", other);
-    return `/teams/${team.id}/members?${query}`;
-  };
+  const cursors = { members: membersCursor, invitations: invitationsCursor };
+  const pageHref = (list: keyof typeof cursors, cursor: string | null) => nextPageHref(`/teams/${team.id}/members`, cursors, list, cursor);
   const isAdmin = may(role, "manageMembers");
   const grantable = grantableRoles(role);
 

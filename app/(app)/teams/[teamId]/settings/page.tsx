@@ -10,7 +10,7 @@ import { TeamCrumb } from "@/components/manage/team-crumb";
 import { AgentToolsSection, RepositoriesSection } from "@/components/manage/workspace-sections";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { Pager } from "@/components/ui/pager";
+import { nextPageHref, Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { formatUsd } from "@/lib/contract/usage";
@@ -39,6 +39,8 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
   if (!user) redirect("/login");
   const { teamId } = await params;
   const { shares: sharesCursor, repositories: repositoriesCursor } = await searchParams;
+  // Each paged list keeps the other's place in the address.
+  const cursors = { shares: sharesCursor, repositories: repositoriesCursor };
   const { team, role } = await teamForPage(teamId, user.id);
   if (!may(role, "configureTeam")) notFound();
   const [budget, policy, webhooks, shares] = await Promise.all([
@@ -74,7 +76,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
       <RepositoriesSection
         team={team}
         cursor={repositoriesCursor}
-        pageHref={(cursor) => `/teams/${team.id}/settings?repositories=${encodeURIComponent(cursor)}#repositories`}
+        pageHref={(cursor) => nextPageHref(`/teams/${team.id}/settings`, cursors, "repositories", cursor, "#repositories")}
       />
       <AgentToolsSection team={team} />
       <div className="manage-grid">
@@ -173,7 +175,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
               </ul>
             )}
             <Pager
-              href={shares.nextCursor && `/teams/${team.id}/settings?shares=${encodeURIComponent(shares.nextCursor)}#shares`}
+              href={nextPageHref(`/teams/${team.id}/settings`, cursors, "shares", shares.nextCursor, "#shares")}
               label="Older share links"
               testId="team-shares-older"
             />
