@@ -41,7 +41,12 @@ const addRepository = (body: Record<string, unknown>) =>
   fixture.api.request("POST", `/api/teams/${fixture.teamId}/repositories`, { defaultBranch: "main", ...body });
 const startSession = (repositoryId: string) =>
   fixture.api.request("POST", "/api/sessions", { teamId: fixture.teamId, agent: "demo", repositoryId, title: "Over SSH" });
-const sandboxDirs = () => readdirSync(path.join(fixture.portal.dataDir, "sandboxes")).sort();
+// The sandboxes' own entries: the portal's spare disk (lib/sandboxes/limits.ts, made ahead for the next
+// new sandbox, whatever became of this one) is no sandbox's.
+const sandboxDirs = () =>
+  readdirSync(path.join(fixture.portal.dataDir, "sandboxes"))
+    .filter((name) => !name.startsWith(".spare-disk"))
+    .sort();
 /** The portal's private key directories (lib/sandboxes/ssh-keys.ts) left behind, if any. */
 const leftoverKeyDirs = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith("agent-portal-ssh-"));
 
