@@ -149,8 +149,18 @@ async function start() {
     clearTimeout(timeout);
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  // Ctrl-C in a terminal signals the whole process group, and `npm start`'s script passes it on too:
+  // the portal gets SIGINT twice. Once stopping, a signal changes nothing; a second one left to
+  // Node's default would end the process at once, before the flush and the exit handlers (which
+  // unmount the spare disk and stop the jails).
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void stop(signal);
+    });
+  }
 
   // The lines a person starting the portal reads stay plain text on the terminal, not JSON; the
   // generated first password is deliberately among them, printed once (nowhere else, never logged).
