@@ -3,7 +3,6 @@
 // instrumentation.ts boots the portal and puts its upgrade handler on a global slot
 // (lib/http/upgrade.ts), which gets every upgrade first; what it does not take goes to Next's.
 // Run by `npm start` (scripts/start.mjs), the tests and the benches, with PORT in the environment.
-import { randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,17 +32,7 @@ const handleRequest = app.getRequestHandler();
 app.didWebSocketSetup = true;
 const nextUpgrade = app.upgradeHandler;
 
-server.on("request", (request, response) => {
-  // Every answer carries X-Request-Id (the contract). proxy.ts gives each request its id, but Next
-  // answers a few before proxy.ts runs (a path with "//" is redirected by Next's router itself):
-  // those get one here. Node writes every head through writeHead, and a header Next sets wins.
-  const writeHead = response.writeHead;
-  response.writeHead = function (...args) {
-    if (!this.hasHeader("x-request-id")) this.setHeader("x-request-id", randomUUID());
-    return writeHead.apply(this, args);
-  };
-  void handleRequest(request, response);
-});
+server.on("request", (request, response) => void handleRequest(request, response));
 server.on("upgrade", (request, socket, head) => {
   const portalUpgrade = globalThis[UPGRADE_SLOT];
   if (typeof portalUpgrade === "function" && portalUpgrade(request, socket, head)) return;

@@ -11,6 +11,8 @@ import { staticSecurityHeaders } from "@/lib/http/security-headers";
 // - Next keeps any X-Forwarded-* a client sends (it only fills in missing ones), and next-auth, the
 //   Origin check and the sign-in throttle read them: unless PORTAL_TRUST_PROXY=1 says a proxy in
 //   front sets them, they are replaced by what this server itself saw.
+// - A WebSocket upgrade gets the same view of X-Forwarded-* (its Origin check reads them).
+// - Every answer gets an X-Request-Id, also those Next gives before proxy.ts runs.
 // - Methods Next cannot route (TRACE, PROPFIND, …) make it answer a bare 500: 405 here. And a
 //   route file that lacks a method gets Next's 405 with an empty body: under /api/ it becomes problem+json.
 
@@ -32,8 +34,11 @@ export function installServerPolicy({ trustProxy }: { trustProxy: boolean }) {
         return true;
       }
       if (!trustProxy) useOwnView(request);
+      alwaysRequestId(args[1] as http.ServerResponse);
       if (request.url?.startsWith("/api/")) explainBare405(args[1] as http.ServerResponse);
     }
+    // A WebSocket upgrade (the terminal's) reads the same headers for its Origin check.
+    if (event === "upgrade" && !trustProxy) useOwnView(args[0] as http.IncomingMessage);
     return emit.call(this, event, ...args);
   } as typeof http.Server.prototype.emit;
 }
@@ -44,6 +49,19 @@ function useOwnView(request: http.IncomingMessage) {
   if (socket.remoteAddress) request.headers["x-forwarded-for"] = socket.remoteAddress.replace(/^::ffff:(?=\d+\.)/, "");
   if (request.headers.host) request.headers["x-forwarded-host"] = request.headers.host;
   request.headers["x-forwarded-proto"] = socket.encrypted ? "https" : "http";
+}
+
+/**
+ * Every answer carries X-Request-Id (the contract). proxy.ts gives each request its id, but Next
+ * answers a few before proxy.ts runs (a path with "//" is redirected by Next's router itself): those
+ * get one here. Node writes every head through writeHead, and a header set before it wins.
+ */
+function alwaysRequestId(response: http.ServerResponse) {
+  const writeHead = response.writeHead as (this: http.ServerResponse, ...args: unknown[]) => http.ServerResponse;
+  response.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
+    if (!this.hasHeader("x-request-id")) this.setHeader("x-request-id", randomUUID());
+    return writeHead.apply(this, args);
+  };
 }
 
 function explainBare405(response: http.ServerResponse) {

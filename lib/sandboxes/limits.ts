@@ -19,6 +19,7 @@ import {
   chmodSync,
 } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { env } from "@/lib/env";
 import { errorField, logger } from "@/lib/log";
 import { isProcessAlive } from "@/lib/process-utils";
@@ -750,9 +751,7 @@ function unmount(dir: string): boolean {
   }
 }
 
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => execFile(command, args, (error) => (error ? reject(error) : resolve())));
-}
+const run = promisify(execFile);
 
 /**
  * What a sandbox's limits leave on the host, removed with its files: its disk image (unmounted) and

@@ -10,7 +10,6 @@ import { resizeTerminal, sendTerminalInput } from "@/lib/cluster/commands";
 import { may, type Role } from "@/lib/contract/roles";
 import { problemBody } from "@/lib/contract/problems";
 import { db } from "@/lib/db/client";
-import { env } from "@/lib/env";
 import { ApiError, conflict, forbidden, isApiError, notFound, unauthorized } from "@/lib/errors";
 import { liveHub } from "@/lib/events/live-hub";
 import { isOriginOf } from "@/lib/http/request-origin";
@@ -119,16 +118,8 @@ async function redeemTicket(ticket: string) {
 function sameOrigin(request: IncomingMessage): boolean {
   const origin = request.headers.origin;
   if (!origin) return true;
-  // An upgrade never passes lib/http/server-policy.ts, which vouches for X-Forwarded-* on requests:
-  // here they count only behind a trusted proxy.
-  const headers = {
-    get(name: string) {
-      if (name.startsWith("x-forwarded-") && !env().PORTAL_TRUST_PROXY) return null;
-      const value = request.headers[name];
-      return (Array.isArray(value) ? value[0] : value) ?? null;
-    },
-  };
-  return isOriginOf(origin, headers);
+  // X-Forwarded-* are this server's own view unless a trusted proxy sets them (lib/http/server-policy.ts).
+  return isOriginOf(origin, new Headers(request.headers as Record<string, string>));
 }
 
 function refuse(socket: Duplex, error: unknown, requestId: string) {
