@@ -74,7 +74,18 @@ const longDone = new Promise((resolve) => long.once("exit", (code) => resolve(co
 const vitestReport = path.join(reports, "vitest.json");
 const vitest = spawnSync(
   vitestBin,
-  ["run", "--project", "unit", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`],
+  [
+    "run",
+    "--project",
+    "unit",
+    "--project",
+    "integration",
+    "--project",
+    "integration-load",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${vitestReport}`,
+  ],
   { cwd: root, stdio: "inherit", env },
 );
 countVitest(vitest.status, vitestReport);
