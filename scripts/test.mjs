@@ -76,12 +76,7 @@ const vitest = spawnSync(
   vitestBin,
   [
     "run",
-    "--project",
-    "unit",
-    "--project",
-    "integration",
-    "--project",
-    "integration-load",
+    ...["unit", "integration", "integration-load"].flatMap((project) => ["--project", project]),
     "--reporter=default",
     "--reporter=json",
     `--outputFile.json=${vitestReport}`,
