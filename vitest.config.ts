@@ -18,7 +18,7 @@ const integration = {
 // A kept-whole burst, thirty turns in line for six slots, the queue's give-up time, a fork bomb beside
 // another team's answers, a 100,000-chunk stream without a gap: each holds only on a machine not busy
 // with another test file.
-const LOAD_FILES = ["burst", "sandbox-crowd", "sandbox-queue", "sandbox-limits", "durability"].map((name) => `tests/integration/${name}.test.ts`);
+const LOAD_FILES = ["burst", "sandbox-crowd", "sandbox-queue", "sandbox-limits", "durability-pace"].map((name) => `tests/integration/${name}.test.ts`);
 
 export default defineConfig({
   test: {
