@@ -6,6 +6,7 @@ import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, signedOutContext } from "./support/contexts";
 import { withPortalDatabase } from "./support/database";
+import { atEachLook } from "./support/looks";
 
 // A team governs its agents, through the pages (issue 20): a policy saved on the team's settings
 // answers a /tool on the card by itself; the Usage page shows the gateway's calls as charts and a
@@ -123,34 +124,33 @@ const VIEWPORTS = [
   { name: "desktop", width: 1440, height: 900 },
 ] as const;
 
-for (const viewport of VIEWPORTS) {
-  for (const scheme of ["light", "dark"] as const) {
-    test.describe(`${viewport.name} ${scheme}`, () => {
-      test.use({ viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
+// Each page loaded once and looked at in every size and scheme (support/looks.ts).
+test("settings, usage and a shared session fit the window and pass axe at each size, light and dark", async ({ page, browser }) => {
+  await page.goto(`/teams/${teamId}/settings`);
+  await expect(page.getByTestId("settings-title")).toBeVisible();
+  await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    await expectFits(page);
+    await expectAccessible(page);
+    await shoot(page, `settings-${viewport.width}-${scheme}`);
+  });
 
-      test("settings, usage and a shared session fit the window and pass axe", async ({ page, browser }) => {
-        await page.goto(`/teams/${teamId}/settings`);
-        await expect(page.getByTestId("settings-title")).toBeVisible();
-        await expectFits(page);
-        await expectAccessible(page);
-        await shoot(page, `settings-${viewport.width}-${scheme}`);
+  await page.goto(`/teams/${teamId}/usage`);
+  await expect(page.getByTestId("usage-chart").first()).toBeVisible();
+  await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    await expectFits(page);
+    await expectAccessible(page);
+    await shoot(page, `usage-${viewport.width}-${scheme}`);
+  });
 
-        await page.goto(`/teams/${teamId}/usage`);
-        await expect(page.getByTestId("usage-chart").first()).toBeVisible();
-        await expectFits(page);
-        await expectAccessible(page);
-        await shoot(page, `usage-${viewport.width}-${scheme}`);
-
-        expect(shareUrl, "the share test ran first").toBeTruthy();
-        const stranger = await signedOutContext(browser, { viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
-        const viewer = await stranger.newPage();
-        await viewer.goto(shareUrl);
-        await expect(viewer.getByTestId("message-agent").first()).toBeVisible();
-        await expectFits(viewer);
-        await expectAccessible(viewer);
-        await shoot(viewer, `share-${viewport.width}-${scheme}`);
-        await stranger.close();
-      });
-    });
-  }
-}
+  expect(shareUrl, "the share test ran first").toBeTruthy();
+  const stranger = await signedOutContext(browser);
+  const viewer = await stranger.newPage();
+  await viewer.goto(shareUrl);
+  await expect(viewer.getByTestId("message-agent").first()).toBeVisible();
+  await atEachLook(viewer, VIEWPORTS, async (viewport, scheme) => {
+    await expectFits(viewer);
+    await expectAccessible(viewer);
+    await shoot(viewer, `share-${viewport.width}-${scheme}`);
+  });
+  await stranger.close();
+});

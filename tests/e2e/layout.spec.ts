@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
 import { InboxPage } from "./pages/inbox-page";
 import { SessionPage } from "./pages/session-page";
@@ -5,6 +6,7 @@ import { Shell } from "./pages/shell";
 import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, signedOutContext } from "./support/contexts";
+import { atEachLook, inEachScheme } from "./support/looks";
 import { keepShot } from "./support/screens";
 
 // Every page at a small phone's, a phone's and a desktop's size, light and dark: nothing wider than
@@ -16,7 +18,6 @@ const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1440, height: 900 },
 ] as const;
-const SCHEMES = ["light", "dark"] as const;
 
 let sessionId: string;
 let waitingId: string;
@@ -40,35 +41,31 @@ test.beforeAll(async ({ browser }) => {
   await context.close();
 });
 
-for (const viewport of VIEWPORTS) {
-  for (const scheme of SCHEMES) {
-    test.describe(`${viewport.name} ${scheme}`, () => {
-      test.use({ viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
+// Each page is loaded once and looked at in every size and scheme (support/looks.ts): the same checks,
+// without a server render and a hydration per look.
+test.describe("every page at every size, light and dark", () => {
+  // Six looks of a page, each measured and run through axe: more than the default minute on a 2-core machine.
+  test.beforeEach(() => test.slow());
 
-      test("list, new session and inbox fit the window and pass axe", async ({ page }) => {
-        // Twelve pages, each measured and run through axe: more than the default minute on a 2-core machine.
-        test.slow();
-        const shell = new Shell(page);
-        const teamId = await ownTeam(page.request);
-        const teamPages = [`/teams/${teamId}/members`, `/teams/${teamId}/audit`, `/teams/${teamId}/sandboxes`];
-        for (const path of [
-          "/sessions",
-          "/sessions/new",
-          "/inbox",
-          "/sessions?archived=only",
-          "/teams",
-          ...teamPages,
-          "/account",
-          "/settings/tokens",
-          "/admin",
-        ]) {
-          await page.goto(path);
-          await expect(page.locator("h1").first()).toBeVisible();
-          await shell.expectNoHorizontalOverflow();
-          await expectAccessible(page);
-          await keepShot(page, `layout-${viewport.name}-${scheme}${path}`, { fullPage: true });
-        }
-        await shell.openAccount();
+  for (const path of ["/sessions", "/sessions/new", "/inbox", "/sessions?archived=only", "/teams", "/account", "/settings/tokens", "/admin"]) {
+    test(`${path} fits the window and passes axe`, async ({ page }) => {
+      await expectPageFits(page, path);
+    });
+  }
+
+  for (const section of ["members", "audit", "sandboxes"]) {
+    test(`the team's ${section} fit the window and pass axe`, async ({ page }) => {
+      await expectPageFits(page, `/teams/${await ownTeam(page.request)}/${section}`);
+    });
+  }
+
+  test("the account menu keeps every section one tap away", async ({ page }) => {
+    const shell = new Shell(page);
+    for (const viewport of VIEWPORTS) {
+      await page.setViewportSize({ width: viewport.width, height: viewport.height });
+      await page.goto("/admin");
+      await shell.openAccount();
+      await inEachScheme(page, async (scheme) => {
         await expect(page.getByTestId("sign-out")).toBeVisible();
         await expectAccessible(page);
         await keepShot(page, `layout-${viewport.name}-${scheme}-account-menu`);
@@ -78,25 +75,50 @@ for (const viewport of VIEWPORTS) {
         }
         await shell.expectNoHorizontalOverflow();
       });
+    }
+  });
 
-      test("the signed-out pages fit the window and pass axe", async ({ browser }) => {
-        const context = await signedOutContext(browser, { viewport: { width: viewport.width, height: viewport.height }, colorScheme: scheme });
-        const page = await context.newPage();
-        const shell = new Shell(page);
-        for (const url of ["/login", new URL(invitationUrl).pathname]) {
-          await page.goto(url);
-          await expect(page.locator("h1").first()).toBeVisible();
-          await shell.expectNoHorizontalOverflow();
-          await expectAccessible(page);
-        }
-        await context.close();
+  test("the signed-out pages fit the window and pass axe", async ({ browser }) => {
+    const context = await signedOutContext(browser);
+    const page = await context.newPage();
+    const shell = new Shell(page);
+    for (const url of ["/login", new URL(invitationUrl).pathname]) {
+      await page.goto(url);
+      await expect(page.locator("h1").first()).toBeVisible();
+      await atEachLook(page, VIEWPORTS, async () => {
+        await shell.expectNoHorizontalOverflow();
+        await expectAccessible(page);
       });
+    }
+    await context.close();
+  });
+});
 
-      test("a session page keeps the composer and the permission in view and its settings reachable", async ({ page }) => {
-        const shell = new Shell(page);
-        const session = new SessionPage(page);
-        await session.goto(waitingId);
-        await expect(session.status()).toHaveAttribute("data-status", "awaiting_input");
+/** The page, loaded once, at each size and in each scheme: nothing wider than the window, and axe finds nothing serious. */
+async function expectPageFits(page: Page, path: string) {
+  const shell = new Shell(page);
+  await page.goto(path);
+  await expect(page.locator("h1").first()).toBeVisible();
+  await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    await shell.expectNoHorizontalOverflow();
+    await expectAccessible(page);
+    await keepShot(page, `layout-${viewport.name}-${scheme}${path}`, { fullPage: true });
+  });
+}
+
+// The session page opens its menus and sheets differently by size (a sheet on a phone, beside the
+// transcript on a desktop), so each size has its own walk through them; each state is checked in
+// both schemes.
+for (const viewport of VIEWPORTS) {
+  test.describe(viewport.name, () => {
+    test.use({ viewport: { width: viewport.width, height: viewport.height } });
+
+    test("a session page keeps the composer and the permission in view and its settings reachable", async ({ page }) => {
+      const shell = new Shell(page);
+      const session = new SessionPage(page);
+      await session.goto(waitingId);
+      await expect(session.status()).toHaveAttribute("data-status", "awaiting_input");
+      await inEachScheme(page, async (scheme) => {
         await expect(session.permissionCards().last().getByTestId("permission-once")).toBeInViewport();
         await expect(session.input()).toBeInViewport();
         // The turn waits on the permission, so Stop stands where Send will be.
@@ -106,21 +128,27 @@ for (const viewport of VIEWPORTS) {
         await keepShot(page, `layout-${viewport.name}-${scheme}-session`);
         if (viewport.name === "desktop") await expect(session.sidebar()).toBeVisible();
         else await expect(session.sidebar()).toBeHidden();
+      });
 
-        // The More menu and the raw event drawer, open.
-        await session.actions().click();
+      // The More menu and the raw event drawer, open.
+      await session.actions().click();
+      await inEachScheme(page, async () => {
         await expect(page.getByTestId("copy-link")).toBeInViewport();
         await shell.expectNoHorizontalOverflow();
         await expectAccessible(page);
-        await page.keyboard.press("Escape");
-        await session.openRawStream();
+      });
+      await page.keyboard.press("Escape");
+      await session.openRawStream();
+      await inEachScheme(page, async () => {
         await expect(session.rawDrawer().getByTestId("raw-json")).toBeVisible();
         await shell.expectNoHorizontalOverflow();
         await expectAccessible(page);
-        await page.keyboard.press("Escape");
-        await expect(session.rawDrawer()).toHaveCount(0);
+      });
+      await page.keyboard.press("Escape");
+      await expect(session.rawDrawer()).toHaveCount(0);
 
-        await session.openDetails();
+      await session.openDetails();
+      await inEachScheme(page, async (scheme) => {
         await expect(session.modeSelect()).toBeInViewport();
         await expect(session.destroyButton()).toBeVisible();
         await shell.expectNoHorizontalOverflow();
@@ -128,7 +156,7 @@ for (const viewport of VIEWPORTS) {
         await keepShot(page, `layout-${viewport.name}-${scheme}-session-details`);
       });
     });
-  }
+  });
 }
 
 test.describe("theme", () => {

@@ -7,6 +7,7 @@ import { Shell } from "./pages/shell";
 import { createSession, ownTeam, prompt, waitForStatus } from "./support/api";
 import { expectAccessible } from "./support/axe";
 import { adminContext, contextOnPortal, signedInContext, signedOutContext } from "./support/contexts";
+import { atEachLook } from "./support/looks";
 import { keepShot } from "./support/screens";
 
 // The session UI tells the truth in every state (issue 22): a card stays as it was after a portal
@@ -21,15 +22,11 @@ const VIEWPORTS = [
 
 /** Every viewport and scheme the issue names, each page checked for width and axe. */
 async function acrossViewports(page: Page, check: (label: string) => Promise<void>) {
-  for (const viewport of VIEWPORTS) {
-    for (const scheme of ["light", "dark"] as const) {
-      await page.setViewportSize(viewport);
-      await page.emulateMedia({ colorScheme: scheme });
-      await check(`${viewport.width}-${scheme}`);
-      await new Shell(page).expectNoHorizontalOverflow();
-      await expectAccessible(page);
-    }
-  }
+  await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    await check(`${viewport.width}-${scheme}`);
+    await new Shell(page).expectNoHorizontalOverflow();
+    await expectAccessible(page);
+  });
 }
 
 test.describe("a portal restart between two turns", () => {
