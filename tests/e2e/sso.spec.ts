@@ -1,11 +1,12 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test, workerPortal } from "./support/fixtures";
 import { startIssuer, TEST_CLIENT, type TestIssuer } from "../fixtures/oidc-issuer";
 import { LoginPage } from "./pages/login-page";
 import { SessionsPage } from "./pages/sessions-page";
 import { ownTeam, ownTeamName } from "./support/api";
+import { expectAccessible } from "./support/axe";
 import { adminContext } from "./support/contexts";
+import { inEachScheme } from "./support/looks";
 import { shootLightAndDark } from "./support/screens";
 
 // Single sign-on through the pages (issue 20): an instance admin sets the provider up on /admin (a
@@ -43,13 +44,10 @@ test.afterAll(async ({ browser }) => {
 
 /** In light and in dark: nothing wider than the window, no serious or critical axe finding. */
 async function expectFitsAndAccessible(page: Page) {
-  for (const scheme of ["light", "dark"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
+  await inEachScheme(page, async () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
-    const results = await new AxeBuilder({ page }).analyze();
-    const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-    expect(serious.map((violation) => `${scheme} ${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-  }
+    await expectAccessible(page);
+  });
   await page.emulateMedia({ colorScheme: "light" });
 }
 
