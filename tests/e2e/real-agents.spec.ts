@@ -1,8 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "./support/fixtures";
 import { startScriptedAnthropic } from "../fixtures/scripted-models/anthropic";
 import { answer, callTool, type ScriptedServer } from "../fixtures/scripted-models/script";
 import { SessionPage } from "./pages/session-page";
+import { axeBuilder } from "./support/axe";
 import { shootLightAndDark } from "./support/screens";
 import { ownTeam, waitForStatus } from "./support/api";
 
@@ -87,7 +87,7 @@ for (const [label, viewport] of [
 
       await diff.scrollIntoViewIfNeeded();
       await shootLightAndDark(page, `claude-permission-diff-${viewport.width}`);
-      const axe = await new AxeBuilder({ page }).include("[data-testid=transcript]").analyze();
+      const axe = await axeBuilder(page).include("[data-testid=transcript]").analyze();
       expect(axe.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical")).toEqual([]);
     });
   });

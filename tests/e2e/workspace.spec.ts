@@ -1,8 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
 import { makeRepository, startGitServer, type GitServer } from "../fixtures/git-server";
 import { SessionPage } from "./pages/session-page";
+import { axeBuilder } from "./support/axe";
 import { shootLightAndDark } from "./support/screens";
 import { ownTeam, prompt, waitForStatus } from "./support/api";
 
@@ -62,7 +62,7 @@ for (const [label, viewport] of [
       await changes.getByTestId("change-entry").filter({ hasText: "src/main.txt" }).scrollIntoViewIfNeeded();
       await shootLightAndDark(page, `changes-${viewport.width}`);
 
-      const results = await new AxeBuilder({ page }).include('[data-testid="changes-panel"]').analyze();
+      const results = await axeBuilder(page).include('[data-testid="changes-panel"]').analyze();
       expect(results.violations).toEqual([]);
 
       await expect(changes.getByTestId("push-branch")).toHaveValue(`agent/tidy-main-${label}`);
