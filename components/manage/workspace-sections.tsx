@@ -19,7 +19,17 @@ const CREDENTIAL_LABEL = { token: "HTTPS token", deployKey: "Deploy key" } as co
  * Repositories a member can start a session from; the clone is made on the host with the credential.
  * Paged like the API, by name: `cursor` is the page's, `pageHref` the address of the next one.
  */
-export async function RepositoriesSection({ team, cursor, pageHref }: { team: { id: string }; cursor?: string; pageHref: (cursor: string) => string | null }) {
+export async function RepositoriesSection({
+  team,
+  cursor,
+  pageHref,
+  firstHref,
+}: {
+  team: { id: string };
+  cursor?: string;
+  pageHref: (cursor: string) => string | null;
+  firstHref: string | null;
+}) {
   const { items, nextCursor } = await firstPageUnlessValid(cursor, (from) => listRepositories({ teamId: team.id, cursor: from, limit: 50 }));
   return (
     <ManageSection title="Repositories" testId="repositories-section" id="repositories">
@@ -71,7 +81,7 @@ export async function RepositoriesSection({ team, cursor, pageHref }: { team: { 
           ))}
         </ManageTable>
       )}
-      <Pager href={nextCursor && pageHref(nextCursor)} label="More repositories" testId="repositories-more" />
+      <Pager href={nextCursor && pageHref(nextCursor)} firstHref={firstHref} label="More repositories" testId="repositories-more" />
       {items.some((repository) => repository.deployKey) && (
         <div className="deploy-keys" data-testid="deploy-keys">
           <h3 className="manage-card-title">Deploy keys</h3>

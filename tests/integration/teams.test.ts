@@ -203,10 +203,14 @@ describe("team members", () => {
       const response = await fetch(`${portal.baseUrl}${path}`, { headers: { cookie } });
       expect(response.status).toBe(200);
       const html = await response.text();
-      const link = /<a [^>]*data-testid="members-more"[^>]*>/.exec(html)?.[0];
+      const hrefOf = (testId: string) => {
+        const link = new RegExp(`<a [^>]*data-testid="${testId}"[^>]*>`).exec(html)?.[0];
+        return link ? /href="([^"]+)"/.exec(link)![1]!.replaceAll("&amp;", "&") : null;
+      };
       return {
         emails: [...html.matchAll(/data-testid="member-row" data-email="([^"]+)"/g)].map((match) => match[1]),
-        more: link ? /href="([^"]+)"/.exec(link)![1]!.replaceAll("&amp;", "&") : null,
+        more: hrefOf("members-more"),
+        first: hrefOf("members-more-first"),
         lastOwnerMarked: html.includes("The last owner cannot be removed or demoted"),
       };
     };
@@ -215,9 +219,12 @@ describe("team members", () => {
     expect(first.emails.every((email) => email!.startsWith("aa-crowd-"))).toBe(true);
     expect(first.lastOwnerMarked).toBe(false);
     expect(first.more).toMatch(new RegExp(`^/teams/${team}/members\\?members=`));
+    expect(first.first).toBeNull();
     const second = await page(first.more!);
     expect(second.emails).toEqual(["admin@example.test"]);
     expect(second.more).toBeNull();
+    // The way back: the first page, with no cursor left in its address.
+    expect(second.first).toBe(`/teams/${team}/members`);
     expect(second.lastOwnerMarked).toBe(true);
     // An address with a cursor the page never gave out shows the first page.
     expect((await page(`/teams/${team}/members?members=nonsense`)).emails).toEqual(first.emails);

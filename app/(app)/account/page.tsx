@@ -42,7 +42,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
                 </tr>
               ))}
             </ManageTable>
-            <Pager href={signIns.nextCursor && `/account?signIns=${encodeURIComponent(signIns.nextCursor)}`} label="Older sign-ins" testId="sign-ins-older" />
+            <Pager
+              href={signIns.nextCursor && `/account?signIns=${encodeURIComponent(signIns.nextCursor)}`}
+              firstHref={cursor ? "/account" : null}
+              label="Older sign-ins"
+              testId="sign-ins-older"
+            />
           </ManageSection>
           <ManageSection title="Sign out everywhere">
             <p className="muted small">Ends every other sign-in of your account, in every browser. This one stays signed in.</p>

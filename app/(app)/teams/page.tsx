@@ -62,6 +62,7 @@ export default async function TeamsPage({ searchParams }: { searchParams: Promis
           </ManageTable>
           <Pager
             href={invitations.nextCursor && `/teams?invitations=${encodeURIComponent(invitations.nextCursor)}`}
+            firstHref={cursor ? "/teams" : null}
             label="Older invitations"
             testId="my-invitations-older"
           />

@@ -55,7 +55,12 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
               ))}
             </ManageTable>
           )}
-          <Pager href={tokens.nextCursor && `/settings/tokens?cursor=${encodeURIComponent(tokens.nextCursor)}`} label="Older tokens" testId="tokens-older" />
+          <Pager
+            href={tokens.nextCursor && `/settings/tokens?cursor=${encodeURIComponent(tokens.nextCursor)}`}
+            firstHref={cursor ? "/settings/tokens" : null}
+            label="Older tokens"
+            testId="tokens-older"
+          />
         </ManageSection>
         <ManageSection title="Create a token" card>
           <TokenForm />

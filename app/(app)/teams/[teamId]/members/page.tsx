@@ -6,7 +6,7 @@ import { InviteForm } from "@/components/manage/secret-forms";
 import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { nextPageHref, Pager } from "@/components/ui/pager";
+import { firstPageHref, nextPageHref, Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
@@ -53,6 +53,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
   const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
   const cursors = { members: membersCursor, invitations: invitationsCursor };
   const pageHref = (list: keyof typeof cursors, cursor: string | null) => nextPageHref(`/teams/${team.id}/members`, cursors, list, cursor);
+  const firstHref = (list: keyof typeof cursors) => firstPageHref(`/teams/${team.id}/members`, cursors, list);
   const isAdmin = may(role, "manageMembers");
   const grantable = grantableRoles(role);
 
@@ -143,7 +144,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 );
               })}
             </ManageTable>
-            <Pager href={pageHref("members", members.nextCursor)} label="More members" testId="members-more" />
+            <Pager href={pageHref("members", members.nextCursor)} firstHref={firstHref("members")} label="More members" testId="members-more" />
           </ManageSection>
           <ManageSection title="Pending invitations">
             {invitations.items.length === 0 ? (
@@ -176,7 +177,12 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 ))}
               </ManageTable>
             )}
-            <Pager href={pageHref("invitations", invitations.nextCursor)} label="Older invitations" testId="invitations-older" />
+            <Pager
+              href={pageHref("invitations", invitations.nextCursor)}
+              firstHref={firstHref("invitations")}
+              label="Older invitations"
+              testId="invitations-older"
+            />
           </ManageSection>
         </div>
         {isAdmin && (

@@ -10,7 +10,7 @@ import { TeamCrumb } from "@/components/manage/team-crumb";
 import { AgentToolsSection, RepositoriesSection } from "@/components/manage/workspace-sections";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { nextPageHref, Pager } from "@/components/ui/pager";
+import { firstPageHref, nextPageHref, Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { formatUsd } from "@/lib/contract/usage";
@@ -77,6 +77,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
         team={team}
         cursor={repositoriesCursor}
         pageHref={(cursor) => nextPageHref(`/teams/${team.id}/settings`, cursors, "repositories", cursor, "#repositories")}
+        firstHref={firstPageHref(`/teams/${team.id}/settings`, cursors, "repositories", "#repositories")}
       />
       <AgentToolsSection team={team} />
       <div className="manage-grid">
@@ -176,6 +177,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
             )}
             <Pager
               href={nextPageHref(`/teams/${team.id}/settings`, cursors, "shares", shares.nextCursor, "#shares")}
+              firstHref={firstPageHref(`/teams/${team.id}/settings`, cursors, "shares", "#shares")}
               label="Older share links"
               testId="team-shares-older"
             />
