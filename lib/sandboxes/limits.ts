@@ -1,5 +1,5 @@
 import "server-only";
-import { execFile, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -19,10 +19,10 @@ import {
   chmodSync,
 } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { env } from "@/lib/env";
 import { errorField, logger } from "@/lib/log";
 import { isProcessAlive } from "@/lib/process-utils";
+import { CommandShell } from "@/lib/sandboxes/command-shell";
 
 const log = logger("sandbox");
 
@@ -267,12 +267,23 @@ interface JailCgroup {
  * The limits of one sandbox's next run: its cgroup made and set (or its rlimits chosen) and its disk
  * image mounted at `root`. `uid` is the jail's (null: the portal's own, in a user namespace).
  */
-export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): JailLimits {
+export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): Promise<JailLimits> {
   const limits = sandboxLimits();
   clearLimitHit(sandboxId);
-  const diskMounted = ensureSandboxDisk(root, limits.disk);
-  const how = limitsEnforcement();
-  const cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
+  // The disk's mount is moved into place by the command shell while the cgroup is made here.
+  const disk = ensureSandboxDisk(root, limits.disk);
+  let cgroup: JailCgroup | null;
+  try {
+    const how = limitsEnforcement();
+    cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
+  } catch (error) {
+    await disk.catch(() => undefined);
+    throw error;
+  }
+  const diskMounted = await disk.catch((error: unknown) => {
+    if (cgroup) removeCgroup(cgroup.dirs);
+    throw error;
+  });
   const baseline = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
 
   return {
@@ -492,7 +503,7 @@ export function diskImagePath(root: string): string {
  * it, and says whether its size is enforced. A directory that already holds files and is not a
  * mount (a sandbox from before disk images) keeps them, without a quota.
  */
-export function ensureSandboxDisk(root: string, bytes: number): boolean {
+export async function ensureSandboxDisk(root: string, bytes: number): Promise<boolean> {
   if (!canMountImages()) return false;
   mkdirSync(root, { recursive: true, mode: 0o711 });
   if (isMountPoint(root)) return true;
@@ -502,7 +513,7 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
   }
   const image = diskImagePath(root);
   const sandboxesRoot = path.dirname(path.resolve(root));
-  if (existsSync(image) || !takeSpareDisk(sandboxesRoot, bytes, root, image)) {
+  if (existsSync(image) || !(await takeSpareDisk(sandboxesRoot, bytes, root, image))) {
     if (!existsSync(image)) {
       const made = `${image}.new`;
       createSparseFile(made, bytes);
@@ -595,7 +606,7 @@ export function sweepSpares(sandboxesRoot: string, bytes: number) {
 }
 
 /** Takes this process's mounted spare, when one is ready: its image becomes `image`, its mount `root`'s. */
-function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): boolean {
+async function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): Promise<boolean> {
   const key = spareKey(sandboxesRoot, bytes);
   const spare = spares.portalSpareDisks?.get(key);
   if (!spare?.ready) return false; // none yet (the first sandbox, or two started at once)
@@ -603,7 +614,7 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
   try {
     // Renamed first: a crash before the move leaves the sandbox an image of its own, and only a mount to sweep.
     renameSync(spare.image, image);
-    execFileSync("mount", ["--move", spare.mountPoint, root], { stdio: ["ignore", "ignore", "pipe"] });
+    await startCommands().run(["mount", "--move", spare.mountPoint, root]);
   } catch (error) {
     log.warn({ dir: root, err: errorField(error) }, "could not move a spare disk into place: mounting the sandbox's image instead");
     try {
@@ -644,14 +655,15 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
   }
   // Released (the portal stopping) while this ran: what was made is undone, nothing is left mounted.
   const released = () => spares.portalSpareDisks?.get(key) !== spare;
+  // The shell that moves it into place is started now, not by the start that takes it.
+  startCommands().start();
   try {
     sweepSpares(sandboxesRoot, bytes);
     await ensureStaging(sandboxesRoot);
     const format = takeLeftSpare(sandboxesRoot, bytes, spare.image) ? [] : mkfsArguments(spare.image, bytes);
     if (format.length > 0) createSparseFile(spare.image, bytes);
     mkdirSync(spare.mountPoint, { mode: 0o700 });
-    // The lowest CPU priority, one process: it takes what a start running beside it leaves.
-    await run("nice", ["-n", "19", "sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
+    await spareCommands().run(["sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
     if (released()) throw new Error("released");
     spare.ready = true;
   } catch (error) {
@@ -700,7 +712,7 @@ async function ensureStaging(sandboxesRoot: string) {
     // Never one left behind (a sweep that could not remove it): its mode and mounts are not ours to trust.
     mkdirSync(dir, { mode: 0o700 });
     made = true;
-    await run("mount", ["-t", "tmpfs", "-o", "mode=0700,size=1m,nosuid,nodev,noexec", "--make-private", "spare-disks", dir]);
+    await spareCommands().run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=1m,nosuid,nodev,noexec", "--make-private", "spare-disks", dir]);
   } catch (error) {
     spares.portalSpareStaging.delete(dir);
     if (made && existsSync(dir)) rmdirSync(dir); // a release may have removed it already
@@ -751,7 +763,12 @@ function unmount(dir: string): boolean {
   }
 }
 
-const run = promisify(execFile);
+// The commands of spare disks, in shells of their own (lib/sandboxes/command-shell.ts) so that none
+// forks the portal: the move a start waits for, and the making of spares behind it, at the lowest CPU
+// priority (it takes what a start running beside it leaves), in a second shell so no move queues behind a mkfs.
+const shells = globalThis as unknown as { portalStartCommands?: CommandShell; portalSpareCommands?: CommandShell };
+const startCommands = () => (shells.portalStartCommands ??= new CommandShell());
+const spareCommands = () => (shells.portalSpareCommands ??= new CommandShell(["nice", "-n", "19"]));
 
 /**
  * What a sandbox's limits leave on the host, removed with its files: its disk image (unmounted) and

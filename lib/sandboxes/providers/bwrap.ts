@@ -164,7 +164,7 @@ export function bwrapLauncher(
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
       installAgentBinaries(dirs.opt);
       // First: the disk image is mounted at dirs.root before anything is made in it.
-      const jailLimits = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : NO_LIMITS;
+      const jailLimits = limits ? await prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : NO_LIMITS;
       prepareSandboxDirs(dirs, uid);
       const gateway = await jail.openGateway(sandboxId, dirs, uid);
       const outbound = jail.network === "outbound";
