@@ -248,15 +248,17 @@ export interface JailLimits {
   wrap(command: string[]): string[];
   /** bwrap arguments that size a tmpfs: put right before its `--tmpfs`. */
   tmpfsSize(): string[];
-  /**
-   * Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits.
-   * Called right after the jail's spawn: the next new sandbox's disk is made then, behind this start.
-   */
+  /** Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits. */
   watch(child: ChildProcess, onHit: (hit: LimitHit) => void): void;
+  /**
+   * The jail's runtime answered: the next new sandbox's disk is made now, behind this start rather
+   * than beside it (a mkfs and a mount competing with the start for the host's CPUs and disk).
+   */
+  started(): void;
 }
 
 /** A jail with no limits at all: the baseline bench/sandbox-limits.ts measures them against. */
-export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined };
+export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined, started: () => undefined };
 
 interface JailCgroup {
   dirs: string[];
@@ -296,7 +298,6 @@ export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: s
       return ["--size", String(limits.tmp)];
     },
     watch(child, onHit) {
-      if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
       let jailPid: number | null = null;
       let done = false;
       // A disk that is full already when the jail starts (the run that filled it ended on it) counts
@@ -334,6 +335,9 @@ export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: s
         clearInterval(timer);
         if (cgroup) removeCgroup(cgroup.dirs);
       });
+    },
+    started() {
+      if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
     },
   };
 }
@@ -576,7 +580,7 @@ const spares = globalThis as unknown as {
   portalSpareDisks?: Map<string, SpareDisk>;
   portalSpareStaging?: Set<string>;
   portalSparesSwept?: Set<string>;
-  portalSparesMaking?: Set<string>;
+  portalSparesMaking?: Map<string, Promise<void>>;
   portalSparesReleasedOnExit?: boolean;
 };
 const spareKey = (sandboxesRoot: string, bytes: number) => `${bytes}:${sandboxesRoot}`;
@@ -634,14 +638,26 @@ async function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string,
  * Makes (or takes from a stopped process) a spare image and mounts it in this process's staging
  * directory, unless it has one (ready or under way). Resolves when done; never rejects.
  */
-export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
+export function makeSpareDisk(sandboxesRoot: string, bytes: number): Promise<void> {
   const key = spareKey(sandboxesRoot, bytes);
-  spares.portalSpareDisks ??= new Map();
-  spares.portalSparesMaking ??= new Set();
+  spares.portalSparesMaking ??= new Map();
   // One at a time per root and size, released or not: an attempt cut short by a release still owns
   // its image and mount point (the same paths as the next one's) until it has undone them.
-  if (spares.portalSpareDisks.has(key) || spares.portalSparesMaking.has(key)) return;
-  spares.portalSparesMaking.add(key);
+  const making = spares.portalSparesMaking.get(key);
+  if (making) return making;
+  if (spares.portalSpareDisks?.has(key)) return Promise.resolve();
+  const made = makeSpare(sandboxesRoot, bytes, key).finally(() => spares.portalSparesMaking?.delete(key));
+  spares.portalSparesMaking.set(key, made);
+  return made;
+}
+
+/** Resolves once no spare disk is being made (bench/sandbox-limits.ts times each start on a host making none). */
+export async function spareDisksMade(): Promise<void> {
+  await Promise.all([...(spares.portalSparesMaking?.values() ?? [])]);
+}
+
+async function makeSpare(sandboxesRoot: string, bytes: number, key: string) {
+  spares.portalSpareDisks ??= new Map();
   const spare: SpareDisk = {
     bytes,
     image: path.join(sandboxesRoot, `${spareImageName(bytes)}.${process.pid}`),
@@ -681,8 +697,6 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
     spares.portalSpareDisks.delete(key);
     // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
     if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk");
-  } finally {
-    spares.portalSparesMaking.delete(key);
   }
 }
 

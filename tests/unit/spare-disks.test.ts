@@ -87,7 +87,7 @@ describe.runIf(asRoot)("mounted spare disks", () => {
     const spareImage = path.join(root, `.spare-disk-${bytes}.img.${process.pid}`);
 
     expect(await ensureSandboxDisk(path.join(root, "first"), bytes)).toBe(true);
-    // What a jail's start does once the jail is spawned (lib/sandboxes/limits.ts, watch).
+    // What a jail's start does once its runtime has answered (lib/sandboxes/limits.ts, started).
     await makeSpareDisk(root, bytes);
     expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(spareMount);
     // Root's alone: no other uid can even list the staging directory, and nothing there propagates.
