@@ -1,5 +1,5 @@
 import "server-only";
-import { execFile, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -19,10 +19,10 @@ import {
   chmodSync,
 } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { env } from "@/lib/env";
 import { errorField, logger } from "@/lib/log";
 import { isProcessAlive } from "@/lib/process-utils";
+import { CommandShell } from "@/lib/sandboxes/command-shell";
 
 const log = logger("sandbox");
 
@@ -248,15 +248,17 @@ export interface JailLimits {
   wrap(command: string[]): string[];
   /** bwrap arguments that size a tmpfs: put right before its `--tmpfs`. */
   tmpfsSize(): string[];
-  /**
-   * Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits.
-   * Called right after the jail's spawn: the next new sandbox's disk is made then, behind this start.
-   */
+  /** Watches the running jail; `onHit` is called once when it hits a limit. Stops when the jail exits. */
   watch(child: ChildProcess, onHit: (hit: LimitHit) => void): void;
+  /**
+   * The jail's runtime answered: the next new sandbox's disk is made now, behind this start rather
+   * than beside it (a mkfs and a mount competing with the start for the host's CPUs and disk).
+   */
+  started(): void;
 }
 
 /** A jail with no limits at all: the baseline bench/sandbox-limits.ts measures them against. */
-export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined };
+export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined, started: () => undefined };
 
 interface JailCgroup {
   dirs: string[];
@@ -267,12 +269,23 @@ interface JailCgroup {
  * The limits of one sandbox's next run: its cgroup made and set (or its rlimits chosen) and its disk
  * image mounted at `root`. `uid` is the jail's (null: the portal's own, in a user namespace).
  */
-export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): JailLimits {
+export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string; root: string; uid: number | null }): Promise<JailLimits> {
   const limits = sandboxLimits();
   clearLimitHit(sandboxId);
-  const diskMounted = ensureSandboxDisk(root, limits.disk);
-  const how = limitsEnforcement();
-  const cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
+  // The disk's mount is moved into place by the command shell while the cgroup is made here.
+  const disk = ensureSandboxDisk(root, limits.disk);
+  let cgroup: JailCgroup | null;
+  try {
+    const how = limitsEnforcement();
+    cgroup = how.kind === "rlimits" ? null : makeCgroup(how, cgroupName(root), limits);
+  } catch (error) {
+    await disk.catch(() => undefined);
+    throw error;
+  }
+  const diskMounted = await disk.catch((error: unknown) => {
+    if (cgroup) removeCgroup(cgroup.dirs);
+    throw error;
+  });
   const baseline = cgroup?.counters() ?? { oomKills: 0, pidsRefused: 0 };
 
   return {
@@ -285,7 +298,6 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
       return ["--size", String(limits.tmp)];
     },
     watch(child, onHit) {
-      if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
       let jailPid: number | null = null;
       let done = false;
       // A disk that is full already when the jail starts (the run that filled it ended on it) counts
@@ -323,6 +335,9 @@ export function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: string;
         clearInterval(timer);
         if (cgroup) removeCgroup(cgroup.dirs);
       });
+    },
+    started() {
+      if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
     },
   };
 }
@@ -492,7 +507,7 @@ export function diskImagePath(root: string): string {
  * it, and says whether its size is enforced. A directory that already holds files and is not a
  * mount (a sandbox from before disk images) keeps them, without a quota.
  */
-export function ensureSandboxDisk(root: string, bytes: number): boolean {
+export async function ensureSandboxDisk(root: string, bytes: number): Promise<boolean> {
   if (!canMountImages()) return false;
   mkdirSync(root, { recursive: true, mode: 0o711 });
   if (isMountPoint(root)) return true;
@@ -502,7 +517,7 @@ export function ensureSandboxDisk(root: string, bytes: number): boolean {
   }
   const image = diskImagePath(root);
   const sandboxesRoot = path.dirname(path.resolve(root));
-  if (existsSync(image) || !takeSpareDisk(sandboxesRoot, bytes, root, image)) {
+  if (existsSync(image) || !(await takeSpareDisk(sandboxesRoot, bytes, root, image))) {
     if (!existsSync(image)) {
       const made = `${image}.new`;
       createSparseFile(made, bytes);
@@ -565,7 +580,7 @@ const spares = globalThis as unknown as {
   portalSpareDisks?: Map<string, SpareDisk>;
   portalSpareStaging?: Set<string>;
   portalSparesSwept?: Set<string>;
-  portalSparesMaking?: Set<string>;
+  portalSparesMaking?: Map<string, Promise<void>>;
   portalSparesReleasedOnExit?: boolean;
 };
 const spareKey = (sandboxesRoot: string, bytes: number) => `${bytes}:${sandboxesRoot}`;
@@ -595,7 +610,7 @@ export function sweepSpares(sandboxesRoot: string, bytes: number) {
 }
 
 /** Takes this process's mounted spare, when one is ready: its image becomes `image`, its mount `root`'s. */
-function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): boolean {
+async function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): Promise<boolean> {
   const key = spareKey(sandboxesRoot, bytes);
   const spare = spares.portalSpareDisks?.get(key);
   if (!spare?.ready) return false; // none yet (the first sandbox, or two started at once)
@@ -603,7 +618,7 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
   try {
     // Renamed first: a crash before the move leaves the sandbox an image of its own, and only a mount to sweep.
     renameSync(spare.image, image);
-    execFileSync("mount", ["--move", spare.mountPoint, root], { stdio: ["ignore", "ignore", "pipe"] });
+    await startCommands().run(["mount", "--move", spare.mountPoint, root]);
   } catch (error) {
     log.warn({ dir: root, err: errorField(error) }, "could not move a spare disk into place: mounting the sandbox's image instead");
     try {
@@ -623,14 +638,26 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
  * Makes (or takes from a stopped process) a spare image and mounts it in this process's staging
  * directory, unless it has one (ready or under way). Resolves when done; never rejects.
  */
-export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
+export function makeSpareDisk(sandboxesRoot: string, bytes: number): Promise<void> {
   const key = spareKey(sandboxesRoot, bytes);
-  spares.portalSpareDisks ??= new Map();
-  spares.portalSparesMaking ??= new Set();
+  spares.portalSparesMaking ??= new Map();
   // One at a time per root and size, released or not: an attempt cut short by a release still owns
   // its image and mount point (the same paths as the next one's) until it has undone them.
-  if (spares.portalSpareDisks.has(key) || spares.portalSparesMaking.has(key)) return;
-  spares.portalSparesMaking.add(key);
+  const making = spares.portalSparesMaking.get(key);
+  if (making) return making;
+  if (spares.portalSpareDisks?.has(key)) return Promise.resolve();
+  const made = makeSpare(sandboxesRoot, bytes, key).finally(() => spares.portalSparesMaking?.delete(key));
+  spares.portalSparesMaking.set(key, made);
+  return made;
+}
+
+/** Resolves once no spare disk is being made (bench/sandbox-limits.ts times each start on a host making none). */
+export async function spareDisksMade(): Promise<void> {
+  await Promise.all([...(spares.portalSparesMaking?.values() ?? [])]);
+}
+
+async function makeSpare(sandboxesRoot: string, bytes: number, key: string) {
+  spares.portalSpareDisks ??= new Map();
   const spare: SpareDisk = {
     bytes,
     image: path.join(sandboxesRoot, `${spareImageName(bytes)}.${process.pid}`),
@@ -644,14 +671,15 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
   }
   // Released (the portal stopping) while this ran: what was made is undone, nothing is left mounted.
   const released = () => spares.portalSpareDisks?.get(key) !== spare;
+  // The shell that moves it into place is started now, not by the start that takes it.
+  startCommands().start();
   try {
     sweepSpares(sandboxesRoot, bytes);
     await ensureStaging(sandboxesRoot);
     const format = takeLeftSpare(sandboxesRoot, bytes, spare.image) ? [] : mkfsArguments(spare.image, bytes);
     if (format.length > 0) createSparseFile(spare.image, bytes);
     mkdirSync(spare.mountPoint, { mode: 0o700 });
-    // The lowest CPU priority, one process: it takes what a start running beside it leaves.
-    await run("nice", ["-n", "19", "sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
+    await spareCommands().run(["sh", "-c", MOUNT_SPARE, "mount-spare", spare.image, spare.mountPoint, `loop,${DISK_MOUNT_OPTIONS}`, ...format]);
     if (released()) throw new Error("released");
     spare.ready = true;
   } catch (error) {
@@ -669,8 +697,6 @@ export async function makeSpareDisk(sandboxesRoot: string, bytes: number) {
     spares.portalSpareDisks.delete(key);
     // The sandboxes root removed meanwhile (a test's, a bench's) is no failure worth a line.
     if (existsSync(sandboxesRoot)) log.warn({ dir: sandboxesRoot, err: errorField(error) }, "could not make a spare disk");
-  } finally {
-    spares.portalSparesMaking.delete(key);
   }
 }
 
@@ -700,7 +726,7 @@ async function ensureStaging(sandboxesRoot: string) {
     // Never one left behind (a sweep that could not remove it): its mode and mounts are not ours to trust.
     mkdirSync(dir, { mode: 0o700 });
     made = true;
-    await run("mount", ["-t", "tmpfs", "-o", "mode=0700,size=1m,nosuid,nodev,noexec", "--make-private", "spare-disks", dir]);
+    await spareCommands().run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=1m,nosuid,nodev,noexec", "--make-private", "spare-disks", dir]);
   } catch (error) {
     spares.portalSpareStaging.delete(dir);
     if (made && existsSync(dir)) rmdirSync(dir); // a release may have removed it already
@@ -751,7 +777,12 @@ function unmount(dir: string): boolean {
   }
 }
 
-const run = promisify(execFile);
+// The commands of spare disks, in shells of their own (lib/sandboxes/command-shell.ts) so that none
+// forks the portal: the move a start waits for, and the making of spares behind it, at the lowest CPU
+// priority (it takes what a start running beside it leaves), in a second shell so no move queues behind a mkfs.
+const shells = globalThis as unknown as { portalStartCommands?: CommandShell; portalSpareCommands?: CommandShell };
+const startCommands = () => (shells.portalStartCommands ??= new CommandShell());
+const spareCommands = () => (shells.portalSpareCommands ??= new CommandShell(["nice", "-n", "19"]));
 
 /**
  * What a sandbox's limits leave on the host, removed with its files: its disk image (unmounted) and

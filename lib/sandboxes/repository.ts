@@ -186,7 +186,7 @@ async function cloneInto(sandbox: SandboxRow, repository: RepositoryCredential, 
   const dirs = hostDirsOf(sandbox);
   const uid = provider.uidOf(sandbox);
   // The clone goes onto the sandbox's own disk (its image, mounted now) so its size counts there.
-  if (provider.name === "bwrap") ensureSandboxDisk(dirs.root, sandboxLimits().disk);
+  if (provider.name === "bwrap") await ensureSandboxDisk(dirs.root, sandboxLimits().disk);
   mkdirSync(dirs.root, { recursive: true, mode: 0o711 });
   chmodSync(dirs.root, 0o711);
   const mirror = path.join(dirs.root, MIRROR);

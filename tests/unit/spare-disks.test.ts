@@ -86,8 +86,8 @@ describe.runIf(asRoot)("mounted spare disks", () => {
     const spareMount = path.join(staging, String(bytes));
     const spareImage = path.join(root, `.spare-disk-${bytes}.img.${process.pid}`);
 
-    expect(ensureSandboxDisk(path.join(root, "first"), bytes)).toBe(true);
-    // What a jail's start does once the jail is spawned (lib/sandboxes/limits.ts, watch).
+    expect(await ensureSandboxDisk(path.join(root, "first"), bytes)).toBe(true);
+    // What a jail's start does once its runtime has answered (lib/sandboxes/limits.ts, started).
     await makeSpareDisk(root, bytes);
     expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(spareMount);
     // Root's alone: no other uid can even list the staging directory, and nothing there propagates.
@@ -101,7 +101,7 @@ describe.runIf(asRoot)("mounted spare disks", () => {
 
     // The next sandbox gets that very image, already mounted: the spare's mount is now its directory's.
     const next = path.join(root, "next");
-    expect(ensureSandboxDisk(next, bytes)).toBe(true);
+    expect(await ensureSandboxDisk(next, bytes)).toBe(true);
     expect(statSync(`${next}.img`).ino).toBe(spareInode);
     expect(loopDevicesOf(`${next}.img`)).not.toBe("");
     const mounts = mountsUnder(root).map(({ mountPoint }) => mountPoint);
@@ -127,7 +127,7 @@ describe.runIf(asRoot)("mounted spare disks", () => {
     root = sandboxesRoot();
     const bytes = 32 * MiB;
     const first = path.join(root, "first");
-    expect(ensureSandboxDisk(first, bytes)).toBe(true);
+    expect(await ensureSandboxDisk(first, bytes)).toBe(true);
     const cutShort = makeSpareDisk(root, bytes);
     releaseSpareDisks();
     // Asked again before the first has undone itself: it would make its image and mount on the same paths.
@@ -137,7 +137,7 @@ describe.runIf(asRoot)("mounted spare disks", () => {
 
     await makeSpareDisk(root, bytes);
     const next = path.join(root, "next");
-    expect(ensureSandboxDisk(next, bytes)).toBe(true);
+    expect(await ensureSandboxDisk(next, bytes)).toBe(true);
     expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(next);
     expect(readdirSync(next)).toEqual(["lost+found"]);
   });
@@ -153,7 +153,7 @@ describe.runIf(asRoot)("mounted spare disks", () => {
         "--import",
         "tsx",
         "-e",
-        `import("@/lib/sandboxes/limits").then((m) => m.ensureSandboxDisk(${JSON.stringify(path.join(root, "first"))}, ${bytes}) && m.makeSpareDisk(${JSON.stringify(root)}, ${bytes})); setInterval(() => undefined, 1000);`,
+        `import("@/lib/sandboxes/limits").then((m) => m.ensureSandboxDisk(${JSON.stringify(path.join(root, "first"))}, ${bytes}).then((mounted) => mounted && m.makeSpareDisk(${JSON.stringify(root)}, ${bytes}))); setInterval(() => undefined, 1000);`,
       ],
       { cwd: process.cwd(), stdio: "ignore" },
     );

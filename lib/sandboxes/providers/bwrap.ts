@@ -162,9 +162,16 @@ export function bwrapLauncher(
     async launch() {
       const pidFile = path.join(dirs.root, "runtime.pid");
       await stopLeftoverProcess(readPid(pidFile), "bwrap");
-      installAgentBinaries(dirs.opt);
-      // First: the disk image is mounted at dirs.root before anything is made in it.
-      const jailLimits = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : NO_LIMITS;
+      // First: the disk image is mounted at dirs.root before anything is made in it (its mount moves
+      // into place in a shell of its own while the agent binaries are installed).
+      const preparing = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : Promise.resolve(NO_LIMITS);
+      try {
+        installAgentBinaries(dirs.opt);
+      } catch (error) {
+        await preparing.catch(() => undefined);
+        throw error;
+      }
+      const jailLimits = await preparing;
       prepareSandboxDirs(dirs, uid);
       const gateway = await jail.openGateway(sandboxId, dirs, uid);
       const outbound = jail.network === "outbound";
@@ -192,7 +199,10 @@ export function bwrapLauncher(
         fetch: createRuntimeFetch({ socketPath }),
         pidFile,
         processGroup: true,
-        healthy: () => lockRunDir(dirs.run, socketPath, uid),
+        healthy: () => {
+          lockRunDir(dirs.run, socketPath, uid);
+          jailLimits.started();
+        },
       };
     },
   };

@@ -1,0 +1,104 @@
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { isProcessAlive } from "@/lib/process-utils";
+import { CommandShell } from "@/lib/sandboxes/command-shell";
+
+// The small shell that runs the portal's short root commands (mounts of spare disks) without a
+// fork of the portal: commands in order, each answered with its failure, and the shell gone with
+// the process that started it, however that process ends.
+
+/** The pids whose environment holds `text`. */
+function pidsWithEnvironment(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function until<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("CommandShell", () => {
+  it("runs its commands one after another, in order, and answers each", async () => {
+    const shell = new CommandShell();
+    const order: string[] = [];
+    // The first takes longest: queued, the second still waits for it.
+    await Promise.all([shell.run(["sleep", "0.2"]).then(() => order.push("sleep")), shell.run(["true"]).then(() => order.push("true"))]);
+    expect(order).toEqual(["sleep", "true"]);
+  });
+
+  it("rejects a failed command with its status and stderr, and runs the next one", async () => {
+    const shell = new CommandShell();
+    await expect(shell.run(["ls", "/no such dir"])).rejects.toThrow(/^ls failed \(2\): ls: cannot access '\/no such dir'/);
+    await expect(shell.run(["sh", "-c", "echo one >&2; echo two >&2; exit 3"])).rejects.toThrow("sh failed (3): one two");
+    await expect(shell.run(["no-such-command"])).rejects.toThrow(/no-such-command failed \(127\)/);
+    await expect(shell.run(["true"])).resolves.toBeUndefined();
+  });
+
+  it("refuses arguments it could not pass on whole", async () => {
+    const shell = new CommandShell();
+    await expect(shell.run(["echo", "a\tb"])).rejects.toThrow("not a command the shell can pass on");
+    await expect(shell.run(["echo", "a\nb"])).rejects.toThrow("not a command the shell can pass on");
+    await expect(shell.run(["echo", ""])).rejects.toThrow("not a command the shell can pass on");
+  });
+
+  it("passes none of the portal's environment on", async () => {
+    process.env.COMMAND_SHELL_TEST_SECRET = "s3cr3t";
+    try {
+      const shell = new CommandShell();
+      await expect(shell.run(["sh", "-c", 'test -z "$COMMAND_SHELL_TEST_SECRET"'])).resolves.toBeUndefined();
+    } finally {
+      delete process.env.COMMAND_SHELL_TEST_SECRET;
+    }
+  });
+
+  it("rejects what waits when it cannot start", async () => {
+    const shell = new CommandShell(["/no/such/program"]);
+    await expect(shell.run(["true"])).rejects.toThrow("the command shell ended before true did");
+  });
+
+  it("ends with the process that started it, even one killed outright", async () => {
+    const marker = `command-shell-test-${process.pid}-${Date.now()}`;
+    // A process that starts a shell and then lives on, as the portal does; the marker is in its shell's environment.
+    const owner = spawn(
+      process.execPath,
+      [
+        "--conditions=react-server",
+        "--import",
+        "tsx",
+        "-e",
+        `import("@/lib/sandboxes/command-shell").then((m) => new m.CommandShell(["env", ${JSON.stringify(`MARKER=${marker}`)}]).run(["true"])).then(() => console.log("ran")); setInterval(() => undefined, 1000);`,
+      ],
+      { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        owner.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("ran") && resolve());
+        owner.once("exit", () => reject(new Error("the owner exited")));
+      });
+      const [shellPid] = pidsWithEnvironment(marker);
+      expect(shellPid).toBeDefined();
+      owner.kill("SIGKILL");
+      await until(
+        () => isProcessAlive(shellPid!),
+        (alive) => !alive,
+      );
+    } finally {
+      owner.kill("SIGKILL");
+    }
+  }, 30_000);
+});
