@@ -13,10 +13,11 @@ import type { Readable, Writable } from "node:stream";
 // never a secret: their arguments are in their argv, which every process on the host can read.
 
 // A command a line, its arguments separated by tabs; the answer a line: status, tab, stderr on one line.
+// A command reads nothing: the shell's stdin is the next commands (mkfs asking to proceed would eat them).
 const SCRIPT = `tab=$(printf '\\t'); IFS=$tab; set -f
 while IFS= read -r line; do
   set -- $line
-  err=$("$@" 2>&1 >/dev/null); status=$?
+  err=$("$@" 2>&1 >/dev/null </dev/null); status=$?
   if [ -n "$err" ]; then err=$(printf '%s' "$err" | tr '\\t\\n' '  ' | cut -c 1-500); fi
   printf '%s\\t%s\\n' "$status" "$err"
 done`;

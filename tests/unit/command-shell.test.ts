@@ -33,6 +33,14 @@ async function until<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 
 }
 
 describe("CommandShell", () => {
+  it("gives a command nothing to read: the commands queued after it still run", async () => {
+    const shell = new CommandShell();
+    // Like mkfs asking whether to proceed: a command that reads a line finds none, not the next command.
+    const [asked, next] = await Promise.allSettled([shell.run(["sh", "-c", 'read answer; test -z "$answer"']), shell.run(["true"])]);
+    expect(asked.status).toBe("fulfilled");
+    expect(next.status).toBe("fulfilled");
+  });
+
   it("runs its commands one after another, in order, and answers each", async () => {
     const shell = new CommandShell();
     const order: string[] = [];
