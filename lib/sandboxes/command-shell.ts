@@ -59,6 +59,9 @@ export class CommandShell {
     // Nothing of the portal's environment (its secrets): a path, and the C locale for its messages.
     const environment: Record<string, string> = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
     const shell: Shell = spawn(command, args, { stdio: ["pipe", "pipe", "ignore"], detached: true, env: environment as NodeJS.ProcessEnv });
+    shell.on("error", () => undefined); // reported by 'close' (a failed spawn emits it too)
+    // Out of file descriptors, spawn returns a process with no pipes: no shell, and the next run tries again.
+    if (!shell.stdin || !shell.stdout) throw new Error("the command shell could not start");
     this.shell = shell;
     shell.unref();
     (shell.stdin as unknown as Socket).unref();
@@ -72,7 +75,6 @@ export class CommandShell {
       if (status === "0") done.resolve();
       else done.reject(new Error(`${done.command} failed (${status})${stderr ? `: ${stderr}` : ""}`));
     });
-    shell.on("error", () => undefined); // reported by 'exit' (a failed spawn emits it too)
     shell.on("close", () => {
       if (this.shell === shell) this.shell = null;
       for (const done of this.waiting.splice(0)) done.reject(new Error(`the command shell ended before ${done.command} did`));

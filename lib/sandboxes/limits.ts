@@ -610,11 +610,24 @@ export function sweepSpares(sandboxesRoot: string, bytes: number) {
 }
 
 /** Takes this process's mounted spare, when one is ready: its image becomes `image`, its mount `root`'s. */
-async function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): Promise<boolean> {
+function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image: string): Promise<boolean> {
   const key = spareKey(sandboxesRoot, bytes);
   const spare = spares.portalSpareDisks?.get(key);
-  if (!spare?.ready) return false; // none yet (the first sandbox, or two started at once)
+  if (!spare?.ready) return Promise.resolve(false); // none yet (the first sandbox, or two started at once)
   spares.portalSpareDisks!.delete(key);
+  const moved = moveSpare(spare, root, image);
+  // Until its move is done the spare's mount point is still in use: no next spare is made at the same
+  // paths meanwhile (its undo of a failed mkdir would unmount this one, or remove its mount point).
+  spares.portalSparesMaking ??= new Map();
+  const reserved: Promise<void> = moved.then(() => {
+    if (spares.portalSparesMaking?.get(key) === reserved) spares.portalSparesMaking.delete(key);
+  });
+  spares.portalSparesMaking.set(key, reserved);
+  return moved;
+}
+
+/** Moves a spare's mount onto `root`; false (the spare undone) when it could not. Never rejects. */
+async function moveSpare(spare: SpareDisk, root: string, image: string): Promise<boolean> {
   try {
     // Renamed first: a crash before the move leaves the sandbox an image of its own, and only a mount to sweep.
     renameSync(spare.image, image);
@@ -630,7 +643,11 @@ async function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string,
     }
     return false;
   }
-  rmdirSync(spare.mountPoint);
+  try {
+    rmdirSync(spare.mountPoint);
+  } catch (error) {
+    log.warn({ dir: root, err: errorField(error) }, "could not remove a moved spare disk's mount point: the next start sweeps it");
+  }
   return true;
 }
 
@@ -671,9 +688,9 @@ async function makeSpare(sandboxesRoot: string, bytes: number, key: string) {
   }
   // Released (the portal stopping) while this ran: what was made is undone, nothing is left mounted.
   const released = () => spares.portalSpareDisks?.get(key) !== spare;
-  // The shell that moves it into place is started now, not by the start that takes it.
-  startCommands().start();
   try {
+    // The shell that moves it into place is started now, not by the start that takes it.
+    startCommands().start();
     sweepSpares(sandboxesRoot, bytes);
     await ensureStaging(sandboxesRoot);
     const format = takeLeftSpare(sandboxesRoot, bytes, spare.image) ? [] : mkfsArguments(spare.image, bytes);

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import fs, { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ensureSandboxDisk, makeSpareDisk, releaseSpareDisks, sweepSpares } from "@/lib/sandboxes/limits";
 
 // Spare disk images are made ahead per size; those of another size and half-made ones of a process
@@ -140,6 +140,38 @@ describe.runIf(asRoot)("mounted spare disks", () => {
     expect(await ensureSandboxDisk(next, bytes)).toBe(true);
     expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(next);
     expect(readdirSync(next)).toEqual(["lost+found"]);
+  });
+
+  it("taken by a start while another sandbox asks for the next: that one waits for the move, and both are whole", async () => {
+    root = sandboxesRoot();
+    const bytes = 32 * MiB;
+    expect(await ensureSandboxDisk(path.join(root, "first"), bytes)).toBe(true);
+    await makeSpareDisk(root, bytes);
+    const next = path.join(root, "next");
+    // The portal's log lines (synchronous writes to fd 1): a move undone or a spare failed says so there.
+    const logged: string[] = [];
+    const writes = vi.spyOn(fs, "writeSync").mockImplementation((_fd: number, data: string | NodeJS.ArrayBufferView) => {
+      logged.push(String(data));
+      return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    });
+    const taking = ensureSandboxDisk(next, bytes);
+    // Another jail's runtime answers while the move is under way: its next spare is the same paths.
+    const following = makeSpareDisk(root, bytes);
+    try {
+      expect(await taking).toBe(true);
+      await following;
+    } finally {
+      writes.mockRestore();
+    }
+    expect(logged.filter((line) => line.includes("spare disk"))).toEqual([]);
+    expect(readdirSync(next)).toEqual(["lost+found"]);
+    expect(loopDevicesOf(`${next}.img`)).not.toBe("");
+    // Made after the move, not beside it: the one after gets a spare of its own.
+    await makeSpareDisk(root, bytes);
+    expect(mountsUnder(root).map(({ mountPoint }) => mountPoint)).toContain(path.join(root, `.spare-disks.${process.pid}`, String(bytes)));
+    const after = path.join(root, "after");
+    expect(await ensureSandboxDisk(after, bytes)).toBe(true);
+    expect(readdirSync(after)).toEqual(["lost+found"]);
   });
 
   it("of a portal that was killed are unmounted and removed by the next sweep", async () => {
