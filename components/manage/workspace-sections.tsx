@@ -30,7 +30,7 @@ export async function RepositoriesSection({
   pageHref: (cursor: string) => string | null;
   firstHref: string | null;
 }) {
-  const { items, nextCursor } = await firstPageUnlessValid(cursor, (from) => listRepositories({ teamId: team.id, cursor: from, limit: 50 }));
+  const { items, nextCursor, fromStart } = await firstPageUnlessValid(cursor, (from) => listRepositories({ teamId: team.id, cursor: from, limit: 50 }));
   return (
     <ManageSection title="Repositories" testId="repositories-section" id="repositories">
       <p className="muted small">
@@ -81,7 +81,13 @@ export async function RepositoriesSection({
           ))}
         </ManageTable>
       )}
-      <Pager href={nextCursor && pageHref(nextCursor)} firstHref={firstHref} label="More repositories" testId="repositories-more" />
+      <Pager
+        href={nextCursor && pageHref(nextCursor)}
+        firstHref={fromStart ? null : firstHref}
+        firstLabel="First repositories"
+        label="More repositories"
+        testId="repositories-more"
+      />
       {items.some((repository) => repository.deployKey) && (
         <div className="deploy-keys" data-testid="deploy-keys">
           <h3 className="manage-card-title">Deploy keys</h3>

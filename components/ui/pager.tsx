@@ -4,13 +4,26 @@ import Link from "next/link";
  * Under a paged list: the link to its next page (`href`), and from any later page the way back to
  * its first (`firstHref`); nothing on a list's only page.
  */
-export function Pager({ href, firstHref = null, label, testId }: { href: string | null; firstHref?: string | null; label: string; testId?: string }) {
+export function Pager({
+  href,
+  firstHref = null,
+  label,
+  firstLabel = "First page",
+  testId,
+}: {
+  href: string | null;
+  firstHref?: string | null;
+  label: string;
+  /** Names the list where a page has several, so each way back reads apart. */
+  firstLabel?: string;
+  testId?: string;
+}) {
   if (!href && !firstHref) return null;
   return (
     <div className="pager">
       {firstHref && (
         <Link className="button ghost" href={firstHref} data-testid={testId && `${testId}-first`}>
-          ← First page
+          ← {firstLabel}
         </Link>
       )}
       {href && (

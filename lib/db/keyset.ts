@@ -76,11 +76,14 @@ export function newestFirst<K extends string>(field: K, { cursor, limit }: { cur
  * A page's list read with the cursor in its address: a cursor the list did not give out (an edited or
  * old address) shows the first page rather than an error page.
  */
-export async function firstPageUnlessValid<T>(cursor: string | undefined, read: (cursor: string | undefined) => Promise<T>): Promise<T> {
+export async function firstPageUnlessValid<T extends object>(
+  cursor: string | undefined,
+  read: (cursor: string | undefined) => Promise<T>,
+): Promise<T & { fromStart: boolean }> {
   try {
-    return await read(cursor);
+    return { ...(await read(cursor)), fromStart: cursor === undefined };
   } catch (error) {
-    if (cursor !== undefined && error instanceof ApiError && error.code === "invalid_cursor") return read(undefined);
+    if (cursor !== undefined && error instanceof ApiError && error.code === "invalid_cursor") return { ...(await read(undefined)), fromStart: true };
     throw error;
   }
 }

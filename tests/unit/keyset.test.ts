@@ -69,12 +69,14 @@ describe("firstPageUnlessValid", () => {
   const reader = (cursor: string | undefined) => {
     if (cursor === "bad") throw new ApiError("invalid_cursor", "bad");
     if (cursor === "broken") throw new Error("database down");
-    return Promise.resolve(cursor ?? "first");
+    return Promise.resolve({ page: cursor ?? "first" });
   };
 
   it("reads the page of a good cursor, the first page for one the list did not give out, and lets other failures through", async () => {
-    expect(await firstPageUnlessValid("good", reader)).toBe("good");
-    expect(await firstPageUnlessValid("bad", reader)).toBe("first");
+    expect(await firstPageUnlessValid("good", reader)).toEqual({ page: "good", fromStart: false });
+    expect(await firstPageUnlessValid(undefined, reader)).toEqual({ page: "first", fromStart: true });
+    // Shown from the start: the page offers no way back to where it already is.
+    expect(await firstPageUnlessValid("bad", reader)).toEqual({ page: "first", fromStart: true });
     await expect(firstPageUnlessValid("broken", reader)).rejects.toThrow("database down");
   });
 });

@@ -44,7 +44,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             </ManageTable>
             <Pager
               href={signIns.nextCursor && `/account?signIns=${encodeURIComponent(signIns.nextCursor)}`}
-              firstHref={cursor ? "/account" : null}
+              firstHref={signIns.fromStart ? null : "/account"}
+              firstLabel="Newest sign-ins"
               label="Older sign-ins"
               testId="sign-ins-older"
             />

@@ -62,7 +62,8 @@ export default async function TeamsPage({ searchParams }: { searchParams: Promis
           </ManageTable>
           <Pager
             href={invitations.nextCursor && `/teams?invitations=${encodeURIComponent(invitations.nextCursor)}`}
-            firstHref={cursor ? "/teams" : null}
+            firstHref={invitations.fromStart ? null : "/teams"}
+            firstLabel="Newest invitations"
             label="Older invitations"
             testId="my-invitations-older"
           />

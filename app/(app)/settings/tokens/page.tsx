@@ -57,7 +57,8 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
           )}
           <Pager
             href={tokens.nextCursor && `/settings/tokens?cursor=${encodeURIComponent(tokens.nextCursor)}`}
-            firstHref={cursor ? "/settings/tokens" : null}
+            firstHref={tokens.fromStart ? null : "/settings/tokens"}
+            firstLabel="Newest tokens"
             label="Older tokens"
             testId="tokens-older"
           />

@@ -144,7 +144,13 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 );
               })}
             </ManageTable>
-            <Pager href={pageHref("members", members.nextCursor)} firstHref={firstHref("members")} label="More members" testId="members-more" />
+            <Pager
+              href={pageHref("members", members.nextCursor)}
+              firstHref={members.fromStart ? null : firstHref("members")}
+              firstLabel="First members"
+              label="More members"
+              testId="members-more"
+            />
           </ManageSection>
           <ManageSection title="Pending invitations">
             {invitations.items.length === 0 ? (
@@ -179,7 +185,8 @@ export default async function MembersPage({ params, searchParams }: Props) {
             )}
             <Pager
               href={pageHref("invitations", invitations.nextCursor)}
-              firstHref={firstHref("invitations")}
+              firstHref={invitations.fromStart ? null : firstHref("invitations")}
+              firstLabel="Newest invitations"
               label="Older invitations"
               testId="invitations-older"
             />

@@ -177,7 +177,8 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
             )}
             <Pager
               href={nextPageHref(`/teams/${team.id}/settings`, cursors, "shares", shares.nextCursor, "#shares")}
-              firstHref={firstPageHref(`/teams/${team.id}/settings`, cursors, "shares", "#shares")}
+              firstHref={shares.fromStart ? null : firstPageHref(`/teams/${team.id}/settings`, cursors, "shares", "#shares")}
+              firstLabel="Newest share links"
               label="Older share links"
               testId="team-shares-older"
             />
