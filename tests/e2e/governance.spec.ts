@@ -127,16 +127,16 @@ const VIEWPORTS = [
 // Each page loaded once and looked at in every size and scheme (support/looks.ts).
 test("settings, usage and a shared session fit the window and pass axe at each size, light and dark", async ({ page, browser }) => {
   await page.goto(`/teams/${teamId}/settings`);
-  await expect(page.getByTestId("settings-title")).toBeVisible();
   await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    await expect(page.getByTestId("settings-title")).toBeVisible();
     await expectFits(page);
     await expectAccessible(page);
     await shoot(page, `settings-${viewport.width}-${scheme}`);
   });
 
   await page.goto(`/teams/${teamId}/usage`);
-  await expect(page.getByTestId("usage-chart").first()).toBeVisible();
   await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    await expect(page.getByTestId("usage-chart").first()).toBeVisible();
     await expectFits(page);
     await expectAccessible(page);
     await shoot(page, `usage-${viewport.width}-${scheme}`);
@@ -146,8 +146,8 @@ test("settings, usage and a shared session fit the window and pass axe at each s
   const stranger = await signedOutContext(browser);
   const viewer = await stranger.newPage();
   await viewer.goto(shareUrl);
-  await expect(viewer.getByTestId("message-agent").first()).toBeVisible();
   await atEachLook(viewer, VIEWPORTS, async (viewport, scheme) => {
+    await expect(viewer.getByTestId("message-agent").first()).toBeVisible();
     await expectFits(viewer);
     await expectAccessible(viewer);
     await shoot(viewer, `share-${viewport.width}-${scheme}`);

@@ -86,6 +86,7 @@ test.describe("every page at every size, light and dark", () => {
       await page.goto(url);
       await expect(page.locator("h1").first()).toBeVisible();
       await atEachLook(page, VIEWPORTS, async () => {
+        await expect(page.locator("h1").first()).toBeVisible();
         await shell.expectNoHorizontalOverflow();
         await expectAccessible(page);
       });
@@ -100,6 +101,8 @@ async function expectPageFits(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator("h1").first()).toBeVisible();
   await atEachLook(page, VIEWPORTS, async (viewport, scheme) => {
+    // At every size: a media query must not hide the page's heading.
+    await expect(page.locator("h1").first()).toBeVisible();
     await shell.expectNoHorizontalOverflow();
     await expectAccessible(page);
     await keepShot(page, `layout-${viewport.name}-${scheme}${path}`, { fullPage: true });
