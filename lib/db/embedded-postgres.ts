@@ -147,7 +147,10 @@ async function initialise(binDir: string, databaseDir: string, password: string,
 }
 
 function startServer(binDir: string, databaseDir: string, port: number, user: PostgresUser | null): Promise<ChildProcess> {
-  const child = spawnAs(path.join(binDir, "postgres"), ["-D", databaseDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], user);
+  // A process group of its own: a terminal's Ctrl+C reaches the portal alone, which releases its
+  // sandboxes and flushes its events before it stops the database (lib/boot.ts); in the portal's
+  // group, PostgreSQL began shutting down at once and those last writes failed.
+  const child = spawnAs(path.join(binDir, "postgres"), ["-D", databaseDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], user, true);
   // Postgres shuts down on its own after SIGINT; this stops it when the portal exits some other way.
   const stopOnExit = () => child.kill("SIGINT");
   process.on("exit", stopOnExit);
@@ -181,10 +184,10 @@ async function stopServer(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-function spawnAs(file: string, args: string[], user: PostgresUser | null): ChildProcess {
+function spawnAs(file: string, args: string[], user: PostgresUser | null, detached = false): ChildProcess {
   // A small environment: the portal's secrets have no business in the database server's.
   const env = { NODE_ENV: process.env.NODE_ENV, PATH: process.env.PATH ?? "/usr/bin:/bin", LC_MESSAGES: "C" };
-  return spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"], ...(user ?? {}) });
+  return spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"], detached, ...(user ?? {}) });
 }
 
 /** Resolves when the child ends or fails to start (EACCES, ENOENT): never an uncaught 'error' event. */
