@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { isProcessAlive } from "@/lib/process-utils";
 import { CommandShell } from "@/lib/sandboxes/command-shell";
+import { until } from "./support/until";
 
 // The small shell that runs the portal's short root commands (mounts of spare disks) without a
 // fork of the portal: commands in order, each answered with its failure, and the shell gone with
@@ -20,16 +21,6 @@ function pidsWithEnvironment(text: string): number[] {
       }
     })
     .map(Number);
-}
-
-async function until<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe("CommandShell", () => {

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ensureSandboxDisk, makeSpareDisk, releaseSpareDisks, sweepSpares } from "@/lib/sandboxes/limits";
+import { until } from "./support/until";
 
 // Spare disk images are made ahead per size; those of another size and half-made ones of a process
 // that died are removed the first time a process makes a spare in a sandboxes root. As root, the
@@ -37,16 +38,6 @@ function unmountUnder(dir: string) {
 /** The loop devices backed by a file (losetup -j): none once it is unmounted for good. */
 function loopDevicesOf(file: string): string {
   return spawnSync("losetup", ["-j", file], { encoding: "utf8" }).stdout.trim();
-}
-
-async function until<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function sandboxesRoot(): string {
