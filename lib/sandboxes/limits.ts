@@ -618,12 +618,19 @@ function takeSpareDisk(sandboxesRoot: string, bytes: number, root: string, image
   const moved = moveSpare(spare, root, image);
   // Until its move is done the spare's mount point is still in use: no next spare is made at the same
   // paths meanwhile (its undo of a failed mkdir would unmount this one, or remove its mount point).
-  spares.portalSparesMaking ??= new Map();
-  const reserved: Promise<void> = moved.then(() => {
-    if (spares.portalSparesMaking?.get(key) === reserved) spares.portalSparesMaking.delete(key);
-  });
-  spares.portalSparesMaking.set(key, reserved);
+  void holdSpareKey(key, moved);
   return moved;
+}
+
+/** The key's paths are busy until `work` settles: makeSpareDisk waits for it instead of making another. */
+function holdSpareKey(key: string, work: Promise<unknown>): Promise<void> {
+  spares.portalSparesMaking ??= new Map();
+  const release = () => {
+    if (spares.portalSparesMaking?.get(key) === held) spares.portalSparesMaking.delete(key);
+  };
+  const held: Promise<void> = work.then(release, release);
+  spares.portalSparesMaking.set(key, held);
+  return held;
 }
 
 /** Moves a spare's mount onto `root`; false (the spare undone) when it could not. Never rejects. */
@@ -657,15 +664,12 @@ async function moveSpare(spare: SpareDisk, root: string, image: string): Promise
  */
 export function makeSpareDisk(sandboxesRoot: string, bytes: number): Promise<void> {
   const key = spareKey(sandboxesRoot, bytes);
-  spares.portalSparesMaking ??= new Map();
   // One at a time per root and size, released or not: an attempt cut short by a release still owns
   // its image and mount point (the same paths as the next one's) until it has undone them.
-  const making = spares.portalSparesMaking.get(key);
+  const making = spares.portalSparesMaking?.get(key);
   if (making) return making;
   if (spares.portalSpareDisks?.has(key)) return Promise.resolve();
-  const made = makeSpare(sandboxesRoot, bytes, key).finally(() => spares.portalSparesMaking?.delete(key));
-  spares.portalSparesMaking.set(key, made);
-  return made;
+  return holdSpareKey(key, makeSpare(sandboxesRoot, bytes, key));
 }
 
 /** Resolves once no spare disk is being made (bench/sandbox-limits.ts times each start on a host making none). */
