@@ -87,6 +87,9 @@ const envSchema = z
     NEXTAUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     PORTAL_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),
     PORTAL_ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, "must be at least 12 characters").optional()),
+    // How long a runtime that takes connections but answers no health check (busy, starved of CPU, or
+    // hung) is given before it is restarted, ending its turns; one that refuses them is restarted at once.
+    PORTAL_RUNTIME_UNANSWERED_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(3_000).default(30_000)),
     // Events held in memory while the database is away before running turns are paused.
     PORTAL_EVENT_QUEUE_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).default(500_000)),
     // Where agents run: `bwrap` (a bubblewrap jail per sandbox), `local` (unisolated, on this host),

@@ -2,6 +2,7 @@ import "server-only";
 import type { ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { SandboxAgent, type SessionPersistDriver } from "sandbox-agent";
+import { env } from "@/lib/env";
 import { runtimeUnavailable } from "@/lib/errors";
 import { commandLine, descendants, isProcessAlive } from "@/lib/process-utils";
 import { createObservedFetch, type AcpStreamObserver, type ClientAnswer, type GapReport, type Refusal } from "@/lib/runtime/observed-fetch";
@@ -28,6 +29,8 @@ export interface RuntimeInfo {
   /** ACP connections found dead while the runtime itself answered; each one replaced the SDK. */
   connectionLosses: number;
   lastConnectionLoss: { at: string; reason: string } | null;
+  /** Since when its health checks go unanswered (it takes connections but is busy or hung), or null. */
+  unansweredSince: string | null;
 }
 
 /** A runtime process as a launcher started it, and how to reach it. */
@@ -91,6 +94,7 @@ type Listener = (generation: number) => void;
 
 const HEALTH_INTERVAL_MS = 1_000;
 const FAILED_PROBES_BEFORE_DOWN = 3;
+const PROBE_TIMEOUT_MS = 2_000;
 const MAX_BACKOFF_MS = 10_000;
 let generationCounter = 0;
 
@@ -108,6 +112,8 @@ export class RuntimeManager {
   private baseFetch: typeof fetch = runtimeFetch;
   private backoffMs = 250;
   private failedProbes = 0;
+  /** When the health probes began to go unanswered (null: the last one was answered or refused). */
+  private unansweredSince: number | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -142,6 +148,7 @@ export class RuntimeManager {
       restarts: this.restarts,
       connectionLosses: this.connectionLosses,
       lastConnectionLoss: this.lastConnectionLoss,
+      unansweredSince: this.unansweredSince === null ? null : new Date(this.unansweredSince).toISOString(),
     };
   }
 
@@ -423,28 +430,49 @@ export class RuntimeManager {
   }
 
   private async probe(): Promise<boolean> {
+    return (await this.probeHealth()) === "answered";
+  }
+
+  /**
+   * `unanswered`: the request went out but no answer came in time (the runtime is busy, starved of
+   * CPU, or hung); `unreachable`: it was refused, failed or answered with an error (the runtime is gone).
+   */
+  private async probeHealth(): Promise<"answered" | "unanswered" | "unreachable"> {
+    const signal = AbortSignal.timeout(PROBE_TIMEOUT_MS);
     try {
-      const response = await this.baseFetch(`${this.url}/v1/health`, {
-        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-        signal: AbortSignal.timeout(2_000),
-      });
-      return response.ok;
+      const response = await this.baseFetch(`${this.url}/v1/health`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal });
+      return response.ok ? "answered" : "unreachable";
     } catch {
-      return false;
+      return signal.aborted ? "unanswered" : "unreachable";
     }
   }
 
   private async checkHealth() {
     if (this.stopping) return;
-    const healthy = await this.probe();
+    const health = await this.probeHealth();
+    const healthy = health === "answered";
     this.failedProbes = healthy ? 0 : this.failedProbes + 1;
+    if (health === "unanswered") this.unansweredSince ??= Date.now();
+    else this.unansweredSince = null;
     if (healthy && this.status !== "ok") {
       if (this.mode === "external" && this.generation && !(await this.externalStillHoldsSessions())) this.markLost();
       this.markReady();
     } else if (!healthy && this.status === "ok" && this.failedProbes >= FAILED_PROBES_BEFORE_DOWN) {
       // Several misses in a row: one slow answer while our own event loop is saturated is not death.
-      if (this.mode === "embedded" && this.child) this.kill(this.child, "SIGKILL");
-      else this.markDown();
+      if (this.mode === "embedded" && this.child) {
+        // Killing ends every turn on the runtime. One that takes its connections but is slow to answer
+        // (a sandbox starved of CPU by its own agent's build, a host overloaded) is given time to catch
+        // up; only one that stays silent that long counts as hung, and one that refuses as gone.
+        const unansweredFor = this.unansweredSince === null ? null : Date.now() - this.unansweredSince;
+        if (unansweredFor !== null && unansweredFor < env().PORTAL_RUNTIME_UNANSWERED_MS) return;
+        log.error(
+          { runtime: this.label, ...(unansweredFor === null ? { failedProbes: this.failedProbes } : { unansweredMs: unansweredFor }) },
+          unansweredFor === null
+            ? "the runtime refuses its health checks; restarting it"
+            : "the runtime has not answered its health checks for too long; restarting it",
+        );
+        this.kill(this.child, "SIGKILL");
+      } else this.markDown();
       // A provider's sandbox whose server died is asked to start it again.
       void this.config.remote?.revive().catch((error) => log.error({ runtime: this.label, err: errorField(error) }, "reviving the runtime failed"));
     }

@@ -345,6 +345,7 @@ export async function sessionRuntime(api: Api, sessionId: string, admin: Api = a
     pid: number;
     status: string;
     restarts: number;
+    unansweredSince: string | null;
     stream: { recovered: number; lost: number };
   };
 }
