@@ -255,10 +255,21 @@ export interface JailLimits {
    * than beside it (a mkfs and a mount competing with the start for the host's CPUs and disk).
    */
   started(): void;
+  /**
+   * The launch failed before its jail was spawned: its cgroup is removed now, as no jail's exit will
+   * (its disk stays mounted, the sandbox's for its life as after any run).
+   */
+  abandoned(): void;
 }
 
 /** A jail with no limits at all: the baseline bench/sandbox-limits.ts measures them against. */
-export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined, started: () => undefined };
+export const NO_LIMITS: JailLimits = {
+  wrap: (command) => command,
+  tmpfsSize: () => [],
+  watch: () => undefined,
+  started: () => undefined,
+  abandoned: () => undefined,
+};
 
 interface JailCgroup {
   dirs: string[];
@@ -338,6 +349,9 @@ export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: s
     },
     started() {
       if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
+    },
+    abandoned() {
+      if (cgroup) removeCgroup(cgroup.dirs);
     },
   };
 }
