@@ -2,7 +2,7 @@ import { ApiButton } from "@/components/manage/api-button";
 import { CopySecret } from "@/components/manage/copy-secret";
 import { AddMcpServerForm, AddRepositoryForm, AddSkillSourceForm, RemoveListEntry, type VersionedList } from "@/components/manage/workspace-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
-import { Pager } from "@/components/ui/pager";
+import { Pager, type PagePosition } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { firstPageUnlessValid } from "@/lib/db/keyset";
 import { listRepositories } from "@/lib/sandboxes/repository";
@@ -17,18 +17,16 @@ const CREDENTIAL_LABEL = { token: "HTTPS token", deployKey: "Deploy key" } as co
 
 /**
  * Repositories a member can start a session from; the clone is made on the host with the credential.
- * Paged like the API, by name: `cursor` is the page's, `pageHref` the address of the next one.
+ * Paged like the API, by name: `cursor` is the page's, `links` its Pager's addresses (pageLinks).
  */
 export async function RepositoriesSection({
   team,
   cursor,
-  pageHref,
-  firstHref,
+  links,
 }: {
   team: { id: string };
   cursor?: string;
-  pageHref: (cursor: string) => string | null;
-  firstHref: string | null;
+  links: (page: PagePosition) => { href: string | null; firstHref: string | null };
 }) {
   const { items, nextCursor, fromStart } = await firstPageUnlessValid(cursor, (from) => listRepositories({ teamId: team.id, cursor: from, limit: 50 }));
   return (
@@ -81,13 +79,7 @@ export async function RepositoriesSection({
           ))}
         </ManageTable>
       )}
-      <Pager
-        href={nextCursor && pageHref(nextCursor)}
-        firstHref={fromStart ? null : firstHref}
-        firstLabel="First repositories"
-        label="More repositories"
-        testId="repositories-more"
-      />
+      <Pager {...links({ nextCursor, fromStart })} firstLabel="First repositories" label="More repositories" testId="repositories-more" />
       {items.some((repository) => repository.deployKey) && (
         <div className="deploy-keys" data-testid="deploy-keys">
           <h3 className="manage-card-title">Deploy keys</h3>

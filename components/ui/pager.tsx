@@ -2,7 +2,7 @@ import Link from "next/link";
 
 /**
  * Under a paged list: the link to its next page (`href`), and from any later page the way back to
- * its first (`firstHref`); nothing on a list's only page.
+ * its first (`firstHref`), both from `pageLinks`; nothing on a list's only page.
  */
 export function Pager({
   href,
@@ -35,17 +35,34 @@ export function Pager({
   );
 }
 
-/**
- * The address of one list's next page, on a page with several paged lists (each its own query
- * parameter): the others keep their place. Null when the list has no more.
- */
-export function nextPageHref(path: string, cursors: Record<string, string | undefined>, list: string, cursor: string | null, hash = ""): string | null {
-  return cursor ? pageAddress(path, cursors, list, cursor, hash) : null;
+/** Where a list's page stands: what `firstPageUnlessValid` returns (`fromStart`: shown from the start, its cursor not one the list gave out). */
+export interface PagePosition {
+  nextCursor: string | null;
+  fromStart: boolean;
 }
 
-/** The address of one list's first page, the others keeping their place; null when it is on its first page. */
-export function firstPageHref(path: string, cursors: Record<string, string | undefined>, list: string, hash = ""): string | null {
-  return cursors[list] ? pageAddress(path, cursors, list, null, hash) : null;
+/**
+ * A Pager's two addresses for one list (`list`: its query parameter; `cursors`: every paged list's on the page, so the
+ * others keep their place): `href` its next page, null when it has no more; `firstHref` its first, null on the first page
+ * and on one shown from the start because its cursor was forged.
+ */
+export function pageLinks({
+  path,
+  cursors,
+  list,
+  page,
+  hash = "",
+}: {
+  path: string;
+  cursors: Record<string, string | undefined>;
+  list: string;
+  page: PagePosition;
+  hash?: string;
+}): { href: string | null; firstHref: string | null } {
+  return {
+    href: page.nextCursor ? pageAddress(path, cursors, list, page.nextCursor, hash) : null,
+    firstHref: cursors[list] && !page.fromStart ? pageAddress(path, cursors, list, null, hash) : null,
+  };
 }
 
 function pageAddress(path: string, cursors: Record<string, string | undefined>, list: string, cursor: string | null, hash: string): string {

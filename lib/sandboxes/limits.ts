@@ -255,10 +255,21 @@ export interface JailLimits {
    * than beside it (a mkfs and a mount competing with the start for the host's CPUs and disk).
    */
   started(): void;
+  /**
+   * The launch failed before its jail was spawned: its cgroup is removed now, as no jail's exit will
+   * (its disk stays mounted, the sandbox's for its life as after any run).
+   */
+  abandoned(): void;
 }
 
 /** A jail with no limits at all: the baseline bench/sandbox-limits.ts measures them against. */
-export const NO_LIMITS: JailLimits = { wrap: (command) => command, tmpfsSize: () => [], watch: () => undefined, started: () => undefined };
+export const NO_LIMITS: JailLimits = {
+  wrap: (command) => command,
+  tmpfsSize: () => [],
+  watch: () => undefined,
+  started: () => undefined,
+  abandoned: () => undefined,
+};
 
 interface JailCgroup {
   dirs: string[];
@@ -338,6 +349,9 @@ export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: s
     },
     started() {
       if (diskMounted) void makeSpareDisk(path.dirname(path.resolve(root)), limits.disk);
+    },
+    abandoned() {
+      if (cgroup) removeCgroup(cgroup.dirs);
     },
   };
 }
@@ -525,7 +539,8 @@ export async function ensureSandboxDisk(root: string, bytes: number): Promise<bo
       rmSync(image, { force: true });
       renameSync(made, image);
     }
-    execFileSync("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root], { stdio: ["ignore", "ignore", "pipe"] });
+    // A move given up at its deadline may have been done all the same (the kill waits for its mount call): never mounted twice.
+    if (!isMountPoint(root)) execFileSync("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root], { stdio: ["ignore", "ignore", "pipe"] });
   }
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
@@ -801,9 +816,11 @@ function unmount(dir: string): boolean {
 // The commands of spare disks, in shells of their own (lib/sandboxes/command-shell.ts) so that none
 // forks the portal: the move a start waits for, and the making of spares behind it, at the lowest CPU
 // priority (it takes what a start running beside it leaves), in a second shell so no move queues behind a mkfs.
+// A move is one mount call a start waits for (given up after 10 s: the start mounts its own image instead); a
+// spare's mkfs and mount, at nice 19 on a busy host, get a minute.
 const shells = globalThis as unknown as { portalStartCommands?: CommandShell; portalSpareCommands?: CommandShell };
-const startCommands = () => (shells.portalStartCommands ??= new CommandShell());
-const spareCommands = () => (shells.portalSpareCommands ??= new CommandShell(["nice", "-n", "19"]));
+const startCommands = () => (shells.portalStartCommands ??= new CommandShell({ timeoutMs: 10_000 }));
+const spareCommands = () => (shells.portalSpareCommands ??= new CommandShell({ prefix: ["nice", "-n", "19"], timeoutMs: 60_000 }));
 
 /**
  * What a sandbox's limits leave on the host, removed with its files: its disk image (unmounted) and

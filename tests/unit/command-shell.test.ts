@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isProcessAlive } from "@/lib/process-utils";
 import { CommandShell } from "@/lib/sandboxes/command-shell";
@@ -66,8 +68,40 @@ describe("CommandShell", () => {
   });
 
   it("rejects what waits when it cannot start", async () => {
-    const shell = new CommandShell(["/no/such/program"]);
+    const shell = new CommandShell({ prefix: ["/no/such/program"] });
     await expect(shell.run(["true"])).rejects.toThrow("the command shell ended before true did");
+  });
+
+  it("kills a command past its deadline with its shell, rejects it in time, and runs the next in a fresh shell", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "command-shell-"));
+    try {
+      const shell = new CommandShell({ timeoutMs: 500 });
+      const pidFile = path.join(dir, "pids");
+      const startedAt = Date.now();
+      // A hung mount, as far as the shell can tell: it writes its pid and process group (the shell's), then sleeps on.
+      const hung = shell.run(["sh", "-c", 'read -r _ _ _ _ group _ < /proc/$$/stat; echo "$$ $group" > "$0"; exec sleep 30', pidFile]);
+      const queued = shell.run(["true"]);
+      await expect(hung).rejects.toThrow("sh did not finish within 500 ms: killed, with its command shell");
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      // What was queued behind it never ran in the killed shell: rejected, not left waiting.
+      await expect(queued).rejects.toThrow("the command shell ended before true did");
+      const [sleepPid, shellPid] = readFileSync(pidFile, "utf8").trim().split(" ").map(Number);
+      expect(shellPid).not.toBe(sleepPid);
+      await until(
+        () => [sleepPid!, shellPid!].filter(isProcessAlive),
+        (alive) => alive.length === 0,
+        5_000,
+      );
+      await expect(shell.run(["sh", "-c", "exit 0"])).resolves.toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("counts a command's deadline from its own start, not from its wait behind the one before", async () => {
+    const shell = new CommandShell({ timeoutMs: 1_000 });
+    // Each takes 0.6 s, both together more than the deadline.
+    await expect(Promise.all([shell.run(["sleep", "0.6"]), shell.run(["sleep", "0.6"])])).resolves.toEqual([undefined, undefined]);
   });
 
   it("ends with the process that started it, even one killed outright", async () => {
@@ -80,7 +114,7 @@ describe("CommandShell", () => {
         "--import",
         "tsx",
         "-e",
-        `import("@/lib/sandboxes/command-shell").then((m) => new m.CommandShell(["env", ${JSON.stringify(`MARKER=${marker}`)}]).run(["true"])).then(() => console.log("ran")); setInterval(() => undefined, 1000);`,
+        `import("@/lib/sandboxes/command-shell").then((m) => new m.CommandShell({ prefix: ["env", ${JSON.stringify(`MARKER=${marker}`)}] }).run(["true"])).then(() => console.log("ran")); setInterval(() => undefined, 1000);`,
       ],
       { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
     );

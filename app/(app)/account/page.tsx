@@ -3,7 +3,7 @@ import { ApiButton } from "@/components/manage/api-button";
 import { PasswordForm, NameForm } from "@/components/manage/account-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { Pager } from "@/components/ui/pager";
+import { Pager, pageLinks } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { listSignIns } from "@/lib/accounts/account";
 import { getCurrentUser } from "@/lib/auth/current-user";
@@ -43,8 +43,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
               ))}
             </ManageTable>
             <Pager
-              href={signIns.nextCursor && `/account?signIns=${encodeURIComponent(signIns.nextCursor)}`}
-              firstHref={signIns.fromStart ? null : "/account"}
+              {...pageLinks({ path: "/account", cursors: { signIns: cursor }, list: "signIns", page: signIns })}
               firstLabel="Newest sign-ins"
               label="Older sign-ins"
               testId="sign-ins-older"

@@ -4,7 +4,7 @@ import { ApiButton } from "@/components/manage/api-button";
 import { CreateTeamForm } from "@/components/manage/team-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { Pager } from "@/components/ui/pager";
+import { Pager, pageLinks } from "@/components/ui/pager";
 import { teamCreationSetting } from "@/lib/accounts/instance";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { firstPageUnlessValid } from "@/lib/db/keyset";
@@ -61,8 +61,7 @@ export default async function TeamsPage({ searchParams }: { searchParams: Promis
             ))}
           </ManageTable>
           <Pager
-            href={invitations.nextCursor && `/teams?invitations=${encodeURIComponent(invitations.nextCursor)}`}
-            firstHref={invitations.fromStart ? null : "/teams"}
+            {...pageLinks({ path: "/teams", cursors: { invitations: cursor }, list: "invitations", page: invitations })}
             firstLabel="Newest invitations"
             label="Older invitations"
             testId="my-invitations-older"

@@ -1,7 +1,8 @@
 import "server-only";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { agentsDir } from "@/lib/agents/installer";
 import { writeRuntimeBin } from "@/lib/agents/runtime-bin";
 import { readPid, runtimeBinary, stopLeftoverProcess } from "@/lib/process-utils";
@@ -9,7 +10,7 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import { sandboxDirs, type SandboxDirs } from "@/lib/sandboxes/layout";
-import { NO_LIMITS, prepareJailLimits, removeSandboxLimits, type LimitHit } from "@/lib/sandboxes/limits";
+import { NO_LIMITS, prepareJailLimits, removeSandboxLimits, type JailLimits, type LimitHit } from "@/lib/sandboxes/limits";
 import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
 import { releaseSandboxUid, sandboxUid } from "@/lib/sandboxes/uids";
 import { openGateway, type GatewayEndpoint } from "@/lib/gateway/gateway";
@@ -165,31 +166,34 @@ export function bwrapLauncher(
       // First: the disk image is mounted at dirs.root before anything is made in it (its mount moves
       // into place in a shell of its own while the agent binaries are installed).
       const preparing = limits ? prepareJailLimits({ sandboxId: limits.sandboxId, root: dirs.root, uid }) : Promise.resolve(NO_LIMITS);
+      let jailLimits: JailLimits;
+      let child: ChildProcessByStdio<null, null, Readable>;
       try {
         installAgentBinaries(dirs.opt);
+        jailLimits = await preparing;
+        prepareSandboxDirs(dirs, uid);
+        const gateway = await jail.openGateway(sandboxId, dirs, uid);
+        const outbound = jail.network === "outbound";
+        const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, gateway, jailLimits.tmpfsSize())];
+        // Root puts the jail in its cgroup (or sets its rlimits) before the drop to the sandbox's uid.
+        const [command, ...rest] = jailLimits.wrap(
+          outbound
+            ? outboundCommand(uid, bwrap)
+            : uid === null
+              ? bwrap
+              : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap],
+        );
+        // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
+        child = spawn(command!, rest, {
+          env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }),
+          stdio: ["ignore", "ignore", "pipe"],
+          detached: true,
+        });
       } catch (error) {
-        await preparing.catch(() => undefined);
+        // No jail: the limits' cgroup (once they are prepared) is let go of here, else it stays until the next start.
+        (await preparing.catch(() => null))?.abandoned();
         throw error;
       }
-      const jailLimits = await preparing;
-      prepareSandboxDirs(dirs, uid);
-      const gateway = await jail.openGateway(sandboxId, dirs, uid);
-      const outbound = jail.network === "outbound";
-      const bwrap = ["bwrap", ...jailArguments(dirs, outbound ? (uid ?? process.getuid?.() ?? 0) : null, gateway, jailLimits.tmpfsSize())];
-      // Root puts the jail in its cgroup (or sets its rlimits) before the drop to the sandbox's uid.
-      const [command, ...rest] = jailLimits.wrap(
-        outbound
-          ? outboundCommand(uid, bwrap)
-          : uid === null
-            ? bwrap
-            : ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--inh-caps=-all", "--", ...bwrap],
-      );
-      // A process group of its own: a terminal's Ctrl+C reaches the portal, which stops its sandboxes in order.
-      const child = spawn(command!, rest, {
-        env: runtimeEnvironment({ home: HOME, dataHome: RUNTIME_DATA, path: "/usr/bin:/bin" }),
-        stdio: ["ignore", "ignore", "pipe"],
-        detached: true,
-      });
       if (limits) jailLimits.watch(child, limits.onHit);
       const socketPath = path.join(dirs.run, "runtime.sock");
       return {

@@ -3,7 +3,7 @@ import { ApiButton } from "@/components/manage/api-button";
 import { TokenForm } from "@/components/manage/secret-forms";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { Pager } from "@/components/ui/pager";
+import { Pager, pageLinks } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { firstPageUnlessValid } from "@/lib/db/keyset";
@@ -56,8 +56,7 @@ export default async function TokensPage({ searchParams }: { searchParams: Promi
             </ManageTable>
           )}
           <Pager
-            href={tokens.nextCursor && `/settings/tokens?cursor=${encodeURIComponent(tokens.nextCursor)}`}
-            firstHref={tokens.fromStart ? null : "/settings/tokens"}
+            {...pageLinks({ path: "/settings/tokens", cursors: { cursor }, list: "cursor", page: tokens })}
             firstLabel="Newest tokens"
             label="Older tokens"
             testId="tokens-older"

@@ -6,7 +6,7 @@ import { InviteForm } from "@/components/manage/secret-forms";
 import { TeamCrumb } from "@/components/manage/team-crumb";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { firstPageHref, nextPageHref, Pager } from "@/components/ui/pager";
+import { Pager, pageLinks, type PagePosition } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { lastSeenOf } from "@/lib/auth/sign-in-sessions";
@@ -52,8 +52,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
   ]);
   const lastActive = await lastSeenOf(members.items.map((member) => member.userId));
   const cursors = { members: membersCursor, invitations: invitationsCursor };
-  const pageHref = (list: keyof typeof cursors, cursor: string | null) => nextPageHref(`/teams/${team.id}/members`, cursors, list, cursor);
-  const firstHref = (list: keyof typeof cursors) => firstPageHref(`/teams/${team.id}/members`, cursors, list);
+  const links = (list: keyof typeof cursors, page: PagePosition) => pageLinks({ path: `/teams/${team.id}/members`, cursors, list, page });
   const isAdmin = may(role, "manageMembers");
   const grantable = grantableRoles(role);
 
@@ -144,13 +143,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 );
               })}
             </ManageTable>
-            <Pager
-              href={pageHref("members", members.nextCursor)}
-              firstHref={members.fromStart ? null : firstHref("members")}
-              firstLabel="First members"
-              label="More members"
-              testId="members-more"
-            />
+            <Pager {...links("members", members)} firstLabel="First members" label="More members" testId="members-more" />
           </ManageSection>
           <ManageSection title="Pending invitations">
             {invitations.items.length === 0 ? (
@@ -183,13 +176,7 @@ export default async function MembersPage({ params, searchParams }: Props) {
                 ))}
               </ManageTable>
             )}
-            <Pager
-              href={pageHref("invitations", invitations.nextCursor)}
-              firstHref={invitations.fromStart ? null : firstHref("invitations")}
-              firstLabel="Newest invitations"
-              label="Older invitations"
-              testId="invitations-older"
-            />
+            <Pager {...links("invitations", invitations)} firstLabel="Newest invitations" label="Older invitations" testId="invitations-older" />
           </ManageSection>
         </div>
         {isAdmin && (

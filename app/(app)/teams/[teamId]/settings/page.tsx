@@ -10,7 +10,7 @@ import { TeamCrumb } from "@/components/manage/team-crumb";
 import { AgentToolsSection, RepositoriesSection } from "@/components/manage/workspace-sections";
 import { ManageSection, ManageTable } from "@/components/ui/manage-table";
 import { PageHeader } from "@/components/ui/page-header";
-import { firstPageHref, nextPageHref, Pager } from "@/components/ui/pager";
+import { Pager, pageLinks } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { formatUsd } from "@/lib/contract/usage";
@@ -76,8 +76,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
       <RepositoriesSection
         team={team}
         cursor={repositoriesCursor}
-        pageHref={(cursor) => nextPageHref(`/teams/${team.id}/settings`, cursors, "repositories", cursor, "#repositories")}
-        firstHref={firstPageHref(`/teams/${team.id}/settings`, cursors, "repositories", "#repositories")}
+        links={(page) => pageLinks({ path: `/teams/${team.id}/settings`, cursors, list: "repositories", page, hash: "#repositories" })}
       />
       <AgentToolsSection team={team} />
       <div className="manage-grid">
@@ -176,8 +175,7 @@ export default async function TeamSettingsPage({ params, searchParams }: Props) 
               </ul>
             )}
             <Pager
-              href={nextPageHref(`/teams/${team.id}/settings`, cursors, "shares", shares.nextCursor, "#shares")}
-              firstHref={shares.fromStart ? null : firstPageHref(`/teams/${team.id}/settings`, cursors, "shares", "#shares")}
+              {...pageLinks({ path: `/teams/${team.id}/settings`, cursors, list: "shares", page: shares, hash: "#shares" })}
               firstLabel="Newest share links"
               label="Older share links"
               testId="team-shares-older"
