@@ -149,6 +149,8 @@ test("every page at every size", async ({ browser, page: first }) => {
       for (const url of signedOutPaths) {
         await outside.goto(url);
         await expect(outside.locator("h1").first()).toBeVisible();
+        // A shared transcript loads after the page: shoot it with its messages, not an empty box.
+        if (url.startsWith("/share/")) await expect(outside.getByTestId("message-agent").first()).toBeVisible();
         await outside.screenshot({ path: shot(`pages/${size.name}-${scheme}-signed-out-${shotName(url)}`), fullPage: true });
       }
       await stranger.close();
