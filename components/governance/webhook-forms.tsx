@@ -10,44 +10,48 @@ import { useRouter } from "next/navigation";
 /** A new webhook: URL, events, body format; its signing secret is shown once. */
 export function WebhookForm({ teamId }: { teamId: string }) {
   const [secret, setSecret] = useState<string | null>(null);
+  // A card like the page's other "add" forms (repositories, MCP servers, skills), not fields loose on the page.
   return (
-    <div className="stack">
-      <ApiForm<{ secret: string }>
-        method="POST"
-        url={`/api/teams/${teamId}/webhooks`}
-        toBody={(form) => ({ url: form.get("url"), events: form.getAll("events"), format: form.get("format") })}
-        submitLabel="Add webhook"
-        onDone={(data) => setSecret(data.secret)}
-        testId="webhook-form"
-      >
-        <label className="field">
-          <span>URL</span>
-          <input name="url" type="url" required maxLength={2000} placeholder="https://example.com/hooks/agent-portal" data-testid="webhook-url" />
-        </label>
-        <fieldset className="field webhook-events">
-          <legend>Events</legend>
-          {WEBHOOK_EVENTS.map((event) => (
-            <label key={event} className="checkbox">
-              <input type="checkbox" name="events" value={event} defaultChecked={event === "permission.waiting" || event === "turn.ended"} />{" "}
-              <code>{event}</code>
-            </label>
-          ))}
-        </fieldset>
-        <label className="field">
-          <span>Body</span>
-          <select name="format" defaultValue="json" data-testid="webhook-format">
-            <option value="json">JSON (signed)</option>
-            <option value="slack">Slack-compatible text</option>
-          </select>
-        </label>
-      </ApiForm>
-      {secret && (
-        <CopySecret
-          value={secret}
-          note="The signing secret, shown once: check X-Portal-Signature with it (HMAC-SHA256 of timestamp.body)."
-          testId="webhook-secret"
-        />
-      )}
+    <div className="card">
+      <h3 className="manage-card-title">Add a webhook</h3>
+      <div className="stack">
+        <ApiForm<{ secret: string }>
+          method="POST"
+          url={`/api/teams/${teamId}/webhooks`}
+          toBody={(form) => ({ url: form.get("url"), events: form.getAll("events"), format: form.get("format") })}
+          submitLabel="Add webhook"
+          onDone={(data) => setSecret(data.secret)}
+          testId="webhook-form"
+        >
+          <label className="field">
+            <span>URL</span>
+            <input name="url" type="url" required maxLength={2000} placeholder="https://example.com/hooks/agent-portal" data-testid="webhook-url" />
+          </label>
+          <fieldset className="field webhook-events">
+            <legend>Events</legend>
+            {WEBHOOK_EVENTS.map((event) => (
+              <label key={event} className="checkbox">
+                <input type="checkbox" name="events" value={event} defaultChecked={event === "permission.waiting" || event === "turn.ended"} />{" "}
+                <code>{event}</code>
+              </label>
+            ))}
+          </fieldset>
+          <label className="field">
+            <span>Body</span>
+            <select name="format" defaultValue="json" data-testid="webhook-format">
+              <option value="json">JSON (signed)</option>
+              <option value="slack">Slack-compatible text</option>
+            </select>
+          </label>
+        </ApiForm>
+        {secret && (
+          <CopySecret
+            value={secret}
+            note="The signing secret, shown once: check X-Portal-Signature with it (HMAC-SHA256 of timestamp.body)."
+            testId="webhook-secret"
+          />
+        )}
+      </div>
     </div>
   );
 }

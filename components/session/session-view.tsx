@@ -336,6 +336,10 @@ function ContextMeter({ usage }: { usage: UsageJson | null }) {
   return (
     <span className={`context-meter${share > 0.85 ? " high" : ""}`} title={words} data-testid="context-meter">
       <span className="sr-only">{words}</span>
+      {/* Named on screen too: a bare "0% · $0.0001" beside the status said nothing of what it measures. */}
+      <span className="context-meter-label" aria-hidden>
+        Context
+      </span>
       <span className="context-meter-track" aria-hidden>
         <span className="context-meter-fill" style={{ width: `${Math.max(3, share * 100)}%` }} />
       </span>

@@ -38,7 +38,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
                     )}
                   </td>
                   <td className="muted small">{attempt.ip ?? "—"}</td>
-                  <td className="muted small">{attempt.userAgent?.slice(0, 80) ?? "—"}</td>
+                  {/* Cut at 80 characters with an ellipsis (the whole of it on hover), not mid-word as if that were all. */}
+                  <td className="muted small" title={attempt.userAgent ?? undefined}>
+                    {!attempt.userAgent ? "—" : attempt.userAgent.length > 80 ? `${attempt.userAgent.slice(0, 79)}…` : attempt.userAgent}
+                  </td>
                 </tr>
               ))}
             </ManageTable>
