@@ -145,9 +145,18 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
   return (
     <div
       className="transcript-frame"
-      onWheel={() => (lastInput.current = performance.now())}
+      onWheel={(event) => {
+        lastInput.current = performance.now();
+        // Scrolling up lets go of the end at once. Left to the at-bottom signal, a wheel that came while
+        // the opening list was still growing (already "not at bottom", so no change was signalled) kept
+        // holding the end, and the next row measured taller pulled the reader back down.
+        if (event.deltaY < 0) stick.current = false;
+      }}
       onTouchMove={() => (lastInput.current = performance.now())}
-      onKeyDown={() => (lastInput.current = performance.now())}
+      onKeyDown={(event) => {
+        lastInput.current = performance.now();
+        if (SCROLL_UP_KEYS.has(event.key)) stick.current = false;
+      }}
       onPointerDown={() => (lastInput.current = performance.now())}
     >
       <Context.Provider value={rowContext.current}>
@@ -198,6 +207,8 @@ export const Transcript = memo(function Transcript(props: TranscriptProps) {
     </div>
   );
 });
+
+const SCROLL_UP_KEYS = new Set(["ArrowUp", "PageUp", "Home"]);
 
 const Scroller = forwardRef<HTMLDivElement, React.HTMLAttributes<HTMLDivElement>>(function Scroller(props, ref) {
   return <div {...props} ref={ref} data-testid="transcript-scroll" tabIndex={0} aria-label="Transcript" />;
