@@ -29,7 +29,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   return (
     <RenderTimeProvider now={now}>
       <CurrentTeamProvider teams={teams} currentTeamId={currentTeamId}>
-        <AttentionProvider>
+        <AttentionProvider renderedAt={now}>
           <div className="app">
             <header className="topbar">
               <Link href="/sessions" className="brand" aria-label="Agent Portal home">

@@ -14,6 +14,8 @@ interface Attention {
   items: InboxItemJson[];
   /** Every status change seen, newest last (consumers keep their own position). */
   changes: SessionChange[];
+  /** Counts the times changes may have been missed: lists re-read when it moves. */
+  resyncs: number;
   connected: boolean;
   notifications: NotificationPermission | "unsupported";
   notifyEnabled: boolean;
@@ -32,10 +34,13 @@ export function useAttention() {
   return value;
 }
 
-export function AttentionProvider({ children }: { children: React.ReactNode }) {
+/** `renderedAt`: when the page's data was read; the feed brings what changed since (see attentionStream). */
+export function AttentionProvider({ renderedAt, children }: { renderedAt: number; children: React.ReactNode }) {
   const [count, setCount] = useState(0);
   const [items, setItems] = useState<InboxItemJson[]>([]);
   const [changes, setChanges] = useState<SessionChange[]>([]);
+  const [resyncs, setResyncs] = useState(0);
+  const since = useRef(renderedAt);
   const [connected, setConnected] = useState(false);
   const [notifications, setNotifications] = useState<NotificationPermission | "unsupported">("default");
   const [notifyEnabled, setNotifyEnabledState] = useState(false);
@@ -52,7 +57,7 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
   }, []);
 
   useEffect(() => {
-    const source = new EventSource("/api/permissions/stream");
+    const source = new EventSource(`/api/permissions/stream?since=${since.current}`);
     source.addEventListener("open", () => setConnected(true));
     source.addEventListener("error", () => setConnected(false));
     source.addEventListener("attention", (message) => {
@@ -60,6 +65,7 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
       setCount(snapshot.count);
       setItems(snapshot.items);
       if (snapshot.sessions.length > 0) setChanges((previous) => [...previous.slice(-200), ...snapshot.sessions]);
+      if (snapshot.resync) setResyncs((previous) => previous + 1);
       const hidden = document.visibilityState === "hidden";
       // The first snapshot is what already waited when the page opened: nothing to announce.
       const seen = seenPermissions.current;
@@ -125,13 +131,14 @@ export function AttentionProvider({ children }: { children: React.ReactNode }) {
       count,
       items,
       changes,
+      resyncs,
       connected,
       notifications,
       notifyEnabled,
       setNotifyEnabled: (enabled: boolean) => void setNotifyEnabled(enabled),
       watchSession,
     }),
-    [count, items, changes, connected, notifications, notifyEnabled, setNotifyEnabled, watchSession],
+    [count, items, changes, resyncs, connected, notifications, notifyEnabled, setNotifyEnabled, watchSession],
   );
   return <AttentionContext.Provider value={value}>{children}</AttentionContext.Provider>;
 }

@@ -10,8 +10,9 @@ import { useAttention } from "@/components/shell/attention";
  */
 export function LiveListRefresh({ teamId, shown }: { teamId: string | null; shown: Record<string, string> }) {
   const router = useRouter();
-  const { changes } = useAttention();
+  const { changes, resyncs } = useAttention();
   const applied = useRef(changes.length);
+  const resynced = useRef(resyncs);
   const shownRef = useRef(shown);
   shownRef.current = shown;
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -19,16 +20,20 @@ export function LiveListRefresh({ teamId, shown }: { teamId: string | null; show
   useEffect(() => {
     const fresh = changes.slice(applied.current);
     applied.current = changes.length;
-    const relevant = fresh.some(
-      (change) =>
-        (teamId === null || change.teamId === teamId) && shownRef.current[change.id] !== `${change.status}|${change.archivedAt ?? ""}|${change.title}`,
-    );
+    const missed = resynced.current !== resyncs;
+    resynced.current = resyncs;
+    const relevant =
+      missed ||
+      fresh.some(
+        (change) =>
+          (teamId === null || change.teamId === teamId) && shownRef.current[change.id] !== `${change.status}|${change.archivedAt ?? ""}|${change.title}`,
+      );
     if (!relevant || timer.current) return;
     timer.current = setTimeout(() => {
       timer.current = null;
       router.refresh();
     }, 50);
-  }, [changes, teamId, router]);
+  }, [changes, resyncs, teamId, router]);
 
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   return null;

@@ -22,7 +22,7 @@ export function SessionSidebar() {
   const [sessions, setSessions] = useState<SidebarSession[] | null>(null);
   const [query, setQuery] = useState("");
   const [reads, setReads] = useState(0);
-  const { changes } = useAttention();
+  const { changes, resyncs } = useAttention();
   const { current: team, canAnswerIn } = useCurrentTeam();
   const teamId = team?.id ?? null;
   const applied = useRef(changes.length);
@@ -40,7 +40,7 @@ export function SessionSidebar() {
       query ? 250 : 0,
     );
     return () => clearTimeout(timer);
-  }, [query, onSessionPage, teamId, reads]);
+  }, [query, onSessionPage, teamId, reads, resyncs]);
 
   // Live from the "needs you" feed: a status changes in place; a session created, archived or
   // destroyed elsewhere (this list has not seen it, or it left the list) means a re-read.

@@ -58,4 +58,6 @@ export interface AttentionSnapshotJson {
   items: InboxItemJson[];
   /** Sessions that changed since the last snapshot, with their status as people see it. */
   sessions: SessionChangeJson[];
+  /** Changes may have been missed (the feed reconnected too late to catch up): session lists must be re-read. */
+  resync: boolean;
 }

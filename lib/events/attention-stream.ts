@@ -16,8 +16,18 @@ const PING_MS = 15_000;
 // The stream ends after this long and EventSource reconnects, so auth is checked afresh.
 const MAX_LIFETIME_MS = 10 * 60_000;
 const SNAPSHOT_ITEMS = 20;
+// Instances' clocks differ a little, and a page's data may be read just before its render time.
+const CATCH_UP_MARGIN_MS = 5_000;
 
-export async function attentionSnapshot({ userId, changed }: { userId: string; changed: string[] }): Promise<AttentionSnapshotJson> {
+export async function attentionSnapshot({
+  userId,
+  changed,
+  resync = false,
+}: {
+  userId: string;
+  changed: string[];
+  resync?: boolean;
+}): Promise<AttentionSnapshotJson> {
   const [count, page, sessions] = await Promise.all([
     countPendingPermissions({ userId }),
     listPendingPermissions({ userId, answerable: true, limit: SNAPSHOT_ITEMS }),
@@ -41,6 +51,7 @@ export async function attentionSnapshot({ userId, changed }: { userId: string; c
   return {
     count,
     items: page.items,
+    resync,
     sessions: sessions.map((session) => ({
       id: session.id,
       teamId: session.teamId,
@@ -56,11 +67,26 @@ export async function attentionSnapshot({ userId, changed }: { userId: string; c
 
 const encoder = new TextEncoder();
 
-export function attentionStream({ userId, tokenId, signal }: { userId: string; tokenId?: string; signal: AbortSignal }): ReadableStream<Uint8Array> {
+/**
+ * `since`: the time (ms) the viewer's page was rendered, or its last snapshot's id when it reconnects:
+ * the first snapshot brings the sessions changed since, or asks the viewer to re-read its lists.
+ */
+export function attentionStream({
+  userId,
+  tokenId,
+  since,
+  signal,
+}: {
+  userId: string;
+  tokenId?: string;
+  since: number | null;
+  signal: AbortSignal;
+}): ReadableStream<Uint8Array> {
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
   let running = false;
   let last = "";
+  let resync = false;
   const changed = new Set<string>();
   const cleanups: Array<() => void> = [];
 
@@ -81,15 +107,19 @@ export function attentionStream({ userId, tokenId, signal }: { userId: string; t
         if (closed || running) return;
         running = true;
         const ids = [...changed];
+        const resyncNow = resync;
         changed.clear();
+        resync = false;
+        // Read before the snapshot: a viewer that reconnects with this id misses nothing after it.
+        const id = Date.now();
         try {
           if (tokenId && !(await db().apiToken.findUnique({ where: { id: tokenId }, select: { id: true } }))) return close();
-          const snapshot = await attentionSnapshot({ userId, changed: ids });
+          const snapshot = await attentionSnapshot({ userId, changed: ids, resync: resyncNow });
           const text = JSON.stringify(snapshot);
           // Nothing new for this person (another team's session, or a chunk that changed no status).
-          if (text !== last || snapshot.sessions.length > 0) {
-            last = JSON.stringify({ ...snapshot, sessions: [] });
-            if (!closed) controller.enqueue(encoder.encode(`event: attention\ndata: ${text}\n\n`));
+          if (text !== last || snapshot.sessions.length > 0 || resyncNow) {
+            last = JSON.stringify({ ...snapshot, sessions: [], resync: false });
+            if (!closed) controller.enqueue(encoder.encode(`event: attention\nid: ${id}\ndata: ${text}\n\n`));
           }
         } catch {
           close(); // the client reconnects and gets a fresh snapshot
@@ -103,12 +133,24 @@ export function attentionStream({ userId, tokenId, signal }: { userId: string; t
       };
       signal.addEventListener("abort", close, { once: true });
       cleanups.push(() => signal.removeEventListener("abort", close));
+      const hub = liveHub();
       cleanups.push(
-        liveHub().watchAll((sessionId) => {
-          changed.add(sessionId);
-          schedule();
+        hub.watchAll({
+          onChange(sessionId) {
+            changed.add(sessionId);
+            schedule();
+          },
+          onResync() {
+            resync = true;
+            schedule();
+          },
         }),
       );
+      if (since !== null) {
+        const missed = hub.changedSince(since - CATCH_UP_MARGIN_MS);
+        if (missed) for (const sessionId of missed) changed.add(sessionId);
+        else resync = true;
+      }
       const ping = setInterval(() => !closed && controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
       const lifetime = setTimeout(close, MAX_LIFETIME_MS);
       cleanups.push(

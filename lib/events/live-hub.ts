@@ -29,6 +29,12 @@ export interface LiveSubscriber {
   onRoleChanged(role: Role): void;
 }
 
+export interface SessionWatcher {
+  onChange(sessionId: string): void;
+  /** Changes may have been missed (LISTEN connection lost): lists must be re-read. */
+  onResync(): void;
+}
+
 interface Notice {
   s: string;
   f: number;
@@ -36,6 +42,8 @@ interface Notice {
 }
 
 const RECONNECT_DELAY_MS = 250;
+// How long the hub remembers which sessions changed, for feeds that connect after their page rendered.
+const RECENT_MS = 60_000;
 const RECONNECT_RETRY_MS = 1_000;
 
 /** Delivered to every process when the transaction that changed access commits. */
@@ -67,16 +75,37 @@ export class LiveHub {
   private url: string | null = null;
   private stopped = false;
   private reading = new Map<string, Promise<void>>();
-  private watchers = new Set<(sessionId: string) => void>();
+  private watchers = new Set<SessionWatcher>();
+  // Each session's last change (this process's clock), oldest first; complete from `recentFrom`.
+  private recent = new Map<string, number>();
+  private recentFrom = Date.now();
 
-  /** Told the id of every session that got events, on any instance (the "needs you" feed). */
-  watchAll(watcher: (sessionId: string) => void): () => void {
+  /** Told the id of every session that got events or left a list, on any instance (the "needs you" feed). */
+  watchAll(watcher: SessionWatcher): () => void {
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
   }
 
+  /**
+   * The sessions that changed since `since` (ms), so a feed that connects after its page was rendered,
+   * or reconnects, misses nothing in between; null when the hub cannot tell (too long ago, or its
+   * LISTEN connection was lost since): the feed's viewers must re-read their lists.
+   */
+  changedSince(since: number): string[] | null {
+    if (since < this.recentFrom) return null;
+    return [...this.recent].filter(([, at]) => at >= since).map(([sessionId]) => sessionId);
+  }
+
   private tellWatchers(sessionId: string) {
-    for (const watcher of this.watchers) watcher(sessionId);
+    const now = Date.now();
+    this.recent.delete(sessionId);
+    this.recent.set(sessionId, now);
+    for (const [oldest, at] of this.recent) {
+      if (at >= now - RECENT_MS) break;
+      this.recent.delete(oldest);
+      this.recentFrom = Math.max(this.recentFrom, at + 1);
+    }
+    for (const watcher of this.watchers) watcher.onChange(sessionId);
   }
 
   subscribe(sessionId: string, subscriber: LiveSubscriber): () => void {
@@ -155,6 +184,8 @@ export class LiveHub {
       return;
     }
     // Whatever was NOTIFYed while the connection was down is lost: viewers re-read, access is rechecked.
+    this.recentFrom = Date.now();
+    for (const watcher of this.watchers) watcher.onResync();
     for (const listener of this.channels.values()) listener.onResync();
     for (const set of this.bySession.values()) for (const subscriber of set) subscriber.onResync();
     for (const key of [...this.byMember.keys()]) {

@@ -16,13 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => fixture?.close());
 
-/** Reads the attention feed until a snapshot matches. */
-async function attentionUntil(client: Api, predicate: (snapshot: any) => boolean, timeoutMs = 20_000) {
+/** Reads the attention feed until a snapshot matches (`id`: the snapshot's SSE id). */
+async function attentionUntil(
+  client: Api,
+  predicate: (snapshot: any) => boolean,
+  { timeoutMs = 20_000, query = "", lastEventId }: { timeoutMs?: number; query?: string; lastEventId?: string } = {},
+) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(`${client.baseUrl}/api/permissions/stream`, {
-      headers: { authorization: `Bearer ${client.token}` },
+    const response = await fetch(`${client.baseUrl}/api/permissions/stream${query}`, {
+      headers: { authorization: `Bearer ${client.token}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
       signal: controller.signal,
     });
     expect(response.headers.get("content-type")).toContain("text/event-stream");
@@ -38,9 +42,10 @@ async function attentionUntil(client: Api, predicate: (snapshot: any) => boolean
         const frame = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
         cut = buffer.indexOf("\n\n");
-        const data = frame.split("\n").find((line) => line.startsWith("data: "));
+        const lines = frame.split("\n");
+        const data = lines.find((line) => line.startsWith("data: "));
         if (frame.includes("event: attention") && data) {
-          const snapshot = JSON.parse(data.slice(6));
+          const snapshot = { ...JSON.parse(data.slice(6)), id: lines.find((line) => line.startsWith("id: "))?.slice(4) };
           if (predicate(snapshot)) return snapshot;
         }
       }
@@ -107,6 +112,34 @@ describe("needs you", () => {
       await api.post(`/api/sessions/${session.id}/permissions/${pending.id}`, { reply: "reject" });
       await waitForIdle(api, session.id);
     }
+  });
+});
+
+describe("the feed catches up", () => {
+  // A list is rendered, then its page's feed connects: what changed in between must still reach it.
+  it("brings the sessions changed since the page's render time, or since the last snapshot on a reconnect", async () => {
+    const ownTeam = await createTeam(fixture.db.url, "Catching up");
+    const owner = await createMember(fixture.portal.baseUrl, fixture.db.url, { teamId: ownTeam, role: "owner" });
+    const renderedAt = Date.now();
+    const made = await createDemoSession(owner, ownTeam, { title: "Made before the feed" });
+    expect((await owner.request("PATCH", `/api/sessions/${made.id}`, { archived: true })).status).toBe(200);
+    const first = await attentionUntil(owner, () => true, { query: `?since=${renderedAt}` });
+    expect(first.resync).toBe(false);
+    expect(first.sessions.find((session: any) => session.id === made.id)).toMatchObject({ teamId: ownTeam, archivedAt: expect.any(String) });
+    expect(Number(first.id)).toBeGreaterThanOrEqual(renderedAt);
+
+    // The browser's reconnect: the same URL, and the id of the last snapshot it read.
+    const later = await createDemoSession(owner, ownTeam, { title: "Made while away" });
+    const again = await attentionUntil(owner, () => true, { query: `?since=${renderedAt}`, lastEventId: first.id });
+    expect(again.sessions.map((session: any) => session.id)).toContain(later.id);
+  });
+
+  it("asks the viewer to re-read its lists when the time is older than it remembers, and refuses a malformed one", async () => {
+    const stale = await attentionUntil(api, () => true, { query: `?since=${Date.now() - 3_600_000}` });
+    expect(stale.resync).toBe(true);
+    const fresh = await attentionUntil(api, () => true);
+    expect(fresh.resync).toBe(false);
+    expectProblem(await api.request("GET", "/api/permissions/stream?since=yesterday"), 422, "validation_failed");
   });
 });
 
