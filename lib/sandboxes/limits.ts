@@ -401,6 +401,7 @@ function makeCgroup(how: Exclude<Enforcement, { kind: "rlimits" }>, name: string
     if (existsSync(path.join(dir, "memory.swap.max"))) writeFileSync(path.join(dir, "memory.swap.max"), "0");
     writeFileSync(path.join(dir, "pids.max"), String(limits.pids));
     if (existsSync(path.join(dir, "cpu.max"))) writeFileSync(path.join(dir, "cpu.max"), `${cpuQuota(100_000)} 100000`);
+    writeCpuWeight(how, name);
     return {
       dirs: [dir],
       counters: () => ({ oomKills: counter(path.join(dir, "memory.events"), "oom_kill"), pidsRefused: counter(path.join(dir, "pids.events"), "max") }),
@@ -420,11 +421,54 @@ function makeCgroup(how: Exclude<Enforcement, { kind: "rlimits" }>, name: string
   if (cpu) {
     writeFileSync(path.join(cpu, "cpu.cfs_period_us"), "100000");
     writeFileSync(path.join(cpu, "cpu.cfs_quota_us"), cpuQuota(100_000));
+    writeCpuWeight(how, name);
   }
   return {
     dirs,
     counters: () => ({ oomKills: counter(path.join(memory, "memory.oom_control"), "oom_kill"), pidsRefused: counter(path.join(pids, "pids.events"), "max") }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CPU, shared by team.
+//
+// With every sandbox's cgroup at the same weight, a team running five busy sandboxes got five times
+// the CPU of a team running one when the host was full, and that team's answers slowed down
+// (bench/team-fairness.ts). The pool says which team each running sandbox is for; a team's sandboxes
+// split one sandbox's weight between them. Sandboxes of no team (the agent catalog) weigh one each.
+// It only matters when the host is busy: a cgroup may use any CPU no one else wants (its cpu.max aside).
+
+const FULL_WEIGHT = { cgroup1: 1024, cgroup2: 100 } as const;
+// Each running sandbox's cgroup name → its fraction of a full weight.
+const cpuShare = globalThis as unknown as { portalCpuShare?: Map<string, number> };
+
+/** Told by the pool whenever the running sandboxes or their teams change. */
+export function shareCpuByTeam(sandboxes: Array<{ root: string; teamId: string | null }>) {
+  const perTeam = new Map<string, number>();
+  for (const { teamId } of sandboxes) if (teamId !== null) perTeam.set(teamId, (perTeam.get(teamId) ?? 0) + 1);
+  const fractions = new Map(sandboxes.map(({ root, teamId }) => [cgroupName(root), teamId === null ? 1 : 1 / perTeam.get(teamId)!]));
+  const previous = cpuShare.portalCpuShare;
+  cpuShare.portalCpuShare = fractions;
+  const how = limitsEnforcement();
+  if (how.kind === "rlimits") return;
+  for (const [name, fraction] of fractions) if (previous?.get(name) !== fraction) writeCpuWeight(how, name);
+}
+
+/** The cgroup's CPU weight, as its team's share says (full until the pool has said): nothing when it is gone or has no cpu controller. */
+function writeCpuWeight(how: Exclude<Enforcement, { kind: "rlimits" }>, name: string) {
+  const fraction = cpuShare.portalCpuShare?.get(name) ?? 1;
+  const [file, full] =
+    how.kind === "cgroup2"
+      ? [path.join(how.parent, name, "cpu.weight"), FULL_WEIGHT.cgroup2]
+      : how.cpu
+        ? [path.join(how.cpu, name, "cpu.shares"), FULL_WEIGHT.cgroup1]
+        : [null, 0];
+  if (!file || !existsSync(file)) return;
+  try {
+    writeFileSync(file, String(Math.max(how.kind === "cgroup2" ? 1 : 2, Math.round(full * fraction))));
+  } catch {
+    // the jail ended meanwhile and its cgroup went with it
+  }
 }
 
 /** A cgroup left by a previous run is emptied and made again, so its counters start at zero. */

@@ -60,6 +60,7 @@ export type StopReason = "idle" | "room" | "admin" | "destroy" | "shutdown" | "l
 export type PooledSandbox = SandboxRef & { teamId?: string };
 
 interface Running {
+  sandbox: SandboxRef;
   manager: RuntimeManager;
   teamId: string | null;
   lastActive: number;
@@ -123,7 +124,7 @@ export class SandboxPool {
     // Only into a free slot with no one in line: else the new sandbox starts through the line like any other.
     if (this.waiters.length > 0 || !this.hasFreeSlot(teamId)) return null;
     this.spare = null;
-    this.running.set(spare.id, { manager: spare.manager, teamId, lastActive: Date.now() });
+    this.setRunning(spare.id, { sandbox: { id: spare.id, seq: spare.seq }, manager: spare.manager, teamId, lastActive: Date.now() });
     void this.prepareSpare();
     return { id: spare.id, seq: spare.seq };
   }
@@ -193,7 +194,7 @@ export class SandboxPool {
       return;
     }
     const running = this.running.get(sandboxId);
-    this.running.delete(sandboxId);
+    this.setRunning(sandboxId, null);
     // A slot is free (or will be once this one is down): the next in line may start.
     this.nudge();
     if (reason !== "shutdown")
@@ -349,13 +350,20 @@ export class SandboxPool {
     return manager;
   }
 
+  /** The one way `running` changes: the provider shares the CPU by team anew. */
+  private setRunning(sandboxId: string, entry: Running | null) {
+    if (entry) this.running.set(sandboxId, entry);
+    else if (!this.running.delete(sandboxId)) return;
+    this.provider.shareCpu?.([...this.running.values()].map(({ sandbox, teamId }) => ({ sandbox, teamId })));
+  }
+
   private async startSandbox(sandbox: PooledSandbox, onQueue?: QueueListener): Promise<RuntimeManager> {
     const teamId = sandbox.teamId ?? null;
     if (sandbox.id !== CATALOG) await this.admit({ id: sandbox.id, teamId }, onQueue);
     let manager: RuntimeManager;
     try {
       manager = this.createManager(sandbox, sandbox.id === CATALOG ? null : sandbox.id);
-      this.running.set(sandbox.id, { manager, teamId, lastActive: Date.now() });
+      this.setRunning(sandbox.id, { sandbox, manager, teamId, lastActive: Date.now() });
     } finally {
       this.admitted.delete(sandbox.id);
     }

@@ -106,6 +106,40 @@ describe.runIf(asRoot)("a sandbox that hits its limits", () => {
     expect(readFileSync(`/proc/${other!.pid}/cgroup`, "utf8")).not.toBe(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
   });
 
+  it("shares the CPU by team: a team's running sandboxes split one sandbox's weight", async () => {
+    const inV1 = (pid: number) => readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(":cpu:");
+    // The weight of a sandbox's cgroup, found through its runtime's pid (the admin sees every team's).
+    const weightOf = async (sandboxId: string) => {
+      const overview = await api.get("/api/admin/runtime");
+      const { pid } = (overview.sandboxes as Array<{ sandboxId: string; pid: number }>).find((sandbox) => sandbox.sandboxId === sandboxId)!;
+      return Number(inV1(pid) ? cgroupFile(pid, "cpu", "cpu.shares") : cgroupFile(pid, "", "cpu.weight"));
+    };
+    const full = inV1((await sessionRuntime(api, offender.id)).pid) ? 1024 : 100;
+    // A second sandbox of the offender's team: the team's two split one weight, the bystanders keep theirs.
+    const second = await createDemoSession(api, fixture.teamId);
+    expect(await say(api, second.id, "/whoami")).toMatch(/uid=\d+/);
+    await say(api, offender.id, "still here");
+    await say(bystanderApi, bystander.id, "still here");
+    expect(second.sandboxId).not.toBe(offender.sandboxId);
+    expect(
+      await waitFor(
+        async () => [await weightOf(offender.sandboxId), await weightOf(second.sandboxId)],
+        ([a, b]) => a === full / 2 && b === full / 2,
+        10_000,
+      ),
+    ).toEqual([full / 2, full / 2]);
+    expect(await weightOf(bystander.sandboxId)).toBe(full);
+    // One of them stops: the other has the team's whole weight again.
+    expect((await api.request("POST", `/api/sandboxes/${second.sandboxId}/stop`)).status).toBe(202);
+    expect(
+      await waitFor(
+        () => weightOf(offender.sandboxId),
+        (weight) => weight === full,
+        10_000,
+      ),
+    ).toBe(full);
+  });
+
   it("makes and mounts the next new sandbox's disk ahead, where no jail reaches it", async () => {
     const root = sandboxesRoot(fixture.portal.dataDir);
     const bytes = 64 * 1024 ** 2;

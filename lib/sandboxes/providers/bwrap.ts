@@ -10,7 +10,7 @@ import type { RuntimeLauncher } from "@/lib/runtime/manager";
 import { createRuntimeFetch } from "@/lib/runtime/runtime-fetch";
 import { runtimeEnvironment } from "@/lib/sandboxes/environment";
 import { sandboxDirs, type SandboxDirs } from "@/lib/sandboxes/layout";
-import { NO_LIMITS, prepareJailLimits, removeSandboxLimits, type JailLimits, type LimitHit } from "@/lib/sandboxes/limits";
+import { NO_LIMITS, prepareJailLimits, removeSandboxLimits, shareCpuByTeam, type JailLimits, type LimitHit } from "@/lib/sandboxes/limits";
 import { OUTBOUND_ETC, outboundCommand, type SandboxNetwork } from "@/lib/sandboxes/network";
 import { releaseSandboxUid, sandboxUid } from "@/lib/sandboxes/uids";
 import { openGateway, type GatewayEndpoint } from "@/lib/gateway/gateway";
@@ -88,6 +88,7 @@ export function bwrapProvider({ sandboxesRoot, network, turnsIn }: { sandboxesRo
     },
     // The agents run from the read-only agent installs, the demo agent from the portal's own files.
     agentProcess: (commandLine) => commandLine.includes(`${AGENTS_IN_JAIL}/`) || commandLine.includes(`${OPT}/demo-agent.mjs`),
+    shareCpu: (running) => shareCpuByTeam(running.map(({ sandbox, teamId }) => ({ root: dirsOf(sandboxesRoot, sandbox).root, teamId }))),
     attach(pool) {
       stopForLimit = (sandboxId) => void pool.stop(sandboxId, "limit");
     },

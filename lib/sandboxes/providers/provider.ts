@@ -50,6 +50,8 @@ export interface SandboxProvider {
   agentProcess?(commandLine: string): boolean;
   /** A sandbox's runtime stopped for good (idle, room, admin, destroy, shutdown): let go of what it held. */
   released?(sandboxId: string): Promise<void>;
+  /** The running sandboxes and their teams (null: none, e.g. the agent catalog), whenever they change: CPU is shared by team. */
+  shareCpu?(running: Array<{ sandbox: SandboxRef; teamId: string | null }>): void;
   /** The pool a provider asks to stop a sandbox that hit one of its limits. */
   attach?(pool: { stop(sandboxId: string, reason: "limit"): Promise<void> }): void;
   /** Removes a destroyed sandbox's files once its retention ends. */
