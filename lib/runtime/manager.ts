@@ -471,6 +471,8 @@ export class RuntimeManager {
             ? "the runtime refuses its health checks; restarting it"
             : "the runtime has not answered its health checks for too long; restarting it",
         );
+        // The next runtime starts with a clean record: its own silence is counted from its own checks.
+        this.unansweredSince = null;
         this.kill(this.child, "SIGKILL");
       } else this.markDown();
       // A provider's sandbox whose server died is asked to start it again.
@@ -485,7 +487,7 @@ export class RuntimeManager {
     try {
       const response = await this.baseFetch(`${this.url}/v1/acp`, {
         headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-        signal: AbortSignal.timeout(2_000),
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       });
       const body = (await response.json()) as { servers?: Array<{ serverId?: string; id?: string }> };
       const live = new Set((body.servers ?? []).map((server) => server.serverId ?? server.id));

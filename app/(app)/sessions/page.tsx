@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { LiveListRefresh } from "@/components/shell/live-list-refresh";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { displayNames } from "@/lib/accounts/account";
@@ -180,13 +181,13 @@ export default async function SessionsPage({
           </table>
         </div>
       )}
-      {page.nextCursor && (
-        <div className="pager">
-          <Link className="button ghost" href={hrefFor({ teamId: askedTeam, q, status, archived, cursor: page.nextCursor })}>
-            Older sessions →
-          </Link>
-        </div>
-      )}
+      <Pager
+        href={page.nextCursor ? hrefFor({ teamId: askedTeam, q, status, archived, cursor: page.nextCursor }) : null}
+        firstHref={cursor && !page.fromStart ? hrefFor({ teamId: askedTeam, q, status, archived }) : null}
+        label="Older sessions"
+        firstLabel="Newest sessions"
+        testId="sessions-pager"
+      />
     </div>
   );
 }
