@@ -270,18 +270,31 @@ function gapFreeStream(
   // Cancelled by the SDK, or errored: nothing more is handed to it (an errored stream throws on enqueue).
   let over = false;
 
+  // Frames read and not yet handed over are outbox[handed..]: a backlog can hold a whole burst, and
+  // taking each turn's share off the front of the array (splice) copied all the rest every turn.
   const outbox: string[] = [];
+  let handed = 0;
   let closeWhenFlushed = false;
+  const unhanded = () => outbox.length - handed;
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const waiting: Outbox = {
-        waiting: () => (over ? 0 : outbox.length),
+        waiting: () => (over ? 0 : unhanded()),
         hand(count) {
           if (over) return;
-          const slice = outbox.splice(0, count);
-          if (slice.length > 0) controller.enqueue(encoder.encode(slice.join("")));
-          if (outbox.length === 0 && closeWhenFlushed) controller.close();
+          const end = Math.min(outbox.length, handed + count);
+          if (end > handed) controller.enqueue(encoder.encode(outbox.slice(handed, end).join("")));
+          handed = end;
+          if (handed === outbox.length) {
+            outbox.length = 0;
+            handed = 0;
+            if (closeWhenFlushed) controller.close();
+          } else if (handed >= 1_024 && handed * 2 >= outbox.length) {
+            // What was handed goes once it is at least half the array: each frame is moved at most once more.
+            outbox.splice(0, handed);
+            handed = 0;
+          }
         },
       };
 
@@ -338,7 +351,7 @@ function gapFreeStream(
           }
           while (recovering) await new Promise((resolve) => setTimeout(resolve, 10));
           if (!over) {
-            if (outbox.length > 0) closeWhenFlushed = true;
+            if (unhanded() > 0) closeWhenFlushed = true;
             else controller.close();
           }
         } catch (error) {
@@ -346,6 +359,7 @@ function gapFreeStream(
           if (!over) {
             over = true;
             outbox.length = 0;
+            handed = 0;
             report.onBroken(error);
             controller.error(error);
           }

@@ -1,5 +1,5 @@
 import "server-only";
-import { execFileSync, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -19,12 +19,14 @@ import {
   chmodSync,
 } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { env } from "@/lib/env";
 import { errorField, logger } from "@/lib/log";
 import { isProcessAlive } from "@/lib/process-utils";
 import { CommandShell } from "@/lib/sandboxes/command-shell";
 
 const log = logger("sandbox");
+const execFileAsync = promisify(execFile);
 
 // What one sandbox may take of the host (PORTAL_SANDBOX_MEMORY, _CPUS, _PIDS, _DISK, _TMP), and how.
 //
@@ -579,12 +581,13 @@ export async function ensureSandboxDisk(root: string, bytes: number): Promise<bo
     if (!existsSync(image)) {
       const made = `${image}.new`;
       createSparseFile(made, bytes);
-      execFileSync("mkfs.ext4", mkfsArguments(made, bytes), { stdio: ["ignore", "ignore", "pipe"] });
+      // Not in the event loop: a mkfs takes a good fraction of a second, which every request and stream would wait out.
+      await execFileAsync("mkfs.ext4", mkfsArguments(made, bytes));
       rmSync(image, { force: true });
       renameSync(made, image);
     }
     // A move given up at its deadline may have been done all the same (the kill waits for its mount call): never mounted twice.
-    if (!isMountPoint(root)) execFileSync("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root], { stdio: ["ignore", "ignore", "pipe"] });
+    if (!isMountPoint(root)) await execFileAsync("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root]);
   }
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
