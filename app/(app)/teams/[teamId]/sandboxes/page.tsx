@@ -7,6 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getCurrentUser } from "@/lib/auth/current-user";
+import { providerLabel } from "@/lib/sandboxes/cloud-providers";
 import { teamSandboxesForPage } from "@/lib/sandboxes/sandboxes";
 import { may } from "@/lib/contract/roles";
 import { teamForPage } from "@/lib/teams/membership";
@@ -52,7 +53,7 @@ export default async function SandboxesPage({ params }: Props) {
           {sandboxes.map((sandbox) => (
             <tr key={sandbox.id} data-testid="sandbox-row" data-status={sandbox.status}>
               <td>
-                <code>{sandbox.id.slice(0, 8)}</code> <span className="muted small">{sandbox.provider}</span>
+                <code>{sandbox.id.slice(0, 8)}</code> <span className="muted small">{providerLabel(sandbox.provider)}</span>
               </td>
               <td>
                 <StatusBadge status={sandbox.status} />
