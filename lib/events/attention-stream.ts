@@ -151,7 +151,14 @@ export function attentionStream({
         if (missed) for (const sessionId of missed) changed.add(sessionId);
         else resync = true;
       }
-      const ping = setInterval(() => !closed && controller.enqueue(encoder.encode(": ping\n\n")), PING_MS);
+      // With nothing waiting to be sent, the ping carries an id (the browser takes it as its last
+      // event id and dispatches nothing): a quiet feed's reconnect then asks from a recent time, which
+      // the hub remembers, instead of from its last snapshot long ago, which would mean a re-read.
+      const ping = setInterval(() => {
+        if (closed) return;
+        const quiet = !running && !resync && changed.size === 0;
+        controller.enqueue(encoder.encode(quiet ? `id: ${Date.now()}\n\n` : ": ping\n\n"));
+      }, PING_MS);
       const lifetime = setTimeout(close, MAX_LIFETIME_MS);
       cleanups.push(
         () => clearInterval(ping),
