@@ -64,7 +64,9 @@ export default async function SandboxesPage({ params }: Props) {
                 ) : (
                   sandbox.sessions.map((session) => (
                     <div key={session.id}>
-                      <Link href={`/sessions/${session.id}`}>{session.title}</Link>
+                      <Link className="row-link" href={`/sessions/${session.id}`}>
+                        {session.title}
+                      </Link>
                     </div>
                   ))
                 )}
