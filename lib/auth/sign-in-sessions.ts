@@ -17,8 +17,12 @@ interface CachedCheck {
   until: number;
 }
 
-const state = globalThis as unknown as { portalSignInCache?: Map<string, CachedCheck> };
+// `endings` counts the sign-ins ended in this process: a check whose database read began before an
+// ending may have read the row still live, and must not cache that, or the ended sign-in (a password
+// change, "sign out everywhere") would keep working here for up to CACHE_MS after the ending.
+const state = globalThis as unknown as { portalSignInCache?: Map<string, CachedCheck>; portalSignInEndings?: number };
 const cache = () => (state.portalSignInCache ??= new Map());
+const endings = () => state.portalSignInEndings ?? 0;
 
 export async function startSignInSession({ userId, ip, userAgent }: { userId: string; ip: string | null; userAgent: string | null }) {
   const id = randomBytes(18).toString("base64url");
@@ -32,6 +36,7 @@ export async function isSignInSessionLive({ sid, userId }: { sid: string; userId
   const cached = cache().get(key);
   if (cached && cached.until > Date.now()) return cached.valid;
   const { PORTAL_SESSION_IDLE_DAYS: idleDays, PORTAL_SESSION_MAX_DAYS: maxDays } = env();
+  const endingsBefore = endings();
   const row = await db().signInSession.findUnique({
     where: { id: sid },
     select: { userId: true, createdAt: true, lastSeenAt: true, endedAt: true, user: { select: { disabledAt: true } } },
@@ -50,7 +55,7 @@ export async function isSignInSessionLive({ sid, userId }: { sid: string; userId
       .catch(() => undefined);
   }
   if (cache().size > 10_000) cache().clear();
-  cache().set(key, { valid, until: now + CACHE_MS });
+  if (endings() === endingsBefore) cache().set(key, { valid, until: now + CACHE_MS });
   return valid;
 }
 
@@ -65,7 +70,9 @@ export async function endSignInSessionsOf({ userId, keep }: { userId: string; ke
   forget((key) => key.startsWith(`${userId}:`) && (!keep || !key.endsWith(`:${keep}`)));
 }
 
+/** Called once the ending is committed. */
 function forget(match: (key: string) => boolean) {
+  state.portalSignInEndings = endings() + 1;
   for (const key of cache().keys()) if (match(key)) cache().delete(key);
 }
 
