@@ -59,9 +59,11 @@ export class MergedMessages {
 
   /**
    * The rows a batch of events (in order) writes: messages it closes, open ones that are due, and
-   * with `all` every unwritten text. Nothing changes until `apply`, so a failed batch can be planned again.
+   * with `all` every unwritten text. `ownOnly` leaves other sessions' due text to the next batch (a
+   * claim committed beside the batch in flight, which may be writing it). Nothing changes until
+   * `apply`, so a failed batch can be planned again.
    */
-  plan(events: MessageEvent[], now: number, all = false): MessagePlan {
+  plan(events: MessageEvent[], now: number, { all = false, ownOnly = false }: { all?: boolean; ownOnly?: boolean } = {}): MessagePlan {
     const draft = new Map<string, OpenMessage | null>();
     const current = (sessionId: string) => (draft.has(sessionId) ? draft.get(sessionId)! : (this.open.get(sessionId) ?? null));
     const closed: Array<{ sessionId: string; message: OpenMessage }> = [];
@@ -91,7 +93,7 @@ export class MergedMessages {
 
     const rows: MessageRow[] = closed.map(({ sessionId, message }) => toRow(sessionId, message));
     const written = new Set<OpenMessage>();
-    const sessions = new Set([...this.open.keys(), ...draft.keys()]);
+    const sessions = new Set(ownOnly ? draft.keys() : [...this.open.keys(), ...draft.keys()]);
     for (const sessionId of sessions) {
       const message = current(sessionId);
       if (message?.dirty && (all || now - message.writtenAt >= WRITE_EVERY_MS)) {

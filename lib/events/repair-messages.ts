@@ -24,7 +24,7 @@ export async function rebuildLastMessage(sessionId: string) {
     after = page.at(-1)!.index;
   }
   // Offsets count from the last message's first event, so the plan's rows land on their indexes.
-  for (const row of new MergedMessages().plan(parts, Date.now(), true).rows) {
+  for (const row of new MergedMessages().plan(parts, Date.now(), { all: true }).rows) {
     const index = last.index + row.offset! - 1;
     await db().message.upsert({
       where: { sessionId_index: { sessionId, index } },

@@ -227,6 +227,8 @@ export class EventWriter {
   // thousands of events (one team's agent) cannot hold another session's (another team's) events back
   // by more than one batch. Order only matters within a session, and a lane keeps it.
   private lanes = new Map<string, Lane>();
+  /** Lanes whose head, a claim, is committing beside the batch in flight: no batch takes from them meanwhile. */
+  private beside = new Set<Lane>();
   private queued = 0;
   private enqueuedSeq = 0;
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
@@ -266,7 +268,8 @@ export class EventWriter {
       log.error({ backlog: this.queued }, "events wait for the database; pausing running turns");
       this.onPressure?.();
     }
-    this.kick();
+    if (event.change?.claim !== undefined && this.running && lane.events.length === 1) void this.commitBeside(lane);
+    else this.kick();
     return this.enqueuedSeq;
   }
 
@@ -318,8 +321,13 @@ export class EventWriter {
     });
   }
 
+  /** Events the next batch may take: all queued but the claims committing beside. */
+  private get batchable() {
+    return this.queued - this.beside.size;
+  }
+
   private hasWork() {
-    if (this.queued > 0 || this.flushAllText) return true;
+    if (this.batchable > 0 || this.flushAllText) return true;
     const due = this.messages.nextDueAt();
     return due !== null && due <= Date.now();
   }
@@ -329,11 +337,12 @@ export class EventWriter {
     this.running = true;
     try {
       while (this.hasWork()) {
-        const { batch, taken } = nextBatch([...this.lanes.values()], (event) => event.change?.claim !== undefined, this.isolateRemaining > 0);
-        const all = this.flushAllText && batch.length === this.queued;
+        const lanes = [...this.lanes.values()].filter((lane) => !this.beside.has(lane));
+        const { batch, taken } = nextBatch(lanes, (event) => event.change?.claim !== undefined, this.isolateRemaining > 0);
+        const all = this.flushAllText && batch.length === this.batchable;
         try {
           const started = performance.now();
-          const { published, stored } = await this.commit(batch, all);
+          const { published, stored } = await this.commit(batch, { all });
           this.onBatch?.(batch.length, (performance.now() - started) / 1000);
           this.take(taken);
           if (this.isolateRemaining > 0) this.isolateRemaining -= 1;
@@ -341,9 +350,7 @@ export class EventWriter {
           this.retryDelayMs = 50;
           this.lastCommitError = null;
           if (this.pressured && this.queued < this.budget / 2) this.pressured = false;
-          for (const [sessionId, events] of published) liveHub().publishLocal(sessionId, events);
-          for (const event of batch) event.change?.settle?.(stored.has(event.sessionId) ? "stored" : "skipped");
-          this.releaseWaiters();
+          this.committed(batch, published, stored);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           // Refused data fails again on every retry and would hold up every session's events behind
@@ -367,6 +374,38 @@ export class EventWriter {
       this.running = false;
     }
     this.scheduleText();
+  }
+
+  private committed(batch: QueuedEvent[], published: Map<string, StoredEvent[]>, stored: Set<string>) {
+    for (const [sessionId, events] of published) liveHub().publishLocal(sessionId, events);
+    for (const event of batch) event.change?.settle?.(stored.has(event.sessionId) ? "stored" : "skipped");
+    this.releaseWaiters();
+  }
+
+  // A claim (a prompt starting a turn, a permission's answer) that arrives while a batch is in flight,
+  // in a lane of its own, commits at once on a connection of its own rather than after that batch:
+  // behind another team's burst, each batch is a wait that the prompt's POST would sit out
+  // (bench/team-fairness.ts). Its session has nothing in the batch in flight (its lane holds only the
+  // claim), so the order within the session holds; other sessions' due text is left to the batches.
+  private async commitBeside(lane: Lane) {
+    this.beside.add(lane);
+    const event = lane.events[0]!;
+    try {
+      const started = performance.now();
+      const { published, stored } = await this.commit([event], { ownOnly: true });
+      this.onBatch?.(1, (performance.now() - started) / 1000);
+      lane.events.shift();
+      lane.seqs.shift();
+      this.queued -= 1;
+      if (lane.events.length === 0 && this.lanes.get(event.sessionId) === lane) this.lanes.delete(event.sessionId);
+      this.committed([event], published, stored);
+    } catch {
+      // Left at the head of its lane: the writer's loop commits it next, with its retries and its way
+      // with an event PostgreSQL refuses.
+    } finally {
+      this.beside.delete(lane);
+      this.kick();
+    }
   }
 
   /** Drops the committed heads of their lanes; the next batch starts with the session after this one's first. */
@@ -407,7 +446,10 @@ export class EventWriter {
     for (const waiter of ready) waiter.resolve();
   }
 
-  private async commit(batch: QueuedEvent[], allText: boolean): Promise<{ published: Map<string, StoredEvent[]>; stored: Set<string> }> {
+  private async commit(
+    batch: QueuedEvent[],
+    text: { all?: boolean; ownOnly?: boolean },
+  ): Promise<{ published: Map<string, StoredEvent[]>; stored: Set<string> }> {
     // Per session: its events as viewers will get them (without the index the statement assigns).
     const sessions = new Map<string, { events: Array<Omit<StoredEvent, "index">>; effects: Record<string, unknown> }>();
     const events: Array<{ sessionId: string; offset: number; sender: EventSender; createdAt: string; payload: string }> = [];
@@ -431,7 +473,7 @@ export class EventWriter {
         }
       }
     }
-    const plan = this.messages.plan(messageEvents, Date.now(), allText);
+    const plan = this.messages.plan(messageEvents, Date.now(), text);
 
     const params = [
       COMMIT_SQL,

@@ -167,4 +167,43 @@ describe("EventWriter", () => {
     expect(row!.payload.params.update.content.text).toBe("nul \ufffd and half \ufffd");
     expect(live[0]).toMatchObject({ index: row!.index, payload: row!.payload });
   });
+
+  it("commits a prompt's claim beside a batch held up in PostgreSQL, not after it", async () => {
+    const writer = new EventWriter(10_000);
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      // Session a's row locked elsewhere: the batch carrying a's event waits in PostgreSQL.
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM sessions WHERE id = 'a' FOR UPDATE");
+      writer.enqueue(chunk("a", "held"));
+      await waitFor(
+        async () =>
+          (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
+        (waiting) => waiting === 1,
+        10_000,
+        10,
+      );
+      const outcome = new Promise<string>((resolve) =>
+        writer.enqueue({
+          sessionId: "b",
+          sender: "portal",
+          createdAt: new Date(),
+          payload: { type: "status", status: "running" },
+          effects: { status: "running", currentTurnId: "turn-beside" },
+          change: { claim: "idle", settle: resolve },
+        }),
+      );
+      expect(await outcome).toBe("stored");
+      const { rows } = await client.query(`SELECT status, current_turn_id FROM sessions WHERE id = 'b'`);
+      expect(rows[0]).toEqual({ status: "running", current_turn_id: "turn-beside" });
+      expect((await stored("a")).some((event) => event.payload.params?.update?.content?.text === "held")).toBe(false);
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+    await writer.flushed();
+    expect((await stored("a")).at(-1)?.payload.params.update.content.text).toBe("held");
+    expect(writer.backlog).toBe(0);
+  });
 });

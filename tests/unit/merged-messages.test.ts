@@ -53,13 +53,23 @@ describe("MergedMessages", () => {
         ["b", 2],
       ]),
     );
-    const flush = merged.plan([], 2, true);
+    const flush = merged.plan([], 2, { all: true });
     expect(flush.rows.map((row) => [row.sessionId, row.index, row.text])).toEqual([
       ["a", 1, "xx"],
       ["b", 1, "yy"],
     ]);
     flush.apply(new Map());
     expect(merged.nextDueAt()).toBeNull();
+  });
+
+  it("with ownOnly writes only the batch's own sessions, leaving another's due text due", () => {
+    const merged = new MergedMessages();
+    merged.plan([chunk("a", 1, "one ")], 0).apply(new Map([["a", 1]]));
+    merged.plan([chunk("a", 1, "two")], 1).apply(new Map([["a", 2]]));
+    const claim = merged.plan([prompt("b", 1, "hello")], WRITE_EVERY_MS, { ownOnly: true });
+    expect(claim.rows.map((row) => [row.sessionId, row.text])).toEqual([["b", "hello"]]);
+    claim.apply(new Map([["b", 1]]));
+    expect(merged.nextDueAt()).toBe(WRITE_EVERY_MS);
   });
 
   it("changes nothing until a plan is applied, so a failed batch is planned again the same way", () => {
