@@ -315,10 +315,9 @@ export async function waitFor<T>(read: () => Promise<T>, predicate: (value: T) =
   }
 }
 
-/** Reads every stored event of a session through the contract (keyset pages). */
-export async function allEvents(api: Api, sessionId: string) {
+/** Reads a session's stored events after this index (all of them by default) through the contract (keyset pages). */
+export async function allEvents(api: Api, sessionId: string, after = 0) {
   const events: Array<{ index: number; sender: string; createdAt: string; payload: any }> = [];
-  let after = 0;
   for (;;) {
     const page = await api.get(`/api/sessions/${sessionId}/events?after=${after}&limit=500`);
     events.push(...page.items);
