@@ -1,5 +1,5 @@
 import "server-only";
-import { execFile, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -19,14 +19,12 @@ import {
   chmodSync,
 } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { env } from "@/lib/env";
 import { errorField, logger } from "@/lib/log";
 import { isProcessAlive } from "@/lib/process-utils";
 import { CommandShell } from "@/lib/sandboxes/command-shell";
 
 const log = logger("sandbox");
-const execFileAsync = promisify(execFile);
 
 // What one sandbox may take of the host (PORTAL_SANDBOX_MEMORY, _CPUS, _PIDS, _DISK, _TMP), and how.
 //
@@ -90,7 +88,12 @@ export type Enforcement =
   | { kind: "cgroup1"; memory: string; pids: string; cpu: string | null; memsw: boolean }
   | { kind: "rlimits"; reason: string };
 
-const cache = globalThis as unknown as { portalLimitsEnforcement?: Enforcement; portalLimitHits?: Map<string, LimitHit> };
+const cache = globalThis as unknown as {
+  portalLimitsEnforcement?: Enforcement;
+  portalLimitHits?: Map<string, LimitHit>;
+  /** Per running jail, its check of the counters, run now. */
+  portalLimitChecks?: Map<string, () => void>;
+};
 const PARENT = "agent-portal";
 
 /** cgroups when this host lets the portal make them, else rlimits (with why), decided once per process. */
@@ -342,10 +345,13 @@ export async function prepareJailLimits({ sandboxId, root, uid }: { sandboxId: s
       };
       const timer = setInterval(check, WATCH_MS);
       timer.unref();
+      cache.portalLimitChecks ??= new Map();
+      cache.portalLimitChecks.set(sandboxId, check);
       child.once("exit", () => {
         check();
         done = true;
         clearInterval(timer);
+        if (cache.portalLimitChecks?.get(sandboxId) === check) cache.portalLimitChecks.delete(sandboxId);
         if (cgroup) removeCgroup(cgroup.dirs);
       });
     },
@@ -366,8 +372,13 @@ const FULL_BELOW_BYTES = 1024 ** 2;
 // Run by root: writes its own pid into each cgroup.procs given, then becomes the jail (`exec` keeps the pid).
 const JOIN_CGROUPS = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
-/** The sandbox's limit that ended its last run, or null (cleared when it starts again). */
+/**
+ * The sandbox's limit that ended its last run, or null (cleared when it starts again). A running jail's
+ * counters are read now rather than at the next watch: an agent killed for memory can fail the request
+ * that started it before the watch has seen the kill, and the refusal must still say which limit.
+ */
 export function limitHit(sandboxId: string): LimitHit | null {
+  cache.portalLimitChecks?.get(sandboxId)?.();
   return cache.portalLimitHits?.get(sandboxId) ?? null;
 }
 
@@ -582,12 +593,12 @@ export async function ensureSandboxDisk(root: string, bytes: number): Promise<bo
       const made = `${image}.new`;
       createSparseFile(made, bytes);
       // Not in the event loop: a mkfs takes a good fraction of a second, which every request and stream would wait out.
-      await execFileAsync("mkfs.ext4", mkfsArguments(made, bytes));
+      await startCommands().run(["mkfs.ext4", ...mkfsArguments(made, bytes)]);
       rmSync(image, { force: true });
       renameSync(made, image);
     }
     // A move given up at its deadline may have been done all the same (the kill waits for its mount call): never mounted twice.
-    if (!isMountPoint(root)) await execFileAsync("mount", ["-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root]);
+    if (!isMountPoint(root)) await startCommands().run(["mount", "-o", `loop,${DISK_MOUNT_OPTIONS}`, image, root]);
   }
   // The image's root is this directory: root's, passable by the sandbox's uid (like the directory it covers).
   chmodSync(root, 0o711);
@@ -861,9 +872,11 @@ function unmount(dir: string): boolean {
 }
 
 // The commands of spare disks, in shells of their own (lib/sandboxes/command-shell.ts) so that none
-// forks the portal: the move a start waits for, and the making of spares behind it, at the lowest CPU
-// priority (it takes what a start running beside it leaves), in a second shell so no move queues behind a mkfs.
-// A move is one mount call a start waits for (given up after 10 s: the start mounts its own image instead); a
+// forks the portal: what a start waits for (a spare's move, or its own disk's mkfs and mount when no spare
+// was ready), and the making of spares behind it, at the lowest CPU priority (it takes what a start running
+// beside it leaves), in a second shell so no start queues behind a spare's mkfs. A start's command gets 10 s
+// (a move given up then: the start mounts its own image instead; a mkfs of a sparse image with lazy
+// init takes well under a second, so one still going is stuck, and the start fails rather than hang); a
 // spare's mkfs and mount, at nice 19 on a busy host, get a minute.
 const shells = globalThis as unknown as { portalStartCommands?: CommandShell; portalSpareCommands?: CommandShell };
 const startCommands = () => (shells.portalStartCommands ??= new CommandShell({ timeoutMs: 10_000 }));

@@ -377,6 +377,7 @@ describe("Claude Code past its sandbox's memory limit", () => {
     }
     const [hit] = await waitFor(limitHits, (hits) => hits.length > 0, 60_000);
     expect(hit).toMatchObject({ type: "limit", limit: "memory", detail: "out of memory: 512 MiB" });
+    console.log(`[limit] refused: ${JSON.stringify(refused)}`);
     for (const body of refused)
       expect(body).toMatchObject({ status: 503, code: "runtime_unavailable", detail: expect.stringContaining("out of memory: 512 MiB") });
     await waitFor(
