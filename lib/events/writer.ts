@@ -140,8 +140,9 @@ const COMMIT_SQL = preparedStatement(
     FROM ${COMMIT_PARAMS.unnest("sessions", "b", SESSION_COLUMNS)}
     WHERE s.id = b.id AND (
       b.claim IS NULL
-      OR (b.claim = 'idle' AND s.status = 'idle' AND s.current_turn_id IS NULL
-          AND (SELECT count(*) FROM sessions r WHERE r.team_id = s.team_id AND r.status = 'running') < ${COMMIT_PARAMS.ref("max_running_turns")})
+      -- CASE: the team's lock is taken only for a claim that could start a turn (prisma/migrations/*_turn_claim_lock).
+      OR CASE WHEN b.claim = 'idle' AND s.status = 'idle' AND s.current_turn_id IS NULL
+           THEN portal_running_turns_locked(s.team_id) < ${COMMIT_PARAMS.ref("max_running_turns")} ELSE false END
       OR (b.claim = 'permission' AND b.id IN (SELECT session_id FROM resolved)))
     RETURNING s.id, s.event_count - b.n AS before, b.n, s.team_id, s.current_turn_id
   ), inserted AS (
@@ -217,8 +218,6 @@ class JournalRows {
     };
   }
 }
-
-const TURN_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('turns:' || team_id)) IS NULL AS locked FROM sessions WHERE id = $1`;
 
 type Lane = EventLane<QueuedEvent>;
 
@@ -504,16 +503,7 @@ export class EventWriter {
         max_running_turns: this.maxRunningTurnsPerTeam,
       }),
     ] as const;
-    type Committed = Array<{ id: string; before: number }>;
-    // A turn's claim counts the team's running turns: under the team's lock, taken before the
-    // statement so its snapshot sees every turn another portal process started (prompts only).
-    const startsTurn = batch.length === 1 && batch[0]!.change?.claim === "idle";
-    const committed = startsTurn
-      ? await db().$transaction(async (tx) => {
-          await tx.$queryRawUnsafe(TURN_LOCK_SQL, batch[0]!.sessionId);
-          return tx.$queryRawUnsafe<Committed>(...params);
-        })
-      : await db().$queryRawUnsafe<Committed>(...params);
+    const committed = await db().$queryRawUnsafe<Array<{ id: string; before: number }>>(...params);
 
     // Sessions that are gone (a failed create) or whose claim did not hold have no row here: their events go with them.
     const firstIndex = new Map<string, number>();

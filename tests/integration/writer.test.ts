@@ -206,4 +206,45 @@ describe("EventWriter", () => {
     expect((await stored("a")).at(-1)?.payload.params.update.content.text).toBe("held");
     expect(writer.backlog).toBe(0);
   });
+
+  it("starts no more than the team's cap of turns when two portal processes claim at once", async () => {
+    await client.query(`INSERT INTO teams (id, name) VALUES ('capped', 'Capped')`);
+    for (const id of ["c1", "c2"])
+      await client.query(`INSERT INTO sessions (id, team_id, created_by, title, agent) VALUES ($1, 'capped', 'u', 'w', 'demo')`, [id]);
+    // Two writers, as two processes have, each allowing one running turn per team.
+    const writers = [new EventWriter(10_000, 1), new EventWriter(10_000, 1)];
+    const claim = (writer: EventWriter, sessionId: string) =>
+      new Promise<string>((resolve) =>
+        writer.enqueue({
+          sessionId,
+          sender: "portal",
+          createdAt: new Date(),
+          payload: { type: "status", status: "running" },
+          effects: { status: "running", currentTurnId: `turn-${sessionId}` },
+          change: { claim: "idle", settle: resolve },
+        }),
+      );
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    let outcomes: Array<Promise<string>>;
+    try {
+      // The team's lock held elsewhere: both claims reach it and wait, then take it one after the other.
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('turns:capped'))");
+      outcomes = [claim(writers[0]!, "c1"), claim(writers[1]!, "c2")];
+      await waitFor(
+        async () =>
+          (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'`)).rows[0].n,
+        (waiting) => waiting === 2,
+        10_000,
+        10,
+      );
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+    expect((await Promise.all(outcomes)).sort()).toEqual(["skipped", "stored"]);
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM sessions WHERE team_id = 'capped' AND status = 'running'`);
+    expect(rows[0].n).toBe(1);
+  });
 });
