@@ -14,6 +14,8 @@ export interface ListSessionsInput {
   userId: string;
   teamId?: string;
   status?: SessionStatus;
+  /** The status filter as the pages' badges show statuses (search-sql.ts). */
+  statusAsShown?: boolean;
   archived?: "exclude" | "include" | "only";
   agent?: string;
   createdBy?: string;
@@ -33,6 +35,7 @@ export async function listSessions(input: ListSessionsInput): Promise<{ items: S
   const sql = sessionListSql({
     teamIds,
     status: input.status,
+    statusAsShown: input.statusAsShown,
     archived: input.archived,
     agent: input.agent,
     createdBy: input.createdBy,

@@ -10,6 +10,11 @@ export interface SessionListFilter {
   teamIds: string[];
   /** A stored status, or `awaiting_input` (running with a pending permission). */
   status?: string;
+  /**
+   * `idle` and `restorable` as the pages' badges show them (displayStatus, lib/contract/sessions.ts): a
+   * restorable session whose last turn was not cut off looks idle, as it resumes on the next prompt.
+   */
+  statusAsShown?: boolean;
   /** Archived sessions are left out unless asked for; `only` lists nothing else. */
   archived?: "exclude" | "include" | "only";
   agent?: string;
@@ -37,6 +42,9 @@ export function sessionListSql(filter: SessionListFilter): { text: string; value
   const pending = `EXISTS (SELECT 1 FROM permissions p WHERE p.session_id = s.id AND p.status = 'pending')`;
   if (filter.status === "awaiting_input") where.push(`s.status = 'running' AND ${pending}`);
   else if (filter.status === "running") where.push(`s.status = 'running' AND NOT ${pending}`);
+  else if (filter.statusAsShown && filter.status === "idle")
+    where.push(`(s.status = 'idle' OR (s.status = 'restorable' AND s.last_stop_reason IS DISTINCT FROM 'interrupted'))`);
+  else if (filter.statusAsShown && filter.status === "restorable") where.push(`s.status = 'restorable' AND s.last_stop_reason = 'interrupted'`);
   else if (filter.status) where.push(`s.status = ${param(filter.status, '::"SessionStatus"')}`);
   if ((filter.archived ?? "exclude") === "exclude") where.push(`s.archived_at IS NULL`);
   else if (filter.archived === "only") where.push(`s.archived_at IS NOT NULL`);

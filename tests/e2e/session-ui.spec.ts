@@ -141,6 +141,30 @@ test("rename, copy link, archive and the raw event stream", async ({ page, baseU
   await expect(page.getByText("· archived")).toHaveCount(0);
 });
 
+test("the Idle and Restorable filters list what their badges say: a stopped session that resumes on the next prompt is Idle", async ({ page }) => {
+  const stopSandboxOf = async (sessionId: string) => {
+    const { sandboxId } = await (await page.request.get(`/api/sessions/${sessionId}`)).json();
+    expect((await page.request.post(`/api/sandboxes/${sandboxId}/stop`)).status()).toBeLessThan(300);
+    await waitForStatus(page.request, sessionId, "restorable");
+  };
+  const resumes = await createSession(page.request, `Stopped after its turn ${Date.now()}`);
+  await prompt(page.request, resumes, "hello");
+  await waitForStatus(page.request, resumes, "idle");
+  await stopSandboxOf(resumes);
+  const cutOff = await createSession(page.request, `Cut off mid-turn ${Date.now()}`);
+  await prompt(page.request, cutOff, "/sleep 60000");
+  await waitForStatus(page.request, cutOff, "running");
+  await stopSandboxOf(cutOff);
+
+  const rowOf = (id: string) => page.locator(`[data-testid="session-row"][data-session-id="${id}"]`);
+  await page.goto("/sessions?status=idle");
+  await expect(rowOf(resumes).getByText("Idle", { exact: true })).toBeVisible();
+  await expect(rowOf(cutOff)).toHaveCount(0);
+  await page.goto("/sessions?status=restorable");
+  await expect(rowOf(cutOff).getByText("Restorable", { exact: true })).toBeVisible();
+  await expect(rowOf(resumes)).toHaveCount(0);
+});
+
 test("a 100,000-event session with 2,000 tool calls opens at rest at its newest end and reads older turns on scroll up", async ({ page }) => {
   const id = await createSession(page.request, "A long history");
   // Written straight into the portal's database: 2,000 turns of 50 events (prompt, thoughts, plan,

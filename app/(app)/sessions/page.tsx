@@ -59,7 +59,8 @@ export default async function SessionsPage({
   const team = teams.find((candidate) => candidate.id === teamId);
   const answerable = new Set(teams.filter((candidate) => may(candidate.role, "work")).map((candidate) => candidate.id));
   const page = await firstPageUnlessValid(cursor, (from) =>
-    listSessions({ userId: user.id, teamId, q, status, cursor: from, limit: 50, archived: archived ? "only" : "exclude" }),
+    // Each filter lists what its badge shows: a stopped session that resumes on the next prompt is Idle.
+    listSessions({ userId: user.id, teamId, q, status, statusAsShown: true, cursor: from, limit: 50, archived: archived ? "only" : "exclude" }),
   );
   const pending = await pendingPermissionsBySession(page.items.map((session) => session.id));
   const creatorName = await displayNames(page.items.map((session) => session.createdById));
