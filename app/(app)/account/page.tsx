@@ -67,7 +67,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           </ManageSection>
         </div>
         <div className="stack">
-          <ManageSection title="Name" card>
+          <ManageSection title="Profile" card>
             <NameForm name={user.name} />
           </ManageSection>
           <ManageSection title="Change password" card>
