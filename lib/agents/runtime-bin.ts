@@ -207,8 +207,8 @@ function ensureRealDirectory(dir: string, recursive: boolean) {
 
 /** A new file beside the target (O_EXCL: never through a symlink), then one rename over it. */
 function writeAtomically(dir: string, name: string, content: string, mode = 0o755) {
-  const temp = path.join(dir, `.${name}.${randomBytes(6).toString("hex")}`);
-  const fd = openSync(temp, "wx", mode);
+  const temp = path.join(/*turbopackIgnore: true*/ dir, `.${name}.${randomBytes(6).toString("hex")}`);
+  const fd = openSync(/*turbopackIgnore: true*/ temp, "wx", mode);
   try {
     writeSync(fd, content);
     fchmodSync(fd, mode);

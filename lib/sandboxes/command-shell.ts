@@ -82,7 +82,11 @@ export class CommandShell {
     // killed with its process group. The portal's exit closes its stdin.
     // Nothing of the portal's environment (its secrets): a path, and the C locale for its messages.
     const environment: Record<string, string> = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" };
-    const child: Shell = spawn(command, args, { stdio: ["pipe", "pipe", "ignore"], detached: true, env: environment as NodeJS.ProcessEnv });
+    const child: Shell = spawn(/*turbopackIgnore: true*/ command, args, {
+      stdio: ["pipe", "pipe", "ignore"],
+      detached: true,
+      env: environment as NodeJS.ProcessEnv,
+    });
     child.on("error", () => undefined); // reported by 'close' (a failed spawn emits it too)
     // Out of file descriptors, spawn returns a process with no pipes: no shell, and the next run tries again.
     if (!child.stdin || !child.stdout) throw new Error("the command shell could not start");

@@ -779,7 +779,7 @@ async function makeSpare(sandboxesRoot: string, bytes: number, key: string) {
   } catch (error) {
     try {
       // A release may have unmounted and removed the staging directory already.
-      if (existsSync(spare.mountPoint)) {
+      if (existsSync(/*turbopackIgnore: true*/ spare.mountPoint)) {
         if (isMountPoint(spare.mountPoint)) unmount(spare.mountPoint);
         rmdirSync(spare.mountPoint);
       }

@@ -40,7 +40,7 @@ export function sandboxUid(sandboxDir: string): number {
   const previous = previousOwner(sandboxDir);
   let uid = previous !== null && claim(byUid, previous, sandboxDir) ? previous : null;
   if (uid === null) {
-    const start = readdirSync(byUid).length;
+    const start = readdirSync(/*turbopackIgnore: true*/ byUid).length;
     for (let step = 0; step < SANDBOX_UID_COUNT && uid === null; step++) {
       const candidate = SANDBOX_UID_BASE + 1 + ((start + step) % SANDBOX_UID_COUNT);
       if (claim(byUid, candidate, sandboxDir)) uid = candidate;
@@ -81,7 +81,7 @@ function sweepOnce(byUid: string, byDir: string) {
     const holder = path.join(byUid, name);
     const dir = readText(holder);
     try {
-      if (!dir || existsSync(dir) || Date.now() - lstatSync(holder).mtimeMs < STALE_AFTER_MS) continue;
+      if (!dir || existsSync(/*turbopackIgnore: true*/ dir) || Date.now() - lstatSync(holder).mtimeMs < STALE_AFTER_MS) continue;
       const keyFile = path.join(byDir, dirKey(dir));
       if (readText(keyFile) === name) rmSync(keyFile, { force: true });
       rmSync(holder, { force: true });

@@ -303,8 +303,13 @@ function installAgentBinaries(opt: string) {
     [path.join(process.cwd(), "lib", "sandboxes", "agent-relay.mjs"), "agent-relay.mjs", 0o644],
   ];
   for (const [source, name, mode] of sources) {
-    const target = path.join(opt, name);
-    if (existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs && statSync(target).size === statSync(source).size) continue;
+    // Paths of this host, not of the build: Turbopack need not trace them.
+    const target = path.join(/*turbopackIgnore: true*/ opt, name);
+    const [from, to] = [
+      statSync(/*turbopackIgnore: true*/ source),
+      existsSync(/*turbopackIgnore: true*/ target) ? statSync(/*turbopackIgnore: true*/ target) : null,
+    ];
+    if (to && to.mtimeMs >= from.mtimeMs && to.size === from.size) continue;
     copyFileSync(source, `${target}.new`);
     chmodSync(`${target}.new`, mode);
     renameSync(`${target}.new`, target);
