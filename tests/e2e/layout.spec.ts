@@ -10,13 +10,16 @@ import { atEachLook, inEachScheme } from "./support/looks";
 import { keepShot } from "./support/screens";
 
 // Every page at a small phone's, a phone's and a desktop's size, light and dark: nothing wider than
-// the window, the composer and Send/Stop in view, settings reachable, and axe finds nothing serious
-// or critical.
+// the window, the composer and Send/Stop in view, settings reachable, and axe (at the sizes whose
+// layouts differ) finds nothing serious or critical.
 
+// axe runs at the small phone's size and the desktop's: the phone's is the same layout (no breakpoint
+// of the portal's CSS lies between 360 and 390 px, the narrowest is 520), so axe there found what it
+// found at 360 px, at a third of the file's time; its fit is still checked.
 const VIEWPORTS = [
-  { name: "small phone", width: 360, height: 740 },
-  { name: "phone", width: 390, height: 844 },
-  { name: "desktop", width: 1440, height: 900 },
+  { name: "small phone", width: 360, height: 740, axe: true },
+  { name: "phone", width: 390, height: 844, axe: false },
+  { name: "desktop", width: 1440, height: 900, axe: true },
 ] as const;
 
 let sessionId: string;
@@ -67,7 +70,7 @@ test.describe("every page at every size, light and dark", () => {
       await shell.openAccount();
       await inEachScheme(page, async (scheme) => {
         await expect(page.getByTestId("sign-out")).toBeVisible();
-        await expectAccessible(page);
+        if (viewport.axe) await expectAccessible(page);
         await keepShot(page, `layout-${viewport.name}-${scheme}-account-menu`);
         // Every section stays one tap away: in the bar, or in the account menu where the bar is narrow.
         for (const name of ["Sessions", "Inbox", "Teams", "Admin"]) {
@@ -85,10 +88,10 @@ test.describe("every page at every size, light and dark", () => {
     for (const url of ["/login", new URL(invitationUrl).pathname]) {
       await page.goto(url);
       await expect(page.locator("h1").first()).toBeVisible();
-      await atEachLook(page, VIEWPORTS, async () => {
+      await atEachLook(page, VIEWPORTS, async (viewport) => {
         await expect(page.locator("h1").first()).toBeVisible();
         await shell.expectNoHorizontalOverflow();
-        await expectAccessible(page);
+        if (viewport.axe) await expectAccessible(page);
       });
     }
     await context.close();
@@ -104,7 +107,7 @@ async function expectPageFits(page: Page, path: string) {
     // At every size: a media query must not hide the page's heading.
     await expect(page.locator("h1").first()).toBeVisible();
     await shell.expectNoHorizontalOverflow();
-    await expectAccessible(page);
+    if (viewport.axe) await expectAccessible(page);
     await keepShot(page, `layout-${viewport.name}-${scheme}${path}`, { fullPage: true });
   });
 }
@@ -127,7 +130,7 @@ for (const viewport of VIEWPORTS) {
         // The turn waits on the permission, so Stop stands where Send will be.
         await expect(session.stop()).toBeInViewport();
         await shell.expectNoHorizontalOverflow();
-        await expectAccessible(page);
+        if (viewport.axe) await expectAccessible(page);
         await keepShot(page, `layout-${viewport.name}-${scheme}-session`);
         if (viewport.name === "desktop") await expect(session.sidebar()).toBeVisible();
         else await expect(session.sidebar()).toBeHidden();
@@ -138,14 +141,14 @@ for (const viewport of VIEWPORTS) {
       await inEachScheme(page, async () => {
         await expect(page.getByTestId("copy-link")).toBeInViewport();
         await shell.expectNoHorizontalOverflow();
-        await expectAccessible(page);
+        if (viewport.axe) await expectAccessible(page);
       });
       await page.keyboard.press("Escape");
       await session.openRawStream();
       await inEachScheme(page, async () => {
         await expect(session.rawDrawer().getByTestId("raw-json")).toBeVisible();
         await shell.expectNoHorizontalOverflow();
-        await expectAccessible(page);
+        if (viewport.axe) await expectAccessible(page);
       });
       await page.keyboard.press("Escape");
       await expect(session.rawDrawer()).toHaveCount(0);
@@ -155,7 +158,7 @@ for (const viewport of VIEWPORTS) {
         await expect(session.modeSelect()).toBeInViewport();
         await expect(session.destroyButton()).toBeVisible();
         await shell.expectNoHorizontalOverflow();
-        await expectAccessible(page);
+        if (viewport.axe) await expectAccessible(page);
         await keepShot(page, `layout-${viewport.name}-${scheme}-session-details`);
       });
     });
