@@ -46,6 +46,16 @@ async function stored(sessionId: string) {
   return rows as Array<{ index: number; sender: string; payload: any }>;
 }
 
+/** Until this many of the database's connections wait for a lock held elsewhere (a row's, or the team's advisory lock). */
+const lockWaiters = (count: number) =>
+  waitFor(
+    async () =>
+      (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
+    (waiting) => waiting === count,
+    10_000,
+    10,
+  );
+
 describe("EventWriter", () => {
   it("stores a batch with dense indexes per session, the session changes it implies and the merged message", async () => {
     const writer = new EventWriter(10_000);
@@ -179,13 +189,7 @@ describe("EventWriter", () => {
       await holder.query("BEGIN");
       await holder.query("SELECT 1 FROM sessions WHERE id = 'a' FOR UPDATE");
       writer.enqueue(chunk("a", "held"));
-      await waitFor(
-        async () =>
-          (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
-        (waiting) => waiting === 1,
-        10_000,
-        10,
-      );
+      await lockWaiters(1);
       const outcome = new Promise<string>((resolve) =>
         writer.enqueue({
           sessionId: "b",
@@ -234,13 +238,7 @@ describe("EventWriter", () => {
       await holder.query("BEGIN");
       await holder.query("SELECT pg_advisory_xact_lock(hashtext('turns:capped'))");
       outcomes = [claim(writers[0]!, "c1"), claim(writers[1]!, "c2")];
-      await waitFor(
-        async () =>
-          (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'`)).rows[0].n,
-        (waiting) => waiting === 2,
-        10_000,
-        10,
-      );
+      await lockWaiters(2);
     } finally {
       await holder.query("ROLLBACK");
       await holder.end();
