@@ -393,10 +393,7 @@ export class EventWriter {
       const started = performance.now();
       const { published, stored } = await this.commit([event], { ownOnly: true });
       this.onBatch?.(1, (performance.now() - started) / 1000);
-      lane.events.shift();
-      lane.seqs.shift();
-      this.queued -= 1;
-      if (lane.events.length === 0 && this.lanes.get(event.sessionId) === lane) this.lanes.delete(event.sessionId);
+      this.dropHeads(new Map([[lane, 1]]));
       this.committed([event], published, stored);
     } catch {
       // Left at the head of its lane: the writer's loop commits it next, with its retries and its way
@@ -409,18 +406,23 @@ export class EventWriter {
 
   /** Drops the committed heads of their lanes; the next batch starts with the session after this one's first. */
   private take(taken: Map<Lane, number>) {
-    for (const [lane, count] of taken) {
-      lane.events.splice(0, count);
-      lane.seqs.splice(0, count);
-      this.queued -= count;
-    }
     const [firstId] = this.lanes.keys();
-    for (const [sessionId, lane] of [...this.lanes]) if (lane.events.length === 0) this.lanes.delete(sessionId);
+    this.dropHeads(taken);
     const firstLane = firstId === undefined ? undefined : this.lanes.get(firstId);
     if (firstId !== undefined && firstLane) {
       this.lanes.delete(firstId);
       this.lanes.set(firstId, firstLane);
     }
+  }
+
+  /** Drops the committed heads of their lanes, and the lanes they leave empty. */
+  private dropHeads(taken: Map<Lane, number>) {
+    for (const [lane, count] of taken) {
+      lane.events.splice(0, count);
+      lane.seqs.splice(0, count);
+      this.queued -= count;
+    }
+    for (const [sessionId, lane] of [...this.lanes]) if (lane.events.length === 0) this.lanes.delete(sessionId);
   }
 
   /** An open message whose text waits (the agent went quiet mid-message) is written when due. */

@@ -305,10 +305,8 @@ function installAgentBinaries(opt: string) {
   for (const [source, name, mode] of sources) {
     // Paths of this host, not of the build: Turbopack need not trace them.
     const target = path.join(/*turbopackIgnore: true*/ opt, name);
-    const [from, to] = [
-      statSync(/*turbopackIgnore: true*/ source),
-      existsSync(/*turbopackIgnore: true*/ target) ? statSync(/*turbopackIgnore: true*/ target) : null,
-    ];
+    const from = statSync(/*turbopackIgnore: true*/ source);
+    const to = existsSync(/*turbopackIgnore: true*/ target) ? statSync(/*turbopackIgnore: true*/ target) : null;
     if (to && to.mtimeMs >= from.mtimeMs && to.size === from.size) continue;
     copyFileSync(source, `${target}.new`);
     chmodSync(`${target}.new`, mode);
