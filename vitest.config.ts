@@ -23,7 +23,8 @@ const LOAD_FILES = ["burst", "sandbox-crowd", "sandbox-queue", "sandbox-limits",
 export default defineConfig({
   test: {
     projects: [
-      { resolve: { alias }, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
+      // Two at a time: vitest's default on 2 cores is one (cores - 1), and a unit file is mostly its own import.
+      { resolve: { alias }, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node", maxWorkers: 2 } },
       // Most integration files spend their time waiting on their portals, agents and paced streams (a
       // file alone keeps ~1.2 of the 2 cores busy), and each has a database, a data dir and portals of
       // its own (harness.ts; sandbox uids are host-wide, lib/sandboxes/uids.ts): two run side by side.

@@ -15,7 +15,8 @@ interface Shown {
 }
 
 /**
- * Every Notification the page creates is recorded (and still created). The tab's visibility is
+ * Every Notification the page creates is recorded (and still created), as the granted permission
+ * says it may be. The tab's visibility is
  * switched from the test: headless Chromium reports every page as visible, whether another page is
  * brought to the front or the window is minimised, so there is no real way to hide a tab here.
  */
@@ -28,6 +29,11 @@ async function observeNotifications(page: Page) {
     Object.defineProperty(document, "hidden", { configurable: true, get: () => state.hidden });
     const Real = window.Notification;
     class Recorded extends Real {
+      // Chromium's headless shell answers "denied" here whatever the context granted (its
+      // navigator.permissions says "granted"); the full browser answers "granted".
+      static override get permission(): NotificationPermission {
+        return "granted";
+      }
       constructor(title: string, options?: NotificationOptions) {
         super(title, options);
         shown.push({ title, body: options?.body ?? "" });
