@@ -32,16 +32,21 @@ export function hashToken(token: string) {
 export async function userFromBearer(authorization: string | null): Promise<CurrentUser | null> {
   const match = authorization?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1] || match[1].length > 200) return null;
-  const token = await db().apiToken.findUnique({ where: { tokenHash: hashToken(match[1]) }, include: { user: { select: userFields } } });
-  if (!token || token.user.disabledAt || (token.expiresAt && token.expiresAt.getTime() <= Date.now())) return null;
+  // The token and its user in one round trip (an `include` is two queries): every API call of a script
+  // starts here.
+  const [found] = await db().$queryRaw<Array<Omit<CurrentUser, "via" | "tokenId" | "signInSessionId"> & { tokenId: string; lastUsedAt: Date | null }>>`
+    SELECT t.id AS "tokenId", t.last_used_at AS "lastUsedAt", u.id, u.email, u.name, u.is_instance_admin AS "isInstanceAdmin"
+    FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = ${hashToken(match[1])} AND u.disabled_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`;
+  if (!found) return null;
+  const { tokenId, lastUsedAt, ...user } = found;
   // Remember when a token was last used, at most once a minute per token.
-  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
+  if (!lastUsedAt || Date.now() - lastUsedAt.getTime() > 60_000) {
     void db()
-      .apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } })
+      .apiToken.update({ where: { id: tokenId }, data: { lastUsedAt: new Date() } })
       .catch(() => undefined);
   }
-  const { disabledAt: _disabled, ...user } = token.user;
-  return { ...user, via: "token", tokenId: token.id };
+  return { ...user, via: "token", tokenId };
 }
 
 /** next-auth's options for this request: Secure cookies when it came over https. */
