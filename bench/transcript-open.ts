@@ -100,7 +100,7 @@ runBench("transcript-open", async () => {
 
   const cookie = await signIn(portal.baseUrl);
   const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: "/usr/bin/chromium-headless-shell",
     args: [
       "--no-sandbox",
       "--disable-gpu",
