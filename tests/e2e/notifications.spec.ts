@@ -16,9 +16,9 @@ interface Shown {
 
 /**
  * Every Notification the page creates is recorded (and still created), as the granted permission
- * says it may be. The tab's visibility is
- * switched from the test: headless Chromium reports every page as visible, whether another page is
- * brought to the front or the window is minimised, so there is no real way to hide a tab here.
+ * says it may be. The tab's visibility is switched from the test: headless Chromium reports every
+ * page as visible, whether another page is brought to the front or the window is minimised, so
+ * there is no real way to hide a tab here.
  */
 async function observeNotifications(page: Page) {
   await page.addInitScript(() => {

@@ -46,11 +46,17 @@ async function stored(sessionId: string) {
   return rows as Array<{ index: number; sender: string; payload: any }>;
 }
 
-/** Until this many of the database's connections wait for a lock held elsewhere (a row's, or the team's advisory lock). */
-const lockWaiters = (count: number) =>
+/** Until this many of the database's connections wait for a lock held elsewhere: any lock, or only this kind (`advisory`: the team's). */
+const lockWaiters = (count: number, waitEvent: string | null = null) =>
   waitFor(
     async () =>
-      (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
+      (
+        await client.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND ($1::text IS NULL OR wait_event = $1)`,
+          [waitEvent],
+        )
+      ).rows[0].n,
     (waiting) => waiting === count,
     10_000,
     10,
@@ -238,7 +244,7 @@ describe("EventWriter", () => {
       await holder.query("BEGIN");
       await holder.query("SELECT pg_advisory_xact_lock(hashtext('turns:capped'))");
       outcomes = [claim(writers[0]!, "c1"), claim(writers[1]!, "c2")];
-      await lockWaiters(2);
+      await lockWaiters(2, "advisory");
     } finally {
       await holder.query("ROLLBACK");
       await holder.end();
